@@ -1,0 +1,42 @@
+import { RegistrationRow } from "@/components/admin/registration-row";
+import { EmptyState, PageHeader } from "@/components/ui/page-header";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { listPendingRegistrations } from "@/lib/portal/registrations";
+
+export const metadata = { title: "Registrations" };
+
+export default async function AdminPage() {
+  await requirePageUser(["AUTHORITY_ADMIN"], "/admin");
+  const pending = await listPendingRegistrations();
+  return (
+    <>
+      <PageHeader
+        title="Pending registrations"
+        description="Approve the people you can vouch for. Approved people reach their role's pages at their next request; rejected people see your reason."
+      />
+      {pending.length === 0 ? (
+        <EmptyState title="No registrations are waiting">New registrations appear here as soon as they are sent.</EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+          <table className="w-full text-left">
+            <caption className="sr-only">Registrations waiting for a decision</caption>
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th className="py-2 pr-4">Person</th><th className="py-2 pr-4">Role</th><th className="py-2 pr-4">Organisation</th>
+                <th className="py-2 pr-4">GID</th><th className="py-2 pr-4">Sent</th><th className="py-2">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pending.map((p) => (
+                <RegistrationRow
+                  key={p.id}
+                  r={{ id: p.id, name: p.name, email: p.email, gid: p.gid, role: p.role, organisation: p.organisation.name, kind: p.organisation.kind, createdAt: p.createdAt.toISOString() }}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

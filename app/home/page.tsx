@@ -1,0 +1,10 @@
+import { redirect } from "next/navigation";
+import { getSessionUser, roleHome } from "@/lib/auth/session";
+
+/** Sends each person to their role's start page. */
+export default async function HomeRedirect() {
+  const user = await getSessionUser();
+  if (!user) redirect("/login");
+  if (user.status !== "APPROVED") redirect("/pending");
+  redirect(roleHome[user.role]);
+}

@@ -1,0 +1,27 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { Nav } from "@/components/layout/nav";
+import { getSessionUser } from "@/lib/auth/session";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "MedShare", template: "%s · MedShare" },
+  description: "Privacy-preserving sharing of medical records between hospitals and medical institutes.",
+};
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await getSessionUser();
+  return (
+    <html lang="en">
+      <body className="min-h-screen">
+        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+          Skip to content
+        </a>
+        <Nav user={user} />
+        <main id="main" className="mx-auto max-w-6xl px-6 py-8">
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}

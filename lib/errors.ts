@@ -1,0 +1,46 @@
+/** Typed application errors; `userMessage` turns them into the words people see, in one place. */
+export type AppErrorCode =
+  | "UNAUTHENTICATED"
+  | "NOT_APPROVED"
+  | "FORBIDDEN"
+  | "VALIDATION"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "INVALID_STATE"
+  | "RATE_LIMITED"
+  | "LOCKED"
+  | "INTERNAL";
+
+export class AppError extends Error {
+  constructor(
+    readonly code: AppErrorCode,
+    message?: string,
+    readonly fieldErrors?: Record<string, string[]>,
+  ) {
+    super(message ?? defaultMessages[code]);
+    this.name = "AppError";
+  }
+}
+
+const defaultMessages: Record<AppErrorCode, string> = {
+  UNAUTHENTICATED: "Please sign in first.",
+  NOT_APPROVED: "Your registration is waiting for approval by the hospital authority.",
+  FORBIDDEN: "Your role does not allow this.",
+  VALIDATION: "Some fields need attention.",
+  NOT_FOUND: "That item does not exist (or you may not see it).",
+  CONFLICT: "That conflicts with something that already exists.",
+  INVALID_STATE: "That can't be done in the item's current state.",
+  RATE_LIMITED: "Too many attempts. Please wait a few minutes and try again.",
+  LOCKED: "This account is locked after repeated failed sign-ins.",
+  INTERNAL: "Something went wrong on our side. Nothing was changed; please try again.",
+};
+
+export type ActionError = { code: AppErrorCode; message: string; fieldErrors?: Record<string, string[]> };
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: ActionError };
+
+export function toActionError(error: unknown): ActionError {
+  if (error instanceof AppError) return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
+  // Never echo unknown errors: they may carry data. Log the kind only.
+  console.error(`[medshare] unexpected error: ${(error as Error)?.name ?? typeof error}`);
+  return { code: "INTERNAL", message: defaultMessages.INTERNAL };
+}

@@ -1,0 +1,44 @@
+import type { Tx } from "@/lib/db/client";
+import { entryHash, GENESIS_HASH, type JsonValue } from "./canonical";
+
+/** Everything the ledger records. Adding an action here is how a new state change gets audited. */
+export type AuditAction =
+  | "REGISTRATION_SUBMITTED"
+  | "REGISTRATION_APPROVED"
+  | "REGISTRATION_REJECTED"
+  | "ADMIN_CREATED"
+  | "LOGIN_SUCCEEDED"
+  | "LOGIN_FAILED"
+  | "ACCOUNT_LOCKED"
+  | "USER_REVOKED";
+
+export type AuditInput = {
+  actorId: string | null;
+  action: AuditAction;
+  subjectType: string;
+  subjectId?: string | null;
+  data?: { [key: string]: JsonValue };
+};
+
+const LEDGER_LOCK = 727275;
+
+/**
+ * Appends one entry inside the caller's transaction, so the entry exists if and only if the
+ * change it records committed. Appends are serialised with a transaction-scoped advisory lock,
+ * which keeps `seq` gap-free and each entry chained to the one before.
+ */
+export async function appendAudit(tx: Tx, input: AuditInput) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LEDGER_LOCK})`;
+  const last = await tx.auditEntry.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  const fields = {
+    seq: (last?.seq ?? 0n) + 1n,
+    at: new Date(),
+    actorId: input.actorId,
+    action: input.action,
+    subjectType: input.subjectType,
+    subjectId: input.subjectId ?? null,
+    data: input.data ?? {},
+  };
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  return tx.auditEntry.create({ data: { ...fields, prevHash, hash: entryHash(prevHash, fields) } });
+}

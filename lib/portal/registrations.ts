@@ -1,0 +1,117 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { appendAudit } from "@/lib/ledger/append";
+import { hashPassword } from "@/lib/auth/password";
+import { roleOrgKind, type registrationSchema } from "@/lib/validation/registration";
+import type { z } from "zod";
+
+export function hashSetupToken(token: string): string {
+  return createHash("sha256").update(`medshare-setup:${token}`).digest("hex");
+}
+
+/**
+ * Records a registration: the person (PENDING) and, if new, their organisation. A valid
+ * one-time setup token makes the first authority admin APPROVED at once.
+ */
+export async function register(input: z.output<typeof registrationSchema>) {
+  const passwordHash = await hashPassword(input.password);
+  const wantedKind = roleOrgKind[input.role];
+  try {
+    return await db().$transaction(async (tx) => {
+      let organisationId = input.organisationId;
+      if (organisationId) {
+        const org = await tx.organisation.findUnique({ where: { id: organisationId } });
+        if (!org) throw new AppError("VALIDATION", "That organisation no longer exists.", { organisationId: ["Choose another organisation."] });
+        if (org.kind !== wantedKind)
+          throw new AppError("VALIDATION", `${org.name} is not a ${wantedKind.toLowerCase()}.`, {
+            organisationId: [`A ${input.role.replace("_", " ").toLowerCase()} must belong to a ${wantedKind.toLowerCase()}.`],
+          });
+      } else {
+        const org = await tx.organisation.create({ data: { name: input.newOrganisationName!, kind: wantedKind } });
+        organisationId = org.id;
+      }
+      let status: "PENDING" | "APPROVED" = "PENDING";
+      if (input.setupToken) {
+        if (input.role !== "AUTHORITY_ADMIN") throw new AppError("VALIDATION", "A setup link can only create an authority admin.");
+        const used = await tx.setupToken.updateMany({
+          where: { tokenHash: hashSetupToken(input.setupToken), usedAt: null },
+          data: { usedAt: new Date() },
+        });
+        if (used.count !== 1) throw new AppError("VALIDATION", "This setup link is invalid or was already used.");
+        status = "APPROVED";
+      }
+      const user = await tx.user.create({
+        data: { email: input.email, name: input.name, gid: input.gid, passwordHash, role: input.role, status, organisationId },
+        select: { id: true },
+      });
+      await appendAudit(tx, {
+        actorId: user.id,
+        action: status === "APPROVED" ? "ADMIN_CREATED" : "REGISTRATION_SUBMITTED",
+        subjectType: "user",
+        subjectId: user.id,
+        data: { role: input.role, organisationId, viaSetupLink: Boolean(input.setupToken) },
+      });
+      return { id: user.id, status };
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      const target = String((error.meta as { target?: unknown; modelName?: string })?.target ?? error.message);
+      if (target.includes("email")) throw new AppError("CONFLICT", "An account with this e-mail already exists.", { email: ["Already registered."] });
+      if (target.includes("gid")) throw new AppError("CONFLICT", "This global identifier is taken.", { gid: ["Already taken; choose another."] });
+      if (target.includes("name")) throw new AppError("CONFLICT", "An organisation with this name exists: choose it from the list.", { newOrganisationName: ["Already exists."] });
+      throw new AppError("CONFLICT");
+    }
+    throw error;
+  }
+}
+
+/** Approves or rejects a PENDING registration; the decision and its audit entry commit together. */
+export async function decideRegistration(
+  adminId: string,
+  decision: { userId: string; decision: "APPROVE" } | { userId: string; decision: "REJECT"; reason: string },
+) {
+  return db().$transaction(async (tx) => {
+    const approve = decision.decision === "APPROVE";
+    const changed = await tx.user.updateMany({
+      where: { id: decision.userId, status: "PENDING" },
+      data: {
+        status: approve ? "APPROVED" : "REJECTED",
+        decisionReason: approve ? null : decision.reason,
+        decidedAt: new Date(),
+        decidedById: adminId,
+      },
+    });
+    if (changed.count !== 1) throw new AppError("INVALID_STATE", "This registration was already decided or no longer exists.");
+    await appendAudit(tx, {
+      actorId: adminId,
+      action: approve ? "REGISTRATION_APPROVED" : "REGISTRATION_REJECTED",
+      subjectType: "user",
+      subjectId: decision.userId,
+      data: approve ? {} : { reason: decision.reason },
+    });
+    return { userId: decision.userId, status: approve ? "APPROVED" : "REJECTED" };
+  });
+}
+
+export function listPendingRegistrations() {
+  return db().user.findMany({
+    where: { status: "PENDING" },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, name: true, email: true, gid: true, role: true, createdAt: true, organisation: { select: { name: true, kind: true } } },
+  });
+}
+
+export function listOrganisations() {
+  return db().organisation.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, kind: true } });
+}
+
+/** Creates a one-time setup link token if no authority admin exists yet. Returns the raw token. */
+export async function issueSetupTokenIfNoAdmin(randomToken: string): Promise<string | null> {
+  const admins = await db().user.count({ where: { role: "AUTHORITY_ADMIN", status: "APPROVED" } });
+  if (admins > 0) return null;
+  await db().setupToken.create({ data: { tokenHash: hashSetupToken(randomToken) } });
+  return randomToken;
+}

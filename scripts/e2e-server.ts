@@ -1,0 +1,44 @@
+// Serves the built app for Playwright on a fresh embedded PostgreSQL (own folder and port),
+// seeded with one authority admin. Removed again when Playwright stops it.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { runMigrations } from "@/lib/db/migrate";
+import { createApprovedAccount } from "@/lib/portal/accounts";
+import { E2E_ADMIN } from "@/e2e/fixtures/accounts";
+
+const port = Number(process.env.E2E_PORT ?? 3100);
+const dir = path.resolve(".data", `e2e-pg-${process.pid}`);
+const password = randomBytes(18).toString("base64url");
+
+const pg = await startEmbeddedPostgres({ dir, password });
+await runMigrations(pg.url);
+process.env.DATABASE_URL = pg.url;
+await createApprovedAccount({ ...E2E_ADMIN, kind: "AUTHORITY", role: "AUTHORITY_ADMIN", reason: "e2e" });
+
+const child = spawn("npx", ["next", "start", "-p", String(port)], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    DATABASE_URL: pg.url,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    NEXTAUTH_URL: `http://localhost:${port}`,
+    MEDSHARE_KEK: randomBytes(32).toString("base64"),
+    NEXT_TELEMETRY_DISABLED: "1",
+  },
+});
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  child.kill("SIGTERM");
+  await pg.stop().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
+child.on("exit", () => void stop());

@@ -1,0 +1,75 @@
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { useFreshDatabase } from "./helpers/db";
+import { makeUser } from "./helpers/users";
+
+// Only the cookie reading is replaced: the claims then go through the real authorization code,
+// which re-reads the user from the real database.
+const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
+vi.mock("@/lib/auth/session-token", () => ({ readSessionClaims: async () => claims.current }));
+
+const { decideRegistrationAction } = await import("@/lib/actions/registration/decide");
+const { verifyLedgerAction } = await import("@/lib/actions/ledger/verify");
+const { db } = await import("@/lib/db/client");
+
+useFreshDatabase();
+
+describe("server actions check authorization themselves", () => {
+  let applicantId = "";
+  beforeAll(async () => {
+    applicantId = (await makeUser("HOSPITAL_STAFF", "PENDING")).id;
+  });
+
+  const as = (u: { id: string; sessionVersion: number } | null) => {
+    claims.current = u ? { uid: u.id, sv: u.sessionVersion } : null;
+  };
+
+  it("refuses a signed-out caller", async () => {
+    as(null);
+    const r = await decideRegistrationAction({ userId: applicantId, decision: "APPROVE" });
+    expect(r).toMatchObject({ ok: false, error: { code: "UNAUTHENTICATED" } });
+    expect(await verifyLedgerAction({})).toMatchObject({ ok: false, error: { code: "UNAUTHENTICATED" } });
+  });
+
+  it("refuses an unapproved authority admin", async () => {
+    as(await makeUser("AUTHORITY_ADMIN", "PENDING"));
+    expect(await decideRegistrationAction({ userId: applicantId, decision: "APPROVE" })).toMatchObject({ ok: false, error: { code: "NOT_APPROVED" } });
+    expect(await verifyLedgerAction({})).toMatchObject({ ok: false, error: { code: "NOT_APPROVED" } });
+  });
+
+  it("refuses approved people in the wrong role", async () => {
+    for (const role of ["HOSPITAL_STAFF", "RESEARCHER"] as const) {
+      as(await makeUser(role, "APPROVED"));
+      expect(await decideRegistrationAction({ userId: applicantId, decision: "APPROVE" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+      expect(await verifyLedgerAction({})).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    }
+  });
+
+  it("refuses a revoked admin and a stale session version", async () => {
+    const revoked = await makeUser("AUTHORITY_ADMIN", "REVOKED");
+    as(revoked);
+    expect(await decideRegistrationAction({ userId: applicantId, decision: "APPROVE" })).toMatchObject({ ok: false, error: { code: "NOT_APPROVED" } });
+    const admin = await makeUser("AUTHORITY_ADMIN", "APPROVED");
+    await db().user.update({ where: { id: admin.id }, data: { sessionVersion: { increment: 1 } } });
+    as(admin); // still carries the old version
+    expect(await decideRegistrationAction({ userId: applicantId, decision: "APPROVE" })).toMatchObject({ ok: false, error: { code: "UNAUTHENTICATED" } });
+  });
+
+  it("nothing changed after the refusals", async () => {
+    expect((await db().user.findUniqueOrThrow({ where: { id: applicantId } })).status).toBe("PENDING");
+    expect(await db().auditEntry.count({ where: { action: "REGISTRATION_APPROVED" } })).toBe(0);
+  });
+
+  it("lets an approved admin decide, validates input, and audits in the same transaction", async () => {
+    as(await makeUser("AUTHORITY_ADMIN", "APPROVED"));
+    const bad = await decideRegistrationAction({ userId: applicantId, decision: "REJECT", reason: "" });
+    expect(bad).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    const ok = await decideRegistrationAction({ userId: applicantId, decision: "APPROVE" });
+    expect(ok).toMatchObject({ ok: true, data: { status: "APPROVED" } });
+    expect(await db().auditEntry.count({ where: { action: "REGISTRATION_APPROVED", subjectId: applicantId } })).toBe(1);
+    // deciding twice is refused and writes nothing
+    const again = await decideRegistrationAction({ userId: applicantId, decision: "REJECT", reason: "changed my mind" });
+    expect(again).toMatchObject({ ok: false, error: { code: "INVALID_STATE" } });
+    expect(await db().auditEntry.count({ where: { action: "REGISTRATION_REJECTED" } })).toBe(0);
+    expect(await verifyLedgerAction({})).toMatchObject({ ok: true, data: { ok: true } });
+  });
+});

@@ -1,0 +1,41 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { beforeAll, afterAll, inject } from "vitest";
+import { runMigrations } from "@/lib/db/migrate";
+
+/**
+ * Gives the calling test file its own freshly migrated database on the run's PostgreSQL and
+ * points lib/db/client at it (each test file runs in its own module context).
+ */
+export function useFreshDatabase(): { url: () => string } {
+  let url = "";
+  beforeAll(async () => {
+    const admin = inject("adminDatabaseUrl");
+    const name = `t_${randomBytes(6).toString("hex")}`;
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    url = admin.replace(/\/[^/?]+(\?.*)?$/, `/${name}`);
+    await runMigrations(url);
+    process.env.DATABASE_URL = url;
+    process.env.NEXTAUTH_SECRET ??= randomBytes(32).toString("base64url");
+    process.env.MEDSHARE_KEK ??= randomBytes(32).toString("base64");
+  });
+  afterAll(async () => {
+    const { db } = await import("@/lib/db/client");
+    await db().$disconnect();
+  });
+  return { url: () => url };
+}
+
+/** Runs raw SQL as the superuser on the test database (to bypass guards on purpose). */
+export async function rawSql<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query<T>(sql, params);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { rawSql, useFreshDatabase } from "./helpers/db";
+
+const database = useFreshDatabase();
+
+type RuntimeModel = { dbName: string | null; schema: string; fields: Array<{ name: string; kind: string; dbName?: string }> };
+
+/** The generated client's data model (what Prisma will query), read from the generated code. */
+function generatedModels(): Record<string, RuntimeModel> {
+  const source = readFileSync("lib/generated/prisma/internal/class.ts", "utf8");
+  const match = source.match(/config\.runtimeDataModel = JSON\.parse\((".*")\)/);
+  if (!match) throw new Error("runtimeDataModel not found in the generated client");
+  return JSON.parse(JSON.parse(match[1])).models;
+}
+
+describe("schema.prisma and the SQL migrations agree", () => {
+  it("every model's columns exist in the migrated database, and no table column is unknown to Prisma", async () => {
+    const models = generatedModels();
+    const { rows } = await rawSql<{ table_schema: string; table_name: string; column_name: string }>(
+      database.url(),
+      `SELECT table_schema, table_name, column_name FROM information_schema.columns
+       WHERE table_schema IN ('portal','authority','csp','ledger')`,
+    );
+    const live = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const key = `${r.table_schema}.${r.table_name}`;
+      if (!live.has(key)) live.set(key, new Set());
+      live.get(key)!.add(r.column_name);
+    }
+    const expected = new Map<string, Set<string>>();
+    for (const [name, m] of Object.entries(models)) {
+      const key = `${m.schema}.${m.dbName ?? name}`;
+      expected.set(key, new Set(m.fields.filter((f) => f.kind !== "object").map((f) => f.dbName ?? f.name)));
+    }
+    expect([...live.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [table, columns] of expected) expect([...live.get(table)!].sort(), table).toEqual([...columns].sort());
+  });
+});
