@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { useFreshDatabase } from "./helpers/db";
+import { withFreshDatabase } from "./helpers/db";
 import { makeUser } from "./helpers/users";
 
 // Only the cookie reading is replaced: the claims then go through the real authorization code,
@@ -11,7 +11,7 @@ const { decideRegistrationAction } = await import("@/lib/actions/registration/de
 const { verifyLedgerAction } = await import("@/lib/actions/ledger/verify");
 const { db } = await import("@/lib/db/client");
 
-useFreshDatabase();
+withFreshDatabase();
 
 describe("server actions check authorization themselves", () => {
   let applicantId = "";

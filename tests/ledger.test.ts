@@ -3,9 +3,9 @@ import { db } from "@/lib/db/client";
 import { appendAudit } from "@/lib/ledger/append";
 import { canonicalJson, entryHash, GENESIS_HASH } from "@/lib/ledger/canonical";
 import { verifyChain } from "@/lib/ledger/verify";
-import { rawSql, useFreshDatabase } from "./helpers/db";
+import { rawSql, withFreshDatabase } from "./helpers/db";
 
-const database = useFreshDatabase();
+const database = withFreshDatabase();
 
 async function appendMany(n: number) {
   for (let i = 0; i < n; i++)

@@ -4,10 +4,10 @@ import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { verifyChain } from "@/lib/ledger/verify";
-import { useFreshDatabase } from "./helpers/db";
+import { withFreshDatabase } from "./helpers/db";
 import { makeUser } from "./helpers/users";
 
-useFreshDatabase();
+withFreshDatabase();
 
 const PASSWORD = "correct horse battery";
 

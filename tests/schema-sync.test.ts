@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { rawSql, useFreshDatabase } from "./helpers/db";
+import { rawSql, withFreshDatabase } from "./helpers/db";
 
-const database = useFreshDatabase();
+const database = withFreshDatabase();
 
 type RuntimeModel = { dbName: string | null; schema: string; fields: Array<{ name: string; kind: string; dbName?: string }> };
 

@@ -12,6 +12,7 @@ export function RegistrationRow({ r }: { r: Pending }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [dialogOpen, setDialogOpen] = useState(false);
 
   async function decide(decision: "APPROVE" | "REJECT", reason?: string) {
     setBusy(true);
@@ -25,6 +26,7 @@ export function RegistrationRow({ r }: { r: Pending }) {
       return;
     }
     dialog.current?.close();
+    setDialogOpen(false);
     router.refresh();
   }
 
@@ -43,12 +45,12 @@ export function RegistrationRow({ r }: { r: Pending }) {
       <td className="py-3">
         <div className="flex gap-2">
           <Button onClick={() => decide("APPROVE")} disabled={busy} aria-label={`Approve ${r.name}`}>Approve</Button>
-          <Button variant="secondary" onClick={() => { setError(null); dialog.current?.showModal(); }} disabled={busy} aria-label={`Reject ${r.name}`}>
+          <Button variant="secondary" onClick={() => { setError(null); setDialogOpen(true); dialog.current?.showModal(); }} disabled={busy} aria-label={`Reject ${r.name}`}>
             Reject…
           </Button>
         </div>
-        {error && !dialog.current?.open && <p role="alert" className="mt-2 text-xs text-red-700">{error}</p>}
-        <dialog ref={dialog} className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40" aria-labelledby={`reject-${r.id}`}>
+        {error && !dialogOpen && <p role="alert" className="mt-2 text-xs text-red-700">{error}</p>}
+        <dialog ref={dialog} onClose={() => setDialogOpen(false)} className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40" aria-labelledby={`reject-${r.id}`}>
           <form
             onSubmit={(e) => {
               e.preventDefault();

@@ -7,7 +7,7 @@ import { runMigrations } from "@/lib/db/migrate";
  * Gives the calling test file its own freshly migrated database on the run's PostgreSQL and
  * points lib/db/client at it (each test file runs in its own module context).
  */
-export function useFreshDatabase(): { url: () => string } {
+export function withFreshDatabase(): { url: () => string } {
   let url = "";
   beforeAll(async () => {
     const admin = inject("adminDatabaseUrl");

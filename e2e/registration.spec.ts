@@ -1,0 +1,87 @@
+import { expect, test } from "@playwright/test";
+import { E2E_ADMIN } from "./fixtures/accounts";
+import { newApplicant, register, signIn } from "./fixtures/helpers";
+
+test("hospital staff registers, waits, is approved by the admin, then reaches /hospital", async ({ page, browser }) => {
+  const staff = newApplicant("Staff");
+  await register(page, staff, "Hospital staff");
+
+  await signIn(page, staff.email, staff.password);
+  await expect(page).toHaveURL(/\/pending$/);
+  await expect(page.getByRole("heading", { name: "Waiting for approval" })).toBeVisible();
+  await page.goto("/hospital");
+  await expect(page).toHaveURL(/\/pending$/);
+
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, E2E_ADMIN.email, E2E_ADMIN.password);
+  await expect(admin).toHaveURL(/\/admin$/);
+  const row = admin.getByTestId(`registration-${staff.email}`);
+  await expect(row).toContainText(staff.organisation);
+  await row.getByRole("button", { name: `Approve ${staff.name}` }).click();
+  await expect(row).toHaveCount(0);
+  await adminContext.close();
+
+  // the same person's next request reaches their role's page
+  await page.goto("/hospital");
+  await expect(page).toHaveURL(/\/hospital$/);
+  await expect(page.getByRole("heading", { name: staff.organisation })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My hospital" })).toBeVisible();
+  // and not another role's page
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/hospital\?denied=/);
+});
+
+test("a rejected researcher cannot open any role page and sees the reason", async ({ page, browser }) => {
+  const researcher = newApplicant("Researcher");
+  await register(page, researcher, "Institute researcher");
+
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, E2E_ADMIN.email, E2E_ADMIN.password);
+  await expect(admin).toHaveURL(/\/admin$/);
+  const row = admin.getByTestId(`registration-${researcher.email}`);
+  await row.getByRole("button", { name: `Reject ${researcher.name}` }).click();
+  const dialog = admin.getByRole("dialog", { name: `Reject ${researcher.name}?` });
+  await dialog.getByLabel("Reason").fill("  x ");
+  await dialog.getByRole("button", { name: "Reject registration" }).click();
+  // the server trims and refuses a reason that is only blanks and one letter
+  await expect(dialog.getByRole("alert")).toContainText("Give the applicant a reason");
+  await dialog.getByLabel("Reason").fill("Unknown institute");
+  await dialog.getByRole("button", { name: "Reject registration" }).click();
+  await expect(row).toHaveCount(0);
+
+  await admin.goto("/admin/audit");
+  await expect(admin.getByRole("cell", { name: "REGISTRATION_REJECTED" }).first()).toBeVisible();
+  await admin.getByRole("button", { name: "Verify the chain" }).click();
+  await expect(admin.getByTestId("ledger-report")).toContainText("Chain intact");
+  await adminContext.close();
+
+  await signIn(page, researcher.email, researcher.password);
+  await expect(page).toHaveURL(/\/pending$/);
+  await expect(page.getByText("Reason given: Unknown institute")).toBeVisible();
+  for (const path of ["/research", "/hospital", "/admin", "/admin/audit"]) {
+    await page.goto(path);
+    await expect(page).toHaveURL(/\/pending$/);
+  }
+});
+
+test("five wrong passwords lock the account with a clear message", async ({ page }) => {
+  const staff = newApplicant("Locked");
+  await register(page, staff, "Hospital staff");
+  for (let i = 1; i <= 4; i++) {
+    await signIn(page, staff.email, `wrong-password-${i}`);
+    await expect(page.locator("#login-error")).toContainText("Wrong e-mail or password.");
+  }
+  await signIn(page, staff.email, "wrong-password-5");
+  await expect(page.locator("#login-error")).toContainText("this account is now locked for 15 minutes");
+  await signIn(page, staff.email, staff.password);
+  await expect(page.locator("#login-error")).toContainText(/locked after 5 failed sign-ins. Try again in 15 minutes/);
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("signed-out visitors are sent to sign in", async ({ page }) => {
+  await page.goto("/admin/audit");
+  await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Faudit/);
+  await expect(page.getByRole("heading", { name: "Sign in to MedShare" })).toBeVisible();
+});

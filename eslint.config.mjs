@@ -1,0 +1,41 @@
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+const pureLibraries = {
+  // lib/abe and lib/hopcm run unchanged in the browser and in Node: no app, framework or Node-only code.
+  files: ["lib/abe/**/*.ts", "lib/hopcm/**/*.ts"],
+  ignores: ["**/*.test.ts"],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: [
+          { group: ["node:*", "fs", "path", "crypto", "buffer", "worker_threads"], message: "lib/abe and lib/hopcm must stay isomorphic (no Node-only imports)." },
+          { group: ["@/*", "next", "next/*", "react", "react-dom", "next-auth", "next-auth/*", "@prisma/*"], message: "lib/abe and lib/hopcm must not import the app or a framework." },
+        ],
+      },
+    ],
+  },
+};
+
+const cspBoundary = {
+  // The CSP is a separate party: it talks to the authority through its published interface only.
+  files: ["lib/csp/**/*.ts"],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      { patterns: [{ group: ["@/lib/authority", "@/lib/authority/*", "../authority", "../authority/*"], message: "lib/csp must not import lib/authority internals." }] },
+    ],
+  },
+};
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  { ignores: ["lib/generated/**", ".next/**", ".data/**", "node_modules/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  { rules: { "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }] } },
+  pureLibraries,
+  cspBoundary,
+];
+
+export default config;

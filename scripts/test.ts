@@ -1,0 +1,75 @@
+// `npm test`: typecheck, Vitest (unit + integration on a real PostgreSQL), production build,
+// Playwright journeys in Chromium against it. Ends with one line: `N passed, N failed`.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+
+const resultsDir = ".data/test-results";
+rmSync(resultsDir, { recursive: true, force: true });
+mkdirSync(resultsDir, { recursive: true });
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+delete env.DATABASE_URL; // tests make their own databases
+
+type Tally = { passed: number; failed: number; skipped: number };
+const total: Tally = { passed: 0, failed: 0, skipped: 0 };
+
+function step(title: string, cmd: string, args: string[]): boolean {
+  console.log(`\n=== ${title} ===`);
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { stdio: "inherit", env });
+  console.log(`--- ${title}: ${r.status === 0 ? "ok" : `failed (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return r.status === 0;
+}
+
+function countVitest(file: string): Tally | null {
+  if (!existsSync(file)) return null;
+  const j = JSON.parse(readFileSync(file, "utf8"));
+  let failed: number = j.numFailedTests ?? 0;
+  // a file that failed to load has no failed tests of its own but fails the run
+  if (failed === 0 && j.success === false) failed = Math.max(1, j.numFailedTestSuites ?? 0);
+  return { passed: j.numPassedTests ?? 0, failed, skipped: (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0) };
+}
+
+function countPlaywright(file: string): Tally | null {
+  if (!existsSync(file)) return null;
+  const s = JSON.parse(readFileSync(file, "utf8")).stats ?? {};
+  return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed: s.unexpected ?? 0, skipped: s.skipped ?? 0 };
+}
+
+function add(t: Tally | null, fallbackOk: boolean) {
+  if (!t || t.passed + t.failed === 0) {
+    // a runner that crashed before reporting counts as one failure, never as silence
+    if (!fallbackOk) total.failed += 1;
+    return;
+  }
+  total.passed += t.passed;
+  total.failed += t.failed;
+  total.skipped += t.skipped;
+}
+
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+if (want("typecheck")) {
+  const ok = step("typecheck", "npx", ["tsc", "--noEmit"]);
+  if (ok) total.passed += 1;
+  else total.failed += 1;
+}
+
+if (want("unit")) {
+  const ok = step("vitest (unit + integration)", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${resultsDir}/vitest.json`]);
+  add(countVitest(`${resultsDir}/vitest.json`), ok);
+}
+
+if (want("e2e")) {
+  const built = step("next build", "npx", ["next", "build"]);
+  if (!built) total.failed += 1;
+  else {
+    const ok = step("playwright (Chromium)", "npx", ["playwright", "test"]);
+    add(countPlaywright(`${resultsDir}/playwright.json`), ok);
+  }
+}
+
+const line = `${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`;
+writeFileSync(`${resultsDir}/summary.txt`, `${line}\n`);
+console.log(`\n${line}`);
+process.exit(total.failed === 0 ? 0 : 1);
