@@ -15,4 +15,4 @@ export async function proxy(req: NextRequest) {
   return NextResponse.next();
 }
 
-export const config = { matcher: ["/hospital/:path*", "/research/:path*", "/admin/:path*"] };
+export const config = { matcher: ["/hospital/:path*", "/research/:path*", "/admin/:path*", "/keys/:path*"] };

@@ -2,7 +2,7 @@
 // seeded with one authority admin. Removed again when Playwright stops it.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { runMigrations } from "@/lib/db/migrate";
@@ -16,6 +16,8 @@ const password = randomBytes(18).toString("base64url");
 const pg = await startEmbeddedPostgres({ dir, password });
 await runMigrations(pg.url);
 process.env.DATABASE_URL = pg.url;
+// Journeys that check the database afterwards (e.g. scanning it for secrets) read the URL here.
+writeFileSync(path.resolve(".data", "e2e-database-url"), pg.url, { mode: 0o600 });
 await createApprovedAccount({ ...E2E_ADMIN, kind: "AUTHORITY", role: "AUTHORITY_ADMIN", reason: "e2e" });
 
 const child = spawn("npx", ["next", "start", "-p", String(port)], {

@@ -2,17 +2,19 @@ import { RegistrationRow } from "@/components/admin/registration-row";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { listPendingRegistrations } from "@/lib/portal/registrations";
+import { listCatalogue } from "@/lib/authority/catalogue";
 
 export const metadata = { title: "Registrations" };
 
 export default async function AdminPage() {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin");
-  const pending = await listPendingRegistrations();
+  const [pending, catalogue] = await Promise.all([listPendingRegistrations(), listCatalogue()]);
+  const attributes = catalogue.flatMap((a) => a.attributes.map((x) => ({ id: x.id, name: x.name, description: x.description })));
   return (
     <>
       <PageHeader
         title="Pending registrations"
-        description="Approve the people you can vouch for. Approved people reach their role's pages at their next request; rejected people see your reason."
+        description="Approve the people you can vouch for, choosing the attributes they hold: their keys are issued at once, wrapped to their browser's key. Rejected people see your reason."
       />
       {pending.length === 0 ? (
         <EmptyState title="No registrations are waiting">New registrations appear here as soon as they are sent.</EmptyState>
@@ -30,6 +32,7 @@ export default async function AdminPage() {
               {pending.map((p) => (
                 <RegistrationRow
                   key={p.id}
+                  attributes={attributes}
                   r={{ id: p.id, name: p.name, email: p.email, gid: p.gid, role: p.role, organisation: p.organisation.name, kind: p.organisation.kind, createdAt: p.createdAt.toISOString() }}
                 />
               ))}

@@ -7,18 +7,21 @@ import { decideRegistrationAction } from "@/lib/actions/registration/decide";
 
 type Pending = { id: string; name: string; email: string; gid: string; role: string; organisation: string; kind: string; createdAt: string };
 
-export function RegistrationRow({ r }: { r: Pending }) {
+export type AttributeOption = { id: string; name: string; description: string };
+
+export function RegistrationRow({ r, attributes }: { r: Pending; attributes: AttributeOption[] }) {
   const router = useRouter();
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [dialogOpen, setDialogOpen] = useState(false);
+  const [chosen, setChosen] = useState<string[]>([]);
 
   async function decide(decision: "APPROVE" | "REJECT", reason?: string) {
     setBusy(true);
     setError(null);
     const result = await decideRegistrationAction(
-      decision === "APPROVE" ? { userId: r.id, decision } : { userId: r.id, decision, reason: reason ?? "" },
+      decision === "APPROVE" ? { userId: r.id, decision, attributeIds: chosen } : { userId: r.id, decision, reason: reason ?? "" },
     );
     setBusy(false);
     if (!result.ok) {
@@ -43,6 +46,23 @@ export function RegistrationRow({ r }: { r: Pending }) {
       <td className="py-3 pr-4 font-mono text-xs">{r.gid}</td>
       <td className="py-3 pr-4 text-xs text-slate-500">{new Date(r.createdAt).toLocaleString()}</td>
       <td className="py-3">
+        {attributes.length > 0 && (
+          <fieldset className="mb-2">
+            <legend className="text-xs font-medium text-slate-600">Attributes to grant with approval</legend>
+            <div className="mt-1 flex max-w-xs flex-wrap gap-x-3 gap-y-1">
+              {attributes.map((a) => (
+                <label key={a.id} className="flex items-center gap-1 text-xs" title={a.description}>
+                  <input
+                    type="checkbox"
+                    checked={chosen.includes(a.id)}
+                    onChange={(e) => setChosen((c) => (e.target.checked ? [...c, a.id] : c.filter((x) => x !== a.id)))}
+                  />
+                  <span className="font-mono">{a.name}</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
         <div className="flex gap-2">
           <Button onClick={() => decide("APPROVE")} disabled={busy} aria-label={`Approve ${r.name}`}>Approve</Button>
           <Button variant="secondary" onClick={() => { setError(null); setDialogOpen(true); dialog.current?.showModal(); }} disabled={busy} aria-label={`Reject ${r.name}`}>

@@ -6,6 +6,9 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, TextInput } from "@/components/ui/field";
 import { registerAction } from "@/lib/actions/registration/register";
+import { saveSealed } from "@/lib/keystore/idb";
+import { newKeystore } from "@/lib/keystore/operations";
+import { sealKeystore } from "@/lib/keystore/sealed";
 import type { ActionError } from "@/lib/errors";
 import { ROLES, roleLabels, roleOrgKind } from "@/lib/validation/registration";
 
@@ -27,9 +30,23 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
   const fe = error?.fieldErrors ?? {};
 
   async function onSubmit(form: FormData) {
-    setBusy(true);
     setError(null);
+    const passphrase = String(form.get("keyPassphrase") ?? "");
+    if (passphrase.length < 10 || passphrase !== String(form.get("keyPassphrase2") ?? "")) {
+      setError({
+        code: "VALIDATION",
+        message: "Check your key passphrase.",
+        fieldErrors: { keyPassphrase: [passphrase.length < 10 ? "Use at least 10 characters." : "The two entries differ."] },
+      });
+      return;
+    }
+    setBusy(true);
+    // The key-wrapping pair is made here, in the browser; only its public half is sent.
+    const gid = String(form.get("gid") ?? "").trim();
+    const contents = newKeystore(gid);
+    const sealed = await sealKeystore(contents, passphrase);
     const result = await registerAction({
+      wrapPublicKey: contents.wrapPublicKey,
       name: String(form.get("name") ?? ""),
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
@@ -39,9 +56,11 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
       newOrganisationName: mode === "new" ? String(form.get("newOrganisationName") ?? "") : undefined,
       setupToken: setupToken || undefined,
     });
+    if (result.ok) {
+      await saveSealed(sealed);
+      setDone(result.data.status);
+    } else setError(result.error);
     setBusy(false);
-    if (result.ok) setDone(result.data.status);
-    else setError(result.error);
   }
 
   if (done)
@@ -113,6 +132,19 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
       <Field id="password" label="Password" hint="At least 12 characters." error={fe.password}>
         <TextInput id="password" name="password" type="password" autoComplete="new-password" invalid={Boolean(fe.password)} />
       </Field>
+      <fieldset className="space-y-3 rounded-md border border-slate-200 p-4">
+        <legend className="px-1 text-sm font-medium text-slate-800">Key passphrase</legend>
+        <p className="text-xs text-slate-600">
+          Your attribute keys will be kept in this browser, encrypted under this passphrase. The server never sees it
+          and cannot recover it: keep it safe, and export a key backup once your keys arrive.
+        </p>
+        <Field id="keyPassphrase" label="Key passphrase" hint="At least 10 characters; different from your password." error={fe.keyPassphrase}>
+          <TextInput id="keyPassphrase" name="keyPassphrase" type="password" autoComplete="off" invalid={Boolean(fe.keyPassphrase)} />
+        </Field>
+        <Field id="keyPassphrase2" label="Repeat key passphrase">
+          <TextInput id="keyPassphrase2" name="keyPassphrase2" type="password" autoComplete="off" />
+        </Field>
+      </fieldset>
       <Button type="submit" disabled={busy} className="w-full">{busy ? "Sending…" : "Register"}</Button>
     </form>
   );

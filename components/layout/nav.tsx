@@ -9,6 +9,7 @@ type NavLink = { href: string; label: string };
 function linksFor(user: SessionUser | null): NavLink[] {
   const common: NavLink[] = [{ href: "/benchmarks", label: "Benchmarks" }];
   if (!user || user.status !== "APPROVED") return common;
+  common.unshift({ href: "/keys", label: "My keys" });
   switch (user.role) {
     case "HOSPITAL_STAFF":
       return [{ href: "/hospital", label: "My hospital" }, ...common];
@@ -17,6 +18,8 @@ function linksFor(user: SessionUser | null): NavLink[] {
     case "AUTHORITY_ADMIN":
       return [
         { href: "/admin", label: "Registrations" },
+        { href: "/admin/people", label: "People" },
+        { href: "/admin/attributes", label: "Attributes" },
         { href: "/admin/audit", label: "Audit ledger" },
         ...common,
       ];

@@ -10,7 +10,17 @@ export type AuditAction =
   | "LOGIN_SUCCEEDED"
   | "LOGIN_FAILED"
   | "ACCOUNT_LOCKED"
-  | "USER_REVOKED";
+  | "USER_REVOKED"
+  | "AUTHORITY_CREATED"
+  | "ATTRIBUTE_CREATED"
+  | "ATTRIBUTE_GRANTED"
+  | "ATTRIBUTE_REVOKED"
+  | "ATTRIBUTE_ROTATED"
+  | "KEY_ISSUED"
+  | "KEY_REVOKED"
+  | "WRAP_KEY_SET"
+  | "TRANSFORM_KEY_STORED"
+  | "TRANSFORM_KEY_DESTROYED";
 
 export type AuditInput = {
   actorId: string | null;

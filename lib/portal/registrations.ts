@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/ledger/append";
 import { hashPassword } from "@/lib/auth/password";
+import { grantAttributes, KEY_TX } from "@/lib/authority/keys";
 import { roleOrgKind, type registrationSchema } from "@/lib/validation/registration";
 import type { z } from "zod";
 
@@ -44,7 +45,16 @@ export async function register(input: z.output<typeof registrationSchema>) {
         status = "APPROVED";
       }
       const user = await tx.user.create({
-        data: { email: input.email, name: input.name, gid: input.gid, passwordHash, role: input.role, status, organisationId },
+        data: {
+          email: input.email,
+          name: input.name,
+          gid: input.gid,
+          passwordHash,
+          role: input.role,
+          status,
+          organisationId,
+          wrapPublicKey: input.wrapPublicKey ? new Uint8Array(Buffer.from(input.wrapPublicKey, "base64")) : null,
+        },
         select: { id: true },
       });
       await appendAudit(tx, {
@@ -71,7 +81,7 @@ export async function register(input: z.output<typeof registrationSchema>) {
 /** Approves or rejects a PENDING registration; the decision and its audit entry commit together. */
 export async function decideRegistration(
   adminId: string,
-  decision: { userId: string; decision: "APPROVE" } | { userId: string; decision: "REJECT"; reason: string },
+  decision: { userId: string; decision: "APPROVE"; attributeIds?: string[] } | { userId: string; decision: "REJECT"; reason: string },
 ) {
   return db().$transaction(async (tx) => {
     const approve = decision.decision === "APPROVE";
@@ -92,8 +102,10 @@ export async function decideRegistration(
       subjectId: decision.userId,
       data: approve ? {} : { reason: decision.reason },
     });
+    // Attributes chosen with the approval are granted, and their keys issued, in the same transaction.
+    if (decision.decision === "APPROVE" && decision.attributeIds?.length) await grantAttributes(tx, adminId, decision.userId, decision.attributeIds);
     return { userId: decision.userId, status: approve ? "APPROVED" : "REJECTED" };
-  });
+  }, KEY_TX);
 }
 
 export function listPendingRegistrations() {

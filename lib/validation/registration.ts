@@ -32,6 +32,11 @@ export const registrationSchema = z
     organisationId: z.uuid().optional(),
     newOrganisationName: z.string().trim().max(120).optional(),
     setupToken: z.string().trim().max(200).optional(),
+    /** X25519 public key made by the applicant's browser (base64, 32 bytes); keys get wrapped to it. */
+    wrapPublicKey: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, "The browser's key-wrapping public key is malformed.")
+      .optional(),
   })
   .refine((v) => Boolean(v.organisationId) !== Boolean(v.newOrganisationName?.length), {
     message: "Choose an existing organisation or name a new one (not both).",
@@ -44,7 +49,7 @@ export const registrationSchema = z
 export type RegistrationInput = z.input<typeof registrationSchema>;
 
 export const decisionSchema = z.discriminatedUnion("decision", [
-  z.object({ userId: z.uuid(), decision: z.literal("APPROVE") }),
+  z.object({ userId: z.uuid(), decision: z.literal("APPROVE"), attributeIds: z.array(z.uuid()).max(64).default([]) }),
   z.object({
     userId: z.uuid(),
     decision: z.literal("REJECT"),

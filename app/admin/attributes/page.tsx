@@ -1,0 +1,59 @@
+import { CreateAttributeForm, CreateAuthorityForm } from "@/components/admin/catalogue-forms";
+import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { listCatalogue } from "@/lib/authority/catalogue";
+
+export const metadata = { title: "Attributes" };
+
+export default async function AttributesPage() {
+  await requirePageUser(["AUTHORITY_ADMIN"], "/admin/attributes");
+  const catalogue = await listCatalogue();
+  return (
+    <>
+      <PageHeader
+        title="Attribute catalogue"
+        description="Attribute authorities own a namespace of attributes (HA1.cardiology). Policies are written over these attributes; people receive a key per attribute they hold."
+      />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="space-y-4 lg:col-span-2">
+          {catalogue.length === 0 ? (
+            <EmptyState title="No attribute authorities yet">Create one, then its attributes.</EmptyState>
+          ) : (
+            catalogue.map((a) => (
+              <Card key={a.id}>
+                <h2 className="font-semibold">
+                  <span className="font-mono">{a.code}</span> · {a.name}
+                </h2>
+                {a.description && <p className="text-sm text-slate-600">{a.description}</p>}
+                {a.attributes.length === 0 ? (
+                  <p className="mt-3 text-sm text-slate-500">No attributes yet.</p>
+                ) : (
+                  <table className="mt-3 w-full text-left text-sm">
+                    <caption className="sr-only">Attributes of {a.code}</caption>
+                    <thead className="text-xs uppercase text-slate-500">
+                      <tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1 pr-4">Holders</th><th className="py-1">Description</th></tr>
+                    </thead>
+                    <tbody>
+                      {a.attributes.map((x) => (
+                        <tr key={x.id} className="border-t border-slate-100" data-testid={`attribute-${x.name}`}>
+                          <td className="py-1 pr-4 font-mono">{x.name}</td>
+                          <td className="py-1 pr-4">v{x.currentVersion}</td>
+                          <td className="py-1 pr-4">{x._count.grants}</td>
+                          <td className="py-1 text-slate-600">{x.description}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </Card>
+            ))
+          )}
+        </div>
+        <div className="space-y-6">
+          <Card><CreateAuthorityForm /></Card>
+          <Card><CreateAttributeForm authorities={catalogue.map((a) => ({ id: a.id, code: a.code, name: a.name }))} /></Card>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,324 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field, TextInput } from "@/components/ui/field";
+import { Card } from "@/components/ui/page-header";
+import { describePolicy, explainMissing, parsePolicy, PolicyError } from "@/lib/abe";
+import { deleteTransformKeyAction } from "@/lib/actions/keys/delete-transform-key";
+import { setWrapKeyAction } from "@/lib/actions/keys/set-wrap-key";
+import { storeTransformKeyAction } from "@/lib/actions/keys/store-transform-key";
+import { parseKeyId } from "@/lib/keystore/contexts";
+import { createTransformKey, latestVersions, newKeystore } from "@/lib/keystore/operations";
+import { KeystoreError, parseSealedKeystore, sealKeystore } from "@/lib/keystore/sealed";
+import { saveSealed } from "@/lib/keystore/idb";
+import { useKeyStore, type KeyMaterial } from "./use-key-store";
+
+/** Equal version maps, whatever their key order (the database's JSON reorders keys). */
+function sameVersions(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a).sort();
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+function message(error: unknown): string {
+  if (error instanceof KeystoreError || error instanceof Error) return error.message;
+  return "Something went wrong; nothing was changed.";
+}
+
+/** Runs an async step with a busy flag and turns failures into a message. */
+function useStep() {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  async function run(label: string, fn: () => Promise<string | void>) {
+    setBusy(label);
+    setError(null);
+    setNotice(null);
+    try {
+      const done = await fn();
+      if (done) setNotice(done);
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(null);
+    }
+  }
+  return { busy, error, notice, run };
+}
+
+function PassphraseForm({ label, onSubmit, busy, confirm }: { label: string; busy: boolean; confirm?: boolean; onSubmit: (passphrase: string) => void }) {
+  const [mismatch, setMismatch] = useState(false);
+  return (
+    <form
+      aria-label={label}
+      className="space-y-3"
+      onSubmit={(e: FormEvent<HTMLFormElement>) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        const p = String(data.get("passphrase") ?? "");
+        const differs = Boolean(confirm) && p !== String(data.get("passphrase2") ?? "");
+        setMismatch(differs);
+        if (!differs) onSubmit(p);
+      }}
+    >
+      <Field id={`${label}-passphrase`} label="Key passphrase">
+        <TextInput id={`${label}-passphrase`} name="passphrase" type="password" autoComplete="off" required />
+      </Field>
+      {confirm && (
+        <Field id={`${label}-passphrase2`} label="Repeat key passphrase" error={mismatch ? "The two entries differ." : undefined}>
+          <TextInput id={`${label}-passphrase2`} name="passphrase2" type="password" autoComplete="off" required />
+        </Field>
+      )}
+      <Button type="submit" disabled={busy}>{busy ? "Working…" : label}</Button>
+    </form>
+  );
+}
+
+function ImportBackup({ onImport, busy }: { busy: boolean; onImport: (text: string, passphrase: string) => void }) {
+  return (
+    <form
+      className="space-y-3"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        const file = data.get("backup") as File | null;
+        if (!file || file.size === 0) return;
+        onImport(await file.text(), String(data.get("passphrase") ?? ""));
+      }}
+    >
+      <Field id="backup-file" label="Key backup file">
+        <input id="backup-file" name="backup" type="file" accept=".json,application/json" required className="block text-sm" />
+      </Field>
+      <Field id="backup-passphrase" label="Passphrase of the backup">
+        <TextInput id="backup-passphrase" name="passphrase" type="password" autoComplete="off" required />
+      </Field>
+      <Button type="submit" variant="secondary" disabled={busy}>Import backup</Button>
+    </form>
+  );
+}
+
+function PolicyCheck({ held }: { held: string[] }) {
+  const [text, setText] = useState("");
+  let verdict: { tone: "success" | "warning" | "error"; text: string } | null = null;
+  if (text.trim()) {
+    try {
+      const node = parsePolicy(text);
+      const missing = explainMissing(node, held);
+      verdict = missing.length === 0
+        ? { tone: "success", text: `You satisfy it: ${describePolicy(node)}.` }
+        : { tone: "warning", text: `You lack ${missing.join(", ")} for: ${describePolicy(node)}.` };
+    } catch (e) {
+      verdict = { tone: "error", text: e instanceof PolicyError ? e.message : "Not a policy." };
+    }
+  }
+  return (
+    <div className="space-y-2">
+      <Field id="policy-check" label="Does a policy let me in?" hint="e.g. HA1.researcher AND (HA1.cardiology OR HA1.oncology)">
+        <TextInput id="policy-check" value={text} onChange={(e) => setText(e.target.value)} />
+      </Field>
+      <div aria-live="polite" data-testid="policy-verdict">{verdict && <Alert tone={verdict.tone}>{verdict.text}</Alert>}</div>
+    </div>
+  );
+}
+
+export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial }) {
+  const ks = useKeyStore(gid, initial);
+  const step = useStep();
+  const { material, sealed, unlocked } = ks;
+
+  const importBackup = (text: string, passphrase: string) =>
+    step.run("import", async () => {
+      const store = parseSealedKeystore(text);
+      await ks.unlock(store, passphrase, { save: true });
+      return "Backup imported into this browser.";
+    });
+
+  const setUp = async (passphrase: string, replacing: boolean) => {
+      const contents = newKeystore(gid);
+      const store = await sealKeystore(contents, passphrase);
+      const r = await setWrapKeyAction({ publicKey: contents.wrapPublicKey });
+      if (!r.ok) throw new Error(r.error.message);
+      await saveSealed(store);
+      await ks.unlock(store, passphrase);
+      return replacing ? "New key store created; your current keys were issued to it again." : "Key storage is set up in this browser.";
+  };
+
+  const header = (
+    <Alert tone="info">
+      Your keys live only in this browser, encrypted under your key passphrase. The server keeps your keys wrapped to this
+      browser&apos;s key, never in the clear, and never learns your passphrase.
+    </Alert>
+  );
+
+  const feedback = (
+    <div aria-live="polite" className="space-y-2">
+      {step.error && <Alert tone="error" title="Nothing was changed">{step.error}</Alert>}
+      {step.notice && <Alert tone="success">{step.notice}</Alert>}
+    </div>
+  );
+
+  if (sealed === undefined) return <p role="status" className="text-sm text-slate-500">Looking for your key store…</p>;
+
+  if (!unlocked) {
+    return (
+      <div className="space-y-6">
+        {header}
+        {feedback}
+        {sealed ? (
+          <Card>
+            <h2 className="mb-3 font-semibold">Unlock your keys</h2>
+            <PassphraseForm label="Unlock" busy={step.busy === "unlock"} onSubmit={(p) => step.run("unlock", () => ks.unlock(sealed, p))} />
+          </Card>
+        ) : material.hasWrapKey ? (
+          <Card>
+            <h2 className="font-semibold">This browser has no key store for you</h2>
+            <p className="mb-3 text-sm text-slate-600">Import the key backup you exported earlier.</p>
+            <ImportBackup busy={step.busy === "import"} onImport={importBackup} />
+          </Card>
+        ) : (
+          <Card>
+            <h2 className="font-semibold">Set up key storage</h2>
+            <p className="mb-3 text-sm text-slate-600">Choose a key passphrase. Your browser makes a key pair and sends the authority only its public half.</p>
+            <PassphraseForm label="Set up key storage" confirm busy={step.busy === "setup"} onSubmit={(p) => step.run("setup", () => setUp(p, false))} />
+          </Card>
+        )}
+        {material.hasWrapKey && (
+          <details className="rounded-md border border-slate-200 bg-white p-4 text-sm">
+            <summary className="cursor-pointer font-medium">Lost your key store and backup?</summary>
+            <p className="my-2 text-slate-600">
+              Start over with a new key store: the authority issues your current keys again to it. Your transform key is destroyed and
+              keys of older versions are gone for good.
+            </p>
+            <PassphraseForm label="Start a new key store" confirm busy={step.busy === "setup"} onSubmit={(p) => step.run("setup", () => setUp(p, true))} />
+          </details>
+        )}
+      </div>
+    );
+  }
+
+  const { contents, sync } = unlocked;
+  const held = Object.keys(latestVersions(contents));
+  const waiting = material.grants.filter((g) => !held.includes(g.attribute));
+  const serverTk = material.transformKey;
+  const tkCurrent =
+    serverTk && contents.transform && sameVersions(serverTk.keyVersions, contents.transform.keyVersions) &&
+    sameVersions(contents.transform.keyVersions, latestVersions(contents));
+
+  return (
+    <div className="space-y-6">
+      {header}
+      {feedback}
+      {sync && (sync.added.length > 0 || sync.removed.length > 0 || sync.rejected.length > 0) && (
+        <div className="space-y-2">
+          {sync.added.length > 0 && <Alert tone="success">New keys received and checked: {sync.added.join(", ")}.</Alert>}
+          {sync.removed.length > 0 && <Alert tone="warning">Keys withdrawn by the authority: {sync.removed.join(", ")}.</Alert>}
+          {sync.rejected.map((r) => <Alert key={r.key} tone="error" title={`Key ${r.key} refused`}>Not stored: {r.reason}</Alert>)}
+        </div>
+      )}
+      <Card>
+        <div className="mb-3 flex items-center justify-between">
+          <h2 className="font-semibold">Attribute keys in this browser</h2>
+          <Button variant="secondary" onClick={ks.lock}>Lock</Button>
+        </div>
+        {Object.keys(contents.keys).length === 0 ? (
+          <p className="text-sm text-slate-600">No keys yet. They arrive once the authority grants you attributes.</p>
+        ) : (
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">Your attribute keys</caption>
+            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1">Status</th></tr></thead>
+            <tbody>
+              {Object.keys(contents.keys).sort().map((id) => {
+                const { attribute, version } = parseKeyId(id);
+                const current = material.grants.find((g) => g.attribute === attribute)?.currentVersion;
+                return (
+                  <tr key={id} className="border-t border-slate-100" data-testid={`key-${attribute}`}>
+                    <td className="py-1 pr-4 font-mono">{attribute}</td>
+                    <td className="py-1 pr-4">v{version}</td>
+                    <td className="py-1">{current === version ? "current" : current ? `older (current is v${current})` : "attribute no longer granted"}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        {waiting.length > 0 && <p className="mt-3 text-sm text-amber-800">Granted, key not yet received: {waiting.map((w) => w.attribute).join(", ")}.</p>}
+      </Card>
+
+      <Card>
+        <h2 className="font-semibold">Transform key (outsourced decryption)</h2>
+        <p className="mb-3 text-sm text-slate-600">
+          The cloud does the heavy part of decrypting records you request with a transform key made from your keys and a secret
+          number that stays in this browser. Without that number, the cloud&apos;s work opens nothing.
+        </p>
+        <p className="mb-3 text-sm" data-testid="tk-status">
+          {serverTk ? (tkCurrent ? `Stored with the authority, covering ${Object.keys(serverTk.keyVersions).join(", ")}.` : "Stored, but out of date: refresh it.") : "No transform key stored."}
+        </p>
+        <div className="flex flex-wrap gap-2">
+          <Button
+            disabled={held.length === 0 || step.busy !== null}
+            onClick={() =>
+              step.run("tk", async () => {
+                const made = createTransformKey(contents);
+                const r = await storeTransformKeyAction({ tk: made.tk, keyVersions: made.keyVersions });
+                if (!r.ok) throw new Error(r.error.message);
+                await ks.update(made.contents);
+                await ks.refreshMaterial();
+                return "Transform key stored with the authority.";
+              })
+            }
+          >
+            {serverTk ? "Refresh transform key" : "Create transform key"}
+          </Button>
+          {serverTk && (
+            <Button
+              variant="secondary"
+              disabled={step.busy !== null}
+              onClick={() =>
+                step.run("tk-delete", async () => {
+                  if (!confirm("Delete your transform key? Requests can't be decrypted until you create a new one.")) return;
+                  const r = await deleteTransformKeyAction({});
+                  if (!r.ok) throw new Error(r.error.message);
+                  await ks.update({ ...contents, transform: null });
+                  await ks.refreshMaterial();
+                  return "Transform key deleted.";
+                })
+              }
+            >
+              Delete transform key
+            </Button>
+          )}
+        </div>
+      </Card>
+
+      <Card>
+        <h2 className="font-semibold">Backup</h2>
+        <p className="mb-3 text-sm text-slate-600">Export your key store as a file, encrypted under your key passphrase, to use MedShare on another browser.</p>
+        <div className="flex flex-wrap items-start gap-6">
+          <Button
+            variant="secondary"
+            onClick={() => {
+              if (!sealed) return;
+              const url = URL.createObjectURL(new Blob([JSON.stringify(sealed, null, 2)], { type: "application/json" }));
+              const a = document.createElement("a");
+              a.href = url;
+              a.download = `medshare-keys-${gid}.json`;
+              a.click();
+              URL.revokeObjectURL(url);
+            }}
+          >
+            Export key backup
+          </Button>
+          <details className="text-sm">
+            <summary className="cursor-pointer">Import a backup instead</summary>
+            <div className="mt-2"><ImportBackup busy={step.busy === "import"} onImport={importBackup} /></div>
+          </details>
+        </div>
+      </Card>
+
+      <Card>
+        <PolicyCheck held={held} />
+      </Card>
+    </div>
+  );
+}

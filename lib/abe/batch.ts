@@ -1,0 +1,80 @@
+/**
+ * Bulk data: one envelope per upload batch and policy. Records are sealed with AES-256-GCM
+ * under per-record keys HKDF(batch key, index || record id), the batch key being derived
+ * one-way from the envelope's zeta; the envelope commits to the records through a Merkle root
+ * over the record ciphertexts (in the public envelope fields, in H4's input, and inside the
+ * encrypted batch header that d is computed from).
+ *
+ * Exports: encryptBatch, openRecord, recordLeaf, recordProof, verifyRecord, BatchRecordInput.
+ */
+import { gcm } from "@noble/ciphers/aes.js";
+import { concatBytes, u32be, utf8 } from "./codec";
+import { AbeError } from "./errors";
+import { deriveBatchKey, deriveRecordKey } from "./kdf";
+import { leafHash, merkleProof, merkleRoot, verifyMerkleProof } from "./merkle";
+import { type EncryptOptions, batchHeader, sealEnvelope } from "./envelope";
+import { encodeRecordCiphertext } from "./serialize";
+import type { PolicyNode } from "./policy";
+import type { Envelope, MerkleProof, PublicParams, RecordCiphertext, VkSet } from "./types";
+import { defaultRng } from "./group";
+
+export type BatchRecordInput = Uint8Array | { readonly id: string; readonly data: Uint8Array };
+
+const recordAad = (index: number, id: string): Uint8Array => concatBytes(utf8.encode("MEDSHARE-V1-record"), u32be(index), utf8.encode(id));
+
+function sealRecord(batchKey: Uint8Array, index: number, id: string, data: Uint8Array): RecordCiphertext {
+  const { key, nonce } = deriveRecordKey(batchKey, index, id);
+  return { index, id, ct: gcm(key, nonce, recordAad(index, id)).encrypt(data) };
+}
+
+/** Leaf of the records tree: hash of the record's full encoding (index, id and ciphertext). */
+export function recordLeaf(rec: RecordCiphertext): Uint8Array {
+  return leafHash(encodeRecordCiphertext(rec));
+}
+
+/**
+ * Encrypt a batch of records under one envelope. Returns the envelope, the sealed records
+ * (upload both) and the records root.
+ */
+export function encryptBatch(
+  pp: PublicParams,
+  vks: VkSet,
+  policy: string | PolicyNode,
+  records: readonly BatchRecordInput[],
+  opts: EncryptOptions = {},
+): { envelope: Envelope; records: RecordCiphertext[]; root: Uint8Array } {
+  if (records.length === 0) throw new AbeError("INVALID_ARGUMENT", "a batch needs at least one record");
+  const zeta = opts.zeta ?? (opts.rng ?? defaultRng)(32);
+  // The batch key depends only on zeta, so records can be sealed before the envelope exists.
+  const batchKey = deriveBatchKey(zeta);
+  const sealed = records.map((r, i) => {
+    const { id, data } = r instanceof Uint8Array ? { id: String(i), data: r } : r;
+    if (typeof id !== "string" || !(data instanceof Uint8Array)) throw new AbeError("INVALID_ARGUMENT", "records are bytes or { id, data }");
+    return sealRecord(batchKey, i, id, data);
+  });
+  const root = merkleRoot(sealed.map(recordLeaf));
+  const { envelope } = sealEnvelope(pp, vks, policy, batchHeader(root, sealed.length), { root, count: sealed.length }, { ...opts, zeta });
+  return { envelope, records: sealed, root };
+}
+
+/** Open one record with the batch key from decrypt/finishDecrypt; RECORD on any mismatch. */
+export function openRecord(batchKey: Uint8Array, rec: RecordCiphertext): Uint8Array {
+  if (!(batchKey instanceof Uint8Array) || batchKey.length !== 32) throw new AbeError("INVALID_ARGUMENT", "batch key must be 32 bytes");
+  const { key, nonce } = deriveRecordKey(batchKey, rec.index, rec.id);
+  try {
+    return gcm(key, nonce, recordAad(rec.index, rec.id)).decrypt(rec.ct);
+  } catch {
+    throw new AbeError("RECORD", `record ${rec.index} does not open under this batch key`);
+  }
+}
+
+/** Inclusion proof for record `index` (the CSP serves it with the record). */
+export function recordProof(records: readonly RecordCiphertext[], index: number): MerkleProof {
+  return merkleProof(records.map(recordLeaf), index);
+}
+
+/** Does the envelope commit to this record at the proof's position? */
+export function verifyRecord(env: Envelope, rec: RecordCiphertext, proof: MerkleProof): boolean {
+  if (env.recordCount === 0 || proof.count !== env.recordCount || proof.index !== rec.index) return false;
+  return verifyMerkleProof(env.recordsRoot, recordLeaf(rec), proof);
+}

@@ -1,0 +1,742 @@
+/**
+ * Group layer for ABE-OD and ABS on BLS12-381 (via @noble/curves 2.x).
+ *
+ * Types:      G1, G2 (noble Weierstrass points), GT (Fp12 element of the order-r subgroup),
+ *             Fr (bigint mod r), Rng, G2Prepared, GtTable, Group.
+ * Scalars:    R, frMod, frAdd, frSub, frMul, frNeg, frInv, frDiv, randomFr, hashToFr, frToBytes,
+ *             encodeFr, decodeFr.
+ * Groups:     g1, g2, G1_ZERO, G2_ZERO, g1Mul, g2Mul, mulG1, mulG2, g1Add, isG1Identity ...
+ * Pairing:    pair, multiPair (one final exponentiation), prepareG2, egg (= e(g1,g2), cached).
+ * GT:         GT_ONE, gtMul, gtDiv, gtInv, gtEq, gtPow (Frobenius-split, cyclotomic),
+ *             gtPowRef (generic), gtTable / GtTable (fixed-base comb), gtPowMulti, eggPow,
+ *             isInGT.
+ * Hashing:    hashGid (H(GID) -> G2, cached), hashToG1, hashToG2 (RFC 9380, distinct DSTs),
+ *             DST_GID.
+ * Encodings:  encodeG1/decodeG1 (48 B), encodeG2/decodeG2 (96 B), encodeGT/decodeGT (576 B),
+ *             encodeFr/decodeFr (32 B). Decoders throw only AbeError.
+ * Backends:   fast (precomputation, multi-pairing) and reference (single pairings, generic
+ *             Fp12.pow, no precomputation) implementing `Group`, used for differential tests
+ *             and as the benchmark baseline.
+ */
+import { bls12_381 } from "@noble/curves/bls12-381.js";
+import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
+import type { Fp12, Fp2 } from "@noble/curves/abstract/tower.js";
+import { randomBytes } from "@noble/hashes/utils.js";
+import { AbeError } from "./errors";
+import { fieldWasm } from "./wasm/runtime";
+import { WasmGtTable, wasmGtPow, wasmGtPowMulti, wasmIsInGT } from "./wasm/gt";
+import { WasmFixedBase, wasmFixedSums, wasmMulVar } from "./wasm/curve";
+import { wasmHashToG1 } from "./wasm/h2c";
+import { type WasmLines, wasmLines, wasmPairingProduct } from "./wasm/pairing";
+import { expandMessageXmd } from "./xmd";
+
+export type G1 = WeierstrassPoint<bigint>;
+export type G2 = WeierstrassPoint<Fp2>;
+export type GT = Fp12;
+export type Fr = bigint;
+/** Source of uniformly random bytes; defaults to the platform CSPRNG through noble. */
+export type Rng = (n: number) => Uint8Array;
+
+const { Fp, Fp2: Fp2F, Fp12: Fp12F, Fr: FrF } = bls12_381.fields;
+const G1Point = bls12_381.G1.Point;
+const G2Point = bls12_381.G2.Point;
+
+/** Prime order r of G1, G2 and GT. */
+export const R: bigint = FrF.ORDER;
+/** Base field modulus p. */
+export const P: bigint = Fp.ORDER;
+/** |x| for the BLS parameter x = -0xd201000000010000: p = x (mod r), so Frobenius = ^x on GT. */
+const X_ABS = 0xd201000000010000n;
+
+// ---------------------------------------------------------------------------------------------
+// Scalars (Zr)
+// ---------------------------------------------------------------------------------------------
+
+export function frMod(a: bigint): Fr {
+  const m = a % R;
+  return m < 0n ? m + R : m;
+}
+export const frAdd = (a: Fr, b: Fr): Fr => frMod(a + b);
+export const frSub = (a: Fr, b: Fr): Fr => frMod(a - b);
+export const frMul = (a: Fr, b: Fr): Fr => frMod(a * b);
+export const frNeg = (a: Fr): Fr => frMod(-a);
+export function frInv(a: Fr): Fr {
+  if (frMod(a) === 0n) throw new AbeError("INVALID_ARGUMENT", "inverse of zero in Zr");
+  return FrF.inv(frMod(a));
+}
+export const frDiv = (a: Fr, b: Fr): Fr => frMul(a, frInv(b));
+
+function bytesToBigint(b: Uint8Array): bigint {
+  let hex = "";
+  for (let i = 0; i < b.length; i++) hex += (b[i] < 16 ? "0" : "") + b[i].toString(16);
+  return hex.length ? BigInt("0x" + hex) : 0n;
+}
+function bigintToBytes(x: bigint, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+export const defaultRng: Rng = (n) => randomBytes(n);
+
+/** Uniform nonzero scalar: 48 random bytes reduced mod r (bias < 2^-128, as in RFC 9380). */
+export function randomFr(rng: Rng = defaultRng): Fr {
+  for (;;) {
+    const k = frMod(bytesToBigint(rng(48)));
+    if (k !== 0n) return k;
+  }
+}
+
+/** Length-prefixed concatenation so that distinct part lists never hash alike. */
+function framed(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += 4 + p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out[o] = p.length >>> 24;
+    out[o + 1] = (p.length >>> 16) & 0xff;
+    out[o + 2] = (p.length >>> 8) & 0xff;
+    out[o + 3] = p.length & 0xff;
+    out.set(p, o + 4);
+    o += 4 + p.length;
+  }
+  return out;
+}
+
+/**
+ * Hash to Zr with a domain tag: RFC 9380 hash_to_field (expand_message_xmd, SHA-256, L = 48)
+ * over the length-prefixed parts. Each use in the scheme has its own `dst`.
+ */
+export function hashToFr(dst: string, ...parts: Uint8Array[]): Fr {
+  return frMod(bytesToBigint(expandMessageXmd(framed(parts), dst, 48)));
+}
+
+/** 32-byte big-endian encoding of a scalar (canonical: < r). */
+export function encodeFr(k: Fr): Uint8Array {
+  if (k < 0n || k >= R) throw new AbeError("INVALID_ARGUMENT", "scalar out of range");
+  return bigintToBytes(k, 32);
+}
+export const frToBytes = encodeFr;
+
+export function decodeFr(bytes: Uint8Array, opts: { allowZero?: boolean } = {}): Fr {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) throw new AbeError("DECODE_LENGTH", "scalar must be 32 bytes");
+  const k = bytesToBigint(bytes);
+  if (k >= R) throw new AbeError("DECODE_SCALAR", "scalar not reduced mod r");
+  if (k === 0n && !opts.allowZero) throw new AbeError("DECODE_SCALAR", "zero scalar");
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// G1 / G2
+// ---------------------------------------------------------------------------------------------
+
+/** Generators (noble's shared instances; their precomputation tables belong to noble). */
+export const g1: G1 = G1Point.BASE;
+export const g2: G2 = G2Point.BASE;
+export const G1_ZERO: G1 = G1Point.ZERO;
+export const G2_ZERO: G2 = G2Point.ZERO;
+
+// Our own copies of the generators carry our window tables, so precomputation here never
+// changes the behaviour or memory of other noble users in the same process.
+const G1_WINDOW = 8;
+const G2_WINDOW = 8;
+const g1Fast: G1 = new G1Point(g1.X, g1.Y, g1.Z).precompute(G1_WINDOW, true);
+const g2Fast: G2 = new G2Point(g2.X, g2.Y, g2.Z).precompute(G2_WINDOW, true);
+// Fresh copies without a window table: the reference path's generic scalar multiplication.
+const g1Plain: G1 = new G1Point(g1.X, g1.Y, g1.Z);
+const g2Plain: G2 = new G2Point(g2.X, g2.Y, g2.Z);
+
+/** k·P for any k (0 gives the identity); variable time. */
+export function mulG1(P: G1, k: Fr): G1 {
+  const s = frMod(k);
+  if (s === 0n || P.is0()) return G1_ZERO;
+  const w = fieldWasm();
+  return w ? (wasmMulVar(w, "g1", P, s) as G1) : P.multiplyUnsafe(s);
+}
+export function mulG2(Q: G2, k: Fr): G2 {
+  const s = frMod(k);
+  if (s === 0n || Q.is0()) return G2_ZERO;
+  const w = fieldWasm();
+  return w ? (wasmMulVar(w, "g2", Q, s) as G2) : Q.multiplyUnsafe(s);
+}
+
+let g1Table: WasmFixedBase | undefined;
+let g2Table: WasmFixedBase | undefined;
+/** g1^k with the fixed-base table (built lazily on first use). */
+export function g1Mul(k: Fr): G1 {
+  const s = frMod(k);
+  if (s === 0n) return G1_ZERO;
+  const w = fieldWasm();
+  if (!w) return g1Fast.multiplyUnsafe(s);
+  g1Table ??= new WasmFixedBase(w, "g1", g1);
+  return g1Table.mul(s) as G1;
+}
+/** g2^k with the fixed-base table. */
+export function g2Mul(k: Fr): G2 {
+  const s = frMod(k);
+  if (s === 0n) return G2_ZERO;
+  const w = fieldWasm();
+  if (!w) return g2Fast.multiplyUnsafe(s);
+  g2Table ??= new WasmFixedBase(w, "g2", g2);
+  return g2Table.mul(s) as G2;
+}
+/** Long-term secrets (key generation): noble's constant-time ladder instead of tables. */
+export function g2MulSecret(k: Fr): G2 {
+  const s = frMod(k);
+  return s === 0n ? G2_ZERO : g2.multiply(s);
+}
+export function mulG2Secret(Q: G2, k: Fr): G2 {
+  const s = frMod(k);
+  return s === 0n || Q.is0() ? G2_ZERO : Q.multiply(s);
+}
+export function mulG1Secret(P: G1, k: Fr): G1 {
+  const s = frMod(k);
+  return s === 0n || P.is0() ? G1_ZERO : P.multiply(s);
+}
+
+// Per-point tables for variable bases that are reused (VK's g1^gamma). Keyed by the caller's
+// point instance; the tables are garbage-collected with it.
+const G1_VAR_WINDOW = 6;
+const preparedG1 = new WeakMap<G1, G1 | WasmFixedBase>();
+function preparedFor(P: G1): G1 | WasmFixedBase {
+  let t = preparedG1.get(P);
+  if (!t) {
+    const w = fieldWasm();
+    t = w ? new WasmFixedBase(w, "g1", P) : new G1Point(P.X, P.Y, P.Z).precompute(G1_VAR_WINDOW, true);
+    preparedG1.set(P, t);
+  }
+  return t;
+}
+
+/** k·P where P is long-lived (e.g. a VK point): precomputes a table for P once. */
+export function mulG1Cached(P: G1, k: Fr): G1 {
+  const s = frMod(k);
+  if (s === 0n || P.is0()) return G1_ZERO;
+  const t = preparedFor(P);
+  return t instanceof WasmFixedBase ? (t.mul(s) as G1) : t.multiplyUnsafe(s);
+}
+
+/**
+ * The G1 part of one ciphertext row: (C2, C3) = (g1^r, P^r * g1^omega) for a long-lived P.
+ * On wasm both sums are accumulated from the fixed-base tables and converted with one shared
+ * inversion.
+ */
+export function rowG1(P: G1, r: Fr, omega: Fr): [G1, G1] {
+  const w = fieldWasm();
+  const t = P.is0() ? null : preparedFor(P);
+  if (w && t instanceof WasmFixedBase) {
+    g1Table ??= new WasmFixedBase(w, "g1", g1);
+    const [C2, C3] = wasmFixedSums(w, "g1", [
+      [[g1Table, frMod(r)]],
+      [
+        [t, frMod(r)],
+        [g1Table, frMod(omega)],
+      ],
+    ]);
+    return [C2 as G1, C3 as G1];
+  }
+  return [g1Mul(r), mulG1Cached(P, r).add(g1Mul(omega))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encodings of points (compressed, ZCash/IETF flags), without noble's per-call subgroup check
+// ---------------------------------------------------------------------------------------------
+
+const HALF_P = (P - 1n) / 2n;
+const FLAG_COMPRESSED = 0x80;
+const FLAG_INFINITY = 0x40;
+const FLAG_SORT = 0x20;
+
+/**
+ * 48-byte compressed G1 encoding. Points reaching here were decoded with subgroup checks or
+ * computed from such points, so noble's `toBytes` (which re-runs a ~2 ms subgroup check on
+ * every fresh point) is bypassed on purpose; the bytes are identical.
+ */
+export function encodeG1(Pt: G1): Uint8Array {
+  if (Pt.is0()) {
+    const out = new Uint8Array(48);
+    out[0] = FLAG_COMPRESSED | FLAG_INFINITY;
+    return out;
+  }
+  const { x, y } = Pt.toAffine();
+  const out = bigintToBytes(x, 48);
+  out[0] |= FLAG_COMPRESSED | (y > HALF_P ? FLAG_SORT : 0);
+  return out;
+}
+
+/** 96-byte compressed G2 encoding: x.c1 || x.c0, sort bit from y.c1 (or y.c0 when y.c1 = 0). */
+export function encodeG2(Q: G2): Uint8Array {
+  const out = new Uint8Array(96);
+  if (Q.is0()) {
+    out[0] = FLAG_COMPRESSED | FLAG_INFINITY;
+    return out;
+  }
+  const { x, y } = Q.toAffine();
+  out.set(bigintToBytes(x.c1, 48), 0);
+  out.set(bigintToBytes(x.c0, 48), 48);
+  const big = y.c1 !== 0n ? y.c1 > HALF_P : y.c0 > HALF_P;
+  out[0] |= FLAG_COMPRESSED | (big ? FLAG_SORT : 0);
+  return out;
+}
+
+type PointFlags = { infinity: boolean; sort: boolean };
+function parseFlags(bytes: Uint8Array, len: number, what: string): PointFlags {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== len) throw new AbeError("DECODE_LENGTH", `${what} must be ${len} bytes`);
+  const f = bytes[0];
+  if (!(f & FLAG_COMPRESSED)) throw new AbeError("DECODE_POINT", `${what}: only compressed encodings are accepted`);
+  const infinity = (f & FLAG_INFINITY) !== 0;
+  const sort = (f & FLAG_SORT) !== 0;
+  if (infinity) {
+    if (sort || (f & 0x1f) !== 0) throw new AbeError("DECODE_POINT", `${what}: non-canonical infinity`);
+    for (let i = 1; i < len; i++) if (bytes[i] !== 0) throw new AbeError("DECODE_POINT", `${what}: non-canonical infinity`);
+  }
+  return { infinity, sort };
+}
+
+function readFp(bytes: Uint8Array, off: number, clearFlags: boolean, what: string): bigint {
+  const b = bytes.slice(off, off + 48);
+  if (clearFlags) b[0] &= 0x1f;
+  const v = bytesToBigint(b);
+  if (v >= P) throw new AbeError("DECODE_POINT", `${what}: coordinate not reduced mod p`);
+  return v;
+}
+
+export type PointDecodeOptions = { allowIdentity?: boolean };
+
+/** Strict decoder: canonical, on the curve, in the order-r subgroup, identity only if allowed. */
+export function decodeG1(bytes: Uint8Array, opts: PointDecodeOptions = {}): G1 {
+  const { infinity, sort } = parseFlags(bytes, 48, "G1 point");
+  if (infinity) {
+    if (!opts.allowIdentity) throw new AbeError("DECODE_IDENTITY", "G1 identity not allowed here");
+    return G1_ZERO;
+  }
+  const x = readFp(bytes, 0, true, "G1 point");
+  const rhs = Fp.add(Fp.mul(Fp.sqr(x), x), 4n); // y^2 = x^3 + 4
+  let y: bigint;
+  try {
+    y = Fp.sqrt(rhs);
+  } catch {
+    throw new AbeError("DECODE_POINT", "G1 point: x is not on the curve");
+  }
+  if (!Fp.eql(Fp.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G1 point: x is not on the curve");
+  if (y > HALF_P !== sort) y = Fp.neg(y);
+  const pt = new G1Point(x, y, Fp.ONE);
+  if (!pt.isTorsionFree()) throw new AbeError("DECODE_SUBGROUP", "G1 point outside the order-r subgroup");
+  return pt;
+}
+
+const G2_B: Fp2 = Fp2F.create({ c0: 4n, c1: 4n }); // y^2 = x^3 + 4(1 + i)
+export function decodeG2(bytes: Uint8Array, opts: PointDecodeOptions = {}): G2 {
+  const { infinity, sort } = parseFlags(bytes, 96, "G2 point");
+  if (infinity) {
+    if (!opts.allowIdentity) throw new AbeError("DECODE_IDENTITY", "G2 identity not allowed here");
+    return G2_ZERO;
+  }
+  const x: Fp2 = Fp2F.create({ c1: readFp(bytes, 0, true, "G2 point"), c0: readFp(bytes, 48, false, "G2 point") });
+  const rhs = Fp2F.add(Fp2F.mul(Fp2F.sqr(x), x), G2_B);
+  let y: Fp2;
+  try {
+    y = Fp2F.sqrt(rhs);
+  } catch {
+    throw new AbeError("DECODE_POINT", "G2 point: x is not on the curve");
+  }
+  if (!Fp2F.eql(Fp2F.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G2 point: x is not on the curve");
+  const big = y.c1 !== 0n ? y.c1 > HALF_P : y.c0 > HALF_P;
+  if (big !== sort) y = Fp2F.neg(y);
+  const pt = new G2Point(x, y, Fp2F.ONE);
+  if (!pt.isTorsionFree()) throw new AbeError("DECODE_SUBGROUP", "G2 point outside the order-r subgroup");
+  return pt;
+}
+
+export function isIdentityG1(Pt: G1): boolean {
+  return Pt.is0();
+}
+export function isIdentityG2(Q: G2): boolean {
+  return Q.is0();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hash to curve (RFC 9380, hash_to_curve = random-oracle variant, one DST per use)
+// ---------------------------------------------------------------------------------------------
+
+/** H: {0,1}* -> G2 for global identifiers (Lewko-Waters H(GID)). */
+export const DST_GID = "MEDSHARE-V1-GID_BLS12381G2_XMD:SHA-256_SSWU_RO_";
+
+/** RFC 9380 hash_to_curve into G1 with a caller-chosen DST (each use must have its own). */
+export function hashToG1(dst: string, msg: Uint8Array): G1 {
+  if (dst.length === 0) throw new AbeError("INVALID_ARGUMENT", "empty DST");
+  const w = fieldWasm();
+  return w ? wasmHashToG1(w, dst, msg) : bls12_381.G1.hashToCurve(msg, { DST: dst });
+}
+export function hashToG2(dst: string, msg: Uint8Array): G2 {
+  if (dst.length === 0) throw new AbeError("INVALID_ARGUMENT", "empty DST");
+  return bls12_381.G2.hashToCurve(msg, { DST: dst });
+}
+
+const GID_CACHE_MAX = 256;
+const gidCache = new Map<string, G2>();
+/** H(GID) in G2 (about 20 ms uncached, so memoised; bounded, oldest entry evicted first). */
+export function hashGid(gid: string): G2 {
+  const hit = gidCache.get(gid);
+  if (hit) return hit;
+  const h = hashToG2(DST_GID, new TextEncoder().encode(gid));
+  if (gidCache.size >= GID_CACHE_MAX) gidCache.delete(gidCache.keys().next().value as string);
+  gidCache.set(gid, h);
+  return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pairing
+// ---------------------------------------------------------------------------------------------
+
+type MillerLines = ReturnType<typeof bls12_381.utils.calcPairingPrecomputes>;
+/** A G2 point with its Miller-loop line coefficients (reusable across pairings). */
+export type G2Prepared = { readonly point: G2; readonly lines: MillerLines };
+
+const linesCache = new WeakMap<G2, MillerLines>();
+/** Precompute (and remember, per point instance) the Miller-loop lines of a G2 point. */
+export function prepareG2(Q: G2): G2Prepared {
+  let lines = linesCache.get(Q);
+  if (!lines) {
+    if (Q.is0()) throw new AbeError("INVALID_ARGUMENT", "cannot prepare the G2 identity");
+    lines = bls12_381.utils.calcPairingPrecomputes(Q);
+    linesCache.set(Q, lines);
+  }
+  return { point: Q, lines };
+}
+
+export const GT_ONE: GT = Fp12F.ONE;
+
+/**
+ * prod_i e(P_i, Q_i) with a single final exponentiation. Identity terms contribute 1 and are
+ * skipped (noble rejects them). Inputs are trusted group elements (decoded with subgroup
+ * checks, or computed from such), so noble's per-call validity checks are bypassed.
+ */
+export function multiPair(pairs: ReadonlyArray<readonly [G1, G2 | G2Prepared]>): GT {
+  const w = fieldWasm();
+  if (w) {
+    const batchW: [G1, WasmLines][] = [];
+    for (const [Pt, q] of pairs) {
+      const Q = "lines" in q ? q.point : (q as G2);
+      if (Pt.is0() || Q.is0()) continue;
+      batchW.push([Pt, wasmLinesFor(Q, "lines" in q ? q.lines : undefined)]);
+    }
+    return batchW.length ? wasmPairingProduct(w, batchW) : GT_ONE;
+  }
+  const batch: [MillerLines, bigint, bigint][] = [];
+  for (const [Pt, q] of pairs) {
+    const prepared = "lines" in q ? q : null;
+    const Q = prepared ? prepared.point : (q as G2);
+    if (Pt.is0() || Q.is0()) continue;
+    const lines = prepared ? prepared.lines : prepareG2(Q).lines;
+    const { x, y } = Pt.toAffine();
+    batch.push([lines, x, y]);
+  }
+  if (batch.length === 0) return GT_ONE;
+  return Fp12F.finalExponentiate(bls12_381.millerLoopBatch(batch));
+}
+
+const wasmLinesCache = new WeakMap<G2, WasmLines>();
+function wasmLinesFor(Q: G2, known?: MillerLines): WasmLines {
+  let l = wasmLinesCache.get(Q);
+  if (!l) {
+    l = wasmLines(known ?? prepareG2(Q).lines);
+    wasmLinesCache.set(Q, l);
+  }
+  return l;
+}
+
+/** e(P, Q), one pairing. */
+export function pair(Pt: G1, Q: G2 | G2Prepared): GT {
+  return multiPair([[Pt, Q]]);
+}
+
+/** Reference pairing: noble's own single pairing, no cached lines. */
+export function pairRef(Pt: G1, Q: G2): GT {
+  if (Pt.is0() || Q.is0()) return GT_ONE;
+  return bls12_381.pairing(Pt, Q);
+}
+
+let eggCache: GT | undefined;
+/** e(g1, g2), computed once. */
+export function egg(): GT {
+  if (!eggCache) eggCache = pair(g1, g2);
+  return eggCache;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GT arithmetic
+// ---------------------------------------------------------------------------------------------
+
+export const gtMul = (a: GT, b: GT): GT => Fp12F.mul(a, b);
+/** Inverse in GT is conjugation (GT lies in the cyclotomic subgroup, where x^(p^6) = x^-1). */
+export const gtInv = (a: GT): GT => Fp12F.conjugate(a);
+export const gtDiv = (a: GT, b: GT): GT => Fp12F.mul(a, Fp12F.conjugate(b));
+export const gtEq = (a: GT, b: GT): boolean => Fp12F.eql(a, b);
+const cycSqr = (a: GT): GT => Fp12F._cyclotomicSquare(a);
+const frob = (a: GT, k: number): GT => Fp12F.frobeniusMap(a, k);
+
+/** Generic square-and-multiply (noble Fp12.pow): the reference path. */
+export function gtPowRef(a: GT, k: Fr): GT {
+  return Fp12F.pow(a, frMod(k));
+}
+
+/** Base-|x| digits of k (k < r < |x|^4): k = k0 + k1|x| + k2|x|^2 + k3|x|^3, each < 2^64. */
+function splitX(k: Fr): [bigint, bigint, bigint, bigint] {
+  let e = frMod(k);
+  const d0 = e % X_ABS;
+  e /= X_ABS;
+  const d1 = e % X_ABS;
+  e /= X_ABS;
+  const d2 = e % X_ABS;
+  return [d0, d1, d2, e / X_ABS];
+}
+
+/**
+ * Recombine the four partial results: for y in GT, y^|x| = conj(frob1(y)) because
+ * frob1(y) = y^p = y^x and x < 0; likewise y^(|x|^2) = frob2(y), y^(|x|^3) = conj(frob3(y)).
+ */
+function recombine(y0: GT, y1: GT, y2: GT, y3: GT): GT {
+  let acc = y0;
+  acc = Fp12F.mul(acc, Fp12F.conjugate(frob(y1, 1)));
+  acc = Fp12F.mul(acc, frob(y2, 2));
+  acc = Fp12F.mul(acc, Fp12F.conjugate(frob(y3, 3)));
+  return acc;
+}
+
+/**
+ * Variable-base a^k in GT (Galbraith-Lin-Scott): split k into four 64-bit digits via the
+ * Frobenius (p = x mod r), then one joint 4-dimensional square-and-multiply with cyclotomic
+ * squarings (64 squarings instead of 255 generic ones).
+ */
+export function gtPow(a: GT, k: Fr): GT {
+  const e = frMod(k);
+  if (e === 0n) return GT_ONE;
+  if (e === 1n) return a;
+  const w = fieldWasm();
+  if (w) return wasmGtPow(w, a, e);
+  const d = splitX(e);
+  const b1 = Fp12F.conjugate(frob(a, 1));
+  const b2 = frob(a, 2);
+  const b3 = Fp12F.conjugate(frob(a, 3));
+  const bases = [a, b1, b2, b3];
+  // table[mask] = product of bases whose bit is set in mask.
+  const table: GT[] = new Array<GT>(16);
+  table[0] = GT_ONE;
+  for (let m = 1; m < 16; m++) {
+    const low = m & -m;
+    const i = 31 - Math.clz32(low);
+    table[m] = m === low ? bases[i] : Fp12F.mul(table[m ^ low], bases[i]);
+  }
+  let acc: GT | null = null;
+  for (let bit = 63; bit >= 0; bit--) {
+    if (acc) acc = cycSqr(acc);
+    const sh = BigInt(bit);
+    const m =
+      Number((d[0] >> sh) & 1n) | (Number((d[1] >> sh) & 1n) << 1) | (Number((d[2] >> sh) & 1n) << 2) | (Number((d[3] >> sh) & 1n) << 3);
+    if (m) acc = acc ? Fp12F.mul(acc, table[m]) : table[m];
+  }
+  return acc ?? GT_ONE;
+}
+
+/**
+ * Fixed-base comb table for a^k with a reused base (e(g1,g2), e(g1,g2)^alpha_i):
+ * T[j][v-1] = a^(v * 2^(w j)) for 64-bit digit exponents; combined with the Frobenius split,
+ * an exponentiation costs about 4 * ceil(64/w) multiplications and no squarings.
+ * Backed by the wasm field module when available, by noble otherwise.
+ */
+export class GtTable {
+  readonly base: GT;
+  readonly window: number;
+  private readonly rows: GT[][] | null;
+  readonly wasm: WasmGtTable | null;
+
+  constructor(base: GT, window = 8) {
+    if (!Number.isInteger(window) || window < 1 || window > 10) throw new AbeError("INVALID_ARGUMENT", "GT table window must be 1..10");
+    this.base = base;
+    this.window = window;
+    const w = fieldWasm();
+    if (w) {
+      this.wasm = new WasmGtTable(w, base, window);
+      this.rows = null;
+      return;
+    }
+    this.wasm = null;
+    const windows = Math.ceil(64 / window);
+    const rows: GT[][] = [];
+    let g = base;
+    for (let j = 0; j < windows; j++) {
+      const row: GT[] = [g];
+      for (let v = 2; v < 1 << window; v++) row.push(Fp12F.mul(row[v - 2], g));
+      rows.push(row);
+      // Next row's generator: g^(2^w), by w cyclotomic squarings.
+      for (let s = 0; s < window; s++) g = cycSqr(g);
+    }
+    this.rows = rows;
+  }
+
+  /** Product over windows of table lookups for one 64-bit digit; null when the digit is 0. */
+  digitProduct(d: bigint, acc: GT | null): GT | null {
+    const rows = this.rows as GT[][];
+    const w = BigInt(this.window);
+    const mask = (1n << w) - 1n;
+    for (let j = 0; d > 0n; j++, d >>= w) {
+      const v = Number(d & mask);
+      if (v) acc = acc ? Fp12F.mul(acc, rows[j][v - 1]) : rows[j][v - 1];
+    }
+    return acc;
+  }
+
+  pow(k: Fr): GT {
+    return gtPowMulti([[this, k]]);
+  }
+}
+
+/** prod_i T_i.base^(k_i) over fixed-base tables, sharing the Frobenius recombination. */
+export function gtPowMulti(terms: ReadonlyArray<readonly [GtTable, Fr]>): GT {
+  const w = fieldWasm();
+  if (w && terms.every(([t]) => t.wasm !== null)) return wasmGtPowMulti(w, terms.map(([t, k]) => [t.wasm as WasmGtTable, frMod(k)] as const));
+  const ys: (GT | null)[] = [null, null, null, null];
+  for (const [t, k] of terms) {
+    if (t.wasm) {
+      // Mixed backends only happen in tests that toggle wasm: fall back to a plain power.
+      ys[0] = Fp12F.mul(ys[0] ?? GT_ONE, gtPow(t.base, k));
+      continue;
+    }
+    const d = splitX(k);
+    for (let i = 0; i < 4; i++) ys[i] = t.digitProduct(d[i], ys[i]);
+  }
+  return recombine(ys[0] ?? GT_ONE, ys[1] ?? GT_ONE, ys[2] ?? GT_ONE, ys[3] ?? GT_ONE);
+}
+
+const tableCache = new WeakMap<GT, GtTable>();
+/** Fixed-base table for a long-lived GT element (per object instance, built on first use). */
+export function gtTable(base: GT, window = 8): GtTable {
+  let t = tableCache.get(base);
+  if (!t || t.window !== window) {
+    t = new GtTable(base, window);
+    tableCache.set(base, t);
+  }
+  return t;
+}
+
+let eggTableCache: GtTable | undefined;
+/** e(g1,g2)^k with the cached comb table. */
+export function eggPow(k: Fr): GT {
+  if (!eggTableCache) eggTableCache = new GtTable(egg(), 8);
+  return eggTableCache.pow(k);
+}
+export function eggTable(): GtTable {
+  if (!eggTableCache) eggTableCache = new GtTable(egg(), 8);
+  return eggTableCache;
+}
+
+/**
+ * Membership in GT (order-r subgroup of Fp12*): a in the cyclotomic subgroup
+ * (a^(p^4) * a = a^(p^2), i.e. a^Phi12(p) = 1) and a^p = a^x. Since gcd(p - x, Phi12(p)) = r
+ * for BLS12-381 (checked in group.test.ts), both together force a^r = 1.
+ */
+export function isInGT(a: GT): boolean {
+  if (Fp12F.is0(a)) return false;
+  const w = fieldWasm();
+  if (w) return wasmIsInGT(w, a);
+  if (!Fp12F.eql(Fp12F.mul(frob(a, 4), a), frob(a, 2))) return false;
+  // a^x with x < 0: conjugate of the cyclotomic power by |x|.
+  const ax = Fp12F.conjugate(Fp12F._cyclotomicExp(a, X_ABS));
+  return Fp12F.eql(frob(a, 1), ax);
+}
+
+/** 576-byte canonical GT encoding: the 12 Fp coefficients (noble tower order), big-endian. */
+export function encodeGT(a: GT): Uint8Array {
+  return Fp12F.toBytes(a);
+}
+
+export function decodeGT(bytes: Uint8Array): GT {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 576) throw new AbeError("DECODE_LENGTH", "GT element must be 576 bytes");
+  const coeffs: bigint[] = [];
+  for (let i = 0; i < 12; i++) {
+    const v = bytesToBigint(bytes.subarray(i * 48, (i + 1) * 48));
+    if (v >= P) throw new AbeError("DECODE_POINT", "GT coefficient not reduced mod p");
+    coeffs.push(v);
+  }
+  let a: GT;
+  try {
+    a = Fp12F.fromBytes(bytes);
+  } catch {
+    throw new AbeError("DECODE_POINT", "invalid GT element");
+  }
+  if (!isInGT(a)) throw new AbeError("DECODE_SUBGROUP", "Fp12 element outside GT");
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends: the fast one and the straightforward reference one
+// ---------------------------------------------------------------------------------------------
+
+/** The group operations the scheme needs, so one scheme implementation serves both paths. */
+export interface Group {
+  readonly name: "fast" | "reference";
+  g1Mul(k: Fr): G1;
+  g2Mul(k: Fr): G2;
+  /** k·P for a long-lived P (VK point). */
+  mulG1Long(Pt: G1, k: Fr): G1;
+  /** (g1^r, P^r g1^omega) for a long-lived P: one ciphertext row's G1 elements. */
+  rowG1(Pt: G1, r: Fr, omega: Fr): [G1, G1];
+  mulG1(Pt: G1, k: Fr): G1;
+  /** e(g1,g2)^a * base^b with base long-lived (VK's e(g1,g2)^alpha). */
+  eggPowTimes(a: Fr, base: GT, b: Fr): GT;
+  eggPow(k: Fr): GT;
+  gtPow(x: GT, k: Fr): GT;
+  /** prod e(P_i, Q_i). */
+  pairProduct(pairs: ReadonlyArray<readonly [G1, G2]>): GT;
+}
+
+export const fastGroup: Group = {
+  name: "fast",
+  g1Mul,
+  g2Mul,
+  mulG1Long: mulG1Cached,
+  rowG1,
+  mulG1,
+  eggPowTimes: (a, base, b) => gtPowMulti([[eggTable(), a], [gtTable(base), b]]),
+  eggPow,
+  gtPow,
+  pairProduct: (pairs) => multiPair(pairs),
+};
+
+/** noble's generic multiplication on a fresh point instance (so no window table applies). */
+function mulG1Plain(Pt: G1, k: Fr): G1 {
+  const s = frMod(k);
+  return s === 0n || Pt.is0() ? G1_ZERO : new G1Point(Pt.X, Pt.Y, Pt.Z).multiplyUnsafe(s);
+}
+function mulG2Plain(Q: G2, k: Fr): G2 {
+  const s = frMod(k);
+  return s === 0n || Q.is0() ? G2_ZERO : new G2Point(Q.X, Q.Y, Q.Z).multiplyUnsafe(s);
+}
+
+export const referenceGroup: Group = {
+  name: "reference",
+  g1Mul: (k) => mulG1Plain(g1Plain, k),
+  g2Mul: (k) => mulG2Plain(g2Plain, k),
+  mulG1Long: (Pt, k) => mulG1Plain(Pt, k),
+  rowG1: (Pt, r, omega) => [mulG1Plain(g1Plain, r), mulG1Plain(Pt, r).add(mulG1Plain(g1Plain, omega))],
+  mulG1: (Pt, k) => mulG1Plain(Pt, k),
+  // e(g1,g2) is a public parameter, computed once on both paths; the reference exponentiates it
+  // generically.
+  eggPowTimes: (a, base, b) => Fp12F.mul(gtPowRef(egg(), a), gtPowRef(base, b)),
+  eggPow: (k) => gtPowRef(egg(), k),
+  gtPow: gtPowRef,
+  pairProduct: (pairs) => pairs.reduce<GT>((acc, [Pt, Q]) => Fp12F.mul(acc, pairRef(Pt, Q)), GT_ONE),
+};
+
+export function groupFor(opts?: { reference?: boolean }): Group {
+  return opts?.reference ? referenceGroup : fastGroup;
+}
+
+/** Point helpers re-exported so callers need not import noble directly. */
+export const G1Points = G1Point;
+export const G2Points = G2Point;

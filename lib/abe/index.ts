@@ -1,0 +1,80 @@
+/**
+ * ABE-OD: attribute-based encryption with outsourced decryption for MedShare
+ * (Lewko-Waters decentralized CP-ABE on BLS12-381 + the paper's verifiable envelope).
+ * Pure and isomorphic: @noble/* only, no Node or DOM APIs.
+ *
+ * Typical flow:
+ *   const pp = setupGlobal();
+ *   const { secret, vk } = setupAttribute("HA1.cardiology");          // authority
+ *   const sik = keygen(secret, gid);                                    // authority -> user (wrapKey)
+ *   const { envelope, records } = encryptBatch(pp, vks, policy, rows);  // uploader's browser
+ *   assertIntegrity(pp, envelope);                                       // CSP at upload
+ *   const { tk, secret: ts } = makeTransformKey({ gid, keys });          // user's browser
+ *   const pd = partialDecrypt(pp, envelope, tk);                         // CSP
+ *   const { batchKey } = finishDecrypt(pp, envelope, pd, ts);            // user's browser
+ *   const row0 = openRecord(batchKey, records[0]);
+ */
+export { AbeError, isAbeError, type AbeErrorCode } from "./errors";
+export { ObjectType, FORMAT_VERSION, peekObjectType } from "./codec";
+export type { G1, G2, GT, Fr, Rng } from "./group";
+export {
+  type AttributeAuthorityKeys,
+  type AttributeSecret,
+  type AttributeVk,
+  type CiphertextRow,
+  type Envelope,
+  type MerkleProof,
+  type Opened,
+  type PartialDecryption,
+  type PublicParams,
+  type RecordCiphertext,
+  type SchemeOptions,
+  type TransformKey,
+  type TransformSecret,
+  type UserKeys,
+  type VkSet,
+  SUITE,
+} from "./types";
+export { setupGlobal, setupAttribute, vkFromSecret, keygen, verifyUserKey, makeTransformKey, precomputeVk } from "./keys";
+export { encrypt, checkIntegrity, assertIntegrity, decrypt, compilePolicy, type EncryptOptions, type DecryptOptions } from "./envelope";
+export { partialDecrypt, finishDecrypt, type FinishOptions } from "./outsource";
+export { encryptBatch, openRecord, recordProof, verifyRecord, recordLeaf, type BatchRecordInput } from "./batch";
+export { merkleRoot, merkleProof, verifyMerkleProof, leafHash } from "./merkle";
+export { generateWrapKeyPair, wrapKey, unwrapKey, encodeWrapPublicKey, decodeWrapPublicKey, type WrapKeyPair } from "./wrap";
+export {
+  encodePublicParams,
+  decodePublicParams,
+  encodeAttributeVk,
+  decodeAttributeVk,
+  encodeVkSet,
+  decodeVkSet,
+  encodeAttributeSecret,
+  decodeAttributeSecret,
+  encodeUserKeys,
+  decodeUserKeys,
+  encodeTransformKey,
+  decodeTransformKey,
+  encodeTransformSecret,
+  decodeTransformSecret,
+  encodeEnvelope,
+  decodeEnvelope,
+  envelopeDigest,
+  encodeRecordCiphertext,
+  decodeRecordCiphertext,
+  encodeMerkleProof,
+  decodeMerkleProof,
+  encodePartialDecryption,
+  decodePartialDecryption,
+} from "./serialize";
+export {
+  parsePolicy,
+  formatPolicy,
+  describePolicy,
+  policyAttributes,
+  explainMissing,
+  satisfies,
+  compileLsss,
+  reconstruct,
+  PolicyError,
+  type PolicyNode,
+} from "./policy";

@@ -1,0 +1,455 @@
+/**
+ * G1 and G2 scalar multiplication on the wasm field module (Jacobian coordinates).
+ *
+ * Fixed base: signed 8-bit windows, 33 rows of the affine multiples v * 2^(8j) * B, v = 1..128,
+ * so k * B costs at most 33 mixed additions and no doublings. Variable base: width-5 wNAF
+ * over affine odd multiples. The exceptional cases of the addition formulas (doubling,
+ * cancellation, infinity) are handled here, so every scalar gives the right answer.
+ *
+ * Exports: CurveKind, WasmFixedBase, wasmMulVar, wasmMulFixed.
+ */
+import { bls12_381 } from "@noble/curves/bls12-381.js";
+import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
+import type { Fp2 } from "@noble/curves/abstract/tower.js";
+import { type FieldWasm, SIZES, fromMont, toMont } from "./runtime";
+
+const { Fp, Fp2: Fp2F } = bls12_381.fields;
+const L = SIZES.LIMBS;
+
+export type CurveKind = "g1" | "g2";
+
+type Coord = bigint | Fp2;
+type Pt = WeierstrassPoint<bigint> | WeierstrassPoint<Fp2>;
+
+/** Per-curve facts: coordinate size and how coordinates move between noble and wasm. */
+type Spec = {
+  coordWords: number;
+  write(u32: Uint32Array, at: number, c: Coord): void;
+  read(u32: Uint32Array, at: number): Coord;
+  inv(c: Coord): Coord;
+  mul(a: Coord, b: Coord): Coord;
+  make(x: Coord, y: Coord): Pt;
+  zero: Pt;
+  dbl(w: FieldWasm): (r: number, a: number) => void;
+  madd(w: FieldWasm): (r: number, a: number, b: number) => number;
+  add(w: FieldWasm): (r: number, a: number, b: number) => number;
+  /** dst = -src for one coordinate. */
+  neg(w: FieldWasm, dst: number, src: number): void;
+  copyCoord(w: FieldWasm, dst: number, src: number): void;
+  setOne(w: FieldWasm, dst: number): void;
+};
+
+const G1P = bls12_381.G1.Point;
+const G2P = bls12_381.G2.Point;
+
+const SPECS: Record<CurveKind, Spec> = {
+  g1: {
+    coordWords: L,
+    write: (u32, at, c) => toMont(c as bigint, u32, at),
+    read: (u32, at) => fromMont(u32, at),
+    inv: (c) => Fp.inv(c as bigint),
+    mul: (a, b) => Fp.mul(a as bigint, b as bigint),
+    make: (x, y) => new G1P(x as bigint, y as bigint, 1n),
+    zero: G1P.ZERO,
+    dbl: (w) => w.g1_dbl,
+    madd: (w) => w.g1_madd,
+    add: (w) => w.g1_add,
+    neg: (w, dst, src) => w.fp_sub(dst, w.layout.zero, src),
+    copyCoord: (w, dst, src) => w.fp_copy(dst, src),
+    setOne: (w, dst) => w.fp_copy(dst, w.layout.one),
+  },
+  g2: {
+    coordWords: 2 * L,
+    write: (u32, at, c) => {
+      toMont((c as Fp2).c0, u32, at);
+      toMont((c as Fp2).c1, u32, at + L);
+    },
+    read: (u32, at) => Fp2F.create({ c0: fromMont(u32, at), c1: fromMont(u32, at + L) }),
+    inv: (c) => Fp2F.inv(c as Fp2),
+    mul: (a, b) => Fp2F.mul(a as Fp2, b as Fp2),
+    make: (x, y) => new G2P(x as Fp2, y as Fp2, Fp2F.ONE),
+    zero: G2P.ZERO,
+    dbl: (w) => w.g2_dbl,
+    madd: (w) => w.g2_madd,
+    add: (w) => w.g2_add,
+    neg: (w, dst, src) => w.fp2_neg(dst, src),
+    copyCoord: (w, dst, src) => w.fp2_copy(dst, src),
+    setOne: (w, dst) => {
+      w.fp_copy(dst, w.layout.one);
+      w.fp_copy(dst + SIZES.FP_BYTES, w.layout.zero);
+    },
+  },
+};
+
+type Regs = { acc: number; tmp: number; aff: number; odd: number[] };
+const regsCache = new Map<string, Regs>();
+function regs(w: FieldWasm, kind: CurveKind): Regs {
+  const key = kind;
+  let r = regsCache.get(key);
+  if (!r || !regsUsable(w, r)) {
+    const c = SPECS[kind].coordWords * 4;
+    r = { acc: w.alloc(3 * c), tmp: w.alloc(3 * c), aff: w.alloc(2 * c), odd: Array.from({ length: 8 }, () => w.alloc(3 * c)) };
+    regsCache.set(key, r);
+    owner.set(r, w);
+  }
+  return r;
+}
+const owner = new WeakMap<Regs, FieldWasm>();
+const regsUsable = (w: FieldWasm, r: Regs) => owner.get(r) === w;
+
+/** Write an affine noble point as (x, y) at `addr` (the point must not be the identity). */
+function writeAffine(w: FieldWasm, s: Spec, addr: number, P: Pt): void {
+  const { x, y } = (P as WeierstrassPoint<Coord>).toAffine();
+  s.write(w.u32, addr / 4, x);
+  s.write(w.u32, addr / 4 + s.coordWords, y);
+}
+
+/** Jacobian register -> noble point (one inversion). */
+function readJacobian(w: FieldWasm, s: Spec, addr: number): Pt {
+  const at = addr / 4;
+  const cw = s.coordWords;
+  const Z = s.read(w.u32, at + 2 * cw);
+  const isZero = typeof Z === "bigint" ? Z === 0n : Fp2F.is0(Z);
+  if (isZero) return s.zero;
+  const zi = s.inv(Z);
+  const zi2 = s.mul(zi, zi);
+  const x = s.mul(s.read(w.u32, at), zi2);
+  const y = s.mul(s.read(w.u32, at + cw), s.mul(zi2, zi));
+  return s.make(x, y);
+}
+
+/** Jacobian accumulator with explicit infinity flag. */
+export class Acc {
+  inf = true;
+  constructor(
+    private readonly w: FieldWasm,
+    private readonly s: Spec,
+    readonly addr: number,
+    private readonly tmp: number,
+  ) {}
+  private get cb(): number {
+    return this.s.coordWords * 4;
+  }
+  /** acc += affine point at `aff` (its y possibly negated already). */
+  addAffine(aff: number): void {
+    const { w, s } = this;
+    if (this.inf) {
+      s.copyCoord(w, this.addr, aff);
+      s.copyCoord(w, this.addr + this.cb, aff + this.cb);
+      s.setOne(w, this.addr + 2 * this.cb);
+      this.inf = false;
+      return;
+    }
+    const st = s.madd(w)(this.tmp, this.addr, aff);
+    if ((st & 1) === 0) {
+      copyPoint(w, s, this.addr, this.tmp);
+    } else if (st & 2) {
+      // Same point: double the affine input (as Jacobian with Z = 1).
+      s.copyCoord(w, this.tmp, aff);
+      s.copyCoord(w, this.tmp + this.cb, aff + this.cb);
+      s.setOne(w, this.tmp + 2 * this.cb);
+      s.dbl(w)(this.addr, this.tmp);
+    } else {
+      this.inf = true; // P + (-P)
+    }
+  }
+  double(): void {
+    if (!this.inf) this.s.dbl(this.w)(this.addr, this.addr);
+  }
+}
+
+function copyPoint(w: FieldWasm, s: Spec, dst: number, src: number): void {
+  const cb = s.coordWords * 4;
+  for (let i = 0; i < 3; i++) s.copyCoord(w, dst + i * cb, src + i * cb);
+}
+
+/** Signed base-2^8 digits in [-128, 127]. */
+function signedDigits(k: bigint, window: number): number[] {
+  const out: number[] = [];
+  const full = 1 << window;
+  const half = full >> 1;
+  const mask = BigInt(full - 1);
+  while (k > 0n) {
+    let d = Number(k & mask);
+    k >>= BigInt(window);
+    if (d >= half) {
+      d -= full;
+      k += 1n;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** Fixed-base table for one long-lived point (generator or VK point). */
+export class WasmFixedBase {
+  static readonly WINDOW = 8;
+  private readonly words: Uint32Array;
+  private readonly rows: number;
+  private readonly per: number;
+  private readonly spec: Spec;
+
+  constructor(
+    private readonly w: FieldWasm,
+    readonly kind: CurveKind,
+    base: Pt,
+    scalarBits = 255,
+  ) {
+    const s = SPECS[kind];
+    this.spec = s;
+    const win = WasmFixedBase.WINDOW;
+    this.rows = Math.ceil(scalarBits / win) + 1;
+    this.per = 1 << (win - 1);
+    const pw = 2 * s.coordWords;
+    this.words = new Uint32Array(this.rows * this.per * pw);
+    // Row j: v * B_j for v = 1..per, B_j = 2^(8j) B; computed with noble (affine outputs via
+    // batch normalisation) once per base.
+    let Bj = base as WeierstrassPoint<Coord>;
+    for (let j = 0; j < this.rows; j++) {
+      const row: WeierstrassPoint<Coord>[] = [];
+      let cur = Bj;
+      for (let v = 1; v <= this.per; v++) {
+        row.push(cur);
+        cur = cur.add(Bj);
+      }
+      const aff = batchAffine(s, row);
+      aff.forEach(([x, y], v) => {
+        const at = (j * this.per + v) * pw;
+        s.write(this.words, at, x);
+        s.write(this.words, at + s.coordWords, y);
+      });
+      for (let t = 0; t < win; t++) Bj = Bj.double();
+    }
+  }
+
+  /** k * base for k in [0, 2^scalarBits). */
+  mul(k: bigint): Pt {
+    const { w, spec: s } = this;
+    const R = regs(w, this.kind);
+    const acc = new Acc(w, s, R.acc, R.tmp);
+    this.addInto(acc, R.aff, k);
+    return acc.inf ? s.zero : readJacobian(w, s, R.acc);
+  }
+
+  /** acc += k * base, using `aff` as the lookup register. */
+  addInto(acc: Acc, aff: number, k: bigint): void {
+    const { w, spec: s } = this;
+    const digits = signedDigits(k, WasmFixedBase.WINDOW);
+    const pw = 2 * s.coordWords;
+    for (let j = 0; j < digits.length; j++) {
+      const d = digits[j];
+      if (d === 0) continue;
+      if (j >= this.rows) throw new Error("scalar too large for fixed-base table");
+      const at = (j * this.per + Math.abs(d) - 1) * pw;
+      w.u32.set(this.words.subarray(at, at + pw), aff / 4);
+      if (d < 0) s.neg(w, aff + s.coordWords * 4, aff + s.coordWords * 4);
+      acc.addAffine(aff);
+    }
+  }
+}
+
+/**
+ * Several fixed-base sums at once, e.g. the ciphertext row (C2, C3) = (k1 B1, k2 B2 + k3 B3):
+ * each output accumulates its terms in one Jacobian register, and all outputs share a single
+ * inversion when converted back (Montgomery's trick).
+ */
+export function wasmFixedSums(w: FieldWasm, kind: CurveKind, sums: ReadonlyArray<ReadonlyArray<readonly [WasmFixedBase, bigint]>>): Pt[] {
+  const s = SPECS[kind];
+  const R = regs(w, kind);
+  if (sums.length > R.odd.length) throw new Error("too many sums for the register pool");
+  const accs = sums.map((terms, i) => {
+    const acc = new Acc(w, s, R.odd[i], R.tmp);
+    for (const [t, k] of terms) if (k !== 0n) t.addInto(acc, R.aff, k);
+    return acc;
+  });
+  return readJacobianMany(w, s, accs.map((a) => (a.inf ? null : a.addr)));
+}
+
+/** Jacobian registers -> noble points with one inversion for all of them. */
+function readJacobianMany(w: FieldWasm, s: Spec, addrs: (number | null)[]): Pt[] {
+  const cw = s.coordWords;
+  const live = addrs.map((a) => (a === null ? null : { a, Z: s.read(w.u32, a / 4 + 2 * cw) }));
+  const zs = live.filter((e): e is { a: number; Z: Coord } => e !== null && !isZeroCoord(e.Z));
+  // Prefix products, one inversion, then peel off each inverse.
+  const pref: Coord[] = [];
+  let accv: Coord | null = null;
+  for (const e of zs) {
+    accv = accv === null ? e.Z : s.mul(accv, e.Z);
+    pref.push(accv);
+  }
+  const inverses = new Map<number, Coord>();
+  if (accv !== null) {
+    let inv = s.inv(accv);
+    for (let i = zs.length - 1; i >= 0; i--) {
+      inverses.set(zs[i].a, i === 0 ? inv : s.mul(inv, pref[i - 1]));
+      if (i > 0) inv = s.mul(inv, zs[i].Z);
+    }
+  }
+  return live.map((e) => {
+    if (e === null) return s.zero;
+    const zi = inverses.get(e.a);
+    if (zi === undefined) return s.zero;
+    const zi2 = s.mul(zi, zi);
+    return s.make(s.mul(s.read(w.u32, e.a / 4), zi2), s.mul(s.read(w.u32, e.a / 4 + cw), s.mul(zi2, zi)));
+  });
+}
+
+function isZeroCoord(c: Coord): boolean {
+  return typeof c === "bigint" ? c === 0n : Fp2F.is0(c);
+}
+
+/** Affine coordinates of many projective noble points with one inversion (Montgomery's trick). */
+function batchAffine(s: Spec, pts: WeierstrassPoint<Coord>[]): [Coord, Coord][] {
+  // noble points are homogeneous projective: x = X/Z, y = Y/Z.
+  const n = pts.length;
+  const pref: Coord[] = new Array(n);
+  let accv: Coord | null = null;
+  for (let i = 0; i < n; i++) {
+    accv = accv === null ? pts[i].Z : s.mul(accv, pts[i].Z);
+    pref[i] = accv;
+  }
+  let inv = s.inv(accv as Coord);
+  const out: [Coord, Coord][] = new Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const zi = i === 0 ? inv : s.mul(inv, pref[i - 1]);
+    if (i > 0) inv = s.mul(inv, pts[i].Z);
+    out[i] = [s.mul(pts[i].X, zi), s.mul(pts[i].Y, zi)];
+  }
+  return out;
+}
+
+/** Width-5 wNAF digits (odd, |d| <= 15). */
+function wnaf(k: bigint): number[] {
+  const out: number[] = [];
+  while (k > 0n) {
+    if (k & 1n) {
+      let d = Number(k & 31n);
+      if (d >= 16) d -= 32;
+      k -= BigInt(d);
+      out.push(d);
+    } else out.push(0);
+    k >>= 1n;
+  }
+  return out;
+}
+
+/** k * P for an arbitrary point (variable base), k in [0, r). */
+export function wasmMulVar(w: FieldWasm, kind: CurveKind, P: Pt, k: bigint): Pt {
+  const s = SPECS[kind];
+  if (k === 0n || P.is0()) return s.zero;
+  if (kind === "g1") return mulG1Glv(w, P as WeierstrassPoint<bigint>, k);
+  const R = regs(w, kind);
+  // Odd multiples P, 3P, ..., 15P in affine (one batch inversion through noble).
+  const P0 = P as WeierstrassPoint<Coord>;
+  const twoP = P0.double();
+  const odds: WeierstrassPoint<Coord>[] = [P0];
+  for (let i = 1; i < 8; i++) odds.push(odds[i - 1].add(twoP));
+  const aff = batchAffine(s, odds);
+  const cw = s.coordWords;
+  aff.forEach(([x, y], i) => {
+    s.write(w.u32, R.odd[i] / 4, x);
+    s.write(w.u32, R.odd[i] / 4 + cw, y);
+  });
+  const digits = wnaf(k);
+  const acc = new Acc(w, s, R.acc, R.tmp);
+  for (let i = digits.length - 1; i >= 0; i--) {
+    acc.double();
+    const d = digits[i];
+    if (d === 0) continue;
+    const src = R.odd[(Math.abs(d) - 1) >> 1];
+    s.copyCoord(w, R.aff, src);
+    if (d > 0) s.copyCoord(w, R.aff + cw * 4, src + cw * 4);
+    else s.neg(w, R.aff + cw * 4, src + cw * 4);
+    acc.addAffine(R.aff);
+  }
+  return acc.inf ? s.zero : readJacobian(w, s, R.acc);
+}
+
+// GLV on G1: phi(x, y) = (beta x, y) acts as multiplication by lambda = -x^2 (mod r) (the same
+// beta noble's subgroup check uses), so k = k1 + q x^2 with k1, q < 2^128 gives
+// k P = k1 P + q (-phi(P)) and halves the doublings.
+const BETA = 0x5f19672fdf76ce51ba69c6076a0f77eaddb3a93be6f89688de17d813620a00022e01fffffffefffen;
+const X2 = 0xd201000000010000n * 0xd201000000010000n;
+let betaAddr = 0;
+
+function mulG1Glv(w: FieldWasm, P: WeierstrassPoint<bigint>, k: bigint): Pt {
+  const s = SPECS.g1;
+  const R = regs(w, "g1");
+  const FB = SIZES.FP_BYTES;
+  if (!betaAddr) {
+    betaAddr = w.alloc(FB);
+    toMont(BETA, w.u32, betaAddr / 4);
+  }
+  const k1 = k % X2;
+  const k2 = k / X2;
+  // Odd multiples P, 3P, 5P, 7P (Jacobian, in wasm); the phi side is derived per lookup.
+  const { x, y } = P.toAffine();
+  toMont(x, w.u32, R.odd[0] / 4);
+  toMont(y, w.u32, R.odd[0] / 4 + L);
+  s.setOne(w, R.odd[0] + 2 * FB);
+  w.g1_dbl(R.tmp, R.odd[0]);
+  for (let i = 1; i < 4; i++) {
+    const st = w.g1_add(R.odd[i], R.odd[i - 1], R.tmp);
+    if (st & 1) throw new Error("unexpected degenerate multiple"); // P has order r > 7
+  }
+  const d1 = wnafW(k1, 4);
+  const d2 = wnafW(k2, 4);
+  const n = Math.max(d1.length, d2.length);
+  let inf = true;
+  const addJ = (src: number, neg: boolean, phi: boolean) => {
+    // aff register used as a Jacobian scratch point: (beta? X, +/-Y, Z)
+    const t = R.odd[4];
+    if (phi) w.fp_mul(t, src, betaAddr);
+    else w.fp_copy(t, src);
+    if (neg) w.fp_sub(t + FB, w.layout.zero, src + FB);
+    else w.fp_copy(t + FB, src + FB);
+    w.fp_copy(t + 2 * FB, src + 2 * FB);
+    if (inf) {
+      copy3(w, R.acc, t);
+      inf = false;
+      return;
+    }
+    const st = w.g1_add(R.odd[5], R.acc, t);
+    if ((st & 1) === 0) copy3(w, R.acc, R.odd[5]);
+    else if (st & 2) w.g1_dbl(R.acc, t);
+    else inf = true;
+  };
+  for (let i = n - 1; i >= 0; i--) {
+    if (!inf) w.g1_dbl(R.acc, R.acc);
+    const a = d1[i] ?? 0;
+    const b = d2[i] ?? 0;
+    // k2 multiplies -phi(P): negate once more for negative digits.
+    if (a) addJ(R.odd[(Math.abs(a) - 1) >> 1], a < 0, false);
+    if (b) addJ(R.odd[(Math.abs(b) - 1) >> 1], b > 0, true);
+  }
+  return inf ? s.zero : readJacobian(w, s, R.acc);
+}
+
+function copy3(w: FieldWasm, dst: number, src: number): void {
+  const FB = SIZES.FP_BYTES;
+  for (let i = 0; i < 3; i++) w.fp_copy(dst + i * FB, src + i * FB);
+}
+
+/** Width-w NAF digits (odd, |d| < 2^(w-1)), least significant first. */
+function wnafW(k: bigint, width: number): number[] {
+  const out: number[] = [];
+  const full = 1 << width;
+  const mask = BigInt(full - 1);
+  while (k > 0n) {
+    if (k & 1n) {
+      let d = Number(k & mask);
+      if (d >= full >> 1) d -= full;
+      k -= BigInt(d);
+      out.push(d);
+    } else out.push(0);
+    k >>= 1n;
+  }
+  return out;
+}
+
+/** Convenience for one-off fixed-base use. */
+export function wasmMulFixed(table: WasmFixedBase, k: bigint): Pt {
+  return table.mul(k);
+}
+
+export { writeAffine };

@@ -1,0 +1,9 @@
+"use server";
+
+import { defineAction } from "@/lib/actions/safe-action";
+import { revokePerson } from "@/lib/authority/keys";
+import { revokePersonSchema } from "@/lib/validation/authority";
+
+export const revokePersonAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, revokePersonSchema, (input, { user }) =>
+  revokePerson(user.id, input.userId, input.reason),
+);

@@ -1,0 +1,156 @@
+import "server-only";
+import { decodeAttributeSecret, encodeUserKeys, keygen, wrapKey, type AttributeSecret } from "@/lib/abe";
+import { db, type Tx } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { appendAudit } from "@/lib/ledger/append";
+import { sikWrapContext } from "@/lib/keystore/contexts";
+import { storeNewVersion } from "./catalogue";
+import { secretAad, unseal } from "./seal";
+
+type Holder = { id: string; gid: string; wrapPublicKey: Uint8Array | null };
+type AttributeRef = { id: string; name: string; currentVersion: number };
+
+/** Long crypto inside: key generation is tens of milliseconds per key. */
+export const KEY_TX = { timeout: 120_000, maxWait: 10_000 } as const;
+
+async function attributeSecret(tx: Tx, attribute: AttributeRef, version: number): Promise<AttributeSecret> {
+  const row = await tx.attributeKeyVersion.findUniqueOrThrow({ where: { attributeId_version: { attributeId: attribute.id, version } } });
+  return decodeAttributeSecret(unseal(row.sealedSecret, secretAad(attribute.name, version)));
+}
+
+/**
+ * Issues SIK_{i,GID} for the attribute's current version, wrapped to the holder's X25519 key.
+ * Without a wrapping key yet (account made by a script), issuance waits until the person's
+ * browser registers one (see setWrapPublicKey).
+ */
+async function issueCurrent(tx: Tx, actorId: string | null, holder: Holder, attribute: AttributeRef, secret?: AttributeSecret) {
+  if (!holder.wrapPublicKey) return false;
+  const version = attribute.currentVersion;
+  const exists = await tx.issuedKey.findUnique({ where: { userId_attributeId_version: { userId: holder.id, attributeId: attribute.id, version } } });
+  if (exists && !exists.revokedAt) return false;
+  const sik = keygen(secret ?? (await attributeSecret(tx, attribute, version)), holder.gid);
+  const plaintext = encodeUserKeys({ gid: holder.gid, keys: new Map([[attribute.name, sik]]) });
+  const wrappedKey = new Uint8Array(wrapKey(holder.wrapPublicKey, plaintext, sikWrapContext(holder.gid, attribute.name, version)));
+  if (exists) await tx.issuedKey.update({ where: { id: exists.id }, data: { wrappedKey, revokedAt: null, issuedAt: new Date() } });
+  else await tx.issuedKey.create({ data: { userId: holder.id, attributeId: attribute.id, version, wrappedKey } });
+  await appendAudit(tx, { actorId, action: "KEY_ISSUED", subjectType: "user", subjectId: holder.id, data: { attribute: attribute.name, version } });
+  return true;
+}
+
+/** Grants attributes to a person and issues their keys, in the caller's transaction. */
+export async function grantAttributes(tx: Tx, adminId: string, userId: string, attributeIds: string[]) {
+  const holder = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true, status: true } });
+  if (holder.status !== "APPROVED") throw new AppError("INVALID_STATE", "Only approved people can hold attributes.");
+  const attributes = await tx.attribute.findMany({ where: { id: { in: attributeIds } }, select: { id: true, name: true, currentVersion: true } });
+  if (attributes.length !== new Set(attributeIds).size) throw new AppError("VALIDATION", "An attribute you chose does not exist.");
+  for (const attribute of attributes) {
+    const active = await tx.attributeGrant.findFirst({ where: { userId, attributeId: attribute.id, revokedAt: null } });
+    if (!active) {
+      await tx.attributeGrant.create({ data: { userId, attributeId: attribute.id, grantedById: adminId } });
+      await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_GRANTED", subjectType: "user", subjectId: userId, data: { attribute: attribute.name } });
+    }
+    await issueCurrent(tx, adminId, holder, attribute);
+  }
+}
+
+export async function grantAttributesNow(adminId: string, userId: string, attributeIds: string[]) {
+  return db().$transaction((tx) => grantAttributes(tx, adminId, userId, attributeIds), KEY_TX);
+}
+
+/**
+ * Starts a new key version of an attribute after a holder lost it: fresh (alpha_i, gamma_i),
+ * the old version retired (still opens data encrypted under it for those who hold it), and
+ * new-version keys issued to every remaining holder. New uploads use the new version.
+ */
+async function rotateAttribute(tx: Tx, adminId: string, attribute: AttributeRef) {
+  const version = attribute.currentVersion + 1;
+  await tx.attributeKeyVersion.updateMany({ where: { attributeId: attribute.id, retiredAt: null }, data: { retiredAt: new Date() } });
+  await storeNewVersion(tx, attribute, version);
+  await tx.attribute.update({ where: { id: attribute.id }, data: { currentVersion: version } });
+  await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_ROTATED", subjectType: "attribute", subjectId: attribute.id, data: { attribute: attribute.name, version } });
+  const next = { ...attribute, currentVersion: version };
+  const secret = await attributeSecret(tx, next, version);
+  const grants = await tx.attributeGrant.findMany({ where: { attributeId: attribute.id, revokedAt: null }, select: { userId: true } });
+  const holders = await tx.user.findMany({ where: { id: { in: grants.map((g) => g.userId) }, status: "APPROVED" }, select: { id: true, gid: true, wrapPublicKey: true } });
+  for (const holder of holders) await issueCurrent(tx, adminId, holder, next, secret);
+}
+
+async function destroyTransformKey(tx: Tx, actorId: string | null, userId: string, reason: string) {
+  const gone = await tx.transformKey.deleteMany({ where: { userId } });
+  if (gone.count > 0)
+    await appendAudit(tx, { actorId, action: "TRANSFORM_KEY_DESTROYED", subjectType: "user", subjectId: userId, data: { reason } });
+}
+
+async function revokeGrant(tx: Tx, adminId: string, userId: string, attribute: AttributeRef, reason: string) {
+  await tx.attributeGrant.updateMany({ where: { userId, attributeId: attribute.id, revokedAt: null }, data: { revokedAt: new Date(), revokedById: adminId } });
+  await tx.issuedKey.updateMany({ where: { userId, attributeId: attribute.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_REVOKED", subjectType: "user", subjectId: userId, data: { attribute: attribute.name, reason } });
+  await rotateAttribute(tx, adminId, attribute);
+}
+
+/** Takes one attribute from a person: their transform key is destroyed at once. */
+export async function revokeAttribute(adminId: string, userId: string, attributeId: string, reason: string) {
+  return db().$transaction(async (tx) => {
+    const grant = await tx.attributeGrant.findFirst({ where: { userId, attributeId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
+    if (!grant) throw new AppError("INVALID_STATE", "This person does not hold that attribute.");
+    await destroyTransformKey(tx, adminId, userId, `attribute ${grant.attribute.name} revoked`);
+    await revokeGrant(tx, adminId, userId, grant.attribute, reason);
+    return { attribute: grant.attribute.name, newVersion: grant.attribute.currentVersion + 1 };
+  }, KEY_TX);
+}
+
+/** Revokes a person entirely: account, every attribute, transform key; sessions end at once. */
+export async function revokePerson(adminId: string, userId: string, reason: string) {
+  if (adminId === userId) throw new AppError("INVALID_STATE", "You cannot revoke your own account.");
+  return db().$transaction(async (tx) => {
+    const changed = await tx.user.updateMany({
+      where: { id: userId, status: "APPROVED" },
+      data: { status: "REVOKED", decisionReason: reason, decidedAt: new Date(), decidedById: adminId, sessionVersion: { increment: 1 } },
+    });
+    if (changed.count !== 1) throw new AppError("INVALID_STATE", "Only an approved person can be revoked.");
+    await appendAudit(tx, { actorId: adminId, action: "USER_REVOKED", subjectType: "user", subjectId: userId, data: { reason } });
+    await destroyTransformKey(tx, adminId, userId, "person revoked");
+    const grants = await tx.attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
+    for (const g of grants) await revokeGrant(tx, adminId, userId, g.attribute, reason);
+    return { attributes: grants.map((g) => g.attribute.name) };
+  }, KEY_TX);
+}
+
+/**
+ * Records the public half of the key-wrapping pair a person's browser generated, then issues
+ * every key their grants call for. Replacing an existing key (a lost browser store without a
+ * backup) re-issues the current versions to the new key and destroys the transform key.
+ */
+export async function setWrapPublicKey(userId: string, publicKey: Uint8Array) {
+  return db().$transaction(async (tx) => {
+    const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true } });
+    const replacing = Boolean(user.wrapPublicKey);
+    await tx.user.update({ where: { id: userId }, data: { wrapPublicKey: new Uint8Array(publicKey) } });
+    await appendAudit(tx, { actorId: userId, action: "WRAP_KEY_SET", subjectType: "user", subjectId: userId, data: { replacing } });
+    if (replacing) {
+      await tx.issuedKey.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+      await destroyTransformKey(tx, userId, userId, "key store replaced");
+    }
+    const holder = { ...user, wrapPublicKey: new Uint8Array(publicKey) };
+    const grants = await tx.attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
+    for (const g of grants) await issueCurrent(tx, userId, holder, g.attribute);
+    return { issued: grants.length };
+  }, KEY_TX);
+}
+
+/** What a person's browser needs to refresh its key store: their wrapped keys and attributes. */
+export async function myKeyMaterial(userId: string) {
+  const [user, grants, keys, tk] = await Promise.all([
+    db().user.findUniqueOrThrow({ where: { id: userId }, select: { gid: true, wrapPublicKey: true } }),
+    db().attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { grantedAt: true, attribute: { select: { name: true, currentVersion: true, description: true } } } }),
+    db().issuedKey.findMany({ where: { userId, revokedAt: null }, orderBy: { issuedAt: "asc" }, select: { version: true, wrappedKey: true, issuedAt: true, attribute: { select: { name: true } } } }),
+    db().transformKey.findUnique({ where: { userId }, select: { keyVersions: true, createdAt: true } }),
+  ]);
+  return {
+    gid: user.gid,
+    hasWrapKey: Boolean(user.wrapPublicKey),
+    grants: grants.map((g) => ({ attribute: g.attribute.name, description: g.attribute.description, currentVersion: g.attribute.currentVersion, grantedAt: g.grantedAt.toISOString() })),
+    keys: keys.map((k) => ({ attribute: k.attribute.name, version: k.version, issuedAt: k.issuedAt.toISOString(), wrapped: Buffer.from(k.wrappedKey).toString("base64") })),
+    transformKey: tk ? { keyVersions: tk.keyVersions as Record<string, number>, createdAt: tk.createdAt.toISOString() } : null,
+  };
+}

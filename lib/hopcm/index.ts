@@ -1,0 +1,17 @@
+/**
+ * lib/hopcm: clustering for MedShare. Pure and isomorphic (no Node or DOM imports).
+ * - features: records -> z-scored / one-hot feature matrix + reusable JSON schema
+ * - metric: tensor distance G and its Cholesky transform x -> L^T x
+ * - steps: distance / membership / center steps (the split the encrypted protocol uses)
+ * - hopcm: the coordinator, plaintext driver, incremental mode, prediction
+ * - baselines, metrics: k-means, FCM, ARI, NMI, silhouette, PCM objective
+ */
+export * from "./csv";
+export * from "./features";
+export * from "./metric";
+export * from "./steps";
+export * from "./hopcm";
+export * from "./baselines";
+export * from "./metrics";
+export * from "./prng";
+export * from "./synthetic";
