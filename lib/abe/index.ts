@@ -78,3 +78,15 @@ export {
   PolicyError,
   type PolicyNode,
 } from "./policy";
+export {
+  absSign,
+  absVerify,
+  encodeAbsSignature,
+  decodeAbsSignature,
+  absPolicyId,
+  type AbsSignature,
+  type AbsVerifyResult,
+  type AbsFailureReason,
+} from "./abs";
+// Module 4: attribute-based signatures (lib/abe/abs.ts).
+export * from "./abs";

@@ -1,5 +1,5 @@
 import "server-only";
-import { encodeAttributeSecret, encodeAttributeVk, setupAttribute } from "@/lib/abe";
+import { decodeAttributeVk, encodeAttributeSecret, encodeAttributeVk, setupAttribute, type AttributeVk } from "@/lib/abe";
 import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -87,4 +87,28 @@ export async function listPublicKeys() {
     current: r.version === r.attribute.currentVersion,
     vk: Buffer.from(r.vk).toString("base64"),
   }));
+}
+
+/**
+ * Verification keys for exact attribute versions, e.g. those an envelope or signature names.
+ * Unknown attributes or versions are a validation error naming them.
+ */
+export async function vksFor(versions: Record<string, number>): Promise<Map<string, AttributeVk>> {
+  const names = Object.keys(versions);
+  const rows = await db().attributeKeyVersion.findMany({
+    where: { attribute: { name: { in: names } } },
+    select: { version: true, vk: true, attribute: { select: { name: true } } },
+  });
+  const out = new Map<string, AttributeVk>();
+  for (const r of rows) if (versions[r.attribute.name] === r.version) out.set(r.attribute.name, decodeAttributeVk(r.vk));
+  const unknown = names.filter((n) => !out.has(n));
+  if (unknown.length) throw new AppError("VALIDATION", `Unknown attribute or key version: ${unknown.map((n) => `${n} v${versions[n]}`).join(", ")}.`);
+  return out;
+}
+
+/** Current key version of each named attribute; names outside the catalogue are reported. */
+export async function currentVersions(names: string[]): Promise<{ versions: Record<string, number>; unknown: string[] }> {
+  const rows = await db().attribute.findMany({ where: { name: { in: names } }, select: { name: true, currentVersion: true } });
+  const versions = Object.fromEntries(rows.map((r) => [r.name, r.currentVersion]));
+  return { versions, unknown: names.filter((n) => !(n in versions)) };
 }

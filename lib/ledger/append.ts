@@ -20,7 +20,10 @@ export type AuditAction =
   | "KEY_REVOKED"
   | "WRAP_KEY_SET"
   | "TRANSFORM_KEY_STORED"
-  | "TRANSFORM_KEY_DESTROYED";
+  | "TRANSFORM_KEY_DESTROYED"
+  | "UPLOAD_STORED"
+  | "UPLOAD_REJECTED"
+  | "POLICY_TEMPLATE_SAVED";
 
 export type AuditInput = {
   actorId: string | null;

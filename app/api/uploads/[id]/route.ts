@@ -1,0 +1,16 @@
+import { abandonUpload, uploadProgress } from "@/lib/csp/uploads";
+import { withUser } from "@/lib/http/route";
+
+type Ctx = { params: Promise<{ id: string }> };
+
+/** Which chunks the CSP has, so an interrupted upload resumes where it stopped. */
+export const GET = withUser(["HOSPITAL_STAFF"], async (_req, user, { params }: Ctx) => {
+  const { id } = await params;
+  return Response.json(await uploadProgress(id, user.organisation.id));
+});
+
+export const DELETE = withUser(["HOSPITAL_STAFF"], async (_req, user, { params }: Ctx) => {
+  const { id } = await params;
+  await abandonUpload(id, user.organisation.id);
+  return new Response(null, { status: 204 });
+});

@@ -1,0 +1,54 @@
+import "server-only";
+import { parsePolicy, PolicyError, policyAttributes } from "@/lib/abe";
+import type { SessionUser } from "@/lib/auth/session";
+import { currentVersions, vksFor } from "@/lib/authority/catalogue";
+import { beginUpload } from "@/lib/csp/uploads";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import type { startUploadSchema } from "@/lib/validation/upload";
+import type { z } from "zod";
+
+/**
+ * Checks a policy against the catalogue: parses it (errors carry the position) and names any
+ * attribute the authority does not know. Returns the current key version of each attribute.
+ */
+export async function checkPolicy(text: string) {
+  let node;
+  try {
+    node = parsePolicy(text);
+  } catch (error) {
+    if (error instanceof PolicyError) throw new AppError("VALIDATION", error.message, { policy: [error.message] });
+    throw error;
+  }
+  const { versions, unknown } = await currentVersions(policyAttributes(node));
+  if (unknown.length) throw new AppError("VALIDATION", `Unknown attribute${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`, { policy: [`Not in the catalogue: ${unknown.join(", ")}`] });
+  return { node, versions };
+}
+
+/**
+ * Portal side of starting an upload: the uploader encrypted under the current key versions
+ * and signed with attributes they hold; the CSP then checks the envelope and the signature.
+ */
+export async function startUpload(user: SessionUser, input: z.output<typeof startUploadSchema>) {
+  const held = await db().issuedKey.findMany({ where: { userId: user.id, revokedAt: null }, select: { version: true, attribute: { select: { name: true } } } });
+  const heldIds = new Set(held.map((k) => `${k.attribute.name}@${k.version}`));
+  const notHeld = Object.entries(input.signatureVersions).filter(([a, v]) => !heldIds.has(`${a}@${v}`));
+  if (notHeld.length) throw new AppError("FORBIDDEN", `You do not hold ${notHeld.map(([a]) => a).join(", ")} to sign with.`);
+  const stale = [];
+  const { versions, unknown } = await currentVersions(Object.keys(input.keyVersions));
+  if (unknown.length) throw new AppError("VALIDATION", `Unknown attributes: ${unknown.join(", ")}.`);
+  for (const [a, v] of Object.entries(input.keyVersions)) if (versions[a] !== v) stale.push(a);
+  if (stale.length) throw new AppError("CONFLICT", `The keys of ${stale.join(", ")} changed while you were encrypting. Encrypt again.`);
+  const [policyVks, signatureVks] = await Promise.all([vksFor(input.keyVersions), vksFor(input.signatureVersions)]);
+  return beginUpload(
+    {
+      ...input,
+      organisationId: user.organisation.id,
+      uploaderId: user.id,
+      signerGid: user.gid,
+      envelope: Buffer.from(input.envelope, "base64"),
+      signature: Buffer.from(input.signature, "base64"),
+    },
+    { policy: policyVks, signature: signatureVks },
+  );
+}

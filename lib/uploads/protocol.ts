@@ -1,0 +1,74 @@
+/**
+ * What the uploader's browser and the CSP agree on: how record ciphertexts travel in chunks,
+ * and what the uploading hospital signs. Isomorphic.
+ */
+import { decodeRecordCiphertext, encodeRecordCiphertext, type RecordCiphertext } from "@/lib/abe";
+
+export const UPLOAD_LIMITS = {
+  /** Bytes per chunk on the wire (well under the servers' body limits). */
+  chunkBytes: 512 * 1024,
+  maxChunkBytes: 1024 * 1024,
+  maxRecords: 100_000,
+  maxTotalBytes: 256 * 1024 * 1024,
+  maxEnvelopeBytes: 512 * 1024,
+} as const;
+
+/** Packs record ciphertexts into chunks of whole records: each record is u32 length || encoding. */
+export function packRecords(records: readonly RecordCiphertext[], chunkBytes: number = UPLOAD_LIMITS.chunkBytes): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  const flush = () => {
+    if (parts.length === 0) return;
+    const out = new Uint8Array(size);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    chunks.push(out);
+    parts = [];
+    size = 0;
+  };
+  for (const r of records) {
+    const enc = encodeRecordCiphertext(r);
+    const framed = new Uint8Array(4 + enc.length);
+    new DataView(framed.buffer).setUint32(0, enc.length);
+    framed.set(enc, 4);
+    if (size + framed.length > chunkBytes) flush();
+    parts.push(framed);
+    size += framed.length;
+  }
+  flush();
+  return chunks;
+}
+
+/** Inverse of packRecords for one chunk; throws on any framing error (truncation included). */
+export function unpackChunk(chunk: Uint8Array): RecordCiphertext[] {
+  const out: RecordCiphertext[] = [];
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let o = 0;
+  while (o < chunk.length) {
+    if (o + 4 > chunk.length) throw new Error(`chunk truncated at byte ${o}`);
+    const len = view.getUint32(o);
+    o += 4;
+    if (len === 0 || o + len > chunk.length) throw new Error(`chunk truncated at byte ${o}`);
+    out.push(decodeRecordCiphertext(chunk.subarray(o, o + len)));
+    o += len;
+  }
+  return out;
+}
+
+const enc = new TextEncoder();
+
+/**
+ * The message a hospital signs (ABS) for source authenticity: the envelope digest (which
+ * covers the policy, the ABE part and the Merkle root over every record) and who uploads it.
+ */
+export function uploadSignatureMessage(envelopeDigest: Uint8Array, organisationId: string, signerGid: string): Uint8Array {
+  const head = enc.encode(`medshare-upload-v1|${organisationId}|${signerGid}|`);
+  const out = new Uint8Array(head.length + envelopeDigest.length);
+  out.set(head);
+  out.set(envelopeDigest, head.length);
+  return out;
+}

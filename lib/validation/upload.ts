@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { base64Bytes } from "./authority";
+import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
+
+const versions = z.record(z.string().max(120), z.number().int().positive()).refine((v) => Object.keys(v).length <= 128, "Too many attributes.");
+
+export const startUploadSchema = z.object({
+  label: z.string().trim().min(1, "Give the upload a short label.").max(120),
+  format: z.enum(["csv", "fhir"]),
+  envelope: base64Bytes(UPLOAD_LIMITS.maxEnvelopeBytes),
+  keyVersions: versions,
+  recordCount: z.number().int().min(1).max(UPLOAD_LIMITS.maxRecords),
+  chunkCount: z.number().int().min(1).max(10_000),
+  totalBytes: z.number().int().min(1).max(UPLOAD_LIMITS.maxTotalBytes),
+  signature: base64Bytes(64 * 1024),
+  signaturePolicy: z.string().min(3).max(4096),
+  signatureVersions: versions,
+});
+
+export const policyTemplateSchema = z.object({
+  name: z.string().trim().min(2, "Name the template.").max(80),
+  policy: z.string().trim().min(3).max(4096),
+});

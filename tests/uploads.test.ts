@@ -1,0 +1,124 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { absSign, encodeAbsSignature, encodeEnvelope, encryptBatch, envelopeDigest, setupGlobal } from "@/lib/abe";
+import { vksFor } from "@/lib/authority/catalogue";
+import { completeUpload, putChunk, uploadProgress } from "@/lib/csp/uploads";
+import { db } from "@/lib/db/client";
+import { verifyChain } from "@/lib/ledger/verify";
+import { checkPolicy, startUpload } from "@/lib/portal/uploads";
+import { packRecords, uploadSignatureMessage } from "@/lib/uploads/protocol";
+import { withFreshDatabase } from "./helpers/db";
+import { makeCatalogue, personWithKeys } from "./helpers/authority";
+import { scanDatabase } from "./helpers/scan";
+import { makeUser } from "./helpers/users";
+
+const database = withFreshDatabase();
+const pp = setupGlobal();
+const enc = new TextEncoder();
+
+type Staff = Awaited<ReturnType<typeof personWithKeys>>;
+
+const patients = Array.from({ length: 40 }, (_, i) => ({ id: `P${1000 + i}`, glucose: Number((90.1234 + i * 1.37).toFixed(4)), diagnosis: i % 2 ? "M" : "B", note: `marker-${i}-zq` }));
+
+/** What the uploader's browser does: encrypt the batch, sign the envelope digest, chunk the records. */
+async function prepare(staff: Staff, policy: string, chunkBytes = 1024) {
+  const { versions } = await checkPolicy(policy);
+  const vks = await vksFor(versions);
+  const { envelope, records } = encryptBatch(pp, vks, policy, patients.map((p, i) => ({ id: `r${i}`, data: enc.encode(JSON.stringify(p)) })));
+  const signaturePolicy = "SRC.hospital";
+  const signature = absSign({
+    message: uploadSignatureMessage(envelopeDigest(envelope), staff.user.organisation.id, staff.user.gid),
+    policy: signaturePolicy,
+    gid: staff.user.gid,
+    keys: staff.keys,
+    vks: await vksFor({ [signaturePolicy]: staff.versions[signaturePolicy] }),
+  });
+  const chunks = packRecords(records, chunkBytes);
+  return {
+    chunks,
+    body: {
+      label: "test batch",
+      format: "csv" as const,
+      envelope: Buffer.from(encodeEnvelope(envelope)).toString("base64"),
+      keyVersions: versions,
+      recordCount: records.length,
+      chunkCount: chunks.length,
+      totalBytes: chunks.reduce((n, c) => n + c.length, 0),
+      signature: Buffer.from(encodeAbsSignature(signature)).toString("base64"),
+      signaturePolicy,
+      signatureVersions: { [signaturePolicy]: staff.versions[signaturePolicy] },
+    },
+  };
+}
+
+describe("upload to the CSP", () => {
+  let staff: Staff;
+  beforeAll(async () => {
+    const admin = await makeUser("AUTHORITY_ADMIN");
+    const ids = { ...(await makeCatalogue(admin.id, "SRC", ["hospital"])), ...(await makeCatalogue(admin.id, "HA1", ["researcher", "cardiology"])) };
+    staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
+  });
+
+  it("refuses a policy with a syntax error or an unknown attribute, before anything is encrypted", async () => {
+    await expect(checkPolicy("HA1.researcher AND")).rejects.toThrow(/position/);
+    await expect(checkPolicy("HA1.researcher AND HA9.ghost")).rejects.toThrow(/Unknown attribute: HA9.ghost/);
+  });
+
+  it("stores a verified upload in chunks, resumable, with its audit entry", async () => {
+    const { chunks, body } = await prepare(staff, "HA1.researcher AND HA1.cardiology");
+    expect(chunks.length).toBeGreaterThan(2);
+    const { id } = await startUpload(staff.user, body);
+    await putChunk(id, staff.user.organisation.id, 0, chunks[0]);
+    await putChunk(id, staff.user.organisation.id, 0, chunks[0]); // resent after a dropped connection
+    expect((await uploadProgress(id, staff.user.organisation.id)).received).toEqual([0]);
+    expect(await completeUpload(id, staff.user.organisation.id, staff.user.id)).toMatchObject({ missing: [...chunks.keys()].slice(1) });
+    for (let i = 1; i < chunks.length; i++) await putChunk(id, staff.user.organisation.id, i, chunks[i]);
+    expect(await completeUpload(id, staff.user.organisation.id, staff.user.id)).toEqual({ stored: patients.length });
+    expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(patients.length);
+    expect(await db().uploadChunk.count()).toBe(0);
+    expect(await db().auditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(1);
+  });
+
+  it("rejects a record changed in transit and stores nothing of it", async () => {
+    const { chunks, body } = await prepare(staff, "HA1.researcher");
+    const { id } = await startUpload(staff.user, body);
+    const tampered = chunks.map((c) => new Uint8Array(c));
+    tampered[1][tampered[1].length - 5] ^= 0x01; // one byte of one record ciphertext
+    for (const [i, c] of tampered.entries()) await putChunk(id, staff.user.organisation.id, i, c);
+    await expect(completeUpload(id, staff.user.organisation.id, staff.user.id)).rejects.toThrow(/do not match the envelope's commitment/);
+    expect(await db().upload.count({ where: { id } })).toBe(0);
+    expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(0);
+    expect(await db().auditEntry.count({ where: { action: "UPLOAD_REJECTED", subjectId: id } })).toBe(1);
+  });
+
+  it("rejects a truncated chunk", async () => {
+    const { chunks, body } = await prepare(staff, "HA1.researcher");
+    const { id } = await startUpload(staff.user, body);
+    for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, i === 0 ? c.subarray(0, c.length - 7) : c);
+    await expect(completeUpload(id, staff.user.organisation.id, staff.user.id)).rejects.toThrow(/malformed|match/);
+    expect(await db().upload.count({ where: { id } })).toBe(0);
+  });
+
+  it("rejects a tampered envelope, a forged signature and a signature by someone else at the start", async () => {
+    const before = await db().upload.count();
+    const { body } = await prepare(staff, "HA1.researcher");
+    const env = Buffer.from(body.envelope, "base64");
+    for (const pos of [20, Math.floor(env.length / 2), env.length - 3]) {
+      const bad = Buffer.from(env);
+      bad[pos] ^= 0x40;
+      await expect(startUpload(staff.user, { ...body, envelope: bad.toString("base64") })).rejects.toThrow(/Upload rejected/);
+    }
+    const sig = Buffer.from(body.signature, "base64");
+    sig[sig.length - 10] ^= 1;
+    await expect(startUpload(staff.user, { ...body, signature: sig.toString("base64") })).rejects.toThrow(/signature|malformed/);
+    const other = await prepare(staff, "HA1.cardiology");
+    await expect(startUpload(staff.user, { ...body, signature: other.body.signature })).rejects.toThrow(/signature does not verify/);
+    expect(await db().upload.count()).toBe(before);
+  });
+
+  it("holds no plaintext value of the uploaded records anywhere", async () => {
+    const needles = patients.flatMap((p) => [{ name: p.id, text: p.id }, { name: p.note, text: p.note }, { name: String(p.glucose), text: String(p.glucose) }]);
+    const hits = await scanDatabase(database.url(), needles);
+    expect(hits, JSON.stringify(hits)).toEqual([]);
+    expect(await verifyChain(db())).toMatchObject({ ok: true });
+  });
+});
