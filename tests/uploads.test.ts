@@ -1,54 +1,21 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { absSign, encodeAbsSignature, encodeEnvelope, encryptBatch, envelopeDigest, setupGlobal } from "@/lib/abe";
-import { vksFor } from "@/lib/authority/catalogue";
 import { completeUpload, putChunk, uploadProgress } from "@/lib/csp/uploads";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
 import { checkPolicy, startUpload } from "@/lib/portal/uploads";
-import { packRecords, uploadSignatureMessage } from "@/lib/uploads/protocol";
 import { withFreshDatabase } from "./helpers/db";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { scanDatabase } from "./helpers/scan";
 import { makeUser } from "./helpers/users";
+import { prepareUpload } from "./helpers/upload";
 
 const database = withFreshDatabase();
-const pp = setupGlobal();
-const enc = new TextEncoder();
 
 type Staff = Awaited<ReturnType<typeof personWithKeys>>;
 
 const patients = Array.from({ length: 40 }, (_, i) => ({ id: `P${1000 + i}`, glucose: Number((90.1234 + i * 1.37).toFixed(4)), diagnosis: i % 2 ? "M" : "B", note: `marker-${i}-zq` }));
 
-/** What the uploader's browser does: encrypt the batch, sign the envelope digest, chunk the records. */
-async function prepare(staff: Staff, policy: string, chunkBytes = 1024) {
-  const { versions } = await checkPolicy(policy);
-  const vks = await vksFor(versions);
-  const { envelope, records } = encryptBatch(pp, vks, policy, patients.map((p, i) => ({ id: `r${i}`, data: enc.encode(JSON.stringify(p)) })));
-  const signaturePolicy = "SRC.hospital";
-  const signature = absSign({
-    message: uploadSignatureMessage(envelopeDigest(envelope), staff.user.organisation.id, staff.user.gid),
-    policy: signaturePolicy,
-    gid: staff.user.gid,
-    keys: staff.keys,
-    vks: await vksFor({ [signaturePolicy]: staff.versions[signaturePolicy] }),
-  });
-  const chunks = packRecords(records, chunkBytes);
-  return {
-    chunks,
-    body: {
-      label: "test batch",
-      format: "csv" as const,
-      envelope: Buffer.from(encodeEnvelope(envelope)).toString("base64"),
-      keyVersions: versions,
-      recordCount: records.length,
-      chunkCount: chunks.length,
-      totalBytes: chunks.reduce((n, c) => n + c.length, 0),
-      signature: Buffer.from(encodeAbsSignature(signature)).toString("base64"),
-      signaturePolicy,
-      signatureVersions: { [signaturePolicy]: staff.versions[signaturePolicy] },
-    },
-  };
-}
+const prepare = (staff: Staff, policy: string) => prepareUpload(staff, policy, patients, "SRC.hospital");
 
 describe("upload to the CSP", () => {
   let staff: Staff;

@@ -190,7 +190,9 @@ export function peekObjectType(bytes: Uint8Array): number {
  * "decoders only throw AbeError" contract holds.
  */
 export function decodeObject<T>(bytes: Uint8Array, type: number, read: (r: Reader) => T): T {
-  const b = checkHeader(bytes);
+  // Decode a private copy: a Node Buffer's slice() is a view, and decoded objects must never
+  // alias (or be able to change) the caller's bytes.
+  const b = checkHeader(bytes instanceof Uint8Array ? Uint8Array.prototype.slice.call(bytes) : bytes);
   if (b[3] !== type) throw new AbeError("DECODE_TYPE", `expected object type 0x${type.toString(16)}, got 0x${b[3].toString(16)}`);
   const r = new Reader(b, HEADER_LEN);
   let out: T;

@@ -1,32 +1,44 @@
 /**
- * Group layer for ABE-OD and ABS on BLS12-381 (via @noble/curves 2.x).
+ * Group layer for ABE-OD and ABS on BLS12-381 (@noble/curves 2.x, plus the generated wasm
+ * field module in ./wasm for the hot paths; noble alone when WebAssembly is unavailable).
  *
  * Types:      G1, G2 (noble Weierstrass points), GT (Fp12 element of the order-r subgroup),
  *             Fr (bigint mod r), Rng, G2Prepared, GtTable, Group.
- * Scalars:    R, frMod, frAdd, frSub, frMul, frNeg, frInv, frDiv, randomFr, hashToFr, frToBytes,
- *             encodeFr, decodeFr.
- * Groups:     g1, g2, G1_ZERO, G2_ZERO, g1Mul, g2Mul, mulG1, mulG2, g1Add, isG1Identity ...
- * Pairing:    pair, multiPair (one final exponentiation), prepareG2, egg (= e(g1,g2), cached).
- * GT:         GT_ONE, gtMul, gtDiv, gtInv, gtEq, gtPow (Frobenius-split, cyclotomic),
- *             gtPowRef (generic), gtTable / GtTable (fixed-base comb), gtPowMulti, eggPow,
- *             isInGT.
- * Hashing:    hashGid (H(GID) -> G2, cached), hashToG1, hashToG2 (RFC 9380, distinct DSTs),
- *             DST_GID.
+ * Scalars:    R, P, frMod, frAdd, frSub, frMul, frNeg, frInv, frDiv, randomFr, defaultRng,
+ *             hashToFr, encodeFr, decodeFr.
+ * Points:     g1, g2, G1_ZERO, G2_ZERO, g1Mul, g2Mul (fixed-base tables), mulG1, mulG2 (variable
+ *             base), mulG1Cached (long-lived base), rowsG1 (ciphertext rows), g2MulSecret,
+ *             mulG1Secret, mulG2Secret (constant-time ladder for long-term secrets),
+ *             G1Points, G2Points (constructors).
+ * Pairing:    pair, multiPair (one final exponentiation), prepareG2, pairRef, egg (= e(g1,g2)).
+ * GT:         GT_ONE, gtMul, gtDiv, gtInv, gtEq, gtPow (Frobenius split), gtPowRef (generic),
+ *             GtTable / gtTable (fixed-base comb), gtPowMulti, eggPow, eggTable, isInGT.
+ * Hashing:    hashGid (H(GID) -> G2, cached; DST_GID), hashToG1, hashToG1Pow, hashToG2
+ *             (RFC 9380 hash_to_curve; every use passes its own DST).
  * Encodings:  encodeG1/decodeG1 (48 B), encodeG2/decodeG2 (96 B), encodeGT/decodeGT (576 B),
  *             encodeFr/decodeFr (32 B). Decoders throw only AbeError.
- * Backends:   fast (precomputation, multi-pairing) and reference (single pairings, generic
- *             Fp12.pow, no precomputation) implementing `Group`, used for differential tests
- *             and as the benchmark baseline.
+ * Backends:   fastGroup and referenceGroup (single pairings, generic Fp12.pow, no
+ *             precomputation) implement `Group`; groupFor(opts) picks one; arithmeticBackend().
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
-import type { Fp12, Fp2 } from "@noble/curves/abstract/tower.js";
+import { type Fp12, type Fp2, psiFrobenius } from "@noble/curves/abstract/tower.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { AbeError } from "./errors";
 import { fieldWasm } from "./wasm/runtime";
-import { WasmGtTable, wasmGtPow, wasmGtPowMulti, wasmIsInGT } from "./wasm/gt";
-import { WasmFixedBase, wasmFixedSums, wasmMulVar } from "./wasm/curve";
-import { wasmHashToG1 } from "./wasm/h2c";
+import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmIsInGT } from "./wasm/gt";
+import {
+  WasmFixedBase,
+  g1Registers,
+  glvFromRegister,
+  readG1Register,
+  wasmFixedSums,
+  wasmG1InSubgroup,
+  wasmG2InSubgroup,
+  wasmMulVar,
+  wasmSqrtFp,
+} from "./wasm/curve";
+import { wasmHashToG1, wasmHashToG1Jacobian } from "./wasm/h2c";
 import { type WasmLines, wasmLines, wasmPairingProduct } from "./wasm/pairing";
 import { expandMessageXmd } from "./xmd";
 
@@ -45,8 +57,6 @@ const G2Point = bls12_381.G2.Point;
 export const R: bigint = FrF.ORDER;
 /** Base field modulus p. */
 export const P: bigint = Fp.ORDER;
-/** |x| for the BLS parameter x = -0xd201000000010000: p = x (mod r), so Frobenius = ^x on GT. */
-const X_ABS = 0xd201000000010000n;
 
 // ---------------------------------------------------------------------------------------------
 // Scalars (Zr)
@@ -120,7 +130,6 @@ export function encodeFr(k: Fr): Uint8Array {
   if (k < 0n || k >= R) throw new AbeError("INVALID_ARGUMENT", "scalar out of range");
   return bigintToBytes(k, 32);
 }
-export const frToBytes = encodeFr;
 
 export function decodeFr(bytes: Uint8Array, opts: { allowZero?: boolean } = {}): Fr {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) throw new AbeError("DECODE_LENGTH", "scalar must be 32 bytes");
@@ -221,25 +230,23 @@ export function mulG1Cached(P: G1, k: Fr): G1 {
 }
 
 /**
- * The G1 part of one ciphertext row: (C2, C3) = (g1^r, P^r * g1^omega) for a long-lived P.
- * On wasm both sums are accumulated from the fixed-base tables and converted with one shared
- * inversion.
+ * The G1 parts of ciphertext rows: (C2, C3) = (g1^r, P^r * g1^omega) for long-lived P. On wasm
+ * every sum is accumulated from the fixed-base tables and all outputs share one inversion.
  */
-export function rowG1(P: G1, r: Fr, omega: Fr): [G1, G1] {
+export function rowsG1(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
   const w = fieldWasm();
-  const t = P.is0() ? null : preparedFor(P);
-  if (w && t instanceof WasmFixedBase) {
+  const tables = items.map(([P]) => (P.is0() ? null : preparedFor(P)));
+  if (w && tables.every((t) => t instanceof WasmFixedBase)) {
     g1Table ??= new WasmFixedBase(w, "g1", g1);
-    const [C2, C3] = wasmFixedSums(w, "g1", [
-      [[g1Table, frMod(r)]],
-      [
-        [t, frMod(r)],
-        [g1Table, frMod(omega)],
-      ],
+    const gT = g1Table;
+    const sums = items.flatMap(([, r, omega], i) => [
+      [[gT, frMod(r)] as const],
+      [[tables[i] as WasmFixedBase, frMod(r)] as const, [gT, frMod(omega)] as const],
     ]);
-    return [C2 as G1, C3 as G1];
+    const pts = wasmFixedSums(w, "g1", sums) as G1[];
+    return items.map((_, i) => [pts[2 * i], pts[2 * i + 1]]);
   }
-  return [g1Mul(r), mulG1Cached(P, r).add(g1Mul(omega))];
+  return items.map(([P, r, omega]) => [g1Mul(r), mulG1Cached(P, r).add(g1Mul(omega))]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +305,9 @@ function parseFlags(bytes: Uint8Array, len: number, what: string): PointFlags {
 }
 
 function readFp(bytes: Uint8Array, off: number, clearFlags: boolean, what: string): bigint {
-  const b = bytes.slice(off, off + 48);
+  // Uint8Array's slice copies; a Node Buffer's would be a view, and clearing flags would
+  // then corrupt the caller's bytes.
+  const b = Uint8Array.prototype.slice.call(bytes, off, off + 48);
   if (clearFlags) b[0] &= 0x1f;
   const v = bytesToBigint(b);
   if (v >= P) throw new AbeError("DECODE_POINT", `${what}: coordinate not reduced mod p`);
@@ -316,16 +325,21 @@ export function decodeG1(bytes: Uint8Array, opts: PointDecodeOptions = {}): G1 {
   }
   const x = readFp(bytes, 0, true, "G1 point");
   const rhs = Fp.add(Fp.mul(Fp.sqr(x), x), 4n); // y^2 = x^3 + 4
-  let y: bigint;
-  try {
-    y = Fp.sqrt(rhs);
-  } catch {
-    throw new AbeError("DECODE_POINT", "G1 point: x is not on the curve");
+  const w = fieldWasm();
+  let y: bigint | null;
+  if (w) y = wasmSqrtFp(w, rhs);
+  else {
+    try {
+      y = Fp.sqrt(rhs);
+    } catch {
+      y = null;
+    }
   }
-  if (!Fp.eql(Fp.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G1 point: x is not on the curve");
+  if (y === null || !Fp.eql(Fp.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G1 point: x is not on the curve");
   if (y > HALF_P !== sort) y = Fp.neg(y);
   const pt = new G1Point(x, y, Fp.ONE);
-  if (!pt.isTorsionFree()) throw new AbeError("DECODE_SUBGROUP", "G1 point outside the order-r subgroup");
+  const inSubgroup = w ? wasmG1InSubgroup(w, x, y) : pt.isTorsionFree();
+  if (!inSubgroup) throw new AbeError("DECODE_SUBGROUP", "G1 point outside the order-r subgroup");
   return pt;
 }
 
@@ -348,16 +362,24 @@ export function decodeG2(bytes: Uint8Array, opts: PointDecodeOptions = {}): G2 {
   const big = y.c1 !== 0n ? y.c1 > HALF_P : y.c0 > HALF_P;
   if (big !== sort) y = Fp2F.neg(y);
   const pt = new G2Point(x, y, Fp2F.ONE);
-  if (!pt.isTorsionFree()) throw new AbeError("DECODE_SUBGROUP", "G2 point outside the order-r subgroup");
+  const w = fieldWasm();
+  const inSubgroup = w ? wasmG2InSubgroup(w, pt, psi(pt)) : pt.isTorsionFree();
+  if (!inSubgroup) throw new AbeError("DECODE_SUBGROUP", "G2 point outside the order-r subgroup");
   return pt;
 }
 
-export function isIdentityG1(Pt: G1): boolean {
-  return Pt.is0();
+// The untwist-Frobenius-twist endomorphism psi on G2 (affine): psi(x, y) = (conj(x) cx, conj(y) cy).
+let psiConsts: { cx: Fp2; cy: Fp2 } | undefined;
+function psi(Q: G2): G2 {
+  if (!psiConsts) {
+    const f = psiFrobenius(Fp, Fp2F, Fp2F.div(Fp2F.ONE, Fp2F.NONRESIDUE));
+    psiConsts = { cx: f.PSI_X, cy: f.PSI_Y };
+  }
+  const { x, y } = Q.toAffine();
+  const conj = (a: Fp2): Fp2 => Fp2F.create({ c0: a.c0, c1: Fp.neg(a.c1) });
+  return new G2Point(Fp2F.mul(conj(x), psiConsts.cx), Fp2F.mul(conj(y), psiConsts.cy), Fp2F.ONE);
 }
-export function isIdentityG2(Q: G2): boolean {
-  return Q.is0();
-}
+
 
 // ---------------------------------------------------------------------------------------------
 // Hash to curve (RFC 9380, hash_to_curve = random-oracle variant, one DST per use)
@@ -375,6 +397,15 @@ export function hashToG1(dst: string, msg: Uint8Array): G1 {
 export function hashToG2(dst: string, msg: Uint8Array): G2 {
   if (dst.length === 0) throw new AbeError("INVALID_ARGUMENT", "empty DST");
   return bls12_381.G2.hashToCurve(msg, { DST: dst });
+}
+
+/** hash_to_curve(msg)^k in G1 without converting the hash point in between (wasm). */
+export function hashToG1Pow(dst: string, msg: Uint8Array, k: Fr): G1 {
+  const w = fieldWasm();
+  if (!w) return mulG1(hashToG1(dst, msg), k);
+  const R = g1Registers(w);
+  if (!wasmHashToG1Jacobian(w, dst, msg, R.odd0)) return G1_ZERO;
+  return glvFromRegister(w, R.odd0, frMod(k)) ? readG1Register(w, R.acc) : G1_ZERO;
 }
 
 const GID_CACHE_MAX = 256;
@@ -483,17 +514,6 @@ const frob = (a: GT, k: number): GT => Fp12F.frobeniusMap(a, k);
 /** Generic square-and-multiply (noble Fp12.pow): the reference path. */
 export function gtPowRef(a: GT, k: Fr): GT {
   return Fp12F.pow(a, frMod(k));
-}
-
-/** Base-|x| digits of k (k < r < |x|^4): k = k0 + k1|x| + k2|x|^2 + k3|x|^3, each < 2^64. */
-function splitX(k: Fr): [bigint, bigint, bigint, bigint] {
-  let e = frMod(k);
-  const d0 = e % X_ABS;
-  e /= X_ABS;
-  const d1 = e % X_ABS;
-  e /= X_ABS;
-  const d2 = e % X_ABS;
-  return [d0, d1, d2, e / X_ABS];
 }
 
 /**
@@ -607,7 +627,7 @@ export function gtPowMulti(terms: ReadonlyArray<readonly [GtTable, Fr]>): GT {
       ys[0] = Fp12F.mul(ys[0] ?? GT_ONE, gtPow(t.base, k));
       continue;
     }
-    const d = splitX(k);
+    const d = splitX(frMod(k));
     for (let i = 0; i < 4; i++) ys[i] = t.digitProduct(d[i], ys[i]);
   }
   return recombine(ys[0] ?? GT_ONE, ys[1] ?? GT_ONE, ys[2] ?? GT_ONE, ys[3] ?? GT_ONE);
@@ -680,12 +700,13 @@ export function decodeGT(bytes: Uint8Array): GT {
 /** The group operations the scheme needs, so one scheme implementation serves both paths. */
 export interface Group {
   readonly name: "fast" | "reference";
-  g1Mul(k: Fr): G1;
   g2Mul(k: Fr): G2;
-  /** k·P for a long-lived P (VK point). */
-  mulG1Long(Pt: G1, k: Fr): G1;
-  /** (g1^r, P^r g1^omega) for a long-lived P: one ciphertext row's G1 elements. */
-  rowG1(Pt: G1, r: Fr, omega: Fr): [G1, G1];
+  /** (g1^r, P^r g1^omega) for long-lived P: the G1 elements of the ciphertext rows. */
+  rowsG1(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][];
+  /** RFC 9380 hash_to_curve into G1. */
+  hashToG1(dst: string, msg: Uint8Array): G1;
+  /** hash_to_curve(msg)^k. */
+  hashToG1Pow(dst: string, msg: Uint8Array, k: Fr): G1;
   mulG1(Pt: G1, k: Fr): G1;
   /** e(g1,g2)^a * base^b with base long-lived (VK's e(g1,g2)^alpha). */
   eggPowTimes(a: Fr, base: GT, b: Fr): GT;
@@ -697,10 +718,10 @@ export interface Group {
 
 export const fastGroup: Group = {
   name: "fast",
-  g1Mul,
   g2Mul,
-  mulG1Long: mulG1Cached,
-  rowG1,
+  rowsG1,
+  hashToG1,
+  hashToG1Pow,
   mulG1,
   eggPowTimes: (a, base, b) => gtPowMulti([[eggTable(), a], [gtTable(base), b]]),
   eggPow,
@@ -720,10 +741,10 @@ function mulG2Plain(Q: G2, k: Fr): G2 {
 
 export const referenceGroup: Group = {
   name: "reference",
-  g1Mul: (k) => mulG1Plain(g1Plain, k),
   g2Mul: (k) => mulG2Plain(g2Plain, k),
-  mulG1Long: (Pt, k) => mulG1Plain(Pt, k),
-  rowG1: (Pt, r, omega) => [mulG1Plain(g1Plain, r), mulG1Plain(Pt, r).add(mulG1Plain(g1Plain, omega))],
+  rowsG1: (items) => items.map(([Pt, r, omega]) => [mulG1Plain(g1Plain, r), mulG1Plain(Pt, r).add(mulG1Plain(g1Plain, omega))]),
+  hashToG1: (dst, msg) => bls12_381.G1.hashToCurve(msg, { DST: dst }),
+  hashToG1Pow: (dst, msg, k) => mulG1Plain(bls12_381.G1.hashToCurve(msg, { DST: dst }), k),
   mulG1: (Pt, k) => mulG1Plain(Pt, k),
   // e(g1,g2) is a public parameter, computed once on both paths; the reference exponentiates it
   // generically.
@@ -732,6 +753,11 @@ export const referenceGroup: Group = {
   gtPow: gtPowRef,
   pairProduct: (pairs) => pairs.reduce<GT>((acc, [Pt, Q]) => Fp12F.mul(acc, pairRef(Pt, Q)), GT_ONE),
 };
+
+/** Which arithmetic the fast path runs on here: the wasm field module or noble's BigInt code. */
+export function arithmeticBackend(): "wasm" | "noble" {
+  return fieldWasm() ? "wasm" : "noble";
+}
 
 export function groupFor(opts?: { reference?: boolean }): Group {
   return opts?.reference ? referenceGroup : fastGroup;

@@ -23,7 +23,12 @@ export type AuditAction =
   | "TRANSFORM_KEY_DESTROYED"
   | "UPLOAD_STORED"
   | "UPLOAD_REJECTED"
-  | "POLICY_TEMPLATE_SAVED";
+  | "POLICY_TEMPLATE_SAVED"
+  | "REQUEST_CREATED"
+  | "ABS_VERIFIED"
+  | "ABS_REJECTED"
+  | "PARTIAL_DECRYPTION"
+  | "DECRYPTION_VERIFICATION_FAILED";
 
 export type AuditInput = {
   actorId: string | null;

@@ -1,0 +1,32 @@
+"use server";
+
+import { z } from "zod";
+import { defineAction } from "@/lib/actions/safe-action";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { appendAudit } from "@/lib/ledger/append";
+import { checkPolicy } from "@/lib/portal/uploads";
+import { policyTemplateSchema } from "@/lib/validation/upload";
+import { formatPolicy } from "@/lib/abe";
+
+/** Saves (or replaces) a named policy for the hospital; the policy must parse and name known attributes. */
+export const savePolicyTemplateAction = defineAction({ roles: ["HOSPITAL_STAFF"] }, policyTemplateSchema, async (input, { user }) => {
+  const { node } = await checkPolicy(input.policy);
+  const policy = formatPolicy(node);
+  return db().$transaction(async (tx) => {
+    const t = await tx.policyTemplate.upsert({
+      where: { organisationId_name: { organisationId: user.organisation.id, name: input.name } },
+      create: { organisationId: user.organisation.id, name: input.name, policy, createdById: user.id },
+      update: { policy },
+      select: { id: true, name: true, policy: true },
+    });
+    await appendAudit(tx, { actorId: user.id, action: "POLICY_TEMPLATE_SAVED", subjectType: "policy-template", subjectId: t.id, data: { name: t.name, policy } });
+    return t;
+  });
+});
+
+export const deletePolicyTemplateAction = defineAction({ roles: ["HOSPITAL_STAFF"] }, z.object({ id: z.uuid() }), async (input, { user }) => {
+  const gone = await db().policyTemplate.deleteMany({ where: { id: input.id, organisationId: user.organisation.id } });
+  if (gone.count === 0) throw new AppError("NOT_FOUND", "No such template.");
+  return { deleted: true };
+});

@@ -1,0 +1,151 @@
+import "server-only";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  decodeEnvelope,
+  decodeTransformKey,
+  encodePartialDecryption,
+  explainMissing,
+  formatPolicy,
+  parsePolicy,
+  partialDecrypt,
+  satisfies,
+  setupGlobal,
+  type G2,
+} from "@/lib/abe";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { appendAudit } from "@/lib/ledger/append";
+import { tokenHash } from "@/lib/requests/protocol";
+
+const pp = setupGlobal();
+
+/** Datasets (stored uploads) a researcher can browse: public facts only, no plaintext. */
+export function listDatasets() {
+  return db().upload.findMany({
+    where: { status: "STORED" },
+    orderBy: { storedAt: "desc" },
+    select: { id: true, label: true, format: true, policy: true, recordCount: true, storedAt: true, organisationId: true, signerGid: true, signaturePolicy: true },
+  });
+}
+
+/**
+ * The CSP answers a request: the requested ciphertexts' identifiers and an access token bound
+ * to the requester and this request (only its hash is kept). The signature the authority will
+ * check must satisfy one of the requested data's policies.
+ */
+export async function createRequest(input: { requesterId: string; organisationId: string; purpose: string; uploadIds: string[] }) {
+  const uploads = await db().upload.findMany({ where: { id: { in: input.uploadIds }, status: "STORED" }, select: { id: true, policy: true, recordCount: true, keyVersions: true, label: true } });
+  if (uploads.length !== new Set(input.uploadIds).size) throw new AppError("NOT_FOUND", "A requested dataset does not exist.");
+  const policies = [...new Set(uploads.map((u) => u.policy))];
+  const absPolicy = formatPolicy(parsePolicy(policies.length === 1 ? policies[0] : policies.map((p) => `(${p})`).join(" OR ")));
+  const token = randomBytes(32).toString("base64url");
+  const nonce = randomBytes(16).toString("hex");
+  const request = await db().$transaction(async (tx) => {
+    const r = await tx.accessRequest.create({
+      data: {
+        requesterId: input.requesterId,
+        organisationId: input.organisationId,
+        purpose: input.purpose,
+        targetType: "uploads",
+        targetId: uploads.map((u) => u.id).sort().join(","),
+        absPolicy,
+        nonce,
+        tokenHash: tokenHash(token),
+        items: { create: uploads.map((u) => ({ uploadId: u.id })) },
+      },
+      select: { id: true, createdAt: true, targetType: true, targetId: true },
+    });
+    await appendAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0) } });
+    return r;
+  });
+  return {
+    requestId: request.id,
+    token,
+    nonce,
+    issuedAt: request.createdAt.toISOString(),
+    targetType: request.targetType,
+    targetId: request.targetId,
+    absPolicy,
+    uploads: uploads.map((u) => ({ id: u.id, label: u.label, policy: u.policy, recordCount: u.recordCount, keyVersions: u.keyVersions as Record<string, number> })),
+  };
+}
+
+/** The request, if `token` is its access token and `userId` its requester; otherwise refused. */
+export async function requestForToken(requestId: string, userId: string, token: string) {
+  const request = await db().accessRequest.findUnique({ where: { id: requestId } });
+  const expected = Buffer.from(request?.tokenHash ?? "0".repeat(64), "hex");
+  const given = Buffer.from(tokenHash(token), "hex");
+  if (!request || !timingSafeEqual(expected, given)) throw new AppError("FORBIDDEN", "This access token does not belong to that request.");
+  if (request.requesterId !== userId) throw new AppError("FORBIDDEN", "This request belongs to someone else; its token cannot be used by you.");
+  return request;
+}
+
+export async function rejectRequest(requestId: string, reason: string) {
+  await db().accessRequest.update({ where: { id: requestId }, data: { status: "REJECTED", reason, decidedAt: new Date() } });
+}
+
+/**
+ * The CSP's share of decryption for a verified request: for each requested envelope whose
+ * policy the transform key's attributes satisfy (at the envelope's key versions), one
+ * multi-pairing partial decryption; for the others, the attributes missing. Without z the
+ * results open nothing.
+ */
+export async function partialDecryptRequest(requestId: string, actorId: string, transform: { tk: Uint8Array; keyVersions: Record<string, number> }) {
+  const tk = decodeTransformKey(transform.tk);
+  const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true } });
+  const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true } });
+  const results: Array<{ uploadId: string; pd: Uint8Array<ArrayBuffer> | null; missing: string[] | null }> = [];
+  for (const u of uploads) {
+    const env = decodeEnvelope(u.envelope);
+    const versions = u.keyVersions as Record<string, number>;
+    // Only keys of the versions this envelope was made with can help.
+    const usable = new Map<string, G2>([...tk.keys].filter(([a]) => transform.keyVersions[a] === versions[a]));
+    const node = parsePolicy(env.policy);
+    if (!satisfies(node, usable.keys())) {
+      results.push({ uploadId: u.id, pd: null, missing: explainMissing(node, usable.keys()) });
+      continue;
+    }
+    const pd = partialDecrypt(pp, env, { gid: tk.gid, keys: usable });
+    results.push({ uploadId: u.id, pd: new Uint8Array(encodePartialDecryption(pd)), missing: null });
+  }
+  await db().$transaction(async (tx) => {
+    for (const r of results)
+      await tx.accessRequestUpload.update({ where: { requestId_uploadId: { requestId, uploadId: r.uploadId } }, data: { partialDecryption: r.pd, missing: r.missing ?? undefined } });
+    await tx.accessRequest.update({ where: { id: requestId }, data: { status: "READY", decidedAt: new Date() } });
+    await appendAudit(tx, {
+      actorId,
+      action: "PARTIAL_DECRYPTION",
+      subjectType: "request",
+      subjectId: requestId,
+      data: { opened: results.filter((r) => r.pd).map((r) => r.uploadId), refused: results.filter((r) => !r.pd).map((r) => r.uploadId) },
+    });
+  });
+  return results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] }));
+}
+
+/** Everything the requester's browser needs to finish decryption and check the results. */
+export async function requestData(requestId: string) {
+  const items = await db().accessRequestUpload.findMany({ where: { requestId } });
+  const out = [];
+  for (const item of items) {
+    const upload = await db().upload.findUniqueOrThrow({
+      where: { id: item.uploadId },
+      select: { id: true, label: true, policy: true, envelope: true, signature: true, signaturePolicy: true, signatureVersions: true, signerGid: true, organisationId: true, keyVersions: true },
+    });
+    const records = item.partialDecryption
+      ? await db().recordCiphertext.findMany({ where: { uploadId: item.uploadId }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } })
+      : [];
+    out.push({
+      uploadId: upload.id,
+      label: upload.label,
+      policy: upload.policy,
+      organisationId: upload.organisationId,
+      envelope: Buffer.from(upload.envelope).toString("base64"),
+      partialDecryption: item.partialDecryption ? Buffer.from(item.partialDecryption).toString("base64") : null,
+      missing: (item.missing as string[] | null) ?? [],
+      source: { signature: Buffer.from(upload.signature).toString("base64"), policy: upload.signaturePolicy, versions: upload.signatureVersions as Record<string, number>, gid: upload.signerGid },
+      records: records.map((r) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") })),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+import "server-only";
+import type { SessionUser } from "@/lib/auth/session";
+import { verifyRequestSignature } from "@/lib/authority/requests";
+import { releaseTransformKey } from "@/lib/authority/transform";
+import { createRequest, partialDecryptRequest, requestForToken } from "@/lib/csp/requests";
+import { AppError } from "@/lib/errors";
+import { tokenHash } from "@/lib/requests/protocol";
+
+export function openRequest(user: SessionUser, input: { uploadIds: string[]; purpose: string }) {
+  return createRequest({ requesterId: user.id, organisationId: user.organisation.id, purpose: input.purpose, uploadIds: input.uploadIds });
+}
+
+/**
+ * The researcher submits the signed request. Order matters: the token must be theirs (CSP),
+ * the authority verifies the signature (and records why not), only then does it release the
+ * transform key to the CSP, which computes the partial decryptions.
+ */
+export async function submitRequestSignature(
+  user: SessionUser,
+  input: { requestId: string; token: string; signature: Uint8Array; signatureVersions: Record<string, number>; signedAt: string },
+) {
+  const request = await requestForToken(input.requestId, user.id, input.token);
+  const verdict = await verifyRequestSignature({
+    statement: {
+      requestId: request.id,
+      targetType: request.targetType,
+      targetId: request.targetId,
+      nonce: request.nonce,
+      issuedAt: request.createdAt.toISOString(),
+      tokenHash: tokenHash(input.token),
+      signedAt: input.signedAt,
+    },
+    policy: request.absPolicy,
+    user,
+    signature: input.signature,
+    signatureVersions: input.signatureVersions,
+    alreadyAnswered: request.status !== "AWAITING_SIGNATURE",
+  });
+  if (!verdict.ok) throw new AppError("FORBIDDEN", `The authority refused the request: ${verdict.reason}.`);
+  const tk = await releaseTransformKey(user.id);
+  return partialDecryptRequest(request.id, user.id, tk);
+}

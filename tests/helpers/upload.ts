@@ -1,0 +1,50 @@
+import { absSign, encodeAbsSignature, encodeEnvelope, encryptBatch, envelopeDigest, setupGlobal, type G2 } from "@/lib/abe";
+import type { SessionUser } from "@/lib/auth/session";
+import { vksFor } from "@/lib/authority/catalogue";
+import { completeUpload, putChunk } from "@/lib/csp/uploads";
+import { checkPolicy, startUpload } from "@/lib/portal/uploads";
+import { packRecords, uploadSignatureMessage } from "@/lib/uploads/protocol";
+
+const pp = setupGlobal();
+
+export type Uploader = { user: SessionUser; keys: Map<string, G2>; versions: Record<string, number> };
+
+/** What the uploader's browser does: encrypt the batch, sign the envelope digest, chunk the records. */
+export async function prepareUpload(staff: Uploader, policy: string, rows: unknown[], signaturePolicy: string, chunkBytes = 1024) {
+  const { versions } = await checkPolicy(policy);
+  const vks = await vksFor(versions);
+  const enc = new TextEncoder();
+  const { envelope, records } = encryptBatch(pp, vks, policy, rows.map((p, i) => ({ id: `r${i}`, data: enc.encode(JSON.stringify(p)) })));
+  const signature = absSign({
+    message: uploadSignatureMessage(envelopeDigest(envelope), staff.user.organisation.id, staff.user.gid),
+    policy: signaturePolicy,
+    gid: staff.user.gid,
+    keys: staff.keys,
+    vks: await vksFor({ [signaturePolicy]: staff.versions[signaturePolicy] }),
+  });
+  const chunks = packRecords(records, chunkBytes);
+  return {
+    chunks,
+    body: {
+      label: "test batch",
+      format: "csv" as const,
+      envelope: Buffer.from(encodeEnvelope(envelope)).toString("base64"),
+      keyVersions: versions,
+      recordCount: records.length,
+      chunkCount: chunks.length,
+      totalBytes: chunks.reduce((n, c) => n + c.length, 0),
+      signature: Buffer.from(encodeAbsSignature(signature)).toString("base64"),
+      signaturePolicy,
+      signatureVersions: { [signaturePolicy]: staff.versions[signaturePolicy] },
+    },
+  };
+}
+
+/** A complete, stored upload. */
+export async function uploadRows(staff: Uploader, policy: string, rows: unknown[], signaturePolicy: string) {
+  const { chunks, body } = await prepareUpload(staff, policy, rows, signaturePolicy);
+  const { id } = await startUpload(staff.user, body);
+  for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, c);
+  await completeUpload(id, staff.user.organisation.id, staff.user.id);
+  return id;
+}
