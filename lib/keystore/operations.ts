@@ -18,7 +18,7 @@ import {
   type G2,
   type TransformSecret,
   type UserKeys,
-} from "@/lib/abe";
+} from "../abe";
 import { keyId, parseKeyId, sikWrapContext } from "./contexts";
 import { b64, type KeystoreContents } from "./sealed";
 

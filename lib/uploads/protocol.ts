@@ -2,7 +2,7 @@
  * What the uploader's browser and the CSP agree on: how record ciphertexts travel in chunks,
  * and what the uploading hospital signs. Isomorphic.
  */
-import { decodeRecordCiphertext, encodeRecordCiphertext, type RecordCiphertext } from "@/lib/abe";
+import { decodeRecordCiphertext, encodeRecordCiphertext, type RecordCiphertext } from "../abe";
 
 export const UPLOAD_LIMITS = {
   /** Bytes per chunk on the wire (well under the servers' body limits). */

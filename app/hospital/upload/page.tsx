@@ -1,0 +1,26 @@
+import { UploadWizard } from "@/components/upload/upload-wizard";
+import { PageHeader } from "@/components/ui/page-header";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { listPublicKeys } from "@/lib/authority/catalogue";
+import { myKeyMaterial } from "@/lib/authority/keys";
+import { db } from "@/lib/db/client";
+
+export const metadata = { title: "Upload records" };
+
+export default async function UploadPage() {
+  const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital/upload");
+  const [material, catalogue, templates] = await Promise.all([
+    myKeyMaterial(user.id),
+    listPublicKeys(),
+    db().policyTemplate.findMany({ where: { organisationId: user.organisation.id }, orderBy: { name: "asc" }, select: { id: true, name: true, policy: true } }),
+  ]);
+  return (
+    <>
+      <PageHeader
+        title="Upload records"
+        description="Your file is checked, optionally de-identified and encrypted under an access policy here, in your browser. The cloud receives only ciphertext; it checks its integrity and your hospital's signature before storing it."
+      />
+      <UploadWizard gid={user.gid} organisationId={user.organisation.id} material={material} catalogue={catalogue} templates={templates} />
+    </>
+  );
+}

@@ -1,0 +1,292 @@
+"use client";
+
+import Link from "next/link";
+import { useMemo, useRef, useState } from "react";
+import { KeyGate } from "@/components/keys/key-gate";
+import type { KeyMaterial } from "@/components/keys/use-key-store";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field, TextInput } from "@/components/ui/field";
+import { Card } from "@/components/ui/page-header";
+import { Progress } from "@/components/ui/progress";
+import { formatPolicy, policyAttributes } from "@/lib/abe";
+import { keyId } from "@/lib/keystore/contexts";
+import { latestVersions, type PublicKeyRow } from "@/lib/keystore/operations";
+import type { KeystoreContents } from "@/lib/keystore/sealed";
+import { MAX_FILE_BYTES, hasErrors, type Dataset, type Issue } from "@/lib/records/dataset";
+import { parseCsvDataset } from "@/lib/records/csv-import";
+import { parseFhirBundle } from "@/lib/records/fhir-import";
+import { deidentify, findPhi, SAFE_HARBOR_LABELS, type PhiFinding } from "@/lib/records/phi";
+import { recordBytes } from "@/lib/records/encode";
+import { uploadBatch, UploadError } from "@/lib/uploads/client";
+import type { EncryptJob, EncryptMessage } from "./encrypt.worker";
+import { evaluatePolicy, PolicyBuilder, type Template } from "./policy-builder";
+
+type Parsed = { fileName: string; format: "csv" | "fhir"; dataset: Dataset | null; issues: Issue[] };
+type Decision = "drop" | "generalize" | "keep";
+type Phase =
+  | { name: "edit" }
+  | { name: "working"; encrypt: number | null; upload: { sent: number; total: number } | null; note: string }
+  | { name: "done"; records: number; seconds: number }
+  | { name: "failed"; message: string };
+
+function parseFile(fileName: string, text: string): Parsed {
+  const format = /\.json$/i.test(fileName) || text.trimStart().startsWith("{") ? "fhir" : "csv";
+  const result = format === "fhir" ? parseFhirBundle(text) : parseCsvDataset(text);
+  return { fileName, format, ...result };
+}
+
+function IssueList({ issues }: { issues: Issue[] }) {
+  if (issues.length === 0) return null;
+  const errors = issues.filter((i) => i.severity === "error");
+  return (
+    <div className="space-y-2" data-testid="parse-issues">
+      <Alert tone={errors.length ? "error" : "warning"} title={errors.length ? `${errors.length} problem${errors.length > 1 ? "s" : ""}: nothing will be uploaded until the file is fixed` : "Warnings"}>
+        <ul className="mt-1 max-h-48 list-disc overflow-auto pl-5 text-xs">
+          {issues.slice(0, 100).map((i, n) => (
+            <li key={n}>
+              {i.row !== undefined && <strong>Row {i.row}{i.column ? `, ${i.column}` : ""}: </strong>}
+              {i.row === undefined && i.path && <code className="mr-1">{i.path}</code>}
+              {i.message}
+            </li>
+          ))}
+        </ul>
+      </Alert>
+    </div>
+  );
+}
+
+function Preview({ dataset }: { dataset: Dataset }) {
+  const cols = dataset.columns.slice(0, 12);
+  return (
+    <div className="overflow-x-auto">
+      <table className="min-w-full text-left text-xs" data-testid="preview">
+        <caption className="mb-1 text-left text-sm text-slate-600">
+          {dataset.rows.length.toLocaleString()} records, {dataset.columns.length} columns{dataset.columns.length > 12 ? " (first 12 shown)" : ""}. Preview of the first rows; this stays in your browser.
+        </caption>
+        <thead>
+          <tr>{cols.map((c) => <th key={c.name} className="border-b px-2 py-1 font-medium">{c.name}<span className="block font-normal text-slate-400">{c.kind}</span></th>)}</tr>
+        </thead>
+        <tbody>
+          {dataset.rows.slice(0, 6).map((r, i) => (
+            <tr key={i} className="border-b border-slate-100">{cols.map((c) => <td key={c.name} className="px-2 py-1">{r[c.name] === null ? "—" : String(r[c.name])}</td>)}</tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function UploadFlow({ contents, organisationId, catalogue, templates }: { contents: KeystoreContents; organisationId: string; catalogue: PublicKeyRow[]; templates: Template[] }) {
+  const [parsed, setParsed] = useState<Parsed | null>(null);
+  const [decisions, setDecisions] = useState<Record<string, Decision>>({});
+  const [policy, setPolicy] = useState("");
+  const [label, setLabel] = useState("");
+  const held = Object.keys(latestVersions(contents));
+  const [signer, setSigner] = useState(held.find((a) => a.endsWith(".hospital")) ?? held[0] ?? "");
+  const [acceptPhi, setAcceptPhi] = useState(false);
+  const [phase, setPhase] = useState<Phase>({ name: "edit" });
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const current = useMemo(() => catalogue.filter((k) => k.current), [catalogue]);
+  const names = current.map((k) => k.attribute);
+  const policyState = evaluatePolicy(policy, names);
+  const dataset = parsed?.dataset ?? null;
+  const findings: PhiFinding[] = useMemo(() => (dataset ? findPhi(dataset) : []), [dataset]);
+  const kept = findings.filter((f) => (decisions[f.column] ?? f.suggested) === "keep");
+
+  async function onFile(file: File) {
+    setPhase({ name: "edit" });
+    setDecisions({});
+    setAcceptPhi(false);
+    if (file.size > MAX_FILE_BYTES) {
+      setParsed({ fileName: file.name, format: "csv", dataset: null, issues: [{ severity: "error", message: `The file is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1048576} MB. Split it into smaller files.` }] });
+      return;
+    }
+    const result = parseFile(file.name, await file.text());
+    setParsed(result);
+    if (!label) setLabel(file.name.replace(/\.[^.]+$/, "").slice(0, 80));
+  }
+
+  function applyDeidentification() {
+    if (!dataset) return;
+    const chosen = Object.fromEntries(findings.map((f) => [f.column, decisions[f.column] ?? f.suggested]));
+    // keep ages numeric (over-89s become 90) so they stay usable as a clustering feature
+    const next = deidentify(dataset, chosen, { ageTopCode: "number" });
+    setParsed({ ...parsed!, dataset: next });
+    setDecisions({});
+  }
+
+  const ready =
+    dataset && !hasErrors(parsed!.issues) && policyState.node && policyState.unknown.length === 0 && signer && label.trim() && (kept.length === 0 || acceptPhi) && phase.name !== "working";
+
+  async function encryptAndUpload() {
+    if (!ready || !dataset || !policyState.node) return;
+    const started = performance.now();
+    const policyText = formatPolicy(policyState.node);
+    const wanted = new Set(policyAttributes(policyState.node));
+    const policyKeys = Object.fromEntries(current.filter((k) => wanted.has(k.attribute)).map((k) => [k.attribute, { version: k.version, vk: k.vk }]));
+    const signVersion = latestVersions(contents)[signer];
+    const signVk = catalogue.find((k) => k.attribute === signer && k.version === signVersion);
+    if (!signVk) return setPhase({ name: "failed", message: `No public key for ${signer} v${signVersion}.` });
+    const columns = dataset.columns.map((c) => c.name);
+    const job: EncryptJob = {
+      records: dataset.rows.map((row) => ({ id: crypto.randomUUID(), data: recordBytes(row, columns) })),
+      policy: policyText,
+      policyKeys,
+      signer: { gid: contents.gid, organisationId, policy: signer, keys: { [signer]: { version: signVersion, key: contents.keys[keyId(signer, signVersion)], vk: signVk.vk } } },
+    };
+    setPhase({ name: "working", encrypt: 0, upload: null, note: `Encrypting ${job.records.length.toLocaleString()} records in your browser…` });
+    const worker = new Worker(new URL("./encrypt.worker.ts", import.meta.url), { type: "module" });
+    const result = await new Promise<Extract<EncryptMessage, { type: "done" }>>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<EncryptMessage>) => {
+        const m = e.data;
+        if (m.type === "progress") {
+          const share = m.phase === "encrypt" ? 0.8 * (m.done / m.total) : m.phase === "sign" ? 0.8 + 0.15 * (m.done / m.total) : 1;
+          setPhase({ name: "working", encrypt: share, upload: null, note: m.phase === "sign" ? "Signing the batch with your hospital's attribute key…" : m.phase === "pack" ? "Packing ciphertexts…" : `Encrypting ${job.records.length.toLocaleString()} records in your browser…` });
+        } else if (m.type === "done") resolve(m);
+        else reject(new Error(m.message));
+      };
+      worker.onerror = (e) => reject(new Error(e.message || "The encryption worker failed."));
+      worker.postMessage(job);
+    }).finally(() => worker.terminate());
+    setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });
+    const done = await uploadBatch(
+      {
+        label: label.trim(),
+        format: parsed!.format,
+        envelope: result.envelope,
+        keyVersions: result.keyVersions,
+        recordCount: job.records.length,
+        chunkCount: result.chunks.length,
+        totalBytes: result.totalBytes,
+        signature: result.signature,
+        signaturePolicy: signer,
+        signatureVersions: result.signatureVersions,
+      },
+      result.chunks,
+      (sent, total) => setPhase({ name: "working", encrypt: 1, upload: { sent, total }, note: "Uploading ciphertexts to the cloud…" }),
+    );
+    setPhase({ name: "done", records: done.stored, seconds: (performance.now() - started) / 1000 });
+  }
+
+  return (
+    <div className="space-y-6">
+      <Card>
+        <h2 className="mb-3 font-semibold">1. Choose a file</h2>
+        <label
+          htmlFor="file"
+          onDragOver={(e) => { e.preventDefault(); setDragging(true); }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={(e) => { e.preventDefault(); setDragging(false); const f = e.dataTransfer.files[0]; if (f) void onFile(f); }}
+          className={`flex cursor-pointer flex-col items-center rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm ${dragging ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}
+        >
+          <span className="font-medium">Drop a CSV (header row) or a FHIR R4 Bundle (JSON) here, or click to choose</span>
+          <span className="mt-1 text-xs text-slate-500">Parsed and encrypted here, in your browser. Up to {MAX_FILE_BYTES / 1048576} MB.</span>
+          <input ref={fileInput} id="file" type="file" accept=".csv,.json,text/csv,application/json,application/fhir+json" className="sr-only" onChange={(e) => { const f = e.target.files?.[0]; if (f) void onFile(f); }} />
+        </label>
+        {parsed && (
+          <div className="mt-4 space-y-3">
+            <p className="text-sm"><strong>{parsed.fileName}</strong> read as {parsed.format === "fhir" ? "a FHIR R4 Bundle" : "CSV"}.</p>
+            <IssueList issues={parsed.issues} />
+            {dataset && <Preview dataset={dataset} />}
+          </div>
+        )}
+      </Card>
+
+      {dataset && findings.length > 0 && (
+        <Card>
+          <h2 className="font-semibold">2. Identifiers (HIPAA Safe Harbor)</h2>
+          <Alert tone="warning" title={`${findings.length} column${findings.length > 1 ? "s" : ""} look like patient identifiers`}>
+            Encrypted or not, share identifiers only when the purpose needs them. De-identify removes or generalises them before encryption.
+          </Alert>
+          <table className="mt-3 w-full text-left text-sm" data-testid="phi-findings">
+            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-3">Column</th><th className="py-1 pr-3">Looks like</th><th className="py-1">Action</th></tr></thead>
+            <tbody>
+              {findings.map((f) => (
+                <tr key={f.column} className="border-t border-slate-100">
+                  <td className="py-1 pr-3 font-mono">{f.column}</td>
+                  <td className="py-1 pr-3">{SAFE_HARBOR_LABELS[f.identifier]}<span className="block text-xs text-slate-500">{f.evidence}</span></td>
+                  <td className="py-1">
+                    <label className="sr-only" htmlFor={`phi-${f.column}`}>Action for {f.column}</label>
+                    <select id={`phi-${f.column}`} value={decisions[f.column] ?? f.suggested} onChange={(e) => setDecisions({ ...decisions, [f.column]: e.target.value as Decision })} className="rounded border border-slate-300 px-2 py-1 text-xs">
+                      <option value="drop">drop the column</option>
+                      <option value="generalize">generalise</option>
+                      <option value="keep">keep as is</option>
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="mt-3 flex flex-wrap items-center gap-4">
+            <Button type="button" onClick={applyDeidentification}>De-identify</Button>
+            {kept.length > 0 && (
+              <label className="flex items-center gap-2 text-sm">
+                <input type="checkbox" checked={acceptPhi} onChange={(e) => setAcceptPhi(e.target.checked)} />
+                I confirm {kept.map((k) => k.column).join(", ")} may be shared under the policy.
+              </label>
+            )}
+          </div>
+        </Card>
+      )}
+      {dataset && findings.length === 0 && <Alert tone="success">No HIPAA Safe Harbor identifiers found in the columns.</Alert>}
+
+      {dataset && !hasErrors(parsed!.issues) && (
+        <Card>
+          <h2 className="mb-3 font-semibold">3. Who may read these records?</h2>
+          <PolicyBuilder catalogue={current} templates={templates} value={policy} onChange={setPolicy} />
+          <div className="mt-4 grid gap-4 sm:grid-cols-2">
+            <Field id="label" label="Label" hint="Shown to researchers; don't put patient details here.">
+              <TextInput id="label" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={120} />
+            </Field>
+            <Field id="signer" label="Sign as (source authenticity)" hint="Researchers will see this attribute and your GID as the verified source.">
+              <select id="signer" value={signer} onChange={(e) => setSigner(e.target.value)} className="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm">
+                {held.length === 0 && <option value="">You hold no attribute keys</option>}
+                {held.map((a) => <option key={a} value={a}>{a}</option>)}
+              </select>
+            </Field>
+          </div>
+        </Card>
+      )}
+
+      <div aria-live="polite" className="space-y-3">
+        {phase.name === "working" && (
+          <Card>
+            <p className="mb-3 text-sm">{phase.note}</p>
+            <div className="space-y-3">
+              <Progress label="Encryption" value={phase.encrypt} testId="progress-encrypt" />
+              <Progress label="Upload" value={phase.upload ? phase.upload.sent : 0} max={phase.upload?.total ?? 1} testId="progress-upload" />
+            </div>
+          </Card>
+        )}
+        {phase.name === "done" && (
+          <Alert tone="success" title="Upload stored">
+            {phase.records.toLocaleString()} records encrypted in your browser and verified by the cloud in {phase.seconds.toFixed(1)} s.{" "}
+            <Link href="/hospital" className="underline">See your uploads</Link>.
+          </Alert>
+        )}
+        {phase.name === "failed" && <Alert tone="error" title="Not uploaded">{phase.message} Nothing was stored.</Alert>}
+      </div>
+
+      {dataset && (
+        <Button
+          type="button"
+          disabled={!ready}
+          onClick={() => encryptAndUpload().catch((e) => setPhase({ name: "failed", message: e instanceof UploadError || e instanceof Error ? e.message : "Upload failed." }))}
+        >
+          Encrypt and upload
+        </Button>
+      )}
+    </div>
+  );
+}
+
+export function UploadWizard(props: { gid: string; organisationId: string; material: KeyMaterial; catalogue: PublicKeyRow[]; templates: Template[] }) {
+  return (
+    <KeyGate gid={props.gid} initial={props.material} purpose="Uploading">
+      {(contents) => <UploadFlow contents={contents} organisationId={props.organisationId} catalogue={props.catalogue} templates={props.templates} />}
+    </KeyGate>
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * Browser side of a resumable upload: start (the CSP checks envelope and signature), send
+ * chunks with retries, ask the CSP which chunks it has after a dropped connection, complete.
+ */
+export type UploadBody = {
+  label: string;
+  format: "csv" | "fhir";
+  envelope: string;
+  keyVersions: Record<string, number>;
+  recordCount: number;
+  chunkCount: number;
+  totalBytes: number;
+  signature: string;
+  signaturePolicy: string;
+  signatureVersions: Record<string, number>;
+};
+
+export class UploadError extends Error {}
+
+async function json(res: Response) {
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new UploadError(body?.error?.message ?? `The server answered ${res.status}.`);
+  return body;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof UploadError) throw error; // the server said no: retrying won't help
+      last = error;
+      await sleep(300 * 2 ** i);
+    }
+  }
+  throw new UploadError(`The connection keeps dropping (${(last as Error)?.message ?? "network error"}). Try again later.`);
+}
+
+export async function uploadBatch(body: UploadBody, chunks: Uint8Array[], onProgress: (sent: number, total: number) => void): Promise<{ id: string; stored: number }> {
+  const { id } = await withRetry(() =>
+    fetch("/api/uploads", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(json),
+  );
+  const sendMissing = async () => {
+    const progress = await withRetry(() => fetch(`/api/uploads/${id}`).then(json));
+    const have = new Set<number>(progress.received);
+    let sent = have.size;
+    onProgress(sent, chunks.length);
+    for (let i = 0; i < chunks.length; i++) {
+      if (have.has(i)) continue;
+      await withRetry(() =>
+        fetch(`/api/uploads/${id}/chunks/${i}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: chunks[i] as BodyInit }).then(json),
+      );
+      onProgress(++sent, chunks.length);
+    }
+  };
+  for (let round = 0; round < 3; round++) {
+    await sendMissing();
+    const res = await withRetry(() => fetch(`/api/uploads/${id}/complete`, { method: "POST" }));
+    if (res.status === 409) {
+      const body = await res.json().catch(() => ({}));
+      if (Array.isArray(body.missing)) continue; // some chunk got lost: resend and complete again
+      throw new UploadError(body?.error?.message ?? "The upload could not be completed.");
+    }
+    const done = await json(res);
+    return { id, stored: done.stored };
+  }
+  throw new UploadError("Chunks keep going missing; the upload was not completed.");
+}
