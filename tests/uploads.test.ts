@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { completeUpload, putChunk, uploadProgress } from "@/lib/csp/uploads";
+import { completeUpload, listUploads, putChunk, uploadProgress } from "@/lib/csp/uploads";
+import { allCurrentVersions } from "@/lib/authority/catalogue";
+import { revokeAttribute } from "@/lib/authority/keys";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
 import { checkPolicy, startUpload } from "@/lib/portal/uploads";
@@ -19,9 +21,11 @@ const prepare = (staff: Staff, policy: string) => prepareUpload(staff, policy, p
 
 describe("upload to the CSP", () => {
   let staff: Staff;
+  let admin: { id: string };
+  let ids: Record<string, string> = {};
   beforeAll(async () => {
-    const admin = await makeUser("AUTHORITY_ADMIN");
-    const ids = { ...(await makeCatalogue(admin.id, "SRC", ["hospital"])), ...(await makeCatalogue(admin.id, "HA1", ["researcher", "cardiology"])) };
+    admin = await makeUser("AUTHORITY_ADMIN");
+    ids = { ...(await makeCatalogue(admin.id, "SRC", ["hospital"])), ...(await makeCatalogue(admin.id, "HA1", ["researcher", "cardiology"])) };
     staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
   });
 
@@ -80,6 +84,27 @@ describe("upload to the CSP", () => {
     const other = await prepare(staff, "HA1.cardiology");
     await expect(startUpload(staff.user, { ...body, signature: other.body.signature })).rejects.toThrow(/signature does not verify/);
     expect(await db().upload.count()).toBe(before);
+  });
+
+  it("marks uploads under a revoked key version and lets their owner re-encrypt them", async () => {
+    const { chunks, body } = await prepare(staff, "HA1.researcher AND HA1.cardiology");
+    const { id: oldId } = await startUpload(staff.user, body);
+    for (const [i, c] of chunks.entries()) await putChunk(oldId, staff.user.organisation.id, i, c);
+    await completeUpload(oldId, staff.user.organisation.id, staff.user.id);
+    // someone loses HA1.cardiology: it moves to key version 2
+    const researcher = await personWithKeys(admin.id, "RESEARCHER", [ids["HA1.cardiology"]]);
+    await revokeAttribute(admin.id, researcher.user.id, ids["HA1.cardiology"], "left");
+    const listed = (await listUploads(staff.user.organisation.id, await allCurrentVersions())).find((u) => u.id === oldId)!;
+    expect(listed.outdated).toEqual([{ attribute: "HA1.cardiology", version: 1, current: 2 }]);
+    // the owner re-encrypts from the source: the new copy replaces the old one when stored
+    const again = await prepare(staff, "HA1.researcher AND HA1.cardiology");
+    expect(again.body.keyVersions).toEqual({ "HA1.researcher": 1, "HA1.cardiology": 2 });
+    const { id: newId } = await startUpload(staff.user, { ...again.body, replaces: oldId });
+    for (const [i, c] of again.chunks.entries()) await putChunk(newId, staff.user.organisation.id, i, c);
+    await completeUpload(newId, staff.user.organisation.id, staff.user.id);
+    expect(await db().upload.count({ where: { id: oldId } })).toBe(0);
+    expect((await listUploads(staff.user.organisation.id, await allCurrentVersions())).find((u) => u.id === newId)!.outdated).toEqual([]);
+    expect(await db().auditEntry.count({ where: { action: "UPLOAD_REPLACED", subjectId: oldId } })).toBe(1);
   });
 
   it("holds no plaintext value of the uploaded records anywhere", async () => {

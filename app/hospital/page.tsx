@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
+import { allCurrentVersions } from "@/lib/authority/catalogue";
 import { listUploads } from "@/lib/csp/uploads";
 
 export const metadata = { title: "My hospital" };
@@ -12,7 +13,8 @@ function size(bytes: number) {
 export default async function HospitalPage({ searchParams }: { searchParams: Promise<{ denied?: string }> }) {
   const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital");
   const { denied } = await searchParams;
-  const uploads = await listUploads(user.organisation.id);
+  const uploads = await listUploads(user.organisation.id, await allCurrentVersions());
+  const outdated = uploads.filter((u) => u.outdated.length > 0);
   return (
     <>
       <PageHeader
@@ -21,6 +23,12 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
         actions={<Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Upload records</Link>}
       />
       {denied && <p role="status" className="mb-4 rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900">Your role cannot open {denied}.</p>}
+      {outdated.length > 0 && (
+        <div role="status" className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+          {outdated.length} upload{outdated.length > 1 ? "s are" : " is"} still encrypted under an older key version of an attribute the authority
+          revoked from someone. New keys cannot open {outdated.length > 1 ? "them" : "it"}; re-encrypt from your source file to keep it readable by current holders.
+        </div>
+      )}
       <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
       {uploads.length === 0 ? (
         <EmptyState title="No uploads yet">
@@ -31,7 +39,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
           <table className="w-full text-left text-sm" data-testid="uploads">
             <caption className="sr-only">Uploads, newest first</caption>
             <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-2 pr-4">When</th><th className="py-2 pr-4">Label</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Policy</th><th className="py-2 pr-4">Size</th><th className="py-2 pr-4">Status</th><th className="py-2">Signed by</th></tr>
+              <tr><th className="py-2 pr-4">When</th><th className="py-2 pr-4">Label</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Policy</th><th className="py-2 pr-4">Size</th><th className="py-2 pr-4">Status</th><th className="py-2 pr-4">Signed by</th><th className="py-2">Key versions</th></tr>
             </thead>
             <tbody>
               {uploads.map((u) => (
@@ -42,7 +50,17 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                   <td className="py-2 pr-4 font-mono text-xs">{u.policy}</td>
                   <td className="py-2 pr-4 text-xs">{size(u.totalBytes)}</td>
                   <td className="py-2 pr-4 text-xs">{u.status === "STORED" ? "stored, verified" : "upload unfinished"}</td>
-                  <td className="py-2 text-xs"><span className="font-mono">{u.signerGid}</span> as {u.signaturePolicy}</td>
+                  <td className="py-2 pr-4 text-xs"><span className="font-mono">{u.signerGid}</span> as {u.signaturePolicy}</td>
+                  <td className="py-2 text-xs">
+                    {u.outdated.length === 0 ? (
+                      "current"
+                    ) : (
+                      <>
+                        <span className="text-amber-800">older: {u.outdated.map((o) => `${o.attribute} v${o.version} (now v${o.current})`).join(", ")}</span>{" "}
+                        <Link className="underline" href={`/hospital/upload?replace=${u.id}`}>Re-encrypt…</Link>
+                      </>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -77,11 +77,13 @@ function Preview({ dataset }: { dataset: Dataset }) {
   );
 }
 
-function UploadFlow({ contents, organisationId, catalogue, templates }: { contents: KeystoreContents; organisationId: string; catalogue: PublicKeyRow[]; templates: Template[] }) {
+export type Replacing = { id: string; label: string; policy: string; recordCount: number } | null;
+
+function UploadFlow({ contents, organisationId, catalogue, templates, replacing }: { contents: KeystoreContents; organisationId: string; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing }) {
   const [parsed, setParsed] = useState<Parsed | null>(null);
   const [decisions, setDecisions] = useState<Record<string, Decision>>({});
-  const [policy, setPolicy] = useState("");
-  const [label, setLabel] = useState("");
+  const [policy, setPolicy] = useState(replacing?.policy ?? "");
+  const [label, setLabel] = useState(replacing?.label ?? "");
   const held = Object.keys(latestVersions(contents));
   const [signer, setSigner] = useState(held.find((a) => a.endsWith(".hospital")) ?? held[0] ?? "");
   const [acceptPhi, setAcceptPhi] = useState(false);
@@ -164,6 +166,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates }: { conten
         signature: result.signature,
         signaturePolicy: signer,
         signatureVersions: result.signatureVersions,
+        ...(replacing ? { replaces: replacing.id } : {}),
       },
       result.chunks,
       (sent, total) => setPhase({ name: "working", encrypt: 1, upload: { sent, total }, note: "Uploading ciphertexts to the cloud…" }),
@@ -173,6 +176,11 @@ function UploadFlow({ contents, organisationId, catalogue, templates }: { conten
 
   return (
     <div className="space-y-6">
+      {replacing && (
+        <Alert tone="info" title={`Re-encrypting “${replacing.label}” (${replacing.recordCount.toLocaleString()} records)`}>
+          Choose the same source file. It is encrypted under the current key versions; once the cloud has stored it, the old copy is removed.
+        </Alert>
+      )}
       <Card>
         <h2 className="mb-3 font-semibold">1. Choose a file</h2>
         <label
@@ -283,10 +291,10 @@ function UploadFlow({ contents, organisationId, catalogue, templates }: { conten
   );
 }
 
-export function UploadWizard(props: { gid: string; organisationId: string; material: KeyMaterial; catalogue: PublicKeyRow[]; templates: Template[] }) {
+export function UploadWizard(props: { gid: string; organisationId: string; material: KeyMaterial; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing }) {
   return (
     <KeyGate gid={props.gid} initial={props.material} purpose="Uploading">
-      {(contents) => <UploadFlow contents={contents} organisationId={props.organisationId} catalogue={props.catalogue} templates={props.templates} />}
+      {(contents) => <UploadFlow contents={contents} organisationId={props.organisationId} catalogue={props.catalogue} templates={props.templates} replacing={props.replacing} />}
     </KeyGate>
   );
 }

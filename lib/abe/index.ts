@@ -16,7 +16,7 @@
  */
 export { AbeError, isAbeError, type AbeErrorCode } from "./errors";
 export { ObjectType, FORMAT_VERSION, peekObjectType } from "./codec";
-export type { G1, G2, GT, Fr, Rng } from "./group";
+export { type G1, type G2, type GT, type Fr, type Rng, arithmeticBackend } from "./group";
 export {
   type AttributeAuthorityKeys,
   type AttributeSecret,

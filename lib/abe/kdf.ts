@@ -6,7 +6,7 @@
  * public, so s and every other exponent come from d through a hash with its own tag, never
  * linearly (s = Hs(d), v_j = Hv(d, j), w_j = Hw(d, j), r_x = Hr(d, x)).
  *
- * Exports: DST, H1, Hs, Hv, Hw, Hr, H2, H3, H4, hashPayload, deriveBatchKey, deriveRecordKey,
+ * Exports: DST, H1, Hs, Hv, Hw, Hr, H2, H3, H4, H4Input, hashPayload, deriveBatchKey, deriveRecordKey,
  *          xor32.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -62,10 +62,27 @@ export function H3(zeta: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
   return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) };
 }
 
-/** H4(transcript) in G1: pre-hash with SHA-256, then RFC 9380 hash_to_curve. */
+/** The message H4 hashes to the curve: a SHA-256 pre-hash of the (possibly large) transcript. */
+export function H4Input(transcript: Uint8Array): Uint8Array {
+  return sha256(concatBytes(tag(DST.H4T), transcript));
+}
+
+const H4_CACHE_MAX = 128;
+const h4Cache = new Map<string, G1>();
+/**
+ * H4(transcript) in G1: pre-hash with SHA-256, then RFC 9380 hash_to_curve. Memoised by the
+ * pre-hash (bounded), since the same envelope is checked at upload and again before serving.
+ */
 export function H4(transcript: Uint8Array): G1 {
-  const digest = sha256(concatBytes(tag(DST.H4T), transcript));
-  return hashToG1(DST.H4, digest);
+  const input = H4Input(transcript);
+  let key = "";
+  for (const b of input) key += String.fromCharCode(b);
+  const hit = h4Cache.get(key);
+  if (hit) return hit;
+  const h = hashToG1(DST.H4, input);
+  if (h4Cache.size >= H4_CACHE_MAX) h4Cache.delete(h4Cache.keys().next().value as string);
+  h4Cache.set(key, h);
+  return h;
 }
 
 /** Batch key: what a researcher needs to open records, derived one-way from zeta. */

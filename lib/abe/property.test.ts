@@ -68,7 +68,7 @@ describe("decrypts iff the attribute set satisfies the policy", () => {
         }
         return true;
       }),
-      { numRuns: 40, seed: 20240611 },
+      { numRuns: 60, seed: 20240611 },
     );
   });
 });

@@ -112,3 +112,9 @@ export async function currentVersions(names: string[]): Promise<{ versions: Reco
   const versions = Object.fromEntries(rows.map((r) => [r.name, r.currentVersion]));
   return { versions, unknown: names.filter((n) => !(n in versions)) };
 }
+
+/** Current key version of every attribute in the catalogue (public). */
+export async function allCurrentVersions(): Promise<Record<string, number>> {
+  const rows = await db().attribute.findMany({ select: { name: true, currentVersion: true } });
+  return Object.fromEntries(rows.map((r) => [r.name, r.currentVersion]));
+}

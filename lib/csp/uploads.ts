@@ -35,6 +35,7 @@ export type BeginUpload = {
   signaturePolicy: string;
   signatureVersions: Record<string, number>;
   signerGid: string;
+  replaces?: string;
 };
 
 function reject(reason: string): never {
@@ -75,6 +76,10 @@ export function checkEnvelope(input: BeginUpload, vks: { policy: Map<string, Att
 
 export async function beginUpload(input: BeginUpload, vks: Parameters<typeof checkEnvelope>[1]) {
   const env = checkEnvelope(input, vks);
+  if (input.replaces) {
+    const old = await db().upload.findUnique({ where: { id: input.replaces }, select: { organisationId: true, status: true } });
+    if (!old || old.organisationId !== input.organisationId || old.status !== "STORED") throw new AppError("VALIDATION", "The upload to replace does not exist or is not yours.");
+  }
   const upload = await db().upload.create({
     data: {
       organisationId: input.organisationId,
@@ -93,6 +98,7 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
       signaturePolicy: input.signaturePolicy,
       signatureVersions: input.signatureVersions,
       signerGid: input.signerGid,
+      replacesId: input.replaces ?? null,
     },
     select: { id: true },
   });
@@ -100,7 +106,7 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
 }
 
 async function receivingUpload(uploadId: string, organisationId: string) {
-  const upload = await db().upload.findUnique({ where: { id: uploadId }, select: { id: true, organisationId: true, status: true, chunkCount: true, recordCount: true, recordsRoot: true, totalBytes: true } });
+  const upload = await db().upload.findUnique({ where: { id: uploadId }, select: { id: true, organisationId: true, status: true, chunkCount: true, recordCount: true, recordsRoot: true, totalBytes: true, replacesId: true } });
   if (!upload || upload.organisationId !== organisationId) throw new AppError("NOT_FOUND", "No such upload.");
   return upload;
 }
@@ -164,6 +170,11 @@ export async function completeUpload(uploadId: string, organisationId: string, a
       await tx.uploadChunk.deleteMany({ where: { uploadId } });
       await tx.upload.update({ where: { id: uploadId }, data: { status: "STORED", storedAt: new Date() } });
       await appendAudit(tx, { actorId, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: { records: records.length, organisationId } });
+      if (upload.replacesId) {
+        // the re-encrypted copy is stored: the copy under the old key versions goes, in the same transaction
+        const gone = await tx.upload.deleteMany({ where: { id: upload.replacesId, organisationId } });
+        if (gone.count) await appendAudit(tx, { actorId, action: "UPLOAD_REPLACED", subjectType: "upload", subjectId: upload.replacesId, data: { by: uploadId } });
+      }
       return { stored: records.length };
     },
     { timeout: 120_000 },
@@ -181,10 +192,20 @@ function equal(a: Uint8Array, b: Uint8Array) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-export function listUploads(organisationId: string) {
-  return db().upload.findMany({
+/**
+ * An organisation's uploads. `currentVersions` (attribute -> current key version, public
+ * catalogue data) marks the uploads still encrypted under an older key version.
+ */
+export async function listUploads(organisationId: string, currentVersions: Record<string, number> = {}) {
+  const uploads = await db().upload.findMany({
     where: { organisationId },
     orderBy: { createdAt: "desc" },
-    select: { id: true, label: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true },
+    select: { id: true, label: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true },
   });
+  return uploads.map(({ keyVersions, ...u }) => ({
+    ...u,
+    outdated: Object.entries(keyVersions as Record<string, number>)
+      .filter(([a, v]) => currentVersions[a] !== undefined && currentVersions[a] > v)
+      .map(([attribute, version]) => ({ attribute, version, current: currentVersions[attribute] })),
+  }));
 }

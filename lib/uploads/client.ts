@@ -13,6 +13,7 @@ export type UploadBody = {
   signature: string;
   signaturePolicy: string;
   signatureVersions: Record<string, number>;
+  replaces?: string;
 };
 
 export class UploadError extends Error {}

@@ -15,6 +15,8 @@ export const startUploadSchema = z.object({
   signature: base64Bytes(64 * 1024),
   signaturePolicy: z.string().min(3).max(4096),
   signatureVersions: versions,
+  /** Re-encryption: the older upload (same organisation) this one replaces once stored. */
+  replaces: z.uuid().optional(),
 });
 
 export const policyTemplateSchema = z.object({

@@ -7,8 +7,12 @@ import { db } from "@/lib/db/client";
 
 export const metadata = { title: "Upload records" };
 
-export default async function UploadPage() {
+export default async function UploadPage({ searchParams }: { searchParams: Promise<{ replace?: string }> }) {
   const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital/upload");
+  const { replace } = await searchParams;
+  const replacing = replace && /^[0-9a-f-]{36}$/.test(replace)
+    ? await db().upload.findFirst({ where: { id: replace, organisationId: user.organisation.id, status: "STORED" }, select: { id: true, label: true, policy: true, recordCount: true } })
+    : null;
   const [material, catalogue, templates] = await Promise.all([
     myKeyMaterial(user.id),
     listPublicKeys(),
@@ -20,7 +24,7 @@ export default async function UploadPage() {
         title="Upload records"
         description="Your file is checked, optionally de-identified and encrypted under an access policy here, in your browser. The cloud receives only ciphertext; it checks its integrity and your hospital's signature before storing it."
       />
-      <UploadWizard gid={user.gid} organisationId={user.organisation.id} material={material} catalogue={catalogue} templates={templates} />
+      <UploadWizard replacing={replacing} gid={user.gid} organisationId={user.organisation.id} material={material} catalogue={catalogue} templates={templates} />
     </>
   );
 }

@@ -6,7 +6,8 @@
  * over affine odd multiples. The exceptional cases of the addition formulas (doubling,
  * cancellation, infinity) are handled here, so every scalar gives the right answer.
  *
- * Exports: CurveKind, WasmFixedBase, wasmMulVar, wasmMulFixed.
+ * Exports: CurveKind, WasmFixedBase, Acc, wasmMulVar, wasmFixedSums, glvFromRegister, g1Registers,
+ *          readG1Register, wasmG1InSubgroup, wasmG2InSubgroup, wasmSqrtFp.
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
@@ -37,6 +38,7 @@ type Spec = {
   neg(w: FieldWasm, dst: number, src: number): void;
   copyCoord(w: FieldWasm, dst: number, src: number): void;
   setOne(w: FieldWasm, dst: number): void;
+  mulCoord(w: FieldWasm): (r: number, a: number, b: number) => void;
 };
 
 const G1P = bls12_381.G1.Point;
@@ -57,6 +59,7 @@ const SPECS: Record<CurveKind, Spec> = {
     neg: (w, dst, src) => w.fp_sub(dst, w.layout.zero, src),
     copyCoord: (w, dst, src) => w.fp_copy(dst, src),
     setOne: (w, dst) => w.fp_copy(dst, w.layout.one),
+    mulCoord: (w) => w.fp_mul,
   },
   g2: {
     coordWords: 2 * L,
@@ -78,17 +81,20 @@ const SPECS: Record<CurveKind, Spec> = {
       w.fp_copy(dst, w.layout.one);
       w.fp_copy(dst + SIZES.FP_BYTES, w.layout.zero);
     },
+    mulCoord: (w) => w.fp2_mul,
   },
 };
 
 type Regs = { acc: number; tmp: number; aff: number; odd: number[] };
+/** Jacobian registers per curve: odd multiples for wNAF, or the outputs of a batched sum. */
+const POOL = 64;
 const regsCache = new Map<string, Regs>();
 function regs(w: FieldWasm, kind: CurveKind): Regs {
   const key = kind;
   let r = regsCache.get(key);
   if (!r || !regsUsable(w, r)) {
     const c = SPECS[kind].coordWords * 4;
-    r = { acc: w.alloc(3 * c), tmp: w.alloc(3 * c), aff: w.alloc(2 * c), odd: Array.from({ length: 8 }, () => w.alloc(3 * c)) };
+    r = { acc: w.alloc(3 * c), tmp: w.alloc(3 * c), aff: w.alloc(2 * c), odd: Array.from({ length: POOL }, () => w.alloc(3 * c)) };
     regsCache.set(key, r);
     owner.set(r, w);
   }
@@ -202,24 +208,7 @@ export class WasmFixedBase {
     this.per = 1 << (win - 1);
     const pw = 2 * s.coordWords;
     this.words = new Uint32Array(this.rows * this.per * pw);
-    // Row j: v * B_j for v = 1..per, B_j = 2^(8j) B; computed with noble (affine outputs via
-    // batch normalisation) once per base.
-    let Bj = base as WeierstrassPoint<Coord>;
-    for (let j = 0; j < this.rows; j++) {
-      const row: WeierstrassPoint<Coord>[] = [];
-      let cur = Bj;
-      for (let v = 1; v <= this.per; v++) {
-        row.push(cur);
-        cur = cur.add(Bj);
-      }
-      const aff = batchAffine(s, row);
-      aff.forEach(([x, y], v) => {
-        const at = (j * this.per + v) * pw;
-        s.write(this.words, at, x);
-        s.write(this.words, at + s.coordWords, y);
-      });
-      for (let t = 0; t < win; t++) Bj = Bj.double();
-    }
+    buildRows(w, s, base, this.rows, this.per, this.words);
   }
 
   /** k * base for k in [0, 2^scalarBits). */
@@ -256,13 +245,18 @@ export class WasmFixedBase {
 export function wasmFixedSums(w: FieldWasm, kind: CurveKind, sums: ReadonlyArray<ReadonlyArray<readonly [WasmFixedBase, bigint]>>): Pt[] {
   const s = SPECS[kind];
   const R = regs(w, kind);
-  if (sums.length > R.odd.length) throw new Error("too many sums for the register pool");
-  const accs = sums.map((terms, i) => {
-    const acc = new Acc(w, s, R.odd[i], R.tmp);
-    for (const [t, k] of terms) if (k !== 0n) t.addInto(acc, R.aff, k);
-    return acc;
-  });
-  return readJacobianMany(w, s, accs.map((a) => (a.inf ? null : a.addr)));
+  const out: Pt[] = [];
+  // Chunks of the register pool; each chunk shares one inversion.
+  for (let from = 0; from < sums.length; from += R.odd.length) {
+    const chunk = sums.slice(from, from + R.odd.length);
+    const accs = chunk.map((terms, i) => {
+      const acc = new Acc(w, s, R.odd[i], R.tmp);
+      for (const [t, k] of terms) if (k !== 0n) t.addInto(acc, R.aff, k);
+      return acc;
+    });
+    out.push(...readJacobianMany(w, s, accs.map((a) => (a.inf ? null : a.addr))));
+  }
+  return out;
 }
 
 /** Jacobian registers -> noble points with one inversion for all of them. */
@@ -296,6 +290,63 @@ function readJacobianMany(w: FieldWasm, s: Spec, addrs: (number | null)[]): Pt[]
 
 function isZeroCoord(c: Coord): boolean {
   return typeof c === "bigint" ? c === 0n : Fp2F.is0(c);
+}
+
+type BuildRegs = { pts: number[]; pref: number[]; base: number; inv: number; zi: number; t: number };
+const buildRegsCache = new Map<CurveKind, BuildRegs>();
+
+/**
+ * Table rows T[j][v-1] = affine(v 2^(8j) B), v = 1..per, computed on the wasm module: each row
+ * by repeated mixed additions, then normalised with one inversion (Montgomery's trick); the
+ * next row's base 2^8 B_j = 2 (128 B_j) rides along in the same batch.
+ */
+function buildRows(w: FieldWasm, s: Spec, base: Pt, rows: number, per: number, out: Uint32Array): void {
+  const kind: CurveKind = s.coordWords === L ? "g1" : "g2";
+  const cb = s.coordWords * 4;
+  let B = buildRegsCache.get(kind);
+  if (!B) {
+    B = {
+      pts: Array.from({ length: per + 1 }, () => w.alloc(3 * cb)),
+      pref: Array.from({ length: per + 1 }, () => w.alloc(cb)),
+      base: w.alloc(2 * cb),
+      inv: w.alloc(cb),
+      zi: w.alloc(cb),
+      t: w.alloc(cb),
+    };
+    buildRegsCache.set(kind, B);
+  }
+  const mul = s.mulCoord(w);
+  const dbl = s.dbl(w);
+  const madd = s.madd(w);
+  writeAffine(w, s, B.base, base);
+  const pw = 2 * s.coordWords;
+  for (let j = 0; j < rows; j++) {
+    const P = B.pts;
+    // P[v] = (v + 1) B_j in Jacobian coordinates, P[per] = 2^8 B_j.
+    s.copyCoord(w, P[0], B.base);
+    s.copyCoord(w, P[0] + cb, B.base + cb);
+    s.setOne(w, P[0] + 2 * cb);
+    dbl(P[1], P[0]);
+    for (let v = 2; v < per; v++) if (madd(P[v], P[v - 1], B.base) & 1) throw new Error("degenerate table point");
+    dbl(P[per], P[per - 1]);
+    // Montgomery's trick over the Z coordinates.
+    s.copyCoord(w, B.pref[0], P[0] + 2 * cb);
+    for (let v = 1; v <= per; v++) mul(B.pref[v], B.pref[v - 1], P[v] + 2 * cb);
+    s.write(w.u32, B.inv / 4, s.inv(s.read(w.u32, B.pref[per] / 4)));
+    for (let v = per; v >= 0; v--) {
+      if (v > 0) {
+        mul(B.zi, B.inv, B.pref[v - 1]);
+        mul(B.inv, B.inv, P[v] + 2 * cb);
+      } else s.copyCoord(w, B.zi, B.inv);
+      mul(B.t, B.zi, B.zi); // zi^2
+      mul(P[v], P[v], B.t); // x = X zi^2
+      mul(B.t, B.t, B.zi); // zi^3
+      mul(P[v] + cb, P[v] + cb, B.t); // y = Y zi^3
+    }
+    for (let v = 0; v < per; v++) out.set(w.u32.subarray(P[v] / 4, P[v] / 4 + pw), (j * per + v) * pw);
+    s.copyCoord(w, B.base, P[per]);
+    s.copyCoord(w, B.base + cb, P[per] + cb);
+  }
 }
 
 /** Affine coordinates of many projective noble points with one inversion (Montgomery's trick). */
@@ -373,31 +424,42 @@ const X2 = 0xd201000000010000n * 0xd201000000010000n;
 let betaAddr = 0;
 
 function mulG1Glv(w: FieldWasm, P: WeierstrassPoint<bigint>, k: bigint): Pt {
-  const s = SPECS.g1;
+  const R = regs(w, "g1");
+  const FB = SIZES.FP_BYTES;
+  const { x, y } = P.toAffine();
+  toMont(x, w.u32, R.odd[0] / 4);
+  toMont(y, w.u32, R.odd[0] / 4 + L);
+  SPECS.g1.setOne(w, R.odd[0] + 2 * FB);
+  return glvFromRegister(w, R.odd[0], k) ? readJacobian(w, SPECS.g1, R.acc) : SPECS.g1.zero;
+}
+
+/**
+ * k * B for a G1 point B given in Jacobian coordinates at `base` (which may be odd[0]); the
+ * result is left in the g1 accumulator register. Returns false for the identity.
+ */
+export function glvFromRegister(w: FieldWasm, base: number, k: bigint): boolean {
   const R = regs(w, "g1");
   const FB = SIZES.FP_BYTES;
   if (!betaAddr) {
     betaAddr = w.alloc(FB);
     toMont(BETA, w.u32, betaAddr / 4);
   }
+  if (k === 0n) return false;
   const k1 = k % X2;
   const k2 = k / X2;
-  // Odd multiples P, 3P, 5P, 7P (Jacobian, in wasm); the phi side is derived per lookup.
-  const { x, y } = P.toAffine();
-  toMont(x, w.u32, R.odd[0] / 4);
-  toMont(y, w.u32, R.odd[0] / 4 + L);
-  s.setOne(w, R.odd[0] + 2 * FB);
+  // Odd multiples B, 3B, 5B, 7B (Jacobian); the phi side is derived per lookup.
+  if (base !== R.odd[0]) copy3(w, R.odd[0], base);
   w.g1_dbl(R.tmp, R.odd[0]);
   for (let i = 1; i < 4; i++) {
     const st = w.g1_add(R.odd[i], R.odd[i - 1], R.tmp);
-    if (st & 1) throw new Error("unexpected degenerate multiple"); // P has order r > 7
+    if (st & 1) throw new Error("unexpected degenerate multiple"); // B has order r > 7
   }
   const d1 = wnafW(k1, 4);
   const d2 = wnafW(k2, 4);
   const n = Math.max(d1.length, d2.length);
   let inf = true;
   const addJ = (src: number, neg: boolean, phi: boolean) => {
-    // aff register used as a Jacobian scratch point: (beta? X, +/-Y, Z)
+    // Scratch Jacobian point (beta? X, +/-Y, Z): phi(X, Y, Z) = (beta X, Y, Z).
     const t = R.odd[4];
     if (phi) w.fp_mul(t, src, betaAddr);
     else w.fp_copy(t, src);
@@ -418,11 +480,20 @@ function mulG1Glv(w: FieldWasm, P: WeierstrassPoint<bigint>, k: bigint): Pt {
     if (!inf) w.g1_dbl(R.acc, R.acc);
     const a = d1[i] ?? 0;
     const b = d2[i] ?? 0;
-    // k2 multiplies -phi(P): negate once more for negative digits.
+    // k2 multiplies -phi(B): negate once more for negative digits.
     if (a) addJ(R.odd[(Math.abs(a) - 1) >> 1], a < 0, false);
     if (b) addJ(R.odd[(Math.abs(b) - 1) >> 1], b > 0, true);
   }
-  return inf ? s.zero : readJacobian(w, s, R.acc);
+  return !inf;
+}
+
+/** The g1 register pool (for callers that compose register-level operations). */
+export function g1Registers(w: FieldWasm): { acc: number; odd0: number } {
+  const R = regs(w, "g1");
+  return { acc: R.acc, odd0: R.odd[0] };
+}
+export function readG1Register(w: FieldWasm, addr: number): WeierstrassPoint<bigint> {
+  return readJacobian(w, SPECS.g1, addr) as WeierstrassPoint<bigint>;
 }
 
 function copy3(w: FieldWasm, dst: number, src: number): void {
@@ -447,9 +518,94 @@ function wnafW(k: bigint, width: number): number[] {
   return out;
 }
 
-/** Convenience for one-off fixed-base use. */
-export function wasmMulFixed(table: WasmFixedBase, k: bigint): Pt {
-  return table.mul(k);
+
+// ---- subgroup checks and square roots for decoding ----------------------------------------
+
+const X_ABS_BITS = 0xd201000000010000n;
+type CheckRegs = { p: number; q: number; acc: number; tmp: number; t: number[] };
+const checkRegsCache = new Map<CurveKind, CheckRegs>();
+function checkRegs(w: FieldWasm, kind: CurveKind): CheckRegs {
+  let r = checkRegsCache.get(kind);
+  if (!r) {
+    const cb = SPECS[kind].coordWords * 4;
+    r = { p: w.alloc(3 * cb), q: w.alloc(3 * cb), acc: w.alloc(3 * cb), tmp: w.alloc(3 * cb), t: Array.from({ length: 6 }, () => w.alloc(cb)) };
+    checkRegsCache.set(kind, r);
+  }
+  return r;
 }
 
-export { writeAffine };
+/** dst = [|x|] src for Jacobian registers (|x| has six set bits); false if the result is O. */
+function mulAbsX(w: FieldWasm, s: Spec, dst: number, src: number, tmp: number): boolean {
+  copyPoint(w, s, dst, src);
+  for (let bit = 62; bit >= 0; bit--) {
+    s.dbl(w)(dst, dst);
+    if ((X_ABS_BITS >> BigInt(bit)) & 1n) {
+      const st = s.add(w)(tmp, dst, src);
+      if ((st & 1) === 0) copyPoint(w, s, dst, tmp);
+      else if (st & 2) s.dbl(w)(dst, src);
+      else return false; // only for points of small order: certainly not in the subgroup
+    }
+  }
+  return true;
+}
+
+/**
+ * Is the affine G1 point (x, y) (already known to be on the curve) in the order-r subgroup?
+ * Same criterion as noble (eprint 2021/1130): phi(P) = -[x^2] P with phi(x, y) = (beta x, y).
+ */
+export function wasmG1InSubgroup(w: FieldWasm, x: bigint, y: bigint): boolean {
+  const s = SPECS.g1;
+  const R = checkRegs(w, "g1");
+  const FB = SIZES.FP_BYTES;
+  toMont(x, w.u32, R.p / 4);
+  toMont(y, w.u32, R.p / 4 + L);
+  s.setOne(w, R.p + 2 * FB);
+  if (!mulAbsX(w, s, R.q, R.p, R.tmp)) return false;
+  if (!mulAbsX(w, s, R.acc, R.q, R.tmp)) return false; // acc = [x^2] P
+  // phi(P) = (beta x, y, 1) must equal -acc = (X, -Y, Z): compare beta x Z^2 = X, y Z^3 = -Y.
+  if (!betaAddr) {
+    betaAddr = w.alloc(FB);
+    toMont(BETA, w.u32, betaAddr / 4);
+  }
+  const [z2, z3, lhs, rhs] = R.t;
+  w.fp_mul(z2, R.acc + 2 * FB, R.acc + 2 * FB);
+  w.fp_mul(z3, z2, R.acc + 2 * FB);
+  w.fp_mul(lhs, R.p, betaAddr);
+  w.fp_mul(lhs, lhs, z2);
+  if (!w.fp_eq(lhs, R.acc)) return false;
+  w.fp_mul(lhs, R.p + FB, z3);
+  w.fp_sub(rhs, w.layout.zero, R.acc + FB);
+  return w.fp_eq(lhs, rhs) === 1;
+}
+
+/**
+ * Is the affine G2 point in the order-r subgroup? noble's criterion: psi(P) = [x] P, i.e.
+ * psi(P) = -[|x|] P; psi(P) is computed by the caller (noble) and passed in affine form.
+ */
+export function wasmG2InSubgroup(w: FieldWasm, P: WeierstrassPoint<Fp2>, psiP: WeierstrassPoint<Fp2>): boolean {
+  const s = SPECS.g2;
+  const R = checkRegs(w, "g2");
+  const cb = s.coordWords * 4;
+  writeAffine(w, s, R.p, P);
+  s.setOne(w, R.p + 2 * cb);
+  if (!mulAbsX(w, s, R.acc, R.p, R.tmp)) return false;
+  const Q = readJacobian(w, s, R.acc) as WeierstrassPoint<Fp2>;
+  return Q.negate().equals(psiP);
+}
+
+let sqrtRegs: { a: number; r: number } | undefined;
+/** sqrt(a) in Fp (p = 3 mod 4: a^((p+1)/4)), or null when a is not a square. */
+export function wasmSqrtFp(w: FieldWasm, a: bigint): bigint | null {
+  sqrtRegs ??= { a: w.alloc(SIZES.FP_BYTES), r: w.alloc(SIZES.FP_BYTES) };
+  const { a: A, r: Rr } = sqrtRegs;
+  const P = Fp.ORDER;
+  const e = (P + 1n) / 4n;
+  toMont(a, w.u32, A / 4);
+  w.fp_copy(Rr, A);
+  for (let i = e.toString(2).length - 2; i >= 0; i--) {
+    w.fp_sqr(Rr, Rr);
+    if ((e >> BigInt(i)) & 1n) w.fp_mul(Rr, Rr, A);
+  }
+  const root = fromMont(w.u32, Rr / 4);
+  return Fp.eql(Fp.sqr(root), Fp.create(a)) ? root : null;
+}

@@ -86,6 +86,7 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   // ---- primitives with hand-written bodies -------------------------------------------------
 
   mb.declare("fp_mul", [I32, I32, I32]);
+  mb.declare("fp_sqr", [I32, I32]);
   mb.declare("fp_add", [I32, I32, I32]);
   mb.declare("fp_sub", [I32, I32, I32]);
   mb.declare("fp_copy", [I32, I32]);
@@ -164,47 +165,122 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   }
 
   {
-    // fp_add(r, a, b) = a + b mod p.
-    const S = 3;
-    const CARRY = S + LIMBS;
-    const D = CARRY + 1;
+    // fp_sqr(r, a): as fp_mul with a = b, but each cross product a_i a_j (i < j) computed once
+    // and doubled: 105 products instead of 196 for the square part.
+    const A = 2;
+    const M = A + LIMBS;
+    const T = M + LIMBS;
+    const Rr = T + 1;
+    const D = Rr + LIMBS;
     const BORROW = D + LIMBS;
     const TMP = BORROW + 1;
-    mb.define("fp_add", new Array(TMP + 1 - 3).fill(I64), (c) => {
-      c.i64(0n).set(CARRY);
-      for (let i = 0; i < LIMBS; i++) {
-        c.get(1).load32u(4 * i).get(2).load32u(4 * i).add().get(CARRY).add().tee(TMP).i64(BigInt(LIMB_BITS)).shrU().set(CARRY);
-        c.get(TMP).i64(MASK).and().set(S + i);
+    mb.define("fp_sqr", new Array(TMP + 1 - 2).fill(I64), (c) => {
+      for (let i = 0; i < LIMBS; i++) c.get(1).load32u(4 * i).set(A + i);
+      c.i64(0n).set(T);
+      for (let k = 0; k <= 2 * LIMBS - 2; k++) {
+        const terms: ((c: Code) => void)[] = [(c) => c.get(T)];
+        const cross: ((c: Code) => void)[] = [];
+        for (let i = Math.max(0, k - LIMBS + 1); i < k - i; i++) cross.push((c) => c.get(A + i).get(A + k - i).mul());
+        if (cross.length)
+          terms.push((c) => {
+            sumTree(c, cross);
+            c.i64(1n).shl();
+          });
+        if (k % 2 === 0 && k / 2 < LIMBS) terms.push((c) => c.get(A + k / 2).get(A + k / 2).mul());
+        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k - 1, LIMBS - 1); i++) terms.push((c) => c.get(M + i).i64(pl[k - i]).mul());
+        sumTree(c, terms);
+        if (k < LIMBS) {
+          c.tee(T).i64(MASK).and().i64(n0).mul().i64(MASK).and().set(M + k);
+          c.get(T).get(M + k).i64(pl[0]).mul().add().i64(BigInt(LIMB_BITS)).shrU().set(T);
+        } else {
+          c.tee(T).i64(MASK).and().set(Rr + k - LIMBS);
+          c.get(T).i64(BigInt(LIMB_BITS)).shrU().set(T);
+        }
       }
-      condSubStore(c, S, D, BORROW, TMP);
+      c.get(T).set(Rr + LIMBS - 1);
+      condSubStore(c, Rr, D, BORROW, TMP);
     });
   }
 
+  // ---- element-wise linear operations over 1, 2 or 6 consecutive Fp elements ----------------
+  // One function per (operation, width) instead of chains of single-element calls: the tower
+  // code is dominated by these small operations.
+  type Limb = (c: Code, i: number) => void;
+  /** Locals used by the emitters below (after the i32 params). */
+  const linLocals = (base: number) => ({ S: base, CARRY: base + LIMBS, D: base + LIMBS + 1, BORROW: base + 2 * LIMBS + 1, TMP: base + 2 * LIMBS + 2, n: 2 * LIMBS + 3 });
+
+  /** out = x + y mod p for limb sources x, y (values < p), stored at param 0 + outOff. */
+  function emitAdd(c: Code, x: Limb, y: Limb, outOff: number, L: ReturnType<typeof linLocals>): void {
+    c.i64(0n).set(L.CARRY);
+    for (let i = 0; i < LIMBS; i++) {
+      x(c, i);
+      y(c, i);
+      c.add().get(L.CARRY).add().tee(L.TMP).i64(BigInt(LIMB_BITS)).shrU().set(L.CARRY);
+      c.get(L.TMP).i64(MASK).and().set(L.S + i);
+    }
+    condSubStore(c, L.S, L.D, L.BORROW, L.TMP, outOff);
+  }
+  /** out = x - y mod p. */
+  function emitSub(c: Code, x: Limb, y: Limb, outOff: number, L: ReturnType<typeof linLocals>): void {
+    c.i64(0n).set(L.BORROW);
+    for (let i = 0; i < LIMBS; i++) {
+      x(c, i);
+      y(c, i);
+      c.sub().get(L.BORROW).add().tee(L.TMP).i64(BigInt(LIMB_BITS)).shrS().set(L.BORROW);
+      c.get(L.TMP).i64(MASK).and().set(L.S + i);
+    }
+    // borrow is 0 (done) or -1 (add p back, dropping the final carry).
+    c.get(L.BORROW).eqz().if(
+      (c) => {
+        for (let i = 0; i < LIMBS; i++) c.get(0).get(L.S + i).store32(outOff + 4 * i);
+      },
+      (c) => {
+        c.i64(0n).set(L.CARRY);
+        for (let i = 0; i < LIMBS; i++) {
+          c.get(L.S + i).i64(pl[i]).add().get(L.CARRY).add().tee(L.TMP).i64(BigInt(LIMB_BITS)).shrU().set(L.CARRY);
+          c.get(0).get(L.TMP).i64(MASK).and().store32(outOff + 4 * i);
+        }
+      },
+    );
+  }
+  const mem = (param: number, off: number): Limb => (c, i) => c.get(param).load32u(off + 4 * i);
+  const zeroLimb: Limb = (c) => c.i64(0n);
+
+  for (const [width, prefix] of [
+    [1, "fp"],
+    [2, "fp2"],
+    [6, "fp6"],
+  ] as const) {
+    const L = linLocals(3);
+    const L2 = linLocals(2);
+    if (width > 1) {
+      mb.declare(`${prefix}_add`, [I32, I32, I32]);
+      mb.declare(`${prefix}_sub`, [I32, I32, I32]);
+      mb.declare(`${prefix}_neg`, [I32, I32]);
+    }
+    mb.define(`${prefix}_add`, new Array(L.n).fill(I64), (c) => {
+      for (let e = 0; e < width; e++) emitAdd(c, mem(1, e * FP_BYTES), mem(2, e * FP_BYTES), e * FP_BYTES, L);
+    });
+    mb.define(`${prefix}_sub`, new Array(L.n).fill(I64), (c) => {
+      for (let e = 0; e < width; e++) emitSub(c, mem(1, e * FP_BYTES), mem(2, e * FP_BYTES), e * FP_BYTES, L);
+    });
+    if (width > 1)
+      mb.define(`${prefix}_neg`, new Array(L2.n).fill(I64), (c) => {
+        for (let e = 0; e < width; e++) emitSub(c, zeroLimb, mem(1, e * FP_BYTES), e * FP_BYTES, L2);
+      });
+  }
+
   {
-    // fp_sub(r, a, b) = a - b mod p: subtract with borrow, add p back when it went negative.
-    const S = 3;
-    const BORROW = S + LIMBS;
-    const CARRY = BORROW + 1;
-    const TMP = CARRY + 1;
-    mb.define("fp_sub", new Array(TMP + 1 - 3).fill(I64), (c) => {
-      c.i64(0n).set(BORROW);
-      for (let i = 0; i < LIMBS; i++) {
-        c.get(1).load32u(4 * i).get(2).load32u(4 * i).sub().get(BORROW).add().tee(TMP).i64(BigInt(LIMB_BITS)).shrS().set(BORROW);
-        c.get(TMP).i64(MASK).and().set(S + i);
-      }
-      // borrow is 0 (done) or -1 (add p back, dropping the final carry).
-      c.get(BORROW).eqz().if(
-        (c) => {
-          for (let i = 0; i < LIMBS; i++) c.get(0).get(S + i).store32(4 * i);
-        },
-        (c) => {
-          c.i64(0n).set(CARRY);
-          for (let i = 0; i < LIMBS; i++) {
-            c.get(S + i).i64(pl[i]).add().get(CARRY).add().tee(TMP).i64(BigInt(LIMB_BITS)).shrU().set(CARRY);
-            c.get(0).get(TMP).i64(MASK).and().store32(4 * i);
-          }
-        },
-      );
+    // fp2_mul_nr: times xi = 1 + u, (a0 - a1) + (a0 + a1) u; inputs loaded first (alias-safe).
+    const A = 2;
+    const L = linLocals(A + 2 * LIMBS);
+    mb.declare("fp2_mul_nr", [I32, I32]);
+    mb.define("fp2_mul_nr", new Array(2 * LIMBS + L.n).fill(I64), (c) => {
+      for (let i = 0; i < 2 * LIMBS; i++) c.get(1).load32u(4 * i).set(A + i);
+      const a0: Limb = (c, i) => c.get(A + i);
+      const a1: Limb = (c, i) => c.get(A + LIMBS + i);
+      emitSub(c, a0, a1, 0, L);
+      emitAdd(c, a0, a1, FP_BYTES, L);
     });
   }
 
@@ -360,18 +436,6 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   const ZERO = abs(zero);
 
   // -- Fp2 = Fp[u]/(u^2 + 1)
-  def("fp2_add", 3, () => [
-    ["fp_add", r, a, b],
-    ["fp_add", off(r, F), off(a, F), off(b, F)],
-  ]);
-  def("fp2_sub", 3, () => [
-    ["fp_sub", r, a, b],
-    ["fp_sub", off(r, F), off(a, F), off(b, F)],
-  ]);
-  def("fp2_neg", 2, () => [
-    ["fp_sub", r, ZERO, a],
-    ["fp_sub", off(r, F), ZERO, off(a, F)],
-  ]);
   def("fp2_copy", 2, () => [
     ["fp_copy", r, a],
     ["fp_copy", off(r, F), off(a, F)],
@@ -380,15 +444,6 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     ["fp_copy", r, a],
     ["fp_sub", off(r, F), ZERO, off(a, F)],
   ]);
-  // times xi = 1 + u: (a0 - a1) + (a0 + a1) u
-  def("fp2_mul_nr", 2, (t) => {
-    const t0 = t(F);
-    return [
-      ["fp_sub", t0, a, off(a, F)],
-      ["fp_add", off(r, F), a, off(a, F)],
-      ["fp_copy", r, t0],
-    ];
-  });
   // Fp2 times an Fp element at b.
   def("fp2_mul_fp", 3, () => [
     ["fp_mul", r, a, b],
@@ -396,12 +451,6 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   ]);
 
   // -- Fp6 = Fp2[v]/(v^3 - xi)
-  for (const [name, f] of [
-    ["fp6_add", "fp2_add"],
-    ["fp6_sub", "fp2_sub"],
-  ] as const)
-    def(name, 3, () => [0, 1, 2].map((i): Op => [f, off(r, i * F2), off(a, i * F2), off(b, i * F2)]));
-  def("fp6_neg", 2, () => [0, 1, 2].map((i): Op => ["fp2_neg", off(r, i * F2), off(a, i * F2)]));
   def("fp6_copy", 2, () => [0, 1, 2].map((i): Op => ["fp2_copy", off(r, i * F2), off(a, i * F2)]));
   // Karatsuba (as noble): c0 = ((a1+a2)(b1+b2) - t1 - t2) xi + t0, c1 = (a0+a1)(b0+b1) - t0 - t1 + xi t2,
   // c2 = (a0+a2)(b0+b2) - t0 + t1 - t2
@@ -622,17 +671,17 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     def(`${g}_dbl`, 2, (t) => {
       const A = t(S), B = t(S), C = t(S), D = t(S), E = t(S), Fv = t(S), Z3 = t(S), u = t(S);
       return [
-        [`${f}_mul`, A, X(a), X(a)],
-        [`${f}_mul`, B, Y(a), Y(a)],
-        [`${f}_mul`, C, B, B],
+        [`${f}_sqr`, A, X(a)],
+        [`${f}_sqr`, B, Y(a)],
+        [`${f}_sqr`, C, B],
         [`${f}_add`, D, X(a), B],
-        [`${f}_mul`, D, D, D],
+        [`${f}_sqr`, D, D],
         [`${f}_sub`, D, D, A],
         [`${f}_sub`, D, D, C],
         [`${f}_add`, D, D, D],
         [`${f}_add`, E, A, A],
         [`${f}_add`, E, E, A],
-        [`${f}_mul`, Fv, E, E],
+        [`${f}_sqr`, Fv, E],
         [`${f}_mul`, Z3, Y(a), Z(a)],
         [`${f}_add`, Z3, Z3, Z3],
         [`${f}_add`, u, D, D],
@@ -654,19 +703,19 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
       const Z1Z1 = t(S), U2 = t(S), S2 = t(S), HH = t(S), I = t(S), J = t(S), V = t(S), u = t(S), X3 = t(S), Y3 = t(S), Z3 = t(S);
       const H = statusH(g, t, S), RR = statusR(g, t, S);
       return [
-        [`${f}_mul`, Z1Z1, Z(a), Z(a)],
+        [`${f}_sqr`, Z1Z1, Z(a)],
         [`${f}_mul`, U2, X(b), Z1Z1],
         [`${f}_mul`, S2, Y(b), Z(a)],
         [`${f}_mul`, S2, S2, Z1Z1],
         [`${f}_sub`, H, U2, X(a)],
-        [`${f}_mul`, HH, H, H],
+        [`${f}_sqr`, HH, H],
         [`${f}_add`, I, HH, HH],
         [`${f}_add`, I, I, I],
         [`${f}_mul`, J, H, I],
         [`${f}_sub`, RR, S2, Y(a)],
         [`${f}_add`, RR, RR, RR],
         [`${f}_mul`, V, X(a), I],
-        [`${f}_mul`, X3, RR, RR],
+        [`${f}_sqr`, X3, RR],
         [`${f}_sub`, X3, X3, J],
         [`${f}_sub`, X3, X3, V],
         [`${f}_sub`, X3, X3, V],
@@ -676,7 +725,7 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
         [`${f}_add`, Y3, Y3, Y3],
         [`${f}_sub`, Y3, u, Y3],
         [`${f}_add`, Z3, Z(a), H],
-        [`${f}_mul`, Z3, Z3, Z3],
+        [`${f}_sqr`, Z3, Z3],
         [`${f}_sub`, Z3, Z3, Z1Z1],
         [`${f}_sub`, Z3, Z3, HH],
         [`${f}_copy`, X(r), X3],
@@ -696,8 +745,8 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
         const Z1Z1 = t(S), Z2Z2 = t(S), U1 = t(S), U2 = t(S), S1 = t(S), S2 = t(S), I = t(S), J = t(S), V = t(S), u = t(S), X3 = t(S), Y3 = t(S), Z3 = t(S);
         const H = statusH(`${g}a`, t, S), RR = statusR(`${g}a`, t, S);
         return [
-          [`${f}_mul`, Z1Z1, Z(a), Z(a)],
-          [`${f}_mul`, Z2Z2, Z(b), Z(b)],
+          [`${f}_sqr`, Z1Z1, Z(a)],
+          [`${f}_sqr`, Z2Z2, Z(b)],
           [`${f}_mul`, U1, X(a), Z2Z2],
           [`${f}_mul`, U2, X(b), Z1Z1],
           [`${f}_mul`, S1, Y(a), Z(b)],
@@ -706,12 +755,12 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
           [`${f}_mul`, S2, S2, Z1Z1],
           [`${f}_sub`, H, U2, U1],
           [`${f}_add`, I, H, H],
-          [`${f}_mul`, I, I, I],
+          [`${f}_sqr`, I, I],
           [`${f}_mul`, J, H, I],
           [`${f}_sub`, RR, S2, S1],
           [`${f}_add`, RR, RR, RR],
           [`${f}_mul`, V, U1, I],
-          [`${f}_mul`, X3, RR, RR],
+          [`${f}_sqr`, X3, RR],
           [`${f}_sub`, X3, X3, J],
           [`${f}_sub`, X3, X3, V],
           [`${f}_sub`, X3, X3, V],
@@ -721,7 +770,7 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
           [`${f}_add`, Y3, Y3, Y3],
           [`${f}_sub`, Y3, u, Y3],
           [`${f}_add`, Z3, Z(a), Z(b)],
-          [`${f}_mul`, Z3, Z3, Z3],
+          [`${f}_sqr`, Z3, Z3],
           [`${f}_sub`, Z3, Z3, Z1Z1],
           [`${f}_sub`, Z3, Z3, Z2Z2],
           [`${f}_mul`, Z3, Z3, H],

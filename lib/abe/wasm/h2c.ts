@@ -93,127 +93,199 @@ const Y_DEN = h([
   "1",
 ]);
 
-type Regs = { a: number; r: number; t: number; q0: number; q1: number; acc: number; tmp: number };
+const COEFFS = [X_NUM, X_DEN, Y_NUM, Y_DEN] as const;
+
+type Regs = {
+  /** general Fp registers */
+  f: number[];
+  /** xd^0..xd^15 */
+  xdPow: number[];
+  /** isogeny coefficients (Montgomery), per polynomial */
+  k: number[][];
+  consts: { A: number; B: number; Z: number; C2: number };
+  /** Jacobian registers */
+  q0: number;
+  q1: number;
+  tmp: number;
+  res: number;
+};
 const regsCache = new WeakMap<FieldWasm, Regs>();
 function regs(w: FieldWasm): Regs {
   let r = regsCache.get(w);
   if (!r) {
-    r = { a: w.alloc(FPB), r: w.alloc(FPB), t: w.alloc(FPB), q0: w.alloc(3 * FPB), q1: w.alloc(2 * FPB), acc: w.alloc(3 * FPB), tmp: w.alloc(3 * FPB) };
+    const fp = () => w.alloc(FPB);
+    C2 ??= Fp.sqrt(Fp.neg(Z));
+    const c = (v: bigint) => {
+      const a = fp();
+      toMont(v, w.u32, a / 4);
+      return a;
+    };
+    r = {
+      f: Array.from({ length: 16 }, fp),
+      xdPow: Array.from({ length: 16 }, fp),
+      k: COEFFS.map((poly) => poly.map(c)),
+      consts: { A: c(A_), B: c(B_), Z: c(Z), C2: c(C2) },
+      q0: w.alloc(3 * FPB),
+      q1: w.alloc(3 * FPB),
+      tmp: w.alloc(3 * FPB),
+      res: w.alloc(3 * FPB),
+    };
     regsCache.set(w, r);
   }
   return r;
 }
 
-/** a^e mod p on the wasm module (square-and-multiply; the exponent is public). */
-function powP(w: FieldWasm, R: Regs, a: bigint, e: bigint): bigint {
-  toMont(a, w.u32, R.a / 4);
-  w.fp_copy(R.r, R.a);
+/** a^e on registers (square-and-multiply; the exponent is public). */
+function powReg(w: FieldWasm, dst: number, a: number, e: bigint): void {
+  w.fp_copy(dst, a);
   for (let i = e.toString(2).length - 2; i >= 0; i--) {
-    w.fp_mul(R.r, R.r, R.r);
-    if ((e >> BigInt(i)) & 1n) w.fp_mul(R.r, R.r, R.a);
+    w.fp_sqr(dst, dst);
+    if ((e >> BigInt(i)) & 1n) w.fp_mul(dst, dst, a);
   }
-  return fromMont(w.u32, R.r / 4);
 }
 
-const m = (a: bigint, b: bigint) => (a * b) % P;
-const sgn0 = (x: bigint) => x & 1n;
-
-/** map_to_curve_simple_swu on E' (RFC 9380 F.2 with sqrt_ratio F.2.1.2), then the 11-isogeny. */
-function mapToE(w: FieldWasm, R: Regs, u: bigint): { x: bigint; y: bigint } | null {
-  C2 ??= Fp.sqrt(Fp.neg(Z));
-  const tv1 = m(Z, m(u, u));
-  let tv2 = m(tv1, tv1);
-  tv2 = (tv2 + tv1) % P;
-  const tv3 = m(B_, (tv2 + 1n) % P);
-  const tv4 = m(A_, tv2 !== 0n ? (P - tv2) % P : Z);
-  tv2 = m(tv3, tv3);
-  let tv6 = m(tv4, tv4);
-  let tv5 = m(A_, tv6);
-  tv2 = m((tv2 + tv5) % P, tv3);
-  tv6 = m(tv6, tv4);
-  tv5 = m(B_, tv6);
-  tv2 = (tv2 + tv5) % P;
-  let x = m(tv1, tv3);
-  // sqrt_ratio(tv2, tv6)
-  const s1 = m(tv6, tv6);
-  const s2 = m(tv2, tv6);
-  const y1a = m(powP(w, R, m(s1, s2), C1), s2);
-  const isQR = m(m(y1a, y1a), tv6) === tv2;
-  const y1 = isQR ? y1a : m(y1a, C2);
-  let y = m(m(tv1, u), y1);
+/**
+ * map_to_curve_simple_swu on E' (RFC 9380 F.2, sqrt_ratio F.2.1.2) followed by the 11-isogeny,
+ * entirely on registers and without inversions: x' = xn/xd is kept as a fraction, the
+ * isogeny's rational functions are evaluated homogeneously, and the result is written to `out`
+ * in Jacobian coordinates. Returns false for the (negligible) exceptional identity case.
+ */
+function mapToE(w: FieldWasm, R: Regs, u: bigint, out: number): boolean {
+  const { A, B, Z: Zc, C2: c2 } = R.consts;
+  const [U, T1, T2, T3, T4, T5, T6, X, Y, Y1, S1, S2, BASE, CHK, XN, YN] = R.f;
+  const mul = w.fp_mul, add = w.fp_add, sub = w.fp_sub;
+  toMont(u, w.u32, U / 4);
+  mul(T1, U, U);
+  mul(T1, T1, Zc); // tv1 = Z u^2
+  mul(T2, T1, T1);
+  add(T2, T2, T1); // tv2 = tv1^2 + tv1
+  add(T3, T2, w.layout.one);
+  mul(T3, T3, B); // tv3 = B (tv2 + 1)
+  if (w.fp_is_zero(T2)) w.fp_copy(T4, Zc);
+  else sub(T4, w.layout.zero, T2);
+  mul(T4, T4, A); // tv4 = A * (tv2 != 0 ? -tv2 : Z)
+  mul(T2, T3, T3);
+  mul(T6, T4, T4);
+  mul(T5, A, T6);
+  add(T2, T2, T5);
+  mul(T2, T2, T3);
+  mul(T6, T6, T4);
+  mul(T5, B, T6);
+  add(T2, T2, T5); // gx numerator (tv2) and denominator (tv6)
+  mul(X, T1, T3); // x = tv1 tv3
+  // sqrt_ratio(tv2, tv6): y1 = (tv6^2 tv2 tv6)^c1 * tv2 tv6, then test y1^2 tv6 == tv2.
+  mul(S1, T6, T6);
+  mul(S2, T2, T6);
+  mul(BASE, S1, S2);
+  powReg(w, Y1, BASE, C1);
+  mul(Y1, Y1, S2);
+  mul(CHK, Y1, Y1);
+  mul(CHK, CHK, T6);
+  const isQR = w.fp_eq(CHK, T2) === 1;
+  if (!isQR) mul(Y1, Y1, c2);
   if (isQR) {
-    x = tv3;
-    y = y1;
+    w.fp_copy(X, T3);
+    w.fp_copy(Y, Y1);
+  } else {
+    mul(Y, T1, U);
+    mul(Y, Y, Y1);
   }
-  if (sgn0(u) !== sgn0(y)) y = (P - y) % P;
-  x = m(x, Fp.inv(tv4));
-  // iso_map
-  const horner = (k: bigint[]) => k.reduceRight((acc, c) => (acc * x + c) % P, 0n);
-  const xd = horner(X_DEN);
-  const yd = horner(Y_DEN);
-  if (xd === 0n || yd === 0n) return null; // exceptional: the identity on E
-  const inv = Fp.invertBatch([xd, yd]);
-  return { x: m(horner(X_NUM), inv[0]), y: m(y, m(horner(Y_NUM), inv[1])) };
+  if ((u & 1n) !== (fromMont(w.u32, Y / 4) & 1n)) sub(Y, w.layout.zero, Y);
+  // x' = X / T4. Homogeneous Horner: H(xn, xd) = sum k_i xn^i xd^(d-i).
+  const xd = T4;
+  w.fp_copy(R.xdPow[0], w.layout.one);
+  for (let i = 1; i < 16; i++) mul(R.xdPow[i], R.xdPow[i - 1], xd);
+  const horner = (poly: number[], dst: number) => {
+    const d = poly.length - 1;
+    w.fp_copy(dst, poly[d]);
+    for (let i = d - 1; i >= 0; i--) {
+      mul(dst, dst, X);
+      mul(CHK, poly[i], R.xdPow[d - i]);
+      add(dst, dst, CHK);
+    }
+  };
+  const XD = S1, YD = S2;
+  horner(R.k[0], XN); // deg 11: x_E = XN / (XD xd)
+  horner(R.k[1], XD); // deg 10
+  horner(R.k[2], YN); // deg 15: y_E = y YN / YD
+  horner(R.k[3], YD); // deg 15
+  mul(XD, XD, xd); // XD <- XD * xd (the full x denominator)
+  if (w.fp_is_zero(XD) || w.fp_is_zero(YD)) return false;
+  // Jacobian: Z = XD YD, X = x_E Z^2 = XN XD YD^2, Y = y_E Z^3 = y YN XD^3 YD^2.
+  const F = SIZES.FP_BYTES;
+  mul(out + 2 * F, XD, YD);
+  mul(T5, YD, YD); // YD^2
+  mul(T6, XN, XD);
+  mul(out, T6, T5);
+  mul(T6, XD, XD);
+  mul(T6, T6, XD); // XD^3
+  mul(T6, T6, T5);
+  mul(T6, T6, YN);
+  mul(out + F, T6, Y);
+  return true;
 }
 
 const G1P = bls12_381.G1.Point;
 
-/** hash_to_curve(msg) in G1 with the given DST. */
-export function wasmHashToG1(w: FieldWasm, dst: string, msg: Uint8Array): WeierstrassPoint<bigint> {
+/**
+ * hash_to_curve(msg) in G1, left as a Jacobian point in the g1 accumulator register used by
+ * curve.ts (so a scalar multiplication can follow without a conversion). Returns false for
+ * the identity.
+ */
+export function wasmHashToG1Jacobian(w: FieldWasm, dst: string, msg: Uint8Array, out: number): boolean {
   const R = regs(w);
   const [u0, u1] = hashToFieldP(msg, dst, 2, P, 64);
-  const q0 = mapToE(w, R, u0);
-  const q1 = mapToE(w, R, u1);
-  // Q0 + Q1 in Jacobian coordinates (both affine inputs), then h_eff * (Q0 + Q1).
-  const setJac = (addr: number, q: { x: bigint; y: bigint }) => {
-    toMont(q.x, w.u32, addr / 4);
-    toMont(q.y, w.u32, addr / 4 + L);
-    w.fp_copy(addr + 2 * FPB, w.layout.one);
-  };
+  const ok0 = mapToE(w, R, u0, R.q0);
+  const ok1 = mapToE(w, R, u1, R.q1);
   let inf = true;
-  if (q0) {
-    setJac(R.acc, q0);
+  if (ok0 && ok1) {
+    const st = w.g1_add(R.tmp, R.q0, R.q1);
+    if ((st & 1) === 0) {
+      copy3(w, R.q0, R.tmp);
+      inf = false;
+    } else if (st & 2) {
+      w.g1_dbl(R.q0, R.q0);
+      inf = false;
+    }
+  } else if (ok0 || ok1) {
+    if (!ok0) copy3(w, R.q0, R.q1);
     inf = false;
   }
-  if (q1) {
-    if (inf) {
-      setJac(R.acc, q1);
-      inf = false;
-    } else {
-      toMont(q1.x, w.u32, R.q1 / 4);
-      toMont(q1.y, w.u32, R.q1 / 4 + L);
-      const st = w.g1_madd(R.tmp, R.acc, R.q1);
-      if ((st & 1) === 0) copy3(w, R.acc, R.tmp);
-      else if (st & 2) w.g1_dbl(R.acc, R.acc);
-      else inf = true;
-    }
-  }
-  if (inf) return G1P.ZERO;
-  // Double-and-add over h_eff (public constant), Q = Q0 + Q1 kept as the addend. The
-  // exceptional cases only arise for points of tiny order but are handled all the same.
-  copy3(w, R.q0, R.acc);
-  for (let i = H_EFF.toString(2).length - 2; i >= 0; i--) {
-    if (!inf) w.g1_dbl(R.acc, R.acc);
+  if (inf) return false;
+  // clear_cofactor: h_eff * Q by double-and-add (public constant); exceptional cases (points of
+  // tiny order) handled all the same.
+  let accInf = true;
+  for (let i = H_EFF.toString(2).length - 1; i >= 0; i--) {
+    if (!accInf) w.g1_dbl(out, out);
     if ((H_EFF >> BigInt(i)) & 1n) {
-      if (inf) {
-        copy3(w, R.acc, R.q0);
-        inf = false;
+      if (accInf) {
+        copy3(w, out, R.q0);
+        accInf = false;
         continue;
       }
-      const st = w.g1_add(R.tmp, R.acc, R.q0);
-      if ((st & 1) === 0) copy3(w, R.acc, R.tmp);
-      else if (st & 2) w.g1_dbl(R.acc, R.q0);
-      else inf = true;
+      const st = w.g1_add(R.tmp, out, R.q0);
+      if ((st & 1) === 0) copy3(w, out, R.tmp);
+      else if (st & 2) w.g1_dbl(out, R.q0);
+      else accInf = true;
     }
   }
-  if (inf) return G1P.ZERO;
-  const X = fromMont(w.u32, R.acc / 4);
-  const Y = fromMont(w.u32, R.acc / 4 + L);
-  const Zc = fromMont(w.u32, R.acc / 4 + 2 * L);
+  return !accInf;
+}
+
+/** hash_to_curve(msg) in G1 with the given DST, as a noble point. */
+export function wasmHashToG1(w: FieldWasm, dst: string, msg: Uint8Array): WeierstrassPoint<bigint> {
+  const R = regs(w);
+  return wasmHashToG1Jacobian(w, dst, msg, R.res) ? readJac(w, R.res) : G1P.ZERO;
+}
+
+function readJac(w: FieldWasm, addr: number): WeierstrassPoint<bigint> {
+  const X = fromMont(w.u32, addr / 4);
+  const Y = fromMont(w.u32, addr / 4 + L);
+  const Zc = fromMont(w.u32, addr / 4 + 2 * L);
   if (Zc === 0n) return G1P.ZERO;
   const zi = Fp.inv(Zc);
-  const zi2 = m(zi, zi);
-  return new G1P(m(X, zi2), m(Y, m(zi2, zi)), 1n);
+  const zi2 = Fp.mul(zi, zi);
+  return new G1P(Fp.mul(X, zi2), Fp.mul(Y, Fp.mul(zi2, zi)), 1n);
 }
 
 function copy3(w: FieldWasm, dst: number, src: number): void {

@@ -27,6 +27,7 @@ export type FieldWasm = {
   readonly u32: Uint32Array;
   readonly layout: Layout;
   readonly fp_mul: Fn3;
+  readonly fp_sqr: Fn2;
   readonly fp_add: Fn3;
   readonly fp_sub: Fn3;
   readonly fp_copy: Fn2;
@@ -123,6 +124,7 @@ function load(): FieldWasm | null {
     u32,
     layout,
     fp_mul: fn("fp_mul"),
+    fp_sqr: fn("fp_sqr"),
     fp_add: fn("fp_add"),
     fp_sub: fn("fp_sub"),
     fp_copy: fn("fp_copy"),

@@ -1,0 +1,213 @@
+/**
+ * Key holder (the authority): owns the CKKS secret key. It decrypts only what the protocol
+ * allows it to see, the distances (k x n) and per-cluster aggregates summed over all records,
+ * runs lib/hopcm's coordinator on them in float64, and answers with fresh encryptions
+ * (weights, centers, seed selectors) under its secret key (symmetric encryption: less noise,
+ * faster, and seeded ciphertexts serialise at half size).
+ *
+ * Decrypted values never leave the key holder in the protocol: returning raw CKKS decryptions
+ * to a party that holds the ciphertexts would leak noise and, over many queries, the key (Li
+ * and Micciancio 2021). Only final labels (discrete) go back to the CSP.
+ */
+import { blocksOf, classLayout, rotateLeft, rotationSteps } from "./layout";
+import type { EncCenters, EncDistances, EncSelector, EncSums, EncWeights } from "./messages";
+import { expectCiphertext, LEVEL, type Ckks } from "./params";
+
+/** Public material: the public key goes to hospitals, the evaluation keys to the CSP. */
+export interface CkksPublicKeys {
+  paramsId: string;
+  publicKey: Uint8Array;
+  relinKeys: Uint8Array;
+  galoisKeys: Uint8Array;
+  /** Left rotations the Galois keys cover (others are composed from powers of two). */
+  rotationSteps: number[];
+}
+
+/** What the CSP receives: evaluation keys only. `secretKey?: never` keeps a key holder out at compile time. */
+export interface CspEvalKeys {
+  readonly paramsId: string;
+  readonly relinKeys: Uint8Array;
+  readonly galoisKeys: Uint8Array;
+  readonly rotationSteps: readonly number[];
+  readonly secretKey?: never;
+  readonly decryptor?: never;
+}
+
+export function cspEvalKeys(keys: CkksPublicKeys): CspEvalKeys {
+  const { paramsId, relinKeys, galoisKeys, rotationSteps } = keys;
+  return { paramsId, relinKeys, galoisKeys, rotationSteps };
+}
+
+export interface KeyHolder {
+  readonly publicKeys: CkksPublicKeys;
+  /** The secret key, serialised (seal it at rest, e.g. lib/authority/seal.ts). */
+  exportSecretKey(): Uint8Array;
+  /** Every center coordinate v_il broadcast to all slots. */
+  encryptCenters(centers: Float64Array, k: number, p: number): EncCenters;
+  /**
+   * Weights normalised per cluster (w_ij / sum_j w_ij) in the class layout. `totals` (sum_j w_ij)
+   * stays here: decryptSums multiplies it back.
+   */
+  encryptWeights(weights: Float64Array, k: number, n: number, p: number): { message: EncWeights; totals: Float64Array };
+  /** One-hot indicator of record `index` (k-means++ seeding, without telling the CSP which record). */
+  encryptSelector(index: number, n: number): EncSelector;
+  /** d2[i*n + j]. */
+  decryptDistances(msg: EncDistances, n: number): Float64Array;
+  /** S[i*p + l] = sum_j w_ij x_jl, from the normalised aggregates; checks their structure. */
+  decryptSums(msg: EncSums, totals: Float64Array): Float64Array;
+  dispose(): void;
+}
+
+export interface KeyHolderOptions {
+  /** Rotation steps to make Galois keys for. Default `rotationSteps(slots)`. */
+  rotationSteps?: number[];
+}
+
+export function createKeyHolder(ckks: Ckks, options: KeyHolderOptions = {}): KeyHolder {
+  const { seal, context } = ckks;
+  const keygen = seal.KeyGenerator(context);
+  const zstd = seal.ComprModeType.zstd;
+  const steps = options.rotationSteps ?? rotationSteps(ckks.slots);
+  const publicKey = keygen.createPublicKey();
+  const publicKeys: CkksPublicKeys = {
+    paramsId: ckks.id,
+    publicKey: publicKey.saveArray(zstd),
+    relinKeys: keygen.createRelinKeysSerializable().saveArray(zstd),
+    galoisKeys: keygen.createGaloisKeysSerializable(Int32Array.from(steps)).saveArray(zstd),
+    rotationSteps: steps,
+  };
+  const secretKey = keygen.secretKey();
+  publicKey.delete();
+  keygen.delete();
+  const holder = keyHolderFrom(ckks, secretKey, publicKeys);
+  secretKey.delete();
+  return holder;
+}
+
+/** A key holder from a stored secret key and the public material made with it. */
+export function loadKeyHolder(ckks: Ckks, secretKeyBytes: Uint8Array, publicKeys: CkksPublicKeys): KeyHolder {
+  if (publicKeys.paramsId !== ckks.id) throw new RangeError("public keys were made under other CKKS parameters");
+  const sk = ckks.seal.SecretKey();
+  sk.loadArray(ckks.context, secretKeyBytes);
+  const holder = keyHolderFrom(ckks, sk, publicKeys);
+  sk.delete();
+  return holder;
+}
+
+function keyHolderFrom(ckks: Ckks, secretKeyIn: ReturnType<Ckks["seal"]["SecretKey"]>, publicKeys: CkksPublicKeys): KeyHolder {
+  const { seal, context, slots } = ckks;
+  const sk = secretKeyIn.clone();
+  const pk = seal.PublicKey();
+  pk.loadArray(context, publicKeys.publicKey);
+  const encryptor = seal.Encryptor(context, pk, sk);
+  const decryptor = seal.Decryptor(context, sk);
+
+  const decode = (ct: EncDistances["cts"][number]): Float64Array => {
+    const pt = decryptor.decrypt(ct)!;
+    const values = ckks.encoder.decode(pt);
+    pt.delete();
+    return values;
+  };
+
+  return {
+    publicKeys,
+
+    exportSecretKey: () => sk.saveArray(seal.ComprModeType.zstd),
+
+    encryptCenters(centers, k, p) {
+      if (centers.length !== k * p) throw new RangeError(`centers have ${centers.length} values, expected k*p = ${k * p}`);
+      const cts = Array.from(centers, (v) => {
+        const pt = ckks.constantMid(v);
+        const ct = encryptor.encryptSymmetric(pt)!;
+        pt.delete();
+        return ct;
+      });
+      return { kind: "centers", k, p, cts };
+    },
+
+    encryptWeights(weights, k, n, p) {
+      if (weights.length !== k * n) throw new RangeError(`weights have ${weights.length} values, expected k*n = ${k * n}`);
+      const { baby, giant } = classLayout(p, slots);
+      const blocks = blocksOf(n, slots);
+      const totals = new Float64Array(k);
+      const cts = [];
+      for (let i = 0; i < k; i++) {
+        let total = 0;
+        for (let j = 0; j < n; j++) {
+          const w = weights[i * n + j];
+          if (!(w >= 0 && w < Infinity)) throw new RangeError(`weight w[${i}][${j}] = ${w} is not a finite non-negative number`);
+          total += w;
+        }
+        totals[i] = total;
+        const scale = total > 0 ? 1 / total : 0;
+        for (const block of blocks) {
+          const col = new Float64Array(slots);
+          for (let t = 0; t < block.size; t++) col[t] = weights[i * n + block.start + t] * scale;
+          for (let g = 0; g < giant; g++) {
+            const pt = ckks.encodeAt(g === 0 ? col : rotateLeft(col, baby * g), ckks.q1, LEVEL.mid);
+            cts.push(encryptor.encryptSymmetric(pt)!);
+            pt.delete();
+          }
+        }
+      }
+      return { message: { kind: "weights", k, blocks: blocks.length, giant, cts }, totals };
+    },
+
+    encryptSelector(index, n) {
+      if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`record index ${index} outside 0..${n - 1}`);
+      const blocks = blocksOf(n, slots);
+      const cts = blocks.map((block) => {
+        const e = new Float64Array(slots);
+        if (index >= block.start && index < block.start + block.size) e[index - block.start] = 1;
+        const pt = ckks.encodeAt(e, ckks.q2, LEVEL.top);
+        const ct = encryptor.encryptSymmetric(pt)!;
+        pt.delete();
+        return ct;
+      });
+      return { kind: "selector", blocks: blocks.length, cts };
+    },
+
+    decryptDistances(msg, n) {
+      const blocks = blocksOf(n, slots);
+      if (msg.blocks !== blocks.length || msg.cts.length !== msg.k * blocks.length)
+        throw new RangeError(`distances: expected ${msg.k} x ${blocks.length} ciphertexts, got ${msg.cts.length}`);
+      const d2 = new Float64Array(msg.k * n);
+      for (let i = 0; i < msg.k; i++)
+        blocks.forEach((block, b) => {
+          const ct = msg.cts[i * blocks.length + b];
+          expectCiphertext(ct, LEVEL.bottom, ckks.distanceScale, "distances");
+          d2.set(decode(ct).subarray(0, block.size), i * n + block.start);
+        });
+      return d2;
+    },
+
+    decryptSums(msg, totals) {
+      const { k, p, classes } = msg;
+      if (msg.cts.length !== k || totals.length !== k) throw new RangeError(`sums: expected ${k} ciphertexts and totals`);
+      if (classes !== classLayout(p, slots).classes) throw new RangeError(`sums: ${classes} classes do not match p = ${p}`);
+      const S = new Float64Array(k * p);
+      for (let i = 0; i < k; i++) {
+        const ct = msg.cts[i];
+        expectCiphertext(ct, LEVEL.bottom, ckks.featureScale, "sums");
+        const y = decode(ct);
+        // Every slot of a class holds the same aggregate, padding classes hold 0 and class p
+        // holds sum_j w'_ij = 1: anything else is not an aggregate (or the CSP used other weights).
+        const last = slots - classes;
+        for (let c = 0; c < classes; c++) {
+          const expected = c < p ? y[c] : c === p ? (totals[i] > 0 ? 1 : 0) : 0;
+          if (Math.abs(y[c] - expected) > 1e-6 || Math.abs(y[last + c] - y[c]) > 1e-6)
+            throw new RangeError(`sums: cluster ${i} class ${c} is not a consistent aggregate`);
+        }
+        for (let l = 0; l < p; l++) S[i * p + l] = y[l] * totals[i];
+      }
+      return S;
+    },
+
+    dispose() {
+      encryptor.delete();
+      decryptor.delete();
+      pk.delete();
+      sk.delete();
+    },
+  };
+}
