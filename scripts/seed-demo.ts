@@ -1,24 +1,52 @@
-// `npm run seed:demo`: demo organisations and one approved account per role, printed with passwords.
+// `npm run seed:demo`: a demo authority with attributes, one approved account per role (printed
+// with passwords) holding sensible attributes, and synthetic patient files to upload.
+import path from "node:path";
+import { dataDir } from "@/lib/config/data-dir";
 import { openDatabase } from "@/lib/db/bootstrap";
+import { db } from "@/lib/db/client";
+import { createAttribute, createAuthority } from "@/lib/authority/catalogue";
+import { grantAttributesNow } from "@/lib/authority/keys";
 import { createApprovedAccount } from "@/lib/portal/accounts";
+import { writeSyntheticFiles } from "./generate-synthetic";
 
 const DEMO_PASSWORD = "medshare-demo-2026";
 
 const accounts = [
-  { organisation: "Hospital Authority HA1", kind: "AUTHORITY", role: "AUTHORITY_ADMIN", name: "Alex Admin", email: "admin@medshare.demo", gid: "admin.ha1" },
-  { organisation: "St. Mary's General Hospital", kind: "HOSPITAL", role: "HOSPITAL_STAFF", name: "Hana Hospital", email: "staff@medshare.demo", gid: "hana.stmarys" },
-  { organisation: "Northfield Medical Research Institute", kind: "INSTITUTE", role: "RESEARCHER", name: "Riley Researcher", email: "researcher@medshare.demo", gid: "riley.northfield" },
+  { organisation: "Hospital Authority HA1", kind: "AUTHORITY", role: "AUTHORITY_ADMIN", name: "Alex Admin", email: "admin@medshare.demo", gid: "admin.ha1", attributes: [] },
+  { organisation: "St. Mary's General Hospital", kind: "HOSPITAL", role: "HOSPITAL_STAFF", name: "Hana Hospital", email: "staff@medshare.demo", gid: "hana.stmarys", attributes: ["HA1.hospital"] },
+  { organisation: "Northfield Medical Research Institute", kind: "INSTITUTE", role: "RESEARCHER", name: "Riley Researcher", email: "researcher@medshare.demo", gid: "riley.northfield", attributes: ["HA1.researcher", "HA1.cardiology"] },
+] as const;
+
+const catalogue = [
+  ["hospital", "Staff of a member hospital (signs uploads)"],
+  ["researcher", "Approved researcher of a member institute"],
+  ["cardiology", "Cardiology studies"],
+  ["oncology", "Oncology studies"],
 ] as const;
 
 const database = await openDatabase();
 try {
-  const rows: Array<{ role: string; email: string; password: string; status: string }> = [];
-  for (const a of accounts) {
-    const created = await createApprovedAccount({ ...a, password: DEMO_PASSWORD, reason: "seed:demo" });
-    rows.push({ role: a.role, email: a.email, password: DEMO_PASSWORD, status: created ? "created" : "already there" });
+  const admin = await createApprovedAccount({ ...accounts[0], password: DEMO_PASSWORD, reason: "seed:demo" });
+  const adminId = admin?.id ?? (await db().user.findUniqueOrThrow({ where: { email: accounts[0].email } })).id;
+  if (!(await db().attributeAuthority.findUnique({ where: { code: "HA1" } }))) {
+    const ha1 = await createAuthority(adminId, { code: "HA1", name: "Hospital Authority 1", description: "Demo attribute authority" });
+    for (const [localName, description] of catalogue) await createAttribute(adminId, { authorityId: ha1.id, localName, description });
   }
+  const rows: Array<{ role: string; email: string; password: string; attributes: string; status: string }> = [];
+  for (const a of accounts) {
+    const created = a.role === "AUTHORITY_ADMIN" ? admin : await createApprovedAccount({ ...a, password: DEMO_PASSWORD, reason: "seed:demo" });
+    if (created && a.attributes.length) {
+      const ids = (await db().attribute.findMany({ where: { name: { in: [...a.attributes] } }, select: { id: true } })).map((x) => x.id);
+      await grantAttributesNow(adminId, created.id, ids);
+    }
+    rows.push({ role: a.role, email: a.email, password: DEMO_PASSWORD, attributes: a.attributes.join(", ") || "—", status: created ? "created" : "already there" });
+  }
+  const files = await writeSyntheticFiles({ n: 500, seed: 42, outDir: path.join(dataDir(), "demo") });
   console.log("Demo accounts (sign in at http://localhost:3000/login):");
   console.table(rows);
+  console.log("Each person's keys are issued when they first open “My keys” and set up key storage in their browser.");
+  console.log(`Synthetic patients to upload (no real people): ${files.csv} and ${files.fhir}`);
+  console.log(`A real public dataset works too: ${path.resolve("..", "shared", "datasets", "wdbc.csv")}`);
 } finally {
   await database.stop();
 }

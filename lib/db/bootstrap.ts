@@ -46,8 +46,11 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
     }
   }
   if (opts.migrate !== false) await runMigrations(url, undefined, log);
-  // Scripts in this process (seed, admin:create) reach the same database through lib/db/client.
+  // Scripts in this process (seed, admin:create) reach the same database through lib/db/client,
+  // and seal secrets under the same key-encryption key as the server.
   process.env.DATABASE_URL = url;
+  process.env.MEDSHARE_KEK ??= secrets.kek;
+  process.env.NEXTAUTH_SECRET ??= secrets.nextauthSecret;
   return { url, embedded, stop, secrets };
 }
 
