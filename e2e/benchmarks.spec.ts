@@ -9,6 +9,8 @@ const NS = [2, 3, 5, 8, 10];
 
 test("runs the benchmark in the browser and draws it beside the paper's Table 4.1", async ({ page }, testInfo) => {
   test.setTimeout(240_000);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto("/benchmarks");
 
@@ -21,6 +23,7 @@ test("runs the benchmark in the browser and draws it beside the paper's Table 4.
   const chart = page.getByTestId("bench-chart");
   await expect(chart.locator(".recharts-line-dot.dot-paper")).toHaveCount(NS.length);
   for (const n of NS) await expect(page.getByTestId(`bench-row-${n}`).getByTestId("paper")).toHaveText(PAPER[n].toFixed(1));
+  await page.screenshot({ path: testInfo.outputPath("benchmarks-measuring.png"), fullPage: true });
 
   // The worker keeps the main thread free: the page answers input while measuring.
   const reference = page.getByLabel("Also draw the reference path");
@@ -58,9 +61,11 @@ test("runs the benchmark in the browser and draws it beside the paper's Table 4.
   // The optional reference series can be drawn too.
   await reference.check();
   await expect(chart.locator(".recharts-line-dot.dot-reference")).toHaveCount(NS.length);
+  await chart.screenshot({ path: testInfo.outputPath("benchmarks-reference.png") });
   await reference.uncheck();
   await expect(chart.locator(".recharts-line-dot.dot-reference")).toHaveCount(0);
 
   console.log(`enc + user dec in Chromium (ms): ${NS.map((n) => `N=${n}: ${measured[n]}`).join(", ")}`);
   await page.screenshot({ path: testInfo.outputPath("benchmarks.png"), fullPage: true });
+  expect(errors).toEqual([]);
 });

@@ -1,19 +1,33 @@
+import { RequestFlow, type DatasetView } from "@/components/research/request-flow";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
+import { explainMissing, parsePolicy } from "@/lib/abe";
 import { requirePageUser } from "@/lib/auth/page-guard";
+import { myKeyMaterial } from "@/lib/authority/keys";
+import { listDatasets } from "@/lib/csp/requests";
+import { db } from "@/lib/db/client";
 
 export const metadata = { title: "Research" };
 
 export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
+  const [material, datasets] = await Promise.all([myKeyMaterial(user.id), listDatasets()]);
+  const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
+  const held = material.grants.map((g) => g.attribute);
+  const views: DatasetView[] = datasets.map((d) => {
+    const missing = explainMissing(parsePolicy(d.policy), held);
+    return { id: d.id, label: d.label, policy: d.policy, recordCount: d.recordCount, organisation: orgs.find((o) => o.id === d.organisationId)?.name ?? "—", canOpen: missing.length === 0, missing };
+  });
   return (
     <>
       <PageHeader
         title="Research"
-        description={`Browse clusters of shared records, request access for ${user.organisation.name}, and decrypt what your attributes allow, in your browser.`}
+        description={`Request shared records for ${user.organisation.name}. Your browser signs the request with your attribute keys; the authority verifies it before the cloud helps decrypt, and decryption finishes here, in your browser.`}
       />
-      <EmptyState title="No clusters to browse yet">
-        Clusters appear here once hospitals have uploaded records and the authority has run clustering.
-      </EmptyState>
+      {views.length === 0 ? (
+        <EmptyState title="No datasets to browse yet">Datasets appear here once hospitals have uploaded records.</EmptyState>
+      ) : (
+        <RequestFlow gid={user.gid} material={material} datasets={views} />
+      )}
     </>
   );
 }

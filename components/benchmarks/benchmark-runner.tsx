@@ -22,7 +22,7 @@ const DEFAULT_PRESET: PresetKey = "standard";
 type RunState = {
   phase: "running" | "done" | "stopped" | "error";
   rows: BenchRow[];
-  progress: { done: number; total: number; attributes: number | null; step: string };
+  progress: { done: number; total: number; attributes: number | null; warmUp: boolean; step: string };
   backend: BenchResult["backend"] | null;
   finishedAt: Date | null;
   seconds: number | null;
@@ -32,7 +32,7 @@ type RunState = {
 const starting = (): RunState => ({
   phase: "running",
   rows: [],
-  progress: { done: 0, total: 1, attributes: null, step: "starting the benchmark worker" },
+  progress: { done: 0, total: 1, attributes: null, warmUp: false, step: "Loading the benchmark into a Web Worker" },
   backend: null,
   finishedAt: null,
   seconds: null,
@@ -42,7 +42,7 @@ const starting = (): RunState => ({
 function reduce(s: RunState, m: BenchMessage): RunState {
   switch (m.type) {
     case "progress":
-      return { ...s, progress: { done: m.done, total: m.total, attributes: m.attributes, step: m.step } };
+      return { ...s, progress: { done: m.done, total: m.total, attributes: m.attributes, warmUp: m.warmUp, step: m.step } };
     case "row":
       return { ...s, backend: m.backend, rows: [...s.rows.filter((r) => r.attributes !== m.row.attributes), m.row] };
     case "done":
@@ -58,10 +58,15 @@ const readMachine = (): Machine =>
   (machineSnapshot ??= {
     userAgent: navigator.userAgent,
     cores: navigator.hardwareConcurrency || null,
-    // Chromium only; the API reports a rounded, capped figure (at most 8 GB).
+    // Chromium only, and deliberately coarse (rounded by the browser).
     memoryGb: (navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? null,
   });
 const noSubscription = () => () => {};
+
+function progressLabel(p: RunState["progress"]): string {
+  if (p.attributes === null) return `${p.step}…`;
+  return p.warmUp ? `Warming up (discarded run at N = ${p.attributes}): ${p.step}…` : `Measuring N = ${p.attributes}: ${p.step}…`;
+}
 
 /** The live benchmark: starts on page load in a Web Worker, draws and tabulates what it measures. */
 export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
@@ -141,7 +146,7 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
           {running && (
             <Progress
               testId="bench-progress"
-              label={state.progress.attributes === null ? `Measuring: ${state.progress.step}…` : `Measuring N = ${state.progress.attributes}: ${state.progress.step}…`}
+              label={progressLabel(state.progress)}
               value={state.progress.done}
               max={state.progress.total}
             />

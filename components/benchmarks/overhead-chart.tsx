@@ -58,7 +58,7 @@ export function OverheadChart({ paper, rows, showReference }: { paper: PaperPoin
           stroke={SERIES.paper.color}
           strokeWidth={2}
           strokeDasharray="6 4"
-          dot={{ className: "dot-paper", r: 4, fill: "#fff", strokeWidth: 2 }}
+          dot={{ className: "dot-paper", r: 4, fill: "#fff", strokeWidth: 2, strokeDasharray: "none" }}
           isAnimationActive={false}
         />
         {rows.length > 0 && (

@@ -20,6 +20,7 @@ function linksFor(user: SessionUser | null): NavLink[] {
         { href: "/admin", label: "Registrations" },
         { href: "/admin/people", label: "People" },
         { href: "/admin/attributes", label: "Attributes" },
+        { href: "/admin/requests", label: "Requests" },
         { href: "/admin/audit", label: "Audit ledger" },
         ...common,
       ];

@@ -23,6 +23,7 @@ import {
   type Group,
   GT_ONE,
   R,
+  defaultRng,
   g2,
   groupFor,
   gtEq,
@@ -48,7 +49,6 @@ import {
   type VkSet,
   vkMap,
 } from "./types";
-import { defaultRng } from "./group";
 
 export const ZERO_ROOT = new Uint8Array(32);
 const C2BAR_AAD = utf8.encode("MEDSHARE-V1-C-bar2");

@@ -13,6 +13,15 @@
  *   const pd = partialDecrypt(pp, envelope, tk);                         // CSP
  *   const { batchKey } = finishDecrypt(pp, envelope, pd, ts);            // user's browser
  *   const row0 = openRecord(batchKey, records[0]);
+ *
+ * Performance notes:
+ * - The hot arithmetic runs on a WebAssembly module generated at runtime from TypeScript
+ *   (lib/abe/wasm); without WebAssembly (or under a Content-Security-Policy lacking
+ *   'wasm-unsafe-eval') everything falls back to noble and stays correct, only slower.
+ *   arithmeticBackend() tells which one is in use.
+ * - Encryption builds per-VK precomputation tables (about 1.9 MB per VK, 50-80 ms) on first use,
+ *   cached per VK object: decode VKs once and reuse the objects; precomputeVk warms them.
+ * - The benchmark behind `npm run bench:abe` and the /benchmarks page is lib/abe/bench.ts.
  */
 export { AbeError, isAbeError, type AbeErrorCode } from "./errors";
 export { ObjectType, FORMAT_VERSION, peekObjectType } from "./codec";

@@ -56,7 +56,7 @@ export function rotate(csp: CspEvaluator, ct: CipherText, r: number): CipherText
   const { evaluator, slots } = csp.ckks;
   let out: CipherText | null = null;
   for (const s of rotationPlan(r, slots, csp.steps)) {
-    const next = evaluator.rotateVector(out ?? ct, s, csp.galoisKeys)!;
+    const next: CipherText = evaluator.rotateVector(out ?? ct, s, csp.galoisKeys)!;
     out?.delete();
     out = next;
   }
@@ -80,7 +80,12 @@ function masksFor(csp: CspEvaluator, classes: number): { top: PlainText[]; mid: 
   return m;
 }
 
-/** Loads an upload's feature blocks and builds the mid-level and class-layout copies (once per upload). */
+/**
+ * Loads an upload's feature blocks and builds the mid-level and class-layout copies (once per
+ * upload). Eq. A is computed as A_{b,g} = rot(M_{b+B*g}, B*g) with M_s = sum_l mask_{(l+s) mod P} * x_l
+ * (rot(mask_m, -r) = mask_{m+r}): P rotations per block instead of p*(G-1), done before the
+ * rescale so that their key-switching noise is divided by q2.
+ */
 export function cspPrepare(csp: CspEvaluator, features: EncryptedFeatures): CspDataset {
   const { ckks } = csp;
   const { evaluator } = ckks;
@@ -101,24 +106,24 @@ export function cspPrepare(csp: CspEvaluator, features: EncryptedFeatures): CspD
     });
     top.push(x);
     mid.push(x.map((ct) => evaluator.cipherModSwitchToNext(ct)!));
-    // rot(x_l, baby*g) for every giant step g (eq. A)
-    const shifted = Array.from({ length: giant }, (_, g) => (g === 0 ? x : x.map((ct) => rotate(csp, ct, baby * g))));
     const A: CipherText[] = new Array(classes);
     for (let bb = 0; bb < baby; bb++)
       for (let g = 0; g < giant; g++) {
-        let acc: CipherText | null = null;
+        const shift = bb + baby * g;
+        let M: CipherText | null = null; // M_shift, top level, scale Delta * q2
         for (let l = 0; l < p; l++) {
-          const term = evaluator.multiplyPlain(shifted[g][l], masks.top[(l + bb) % classes])!;
-          if (acc) {
-            evaluator.add(acc, term, acc);
+          const term = evaluator.multiplyPlain(x[l], masks.top[(l + shift) % classes])!;
+          if (M) {
+            evaluator.add(M, term, M);
             term.delete();
-          } else acc = term;
+          } else M = term;
         }
-        evaluator.rescaleToNext(acc!, acc!); // scale Delta * q2 / q2 = Delta, mid level
-        evaluator.addPlain(acc!, masks.mid[(p + bb) % classes], acc!); // column of ones -> weight total
-        A[bb * giant + g] = acc!;
+        const a = g === 0 ? M! : rotate(csp, M!, baby * g);
+        if (a !== M) M!.delete();
+        evaluator.rescaleToNext(a, a); // scale Delta * q2 / q2 = Delta, mid level
+        evaluator.addPlain(a, masks.mid[(p + bb) % classes], a); // column of ones -> weight total
+        A[bb * giant + g] = a;
       }
-    for (let g = 1; g < giant; g++) for (const ct of shifted[g]) ct.delete();
     classed.push(A);
   }
   return { n, p, layout, top, mid, classed };

@@ -11,7 +11,8 @@
  */
 import { blocksOf, classLayout, rotateLeft, rotationSteps } from "./layout";
 import type { EncCenters, EncDistances, EncSelector, EncSums, EncWeights } from "./messages";
-import { expectCiphertext, LEVEL, type Ckks } from "./params";
+import type { SecretKey } from "node-seal/implementation/secret-key";
+import { expectCiphertext, LEVEL, type Ckks, type CipherText } from "./params";
 
 /** Public material: the public key goes to hospitals, the evaluation keys to the CSP. */
 export interface CkksPublicKeys {
@@ -58,6 +59,9 @@ export interface KeyHolder {
   dispose(): void;
 }
 
+/** CKKS noise on an aggregate is ~1e-10 (measured); a different value means a different computation. */
+const AGGREGATE_TOLERANCE = 1e-6;
+
 export interface KeyHolderOptions {
   /** Rotation steps to make Galois keys for. Default `rotationSteps(slots)`. */
   rotationSteps?: number[];
@@ -94,7 +98,7 @@ export function loadKeyHolder(ckks: Ckks, secretKeyBytes: Uint8Array, publicKeys
   return holder;
 }
 
-function keyHolderFrom(ckks: Ckks, secretKeyIn: ReturnType<Ckks["seal"]["SecretKey"]>, publicKeys: CkksPublicKeys): KeyHolder {
+function keyHolderFrom(ckks: Ckks, secretKeyIn: SecretKey, publicKeys: CkksPublicKeys): KeyHolder {
   const { seal, context, slots } = ckks;
   const sk = secretKeyIn.clone();
   const pk = seal.PublicKey();
@@ -102,7 +106,7 @@ function keyHolderFrom(ckks: Ckks, secretKeyIn: ReturnType<Ckks["seal"]["SecretK
   const encryptor = seal.Encryptor(context, pk, sk);
   const decryptor = seal.Decryptor(context, sk);
 
-  const decode = (ct: EncDistances["cts"][number]): Float64Array => {
+  const decode = (ct: CipherText): Float64Array => {
     const pt = decryptor.decrypt(ct)!;
     const values = ckks.encoder.decode(pt);
     pt.delete();
@@ -130,7 +134,7 @@ function keyHolderFrom(ckks: Ckks, secretKeyIn: ReturnType<Ckks["seal"]["SecretK
       const { baby, giant } = classLayout(p, slots);
       const blocks = blocksOf(n, slots);
       const totals = new Float64Array(k);
-      const cts = [];
+      const cts: CipherText[] = [];
       for (let i = 0; i < k; i++) {
         let total = 0;
         for (let j = 0; j < n; j++) {
@@ -190,13 +194,14 @@ function keyHolderFrom(ckks: Ckks, secretKeyIn: ReturnType<Ckks["seal"]["SecretK
         const ct = msg.cts[i];
         expectCiphertext(ct, LEVEL.bottom, ckks.featureScale, "sums");
         const y = decode(ct);
-        // Every slot of a class holds the same aggregate, padding classes hold 0 and class p
-        // holds sum_j w'_ij = 1: anything else is not an aggregate (or the CSP used other weights).
-        const last = slots - classes;
-        for (let c = 0; c < classes; c++) {
+        // Every slot of a class holds the same aggregate (sums over subsets of records would
+        // reveal per-record values by differencing), padding classes hold 0 and class p holds
+        // sum_j w'_ij = 1: anything else is not an aggregate (or the CSP used other weights).
+        for (let t = 0; t < slots; t++) {
+          const c = t % classes;
           const expected = c < p ? y[c] : c === p ? (totals[i] > 0 ? 1 : 0) : 0;
-          if (Math.abs(y[c] - expected) > 1e-6 || Math.abs(y[last + c] - y[c]) > 1e-6)
-            throw new RangeError(`sums: cluster ${i} class ${c} is not a consistent aggregate`);
+          if (Math.abs(y[t] - expected) > AGGREGATE_TOLERANCE)
+            throw new RangeError(`sums: cluster ${i}, slot ${t} (class ${c}) is not a consistent aggregate`);
         }
         for (let l = 0; l < p; l++) S[i * p + l] = y[l] * totals[i];
       }

@@ -19,7 +19,7 @@
  *   selector e_idx        top     q2   -> e * x at mid, Delta    (k-means++ seeding: depth 2)
  *
  * Headroom: values at the bottom level must stay below q0/2 ~ 2^57 after scaling. With every
- * record's norm at most R = 90 (z-scored records have norm ~sqrt(p): WDBC's largest is 31),
+ * record's norm at most R = 90 (z-scored records have norm ~sqrt(p); WDBC's largest is 20.5),
  * d2 <= (2R)^2 < 2^15 at scale 2^40 and |sum_j w'_j x_j| <= R < 2^7 at scale 2^45, a factor 2-4
  * below q0/2. Precision: a fresh public-key encryption at
  * 2^45 is off by ~2e-10 per value (measured), which is the floor of the whole protocol.

@@ -1,0 +1,47 @@
+import { EmptyState, PageHeader } from "@/components/ui/page-header";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { listRequestsForAdmin } from "@/lib/authority/requests";
+
+export const metadata = { title: "Requests" };
+
+export default async function RequestsPage() {
+  await requirePageUser(["AUTHORITY_ADMIN"], "/admin/requests");
+  const requests = await listRequestsForAdmin();
+  return (
+    <>
+      <PageHeader title="Access requests" description="Every researcher request, the attribute-based signature checks the authority ran on it, and what the cloud decrypted." />
+      {requests.length === 0 ? (
+        <EmptyState title="No requests yet" />
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+          <table className="w-full text-left text-sm" data-testid="requests">
+            <caption className="sr-only">Requests, newest first</caption>
+            <thead className="text-xs uppercase text-slate-500">
+              <tr><th className="py-2 pr-4">When</th><th className="py-2 pr-4">Researcher</th><th className="py-2 pr-4">Purpose</th><th className="py-2 pr-4">Signature checks</th><th className="py-2">Outcome</th></tr>
+            </thead>
+            <tbody>
+              {requests.map((r) => (
+                <tr key={r.id} className="border-t border-slate-100 align-top">
+                  <td className="py-2 pr-4 text-xs">{r.createdAt.replace("T", " ").slice(0, 16)}</td>
+                  <td className="py-2 pr-4 text-xs">{r.requester?.name}<span className="block font-mono text-slate-500">{r.requester?.gid} · {r.requester?.organisation.name}</span></td>
+                  <td className="py-2 pr-4 text-xs">{r.purpose}</td>
+                  <td className="py-2 pr-4 text-xs">
+                    <ul>
+                      {r.verifications.length === 0 && <li className="text-slate-500">not signed yet</li>}
+                      {r.verifications.map((v, i) => <li key={i} className={v.ok ? "text-emerald-700" : "text-red-700"}>{v.at.slice(11, 19)} {v.ok ? "verified" : `refused: ${v.reason}`}</li>)}
+                    </ul>
+                  </td>
+                  <td className="py-2 text-xs">
+                    {r.status === "READY"
+                      ? r.uploads.map((u) => <div key={u.uploadId}>{u.opened ? "partially decrypted" : `not opened (lacks ${u.missing.join(", ")})`}</div>)
+                      : r.status.toLowerCase().replace("_", " ")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

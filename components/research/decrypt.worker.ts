@@ -1,0 +1,108 @@
+/// <reference lib="webworker" />
+/**
+ * Finishes outsourced decryption off the main thread: the user's step K = A / B^z (one GT
+ * exponentiation), the envelope checks, the records' Merkle commitment, each record's AES-GCM,
+ * and the uploading hospital's signature. Anything that fails verification is reported as a
+ * security failure, never returned as data.
+ */
+import {
+  AbeError,
+  absVerify,
+  decodeAttributeVk,
+  decodeEnvelope,
+  decodePartialDecryption,
+  decodeTransformSecret,
+  envelopeDigest,
+  finishDecrypt,
+  merkleRoot,
+  openRecord,
+  recordLeaf,
+  setupGlobal,
+  type AttributeVk,
+  type RecordCiphertext,
+} from "@/lib/abe";
+import { b64 } from "@/lib/keystore/sealed";
+import { recordFromBytes } from "@/lib/records/encode";
+import type { Row } from "@/lib/records/dataset";
+import { uploadSignatureMessage } from "@/lib/uploads/protocol";
+
+export type RequestUpload = {
+  uploadId: string;
+  label: string;
+  policy: string;
+  organisationId: string;
+  envelope: string;
+  partialDecryption: string | null;
+  missing: string[];
+  source: { signature: string; policy: string; versions: Record<string, number>; gid: string };
+  records: Array<{ index: number; id: string; ct: string }>;
+};
+
+export type DecryptJob = { uploads: RequestUpload[]; transformSecret: string; publicKeys: Array<{ attribute: string; version: number; vk: string }> };
+
+export type DecryptedUpload =
+  | { uploadId: string; label: string; status: "opened"; rows: Row[]; source: { gid: string; policy: string; verified: boolean } }
+  | { uploadId: string; label: string; status: "refused"; missing: string[] }
+  | { uploadId: string; label: string; status: "failed"; detail: string };
+
+export type DecryptMessage =
+  | { type: "progress"; done: number; total: number; label: string }
+  | { type: "done"; uploads: DecryptedUpload[] }
+  | { type: "error"; message: string };
+
+const post = (m: DecryptMessage) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
+
+self.onmessage = (event: MessageEvent<DecryptJob>) => {
+  const { uploads, transformSecret, publicKeys } = event.data;
+  try {
+    const pp = setupGlobal();
+    const secret = decodeTransformSecret(b64.decode(transformSecret));
+    const vkOf = (a: string, v: number): AttributeVk | undefined => {
+      const row = publicKeys.find((k) => k.attribute === a && k.version === v);
+      return row ? decodeAttributeVk(b64.decode(row.vk)) : undefined;
+    };
+    const total = uploads.reduce((n, u) => n + Math.max(1, u.records.length), 0);
+    let done = 0;
+    const out: DecryptedUpload[] = [];
+    for (const u of uploads) {
+      if (!u.partialDecryption) {
+        out.push({ uploadId: u.uploadId, label: u.label, status: "refused", missing: u.missing });
+        done += 1;
+        continue;
+      }
+      try {
+        const env = decodeEnvelope(b64.decode(u.envelope));
+        const opened = finishDecrypt(pp, env, decodePartialDecryption(b64.decode(u.partialDecryption)), secret);
+        const records: RecordCiphertext[] = u.records.map((r) => ({ index: r.index, id: r.id, ct: b64.decode(r.ct) }));
+        const root = merkleRoot(records.map(recordLeaf));
+        if (records.length !== env.recordCount || !root.every((x, i) => x === env.recordsRoot[i]))
+          throw new AbeError("INTEGRITY", "the records served do not match the envelope's commitment");
+        const rows: Row[] = [];
+        for (const r of records) {
+          rows.push(recordFromBytes(openRecord(opened.batchKey, r)));
+          if (++done % 200 === 0) post({ type: "progress", done, total, label: u.label });
+        }
+        const vks = new Map<string, AttributeVk>();
+        for (const [a, v] of Object.entries(u.source.versions)) {
+          const vk = vkOf(a, v);
+          if (vk) vks.set(a, vk);
+        }
+        const verified = absVerify({
+          message: uploadSignatureMessage(envelopeDigest(env), u.organisationId, u.source.gid),
+          policy: u.source.policy,
+          gid: u.source.gid,
+          signature: b64.decode(u.source.signature),
+          vks,
+        }).ok;
+        out.push({ uploadId: u.uploadId, label: u.label, status: "opened", rows, source: { gid: u.source.gid, policy: u.source.policy, verified } });
+      } catch (error) {
+        const detail = error instanceof AbeError ? `${error.code}: ${error.message}` : (error as Error).message;
+        out.push({ uploadId: u.uploadId, label: u.label, status: "failed", detail });
+      }
+      post({ type: "progress", done, total, label: u.label });
+    }
+    post({ type: "done", uploads: out });
+  } catch (error) {
+    post({ type: "error", message: (error as Error).message });
+  }
+};

@@ -1,0 +1,145 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import { KeyGate } from "@/components/keys/key-gate";
+import { fetchPublicKeys, type KeyMaterial } from "@/components/keys/use-key-store";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/page-header";
+import { Progress } from "@/components/ui/progress";
+import { AbeError, absSign, decodeAttributeVk, encodeAbsSignature, parsePolicy, policyAttributes, type AttributeVk } from "@/lib/abe";
+import { createRequestAction } from "@/lib/actions/requests/create-request";
+import { reportVerificationFailureAction } from "@/lib/actions/requests/report-failure";
+import { submitSignatureAction } from "@/lib/actions/requests/submit-signature";
+import { userKeys } from "@/lib/keystore/operations";
+import { b64, type KeystoreContents } from "@/lib/keystore/sealed";
+import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
+import type { DecryptJob, DecryptMessage, DecryptedUpload, RequestUpload } from "./decrypt.worker";
+import { Results } from "./results";
+
+export type DatasetView = { id: string; label: string; policy: string; recordCount: number; organisation: string; canOpen: boolean; missing: string[] };
+
+type Step =
+  | { name: "choose" }
+  | { name: "working"; note: string; progress: number | null }
+  | { name: "done"; uploads: DecryptedUpload[] }
+  | { name: "error"; message: string; link?: boolean };
+
+function Flow({ contents, datasets }: { contents: KeystoreContents; datasets: DatasetView[] }) {
+  const [selected, setSelected] = useState<string[]>([]);
+  const [purpose, setPurpose] = useState("");
+  const [step, setStep] = useState<Step>({ name: "choose" });
+
+  async function run() {
+    setStep({ name: "working", note: "Asking the cloud for the records and an access token…", progress: null });
+    const created = await createRequestAction({ uploadIds: selected, purpose });
+    if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.message });
+    const req = created.data;
+
+    setStep({ name: "working", note: "Signing the request with your attribute keys (ABS)…", progress: null });
+    const publicKeys = await fetchPublicKeys();
+    const names = policyAttributes(parsePolicy(req.absPolicy));
+    const versions: Record<string, number> = {};
+    const vks = new Map<string, AttributeVk>();
+    for (const a of names) {
+      const cur = publicKeys.find((k) => k.attribute === a && k.current);
+      if (!cur) return setStep({ name: "error", message: `No public key is published for ${a}.` });
+      versions[a] = cur.version;
+      vks.set(a, decodeAttributeVk(b64.decode(cur.vk)));
+    }
+    const keys = userKeys(contents);
+    const signedAt = new Date().toISOString();
+    const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(req.token), signedAt };
+    let signature: Uint8Array;
+    try {
+      // only keys of the current versions can satisfy the authority
+      const current = new Map([...keys.keys].filter(([a]) => !versions[a] || contents.keys[`${a}@${versions[a]}`]));
+      signature = encodeAbsSignature(absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: contents.gid, keys: current, vks }));
+    } catch (error) {
+      if (error instanceof AbeError && error.code === "POLICY_UNSATISFIED") {
+        const missing = (error as AbeError & { detail?: { missing?: string[] } }).detail?.missing ?? [];
+        return setStep({ name: "error", message: `You cannot sign this request: you lack ${missing.join(", ") || "the attributes its policy needs"} (policy: ${req.absPolicy}).` });
+      }
+      throw error;
+    }
+
+    setStep({ name: "working", note: "The authority is verifying your signature; the cloud then does its part of the decryption…", progress: null });
+    const submitted = await submitSignatureAction({ requestId: req.requestId, token: req.token, signature: b64.encode(signature), signatureVersions: versions, signedAt });
+    if (!submitted.ok) return setStep({ name: "error", message: submitted.error.message, link: /transform key/.test(submitted.error.message) });
+
+    setStep({ name: "working", note: "Downloading ciphertexts…", progress: 0 });
+    const res = await fetch(`/api/requests/${req.requestId}/data`, { headers: { "x-request-token": req.token } });
+    const body = await res.json();
+    if (!res.ok) return setStep({ name: "error", message: body?.error?.message ?? "The cloud refused to serve the data." });
+    if (!contents.transform) return setStep({ name: "error", message: "This browser has no transform secret (z); create your transform key on My keys.", link: true });
+
+    const job: DecryptJob = { uploads: body.uploads as RequestUpload[], transformSecret: contents.transform.secret, publicKeys };
+    const worker = new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" });
+    const uploads = await new Promise<DecryptedUpload[]>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<DecryptMessage>) => {
+        const m = e.data;
+        if (m.type === "progress") setStep({ name: "working", note: `Decrypting ${m.label} in your browser…`, progress: m.done / Math.max(1, m.total) });
+        else if (m.type === "done") resolve(m.uploads);
+        else reject(new Error(m.message));
+      };
+      worker.onerror = (e) => reject(new Error(e.message || "The decryption worker failed."));
+      worker.postMessage(job);
+    }).finally(() => worker.terminate());
+    for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId: req.requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
+    setStep({ name: "done", uploads });
+  }
+
+  return (
+    <div className="space-y-6">
+      <Card>
+        <h2 className="mb-3 font-semibold">Datasets at the cloud</h2>
+        <table className="w-full text-left text-sm" data-testid="datasets">
+          <caption className="sr-only">Datasets you can request</caption>
+          <thead className="text-xs uppercase text-slate-500">
+            <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Dataset</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policy</th><th className="py-1">For you</th></tr>
+          </thead>
+          <tbody>
+            {datasets.map((d) => (
+              <tr key={d.id} className="border-t border-slate-100">
+                <td className="py-1 pr-3">
+                  <input type="checkbox" aria-label={`Choose ${d.label}`} checked={selected.includes(d.id)} onChange={(e) => setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id))} />
+                </td>
+                <td className="py-1 pr-3">{d.label}</td>
+                <td className="py-1 pr-3">{d.recordCount.toLocaleString()}</td>
+                <td className="py-1 pr-3">{d.organisation}</td>
+                <td className="py-1 pr-3 font-mono text-xs">{d.policy}</td>
+                <td className="py-1 text-xs">{d.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {d.missing.join(", ")}</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div className="mt-4 space-y-2">
+          <label htmlFor="purpose" className="block text-sm font-medium">Purpose of use</label>
+          <textarea id="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} rows={2} className="block w-full rounded-md border border-slate-300 p-2 text-sm" placeholder="e.g. Retrospective study of biomarkers in breast cancer diagnosis" />
+          <Button disabled={selected.length === 0 || step.name === "working"} onClick={() => run().catch((e) => setStep({ name: "error", message: (e as Error).message }))}>
+            Request, sign and decrypt
+          </Button>
+        </div>
+      </Card>
+      <div aria-live="polite">
+        {step.name === "working" && (
+          <Card>
+            <p className="mb-2 text-sm">{step.note}</p>
+            <Progress label="Progress" value={step.progress} testId="request-progress" />
+          </Card>
+        )}
+        {step.name === "error" && (
+          <Alert tone="error" title="No records were decrypted">
+            {step.message} {step.link && <Link className="underline" href="/keys">Open My keys</Link>}
+          </Alert>
+        )}
+      </div>
+      {step.name === "done" && <Results uploads={step.uploads} />}
+    </div>
+  );
+}
+
+export function RequestFlow({ gid, material, datasets }: { gid: string; material: KeyMaterial; datasets: DatasetView[] }) {
+  return <KeyGate gid={gid} initial={material} purpose="Requesting and decrypting records">{(contents) => <Flow contents={contents} datasets={datasets} />}</KeyGate>;
+}

@@ -1,0 +1,107 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseCsvDataset } from "@/lib/records/csv-import";
+import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
+import { newApplicant, register, signIn, type Applicant } from "./fixtures/helpers";
+
+test.describe.configure({ timeout: 300_000 });
+
+const WDBC = path.resolve("..", "shared", "datasets", "wdbc.csv");
+
+async function person(browser: Browser, admin: Page, role: "Hospital staff" | "Institute researcher", attributes: string[]): Promise<{ a: Applicant; page: Page }> {
+  const a = newApplicant(role === "Hospital staff" ? "Hosp" : "Res");
+  const page = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
+  await register(page, a, role);
+  await approveWith(admin, a.email, a.name, attributes);
+  await signIn(page, a.email, a.password);
+  await page.goto("/keys");
+  const form = page.getByRole("form", { name: "Unlock" });
+  await form.getByLabel("Key passphrase").fill(a.passphrase);
+  await form.getByRole("button", { name: "Unlock" }).click();
+  if (attributes.length) await expect(page.getByTestId(`key-${attributes[0]}`)).toBeVisible();
+  return { a, page };
+}
+
+async function unlockGate(page: Page, passphrase: string) {
+  const gate = page.getByRole("form", { name: "Unlock keys" });
+  await gate.getByLabel("Key passphrase").fill(passphrase);
+  await gate.getByRole("button", { name: "Unlock keys" }).click();
+}
+
+async function upload(page: Page, passphrase: string, file: string, policy: string, label: string) {
+  await page.goto("/hospital/upload");
+  await unlockGate(page, passphrase);
+  await page.getByLabel(/Drop a CSV/).setInputFiles(file);
+  await page.getByLabel("Policy", { exact: true }).fill(policy);
+  await page.getByLabel("Label").fill(label);
+  await page.getByRole("button", { name: "Encrypt and upload" }).click();
+  await expect(page.getByText("Upload stored")).toBeVisible({ timeout: 120_000 });
+}
+
+test("a researcher requests, signs, and decrypts in the browser exactly what was uploaded", async ({ browser }, info) => {
+  const admin = await adminPage(browser);
+  const code = await createCatalogue(admin, ["hospital", "researcher", "cardiology", "oncology"]);
+  const staff = await person(browser, admin, "Hospital staff", [`${code}.hospital`]);
+  const wdbcLabel = `WDBC ${code}`;
+  await upload(staff.page, staff.a.passphrase, WDBC, `${code}.researcher AND ${code}.cardiology`, wdbcLabel);
+  const onco = info.outputPath("onco.csv");
+  writeFileSync(onco, "marker,value\nca125,35.5\nca199,12.25\n");
+  await upload(staff.page, staff.a.passphrase, onco, `${code}.researcher AND ${code}.oncology`, `Oncology ${code}`);
+
+  const res = await person(browser, admin, "Institute researcher", [`${code}.researcher`, `${code}.cardiology`]);
+  await res.page.getByRole("button", { name: "Create transform key" }).click();
+  await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
+
+  const page = res.page;
+  await page.goto("/research");
+  await unlockGate(page, res.a.passphrase);
+  await page.getByRole("checkbox", { name: `Choose ${wdbcLabel}` }).check();
+  await page.getByRole("checkbox", { name: `Choose Oncology ${code}` }).check();
+  await expect(page.getByTestId("datasets")).toContainText(`you lack ${code}.oncology`);
+  await page.getByLabel("Purpose of use").fill("Biomarkers of malignancy in fine-needle aspirates");
+  await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await expect(page.getByText(`${wdbcLabel}: 569 records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId("request-outcome")).toContainText(`Source verified: signed by ${staff.a.gid}`);
+  await expect(page.getByText(`Oncology ${code}: not for you`)).toBeVisible();
+  await expect(page.getByTestId("request-outcome")).toContainText(`You lack ${code}.oncology`);
+
+  // charts render
+  for (const id of ["chart-sizes", "chart-distribution", "chart-projection"]) await expect(page.getByTestId(id).locator("svg.recharts-surface").first()).toBeVisible();
+  await expect(page.getByTestId("chart-projection").locator(".recharts-scatter-symbol").first()).toBeVisible();
+  await page.screenshot({ path: info.outputPath("research.png"), fullPage: true });
+
+  // the CSV export holds exactly the uploaded records, field by field
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const file = info.outputPath("export.csv");
+  await (await download).saveAs(file);
+  const exported = parseCsvDataset(readFileSync(file, "utf8")).dataset!;
+  const original = parseCsvDataset(readFileSync(WDBC, "utf8")).dataset!;
+  expect(exported.rows).toHaveLength(original.rows.length);
+  const key = (r: Record<string, unknown>) => original.columns.map((c) => String(r[c.name])).join("|");
+  expect(exported.rows.map(key).sort()).toEqual(original.rows.map(key).sort());
+
+  // the authority's view
+  await admin.goto("/admin/requests");
+  await expect(admin.getByTestId("requests")).toContainText("Biomarkers of malignancy");
+  await expect(admin.getByTestId("requests")).toContainText("verified");
+});
+
+test("a researcher without the needed attributes is told what is missing and decrypts nothing", async ({ browser }) => {
+  const admin = await adminPage(browser);
+  const code = await createCatalogue(admin, ["hospital", "researcher", "cardiology"]);
+  const staff = await person(browser, admin, "Hospital staff", [`${code}.hospital`]);
+  await upload(staff.page, staff.a.passphrase, WDBC, `${code}.researcher AND ${code}.cardiology`, `Restricted ${code}`);
+  const res = await person(browser, admin, "Institute researcher", [`${code}.researcher`]);
+  await res.page.getByRole("button", { name: "Create transform key" }).click();
+  await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
+  await res.page.goto("/research");
+  await unlockGate(res.page, res.a.passphrase);
+  await res.page.getByRole("checkbox", { name: `Choose Restricted ${code}` }).check();
+  await res.page.getByLabel("Purpose of use").fill("Trying to read what I may not");
+  await res.page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await expect(res.page.getByText("No records were decrypted")).toBeVisible();
+  await expect(res.page.getByText(`you lack ${code}.cardiology`).last()).toBeVisible();
+  await expect(res.page.getByTestId("records-table")).toHaveCount(0);
+});

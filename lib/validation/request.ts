@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { base64Bytes } from "./authority";
+
+export const createRequestSchema = z.object({
+  uploadIds: z.array(z.uuid()).min(1, "Choose at least one dataset.").max(50),
+  purpose: z.string().trim().min(10, "Describe the purpose of use (at least 10 characters).").max(1000),
+});
+
+export const submitSignatureSchema = z.object({
+  requestId: z.uuid(),
+  token: z.string().min(20).max(100),
+  signature: base64Bytes(256 * 1024),
+  signatureVersions: z.record(z.string().max(120), z.number().int().positive()),
+  signedAt: z.iso.datetime(),
+});
+
+export const verificationFailureSchema = z.object({
+  requestId: z.uuid(),
+  uploadId: z.uuid(),
+  detail: z.string().max(300),
+});
