@@ -55,6 +55,12 @@ test("uploads the WDBC CSV under a policy with progress, resuming after a droppe
     await new Promise((r) => setTimeout(r, 150));
     return route.continue();
   });
+  // everything the browser sends: the server must never receive a plaintext value
+  const sent: string[] = [];
+  page.on("request", (r) => {
+    const body = r.postDataBuffer();
+    if (body) sent.push(body.toString("latin1"));
+  });
   await openUpload(page, staff);
   await page.getByLabel(/Drop a CSV/).setInputFiles(WDBC);
   await expect(page.getByTestId("preview")).toContainText("569 records, 31 columns");
@@ -66,6 +72,9 @@ test("uploads the WDBC CSV under a policy with progress, resuming after a droppe
   await expect(page.getByRole("progressbar", { name: "Upload" })).toBeVisible();
   await expect(page.getByText("Upload stored")).toBeVisible({ timeout: 120_000 });
   expect(dropped).toBe(true);
+  const values = [...new Set(readFileSync(WDBC, "utf8").split(/[\n,]/).filter((v) => /^\d+\.\d{4,}$/.test(v)))];
+  expect(sent.length).toBeGreaterThan(2);
+  for (const v of values) expect(sent.some((b) => b.includes(v)), `plaintext ${v} was sent`).toBe(false);
   await page.goto("/hospital");
   const row = page.getByTestId("upload-WDBC breast cancer");
   await expect(row).toContainText("569");

@@ -2,7 +2,7 @@
 // seeded with one authority admin. Removed again when Playwright stops it.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { runMigrations } from "@/lib/db/migrate";
@@ -21,7 +21,7 @@ writeFileSync(path.resolve(".data", "e2e-database-url"), pg.url, { mode: 0o600 }
 await createApprovedAccount({ ...E2E_ADMIN, kind: "AUTHORITY", role: "AUTHORITY_ADMIN", reason: "e2e" });
 
 const child = spawn("npx", ["next", "start", "-p", String(port)], {
-  stdio: "inherit",
+  stdio: ["ignore", "pipe", "pipe"],
   env: {
     ...process.env,
     DATABASE_URL: pg.url,
@@ -31,6 +31,12 @@ const child = spawn("npx", ["next", "start", "-p", String(port)], {
     NEXT_TELEMETRY_DISABLED: "1",
   },
 });
+
+// Everything the server logs is also kept, so a journey can check that no patient data or
+// secret ever reaches the logs (e2e/zz-logs.spec.ts).
+const log = createWriteStream(path.resolve(".data", "e2e-server.log"), { flags: "w" });
+child.stdout!.on("data", (d) => (process.stdout.write(d), log.write(d)));
+child.stderr!.on("data", (d) => (process.stderr.write(d), log.write(d)));
 
 let stopping = false;
 async function stop() {

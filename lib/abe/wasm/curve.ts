@@ -146,9 +146,11 @@ export class Acc {
       this.inf = false;
       return;
     }
-    const st = s.madd(w)(this.tmp, this.addr, aff);
+    // The generated madd is alias-safe, so it writes the sum straight into the accumulator; in
+    // the exceptional cases the register holds garbage but is rebuilt below from `aff` alone.
+    const st = s.madd(w)(this.addr, this.addr, aff);
     if ((st & 1) === 0) {
-      copyPoint(w, s, this.addr, this.tmp);
+      return;
     } else if (st & 2) {
       // Same point: double the affine input (as Jacobian with Z = 1).
       s.copyCoord(w, this.tmp, aff);
@@ -454,26 +456,34 @@ export function glvFromRegister(w: FieldWasm, base: number, k: bigint): boolean 
     const st = w.g1_add(R.odd[i], R.odd[i - 1], R.tmp);
     if (st & 1) throw new Error("unexpected degenerate multiple"); // B has order r > 7
   }
+  // Table of the 16 signed variants: [j][neg][phi] = (+/-)(phi?)((2j+1) B), j = 0..3, all
+  // Jacobian, so each step of the main loop is a single addition call.
+  const variant = (j: number, neg: boolean, phi: boolean) => R.odd[8 + j * 4 + (neg ? 2 : 0) + (phi ? 1 : 0)];
+  for (let j = 0; j < 4; j++) {
+    const src = R.odd[j];
+    for (const phi of [false, true])
+      for (const neg of [false, true]) {
+        const t = variant(j, neg, phi);
+        if (phi) w.fp_mul(t, src, betaAddr);
+        else w.fp_copy(t, src);
+        if (neg) w.fp_sub(t + FB, w.layout.zero, src + FB);
+        else w.fp_copy(t + FB, src + FB);
+        w.fp_copy(t + 2 * FB, src + 2 * FB);
+      }
+  }
   const d1 = wnafW(k1, 4);
   const d2 = wnafW(k2, 4);
   const n = Math.max(d1.length, d2.length);
   let inf = true;
-  const addJ = (src: number, neg: boolean, phi: boolean) => {
-    // Scratch Jacobian point (beta? X, +/-Y, Z): phi(X, Y, Z) = (beta X, Y, Z).
-    const t = R.odd[4];
-    if (phi) w.fp_mul(t, src, betaAddr);
-    else w.fp_copy(t, src);
-    if (neg) w.fp_sub(t + FB, w.layout.zero, src + FB);
-    else w.fp_copy(t + FB, src + FB);
-    w.fp_copy(t + 2 * FB, src + 2 * FB);
+  const addJ = (t: number) => {
     if (inf) {
       copy3(w, R.acc, t);
       inf = false;
       return;
     }
-    const st = w.g1_add(R.odd[5], R.acc, t);
-    if ((st & 1) === 0) copy3(w, R.acc, R.odd[5]);
-    else if (st & 2) w.g1_dbl(R.acc, t);
+    const st = w.g1_add(R.acc, R.acc, t); // alias-safe: exceptional cases rebuild from t
+    if ((st & 1) === 0) return;
+    if (st & 2) w.g1_dbl(R.acc, t);
     else inf = true;
   };
   for (let i = n - 1; i >= 0; i--) {
@@ -481,8 +491,8 @@ export function glvFromRegister(w: FieldWasm, base: number, k: bigint): boolean 
     const a = d1[i] ?? 0;
     const b = d2[i] ?? 0;
     // k2 multiplies -phi(B): negate once more for negative digits.
-    if (a) addJ(R.odd[(Math.abs(a) - 1) >> 1], a < 0, false);
-    if (b) addJ(R.odd[(Math.abs(b) - 1) >> 1], b > 0, true);
+    if (a) addJ(variant((Math.abs(a) - 1) >> 1, a < 0, false));
+    if (b) addJ(variant((Math.abs(b) - 1) >> 1, b > 0, true));
   }
   return !inf;
 }
@@ -598,14 +608,8 @@ let sqrtRegs: { a: number; r: number } | undefined;
 export function wasmSqrtFp(w: FieldWasm, a: bigint): bigint | null {
   sqrtRegs ??= { a: w.alloc(SIZES.FP_BYTES), r: w.alloc(SIZES.FP_BYTES) };
   const { a: A, r: Rr } = sqrtRegs;
-  const P = Fp.ORDER;
-  const e = (P + 1n) / 4n;
   toMont(a, w.u32, A / 4);
-  w.fp_copy(Rr, A);
-  for (let i = e.toString(2).length - 2; i >= 0; i--) {
-    w.fp_sqr(Rr, Rr);
-    if ((e >> BigInt(i)) & 1n) w.fp_mul(Rr, Rr, A);
-  }
+  w.fp_pow_sqrt(Rr, A); // a^((p+1)/4)
   const root = fromMont(w.u32, Rr / 4);
   return Fp.eql(Fp.sqr(root), Fp.create(a)) ? root : null;
 }

@@ -796,6 +796,24 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     return p;
   }
 
+  // Fixed-exponent powers as straight-line call sequences (one JS -> wasm call instead of ~570):
+  // (p - 3) / 4 for sqrt_ratio in hash_to_curve, (p + 1) / 4 for square roots when decoding.
+  for (const [name, e] of [
+    ["fp_pow_sqrt_ratio", (P - 3n) / 4n],
+    ["fp_pow_sqrt", (P + 1n) / 4n],
+  ] as const) {
+    def(name, 2, (t) => {
+      const acc = t(F);
+      const ops: Op[] = [["fp_copy", acc, a]];
+      for (let i = e.toString(2).length - 2; i >= 0; i--) {
+        ops.push(["fp_sqr", acc, acc]);
+        if ((e >> BigInt(i)) & 1n) ops.push(["fp_mul", acc, acc, a]);
+      }
+      ops.push(["fp_copy", r, acc]);
+      return ops;
+    });
+  }
+
   // Declare all three-address functions, then emit them.
   for (const fn of fns) mb.declare(fn.name, new Array(fn.params).fill(I32), fn.result ? [I32] : []);
   const isZeroFn = mb.index("fp_is_zero");

@@ -135,15 +135,6 @@ function regs(w: FieldWasm): Regs {
   return r;
 }
 
-/** a^e on registers (square-and-multiply; the exponent is public). */
-function powReg(w: FieldWasm, dst: number, a: number, e: bigint): void {
-  w.fp_copy(dst, a);
-  for (let i = e.toString(2).length - 2; i >= 0; i--) {
-    w.fp_sqr(dst, dst);
-    if ((e >> BigInt(i)) & 1n) w.fp_mul(dst, dst, a);
-  }
-}
-
 /**
  * map_to_curve_simple_swu on E' (RFC 9380 F.2, sqrt_ratio F.2.1.2) followed by the 11-isogeny,
  * entirely on registers and without inversions: x' = xn/xd is kept as a fraction, the
@@ -177,7 +168,7 @@ function mapToE(w: FieldWasm, R: Regs, u: bigint, out: number): boolean {
   mul(S1, T6, T6);
   mul(S2, T2, T6);
   mul(BASE, S1, S2);
-  powReg(w, Y1, BASE, C1);
+  w.fp_pow_sqrt_ratio(Y1, BASE); // BASE^((p-3)/4)
   mul(Y1, Y1, S2);
   mul(CHK, Y1, Y1);
   mul(CHK, CHK, T6);

@@ -28,6 +28,8 @@ export type FieldWasm = {
   readonly layout: Layout;
   readonly fp_mul: Fn3;
   readonly fp_sqr: Fn2;
+  readonly fp_pow_sqrt_ratio: Fn2;
+  readonly fp_pow_sqrt: Fn2;
   readonly fp_add: Fn3;
   readonly fp_sub: Fn3;
   readonly fp_copy: Fn2;
@@ -125,6 +127,8 @@ function load(): FieldWasm | null {
     layout,
     fp_mul: fn("fp_mul"),
     fp_sqr: fn("fp_sqr"),
+    fp_pow_sqrt_ratio: fn("fp_pow_sqrt_ratio"),
+    fp_pow_sqrt: fn("fp_pow_sqrt"),
     fp_add: fn("fp_add"),
     fp_sub: fn("fp_sub"),
     fp_copy: fn("fp_copy"),

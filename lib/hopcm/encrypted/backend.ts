@@ -14,8 +14,8 @@
 import type { AsyncHopcmBackend } from "../hopcm";
 import { cspDistances, cspPrepare, cspSelectPoint, cspWeightedSums, createCspEvaluator, disposeDataset, type CspDataset, type CspEvaluator } from "./csp";
 import { encryptFeatureBlocks } from "./hospital";
-import { createKeyHolder, cspEvalKeys, type KeyHolder } from "./key-holder";
-import { dispose, fromWire, toWire, type EncryptedFeatures, type Message } from "./messages";
+import { createKeyHolder, type KeyHolder } from "./key-holder";
+import { cspEvalKeys, dispose, fromWire, toWire, type EncryptedFeatures, type Message } from "./messages";
 import { createCkks, type Ckks, type CkksParams, type Seal } from "./params";
 
 export interface RequestTimes {

@@ -12,9 +12,8 @@
  */
 import type { GaloisKeys } from "node-seal/implementation/galois-keys";
 import type { RelinKeys } from "node-seal/implementation/relin-keys";
-import type { CspEvalKeys } from "./key-holder";
 import { classLayout, classMask, rotationPlan, type ClassLayout } from "./layout";
-import type { EncCenters, EncDistances, EncSelector, EncSums, EncWeights, EncryptedFeatures } from "./messages";
+import type { CspEvalKeys, EncCenters, EncDistances, EncSelector, EncSums, EncWeights, EncryptedFeatures } from "./messages";
 import { expectCiphertext, LEVEL, type Ckks, type CipherText, type PlainText } from "./params";
 
 export interface CspEvaluator {

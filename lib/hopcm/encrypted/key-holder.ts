@@ -10,34 +10,9 @@
  * and Micciancio 2021). Only final labels (discrete) go back to the CSP.
  */
 import { blocksOf, classLayout, rotateLeft, rotationSteps } from "./layout";
-import type { EncCenters, EncDistances, EncSelector, EncSums, EncWeights } from "./messages";
+import type { CkksPublicKeys, EncCenters, EncDistances, EncSelector, EncSums, EncWeights } from "./messages";
 import type { SecretKey } from "node-seal/implementation/secret-key";
 import { expectCiphertext, LEVEL, type Ckks, type CipherText } from "./params";
-
-/** Public material: the public key goes to hospitals, the evaluation keys to the CSP. */
-export interface CkksPublicKeys {
-  paramsId: string;
-  publicKey: Uint8Array;
-  relinKeys: Uint8Array;
-  galoisKeys: Uint8Array;
-  /** Left rotations the Galois keys cover (others are composed from powers of two). */
-  rotationSteps: number[];
-}
-
-/** What the CSP receives: evaluation keys only. `secretKey?: never` keeps a key holder out at compile time. */
-export interface CspEvalKeys {
-  readonly paramsId: string;
-  readonly relinKeys: Uint8Array;
-  readonly galoisKeys: Uint8Array;
-  readonly rotationSteps: readonly number[];
-  readonly secretKey?: never;
-  readonly decryptor?: never;
-}
-
-export function cspEvalKeys(keys: CkksPublicKeys): CspEvalKeys {
-  const { paramsId, relinKeys, galoisKeys, rotationSteps } = keys;
-  return { paramsId, relinKeys, galoisKeys, rotationSteps };
-}
 
 export interface KeyHolder {
   readonly publicKeys: CkksPublicKeys;
@@ -72,17 +47,19 @@ export function createKeyHolder(ckks: Ckks, options: KeyHolderOptions = {}): Key
   const keygen = seal.KeyGenerator(context);
   const zstd = seal.ComprModeType.zstd;
   const steps = options.rotationSteps ?? rotationSteps(ckks.slots);
-  const publicKey = keygen.createPublicKey();
+  // Seeded serialisations: the CSP expands the uniform halves on load (about half the bytes).
+  const publicKey = keygen.createPublicKeySerializable();
+  const relinKeys = keygen.createRelinKeysSerializable();
+  const galoisKeys = keygen.createGaloisKeysSerializable(Int32Array.from(steps));
   const publicKeys: CkksPublicKeys = {
     paramsId: ckks.id,
     publicKey: publicKey.saveArray(zstd),
-    relinKeys: keygen.createRelinKeysSerializable().saveArray(zstd),
-    galoisKeys: keygen.createGaloisKeysSerializable(Int32Array.from(steps)).saveArray(zstd),
+    relinKeys: relinKeys.saveArray(zstd),
+    galoisKeys: galoisKeys.saveArray(zstd),
     rotationSteps: steps,
   };
   const secretKey = keygen.secretKey();
-  publicKey.delete();
-  keygen.delete();
+  for (const s of [publicKey, relinKeys, galoisKeys, keygen]) s.delete();
   const holder = keyHolderFrom(ckks, secretKey, publicKeys);
   secretKey.delete();
   return holder;

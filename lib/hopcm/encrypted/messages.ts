@@ -6,8 +6,34 @@
  *   hospital -> CSP      EncryptedFeatures   (stored; public-key encrypted)
  *   key holder -> CSP    EncCenters, EncWeights, EncSelector   (fresh, secret-key encrypted)
  *   CSP -> key holder    EncDistances, EncSums
+ *   key holder -> all    CkksPublicKeys (public key to hospitals, evaluation keys to the CSP)
  */
 import type { Ckks, CipherText } from "./params";
+
+/** Public material: the public key goes to hospitals, the evaluation keys to the CSP. */
+export interface CkksPublicKeys {
+  paramsId: string;
+  publicKey: Uint8Array;
+  relinKeys: Uint8Array;
+  galoisKeys: Uint8Array;
+  /** Left rotations the Galois keys cover (others are composed from powers of two). */
+  rotationSteps: number[];
+}
+
+/** What the CSP receives: evaluation keys only. `secretKey?: never` keeps a key holder out at compile time. */
+export interface CspEvalKeys {
+  readonly paramsId: string;
+  readonly relinKeys: Uint8Array;
+  readonly galoisKeys: Uint8Array;
+  readonly rotationSteps: readonly number[];
+  readonly secretKey?: never;
+  readonly decryptor?: never;
+}
+
+export function cspEvalKeys(keys: CkksPublicKeys): CspEvalKeys {
+  const { paramsId, relinKeys, galoisKeys, rotationSteps } = keys;
+  return { paramsId, relinKeys, galoisKeys, rotationSteps };
+}
 
 /** Feature blocks of one upload, as stored: blocks[b][l] encrypts feature l of block b. */
 export interface EncryptedFeatures {

@@ -117,6 +117,29 @@ describe("encrypted HoPCM = plaintext reference", () => {
   });
 });
 
+describe("parameters", () => {
+  it("the fast constant plaintext is byte-identical to CKKSEncoder.encode", () => {
+    for (const v of [0, 1, -1.2345678, 0.1, 89.99, -42.000001]) {
+      const fast = ckks.constantMid(v);
+      const slow = ckks.encodeAt(new Float64Array(ckks.slots).fill(v), ckks.featureScale, 2);
+      const none = ckks.seal.ComprModeType.none;
+      const [a, b] = [fast.saveArray(none), slow.saveArray(none)];
+      expect(a.length === b.length && a.every((byte, i) => byte === b[i]), `constant ${v}`).toBe(true);
+      fast.delete();
+      slow.delete();
+    }
+    expect(() => ckks.constantMid(1e6)).toThrow(RangeError);
+  });
+
+  it("SEAL accepts the modulus chain at 128-bit security, with exact scales", () => {
+    expect(ckks.slots).toBe(4096);
+    expect(ckks.context.keyContextData.totalCoeffModulusBitCount).toBe(218);
+    expect(ckks.featureScale).toBe(2 ** 45);
+    expect(Math.log2(ckks.distanceScale)).toBeCloseTo(40, 3);
+    expect(Number.isSafeInteger(ckks.q1) && Number.isSafeInteger(ckks.q2)).toBe(true);
+  });
+});
+
 describe("party boundaries", () => {
   it("the CSP is built from evaluation keys only and refuses anything carrying a secret key", () => {
     const evalKeys = cspEvalKeys(keyHolder.publicKeys);
