@@ -105,3 +105,38 @@ test("a researcher without the needed attributes is told what is missing and dec
   await expect(res.page.getByText(`you lack ${code}.cardiology`).last()).toBeVisible();
   await expect(res.page.getByTestId("records-table")).toHaveCount(0);
 });
+
+test("a wrong partial decryption from the cloud is a security alert, audited, never data", async ({ browser }) => {
+  const admin = await adminPage(browser);
+  const code = await createCatalogue(admin, ["hospital", "researcher"]);
+  const staff = await person(browser, admin, "Hospital staff", [`${code}.hospital`]);
+  const small = test.info().outputPath("small.csv");
+  writeFileSync(small, "marker,value\nq1-88213,1.25\nq2-88214,2.5\n");
+  await upload(staff.page, staff.a.passphrase, small, `${code}.researcher`, `Tamper ${code}`);
+  const res = await person(browser, admin, "Institute researcher", [`${code}.researcher`]);
+  await res.page.getByRole("button", { name: "Create transform key" }).click();
+  await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
+
+  // a dishonest cloud: one byte of the partial decryption changed on its way to the browser
+  await res.page.route("**/api/requests/*/data", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    for (const u of body.uploads) {
+      if (!u.partialDecryption) continue;
+      const pd = Buffer.from(u.partialDecryption, "base64");
+      pd[pd.length - 40] ^= 0x01;
+      u.partialDecryption = pd.toString("base64");
+    }
+    await route.fulfill({ response, json: body });
+  });
+  await res.page.goto("/research");
+  await unlockGate(res.page, res.a.passphrase);
+  await res.page.getByRole("checkbox", { name: `Choose Tamper ${code}` }).check();
+  await res.page.getByLabel("Purpose of use").fill("Checking the cloud's honesty");
+  await res.page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await expect(res.page.getByText(`Security alert: Tamper ${code} failed verification`)).toBeVisible({ timeout: 60_000 });
+  await expect(res.page.getByText("q1-88213")).toHaveCount(0);
+  await expect(res.page.getByTestId("records-table")).toHaveCount(0);
+  await admin.goto("/admin/audit");
+  await expect(admin.getByRole("cell", { name: "DECRYPTION_VERIFICATION_FAILED" }).first()).toBeVisible();
+});
