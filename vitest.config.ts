@@ -17,7 +17,7 @@ export default defineConfig({
       {
         // Pure libraries: no database, no framework.
         resolve: { alias },
-        test: { name: "unit", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"], environment: "node", testTimeout: 300_000 },
+        test: { name: "unit", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"], environment: "node", testTimeout: 300_000, hookTimeout: 300_000 },
       },
       {
         // Server modules against a real PostgreSQL started once per run (tests/global-setup.ts).

@@ -12,7 +12,17 @@
  * as it would be between lib/authority and lib/csp.
  */
 import type { AsyncHopcmBackend } from "../hopcm";
-import { cspDistances, cspPrepare, cspSelectPoint, cspWeightedSums, createCspEvaluator, disposeDataset, type CspDataset, type CspEvaluator } from "./csp";
+import {
+  cspDistances,
+  cspPrepare,
+  cspSelectPoint,
+  cspWeightedSums,
+  createCspEvaluator,
+  disposeCspEvaluator,
+  disposeDataset,
+  type CspDataset,
+  type CspEvaluator,
+} from "./csp";
 import { encryptFeatureBlocks } from "./hospital";
 import { createKeyHolder, type KeyHolder } from "./key-holder";
 import { cspEvalKeys, dispose, fromWire, toWire, type EncryptedFeatures, type Message } from "./messages";
@@ -162,9 +172,7 @@ export function setupEncryptedHopcm(seal: Seal, X: Float64Array, n: number, p: n
     setup: { keygen, encrypt, prepare },
     dispose() {
       disposeDataset(data);
-      for (const m of csp.masks.values()) for (const pt of [...m.top, ...m.mid]) pt.delete();
-      csp.relinKeys.delete();
-      csp.galoisKeys.delete();
+      disposeCspEvaluator(csp);
       keyHolder.dispose();
     },
   };

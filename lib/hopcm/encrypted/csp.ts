@@ -5,8 +5,8 @@
  *
  * Per iteration (k clusters, p features, one block of <= slots records):
  *   distances:      k*p squares (x_l - v_il)^2 summed over l, one relinearisation + rescale per cluster;
- *   weighted sums:  k*P products in the class layout (layout.ts, eq. Y), k*B rescales + relinearisations,
- *                   k*(B - 1 + log2(slots/P)) rotations; result: one ciphertext per cluster.
+ *   weighted sums:  k*P products in the class layout (layout.ts, eq. Y), k*B relinearisations,
+ *                   k*(B - 1 + log2(slots/P)) rotations, k rescales; result: one ciphertext per cluster.
  * Seeding (k-means++, rare): select a record with an encrypted one-hot vector, rotate-and-sum
  * it into a broadcast center, then distances as above.
  */
@@ -126,6 +126,13 @@ export function cspPrepare(csp: CspEvaluator, features: EncryptedFeatures): CspD
     classed.push(A);
   }
   return { n, p, layout, top, mid, classed };
+}
+
+export function disposeCspEvaluator(csp: CspEvaluator): void {
+  for (const m of csp.masks.values()) for (const pt of [...m.top, ...m.mid]) pt.delete();
+  csp.masks.clear();
+  csp.relinKeys.delete();
+  csp.galoisKeys.delete();
 }
 
 export function disposeDataset(data: CspDataset): void {

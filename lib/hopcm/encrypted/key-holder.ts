@@ -2,16 +2,16 @@
  * Key holder (the authority): owns the CKKS secret key. It decrypts only what the protocol
  * allows it to see, the distances (k x n) and per-cluster aggregates summed over all records,
  * runs lib/hopcm's coordinator on them in float64, and answers with fresh encryptions
- * (weights, centers, seed selectors) under its secret key (symmetric encryption: less noise,
- * faster, and seeded ciphertexts serialise at half size).
+ * (weights, centers, seed selectors) under its secret key (symmetric encryption: ~10x less
+ * fresh noise and faster than public-key encryption).
  *
  * Decrypted values never leave the key holder in the protocol: returning raw CKKS decryptions
  * to a party that holds the ciphertexts would leak noise and, over many queries, the key (Li
  * and Micciancio 2021). Only final labels (discrete) go back to the CSP.
  */
+import type { SecretKey } from "node-seal/implementation/secret-key";
 import { blocksOf, classLayout, rotateLeft, rotationSteps } from "./layout";
 import type { CkksPublicKeys, EncCenters, EncDistances, EncSelector, EncSums, EncWeights } from "./messages";
-import type { SecretKey } from "node-seal/implementation/secret-key";
 import { expectCiphertext, LEVEL, type Ckks, type CipherText } from "./params";
 
 export interface KeyHolder {

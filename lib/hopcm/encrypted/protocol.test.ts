@@ -13,6 +13,7 @@ import {
   cspPrepare,
   cspSelectPoint,
   cspWeightedSums,
+  disposeCspEvaluator,
   disposeDataset,
   dispose,
   encryptedBackend,
@@ -43,16 +44,19 @@ let csp: CspEvaluator;
 let features: EncryptedFeatures;
 let data: CspDataset;
 
+// Key generation, encryption and the CSP's preparation take ~2 s of CPU; the unit project's
+// default hook timeout (10 s) is too short on a busy machine.
 beforeAll(async () => {
   ckks = createCkks(await loadSealNode());
   keyHolder = createKeyHolder(ckks);
   features = encryptFeatureBlocks(ckks, keyHolder.publicKeys.publicKey, X, n, p);
   csp = createCspEvaluator(ckks, cspEvalKeys(keyHolder.publicKeys));
   data = cspPrepare(csp, features);
-});
+}, 120_000);
 
 afterAll(() => {
   disposeDataset(data);
+  disposeCspEvaluator(csp);
   keyHolder.dispose();
 });
 

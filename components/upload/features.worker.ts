@@ -1,0 +1,36 @@
+/// <reference lib="webworker" />
+/**
+ * Encrypts an upload's feature tensors for clustering (the paper's Module 3) under the
+ * authority's CKKS public key: numeric fields z-scored here, packed column-major in blocks,
+ * encrypted with node-seal (loaded on demand, only in this worker). The cloud never sees a
+ * feature value.
+ */
+import { createCkks, encryptFeatureBlocks } from "@/lib/hopcm/encrypted";
+import { fitFeatures } from "@/lib/hopcm/features";
+
+export type FeaturesJob = { records: Array<Record<string, number | null>>; columns: string[]; publicKey: Uint8Array; paramsId: string };
+export type FeaturesMessage =
+  | { type: "progress"; note: string }
+  | { type: "done"; paramsId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][] }
+  | { type: "error"; message: string };
+
+const post = (m: FeaturesMessage, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
+
+self.onmessage = async (event: MessageEvent<FeaturesJob>) => {
+  const job = event.data;
+  try {
+    post({ type: "progress", note: "Loading the homomorphic-encryption engine…" });
+    const { default: SEAL } = await import("node-seal/throws_wasm_worker_es");
+    const ckks = createCkks(await SEAL());
+    if (ckks.id !== job.paramsId) throw new Error("The authority's clustering parameters changed; reload the page.");
+    post({ type: "progress", note: `Encrypting ${job.columns.length} features of ${job.records.length.toLocaleString()} records for clustering…` });
+    const features = fitFeatures(job.records, {});
+    const encrypted = encryptFeatureBlocks(ckks, job.publicKey, features.X, features.n, features.p);
+    post(
+      { type: "done", paramsId: encrypted.paramsId, n: encrypted.n, p: encrypted.p, columns: job.columns, blocks: encrypted.blocks },
+      encrypted.blocks.flat().map((b) => b.buffer as ArrayBuffer),
+    );
+  } catch (error) {
+    post({ type: "error", message: (error as Error).message ?? "Feature encryption failed." });
+  }
+};
