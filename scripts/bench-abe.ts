@@ -2,7 +2,8 @@
  * ABE-OD benchmark (thin wrapper over lib/abe/bench.ts).
  *   npm run bench:abe               table
  *   npm run bench:abe -- --json     exactly one JSON object on stdout
- *   options: --reps N (default 15), --ref-reps N (default 3), --attributes 2,3,5,8,10
+ *   options: --reps N (default 15), --ref-reps N (default 3), --attributes 2,3,5,8,10,
+ *            --clock cpu (process CPU time instead of wall time, for machines shared with other jobs)
  */
 import os from "node:os";
 import { type AbsHooks, type BenchRow, runAbeBenchmark } from "../lib/abe/bench";
@@ -63,20 +64,31 @@ async function main() {
   const refReps = Number(arg("--ref-reps") ?? 3);
   const attributes = (arg("--attributes") ?? "2,3,5,8,10").split(",").map(Number);
   const abs = await loadAbs();
+  const cpuClock = arg("--clock") === "cpu";
+  const clock = cpuClock
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }
+    : undefined;
   const result = await runAbeBenchmark({
     attributes,
     repetitions: reps,
     referenceRepetitions: refReps,
     abs,
+    clock,
     onProgress: json ? undefined : (p) => process.stderr.write(`  [${p.done}/${p.total}] ${p.label}\n`),
   });
-  const out = { machine: { ...machine(), backend: result.backend, repetitions: reps, reference_repetitions: refReps }, rows: result.rows };
+  const out = {
+    machine: { ...machine(), backend: result.backend, clock: cpuClock ? "process CPU time" : "wall", load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), repetitions: reps, reference_repetitions: refReps },
+    rows: result.rows,
+  };
   if (json) {
     process.stdout.write(JSON.stringify(out) + "\n");
     return;
   }
   console.log(`ABE-OD benchmark, ${out.machine.cpu} (${out.machine.cores} cores), Node ${out.machine.node}, backend ${result.backend}`);
-  console.log(`medians of ${reps} runs (reference path: ${refReps}); AND policies over N attributes; times in ms\n`);
+  console.log(`medians of ${reps} runs (reference path: ${refReps}), ${out.machine.clock} clock, load average ${out.machine.load_average.join(" ")}; AND policies over N attributes; times in ms\n`);
   console.log(table(result.rows));
 }
 

@@ -1,4 +1,5 @@
-import { RequestFlow, type DatasetView } from "@/components/research/request-flow";
+import { RequestFlow, type ClusterView, type DatasetView } from "@/components/research/request-flow";
+import { listClusters } from "@/lib/portal/clustering";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { explainMissing, parsePolicy } from "@/lib/abe";
 import { requirePageUser } from "@/lib/auth/page-guard";
@@ -10,12 +11,16 @@ export const metadata = { title: "Research" };
 
 export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
-  const [material, datasets] = await Promise.all([myKeyMaterial(user.id), listDatasets()]);
+  const [material, datasets, clusterList] = await Promise.all([myKeyMaterial(user.id), listDatasets(), listClusters()]);
   const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
   const held = material.grants.map((g) => g.attribute);
   const views: DatasetView[] = datasets.map((d) => {
     const missing = explainMissing(parsePolicy(d.policy), held);
     return { id: d.id, label: d.label, policy: d.policy, recordCount: d.recordCount, organisation: orgs.find((o) => o.id === d.organisationId)?.name ?? "—", canOpen: missing.length === 0, missing };
+  });
+  const clusters: ClusterView[] = clusterList.map((c) => {
+    const missing = [...new Set(c.policies.flatMap((p) => (p ? explainMissing(parsePolicy(p), held) : [])))];
+    return { runId: c.runId, cluster: c.cluster, k: c.k, size: c.size, typicality: c.typicality, organisations: c.organisations, policies: c.policies.filter((p): p is string => Boolean(p)), canOpen: missing.length === 0, missing };
   });
   return (
     <>
@@ -26,7 +31,7 @@ export default async function ResearchPage() {
       {views.length === 0 ? (
         <EmptyState title="No datasets to browse yet">Datasets appear here once hospitals have uploaded records.</EmptyState>
       ) : (
-        <RequestFlow gid={user.gid} material={material} datasets={views} />
+        <RequestFlow gid={user.gid} material={material} datasets={views} clusters={clusters} />
       )}
     </>
   );

@@ -21,6 +21,7 @@ function linksFor(user: SessionUser | null): NavLink[] {
         { href: "/admin/people", label: "People" },
         { href: "/admin/attributes", label: "Attributes" },
         { href: "/admin/requests", label: "Requests" },
+        { href: "/admin/clustering", label: "Clustering" },
         { href: "/admin/audit", label: "Audit ledger" },
         ...common,
       ];

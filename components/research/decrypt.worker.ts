@@ -34,6 +34,7 @@ export type RequestUpload = {
   envelope: string;
   partialDecryption: string | null;
   missing: string[];
+  recordIndices: number[] | null;
   source: { signature: string; policy: string; versions: Record<string, number>; gid: string };
   records: Array<{ index: number; id: string; ct: string }>;
 };
@@ -78,7 +79,10 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
         if (records.length !== env.recordCount || !root.every((x, i) => x === env.recordsRoot[i]))
           throw new AbeError("INTEGRITY", "the records served do not match the envelope's commitment");
         const rows: Row[] = [];
+        // A cluster request opens only the cluster's records (all are checked against the root).
+        const wanted = u.recordIndices ? new Set(u.recordIndices) : null;
         for (const r of records) {
+          if (wanted && !wanted.has(r.index)) continue;
           rows.push(recordFromBytes(openRecord(opened.batchKey, r)));
           if (++done % 200 === 0) post({ type: "progress", done, total, label: u.label });
         }

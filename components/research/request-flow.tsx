@@ -18,6 +18,18 @@ import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
 import type { DecryptJob, DecryptMessage, DecryptedUpload, RequestUpload } from "./decrypt.worker";
 import { Results } from "./results";
 
+export type ClusterView = {
+  runId: string;
+  cluster: number;
+  k: number;
+  size: number;
+  typicality: { mean: number; min: number; max: number };
+  organisations: string[];
+  policies: string[];
+  canOpen: boolean;
+  missing: string[];
+};
+
 export type DatasetView = { id: string; label: string; policy: string; recordCount: number; organisation: string; canOpen: boolean; missing: string[] };
 
 type Step =
@@ -26,14 +38,15 @@ type Step =
   | { name: "done"; uploads: DecryptedUpload[] }
   | { name: "error"; message: string; link?: boolean };
 
-function Flow({ contents, datasets }: { contents: KeystoreContents; datasets: DatasetView[] }) {
+function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; datasets: DatasetView[]; clusters: ClusterView[] }) {
   const [selected, setSelected] = useState<string[]>([]);
+  const [cluster, setCluster] = useState<{ runId: string; cluster: number } | null>(null);
   const [purpose, setPurpose] = useState("");
   const [step, setStep] = useState<Step>({ name: "choose" });
 
   async function run() {
     setStep({ name: "working", note: "Asking the cloud for the records and an access token…", progress: null });
-    const created = await createRequestAction({ uploadIds: selected, purpose });
+    const created = await createRequestAction(cluster ? { cluster, purpose } : { uploadIds: selected, purpose });
     if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.message });
     const req = created.data;
 
@@ -92,6 +105,34 @@ function Flow({ contents, datasets }: { contents: KeystoreContents; datasets: Da
 
   return (
     <div className="space-y-6">
+      {clusters.length > 0 && (
+        <Card>
+          <h2 className="mb-1 font-semibold">Clusters</h2>
+          <p className="mb-3 text-xs text-slate-500">Found by the cloud with HoPCM on encrypted feature tensors: it knows sizes and labels, never the values.</p>
+          <table className="w-full text-left text-sm" data-testid="clusters">
+            <caption className="sr-only">Clusters you can request</caption>
+            <thead className="text-xs uppercase text-slate-500">
+              <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Cluster</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">Typicality (mean, min–max)</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policies</th><th className="py-1">For you</th></tr>
+            </thead>
+            <tbody>
+              {clusters.map((c) => (
+                <tr key={`${c.runId}:${c.cluster}`} className="border-t border-slate-100">
+                  <td className="py-1 pr-3">
+                    <input type="radio" name="cluster" aria-label={`Choose cluster ${c.cluster} of run ${c.runId.slice(0, 8)}`} checked={cluster?.runId === c.runId && cluster.cluster === c.cluster}
+                      onChange={() => { setCluster({ runId: c.runId, cluster: c.cluster }); setSelected([]); }} />
+                  </td>
+                  <td className="py-1 pr-3">{c.cluster} of {c.k} <span className="font-mono text-xs text-slate-400">{c.runId.slice(0, 8)}</span></td>
+                  <td className="py-1 pr-3">{c.size.toLocaleString()}</td>
+                  <td className="py-1 pr-3 text-xs">{c.typicality.mean.toFixed(2)} ({c.typicality.min.toFixed(2)}–{c.typicality.max.toFixed(2)})</td>
+                  <td className="py-1 pr-3 text-xs">{c.organisations.join(", ")}</td>
+                  <td className="py-1 pr-3 font-mono text-xs">{c.policies.join("; ")}</td>
+                  <td className="py-1 text-xs">{c.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {c.missing.join(", ")}</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
       <Card>
         <h2 className="mb-3 font-semibold">Datasets at the cloud</h2>
         <table className="w-full text-left text-sm" data-testid="datasets">
@@ -103,7 +144,7 @@ function Flow({ contents, datasets }: { contents: KeystoreContents; datasets: Da
             {datasets.map((d) => (
               <tr key={d.id} className="border-t border-slate-100">
                 <td className="py-1 pr-3">
-                  <input type="checkbox" aria-label={`Choose ${d.label}`} checked={selected.includes(d.id)} onChange={(e) => setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id))} />
+                  <input type="checkbox" aria-label={`Choose ${d.label}`} checked={selected.includes(d.id)} onChange={(e) => { setCluster(null); setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id)); }} />
                 </td>
                 <td className="py-1 pr-3">{d.label}</td>
                 <td className="py-1 pr-3">{d.recordCount.toLocaleString()}</td>
@@ -117,7 +158,7 @@ function Flow({ contents, datasets }: { contents: KeystoreContents; datasets: Da
         <div className="mt-4 space-y-2">
           <label htmlFor="purpose" className="block text-sm font-medium">Purpose of use</label>
           <textarea id="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} rows={2} className="block w-full rounded-md border border-slate-300 p-2 text-sm" placeholder="e.g. Retrospective study of biomarkers in breast cancer diagnosis" />
-          <Button disabled={selected.length === 0 || step.name === "working"} onClick={() => run().catch((e) => setStep({ name: "error", message: (e as Error).message }))}>
+          <Button disabled={(selected.length === 0 && !cluster) || step.name === "working"} onClick={() => run().catch((e) => setStep({ name: "error", message: (e as Error).message }))}>
             Request, sign and decrypt
           </Button>
         </div>
@@ -140,6 +181,6 @@ function Flow({ contents, datasets }: { contents: KeystoreContents; datasets: Da
   );
 }
 
-export function RequestFlow({ gid, material, datasets }: { gid: string; material: KeyMaterial; datasets: DatasetView[] }) {
-  return <KeyGate gid={gid} initial={material} purpose="Requesting and decrypting records">{(contents) => <Flow contents={contents} datasets={datasets} />}</KeyGate>;
+export function RequestFlow({ gid, material, datasets, clusters }: { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[] }) {
+  return <KeyGate gid={gid} initial={material} purpose="Requesting and decrypting records">{(contents) => <Flow contents={contents} datasets={datasets} clusters={clusters} />}</KeyGate>;
 }

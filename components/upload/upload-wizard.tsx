@@ -18,16 +18,48 @@ import { parseCsvDataset } from "@/lib/records/csv-import";
 import { parseFhirBundle } from "@/lib/records/fhir-import";
 import { deidentify, findPhi, SAFE_HARBOR_LABELS, type PhiFinding } from "@/lib/records/phi";
 import { recordBytes } from "@/lib/records/encode";
-import { uploadBatch, UploadError } from "@/lib/uploads/client";
+import { uploadBatch, uploadFeatures, UploadError } from "@/lib/uploads/client";
+import { numericFeatureColumns } from "@/lib/records/encode";
 import type { EncryptJob, EncryptMessage } from "./encrypt.worker";
+import type { FeaturesJob, FeaturesMessage } from "./features.worker";
+
+/**
+ * Encrypts the numeric fields under the authority's CKKS key in a worker and sends them, so
+ * the cloud can cluster the records without seeing a value. Returns a note for the user.
+ */
+async function encryptAndSendFeatures(uploadId: string, dataset: Dataset, onNote: (note: string, sent: number, total: number) => void): Promise<string> {
+  const columns = numericFeatureColumns(dataset);
+  if (columns.length < 2) return "Not enough numeric fields for clustering; records are stored without feature tensors.";
+  const keyRes = await fetch("/api/ckks/public-key");
+  const key = await keyRes.json();
+  if (!keyRes.ok) throw new UploadError(key?.error?.message ?? "Could not load the clustering key.");
+  const job: FeaturesJob = {
+    records: dataset.rows.map((r) => Object.fromEntries(columns.map((c) => [c, typeof r[c] === "number" ? (r[c] as number) : null]))),
+    columns,
+    publicKey: Uint8Array.from(atob(key.publicKey), (ch) => ch.charCodeAt(0)),
+    paramsId: key.paramsId,
+  };
+  const worker = new Worker(new URL("./features.worker.ts", import.meta.url), { type: "module" });
+  const done = await new Promise<Extract<FeaturesMessage, { type: "done" }>>((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent<FeaturesMessage>) => {
+      if (e.data.type === "progress") onNote(e.data.note, 0, 1);
+      else if (e.data.type === "done") resolve(e.data);
+      else reject(new UploadError(e.data.message));
+    };
+    worker.onerror = (e) => reject(new UploadError(e.message || "The feature-encryption worker failed."));
+    worker.postMessage(job);
+  }).finally(() => worker.terminate());
+  await uploadFeatures(uploadId, { ...done, keyId: key.keyId }, (sent, total) => onNote("Sending encrypted feature tensors for clustering…", sent, total));
+  return `${done.p} numeric fields were encrypted for clustering (CKKS) and stored.`;
+}
 import { evaluatePolicy, PolicyBuilder, type Template } from "./policy-builder";
 
 type Parsed = { fileName: string; format: "csv" | "fhir"; dataset: Dataset | null; issues: Issue[] };
 type Decision = "drop" | "generalize" | "keep";
 type Phase =
   | { name: "edit" }
-  | { name: "working"; encrypt: number | null; upload: { sent: number; total: number } | null; note: string }
-  | { name: "done"; records: number; seconds: number }
+  | { name: "working"; encrypt: number | null; upload: { sent: number; total: number } | null; note: string; features?: { sent: number; total: number } | null }
+  | { name: "done"; records: number; seconds: number; features: string }
   | { name: "failed"; message: string };
 
 function parseFile(fileName: string, text: string): Parsed {
@@ -171,7 +203,16 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       result.chunks,
       (sent, total) => setPhase({ name: "working", encrypt: 1, upload: { sent, total }, note: "Uploading ciphertexts to the cloud…" }),
     );
-    setPhase({ name: "done", records: done.stored, seconds: (performance.now() - started) / 1000 });
+    let features: string;
+    try {
+      features = await encryptAndSendFeatures(done.id, dataset, (note, sent, total) =>
+        setPhase({ name: "working", encrypt: 1, upload: { sent: 1, total: 1 }, note, features: { sent, total } }),
+      );
+    } catch (error) {
+      // The records are stored and verified; only the clustering tensors are missing.
+      features = `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}).`;
+    }
+    setPhase({ name: "done", records: done.stored, seconds: (performance.now() - started) / 1000, features });
   }
 
   return (
@@ -266,12 +307,13 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
             <div className="space-y-3">
               <Progress label="Encryption" value={phase.encrypt} testId="progress-encrypt" />
               <Progress label="Upload" value={phase.upload ? phase.upload.sent : 0} max={phase.upload?.total ?? 1} testId="progress-upload" />
+              {phase.features && <Progress label="Clustering tensors" value={phase.features.sent} max={phase.features.total} testId="progress-features" />}
             </div>
           </Card>
         )}
         {phase.name === "done" && (
           <Alert tone="success" title="Upload stored">
-            {phase.records.toLocaleString()} records encrypted in your browser and verified by the cloud in {phase.seconds.toFixed(1)} s.{" "}
+            {phase.records.toLocaleString()} records encrypted in your browser and verified by the cloud in {phase.seconds.toFixed(1)} s. {phase.features}{" "}
             <Link href="/hospital" className="underline">See your uploads</Link>.
           </Alert>
         )}

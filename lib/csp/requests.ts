@@ -33,7 +33,14 @@ export function listDatasets() {
  * to the requester and this request (only its hash is kept). The signature the authority will
  * check must satisfy one of the requested data's policies.
  */
-export async function createRequest(input: { requesterId: string; organisationId: string; purpose: string; uploadIds: string[] }) {
+export async function createRequest(input: {
+  requesterId: string;
+  organisationId: string;
+  purpose: string;
+  uploadIds: string[];
+  /** A cluster: the record indices of each upload that belong to it (otherwise whole uploads). */
+  cluster?: { runId: string; cluster: number; indices: Record<string, number[]> };
+}) {
   const uploads = await db().upload.findMany({ where: { id: { in: input.uploadIds }, status: "STORED" }, select: { id: true, policy: true, recordCount: true, keyVersions: true, label: true } });
   if (uploads.length !== new Set(input.uploadIds).size) throw new AppError("NOT_FOUND", "A requested dataset does not exist.");
   const policies = [...new Set(uploads.map((u) => u.policy))];
@@ -46,12 +53,12 @@ export async function createRequest(input: { requesterId: string; organisationId
         requesterId: input.requesterId,
         organisationId: input.organisationId,
         purpose: input.purpose,
-        targetType: "uploads",
-        targetId: uploads.map((u) => u.id).sort().join(","),
+        targetType: input.cluster ? "cluster" : "uploads",
+        targetId: input.cluster ? `${input.cluster.runId}:${input.cluster.cluster}` : uploads.map((u) => u.id).sort().join(","),
         absPolicy,
         nonce,
         tokenHash: tokenHash(token),
-        items: { create: uploads.map((u) => ({ uploadId: u.id })) },
+        items: { create: uploads.map((u) => ({ uploadId: u.id, recordIndices: input.cluster ? input.cluster.indices[u.id] ?? [] : undefined })) },
       },
       select: { id: true, createdAt: true, targetType: true, targetId: true },
     });
@@ -143,6 +150,8 @@ export async function requestData(requestId: string) {
       envelope: Buffer.from(upload.envelope).toString("base64"),
       partialDecryption: item.partialDecryption ? Buffer.from(item.partialDecryption).toString("base64") : null,
       missing: (item.missing as string[] | null) ?? [],
+      /** For a cluster request: the records of this upload in the cluster (the browser opens only these). */
+      recordIndices: (item.recordIndices as number[] | null) ?? null,
       source: { signature: Buffer.from(upload.signature).toString("base64"), policy: upload.signaturePolicy, versions: upload.signatureVersions as Record<string, number>, gid: upload.signerGid },
       records: records.map((r) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") })),
     });

@@ -5,9 +5,18 @@ import { releaseTransformKey } from "@/lib/authority/transform";
 import { createRequest, partialDecryptRequest, requestForToken } from "@/lib/csp/requests";
 import { AppError } from "@/lib/errors";
 import { tokenHash } from "@/lib/requests/protocol";
+import { clusterMembers } from "./clustering";
 
-export function openRequest(user: SessionUser, input: { uploadIds: string[]; purpose: string }) {
-  return createRequest({ requesterId: user.id, organisationId: user.organisation.id, purpose: input.purpose, uploadIds: input.uploadIds });
+export async function openRequest(user: SessionUser, input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string }) {
+  if (input.cluster) {
+    // A cluster of a finished clustering run: the records (per upload) the CSP labelled with it.
+    const members = await clusterMembers(input.cluster.runId, input.cluster.cluster);
+    if (members.length === 0) throw new AppError("NOT_FOUND", "That cluster is empty.");
+    const indices: Record<string, number[]> = {};
+    for (const m of members) (indices[m.uploadId] ??= []).push(m.recordIndex);
+    return createRequest({ requesterId: user.id, organisationId: user.organisation.id, purpose: input.purpose, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices } });
+  }
+  return createRequest({ requesterId: user.id, organisationId: user.organisation.id, purpose: input.purpose, uploadIds: input.uploadIds ?? [] });
 }
 
 /**

@@ -70,3 +70,29 @@ export async function uploadBatch(body: UploadBody, chunks: Uint8Array[], onProg
   }
   throw new UploadError("Chunks keep going missing; the upload was not completed.");
 }
+
+/**
+ * Sends an upload's CKKS-encrypted feature tensors: declare, one ciphertext per request
+ * (resumable: declaring again resumes), complete. The cloud stores them for clustering.
+ */
+export async function uploadFeatures(
+  uploadId: string,
+  features: { paramsId: string; keyId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][] },
+  onProgress: (sent: number, total: number) => void,
+): Promise<void> {
+  const { blocks, ...declared } = features;
+  await withRetry(() =>
+    fetch(`/api/uploads/${uploadId}/features`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...declared, blocks: blocks.length }) }).then(json),
+  );
+  const total = blocks.length * features.p;
+  let sent = 0;
+  for (let b = 0; b < blocks.length; b++)
+    for (let f = 0; f < features.p; f++) {
+      await withRetry(() =>
+        fetch(`/api/uploads/${uploadId}/features/${b}/${f}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: blocks[b][f] as BodyInit }).then(json),
+      );
+      onProgress(++sent, total);
+    }
+  const res = await withRetry(() => fetch(`/api/uploads/${uploadId}/features/complete`, { method: "POST" }));
+  await json(res);
+}

@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { base64Bytes } from "./authority";
 
-export const createRequestSchema = z.object({
-  uploadIds: z.array(z.uuid()).min(1, "Choose at least one dataset.").max(50),
-  purpose: z.string().trim().min(10, "Describe the purpose of use (at least 10 characters).").max(1000),
-});
+export const createRequestSchema = z
+  .object({
+    uploadIds: z.array(z.uuid()).max(50).optional(),
+    cluster: z.object({ runId: z.uuid(), cluster: z.number().int().min(0).max(63) }).optional(),
+    purpose: z.string().trim().min(10, "Describe the purpose of use (at least 10 characters).").max(1000),
+  })
+  .refine((v) => Boolean(v.cluster) !== Boolean(v.uploadIds?.length), { message: "Choose a cluster or at least one dataset.", path: ["uploadIds"] });
 
 export const submitSignatureSchema = z.object({
   requestId: z.uuid(),

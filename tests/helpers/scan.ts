@@ -9,14 +9,21 @@ const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
  * Looks for secret byte strings (and text) in every table of every MedShare schema: raw in
  * bytea columns, as hex or base64 in text and JSON. Returns each place a needle was found.
  */
-export async function scanDatabase(url: string, needles: Array<{ name: string; bytes?: Uint8Array; text?: string }>): Promise<Hit[]> {
+export const MEDSHARE_SCHEMAS = ["portal", "authority", "csp", "ledger", "public"];
+
+export async function scanDatabase(
+  url: string,
+  needles: Array<{ name: string; bytes?: Uint8Array; text?: string }>,
+  schemas: readonly string[] = MEDSHARE_SCHEMAS,
+): Promise<Hit[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const hits: Hit[] = [];
   try {
     const tables = await client.query<{ table_schema: string; table_name: string }>(
       `SELECT table_schema, table_name FROM information_schema.tables
-       WHERE table_schema IN ('portal','authority','csp','ledger','public') AND table_type = 'BASE TABLE'`,
+       WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE'`,
+      [schemas],
     );
     for (const t of tables.rows) {
       const rows = await client.query(`SELECT * FROM "${t.table_schema}"."${t.table_name}"`);

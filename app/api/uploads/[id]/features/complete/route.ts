@@ -1,0 +1,11 @@
+import { completeFeatures } from "@/lib/csp/features";
+import { withUser } from "@/lib/http/route";
+
+type Ctx = { params: Promise<{ id: string }> };
+
+/** Stores the features once every ciphertext is there; 409 with the missing (block, feature) pairs otherwise. */
+export const POST = withUser(["HOSPITAL_STAFF"], async (_req, user, { params }: Ctx) => {
+  const { id } = await params;
+  const result = await completeFeatures(id, user.organisation.id, user.id);
+  return Response.json(result, { status: "missing" in result ? 409 : 200 });
+});

@@ -1,0 +1,17 @@
+import { beginFeatures } from "@/lib/csp/features";
+import { AppError } from "@/lib/errors";
+import { withUser } from "@/lib/http/route";
+import { beginFeaturesSchema } from "@/lib/validation/clustering";
+
+type Ctx = { params: Promise<{ id: string }> };
+
+/**
+ * Declares the upload's CKKS-encrypted feature tensors: {paramsId, keyId, n, p, columns, blocks}.
+ * Then PUT each ciphertext to ./[block]/[feature] and POST ./complete. Repeating it resumes.
+ */
+export const POST = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: Ctx) => {
+  const { id } = await params;
+  const parsed = beginFeaturesSchema.safeParse(await req.json().catch(() => null));
+  if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  return Response.json(await beginFeatures(id, user.organisation.id, parsed.data), { status: 201 });
+});

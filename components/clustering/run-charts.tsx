@@ -1,0 +1,66 @@
+"use client";
+
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { Card } from "@/components/ui/page-header";
+
+const COLORS = ["#0f766e", "#b45309", "#6d28d9", "#be123c", "#0369a1", "#4d7c0f", "#a16207", "#0e7490", "#9d174d", "#3f6212", "#1d4ed8", "#7c2d12"];
+
+export type RunChartsData = {
+  sizes: number[];
+  objective: number[];
+  typicalityHistogram: Array<{ cluster: number; bins: Array<{ from: number; to: number; count: number }> }>;
+  projection: Array<{ cluster: number; x: number; y: number; size: number }>;
+};
+
+export function RunCharts({ data }: { data: RunChartsData }) {
+  const sizes = data.sizes.map((records, cluster) => ({ cluster: `cluster ${cluster}`, records }));
+  const convergence = data.objective.map((objective, i) => ({ iteration: i + 1, objective }));
+  const bins = data.typicalityHistogram[0]?.bins ?? [];
+  const hist = bins.map((b, i) => {
+    const row: Record<string, number | string> = { typicality: `${b.from.toFixed(1)}–${b.to.toFixed(1)}` };
+    for (const c of data.typicalityHistogram) row[`cluster ${c.cluster}`] = c.bins[i].count;
+    return row;
+  });
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      <Card>
+        <h3 className="mb-2 font-semibold">Cluster sizes</h3>
+        <div className="h-64" data-testid="chart-cluster-sizes">
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={sizes}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="cluster" /><YAxis allowDecimals={false} /><Tooltip /><Bar dataKey="records" fill="#0f766e" isAnimationActive={false} /></BarChart>
+          </ResponsiveContainer>
+        </div>
+      </Card>
+      <Card>
+        <h3 className="mb-2 font-semibold">Convergence (objective per iteration)</h3>
+        <div className="h-64" data-testid="chart-convergence">
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={convergence}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="iteration" /><YAxis tick={{ fontSize: 10 }} /><Tooltip /><Line dataKey="objective" stroke="#0f766e" dot={false} isAnimationActive={false} /></LineChart>
+          </ResponsiveContainer>
+        </div>
+      </Card>
+      <Card>
+        <h3 className="mb-2 font-semibold">Typicality to own cluster</h3>
+        <div className="h-64" data-testid="chart-typicality">
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={hist}>
+              <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="typicality" tick={{ fontSize: 10 }} /><YAxis allowDecimals={false} /><Tooltip /><Legend />
+              {data.typicalityHistogram.map((c) => <Bar key={c.cluster} dataKey={`cluster ${c.cluster}`} stackId="t" fill={COLORS[c.cluster % COLORS.length]} isAnimationActive={false} />)}
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      </Card>
+      <Card>
+        <h3 className="mb-2 font-semibold">Centers, 2-D projection</h3>
+        <div className="h-64" data-testid="chart-centers">
+          <ResponsiveContainer width="100%" height="100%">
+            <ScatterChart>
+              <CartesianGrid strokeDasharray="3 3" /><XAxis type="number" dataKey="x" name="PC1" tick={{ fontSize: 10 }} /><YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} /><ZAxis type="number" dataKey="size" range={[60, 400]} name="records" /><Tooltip /><Legend />
+              {data.projection.map((p) => <Scatter key={p.cluster} name={`cluster ${p.cluster}`} data={[p]} fill={COLORS[p.cluster % COLORS.length]} isAnimationActive={false} />)}
+            </ScatterChart>
+          </ResponsiveContainer>
+        </div>
+      </Card>
+    </div>
+  );
+}

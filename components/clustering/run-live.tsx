@@ -1,0 +1,38 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { Progress } from "@/components/ui/progress";
+import { cancelRunAction } from "@/lib/actions/clustering/cancel-run";
+
+/** Keeps a page with unfinished runs fresh (every 2 s) and offers cancel with confirmation. */
+export function RunLive({ runId, status, progress, iteration, cancelRequested }: { runId: string; status: string; progress: number; iteration: number; cancelRequested: boolean }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const active = status === "QUEUED" || status === "RUNNING";
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => router.refresh(), 2000);
+    return () => clearInterval(t);
+  }, [active, router]);
+  if (!active) return null;
+  return (
+    <div className="space-y-2" data-testid={`run-live-${runId}`}>
+      <Progress label={status === "QUEUED" ? "Queued" : `Iteration ${iteration}`} value={status === "QUEUED" ? null : progress} testId="run-progress" />
+      <Button
+        variant="secondary"
+        disabled={cancelRequested}
+        onClick={async () => {
+          if (!confirm("Cancel this clustering run? Its partial results are discarded.")) return;
+          const r = await cancelRunAction({ runId });
+          if (!r.ok) setError(r.error.message);
+          router.refresh();
+        }}
+      >
+        {cancelRequested ? "Cancelling…" : "Cancel run"}
+      </Button>
+      {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
+    </div>
+  );
+}

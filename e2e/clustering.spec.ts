@@ -1,0 +1,80 @@
+import { expect, test } from "@playwright/test";
+import path from "node:path";
+import { scanDatabase } from "@/tests/helpers/scan";
+import { readFileSync } from "node:fs";
+import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
+import { e2eDatabaseUrl } from "./fixtures/database";
+import { newApplicant, register, signIn } from "./fixtures/helpers";
+
+test.describe.configure({ timeout: 600_000 });
+
+const WDBC = path.resolve("..", "shared", "datasets", "wdbc.csv");
+
+test("features encrypted in the browser are clustered at the cloud as a background job", async ({ browser }) => {
+  const admin = await adminPage(browser);
+  const code = await createCatalogue(admin, ["hospital", "researcher"]);
+  const staff = newApplicant("Clu");
+  const page = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
+  await register(page, staff, "Hospital staff");
+  await approveWith(admin, staff.email, staff.name, [`${code}.hospital`]);
+  await signIn(page, staff.email, staff.password);
+  await page.goto("/keys");
+  const form = page.getByRole("form", { name: "Unlock" });
+  await form.getByLabel("Key passphrase").fill(staff.passphrase);
+  await form.getByRole("button", { name: "Unlock" }).click();
+  await expect(page.getByTestId(`key-${code}.hospital`)).toBeVisible();
+
+  await page.goto("/hospital/upload");
+  const gate = page.getByRole("form", { name: "Unlock keys" });
+  await gate.getByLabel("Key passphrase").fill(staff.passphrase);
+  await gate.getByRole("button", { name: "Unlock keys" }).click();
+  await page.getByLabel(/Drop a CSV/).setInputFiles(WDBC);
+  await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
+  await page.getByLabel("Label").fill(`WDBC clustering ${code}`);
+  await page.getByRole("button", { name: "Encrypt and upload" }).click();
+  await expect(page.getByText("30 numeric fields were encrypted for clustering (CKKS) and stored.")).toBeVisible({ timeout: 180_000 });
+
+  await admin.goto("/admin/clustering");
+  for (const box of await admin.getByRole("checkbox").all()) await box.uncheck();
+  await admin.getByRole("checkbox", { name: new RegExp(`WDBC clustering ${code}`) }).check();
+  await admin.getByLabel("Number of clusters (k)").fill("2");
+  await admin.getByRole("button", { name: "Start clustering run" }).click();
+  await expect(admin).toHaveURL(/\/admin\/clustering\/[0-9a-f-]{36}$/);
+  await expect(admin.getByTestId("run-status")).toContainText("succeeded", { timeout: 420_000 });
+  for (const id of ["chart-cluster-sizes", "chart-convergence", "chart-typicality", "chart-centers"])
+    await expect(admin.getByTestId(id).locator("svg.recharts-surface").first()).toBeVisible();
+  await admin.screenshot({ path: test.info().outputPath("clustering.png"), fullPage: true });
+  const runId = admin.url().split("/").pop()!;
+
+  // a researcher requests one cluster and decrypts exactly its records
+  const res = newApplicant("CluRes");
+  const rp = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
+  await register(rp, res, "Institute researcher");
+  await approveWith(admin, res.email, res.name, [`${code}.researcher`]);
+  await signIn(rp, res.email, res.password);
+  await rp.goto("/keys");
+  const unlock = rp.getByRole("form", { name: "Unlock" });
+  await unlock.getByLabel("Key passphrase").fill(res.passphrase);
+  await unlock.getByRole("button", { name: "Unlock" }).click();
+  await rp.getByRole("button", { name: "Create transform key" }).click();
+  await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
+  await rp.goto("/research");
+  const gate2 = rp.getByRole("form", { name: "Unlock keys" });
+  await gate2.getByLabel("Key passphrase").fill(res.passphrase);
+  await gate2.getByRole("button", { name: "Unlock keys" }).click();
+  const row = rp.getByTestId("clusters").getByRole("row").filter({ hasText: runId.slice(0, 8) }).first();
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  const size = Number((await row.getByRole("cell").nth(2).innerText({ timeout: 30_000 })).replace(/\D/g, ""));
+  expect(size).toBeGreaterThan(0);
+  await row.getByRole("radio").check();
+  await rp.getByLabel("Purpose of use").fill("Characterise one cluster of aspirates");
+  await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await expect(rp.getByText(`WDBC clustering ${code}: ${size} records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
+
+  // the cloud's tables hold no plaintext feature value after the encrypted run
+  // five or more decimals: the CSP legitimately stores typicalities rounded to four
+  const values = [...new Set(readFileSync(WDBC, "utf8").split(/[\n,]/).filter((v) => /^\d+\.\d{5,}$/.test(v)))].slice(0, 80);
+  expect(values.length).toBe(80);
+  const hits = await scanDatabase(e2eDatabaseUrl(), values.map((v) => ({ name: v, text: v })));
+  expect(hits, JSON.stringify(hits.slice(0, 3))).toEqual([]);
+});

@@ -1,0 +1,39 @@
+import "server-only";
+import { db, type Tx } from "@/lib/db/client";
+import { seal, unseal } from "./seal";
+
+/**
+ * What the key holder learns in a run (final centers k x p, distances k x n), sealed at rest:
+ * the CSP holds the ciphertexts, so these decryptions must never reach it (key-recovery
+ * attacks on CKKS decryptions, Li & Micciancio 2021).
+ */
+export const runSecretAad = (runId: string, what: "centers" | "distances") => `medshare-run-secret:${runId}:${what}`;
+
+const bytesOf = (a: Float64Array) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+const floatsOf = (b: Uint8Array) => new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+export async function storeRunSecrets(tx: Tx, runId: string, s: { k: number; n: number; p: number; centers: Float64Array; distances: Float64Array }) {
+  await tx.runSecret.create({
+    data: {
+      runId,
+      k: s.k,
+      n: s.n,
+      p: s.p,
+      sealedCenters: seal(bytesOf(s.centers), runSecretAad(runId, "centers")),
+      sealedDistances: seal(bytesOf(s.distances), runSecretAad(runId, "distances")),
+    },
+  });
+}
+
+/** The authority's view of a finished run (admins only: callers check the role). */
+export async function openRunSecrets(runId: string, what: { distances?: boolean } = {}) {
+  const row = await db().runSecret.findUnique({ where: { runId } });
+  if (!row) return null;
+  return {
+    k: row.k,
+    n: row.n,
+    p: row.p,
+    centers: floatsOf(unseal(row.sealedCenters, runSecretAad(runId, "centers"))),
+    distances: what.distances ? floatsOf(unseal(row.sealedDistances, runSecretAad(runId, "distances"))) : null,
+  };
+}

@@ -1,0 +1,172 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { blocksOf, expectCiphertext, LEVEL, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
+import { nodeCkks } from "@/lib/ckks/node";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { appendAudit } from "@/lib/ledger/append";
+
+/**
+ * The CSP's store of feature tensors: per upload, column-major blocks of CKKS ciphertexts the
+ * hospital's browser encrypted under the key holder's public key (lib/hopcm/encrypted
+ * `encryptFeatureBlocks`). The CSP keeps column names (public schema) and sizes, never values.
+ * Flow: beginFeatures -> putFeatureCiphertext per (block, feature), resumable -> completeFeatures.
+ */
+export const FEATURE_LIMITS = {
+  maxFeatures: 256,
+  maxColumnNameLength: 200,
+  /** A fresh public-key ciphertext at N = 8192, 3 primes, no compression: ~393 KB. */
+  maxCiphertextBytes: 1 << 20,
+} as const;
+
+export type BeginFeatures = {
+  paramsId: string;
+  /** The authority CKKS key the browser encrypted under (from GET /api/ckks/public-key). */
+  keyId: string;
+  n: number;
+  p: number;
+  columns: string[];
+  blocks: number;
+};
+
+function reject(reason: string): never {
+  throw new AppError("VALIDATION", `Features rejected: ${reason}.`);
+}
+
+async function ownedUpload(uploadId: string, organisationId: string) {
+  const upload = await db().upload.findUnique({ where: { id: uploadId }, select: { id: true, organisationId: true, recordCount: true } });
+  if (!upload || upload.organisationId !== organisationId) throw new AppError("NOT_FOUND", "No such upload.");
+  return upload;
+}
+
+async function receivingFeatures(uploadId: string, organisationId: string) {
+  await ownedUpload(uploadId, organisationId);
+  const features = await db().uploadFeatures.findUnique({ where: { uploadId } });
+  if (!features) throw new AppError("INVALID_STATE", "Begin the features of this upload first.");
+  if (features.status !== "RECEIVING") throw new AppError("INVALID_STATE", "This upload's features are already complete.");
+  return features;
+}
+
+/**
+ * Declares an upload's feature tensors: one row per record of the upload (n must be its record
+ * count, so labels map back to records), p named columns, ceil(n / slots) blocks. Calling it
+ * again with the same shape resumes; a different shape restarts (drops what was received).
+ */
+export async function beginFeatures(uploadId: string, organisationId: string, input: BeginFeatures) {
+  const upload = await ownedUpload(uploadId, organisationId);
+  const ckks = await nodeCkks();
+  const { n, p, columns, blocks } = input;
+  if (input.paramsId !== ckks.id) reject("they were encrypted under other CKKS parameters");
+  if (n !== upload.recordCount) reject(`n = ${n} does not match the upload's ${upload.recordCount} records`);
+  if (!Number.isInteger(p) || p < 1 || p > FEATURE_LIMITS.maxFeatures) reject(`p must be 1..${FEATURE_LIMITS.maxFeatures}`);
+  if (columns.length !== p) reject(`${columns.length} column names for p = ${p}`);
+  if (columns.some((c) => typeof c !== "string" || c.length === 0 || c.length > FEATURE_LIMITS.maxColumnNameLength)) reject("a column name is empty or too long");
+  if (new Set(columns).size !== p) reject("column names must be distinct");
+  if (blocks !== blocksOf(n, ckks.slots).length) reject(`${n} records make ${blocksOf(n, ckks.slots).length} blocks, not ${blocks}`);
+  const shape = { paramsId: input.paramsId, ckksKeyId: input.keyId, n, p, columns, blockCount: blocks, ciphertextCount: blocks * p };
+  return db().$transaction(async (tx) => {
+    const existing = await tx.uploadFeatures.findUnique({ where: { uploadId } });
+    if (existing?.status === "STORED") throw new AppError("INVALID_STATE", "This upload's features are already stored.");
+    const same =
+      existing &&
+      existing.paramsId === shape.paramsId &&
+      existing.ckksKeyId === shape.ckksKeyId &&
+      existing.n === n &&
+      existing.p === p &&
+      existing.blockCount === blocks &&
+      JSON.stringify(existing.columns) === JSON.stringify(columns);
+    if (existing && !same) await tx.uploadFeatures.delete({ where: { uploadId } });
+    if (!same) await tx.uploadFeatures.create({ data: { uploadId, ...shape } });
+    return { uploadId, blocks, p, resumed: Boolean(same) };
+  });
+}
+
+/**
+ * Stores one ciphertext (feature `feature` of block `block`). It must load under the protocol's
+ * parameters as a fresh feature ciphertext (top level, scale Delta). Sending the same bytes
+ * again is harmless (resume after a dropped connection); different bytes are a conflict.
+ */
+export async function putFeatureCiphertext(uploadId: string, organisationId: string, block: number, feature: number, ct: Uint8Array) {
+  const features = await receivingFeatures(uploadId, organisationId);
+  if (!Number.isInteger(block) || block < 0 || block >= features.blockCount) throw new AppError("VALIDATION", `Block ${block} is out of range.`);
+  if (!Number.isInteger(feature) || feature < 0 || feature >= features.p) throw new AppError("VALIDATION", `Feature ${feature} is out of range.`);
+  if (ct.length === 0 || ct.length > FEATURE_LIMITS.maxCiphertextBytes) throw new AppError("VALIDATION", "Ciphertext size is out of range.");
+  const ckks = await nodeCkks();
+  // SEAL aborts its WebAssembly instance on some malformed inputs: check the header first.
+  const header = sealHeaderProblem(ct);
+  if (header) throw new AppError("VALIDATION", `Ciphertext rejected: ${header}.`);
+  try {
+    const loaded = ckks.loadCiphertext(ct);
+    try {
+      expectCiphertext(loaded, LEVEL.top, ckks.featureScale, "feature ciphertext");
+      if (loaded.size !== 2) throw new RangeError("not a fresh ciphertext");
+    } finally {
+      loaded.delete();
+    }
+  } catch (error) {
+    throw new AppError("VALIDATION", `Ciphertext rejected: ${error instanceof Error ? error.message : "it does not load under the protocol's parameters"}.`);
+  }
+  const sha256 = createHash("sha256").update(ct).digest("hex");
+  const key = { uploadId_block_feature: { uploadId, block, feature } };
+  const existing = await db().featureCiphertext.findUnique({ where: key, select: { sha256: true } });
+  if (existing) {
+    if (existing.sha256 !== sha256) throw new AppError("CONFLICT", `Ciphertext (${block}, ${feature}) was already received with different content.`);
+    return { block, feature, duplicate: true };
+  }
+  await db().featureCiphertext.create({ data: { uploadId, block, feature, ct: new Uint8Array(ct), sha256 } });
+  return { block, feature, duplicate: false };
+}
+
+/**
+ * SEAL's serialisation header (16 bytes, little endian): magic 0xA15E, header size 16, version
+ * 4.x, compression mode (0 none, 1 zlib, 2 zstd), 2 reserved bytes, total size (uint64).
+ */
+function sealHeaderProblem(bytes: Uint8Array): string | null {
+  if (bytes.length < 16) return "too short";
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint16(0, true) !== 0xa15e || view.getUint8(2) !== 16) return "not a SEAL object";
+  if (view.getUint8(3) !== 4) return "unsupported SEAL version";
+  if (view.getUint8(5) > 2) return "unknown compression";
+  if (view.getBigUint64(8, true) !== BigInt(bytes.length)) return "truncated or padded";
+  return null;
+}
+
+/** Marks the features complete once every (block, feature) ciphertext is there, with its audit entry. */
+export async function completeFeatures(uploadId: string, organisationId: string, actorId: string) {
+  const features = await receivingFeatures(uploadId, organisationId);
+  const have = await db().featureCiphertext.findMany({ where: { uploadId }, select: { block: true, feature: true } });
+  const got = new Set(have.map((c) => c.block * features.p + c.feature));
+  const missing: Array<{ block: number; feature: number }> = [];
+  for (let b = 0; b < features.blockCount; b++) for (let l = 0; l < features.p; l++) if (!got.has(b * features.p + l)) missing.push({ block: b, feature: l });
+  if (missing.length) return { missing };
+  return db().$transaction(async (tx) => {
+    const changed = await tx.uploadFeatures.updateMany({ where: { uploadId, status: "RECEIVING" }, data: { status: "STORED", storedAt: new Date() } });
+    if (changed.count !== 1) throw new AppError("INVALID_STATE", "This upload's features are already complete.");
+    await appendAudit(tx, { actorId, action: "UPLOAD_FEATURES_STORED", subjectType: "upload", subjectId: uploadId, data: { n: features.n, p: features.p, blocks: features.blockCount } });
+    return { stored: features.ciphertextCount };
+  });
+}
+
+/** Shapes of the stored features of these uploads (for starting a run); missing or unfinished ones are left out. */
+export async function storedFeatureShapes(uploadIds: string[]) {
+  return db().uploadFeatures.findMany({
+    where: { uploadId: { in: uploadIds }, status: "STORED", upload: { status: "STORED" } },
+    select: { uploadId: true, paramsId: true, ckksKeyId: true, n: true, p: true, columns: true, upload: { select: { organisationId: true, policy: true } } },
+  });
+}
+
+/** The stored feature blocks of each upload, in the order given (the CSP's input to a run). */
+export async function loadEncryptedFeatures(uploadIds: string[]): Promise<Array<EncryptedFeatures & { uploadId: string; keyId: string; columns: string[] }>> {
+  const ckks = await nodeCkks();
+  const out = [];
+  for (const uploadId of uploadIds) {
+    const f = await db().uploadFeatures.findUnique({ where: { uploadId } });
+    if (!f || f.status !== "STORED") throw new AppError("INVALID_STATE", `The features of upload ${uploadId} are not stored.`);
+    const cts = await db().featureCiphertext.findMany({ where: { uploadId }, orderBy: [{ block: "asc" }, { feature: "asc" }], select: { block: true, feature: true, ct: true } });
+    if (cts.length !== f.ciphertextCount) throw new AppError("INVALID_STATE", `Upload ${uploadId} has ${cts.length} of ${f.ciphertextCount} feature ciphertexts.`);
+    const blocks: Uint8Array[][] = Array.from({ length: f.blockCount }, () => new Array<Uint8Array>(f.p));
+    for (const c of cts) blocks[c.block][c.feature] = new Uint8Array(c.ct);
+    out.push({ uploadId, keyId: f.ckksKeyId, columns: f.columns as string[], paramsId: f.paramsId, n: f.n, p: f.p, slots: ckks.slots, blocks });
+  }
+  return out;
+}

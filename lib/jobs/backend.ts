@@ -1,0 +1,155 @@
+/**
+ * The encrypted protocol over several uploads at once. lib/hopcm/encrypted's `encryptedBackend`
+ * serves one dataset (its key-holder layouts assume records 0..n-1 packed contiguously into
+ * blocks). A run concatenates uploads: record j of the run is record j - offset_u of upload u.
+ * Each upload keeps its own CSP dataset (its blocks), and every request is answered per upload:
+ *
+ *   distances(v)      KH encryptCenters(v) once -> CSP cspDistances per upload -> KH decrypts, concatenates
+ *   weightedSums(w)   KH encryptWeights(w restricted to upload u) -> CSP cspWeightedSums -> KH adds the k x p sums
+ *   pointDistances(j) KH encryptSelector(j in its upload) -> CSP cspSelectPoint there, cspDistances on every upload
+ *
+ * With one upload this is exactly `encryptedBackend`. With several, the key holder sees each
+ * upload's aggregate sum_{j in u} w_ij x_j instead of only their total (documented in
+ * lib/jobs/README.md; runs require a minimum number of records per upload).
+ */
+import type { AsyncHopcmBackend } from "@/lib/hopcm";
+import {
+  cspDistances,
+  cspSelectPoint,
+  cspWeightedSums,
+  dispose,
+  type Ckks,
+  type CspDataset,
+  type CspEvaluator,
+  type KeyHolder,
+} from "@/lib/hopcm/encrypted";
+
+export interface RunTimes {
+  /** CSP computation on ciphertexts, ms. */
+  csp: number;
+  /** Key-holder cryptography (encrypt requests, decrypt replies), ms. */
+  keyHolder: number;
+}
+
+export interface IterationHook {
+  /**
+   * Called after every answered `distances` request with the new centers and their d2 (k x n),
+   * before the coordinator continues; may throw (e.g. to cancel the run).
+   */
+  (event: { centers: Float64Array; k: number; d2: Float64Array; weightedSums: number }): void | Promise<void>;
+}
+
+export interface MultiUploadBackend extends AsyncHopcmBackend {
+  readonly times: RunTimes;
+  /** Offsets of each upload's records in the run's record order. */
+  readonly offsets: number[];
+}
+
+export function multiUploadBackend(
+  parties: { ckks: Ckks; keyHolder: KeyHolder; csp: CspEvaluator; datasets: CspDataset[] },
+  hooks: { afterDistances?: IterationHook; now?: () => number } = {},
+): MultiUploadBackend {
+  const { keyHolder, csp, datasets } = parties;
+  if (datasets.length === 0) throw new RangeError("a run needs at least one upload");
+  const p = datasets[0].p;
+  if (datasets.some((d) => d.p !== p)) throw new RangeError("every upload of a run must have the same features");
+  const offsets: number[] = [];
+  let n = 0;
+  for (const d of datasets) {
+    offsets.push(n);
+    n += d.n;
+  }
+  const now = hooks.now ?? (() => performance.now());
+  const times: RunTimes = { csp: 0, keyHolder: 0 };
+  let weightedSums = 0;
+  const timed = <R>(party: keyof RunTimes, f: () => R): R => {
+    const t0 = now();
+    try {
+      return f();
+    } finally {
+      times[party] += now() - t0;
+    }
+  };
+
+  /** d2 of every record of every upload to encrypted centers (k of them), concatenated k x n. */
+  const allDistances = (center: { cts: unknown[] } & Parameters<typeof cspDistances>[2], k: number) => {
+    const d2 = new Float64Array(k * n);
+    datasets.forEach((data, u) => {
+      const reply = timed("csp", () => cspDistances(csp, data, center));
+      const part = timed("keyHolder", () => keyHolder.decryptDistances(reply, data.n));
+      dispose(reply);
+      for (let i = 0; i < k; i++) d2.set(part.subarray(i * data.n, (i + 1) * data.n), i * n + offsets[u]);
+    });
+    return d2;
+  };
+
+  return {
+    n,
+    p,
+    times,
+    offsets,
+
+    async distances(centers, k) {
+      const request = timed("keyHolder", () => keyHolder.encryptCenters(centers, k, p));
+      let d2: Float64Array;
+      try {
+        d2 = allDistances(request, k);
+      } finally {
+        dispose(request);
+      }
+      await hooks.afterDistances?.({ centers, k, d2, weightedSums });
+      return d2;
+    },
+
+    weightedSums(weights, k) {
+      weightedSums++;
+      const S = new Float64Array(k * p);
+      datasets.forEach((data, u) => {
+        const w = new Float64Array(k * data.n);
+        for (let i = 0; i < k; i++) w.set(weights.subarray(i * n + offsets[u], i * n + offsets[u] + data.n), i * data.n);
+        const { message, totals } = timed("keyHolder", () => keyHolder.encryptWeights(w, k, data.n, p));
+        const reply = timed("csp", () => cspWeightedSums(csp, data, message));
+        dispose(message);
+        const sums = timed("keyHolder", () => keyHolder.decryptSums(reply, totals));
+        dispose(reply);
+        for (let t = 0; t < S.length; t++) S[t] += sums[t];
+      });
+      return S;
+    },
+
+    pointDistances(index) {
+      if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`record index ${index} outside 0..${n - 1}`);
+      let u = datasets.length - 1;
+      while (offsets[u] > index) u--;
+      const data = datasets[u];
+      const selector = timed("keyHolder", () => keyHolder.encryptSelector(index - offsets[u], data.n));
+      const center = timed("csp", () => cspSelectPoint(csp, data, selector));
+      dispose(selector);
+      try {
+        return allDistances(center, 1);
+      } finally {
+        dispose(center);
+      }
+    },
+  };
+}
+
+/**
+ * The FCM objective (m = 2) at given centers with optimal memberships:
+ * J = sum_j (sum_i 1/d2_ij)^-1. A progress signal per iteration computed by the key holder from
+ * the distances it already decrypts.
+ */
+export function fcmObjective(d2: Float64Array, k: number, n: number): number {
+  let J = 0;
+  for (let j = 0; j < n; j++) {
+    let inv = 0;
+    let zero = false;
+    for (let i = 0; i < k; i++) {
+      const d = d2[i * n + j];
+      if (d <= 0) zero = true;
+      else inv += 1 / d;
+    }
+    if (!zero && inv > 0) J += 1 / inv;
+  }
+  return J;
+}

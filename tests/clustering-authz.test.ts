@@ -1,0 +1,64 @@
+// Clustering entry points check authorization themselves (server actions and route handlers).
+import { describe, expect, it, vi } from "vitest";
+import { withFreshDatabase } from "./helpers/db";
+import { makeUser } from "./helpers/users";
+
+const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
+vi.mock("@/lib/auth/session-token", () => ({ readSessionClaims: async () => claims.current }));
+
+const { startRunAction } = await import("@/lib/actions/clustering/start-run");
+const { cancelRunAction } = await import("@/lib/actions/clustering/cancel-run");
+const publicKeyRoute = await import("@/app/api/ckks/public-key/route");
+const beginRoute = await import("@/app/api/uploads/[id]/features/route");
+const putRoute = await import("@/app/api/uploads/[id]/features/[block]/[feature]/route");
+const completeRoute = await import("@/app/api/uploads/[id]/features/complete/route");
+const { db } = await import("@/lib/db/client");
+
+withFreshDatabase();
+
+const as = (u: { id: string; sessionVersion: number } | null) => {
+  claims.current = u ? { uid: u.id, sv: u.sessionVersion } : null;
+};
+const someId = "00000000-0000-4000-8000-000000000000";
+const ctx = <T,>(params: T) => ({ params: Promise.resolve(params) });
+
+describe("clustering entry points", () => {
+  it("server actions: admins only, input validated", async () => {
+    as(null);
+    expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "UNAUTHENTICATED" } });
+    for (const role of ["HOSPITAL_STAFF", "RESEARCHER"] as const) {
+      as(await makeUser(role));
+      expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+      expect(await cancelRunAction({ runId: someId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    }
+    as(await makeUser("AUTHORITY_ADMIN", "PENDING"));
+    expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "NOT_APPROVED" } });
+    as(await makeUser("AUTHORITY_ADMIN"));
+    expect(await startRunAction({ uploadIds: [], k: 1 })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "VALIDATION", message: expect.stringMatching(/No stored encrypted features/) } });
+    expect(await cancelRunAction({ runId: someId })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await db().clusteringRun.count()).toBe(0);
+  });
+
+  it("route handlers: the public key for approved people; feature uploads for hospital staff of the upload's organisation", async () => {
+    as(null);
+    expect((await publicKeyRoute.GET(new Request("http://x/api/ckks/public-key"), ctx({}))).status).toBe(401);
+    as(await makeUser("RESEARCHER"));
+    const res = await publicKeyRoute.GET(new Request("http://x/api/ckks/public-key"), ctx({}));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(Object.keys(body).sort()).toEqual(["keyId", "paramsId", "publicKey"]);
+    expect(Buffer.from(body.publicKey, "base64").length).toBeGreaterThan(100_000);
+    expect(await db().auditEntry.count({ where: { action: "CKKS_KEYS_CREATED" } })).toBe(1);
+    // researchers cannot upload features
+    const put = new Request("http://x", { method: "PUT", body: new Uint8Array(10) });
+    expect((await putRoute.PUT(put, ctx({ id: someId, block: "0", feature: "0" }))).status).toBe(403);
+    // hospital staff: validation, then ownership
+    as(await makeUser("HOSPITAL_STAFF"));
+    const bad = new Request("http://x", { method: "POST", body: JSON.stringify({ n: 1 }) });
+    expect((await beginRoute.POST(bad, ctx({ id: someId }))).status).toBe(422);
+    const good = new Request("http://x", { method: "POST", body: JSON.stringify({ paramsId: body.paramsId, keyId: body.keyId, n: 1, p: 1, columns: ["a"], blocks: 1 }) });
+    expect((await beginRoute.POST(good, ctx({ id: someId }))).status).toBe(404);
+    expect((await completeRoute.POST(new Request("http://x", { method: "POST" }), ctx({ id: someId }))).status).toBe(404);
+  });
+});

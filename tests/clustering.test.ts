@@ -1,0 +1,222 @@
+// Encrypted clustering end to end on a real PostgreSQL: a hospital uploads WDBC records (ABE-OD)
+// and their CKKS-encrypted feature tensors; the authority starts a run; the job clusters on
+// ciphertexts and stores labels (CSP) and sealed centers/distances (authority).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ckksPublicKeys } from "@/lib/authority/ckks";
+import { openRunSecrets } from "@/lib/authority/clustering";
+import { nodeCkks } from "@/lib/ckks/node";
+import { beginFeatures, completeFeatures, putFeatureCiphertext } from "@/lib/csp/features";
+import { db } from "@/lib/db/client";
+import { adjustedRandIndex, featureNames, fitFeatures, hopcm, type RawRecord } from "@/lib/hopcm";
+import { encryptFeatureBlocks, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
+import { cancelRun, processRun, recoverRuns, runOptions, startClusteringRun } from "@/lib/jobs/clustering";
+import { hasLiveJob, stopQueue } from "@/lib/jobs/queue";
+import { verifyChain } from "@/lib/ledger/verify";
+import { clusterMembers, listClusters, listRuns, runDetail, runProgress } from "@/lib/portal/clustering";
+import { parseCsvDataset } from "@/lib/records";
+import { makeCatalogue, personWithKeys } from "./helpers/authority";
+import { rawSql, withFreshDatabase } from "./helpers/db";
+import { MEDSHARE_SCHEMAS, scanDatabase } from "./helpers/scan";
+import { uploadRows } from "./helpers/upload";
+import { makeUser } from "./helpers/users";
+
+const database = withFreshDatabase();
+
+const csvText = readFileSync(path.resolve("../shared/datasets/wdbc.csv"), "utf8");
+const rows = parseCsvDataset(csvText).dataset!.rows;
+const K = 2;
+
+type Staff = Awaited<ReturnType<typeof personWithKeys>>;
+
+describe("clustering on encrypted features", () => {
+  let admin: { id: string };
+  let staff: Staff;
+  let uploadId: string;
+  let X: Float64Array;
+  let n: number;
+  let p: number;
+  let columns: string[];
+  let encrypted: EncryptedFeatures;
+  let runId: string;
+
+  beforeAll(async () => {
+    admin = await makeUser("AUTHORITY_ADMIN");
+    const ids = { ...(await makeCatalogue(admin.id, "SRC", ["hospital"])), ...(await makeCatalogue(admin.id, "HA1", ["researcher"])) };
+    staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
+    uploadId = await uploadRows(staff, "HA1.researcher", rows, "SRC.hospital");
+    // What the browser does: z-score the numeric columns (label excluded), encrypt under the authority's public key.
+    const fm = fitFeatures(rows as RawRecord[], { label: "diagnosis", strictNumeric: true });
+    ({ X, n, p } = fm);
+    columns = featureNames(fm.schema);
+    const { publicKeys } = await ckksPublicKeys();
+    encrypted = encryptFeatureBlocks(await nodeCkks(), publicKeys.publicKey, X, n, p);
+  });
+
+  afterAll(async () => {
+    await stopQueue();
+  });
+
+  it("stores an upload's feature ciphertexts: checked, resumable, complete only when every one is there", async () => {
+    const org = staff.user.organisation.id;
+    const { keyId, publicKeys } = await ckksPublicKeys();
+    expect([n, p, encrypted.blocks.length]).toEqual([569, 30, 1]);
+    const begin = { paramsId: publicKeys.paramsId, keyId, n, p, columns, blocks: encrypted.blocks.length };
+    await expect(beginFeatures(uploadId, org, { ...begin, n: 568 })).rejects.toThrow(/does not match the upload's 569 records/);
+    await expect(beginFeatures(uploadId, "00000000-0000-0000-0000-000000000000", begin)).rejects.toThrow(/No such upload/);
+    expect(await beginFeatures(uploadId, org, begin)).toMatchObject({ resumed: false });
+    expect(await beginFeatures(uploadId, org, begin)).toMatchObject({ resumed: true });
+    const row = encrypted.blocks[0];
+    await expect(putFeatureCiphertext(uploadId, org, 0, p, row[0])).rejects.toThrow(/out of range/);
+    await expect(putFeatureCiphertext(uploadId, org, 0, 0, row[0].subarray(0, 5000))).rejects.toThrow(/Ciphertext rejected/);
+    for (let l = 0; l < p - 1; l++) expect(await putFeatureCiphertext(uploadId, org, 0, l, row[l])).toMatchObject({ duplicate: false });
+    expect(await putFeatureCiphertext(uploadId, org, 0, 0, row[0])).toMatchObject({ duplicate: true });
+    await expect(putFeatureCiphertext(uploadId, org, 0, 0, row[1])).rejects.toThrow(/different content/);
+    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ missing: [{ block: 0, feature: p - 1 }] });
+    await expect(startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false })).rejects.toThrow(/No stored encrypted features/);
+    await putFeatureCiphertext(uploadId, org, 0, p - 1, row[p - 1]);
+    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ stored: p });
+    expect(await db().auditEntry.count({ where: { action: "UPLOAD_FEATURES_STORED", subjectId: uploadId } })).toBe(1);
+  });
+
+  it("a run (queued through pg-boss, processed here) gives the plaintext reference's labels and centers", async () => {
+    const started = Date.now();
+    ({ runId } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }));
+    expect(await hasLiveJob(runId)).toBe(true);
+    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_STARTED", subjectId: runId } })).toBe(1);
+    const outcome = await processRun(runId);
+    const seconds = (Date.now() - started) / 1000;
+    expect(outcome.status).toBe("SUCCEEDED");
+    if (outcome.status !== "SUCCEEDED") return;
+    const reference = hopcm(X, n, p, runOptions(K));
+    const stored = await db().runLabel.findMany({ where: { runId }, orderBy: { recordIndex: "asc" } });
+    expect(stored.map((r) => r.label)).toEqual(Array.from(reference.labels));
+    const secrets = (await openRunSecrets(runId, { distances: true }))!;
+    let diff = 0;
+    for (let i = 0; i < K * p; i++) diff = Math.max(diff, Math.abs(secrets.centers[i] - reference.centers[i]));
+    expect(diff).toBeLessThan(1e-6);
+    expect(secrets.distances!.length).toBe(K * n);
+    const truth = rows.map((r) => String(r.diagnosis));
+    expect(adjustedRandIndex(truth, Array.from(reference.labels))).toBeGreaterThanOrEqual(0.66);
+    expect(adjustedRandIndex(truth, stored.map((r) => r.label))).toBeGreaterThanOrEqual(0.66);
+    const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({ status: "SUCCEEDED", progress: 1, iteration: reference.iterations, cancelRequested: false, error: null });
+    expect((run.objective as number[]).length).toBe(reference.iterations);
+    expect(run.cspMs).toBeGreaterThan(0);
+    expect(run.keyHolderMs).toBeGreaterThan(0);
+    expect(stored[0].typicality).toHaveLength(K);
+    // typicalities reach the CSP rounded (never full-precision CKKS decryptions)
+    expect(stored.flatMap((r) => r.typicality).every((t) => Math.abs(t * 1e4 - Math.round(t * 1e4)) < 1e-6)).toBe(true);
+    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_COMPLETED", subjectId: runId } })).toBe(1);
+    console.log(
+      `WDBC encrypted run: ${reference.iterations} iterations, ${seconds.toFixed(1)} s wall (CSP ${(run.cspMs / 1000).toFixed(1)} s, key holder ${(run.keyHolderMs / 1000).toFixed(1)} s)`,
+    );
+  });
+
+  it("portal views: runs, run detail (admin), clusters and their members (researchers, no plaintext)", async () => {
+    const runs = await listRuns();
+    expect(runs.find((r) => r.id === runId)).toMatchObject({ status: "SUCCEEDED", k: K, n });
+    expect(await runProgress(runId)).toMatchObject({ status: "SUCCEEDED", progress: 1, objective: expect.any(Array) });
+    const detail = await runDetail(runId);
+    expect(detail.sizes.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(detail.projection).toHaveLength(K);
+    expect(detail.organisations).toEqual([staff.user.organisation.name]);
+    expect(detail.policies).toEqual(["HA1.researcher"]);
+    const clusters = await listClusters();
+    const mine = clusters.filter((c) => c.runId === runId);
+    expect(mine).toHaveLength(K);
+    expect(mine.reduce((t, c) => t + c.size, 0)).toBe(n);
+    for (const c of mine) expect(c.typicality.min).toBeLessThanOrEqual(c.typicality.max);
+    const members = await clusterMembers(runId, mine[0].cluster);
+    expect(members).toHaveLength(mine[0].size);
+    expect(members[0]).toEqual({ uploadId, recordIndex: expect.any(Number) });
+  });
+
+  it("no plaintext feature value in the CSP's tables, the queue's, or anywhere else", async () => {
+    const needles: Array<{ name: string; bytes?: Uint8Array; text?: string }> = [];
+    const f64 = (v: number) => new Uint8Array(Float64Array.of(v).buffer);
+    const numeric = Object.keys(rows[0]).filter((c) => c !== "diagnosis");
+    // Raw CSV values are short ("13.54"), so as text they are looked for in context (a CSV line,
+    // a JSON field) or when long enough not to occur by chance in timestamps and hashes.
+    for (let j = 0; j < 40; j++) {
+      const r = rows[j];
+      needles.push({ name: `row ${j} as CSV`, text: numeric.slice(0, 3).map((c) => String(r[c])).join(",") });
+      needles.push({ name: `row ${j} as JSON`, text: `"${numeric[0]}":${r[numeric[0]]}` });
+      for (const c of numeric) {
+        const v = r[c] as number;
+        if (j < 20 && String(v).replace(/[^0-9]/g, "").length >= 6) needles.push({ name: `raw ${c}[${j}] text`, text: String(v) });
+        if (j < 5) needles.push({ name: `raw ${c}[${j}] float64`, bytes: f64(v) });
+      }
+    }
+    // (each needle is looked for in ~25 MB of ciphertexts: a sample keeps the scan to seconds)
+    for (let j = 0; j < 5; j++)
+      for (let l = 0; l < 10; l++) {
+        const z = X[j * p + l];
+        needles.push({ name: `z ${j},${l} float64`, bytes: f64(z) }, { name: `z ${j},${l} text`, text: z.toFixed(6) }, { name: `z ${j},${l} full`, text: String(z) });
+      }
+    // The key holder's knowledge (centers) is sealed: not in the clear anywhere either.
+    const { centers } = (await openRunSecrets(runId))!;
+    for (const [i, c] of centers.entries()) needles.push({ name: `center ${i} float64`, bytes: f64(c) }, { name: `center ${i} text`, text: c.toFixed(6) });
+    expect(needles.length).toBeGreaterThan(200);
+    expect(await scanDatabase(database.url(), needles, [...MEDSHARE_SCHEMAS, "pgboss"])).toEqual([]);
+    const pgboss = await rawSql(database.url(), `SELECT count(*)::int AS jobs FROM pgboss.job WHERE name = 'clustering'`);
+    expect(pgboss.rows[0].jobs).toBeGreaterThan(0); // the scan did look at real jobs
+  });
+
+  it("cancels a queued run at once and a running run at its next iteration", async () => {
+    const queued = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
+    expect(await cancelRun(admin.id, queued.runId)).toEqual({ status: "CANCELLED" });
+    expect(await processRun(queued.runId)).toMatchObject({ status: "SKIPPED" });
+
+    const running = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
+    const outcome = processRun(running.runId);
+    for (let i = 0; i < 600; i++) {
+      const r = await db().clusteringRun.findUniqueOrThrow({ where: { id: running.runId }, select: { iteration: true } });
+      if (r.iteration >= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await cancelRun(admin.id, running.runId)).toEqual({ status: "CANCELLING" });
+    expect(await outcome).toEqual({ status: "CANCELLED" });
+    const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: running.runId } });
+    expect(run.status).toBe("CANCELLED");
+    expect(run.iteration).toBeLessThan(10);
+    expect(await db().runLabel.count({ where: { runId: running.runId } })).toBe(0);
+    expect(await db().runSecret.count({ where: { runId: running.runId } })).toBe(0);
+    await expect(cancelRun(admin.id, running.runId)).rejects.toThrow(/queued or running/);
+  });
+
+  it("a run whose data went missing fails with a reason", async () => {
+    const { runId: bad } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
+    await rawSql(database.url(), `UPDATE csp.upload_features SET ciphertext_count = ciphertext_count + 1 WHERE upload_id = $1`, [uploadId]);
+    try {
+      expect(await processRun(bad)).toMatchObject({ status: "FAILED", error: expect.stringMatching(/30 of 31 feature ciphertexts/) });
+    } finally {
+      await rawSql(database.url(), `UPDATE csp.upload_features SET ciphertext_count = ciphertext_count - 1 WHERE upload_id = $1`, [uploadId]);
+    }
+    expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: bad } })).toMatchObject({ status: "FAILED" });
+    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_FAILED", subjectId: bad } })).toBe(1);
+  });
+
+  it("after a restart, runs left RUNNING (stale heartbeat) or QUEUED without a job are queued again", async () => {
+    const { runId: orphan } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
+    const { runId: dead } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
+    await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 1, iteration = 7, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [dead]);
+    const report = await recoverRuns();
+    expect(report.resent).toContain(orphan);
+    expect(report.requeued).toEqual([dead]);
+    expect(await hasLiveJob(orphan)).toBe(true);
+    expect(await hasLiveJob(dead)).toBe(true);
+    expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: dead } })).toMatchObject({ status: "QUEUED", iteration: 0 });
+    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_REQUEUED", subjectId: dead } })).toBe(1);
+    // a third interruption is the last: FAILED, with the reason
+    await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 3, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [dead]);
+    expect((await recoverRuns()).failed).toEqual([dead]);
+    expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: dead } })).toMatchObject({ status: "FAILED", error: expect.stringMatching(/interrupted by a restart/) });
+    for (const id of [orphan]) await cancelRun(admin.id, id);
+  });
+
+  it("the audit chain is intact", async () => {
+    expect(await verifyChain(db())).toMatchObject({ ok: true });
+  });
+});
