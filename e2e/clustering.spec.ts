@@ -70,6 +70,8 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   await rp.getByLabel("Purpose of use").fill("Characterise one cluster of aspirates");
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await expect(rp.getByText(`WDBC clustering ${code}: ${size} records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
+  await expect(rp.getByTestId("chart-typicality").locator("svg.recharts-surface").first()).toBeVisible();
+  await expect(rp.getByTestId("chart-projection").locator("svg.recharts-surface").first()).toBeVisible();
 
   // the cloud's tables hold no plaintext feature value after the encrypted run
   // five or more decimals: the CSP legitimately stores typicalities rounded to four

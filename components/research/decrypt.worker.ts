@@ -35,6 +35,8 @@ export type RequestUpload = {
   partialDecryption: string | null;
   missing: string[];
   recordIndices: number[] | null;
+  /** Cluster requests: record index -> typicality to the cluster. */
+  typicality: Record<number, number> | null;
   source: { signature: string; policy: string; versions: Record<string, number>; gid: string };
   records: Array<{ index: number; id: string; ct: string }>;
 };
@@ -42,7 +44,7 @@ export type RequestUpload = {
 export type DecryptJob = { uploads: RequestUpload[]; transformSecret: string; publicKeys: Array<{ attribute: string; version: number; vk: string }> };
 
 export type DecryptedUpload =
-  | { uploadId: string; label: string; status: "opened"; rows: Row[]; source: { gid: string; policy: string; verified: boolean } }
+  | { uploadId: string; label: string; status: "opened"; rows: Row[]; typicality: number[] | null; source: { gid: string; policy: string; verified: boolean } }
   | { uploadId: string; label: string; status: "refused"; missing: string[] }
   | { uploadId: string; label: string; status: "failed"; detail: string };
 
@@ -79,11 +81,13 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
         if (records.length !== env.recordCount || !root.every((x, i) => x === env.recordsRoot[i]))
           throw new AbeError("INTEGRITY", "the records served do not match the envelope's commitment");
         const rows: Row[] = [];
+        const typicality: number[] = [];
         // A cluster request opens only the cluster's records (all are checked against the root).
         const wanted = u.recordIndices ? new Set(u.recordIndices) : null;
         for (const r of records) {
           if (wanted && !wanted.has(r.index)) continue;
           rows.push(recordFromBytes(openRecord(opened.batchKey, r)));
+          if (u.typicality) typicality.push(u.typicality[r.index] ?? 0);
           if (++done % 200 === 0) post({ type: "progress", done, total, label: u.label });
         }
         const vks = new Map<string, AttributeVk>();
@@ -98,7 +102,7 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
           signature: b64.decode(u.source.signature),
           vks,
         }).ok;
-        out.push({ uploadId: u.uploadId, label: u.label, status: "opened", rows, source: { gid: u.source.gid, policy: u.source.policy, verified } });
+        out.push({ uploadId: u.uploadId, label: u.label, status: "opened", rows, typicality: u.typicality ? typicality : null, source: { gid: u.source.gid, policy: u.source.policy, verified } });
       } catch (error) {
         const detail = error instanceof AbeError ? `${error.code}: ${error.message}` : (error as Error).message;
         out.push({ uploadId: u.uploadId, label: u.label, status: "failed", detail });

@@ -57,6 +57,11 @@ export function Results({ uploads }: { uploads: DecryptedUpload[] }) {
     return out;
   }, [rows, columns, query, sort]);
 
+  const typicalities = useMemo(() => opened.flatMap((u) => u.typicality ?? []), [opened]);
+  const typicalityHist = useMemo(
+    () => (typicalities.length ? histogram([0, 1, ...typicalities], 10).map((b, i, all) => ({ ...b, count: b.count - (i === 0 ? 1 : 0) - (i === all.length - 1 ? 1 : 0) })) : []),
+    [typicalities],
+  );
   const groups = useMemo(() => [...new Set(rows.map(groupOf))], [rows]); // eslint-disable-line react-hooks/exhaustive-deps
   const sizes = groups.map((g) => ({ group: g, records: rows.filter((r) => groupOf(r) === g).length }));
   const projection = useMemo(() => {
@@ -146,10 +151,26 @@ export function Results({ uploads }: { uploads: DecryptedUpload[] }) {
                   </ScatterChart>
                 </ResponsiveContainer>
               </div>
-              <p className="mt-2 text-xs text-slate-500">Typicality histograms appear once the authority has clustered the data (HoPCM).</p>
+              {typicalityHist.length === 0 && <p className="mt-2 text-xs text-slate-500">Request a cluster (found by HoPCM) to see how typical each record is of it.</p>}
             </Card>
           </div>
 
+          {typicalityHist.length > 0 && (
+            <Card>
+              <h3 className="mb-2 font-semibold">Typicality of the records to their cluster (HoPCM)</h3>
+              <div className="h-64" data-testid="chart-typicality">
+                <ResponsiveContainer width="100%" height="100%">
+                  <BarChart data={typicalityHist}>
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis dataKey="bin" tick={{ fontSize: 10 }} />
+                    <YAxis allowDecimals={false} />
+                    <Tooltip />
+                    <Bar dataKey="count" fill="#6d28d9" isAnimationActive={false} />
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+            </Card>
+          )}
           <Card>
             <div className="mb-3 flex flex-wrap items-center gap-3">
               <h3 className="font-semibold">Records</h3>

@@ -60,14 +60,33 @@ export type BenchOptions = {
   repetitions?: number;
   /** Repetitions on the reference path (slow; default 3). */
   referenceRepetitions?: number;
+  /** Unmeasured rounds over all N before timing (JIT warm-up; default 20). */
+  warmupRounds?: number;
+  /**
+   * Clock in milliseconds; default wall time (performance.now). On a machine shared with other
+   * jobs, the Node script can pass process CPU time instead, which preemption does not inflate.
+   */
+  clock?: () => number;
   abs?: AbsHooks;
   onProgress?: (p: { done: number; total: number; label: string }) => void;
 };
 
 export type BenchResult = { backend: "wasm" | "noble"; rows: BenchRow[] };
 
-const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
-const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+const wallClock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+let now = wallClock;
+// Yield to the event loop (the browser page must stay responsive), but not between every
+// measurement: each pause lets the (virtual) CPU idle and the next run start with cold caches,
+// which measurably inflates timings. Yields at most every 250 ms of work.
+let lastYield = 0;
+const tick = async (): Promise<void> => {
+  const t = wallClock();
+  if (t - lastYield < 250) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  lastYield = wallClock();
+};
+
+
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,7 +112,9 @@ export async function runAbeBenchmark(opts: BenchOptions = {}): Promise<BenchRes
   const Ns = opts.attributes ?? [2, 3, 5, 8, 10];
   const reps = opts.repetitions ?? 15;
   const refReps = opts.referenceRepetitions ?? 3;
-  const total = Ns.length * 3 + 2;
+  const warmupRounds = opts.warmupRounds ?? 20;
+  now = opts.clock ?? wallClock;
+  const total = Ns.length * 3 + 3;
   let done = 0;
   const progress = (label: string) => opts.onProgress?.({ done: ++done, total, label });
 
@@ -147,6 +168,17 @@ export async function runAbeBenchmark(opts: BenchOptions = {}): Promise<BenchRes
     const env = encrypt(pp, vks, policy, payload, { rng });
     return { N, vks, policy, env, pd: partialDecrypt(pp, env, transform.tk) };
   });
+
+  // Steady state: V8 needs a few hundred calls of the hot paths (tier-up of the JS around the
+  // wasm calls, inline caches) before timings settle, so run unmeasured rounds first.
+  for (let i = 0; i < warmupRounds; i++) {
+    for (const c of cases) {
+      encrypt(pp, c.vks, c.policy, payload, { rng });
+      finishDecrypt(pp, c.env, c.pd, transform.secret);
+    }
+    await tick();
+  }
+  progress("JIT warm-up");
 
   // The headline pair (encryption, user-side decryption) is measured round-robin over N, so a
   // burst of load from other processes lands on every N alike instead of on one row.

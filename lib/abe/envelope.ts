@@ -29,6 +29,7 @@ import {
   gtEq,
   gtInv,
   gtMul,
+  gtProduct,
   hashGid,
   multiPair,
   pairRef,
@@ -81,6 +82,26 @@ export function parseBatchHeader(m: Uint8Array): { root: Uint8Array; count: numb
 
 type Plain = { zeta: Uint8Array; m: Uint8Array; recordCount: number; recordsRoot: Uint8Array };
 
+/** Up to this many rows, deriving K from the rows beats a separate exponentiation. */
+const SMALL_POLICY_ROWS = 6;
+
+/**
+ * A reconstruction of the secret from all rows with coefficients +/-1 (true for AND/OR
+ * policies), as a per-row vector; null when some coefficient is larger (thresholds).
+ */
+function unitReconstruction(pol: CompiledPolicy): (1 | -1 | 0)[] | null {
+  const rec = reconstruct(pol.lsss, pol.lsss.rho);
+  if (!rec) return null;
+  const out: (1 | -1 | 0)[] = pol.lsss.rho.map(() => 0);
+  for (let i = 0; i < rec.rows.length; i++) {
+    const c = rec.coeffs[i];
+    if (c === 1n) out[rec.rows[i]] = 1;
+    else if (c === R - 1n) out[rec.rows[i]] = -1;
+    else return null;
+  }
+  return out;
+}
+
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
@@ -103,12 +124,13 @@ function deriveEnvelope(G: Group, vks: ReadonlyMap<string, AttributeVk>, pol: Co
   const r = pol.lsss.rho.map((_, x) => Hr(d, x)); // r_x = Hr(d, x)
   // C2_x = g1^r_x,  C3_x = g1^(gamma_i r_x) * g1^omega_x  (all rows at once: one inversion)
   const g1Parts = G.rowsG1(pol.lsss.rho.map((attr, x) => [vkOf(attr).g1Gamma, r[x], omega[x]] as const));
-  const rows: CiphertextRow[] = pol.lsss.rho.map((attr, x) => ({
-    C1: G.eggPowTimes(lambda[x], vkOf(attr).eggAlpha, r[x]), // e(g1,g2)^lambda_x * (e(g1,g2)^alpha_i)^r_x
-    C2: g1Parts[x][0],
-    C3: g1Parts[x][1],
-  }));
-  const K = G.eggPow(s); // e(g1,g2)^s
+  // C1_x = e(g1,g2)^lambda_x * (e(g1,g2)^alpha_i)^r_x, and K = e(g1,g2)^s. For small AND/OR
+  // policies K comes from the rows' e(g1,g2)^lambda_x (s = sum c_x lambda_x, c_x = +/-1).
+  const coeffs = pol.lsss.rho.length <= SMALL_POLICY_ROWS ? unitReconstruction(pol) : null;
+  const joint = coeffs ? G.c1RowsWithK(pol.lsss.rho.map((attr, x) => [lambda[x], vkOf(attr).eggAlpha, r[x]] as const), coeffs) : null;
+  const C1 = joint ? joint.C1 : pol.lsss.rho.map((attr, x) => G.eggPowTimes(lambda[x], vkOf(attr).eggAlpha, r[x]));
+  const rows: CiphertextRow[] = pol.lsss.rho.map((_, x) => ({ C1: C1[x], C2: g1Parts[x][0], C3: g1Parts[x][1] }));
+  const K = joint ? joint.K : G.eggPow(s); // e(g1,g2)^s
   const C1bar = xor32(p.zeta, H2(K));
   const dem = H3(p.zeta);
   const C2bar = gcm(dem.key, dem.nonce, C2BAR_AAD).encrypt(p.m);
@@ -212,7 +234,7 @@ export function openWithKey(env: Envelope, K: GT): { zeta: Uint8Array; m: Uint8A
  */
 export function verifyOpened(G: Group, env: Envelope, zeta: Uint8Array, m: Uint8Array, vks: VkSet | undefined, pol: CompiledPolicy): Opened {
   const d = H1(zeta, hashPayload(m));
-  if (!env.C3bar.equals(G.g2Mul(d))) throw new AbeError("INTEGRITY", "C-bar3 != g2^d");
+  if (!G.g2MulEquals(d, env.C3bar)) throw new AbeError("INTEGRITY", "C-bar3 != g2^d");
   let batch: Opened["batch"] = null;
   if (env.recordCount > 0) {
     const h = parseBatchHeader(m);
@@ -275,21 +297,22 @@ export function decrypt(pp: PublicParams, vks: VkSet, env: Envelope, keys: UserK
   const pol = structuralCheck(env);
   const rec = reconstructOrExplain(pol, keys.keys.keys());
   const H = hashGid(keys.gid);
-  let A = GT_ONE;
+  const factors: GT[] = [];
   let S3: G1 | null = null;
   const pairs: [G1, G2][] = [];
   for (let i = 0; i < rec.rows.length; i++) {
     const x = rec.rows[i];
     const c = rec.coeffs[i];
     const row = env.rows[x];
-    A = gtMul(A, powGT(G, row.C1, c)); // prod C1_x^c_x
+    factors.push(powGT(G, row.C1, c)); // C1_x^c_x
     const c3 = scaleG1(G, row.C3, c);
     S3 = S3 ? S3.add(c3) : c3; // sum c_x C3_x
     const K = keys.keys.get(pol.lsss.rho[x]) as G2;
     pairs.push([scaleG1(G, row.C2, c).negate(), K]); // e(-c_x C2_x, SIK)
   }
   if (S3) pairs.push([S3, H]);
-  const K = gtMul(A, G.pairProduct(pairs));
+  factors.push(G.pairProduct(pairs));
+  const K = G.name === "reference" ? factors.reduce((acc, f) => gtMul(acc, f), GT_ONE) : gtProduct(factors);
   const opened = openWithKey(env, K);
   if (!opened) throw new AbeError("DECRYPT", "these keys do not open the envelope");
   return verifyOpened(G, env, opened.zeta, opened.m, vks, pol);

@@ -26,7 +26,7 @@ import { type Fp12, type Fp2, psiFrobenius } from "@noble/curves/abstract/tower.
 import { randomBytes } from "@noble/hashes/utils.js";
 import { AbeError } from "./errors";
 import { fieldWasm } from "./wasm/runtime";
-import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmIsInGT } from "./wasm/gt";
+import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmGtProduct, wasmGtRowsWithK, wasmIsInGT } from "./wasm/gt";
 import {
   WasmFixedBase,
   g1Registers,
@@ -37,6 +37,7 @@ import {
   wasmG2InSubgroup,
   wasmMulVar,
   wasmSqrtFp,
+  wasmSqrtFp2,
 } from "./wasm/curve";
 import { wasmHashToG1, wasmHashToG1Jacobian } from "./wasm/h2c";
 import { type WasmLines, wasmLines, wasmPairingProduct } from "./wasm/pairing";
@@ -192,6 +193,14 @@ export function g2Mul(k: Fr): G2 {
   if (!w) return g2Fast.multiplyUnsafe(s);
   g2Table ??= new WasmFixedBase(w, "g2", g2);
   return g2Table.mul(s) as G2;
+}
+/** Is g2^k == Q? (On wasm: compared in Jacobian coordinates, without an inversion.) */
+export function g2MulEquals(k: Fr, Q: G2): boolean {
+  const s = frMod(k);
+  const w = fieldWasm();
+  if (!w || s === 0n) return g2Mul(s).equals(Q);
+  g2Table ??= new WasmFixedBase(w, "g2", g2);
+  return g2Table.mulEquals(s, Q);
 }
 /** Long-term secrets (key generation): noble's constant-time ladder instead of tables. */
 export function g2MulSecret(k: Fr): G2 {
@@ -352,17 +361,20 @@ export function decodeG2(bytes: Uint8Array, opts: PointDecodeOptions = {}): G2 {
   }
   const x: Fp2 = Fp2F.create({ c1: readFp(bytes, 0, true, "G2 point"), c0: readFp(bytes, 48, false, "G2 point") });
   const rhs = Fp2F.add(Fp2F.mul(Fp2F.sqr(x), x), G2_B);
-  let y: Fp2;
-  try {
-    y = Fp2F.sqrt(rhs);
-  } catch {
-    throw new AbeError("DECODE_POINT", "G2 point: x is not on the curve");
+  const w = fieldWasm();
+  let y: Fp2 | null;
+  if (w) y = wasmSqrtFp2(w, rhs);
+  else {
+    try {
+      y = Fp2F.sqrt(rhs);
+    } catch {
+      y = null;
+    }
   }
-  if (!Fp2F.eql(Fp2F.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G2 point: x is not on the curve");
+  if (y === null || !Fp2F.eql(Fp2F.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G2 point: x is not on the curve");
   const big = y.c1 !== 0n ? y.c1 > HALF_P : y.c0 > HALF_P;
   if (big !== sort) y = Fp2F.neg(y);
   const pt = new G2Point(x, y, Fp2F.ONE);
-  const w = fieldWasm();
   const inSubgroup = w ? wasmG2InSubgroup(w, pt, psi(pt)) : pt.isTorsionFree();
   if (!inSubgroup) throw new AbeError("DECODE_SUBGROUP", "G2 point outside the order-r subgroup");
   return pt;
@@ -508,6 +520,12 @@ export const gtMul = (a: GT, b: GT): GT => Fp12F.mul(a, b);
 export const gtInv = (a: GT): GT => Fp12F.conjugate(a);
 export const gtDiv = (a: GT, b: GT): GT => Fp12F.mul(a, Fp12F.conjugate(b));
 export const gtEq = (a: GT, b: GT): boolean => Fp12F.eql(a, b);
+/** prod xs (wasm when available: one conversion instead of noble multiplications). */
+export function gtProduct(xs: readonly GT[]): GT {
+  if (xs.length <= 1) return xs[0] ?? GT_ONE;
+  const w = fieldWasm();
+  return w ? wasmGtProduct(w, xs) : xs.reduce((acc, x) => Fp12F.mul(acc, x));
+}
 const cycSqr = (a: GT): GT => Fp12F._cyclotomicSquare(a);
 const frob = (a: GT, k: number): GT => Fp12F.frobeniusMap(a, k);
 
@@ -701,6 +719,8 @@ export function decodeGT(bytes: Uint8Array): GT {
 export interface Group {
   readonly name: "fast" | "reference";
   g2Mul(k: Fr): G2;
+  /** g2^k == Q */
+  g2MulEquals(k: Fr, Q: G2): boolean;
   /** (g1^r, P^r g1^omega) for long-lived P: the G1 elements of the ciphertext rows. */
   rowsG1(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][];
   /** RFC 9380 hash_to_curve into G1. */
@@ -710,8 +730,16 @@ export interface Group {
   mulG1(Pt: G1, k: Fr): G1;
   /** e(g1,g2)^a * base^b with base long-lived (VK's e(g1,g2)^alpha). */
   eggPowTimes(a: Fr, base: GT, b: Fr): GT;
+  /**
+   * All rows' C1_x = e(g1,g2)^lambda_x * base_x^r_x and K = e(g1,g2)^s, given s = sum c_x
+   * lambda_x with c_x in {1, -1, 0}; null when this group has no cheaper way than separate
+   * exponentiations (the caller then uses eggPowTimes and eggPow).
+   */
+  c1RowsWithK(rows: ReadonlyArray<readonly [Fr, GT, Fr]>, coeffs: readonly (1 | -1 | 0)[]): { C1: GT[]; K: GT } | null;
   eggPow(k: Fr): GT;
   gtPow(x: GT, k: Fr): GT;
+  /** A / B^k (the last step of outsourced decryption). */
+  gtDivPow(A: GT, B: GT, k: Fr): GT;
   /** prod e(P_i, Q_i). */
   pairProduct(pairs: ReadonlyArray<readonly [G1, G2]>): GT;
 }
@@ -719,13 +747,30 @@ export interface Group {
 export const fastGroup: Group = {
   name: "fast",
   g2Mul,
+  g2MulEquals,
   rowsG1,
   hashToG1,
   hashToG1Pow,
   mulG1,
   eggPowTimes: (a, base, b) => gtPowMulti([[eggTable(), a], [gtTable(base), b]]),
+  c1RowsWithK: (rows, coeffs) => {
+    const w = fieldWasm();
+    const e = eggTable();
+    const tables = rows.map(([, base]) => gtTable(base));
+    if (!w || !e.wasm || tables.some((t) => !t.wasm)) return null;
+    return wasmGtRowsWithK(
+      w,
+      e.wasm,
+      rows.map(([lambda, , r], i) => [frMod(lambda), tables[i].wasm as WasmGtTable, frMod(r)] as const),
+      coeffs,
+    );
+  },
   eggPow,
   gtPow,
+  gtDivPow: (A, B, k) => {
+    const w = fieldWasm();
+    return w ? wasmGtPow(w, B, frMod(k), { invert: true, times: A }) : gtDiv(A, gtPow(B, k));
+  },
   pairProduct: (pairs) => multiPair(pairs),
 };
 
@@ -742,6 +787,7 @@ function mulG2Plain(Q: G2, k: Fr): G2 {
 export const referenceGroup: Group = {
   name: "reference",
   g2Mul: (k) => mulG2Plain(g2Plain, k),
+  g2MulEquals: (k, Q) => mulG2Plain(g2Plain, k).equals(Q),
   rowsG1: (items) => items.map(([Pt, r, omega]) => [mulG1Plain(g1Plain, r), mulG1Plain(Pt, r).add(mulG1Plain(g1Plain, omega))]),
   hashToG1: (dst, msg) => bls12_381.G1.hashToCurve(msg, { DST: dst }),
   hashToG1Pow: (dst, msg, k) => mulG1Plain(bls12_381.G1.hashToCurve(msg, { DST: dst }), k),
@@ -749,8 +795,10 @@ export const referenceGroup: Group = {
   // e(g1,g2) is a public parameter, computed once on both paths; the reference exponentiates it
   // generically.
   eggPowTimes: (a, base, b) => Fp12F.mul(gtPowRef(egg(), a), gtPowRef(base, b)),
+  c1RowsWithK: () => null,
   eggPow: (k) => gtPowRef(egg(), k),
   gtPow: gtPowRef,
+  gtDivPow: (A, B, k) => gtDiv(A, gtPowRef(B, k)),
   pairProduct: (pairs) => pairs.reduce<GT>((acc, [Pt, Q]) => Fp12F.mul(acc, pairRef(Pt, Q)), GT_ONE),
 };
 

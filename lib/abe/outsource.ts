@@ -14,7 +14,7 @@
  */
 import { bytesEqual } from "./codec";
 import { AbeError } from "./errors";
-import { type G1, type G2, GT_ONE, groupFor, gtInv, gtMul, hashGid } from "./group";
+import { type G1, type G2, type GT, GT_ONE, groupFor, gtMul, gtProduct, hashGid } from "./group";
 import { compilePolicy, openWithKey, powGT, reconstructOrExplain, scaleG1, verifyOpened } from "./envelope";
 import { envelopeDigest } from "./serialize";
 import { assertPublicParams } from "./keys";
@@ -27,20 +27,21 @@ export function partialDecrypt(pp: PublicParams, env: Envelope, tk: TransformKey
   const pol = compilePolicy(env.policy);
   if (pol.text !== env.policy || env.rows.length !== pol.lsss.rho.length) throw new AbeError("INTEGRITY", "envelope does not match its policy");
   const rec = reconstructOrExplain(pol, tk.keys.keys());
-  let A = GT_ONE;
+  const factorsA: GT[] = [];
   let S3: G1 | null = null;
   const pairsB: [G1, G2][] = [];
   for (let i = 0; i < rec.rows.length; i++) {
     const x = rec.rows[i];
     const c = rec.coeffs[i];
     const row = env.rows[x];
-    A = gtMul(A, powGT(G, row.C1, c)); // prod C1_x^c_x
+    factorsA.push(powGT(G, row.C1, c)); // C1_x^c_x
     const c3 = scaleG1(G, row.C3, c);
     S3 = S3 ? S3.add(c3) : c3; // sum c_x C3_x
     // c_x folded into the G1 side: e(C2_x, TK_i)^c_x = e(c_x C2_x, TK_i).
     pairsB.push([scaleG1(G, row.C2, c), tk.keys.get(pol.lsss.rho[x]) as G2]);
   }
-  if (S3) A = gtMul(A, G.pairProduct([[S3, hashGid(tk.gid)]])); // * e(sum c_x C3_x, H(GID))
+  if (S3) factorsA.push(G.pairProduct([[S3, hashGid(tk.gid)]])); // e(sum c_x C3_x, H(GID))
+  const A = G.name === "reference" ? factorsA.reduce((acc, f) => gtMul(acc, f), GT_ONE) : gtProduct(factorsA);
   const B = G.pairProduct(pairsB); // prod e(c_x C2_x, TK_i), one final exponentiation
   return { ctDigest: envelopeDigest(env), A, B };
 }
@@ -60,7 +61,7 @@ export function finishDecrypt(pp: PublicParams, env: Envelope, pd: PartialDecryp
   assertPublicParams(pp);
   const G = groupFor(opts);
   if (!bytesEqual(pd.ctDigest, envelopeDigest(env))) throw new AbeError("OUTSOURCED_VERIFY", "partial decryption is for another ciphertext");
-  const K = gtMul(pd.A, gtInv(powGT(G, pd.B, secret.z))); // K = A / B^z
+  const K = G.gtDivPow(pd.A, pd.B, secret.z); // K = A / B^z
   // A wrong K gives zeta' = C-bar1 XOR H2(K') != zeta (short of a SHA-256 collision), so the
   // AES-GCM tag under H3(zeta') fails: the tag check is the verification of (A, B) and z, and
   // C-bar3 = g2^d (in verifyOpened) then binds (zeta, m) to the ciphertext.

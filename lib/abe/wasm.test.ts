@@ -8,12 +8,13 @@ import fc from "fast-check";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { Fp2 } from "@noble/curves/abstract/tower.js";
 import { fieldWasm, fp12ToLimbs, limbsToFp12, readFp, readFp2, writeFp, writeFp2 } from "./wasm/runtime";
-import { WasmFixedBase, wasmMulVar } from "./wasm/curve";
+import { WasmFixedBase, wasmMulVar, wasmSqrtFp, wasmSqrtFp2 } from "./wasm/curve";
 import { WasmGtTable, wasmGtPow, wasmGtPowMulti, wasmIsInGT } from "./wasm/gt";
 import { wasmHashToG1 } from "./wasm/h2c";
 import { wasmLines, wasmPairingProduct } from "./wasm/pairing";
 import { type G1, type G2, R, egg, g1, g2, gtPowRef, hashToG1Pow, pairRef, randomFr } from "./group";
 import { expandMessageXmd } from "./xmd";
+import { modInverse } from "./fpinv";
 import { expand_message_xmd } from "@noble/curves/abstract/hash-to-curve.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { seededRng } from "./testing";
@@ -80,6 +81,56 @@ describe("wasm field module", () => {
       (k === 2 ? W.fp12_frob_even : W.fp12_frob_odd)(C, B, W.layout.frob[k - 1]);
       expect(Fp12.eql(limbsToFp12(W.u32, C / 4), Fp12.frobeniusMap(y, k))).toBe(true);
     }
+  });
+});
+
+describe("Lehmer inversion", () => {
+  it("equals noble's inverse mod p and mod r, including edge values", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt({ min: 1n, max: P - 1n }), fc.constantFrom(1n, 2n, P - 1n, P - 2n, (1n << 50n) + 1n, (1n << 200n) - 1n)), (a) => {
+        expect(modInverse(a, P)).toBe(Fp.inv(a));
+        const ar = (a % (R - 1n)) + 1n;
+        expect((modInverse(ar, R) * ar) % R).toBe(1n);
+        return true;
+      }),
+      { numRuns: 2000 },
+    );
+    expect(() => modInverse(0n, P)).toThrow();
+    expect(() => modInverse(6n, 9n)).toThrow();
+  });
+});
+
+describe("square roots (point decompression)", () => {
+  it("Fp and Fp2 square roots agree with noble on squares and reject non-squares", () => {
+    const W = w!;
+    fc.assert(
+      fc.property(fp2Arb, fc.boolean(), (a, real) => {
+        const x = (real ? { c0: a.c0, c1: 0n } : a) as Fp2;
+        let nobleRoot: Fp2 | null = null;
+        try {
+          nobleRoot = Fp2F.sqrt(x);
+        } catch {
+          nobleRoot = null;
+        }
+        const ours = wasmSqrtFp2(W, x);
+        expect(ours === null).toBe(nobleRoot === null);
+        if (ours) expect(Fp2F.eql(Fp2F.sqr(ours), x)).toBe(true);
+        const sq = Fp2F.sqr(x);
+        const back = wasmSqrtFp2(W, sq);
+        expect(back !== null && Fp2F.eql(Fp2F.sqr(back), sq)).toBe(true);
+        let fpRoot: bigint | null = null;
+        try {
+          fpRoot = Fp.sqrt(x.c0);
+        } catch {
+          fpRoot = null;
+        }
+        const r = wasmSqrtFp(W, x.c0);
+        expect(r === null).toBe(fpRoot === null);
+        if (r !== null) expect(Fp.sqr(r)).toBe(x.c0);
+        return true;
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

@@ -133,8 +133,17 @@ export async function partialDecryptRequest(requestId: string, actorId: string, 
 /** Everything the requester's browser needs to finish decryption and check the results. */
 export async function requestData(requestId: string) {
   const items = await db().accessRequestUpload.findMany({ where: { requestId } });
+  const request = await db().accessRequest.findUniqueOrThrow({ where: { id: requestId }, select: { targetType: true, targetId: true } });
+  // For a cluster: each record's typicality to that cluster (rounded CSP knowledge), for the charts.
+  const [runId, clusterText] = request.targetType === "cluster" ? request.targetId.split(":") : [];
   const out = [];
   for (const item of items) {
+    const indices = (item.recordIndices as number[] | null) ?? null;
+    const typicality: Record<number, number> = {};
+    if (runId && indices) {
+      const labels = await db().runLabel.findMany({ where: { runId, uploadId: item.uploadId, recordIndex: { in: indices } }, select: { recordIndex: true, typicality: true } });
+      for (const l of labels) typicality[l.recordIndex] = l.typicality[Number(clusterText)] ?? 0;
+    }
     const upload = await db().upload.findUniqueOrThrow({
       where: { id: item.uploadId },
       select: { id: true, label: true, policy: true, envelope: true, signature: true, signaturePolicy: true, signatureVersions: true, signerGid: true, organisationId: true, keyVersions: true },
@@ -151,7 +160,8 @@ export async function requestData(requestId: string) {
       partialDecryption: item.partialDecryption ? Buffer.from(item.partialDecryption).toString("base64") : null,
       missing: (item.missing as string[] | null) ?? [],
       /** For a cluster request: the records of this upload in the cluster (the browser opens only these). */
-      recordIndices: (item.recordIndices as number[] | null) ?? null,
+      recordIndices: indices,
+      typicality: runId ? typicality : null,
       source: { signature: Buffer.from(upload.signature).toString("base64"), policy: upload.signaturePolicy, versions: upload.signatureVersions as Record<string, number>, gid: upload.signerGid },
       records: records.map((r) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") })),
     });

@@ -12,7 +12,8 @@
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
 import type { Fp2 } from "@noble/curves/abstract/tower.js";
-import { type FieldWasm, SIZES, fromMont, toMont } from "./runtime";
+import { type FieldWasm, SIZES, copyWords, fromMont, toMont } from "./runtime";
+import { modInverse } from "../fpinv";
 
 const { Fp, Fp2: Fp2F } = bls12_381.fields;
 const L = SIZES.LIMBS;
@@ -41,6 +42,12 @@ type Spec = {
   mulCoord(w: FieldWasm): (r: number, a: number, b: number) => void;
 };
 
+/** 1 / (c0 + c1 u) = (c0 - c1 u) / (c0^2 + c1^2), with one Lehmer inversion in Fp. */
+function fp2Inv(a: Fp2): Fp2 {
+  const n = modInverse(Fp.add(Fp.sqr(a.c0), Fp.sqr(a.c1)), Fp.ORDER);
+  return Fp2F.create({ c0: Fp.mul(a.c0, n), c1: Fp.neg(Fp.mul(a.c1, n)) });
+}
+
 const G1P = bls12_381.G1.Point;
 const G2P = bls12_381.G2.Point;
 
@@ -49,7 +56,7 @@ const SPECS: Record<CurveKind, Spec> = {
     coordWords: L,
     write: (u32, at, c) => toMont(c as bigint, u32, at),
     read: (u32, at) => fromMont(u32, at),
-    inv: (c) => Fp.inv(c as bigint),
+    inv: (c) => modInverse(c as bigint, Fp.ORDER),
     mul: (a, b) => Fp.mul(a as bigint, b as bigint),
     make: (x, y) => new G1P(x as bigint, y as bigint, 1n),
     zero: G1P.ZERO,
@@ -68,7 +75,7 @@ const SPECS: Record<CurveKind, Spec> = {
       toMont((c as Fp2).c1, u32, at + L);
     },
     read: (u32, at) => Fp2F.create({ c0: fromMont(u32, at), c1: fromMont(u32, at + L) }),
-    inv: (c) => Fp2F.inv(c as Fp2),
+    inv: (c) => fp2Inv(c as Fp2),
     mul: (a, b) => Fp2F.mul(a as Fp2, b as Fp2),
     make: (x, y) => new G2P(x as Fp2, y as Fp2, Fp2F.ONE),
     zero: G2P.ZERO,
@@ -166,6 +173,11 @@ export class Acc {
   }
 }
 
+function eqCoord(w: FieldWasm, s: Spec, a: number, b: number): boolean {
+  for (let i = 0; i < s.coordWords / L; i++) if (!w.fp_eq(a + i * SIZES.FP_BYTES, b + i * SIZES.FP_BYTES)) return false;
+  return true;
+}
+
 function copyPoint(w: FieldWasm, s: Spec, dst: number, src: number): void {
   const cb = s.coordWords * 4;
   for (let i = 0; i < 3; i++) s.copyCoord(w, dst + i * cb, src + i * cb);
@@ -222,6 +234,28 @@ export class WasmFixedBase {
     return acc.inf ? s.zero : readJacobian(w, s, R.acc);
   }
 
+  /**
+   * Does k * base equal the point Q? Compared in Jacobian coordinates (X = x Z^2, Y = y Z^3
+   * against Q's affine x, y), so no inversion is needed.
+   */
+  mulEquals(k: bigint, Q: Pt): boolean {
+    const { w, spec: s } = this;
+    const R = regs(w, this.kind);
+    const acc = new Acc(w, s, R.acc, R.tmp);
+    this.addInto(acc, R.aff, k);
+    if (acc.inf || Q.is0()) return acc.inf && Q.is0();
+    const cb = s.coordWords * 4;
+    const mul = s.mulCoord(w);
+    writeAffine(w, s, R.aff, Q); // (x, y) of Q
+    const [z2, t] = [R.odd[0], R.odd[0] + cb];
+    mul(z2, R.acc + 2 * cb, R.acc + 2 * cb); // Z^2
+    mul(t, R.aff, z2); // x Z^2
+    if (!eqCoord(w, s, t, R.acc)) return false;
+    mul(z2, z2, R.acc + 2 * cb); // Z^3
+    mul(t, R.aff + cb, z2); // y Z^3
+    return eqCoord(w, s, t, R.acc + cb);
+  }
+
   /** acc += k * base, using `aff` as the lookup register. */
   addInto(acc: Acc, aff: number, k: bigint): void {
     const { w, spec: s } = this;
@@ -232,7 +266,7 @@ export class WasmFixedBase {
       if (d === 0) continue;
       if (j >= this.rows) throw new Error("scalar too large for fixed-base table");
       const at = (j * this.per + Math.abs(d) - 1) * pw;
-      w.u32.set(this.words.subarray(at, at + pw), aff / 4);
+      copyWords(w.u32, aff / 4, this.words, at, pw);
       if (d < 0) s.neg(w, aff + s.coordWords * 4, aff + s.coordWords * 4);
       acc.addAffine(aff);
     }
@@ -612,4 +646,32 @@ export function wasmSqrtFp(w: FieldWasm, a: bigint): bigint | null {
   w.fp_pow_sqrt(Rr, A); // a^((p+1)/4)
   const root = fromMont(w.u32, Rr / 4);
   return Fp.eql(Fp.sqr(root), Fp.create(a)) ? root : null;
+}
+
+/**
+ * sqrt(a) in Fp2 = Fp[u]/(u^2 + 1) by the norm method: with gamma = sqrt(a0^2 + a1^2),
+ * x0 = sqrt((a0 +/- gamma) / 2), x1 = a1 / (2 x0); the Fp square roots run on wasm.
+ * Returns null when a is not a square.
+ */
+export function wasmSqrtFp2(w: FieldWasm, a: Fp2): Fp2 | null {
+  const half = (Fp.ORDER + 1n) / 2n; // 1/2 mod p
+  let root: Fp2 | null = null;
+  if (a.c1 === 0n) {
+    const s = wasmSqrtFp(w, a.c0);
+    if (s !== null) root = { c0: s, c1: 0n };
+    else {
+      const t = wasmSqrtFp(w, Fp.neg(a.c0)); // (t u)^2 = -t^2
+      if (t !== null) root = { c0: 0n, c1: t };
+    }
+  } else {
+    const gamma = wasmSqrtFp(w, Fp.add(Fp.sqr(a.c0), Fp.sqr(a.c1)));
+    if (gamma !== null) {
+      let x0 = wasmSqrtFp(w, Fp.mul(Fp.add(a.c0, gamma), half));
+      if (x0 === null) x0 = wasmSqrtFp(w, Fp.mul(Fp.sub(a.c0, gamma), half));
+      if (x0 !== null && x0 !== 0n) root = { c0: x0, c1: Fp.mul(a.c1, modInverse(Fp.add(x0, x0), Fp.ORDER)) };
+    }
+  }
+  if (root === null) return null;
+  const r = Fp2F.create(root);
+  return Fp2F.eql(Fp2F.sqr(r), a) ? r : null;
 }

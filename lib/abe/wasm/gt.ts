@@ -12,7 +12,7 @@
  * Exports: X_ABS, splitX, WasmGtTable, wasmGtPow, wasmGtPowMulti, wasmIsInGT, gtToWords, wordsToGt.
  */
 import type { Fp12 } from "@noble/curves/abstract/tower.js";
-import { type FieldWasm, SIZES, fp12ToLimbs, limbsToFp12 } from "./runtime";
+import { type FieldWasm, SIZES, copyWords, fp12ToLimbs, limbsToFp12 } from "./runtime";
 
 export const X_ABS = 0xd201000000010000n;
 const W = SIZES.FP12_WORDS; // u32 words per Fp12
@@ -109,7 +109,7 @@ function wnaf5(k: bigint): number[] {
  * once; those of the other three bases are their Frobenius images (cheaper than products).
  * Negative digits use the conjugate (the inverse in GT).
  */
-export function wasmGtPow(w: FieldWasm, a: Fp12, k: bigint): Fp12 {
+export function wasmGtPow(w: FieldWasm, a: Fp12, k: bigint, then?: { invert?: boolean; times?: Fp12 }): Fp12 {
   const R = regs(w);
   const d = splitX(k).map(wnaf5);
   const o = R.odd;
@@ -139,6 +139,12 @@ export function wasmGtPow(w: FieldWasm, a: Fp12, k: bigint): Fp12 {
     }
   }
   if (!started) putOne(w, R.acc);
+  // Optional epilogue in wasm: times * (a^k)^(+/-1), saving a round trip through noble.
+  if (then?.invert) w.fp12_conj(R.acc, R.acc);
+  if (then?.times) {
+    put(w, R.tmp, gtToWords(then.times));
+    w.fp12_mul(R.acc, R.acc, R.tmp);
+  }
   return wordsToGt(w.u32, R.acc / 4);
 }
 
@@ -176,10 +182,10 @@ export class WasmGtTable {
       if (!v) continue;
       const at = (j * per + v - 1) * W;
       if (have) {
-        w.u32.set(this.words.subarray(at, at + W), R.tmp / 4);
+        copyWords(w.u32, R.tmp / 4, this.words, at, W);
         w.fp12_mul(acc, acc, R.tmp);
       } else {
-        w.u32.set(this.words.subarray(at, at + W), acc / 4);
+        copyWords(w.u32, acc / 4, this.words, at, W);
         have = true;
       }
     }
@@ -190,6 +196,12 @@ export class WasmGtTable {
 /** prod_i base_i^(k_i) over fixed-base tables, with one shared Frobenius recombination. */
 export function wasmGtPowMulti(w: FieldWasm, terms: ReadonlyArray<readonly [WasmGtTable, bigint]>): Fp12 {
   const R = regs(w);
+  powInto(w, R, terms, R.acc);
+  return wordsToGt(w.u32, R.acc / 4);
+}
+
+/** out = prod base_i^(k_i) (fixed-base tables, shared recombination); out must not be y/tmp. */
+function powInto(w: FieldWasm, R: Regs, terms: ReadonlyArray<readonly [WasmGtTable, bigint]>, out: number): void {
   const have = [false, false, false, false];
   for (const [t, k] of terms) {
     const d = splitX(k);
@@ -199,8 +211,56 @@ export function wasmGtPowMulti(w: FieldWasm, terms: ReadonlyArray<readonly [Wasm
     w,
     R,
     R.y.map((y, i) => (have[i] ? y : null)),
-    R.acc,
+    out,
   );
+}
+
+/**
+ * Ciphertext rows C1_x = egg^lambda_x * base_x^r_x together with K = egg^s, where s is given by
+ * coefficients c_x in {1, -1} with s = sum c_x lambda_x (AND/OR policies): computing egg^lambda_x
+ * and base_x^r_x separately costs one extra recombination per row but replaces the separate
+ * exponentiation for K by N - 1 multiplications, a gain for small N.
+ */
+export function wasmGtRowsWithK(
+  w: FieldWasm,
+  egg: WasmGtTable,
+  rows: ReadonlyArray<readonly [bigint, WasmGtTable, bigint]>,
+  coeffs: readonly (1 | -1 | 0)[],
+): { C1: Fp12[]; K: Fp12 } {
+  const R = regs(w);
+  const [E, Kacc] = [R.b[0], R.b[1]];
+  let haveK = false;
+  const C1: Fp12[] = [];
+  rows.forEach(([lambda, base, r], x) => {
+    powInto(w, R, [[egg, lambda]], E); // egg^lambda_x
+    powInto(w, R, [[base, r]], R.acc); // base^r_x
+    const c = coeffs[x];
+    if (c) {
+      if (c < 0) w.fp12_conj(R.b[2], E);
+      const src = c < 0 ? R.b[2] : E;
+      if (haveK) w.fp12_mul(Kacc, Kacc, src);
+      else w.fp12_copy(Kacc, src);
+      haveK = true;
+    }
+    w.fp12_mul(R.acc, R.acc, E);
+    C1.push(wordsToGt(w.u32, R.acc / 4));
+  });
+  if (!haveK) putOne(w, Kacc);
+  return { C1, K: wordsToGt(w.u32, Kacc / 4) };
+}
+
+/** prod xs, accumulated in wasm (one conversion out instead of noble Fp12 multiplications). */
+export function wasmGtProduct(w: FieldWasm, xs: readonly Fp12[]): Fp12 {
+  const R = regs(w);
+  if (xs.length === 0) {
+    putOne(w, R.acc);
+  } else {
+    put(w, R.acc, gtToWords(xs[0]));
+    for (let i = 1; i < xs.length; i++) {
+      put(w, R.tmp, gtToWords(xs[i]));
+      w.fp12_mul(R.acc, R.acc, R.tmp);
+    }
+  }
   return wordsToGt(w.u32, R.acc / 4);
 }
 

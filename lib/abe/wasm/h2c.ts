@@ -13,6 +13,7 @@ import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
 import { hashToFieldP } from "../xmd";
 import { type FieldWasm, SIZES, fromMont, toMont } from "./runtime";
+import { modInverse } from "../fpinv";
 
 const { Fp } = bls12_381.fields;
 const P = Fp.ORDER;
@@ -23,7 +24,6 @@ const FPB = SIZES.FP_BYTES;
 const A_ = 0x144698a3b8e9433d693a02c96d4982b0ea985383ee66a8d8e8981aefd881ac98936f8da0e0f97f5cf428082d584c1dn;
 const B_ = 0x12e2908d11688030018b12e8753eee3b2016c1f0f24f4070a0b9c14fcef35ef55a23215a316ceaa5d1cc48e98e172be0n;
 const Z = 11n;
-const C1 = (P - 3n) / 4n; // sqrt_ratio exponent for p = 3 mod 4
 let C2: bigint | undefined; // sqrt(-Z)
 const H_EFF = 0xd201000000010001n;
 
@@ -274,7 +274,7 @@ function readJac(w: FieldWasm, addr: number): WeierstrassPoint<bigint> {
   const Y = fromMont(w.u32, addr / 4 + L);
   const Zc = fromMont(w.u32, addr / 4 + 2 * L);
   if (Zc === 0n) return G1P.ZERO;
-  const zi = Fp.inv(Zc);
+  const zi = modInverse(Zc, P);
   const zi2 = Fp.mul(zi, zi);
   return new G1P(Fp.mul(X, zi2), Fp.mul(Y, Fp.mul(zi2, zi)), 1n);
 }

@@ -9,7 +9,7 @@ import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { Fp12 } from "@noble/curves/abstract/tower.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
 import type { Fp2 } from "@noble/curves/abstract/tower.js";
-import { type FieldWasm, SIZES, fp12ToLimbs, limbsToFp12, toMont } from "./runtime";
+import { type FieldWasm, SIZES, copyWords, fp12ToLimbs, limbsToFp12, toMont } from "./runtime";
 import { X_ABS } from "./gt";
 
 const { Fp12 } = bls12_381.fields;
@@ -86,9 +86,9 @@ export function wasmPairingProduct(w: FieldWasm, pairs: ReadonlyArray<readonly [
       for (let n = 0; n < lines.counts[i]; n++) {
         const at = cursor[j];
         cursor[j] += LINE_W;
-        w.u32.set(lines.words.subarray(at, at + FP2W), R.o0 / 4);
-        w.u32.set(lines.words.subarray(at + FP2W, at + 2 * FP2W), R.c1 / 4);
-        w.u32.set(lines.words.subarray(at + 2 * FP2W, at + 3 * FP2W), R.c2 / 4);
+        copyWords(w.u32, R.o0 / 4, lines.words, at, FP2W);
+        copyWords(w.u32, R.c1 / 4, lines.words, at + FP2W, FP2W);
+        copyWords(w.u32, R.c2 / 4, lines.words, at + 2 * FP2W, FP2W);
         w.fp2_mul_fp(R.o1, R.c1, R.px); // o1 = c1 * Px
         w.fp2_mul_fp(R.o4, R.c2, R.py); // o4 = c2 * Py
         w.fp12_mul014(R.f, R.f, R.o0, R.o1, R.o4);

@@ -206,4 +206,12 @@ export function limbsToFp12(u32: Uint32Array, at: number): Fp12 {
   });
 }
 
+/**
+ * Copy `n` words between typed arrays without allocating a subarray view (the hot loops copy
+ * table entries into wasm memory hundreds of times per encryption; views would feed the GC).
+ */
+export function copyWords(dst: Uint32Array, dstAt: number, src: Uint32Array, srcAt: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i];
+}
+
 export const SIZES = { FP_BYTES, FP2_BYTES, FP6_BYTES, FP12_BYTES, LIMBS, FP12_WORDS: FP12_BYTES / 4 };
