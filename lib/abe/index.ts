@@ -87,6 +87,7 @@ export {
   PolicyError,
   type PolicyNode,
 } from "./policy";
+// Module 4: attribute-based signatures (lib/abe/abs.ts).
 export {
   absSign,
   absVerify,
@@ -97,5 +98,3 @@ export {
   type AbsVerifyResult,
   type AbsFailureReason,
 } from "./abs";
-// Module 4: attribute-based signatures (lib/abe/abs.ts).
-export * from "./abs";
