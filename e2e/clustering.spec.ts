@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import path from "node:path";
 import { scanDatabase } from "@/tests/helpers/scan";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
 import { newApplicant, register, signIn } from "./fixtures/helpers";
@@ -45,6 +45,42 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
     await expect(admin.getByTestId(id).locator("svg.recharts-surface").first()).toBeVisible();
   await admin.screenshot({ path: test.info().outputPath("clustering.png"), fullPage: true });
   const runId = admin.url().split("/").pop()!;
+
+  // Months later the hospital uploads new records: they are added to the finished run
+  // incrementally (only the new upload is read; clusters keep their numbers).
+  const followUp = test.info().outputPath("wdbc-follow-up.csv");
+  writeFileSync(followUp, readFileSync(WDBC, "utf8").split("\n").slice(0, 61).join("\n") + "\n");
+  await page.goto("/hospital/upload");
+  const gateAgain = page.getByRole("form", { name: "Unlock keys" });
+  if (await gateAgain.isVisible()) {
+    await gateAgain.getByLabel("Key passphrase").fill(staff.passphrase);
+    await gateAgain.getByRole("button", { name: "Unlock keys" }).click();
+  }
+  await page.getByLabel(/Drop a CSV/).setInputFiles(followUp);
+  await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
+  await page.getByLabel("Label").fill(`WDBC follow-up ${code}`);
+  await page.getByRole("button", { name: "Encrypt and upload" }).click();
+  await expect(page.getByText("30 numeric fields were encrypted for clustering (CKKS) and stored.")).toBeVisible({ timeout: 180_000 });
+
+  await admin.getByRole("link", { name: "Add new uploads to this run" }).click();
+  await expect(admin).toHaveURL(new RegExp(`/admin/clustering\\?extend=${runId}`));
+  const start = admin.getByRole("form", { name: "Start a clustering run" });
+  await expect(start.getByRole("radio", { name: "Add new uploads to a finished run" })).toBeChecked();
+  await expect(start.getByLabel("Number of clusters (k)")).toBeDisabled();
+  // the run's own upload is not offered again
+  await expect(start.getByRole("checkbox", { name: new RegExp(`WDBC clustering ${code}`) })).toHaveCount(0);
+  await start.getByRole("checkbox", { name: new RegExp(`WDBC follow-up ${code}`) }).check();
+  await start.getByRole("button", { name: "Add to run" }).click();
+  await expect(admin).toHaveURL(/\/admin\/clustering\/[0-9a-f-]{36}$/);
+  expect(admin.url()).not.toContain(runId);
+  await expect(admin.getByTestId("run-status")).toContainText("succeeded", { timeout: 300_000 });
+  await expect(admin.getByTestId("run-base")).toContainText("569 records, whose labels it keeps");
+  await expect(admin.getByTestId("run-base")).toContainText("clustered the 60 records of the added upload");
+  await expect(admin.getByTestId("run-uploads").getByRole("row").filter({ hasText: `WDBC follow-up ${code}` })).toContainText("in this run");
+  await expect(admin.getByTestId("run-uploads").getByRole("row").filter({ hasText: `WDBC clustering ${code}` })).toContainText("earlier run (labels kept)");
+  const sizes = await admin.getByTestId("run-clusters").getByRole("row").allInnerTexts();
+  expect(sizes.slice(1).map((r) => Number(r.split(/\s+/)[1].replace(/\D/g, ""))).reduce((a, b) => a + b, 0)).toBe(629);
+  await admin.screenshot({ path: test.info().outputPath("clustering-extension.png"), fullPage: true });
 
   // a researcher requests one cluster and decrypts exactly its records
   const res = newApplicant("CluRes");

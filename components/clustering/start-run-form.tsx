@@ -6,11 +6,26 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { startRunAction } from "@/lib/actions/clustering/start-run";
 
-export type ClusterableUpload = { id: string; label: string; organisation: string; records: number; features: number };
+export type ClusterableUpload = { id: string; label: string; organisation: string; records: number; features: number; columns: string[] };
+/** A finished run whose centers' mass is stored: it can be extended with new uploads. */
+export type ExtendableRun = { id: string; label: string; k: number; n: number; uploadIds: string[]; columns: string[] };
 
-export function StartRunForm({ uploads }: { uploads: ClusterableUpload[] }) {
+const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+
+/**
+ * Starts a clustering run: a new run over the chosen uploads, or an extension of a finished run
+ * with uploads it does not cover yet (incremental HoPCM: only the new uploads are read; the
+ * run starts from the finished run's centers, weighted by their mass).
+ */
+export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUpload[]; runs: ExtendableRun[]; extend?: string }) {
   const router = useRouter();
-  const [chosen, setChosen] = useState<string[]>(uploads.map((u) => u.id));
+  const initialBase = runs.find((r) => r.id === extend) ?? null;
+  const [mode, setMode] = useState<"new" | "extend">(initialBase ? "extend" : "new");
+  const [baseId, setBaseId] = useState<string>(initialBase?.id ?? runs[0]?.id ?? "");
+  const base = mode === "extend" ? (runs.find((r) => r.id === baseId) ?? null) : null;
+  const candidates = base ? uploads.filter((u) => !base.uploadIds.includes(u.id) && sameColumns(u.columns, base.columns)) : uploads;
+  const [chosen, setChosen] = useState<string[]>(initialBase ? [] : uploads.map((u) => u.id));
+  const picked = chosen.filter((id) => candidates.some((u) => u.id === id));
   const [k, setK] = useState(2);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -18,36 +33,67 @@ export function StartRunForm({ uploads }: { uploads: ClusterableUpload[] }) {
   return (
     <form
       className="space-y-3"
+      aria-label="Start a clustering run"
       onSubmit={async (e) => {
         e.preventDefault();
         setBusy(true);
         setError(null);
-        const r = await startRunAction({ uploadIds: chosen, k });
+        const r = await startRunAction(base ? { uploadIds: picked, baseRunId: base.id } : { uploadIds: picked, k });
         setBusy(false);
         if (!r.ok) return setError(r.error.message);
         router.push(`/admin/clustering/${r.data.runId}`);
       }}
     >
+      <fieldset className="space-y-1 text-sm">
+        <legend className="font-medium">What to run</legend>
+        <label className="flex items-center gap-2">
+          <input type="radio" name="mode" value="new" checked={mode === "new"} onChange={() => setMode("new")} />
+          A new run over the chosen uploads
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="radio" name="mode" value="extend" checked={mode === "extend"} disabled={runs.length === 0} onChange={() => setMode("extend")} />
+          Add new uploads to a finished run
+        </label>
+        {runs.length === 0 && <p className="text-xs text-slate-500">No finished run to extend yet.</p>}
+      </fieldset>
+      {base && (
+        <label className="block text-sm">
+          <span className="font-medium">Run to extend</span>
+          <select className="mt-1 block w-full rounded border border-slate-300 px-2 py-1" value={baseId} onChange={(e) => setBaseId(e.target.value)}>
+            {runs.map((r) => (
+              <option key={r.id} value={r.id}>{r.label}</option>
+            ))}
+          </select>
+          <span className="mt-1 block text-xs text-slate-500">
+            Only the added uploads are read. The run starts from this run&apos;s {base.k} centers, each weighted by the records it already holds, so clusters keep their numbers; the {base.n.toLocaleString()} records already clustered keep their labels.
+          </span>
+        </label>
+      )}
       <fieldset>
-        <legend className="text-sm font-medium">Uploads to cluster together</legend>
-        <ul className="mt-1 space-y-1 text-sm">
-          {uploads.map((u) => (
-            <li key={u.id}>
-              <label className="flex items-center gap-2">
-                <input type="checkbox" checked={chosen.includes(u.id)} onChange={(e) => setChosen(e.target.checked ? [...chosen, u.id] : chosen.filter((x) => x !== u.id))} />
-                {u.label} <span className="text-xs text-slate-500">({u.records.toLocaleString()} records × {u.features} features, {u.organisation})</span>
-              </label>
-            </li>
-          ))}
-        </ul>
+        <legend className="text-sm font-medium">{base ? "Uploads to add" : "Uploads to cluster together"}</legend>
+        {candidates.length === 0 ? (
+          <p className="mt-1 text-sm text-slate-600">{base ? "Every upload with the same feature columns is already in this run. New uploads appear here once hospitals send their encrypted features." : "No upload to choose."}</p>
+        ) : (
+          <ul className="mt-1 space-y-1 text-sm">
+            {candidates.map((u) => (
+              <li key={u.id}>
+                <label className="flex items-center gap-2">
+                  <input type="checkbox" checked={chosen.includes(u.id)} onChange={(e) => setChosen(e.target.checked ? [...chosen, u.id] : chosen.filter((x) => x !== u.id))} />
+                  {u.label} <span className="text-xs text-slate-500">({u.records.toLocaleString()} records × {u.features} features, {u.organisation})</span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        )}
       </fieldset>
       <label className="flex items-center gap-2 text-sm">
         Number of clusters (k)
-        <input type="number" min={2} max={12} value={k} onChange={(e) => setK(Number(e.target.value))} className="w-20 rounded border border-slate-300 px-2 py-1" />
+        <input type="number" min={2} max={12} value={base ? base.k : k} disabled={Boolean(base)} onChange={(e) => setK(Number(e.target.value))} className="w-20 rounded border border-slate-300 px-2 py-1 disabled:bg-slate-100" />
+        {base && <span className="text-xs text-slate-500">(kept from the run)</span>}
       </label>
       <p className="text-xs text-slate-500">All chosen uploads must have the same feature columns. The cloud computes on ciphertexts; the authority, as key holder, sees only distances and aggregate sums.</p>
       {error && <Alert tone="error">{error}</Alert>}
-      <Button type="submit" disabled={busy || chosen.length === 0}>{busy ? "Starting…" : "Start clustering run"}</Button>
+      <Button type="submit" disabled={busy || picked.length === 0}>{busy ? "Starting…" : base ? "Add to run" : "Start clustering run"}</Button>
     </form>
   );
 }

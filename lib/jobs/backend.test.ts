@@ -1,9 +1,9 @@
 // A run over several uploads = the plaintext reference over their concatenated records.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hopcm, makeBlobs, runHopcmAsync } from "@/lib/hopcm";
+import { chunkOf, hopcm, hopcmIncremental, incrementalOptions, makeBlobs, modelOf, runHopcmAsync, withPrototypes } from "@/lib/hopcm";
 import { createCkks, createCspEvaluator, createKeyHolder, cspEvalKeys, cspPrepare, disposeDataset, encryptFeatureBlocks, type Ckks, type CspDataset, type CspEvaluator, type KeyHolder } from "@/lib/hopcm/encrypted";
 import { loadSealNode } from "@/lib/hopcm/encrypted/seal-node";
-import { fcmObjective, multiUploadBackend } from "./backend";
+import { fcmObjective, multiUploadBackend, observed } from "./backend";
 
 let ckks: Ckks;
 let keyHolder: KeyHolder;
@@ -31,10 +31,13 @@ describe("multiUploadBackend", () => {
   it("two uploads give the reference's labels and centers (within 1e-6) over the concatenation", async () => {
     const reference = hopcm(X, n, p, { k: 2 });
     const seen: number[] = [];
-    const backend = multiUploadBackend({ ckks, keyHolder, csp, datasets }, { afterDistances: ({ d2, k }) => void seen.push(fcmObjective(d2, k, n)) });
+    const backend = multiUploadBackend({ ckks, keyHolder, csp, datasets });
     expect(backend.n).toBe(n);
     expect(backend.offsets).toEqual([0, 120]);
-    const result = await runHopcmAsync(backend, { k: 2 });
+    const result = await runHopcmAsync(
+      observed(backend, ({ d2, k }) => void seen.push(fcmObjective(d2, k, n))),
+      { k: 2 },
+    );
     expect(Array.from(result.labels)).toEqual(Array.from(reference.labels));
     let diff = 0;
     for (let i = 0; i < result.centers.length; i++) diff = Math.max(diff, Math.abs(result.centers[i] - reference.centers[i]));
@@ -45,7 +48,29 @@ describe("multiUploadBackend", () => {
     expect(backend.times.keyHolder).toBeGreaterThan(0);
   });
 
-  it("fcmObjective: J = sum_j (sum_i 1/d2_ij)^-1", () => {
+  it("incremental: the second upload on ciphertexts + the first one's centers at the key holder = hopcmIncremental", async () => {
+    const prev = modelOf(hopcm(X.subarray(0, 120 * p), 120, p, { k: 2 }));
+    const chunk = { X: X.subarray(120 * p), n: 80, p };
+    const reference = hopcmIncremental(prev, chunk, { k: 2 });
+    const inner = multiUploadBackend({ ckks, keyHolder, csp, datasets: [datasets[1]] });
+    const iterations: number[] = [];
+    const backend = observed(withPrototypes(inner, prev), ({ d2, k, weightedSums }) => {
+      expect(d2.length).toBe(k * (2 + 80)); // the coordinator's view: prototypes + records
+      iterations.push(weightedSums);
+    });
+    const got = chunkOf(await runHopcmAsync(backend, incrementalOptions(prev, inner.n, { k: 2 })), 2);
+    expect(Array.from(got.labels)).toEqual(Array.from(reference.labels));
+    let diff = 0;
+    for (let i = 0; i < got.model.centers.length; i++) diff = Math.max(diff, Math.abs(got.model.centers[i] - reference.model.centers[i]));
+    expect(diff).toBeLessThan(1e-6);
+    expect(got.model.mass.reduce((a, b) => a + b, 0)).toBeCloseTo(200, 6);
+    expect(got.result.iterations).toBe(reference.result.iterations);
+    expect(iterations[0]).toBe(0); // the first distances request: the previous centers
+    expect(iterations.at(-1)).toBe(got.result.iterations);
+  });
+
+  it("fcmObjective: J = sum_j omega_j (sum_i 1/d2_ij)^-1", () => {
     expect(fcmObjective(Float64Array.of(1, 4, 1, 4), 2, 2)).toBeCloseTo(0.5 + 2, 12);
+    expect(fcmObjective(Float64Array.of(1, 4, 1, 4), 2, 2, Float64Array.of(3, 1))).toBeCloseTo(1.5 + 2, 12);
   });
 });

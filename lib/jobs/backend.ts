@@ -31,14 +31,6 @@ export interface RunTimes {
   keyHolder: number;
 }
 
-export interface IterationHook {
-  /**
-   * Called after every answered `distances` request with the new centers and their d2 (k x n),
-   * before the coordinator continues; may throw (e.g. to cancel the run).
-   */
-  (event: { centers: Float64Array; k: number; d2: Float64Array; weightedSums: number }): void | Promise<void>;
-}
-
 export interface MultiUploadBackend extends AsyncHopcmBackend {
   readonly times: RunTimes;
   /** Offsets of each upload's records in the run's record order. */
@@ -47,7 +39,7 @@ export interface MultiUploadBackend extends AsyncHopcmBackend {
 
 export function multiUploadBackend(
   parties: { ckks: Ckks; keyHolder: KeyHolder; csp: CspEvaluator; datasets: CspDataset[] },
-  hooks: { afterDistances?: IterationHook; now?: () => number } = {},
+  hooks: { now?: () => number } = {},
 ): MultiUploadBackend {
   const { keyHolder, csp, datasets } = parties;
   if (datasets.length === 0) throw new RangeError("a run needs at least one upload");
@@ -61,7 +53,6 @@ export function multiUploadBackend(
   }
   const now = hooks.now ?? (() => performance.now());
   const times: RunTimes = { csp: 0, keyHolder: 0 };
-  let weightedSums = 0;
   const timed = <R>(party: keyof RunTimes, f: () => R): R => {
     const t0 = now();
     try {
@@ -89,20 +80,16 @@ export function multiUploadBackend(
     times,
     offsets,
 
-    async distances(centers, k) {
+    distances(centers, k) {
       const request = timed("keyHolder", () => keyHolder.encryptCenters(centers, k, p));
-      let d2: Float64Array;
       try {
-        d2 = allDistances(request, k);
+        return allDistances(request, k);
       } finally {
         dispose(request);
       }
-      await hooks.afterDistances?.({ centers, k, d2, weightedSums });
-      return d2;
     },
 
     weightedSums(weights, k) {
-      weightedSums++;
       const S = new Float64Array(k * p);
       datasets.forEach((data, u) => {
         const w = new Float64Array(k * data.n);
@@ -134,12 +121,45 @@ export function multiUploadBackend(
   };
 }
 
+export interface IterationHook {
+  /**
+   * Called after every answered `distances` request of the coordinator with the new centers,
+   * their d2 (k x n) and how many center updates (weightedSums requests) came before; may throw
+   * (e.g. to cancel the run).
+   */
+  (event: { centers: Float64Array; k: number; d2: Float64Array; weightedSums: number }): void | Promise<void>;
+}
+
+/**
+ * The coordinator's requests, observed: `afterDistances` sees every distances reply. Wrap the
+ * outermost backend (the one `runHopcmAsync` drives), so that requests an inner layer makes on
+ * its own behalf (e.g. `withPrototypes` asking distances to one prototype) are not mistaken for
+ * iterations.
+ */
+export function observed(backend: AsyncHopcmBackend, afterDistances: IterationHook): AsyncHopcmBackend {
+  let weightedSums = 0;
+  return {
+    n: backend.n,
+    p: backend.p,
+    pointDistances: (index) => backend.pointDistances(index),
+    async distances(centers, k) {
+      const d2 = await backend.distances(centers, k);
+      await afterDistances({ centers, k, d2, weightedSums });
+      return d2;
+    },
+    weightedSums(weights, k) {
+      weightedSums++;
+      return backend.weightedSums(weights, k);
+    },
+  };
+}
+
 /**
  * The FCM objective (m = 2) at given centers with optimal memberships:
- * J = sum_j (sum_i 1/d2_ij)^-1. A progress signal per iteration computed by the key holder from
+ * J = sum_j omega_j (sum_i 1/d2_ij)^-1 (omega: point weights, default 1). A progress signal per iteration computed by the key holder from
  * the distances it already decrypts.
  */
-export function fcmObjective(d2: Float64Array, k: number, n: number): number {
+export function fcmObjective(d2: Float64Array, k: number, n: number, pointWeights?: Float64Array): number {
   let J = 0;
   for (let j = 0; j < n; j++) {
     let inv = 0;
@@ -149,7 +169,7 @@ export function fcmObjective(d2: Float64Array, k: number, n: number): number {
       if (d <= 0) zero = true;
       else inv += 1 / d;
     }
-    if (!zero && inv > 0) J += 1 / inv;
+    if (!zero && inv > 0) J += (pointWeights ? pointWeights[j] : 1) / inv;
   }
   return J;
 }

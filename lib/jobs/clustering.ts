@@ -1,14 +1,25 @@
 import "server-only";
 import { ckksPublicKeys, ckksPublicKeysById, keyHolderFor } from "@/lib/authority/ckks";
-import { storeRunSecrets } from "@/lib/authority/clustering";
+import { openRunSecrets, storeRunSecrets } from "@/lib/authority/clustering";
 import { nodeCkks } from "@/lib/ckks/node";
 import { loadEncryptedFeatures, storedFeatureShapes } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { clusterSizes, HOPCM_DEFAULTS, runHopcmAsync, type HopcmOptions, type HopcmResult } from "@/lib/hopcm";
+import {
+  chunkOf,
+  clusterSizes,
+  HOPCM_DEFAULTS,
+  incrementalOptions,
+  runHopcmAsync,
+  withPrototypes,
+  type AsyncHopcmBackend,
+  type HopcmModel,
+  type HopcmOptions,
+  type HopcmResult,
+} from "@/lib/hopcm";
 import { createCspEvaluator, cspEvalKeys, cspPrepare, disposeDataset, type CspDataset, type CspEvaluator, type KeyHolder } from "@/lib/hopcm/encrypted";
 import { appendAudit } from "@/lib/ledger/append";
-import { fcmObjective, multiUploadBackend, type RunTimes } from "./backend";
+import { fcmObjective, multiUploadBackend, observed, type RunTimes } from "./backend";
 import { enqueueRun, hasLiveJob } from "./queue";
 
 /**
@@ -17,6 +28,13 @@ import { enqueueRun, hasLiveJob } from "./queue";
  * authority's secret key, unsealed for the run) in this process, each through its own module;
  * only labels and rounded typicalities reach the CSP's tables, centers and distances are sealed
  * in the authority's.
+ *
+ * Incremental runs (DESIGN.md, Bu et al. 2021): a run may extend a finished base run with new
+ * uploads. It reads only the added uploads' ciphertexts; the key holder brings the base run's
+ * centers (sealed in its tables) as k extra points weighted by their mass (lib/hopcm
+ * `withPrototypes`), and the run starts from them, so cluster identities carry over. The base
+ * run's records keep their labels (copied, not recomputed: old data is not re-read); the new
+ * run covers the base run's uploads plus the added ones and can itself be extended.
  *
  * Restart policy (recoverRuns): a run is never lost silently. A QUEUED run without a live
  * pg-boss job gets a new job. A RUNNING run whose heartbeat (touched every iteration) is older
@@ -36,34 +54,78 @@ const RESULT_TX = { timeout: 120_000, maxWait: 10_000 } as const;
 /** HoPCM options of a run (the plaintext reference with the same options gives the same labels). */
 export const runOptions = (k: number): HopcmOptions => ({ k });
 
-export async function startClusteringRun(adminId: string, input: { uploadIds: string[]; k: number }, options: { enqueue?: boolean } = {}) {
-  const uploadIds = [...new Set(input.uploadIds)];
-  const { k } = input;
-  if (uploadIds.length === 0 || uploadIds.length > RUN_LIMITS.maxUploads) throw new AppError("VALIDATION", `Choose 1 to ${RUN_LIMITS.maxUploads} uploads.`);
-  if (!Number.isInteger(k) || k < RUN_LIMITS.minK || k > RUN_LIMITS.maxK) throw new AppError("VALIDATION", `k must be ${RUN_LIMITS.minK} to ${RUN_LIMITS.maxK}.`);
-  const shapes = await storedFeatureShapes(uploadIds);
-  const missing = uploadIds.filter((id) => !shapes.some((s) => s.uploadId === id));
+export type StartRunInput = {
+  /** Uploads to cluster (a full run) or to add (an extension). */
+  uploadIds: string[];
+  /** Clusters; an extension keeps the base run's k (omit it, or give the same). */
+  k?: number;
+  /** Extend this finished run with the uploads instead of clustering them from scratch. */
+  baseRunId?: string;
+};
+
+export async function startClusteringRun(adminId: string, input: StartRunInput, options: { enqueue?: boolean } = {}) {
+  const added = [...new Set(input.uploadIds)];
+  if (added.length === 0 || added.length > RUN_LIMITS.maxUploads) throw new AppError("VALIDATION", `Choose 1 to ${RUN_LIMITS.maxUploads} uploads.`);
+  const base = input.baseRunId ? await extendableRun(input.baseRunId) : null;
+  const k = base ? base.k : input.k;
+  if (base && input.k !== undefined && input.k !== base.k) throw new AppError("VALIDATION", `An extension keeps the base run's k = ${base.k}.`);
+  if (k === undefined || !Number.isInteger(k) || k < RUN_LIMITS.minK || k > RUN_LIMITS.maxK) throw new AppError("VALIDATION", `k must be ${RUN_LIMITS.minK} to ${RUN_LIMITS.maxK}.`);
+  const already = base ? added.filter((id) => base.uploadIds.includes(id)) : [];
+  if (already.length) throw new AppError("VALIDATION", `Upload${already.length > 1 ? "s" : ""} ${already.join(", ")} ${already.length > 1 ? "are" : "is"} already in the base run.`);
+  const shapes = await storedFeatureShapes(added);
+  const missing = added.filter((id) => !shapes.some((s) => s.uploadId === id));
   if (missing.length) throw new AppError("VALIDATION", `No stored encrypted features for upload${missing.length > 1 ? "s" : ""} ${missing.join(", ")}.`);
-  const ordered = uploadIds.map((id) => shapes.find((s) => s.uploadId === id)!);
-  const first = ordered[0];
-  if (ordered.some((s) => s.p !== first.p || JSON.stringify(s.columns) !== JSON.stringify(first.columns)))
-    throw new AppError("VALIDATION", "The uploads have different feature columns; cluster uploads with the same features together.");
+  const ordered = added.map((id) => shapes.find((s) => s.uploadId === id)!);
+  const columns = base ? base.columns : (ordered[0].columns as string[]);
+  if (ordered.some((s) => JSON.stringify(s.columns) !== JSON.stringify(columns)))
+    throw new AppError(
+      "VALIDATION",
+      base
+        ? "An added upload has other feature columns than the base run; extend a run with uploads of the same features."
+        : "The uploads have different feature columns; cluster uploads with the same features together.",
+    );
   const active = await ckksPublicKeys();
   if (ordered.some((s) => s.ckksKeyId !== active.keyId)) throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
-  if (ordered.length > 1 && ordered.some((s) => s.n < RUN_LIMITS.minRecordsPerUpload))
-    throw new AppError("VALIDATION", `Each upload of a multi-upload run needs at least ${RUN_LIMITS.minRecordsPerUpload} records.`);
-  const n = ordered.reduce((t, s) => t + s.n, 0);
-  if (k > n) throw new AppError("VALIDATION", `k = ${k} exceeds the ${n} records.`);
+  // The key holder sees one aggregate per upload read (and, in an extension, can subtract the
+  // prototypes it holds): every upload read next to something else needs a minimum size.
+  if ((base || ordered.length > 1) && ordered.some((s) => s.n < RUN_LIMITS.minRecordsPerUpload))
+    throw new AppError("VALIDATION", `Each upload ${base ? "added to a run" : "of a multi-upload run"} needs at least ${RUN_LIMITS.minRecordsPerUpload} records.`);
+  const addedN = ordered.reduce((t, s) => t + s.n, 0);
+  if (!base && k > addedN) throw new AppError("VALIDATION", `k = ${k} exceeds the ${addedN} records.`);
+  const n = (base?.n ?? 0) + addedN;
+  const p = columns.length;
+  const uploadIds = [...(base?.uploadIds ?? []), ...added];
   const run = await db().$transaction(async (tx) => {
-    const created = await tx.clusteringRun.create({ data: { k, uploadIds, n, p: first.p, createdById: adminId }, select: { id: true } });
-    await appendAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_STARTED", subjectType: "clustering_run", subjectId: created.id, data: { k, uploads: uploadIds, n, p: first.p } });
+    const created = await tx.clusteringRun.create({
+      data: { k, uploadIds, addedUploadIds: added, columns, baseRunId: base?.id ?? null, n, p, createdById: adminId },
+      select: { id: true },
+    });
+    await appendAudit(tx, {
+      actorId: adminId,
+      action: "CLUSTERING_RUN_STARTED",
+      subjectType: "clustering_run",
+      subjectId: created.id,
+      data: base ? { k, base: base.id, uploads: added, n, added: addedN, p } : { k, uploads: added, n, p },
+    });
     return created;
   });
   if (options.enqueue !== false) {
     // The run row is committed first; if the queue is unreachable now, recoverRuns() sends the job later.
     await enqueueRun(run.id).catch((error) => console.error(`[jobs] could not enqueue run ${run.id}:`, error));
   }
-  return { runId: run.id, n, p: first.p };
+  return { runId: run.id, n, p, added: addedN };
+}
+
+/** A finished run that can be extended: its centers' mass is stored (runs made before 0007 have none). */
+async function extendableRun(runId: string) {
+  const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { id: true, status: true, k: true, n: true, p: true, uploadIds: true, columns: true } });
+  if (!run) throw new AppError("NOT_FOUND", "No such clustering run to extend.");
+  if (run.status !== "SUCCEEDED") throw new AppError("INVALID_STATE", "Only a finished (succeeded) run can be extended.");
+  const secret = await db().runSecret.findUnique({ where: { runId }, select: { sealedMass: true } });
+  if (!secret?.sealedMass) throw new AppError("INVALID_STATE", "This run was made before incremental clustering; start a full run instead.");
+  const columns = run.columns as string[];
+  if (columns.length !== run.p) throw new AppError("INVALID_STATE", "This run does not record its feature columns; start a full run instead.");
+  return { ...run, uploadIds: run.uploadIds as string[], columns };
 }
 
 /** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
@@ -113,52 +175,62 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
   let csp: CspEvaluator | null = null;
   const datasets: CspDataset[] = [];
   try {
-    const uploadIds = run.uploadIds as string[];
-    const features = await loadEncryptedFeatures(uploadIds);
+    const addedIds = run.addedUploadIds as string[];
+    const features = await loadEncryptedFeatures(addedIds);
     const keyId = features[0].keyId;
     if (features.some((f) => f.keyId !== keyId)) throw new Error("the uploads were encrypted under different clustering keys");
+    if (features.some((f) => JSON.stringify(f.columns) !== JSON.stringify(run.columns))) throw new Error("an upload's feature columns changed since the run was started");
     const ckks = await nodeCkks();
-    // Authority side: the key holder (secret key unsealed for this run only).
+    // Authority side: the key holder (secret key unsealed for this run only) and, for an
+    // extension, the base run's centers and their mass (sealed in the authority's tables).
     keyHolder = (await keyHolderFor(keyId)).keyHolder;
+    const prev = run.baseRunId ? await baseModel(run.baseRunId, run.k, run.p) : null;
     // CSP side: evaluation keys only (public material the authority publishes).
     csp = createCspEvaluator(ckks, cspEvalKeys((await ckksPublicKeysById(keyId)).publicKeys));
     for (const f of features) datasets.push(cspPrepare(csp, f));
     await beat(mine, {});
 
+    const records = multiUploadBackend({ ckks, keyHolder, csp, datasets });
+    const coordinated: AsyncHopcmBackend = prev ? withPrototypes(records, prev) : records;
+    const options = prev ? incrementalOptions(prev, records.n, runOptions(run.k)) : runOptions(run.k);
     const objective: number[] = [];
     let lastD2: Float64Array = new Float64Array(0);
     let prevCenters: Float64Array | null = null;
     let progress = 0;
     const eps = HOPCM_DEFAULTS.eps;
-    const backend = multiUploadBackend(
-      { ckks, keyHolder, csp, datasets },
-      {
-        afterDistances: async ({ centers, k, d2, weightedSums }) => {
-          lastD2 = d2;
-          if (weightedSums === 0) return; // seeding
-          objective[weightedSums - 1] = fcmObjective(d2, k, run.n);
-          if (prevCenters && prevCenters.length === centers.length) {
-            // Progress: how far the center shift has come down towards the stopping tolerance (log scale).
-            let shift = 0;
-            for (let i = 0; i < centers.length; i++) shift = Math.max(shift, Math.abs(centers[i] - prevCenters[i]));
-            const done = Math.log10(1 / Math.max(shift, eps)) / Math.log10(1 / eps);
-            progress = Math.min(0.99, Math.max(progress, done));
-          }
-          prevCenters = Float64Array.from(centers);
-          const row = await beat(mine, {
-            iteration: weightedSums,
-            progress,
-            objective: objective.map((J) => Number(J.toPrecision(8))),
-            cspMs: backend.times.csp,
-            keyHolderMs: backend.times.keyHolder,
-          });
-          if (row.cancelRequested) throw new RunCancelled();
-        },
-      },
-    );
-    const result = await runHopcmAsync(backend, runOptions(run.k));
-    await storeResult(mine, run, backend.offsets, result, lastD2, backend.times, features.map((f) => f.uploadId));
-    return { status: "SUCCEEDED", result, times: { ...backend.times } };
+    const backend = observed(coordinated, async ({ centers, k, d2, weightedSums }) => {
+      lastD2 = d2;
+      if (weightedSums === 0) return; // seeding, or the base run's centers
+      objective[weightedSums - 1] = fcmObjective(d2, k, coordinated.n, options.pointWeights);
+      if (prevCenters && prevCenters.length === centers.length) {
+        // Progress: how far the center shift has come down towards the stopping tolerance (log scale).
+        let shift = 0;
+        for (let i = 0; i < centers.length; i++) shift = Math.max(shift, Math.abs(centers[i] - prevCenters[i]));
+        const done = Math.log10(1 / Math.max(shift, eps)) / Math.log10(1 / eps);
+        progress = Math.min(0.99, Math.max(progress, done));
+      }
+      prevCenters = Float64Array.from(centers);
+      const row = await beat(mine, {
+        iteration: weightedSums,
+        progress,
+        objective: objective.map((J) => Number(J.toPrecision(8))),
+        cspMs: records.times.csp,
+        keyHolderMs: records.times.keyHolder,
+      });
+      if (row.cancelRequested) throw new RunCancelled();
+    });
+    const result = await runHopcmAsync(backend, options);
+    const own = prev ? chunkOf(result, prev.mass.length) : { labels: result.labels, typicality: result.typicality };
+    await storeResult(mine, run, {
+      offsets: records.offsets,
+      uploadIds: features.map((f) => f.uploadId),
+      result,
+      labels: own.labels,
+      typicality: own.typicality,
+      d2: prev ? recordColumns(lastD2, run.k, prev.mass.length, records.n) : lastD2,
+      times: records.times,
+    });
+    return { status: "SUCCEEDED", result, times: { ...records.times } };
   } catch (error) {
     if (error instanceof RunSuperseded) return { status: "SKIPPED", reason: "taken over by another worker" };
     const cancelled = error instanceof RunCancelled;
@@ -196,16 +268,37 @@ async function beat(mine: Mine, data: { iteration?: number; progress?: number; o
   return db().clusteringRun.findUniqueOrThrow({ where: { id: mine.id }, select: { cancelRequested: true } });
 }
 
+/** The base run's final centers and their mass: the key holder's prototypes for an extension. */
+async function baseModel(baseRunId: string, k: number, p: number): Promise<Pick<HopcmModel, "centers" | "mass">> {
+  const secrets = await openRunSecrets(baseRunId);
+  if (!secrets?.mass) throw new Error("the base run's centers and their mass are not available");
+  if (secrets.k !== k || secrets.p !== p) throw new Error("the base run's centers do not match this run's k and features");
+  return { centers: secrets.centers, mass: secrets.mass };
+}
+
+/** Columns offset.. of a k x (offset + n) matrix: the records' part, without the prototypes. */
+function recordColumns(M: Float64Array, k: number, offset: number, n: number): Float64Array {
+  const N = offset + n;
+  const out = new Float64Array(k * n);
+  for (let i = 0; i < k; i++) out.set(M.subarray(i * N + offset, (i + 1) * N), i * n);
+  return out;
+}
+
+type RunRow = { id: string; k: number; n: number; p: number; baseRunId: string | null };
+
+/**
+ * One transaction: labels and rounded typicalities of the records this run read (plus, for an
+ * extension, the base run's labels copied as they are), sealed centers, mass and distances,
+ * SUCCEEDED, audit entry.
+ */
 async function storeResult(
   mine: Mine,
-  run: { id: string; k: number; n: number; p: number },
-  offsets: number[],
-  result: HopcmResult,
-  d2: Float64Array,
-  times: RunTimes,
-  uploadIds: string[],
+  run: RunRow,
+  out: { offsets: number[]; uploadIds: string[]; result: HopcmResult; labels: Int32Array; typicality: Float64Array; d2: Float64Array; times: RunTimes },
 ) {
-  const { k, n, p, labels, typicality } = result;
+  const { result, labels, typicality, offsets, uploadIds, times } = out;
+  const { k, p } = run;
+  const n = labels.length;
   const sizes = clusterSizes(labels, k);
   const rows: Array<{ runId: string; uploadId: string; recordIndex: number; label: number; typicality: number[] }> = [];
   for (let u = 0; u < uploadIds.length; u++) {
@@ -220,6 +313,14 @@ async function storeResult(
       });
   }
   await db().$transaction(async (tx) => {
+    if (run.baseRunId) {
+      const carried = await tx.$executeRaw`
+        INSERT INTO csp.run_labels (run_id, upload_id, record_index, label, typicality)
+        SELECT ${run.id}::uuid, upload_id, record_index, label, typicality FROM csp.run_labels WHERE run_id = ${run.baseRunId}::uuid`;
+      const base = await tx.runLabel.groupBy({ by: ["label"], where: { runId: run.id }, _count: { _all: true } });
+      for (const g of base) sizes[g.label] += g._count._all;
+      if (carried + n !== run.n) throw new Error(`the base run's labels changed (${carried} + ${n} records, expected ${run.n})`);
+    }
     const changed = await tx.clusteringRun.updateMany({
       where: mine,
       data: {
@@ -234,13 +335,22 @@ async function storeResult(
     });
     if (changed.count !== 1) throw new RunSuperseded();
     for (let i = 0; i < rows.length; i += 5000) await tx.runLabel.createMany({ data: rows.slice(i, i + 5000) });
-    await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, distances: d2 });
+    await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, distances: out.d2 });
     await appendAudit(tx, {
       actorId: null,
       action: "CLUSTERING_RUN_COMPLETED",
       subjectType: "clustering_run",
       subjectId: run.id,
-      data: { k, n, iterations: result.iterations, sizes, converged: result.converged, cspMs: Math.round(times.csp), keyHolderMs: Math.round(times.keyHolder) },
+      data: {
+        k,
+        n: run.n,
+        ...(run.baseRunId ? { base: run.baseRunId, added: n } : {}),
+        iterations: result.iterations,
+        sizes,
+        converged: result.converged,
+        cspMs: Math.round(times.csp),
+        keyHolderMs: Math.round(times.keyHolder),
+      },
     });
   }, RESULT_TX);
 }

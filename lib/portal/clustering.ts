@@ -20,6 +20,8 @@ export async function listRuns() {
       n: true,
       p: true,
       uploadIds: true,
+      addedUploadIds: true,
+      baseRunId: true,
       createdById: true,
       createdAt: true,
       startedAt: true,
@@ -33,7 +35,12 @@ export async function listRuns() {
       clusterSizes: true,
     },
   });
-  return runs.map((r) => ({ ...r, uploadIds: r.uploadIds as string[], clusterSizes: (r.clusterSizes as number[] | null) ?? null }));
+  return runs.map((r) => ({
+    ...r,
+    uploadIds: r.uploadIds as string[],
+    addedUploadIds: r.addedUploadIds as string[],
+    clusterSizes: (r.clusterSizes as number[] | null) ?? null,
+  }));
 }
 
 /** What a progress display polls: cheap, no unsealing. */
@@ -71,6 +78,11 @@ export async function runDetail(runId: string) {
     histogram[l.label][Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(t * HISTOGRAM_BINS)))]++;
   }
   const secrets = run.status === "SUCCEEDED" ? await openRunSecrets(runId) : null;
+  const added = new Set(run.addedUploadIds as string[]);
+  const [base, extensions] = await Promise.all([
+    run.baseRunId ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, n: true, createdAt: true, finishedAt: true } }) : null,
+    db().clusteringRun.findMany({ where: { baseRunId: runId }, orderBy: { createdAt: "asc" }, select: { id: true, status: true, n: true, createdAt: true } }),
+  ]);
   const projection = secrets ? projectCenters(secrets.centers, secrets.k, secrets.p).map(([x, y], cluster) => ({ cluster, x, y, size: sizes[cluster] })) : [];
   return {
     id: run.id,
@@ -86,6 +98,16 @@ export async function runDetail(runId: string) {
     error: run.error,
     cancelRequested: run.cancelRequested,
     times: { cspMs: run.cspMs, keyHolderMs: run.keyHolderMs },
+    columns: run.columns as string[],
+    /** The run this one extends (its records' labels carried over), and the runs extending this one. */
+    base,
+    extensions,
+    /** Records this run clustered itself (the added uploads' records). */
+    addedRecords: run.n - (base?.n ?? 0),
+    /** Each center's mass (sum of memberships over every record seen), rounded: admins only. */
+    mass: secrets?.mass ? Array.from(secrets.mass, (m) => Math.round(m * 10) / 10) : null,
+    /** Whether a later run can extend this one (its centers' mass is stored). */
+    extendable: run.status === "SUCCEEDED" && Boolean(secrets?.mass),
     sizes,
     objective: run.objective as number[],
     typicalityHistogram: histogram.map((counts, cluster) => ({
@@ -95,7 +117,7 @@ export async function runDetail(runId: string) {
     projection,
     uploads: uploadIds.map((id) => {
       const u = info.get(id);
-      return { id, label: u?.label ?? "(removed)", organisation: u?.organisation ?? "(removed)", policy: u?.policy ?? null, records: u?.recordCount ?? 0 };
+      return { id, label: u?.label ?? "(removed)", organisation: u?.organisation ?? "(removed)", policy: u?.policy ?? null, records: u?.recordCount ?? 0, added: added.has(id) };
     }),
     organisations: [...new Set([...info.values()].map((u) => u.organisation))].sort(),
     policies: [...new Set([...info.values()].map((u) => u.policy))].sort(),
@@ -184,4 +206,30 @@ export async function clusterMembers(runId: string, cluster: number) {
   if (!run || run.status !== "SUCCEEDED") throw new AppError("NOT_FOUND", "No such finished clustering run.");
   if (!Number.isInteger(cluster) || cluster < 0 || cluster >= run.k) throw new AppError("VALIDATION", `Cluster must be 0..${run.k - 1}.`);
   return db().runLabel.findMany({ where: { runId, label: cluster }, orderBy: [{ uploadId: "asc" }, { recordIndex: "asc" }], select: { uploadId: true, recordIndex: true } });
+}
+
+/** Finished runs a later run can extend (their centers' mass is stored), for the start form. */
+export async function extendableRuns() {
+  const runs = await db().clusteringRun.findMany({
+    where: { status: "SUCCEEDED" },
+    orderBy: { finishedAt: "desc" },
+    select: { id: true, k: true, n: true, p: true, uploadIds: true, columns: true, finishedAt: true, baseRunId: true },
+  });
+  const withMass = new Set(
+    (await db().runSecret.findMany({ where: { runId: { in: runs.map((r) => r.id) }, NOT: { sealedMass: null } }, select: { runId: true } })).map((s) => s.runId),
+  );
+  return runs
+    .filter((r) => withMass.has(r.id) && (r.columns as string[]).length === r.p)
+    .map((r) => {
+      const uploadIds = r.uploadIds as string[];
+      const when = r.finishedAt?.toISOString().replace("T", " ").slice(0, 16) ?? "";
+      return {
+        id: r.id,
+        k: r.k,
+        n: r.n,
+        uploadIds,
+        columns: r.columns as string[],
+        label: `${when} · k = ${r.k} · ${r.n.toLocaleString("en")} records in ${uploadIds.length} upload${uploadIds.length === 1 ? "" : "s"}${r.baseRunId ? " (extended)" : ""}`,
+      };
+    });
 }

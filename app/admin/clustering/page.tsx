@@ -4,24 +4,26 @@ import { StartRunForm } from "@/components/clustering/start-run-form";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db/client";
-import { listRuns } from "@/lib/portal/clustering";
+import { extendableRuns, listRuns } from "@/lib/portal/clustering";
 
 export const metadata = { title: "Clustering" };
 
-export default async function ClusteringPage() {
+export default async function ClusteringPage({ searchParams }: { searchParams: Promise<{ extend?: string }> }) {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/clustering");
-  const [runs, features] = await Promise.all([
+  const { extend } = await searchParams;
+  const [runs, features, extendable] = await Promise.all([
     listRuns(),
-    db().uploadFeatures.findMany({ where: { status: "STORED" }, select: { uploadId: true, p: true } }),
+    db().uploadFeatures.findMany({ where: { status: "STORED" }, select: { uploadId: true, p: true, columns: true } }),
+    extendableRuns(),
   ]);
   const uploads = await db().upload.findMany({ where: { id: { in: features.map((f) => f.uploadId) }, status: "STORED" }, select: { id: true, label: true, recordCount: true, organisationId: true } });
   const orgs = await db().organisation.findMany({ where: { id: { in: uploads.map((u) => u.organisationId) } }, select: { id: true, name: true } });
-  const clusterable = uploads.map((u) => ({ id: u.id, label: u.label, records: u.recordCount, organisation: orgs.find((o) => o.id === u.organisationId)?.name ?? "—", features: features.find((f) => f.uploadId === u.id)?.p ?? 0 }));
+  const clusterable = uploads.map((u) => ({ id: u.id, label: u.label, records: u.recordCount, organisation: orgs.find((o) => o.id === u.organisationId)?.name ?? "—", features: features.find((f) => f.uploadId === u.id)?.p ?? 0, columns: (features.find((f) => f.uploadId === u.id)?.columns as string[] | undefined) ?? [] }));
   return (
     <>
       <PageHeader
         title="Clustering (HoPCM on encrypted tensors)"
-        description="The cloud clusters CKKS-encrypted feature tensors without seeing a value; the authority, as key holder, applies the membership step to distances and aggregates. Runs are background jobs: they survive a restart and can be cancelled."
+        description="The cloud clusters CKKS-encrypted feature tensors without seeing a value; the authority, as key holder, applies the membership step to distances and aggregates. Runs are background jobs: they survive a restart and can be cancelled. New uploads can be added to a finished run without re-reading the data it already clustered."
       />
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
@@ -31,13 +33,14 @@ export default async function ClusteringPage() {
             <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
               <table className="w-full text-left text-sm" data-testid="runs">
                 <caption className="sr-only">Clustering runs, newest first</caption>
-                <thead className="text-xs uppercase text-slate-500"><tr><th className="py-2 pr-4">Started</th><th className="py-2 pr-4">k</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Status</th><th className="py-2">Sizes</th></tr></thead>
+                <thead className="text-xs uppercase text-slate-500"><tr><th className="py-2 pr-4">Started</th><th className="py-2 pr-4">k</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Uploads</th><th className="py-2 pr-4">Status</th><th className="py-2">Sizes</th></tr></thead>
                 <tbody>
                   {runs.map((r) => (
                     <tr key={r.id} className="border-t border-slate-100 align-top">
                       <td className="py-2 pr-4 text-xs"><Link className="underline" href={`/admin/clustering/${r.id}`}>{r.createdAt.toISOString().replace("T", " ").slice(0, 16)}</Link></td>
                       <td className="py-2 pr-4">{r.k}</td>
                       <td className="py-2 pr-4">{r.n?.toLocaleString() ?? "—"}</td>
+                      <td className="py-2 pr-4 text-xs">{r.baseRunId ? <>+{r.addedUploadIds.length} to <Link className="underline" href={`/admin/clustering/${r.baseRunId}`}>an earlier run</Link></> : r.uploadIds.length}</td>
                       <td className="py-2 pr-4 text-xs">
                         {r.status.toLowerCase()}{r.error ? `: ${r.error}` : ""}
                         <RunLive runId={r.id} status={r.status} progress={r.progress} iteration={r.iteration} cancelRequested={r.cancelRequested} />
@@ -50,7 +53,7 @@ export default async function ClusteringPage() {
             </div>
           )}
         </div>
-        <Card><StartRunForm uploads={clusterable} /></Card>
+        <Card><StartRunForm uploads={clusterable} runs={extendable} extend={extend} /></Card>
       </div>
     </>
   );
