@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { runMigrations } from "@/lib/db/migrate";
 import { createApprovedAccount } from "@/lib/portal/accounts";
 import { E2E_ADMIN } from "@/e2e/fixtures/accounts";
+import { superviseWorker, webEnv } from "./worker-process";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dir = path.resolve(".data", `e2e-pg-${process.pid}`);
@@ -20,28 +21,29 @@ process.env.DATABASE_URL = pg.url;
 writeFileSync(path.resolve(".data", "e2e-database-url"), pg.url, { mode: 0o600 });
 await createApprovedAccount({ ...E2E_ADMIN, kind: "AUTHORITY", role: "AUTHORITY_ADMIN", reason: "e2e" });
 
-const child = spawn("npx", ["next", "start", "-p", String(port)], {
-  stdio: ["ignore", "pipe", "pipe"],
-  env: {
-    ...process.env,
-    DATABASE_URL: pg.url,
-    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-    NEXTAUTH_URL: `http://localhost:${port}`,
-    MEDSHARE_KEK: randomBytes(32).toString("base64"),
-    NEXT_TELEMETRY_DISABLED: "1",
-  },
-});
+const env = {
+  ...process.env,
+  DATABASE_URL: pg.url,
+  NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+  NEXTAUTH_URL: `http://localhost:${port}`,
+  MEDSHARE_KEK: randomBytes(32).toString("base64"),
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+const child = spawn("npx", ["next", "start", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"], env: webEnv(env) });
 
-// Everything the server logs is also kept, so a journey can check that no patient data or
-// secret ever reaches the logs (e2e/zz-logs.spec.ts).
+// Everything the server and the clustering worker log is also kept, so a journey can check
+// that no patient data or secret ever reaches the logs (e2e/zz-logs.spec.ts).
 const log = createWriteStream(path.resolve(".data", "e2e-server.log"), { flags: "w" });
-child.stdout!.on("data", (d) => (process.stdout.write(d), log.write(d)));
+const keep = (d: Buffer) => (process.stdout.write(d), log.write(d));
+child.stdout!.on("data", keep);
 child.stderr!.on("data", (d) => (process.stderr.write(d), log.write(d)));
+const worker = superviseWorker(env, keep);
 
 let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
+  worker.stop();
   child.kill("SIGTERM");
   await pg.stop().catch(() => {});
   rmSync(dir, { recursive: true, force: true });

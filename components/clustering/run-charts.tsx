@@ -3,6 +3,9 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 import { Card } from "@/components/ui/page-header";
 
+/** Axis domain with a margin, so the largest markers are not cut off at the plot's edge. */
+const padded: [(min: number) => number, (max: number) => number] = [(min) => Math.floor(Math.min(min, 0) * 1.25 - 0.5), (max) => Math.ceil(Math.max(max, 0) * 1.25 + 0.5)];
+
 const COLORS = ["#0f766e", "#b45309", "#6d28d9", "#be123c", "#0369a1", "#4d7c0f", "#a16207", "#0e7490", "#9d174d", "#3f6212", "#1d4ed8", "#7c2d12"];
 
 export type RunChartsData = {
@@ -55,7 +58,7 @@ export function RunCharts({ data }: { data: RunChartsData }) {
         <div className="h-64" data-testid="chart-centers">
           <ResponsiveContainer width="100%" height="100%">
             <ScatterChart>
-              <CartesianGrid strokeDasharray="3 3" /><XAxis type="number" dataKey="x" name="PC1" tick={{ fontSize: 10 }} /><YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} /><ZAxis type="number" dataKey="size" range={[60, 400]} name="records" /><Tooltip /><Legend />
+              <CartesianGrid strokeDasharray="3 3" /><XAxis type="number" dataKey="x" name="PC1" tick={{ fontSize: 10 }} domain={padded} /><YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} domain={padded} /><ZAxis type="number" dataKey="size" range={[60, 400]} name="records" /><Tooltip /><Legend />
               {data.projection.map((p) => <Scatter key={p.cluster} name={`cluster ${p.cluster}`} data={[p]} fill={COLORS[p.cluster % COLORS.length]} isAnimationActive={false} />)}
             </ScatterChart>
           </ResponsiveContainer>

@@ -3,12 +3,15 @@ import { processRun, recoverRuns } from "./clustering";
 import { CLUSTERING_QUEUE, queue, type ClusteringJob } from "./queue";
 
 /**
- * The in-process job worker (one machine: started by instrumentation.ts inside the Next server;
- * more machines: run more processes calling startWorker against the same database). SEAL runs
- * on this thread between awaits; one run at a time per process.
+ * The clustering job worker. `npm start`, `npm run dev` and the e2e server run it as its own
+ * process (scripts/worker.ts, supervised by scripts/worker-process.ts) and start the Next server
+ * with MEDSHARE_WORKER=off: SEAL's single-threaded WebAssembly keeps its process busy for up to
+ * seconds at a time, which must not be the web server's. Without that (e.g. `next start` run by
+ * hand) instrumentation.ts starts it inside the Next server. More machines: run more worker
+ * processes against the same database. One run at a time per process.
  */
 const RECOVER_EVERY_MS = 30_000;
-const globalForWorker = globalThis as unknown as { medshareWorker?: Promise<void> };
+const globalForWorker = globalThis as unknown as { medshareWorker?: Promise<boolean> };
 
 export function workerEnabled(): boolean {
   if (!process.env.DATABASE_URL) return false;
@@ -16,8 +19,9 @@ export function workerEnabled(): boolean {
   return process.env.MEDSHARE_WORKER !== "off";
 }
 
-export function startWorker(): Promise<void> {
-  if (!workerEnabled()) return Promise.resolve();
+/** Starts the worker once per process; resolves to whether it is running. */
+export function startWorker(): Promise<boolean> {
+  if (!workerEnabled()) return Promise.resolve(false);
   globalForWorker.medshareWorker ??= (async () => {
     const boss = await queue();
     await boss.work<ClusteringJob>(CLUSTERING_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
@@ -34,9 +38,11 @@ export function startWorker(): Promise<void> {
     await recover();
     setInterval(recover, RECOVER_EVERY_MS).unref();
     console.log("[jobs] clustering worker started");
+    return true;
   })().catch((error) => {
     globalForWorker.medshareWorker = undefined;
     console.error("[jobs] the clustering worker did not start:", error);
+    return false;
   });
   return globalForWorker.medshareWorker;
 }

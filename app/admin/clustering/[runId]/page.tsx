@@ -29,13 +29,15 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
         }
       />
       {run.base && (
-        <Alert tone="info">
-          <span data-testid="run-base">
-            This run extends <Link className="underline" href={`/admin/clustering/${run.base.id}`}>an earlier run</Link> ({run.base.n.toLocaleString()} records, whose labels it keeps). It clustered
-            the {run.addedRecords.toLocaleString()} records of the added upload{run.uploads.filter((u) => u.added).length === 1 ? "" : "s"} on ciphertexts, starting from the earlier
-            run&apos;s centers weighted by their mass; the earlier uploads&apos; data were not read again.
-          </span>
-        </Alert>
+        <div className="mb-4">
+          <Alert tone="info">
+            <span data-testid="run-base">
+              This run extends <Link className="underline" href={`/admin/clustering/${run.base.id}`}>an earlier run</Link> ({run.base.n.toLocaleString()} records, whose labels it keeps). It clustered
+              the {run.addedRecords.toLocaleString()} records of the added upload{run.uploads.filter((u) => u.added).length === 1 ? "" : "s"} on ciphertexts, starting from the earlier
+              run&apos;s centers weighted by their mass; the earlier uploads&apos; data were not read again.
+            </span>
+          </Alert>
+        </div>
       )}
       <div className="mb-6 space-y-3" data-testid="run-status">
         <p className="text-sm">Status: <strong>{run.status.toLowerCase()}</strong>{run.iteration ? `, ${run.iteration} iterations` : ""}{run.times.cspMs ? ` · cloud ${Math.round(run.times.cspMs / 1000)} s, key holder ${Math.round((run.times.keyHolderMs ?? 0) / 1000)} s` : ""}</p>

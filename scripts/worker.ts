@@ -1,0 +1,20 @@
+// The clustering job worker as its own process (lib/jobs/worker.ts): `npm start`, `npm run dev`
+// and the e2e server run it beside the Next server through scripts/worker-process.ts. Needs the
+// server's environment (DATABASE_URL, MEDSHARE_KEK to unseal the key holder's CKKS key).
+import { stopQueue } from "@/lib/jobs/queue";
+import { startWorker } from "@/lib/jobs/worker";
+
+if (!(await startWorker())) {
+  console.error("[jobs] worker process: not started (DATABASE_URL unset, MEDSHARE_WORKER=off, or the queue is unreachable)");
+  process.exit(1);
+}
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  // A run in progress is left RUNNING: its heartbeat goes stale and recoverRuns re-queues it.
+  await stopQueue().catch(() => {});
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
