@@ -8,7 +8,7 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { runMigrations } from "@/lib/db/migrate";
 import { createApprovedAccount } from "@/lib/portal/accounts";
 import { E2E_ADMIN } from "@/e2e/fixtures/accounts";
-import { superviseWorker, webEnv } from "./worker-process";
+import { NEXT_BIN, superviseWorker, webEnv } from "./worker-process";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dir = path.resolve(".data", `e2e-pg-${process.pid}`);
@@ -29,7 +29,7 @@ const env = {
   MEDSHARE_KEK: randomBytes(32).toString("base64"),
   NEXT_TELEMETRY_DISABLED: "1",
 };
-const child = spawn("npx", ["next", "start", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"], env: webEnv(env) });
+const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"], env: webEnv(env) });
 
 // Everything the server and the clustering worker log is also kept, so a journey can check
 // that no patient data or secret ever reaches the logs (e2e/zz-logs.spec.ts).

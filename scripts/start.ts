@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { openDatabase, serverEnv } from "@/lib/db/bootstrap";
 import { issueSetupTokenIfNoAdmin } from "@/lib/portal/registrations";
-import { superviseWorker, webEnv, workerWanted } from "./worker-process";
+import { NEXT_BIN, superviseWorker, webEnv, workerWanted } from "./worker-process";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -49,7 +49,7 @@ async function main() {
   const token = await issueSetupTokenIfNoAdmin(randomBytes(24).toString("base64url"));
   // Clustering jobs run in their own process: SEAL must not block the web server.
   const worker = workerWanted(env) ? superviseWorker(env) : null;
-  const child = spawn("npx", ["next", dev ? "dev" : "start", "-p", String(port)], { stdio: ["ignore", "inherit", "inherit"], env: webEnv(env) });
+  const child = spawn(process.execPath, [NEXT_BIN, dev ? "dev" : "start", "-p", String(port)], { stdio: ["ignore", "inherit", "inherit"], env: webEnv(env) });
   log(`MedShare is running at http://localhost:${port}`);
   if (token) log(`No authority admin yet. Create the first one at http://localhost:${port}/register?setup=${token} (one-time link), or run \`npm run admin:create\`.`);
   if (database.embedded) log("Demo accounts: run `npm run seed:demo` in another terminal.");

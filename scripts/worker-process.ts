@@ -4,15 +4,20 @@ import { spawn, type ChildProcess } from "node:child_process";
 
 const RESTART_DELAY_MS = 3_000;
 
+/** Next's CLI, run with this node directly (through npx, a SIGTERM would stop npx and leave the server running). */
+export const NEXT_BIN = "node_modules/next/dist/bin/next";
+
 export type WorkerProcess = { stop(): void };
 
 export function superviseWorker(env: NodeJS.ProcessEnv, output?: (chunk: Buffer) => void): WorkerProcess {
   let child: ChildProcess | null = null;
   let stopped = false;
   const start = () => {
-    child = spawn("npx", ["tsx", "--conditions=react-server", "scripts/worker.ts"], {
-      stdio: output ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
-      env: { ...env, MEDSHARE_WORKER: "on" },
+    // One node process (tsx as a loader, no npx/tsx wrapper in between), so signals reach it
+    // directly; its stdin is a pipe from here, and it stops when the pipe closes (this process died).
+    child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/worker.ts"], {
+      stdio: ["pipe", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
+      env: { ...env, MEDSHARE_WORKER: "on", MEDSHARE_WORKER_SUPERVISED: "1" },
     });
     if (output) {
       child.stdout!.on("data", output);

@@ -18,3 +18,9 @@ const stop = async () => {
 };
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
+// Supervised (scripts/worker-process.ts): stdin is a pipe from the parent; it closes when the parent dies.
+if (process.env.MEDSHARE_WORKER_SUPERVISED === "1") {
+  process.stdin.on("end", () => void stop());
+  process.stdin.on("error", () => void stop());
+  process.stdin.resume();
+}
