@@ -15,3 +15,4 @@ export * from "./baselines";
 export * from "./metrics";
 export * from "./prng";
 export * from "./synthetic";
+export * from "./units";

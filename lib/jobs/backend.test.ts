@@ -1,6 +1,6 @@
 // A run over several uploads = the plaintext reference over their concatenated records.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunkOf, hopcm, hopcmIncremental, incrementalOptions, makeBlobs, modelOf, runHopcmAsync, withPrototypes } from "@/lib/hopcm";
+import { adjustedRandIndex, applyUnits, chunkOf, hopcm, hopcmIncremental, incrementalOptions, makeBlobs, modelOf, runHopcmAsync, runUnits, withPrototypes } from "@/lib/hopcm";
 import { createCkks, createCspEvaluator, createKeyHolder, cspEvalKeys, cspPrepare, disposeDataset, encryptFeatureBlocks, type Ckks, type CspDataset, type CspEvaluator, type KeyHolder } from "@/lib/hopcm/encrypted";
 import { loadSealNode } from "@/lib/hopcm/encrypted/seal-node";
 import { fcmObjective, multiUploadBackend, observed } from "./backend";
@@ -67,6 +67,51 @@ describe("multiUploadBackend", () => {
     expect(got.result.iterations).toBe(reference.result.iterations);
     expect(iterations[0]).toBe(0); // the first distances request: the previous centers
     expect(iterations.at(-1)).toBe(got.result.iterations);
+  });
+
+  it("uploads standardised separately, with different case mixes, are clustered in run-wide units = the reference on the run's z-scores", async () => {
+    // Upload A: 80 of cluster 0 and 20 of cluster 1; upload B the other way round. Each z-scored on its own.
+    const blobs = makeBlobs(400, 3, 2, { seed: 9, spread: 3 });
+    const byLabel = [0, 1].map((c) => Array.from({ length: blobs.n }, (_, j) => j).filter((j) => blobs.labels[j] === c));
+    const parts = [
+      [...byLabel[0].slice(0, 80), ...byLabel[1].slice(0, 20)],
+      [...byLabel[0].slice(80, 100), ...byLabel[1].slice(20, 100)],
+    ];
+    const q = blobs.p;
+    const uploads = parts.map((rows) => {
+      const n = rows.length;
+      const raw = new Float64Array(n * q);
+      rows.forEach((j, r) => raw.set(blobs.X.subarray(j * q, (j + 1) * q), r * q));
+      const mean = new Float64Array(q);
+      const sd = new Float64Array(q);
+      for (let r = 0; r < n; r++) for (let l = 0; l < q; l++) mean[l] += raw[r * q + l] / n;
+      for (let r = 0; r < n; r++) for (let l = 0; l < q; l++) sd[l] += (raw[r * q + l] - mean[l]) ** 2 / n;
+      for (let l = 0; l < q; l++) sd[l] = Math.sqrt(sd[l]);
+      const Z = Float64Array.from(raw, (x, t) => (x - mean[t % q]) / sd[t % q]);
+      return { n, Z, stats: { n, mean, sd } };
+    });
+    const { units } = runUnits(uploads.map((u) => u.stats));
+    const N = uploads[0].n + uploads[1].n;
+    const global = new Float64Array(N * q);
+    global.set(applyUnits(uploads[0].Z, uploads[0].n, q, units[0]), 0);
+    global.set(applyUnits(uploads[1].Z, uploads[1].n, q, units[1]), uploads[0].n * q);
+    const reference = hopcm(global, N, q, { k: 2 });
+    const naive = hopcm(Float64Array.from([...uploads[0].Z, ...uploads[1].Z]), N, q, { k: 2 });
+    const truth = [...parts[0], ...parts[1]].map((j) => blobs.labels[j]);
+    expect(adjustedRandIndex(truth, reference.labels)).toBeGreaterThan(adjustedRandIndex(truth, naive.labels)); // why units matter
+
+    const sets = uploads.map((u) => cspPrepare(csp, encryptFeatureBlocks(ckks, keyHolder.publicKeys.publicKey, u.Z, u.n, q)));
+    try {
+      const backend = multiUploadBackend({ ckks, keyHolder, csp, datasets: sets }, { units });
+      const result = await runHopcmAsync(backend, { k: 2 });
+      expect(Array.from(result.labels)).toEqual(Array.from(reference.labels));
+      let diff = 0;
+      for (let i = 0; i < result.centers.length; i++) diff = Math.max(diff, Math.abs(result.centers[i] - reference.centers[i]));
+      expect(diff).toBeLessThan(1e-6);
+      expect(result.iterations).toBe(reference.iterations);
+    } finally {
+      for (const d of sets) disposeDataset(d);
+    }
   });
 
   it("fcmObjective: J = sum_j omega_j (sum_i 1/d2_ij)^-1", () => {

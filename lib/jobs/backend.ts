@@ -11,16 +11,25 @@
  * With one upload this is exactly `encryptedBackend`. With several, the key holder sees each
  * upload's aggregate sum_{j in u} w_ij x_j instead of only their total (documented in
  * lib/jobs/README.md; runs require a minimum number of records per upload).
+ *
+ * Units (lib/hopcm units.ts): with `units`, upload u's records count as z = a_u x + b_u. The CSP
+ * rescales the upload's distance copies once by encrypted a_u (`cspScaleFeatures`, no extra
+ * depth); the key holder sends each upload centers shifted by -b_u, maps each upload's sums back
+ * (a_u S_u + b_u W_u) in plaintext and, for seeding, selects with per-feature selectors carrying
+ * a_u and shifts the selected record by b_u - b_u' for upload u'.
  */
-import type { AsyncHopcmBackend } from "@/lib/hopcm";
+import { isIdentity, type AsyncHopcmBackend, type UploadUnits } from "@/lib/hopcm";
 import {
+  cspAddCenters,
   cspDistances,
+  cspScaleFeatures,
   cspSelectPoint,
   cspWeightedSums,
   dispose,
   type Ckks,
   type CspDataset,
   type CspEvaluator,
+  type EncCenters,
   type KeyHolder,
 } from "@/lib/hopcm/encrypted";
 
@@ -39,12 +48,15 @@ export interface MultiUploadBackend extends AsyncHopcmBackend {
 
 export function multiUploadBackend(
   parties: { ckks: Ckks; keyHolder: KeyHolder; csp: CspEvaluator; datasets: CspDataset[] },
-  hooks: { now?: () => number } = {},
+  hooks: { now?: () => number; units?: UploadUnits[] } = {},
 ): MultiUploadBackend {
   const { keyHolder, csp, datasets } = parties;
   if (datasets.length === 0) throw new RangeError("a run needs at least one upload");
   const p = datasets[0].p;
   if (datasets.some((d) => d.p !== p)) throw new RangeError("every upload of a run must have the same features");
+  const units = hooks.units && !hooks.units.every(isIdentity) ? hooks.units : null;
+  if (units && (units.length !== datasets.length || units.some((u) => u.scale.length !== p || u.shift.length !== p)))
+    throw new RangeError("units: one scale and shift of p features per upload");
   const offsets: number[] = [];
   let n = 0;
   for (const d of datasets) {
@@ -62,10 +74,26 @@ export function multiUploadBackend(
     }
   };
 
-  /** d2 of every record of every upload to encrypted centers (k of them), concatenated k x n. */
-  const allDistances = (center: { cts: unknown[] } & Parameters<typeof cspDistances>[2], k: number) => {
+  if (units)
+    datasets.forEach((data, u) => {
+      if (units[u].scale.every((a) => a === 1)) return;
+      const scales = timed("keyHolder", () => keyHolder.encryptScales(units[u].scale));
+      timed("csp", () => cspScaleFeatures(csp, data, scales));
+      dispose(scales);
+    });
+
+  /** Centers v shifted by -b_u (upload u's view of the run's centers). */
+  const shifted = (centers: Float64Array, k: number, shift: Float64Array) => {
+    const c = Float64Array.from(centers);
+    for (let i = 0; i < k; i++) for (let l = 0; l < p; l++) c[i * p + l] -= shift[l];
+    return c;
+  };
+
+  /** d2 of every record of every upload to encrypted centers (k of them, `centerFor(u)` for upload u), concatenated k x n. */
+  const allDistances = (centerFor: (u: number) => EncCenters, k: number) => {
     const d2 = new Float64Array(k * n);
     datasets.forEach((data, u) => {
+      const center = centerFor(u);
       const reply = timed("csp", () => cspDistances(csp, data, center));
       const part = timed("keyHolder", () => keyHolder.decryptDistances(reply, data.n));
       dispose(reply);
@@ -81,11 +109,11 @@ export function multiUploadBackend(
     offsets,
 
     distances(centers, k) {
-      const request = timed("keyHolder", () => keyHolder.encryptCenters(centers, k, p));
+      const requests = (units ?? [null]).map((unit) => timed("keyHolder", () => keyHolder.encryptCenters(unit ? shifted(centers, k, unit.shift) : centers, k, p)));
       try {
-        return allDistances(request, k);
+        return allDistances((u) => requests[units ? u : 0], k);
       } finally {
-        dispose(request);
+        for (const r of requests) dispose(r);
       }
     },
 
@@ -99,7 +127,11 @@ export function multiUploadBackend(
         dispose(message);
         const sums = timed("keyHolder", () => keyHolder.decryptSums(reply, totals));
         dispose(reply);
-        for (let t = 0; t < S.length; t++) S[t] += sums[t];
+        if (units) {
+          // sum_j w_ij (a x_j + b) = a * sum_j w_ij x_j + b * sum_j w_ij
+          const { scale, shift } = units[u];
+          for (let i = 0; i < k; i++) for (let l = 0; l < p; l++) S[i * p + l] += scale[l] * sums[i * p + l] + shift[l] * totals[i];
+        } else for (let t = 0; t < S.length; t++) S[t] += sums[t];
       });
       return S;
     },
@@ -109,13 +141,25 @@ export function multiUploadBackend(
       let u = datasets.length - 1;
       while (offsets[u] > index) u--;
       const data = datasets[u];
-      const selector = timed("keyHolder", () => keyHolder.encryptSelector(index - offsets[u], data.n));
-      const center = timed("csp", () => cspSelectPoint(csp, data, selector));
+      const selector = timed("keyHolder", () => keyHolder.encryptSelector(index - offsets[u], data.n, units?.[u].scale));
+      const center = timed("csp", () => cspSelectPoint(csp, data, selector)); // a_u x_j, broadcast
       dispose(selector);
+      const made: EncCenters[] = [];
+      const centerFor = (v: number): EncCenters => {
+        if (!units || units[v].shift.every((b, l) => b === units[u].shift[l])) return center;
+        // upload v's view of z_j = a_u x_j + b_u: a_u x_j + (b_u - b_v)
+        const delta = Float64Array.from(units[u].shift, (b, l) => b - units[v].shift[l]);
+        const offset = timed("keyHolder", () => keyHolder.encryptCenters(delta, 1, p));
+        const moved = timed("csp", () => cspAddCenters(csp, center, offset));
+        dispose(offset);
+        made.push(moved);
+        return moved;
+      };
       try {
-        return allDistances(center, 1);
+        return allDistances(centerFor, 1);
       } finally {
         dispose(center);
+        for (const c of made) dispose(c);
       }
     },
   };

@@ -13,7 +13,7 @@
 import type { GaloisKeys } from "node-seal/implementation/galois-keys";
 import type { RelinKeys } from "node-seal/implementation/relin-keys";
 import { classLayout, classMask, rotationPlan, type ClassLayout } from "./layout";
-import type { CspEvalKeys, EncCenters, EncDistances, EncSelector, EncSums, EncWeights, EncryptedFeatures } from "./messages";
+import type { CspEvalKeys, EncCenters, EncDistances, EncScales, EncSelector, EncSums, EncWeights, EncryptedFeatures } from "./messages";
 import { expectCiphertext, LEVEL, type Ckks, type CipherText, type PlainText } from "./params";
 
 export interface CspEvaluator {
@@ -128,6 +128,34 @@ export function cspPrepare(csp: CspEvaluator, features: EncryptedFeatures): CspD
   return { n, p, layout, top, mid, classed };
 }
 
+/**
+ * Puts an upload's distance copies in other units: mid[b][l] = a_l * x_l (ciphertext product,
+ * relinearised, rescaled: top, Delta x q2 -> mid, Delta: the same level and scale as the plain
+ * mod switch `cspPrepare` does, so distances cost nothing more). The class layout used for
+ * weighted sums is left in the upload's units: the key holder maps sums back in plaintext.
+ */
+export function cspScaleFeatures(csp: CspEvaluator, data: CspDataset, scales: EncScales): void {
+  const { evaluator, q2 } = csp.ckks;
+  if (scales.p !== data.p || scales.cts.length !== data.p) throw new RangeError(`scales: expected ${data.p} ciphertexts`);
+  for (const ct of scales.cts) expectCiphertext(ct, LEVEL.top, q2, "scales");
+  data.top.forEach((x, b) => {
+    for (let l = 0; l < data.p; l++) {
+      const y = evaluator.multiply(x[l], scales.cts[l])!;
+      evaluator.relinearize(y, csp.relinKeys, y);
+      evaluator.rescaleToNext(y, y); // Delta * q2 / q2 = Delta, mid level
+      data.mid[b][l].delete();
+      data.mid[b][l] = y;
+    }
+  });
+}
+
+/** Centers shifted by encrypted constants (both mid level, scale Delta): a + b, per ciphertext. */
+export function cspAddCenters(csp: CspEvaluator, a: EncCenters, b: EncCenters): EncCenters {
+  if (a.k !== b.k || a.p !== b.p || a.cts.length !== b.cts.length) throw new RangeError("centers: shapes differ");
+  for (const ct of [...a.cts, ...b.cts]) expectCiphertext(ct, LEVEL.mid, csp.ckks.featureScale, "centers");
+  return { kind: "centers", k: a.k, p: a.p, cts: a.cts.map((ct, i) => csp.ckks.evaluator.add(ct, b.cts[i])!) };
+}
+
 export function disposeCspEvaluator(csp: CspEvaluator): void {
   for (const m of csp.masks.values()) for (const pt of [...m.top, ...m.mid]) pt.delete();
   csp.masks.clear();
@@ -224,16 +252,20 @@ export function cspWeightedSums(csp: CspEvaluator, data: CspDataset, weights: En
 export function cspSelectPoint(csp: CspEvaluator, data: CspDataset, selector: EncSelector): EncCenters {
   const { evaluator, slots, q2 } = csp.ckks;
   if (selector.blocks !== data.top.length) throw new RangeError(`selector: expected ${data.top.length} blocks`);
+  const perColumn = selector.columns !== undefined;
+  if (perColumn && selector.columns !== data.p) throw new RangeError(`selector: ${selector.columns} columns, expected ${data.p}`);
+  if (selector.cts.length !== data.top.length * (perColumn ? data.p : 1)) throw new RangeError("selector: wrong number of ciphertexts");
   for (const ct of selector.cts) expectCiphertext(ct, LEVEL.top, q2, "selector");
+  const sel = (b: number, l: number) => selector.cts[perColumn ? b * data.p + l : b];
   const cts: CipherText[] = [];
   const prod = csp.ckks.seal.CipherText();
   for (let l = 0; l < data.p; l++) {
     let acc: CipherText | null = null;
     data.top.forEach((x, b) => {
       if (acc) {
-        evaluator.multiply(x[l], selector.cts[b], prod);
+        evaluator.multiply(x[l], sel(b, l), prod);
         evaluator.add(acc, prod, acc);
-      } else acc = evaluator.multiply(x[l], selector.cts[b])!;
+      } else acc = evaluator.multiply(x[l], sel(b, l))!;
     });
     evaluator.relinearize(acc!, csp.relinKeys, acc!); // before rescaling (see cspWeightedSums)
     evaluator.rescaleToNext(acc!, acc!); // Delta * q2 / q2 = Delta, mid level

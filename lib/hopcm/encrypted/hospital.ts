@@ -56,3 +56,35 @@ export function encryptFeatureBlocks(
     pk.delete();
   }
 }
+
+/**
+ * An upload's per-column statistics (the mean and standard deviation its features were
+ * z-scored with), encrypted under the key holder's public key: slots 0..p-1 the means, p..2p-1
+ * the standard deviations, the rest 0 (top level, scale Delta). Only the key holder can read
+ * them; it uses them to put several uploads in one run-wide normalisation.
+ */
+export function encryptColumnStats(ckks: Ckks, publicKey: Uint8Array, mean: Float64Array, sd: Float64Array, options: EncryptFeatureOptions = {}): Uint8Array {
+  const p = mean.length;
+  if (sd.length !== p || p < 1 || 2 * p > ckks.slots) throw new RangeError(`column statistics: ${p} means and ${sd.length} standard deviations`);
+  const values = new Float64Array(ckks.slots);
+  for (let l = 0; l < p; l++) {
+    if (!Number.isFinite(mean[l]) || !(sd[l] >= 0) || !Number.isFinite(sd[l])) throw new RangeError(`column statistics: feature ${l} has mean ${mean[l]}, sd ${sd[l]}`);
+    values[l] = mean[l];
+    values[p + l] = sd[l];
+  }
+  const { seal, context } = ckks;
+  const pk = seal.PublicKey();
+  pk.loadArray(context, publicKey);
+  const encryptor = seal.Encryptor(context, pk);
+  const pt = ckks.encodeAt(values, ckks.featureScale, LEVEL.top);
+  try {
+    const ct = encryptor.encrypt(pt)!;
+    const bytes = ct.saveArray(seal.ComprModeType[options.compression ?? "none"]);
+    ct.delete();
+    return bytes;
+  } finally {
+    pt.delete();
+    encryptor.delete();
+    pk.delete();
+  }
+}

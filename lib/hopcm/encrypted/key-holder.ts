@@ -11,7 +11,7 @@
  */
 import type { SecretKey } from "node-seal/implementation/secret-key";
 import { blocksOf, classLayout, rotateLeft, rotationSteps } from "./layout";
-import type { CkksPublicKeys, EncCenters, EncDistances, EncSelector, EncSums, EncWeights } from "./messages";
+import type { CkksPublicKeys, EncCenters, EncDistances, EncScales, EncSelector, EncSums, EncWeights } from "./messages";
 import { expectCiphertext, LEVEL, type Ckks, type CipherText } from "./params";
 
 export interface KeyHolder {
@@ -25,8 +25,15 @@ export interface KeyHolder {
    * stays here: decryptSums multiplies it back.
    */
   encryptWeights(weights: Float64Array, k: number, n: number, p: number): { message: EncWeights; totals: Float64Array };
-  /** One-hot indicator of record `index` (k-means++ seeding, without telling the CSP which record). */
-  encryptSelector(index: number, n: number): EncSelector;
+  /**
+   * One-hot indicator of record `index` (k-means++ seeding, without telling the CSP which record).
+   * With `scales` (p), one indicator per feature carrying its scale (see EncSelector).
+   */
+  encryptSelector(index: number, n: number, scales?: Float64Array): EncSelector;
+  /** Per-feature scales a_l for `cspScaleFeatures` (see EncScales). */
+  encryptScales(scales: Float64Array): EncScales;
+  /** Per-column statistics a hospital encrypted with `encryptColumnStats`: means and standard deviations. */
+  decryptColumnStats(ct: CipherText, p: number): { mean: Float64Array; sd: Float64Array };
   /** d2[i*n + j]. */
   decryptDistances(msg: EncDistances, n: number): Float64Array;
   /** S[i*p + l] = sum_j w_ij x_jl, from the normalised aggregates; checks their structure. */
@@ -36,6 +43,18 @@ export interface KeyHolder {
 
 /** CKKS noise on an aggregate is ~1e-10 (measured); a different value means a different computation. */
 const AGGREGATE_TOLERANCE = 1e-6;
+/** Fresh public-key encryption noise is ~2e-10 per value at scale Delta (params.ts). */
+const STATS_TOLERANCE = 1e-6;
+/**
+ * Scales the CSP may apply (cspScaleFeatures): a scaled record must stay within the parameters'
+ * norm bound, so a run refuses uploads whose units differ by more than this factor.
+ */
+export const MAX_FEATURE_SCALE = 4;
+
+function checkScales(scales: Float64Array): void {
+  for (const [l, a] of scales.entries())
+    if (!(a >= 0 && a <= MAX_FEATURE_SCALE)) throw new RangeError(`feature ${l}: scale ${a} outside 0..${MAX_FEATURE_SCALE}`);
+}
 
 export interface KeyHolderOptions {
   /** Rotation steps to make Galois keys for. Default `rotationSteps(slots)`. */
@@ -134,18 +153,47 @@ function keyHolderFrom(ckks: Ckks, secretKeyIn: SecretKey, publicKeys: CkksPubli
       return { message: { kind: "weights", k, blocks: blocks.length, giant, cts }, totals };
     },
 
-    encryptSelector(index, n) {
+    encryptSelector(index, n, scales) {
       if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`record index ${index} outside 0..${n - 1}`);
+      if (scales) checkScales(scales);
       const blocks = blocksOf(n, slots);
-      const cts = blocks.map((block) => {
-        const e = new Float64Array(slots);
-        if (index >= block.start && index < block.start + block.size) e[index - block.start] = 1;
-        const pt = ckks.encodeAt(e, ckks.q2, LEVEL.top);
+      const cts = blocks.flatMap((block) =>
+        (scales ? Array.from(scales) : [1]).map((a) => {
+          const e = new Float64Array(slots);
+          if (index >= block.start && index < block.start + block.size) e[index - block.start] = a;
+          const pt = ckks.encodeAt(e, ckks.q2, LEVEL.top);
+          const ct = encryptor.encryptSymmetric(pt)!;
+          pt.delete();
+          return ct;
+        }),
+      );
+      return scales ? { kind: "selector", blocks: blocks.length, columns: scales.length, cts } : { kind: "selector", blocks: blocks.length, cts };
+    },
+
+    encryptScales(scales) {
+      checkScales(scales);
+      const cts = Array.from(scales, (a) => {
+        const pt = ckks.encodeAt(new Float64Array(slots).fill(a), ckks.q2, LEVEL.top);
         const ct = encryptor.encryptSymmetric(pt)!;
         pt.delete();
         return ct;
       });
-      return { kind: "selector", blocks: blocks.length, cts };
+      return { kind: "scales", p: scales.length, cts };
+    },
+
+    decryptColumnStats(ct, p) {
+      if (!Number.isInteger(p) || p < 1 || 2 * p > slots) throw new RangeError(`column statistics: p = ${p} outside 1..${slots / 2}`);
+      expectCiphertext(ct, LEVEL.top, ckks.featureScale, "column statistics");
+      const v = decode(ct);
+      const mean = Float64Array.from(v.subarray(0, p));
+      const sd = Float64Array.from(v.subarray(p, 2 * p));
+      for (let l = 0; l < p; l++) {
+        if (!Number.isFinite(mean[l]) || !(sd[l] > -STATS_TOLERANCE)) throw new RangeError(`column statistics: feature ${l} has mean ${mean[l]}, sd ${sd[l]}`);
+        sd[l] = Math.max(0, sd[l]);
+      }
+      // Slots past 2p are zero in a well-formed statistics ciphertext.
+      for (let t = 2 * p; t < slots; t++) if (Math.abs(v[t]) > STATS_TOLERANCE) throw new RangeError("column statistics: unexpected values past 2p");
+      return { mean, sd };
     },
 
     decryptDistances(msg, n) {

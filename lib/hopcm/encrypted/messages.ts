@@ -65,10 +65,27 @@ export interface EncWeights {
   cts: CipherText[];
 }
 
-/** One-hot indicator of a record (top level, scale q2), one ciphertext per block. */
+/**
+ * One-hot indicator of a record (top level, scale q2), one ciphertext per block; or, with
+ * `columns = p`, one per block and feature carrying that feature's scale a_l (cts[b*p + l] =
+ * a_l e_idx), so that the selected record comes out scaled like `cspScaleFeatures` scales the data.
+ */
 export interface EncSelector {
   kind: "selector";
   blocks: number;
+  columns?: number;
+  cts: CipherText[];
+}
+
+/**
+ * Per-feature scales a_l, each broadcast to every slot (top level, scale q2): cts[l]. The CSP
+ * multiplies an upload's top-level feature ciphertexts by them and rescales (-> mid, Delta):
+ * a change of units per feature (e.g. from the upload's own z-scores to a run-wide
+ * normalisation) at no extra depth, without the CSP learning the scales.
+ */
+export interface EncScales {
+  kind: "scales";
+  p: number;
   cts: CipherText[];
 }
 
@@ -92,7 +109,7 @@ export interface EncSums {
   cts: CipherText[];
 }
 
-export type Message = EncCenters | EncWeights | EncSelector | EncDistances | EncSums;
+export type Message = EncCenters | EncWeights | EncSelector | EncDistances | EncSums | EncScales;
 export type Wire<M extends Message> = Omit<M, "cts"> & { cts: Uint8Array[] };
 
 export function toWire<M extends Message>(ckks: Ckks, msg: M): Wire<M> {
