@@ -75,6 +75,8 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   await expect(admin.getByTestId("run-base")).toContainText("569 records, whose labels it keeps");
   await expect(admin.getByTestId("run-base")).toContainText("clustered the 60 records of the added upload");
   await expect(admin.getByTestId("run-uploads").getByRole("row").filter({ hasText: `WDBC follow-up ${code}` })).toContainText("in this run");
+  // the follow-up was z-scored in its own browser; the key holder mapped it to the run's units
+  await expect(admin.getByTestId("run-units")).toContainText("mapped to the run's normalisation");
   await expect(admin.getByTestId("run-uploads").getByRole("row").filter({ hasText: `WDBC clustering ${code}` })).toContainText("earlier run (labels kept)");
   const sizes = await admin.getByTestId("run-clusters").getByRole("row").allInnerTexts();
   expect(sizes.slice(1).map((r) => Number(r.split(/\s+/)[1].replace(/\D/g, ""))).reduce((a, b) => a + b, 0)).toBe(629);

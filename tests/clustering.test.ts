@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ckksPublicKeys } from "@/lib/authority/ckks";
 import { openRunSecrets } from "@/lib/authority/clustering";
 import { nodeCkks } from "@/lib/ckks/node";
-import { beginFeatures, completeFeatures, putFeatureCiphertext } from "@/lib/csp/features";
+import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
-import { adjustedRandIndex, featureNames, fitFeatures, hopcm, type RawRecord } from "@/lib/hopcm";
-import { encryptFeatureBlocks, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
+import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
+import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
 import { cancelRun, processRun, recoverRuns, runOptions, startClusteringRun } from "@/lib/jobs/clustering";
 import { hasLiveJob, stopQueue } from "@/lib/jobs/queue";
 import { verifyChain } from "@/lib/ledger/verify";
@@ -39,6 +39,7 @@ describe("clustering on encrypted features", () => {
   let p: number;
   let columns: string[];
   let encrypted: EncryptedFeatures;
+  let stats: Uint8Array;
   let runId: string;
 
   beforeAll(async () => {
@@ -52,6 +53,7 @@ describe("clustering on encrypted features", () => {
     columns = featureNames(fm.schema);
     const { publicKeys } = await ckksPublicKeys();
     encrypted = encryptFeatureBlocks(await nodeCkks(), publicKeys.publicKey, X, n, p);
+    stats = encryptColumnStats(await nodeCkks(), publicKeys.publicKey, { ...statsOfSchema(fm.schema, n, fm.report.constant), maxNorm: maxRecordNorm(X, n, p) });
   });
 
   afterAll(async () => {
@@ -73,9 +75,15 @@ describe("clustering on encrypted features", () => {
     for (let l = 0; l < p - 1; l++) expect(await putFeatureCiphertext(uploadId, org, 0, l, row[l])).toMatchObject({ duplicate: false });
     expect(await putFeatureCiphertext(uploadId, org, 0, 0, row[0])).toMatchObject({ duplicate: true });
     await expect(putFeatureCiphertext(uploadId, org, 0, 0, row[1])).rejects.toThrow(/different content/);
-    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ missing: [{ block: 0, feature: p - 1 }] });
+    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ missing: [{ block: 0, feature: p - 1 }, "stats"] });
     await expect(startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false })).rejects.toThrow(/No stored encrypted features/);
     await putFeatureCiphertext(uploadId, org, 0, p - 1, row[p - 1]);
+    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ missing: ["stats"] });
+    // the column statistics: a fresh ciphertext only the key holder can read
+    await expect(putFeatureStats(uploadId, org, row[0].subarray(0, 100))).rejects.toThrow(/Ciphertext rejected/);
+    expect(await putFeatureStats(uploadId, org, stats)).toEqual({ duplicate: false });
+    expect(await putFeatureStats(uploadId, org, stats)).toEqual({ duplicate: true });
+    await expect(putFeatureStats(uploadId, org, row[0])).rejects.toThrow(/different content/);
     expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ stored: p });
     expect(await db().auditEntry.count({ where: { action: "UPLOAD_FEATURES_STORED", subjectId: uploadId } })).toBe(1);
   });

@@ -5,13 +5,14 @@
  * encrypted with node-seal (loaded on demand, only in this worker). The cloud never sees a
  * feature value.
  */
-import { createCkks, encryptFeatureBlocks } from "@/lib/hopcm/encrypted";
+import { createCkks, encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
 import { fitFeatures } from "@/lib/hopcm/features";
+import { statsOfSchema } from "@/lib/hopcm/units";
 
 export type FeaturesJob = { records: Array<Record<string, number | null>>; columns: string[]; publicKey: Uint8Array; paramsId: string };
 export type FeaturesMessage =
   | { type: "progress"; note: string }
-  | { type: "done"; paramsId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][] }
+  | { type: "done"; paramsId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][]; stats: Uint8Array }
   | { type: "error"; message: string };
 
 const post = (m: FeaturesMessage, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
@@ -26,9 +27,13 @@ self.onmessage = async (event: MessageEvent<FeaturesJob>) => {
     post({ type: "progress", note: `Encrypting ${job.columns.length} features of ${job.records.length.toLocaleString()} records for clustering…` });
     const features = fitFeatures(job.records, {});
     const encrypted = encryptFeatureBlocks(ckks, job.publicKey, features.X, features.n, features.p);
+    // The z-scoring's means and standard deviations, for the key holder only: runs over several
+    // uploads put them in one run-wide normalisation (lib/hopcm units.ts).
+    const { mean, sd } = statsOfSchema(features.schema, features.n, features.report.constant);
+    const stats = encryptColumnStats(ckks, job.publicKey, { mean, sd, maxNorm: maxRecordNorm(features.X, features.n, features.p) });
     post(
-      { type: "done", paramsId: encrypted.paramsId, n: encrypted.n, p: encrypted.p, columns: job.columns, blocks: encrypted.blocks },
-      encrypted.blocks.flat().map((b) => b.buffer as ArrayBuffer),
+      { type: "done", paramsId: encrypted.paramsId, n: encrypted.n, p: encrypted.p, columns: job.columns, blocks: encrypted.blocks, stats },
+      [...encrypted.blocks.flat().map((b) => b.buffer as ArrayBuffer), stats.buffer as ArrayBuffer],
     );
   } catch (error) {
     post({ type: "error", message: (error as Error).message ?? "Feature encryption failed." });

@@ -90,22 +90,7 @@ export async function putFeatureCiphertext(uploadId: string, organisationId: str
   const features = await receivingFeatures(uploadId, organisationId);
   if (!Number.isInteger(block) || block < 0 || block >= features.blockCount) throw new AppError("VALIDATION", `Block ${block} is out of range.`);
   if (!Number.isInteger(feature) || feature < 0 || feature >= features.p) throw new AppError("VALIDATION", `Feature ${feature} is out of range.`);
-  if (ct.length === 0 || ct.length > FEATURE_LIMITS.maxCiphertextBytes) throw new AppError("VALIDATION", "Ciphertext size is out of range.");
-  const ckks = await nodeCkks();
-  // SEAL aborts its WebAssembly instance on some malformed inputs: check the header first.
-  const header = sealHeaderProblem(ct);
-  if (header) throw new AppError("VALIDATION", `Ciphertext rejected: ${header}.`);
-  try {
-    const loaded = ckks.loadCiphertext(ct);
-    try {
-      expectCiphertext(loaded, LEVEL.top, ckks.featureScale, "feature ciphertext");
-      if (loaded.size !== 2) throw new RangeError("not a fresh ciphertext");
-    } finally {
-      loaded.delete();
-    }
-  } catch (error) {
-    throw new AppError("VALIDATION", `Ciphertext rejected: ${error instanceof Error ? error.message : "it does not load under the protocol's parameters"}.`);
-  }
+  await checkFreshCiphertext(ct, "feature ciphertext");
   const sha256 = createHash("sha256").update(ct).digest("hex");
   const key = { uploadId_block_feature: { uploadId, block, feature } };
   const existing = await db().featureCiphertext.findUnique({ where: key, select: { sha256: true } });
@@ -131,13 +116,49 @@ function sealHeaderProblem(bytes: Uint8Array): string | null {
   return null;
 }
 
-/** Marks the features complete once every (block, feature) ciphertext is there, with its audit entry. */
+/** Loads SEAL bytes as a fresh top-level ciphertext at scale Delta (what a browser's public-key encryption gives), or throws VALIDATION. */
+async function checkFreshCiphertext(ct: Uint8Array, what: string) {
+  if (ct.length === 0 || ct.length > FEATURE_LIMITS.maxCiphertextBytes) throw new AppError("VALIDATION", "Ciphertext size is out of range.");
+  const ckks = await nodeCkks();
+  // SEAL aborts its WebAssembly instance on some malformed inputs: check the header first.
+  const header = sealHeaderProblem(ct);
+  if (header) throw new AppError("VALIDATION", `Ciphertext rejected: ${header}.`);
+  try {
+    const loaded = ckks.loadCiphertext(ct);
+    try {
+      expectCiphertext(loaded, LEVEL.top, ckks.featureScale, what);
+      if (loaded.size !== 2) throw new RangeError("not a fresh ciphertext");
+    } finally {
+      loaded.delete();
+    }
+  } catch (error) {
+    throw new AppError("VALIDATION", `Ciphertext rejected: ${error instanceof Error ? error.message : "it does not load under the protocol's parameters"}.`);
+  }
+}
+
+/**
+ * Stores the upload's column statistics, CKKS-encrypted by the browser (lib/hopcm/encrypted
+ * `encryptColumnStats`): only the key holder can read them. Same bytes again: harmless.
+ */
+export async function putFeatureStats(uploadId: string, organisationId: string, ct: Uint8Array) {
+  const features = await receivingFeatures(uploadId, organisationId);
+  await checkFreshCiphertext(ct, "column statistics");
+  if (features.statsCt) {
+    if (Buffer.compare(Buffer.from(features.statsCt), Buffer.from(ct)) !== 0) throw new AppError("CONFLICT", "The column statistics were already received with different content.");
+    return { duplicate: true };
+  }
+  await db().uploadFeatures.update({ where: { uploadId }, data: { statsCt: new Uint8Array(ct) } });
+  return { duplicate: false };
+}
+
+/** Marks the features complete once every (block, feature) ciphertext and the statistics are there, with its audit entry. */
 export async function completeFeatures(uploadId: string, organisationId: string, actorId: string) {
   const features = await receivingFeatures(uploadId, organisationId);
   const have = await db().featureCiphertext.findMany({ where: { uploadId }, select: { block: true, feature: true } });
   const got = new Set(have.map((c) => c.block * features.p + c.feature));
-  const missing: Array<{ block: number; feature: number }> = [];
+  const missing: Array<{ block: number; feature: number } | "stats"> = [];
   for (let b = 0; b < features.blockCount; b++) for (let l = 0; l < features.p; l++) if (!got.has(b * features.p + l)) missing.push({ block: b, feature: l });
+  if (!features.statsCt) missing.push("stats");
   if (missing.length) return { missing };
   return db().$transaction(async (tx) => {
     const changed = await tx.uploadFeatures.updateMany({ where: { uploadId, status: "RECEIVING" }, data: { status: "STORED", storedAt: new Date() } });
@@ -156,7 +177,9 @@ export async function storedFeatureShapes(uploadIds: string[]) {
 }
 
 /** The stored feature blocks of each upload, in the order given (the CSP's input to a run). */
-export async function loadEncryptedFeatures(uploadIds: string[]): Promise<Array<EncryptedFeatures & { uploadId: string; keyId: string; columns: string[] }>> {
+export async function loadEncryptedFeatures(
+  uploadIds: string[],
+): Promise<Array<EncryptedFeatures & { uploadId: string; keyId: string; columns: string[]; stats: Uint8Array | null }>> {
   const ckks = await nodeCkks();
   const out = [];
   for (const uploadId of uploadIds) {
@@ -166,7 +189,17 @@ export async function loadEncryptedFeatures(uploadIds: string[]): Promise<Array<
     if (cts.length !== f.ciphertextCount) throw new AppError("INVALID_STATE", `Upload ${uploadId} has ${cts.length} of ${f.ciphertextCount} feature ciphertexts.`);
     const blocks: Uint8Array[][] = Array.from({ length: f.blockCount }, () => new Array<Uint8Array>(f.p));
     for (const c of cts) blocks[c.block][c.feature] = new Uint8Array(c.ct);
-    out.push({ uploadId, keyId: f.ckksKeyId, columns: f.columns as string[], paramsId: f.paramsId, n: f.n, p: f.p, slots: ckks.slots, blocks });
+    out.push({
+      uploadId,
+      keyId: f.ckksKeyId,
+      columns: f.columns as string[],
+      paramsId: f.paramsId,
+      n: f.n,
+      p: f.p,
+      slots: ckks.slots,
+      blocks,
+      stats: f.statsCt ? new Uint8Array(f.statsCt) : null, // null: sent before run-wide units existed
+    });
   }
   return out;
 }

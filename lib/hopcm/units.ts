@@ -9,6 +9,8 @@
  * where M, S are the pooled mean and standard deviation over all the run's records (or a
  * reference kept from an earlier run, so an extension stays in that run's units).
  */
+import type { FeatureSchema } from "./features";
+
 export interface ColumnStats {
   /** Records the statistics were computed over. */
   n: number;
@@ -83,4 +85,29 @@ export function applyUnits(X: Float64Array, n: number, p: number, u: UploadUnits
   const Z = new Float64Array(n * p);
   for (let j = 0; j < n; j++) for (let l = 0; l < p; l++) Z[j * p + l] = u.scale[l] * X[j * p + l] + u.shift[l];
   return Z;
+}
+
+/**
+ * What a hospital's browser reports with its encrypted features: per feature, the mean and
+ * population standard deviation its numeric columns were z-scored with (0 for constant ones),
+ * and mean 0, sd 1 for one-hot slots (so those stay as they are in every upload: a = 1, b = 0).
+ */
+export function statsOfSchema(schema: FeatureSchema, n: number, constant: string[] = []): ColumnStats {
+  const mean = new Float64Array(schema.p);
+  const sd = new Float64Array(schema.p).fill(1);
+  for (const c of schema.columns)
+    if (c.kind === "numeric") {
+      mean[c.offset] = c.mean;
+      sd[c.offset] = constant.includes(c.name) ? 0 : c.std;
+    }
+  return { n, mean, sd };
+}
+
+/**
+ * Largest norm a record of this upload can have in the run's units, from its own largest norm:
+ * ||a x + b|| <= max_l a_l ||x|| + ||b||. The CKKS parameters bound it (params maxRecordNorm).
+ */
+export function unitsNormBound(u: UploadUnits, maxNorm: number): number {
+  const aMax = u.scale.reduce((m, a) => Math.max(m, Math.abs(a)), 0);
+  return aMax * maxNorm + Math.hypot(...u.shift);
 }

@@ -11,13 +11,26 @@ import {
   HOPCM_DEFAULTS,
   incrementalOptions,
   runHopcmAsync,
+  runUnits,
+  unitsNormBound,
   withPrototypes,
   type AsyncHopcmBackend,
+  type UploadUnits,
   type HopcmModel,
   type HopcmOptions,
   type HopcmResult,
 } from "@/lib/hopcm";
-import { createCspEvaluator, cspEvalKeys, cspPrepare, disposeDataset, type CspDataset, type CspEvaluator, type KeyHolder } from "@/lib/hopcm/encrypted";
+import {
+  createCspEvaluator,
+  cspEvalKeys,
+  cspPrepare,
+  disposeDataset,
+  MAX_FEATURE_SCALE,
+  type Ckks,
+  type CspDataset,
+  type CspEvaluator,
+  type KeyHolder,
+} from "@/lib/hopcm/encrypted";
 import { appendAudit } from "@/lib/ledger/append";
 import { fcmObjective, multiUploadBackend, observed, type RunTimes } from "./backend";
 import { enqueueRun, hasLiveJob } from "./queue";
@@ -184,13 +197,15 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     // Authority side: the key holder (secret key unsealed for this run only) and, for an
     // extension, the base run's centers and their mass (sealed in the authority's tables).
     keyHolder = (await keyHolderFor(keyId)).keyHolder;
-    const prev = run.baseRunId ? await baseModel(run.baseRunId, run.k, run.p) : null;
+    const base = run.baseRunId ? await baseModel(run.baseRunId, run.k, run.p) : null;
+    const prev = base ? { centers: base.centers, mass: base.mass } : null;
+    const { units, reference } = unitsFor(ckks, keyHolder, features, run.p, base);
     // CSP side: evaluation keys only (public material the authority publishes).
     csp = createCspEvaluator(ckks, cspEvalKeys((await ckksPublicKeysById(keyId)).publicKeys));
     for (const f of features) datasets.push(cspPrepare(csp, f));
     await beat(mine, {});
 
-    const records = multiUploadBackend({ ckks, keyHolder, csp, datasets });
+    const records = multiUploadBackend({ ckks, keyHolder, csp, datasets }, { units });
     const coordinated: AsyncHopcmBackend = prev ? withPrototypes(records, prev) : records;
     const options = prev ? incrementalOptions(prev, records.n, runOptions(run.k)) : runOptions(run.k);
     const objective: number[] = [];
@@ -229,6 +244,7 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
       typicality: own.typicality,
       d2: prev ? recordColumns(lastD2, run.k, prev.mass.length, records.n) : lastD2,
       times: records.times,
+      reference,
     });
     return { status: "SUCCEEDED", result, times: { ...records.times } };
   } catch (error) {
@@ -268,12 +284,45 @@ async function beat(mine: Mine, data: { iteration?: number; progress?: number; o
   return db().clusteringRun.findUniqueOrThrow({ where: { id: mine.id }, select: { cancelRequested: true } });
 }
 
-/** The base run's final centers and their mass: the key holder's prototypes for an extension. */
-async function baseModel(baseRunId: string, k: number, p: number): Promise<Pick<HopcmModel, "centers" | "mass">> {
+type Reference = { mean: Float64Array; sd: Float64Array };
+
+/** The base run's final centers, their mass and its units: the key holder's prototypes for an extension. */
+async function baseModel(baseRunId: string, k: number, p: number): Promise<Pick<HopcmModel, "centers" | "mass"> & { reference: Reference | null }> {
   const secrets = await openRunSecrets(baseRunId);
   if (!secrets?.mass) throw new Error("the base run's centers and their mass are not available");
   if (secrets.k !== k || secrets.p !== p) throw new Error("the base run's centers do not match this run's k and features");
-  return { centers: secrets.centers, mass: secrets.mass };
+  return { centers: secrets.centers, mass: secrets.mass, reference: secrets.reference };
+}
+
+/**
+ * Key holder: reads the uploads' column statistics (CKKS-encrypted by each browser) and fixes
+ * the run's units (lib/hopcm units.ts): pooled over the uploads, or an extension's base run's.
+ * Uploads sent before run-wide units existed have no statistics: such runs keep each upload's
+ * own z-scores (units undefined), as before.
+ */
+function unitsFor(
+  ckks: Ckks,
+  keyHolder: KeyHolder,
+  features: Array<{ uploadId: string; n: number; stats: Uint8Array | null }>,
+  p: number,
+  base: { reference: Reference | null } | null,
+): { units: UploadUnits[] | undefined; reference: Reference | null } {
+  if (features.some((f) => !f.stats) || (base && !base.reference)) return { units: undefined, reference: null };
+  const stats = features.map((f) => {
+    const ct = ckks.loadCiphertext(f.stats!);
+    try {
+      return { n: f.n, ...keyHolder.decryptColumnStats(ct, p) };
+    } finally {
+      ct.delete();
+    }
+  });
+  const { units, reference } = runUnits(stats, base?.reference ?? undefined);
+  units.forEach((u, i) => {
+    // A record scaled to the run's units must stay within the CKKS parameters' norm bound.
+    if (u.scale.some((a) => a > MAX_FEATURE_SCALE) || unitsNormBound(u, stats[i].maxNorm) > ckks.params.maxRecordNorm)
+      throw new Error(`upload ${features[i].uploadId} is on too different a scale from the run's other data; cluster it separately`);
+  });
+  return { units, reference };
 }
 
 /** Columns offset.. of a k x (offset + n) matrix: the records' part, without the prototypes. */
@@ -294,7 +343,16 @@ type RunRow = { id: string; k: number; n: number; p: number; baseRunId: string |
 async function storeResult(
   mine: Mine,
   run: RunRow,
-  out: { offsets: number[]; uploadIds: string[]; result: HopcmResult; labels: Int32Array; typicality: Float64Array; d2: Float64Array; times: RunTimes },
+  out: {
+    offsets: number[];
+    uploadIds: string[];
+    result: HopcmResult;
+    labels: Int32Array;
+    typicality: Float64Array;
+    d2: Float64Array;
+    times: RunTimes;
+    reference: Reference | null;
+  },
 ) {
   const { result, labels, typicality, offsets, uploadIds, times } = out;
   const { k, p } = run;
@@ -335,7 +393,7 @@ async function storeResult(
     });
     if (changed.count !== 1) throw new RunSuperseded();
     for (let i = 0; i < rows.length; i += 5000) await tx.runLabel.createMany({ data: rows.slice(i, i + 5000) });
-    await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, distances: out.d2 });
+    await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, distances: out.d2, reference: out.reference });
     await appendAudit(tx, {
       actorId: null,
       action: "CLUSTERING_RUN_COMPLETED",

@@ -106,6 +106,8 @@ export async function runDetail(runId: string) {
     addedRecords: run.n - (base?.n ?? 0),
     /** Each center's mass (sum of memberships over every record seen), rounded: admins only. */
     mass: secrets?.mass ? Array.from(secrets.mass, (m) => Math.round(m * 10) / 10) : null,
+    /** "run": the uploads were mapped to one run-wide normalisation; "upload": each kept its own z-scores (older uploads). */
+    units: secrets ? (secrets.reference ? ("run" as const) : ("upload" as const)) : null,
     /** Whether a later run can extend this one (its centers' mass is stored). */
     extendable: run.status === "SUCCEEDED" && Boolean(secrets?.mass),
     sizes,

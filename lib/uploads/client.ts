@@ -77,10 +77,10 @@ export async function uploadBatch(body: UploadBody, chunks: Uint8Array[], onProg
  */
 export async function uploadFeatures(
   uploadId: string,
-  features: { paramsId: string; keyId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][] },
+  features: { paramsId: string; keyId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][]; stats: Uint8Array },
   onProgress: (sent: number, total: number) => void,
 ): Promise<void> {
-  const { blocks, ...declared } = features;
+  const { blocks, stats, ...declared } = features;
   await withRetry(() =>
     fetch(`/api/uploads/${uploadId}/features`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...declared, blocks: blocks.length }) }).then(json),
   );
@@ -93,6 +93,9 @@ export async function uploadFeatures(
       );
       onProgress(++sent, total);
     }
+  await withRetry(() =>
+    fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(json),
+  );
   const res = await withRetry(() => fetch(`/api/uploads/${uploadId}/features/complete`, { method: "POST" }));
   await json(res);
 }

@@ -59,19 +59,28 @@ export function encryptFeatureBlocks(
 
 /**
  * An upload's per-column statistics (the mean and standard deviation its features were
- * z-scored with), encrypted under the key holder's public key: slots 0..p-1 the means, p..2p-1
- * the standard deviations, the rest 0 (top level, scale Delta). Only the key holder can read
- * them; it uses them to put several uploads in one run-wide normalisation.
+ * z-scored with) and its largest record norm, encrypted under the key holder's public key:
+ * slots 0..p-1 the means, p..2p-1 the standard deviations, 2p the norm, the rest 0 (top level,
+ * scale Delta). Only the key holder can read them; it uses them to put several uploads in one
+ * run-wide normalisation (lib/hopcm units.ts) and to check the result stays within the bound.
  */
-export function encryptColumnStats(ckks: Ckks, publicKey: Uint8Array, mean: Float64Array, sd: Float64Array, options: EncryptFeatureOptions = {}): Uint8Array {
+export function encryptColumnStats(
+  ckks: Ckks,
+  publicKey: Uint8Array,
+  stats: { mean: Float64Array; sd: Float64Array; maxNorm: number },
+  options: EncryptFeatureOptions = {},
+): Uint8Array {
+  const { mean, sd, maxNorm } = stats;
   const p = mean.length;
-  if (sd.length !== p || p < 1 || 2 * p > ckks.slots) throw new RangeError(`column statistics: ${p} means and ${sd.length} standard deviations`);
+  if (sd.length !== p || p < 1 || 2 * p + 1 > ckks.slots) throw new RangeError(`column statistics: ${p} means and ${sd.length} standard deviations`);
+  if (!(maxNorm >= 0 && maxNorm <= ckks.params.maxRecordNorm)) throw new RangeError(`column statistics: record norm ${maxNorm} outside 0..${ckks.params.maxRecordNorm}`);
   const values = new Float64Array(ckks.slots);
   for (let l = 0; l < p; l++) {
     if (!Number.isFinite(mean[l]) || !(sd[l] >= 0) || !Number.isFinite(sd[l])) throw new RangeError(`column statistics: feature ${l} has mean ${mean[l]}, sd ${sd[l]}`);
     values[l] = mean[l];
     values[p + l] = sd[l];
   }
+  values[2 * p] = maxNorm;
   const { seal, context } = ckks;
   const pk = seal.PublicKey();
   pk.loadArray(context, publicKey);

@@ -32,8 +32,8 @@ export interface KeyHolder {
   encryptSelector(index: number, n: number, scales?: Float64Array): EncSelector;
   /** Per-feature scales a_l for `cspScaleFeatures` (see EncScales). */
   encryptScales(scales: Float64Array): EncScales;
-  /** Per-column statistics a hospital encrypted with `encryptColumnStats`: means and standard deviations. */
-  decryptColumnStats(ct: CipherText, p: number): { mean: Float64Array; sd: Float64Array };
+  /** Per-column statistics a hospital encrypted with `encryptColumnStats`: means, standard deviations, largest record norm. */
+  decryptColumnStats(ct: CipherText, p: number): { mean: Float64Array; sd: Float64Array; maxNorm: number };
   /** d2[i*n + j]. */
   decryptDistances(msg: EncDistances, n: number): Float64Array;
   /** S[i*p + l] = sum_j w_ij x_jl, from the normalised aggregates; checks their structure. */
@@ -182,7 +182,7 @@ function keyHolderFrom(ckks: Ckks, secretKeyIn: SecretKey, publicKeys: CkksPubli
     },
 
     decryptColumnStats(ct, p) {
-      if (!Number.isInteger(p) || p < 1 || 2 * p > slots) throw new RangeError(`column statistics: p = ${p} outside 1..${slots / 2}`);
+      if (!Number.isInteger(p) || p < 1 || 2 * p + 1 > slots) throw new RangeError(`column statistics: p = ${p} outside 1..${slots / 2 - 1}`);
       expectCiphertext(ct, LEVEL.top, ckks.featureScale, "column statistics");
       const v = decode(ct);
       const mean = Float64Array.from(v.subarray(0, p));
@@ -191,9 +191,11 @@ function keyHolderFrom(ckks: Ckks, secretKeyIn: SecretKey, publicKeys: CkksPubli
         if (!Number.isFinite(mean[l]) || !(sd[l] > -STATS_TOLERANCE)) throw new RangeError(`column statistics: feature ${l} has mean ${mean[l]}, sd ${sd[l]}`);
         sd[l] = Math.max(0, sd[l]);
       }
+      const maxNorm = Math.max(0, v[2 * p]);
+      if (!(maxNorm <= ckks.params.maxRecordNorm + STATS_TOLERANCE)) throw new RangeError(`column statistics: record norm ${maxNorm} above the bound`);
       // Slots past 2p are zero in a well-formed statistics ciphertext.
-      for (let t = 2 * p; t < slots; t++) if (Math.abs(v[t]) > STATS_TOLERANCE) throw new RangeError("column statistics: unexpected values past 2p");
-      return { mean, sd };
+      for (let t = 2 * p + 1; t < slots; t++) if (Math.abs(v[t]) > STATS_TOLERANCE) throw new RangeError("column statistics: unexpected values past 2p");
+      return { mean, sd, maxNorm };
     },
 
     decryptDistances(msg, n) {

@@ -17,7 +17,9 @@ import {
   disposeDataset,
   dispose,
   encryptedBackend,
+  encryptColumnStats,
   encryptFeatureBlocks,
+  cspScaleFeatures,
   loadKeyHolder,
   setupEncryptedHopcm,
   type Ckks,
@@ -234,5 +236,46 @@ describe("stored feature blocks", () => {
     const Y = Float64Array.of(0, 0, 200, 0);
     expect(() => encryptFeatureBlocks(ckks, keyHolder.publicKeys.publicKey, Y, 2, 2)).toThrow(/norm/);
     expect(() => encryptFeatureBlocks(ckks, keyHolder.publicKeys.publicKey, Float64Array.of(NaN, 0), 1, 2)).toThrow(/finite/);
+  });
+});
+
+describe("run-wide units: column statistics and feature scales", () => {
+  it("column statistics reach the key holder intact; wrong shapes and values are refused", () => {
+    const mean = Float64Array.of(2531.5, -3.25, 0);
+    const sd = Float64Array.of(351.9, 0.5, 0);
+    const bytes = encryptColumnStats(ckks, keyHolder.publicKeys.publicKey, { mean, sd, maxNorm: 12.5 });
+    const ct = ckks.loadCiphertext(bytes);
+    const got = keyHolder.decryptColumnStats(ct, 3);
+    expect(maxAbsDiff(got.mean, mean)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(got.sd, sd)).toBeLessThan(1e-6);
+    expect(got.maxNorm).toBeCloseTo(12.5, 6);
+    // read with the wrong width, the statistics are not well formed
+    expect(() => keyHolder.decryptColumnStats(ct, 2)).toThrow(/column statistics/);
+    ct.delete();
+    // a feature ciphertext is not a statistics ciphertext
+    const feature = ckks.loadCiphertext(features.blocks[0][0]);
+    expect(() => keyHolder.decryptColumnStats(feature, 1)).toThrow(/column statistics/);
+    feature.delete();
+    expect(() => encryptColumnStats(ckks, keyHolder.publicKeys.publicKey, { mean, sd: Float64Array.of(1, -1, 0), maxNorm: 1 })).toThrow(/feature 1/);
+    expect(() => encryptColumnStats(ckks, keyHolder.publicKeys.publicKey, { mean, sd, maxNorm: 1e6 })).toThrow(/record norm/);
+    expect(() => keyHolder.encryptScales(Float64Array.of(1, 5, 1, 1))).toThrow(/scale 5/);
+  });
+
+  it("the CSP rescales an upload's distance copies by encrypted scales: distances in the new units, no extra depth", () => {
+    const scales = Float64Array.of(0.5, 1.25, 2, 1);
+    const own = cspPrepare(csp, features);
+    try {
+      const msg = keyHolder.encryptScales(scales);
+      cspScaleFeatures(csp, own, msg);
+      dispose(msg);
+      const Y = Float64Array.from(X, (x, t) => scales[t % p] * x);
+      const v = Float64Array.from({ length: 2 * p }, (_, i) => Math.cos(i));
+      const reply = cspDistances(csp, own, keyHolder.encryptCenters(v, 2, p));
+      const d2 = keyHolder.decryptDistances(reply, n);
+      dispose(reply);
+      expect(maxAbsDiff(d2, distanceStep(Y, n, p, v, 2))).toBeLessThan(1e-6);
+    } finally {
+      disposeDataset(own);
+    }
   });
 });

@@ -76,6 +76,13 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
                 ))}
               </tbody>
             </table>
+            {run.units && (
+              <p className="mt-2 text-xs text-slate-600" data-testid="run-units">
+                {run.units === "run"
+                  ? "Units: every upload mapped to the run's normalisation, from the column statistics each hospital sent encrypted for the key holder."
+                  : "Units: each upload's own z-scores (uploads sent before run-wide units)."}
+              </p>
+            )}
             {run.extensions.length > 0 && (
               <p className="mt-2 text-xs text-slate-600">
                 Extended by:{" "}
