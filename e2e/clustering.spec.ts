@@ -2,9 +2,9 @@ import { expect, test } from "@playwright/test";
 import path from "node:path";
 import { scanDatabase } from "@/tests/helpers/scan";
 import { readFileSync, writeFileSync } from "node:fs";
-import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
+import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
-import { newApplicant, register, signIn } from "./fixtures/helpers";
+import { unlockGate } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 900_000 });
 
@@ -13,21 +13,10 @@ const WDBC = path.resolve("..", "shared", "datasets", "wdbc.csv");
 test("features encrypted in the browser are clustered at the cloud as a background job", async ({ browser }) => {
   const admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["hospital", "researcher"]);
-  const staff = newApplicant("Clu");
-  const page = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
-  await register(page, staff, "Hospital staff");
-  await approveWith(admin, staff.email, staff.name, [`${code}.hospital`]);
-  await signIn(page, staff.email, staff.password);
-  await page.goto("/keys");
-  const form = page.getByRole("form", { name: "Unlock" });
-  await form.getByLabel("Key passphrase").fill(staff.passphrase);
-  await form.getByRole("button", { name: "Unlock" }).click();
-  await expect(page.getByTestId(`key-${code}.hospital`)).toBeVisible();
+  const { a: staff, page } = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Clu");
 
   await page.goto("/hospital/upload");
-  const gate = page.getByRole("form", { name: "Unlock keys" });
-  await gate.getByLabel("Key passphrase").fill(staff.passphrase);
-  await gate.getByRole("button", { name: "Unlock keys" }).click();
+  await unlockGate(page, staff.passphrase);
   await page.getByLabel(/Drop a CSV/).setInputFiles(WDBC);
   await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
   await page.getByLabel("Label").fill(`WDBC clustering ${code}`);
@@ -51,9 +40,7 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   const followUp = test.info().outputPath("wdbc-follow-up.csv");
   writeFileSync(followUp, readFileSync(WDBC, "utf8").split("\n").slice(0, 61).join("\n") + "\n");
   await page.goto("/hospital/upload");
-  const gateAgain = page.getByRole("form", { name: "Unlock keys" }); // keys live in the page: unlocked again after a reload
-  await gateAgain.getByLabel("Key passphrase").fill(staff.passphrase);
-  await gateAgain.getByRole("button", { name: "Unlock keys" }).click();
+  await unlockGate(page, staff.passphrase);
   await page.getByLabel(/Drop a CSV/).setInputFiles(followUp);
   await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
   await page.getByLabel("Label").fill(`WDBC follow-up ${code}`);
@@ -83,21 +70,11 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   await admin.screenshot({ path: test.info().outputPath("clustering-extension.png"), fullPage: true });
 
   // a researcher requests one cluster and decrypts exactly its records
-  const res = newApplicant("CluRes");
-  const rp = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
-  await register(rp, res, "Institute researcher");
-  await approveWith(admin, res.email, res.name, [`${code}.researcher`]);
-  await signIn(rp, res.email, res.password);
-  await rp.goto("/keys");
-  const unlock = rp.getByRole("form", { name: "Unlock" });
-  await unlock.getByLabel("Key passphrase").fill(res.passphrase);
-  await unlock.getByRole("button", { name: "Unlock" }).click();
+  const { a: res, page: rp } = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "CluRes");
   await rp.getByRole("button", { name: "Create transform key" }).click();
   await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
   await rp.goto("/research");
-  const gate2 = rp.getByRole("form", { name: "Unlock keys" });
-  await gate2.getByLabel("Key passphrase").fill(res.passphrase);
-  await gate2.getByRole("button", { name: "Unlock keys" }).click();
+  await unlockGate(rp, res.passphrase);
   const row = rp.getByTestId("clusters").getByRole("row").filter({ hasText: runId.slice(0, 8) }).first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   const size = Number((await row.getByRole("cell").nth(2).innerText({ timeout: 30_000 })).replace(/\D/g, ""));

@@ -6,15 +6,9 @@ import { b64, openKeystore, type SealedKeystore } from "@/lib/keystore/sealed";
 import { scanDatabase } from "@/tests/helpers/scan";
 import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
-import { newApplicant, register, signIn } from "./fixtures/helpers";
+import { newApplicant, register, signIn, unlockKeyStore } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 240_000 });
-
-async function unlock(page: Page, passphrase: string) {
-  const form = page.getByRole("form", { name: "Unlock" });
-  await form.getByLabel("Key passphrase").fill(passphrase);
-  await form.getByRole("button", { name: "Unlock" }).click();
-}
 
 /** The sealed key store the page's browser keeps in IndexedDB. */
 async function sealedInBrowser(page: Page, gid: string): Promise<SealedKeystore> {
@@ -43,9 +37,9 @@ test("keys reach the researcher's browser, a transform key is stored, a backup m
   // first browser: unlock, receive and check the keys, store a transform key, export a backup
   await signIn(page, r.email, r.password);
   await page.goto("/keys");
-  await unlock(page, "not the passphrase");
+  await unlockKeyStore(page, "not the passphrase");
   await expect(page.getByRole("alert").filter({ hasText: "Wrong key passphrase" })).toBeVisible();
-  await unlock(page, r.passphrase);
+  await unlockKeyStore(page, r.passphrase);
   await expect(page.getByText(/New keys received and checked/)).toBeVisible();
   await expect(page.getByTestId(`key-${code}.researcher`)).toContainText("v1");
   await expect(page.getByTestId(`key-${code}.cardiology`)).toContainText("current");
@@ -103,7 +97,7 @@ test("keys reach the researcher's browser, a transform key is stored, a backup m
   await approveWith(admin, other.email, other.name, []);
   await signIn(otherPage, other.email, other.password);
   await otherPage.goto("/keys");
-  await unlock(otherPage, other.passphrase);
+  await unlockKeyStore(otherPage, other.passphrase);
   await otherPage.getByText("Import a backup instead").click();
   await otherPage.getByLabel("Key backup file").setInputFiles(backupPath);
   await otherPage.getByLabel("Passphrase of the backup").fill(r.passphrase);
@@ -119,7 +113,7 @@ test("revoking a researcher's attribute destroys their transform key and shows t
   await approveWith(admin, r.email, r.name, [`${code}.researcher`, `${code}.oncology`]);
   await signIn(page, r.email, r.password);
   await page.goto("/keys");
-  await unlock(page, r.passphrase);
+  await unlockKeyStore(page, r.passphrase);
   await page.getByRole("button", { name: "Create transform key" }).click();
   await expect(page.getByTestId("tk-status")).toContainText("Stored with the authority");
 
@@ -135,7 +129,7 @@ test("revoking a researcher's attribute destroys their transform key and shows t
   await expect(admin.getByTestId(`attribute-${code}.oncology`)).toContainText("v2");
 
   await page.reload();
-  await unlock(page, r.passphrase);
+  await unlockKeyStore(page, r.passphrase);
   await expect(page.getByText(`Keys withdrawn by the authority: ${code}.oncology@1`)).toBeVisible();
   await expect(page.getByTestId("tk-status")).toContainText("No transform key stored.");
 

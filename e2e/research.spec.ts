@@ -1,33 +1,13 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseCsvDataset } from "@/lib/records/csv-import";
-import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
-import { newApplicant, register, signIn, type Applicant } from "./fixtures/helpers";
+import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
+import { unlockGate } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 300_000 });
 
 const WDBC = path.resolve("..", "shared", "datasets", "wdbc.csv");
-
-async function person(browser: Browser, admin: Page, role: "Hospital staff" | "Institute researcher", attributes: string[]): Promise<{ a: Applicant; page: Page }> {
-  const a = newApplicant(role === "Hospital staff" ? "Hosp" : "Res");
-  const page = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
-  await register(page, a, role);
-  await approveWith(admin, a.email, a.name, attributes);
-  await signIn(page, a.email, a.password);
-  await page.goto("/keys");
-  const form = page.getByRole("form", { name: "Unlock" });
-  await form.getByLabel("Key passphrase").fill(a.passphrase);
-  await form.getByRole("button", { name: "Unlock" }).click();
-  if (attributes.length) await expect(page.getByTestId(`key-${attributes[0]}`)).toBeVisible();
-  return { a, page };
-}
-
-async function unlockGate(page: Page, passphrase: string) {
-  const gate = page.getByRole("form", { name: "Unlock keys" });
-  await gate.getByLabel("Key passphrase").fill(passphrase);
-  await gate.getByRole("button", { name: "Unlock keys" }).click();
-}
 
 async function upload(page: Page, passphrase: string, file: string, policy: string, label: string) {
   await page.goto("/hospital/upload");
@@ -42,14 +22,14 @@ async function upload(page: Page, passphrase: string, file: string, policy: stri
 test("a researcher requests, signs, and decrypts in the browser exactly what was uploaded", async ({ browser }, info) => {
   const admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["hospital", "researcher", "cardiology", "oncology"]);
-  const staff = await person(browser, admin, "Hospital staff", [`${code}.hospital`]);
+  const staff = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`]);
   const wdbcLabel = `WDBC ${code}`;
   await upload(staff.page, staff.a.passphrase, WDBC, `${code}.researcher AND ${code}.cardiology`, wdbcLabel);
   const onco = info.outputPath("onco.csv");
   writeFileSync(onco, "marker,value\nca125,35.5\nca199,12.25\n");
   await upload(staff.page, staff.a.passphrase, onco, `${code}.researcher AND ${code}.oncology`, `Oncology ${code}`);
 
-  const res = await person(browser, admin, "Institute researcher", [`${code}.researcher`, `${code}.cardiology`]);
+  const res = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`, `${code}.cardiology`]);
   await res.page.getByRole("button", { name: "Create transform key" }).click();
   await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
 
@@ -91,9 +71,9 @@ test("a researcher requests, signs, and decrypts in the browser exactly what was
 test("a researcher without the needed attributes is told what is missing and decrypts nothing", async ({ browser }) => {
   const admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["hospital", "researcher", "cardiology"]);
-  const staff = await person(browser, admin, "Hospital staff", [`${code}.hospital`]);
+  const staff = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`]);
   await upload(staff.page, staff.a.passphrase, WDBC, `${code}.researcher AND ${code}.cardiology`, `Restricted ${code}`);
-  const res = await person(browser, admin, "Institute researcher", [`${code}.researcher`]);
+  const res = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`]);
   await res.page.getByRole("button", { name: "Create transform key" }).click();
   await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
   await res.page.goto("/research");
@@ -109,11 +89,11 @@ test("a researcher without the needed attributes is told what is missing and dec
 test("a wrong partial decryption from the cloud is a security alert, audited, never data", async ({ browser }) => {
   const admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["hospital", "researcher"]);
-  const staff = await person(browser, admin, "Hospital staff", [`${code}.hospital`]);
+  const staff = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`]);
   const small = test.info().outputPath("small.csv");
   writeFileSync(small, "marker,value\nq1-88213,1.25\nq2-88214,2.5\n");
   await upload(staff.page, staff.a.passphrase, small, `${code}.researcher`, `Tamper ${code}`);
-  const res = await person(browser, admin, "Institute researcher", [`${code}.researcher`]);
+  const res = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`]);
   await res.page.getByRole("button", { name: "Create transform key" }).click();
   await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
 

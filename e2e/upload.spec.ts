@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generatePatients, toFhirBundle } from "@/lib/records/synthetic";
 import { scanDatabase } from "@/tests/helpers/scan";
-import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
+import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
-import { newApplicant, register, signIn, type Applicant } from "./fixtures/helpers";
+import { unlockGate, type Applicant } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 300_000, mode: "serial" });
 
@@ -15,9 +15,7 @@ const STATE = path.resolve(".data", "e2e-upload-state.json");
 
 async function openUpload(page: Page, person: Applicant) {
   await page.goto("/hospital/upload");
-  const gate = page.getByRole("form", { name: "Unlock keys" });
-  await gate.getByLabel("Key passphrase").fill(person.passphrase);
-  await gate.getByRole("button", { name: "Unlock keys" }).click();
+  await unlockGate(page, person.passphrase);
   await expect(page.getByText("1. Choose a file")).toBeVisible();
 }
 
@@ -27,17 +25,10 @@ let code = "";
 test.beforeAll(async ({ browser }) => {
   const admin = await adminPage(browser);
   code = await createCatalogue(admin, ["hospital", "researcher", "cardiology"]);
-  staff = newApplicant("Upload");
-  const page = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
-  await register(page, staff, "Hospital staff");
-  await approveWith(admin, staff.email, staff.name, [`${code}.hospital`]);
   // the first visit to "My keys" takes in the issued keys
-  await signIn(page, staff.email, staff.password);
-  await page.goto("/keys");
-  const form = page.getByRole("form", { name: "Unlock" });
-  await form.getByLabel("Key passphrase").fill(staff.passphrase);
-  await form.getByRole("button", { name: "Unlock" }).click();
-  await expect(page.getByTestId(`key-${code}.hospital`)).toBeVisible();
+  const made = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Upload");
+  staff = made.a;
+  const { page } = made;
   // the page's browser context holds the key store; keep it for the tests through storage
   await page.context().storageState({ path: STATE, indexedDB: true });
 });

@@ -691,15 +691,20 @@ export function incrementalOptions(prev: Pick<HopcmModel, "centers" | "mass">, n
   return { ...options, pointWeights: omega, initialCenters: Float64Array.from(prev.centers) };
 }
 
+/**
+ * Points from..to of a cluster-major k x n matrix (d2, u, t, w), as a k x (to - from) matrix:
+ * one upload's or one chunk's part of a request or result.
+ */
+export function pointColumns(M: Float64Array, k: number, n: number, from: number, to: number): Float64Array {
+  const width = to - from;
+  const out = new Float64Array(k * width);
+  for (let i = 0; i < k; i++) out.set(M.subarray(i * n + from, i * n + to), i * width);
+  return out;
+}
+
 /** Splits an incremental step's result into the chunk's part (points k..) and the next model. */
 export function chunkOf(result: HopcmResult, k: number): IncrementalResult {
-  const N = result.n;
-  const n = N - k;
-  const slice = (M: Float64Array) => {
-    const out = new Float64Array(result.k * n);
-    for (let i = 0; i < result.k; i++) out.set(M.subarray(i * N + k, (i + 1) * N), i * n);
-    return out;
-  };
+  const slice = (M: Float64Array) => pointColumns(M, result.k, result.n, k, result.n);
   return { result, labels: result.labels.slice(k), typicality: slice(result.typicality), membership: slice(result.membership), model: modelOf(result) };
 }
 
@@ -743,14 +748,8 @@ export function withPrototypes(inner: AsyncHopcmBackend, prev: Pick<HopcmModel, 
     },
     async weightedSums(weights, k) {
       if (weights.length !== k * N) throw new RangeError(`weights have ${weights.length} values, expected k*n = ${k * N}`);
-      const wOwn = new Float64Array(k * k0);
-      const wRest = new Float64Array(k * n);
-      for (let i = 0; i < k; i++) {
-        wOwn.set(weights.subarray(i * N, i * N + k0), i * k0);
-        wRest.set(weights.subarray(i * N + k0, (i + 1) * N), i * n);
-      }
-      const sums = Float64Array.from(await inner.weightedSums(wRest, k));
-      const own = weightedSumStep(P, k0, p, wOwn, k);
+      const sums = Float64Array.from(await inner.weightedSums(pointColumns(weights, k, N, k0, N), k));
+      const own = weightedSumStep(P, k0, p, pointColumns(weights, k, N, 0, k0), k);
       for (let t = 0; t < sums.length; t++) sums[t] += own[t];
       return sums;
     },

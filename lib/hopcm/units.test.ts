@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { applyUnits, isIdentity, pooledStats, runUnits, type ColumnStats } from "./units";
+import { applyUnits, isIdentity, pooledStats, runUnits, standardize, type ColumnStats } from "./units";
 import { makeBlobs } from "./synthetic";
-
-/** z-scores one upload the way the hospital's browser does (population sd; constant columns divided by 1). */
-function zscore(X: Float64Array, n: number, p: number): { Z: Float64Array; stats: ColumnStats } {
-  const mean = new Float64Array(p);
-  const sd = new Float64Array(p);
-  for (let j = 0; j < n; j++) for (let l = 0; l < p; l++) mean[l] += X[j * p + l] / n;
-  for (let j = 0; j < n; j++) for (let l = 0; l < p; l++) sd[l] += (X[j * p + l] - mean[l]) ** 2 / n;
-  for (let l = 0; l < p; l++) sd[l] = Math.sqrt(sd[l]);
-  const Z = Float64Array.from(X, (x, t) => (x - mean[t % p]) / (sd[t % p] || 1));
-  return { Z, stats: { n, mean, sd } };
-}
 
 const { X, p } = makeBlobs(300, 3, 2, { seed: 4 });
 const cut = 110;
-const A = zscore(X.subarray(0, cut * p), cut, p);
-const B = zscore(X.subarray(cut * p), 300 - cut, p);
-const all = zscore(X, 300, p);
+const A = standardize(X.subarray(0, cut * p), cut, p);
+const B = standardize(X.subarray(cut * p), 300 - cut, p);
+const all = standardize(X, 300, p);
 
 describe("run-wide units for separately standardised uploads", () => {
   it("pools the uploads' statistics exactly", () => {
@@ -35,7 +24,7 @@ describe("run-wide units for separately standardised uploads", () => {
     Z.set(applyUnits(B.Z, 300 - cut, p, units[1]), cut * p);
     for (let t = 0; t < Z.length; t++) expect(Z[t]).toBeCloseTo(all.Z[t], 12);
     // an extension keeps the run's reference: a new upload lands in the same units
-    const C = zscore(X.subarray(0, 50 * p), 50, p);
+    const C = standardize(X.subarray(0, 50 * p), 50, p);
     const later = runUnits([C.stats], reference).units[0];
     const Zc = applyUnits(C.Z, 50, p, later);
     for (let t = 0; t < Zc.length; t++) expect(Zc[t]).toBeCloseTo(all.Z[t], 12);

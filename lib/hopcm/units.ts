@@ -111,3 +111,17 @@ export function unitsNormBound(u: UploadUnits, maxNorm: number): number {
   const aMax = u.scale.reduce((m, a) => Math.max(m, Math.abs(a)), 0);
   return aMax * maxNorm + Math.hypot(...u.shift);
 }
+
+/**
+ * A matrix's column statistics and z-scores (population sd; a constant column is divided by 1),
+ * as a browser's `fitFeatures` z-scores numeric columns: for reference computations and tests.
+ */
+export function standardize(X: Float64Array, n: number, p: number): { Z: Float64Array; stats: ColumnStats } {
+  const mean = new Float64Array(p);
+  const sd = new Float64Array(p);
+  for (let j = 0; j < n; j++) for (let l = 0; l < p; l++) mean[l] += X[j * p + l] / n;
+  for (let j = 0; j < n; j++) for (let l = 0; l < p; l++) sd[l] += (X[j * p + l] - mean[l]) ** 2 / n;
+  for (let l = 0; l < p; l++) sd[l] = Math.sqrt(sd[l]);
+  const Z = Float64Array.from(X, (x, t) => (x - mean[t % p]) / (sd[t % p] || 1));
+  return { Z, stats: { n, mean, sd } };
+}

@@ -1,6 +1,6 @@
 // A run over several uploads = the plaintext reference over their concatenated records.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adjustedRandIndex, applyUnits, chunkOf, hopcm, hopcmIncremental, incrementalOptions, makeBlobs, modelOf, runHopcmAsync, runUnits, withPrototypes } from "@/lib/hopcm";
+import { adjustedRandIndex, applyUnits, chunkOf, hopcm, hopcmIncremental, incrementalOptions, makeBlobs, modelOf, runHopcmAsync, runUnits, standardize, withPrototypes } from "@/lib/hopcm";
 import { createCkks, createCspEvaluator, createKeyHolder, cspEvalKeys, cspPrepare, disposeDataset, encryptFeatureBlocks, type Ckks, type CspDataset, type CspEvaluator, type KeyHolder } from "@/lib/hopcm/encrypted";
 import { loadSealNode } from "@/lib/hopcm/encrypted/seal-node";
 import { fcmObjective, multiUploadBackend, observed } from "./backend";
@@ -82,13 +82,7 @@ describe("multiUploadBackend", () => {
       const n = rows.length;
       const raw = new Float64Array(n * q);
       rows.forEach((j, r) => raw.set(blobs.X.subarray(j * q, (j + 1) * q), r * q));
-      const mean = new Float64Array(q);
-      const sd = new Float64Array(q);
-      for (let r = 0; r < n; r++) for (let l = 0; l < q; l++) mean[l] += raw[r * q + l] / n;
-      for (let r = 0; r < n; r++) for (let l = 0; l < q; l++) sd[l] += (raw[r * q + l] - mean[l]) ** 2 / n;
-      for (let l = 0; l < q; l++) sd[l] = Math.sqrt(sd[l]);
-      const Z = Float64Array.from(raw, (x, t) => (x - mean[t % q]) / sd[t % q]);
-      return { n, Z, stats: { n, mean, sd } };
+      return { n, ...standardize(raw, n, q) };
     });
     const { units } = runUnits(uploads.map((u) => u.stats));
     const N = uploads[0].n + uploads[1].n;

@@ -18,7 +18,7 @@
  * (a_u S_u + b_u W_u) in plaintext and, for seeding, selects with per-feature selectors carrying
  * a_u and shifts the selected record by b_u - b_u' for upload u'.
  */
-import { isIdentity, type AsyncHopcmBackend, type UploadUnits } from "@/lib/hopcm";
+import { isIdentity, pointColumns, type AsyncHopcmBackend, type UploadUnits } from "@/lib/hopcm";
 import {
   cspAddCenters,
   cspDistances,
@@ -120,8 +120,7 @@ export function multiUploadBackend(
     weightedSums(weights, k) {
       const S = new Float64Array(k * p);
       datasets.forEach((data, u) => {
-        const w = new Float64Array(k * data.n);
-        for (let i = 0; i < k; i++) w.set(weights.subarray(i * n + offsets[u], i * n + offsets[u] + data.n), i * data.n);
+        const w = pointColumns(weights, k, n, offsets[u], offsets[u] + data.n);
         const { message, totals } = timed("keyHolder", () => keyHolder.encryptWeights(w, k, data.n, p));
         const reply = timed("csp", () => cspWeightedSums(csp, data, message));
         dispose(message);

@@ -10,6 +10,7 @@ import {
   clusterSizes,
   HOPCM_DEFAULTS,
   incrementalOptions,
+  pointColumns,
   runHopcmAsync,
   runUnits,
   unitsNormBound,
@@ -242,7 +243,7 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
       result,
       labels: own.labels,
       typicality: own.typicality,
-      d2: prev ? recordColumns(lastD2, run.k, prev.mass.length, records.n) : lastD2,
+      d2: prev ? pointColumns(lastD2, run.k, coordinated.n, prev.mass.length, coordinated.n) : lastD2,
       times: records.times,
       reference,
     });
@@ -323,14 +324,6 @@ function unitsFor(
       throw new Error(`upload ${features[i].uploadId} is on too different a scale from the run's other data; cluster it separately`);
   });
   return { units, reference };
-}
-
-/** Columns offset.. of a k x (offset + n) matrix: the records' part, without the prototypes. */
-function recordColumns(M: Float64Array, k: number, offset: number, n: number): Float64Array {
-  const N = offset + n;
-  const out = new Float64Array(k * n);
-  for (let i = 0; i < k; i++) out.set(M.subarray(i * N + offset, (i + 1) * N), i * n);
-  return out;
 }
 
 type RunRow = { id: string; k: number; n: number; p: number; baseRunId: string | null };
