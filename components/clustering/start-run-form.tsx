@@ -59,7 +59,7 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
       {base && (
         <label className="block text-sm">
           <span className="font-medium">Run to extend</span>
-          <select className="mt-1 block w-full rounded border border-slate-300 px-2 py-1" value={baseId} onChange={(e) => setBaseId(e.target.value)}>
+          <select className="mt-1 block w-full rounded border border-slate-300 px-2 py-1 text-sm" value={baseId} onChange={(e) => setBaseId(e.target.value)}>
             {runs.map((r) => (
               <option key={r.id} value={r.id}>{r.label}</option>
             ))}
