@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { dataDir } from "@/lib/config/data-dir";
@@ -88,6 +89,17 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
   process.env.NEXTAUTH_SECRET ??= secrets.nextauthSecret;
   process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= secrets.ledgerSigningKey;
   return { url: appUrl, appUrl, ownerUrl, embedded, stop, secrets };
+}
+
+/**
+ * A fresh database (the e2e server's, a test's) given its superuser URL: both roles with one-off
+ * passwords, migrated as the owner. Returns the owner's and the app role's URLs.
+ */
+export async function provisionFreshDatabase(superuserUrl: string, log?: (m: string) => void) {
+  const password = () => randomBytes(18).toString("base64url");
+  const urls = await provisionRoles(superuserUrl, { owner: { name: OWNER_ROLE, password: password() }, app: { name: APP_ROLE, password: password() } });
+  await migrateAsOwner(urls.ownerUrl, APP_ROLE, log);
+  return urls;
 }
 
 /** The environment the Next.js server needs, filled from the local secrets where not set. */
