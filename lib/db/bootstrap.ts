@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { dataDir } from "@/lib/config/data-dir";
+import { checkpointNow } from "@/lib/ledger/checkpoint";
 import { ensureLocalSecrets, type LocalSecrets } from "@/lib/config/secrets";
 import { startEmbeddedPostgres } from "./embedded";
 import { APP_ROLE, migrateAsOwner, OWNER_ROLE, provisionRoles, roleOf } from "./roles";
@@ -88,7 +89,12 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
   process.env.MEDSHARE_KEK ??= secrets.kek;
   process.env.NEXTAUTH_SECRET ??= secrets.nextauthSecret;
   process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= secrets.ledgerSigningKey;
-  return { url: appUrl, appUrl, ownerUrl, embedded, stop, secrets };
+  // A short-lived script (seed, admin:create) ends before the checkpoint timer fires: sign its entries now.
+  const stopAfterCheckpoint = async () => {
+    await checkpointNow().catch(() => {});
+    await stop();
+  };
+  return { url: appUrl, appUrl, ownerUrl, embedded, stop: stopAfterCheckpoint, secrets };
 }
 
 /**

@@ -53,7 +53,8 @@ async function ensureLoginRole(client: pg.Client, role: RoleCredentials) {
 
 /**
  * Hands everything a superuser created in our schemas (installs from before the roles existed)
- * to the owner role. Table-owned sequences follow their table; pg-boss's objects go to the owner
+ * to the owner role. Sequences of serial and identity columns follow their table (partitions do
+ * not: each is altered itself); pg-boss's objects go to the owner
  * too (it installs and migrates the queue schema, see installQueue).
  */
 async function reassignFromSuperusers(client: pg.Client, owner: string) {
@@ -71,7 +72,7 @@ async function reassignFromSuperusers(client: pg.Client, owner: string) {
     `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.oid = c.relowner
      WHERE r.rolsuper AND ${ours} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+       AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
        AND ${notExtension("pg_class", "c.oid")}`,
   );
   const keyword: Record<string, string> = { r: "TABLE", p: "TABLE", v: "VIEW", m: "MATERIALIZED VIEW", S: "SEQUENCE", f: "FOREIGN TABLE" };
