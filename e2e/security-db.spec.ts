@@ -4,6 +4,8 @@
 // connect as the least-privilege app role, and the page compares the chain with the signed
 // checkpoints kept outside the database.
 import { expect, test, type Page } from "@playwright/test";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { entryHash, GENESIS_HASH } from "@/lib/ledger/canonical";
 import { adminPage, createCatalogue } from "./fixtures/admin";
@@ -86,6 +88,32 @@ test("the server and the worker connect as the app role, never as a superuser", 
   expect(sessions.filter((s) => s.rolsuper), JSON.stringify(sessions)).toEqual([]);
   expect(sessions.length).toBeGreaterThan(0);
   expect(new Set(sessions.map((s) => s.usename))).toEqual(new Set(["medshare_app"]));
+});
+
+test("a web server given a superuser's DATABASE_URL refuses to start", async () => {
+  // A second server from the same build, on a port of its own, pointed at the superuser.
+  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", "3383"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: e2eDatabaseUrl(),
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+      NEXTAUTH_URL: "http://localhost:3383",
+      MEDSHARE_KEK: randomBytes(32).toString("base64"),
+      MEDSHARE_WORKER: "off",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => (child.kill("SIGTERM"), resolve(null)), 60_000);
+    child.on("exit", (c) => (clearTimeout(timer), resolve(c)));
+  });
+  expect(output).toContain("refusing to start");
+  expect(output).toMatch(/connects as the PostgreSQL superuser/);
+  expect(code).toBe(1);
 });
 
 test("the app role cannot rewrite the ledger", async () => {
