@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import pg from "pg";
+import PgBoss from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { migrateAsOwner, provisionRoles } from "@/lib/db/roles";
@@ -25,7 +26,12 @@ let ownerUrl = "";
 let appUrl = "";
 
 beforeAll(async () => {
-  // withFreshDatabase migrated as the superuser: exactly an install from before the roles existed.
+  // withFreshDatabase migrated as the superuser: exactly an install from before the roles existed,
+  // whose server had also installed pg-boss (with a partition per queue) as the superuser.
+  const boss = new PgBoss({ connectionString: database.url(), schema: "pgboss", supervise: false, schedule: false });
+  await boss.start();
+  await boss.createQueue("clustering", { name: "clustering", retryLimit: 0 });
+  await boss.stop({ graceful: false, wait: true, close: true });
   ({ ownerUrl, appUrl } = await provisionRoles(database.url(), { owner, app }));
   await migrateAsOwner(ownerUrl, app.name);
   // Everything the code under test does from here on runs as the app role.
