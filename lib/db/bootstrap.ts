@@ -69,6 +69,8 @@ function externalUrls(ownerUrl: string) {
   return { ownerUrl, appUrl, stop: async () => {} };
 }
 
+const initial = globalThis as unknown as { medshareInitialDatabaseUrl?: string };
+
 /**
  * The database MedShare runs on: the owner role migrates it (and grants the app role its rights),
  * and this process, the server and the worker then connect as the app role.
@@ -77,14 +79,14 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
   const log = opts.log ?? (() => {});
   const dir = dataDir();
   const secrets = ensureLocalSecrets(dir);
-  // Once this process has opened the database, DATABASE_URL is the app role's: keep the owner's.
-  const external = process.env.MEDSHARE_OWNER_DATABASE_URL ?? process.env.DATABASE_URL;
+  // DATABASE_URL as this process found it: after the first call it holds the app role's URL.
+  initial.medshareInitialDatabaseUrl ??= process.env.DATABASE_URL ?? "";
+  const external = initial.medshareInitialDatabaseUrl;
   const embedded = !external;
   const { ownerUrl, appUrl, stop } = embedded ? await openEmbedded(dir, secrets, log) : externalUrls(external);
   if (opts.migrate !== false) await migrateAsOwner(ownerUrl, roleOf(appUrl), log);
   // Scripts in this process (seed, admin:create) reach the same database through lib/db/client,
   // as the app role, and seal secrets under the same key-encryption key as the server.
-  process.env.MEDSHARE_OWNER_DATABASE_URL = ownerUrl;
   process.env.DATABASE_URL = appUrl;
   process.env.MEDSHARE_KEK ??= secrets.kek;
   process.env.NEXTAUTH_SECRET ??= secrets.nextauthSecret;
@@ -114,7 +116,6 @@ export function serverEnv(database: Database, port: number): NodeJS.ProcessEnv {
     ...process.env,
     // The server and the worker never see the owner's (or a superuser's) credentials.
     DATABASE_URL: database.appUrl,
-    MEDSHARE_OWNER_DATABASE_URL: undefined,
     MEDSHARE_LEDGER_SIGNING_KEY: process.env.MEDSHARE_LEDGER_SIGNING_KEY ?? database.secrets.ledgerSigningKey,
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? database.secrets.nextauthSecret,
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
