@@ -1,11 +1,23 @@
 /**
- * Next.js start-up hook: the clustering job worker runs inside the Node.js server
- * (lib/jobs/worker.ts). It does not start during `next build` or without DATABASE_URL
- * (startWorker checks both again, and MEDSHARE_WORKER=off).
+ * Next.js start-up hook: refuses to serve as a PostgreSQL superuser (lib/db/superuser-check.ts),
+ * then starts the clustering job worker inside the Node.js server (lib/jobs/worker.ts). Neither
+ * runs during `next build` or without DATABASE_URL (startWorker checks both again, and
+ * MEDSHARE_WORKER=off).
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     if (process.env.NEXT_PHASE === "phase-production-build" || !process.env.DATABASE_URL) return;
+    const { assertNotSuperuser, SuperuserConnectionError } = await import("./lib/db/superuser-check");
+    try {
+      await assertNotSuperuser(process.env.DATABASE_URL);
+    } catch (error) {
+      if (error instanceof SuperuserConnectionError) {
+        console.error(`[medshare] refusing to start: ${error.message}`);
+        process.exit(1);
+      }
+      // A database that is down is reported by the requests that need it, not fatal here.
+      console.error("[medshare] could not check the database role at start-up (database unreachable?)");
+    }
     const { startWorker } = await import("./lib/jobs/worker");
     await startWorker();
   }

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { runMigrations } from "@/lib/db/migrate";
+import { provisionFreshDatabase } from "@/lib/db/bootstrap";
 import { createApprovedAccount } from "@/lib/portal/accounts";
 import { E2E_ADMIN } from "@/e2e/fixtures/accounts";
 import { NEXT_BIN, superviseWorker, webEnv } from "./worker-process";
@@ -15,15 +15,22 @@ const dir = path.resolve(".data", `e2e-pg-${process.pid}`);
 const password = randomBytes(18).toString("base64url");
 
 const pg = await startEmbeddedPostgres({ dir, password });
-await runMigrations(pg.url);
-process.env.DATABASE_URL = pg.url;
-// Journeys that check the database afterwards (e.g. scanning it for secrets) read the URL here.
-writeFileSync(path.resolve(".data", "e2e-database-url"), pg.url, { mode: 0o600 });
+// The app runs as the least-privilege role, like under `npm start` (lib/db/roles.ts).
+const { appUrl } = await provisionFreshDatabase(pg.url);
+process.env.DATABASE_URL = appUrl;
+// Signed ledger checkpoints of this run only, in a folder removed with it.
+const ledgerDir = path.resolve(".data", `e2e-ledger-${process.pid}`);
+process.env.MEDSHARE_LEDGER_DIR = ledgerDir;
+process.env.MEDSHARE_LEDGER_SIGNING_KEY = randomBytes(32).toString("hex");
+// Journeys that check the database afterwards read the URLs here: the superuser's for scans
+// and attacks (e2e/fixtures/database.ts), the app role's to compare with what the app uses.
+writeFileSync(path.resolve(".data", "e2e-database-url"), appUrl, { mode: 0o600 });
+writeFileSync(path.resolve(".data", "e2e-database-admin-url"), pg.url, { mode: 0o600 });
 await createApprovedAccount({ ...E2E_ADMIN, kind: "AUTHORITY", role: "AUTHORITY_ADMIN", reason: "e2e" });
 
 const env = {
   ...process.env,
-  DATABASE_URL: pg.url,
+  DATABASE_URL: appUrl,
   NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
   NEXTAUTH_URL: `http://localhost:${port}`,
   MEDSHARE_KEK: randomBytes(32).toString("base64"),
@@ -47,6 +54,7 @@ async function stop() {
   child.kill("SIGTERM");
   await pg.stop().catch(() => {});
   rmSync(dir, { recursive: true, force: true });
+  rmSync(ledgerDir, { recursive: true, force: true });
   process.exit(0);
 }
 process.on("SIGTERM", () => void stop());

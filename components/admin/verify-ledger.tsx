@@ -4,10 +4,17 @@ import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { verifyLedgerAction } from "@/lib/actions/ledger/verify";
-import type { ChainReport } from "@/lib/ledger/verify";
+import type { LedgerProblem, LedgerReport } from "@/lib/ledger/verify";
+
+const problemTitle: Record<LedgerProblem, (at: string) => string> = {
+  chain: (at) => `Broken at entry ${at}`,
+  tampered: (at) => `Tampered at entry #${at}`,
+  rollback: (at) => `Rollback: entries deleted after #${at}`,
+  forged: (at) => `Forged checkpoint (${at})`,
+};
 
 export function VerifyLedger() {
-  const [report, setReport] = useState<ChainReport | null>(null);
+  const [report, setReport] = useState<LedgerReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   return (
@@ -29,11 +36,11 @@ export function VerifyLedger() {
         {error && <Alert tone="error">{error}</Alert>}
         {report?.ok && (
           <Alert tone="success" title="Chain intact">
-            All {report.entries} entries link up. Head: <code className="break-all">{report.head}</code>
+            All {report.entries} entries link up and match every signed checkpoint. Head: <code className="break-all">{report.head}</code>
           </Alert>
         )}
         {report && !report.ok && (
-          <Alert tone="error" title={`Broken at entry ${report.brokenAt}`}>{report.reason}. Entries before it ({report.entries}) verified.</Alert>
+          <Alert tone="error" title={problemTitle[report.problem](report.brokenAt)}>{report.reason}. Entries that verified: {report.entries}.</Alert>
         )}
       </div>
     </div>

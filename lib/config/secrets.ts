@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -9,8 +9,20 @@ const secretsSchema = z.object({
   kek: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
   /** Password of the embedded PostgreSQL's superuser. */
   pgPassword: z.string().min(16),
+  /** Passwords of the least-privilege roles (lib/db/roles.ts): migrations, and everything else. */
+  ownerPassword: z.string().min(16),
+  appPassword: z.string().min(16),
+  /** Ed25519 secret key (hex) that signs the audit ledger's checkpoints (lib/ledger/checkpoint.ts). */
+  ledgerSigningKey: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type LocalSecrets = z.infer<typeof secretsSchema>;
+
+/** Secrets added after the first release: generated into an existing file on its next read. */
+const laterSecrets = () => ({
+  ownerPassword: randomBytes(18).toString("base64url"),
+  appPassword: randomBytes(18).toString("base64url"),
+  ledgerSigningKey: randomBytes(32).toString("hex"),
+});
 
 /**
  * Reads the secrets generated on first run, creating them if absent. The file is readable by
@@ -21,11 +33,21 @@ export function ensureLocalSecrets(dir: string): LocalSecrets {
   mkdirSync(dir, { recursive: true });
   // Traversable but not listable: the embedded PostgreSQL runs as its own OS user when we are root.
   chmodSync(dir, 0o711);
-  if (existsSync(file)) return secretsSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    const missing = Object.entries(laterSecrets()).filter(([k]) => stored[k] === undefined);
+    if (missing.length === 0) return secretsSchema.parse(stored);
+    const upgraded = secretsSchema.parse({ ...stored, ...Object.fromEntries(missing) });
+    // Write-then-rename: a crash mid-write must not lose the KEK that seals the master secrets.
+    writeFileSync(`${file}.tmp`, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    return upgraded;
+  }
   const secrets: LocalSecrets = {
     nextauthSecret: randomBytes(32).toString("base64url"),
     kek: randomBytes(32).toString("base64"),
     pgPassword: randomBytes(18).toString("base64url"),
+    ...laterSecrets(),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: "wx" });
   return secrets;

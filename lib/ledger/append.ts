@@ -1,5 +1,6 @@
 import type { Tx } from "@/lib/db/client";
 import { entryHash, GENESIS_HASH, type JsonValue } from "./canonical";
+import { scheduleCheckpoint } from "./checkpoint";
 
 /** Everything the ledger records. Adding an action here is how a new state change gets audited. */
 export type AuditAction =
@@ -66,5 +67,8 @@ export async function appendAudit(tx: Tx, input: AuditInput) {
     data: input.data ?? {},
   };
   const prevHash = last?.hash ?? GENESIS_HASH;
-  return tx.auditEntry.create({ data: { ...fields, prevHash, hash: entryHash(prevHash, fields) } });
+  const entry = await tx.auditEntry.create({ data: { ...fields, prevHash, hash: entryHash(prevHash, fields) } });
+  // A signed checkpoint outside the database soon covers this entry (lib/ledger/checkpoint.ts).
+  scheduleCheckpoint();
+  return entry;
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
 import pg from "pg";
 import { beforeAll, afterAll, inject } from "vitest";
 import { runMigrations } from "@/lib/db/migrate";
@@ -21,10 +23,14 @@ export function withFreshDatabase(): { url: () => string } {
     process.env.DATABASE_URL = url;
     process.env.NEXTAUTH_SECRET ??= randomBytes(32).toString("base64url");
     process.env.MEDSHARE_KEK ??= randomBytes(32).toString("base64");
+    // Ledger checkpoints of this database only (a shared file would see other files' databases as rollbacks).
+    process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= randomBytes(32).toString("hex");
+    process.env.MEDSHARE_LEDGER_DIR = path.resolve(".data", "it-ledger", name);
   });
   afterAll(async () => {
     const { db } = await import("@/lib/db/client");
     await db().$disconnect();
+    if (process.env.MEDSHARE_LEDGER_DIR) rmSync(process.env.MEDSHARE_LEDGER_DIR, { recursive: true, force: true });
   });
   return { url: () => url };
 }

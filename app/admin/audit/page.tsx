@@ -2,12 +2,14 @@ import { VerifyLedger } from "@/components/admin/verify-ledger";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db/client";
+import { latestCheckpoint } from "@/lib/ledger/checkpoint";
 
 export const metadata = { title: "Audit ledger" };
 
 export default async function AuditPage() {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/audit");
   const entries = await db().auditEntry.findMany({ orderBy: { seq: "desc" }, take: 200 });
+  const checkpoint = latestCheckpoint();
   return (
     <>
       <PageHeader
@@ -15,6 +17,17 @@ export default async function AuditPage() {
         description="Every decision, key, upload, request and sign-in leaves an entry here. Each entry's hash covers the one before it, so an edited or removed entry breaks the chain from that point on."
       />
       <Card className="mb-6">
+        <p className="mb-3 text-sm text-slate-600" data-testid="ledger-checkpoint">
+          {checkpoint ? (
+            <>
+              Latest signed head (kept outside the database): entry #{checkpoint.entries}, hash{" "}
+              <code className="break-all" title={checkpoint.head}>{checkpoint.head.slice(0, 16)}…</code>, checkpointed{" "}
+              {checkpoint.at.replace("T", " ").slice(0, 19)} UTC.
+            </>
+          ) : (
+            "No signed checkpoint yet: one is written shortly after the next entry, and by every verification."
+          )}
+        </p>
         <VerifyLedger />
       </Card>
       {entries.length === 0 ? (
