@@ -18,7 +18,7 @@ import { NEXT_BIN, webEnv } from "../worker-process";
 
 export type Credentials = { email: string; password: string };
 export type RunningServer = { baseUrl: string; stop: () => Promise<void> };
-export type LoadEnvironment = RunningServer & { staff: Credentials; organisation: string };
+export type LoadEnvironment = RunningServer & { staff: Credentials; organisation: string; databaseUrl: string };
 
 /** The password tests/helpers/users.ts gives every person it makes. */
 const FIXTURE_PASSWORD = "correct horse battery";
@@ -77,7 +77,9 @@ async function waitUntilServing(baseUrl: string, exited: () => string | null) {
 export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  // LOAD_CPU_PROF=<dir> writes a V8 CPU profile of the server there when it stops (open it in Chrome DevTools).
+  const profile = env.LOAD_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(env.LOAD_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...profile, NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
     env: webEnv({ ...env, NEXTAUTH_URL: baseUrl }),
   });
@@ -132,6 +134,7 @@ export async function startLoadEnvironment(): Promise<LoadEnvironment> {
     const web = await startWebServer({ ...process.env, NODE_ENV: "production" });
     return {
       ...data,
+      databaseUrl: pg.url,
       baseUrl: web.baseUrl,
       async stop() {
         await web.stop();
