@@ -7,7 +7,7 @@ import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { parseArgs } from "node:util";
-import { cookieHeader, formatTable, parseLoadAvg, summarise, type LoadRow } from "./load/summary";
+import { cookieHeader, cpuMsFromStat, formatTable, parseLoadAvg, summarise, type LoadRow } from "./load/summary";
 import { startLoadEnvironment, type Credentials } from "./load/server";
 
 const { values } = parseArgs({
@@ -65,7 +65,9 @@ async function warmUp(url: string, headers: Record<string, string>, expect: (bod
  * nothing else uses this database while the probe runs: the clustering worker is off).
  * Takes about 25 s per route, so only with --probe.
  */
-async function probe(url: string, headers: Record<string, string>, databaseUrl: string) {
+async function probe(url: string, headers: Record<string, string>, databaseUrl: string, pid?: number) {
+  // The server's own CPU time per request does not depend on what else the shared machine runs.
+  const cpuMs = () => (pid ? cpuMsFromStat(readFileSync(`/proc/${pid}/stat`, "utf8")) : Number.NaN);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const commits = async () => {
@@ -76,17 +78,19 @@ async function probe(url: string, headers: Record<string, string>, databaseUrl: 
     return r.rows[0].n as number;
   };
   try {
-    const rounds = 10;
+    const rounds = 40;
     // Idle backends report their counts only after 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL): wait them out.
     const settle = () => new Promise((r) => setTimeout(r, 10_500));
     await settle();
     const before = await commits();
     let bytes = 0;
+    const cpuBefore = cpuMs();
     for (let i = 0; i < rounds; i++) bytes = (await (await fetch(url, { headers, redirect: "manual" })).arrayBuffer()).byteLength;
+    const serverCpuMs = (cpuMs() - cpuBefore) / rounds;
     await settle();
     const after = await commits();
     // The probe's own statements between the two readings (the first reading's last, the second's first two) count too.
-    return { bytes, statements: (after - before - 2) / rounds };
+    return { bytes, statements: (after - before - 2) / rounds, serverCpuMs };
   } finally {
     await client.end();
   }
@@ -111,7 +115,7 @@ async function main() {
     const perRequest = [];
     for (const c of chosen) {
       await warmUp(env.baseUrl + c.route, c.headers, c.expect);
-      if (values.probe) perRequest.push({ route: c.route, ...(await probe(env.baseUrl + c.route, c.headers, env.databaseUrl)) });
+      if (values.probe) perRequest.push({ route: c.route, ...(await probe(env.baseUrl + c.route, c.headers, env.databaseUrl, env.pid)) });
     }
     if (values.probe) {
       console.log("per request (sequential, warm):");

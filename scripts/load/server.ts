@@ -17,7 +17,8 @@ import { prepareUpload } from "@/tests/helpers/upload";
 import { NEXT_BIN, webEnv } from "../worker-process";
 
 export type Credentials = { email: string; password: string };
-export type RunningServer = { baseUrl: string; stop: () => Promise<void> };
+/** `pid`: the process that renders pages, when known (the probe reads its CPU time). */
+export type RunningServer = { baseUrl: string; pid?: number; stop: () => Promise<void> };
 export type LoadEnvironment = RunningServer & { staff: Credentials; organisation: string; databaseUrl: string };
 
 /** The password tests/helpers/users.ts gives every person it makes. */
@@ -102,6 +103,7 @@ export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningSer
   }
   return {
     baseUrl,
+    pid: child.pid,
     async stop() {
       if (exit === null) child.kill("SIGTERM");
       await exited;
@@ -136,6 +138,7 @@ export async function startLoadEnvironment(): Promise<LoadEnvironment> {
       ...data,
       databaseUrl: pg.url,
       baseUrl: web.baseUrl,
+      pid: web.pid,
       async stop() {
         await web.stop();
         await removeDatabase();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cookieHeader, formatTable, parseLoadAvg, summarise } from "./summary";
+import { cookieHeader, cpuMsFromStat, formatTable, parseLoadAvg, summarise } from "./summary";
 
 const result = { requests: { average: 123.456 }, latency: { p50: 40.4, p99: 480.6 }, errors: 5, timeouts: 3, non2xx: 7 };
 
@@ -24,5 +24,10 @@ describe("load summary", () => {
     const first = cookieHeader(["a=1; Path=/; HttpOnly", "b=2; Path=/"]);
     expect(first).toBe("a=1; b=2");
     expect(cookieHeader(["b=3; Path=/; SameSite=Lax", "c=x=y; Path=/"], first)).toBe("a=1; b=3; c=x=y");
+  });
+
+  it("reads a process's CPU time from /proc/<pid>/stat, whatever its name", () => {
+    const stat = "4242 (next-server (v1) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 75 0 0 20 0 11 0 1000 0 0";
+    expect(cpuMsFromStat(stat)).toBe(3250);
   });
 });

@@ -79,3 +79,12 @@ export function cookieHeader(setCookies: string[], previous = ""): string {
   }
   return [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
 }
+
+/** User + system CPU time in ms from a /proc/<pid>/stat line (fields 14 and 15, in clock ticks of 10 ms). */
+export function cpuMsFromStat(stat: string, ticksPerSecond = 100): number {
+  // The command name (field 2) may contain spaces and parentheses: count fields after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / ticksPerSecond;
+}
