@@ -60,8 +60,8 @@ async function warmUp(url: string, headers: Record<string, string>, expect: (bod
 }
 
 /**
- * What one request of a route costs besides CPU: the bytes it answers and the SQL statements it
- * runs (committed transactions in pg_stat_database; every autocommit statement is one, and
+ * What one request of a route costs: the bytes it answers, the server's CPU time and the SQL
+ * statements it runs (committed transactions in pg_stat_database; every autocommit statement is one, and
  * nothing else uses this database while the probe runs: the clustering worker is off).
  * Takes about 25 s per route, so only with --probe.
  */
