@@ -1,0 +1,151 @@
+// The server `npm run load` measures: the built app under `next start` on a fresh embedded
+// PostgreSQL in its own folder, with demo-like data. Started the way scripts/e2e-server.ts
+// starts it; `startWebServer` is the one place to swap for a shared launcher (e.g. a front
+// gateway before `next start`).
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { freePort, startEmbeddedPostgres } from "@/lib/db/embedded";
+import { db } from "@/lib/db/client";
+import { runMigrations } from "@/lib/db/migrate";
+import { createApprovedAccount } from "@/lib/portal/accounts";
+import { completeUpload, putChunk } from "@/lib/csp/uploads";
+import { startUpload } from "@/lib/portal/uploads";
+import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
+import { prepareUpload } from "@/tests/helpers/upload";
+import { NEXT_BIN, webEnv } from "../worker-process";
+
+export type Credentials = { email: string; password: string };
+/** `pid`: the process that renders pages, when known (the probe reads its CPU time). */
+export type RunningServer = { baseUrl: string; pid?: number; stop: () => Promise<void> };
+export type LoadEnvironment = RunningServer & { staff: Credentials; organisation: string; databaseUrl: string };
+
+/** The password tests/helpers/users.ts gives every person it makes. */
+const FIXTURE_PASSWORD = "correct horse battery";
+const UPLOADS = ["cardiology cohort", "oncology cohort", "follow-up visits"];
+
+export function requireBuild() {
+  if (!existsSync(path.resolve(".next/BUILD_ID"))) {
+    throw new Error("No production build found (.next/BUILD_ID). Run `npm run build` first, then `npm run load`.");
+  }
+}
+
+/**
+ * An authority admin, an approved hospital member holding keys, and a few real stored uploads
+ * (encrypted and signed as a browser would), so /hospital lists what a hospital sees.
+ */
+async function seed() {
+  const admin = await createApprovedAccount({
+    organisation: "Load Hospital Authority",
+    kind: "AUTHORITY",
+    role: "AUTHORITY_ADMIN",
+    name: "Load Admin",
+    email: "admin@load.test",
+    gid: "load.admin",
+    password: randomBytes(18).toString("base64url"),
+    reason: "npm run load",
+  });
+  if (!admin) throw new Error("the load database was not empty");
+  const ids = await makeCatalogue(admin.id, "HA1", ["hospital", "researcher", "cardiology"]);
+  const staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["HA1.hospital"]]);
+  const rows = Array.from({ length: 12 }, (_, i) => ({ id: `L${i}`, glucose: 90 + i, diagnosis: i % 2 ? "M" : "B" }));
+  for (const label of UPLOADS) {
+    const { chunks, body } = await prepareUpload(staff, "HA1.researcher AND HA1.cardiology", rows, "HA1.hospital");
+    const { id } = await startUpload(staff.user, { ...body, label });
+    for (const [i, chunk] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, chunk);
+    await completeUpload(id, staff.user.organisation.id, staff.user.id);
+  }
+  return { staff: { email: staff.user.email, password: FIXTURE_PASSWORD }, organisation: staff.user.organisation.name };
+}
+
+async function waitUntilServing(baseUrl: string, exited: () => string | null) {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const why = exited();
+    if (why) throw new Error(`the web server stopped before it served (${why})`);
+    try {
+      if ((await fetch(`${baseUrl}/login`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error("the web server did not answer /login within 90 s");
+}
+
+/** `next start` on a free loopback port; its output is kept (last lines shown if it fails). */
+export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // LOAD_CPU_PROF=<dir> writes a V8 CPU profile of the server there when it stops (open it in Chrome DevTools).
+  const profile = env.LOAD_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(env.LOAD_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...profile, NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: webEnv({ ...env, NEXTAUTH_URL: baseUrl }),
+  });
+  let tail = "";
+  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  let exit: string | null = null;
+  const exited = new Promise<void>((resolve) =>
+    child.on("exit", (code, signal) => {
+      exit = signal ?? `exit ${code}`;
+      resolve();
+    }),
+  );
+  try {
+    await waitUntilServing(baseUrl, () => exit);
+  } catch (error) {
+    child.kill("SIGTERM");
+    throw new Error(`${(error as Error).message}\n${tail}`);
+  }
+  return {
+    baseUrl,
+    pid: child.pid,
+    async stop() {
+      if (exit === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Database, data and web server; `stop` removes all of it again. */
+export async function startLoadEnvironment(): Promise<LoadEnvironment> {
+  requireBuild();
+  const dir = path.resolve(".data", `load-pg-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  const pg = await startEmbeddedPostgres({ dir, password: randomBytes(18).toString("base64url") });
+  const removeDatabase = async () => {
+    await pg.stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await runMigrations(pg.url);
+    // The seed runs server code in this process, which reads the same configuration as the server.
+    Object.assign(process.env, {
+      DATABASE_URL: pg.url,
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+      MEDSHARE_KEK: randomBytes(32).toString("base64"),
+      NEXT_TELEMETRY_DISABLED: "1",
+    });
+    const data = await seed();
+    // This process is done with the database; the pool must not outlive the server it talks to.
+    await db().$disconnect();
+    const web = await startWebServer({ ...process.env, NODE_ENV: "production" });
+    return {
+      ...data,
+      databaseUrl: pg.url,
+      baseUrl: web.baseUrl,
+      pid: web.pid,
+      async stop() {
+        await web.stop();
+        await removeDatabase();
+      },
+    };
+  } catch (error) {
+    await removeDatabase();
+    throw error;
+  }
+}
