@@ -144,7 +144,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
       const contents = newKeystore(gid);
       const store = await sealKeystore(contents, passphrase);
       const r = await setWrapKeyAction({ publicKey: contents.wrapPublicKey, password });
-      if (!r.ok) throw new Error(r.error.message);
+      if (!r.ok) throw new Error(r.error.fieldErrors?.password?.[0] ?? r.error.message);
       await saveSealed(store);
       await ks.unlock(store, passphrase);
       return replacing ? "New key store created; your current keys were issued to it again." : "Key storage is set up in this browser.";
