@@ -24,7 +24,7 @@ export const setWrapKeyAction = defineAction({ roles: ALL_ROLES }, wrapPublicKey
     await authenticate(user.email, input.password, address);
   } catch (error) {
     if (error instanceof AppError && error.code === "UNAUTHENTICATED")
-      throw new AppError("FORBIDDEN", "That is not your account password. Nothing was changed.", { password: ["Wrong password."] });
+      throw new AppError("FORBIDDEN", "That is not your account password. Nothing was changed.");
     throw error;
   }
   const { issued } = await setWrapPublicKey(user.id, publicKey, { sessionId: user.sessionId, address });
