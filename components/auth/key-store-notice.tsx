@@ -1,16 +1,13 @@
 import { Alert } from "@/components/ui/alert";
 import type { SessionUser } from "@/lib/auth/session";
 
-/** How long after a replacement the person keeps being told about it. */
-const SHOW_FOR_MS = 30 * 24 * 60 * 60_000;
-
 /**
  * Tells a person their key store was replaced, and from where. Replacing it ends every other
  * session, so the owner sees this at their next sign-in if someone else did it with their password.
  */
 export function KeyStoreNotice({ user }: { user: SessionUser | null }) {
   const replaced = user?.keyStoreReplaced;
-  if (!replaced || Date.now() - replaced.at.getTime() > SHOW_FOR_MS) return null;
+  if (!replaced) return null;
   const when = `${replaced.at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
   return (
     <div className="mx-auto max-w-6xl px-6 pt-4" data-testid="key-store-notice">

@@ -16,9 +16,13 @@ export type SessionUser = {
   organisation: { id: string; name: string; kind: OrgKind };
   /** The server-side session this request belongs to (portal.sessions). */
   sessionId: string;
-  /** When and from where the key store was last replaced: shown to the person (see KeyStoreNotice). */
+  /** When and from where the key store was replaced in the last 30 days: shown to the person (KeyStoreNotice). */
   keyStoreReplaced: { at: Date; from: string | null } | null;
 };
+
+/** How long after a key store replacement the person keeps being told about it. */
+const KEY_STORE_NOTICE_MS = 30 * 24 * 60 * 60_000;
+const recent = (at: Date | null) => Boolean(at && Date.now() - at.getTime() < KEY_STORE_NOTICE_MS);
 
 /**
  * The current user, re-read from the database on every request: one indexed query reads the
@@ -60,7 +64,7 @@ export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
   return {
     ...user,
     sessionId: claims.sid,
-    keyStoreReplaced: keyStoreReplacedAt ? { at: keyStoreReplacedAt, from: keyStoreReplacedFrom } : null,
+    keyStoreReplaced: recent(keyStoreReplacedAt) ? { at: keyStoreReplacedAt!, from: keyStoreReplacedFrom } : null,
   };
 });
 
