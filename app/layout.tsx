@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { KeyStoreNotice } from "@/components/auth/key-store-notice";
 import { Nav } from "@/components/layout/nav";
 import { getPageUser } from "@/lib/auth/page-guard";
 import "./globals.css";
@@ -18,6 +19,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           Skip to content
         </a>
         <Nav user={user} />
+        <KeyStoreNotice user={user} />
         <main id="main" className="mx-auto max-w-6xl px-6 py-8">
           {children}
         </main>

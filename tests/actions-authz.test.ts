@@ -5,7 +5,11 @@ import { makeUser } from "./helpers/users";
 // Only the cookie reading is replaced: the claims then go through the real authorization code,
 // which re-reads the user from the real database.
 const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
-vi.mock("@/lib/auth/session-token", () => ({ readSessionClaims: async () => claims.current }));
+// A cookie names a live server-side session (portal.sessions); the mock signs in with one.
+vi.mock("@/lib/auth/session-token", () => ({
+  readSessionClaims: async () =>
+    claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
+}));
 
 const { decideRegistrationAction } = await import("@/lib/actions/registration/decide");
 const { verifyLedgerAction } = await import("@/lib/actions/ledger/verify");

@@ -43,6 +43,7 @@ async function registerResearcher(gid: string, orgName: string): Promise<Person>
     newOrganisationName: orgName,
     wrapPublicKey: Buffer.from(wrap.publicKey).toString("base64"),
   });
+  if (!id) throw new Error(`registration of ${gid} created no account`);
   return { id, gid, wrap };
 }
 

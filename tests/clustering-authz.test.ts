@@ -4,7 +4,11 @@ import { withFreshDatabase } from "./helpers/db";
 import { makeUser } from "./helpers/users";
 
 const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
-vi.mock("@/lib/auth/session-token", () => ({ readSessionClaims: async () => claims.current }));
+// A cookie names a live server-side session (portal.sessions); the mock signs in with one.
+vi.mock("@/lib/auth/session-token", () => ({
+  readSessionClaims: async () =>
+    claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
+}));
 
 const { startRunAction } = await import("@/lib/actions/clustering/start-run");
 const { cancelRunAction } = await import("@/lib/actions/clustering/cancel-run");

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, TextInput } from "@/components/ui/field";
+import { safeNextPath } from "@/lib/http/safe-next";
 
 export function LoginForm({ next }: { next?: string }) {
   const router = useRouter();
@@ -25,8 +26,9 @@ export function LoginForm({ next }: { next?: string }) {
       setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong e-mail or password.");
       return;
     }
-    // Only same-site paths: never bounce a fresh session to another origin.
-    router.push(next && next.startsWith("/") && !next.startsWith("//") ? next : "/home");
+    // Only same-site paths: never bounce a fresh session to another origin (checked again here
+    // because this is where the navigation happens).
+    router.push(safeNextPath(next) ?? "/home");
     router.refresh();
   }
 

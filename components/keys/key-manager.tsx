@@ -47,7 +47,8 @@ function useStep() {
   return { busy, error, notice, run };
 }
 
-function PassphraseForm({ label, onSubmit, busy, confirm }: { label: string; busy: boolean; confirm?: boolean; onSubmit: (passphrase: string) => void }) {
+/** `askPassword`: also asks for the account password (setting a key store re-authenticates). */
+function PassphraseForm({ label, onSubmit, busy, confirm, askPassword }: { label: string; busy: boolean; confirm?: boolean; askPassword?: boolean; onSubmit: (passphrase: string, password: string) => void }) {
   const [mismatch, setMismatch] = useState(false);
   return (
     <form
@@ -59,7 +60,7 @@ function PassphraseForm({ label, onSubmit, busy, confirm }: { label: string; bus
         const p = String(data.get("passphrase") ?? "");
         const differs = Boolean(confirm) && p !== String(data.get("passphrase2") ?? "");
         setMismatch(differs);
-        if (!differs) onSubmit(p);
+        if (!differs) onSubmit(p, String(data.get("account-password") ?? ""));
       }}
     >
       <Field id={`${label}-passphrase`} label="Key passphrase">
@@ -68,6 +69,11 @@ function PassphraseForm({ label, onSubmit, busy, confirm }: { label: string; bus
       {confirm && (
         <Field id={`${label}-passphrase2`} label="Repeat key passphrase" error={mismatch ? "The two entries differ." : undefined}>
           <TextInput id={`${label}-passphrase2`} name="passphrase2" type="password" autoComplete="off" required />
+        </Field>
+      )}
+      {askPassword && (
+        <Field id={`${label}-account-password`} label="Account password" hint="The password you sign in with: needed to send your keys to a new key store.">
+          <TextInput id={`${label}-account-password`} name="account-password" type="password" autoComplete="current-password" required />
         </Field>
       )}
       <Button type="submit" disabled={busy}>{busy ? "Working…" : label}</Button>
@@ -134,11 +140,11 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
       return "Backup imported into this browser.";
     });
 
-  const setUp = async (passphrase: string, replacing: boolean) => {
+  const setUp = async (passphrase: string, password: string, replacing: boolean) => {
       const contents = newKeystore(gid);
       const store = await sealKeystore(contents, passphrase);
-      const r = await setWrapKeyAction({ publicKey: contents.wrapPublicKey });
-      if (!r.ok) throw new Error(r.error.message);
+      const r = await setWrapKeyAction({ publicKey: contents.wrapPublicKey, password });
+      if (!r.ok) throw new Error(r.error.fieldErrors?.password?.[0] ?? r.error.message);
       await saveSealed(store);
       await ks.unlock(store, passphrase);
       return replacing ? "New key store created; your current keys were issued to it again." : "Key storage is set up in this browser.";
@@ -180,7 +186,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
           <Card>
             <h2 className="font-semibold">Set up key storage</h2>
             <p className="mb-3 text-sm text-slate-600">Choose a key passphrase. Your browser makes a key pair and sends the authority only its public half.</p>
-            <PassphraseForm label="Set up key storage" confirm busy={step.busy === "setup"} onSubmit={(p) => step.run("setup", () => setUp(p, false))} />
+            <PassphraseForm label="Set up key storage" confirm askPassword busy={step.busy === "setup"} onSubmit={(p, pw) => step.run("setup", () => setUp(p, pw, false))} />
           </Card>
         )}
         {material.hasWrapKey && (
@@ -190,7 +196,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
               Start over with a new key store: the authority issues your current keys again to it. Your transform key is destroyed and
               keys of older versions are gone for good.
             </p>
-            <PassphraseForm label="Start a new key store" confirm busy={step.busy === "setup"} onSubmit={(p) => step.run("setup", () => setUp(p, true))} />
+            <PassphraseForm label="Start a new key store" confirm askPassword busy={step.busy === "setup"} onSubmit={(p, pw) => step.run("setup", () => setUp(p, pw, true))} />
           </details>
         )}
       </div>

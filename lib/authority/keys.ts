@@ -121,12 +121,23 @@ export async function revokePerson(adminId: string, userId: string, reason: stri
  * every key their grants call for. Replacing an existing key (a lost browser store without a
  * backup) re-issues the current versions to the new key and destroys the transform key.
  */
-export async function setWrapPublicKey(userId: string, publicKey: Uint8Array) {
+/**
+ * Registers a person's new key-wrapping public key and issues their current keys to it. The
+ * caller has re-authenticated; `from` says which session did it: every other session of the
+ * person ends (a thief's or the owner's — either way the owner must sign in again and sees the
+ * notice), and a replacement is recorded on the account to be shown to the person.
+ */
+export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, from?: { sessionId: string; address: string }) {
   return db().$transaction(async (tx) => {
     const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true } });
     const replacing = Boolean(user.wrapPublicKey);
-    await tx.user.update({ where: { id: userId }, data: { wrapPublicKey: new Uint8Array(publicKey) } });
-    await appendAudit(tx, { actorId: userId, action: "WRAP_KEY_SET", subjectType: "user", subjectId: userId, data: { replacing } });
+    const now = new Date();
+    await tx.user.update({
+      where: { id: userId },
+      data: { wrapPublicKey: new Uint8Array(publicKey), ...(replacing && from ? { keyStoreReplacedAt: now, keyStoreReplacedFrom: from.address } : {}) },
+    });
+    const sessionsEnded = from ? (await tx.session.updateMany({ where: { userId, revokedAt: null, id: { not: from.sessionId } }, data: { revokedAt: now } })).count : 0;
+    await appendAudit(tx, { actorId: userId, action: "WRAP_KEY_SET", subjectType: "user", subjectId: userId, data: { replacing, reauthenticated: Boolean(from), sessionsEnded } });
     if (replacing) {
       await tx.issuedKey.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
       await destroyTransformKey(tx, userId, userId, "key store replaced");
@@ -134,7 +145,7 @@ export async function setWrapPublicKey(userId: string, publicKey: Uint8Array) {
     const holder = { ...user, wrapPublicKey: new Uint8Array(publicKey) };
     const grants = await tx.attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
     for (const g of grants) await issueCurrent(tx, userId, holder, g.attribute);
-    return { issued: grants.length };
+    return { issued: grants.length, sessionsEnded };
   }, KEY_TX);
 }
 

@@ -5,6 +5,7 @@ import { scheduleCheckpoint } from "./checkpoint";
 /** Everything the ledger records. Adding an action here is how a new state change gets audited. */
 export type AuditAction =
   | "REGISTRATION_SUBMITTED"
+  | "REGISTRATION_DUPLICATE"
   | "REGISTRATION_APPROVED"
   | "REGISTRATION_REJECTED"
   | "ADMIN_CREATED"

@@ -3,6 +3,7 @@ import { db } from "@/lib/db/client";
 import type { OrgKind, Role } from "@/lib/generated/prisma/enums";
 import { hashPassword } from "@/lib/auth/password";
 import { appendAudit } from "@/lib/ledger/append";
+import { consumeSetupTokens } from "./registrations";
 
 /**
  * Creates (or finds) an organisation and an APPROVED account in it; used by `npm run
@@ -35,6 +36,8 @@ export async function createApprovedAccount(input: {
       subjectId: user.id,
       data: { role: input.role, organisationId: org.id, via: input.reason },
     });
+    // Once an admin exists, a setup link printed earlier must not make another one.
+    if (input.role === "AUTHORITY_ADMIN") await consumeSetupTokens(tx);
     return user;
   });
 }

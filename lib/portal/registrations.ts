@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { db } from "@/lib/db/client";
+import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/ledger/append";
@@ -13,9 +13,36 @@ export function hashSetupToken(token: string): string {
   return createHash("sha256").update(`medshare-setup:${token}`).digest("hex");
 }
 
+/** How long a setup link works after `npm start` printed it (the deadline is kept in the database). */
+export const SETUP_TOKEN_LIFETIME_MINUTES = 60;
+
+/**
+ * Marks every unused setup token used. Called whenever an authority admin comes into being
+ * (setup link, admin:create, seed:demo, approval of an admin's registration): a link printed
+ * in an old log must not mint a second admin.
+ */
+export async function consumeSetupTokens(tx: Tx): Promise<void> {
+  await tx.setupToken.updateMany({ where: { usedAt: null }, data: { usedAt: new Date() } });
+}
+
+/** Spends a setup token, or says why it cannot be used. Runs inside the registration's transaction. */
+async function spendSetupToken(tx: Tx, token: string): Promise<void> {
+  const row = await tx.setupToken.findUnique({ where: { tokenHash: hashSetupToken(token) }, select: { id: true, usedAt: true, expiresAt: true } });
+  if (!row || row.usedAt) throw new AppError("VALIDATION", "This setup link is invalid or was already used.");
+  if (row.expiresAt <= new Date()) throw new AppError("VALIDATION", "This setup link has expired. Run `npm run admin:create` on the server instead.");
+  const admins = await tx.user.count({ where: { role: "AUTHORITY_ADMIN", status: "APPROVED" } });
+  if (admins > 0) throw new AppError("VALIDATION", "An authority admin already exists, so this setup link no longer works.");
+  await consumeSetupTokens(tx);
+}
+
+/** What a registration that hits an existing e-mail or GID looks like from outside: like any other. */
+const REGISTRATION_RECEIVED = { id: null, status: "PENDING" as const };
+
 /**
  * Records a registration: the person (PENDING) and, if new, their organisation. A valid
- * one-time setup token makes the first authority admin APPROVED at once.
+ * one-time setup token makes the first authority admin APPROVED at once. An e-mail or GID that
+ * is already registered gets the same answer as a new one (nothing is created; the attempt is
+ * audited), so the form cannot be used to find out who has an account.
  */
 export async function register(input: z.output<typeof registrationSchema>) {
   const passwordHash = await hashPassword(input.password);
@@ -37,11 +64,7 @@ export async function register(input: z.output<typeof registrationSchema>) {
       let status: "PENDING" | "APPROVED" = "PENDING";
       if (input.setupToken) {
         if (input.role !== "AUTHORITY_ADMIN") throw new AppError("VALIDATION", "A setup link can only create an authority admin.");
-        const used = await tx.setupToken.updateMany({
-          where: { tokenHash: hashSetupToken(input.setupToken), usedAt: null },
-          data: { usedAt: new Date() },
-        });
-        if (used.count !== 1) throw new AppError("VALIDATION", "This setup link is invalid or was already used.");
+        await spendSetupToken(tx, input.setupToken);
         status = "APPROVED";
       }
       const user = await tx.user.create({
@@ -64,18 +87,25 @@ export async function register(input: z.output<typeof registrationSchema>) {
         subjectId: user.id,
         data: { role: input.role, organisationId, viaSetupLink: Boolean(input.setupToken) },
       });
-      return { id: user.id, status };
+      return { id: user.id as string | null, status };
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       const target = String((error.meta as { target?: unknown; modelName?: string })?.target ?? error.message);
-      if (target.includes("email")) throw new AppError("CONFLICT", "An account with this e-mail already exists.", { email: ["Already registered."] });
-      if (target.includes("gid")) throw new AppError("CONFLICT", "This global identifier is taken.", { gid: ["Already taken; choose another."] });
+      if (target.includes("email") || target.includes("gid")) return auditDuplicate(target.includes("email") ? "email" : "gid");
       if (target.includes("name")) throw new AppError("CONFLICT", "An organisation with this name exists: choose it from the list.", { newOrganisationName: ["Already exists."] });
       throw new AppError("CONFLICT");
     }
     throw error;
   }
+}
+
+/** The person who really holds that e-mail or GID can see the attempt in the audit log; the applicant sees nothing. */
+async function auditDuplicate(field: "email" | "gid") {
+  await db().$transaction((tx) =>
+    appendAudit(tx, { actorId: null, action: "REGISTRATION_DUPLICATE", subjectType: "user", data: { field } }),
+  );
+  return REGISTRATION_RECEIVED;
 }
 
 /** Approves or rejects a PENDING registration; the decision and its audit entry commit together. */
@@ -95,6 +125,7 @@ export async function decideRegistration(
       },
     });
     if (changed.count !== 1) throw new AppError("INVALID_STATE", "This registration was already decided or no longer exists.");
+    if (approve && (await tx.user.count({ where: { id: decision.userId, role: "AUTHORITY_ADMIN" } }))) await consumeSetupTokens(tx);
     await appendAudit(tx, {
       actorId: adminId,
       action: approve ? "REGISTRATION_APPROVED" : "REGISTRATION_REJECTED",
@@ -120,10 +151,14 @@ export function listOrganisations() {
   return db().organisation.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, kind: true } });
 }
 
-/** Creates a one-time setup link token if no authority admin exists yet. Returns the raw token. */
+/**
+ * Creates a one-time setup link token (valid for an hour) if no authority admin exists yet.
+ * Returns the raw token to print, or null once an admin exists: then nothing is printed.
+ */
 export async function issueSetupTokenIfNoAdmin(randomToken: string): Promise<string | null> {
   const admins = await db().user.count({ where: { role: "AUTHORITY_ADMIN", status: "APPROVED" } });
   if (admins > 0) return null;
-  await db().setupToken.create({ data: { tokenHash: hashSetupToken(randomToken) } });
+  const expiresAt = new Date(Date.now() + SETUP_TOKEN_LIFETIME_MINUTES * 60_000);
+  await db().setupToken.create({ data: { tokenHash: hashSetupToken(randomToken), expiresAt } });
   return randomToken;
 }

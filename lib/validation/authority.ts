@@ -42,4 +42,8 @@ export const uploadTransformKeySchema = z.object({
   keyVersions: z.record(z.string().max(120), z.number().int().positive()),
 });
 
-export const wrapPublicKeySchema = z.object({ publicKey: base64Bytes(64) });
+export const wrapPublicKeySchema = z.object({
+  publicKey: base64Bytes(64),
+  /** The account password, asked again: a stolen session cookie alone must not redirect a person's keys. */
+  password: z.string().min(1, "Enter your account password.").max(1024),
+});

@@ -9,6 +9,12 @@ export const roleLabels: Record<(typeof ROLES)[number], string> = {
 /** Which organisation kind each role belongs to. */
 export const roleOrgKind = { HOSPITAL_STAFF: "HOSPITAL", RESEARCHER: "INSTITUTE", AUTHORITY_ADMIN: "AUTHORITY" } as const;
 
+/** No NUL or other control characters: PostgreSQL refuses NUL in text, and none belongs in a name. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+function plainText(what: string) {
+  return z.string().refine((v) => !CONTROL_CHARS.test(v), `${what} contains a control character (such as a NUL byte); remove it.`);
+}
+
 export const passwordSchema = z
   .string()
   .min(12, "Use at least 12 characters.")
@@ -24,14 +30,14 @@ export const gidSchema = z
 
 export const registrationSchema = z
   .object({
-    name: z.string().trim().min(2, "Enter your full name.").max(120),
-    email: z.email("Enter a valid e-mail address.").trim().toLowerCase().max(200),
+    name: plainText("Your name").trim().min(2, "Enter your full name.").max(120),
+    email: plainText("The e-mail address").pipe(z.email("Enter a valid e-mail address.").trim().toLowerCase().max(200)),
     password: passwordSchema,
     gid: gidSchema,
     role: z.enum(ROLES, "Choose the role you are asking for."),
     organisationId: z.uuid().optional(),
-    newOrganisationName: z.string().trim().max(120).optional(),
-    setupToken: z.string().trim().max(200).optional(),
+    newOrganisationName: plainText("The organisation's name").trim().max(120).optional(),
+    setupToken: plainText("The setup link").trim().max(200).optional(),
     /** X25519 public key made by the applicant's browser (base64, 32 bytes); keys get wrapped to it. */
     wrapPublicKey: z
       .string()

@@ -42,6 +42,8 @@ export async function personWithKeys(adminId: string, role: Role, attributeIds: 
     status: full.status,
     decisionReason: null,
     organisation: { id: full.organisation.id, name: full.organisation.name, kind: full.organisation.kind },
+    sessionId: "00000000-0000-4000-8000-000000000000",
+    keyStoreReplaced: null,
   };
   return { user: session, keys, versions, wrap };
 }

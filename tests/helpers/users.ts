@@ -16,3 +16,15 @@ export async function makeUser(role: Role, status: UserStatus = "APPROVED") {
     select: { id: true, email: true, sessionVersion: true, role: true, status: true },
   });
 }
+
+const liveSessions = new Map<string, string>();
+/** A live server-side session row for a user (created once per user): what a signed-in cookie names. */
+export async function liveSessionId(userId: string): Promise<string> {
+  let sid = liveSessions.get(userId);
+  if (!sid || !(await db().session.findUnique({ where: { id: sid } }))) {
+    const { createSession } = await import("@/lib/auth/sessions");
+    sid = await createSession(userId, "test");
+    liveSessions.set(userId, sid);
+  }
+  return sid;
+}

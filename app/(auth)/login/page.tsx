@@ -3,11 +3,13 @@ import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/auth/login-form";
 import { Card } from "@/components/ui/page-header";
 import { getPageUser } from "@/lib/auth/page-guard";
+import { safeNextPath } from "@/lib/http/safe-next";
 
 export const metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
-  const { next } = await searchParams;
+  const { next: raw } = await searchParams;
+  const next = safeNextPath(typeof raw === "string" ? raw : null) ?? undefined;
   if (await getPageUser()) redirect("/home");
   return (
     <div className="mx-auto max-w-md">
