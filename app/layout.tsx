@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { Nav } from "@/components/layout/nav";
-import { getSessionUser } from "@/lib/auth/session";
+import { pageSessionUser } from "@/lib/auth/page-guard";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -10,7 +10,7 @@ export const metadata: Metadata = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const user = await getSessionUser();
+  const user = await pageSessionUser("null");
   return (
     <html lang="en">
       <body className="min-h-screen">

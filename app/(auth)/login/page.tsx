@@ -2,13 +2,13 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/auth/login-form";
 import { Card } from "@/components/ui/page-header";
-import { getSessionUser } from "@/lib/auth/session";
+import { pageSessionUser } from "@/lib/auth/page-guard";
 
 export const metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const { next } = await searchParams;
-  if (await getSessionUser()) redirect("/home");
+  if (await pageSessionUser()) redirect("/home");
   return (
     <div className="mx-auto max-w-md">
       <h1 className="mb-2 text-2xl font-semibold">Sign in to MedShare</h1>
