@@ -60,7 +60,7 @@ async function main() {
     stopping = true;
     if (why) console.error(`[medshare] ${why}`);
     await Promise.all([worker?.stop(), web?.stop()]);
-    await database.stop();
+    await database.stop().catch(() => {}); // it may be the thing that failed
     if (code !== 0) console.error(`[medshare] stopped (exit ${code}).`);
     process.exit(code);
   };

@@ -32,7 +32,7 @@ export type SuperviseOptions = {
 };
 
 const describeExit = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `with signal ${signal}` : `with code ${code}`);
-const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+const seconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`);
 
 export function restartDelay(policy: RestartPolicy, recentCrashes: number): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, recentCrashes - 1));

@@ -3,13 +3,14 @@
  * 503 (not 403 "not signed in") and the log says so once per outage instead of a stack
  * trace per request.
  */
+// Not ECONNRESET/EPIPE: a client that went away mid-request raises those too.
 const UNREACHABLE_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "EPIPE",
+  "ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH",
   "57P01", "57P02", "57P03", // PostgreSQL: admin shutdown, crash shutdown, cannot connect now
   "P1001", "P1002", "P1017", // Prisma: can't reach / timed out / server closed the connection
 ]);
 const UNREACHABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
-const UNREACHABLE_TEXT = /ECONNREFUSED|Can't reach database|Connection terminated|connection closed|terminating connection|the database system is (shutting down|starting up)/i;
+const UNREACHABLE_TEXT = /ECONNREFUSED|Can't reach database|Connection terminated unexpectedly|terminating connection due to administrator command|the database system is (shutting down|starting up)/i;
 
 export function isDatabaseUnreachable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 5) return false;
