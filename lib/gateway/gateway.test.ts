@@ -7,6 +7,7 @@ import { clientAddress, trustedProxies } from "./client-address";
 import { BODY_LIMITS, bodyLimit } from "./limits";
 import { malformedActionBody } from "./action-body";
 import { createGateway } from "./server";
+import { sendHeadOnly } from "@/e2e/fixtures/attacks";
 
 type Seen = { method: string; url: string; headers: IncomingHttpHeaders; bytes: number };
 const seen: Seen[] = [];
@@ -98,8 +99,10 @@ describe("body limits", () => {
 
   it("answers 413 from Content-Length alone, before reading the body", async () => {
     seen.length = 0;
-    const reply = await send("/api/uploads/x/chunks/0", { method: "PUT", headers: { "content-length": String(BODY_LIMITS.uploadChunk + 1) } });
-    expect(reply.status).toBe(413);
+    const at = `http://127.0.0.1:${PORT}`;
+    expect(await sendHeadOnly(`${at}/api/uploads/x/chunks/0`, "PUT", { "content-length": String(BODY_LIMITS.uploadChunk + 1) })).toBe(413);
+    expect(await sendHeadOnly(`${at}/api/auth/callback/credentials`, "POST", { "content-length": String(1024 * 1024 * 1024) })).toBe(413);
+    expect(await sendHeadOnly(`${at}/register`, "POST", { "next-action": "7f".repeat(21), "content-type": "text/plain", "content-length": String(2 * 1024 * 1024) })).toBe(413);
     expect(seen).toHaveLength(0);
   });
 

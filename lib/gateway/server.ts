@@ -51,6 +51,35 @@ function responseHeaders(res: IncomingMessage): IncomingHttpHeaders {
   return headers;
 }
 
+/** After a 413, how long and how much of the rest of the body is read and dropped before the socket is cut. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Answers (413, 403) and then reads and drops what the client is still sending, for a bounded while:
+ * closing at once would reset the connection under a client still writing, and it would see
+ * a network error instead of the 413. Nothing is kept; past the budget the socket is cut.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) {
+  refuseAndDrain(req, res, 413, "PAYLOAD_TOO_LARGE", tooLargeMessage(limit));
+}
+
+function refuseAndDrain(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string) {
+  req.removeAllListeners("data");
+  let dropped = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, LINGER_MS);
+  timer.unref();
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) cut();
+  });
+  req.on("end", () => clearTimeout(timer));
+  req.on("close", () => clearTimeout(timer));
+  req.resume();
+  jsonError(res, status, code, message);
+}
+
 const tooLargeMessage = (limit: number) => `The request body is larger than this address accepts (${limit} bytes).`;
 
 function isActionRequest(req: IncomingMessage, pathname: string): boolean {
@@ -76,7 +105,7 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: GatewayOptions)
   const action = isActionRequest(req, pathname);
   const limit = (opts.limit ?? bodyLimit)(req.method ?? "GET", pathname, action);
   const declared = req.headers["content-length"] === undefined ? null : Number(req.headers["content-length"]);
-  if (declared !== null && declared > limit) return jsonError(res, 413, "PAYLOAD_TOO_LARGE", tooLargeMessage(limit), true);
+  if (declared !== null && declared > limit) return refuseTooLarge(req, res, limit);
   const target = opts.upstream();
   if (!target) return jsonError(res, 503, "UNAVAILABLE", "MedShare is restarting. Please try again in a few seconds.");
 
@@ -102,15 +131,13 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: GatewayOptions)
   let received = 0;
   const tooLarge = (onRefused: () => void) => {
     received = -Infinity;
-    req.removeAllListeners("data");
-    req.pause();
     onRefused();
-    jsonError(res, 413, "PAYLOAD_TOO_LARGE", tooLargeMessage(limit), true);
+    refuseTooLarge(req, res, limit);
   };
 
   if (action && crossOriginAction(req, opts.allowedOrigins ?? [])) {
     // Next would refuse it too, but with a 500; and this check cannot be fooled by X-Forwarded-Host.
-    return jsonError(res, 403, "FORBIDDEN", "Cross-origin server action refused.", true);
+    return refuseAndDrain(req, res, 403, "FORBIDDEN", "Cross-origin server action refused.");
   }
 
   if (action) {
