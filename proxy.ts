@@ -1,18 +1,31 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
+import { contentSecurityPolicy, newNonce } from "@/lib/http/csp";
+
+const ROLE_PAGES = ["/hospital", "/research", "/admin", "/keys"];
+const isRolePage = (pathname: string) => ROLE_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
 
 /**
- * A first, cheap gate: role pages need a session cookie. The real checks (approval, role,
- * revocation) happen inside every page, server action and route handler against the database.
+ * Every page gets a nonce-based Content-Security-Policy (Next reads the nonce from the
+ * request's CSP header and puts it on its own scripts). Role pages also pass a first, cheap
+ * gate: a session cookie. The real checks (approval, role, revocation) happen inside every
+ * page, server action and route handler against the database.
  */
 export async function proxy(req: NextRequest) {
-  const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
-  if (!token) {
+  const nonce = newNonce();
+  const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
+  const withPolicy = (res: NextResponse) => (res.headers.set("Content-Security-Policy", csp), res);
+
+  if (isRolePage(req.nextUrl.pathname) && !(await getToken({ req, secret: process.env.NEXTAUTH_SECRET }))) {
     const url = new URL("/login", req.url);
     url.searchParams.set("next", req.nextUrl.pathname);
-    return NextResponse.redirect(url);
+    return withPolicy(NextResponse.redirect(url));
   }
-  return NextResponse.next();
+  const headers = new Headers(req.headers);
+  headers.set("x-nonce", nonce);
+  headers.set("Content-Security-Policy", csp);
+  return withPolicy(NextResponse.next({ request: { headers } }));
 }
 
-export const config = { matcher: ["/hospital/:path*", "/research/:path*", "/admin/:path*", "/keys/:path*"] };
+// All pages (and server actions posted to them); not the API, static assets or images.
+export const config = { matcher: ["/((?!api/|_next/static/|_next/image|favicon.ico|robots.txt).*)"] };

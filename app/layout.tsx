@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { KeyStoreNotice } from "@/components/auth/key-store-notice";
 import { Nav } from "@/components/layout/nav";
-import { getPageUser } from "@/lib/auth/page-guard";
+import { pageSessionUser } from "@/lib/auth/page-guard";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -11,7 +11,7 @@ export const metadata: Metadata = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const user = await getPageUser();
+  const user = await pageSessionUser("null");
   return (
     <html lang="en">
       <body className="min-h-screen">

@@ -3,7 +3,7 @@
  * about:blank (no app server involved), used to encrypt there, and the bytes are decrypted in
  * Node with the same library. Also checks that the browser runs the wasm arithmetic.
  */
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { build } from "esbuild";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

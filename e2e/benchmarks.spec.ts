@@ -2,7 +2,7 @@
  * /benchmarks, signed out: the ABE-OD benchmark runs in the page's Web Worker on load, and the
  * chart and table end up with this browser's series beside the paper's Table 4.1.
  */
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 
 const PAPER: Record<number, number> = { 2: 6.8, 3: 11.0, 5: 15.8, 8: 22.0, 10: 28.6 };
 const NS = [2, 3, 5, 8, 10];

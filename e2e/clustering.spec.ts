@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import path from "node:path";
 import { scanDatabase } from "@/tests/helpers/scan";
 import { readFileSync, writeFileSync } from "node:fs";

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
+import type { Page } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { decodeTransformSecret, decodeUserKeys } from "@/lib/abe";
 import { encodeFr, encodeG2 } from "@/lib/abe/group";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { E2E_ADMIN } from "./fixtures/accounts";
 import { newApplicant, register, signIn } from "./fixtures/helpers";
 

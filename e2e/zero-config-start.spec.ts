@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -6,11 +6,11 @@ import { newApplicant, register, signIn } from "./fixtures/helpers";
 
 // `npm start` with no configuration at all: embedded PostgreSQL in a fresh data folder,
 // generated secrets, the built app. Stopping and starting again keeps the accounts.
-const port = 3210;
+const port = Number(process.env.ZERO_CONFIG_PORT ?? 3210);
 const dataDir = path.resolve(".data", `start-test-${process.pid}`);
 
 function start(): Promise<{ child: ChildProcess; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MEDSHARE_DATA_DIR: dataDir, MEDSHARE_PG_PORT: "55439" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MEDSHARE_DATA_DIR: dataDir, MEDSHARE_PG_PORT: process.env.ZERO_CONFIG_PG_PORT ?? "55439" };
   delete env.DATABASE_URL;
   delete env.NEXTAUTH_SECRET;
   delete env.NEXTAUTH_URL;

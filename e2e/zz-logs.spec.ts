@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { E2E_ADMIN } from "./fixtures/accounts";

@@ -9,6 +9,8 @@ export type AppErrorCode =
   | "INVALID_STATE"
   | "RATE_LIMITED"
   | "LOCKED"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNAVAILABLE"
   | "INTERNAL";
 
 export class AppError extends Error {
@@ -32,6 +34,8 @@ const defaultMessages: Record<AppErrorCode, string> = {
   INVALID_STATE: "That can't be done in the item's current state.",
   RATE_LIMITED: "Too many attempts. Please wait a few minutes and try again.",
   LOCKED: "This account is locked after repeated failed sign-ins.",
+  PAYLOAD_TOO_LARGE: "That is more data than this form or address accepts.",
+  UNAVAILABLE: "MedShare cannot reach its database right now. Nothing was changed; please try again in a minute.",
   INTERNAL: "Something went wrong on our side. Nothing was changed; please try again.",
 };
 

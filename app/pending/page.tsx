@@ -1,13 +1,13 @@
 import { redirect } from "next/navigation";
 import { Alert } from "@/components/ui/alert";
-import { getPageUser } from "@/lib/auth/page-guard";
+import { pageSessionUser } from "@/lib/auth/page-guard";
 import { roleHome } from "@/lib/auth/session";
 import { roleLabels } from "@/lib/validation/registration";
 
 export const metadata = { title: "Waiting for approval" };
 
 export default async function PendingPage() {
-  const user = await getPageUser();
+  const user = await pageSessionUser();
   if (!user) redirect("/login");
   if (user.status === "APPROVED") redirect(roleHome[user.role]);
   return (

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { requireApproved, getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { AppError, toActionError, type ActionResult } from "@/lib/errors";
+import { isDatabaseUnreachable, noteDatabaseUnreachable } from "@/lib/db/outage";
 import type { Role } from "@/lib/generated/prisma/enums";
 
 type Access = { public: true } | { roles: readonly Role[] };
@@ -26,6 +27,10 @@ export function defineAction<S extends z.ZodType, R, A extends Access>(
       }
       return { ok: true, data: await handler(parsed.data, { user } as never) };
     } catch (error) {
+      if (isDatabaseUnreachable(error)) {
+        noteDatabaseUnreachable(); // once per outage, not a stack trace per call
+        return { ok: false, error: toActionError(new AppError("UNAVAILABLE")) };
+      }
       return { ok: false, error: toActionError(error) };
     }
   };

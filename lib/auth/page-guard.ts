@@ -1,23 +1,33 @@
 import "server-only";
 import { redirect } from "next/navigation";
-import { cache } from "react";
+import { isDatabaseUnreachable, noteDatabaseReachable, noteDatabaseUnreachable } from "@/lib/db/outage";
 import type { Role } from "@/lib/generated/prisma/enums";
 import { getSessionUser, roleHome, type SessionUser } from "./session";
 
 /**
- * The signed-in user for this page render, read once per request: the root layout (for the
- * navigation) and the page both need it, and each read decrypts and re-encrypts the session
- * token and queries the database. React's `cache` is scoped to one server request, so a
- * revoked account still loses access at its next request.
+ * The signed-in user for a page, or null; an unreachable database sends the browser to
+ * /unavailable (logged once per outage) instead of reading as "not signed in" or a stack trace.
+ * The root layout passes `whenUnreachable: "null"` (it also wraps /unavailable itself).
  */
-export const getPageUser = cache(getSessionUser);
+export async function pageSessionUser(whenUnreachable: "redirect" | "null" = "redirect"): Promise<SessionUser | null> {
+  try {
+    const user = await getSessionUser();
+    noteDatabaseReachable();
+    return user;
+  } catch (error) {
+    if (!isDatabaseUnreachable(error)) throw error;
+    noteDatabaseUnreachable();
+    if (whenUnreachable === "null") return null;
+    redirect("/unavailable");
+  }
+}
 
 /**
  * For pages: the approved user holding one of `roles`. Anyone else is sent where they belong:
  * signed-out people to /login, pending or rejected people to /pending, other roles home.
  */
 export async function requirePageUser(roles: readonly Role[] | "any", from: string): Promise<SessionUser> {
-  const user = await getPageUser();
+  const user = await pageSessionUser();
   if (!user) redirect(`/login?next=${encodeURIComponent(from)}`);
   if (user.status !== "APPROVED") redirect("/pending");
   if (roles !== "any" && !roles.includes(user.role)) redirect(`${roleHome[user.role]}?denied=${encodeURIComponent(from)}`);

@@ -1,6 +1,7 @@
 import "server-only";
 import PgBoss from "pg-boss";
 import { db } from "@/lib/db/client";
+import { isDatabaseUnreachable, noteDatabaseUnreachable } from "@/lib/db/outage";
 
 /**
  * The job queue: pg-boss in its own schema ("pgboss") of the application's database, so jobs
@@ -12,11 +13,20 @@ export type ClusteringJob = { runId: string };
 
 const globalForBoss = globalThis as unknown as { medshareBoss?: Promise<PgBoss> };
 
+/**
+ * pg-boss reports every failed poll: during a database outage that is one note per outage, and
+ * otherwise the error's kind and message only (the error object holds the pg client, config included).
+ */
+function logQueueError(error: Error) {
+  if (isDatabaseUnreachable(error)) return noteDatabaseUnreachable();
+  console.error(`[jobs] pg-boss: ${error.name}: ${error.message}`);
+}
+
 async function startBoss(): Promise<PgBoss> {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set.");
   const boss = new PgBoss({ connectionString, schema: "pgboss", max: 4 });
-  boss.on("error", (error) => console.error("[jobs] pg-boss:", error));
+  boss.on("error", logQueueError);
   await boss.start();
   // Failures are recorded on the run itself (FAILED + reason), so pg-boss does not retry;
   // a run left behind by a dead worker is recovered by recoverRuns() (lib/jobs/clustering.ts).

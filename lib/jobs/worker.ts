@@ -1,4 +1,5 @@
 import "server-only";
+import { isDatabaseUnreachable, noteDatabaseReachable, noteDatabaseUnreachable } from "@/lib/db/outage";
 import { processRun, recoverRuns } from "./clustering";
 import { CLUSTERING_QUEUE, queue, type ClusteringJob } from "./queue";
 
@@ -34,7 +35,12 @@ export function startWorker(): Promise<boolean> {
           const moved = [...r.resent, ...r.requeued, ...r.failed, ...r.cancelled];
           if (moved.length) console.log("[jobs] recovered clustering runs:", JSON.stringify(r));
         })
-        .catch((error) => console.error("[jobs] recovering runs failed:", error));
+        .then(noteDatabaseReachable)
+        .catch((error) => {
+          // An outage is one line per outage; anything else by kind and message (no rows, no stack).
+          if (isDatabaseUnreachable(error)) return noteDatabaseUnreachable();
+          console.error(`[jobs] recovering runs failed: ${(error as Error)?.name}: ${(error as Error)?.message}`);
+        });
     await recover();
     setInterval(recover, RECOVER_EVERY_MS).unref();
     console.log("[jobs] clustering worker started");

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 
 const NAME_PART = /^[A-Za-z][A-Za-z0-9_-]*$/;
 

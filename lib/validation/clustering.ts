@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 
 /** Begin an upload's encrypted features (POST /api/uploads/[id]/features). */
 export const beginFeaturesSchema = z.object({

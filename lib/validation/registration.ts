@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 
 export const ROLES = ["HOSPITAL_STAFF", "RESEARCHER", "AUTHORITY_ADMIN"] as const;
 export const roleLabels: Record<(typeof ROLES)[number], string> = {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { base64Bytes } from "./authority";
 
 export const createRequestSchema = z

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { base64Bytes } from "./authority";
 import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
 

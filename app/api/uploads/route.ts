@@ -1,11 +1,13 @@
 import { startUpload } from "@/lib/portal/uploads";
 import { withUser } from "@/lib/http/route";
+import { readJsonBody } from "@/lib/http/read-body";
+import { BODY_LIMITS } from "@/lib/gateway/limits";
 import { AppError } from "@/lib/errors";
 import { startUploadSchema } from "@/lib/validation/upload";
 
 /** Starts an upload: the CSP checks the envelope's integrity and the hospital's signature first. */
 export const POST = withUser(["HOSPITAL_STAFF"], async (req, user) => {
-  const parsed = startUploadSchema.safeParse(await req.json().catch(() => null));
+  const parsed = startUploadSchema.safeParse(await readJsonBody(req, BODY_LIMITS.uploadStart));
   if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const upload = await startUpload(user, parsed.data);
   return Response.json(upload, { status: 201 });

@@ -1,6 +1,8 @@
 import { beginFeatures } from "@/lib/csp/features";
 import { AppError } from "@/lib/errors";
 import { withUser } from "@/lib/http/route";
+import { readJsonBody } from "@/lib/http/read-body";
+import { BODY_LIMITS } from "@/lib/gateway/limits";
 import { beginFeaturesSchema } from "@/lib/validation/clustering";
 
 type Ctx = { params: Promise<{ id: string }> };
@@ -11,7 +13,7 @@ type Ctx = { params: Promise<{ id: string }> };
  */
 export const POST = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: Ctx) => {
   const { id } = await params;
-  const parsed = beginFeaturesSchema.safeParse(await req.json().catch(() => null));
+  const parsed = beginFeaturesSchema.safeParse(await readJsonBody(req, BODY_LIMITS.api));
   if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   return Response.json(await beginFeatures(id, user.organisation.id, parsed.data), { status: 201 });
 });

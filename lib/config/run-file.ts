@@ -1,0 +1,21 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { dataDir } from "./data-dir";
+
+/** Written by `npm start` (scripts/start.ts): where the app answers and which processes run it. */
+export type RunFile = { url?: string; launcher?: number; web?: number | null; worker?: number | null };
+
+export const runFile = () => path.join(dataDir(), "run.json");
+
+export function readRunFile(): RunFile | null {
+  try {
+    return JSON.parse(readFileSync(runFile(), "utf8")) as RunFile;
+  } catch {
+    return null;
+  }
+}
+
+/** The address people open: the running server's, else what PORT would give. */
+export function appUrl(): string {
+  return process.env.NEXTAUTH_URL ?? readRunFile()?.url ?? `http://localhost:${process.env.PORT ?? 3000}`;
+}

@@ -1,0 +1,63 @@
+// The web tier as `npm start` and the e2e server run it: the front gateway (lib/gateway) on the
+// public port, `next start` behind it on 127.0.0.1 and a free internal port, restarted when it dies.
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Server } from "node:http";
+import { trustedProxies } from "@/lib/gateway/client-address";
+import { createGateway, freePort } from "@/lib/gateway/server";
+import { supervise, type RestartPolicy, type Supervised } from "./supervisor";
+import { NEXT_BIN, webEnv } from "./worker-process";
+
+export type WebTier = { gateway: Server; next: Supervised; internalPort: number; stop(): Promise<void> };
+
+export type WebOptions = {
+  env: NodeJS.ProcessEnv;
+  publicPort: number;
+  /** Host the gateway listens on (default: all interfaces, as `next start` did). */
+  host?: string;
+  dev?: boolean;
+  output?: { stdout: (d: Buffer) => void; stderr: (d: Buffer) => void };
+  policy?: RestartPolicy;
+  log?: (m: string) => void;
+  onGiveUp: (reason: string) => void;
+  onStart?: (child: ChildProcess) => void;
+};
+
+export async function startWebTier(opts: WebOptions): Promise<WebTier> {
+  const internalPort = await freePort();
+  const env = webEnv({ ...opts.env, MEDSHARE_GATEWAY: "1" });
+  const next = supervise({
+    name: "the web server",
+    policy: opts.policy,
+    log: opts.log,
+    onGiveUp: opts.onGiveUp,
+    onStart: opts.onStart,
+    spawn: () => {
+      const child = spawn(process.execPath, [NEXT_BIN, opts.dev ? "dev" : "start", "-H", "127.0.0.1", "-p", String(internalPort)], {
+        stdio: ["ignore", opts.output ? "pipe" : "inherit", opts.output ? "pipe" : "inherit"],
+        env,
+      });
+      if (opts.output) {
+        child.stdout!.on("data", opts.output.stdout);
+        child.stderr!.on("data", opts.output.stderr);
+      }
+      return child;
+    },
+  });
+  const gateway = createGateway({ upstream: () => ({ host: "127.0.0.1", port: internalPort }), trusted: trustedProxies(opts.env.MEDSHARE_TRUSTED_PROXIES),
+    allowedOrigins: opts.env.NEXTAUTH_URL ? [new URL(opts.env.NEXTAUTH_URL).origin] : [],
+  });
+  await new Promise<void>((resolve, reject) => {
+    gateway.once("error", reject);
+    gateway.listen(opts.publicPort, opts.host, () => resolve());
+  });
+  return {
+    gateway,
+    next,
+    internalPort,
+    async stop() {
+      gateway.close();
+      gateway.closeAllConnections();
+      await next.stop();
+    },
+  };
+}
