@@ -2,14 +2,16 @@
 // performed again against the real built server and seen refused.
 //
 // Client addresses: the front gateway sets `x-medshare-client-address` from the socket and strips
-// any copy a client sends. Until it stands in front of the e2e server, Next receives headers
-// directly, so these tests set that header themselves to act from different addresses; the
-// gateway's own spec shows that a client cannot set it.
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Browser, type Page, type Request } from "@playwright/test";
+// any copy a client sends (and X-Forwarded-For, X-Real-IP), so these tests act from different
+// addresses by connecting from different loopback addresses (e2e/fixtures/address-client.ts), and
+// every header an attacker could spoof is sent too and must not matter.
+import { request as playwrightRequest, type APIRequestContext, type Browser, type Page, type Request } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { E2E_ADMIN } from "./fixtures/accounts";
 import { adminPage, approvedPerson } from "./fixtures/admin";
+import { addressClient, type AddressResponse } from "./fixtures/address-client";
 import { e2eDatabaseUrl } from "./fixtures/database";
 import { newApplicant, register, signIn, signOut } from "./fixtures/helpers";
 
@@ -27,13 +29,19 @@ async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: 
   }
 }
 
-/** A fresh cookie jar, as a separate client would have. */
-function client(baseURL: string | undefined, headers: Record<string, string> = {}): Promise<APIRequestContext> {
-  return playwrightRequest.newContext({ baseURL, extraHTTPHeaders: headers });
+/** A fresh cookie jar, as a separate client would have; with `from`, connecting from that loopback address. */
+type Api = {
+  get(path: string, opts?: { headers?: Record<string, string>; maxRedirects?: number }): Promise<AddressResponse>;
+  post(path: string, opts: { headers?: Record<string, string>; form?: Record<string, string>; data?: string; maxRedirects?: number }): Promise<AddressResponse>;
+  dispose(): Promise<void>;
+};
+async function client(baseURL: string | undefined, from?: string): Promise<Api> {
+  if (from) return addressClient(baseURL, from);
+  return playwrightRequest.newContext({ baseURL }) as Promise<APIRequestContext & Api>;
 }
 
 /** Signs in through next-auth's credentials endpoint, as the login form does; returns its error, or null. */
-async function credentialsSignIn(api: APIRequestContext, email: string, password: string, headers: Record<string, string> = {}): Promise<string | null> {
+async function credentialsSignIn(api: Api, email: string, password: string, headers: Record<string, string> = {}): Promise<string | null> {
   const { csrfToken } = (await (await api.get("/api/auth/csrf", { headers })).json()) as { csrfToken: string };
   const res = await api.post("/api/auth/callback/credentials", {
     headers,
@@ -52,7 +60,7 @@ async function credentialsSignIn(api: APIRequestContext, email: string, password
  * Whether a request context is signed in: the layout shows the person's name only when the
  * server accepted the session (a refused page redirects to /login, possibly inside the stream).
  */
-async function signedIn(api: APIRequestContext, path = "/admin"): Promise<boolean> {
+async function signedIn(api: Api, path = "/admin"): Promise<boolean> {
   const res = await api.get(path, { maxRedirects: 0 });
   expect(res.status()).toBeLessThan(500);
   return res.status() === 200 && (await res.text()).includes('data-testid="nav-user"');
@@ -71,7 +79,7 @@ function captureAction(page: Page): Promise<Request> {
   return page.waitForRequest((r) => r.method() === "POST" && Boolean(r.headers()["next-action"]));
 }
 
-async function replayAction(api: APIRequestContext, captured: Request, args: unknown[]): Promise<{ status: number; body: string }> {
+async function replayAction(api: Api, captured: Request, args: unknown[]): Promise<{ status: number; body: string }> {
   const headers = { ...(await captured.allHeaders()) };
   for (const h of ["content-length", "cookie", "host", "connection"]) delete headers[h];
   const res = await api.post(captured.url(), { headers, data: JSON.stringify(args), maxRedirects: 0 });
@@ -126,31 +134,31 @@ test.describe("setup link (item 1)", () => {
 
 test.describe("sign-in abuse (item 2)", () => {
   test("31 failures from one address slow only that address, and a spoofed X-Forwarded-For does not escape it", async ({ baseURL }) => {
-    const attacker = await client(baseURL);
+    const attacker = await client(baseURL, "127.0.0.10");
     const errors: Array<string | null> = [];
     for (let i = 0; i < 31; i++) {
-      // a new X-Forwarded-For and X-Real-IP every time: the old key, now ignored
-      const spoof = { [ADDRESS]: "198.51.100.10", "x-forwarded-for": `10.66.${i}.1`, "x-real-ip": `10.67.${i}.1` };
+      // a new X-Forwarded-For, X-Real-IP and client-address header every time: all ignored
+      const spoof = { [ADDRESS]: `198.51.100.${i}`, "x-forwarded-for": `10.66.${i}.1`, "x-real-ip": `10.67.${i}.1` };
       errors.push(await credentialsSignIn(attacker, `ghost-${i}-${randomBytes(2).toString("hex")}@e2e.test`, "wrong password 1", spoof));
     }
     expect(errors.slice(0, 30).every((e) => e === "Wrong e-mail or password.")).toBe(true);
     expect(errors[30]).toMatch(/Too many failed sign-ins from this address/);
     // even the right password is refused from there for now …
-    expect(await credentialsSignIn(attacker, E2E_ADMIN.email, E2E_ADMIN.password, { [ADDRESS]: "198.51.100.10", "x-forwarded-for": "10.99.0.1" })).toMatch(/Too many/);
+    expect(await credentialsSignIn(attacker, E2E_ADMIN.email, E2E_ADMIN.password, { [ADDRESS]: "198.51.100.99", "x-forwarded-for": "10.99.0.1" })).toMatch(/Too many/);
     // … but nobody else is locked out: the owner from their own address signs in
-    const owner = await client(baseURL);
-    expect(await credentialsSignIn(owner, E2E_ADMIN.email, E2E_ADMIN.password, { [ADDRESS]: "198.51.100.11" })).toBeNull();
+    const owner = await client(baseURL, "127.0.0.11");
+    expect(await credentialsSignIn(owner, E2E_ADMIN.email, E2E_ADMIN.password)).toBeNull();
     expect(await signedIn(owner)).toBe(true);
     await Promise.all([attacker.dispose(), owner.dispose()]);
   });
 
   test("six wrong passwords by a stranger do not lock the owner out", async ({ baseURL }) => {
-    const stranger = await client(baseURL, { [ADDRESS]: "198.51.100.30" });
+    const stranger = await client(baseURL, "127.0.0.30");
     const errors: Array<string | null> = [];
     for (let i = 0; i < 6; i++) errors.push(await credentialsSignIn(stranger, E2E_ADMIN.email, `guess number ${i}`));
     expect(errors.slice(0, 5)).toEqual(Array(5).fill("Wrong e-mail or password."));
     expect(errors[5]).toMatch(/Too many failed sign-ins for this account from your address/);
-    const owner = await client(baseURL, { [ADDRESS]: "198.51.100.31" });
+    const owner = await client(baseURL, "127.0.0.31");
     expect(await credentialsSignIn(owner, E2E_ADMIN.email, E2E_ADMIN.password)).toBeNull();
     expect(await signedIn(owner)).toBe(true);
     await Promise.all([stranger.dispose(), owner.dispose()]);
@@ -195,7 +203,7 @@ test.describe("sign-in abuse (item 2)", () => {
       expect(body).toContain("control character");
       expect(await sql(`SELECT id FROM portal.users WHERE email = $1`, [b.email])).toHaveLength(0);
     }
-    expect(await credentialsSignIn(api, "eve\u0000@e2e.test", "whatever password", { [ADDRESS]: "198.51.100.40" })).toBe("Enter a valid e-mail address.");
+    expect(await credentialsSignIn(await client(baseURL, "127.0.0.40"), "eve\u0000@e2e.test", "whatever password")).toBe("Enter a valid e-mail address.");
     await api.dispose();
   });
 });
@@ -209,7 +217,7 @@ test.describe("stolen session cookie and the key store (item 4)", () => {
     const otherDevice = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
     await signIn(otherDevice, a.email, a.password);
     await expect(otherDevice).toHaveURL(/\/research/);
-    const thief = await browser.newContext({ storageState: { cookies: [], origins: [] }, extraHTTPHeaders: { [ADDRESS]: "203.0.113.66" } });
+    const thief = await browser.newContext({ storageState: { cookies: [], origins: [] } });
     await thief.addCookies(await page.context().cookies());
     const thiefPage = await thief.newPage();
     return { a, page, otherDevice, thiefPage };
@@ -261,7 +269,8 @@ test.describe("stolen session cookie and the key store (item 4)", () => {
     expect(audit[0].data.sessionsEnded).toBeGreaterThanOrEqual(1);
 
     // the owner's other session has ended; at their next sign-in they are told what happened, and from where
-    const notice = /Your key store was replaced on \d{4}-\d\d-\d\d \d\d:\d\d UTC from 203\.0\.113\.66/;
+    // the thief's address as the gateway read it from the socket (loopback here)
+    const notice = /Your key store was replaced on \d{4}-\d\d-\d\d \d\d:\d\d UTC from (127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)/;
     await otherDevice.goto("/research");
     await expect(otherDevice).toHaveURL(/\/login/);
     await signIn(otherDevice, a.email, a.password);
@@ -301,7 +310,7 @@ test.describe("sessions (item 5)", () => {
   });
 
   test("the absolute lifetime and the idle timeout are enforced; polling the session endpoint is not activity", async ({ baseURL }) => {
-    const api = await client(baseURL, { [ADDRESS]: "198.51.100.50" });
+    const api = await client(baseURL, "127.0.0.50");
     expect(await credentialsSignIn(api, E2E_ADMIN.email, E2E_ADMIN.password)).toBeNull();
     expect(await signedIn(api)).toBe(true);
     const sid = (await adminSessions())[0].id;
@@ -322,7 +331,7 @@ test.describe("sessions (item 5)", () => {
     expect(await signedIn(api)).toBe(false);
 
     // a fresh, active session past its absolute lifetime: refused
-    const api2 = await client(baseURL, { [ADDRESS]: "198.51.100.51" });
+    const api2 = await client(baseURL, "127.0.0.51");
     expect(await credentialsSignIn(api2, E2E_ADMIN.email, E2E_ADMIN.password)).toBeNull();
     expect(await signedIn(api2)).toBe(true);
     const sid2 = (await adminSessions())[0].id;
