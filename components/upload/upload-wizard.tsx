@@ -165,7 +165,10 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     const signVk = catalogue.find((k) => k.attribute === signer && k.version === signVersion);
     if (!signVk) return setPhase({ name: "failed", message: `No public key for ${signer} v${signVersion}.` });
     const columns = dataset.columns.map((c) => c.name);
+    // The upload's id is chosen here and signed with the batch: the cloud accepts it once.
     const job: EncryptJob = {
+      uploadId: crypto.randomUUID(),
+      label: label.trim(),
       records: dataset.rows.map((row) => ({ id: crypto.randomUUID(), data: recordBytes(row, columns) })),
       policy: policyText,
       policyKeys,
@@ -188,7 +191,8 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });
     const done = await uploadBatch(
       {
-        label: label.trim(),
+        uploadId: job.uploadId,
+        label: job.label,
         format: parsed!.format,
         envelope: result.envelope,
         keyVersions: result.keyVersions,

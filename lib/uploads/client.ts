@@ -3,6 +3,7 @@
  * chunks with retries, ask the CSP which chunks it has after a dropped connection, complete.
  */
 export type UploadBody = {
+  uploadId: string;
   label: string;
   format: "csv" | "fhir";
   envelope: string;
