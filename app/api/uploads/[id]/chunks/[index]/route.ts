@@ -37,7 +37,7 @@ async function readCapped(req: Request, limit: number): Promise<Uint8Array> {
 
 export const PUT = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: Ctx) => {
   const { id, index: text } = await params;
-  const index = parseChunkIndex(decodeURIComponent(text));
+  const index = parseChunkIndex(text);
   if (index === null) throw new AppError("VALIDATION", "A chunk index is a plain decimal number (0, 1, 2, …).");
   const body = await readCapped(req, UPLOAD_LIMITS.maxChunkBytes);
   return Response.json(await putChunk(id, user.organisation.id, index, body));
