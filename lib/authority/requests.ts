@@ -52,7 +52,7 @@ export async function verifyRequestSignature(input: VerifyInput): Promise<{ ok: 
       });
       return reason ? { ok: false as const, reason } : { ok: true as const };
     },
-    { timeout: 60_000 },
+    { maxWait: 10_000, timeout: 60_000 },
   );
 }
 

@@ -58,6 +58,9 @@ function reject(reason: string): never {
   throw new AppError("VALIDATION", `Upload rejected: ${reason}. Nothing was stored.`);
 }
 
+/** Chunk PUTs of one upload queue on its row lock: give waiting (and a loaded machine) room before the transaction gives up. */
+const TX = { maxWait: 10_000, timeout: 30_000 } as const;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -155,7 +158,7 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
     });
     await appendAudit(tx, { actorId: input.uploaderId, action: "UPLOAD_STARTED", subjectType: "upload", subjectId: upload.id, data: { organisationId: input.organisationId, totalBytes: input.totalBytes, chunkCount: input.chunkCount } });
     return upload;
-  });
+  }, TX);
 }
 
 function mib(bytes: number) {
@@ -210,7 +213,7 @@ export async function putChunk(uploadId: string, organisationId: string, index: 
     await tx.uploadChunk.create({ data: { uploadId, index, data: new Uint8Array(data), sha256 } });
     await tx.upload.update({ where: { id: uploadId }, data: { receivedBytes: { increment: data.length } } });
     return { index, duplicate: false };
-  });
+  }, TX);
 }
 
 export async function uploadProgress(uploadId: string, organisationId: string) {
@@ -218,7 +221,7 @@ export async function uploadProgress(uploadId: string, organisationId: string) {
     const upload = await lockUpload(tx, uploadId, organisationId);
     const chunks = await tx.uploadChunk.findMany({ where: { uploadId }, select: { index: true }, orderBy: { index: "asc" } });
     return { status: upload.status, chunkCount: upload.chunk_count, totalBytes: upload.total_bytes, receivedBytes: upload.received_bytes, expiresAt: upload.expires_at, received: chunks.map((c) => c.index) };
-  });
+  }, TX);
 }
 
 /**
@@ -245,7 +248,7 @@ export async function completeUpload(uploadId: string, organisationId: string, a
       await store(tx, upload, organisationId, actorId, records);
       return { stored: records.length };
     },
-    { timeout: 120_000 },
+    { maxWait: TX.maxWait, timeout: 120_000 },
   );
   if ("rejected" in outcome) reject(outcome.rejected);
   return outcome as { stored: number } | { missing: number[] };
@@ -291,7 +294,7 @@ export async function abandonUpload(uploadId: string, organisationId: string, ac
     if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "A stored upload cannot be discarded here.");
     await tx.upload.delete({ where: { id: uploadId } });
     await appendAudit(tx, { actorId, action: "UPLOAD_DISCARDED", subjectType: "upload", subjectId: uploadId, data: { organisationId, receivedBytes: upload.received_bytes } });
-  });
+  }, TX);
 }
 
 /**
@@ -304,7 +307,7 @@ export async function sweepExpiredUploads() {
       DELETE FROM csp.uploads WHERE status = 'RECEIVING' AND expires_at <= now() RETURNING id::text, organisation_id::text`;
     for (const u of gone) await appendAudit(tx, { actorId: null, action: "UPLOAD_EXPIRED", subjectType: "upload", subjectId: u.id, data: { organisationId: u.organisation_id } });
     return gone.length;
-  });
+  }, TX);
 }
 
 function equal(a: Uint8Array, b: Uint8Array) {
