@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { DiscardUpload } from "@/components/upload/discard-upload";
+import { PrunePendingUploads, ResumeUpload } from "@/components/upload/resume-upload";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { allCurrentVersions } from "@/lib/authority/catalogue";
@@ -30,6 +31,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
           revoked from someone. New keys cannot open {outdated.length > 1 ? "them" : "it"}; re-encrypt from your source file to keep it readable by current holders.
         </div>
       )}
+      <PrunePendingUploads uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null }))} />
       <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
       {uploads.length === 0 ? (
         <EmptyState title="No uploads yet">
@@ -58,6 +60,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                         <span data-testid={`unfinished-${u.label}`}>
                           unfinished: {u.receivedChunks} of {u.chunkCount} chunks arrived; resumable until {u.expiresAt?.toISOString().replace("T", " ").slice(0, 16)} UTC
                         </span>
+                        <ResumeUpload id={u.id} label={u.label} />
                         <DiscardUpload id={u.id} label={u.label} />
                       </span>
                     )}

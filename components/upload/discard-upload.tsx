@@ -3,10 +3,11 @@
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { deletePending } from "@/lib/uploads/pending-store";
 
 /**
  * Discards an unfinished upload after a confirmation: the cloud deletes it and its chunks
- * (DELETE /api/uploads/[id], audited).
+ * (DELETE /api/uploads/[id], audited), and this browser drops its encrypted package.
  */
 export function DiscardUpload({ id, label }: { id: string; label: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -21,6 +22,7 @@ export function DiscardUpload({ id, label }: { id: string; label: string }) {
       const body = await res?.json().catch(() => null);
       return setError(body?.error?.message ?? "The cloud could not discard the upload. Try again.");
     }
+    await deletePending(id).catch(() => undefined); // this browser's encrypted package, if any
     dialog.current?.close();
     router.refresh();
   }
