@@ -35,7 +35,7 @@ import {
 } from "../lib/abe";
 import { generatePatients, toCsv } from "../lib/records/synthetic";
 import { unpackChunk, uploadSignatureMessage } from "../lib/uploads/protocol";
-import type { UploadBenchInput, UploadBenchPhases, UploadBenchResult } from "./bench-upload-entry";
+import { BENCH_STATEMENT, type UploadBenchInput, type UploadBenchPhases, type UploadBenchResult } from "./bench-upload-entry";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = "/usr/bin/chromium";
@@ -102,7 +102,7 @@ function check(result: UploadBenchResult, auth: Map<string, AttributeAuthorityKe
   assertIntegrity(pp, envelope);
   if (envelope.recordCount !== result.rows) throw new Error(`envelope commits to ${envelope.recordCount} records, expected ${result.rows}`);
   const signed = absVerify({
-    message: uploadSignatureMessage(envelopeDigest(envelope), ORGANISATION, GID),
+    message: uploadSignatureMessage(envelopeDigest(envelope), { ...BENCH_STATEMENT, organisationId: ORGANISATION, signerGid: GID, recordCount: result.rows, chunkCount: result.chunks, totalBytes: result.chunkBytes }),
     policy: SIGNER,
     gid: GID,
     signature: unb64(a.signature),

@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { DiscardUpload } from "@/components/upload/discard-upload";
+import { PrunePendingUploads, ResumeUpload } from "@/components/upload/resume-upload";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { allCurrentVersions } from "@/lib/authority/catalogue";
@@ -29,6 +31,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
           revoked from someone. New keys cannot open {outdated.length > 1 ? "them" : "it"}; re-encrypt from your source file to keep it readable by current holders.
         </div>
       )}
+      <PrunePendingUploads uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null }))} />
       <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
       {uploads.length === 0 ? (
         <EmptyState title="No uploads yet">
@@ -49,7 +52,19 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                   <td className="py-2 pr-4">{u.recordCount.toLocaleString()}</td>
                   <td className="py-2 pr-4 font-mono text-xs">{u.policy}</td>
                   <td className="py-2 pr-4 text-xs">{size(u.totalBytes)}</td>
-                  <td className="py-2 pr-4 text-xs">{u.status === "STORED" ? "stored, verified" : "upload unfinished"}</td>
+                  <td className="py-2 pr-4 text-xs">
+                    {u.status === "STORED" ? (
+                      "stored, verified"
+                    ) : (
+                      <span className="flex flex-wrap items-center gap-2">
+                        <span data-testid={`unfinished-${u.label}`}>
+                          unfinished: {u.receivedChunks} of {u.chunkCount} chunks arrived; resumable until {u.expiresAt?.toISOString().replace("T", " ").slice(0, 16)} UTC
+                        </span>
+                        <ResumeUpload id={u.id} label={u.label} />
+                        <DiscardUpload id={u.id} label={u.label} />
+                      </span>
+                    )}
+                  </td>
                   <td className="py-2 pr-4 text-xs"><span className="font-mono">{u.signerGid}</span> as {u.signaturePolicy}</td>
                   <td className="py-2 text-xs">
                     {u.outdated.length === 0 ? (

@@ -3,7 +3,9 @@
  * Finishes outsourced decryption off the main thread: the user's step K = A / B^z (one GT
  * exponentiation), the envelope checks, the records' Merkle commitment, each record's AES-GCM,
  * and the uploading hospital's signature. Anything that fails verification is reported as a
- * security failure, never returned as data.
+ * security failure, never returned as data: a record the hospital did not sign (planted by the
+ * cloud under a policy the reader satisfies, or another upload's records swapped in) opens
+ * nothing, even when it decrypts.
  */
 import {
   AbeError,
@@ -37,14 +39,22 @@ export type RequestUpload = {
   recordIndices: number[] | null;
   /** Cluster requests: record index -> typicality to the cluster. */
   typicality: Record<number, number> | null;
-  source: { signature: string; policy: string; versions: Record<string, number>; gid: string };
+  source: { signature: string; policy: string; versions: Record<string, number>; gid: string; chunkCount: number; totalBytes: number };
   records: Array<{ index: number; id: string; ct: string }>;
 };
 
-export type DecryptJob = { uploads: RequestUpload[]; transformSecret: string; publicKeys: Array<{ attribute: string; version: number; vk: string }> };
+/** What the researcher asked for (ids chosen in the page): the cloud's answer must be exactly these. */
+export type ExpectedUpload = { id: string; label: string; recordCount: number };
+
+export type DecryptJob = {
+  uploads: RequestUpload[];
+  expected: ExpectedUpload[];
+  transformSecret: string;
+  publicKeys: Array<{ attribute: string; version: number; vk: string }>;
+};
 
 export type DecryptedUpload =
-  | { uploadId: string; label: string; status: "opened"; rows: Row[]; typicality: number[] | null; source: { gid: string; policy: string; verified: boolean } }
+  | { uploadId: string; label: string; status: "opened"; rows: Row[]; typicality: number[] | null; source: { gid: string; policy: string; verified: true } }
   | { uploadId: string; label: string; status: "refused"; missing: string[] }
   | { uploadId: string; label: string; status: "failed"; detail: string };
 
@@ -55,8 +65,47 @@ export type DecryptMessage =
 
 const post = (m: DecryptMessage) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
 
+class SourceError extends Error {
+  constructor(message: string) {
+    super(`SOURCE NOT VERIFIED: ${message}`);
+  }
+}
+
+/**
+ * The hospital's signature must cover this envelope as the upload the researcher asked for
+ * (its id, label, organisation, record count and size): otherwise the cloud planted or swapped
+ * it, and nothing is opened.
+ */
+function checkSource(u: RequestUpload, env: ReturnType<typeof decodeEnvelope>, expected: ExpectedUpload[], seen: Set<string>, vkOf: (a: string, v: number) => AttributeVk | undefined) {
+  const asked = expected.find((e) => e.id === u.uploadId);
+  if (!asked || seen.has(u.uploadId)) throw new SourceError("the cloud answered with an upload that was not requested");
+  seen.add(u.uploadId);
+  if (asked.label !== u.label || asked.recordCount !== env.recordCount) throw new SourceError("the cloud answered with another upload than the one requested");
+  const vks = new Map<string, AttributeVk>();
+  for (const [a, v] of Object.entries(u.source.versions)) {
+    const vk = vkOf(a, v);
+    if (vk) vks.set(a, vk);
+  }
+  const verdict = absVerify({
+    message: uploadSignatureMessage(envelopeDigest(env), {
+      uploadId: u.uploadId,
+      organisationId: u.organisationId,
+      signerGid: u.source.gid,
+      label: u.label,
+      recordCount: env.recordCount,
+      chunkCount: u.source.chunkCount,
+      totalBytes: u.source.totalBytes,
+    }),
+    policy: u.source.policy,
+    gid: u.source.gid,
+    signature: b64.decode(u.source.signature),
+    vks,
+  });
+  if (!verdict.ok) throw new SourceError(`the uploading hospital's signature does not verify (${verdict.reason}): these records were not signed by their source`);
+}
+
 self.onmessage = (event: MessageEvent<DecryptJob>) => {
-  const { uploads, transformSecret, publicKeys } = event.data;
+  const { uploads, expected, transformSecret, publicKeys } = event.data;
   try {
     const pp = setupGlobal();
     const secret = decodeTransformSecret(b64.decode(transformSecret));
@@ -67,6 +116,7 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
     const total = uploads.reduce((n, u) => n + Math.max(1, u.records.length), 0);
     let done = 0;
     const out: DecryptedUpload[] = [];
+    const seen = new Set<string>();
     for (const u of uploads) {
       if (!u.partialDecryption) {
         out.push({ uploadId: u.uploadId, label: u.label, status: "refused", missing: u.missing });
@@ -75,6 +125,7 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
       }
       try {
         const env = decodeEnvelope(b64.decode(u.envelope));
+        checkSource(u, env, expected, seen, vkOf);
         const opened = finishDecrypt(pp, env, decodePartialDecryption(b64.decode(u.partialDecryption)), secret);
         const records: RecordCiphertext[] = u.records.map((r) => ({ index: r.index, id: r.id, ct: b64.decode(r.ct) }));
         const root = merkleRoot(records.map(recordLeaf));
@@ -90,19 +141,7 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
           if (u.typicality) typicality.push(u.typicality[r.index] ?? 0);
           if (++done % 200 === 0) post({ type: "progress", done, total, label: u.label });
         }
-        const vks = new Map<string, AttributeVk>();
-        for (const [a, v] of Object.entries(u.source.versions)) {
-          const vk = vkOf(a, v);
-          if (vk) vks.set(a, vk);
-        }
-        const verified = absVerify({
-          message: uploadSignatureMessage(envelopeDigest(env), u.organisationId, u.source.gid),
-          policy: u.source.policy,
-          gid: u.source.gid,
-          signature: b64.decode(u.source.signature),
-          vks,
-        }).ok;
-        out.push({ uploadId: u.uploadId, label: u.label, status: "opened", rows, typicality: u.typicality ? typicality : null, source: { gid: u.source.gid, policy: u.source.policy, verified } });
+        out.push({ uploadId: u.uploadId, label: u.label, status: "opened", rows, typicality: u.typicality ? typicality : null, source: { gid: u.source.gid, policy: u.source.policy, verified: true } });
       } catch (error) {
         const detail = error instanceof AbeError ? `${error.code}: ${error.message}` : (error as Error).message;
         out.push({ uploadId: u.uploadId, label: u.label, status: "failed", detail });

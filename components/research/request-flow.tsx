@@ -87,7 +87,8 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
     if (!res.ok) return setStep({ name: "error", message: body?.error?.message ?? "The cloud refused to serve the data." });
     if (!contents.transform) return setStep({ name: "error", message: "This browser has no transform secret (z); create your transform key on My keys.", link: true });
 
-    const job: DecryptJob = { uploads: body.uploads as RequestUpload[], transformSecret: contents.transform.secret, publicKeys };
+    const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
+    const job: DecryptJob = { uploads: body.uploads as RequestUpload[], expected, transformSecret: contents.transform.secret, publicKeys };
     const worker = new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" });
     const uploads = await new Promise<DecryptedUpload[]>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<DecryptMessage>) => {

@@ -86,13 +86,13 @@ export function Results({ uploads }: { uploads: DecryptedUpload[] }) {
         {uploads.map((u) =>
           u.status === "opened" ? (
             <Alert key={u.uploadId} tone="success" title={`${u.label}: ${u.rows.length.toLocaleString()} records decrypted in your browser`}>
-              Source {u.source.verified ? "verified" : "NOT verified"}: signed by <span className="font-mono">{u.source.gid}</span> holding {u.source.policy}.
+              Source verified: signed by <span className="font-mono">{u.source.gid}</span> holding {u.source.policy}.
             </Alert>
           ) : u.status === "refused" ? (
             <Alert key={u.uploadId} tone="warning" title={`${u.label}: not for you`}>You lack {u.missing.join(", ")} for this dataset&apos;s policy. No record of it was decrypted.</Alert>
           ) : (
             <Alert key={u.uploadId} tone="error" title={`Security alert: ${u.label} failed verification`}>
-              The cloud&apos;s partial decryption or the records did not verify ({u.detail}). Nothing from this dataset is shown; the authority has been notified.
+              The cloud&apos;s partial decryption, the records or the uploading hospital&apos;s signature did not verify ({u.detail}). Nothing from this dataset is shown; the authority has been notified.
             </Alert>
           ),
         )}

@@ -20,6 +20,9 @@ import { b64 } from "@/lib/keystore/sealed";
 import { packRecords, uploadSignatureMessage } from "@/lib/uploads/protocol";
 
 export type EncryptJob = {
+  /** Chosen by the browser; signed with the label and sizes so the upload cannot be replayed or swapped. */
+  uploadId: string;
+  label: string;
   records: Array<{ id: string; data: Uint8Array }>;
   policy: string;
   /** attribute -> { version, vk (base64) } for the policy's attributes (current versions) */
@@ -44,6 +47,11 @@ self.onmessage = (event: MessageEvent<EncryptJob>) => {
     const { envelope, records } = encryptBatch(pp, vks, job.policy, job.records);
     post({ type: "progress", phase: "encrypt", done: job.records.length, total: job.records.length });
 
+    // Packed before signing: the signature covers the chunk count and total bytes.
+    const chunks = packRecords(records);
+    const totalBytes = chunks.reduce((n, c) => n + c.length, 0);
+    post({ type: "progress", phase: "pack", done: 1, total: 1 });
+
     post({ type: "progress", phase: "sign", done: 0, total: 1 });
     const keys = new Map<string, G2>();
     const signVks = new Map<string, AttributeVk>();
@@ -52,16 +60,21 @@ self.onmessage = (event: MessageEvent<EncryptJob>) => {
       signVks.set(attribute, decodeAttributeVk(b64.decode(k.vk)));
     }
     const signature = absSign({
-      message: uploadSignatureMessage(envelopeDigest(envelope), job.signer.organisationId, job.signer.gid),
+      message: uploadSignatureMessage(envelopeDigest(envelope), {
+        uploadId: job.uploadId,
+        organisationId: job.signer.organisationId,
+        signerGid: job.signer.gid,
+        label: job.label,
+        recordCount: records.length,
+        chunkCount: chunks.length,
+        totalBytes,
+      }),
       policy: job.signer.policy,
       gid: job.signer.gid,
       keys,
       vks: signVks,
     });
     post({ type: "progress", phase: "sign", done: 1, total: 1 });
-
-    const chunks = packRecords(records);
-    post({ type: "progress", phase: "pack", done: 1, total: 1 });
     post(
       {
         type: "done",
@@ -70,7 +83,7 @@ self.onmessage = (event: MessageEvent<EncryptJob>) => {
         chunks,
         keyVersions: Object.fromEntries(Object.entries(job.policyKeys).map(([a, k]) => [a, k.version])),
         signatureVersions: Object.fromEntries(Object.entries(job.signer.keys).map(([a, k]) => [a, k.version])),
-        totalBytes: chunks.reduce((n, c) => n + c.length, 0),
+        totalBytes,
         ms: performance.now() - started,
       },
       chunks.map((c) => c.buffer as ArrayBuffer),

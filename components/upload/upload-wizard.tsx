@@ -18,18 +18,20 @@ import { parseCsvDataset } from "@/lib/records/csv-import";
 import { parseFhirBundle } from "@/lib/records/fhir-import";
 import { deidentify, findPhi, SAFE_HARBOR_LABELS, type PhiFinding } from "@/lib/records/phi";
 import { recordBytes } from "@/lib/records/encode";
-import { uploadBatch, uploadFeatures, UploadError } from "@/lib/uploads/client";
+import { ConnectionLost, finishUpload, sendFeatures, startUpload, UploadError, type UploadBody } from "@/lib/uploads/client";
+import { useLeaveWarning } from "./use-leave-warning";
+import { deletePending, savePending, type PendingFeatures } from "@/lib/uploads/pending-store";
 import { numericFeatureColumns } from "@/lib/records/encode";
 import type { EncryptJob, EncryptMessage } from "./encrypt.worker";
 import type { FeaturesJob, FeaturesMessage } from "./features.worker";
 
 /**
- * Encrypts the numeric fields under the authority's CKKS key in a worker and sends them, so
- * the cloud can cluster the records without seeing a value. Returns a note for the user.
+ * Encrypts the numeric fields under the authority's CKKS key in a worker, so the cloud can
+ * cluster the records without seeing a value. Null (with a note) when there is nothing to send.
  */
-async function encryptAndSendFeatures(uploadId: string, dataset: Dataset, onNote: (note: string, sent: number, total: number) => void): Promise<string> {
+async function encryptFeatures(dataset: Dataset, onNote: (note: string) => void): Promise<{ features: PendingFeatures | null; note: string }> {
   const columns = numericFeatureColumns(dataset);
-  if (columns.length < 2) return "Not enough numeric fields for clustering; records are stored without feature tensors.";
+  if (columns.length < 2) return { features: null, note: "Not enough numeric fields for clustering; records are stored without feature tensors." };
   const keyRes = await fetch("/api/ckks/public-key");
   const key = await keyRes.json();
   if (!keyRes.ok) throw new UploadError(key?.error?.message ?? "Could not load the clustering key.");
@@ -42,16 +44,17 @@ async function encryptAndSendFeatures(uploadId: string, dataset: Dataset, onNote
   const worker = new Worker(new URL("./features.worker.ts", import.meta.url), { type: "module" });
   const done = await new Promise<Extract<FeaturesMessage, { type: "done" }>>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<FeaturesMessage>) => {
-      if (e.data.type === "progress") onNote(e.data.note, 0, 1);
+      if (e.data.type === "progress") onNote(e.data.note);
       else if (e.data.type === "done") resolve(e.data);
       else reject(new UploadError(e.data.message));
     };
     worker.onerror = (e) => reject(new UploadError(e.message || "The feature-encryption worker failed."));
     worker.postMessage(job);
   }).finally(() => worker.terminate());
-  await uploadFeatures(uploadId, { ...done, keyId: key.keyId }, (sent, total) => onNote("Sending encrypted feature tensors for clustering…", sent, total));
-  return `${done.p} numeric fields were encrypted for clustering (CKKS) and stored.`;
+  const { paramsId, n, p, columns: names, blocks, stats } = done;
+  return { features: { paramsId, keyId: key.keyId, n, p, columns: names, blocks, stats }, note: `${p} numeric fields were encrypted for clustering (CKKS) and stored.` };
 }
+
 import { evaluatePolicy, PolicyBuilder, type Template } from "./policy-builder";
 
 type Parsed = { fileName: string; format: "csv" | "fhir"; dataset: Dataset | null; issues: Issue[] };
@@ -60,6 +63,7 @@ type Phase =
   | { name: "edit" }
   | { name: "working"; encrypt: number | null; upload: { sent: number; total: number } | null; note: string; features?: { sent: number; total: number } | null }
   | { name: "done"; records: number; seconds: number; features: string }
+  | { name: "paused"; message: string }
   | { name: "failed"; message: string };
 
 function parseFile(fileName: string, text: string): Parsed {
@@ -122,6 +126,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
   const [phase, setPhase] = useState<Phase>({ name: "edit" });
   const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  useLeaveWarning(phase.name === "working");
 
   const current = useMemo(() => catalogue.filter((k) => k.current), [catalogue]);
   const names = current.map((k) => k.attribute);
@@ -157,7 +162,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
 
   async function encryptAndUpload() {
     if (!ready || !dataset || !policyState.node) return;
-    const started = performance.now();
+    const startedAt = performance.now();
     const policyText = formatPolicy(policyState.node);
     const wanted = new Set(policyAttributes(policyState.node));
     const policyKeys = Object.fromEntries(current.filter((k) => wanted.has(k.attribute)).map((k) => [k.attribute, { version: k.version, vk: k.vk }]));
@@ -165,7 +170,10 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     const signVk = catalogue.find((k) => k.attribute === signer && k.version === signVersion);
     if (!signVk) return setPhase({ name: "failed", message: `No public key for ${signer} v${signVersion}.` });
     const columns = dataset.columns.map((c) => c.name);
+    // The upload's id is chosen here and signed with the batch: the cloud accepts it once.
     const job: EncryptJob = {
+      uploadId: crypto.randomUUID(),
+      label: label.trim(),
       records: dataset.rows.map((row) => ({ id: crypto.randomUUID(), data: recordBytes(row, columns) })),
       policy: policyText,
       policyKeys,
@@ -185,34 +193,49 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       worker.onerror = (e) => reject(new Error(e.message || "The encryption worker failed."));
       worker.postMessage(job);
     }).finally(() => worker.terminate());
-    setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });
-    const done = await uploadBatch(
-      {
-        label: label.trim(),
-        format: parsed!.format,
-        envelope: result.envelope,
-        keyVersions: result.keyVersions,
-        recordCount: job.records.length,
-        chunkCount: result.chunks.length,
-        totalBytes: result.totalBytes,
-        signature: result.signature,
-        signaturePolicy: signer,
-        signatureVersions: result.signatureVersions,
-        ...(replacing ? { replaces: replacing.id } : {}),
-      },
-      result.chunks,
-      (sent, total) => setPhase({ name: "working", encrypt: 1, upload: { sent, total }, note: "Uploading ciphertexts to the cloud…" }),
-    );
-    let features: string;
+    // The feature tensors are encrypted before anything is sent, so the package kept for a
+    // resume after a reload is complete.
+    let encrypted: { features: PendingFeatures | null; note: string };
     try {
-      features = await encryptAndSendFeatures(done.id, dataset, (note, sent, total) =>
-        setPhase({ name: "working", encrypt: 1, upload: { sent: 1, total: 1 }, note, features: { sent, total } }),
-      );
+      encrypted = await encryptFeatures(dataset, (note) => setPhase({ name: "working", encrypt: 1, upload: null, note }));
     } catch (error) {
-      // The records are stored and verified; only the clustering tensors are missing.
-      features = `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}).`;
+      encrypted = { features: null, note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).` };
     }
-    setPhase({ name: "done", records: done.stored, seconds: (performance.now() - started) / 1000, features });
+    const body: UploadBody = {
+      uploadId: job.uploadId,
+      label: job.label,
+      format: parsed!.format,
+      envelope: result.envelope,
+      keyVersions: result.keyVersions,
+      recordCount: job.records.length,
+      chunkCount: result.chunks.length,
+      totalBytes: result.totalBytes,
+      signature: result.signature,
+      signaturePolicy: signer,
+      signatureVersions: result.signatureVersions,
+      ...(replacing ? { replaces: replacing.id } : {}),
+    };
+    // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes it.
+    const kept = await savePending({ id: job.uploadId, body, chunks: result.chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() })
+      .then(() => true)
+      .catch(() => false); // private windows may refuse storage: the upload still works, only not across a reload
+    setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });
+    let started = false;
+    try {
+      const { id } = await startUpload(body);
+      started = true;
+      const done = await finishUpload(id, result.chunks, (sent, total) => setPhase({ name: "working", encrypt: 1, upload: { sent, total }, note: "Uploading ciphertexts to the cloud…" }));
+      const features = await sendFeatures(done.id, encrypted.features, encrypted.note, (sent, total) =>
+        setPhase({ name: "working", encrypt: 1, upload: { sent: 1, total: 1 }, note: "Sending encrypted feature tensors for clustering…", features: { sent, total } }),
+      );
+      await deletePending(job.uploadId).catch(() => undefined);
+      setPhase({ name: "done", records: done.stored, seconds: (performance.now() - startedAt) / 1000, features });
+    } catch (error) {
+      if (started && kept && error instanceof ConnectionLost) return setPhase({ name: "paused", message: error.message });
+      // refused by the server (it keeps nothing) or never started: the package is of no use
+      await deletePending(job.uploadId).catch(() => undefined);
+      throw error;
+    }
   }
 
   return (
@@ -315,6 +338,12 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
           <Alert tone="success" title="Upload stored">
             {phase.records.toLocaleString()} records encrypted in your browser and verified by the cloud in {phase.seconds.toFixed(1)} s. {phase.features}{" "}
             <Link href="/hospital" className="underline">See your uploads</Link>.
+          </Alert>
+        )}
+        {phase.name === "paused" && (
+          <Alert tone="warning" title="Upload paused">
+            {phase.message} The cloud keeps what arrived, and this browser keeps the encrypted package, until the upload expires.{" "}
+            <Link href="/hospital" className="underline">Resume it from your uploads</Link>.
           </Alert>
         )}
         {phase.name === "failed" && <Alert tone="error" title="Not uploaded">{phase.message} Nothing was stored.</Alert>}

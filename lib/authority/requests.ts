@@ -1,6 +1,6 @@
 import "server-only";
 import { absVerify, parsePolicy, policyAttributes, type AbsFailureReason } from "@/lib/abe";
-import { db } from "@/lib/db/client";
+import { db, type Tx } from "@/lib/db/client";
 import { appendAudit } from "@/lib/ledger/append";
 import { CLOCK_SKEW_MS, REQUEST_SIGNATURE_TTL_MS, requestSignatureMessage, type RequestStatement } from "@/lib/requests/protocol";
 import { currentVersions, vksFor } from "./catalogue";
@@ -11,6 +11,9 @@ const reasons: Record<AbsFailureReason, string> = {
   POLICY_MISMATCH: "the signature was made for another policy",
   BAD_SIGNATURE: "the signature does not verify: forged, tampered, or made for another request",
 };
+
+/** Rejected signature attempts allowed per request, and per person per hour, before further attempts are refused unchecked. */
+export const ABS_ATTEMPTS = { perRequest: 5, perUserHour: 20 } as const;
 
 export type VerifyInput = {
   statement: RequestStatement;
@@ -28,7 +31,44 @@ export type VerifyInput = {
  * replay, keys the person actually holds, and the signature itself. Every outcome is recorded
  * and audited in one transaction.
  */
-export async function verifyRequestSignature(input: VerifyInput): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function verifyRequestSignature(input: VerifyInput): Promise<{ ok: true } | { ok: false; reason: string; locked?: true }> {
+  // One person's attempts run one at a time, so parallel guesses cannot slip past the cap.
+  return db().$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`abs-attempts:${input.user.id}`}))`;
+      const locked = await attemptsExhausted(tx, input.statement.requestId, input.user.id);
+      if (locked) {
+        await appendAudit(tx, { actorId: input.user.id, action: "ABS_LOCKED", subjectType: "request", subjectId: input.statement.requestId, data: { reason: locked } });
+        return { ok: false as const, reason: locked, locked: true as const };
+      }
+      const reason = await verdictFor(input);
+      await tx.absVerification.create({ data: { requestId: input.statement.requestId, userId: input.user.id, ok: !reason, reason: reason ?? "verified", policy: input.policy } });
+      await appendAudit(tx, {
+        actorId: input.user.id,
+        action: reason ? "ABS_REJECTED" : "ABS_VERIFIED",
+        subjectType: "request",
+        subjectId: input.statement.requestId,
+        data: { policy: input.policy, ...(reason ? { reason } : {}) },
+      });
+      return reason ? { ok: false as const, reason } : { ok: true as const };
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+}
+
+/** Why no more attempts are checked (too many rejected for this request, or by this person this hour), or null. */
+async function attemptsExhausted(tx: Tx, requestId: string, userId: string): Promise<string | null> {
+  const [forRequest, forUser] = await Promise.all([
+    tx.absVerification.count({ where: { requestId, ok: false } }),
+    tx.absVerification.count({ where: { userId, ok: false, at: { gt: new Date(Date.now() - 3600_000) } } }),
+  ]);
+  if (forRequest >= ABS_ATTEMPTS.perRequest) return `locked: this request had ${ABS_ATTEMPTS.perRequest} rejected signatures; start a new request`;
+  if (forUser >= ABS_ATTEMPTS.perUserHour) return `locked: ${ABS_ATTEMPTS.perUserHour} rejected signatures in the last hour; try again later`;
+  return null;
+}
+
+/** The reason the signature is refused, or null when it verifies. */
+async function verdictFor(input: VerifyInput): Promise<string | null> {
   const now = Date.now();
   const issuedAt = Date.parse(input.statement.issuedAt);
   const signedAt = Date.parse(input.statement.signedAt);
@@ -57,17 +97,7 @@ export async function verifyRequestSignature(input: VerifyInput): Promise<{ ok: 
       reason = "wrong attributes: unknown attribute or key version";
     }
   }
-  await db().$transaction(async (tx) => {
-    await tx.absVerification.create({ data: { requestId: input.statement.requestId, userId: input.user.id, ok: !reason, reason: reason ?? "verified", policy: input.policy } });
-    await appendAudit(tx, {
-      actorId: input.user.id,
-      action: reason ? "ABS_REJECTED" : "ABS_VERIFIED",
-      subjectType: "request",
-      subjectId: input.statement.requestId,
-      data: { policy: input.policy, ...(reason ? { reason } : {}) },
-    });
-  });
-  return reason ? { ok: false, reason } : { ok: true };
+  return reason;
 }
 
 /** Requests and their verification history, for the admin page. */

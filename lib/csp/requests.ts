@@ -146,7 +146,7 @@ export async function requestData(requestId: string) {
     }
     const upload = await db().upload.findUniqueOrThrow({
       where: { id: item.uploadId },
-      select: { id: true, label: true, policy: true, envelope: true, signature: true, signaturePolicy: true, signatureVersions: true, signerGid: true, organisationId: true, keyVersions: true },
+      select: { id: true, label: true, policy: true, envelope: true, signature: true, signaturePolicy: true, signatureVersions: true, signerGid: true, organisationId: true, keyVersions: true, chunkCount: true, totalBytes: true },
     });
     const records = item.partialDecryption
       ? await db().recordCiphertext.findMany({ where: { uploadId: item.uploadId }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } })
@@ -162,7 +162,15 @@ export async function requestData(requestId: string) {
       /** For a cluster request: the records of this upload in the cluster (the browser opens only these). */
       recordIndices: indices,
       typicality: runId ? typicality : null,
-      source: { signature: Buffer.from(upload.signature).toString("base64"), policy: upload.signaturePolicy, versions: upload.signatureVersions as Record<string, number>, gid: upload.signerGid },
+      /** What the hospital signed besides the envelope (lib/uploads/protocol uploadSignatureMessage). */
+      source: {
+        signature: Buffer.from(upload.signature).toString("base64"),
+        policy: upload.signaturePolicy,
+        versions: upload.signatureVersions as Record<string, number>,
+        gid: upload.signerGid,
+        chunkCount: upload.chunkCount,
+        totalBytes: upload.totalBytes,
+      },
       records: records.map((r) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") })),
     });
   }

@@ -14,7 +14,7 @@ import {
   merkleRoot,
   recordLeaf,
 } from "@/lib/abe";
-import { db } from "@/lib/db/client";
+import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
 import { UPLOAD_LIMITS, unpackChunk, uploadSignatureMessage } from "@/lib/uploads/protocol";
@@ -22,6 +22,8 @@ import { UPLOAD_LIMITS, unpackChunk, uploadSignatureMessage } from "@/lib/upload
 const pp = setupGlobal();
 
 export type BeginUpload = {
+  /** Chosen by the uploader's browser and signed: accepted once, ever (replays are refused). */
+  uploadId: string;
   organisationId: string;
   uploaderId: string;
   label: string;
@@ -38,14 +40,34 @@ export type BeginUpload = {
   replaces?: string;
 };
 
+const GiB = 1024 ** 3;
+
+/** Bytes an organisation may keep at the CSP, stored and reserved by unfinished uploads together. */
+export function orgQuotaBytes(): number {
+  const n = Number(process.env.MEDSHARE_ORG_QUOTA_BYTES);
+  return Number.isSafeInteger(n) && n > 0 ? n : 2 * GiB;
+}
+
+/** How long an unfinished upload waits for its chunks before the CSP removes it. */
+export function uploadTtlMs(): number {
+  const hours = Number(process.env.MEDSHARE_UPLOAD_TTL_HOURS);
+  return (Number.isFinite(hours) && hours > 0 ? hours : 24) * 3600_000;
+}
+
 function reject(reason: string): never {
   throw new AppError("VALIDATION", `Upload rejected: ${reason}. Nothing was stored.`);
 }
 
+/** Chunk PUTs of one upload queue on its row lock: give waiting (and a loaded machine) room before the transaction gives up. */
+const TX = { maxWait: 10_000, timeout: 30_000 } as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The CSP's checks before it accepts an upload: a well-formed envelope that passes the public
  * integrity check e(C4, g2) = e(H4(...), C3), key versions that match its policy, and the
- * uploader's attribute-based signature over the envelope digest. `vks` are the public
+ * uploader's attribute-based signature over the envelope digest and the upload statement (id,
+ * organisation, label, record count, chunk count, total bytes). `vks` are the public
  * verification keys of the versions named (supplied by the caller from the authority's catalogue).
  */
 export function checkEnvelope(input: BeginUpload, vks: { policy: Map<string, AttributeVk>; signature: Map<string, AttributeVk> }): Envelope {
@@ -61,10 +83,19 @@ export function checkEnvelope(input: BeginUpload, vks: { policy: Map<string, Att
   if (env.recordCount !== input.recordCount || env.recordCount < 1) reject("the record count does not match the envelope");
   if (env.recordCount > UPLOAD_LIMITS.maxRecords) reject(`more than ${UPLOAD_LIMITS.maxRecords} records`);
   if (input.totalBytes > UPLOAD_LIMITS.maxTotalBytes) reject("the upload is too large");
+  if (input.chunkCount > input.totalBytes) reject("more chunks than bytes");
   const attrs = policyAttributes(parsePolicy(env.policy)).sort();
   if (attrs.join() !== Object.keys(input.keyVersions).sort().join()) reject("the key versions do not match the envelope's policy");
   const verdict = absVerify({
-    message: uploadSignatureMessage(envelopeDigest(env), input.organisationId, input.signerGid),
+    message: uploadSignatureMessage(envelopeDigest(env), {
+      uploadId: input.uploadId,
+      organisationId: input.organisationId,
+      signerGid: input.signerGid,
+      label: input.label,
+      recordCount: input.recordCount,
+      chunkCount: input.chunkCount,
+      totalBytes: input.totalBytes,
+    }),
     policy: input.signaturePolicy,
     gid: input.signerGid,
     signature: input.signature,
@@ -74,118 +105,209 @@ export function checkEnvelope(input: BeginUpload, vks: { policy: Map<string, Att
   return env;
 }
 
+/** Bytes the organisation holds or has reserved (unexpired unfinished uploads count in full). */
+async function usedBytes(tx: Tx, organisationId: string): Promise<number> {
+  const [row] = await tx.$queryRaw<Array<{ used: bigint | null }>>`
+    SELECT SUM(total_bytes)::bigint AS used FROM csp.uploads
+    WHERE organisation_id = ${organisationId}::uuid AND (status = 'STORED' OR expires_at > now())`;
+  return Number(row?.used ?? 0n);
+}
+
 export async function beginUpload(input: BeginUpload, vks: Parameters<typeof checkEnvelope>[1]) {
+  if (!UUID.test(input.uploadId)) reject("the upload id is not a UUID");
   const env = checkEnvelope(input, vks);
+  await sweepExpiredUploads();
   if (input.replaces) {
     const old = await db().upload.findUnique({ where: { id: input.replaces }, select: { organisationId: true, status: true } });
     if (!old || old.organisationId !== input.organisationId || old.status !== "STORED") throw new AppError("VALIDATION", "The upload to replace does not exist or is not yours.");
   }
-  const upload = await db().upload.create({
-    data: {
-      organisationId: input.organisationId,
-      uploaderId: input.uploaderId,
-      label: input.label,
-      format: input.format,
-      policy: env.policy,
-      keyVersions: input.keyVersions,
-      envelope: new Uint8Array(input.envelope),
-      envelopeDigest: new Uint8Array(envelopeDigest(env)),
-      recordsRoot: new Uint8Array(env.recordsRoot),
-      recordCount: env.recordCount,
-      chunkCount: input.chunkCount,
-      totalBytes: input.totalBytes,
-      signature: new Uint8Array(input.signature),
-      signaturePolicy: input.signaturePolicy,
-      signatureVersions: input.signatureVersions,
-      signerGid: input.signerGid,
-      replacesId: input.replaces ?? null,
-    },
-    select: { id: true },
-  });
-  return upload;
+  return db().$transaction(async (tx) => {
+    // One organisation's starts queue here, so two parallel starts cannot both slip under the quota.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`upload-quota:${input.organisationId}`}))`;
+    const fresh = await tx.$queryRaw<unknown[]>`
+      INSERT INTO csp.upload_nonces (upload_id, organisation_id) VALUES (${input.uploadId}::uuid, ${input.organisationId}::uuid)
+      ON CONFLICT (upload_id) DO NOTHING RETURNING upload_id`;
+    if (fresh.length === 0) throw new AppError("CONFLICT", "This upload was already started once: a replayed start is refused. Encrypt again to upload again.");
+    const used = await usedBytes(tx, input.organisationId);
+    const quota = orgQuotaBytes();
+    if (used + input.totalBytes > quota)
+      throw new AppError("VALIDATION", `Upload rejected: your organisation's storage quota (${mib(quota)}) would be exceeded (${mib(used)} in use or reserved, this upload needs ${mib(input.totalBytes)}). Discard unfinished uploads or ask the operator for more. Nothing was stored.`);
+    const upload = await tx.upload.create({
+      data: {
+        id: input.uploadId,
+        organisationId: input.organisationId,
+        uploaderId: input.uploaderId,
+        label: input.label,
+        format: input.format,
+        policy: env.policy,
+        keyVersions: input.keyVersions,
+        envelope: new Uint8Array(input.envelope),
+        envelopeDigest: new Uint8Array(envelopeDigest(env)),
+        recordsRoot: new Uint8Array(env.recordsRoot),
+        recordCount: env.recordCount,
+        chunkCount: input.chunkCount,
+        totalBytes: input.totalBytes,
+        signature: new Uint8Array(input.signature),
+        signaturePolicy: input.signaturePolicy,
+        signatureVersions: input.signatureVersions,
+        signerGid: input.signerGid,
+        replacesId: input.replaces ?? null,
+        expiresAt: new Date(Date.now() + uploadTtlMs()),
+      },
+      select: { id: true, expiresAt: true },
+    });
+    await appendAudit(tx, { actorId: input.uploaderId, action: "UPLOAD_STARTED", subjectType: "upload", subjectId: upload.id, data: { organisationId: input.organisationId, totalBytes: input.totalBytes, chunkCount: input.chunkCount } });
+    return upload;
+  }, TX);
 }
 
-async function receivingUpload(uploadId: string, organisationId: string) {
-  const upload = await db().upload.findUnique({ where: { id: uploadId }, select: { id: true, organisationId: true, status: true, chunkCount: true, recordCount: true, recordsRoot: true, totalBytes: true, replacesId: true } });
-  if (!upload || upload.organisationId !== organisationId) throw new AppError("NOT_FOUND", "No such upload.");
-  return upload;
+function mib(bytes: number) {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
-/** Stores one chunk; sending the same chunk again is harmless (resume after a dropped connection). */
+type LockedUpload = {
+  id: string;
+  status: "RECEIVING" | "STORED";
+  chunk_count: number;
+  total_bytes: number;
+  received_bytes: number;
+  record_count: number;
+  records_root: Uint8Array;
+  replaces_id: string | null;
+  expires_at: Date | null;
+};
+
+/**
+ * The upload row, locked until the transaction ends: chunk PUTs and completes of one upload run
+ * one at a time, so parallel retries see each other's work instead of colliding. An expired
+ * unfinished upload is as good as gone.
+ */
+async function lockUpload(tx: Tx, uploadId: string, organisationId: string): Promise<LockedUpload> {
+  if (!UUID.test(uploadId)) throw new AppError("NOT_FOUND", "No such upload.");
+  const [row] = await tx.$queryRaw<LockedUpload[]>`
+    SELECT id::text, status::text, chunk_count, total_bytes, received_bytes, record_count, records_root, replaces_id::text, expires_at FROM csp.uploads
+    WHERE id = ${uploadId}::uuid AND organisation_id = ${organisationId}::uuid FOR UPDATE`;
+  if (!row || (row.status === "RECEIVING" && row.expires_at && row.expires_at.getTime() <= Date.now())) throw new AppError("NOT_FOUND", "No such upload (unfinished uploads expire).");
+  return row;
+}
+
+/**
+ * Stores one chunk within the signed bounds: its index below chunkCount and the bytes received
+ * never above totalBytes. Sending the same chunk again is harmless (resume after a dropped
+ * connection); different bytes for a stored index are refused.
+ */
 export async function putChunk(uploadId: string, organisationId: string, index: number, data: Uint8Array) {
-  const upload = await receivingUpload(uploadId, organisationId);
-  if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "This upload is already complete.");
-  if (!Number.isInteger(index) || index < 0 || index >= upload.chunkCount) throw new AppError("VALIDATION", `Chunk ${index} is out of range.`);
   if (data.length === 0 || data.length > UPLOAD_LIMITS.maxChunkBytes) throw new AppError("VALIDATION", "Chunk size is out of range.");
   const sha256 = createHash("sha256").update(data).digest("hex");
-  const existing = await db().uploadChunk.findUnique({ where: { uploadId_index: { uploadId, index } }, select: { sha256: true } });
-  if (existing) {
-    if (existing.sha256 !== sha256) throw new AppError("CONFLICT", `Chunk ${index} was already received with different content.`);
-    return { index, duplicate: true };
-  }
-  await db().uploadChunk.create({ data: { uploadId, index, data: new Uint8Array(data), sha256 } });
-  return { index, duplicate: false };
+  return db().$transaction(async (tx) => {
+    const upload = await lockUpload(tx, uploadId, organisationId);
+    const existing = await tx.uploadChunk.findUnique({ where: { uploadId_index: { uploadId, index } }, select: { sha256: true } });
+    if (existing) {
+      if (existing.sha256 !== sha256) throw new AppError("CONFLICT", `Chunk ${index} was already received with different content.`);
+      return { index, duplicate: true };
+    }
+    if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "This upload is already complete.");
+    if (!Number.isInteger(index) || index < 0 || index >= upload.chunk_count) throw new AppError("VALIDATION", `Chunk ${index} is out of range: this upload was signed for ${upload.chunk_count} chunk(s).`);
+    if (upload.received_bytes + data.length > upload.total_bytes)
+      throw new AppError("VALIDATION", `Chunk ${index} would take this upload past the ${upload.total_bytes} bytes its hospital signed for. Nothing was stored.`);
+    await tx.uploadChunk.create({ data: { uploadId, index, data: new Uint8Array(data), sha256 } });
+    await tx.upload.update({ where: { id: uploadId }, data: { receivedBytes: { increment: data.length } } });
+    return { index, duplicate: false };
+  }, TX);
 }
 
 export async function uploadProgress(uploadId: string, organisationId: string) {
-  const upload = await receivingUpload(uploadId, organisationId);
-  const chunks = await db().uploadChunk.findMany({ where: { uploadId }, select: { index: true }, orderBy: { index: "asc" } });
-  return { status: upload.status, chunkCount: upload.chunkCount, received: chunks.map((c) => c.index) };
+  return db().$transaction(async (tx) => {
+    const upload = await lockUpload(tx, uploadId, organisationId);
+    const chunks = await tx.uploadChunk.findMany({ where: { uploadId }, select: { index: true }, orderBy: { index: "asc" } });
+    return { status: upload.status, chunkCount: upload.chunk_count, totalBytes: upload.total_bytes, receivedBytes: upload.received_bytes, expiresAt: upload.expires_at, received: chunks.map((c) => c.index) };
+  }, TX);
 }
 
 /**
  * Assembles the records, checks that they are exactly the ones the envelope commits to
  * (Merkle root), and stores them with the upload's audit entry in one transaction. Anything
- * wrong removes the whole upload: a rejected upload leaves no ciphertext behind.
+ * wrong removes the whole upload: a rejected upload leaves no ciphertext behind. Completing
+ * a stored upload again answers as the first time did (parallel retries are harmless).
  */
 export async function completeUpload(uploadId: string, organisationId: string, actorId: string) {
-  const upload = await receivingUpload(uploadId, organisationId);
-  if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "This upload is already complete.");
-  const chunks = await db().uploadChunk.findMany({ where: { uploadId }, orderBy: { index: "asc" } });
-  let reason: string | null = null;
-  let records: ReturnType<typeof unpackChunk> = [];
-  if (chunks.length !== upload.chunkCount) {
-    return { missing: Array.from({ length: upload.chunkCount }, (_, i) => i).filter((i) => !chunks.some((c) => c.index === i)) };
-  }
-  try {
-    records = chunks.flatMap((c) => unpackChunk(c.data));
-    if (records.length !== upload.recordCount) reason = `expected ${upload.recordCount} records, received ${records.length}`;
-    else if (records.some((r, i) => r.index !== i)) reason = "records are out of order or duplicated";
-    else if (!equal(merkleRoot(records.map(recordLeaf)), upload.recordsRoot)) reason = "the records do not match the envelope's commitment (tampered in transit?)";
-  } catch (error) {
-    reason = `a chunk is malformed (${error instanceof AbeError ? error.code : (error as Error).message})`;
-  }
-  if (reason) {
-    await db().$transaction(async (tx) => {
-      await tx.upload.delete({ where: { id: uploadId } });
-      await appendAudit(tx, { actorId, action: "UPLOAD_REJECTED", subjectType: "upload", subjectId: uploadId, data: { reason } });
-    });
-    reject(reason);
-  }
-  return db().$transaction(
-    async (tx) => {
-      await tx.recordCiphertext.createMany({
-        data: records.map((r) => ({ uploadId, index: r.index, recordId: r.id, ct: new Uint8Array(r.ct), leafHash: new Uint8Array(recordLeaf(r)) })),
-      });
-      await tx.uploadChunk.deleteMany({ where: { uploadId } });
-      await tx.upload.update({ where: { id: uploadId }, data: { status: "STORED", storedAt: new Date() } });
-      await appendAudit(tx, { actorId, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: { records: records.length, organisationId } });
-      if (upload.replacesId) {
-        // the re-encrypted copy is stored: the copy under the old key versions goes, in the same transaction
-        const gone = await tx.upload.deleteMany({ where: { id: upload.replacesId, organisationId } });
-        if (gone.count) await appendAudit(tx, { actorId, action: "UPLOAD_REPLACED", subjectType: "upload", subjectId: upload.replacesId, data: { by: uploadId } });
+  const outcome = await db().$transaction(
+    async (tx): Promise<{ stored: number } | { missing: number[] } | { rejected: string }> => {
+      const upload = await lockUpload(tx, uploadId, organisationId);
+      if (upload.status === "STORED") return { stored: upload.record_count };
+      const chunks = await tx.uploadChunk.findMany({ where: { uploadId }, orderBy: { index: "asc" } });
+      if (chunks.length !== upload.chunk_count) {
+        return { missing: Array.from({ length: upload.chunk_count }, (_, i) => i).filter((i) => !chunks.some((c) => c.index === i)) };
       }
+      const { records, reason } = assemble(chunks, upload);
+      if (reason) {
+        await tx.upload.delete({ where: { id: uploadId } });
+        await appendAudit(tx, { actorId, action: "UPLOAD_REJECTED", subjectType: "upload", subjectId: uploadId, data: { reason } });
+        return { rejected: reason };
+      }
+      await store(tx, upload, organisationId, actorId, records);
       return { stored: records.length };
     },
-    { timeout: 120_000 },
+    { maxWait: TX.maxWait, timeout: 120_000 },
   );
+  if ("rejected" in outcome) reject(outcome.rejected);
+  return outcome as { stored: number } | { missing: number[] };
 }
 
-/** Drops an unfinished upload (the uploader cancelled). */
-export async function abandonUpload(uploadId: string, organisationId: string) {
-  const upload = await receivingUpload(uploadId, organisationId);
-  if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "A stored upload cannot be abandoned.");
-  await db().upload.delete({ where: { id: uploadId } });
+type Chunk = { index: number; data: Uint8Array };
+
+/** The chunks' records, or why they are not the ones the hospital signed for. */
+function assemble(chunks: Chunk[], upload: LockedUpload) {
+  let records: ReturnType<typeof unpackChunk> = [];
+  const bytes = chunks.reduce((n, c) => n + c.data.length, 0);
+  if (bytes !== upload.total_bytes) return { records, reason: `received ${bytes} bytes, the hospital signed for ${upload.total_bytes}` };
+  try {
+    records = chunks.flatMap((c) => unpackChunk(c.data));
+  } catch (error) {
+    return { records, reason: `a chunk is malformed (${error instanceof AbeError ? error.code : (error as Error).message})` };
+  }
+  if (records.length !== upload.record_count) return { records, reason: `expected ${upload.record_count} records, received ${records.length}` };
+  if (records.some((r, i) => r.index !== i)) return { records, reason: "records are out of order or duplicated" };
+  if (!equal(merkleRoot(records.map(recordLeaf)), upload.records_root)) return { records, reason: "the records do not match the envelope's commitment (tampered in transit?)" };
+  return { records, reason: null };
+}
+
+async function store(tx: Tx, upload: LockedUpload, organisationId: string, actorId: string, records: ReturnType<typeof unpackChunk>) {
+  const uploadId = upload.id;
+  await tx.recordCiphertext.createMany({
+    data: records.map((r) => ({ uploadId, index: r.index, recordId: r.id, ct: new Uint8Array(r.ct), leafHash: new Uint8Array(recordLeaf(r)) })),
+  });
+  await tx.uploadChunk.deleteMany({ where: { uploadId } });
+  await tx.upload.update({ where: { id: uploadId }, data: { status: "STORED", storedAt: new Date(), expiresAt: null } });
+  await appendAudit(tx, { actorId, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: { records: records.length, organisationId } });
+  if (upload.replaces_id) {
+    // the re-encrypted copy is stored: the copy under the old key versions goes, in the same transaction
+    const gone = await tx.upload.deleteMany({ where: { id: upload.replaces_id, organisationId } });
+    if (gone.count) await appendAudit(tx, { actorId, action: "UPLOAD_REPLACED", subjectType: "upload", subjectId: upload.replaces_id, data: { by: uploadId } });
+  }
+}
+
+/** Drops an unfinished upload (the uploader discarded it), audited in the same transaction. */
+export async function abandonUpload(uploadId: string, organisationId: string, actorId: string) {
+  await db().$transaction(async (tx) => {
+    const upload = await lockUpload(tx, uploadId, organisationId);
+    if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "A stored upload cannot be discarded here.");
+    await tx.upload.delete({ where: { id: uploadId } });
+    await appendAudit(tx, { actorId, action: "UPLOAD_DISCARDED", subjectType: "upload", subjectId: uploadId, data: { organisationId, receivedBytes: upload.received_bytes } });
+  }, TX);
+}
+
+/**
+ * Removes unfinished uploads past their expiry, with their chunks (cascade), each audited. Run
+ * lazily at every start and listing; cheap when there is nothing to do.
+ */
+export async function sweepExpiredUploads() {
+  return db().$transaction(async (tx) => {
+    const gone = await tx.$queryRaw<Array<{ id: string; organisation_id: string }>>`
+      DELETE FROM csp.uploads WHERE status = 'RECEIVING' AND expires_at <= now() RETURNING id::text, organisation_id::text`;
+    for (const u of gone) await appendAudit(tx, { actorId: null, action: "UPLOAD_EXPIRED", subjectType: "upload", subjectId: u.id, data: { organisationId: u.organisation_id } });
+    return gone.length;
+  }, TX);
 }
 
 function equal(a: Uint8Array, b: Uint8Array) {
@@ -197,13 +319,19 @@ function equal(a: Uint8Array, b: Uint8Array) {
  * catalogue data) marks the uploads still encrypted under an older key version.
  */
 export async function listUploads(organisationId: string, currentVersions: Record<string, number> = {}) {
+  await sweepExpiredUploads();
   const uploads = await db().upload.findMany({
     where: { organisationId },
     orderBy: { createdAt: "desc" },
-    select: { id: true, label: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true },
+    select: {
+      id: true, label: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true,
+      chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } },
+    },
   });
-  return uploads.map(({ keyVersions, ...u }) => ({
+  return uploads.map(({ keyVersions, _count, ...u }) => ({
     ...u,
+    /** Unfinished uploads: how many chunks arrived (resumable until expiresAt). */
+    receivedChunks: _count.chunks,
     outdated: Object.entries(keyVersions as Record<string, number>)
       .filter(([a, v]) => currentVersions[a] !== undefined && currentVersions[a] > v)
       .map(([attribute, version]) => ({ attribute, version, current: currentVersions[attribute] })),

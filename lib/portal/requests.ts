@@ -45,6 +45,7 @@ export async function submitRequestSignature(
     signatureVersions: input.signatureVersions,
     alreadyAnswered: request.status !== "AWAITING_SIGNATURE",
   });
+  if (!verdict.ok && verdict.locked) throw new AppError("RATE_LIMITED", `The authority refused the request: ${verdict.reason}.`);
   if (!verdict.ok) throw new AppError("FORBIDDEN", `The authority refused the request: ${verdict.reason}.`);
   const tk = await releaseTransformKey(user.id);
   return partialDecryptRequest(request.id, user.id, tk);

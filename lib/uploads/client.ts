@@ -2,7 +2,10 @@
  * Browser side of a resumable upload: start (the CSP checks envelope and signature), send
  * chunks with retries, ask the CSP which chunks it has after a dropped connection, complete.
  */
+import type { PendingFeatures } from "./pending-store";
+
 export type UploadBody = {
+  uploadId: string;
   label: string;
   format: "csv" | "fhir";
   envelope: string;
@@ -17,6 +20,8 @@ export type UploadBody = {
 };
 
 export class UploadError extends Error {}
+/** The connection kept failing (the server never said no): a started upload can be resumed. */
+export class ConnectionLost extends UploadError {}
 
 async function json(res: Response) {
   const body = await res.json().catch(() => ({}));
@@ -37,13 +42,22 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
       await sleep(300 * 2 ** i);
     }
   }
-  throw new UploadError(`The connection keeps dropping (${(last as Error)?.message ?? "network error"}). Try again later.`);
+  throw new ConnectionLost(`The connection keeps dropping (${(last as Error)?.message ?? "network error"}). Try again later.`);
 }
 
-export async function uploadBatch(body: UploadBody, chunks: Uint8Array[], onProgress: (sent: number, total: number) => void): Promise<{ id: string; stored: number }> {
+/** Starts an upload: the CSP checks the signed start body and reserves room for it. */
+export async function startUpload(body: UploadBody): Promise<{ id: string }> {
   const { id } = await withRetry(() =>
     fetch("/api/uploads", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(json),
   );
+  return { id };
+}
+
+/**
+ * Sends the chunks the CSP lacks (it says which it has) and completes. Used right after the
+ * start and again to resume after a reload, from the package kept in this browser.
+ */
+export async function finishUpload(id: string, chunks: Uint8Array[], onProgress: (sent: number, total: number) => void): Promise<{ id: string; stored: number }> {
   const sendMissing = async () => {
     const progress = await withRetry(() => fetch(`/api/uploads/${id}`).then(json));
     const have = new Set<number>(progress.received);
@@ -98,4 +112,15 @@ export async function uploadFeatures(
   );
   const res = await withRetry(() => fetch(`/api/uploads/${uploadId}/features/complete`, { method: "POST" }));
   await json(res);
+}
+
+/** Sends the feature tensors; a failure leaves the stored records as they are and says so. */
+export async function sendFeatures(uploadId: string, features: PendingFeatures | null, note: string, onProgress: (sent: number, total: number) => void): Promise<string> {
+  if (!features) return note;
+  try {
+    await uploadFeatures(uploadId, features, onProgress);
+    return note;
+  } catch (error) {
+    return `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}).`;
+  }
 }

@@ -62,13 +62,35 @@ export function unpackChunk(chunk: Uint8Array): RecordCiphertext[] {
 const enc = new TextEncoder();
 
 /**
- * The message a hospital signs (ABS) for source authenticity: the envelope digest (which
- * covers the policy, the ABE part and the Merkle root over every record) and who uploads it.
+ * Everything about an upload the hospital vouches for besides the envelope: which upload (an id
+ * the browser picks, accepted once), from whom, under what label, and its exact size. Binding
+ * these means a CSP cannot swap two genuine uploads, and a start body cannot be replayed or
+ * stretched with extra chunks.
  */
-export function uploadSignatureMessage(envelopeDigest: Uint8Array, organisationId: string, signerGid: string): Uint8Array {
-  const head = enc.encode(`medshare-upload-v1|${organisationId}|${signerGid}|`);
+export type UploadStatement = {
+  uploadId: string;
+  organisationId: string;
+  signerGid: string;
+  label: string;
+  recordCount: number;
+  chunkCount: number;
+  totalBytes: number;
+};
+
+/**
+ * The message a hospital signs (ABS) for source authenticity: the statement above (as a JSON
+ * array, so no field can bleed into the next) and the envelope digest (which covers the policy,
+ * the ABE part and the Merkle root over every record).
+ */
+export function uploadSignatureMessage(envelopeDigest: Uint8Array, s: UploadStatement): Uint8Array {
+  const head = enc.encode(`medshare-upload-v2|${JSON.stringify([s.uploadId, s.organisationId, s.signerGid, s.label, s.recordCount, s.chunkCount, s.totalBytes])}|`);
   const out = new Uint8Array(head.length + envelopeDigest.length);
   out.set(head);
   out.set(envelopeDigest, head.length);
   return out;
+}
+
+/** Chunk indexes travel in the URL: only canonical decimal integers ("0", "17"), never "0x0", " ", "1e0" or "-0". */
+export function parseChunkIndex(text: string): number | null {
+  return /^(0|[1-9][0-9]{0,8})$/.test(text) ? Number(text) : null;
 }

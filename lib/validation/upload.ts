@@ -2,10 +2,16 @@ import { z } from "./zod";
 import { base64Bytes } from "./authority";
 import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
 
-const versions = z.record(z.string().max(120), z.number().int().positive()).refine((v) => Object.keys(v).length <= 128, "Too many attributes.");
+/** PostgreSQL text cannot hold NUL; refuse it as a field error instead of failing in the database. */
+export const noNul = (s: string) => !s.includes("\u0000");
+const NUL_MESSAGE = "Must not contain NUL characters.";
+
+const versions = z.record(z.string().max(120).refine(noNul, NUL_MESSAGE), z.number().int().positive()).refine((v) => Object.keys(v).length <= 128, "Too many attributes.");
 
 export const startUploadSchema = z.object({
-  label: z.string().trim().min(1, "Give the upload a short label.").max(120),
+  /** Chosen by the browser and covered by the hospital's signature; accepted once. */
+  uploadId: z.uuid(),
+  label: z.string().trim().min(1, "Give the upload a short label.").max(120).refine(noNul, NUL_MESSAGE),
   format: z.enum(["csv", "fhir"]),
   envelope: base64Bytes(UPLOAD_LIMITS.maxEnvelopeBytes),
   keyVersions: versions,
@@ -13,13 +19,13 @@ export const startUploadSchema = z.object({
   chunkCount: z.number().int().min(1).max(10_000),
   totalBytes: z.number().int().min(1).max(UPLOAD_LIMITS.maxTotalBytes),
   signature: base64Bytes(64 * 1024),
-  signaturePolicy: z.string().min(3).max(4096),
+  signaturePolicy: z.string().min(3).max(4096).refine(noNul, NUL_MESSAGE),
   signatureVersions: versions,
   /** Re-encryption: the older upload (same organisation) this one replaces once stored. */
   replaces: z.uuid().optional(),
 });
 
 export const policyTemplateSchema = z.object({
-  name: z.string().trim().min(2, "Name the template.").max(80),
-  policy: z.string().trim().min(3).max(4096),
+  name: z.string().trim().min(2, "Name the template.").max(80).refine(noNul, NUL_MESSAGE),
+  policy: z.string().trim().min(3).max(4096).refine(noNul, NUL_MESSAGE),
 });

@@ -1,4 +1,5 @@
 import { startUpload } from "@/lib/portal/uploads";
+import { listUploads } from "@/lib/csp/uploads";
 import { withUser } from "@/lib/http/route";
 import { readJsonBody } from "@/lib/http/read-body";
 import { BODY_LIMITS } from "@/lib/gateway/limits";
@@ -11,4 +12,10 @@ export const POST = withUser(["HOSPITAL_STAFF"], async (req, user) => {
   if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const upload = await startUpload(user, parsed.data);
   return Response.json(upload, { status: 201 });
+});
+
+/** The organisation's uploads, unfinished ones with their progress (expired ones are swept first). */
+export const GET = withUser(["HOSPITAL_STAFF"], async (_req, user) => {
+  const uploads = await listUploads(user.organisation.id);
+  return Response.json({ uploads: uploads.map(({ id, label, status, recordCount, chunkCount, receivedChunks, totalBytes, receivedBytes, expiresAt }) => ({ id, label, status, recordCount, chunkCount, receivedChunks, totalBytes, receivedBytes, expiresAt })) });
 });

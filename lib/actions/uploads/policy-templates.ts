@@ -25,8 +25,13 @@ export const savePolicyTemplateAction = defineAction({ roles: ["HOSPITAL_STAFF"]
   });
 });
 
-export const deletePolicyTemplateAction = defineAction({ roles: ["HOSPITAL_STAFF"] }, z.object({ id: z.uuid() }), async (input, { user }) => {
-  const gone = await db().policyTemplate.deleteMany({ where: { id: input.id, organisationId: user.organisation.id } });
-  if (gone.count === 0) throw new AppError("NOT_FOUND", "No such template.");
-  return { deleted: true };
-});
+/** Deletes one of the hospital's templates, audited in the same transaction. */
+export const deletePolicyTemplateAction = defineAction({ roles: ["HOSPITAL_STAFF"] }, z.object({ id: z.uuid() }), async (input, { user }) =>
+  db().$transaction(async (tx) => {
+    const template = await tx.policyTemplate.findFirst({ where: { id: input.id, organisationId: user.organisation.id }, select: { name: true, policy: true } });
+    const gone = await tx.policyTemplate.deleteMany({ where: { id: input.id, organisationId: user.organisation.id } });
+    if (!template || gone.count === 0) throw new AppError("NOT_FOUND", "No such template.");
+    await appendAudit(tx, { actorId: user.id, action: "POLICY_TEMPLATE_DELETED", subjectType: "policy-template", subjectId: input.id, data: { name: template.name, policy: template.policy } });
+    return { deleted: true };
+  }),
+);

@@ -9,8 +9,9 @@ export const GET = withUser(["HOSPITAL_STAFF"], async (_req, user, { params }: C
   return Response.json(await uploadProgress(id, user.organisation.id));
 });
 
+/** Discards an unfinished upload and its chunks (audited). */
 export const DELETE = withUser(["HOSPITAL_STAFF"], async (_req, user, { params }: Ctx) => {
   const { id } = await params;
-  await abandonUpload(id, user.organisation.id);
+  await abandonUpload(id, user.organisation.id, user.id);
   return new Response(null, { status: 204 });
 });
