@@ -13,6 +13,7 @@ import { parseKeyId } from "@/lib/keystore/contexts";
 import { createTransformKey, latestVersions, newKeystore } from "@/lib/keystore/operations";
 import { KeystoreError, parseSealedKeystore, sealKeystore } from "@/lib/keystore/sealed";
 import { saveSealed } from "@/lib/keystore/idb";
+import { keyPassphraseSchema } from "@/lib/validation/passphrase";
 import { useKeyStore, type KeyMaterial } from "./use-key-store";
 
 /** Equal version maps, whatever their key order (the database's JSON reorders keys). */
@@ -49,6 +50,7 @@ function useStep() {
 
 function PassphraseForm({ label, onSubmit, busy, confirm }: { label: string; busy: boolean; confirm?: boolean; onSubmit: (passphrase: string) => void }) {
   const [mismatch, setMismatch] = useState(false);
+  const [weak, setWeak] = useState<string | null>(null);
   return (
     <form
       aria-label={label}
@@ -57,12 +59,15 @@ function PassphraseForm({ label, onSubmit, busy, confirm }: { label: string; bus
         e.preventDefault();
         const data = new FormData(e.currentTarget);
         const p = String(data.get("passphrase") ?? "");
+        // A passphrase being chosen (confirm) must be strong; unlocking takes what was chosen then.
+        const problem = confirm ? keyPassphraseSchema.safeParse(p).error?.issues[0]?.message ?? null : null;
         const differs = Boolean(confirm) && p !== String(data.get("passphrase2") ?? "");
+        setWeak(problem);
         setMismatch(differs);
-        if (!differs) onSubmit(p);
+        if (!differs && !problem) onSubmit(p);
       }}
     >
-      <Field id={`${label}-passphrase`} label="Key passphrase">
+      <Field id={`${label}-passphrase`} label="Key passphrase" error={weak ?? undefined}>
         <TextInput id={`${label}-passphrase`} name="passphrase" type="password" autoComplete="off" required />
       </Field>
       {confirm && (
