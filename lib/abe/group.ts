@@ -26,7 +26,7 @@ import { type Fp12, type Fp2, psiFrobenius } from "@noble/curves/abstract/tower.
 import { randomBytes } from "@noble/hashes/utils.js";
 import { AbeError } from "./errors";
 import { fieldWasm } from "./wasm/runtime";
-import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmGtProduct, wasmGtRowsWithK, wasmIsInGT } from "./wasm/gt";
+import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmGtProduct, wasmIsInGT } from "./wasm/gt";
 import {
   WasmFixedBase,
   g1Registers,
@@ -40,6 +40,8 @@ import {
   wasmSqrtFp2,
 } from "./wasm/curve";
 import { wasmHashToG1, wasmHashToG1Jacobian } from "./wasm/h2c";
+import { cachedSecretTable, nobleGtPowSecret, secretTable, wasmGtPowSecret } from "./wasm/gt-secret";
+import { notePublic } from "./trace";
 import { type WasmLines, wasmLines, wasmPairingProduct } from "./wasm/pairing";
 import { expandMessageXmd } from "./xmd";
 
@@ -163,12 +165,14 @@ const g2Plain: G2 = new G2Point(g2.X, g2.Y, g2.Z);
 /** k·P for any k (0 gives the identity); variable time. */
 export function mulG1(P: G1, k: Fr): G1 {
   const s = frMod(k);
+  notePublic("mulG1", s);
   if (s === 0n || P.is0()) return G1_ZERO;
   const w = fieldWasm();
   return w ? (wasmMulVar(w, "g1", P, s) as G1) : P.multiplyUnsafe(s);
 }
 export function mulG2(Q: G2, k: Fr): G2 {
   const s = frMod(k);
+  notePublic("mulG2", s);
   if (s === 0n || Q.is0()) return G2_ZERO;
   const w = fieldWasm();
   return w ? (wasmMulVar(w, "g2", Q, s) as G2) : Q.multiplyUnsafe(s);
@@ -179,6 +183,7 @@ let g2Table: WasmFixedBase | undefined;
 /** g1^k with the fixed-base table (built lazily on first use). */
 export function g1Mul(k: Fr): G1 {
   const s = frMod(k);
+  notePublic("g1Mul", s);
   if (s === 0n) return G1_ZERO;
   const w = fieldWasm();
   if (!w) return g1Fast.multiplyUnsafe(s);
@@ -188,6 +193,7 @@ export function g1Mul(k: Fr): G1 {
 /** g2^k with the fixed-base table. */
 export function g2Mul(k: Fr): G2 {
   const s = frMod(k);
+  notePublic("g2Mul", s);
   if (s === 0n) return G2_ZERO;
   const w = fieldWasm();
   if (!w) return g2Fast.multiplyUnsafe(s);
@@ -197,15 +203,31 @@ export function g2Mul(k: Fr): G2 {
 /** Is g2^k == Q? (On wasm: compared in Jacobian coordinates, without an inversion.) */
 export function g2MulEquals(k: Fr, Q: G2): boolean {
   const s = frMod(k);
+  notePublic("g2MulEquals", s);
   const w = fieldWasm();
   if (!w || s === 0n) return g2Mul(s).equals(Q);
   g2Table ??= new WasmFixedBase(w, "g2", g2);
   return g2Table.mulEquals(s, Q);
 }
-/** Long-term secrets (key generation): noble's constant-time ladder instead of tables. */
+// ---------------------------------------------------------------------------------------------
+// Secret exponents (issue #11 item 12). Everything above that takes a scalar is variable time
+// (wasm tables indexed by digits, zero digits skipped, noble's multiplyUnsafe): for PUBLIC
+// exponents only. Secret ones (master secrets, d and everything derived from it, z, ABS nonces)
+// go through these: noble's constant-time `multiply` in G1/G2 (a wNAF that always adds, fake
+// points for zero digits, never `multiplyUnsafe`), and the fixed-sequence, masked-lookup ladder
+// of wasm/gt-secret.ts in GT. A zero scalar is only tested for the degenerate case (it never
+// occurs for a uniformly drawn secret, probability 2^-255).
+// ---------------------------------------------------------------------------------------------
+
+/** g1^k for secret k (noble's constant-time multiply on our windowed copy of g1). */
+export function g1MulSecret(k: Fr): G1 {
+  const s = frMod(k);
+  return s === 0n ? G1_ZERO : g1Fast.multiply(s);
+}
+/** g2^k for secret k. */
 export function g2MulSecret(k: Fr): G2 {
   const s = frMod(k);
-  return s === 0n ? G2_ZERO : g2.multiply(s);
+  return s === 0n ? G2_ZERO : g2Fast.multiply(s);
 }
 export function mulG2Secret(Q: G2, k: Fr): G2 {
   const s = frMod(k);
@@ -214,6 +236,48 @@ export function mulG2Secret(Q: G2, k: Fr): G2 {
 export function mulG1Secret(P: G1, k: Fr): G1 {
   const s = frMod(k);
   return s === 0n || P.is0() ? G1_ZERO : P.multiply(s);
+}
+
+// noble copies of long-lived G1 points (VK's g1^gamma) with a window table for `multiply`.
+const windowedG1 = new WeakMap<G1, G1>();
+function windowedCopy(P: G1): G1 {
+  let t = windowedG1.get(P);
+  if (!t) {
+    t = new G1Point(P.X, P.Y, P.Z).precompute(G1_VAR_WINDOW, true);
+    windowedG1.set(P, t);
+  }
+  return t;
+}
+/** k·P for secret k and long-lived P. */
+export function mulG1CachedSecret(P: G1, k: Fr): G1 {
+  const s = frMod(k);
+  return s === 0n || P.is0() ? G1_ZERO : windowedCopy(P).multiply(s);
+}
+/** (g1^r, P^r g1^omega) for secret r, omega: the G1 parts of ciphertext rows. */
+export function rowsG1Secret(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
+  return items.map(([Pt, r, omega]) => [g1MulSecret(r), mulG1CachedSecret(Pt, r).add(g1MulSecret(omega))]);
+}
+/** hash_to_curve(msg)^k for secret k (the hash itself is public). */
+export function hashToG1PowSecret(dst: string, msg: Uint8Array, k: Fr): G1 {
+  return mulG1Secret(hashToG1(dst, msg), k);
+}
+
+/**
+ * prod a_i^(k_i) in GT for secret k_i: fixed operation sequence, masked table lookups
+ * (wasm/gt-secret.ts). `cache`: the bases are long-lived (e(g1,g2), VK elements).
+ */
+export function gtPowSecretMulti(terms: ReadonlyArray<readonly [GT, Fr]>, cache = false): GT {
+  const tabled = terms.map(([a, k]) => [cache ? cachedSecretTable(a) : secretTable(a), frMod(k)] as const);
+  const w = fieldWasm();
+  return w ? wasmGtPowSecret(w, tabled) : nobleGtPowSecret(tabled);
+}
+/** a^k in GT for secret k and a transient base (B in K = A / B^z). */
+export function gtPowSecret(a: GT, k: Fr): GT {
+  return gtPowSecretMulti([[a, k]]);
+}
+/** e(g1,g2)^k for secret k. */
+export function eggPowSecret(k: Fr): GT {
+  return gtPowSecretMulti([[egg(), k]], true);
 }
 
 // Per-point tables for variable bases that are reused (VK's g1^gamma). Keyed by the caller's
@@ -233,6 +297,7 @@ function preparedFor(P: G1): G1 | WasmFixedBase {
 /** k·P where P is long-lived (e.g. a VK point): precomputes a table for P once. */
 export function mulG1Cached(P: G1, k: Fr): G1 {
   const s = frMod(k);
+  notePublic("mulG1Cached", s);
   if (s === 0n || P.is0()) return G1_ZERO;
   const t = preparedFor(P);
   return t instanceof WasmFixedBase ? (t.mul(s) as G1) : t.multiplyUnsafe(s);
@@ -243,6 +308,7 @@ export function mulG1Cached(P: G1, k: Fr): G1 {
  * every sum is accumulated from the fixed-base tables and all outputs share one inversion.
  */
 export function rowsG1(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
+  for (const [, r, omega] of items) (notePublic("rowsG1", frMod(r)), notePublic("rowsG1", frMod(omega)));
   const w = fieldWasm();
   const tables = items.map(([P]) => (P.is0() ? null : preparedFor(P)));
   if (w && tables.every((t) => t instanceof WasmFixedBase)) {
@@ -413,6 +479,7 @@ export function hashToG2(dst: string, msg: Uint8Array): G2 {
 
 /** hash_to_curve(msg)^k in G1 without converting the hash point in between (wasm). */
 export function hashToG1Pow(dst: string, msg: Uint8Array, k: Fr): G1 {
+  notePublic("hashToG1Pow", frMod(k));
   const w = fieldWasm();
   if (!w) return mulG1(hashToG1(dst, msg), k);
   const R = g1Registers(w);
@@ -553,6 +620,7 @@ function recombine(y0: GT, y1: GT, y2: GT, y3: GT): GT {
  */
 export function gtPow(a: GT, k: Fr): GT {
   const e = frMod(k);
+  notePublic("gtPow", e);
   if (e === 0n) return GT_ONE;
   if (e === 1n) return a;
   const w = fieldWasm();
@@ -636,6 +704,7 @@ export class GtTable {
 
 /** prod_i T_i.base^(k_i) over fixed-base tables, sharing the Frobenius recombination. */
 export function gtPowMulti(terms: ReadonlyArray<readonly [GtTable, Fr]>): GT {
+  for (const [, k] of terms) notePublic("gtPowMulti", frMod(k));
   const w = fieldWasm();
   if (w && terms.every(([t]) => t.wasm !== null)) return wasmGtPowMulti(w, terms.map(([t, k]) => [t.wasm as WasmGtTable, frMod(k)] as const));
   const ys: (GT | null)[] = [null, null, null, null];
@@ -744,33 +813,26 @@ export interface Group {
   pairProduct(pairs: ReadonlyArray<readonly [G1, G2]>): GT;
 }
 
+/**
+ * The production path. Every exponent the scheme uses here is secret (d, s, lambda_x, r_x,
+ * omega_x all derive from d; z is the user's) except the public reconstruction coefficients
+ * of mulG1 / gtPow: so those two keep the variable-time fast paths and the rest take the
+ * constant-time ones above.
+ */
 export const fastGroup: Group = {
   name: "fast",
-  g2Mul,
-  g2MulEquals,
-  rowsG1,
+  g2Mul: g2MulSecret,
+  g2MulEquals: (k, Q) => g2MulSecret(k).equals(Q),
+  rowsG1: rowsG1Secret,
   hashToG1,
-  hashToG1Pow,
+  hashToG1Pow: hashToG1PowSecret,
   mulG1,
-  eggPowTimes: (a, base, b) => gtPowMulti([[eggTable(), a], [gtTable(base), b]]),
-  c1RowsWithK: (rows, coeffs) => {
-    const w = fieldWasm();
-    const e = eggTable();
-    const tables = rows.map(([, base]) => gtTable(base));
-    if (!w || !e.wasm || tables.some((t) => !t.wasm)) return null;
-    return wasmGtRowsWithK(
-      w,
-      e.wasm,
-      rows.map(([lambda, , r], i) => [frMod(lambda), tables[i].wasm as WasmGtTable, frMod(r)] as const),
-      coeffs,
-    );
-  },
-  eggPow,
+  eggPowTimes: (a, base, b) => gtPowSecretMulti([[egg(), a], [base, b]], true),
+  // The joint C1/K trick of gt.ts indexes comb tables by secret digits: not used for secrets.
+  c1RowsWithK: () => null,
+  eggPow: eggPowSecret,
   gtPow,
-  gtDivPow: (A, B, k) => {
-    const w = fieldWasm();
-    return w ? wasmGtPow(w, B, frMod(k), { invert: true, times: A }) : gtDiv(A, gtPow(B, k));
-  },
+  gtDivPow: (A, B, k) => gtDiv(A, gtPowSecret(B, k)),
   pairProduct: (pairs) => multiPair(pairs),
 };
 

@@ -1,0 +1,148 @@
+/**
+ * GT exponentiation for SECRET exponents (the transform secret z, ABS nonces, the encryption
+ * randomness derived from d, attribute master secrets): a fixed sequence of operations whose
+ * memory accesses do not depend on the exponent (issue #11 item 12).
+ *
+ * The fast path (gt.ts wasmGtPow, WasmGtTable) skips zero digits and indexes its tables by
+ * digit: fine for public exponents, a timing and cache side channel for secret ones. Here:
+ *   - k splits into four 64-bit digits (Galbraith-Lin-Scott, as in gt.ts), each read as 16
+ *     fixed 4-bit windows, zero windows included;
+ *   - per base and sub-base a table of 16 entries y^0..y^15 (y^0 = 1, so a zero window still
+ *     multiplies);
+ *   - every window: 4 cyclotomic squarings, then per sub-base one lookup that reads ALL 16
+ *     entries and keeps one by masking (no index derived from the exponent touches memory),
+ *     then one multiplication;
+ *   - no early exit: 64 squarings and 64 * (4 * bases) lookups and multiplications for every k.
+ *
+ * The lookups run in JavaScript over typed arrays (the tables live in JS memory, entries are
+ * Montgomery limbs as in gt.ts); the field arithmetic runs in the wasm module, or, without it,
+ * in noble (BigInt arithmetic is not constant-time itself: that fallback keeps only the fixed
+ * operation sequence and the masked lookups).
+ */
+import { bls12_381 } from "@noble/curves/bls12-381.js";
+import type { Fp12 } from "@noble/curves/abstract/tower.js";
+import { exponentTrace } from "../trace";
+import { splitX } from "./gt";
+import { type FieldWasm, SIZES, fp12ToLimbs, limbsToFp12 } from "./runtime";
+
+const Fp12F = bls12_381.fields.Fp12;
+const W = SIZES.FP12_WORDS;
+const WINDOW = 4;
+const ENTRIES = 1 << WINDOW; // 16
+const WINDOWS = 64 / WINDOW; // 16 per 64-bit digit
+const SUB = 4; // Frobenius sub-bases per base
+/** Words in one base's table: 4 sub-bases x 16 entries. */
+export const SECRET_TABLE_WORDS = SUB * ENTRIES * W;
+
+const step = (s: string) => exponentTrace.hook?.({ path: "secret", step: s });
+
+/**
+ * dst = table entry `v` of sub-base `sub`, reading every entry of that sub-base: the mask is
+ * all ones for the wanted entry and zero otherwise, computed without a branch.
+ */
+export function maskedSelect(table: Uint32Array, sub: number, v: number, dst: Uint32Array, at: number): void {
+  for (let i = 0; i < W; i++) dst[at + i] = 0;
+  const base = sub * ENTRIES * W;
+  for (let e = 0; e < ENTRIES; e++) {
+    const mask = ((e ^ v) - 1) >> 31; // -1 (all ones) iff e === v, else 0
+    const off = base + e * W;
+    for (let i = 0; i < W; i++) dst[at + i] |= table[off + i] & mask;
+  }
+  step(`scan:${ENTRIES}`);
+}
+
+/**
+ * The 4-bit windows of k's four digits, most significant first: windows[j][i] is window j of
+ * digit i. Always 16 x 4 values, whatever k is.
+ */
+function windowsOf(k: bigint): number[][] {
+  const d = splitX(k);
+  const out: number[][] = [];
+  for (let j = WINDOWS - 1; j >= 0; j--) {
+    const sh = BigInt(j * WINDOW);
+    out.push(d.map((x) => Number((x >> sh) & 15n)));
+  }
+  return out;
+}
+
+// y^(|x|^i) for y in GT: conj(frob1 y), frob2 y, conj(frob3 y) (p = x mod r, x < 0; see gt.ts).
+function subBase(y: Fp12, i: number): Fp12 {
+  if (i === 0) return y;
+  const f = Fp12F.frobeniusMap(y, i);
+  return i === 2 ? f : Fp12F.conjugate(f);
+}
+
+/** Table of base a: sub-base i, entry v = (a^(|x|^i))^v, v = 0..15 (entry 0 is 1). */
+export function secretTable(a: Fp12): Uint32Array {
+  const out = new Uint32Array(SECRET_TABLE_WORDS);
+  const powers: Fp12[] = [Fp12F.ONE, a];
+  for (let v = 2; v < ENTRIES; v++) powers.push(Fp12F.mul(powers[v - 1], a));
+  for (let i = 0; i < SUB; i++)
+    for (let v = 0; v < ENTRIES; v++) fp12ToLimbs(v === 0 ? Fp12F.ONE : subBase(powers[v], i), out, (i * ENTRIES + v) * W);
+  return out;
+}
+
+// Tables of long-lived bases (e(g1,g2), a VK's e(g1,g2)^alpha_i), per object instance.
+const tableCache = new WeakMap<Fp12, Uint32Array>();
+export function cachedSecretTable(a: Fp12): Uint32Array {
+  let t = tableCache.get(a);
+  if (!t) {
+    t = secretTable(a);
+    tableCache.set(a, t);
+  }
+  return t;
+}
+
+type Regs = { acc: number; sel: number };
+const regsCache = new WeakMap<FieldWasm, Regs>();
+function regs(w: FieldWasm): Regs {
+  let r = regsCache.get(w);
+  if (!r) {
+    r = { acc: w.alloc(SIZES.FP12_BYTES), sel: w.alloc(SIZES.FP12_BYTES) };
+    regsCache.set(w, r);
+  }
+  return r;
+}
+
+/** prod_t a_t^(k_t) for secret k_t, on the wasm field module. */
+export function wasmGtPowSecret(w: FieldWasm, terms: ReadonlyArray<readonly [Uint32Array, bigint]>): Fp12 {
+  const R = regs(w);
+  const wins = terms.map(([, k]) => windowsOf(k));
+  w.u32.fill(0, R.acc / 4, R.acc / 4 + W);
+  w.fp_copy(R.acc, w.layout.one);
+  for (let j = 0; j < WINDOWS; j++) {
+    for (let s = 0; s < WINDOW; s++) {
+      w.fp12_cyc_sqr(R.acc, R.acc);
+      step("sqr");
+    }
+    terms.forEach(([table], t) => {
+      for (let i = 0; i < SUB; i++) {
+        maskedSelect(table, i, wins[t][j][i], w.u32, R.sel / 4);
+        w.fp12_mul(R.acc, R.acc, R.sel);
+        step("mul");
+      }
+    });
+  }
+  return limbsToFp12(w.u32, R.acc / 4);
+}
+
+/** The same ladder on noble's Fp12 (no wasm): same sequence, same masked lookups. */
+export function nobleGtPowSecret(terms: ReadonlyArray<readonly [Uint32Array, bigint]>): Fp12 {
+  const wins = terms.map(([, k]) => windowsOf(k));
+  const sel = new Uint32Array(W);
+  let acc = Fp12F.ONE;
+  for (let j = 0; j < WINDOWS; j++) {
+    for (let s = 0; s < WINDOW; s++) {
+      acc = Fp12F._cyclotomicSquare(acc);
+      step("sqr");
+    }
+    terms.forEach(([table], t) => {
+      for (let i = 0; i < SUB; i++) {
+        maskedSelect(table, i, wins[t][j][i], sel, 0);
+        acc = Fp12F.mul(acc, limbsToFp12(sel, 0));
+        step("mul");
+      }
+    });
+  }
+  return acc;
+}
