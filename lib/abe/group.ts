@@ -267,8 +267,8 @@ export function hashToG1PowSecret(dst: string, msg: Uint8Array, k: Fr): G1 {
  * (wasm/gt-secret.ts). `cache`: the bases are long-lived (e(g1,g2), VK elements).
  */
 export function gtPowSecretMulti(terms: ReadonlyArray<readonly [GT, Fr]>, cache = false): GT {
-  const tabled = terms.map(([a, k]) => [cache ? cachedSecretTable(a) : secretTable(a), frMod(k)] as const);
   const w = fieldWasm();
+  const tabled = terms.map(([a, k]) => [cache ? cachedSecretTable(a, w) : secretTable(a, w), frMod(k)] as const);
   return w ? wasmGtPowSecret(w, tabled) : nobleGtPowSecret(tabled);
 }
 /** a^k in GT for secret k and a transient base (B in K = A / B^z). */

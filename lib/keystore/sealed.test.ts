@@ -1,46 +1,15 @@
-import { gcm } from "@noble/ciphers/aes.js";
-import { hmac } from "@noble/hashes/hmac.js";
-import { scryptAsync } from "@noble/hashes/scrypt.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { randomBytes } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
 import { keyPassphraseProblem, keyPassphraseSchema } from "../validation/passphrase";
 import { newKeystore } from "./operations";
+import { sealKeystoreV1 as sealV1 } from "../../tests/helpers/keystore-v1";
 import {
-  b64,
   DEFAULT_KDF,
   KeystoreError,
   needsReseal,
   openKeystore,
   parseSealedKeystore,
   sealKeystore,
-  type KeystoreContents,
-  type SealedKeystoreV1,
 } from "./sealed";
-
-const enc = new TextEncoder();
-
-/**
- * The v1 sealer exactly as it shipped before Argon2id (scrypt N = 2^15, AAD "…:v1:gid"),
- * kept here so the test opens a store the old code really wrote.
- */
-async function sealV1(contents: KeystoreContents, passphrase: string): Promise<SealedKeystoreV1> {
-  const kdf = { N: 1 << 15, r: 8, p: 1 };
-  const salt = randomBytes(16);
-  const kek = await scryptAsync(passphrase.normalize("NFKC"), salt, { ...kdf, dkLen: 32 });
-  const nonce = randomBytes(12);
-  const ct = gcm(kek, nonce, enc.encode(`medshare-keystore:v1:${contents.gid}`)).encrypt(enc.encode(JSON.stringify(contents)));
-  return {
-    format: "medshare-keystore",
-    v: 1,
-    gid: contents.gid,
-    kdf: { name: "scrypt", ...kdf, salt: b64.encode(salt) },
-    check: b64.encode(hmac(sha256, kek, enc.encode("medshare-keystore-passphrase-check"))),
-    nonce: b64.encode(nonce),
-    ct: b64.encode(ct),
-    savedAt: new Date().toISOString(),
-  };
-}
 
 const STRONG = "copper-lantern-orbit-47";
 

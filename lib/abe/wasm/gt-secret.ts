@@ -73,7 +73,8 @@ function subBase(y: Fp12, i: number): Fp12 {
 }
 
 /** Table of base a: sub-base i, entry v = (a^(|x|^i))^v, v = 0..15 (entry 0 is 1). */
-export function secretTable(a: Fp12): Uint32Array {
+export function secretTable(a: Fp12, w: FieldWasm | null = null): Uint32Array {
+  if (w) return wasmSecretTable(w, a);
   const out = new Uint32Array(SECRET_TABLE_WORDS);
   const powers: Fp12[] = [Fp12F.ONE, a];
   for (let v = 2; v < ENTRIES; v++) powers.push(Fp12F.mul(powers[v - 1], a));
@@ -82,23 +83,45 @@ export function secretTable(a: Fp12): Uint32Array {
   return out;
 }
 
+/** The same table computed in the wasm module (a transient base, e.g. B in A / B^z, is tabled per call). */
+function wasmSecretTable(w: FieldWasm, a: Fp12): Uint32Array {
+  const R = regs(w);
+  const out = new Uint32Array(SECRET_TABLE_WORDS);
+  const one = fp12ToLimbs(Fp12F.ONE);
+  for (let i = 0; i < SUB; i++) out.set(one, i * ENTRIES * W);
+  const [cur, tmp, base] = [R.acc, R.sel, R.base];
+  w.u32.set(fp12ToLimbs(a), base / 4);
+  w.fp12_copy(cur, base);
+  const save = (i: number, v: number, from: number) => out.set(w.u32.subarray(from / 4, from / 4 + W), (i * ENTRIES + v) * W);
+  for (let v = 1; v < ENTRIES; v++) {
+    if (v > 1) w.fp12_mul(cur, cur, base);
+    save(0, v, cur);
+    for (const k of [1, 2, 3] as const) {
+      (k === 2 ? w.fp12_frob_even : w.fp12_frob_odd)(tmp, cur, w.layout.frob[k - 1]);
+      if (k !== 2) w.fp12_conj(tmp, tmp);
+      save(k, v, tmp);
+    }
+  }
+  return out;
+}
+
 // Tables of long-lived bases (e(g1,g2), a VK's e(g1,g2)^alpha_i), per object instance.
 const tableCache = new WeakMap<Fp12, Uint32Array>();
-export function cachedSecretTable(a: Fp12): Uint32Array {
+export function cachedSecretTable(a: Fp12, w: FieldWasm | null = null): Uint32Array {
   let t = tableCache.get(a);
   if (!t) {
-    t = secretTable(a);
+    t = secretTable(a, w);
     tableCache.set(a, t);
   }
   return t;
 }
 
-type Regs = { acc: number; sel: number };
+type Regs = { acc: number; sel: number; base: number };
 const regsCache = new WeakMap<FieldWasm, Regs>();
 function regs(w: FieldWasm): Regs {
   let r = regsCache.get(w);
   if (!r) {
-    r = { acc: w.alloc(SIZES.FP12_BYTES), sel: w.alloc(SIZES.FP12_BYTES) };
+    r = { acc: w.alloc(SIZES.FP12_BYTES), sel: w.alloc(SIZES.FP12_BYTES), base: w.alloc(SIZES.FP12_BYTES) };
     regsCache.set(w, r);
   }
   return r;
