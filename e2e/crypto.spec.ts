@@ -48,14 +48,20 @@ async function putSealedInBrowser(page: Page, sealed: SealedKeystore): Promise<v
 test("attack (issue #11, 11): weak key passphrases are refused, backups are Argon2id, old scrypt stores are upgraded at unlock", async ({ page }, info) => {
   const r = newApplicant("Kdf");
   await page.goto("/register");
-  await page.getByRole("radio", { name: "Institute researcher" }).check();
-  const newOrg = page.getByRole("radio", { name: /^New / });
-  if (await newOrg.isVisible()) await newOrg.check();
-  await page.getByLabel(/Name of the new/).fill(r.organisation);
-  await page.getByLabel("Full name").fill(r.name);
-  await page.getByLabel("Work e-mail").fill(r.email);
-  await page.getByLabel("Global identifier (GID)").fill(r.gid);
-  await page.getByLabel("Password", { exact: true }).fill(r.password);
+  // (the form clears its fields after each submission, so every attempt fills it again)
+  const fill = async (passphrase: string) => {
+    await page.getByRole("radio", { name: "Institute researcher" }).check();
+    const newOrg = page.getByRole("radio", { name: /^New / });
+    if (await newOrg.isVisible()) await newOrg.check();
+    await page.getByLabel(/Name of the new/).fill(r.organisation);
+    await page.getByLabel("Full name").fill(r.name);
+    await page.getByLabel("Work e-mail").fill(r.email);
+    await page.getByLabel("Global identifier (GID)").fill(r.gid);
+    await page.getByLabel("Password", { exact: true }).fill(r.password);
+    await page.getByLabel("Key passphrase", { exact: true }).fill(passphrase);
+    await page.getByLabel("Repeat key passphrase").fill(passphrase);
+    await page.getByRole("button", { name: "Register" }).click();
+  };
 
   // the attack's precondition: a short or common passphrase. Each is refused with a clear reason.
   for (const [weak, reason] of [
@@ -63,15 +69,11 @@ test("attack (issue #11, 11): weak key passphrases are refused, backups are Argo
     ["Password1234!", "common passwords"],
     ["aaaaaaaaaaaaaaaa", "too predictable"],
   ] as const) {
-    await page.getByLabel("Key passphrase", { exact: true }).fill(weak);
-    await page.getByLabel("Repeat key passphrase").fill(weak);
-    await page.getByRole("button", { name: "Register" }).click();
+    await fill(weak);
     await expect(page.getByRole("alert").filter({ hasText: reason })).toBeVisible();
     await expect(page.getByText("Registration received")).toHaveCount(0);
   }
-  await page.getByLabel("Key passphrase", { exact: true }).fill(r.passphrase);
-  await page.getByLabel("Repeat key passphrase").fill(r.passphrase);
-  await page.getByRole("button", { name: "Register" }).click();
+  await fill(r.passphrase);
   await expect(page.getByText("Registration received")).toBeVisible();
 
   const sealed = await sealedInBrowser(page, r.gid);

@@ -308,7 +308,10 @@ export function mulG1Cached(P: G1, k: Fr): G1 {
  * every sum is accumulated from the fixed-base tables and all outputs share one inversion.
  */
 export function rowsG1(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
-  for (const [, r, omega] of items) (notePublic("rowsG1", frMod(r)), notePublic("rowsG1", frMod(omega)));
+  for (const [, r, omega] of items) {
+    notePublic("rowsG1", frMod(r));
+    notePublic("rowsG1", frMod(omega));
+  }
   const w = fieldWasm();
   const tables = items.map(([P]) => (P.is0() ? null : preparedFor(P)));
   if (w && tables.every((t) => t instanceof WasmFixedBase)) {
