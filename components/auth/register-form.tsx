@@ -33,7 +33,9 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
   async function onSubmit(form: FormData) {
     setError(null);
     const passphrase = String(form.get("keyPassphrase") ?? "");
-    const problem = keyPassphraseProblem(passphrase);
+    const problem =
+      keyPassphraseProblem(passphrase) ??
+      (passphrase === String(form.get("password") ?? "") ? "Use a key passphrase different from your password." : null);
     if (problem || passphrase !== String(form.get("keyPassphrase2") ?? "")) {
       setError({
         code: "VALIDATION",
