@@ -25,7 +25,7 @@
  *
  * Side channels: nonces (t_x, and the simulated z_x: which leaves are simulated is what the
  * signature hides) only meet constant-time paths: noble's `multiply` for g2^t and the
- * fixed-sequence, masked-lookup ladder for e(g1,g2)^t (group.ts eggPowSecret). JS BigInt
+ * fixed-sequence, masked-lookup comb of e(g1,g2) for e(g1,g2)^t (group.ts eggPowSecret). JS BigInt
  * arithmetic itself is not constant-time (see noble's notes). Signing runs in the user's own
  * browser.
  *

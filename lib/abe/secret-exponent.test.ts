@@ -27,8 +27,8 @@ import { encrypt } from "./envelope";
 import { keygen, makeTransformKey, setupAttribute, setupGlobal } from "./keys";
 import { absSign } from "./abs";
 import { exponentTrace, type ExponentOp } from "./trace";
-import { maskedSelect, secretTable, SECRET_TABLE_WORDS } from "./wasm/gt-secret";
-import { WASM_DISABLED, fieldWasm } from "./wasm/runtime";
+import { SECRET_COMB_WORDS, SECRET_TABLE_WORDS, maskedSelect, maskedSelectRow, secretComb, secretTable } from "./wasm/gt-secret";
+import { WASM_DISABLED, fieldWasm, fp12ToLimbs } from "./wasm/runtime";
 
 const Fp12 = bls12_381.fields.Fp12;
 const G1 = bls12_381.G1.Point;
@@ -83,6 +83,69 @@ describe.each([
     const two = [randomFr(), 3n].map((k) => trace(() => gtPowSecretMulti([[egg(), k], [base, R - k]], true)).ops);
     expect(two[0]).toEqual(two[1]);
     expect(two[0].filter((o) => o.path === "secret" && o.step === "mul")).toHaveLength(128);
+  });
+});
+
+describe.each([
+  ["wasm", false],
+  ["noble fallback", true],
+])("GT secret fixed-base comb (%s)", (_name, noWasm) => {
+  // A fresh long-lived base per backend, so each builds its own comb.
+  const longLived = pair(g1MulSecret(noWasm ? 13n : 17n), g2MulSecret(19n));
+
+  it("equals noble's Fp12.pow byte for byte", () => {
+    WASM_DISABLED.value = noWasm;
+    if (!noWasm) expect(fieldWasm()).not.toBeNull();
+    for (const k of [0n, ...edgy, randomFr(), randomFr()])
+      expect(hex(encodeGT(gtPowSecretMulti([[longLived, k]], true)))).toBe(hex(encodeGT(Fp12.pow(longLived, k))));
+    const [a, b] = [randomFr(), randomFr()];
+    expect(hex(encodeGT(gtPowSecretMulti([[egg(), a], [longLived, b]], true)))).toBe(
+      hex(encodeGT(Fp12.mul(Fp12.pow(egg(), a), Fp12.pow(longLived, b)))),
+    );
+  });
+
+  it("same sequence for every exponent: per base 64 full-row scans and 64 multiplications, no squarings", () => {
+    WASM_DISABLED.value = noWasm;
+    gtPowSecretMulti([[longLived, 1n]], true); // comb built outside the traces
+    const sparse = (1n << 254n) + 1n;
+    const dense = ((1n << 255n) - 1n - (1n << 200n)) % R;
+    const traces = [sparse, dense, randomFr(), 1n, 0n, R - 1n].map((k) => trace(() => gtPowSecretMulti([[longLived, k]], true)).ops);
+    for (const t of traces) expect(t).toEqual(traces[0]);
+    const steps = traces[0].map((o) => (o.path === "secret" ? o.step : `public:${o.op}`));
+    expect(steps).toEqual(Array.from({ length: 64 }, () => ["scan:16", "mul"]).flat());
+    const two = [randomFr(), 3n].map((k) => trace(() => gtPowSecretMulti([[egg(), k], [longLived, R - k]], true)).ops);
+    expect(two[0]).toEqual(two[1]);
+    expect(two[0].filter((o) => o.path === "secret" && o.step === "sqr")).toHaveLength(0);
+    expect(two[0].filter((o) => o.path === "secret" && o.step === "mul")).toHaveLength(128);
+    expect(trace(() => eggPowSecret(randomFr())).ops).toEqual(trace(() => eggPowSecret(5n)).ops);
+  });
+});
+
+describe("comb table", () => {
+  it("wasm-built = noble-built; row j entry v is base^(v 16^j); every lookup reads the whole row", () => {
+    expect(fieldWasm()).not.toBeNull();
+    const comb = secretComb(base);
+    expect(comb.length).toBe(SECRET_COMB_WORDS);
+    expect(Array.from(secretComb(base, fieldWasm()))).toEqual(Array.from(comb));
+    const W = SECRET_COMB_WORDS / (64 * 16);
+    for (const [j, v] of [[0, 0], [0, 1], [5, 9], [63, 15]]) {
+      const out = new Uint32Array(W);
+      maskedSelectRow(comb, j * 16 * W, v, out, 0);
+      expect(Array.from(out)).toEqual(Array.from(fp12ToLimbs(Fp12.pow(base, 16n ** BigInt(j) * BigInt(v)))));
+    }
+    let reads = 0;
+    const counting = new Proxy(comb, {
+      get(t, p) {
+        if (typeof p === "string" && /^\d+$/.test(p)) reads++;
+        const value = Reflect.get(t, p, t);
+        return typeof value === "function" ? value.bind(t) : value;
+      },
+    }) as Uint32Array;
+    for (const v of [0, 6, 15]) {
+      reads = 0;
+      maskedSelectRow(counting, 40 * 16 * W, v, new Uint32Array(W), 0);
+      expect(reads).toBe(16 * W);
+    }
   });
 });
 
@@ -160,12 +223,12 @@ describe("the scheme routes its secret exponents to the constant-time entries", 
     expect(publicKs.every((k) => k === 1n || k === R - 1n || k < 1n << 16n)).toBe(true);
   });
 
-  it("ABS signing: nonces only in the ladder (the only public exponents are the signature's challenges)", () => {
+  it("ABS signing: nonces only in the constant-time GT paths (the only public exponents are the signature's challenges)", () => {
     const { out: sig, ops } = trace(() => absSign({ message: new TextEncoder().encode("request 1"), policy: "HA1.researcher OR HA1.cardiology", gid: "alice", keys, vks }));
     const challenges = new Set(sig.c.flatMap((c) => [c, (R - c) % R]));
     const publicKs = ops.flatMap((o) => (o.path === "public" ? [o.k] : []));
     expect(publicKs.length).toBeGreaterThan(0);
     expect(publicKs.filter((k) => !challenges.has(k))).toEqual([]);
-    expect(ops.filter((o) => o.path === "secret" && o.step === "mul").length).toBe(2 * 64); // one ladder per leaf, proven or simulated
+    expect(ops.filter((o) => o.path === "secret" && o.step === "mul").length).toBe(2 * 64); // one comb walk of e(g1,g2) per leaf, proven or simulated
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Instrumentation for tests of the constant-time discipline (issue #11 item 12): when a hook is
- * set, the secret-exponent ladder reports every step it takes ("sqr", "mul", "scan:<entries>"),
+ * set, the secret-exponent ladder and comb report every step they take ("sqr", "mul", "scan:<entries>"),
  * and the variable-time entries (public exponents only) report that they ran. Null in
  * production; a test sets it, runs one operation, and clears it.
  */
