@@ -29,6 +29,7 @@ import { fieldWasm } from "./wasm/runtime";
 import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmGtProduct, wasmIsInGT } from "./wasm/gt";
 import {
   WasmFixedBase,
+  WasmSecretComb,
   g1Registers,
   glvFromRegister,
   readG1Register,
@@ -37,6 +38,7 @@ import {
   wasmG2InSubgroup,
   wasmMulVar,
   wasmSqrtFp,
+  wasmSecretSums,
   wasmSqrtFp2,
 } from "./wasm/curve";
 import { wasmHashToG1, wasmHashToG1Jacobian } from "./wasm/h2c";
@@ -213,10 +215,11 @@ export function g2MulEquals(k: Fr, Q: G2): boolean {
 // Secret exponents (issue #11 item 12). Everything above that takes a scalar is variable time
 // (wasm tables indexed by digits, zero digits skipped, noble's multiplyUnsafe): for PUBLIC
 // exponents only. Secret ones (master secrets, d and everything derived from it, z, ABS nonces)
-// go through these: noble's constant-time `multiply` in G1/G2, and in GT the masked-lookup comb
+// go through these: in G1/G2 the masked-lookup comb of wasm/curve.ts (WasmSecretComb) for the
+// fixed bases on wasm, noble's constant-time `multiply` otherwise; in GT the masked-lookup comb
 // (long-lived bases) or ladder (transient bases) of wasm/gt-secret.ts.
 //
-// G1/G2: every point here that takes a secret is a noble point with a precomputed window table
+// noble path: every point here that takes a secret is a noble point with a precomputed window table
 // (`precompute(W)`: g1, g2, VK points). For such points noble 2.4's `multiply` ->
 // ScalarMultiplier.mulSecret -> mulCT -> runCT -> wnafCachedCT
 // (node_modules/@noble/curves/abstract/curve.js, "Constant-time: fixed window count with one
@@ -228,15 +231,37 @@ export function g2MulEquals(k: Fr, Q: G2): boolean {
 // occurs for a uniformly drawn secret, probability 2^-255).
 // ---------------------------------------------------------------------------------------------
 
-/** g1^k for secret k (noble's constant-time multiply on our windowed copy of g1). */
+// On wasm, fixed bases (g1, g2, VK points) take the constant-time comb of wasm/curve.ts
+// (WasmSecretComb: 65 masked lookups and mixed additions, no doublings, ~5-10x faster than
+// noble's multiply); without wasm, noble's constant-time multiply on a windowed copy.
+let g1SecretComb: WasmSecretComb | undefined;
+let g2SecretComb: WasmSecretComb | undefined;
+const secretCombsG1 = new WeakMap<G1, WasmSecretComb>();
+function secretCombG1(P: G1, w: NonNullable<ReturnType<typeof fieldWasm>>): WasmSecretComb {
+  if (P === g1) return (g1SecretComb ??= new WasmSecretComb(w, "g1", g1));
+  let t = secretCombsG1.get(P);
+  if (!t) {
+    t = new WasmSecretComb(w, "g1", P);
+    secretCombsG1.set(P, t);
+  }
+  return t;
+}
+
+/** g1^k for secret k. */
 export function g1MulSecret(k: Fr): G1 {
   const s = frMod(k);
-  return s === 0n ? G1_ZERO : g1Fast.multiply(s);
+  if (s === 0n) return G1_ZERO;
+  const w = fieldWasm();
+  return w ? (secretCombG1(g1, w).mul(s) as G1) : g1Fast.multiply(s);
 }
 /** g2^k for secret k. */
 export function g2MulSecret(k: Fr): G2 {
   const s = frMod(k);
-  return s === 0n ? G2_ZERO : g2Fast.multiply(s);
+  if (s === 0n) return G2_ZERO;
+  const w = fieldWasm();
+  if (!w) return g2Fast.multiply(s);
+  g2SecretComb ??= new WasmSecretComb(w, "g2", g2);
+  return g2SecretComb.mul(s) as G2;
 }
 export function mulG2Secret(Q: G2, k: Fr): G2 {
   const s = frMod(k);
@@ -263,11 +288,25 @@ function windowedCopy(P: G1): G1 {
 /** k·P for secret k and long-lived P. */
 export function mulG1CachedSecret(P: G1, k: Fr): G1 {
   const s = frMod(k);
-  return s === 0n || P.is0() ? G1_ZERO : windowedCopy(P).multiply(s);
+  if (s === 0n || P.is0()) return G1_ZERO;
+  const w = fieldWasm();
+  return w ? (secretCombG1(P, w).mul(s) as G1) : windowedCopy(P).multiply(s);
 }
-/** (g1^r, P^r g1^omega) for secret r, omega: the G1 parts of ciphertext rows. */
+/**
+ * (g1^r, P^r g1^omega) for secret r, omega: the G1 parts of ciphertext rows. On wasm all sums
+ * accumulate in Jacobian registers through the secret combs and share one inversion.
+ */
 export function rowsG1Secret(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
-  return items.map(([Pt, r, omega]) => [g1MulSecret(r), mulG1CachedSecret(Pt, r).add(g1MulSecret(omega))]);
+  const w = fieldWasm();
+  const degenerate = items.some(([Pt, r, omega]) => Pt.is0() || frMod(r) === 0n || frMod(omega) === 0n);
+  if (!w || degenerate) return items.map(([Pt, r, omega]) => [g1MulSecret(r), mulG1CachedSecret(Pt, r).add(g1MulSecret(omega))]);
+  const gC = secretCombG1(g1, w);
+  const sums = items.flatMap(([Pt, r, omega]) => [
+    [[gC, frMod(r)] as const],
+    [[secretCombG1(Pt, w), frMod(r)] as const, [gC, frMod(omega)] as const],
+  ]);
+  const pts = wasmSecretSums(w, "g1", sums) as G1[];
+  return items.map((_, i) => [pts[2 * i], pts[2 * i + 1]]);
 }
 /** hash_to_curve(msg)^k for secret k (the hash itself is public). */
 export function hashToG1PowSecret(dst: string, msg: Uint8Array, k: Fr): G1 {

@@ -82,8 +82,8 @@ export function makeTransformKey(keys: UserKeys, rng: Rng = defaultRng): { tk: T
 
 /**
  * Build the encryptor's precomputation tables for a VK now instead of on first use: the
- * secret-exponent combs of e(g1,g2) and e(g1,g2)^alpha_i (688 KB each), noble's window table
- * for g1^gamma_i (encryption exponents are secret: see group.ts "Secret exponents").
+ * secret-exponent combs of e(g1,g2) and e(g1,g2)^alpha_i (688 KB each) and of g1^gamma_i (wasm;
+ * noble's window table without it) (encryption exponents are secret: see group.ts "Secret exponents").
  */
 export function precomputeVk(vk: AttributeVk): void {
   gtPowSecretMulti([[vk.eggAlpha, 1n]], true);
