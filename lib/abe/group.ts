@@ -38,6 +38,7 @@ import {
   wasmG2InSubgroup,
   wasmMulVar,
   wasmSqrtFp,
+  wasmMulSecretVar,
   wasmSecretSums,
   wasmSqrtFp2,
 } from "./wasm/curve";
@@ -265,11 +266,16 @@ export function g2MulSecret(k: Fr): G2 {
 }
 export function mulG2Secret(Q: G2, k: Fr): G2 {
   const s = frMod(k);
-  return s === 0n || Q.is0() ? G2_ZERO : Q.multiply(s);
+  if (s === 0n || Q.is0()) return G2_ZERO;
+  const w = fieldWasm();
+  return w ? (wasmMulSecretVar(w, "g2", Q, s) as G2) : Q.multiply(s);
 }
+/** k·P for secret k and a variable point P (wasm: fixed-sequence signed-window ladder). */
 export function mulG1Secret(P: G1, k: Fr): G1 {
   const s = frMod(k);
-  return s === 0n || P.is0() ? G1_ZERO : P.multiply(s);
+  if (s === 0n || P.is0()) return G1_ZERO;
+  const w = fieldWasm();
+  return w ? (wasmMulSecretVar(w, "g1", P, s) as G1) : P.multiply(s);
 }
 
 // noble copies of long-lived G1 points (VK's g1^gamma) with a window table for `multiply`:

@@ -18,6 +18,8 @@ import {
   hashToG1,
   hashToG1PowSecret,
   mulG1CachedSecret,
+  mulG1Secret,
+  mulG2Secret,
   pair,
   randomFr,
   rowsG1Secret,
@@ -228,6 +230,26 @@ describe("G1/G2 secret multiplication", () => {
       const terms = name === "rows" ? 3 : 1;
       expect(traces[0], name).toEqual(Array.from({ length: 65 * terms }, () => [{ path: "secret", step: "scan:8" }, { path: "secret", step: "add" }]).flat());
     }
+  });
+
+  it("wasm variable-base ladder: noble's bytes, same sequence for every scalar (256 doublings, 65 scans and additions)", () => {
+    expect(fieldWasm()).not.toBeNull();
+    const P = hashToG1("MEDSHARE-TEST", new TextEncoder().encode("v"));
+    const Q = G2.BASE.multiply(12345n);
+    const ks = [1n, 2n, 15n, 16n, R - 1n, R - 2n, (1n << 254n) + 1n, randomFr(), randomFr()];
+    for (const k of ks) {
+      expect(hex(encodeG1(mulG1Secret(P, k)))).toBe(hex(encodeG1(P.multiply(k))));
+      expect(hex(encodeG2(mulG2Secret(Q, k)))).toBe(hex(encodeG2(Q.multiply(k))));
+    }
+    const traces = ks.map((k) => trace(() => mulG1Secret(P, k)).ops);
+    for (const t of traces) expect(t).toEqual(traces[0]);
+    const steps = traces[0].map((o) => (o.path === "secret" ? o.step : `public:${o.op}`));
+    expect(steps.filter((x) => x === "dbl")).toHaveLength(256);
+    expect(steps.filter((x) => x === "scan:8")).toHaveLength(65);
+    expect(steps.filter((x) => x === "add")).toHaveLength(65);
+    expect(steps).toHaveLength(256 + 2 * 65);
+    const g2traces = [3n, R - 3n, randomFr()].map((k) => trace(() => mulG2Secret(Q, k)).ops);
+    for (const t of g2traces) expect(t).toEqual(traces[0]);
   });
 
   it("wasm comb: signed odd recoding and full-row lookups", () => {

@@ -752,26 +752,62 @@ export class WasmSecretComb {
   /** acc += k * base: fixed sequence of 65 masked lookups, masked negations and additions. */
   addInto(acc: Acc, aff: number, tmp: number, k: bigint, order: bigint): void {
     const { w, spec: s } = this;
-    const u32 = w.u32;
-    const cw = s.coordWords;
-    const pw = 2 * cw;
-    const odd = k + ((k & 1n) ^ 1n) * order; // k + r when k is even
-    const digits = oddDigits(odd);
-    const at = aff / 4;
-    const yAt = at + cw;
+    const pw = 2 * s.coordWords;
+    const digits = oddDigits(k + ((k & 1n) ^ 1n) * order); // k + r when k is even
     for (let j = 0; j < SECRET_ROWS; j++) {
-      const d = digits[j];
-      const neg = d >> 31; // -1 when d < 0, else 0
-      const idx = (((d ^ neg) - neg) - 1) >> 1; // (|d| - 1) / 2, in 0..7
-      maskedSelectPoint(this.words, j * SECRET_PER * pw, pw, idx, u32, at);
-      secretStep("scan:8");
-      s.neg(w, tmp, aff + cw * 4); // -y, always computed
-      const tAt = tmp / 4;
-      for (let i = 0; i < cw; i++) u32[yAt + i] = (u32[yAt + i] & ~neg) | (u32[tAt + i] & neg);
+      selectSigned(w, s, this.words, j * SECRET_PER * pw, digits[j], aff, tmp);
       acc.addAffine(aff);
       secretStep("add");
     }
   }
+}
+
+/** aff = d * (entry row of odd multiples), d odd in [-15, 15]: masked lookup, masked negation. */
+function selectSigned(w: FieldWasm, s: Spec, table: Uint32Array, row: number, d: number, aff: number, tmp: number): void {
+  const cw = s.coordWords;
+  const neg = d >> 31; // -1 when d < 0, else 0
+  const idx = ((d ^ neg) - neg - 1) >> 1; // (|d| - 1) / 2, in 0..7
+  maskedSelectPoint(table, row, 2 * cw, idx, w.u32, aff / 4);
+  secretStep("scan:8");
+  s.neg(w, tmp, aff + cw * 4); // -y, always computed
+  const u32 = w.u32;
+  const [yAt, tAt] = [aff / 4 + cw, tmp / 4];
+  for (let i = 0; i < cw; i++) u32[yAt + i] = (u32[yAt + i] & ~neg) | (u32[tAt + i] & neg);
+}
+
+/**
+ * k * P for secret k and a variable (public) point P, e.g. H4(...)^d: the same signed odd
+ * digits, from the top: 4 doublings and one masked lookup of +-(1, 3, ..., 15) P and one
+ * mixed addition per digit (the top digit is always 1 and is copied). 256 doublings and 65
+ * additions for every k. The partial sums stay above 15 in absolute value after the first
+ * step, so the exceptional cases again need a multiple of r (density ~2^-250).
+ */
+export function wasmMulSecretVar(w: FieldWasm, kind: CurveKind, P: Pt, k: bigint): Pt {
+  const s = SPECS[kind];
+  const R = regs(w, kind);
+  const pw = 2 * s.coordWords;
+  const Q = P as WeierstrassPoint<Coord>;
+  const two = Q.double();
+  const pts: WeierstrassPoint<Coord>[] = [Q];
+  for (let v = 1; v < SECRET_PER; v++) pts.push(pts[v - 1].add(two));
+  const table = new Uint32Array(SECRET_PER * pw);
+  batchAffine(s, pts).forEach(([x, y], i) => {
+    s.write(table, i * pw, x);
+    s.write(table, i * pw + s.coordWords, y);
+  });
+  const digits = oddDigits(k + ((k & 1n) ^ 1n) * ORDER);
+  const acc = new Acc(w, s, R.acc, R.tmp);
+  for (let j = SECRET_ROWS - 1; j >= 0; j--) {
+    if (j < SECRET_ROWS - 1)
+      for (let i = 0; i < 4; i++) {
+        acc.double();
+        secretStep("dbl");
+      }
+    selectSigned(w, s, table, 0, digits[j], R.aff, R.tmp);
+    acc.addAffine(R.aff);
+    secretStep("add");
+  }
+  return acc.inf ? s.zero : readJacobian(w, s, R.acc);
 }
 
 /** dst = entry `v` of the 8-entry row at word `row` (entries of `pw` words), reading all 8. */
