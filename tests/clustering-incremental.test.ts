@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ckksPublicKeys } from "@/lib/authority/ckks";
 import { openRunSecrets } from "@/lib/authority/clustering";
+import { openRunSeed } from "@/lib/authority/run-seed";
 import { nodeCkks } from "@/lib/ckks/node";
 import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
@@ -77,7 +78,8 @@ describe("incremental clustering: extending a finished run with new uploads", ()
   });
 
   it("the base run equals the reference and keeps its centers' mass (sealed) for later runs", async () => {
-    const reference = hopcm(first.X, first.n, first.p, runOptions(K));
+    // reproducible from the run's sealed seed
+    const reference = hopcm(first.X, first.n, first.p, runOptions(K, (await openRunSeed(baseRunId))!));
     const labels = await db().runLabel.findMany({ where: { runId: baseRunId }, orderBy: { recordIndex: "asc" } });
     expect(labels.map((l) => l.label)).toEqual(Array.from(reference.labels));
     const secrets = (await openRunSecrets(baseRunId))!;
@@ -123,9 +125,10 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     for (let l = 0; l < first.p; l++) expect(base.reference!.mean[l]).toBeCloseTo(first.stats.mean[l], 6);
     const [units] = runUnits([second.stats], base.reference!).units;
     const chunk = { X: applyUnits(second.X, second.n, second.p, units), n: second.n, p: second.p };
-    const reference = hopcmIncremental({ centers: base.centers, mass: base.mass! }, chunk, runOptions(K));
     const started = await startClusteringRun(admin.id, { uploadIds: [second.uploadId], baseRunId });
     extensionId = started.runId;
+    const seed = (await openRunSeed(extensionId))!;
+    const reference = hopcmIncremental({ centers: base.centers, mass: base.mass! }, chunk, runOptions(K, seed));
     expect(started).toMatchObject({ n: rows.length, added: rows.length - CUT, p: first.p });
     expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_STARTED", subjectId: extensionId } })).toBe(1);
     // Old data is not re-read: the base upload's feature ciphertexts are gone before the extension runs.
@@ -157,11 +160,11 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     const truth = rows.map((r) => String(r.diagnosis));
     const all = [...original.map((l) => l.label), ...added.map((l) => l.label)];
     const ari = adjustedRandIndex(truth, all);
-    const batch = adjustedRandIndex(truth, Array.from(hopcm(fitFeatures(rows, { label: "diagnosis", strictNumeric: true }).X, rows.length, first.p, runOptions(K)).labels));
+    const batch = adjustedRandIndex(truth, Array.from(hopcm(fitFeatures(rows, { label: "diagnosis", strictNumeric: true }).X, rows.length, first.p, runOptions(K, seed)).labels));
     // (the base run's own quality on its 330 records bounds it: ARI 0.60 there)
     expect(ari).toBeGreaterThan(0.55);
     // in the added upload's own z-scores (no units), the same step does clearly worse (0.48)
-    const own = hopcmIncremental({ centers: base.centers, mass: base.mass! }, second, runOptions(K));
+    const own = hopcmIncremental({ centers: base.centers, mass: base.mass! }, second, runOptions(K, seed));
     const ownAri = adjustedRandIndex(truth, [...original.map((l) => l.label), ...own.labels]);
     expect(ari).toBeGreaterThan(ownAri + 0.08);
     expect(run.iteration).toBeLessThan((await db().clusteringRun.findUniqueOrThrow({ where: { id: baseRunId } })).iteration); // starts from converged centers

@@ -6,6 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ckksPublicKeys } from "@/lib/authority/ckks";
 import { openRunSecrets } from "@/lib/authority/clustering";
+import { openRunSeed, runSeedAad } from "@/lib/authority/run-seed";
+import { unseal } from "@/lib/authority/seal";
 import { nodeCkks } from "@/lib/ckks/node";
 import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
@@ -97,7 +99,10 @@ describe("clustering on encrypted features", () => {
     const seconds = (Date.now() - started) / 1000;
     expect(outcome.status).toBe("SUCCEEDED");
     if (outcome.status !== "SUCCEEDED") return;
-    const reference = hopcm(X, n, p, runOptions(K));
+    // reproducible from the run's sealed seed: the plaintext coordinator with it gives the same labels
+    const seed = await openRunSeed(runId);
+    expect(seed).toEqual(expect.any(Number));
+    const reference = hopcm(X, n, p, runOptions(K, seed!));
     const stored = await db().runLabel.findMany({ where: { runId }, orderBy: { recordIndex: "asc" } });
     expect(stored.map((r) => r.label)).toEqual(Array.from(reference.labels));
     const secrets = (await openRunSecrets(runId, { distances: true }))!;
@@ -170,6 +175,32 @@ describe("clustering on encrypted features", () => {
     expect(await scanDatabase(database.url(), needles, [...MEDSHARE_SCHEMAS, "pgboss"])).toEqual([]);
     const pgboss = await rawSql(database.url(), `SELECT count(*)::int AS jobs FROM pgboss.job WHERE name = 'clustering'`);
     expect(pgboss.rows[0].jobs).toBeGreaterThan(0); // the scan did look at real jobs
+  });
+
+  it("attack (issue #11, 13): the CSP cannot know the k-means++ seed — per run from the CSPRNG, sealed, in no CSP table nor job", async () => {
+    // Before: every run used seed 42, so the CSP knew the key holder's first D^2 draw.
+    const second = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }); // same data, queued through pg-boss
+    const seeds = [(await openRunSeed(runId))!, (await openRunSeed(second.runId))!];
+    expect(seeds[0]).not.toBe(seeds[1]);
+    expect(seeds).not.toContain(42);
+    // sealed under the KEK and bound to its run: a sealed seed moved to another run does not open
+    const row = await db().runSeed.findUniqueOrThrow({ where: { runId } });
+    expect(() => unseal(row.sealedSeed, runSeedAad(second.runId))).toThrow();
+    // Nowhere in the clear: not in the CSP's tables (runs, labels), the job payloads, the audit
+    // log or the authority's. Text forms only: 4 raw bytes would turn up by chance in 25 MB of ciphertexts.
+    const needles = seeds.flatMap((s, i) => {
+      const be = Buffer.alloc(4);
+      be.writeUInt32BE(s);
+      return [
+        { name: `seed ${i} decimal`, text: String(s) },
+        { name: `seed ${i} hex BE`, text: be.toString("hex") },
+        { name: `seed ${i} hex LE`, text: Buffer.from(be).reverse().toString("hex") },
+      ];
+    });
+    expect(await scanDatabase(database.url(), needles, [...MEDSHARE_SCHEMAS, "pgboss"])).toEqual([]);
+    const jobs = await rawSql(database.url(), `SELECT data FROM pgboss.job WHERE name = 'clustering' AND data->>'runId' = $1`, [second.runId]);
+    expect(jobs.rows.map((r) => Object.keys(r.data as object))).toEqual([["runId"]]); // the scan saw this run's job
+    await cancelRun(admin.id, second.runId);
   });
 
   it("cancels a queued run at once and a running run at its next iteration", async () => {

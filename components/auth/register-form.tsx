@@ -10,6 +10,7 @@ import { saveSealed } from "@/lib/keystore/idb";
 import { newKeystore } from "@/lib/keystore/operations";
 import { sealKeystore } from "@/lib/keystore/sealed";
 import type { ActionError } from "@/lib/errors";
+import { keyPassphraseProblem } from "@/lib/validation/passphrase";
 import { ROLES, roleLabels, roleOrgKind } from "@/lib/validation/registration";
 
 type Org = { id: string; name: string; kind: "HOSPITAL" | "INSTITUTE" | "AUTHORITY" };
@@ -32,11 +33,14 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
   async function onSubmit(form: FormData) {
     setError(null);
     const passphrase = String(form.get("keyPassphrase") ?? "");
-    if (passphrase.length < 10 || passphrase !== String(form.get("keyPassphrase2") ?? "")) {
+    const problem =
+      keyPassphraseProblem(passphrase) ??
+      (passphrase === String(form.get("password") ?? "") ? "Use a key passphrase different from your password." : null);
+    if (problem || passphrase !== String(form.get("keyPassphrase2") ?? "")) {
       setError({
         code: "VALIDATION",
         message: "Check your key passphrase.",
-        fieldErrors: { keyPassphrase: [passphrase.length < 10 ? "Use at least 10 characters." : "The two entries differ."] },
+        fieldErrors: { keyPassphrase: [problem ?? "The two entries differ."] },
       });
       return;
     }
@@ -138,7 +142,7 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
           Your attribute keys will be kept in this browser, encrypted under this passphrase. The server never sees it
           and cannot recover it: keep it safe, and export a key backup once your keys arrive.
         </p>
-        <Field id="keyPassphrase" label="Key passphrase" hint="At least 10 characters; different from your password." error={fe.keyPassphrase}>
+        <Field id="keyPassphrase" label="Key passphrase" hint="At least 12 characters, not a common password (a few unrelated words work well); different from your password." error={fe.keyPassphrase}>
           <TextInput id="keyPassphrase" name="keyPassphrase" type="password" autoComplete="off" invalid={Boolean(fe.keyPassphrase)} />
         </Field>
         <Field id="keyPassphrase2" label="Repeat key passphrase">

@@ -13,6 +13,7 @@ import { parseKeyId } from "@/lib/keystore/contexts";
 import { createTransformKey, latestVersions, newKeystore } from "@/lib/keystore/operations";
 import { KeystoreError, parseSealedKeystore, sealKeystore } from "@/lib/keystore/sealed";
 import { saveSealed } from "@/lib/keystore/idb";
+import { keyPassphraseProblem, keyPassphraseSchema } from "@/lib/validation/passphrase";
 import { useKeyStore, type KeyMaterial } from "./use-key-store";
 
 /** Equal version maps, whatever their key order (the database's JSON reorders keys). */
@@ -50,6 +51,7 @@ function useStep() {
 /** `askPassword`: also asks for the account password (setting a key store re-authenticates). */
 function PassphraseForm({ label, onSubmit, busy, confirm, askPassword }: { label: string; busy: boolean; confirm?: boolean; askPassword?: boolean; onSubmit: (passphrase: string, password: string) => void }) {
   const [mismatch, setMismatch] = useState(false);
+  const [weak, setWeak] = useState<string | null>(null);
   return (
     <form
       aria-label={label}
@@ -58,12 +60,15 @@ function PassphraseForm({ label, onSubmit, busy, confirm, askPassword }: { label
         e.preventDefault();
         const data = new FormData(e.currentTarget);
         const p = String(data.get("passphrase") ?? "");
+        // A passphrase being chosen (confirm) must be strong; unlocking takes what was chosen then.
+        const problem = confirm ? keyPassphraseSchema.safeParse(p).error?.issues[0]?.message ?? null : null;
         const differs = Boolean(confirm) && p !== String(data.get("passphrase2") ?? "");
+        setWeak(problem);
         setMismatch(differs);
-        if (!differs) onSubmit(p, String(data.get("account-password") ?? ""));
+        if (!differs && !problem) onSubmit(p, String(data.get("account-password") ?? ""));
       }}
     >
-      <Field id={`${label}-passphrase`} label="Key passphrase">
+      <Field id={`${label}-passphrase`} label="Key passphrase" error={weak ?? undefined}>
         <TextInput id={`${label}-passphrase`} name="passphrase" type="password" autoComplete="off" required />
       </Field>
       {confirm && (
@@ -78,6 +83,27 @@ function PassphraseForm({ label, onSubmit, busy, confirm, askPassword }: { label
       )}
       <Button type="submit" disabled={busy}>{busy ? "Working…" : label}</Button>
     </form>
+  );
+}
+
+/**
+ * Changing the key passphrase. Stores sealed before the strength check (10 characters were
+ * enough) keep their old passphrase after the Argon2id upgrade, so they are told to change it.
+ */
+function PassphraseCard({ weakness, busy, onChange }: { weakness: string | null; busy: boolean; onChange: (passphrase: string) => void }) {
+  return (
+    <Card>
+      <h2 className="font-semibold">Key passphrase</h2>
+      {weakness && (
+        <Alert tone="warning" title="Your key passphrase is weak">
+          {weakness} A backup exported under it could be guessed offline: choose a new one.
+        </Alert>
+      )}
+      <details className="mt-2 text-sm" open={Boolean(weakness)}>
+        <summary className="cursor-pointer">Change key passphrase</summary>
+        <div className="mt-2"><PassphraseForm label="Change key passphrase" confirm busy={busy} onSubmit={onChange} /></div>
+      </details>
+    </Card>
   );
 }
 
@@ -296,6 +322,18 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
           )}
         </div>
       </Card>
+
+      <PassphraseCard
+        weakness={keyPassphraseProblem(unlocked.passphrase)}
+        busy={step.busy === "passphrase"}
+        onChange={(p) =>
+          step.run("passphrase", async () => {
+            await ks.persist(contents, p);
+            ks.setUnlocked({ ...unlocked, passphrase: p });
+            return "Key passphrase changed. Export a new backup: backups made before still open with the old passphrase.";
+          })
+        }
+      />
 
       <Card>
         <h2 className="font-semibold">Backup</h2>

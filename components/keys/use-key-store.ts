@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from "react";
 import { keyMaterialAction } from "@/lib/actions/keys/key-material";
 import { loadSealed, saveSealed } from "@/lib/keystore/idb";
 import { absorbIssuedKeys, vkIndex, type AbsorbResult, type PublicKeyRow } from "@/lib/keystore/operations";
-import { openKeystore, sealKeystore, type KeystoreContents, type SealedKeystore } from "@/lib/keystore/sealed";
+import { needsReseal, openKeystore, sealKeystore, type KeystoreContents, type SealedKeystore } from "@/lib/keystore/sealed";
 
 export type KeyMaterial = {
   gid: string;
@@ -42,21 +42,24 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
     return r.data as KeyMaterial;
   }, []);
 
-  /** Saves new contents sealed under the passphrase, here and in IndexedDB. */
+  /** Saves new contents sealed under the passphrase that opened them, here and in IndexedDB. */
   const persist = useCallback(async (contents: KeystoreContents, passphrase: string) => {
-    const next = await sealKeystore(contents, passphrase);
+    const next = await sealKeystore(contents, passphrase, { reseal: true });
     await saveSealed(next);
     setSealed(next);
     return next;
   }, []);
 
-  /** Unlocks (or adopts) a sealed store, then takes in newly issued keys and drops revoked ones. */
+  /**
+   * Unlocks (or adopts) a sealed store, then takes in newly issued keys and drops revoked ones.
+   * A store sealed under the old scrypt format is sealed again under Argon2id right away.
+   */
   const unlock = useCallback(
     async (store: SealedKeystore, passphrase: string, opts: { save?: boolean } = {}) => {
       const contents = await openKeystore(store, passphrase, gid);
       const [fresh, vks] = await Promise.all([refreshMaterial(), fetchPublicKeys()]);
       const result = absorbIssuedKeys(contents, fresh.keys, vkIndex(vks));
-      const changed = opts.save || result.added.length > 0 || result.removed.length > 0 || result.contents.transform !== contents.transform;
+      const changed = opts.save || needsReseal(store) || result.added.length > 0 || result.removed.length > 0 || result.contents.transform !== contents.transform;
       if (changed) await persist(result.contents, passphrase);
       const { contents: next, ...sync } = result;
       setUnlocked({ contents: next, passphrase, sync });

@@ -23,9 +23,11 @@
  * a timestamp, and checks those itself. This module binds a signature to exactly
  * (message, policy, GID, VKs) and to nothing else.
  *
- * Side channels: the nonce multiple g2^t uses noble's constant-time multiply; the GT comb
- * for e(g1,g2)^t is table-driven, and JS BigInt arithmetic is not constant-time anyway
- * (see noble's notes). Signing runs in the user's own browser.
+ * Side channels: nonces (t_x, and the simulated z_x: which leaves are simulated is what the
+ * signature hides) only meet constant-time paths: noble's `multiply` for g2^t and the
+ * fixed-sequence, masked-lookup comb of e(g1,g2) for e(g1,g2)^t (group.ts eggPowSecret). JS BigInt
+ * arithmetic itself is not constant-time (see noble's notes). Signing runs in the user's own
+ * browser.
  *
  * @module
  */
@@ -44,7 +46,7 @@ import {
   decodeFr,
   decodeG2,
   defaultRng,
-  eggPow,
+  eggPowSecret,
   encodeFr,
   encodeG1,
   encodeG2,
@@ -391,10 +393,10 @@ function spreadSimulated(s: SignState, n: PolicyNode, c: bigint): void {
 function commitments(s: SignState): GT[] {
   return s.st.leaves.map((attr, x) => {
     const t = s.nonce.get(x);
-    if (t !== undefined) return eggPow(t);
+    if (t !== undefined) return eggPowSecret(t);
     const z = randomFr(s.rng);
     s.Z[x] = g2Nonce.multiply(z);
-    return gtMul(eggPow(z), timesYInverse(s.st, attr, s.c[x], null));
+    return gtMul(eggPowSecret(z), timesYInverse(s.st, attr, s.c[x], null));
   });
 }
 

@@ -8,7 +8,7 @@
  *             hashToFr, encodeFr, decodeFr.
  * Points:     g1, g2, G1_ZERO, G2_ZERO, g1Mul, g2Mul (fixed-base tables), mulG1, mulG2 (variable
  *             base), mulG1Cached (long-lived base), rowsG1 (ciphertext rows), g2MulSecret,
- *             mulG1Secret, mulG2Secret (constant-time ladder for long-term secrets),
+ *             mulG1Secret, mulG2Secret (noble's constant-time multiply, for secret scalars),
  *             G1Points, G2Points (constructors).
  * Pairing:    pair, multiPair (one final exponentiation), prepareG2, pairRef, egg (= e(g1,g2)).
  * GT:         GT_ONE, gtMul, gtDiv, gtInv, gtEq, gtPow (Frobenius split), gtPowRef (generic),
@@ -26,9 +26,10 @@ import { type Fp12, type Fp2, psiFrobenius } from "@noble/curves/abstract/tower.
 import { randomBytes } from "@noble/hashes/utils.js";
 import { AbeError } from "./errors";
 import { fieldWasm } from "./wasm/runtime";
-import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmGtProduct, wasmGtRowsWithK, wasmIsInGT } from "./wasm/gt";
+import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmGtProduct, wasmIsInGT } from "./wasm/gt";
 import {
   WasmFixedBase,
+  WasmSecretComb,
   g1Registers,
   glvFromRegister,
   readG1Register,
@@ -37,9 +38,13 @@ import {
   wasmG2InSubgroup,
   wasmMulVar,
   wasmSqrtFp,
+  wasmMulSecretVar,
+  wasmSecretSums,
   wasmSqrtFp2,
 } from "./wasm/curve";
 import { wasmHashToG1, wasmHashToG1Jacobian } from "./wasm/h2c";
+import { cachedSecretComb, nobleCombPowSecret, nobleGtPowSecret, secretTable, wasmCombPowSecret, wasmGtPowSecret } from "./wasm/gt-secret";
+import { notePublic } from "./trace";
 import { type WasmLines, wasmLines, wasmPairingProduct } from "./wasm/pairing";
 import { expandMessageXmd } from "./xmd";
 
@@ -163,12 +168,14 @@ const g2Plain: G2 = new G2Point(g2.X, g2.Y, g2.Z);
 /** k·P for any k (0 gives the identity); variable time. */
 export function mulG1(P: G1, k: Fr): G1 {
   const s = frMod(k);
+  notePublic("mulG1", s);
   if (s === 0n || P.is0()) return G1_ZERO;
   const w = fieldWasm();
   return w ? (wasmMulVar(w, "g1", P, s) as G1) : P.multiplyUnsafe(s);
 }
 export function mulG2(Q: G2, k: Fr): G2 {
   const s = frMod(k);
+  notePublic("mulG2", s);
   if (s === 0n || Q.is0()) return G2_ZERO;
   const w = fieldWasm();
   return w ? (wasmMulVar(w, "g2", Q, s) as G2) : Q.multiplyUnsafe(s);
@@ -179,6 +186,7 @@ let g2Table: WasmFixedBase | undefined;
 /** g1^k with the fixed-base table (built lazily on first use). */
 export function g1Mul(k: Fr): G1 {
   const s = frMod(k);
+  notePublic("g1Mul", s);
   if (s === 0n) return G1_ZERO;
   const w = fieldWasm();
   if (!w) return g1Fast.multiplyUnsafe(s);
@@ -188,6 +196,7 @@ export function g1Mul(k: Fr): G1 {
 /** g2^k with the fixed-base table. */
 export function g2Mul(k: Fr): G2 {
   const s = frMod(k);
+  notePublic("g2Mul", s);
   if (s === 0n) return G2_ZERO;
   const w = fieldWasm();
   if (!w) return g2Fast.multiplyUnsafe(s);
@@ -197,23 +206,141 @@ export function g2Mul(k: Fr): G2 {
 /** Is g2^k == Q? (On wasm: compared in Jacobian coordinates, without an inversion.) */
 export function g2MulEquals(k: Fr, Q: G2): boolean {
   const s = frMod(k);
+  notePublic("g2MulEquals", s);
   const w = fieldWasm();
   if (!w || s === 0n) return g2Mul(s).equals(Q);
   g2Table ??= new WasmFixedBase(w, "g2", g2);
   return g2Table.mulEquals(s, Q);
 }
-/** Long-term secrets (key generation): noble's constant-time ladder instead of tables. */
+// ---------------------------------------------------------------------------------------------
+// Secret exponents (issue #11 item 12). Everything above that takes a scalar is variable time
+// (wasm tables indexed by digits, zero digits skipped, noble's multiplyUnsafe): for PUBLIC
+// exponents only. Secret ones (master secrets, d and everything derived from it, z, ABS nonces)
+// go through these: in G1/G2 the masked-lookup comb of wasm/curve.ts (WasmSecretComb) for the
+// fixed bases on wasm, noble's constant-time `multiply` otherwise; in GT the masked-lookup comb
+// (long-lived bases) or ladder (transient bases) of wasm/gt-secret.ts.
+//
+// noble path: every point here that takes a secret is a noble point with a precomputed window table
+// (`precompute(W)`: g1, g2, VK points). For such points noble 2.4's `multiply` ->
+// ScalarMultiplier.mulSecret -> mulCT -> runCT -> wnafCachedCT
+// (node_modules/@noble/curves/abstract/curve.js, "Constant-time: fixed window count with one
+// table addition per window — zero digits feed the fake accumulator — and no doublings; the
+// lookup scans the whole window slice"): ceil(255/W) + 1 complete additions, whatever the
+// scalar. (mulSecret blinds the scalar only for cofactor-1 curves or the BASE instance; our
+// copies take the unblinded mulCT, which is the same kernel.) A point without a table takes
+// fixedWindowCT, also a fixed sequence. `multiplyUnsafe` is never called with a secret. A zero scalar is only tested for the degenerate case (it never
+// occurs for a uniformly drawn secret, probability 2^-255).
+// ---------------------------------------------------------------------------------------------
+
+// On wasm, fixed bases (g1, g2, VK points) take the constant-time comb of wasm/curve.ts
+// (WasmSecretComb: 65 masked lookups and mixed additions, no doublings, ~5-10x faster than
+// noble's multiply); without wasm, noble's constant-time multiply on a windowed copy.
+let g1SecretComb: WasmSecretComb | undefined;
+let g2SecretComb: WasmSecretComb | undefined;
+const secretCombsG1 = new WeakMap<G1, WasmSecretComb>();
+function secretCombG1(P: G1, w: NonNullable<ReturnType<typeof fieldWasm>>): WasmSecretComb {
+  if (P === g1) return (g1SecretComb ??= new WasmSecretComb(w, "g1", g1));
+  let t = secretCombsG1.get(P);
+  if (!t) {
+    t = new WasmSecretComb(w, "g1", P);
+    secretCombsG1.set(P, t);
+  }
+  return t;
+}
+
+/** g1^k for secret k. */
+export function g1MulSecret(k: Fr): G1 {
+  const s = frMod(k);
+  if (s === 0n) return G1_ZERO;
+  const w = fieldWasm();
+  return w ? (secretCombG1(g1, w).mul(s) as G1) : g1Fast.multiply(s);
+}
+/** g2^k for secret k. */
 export function g2MulSecret(k: Fr): G2 {
   const s = frMod(k);
-  return s === 0n ? G2_ZERO : g2.multiply(s);
+  if (s === 0n) return G2_ZERO;
+  const w = fieldWasm();
+  if (!w) return g2Fast.multiply(s);
+  g2SecretComb ??= new WasmSecretComb(w, "g2", g2);
+  return g2SecretComb.mul(s) as G2;
 }
 export function mulG2Secret(Q: G2, k: Fr): G2 {
   const s = frMod(k);
-  return s === 0n || Q.is0() ? G2_ZERO : Q.multiply(s);
+  if (s === 0n || Q.is0()) return G2_ZERO;
+  const w = fieldWasm();
+  return w ? (wasmMulSecretVar(w, "g2", Q, s) as G2) : Q.multiply(s);
 }
+/** k·P for secret k and a variable point P (wasm: fixed-sequence signed-window ladder). */
 export function mulG1Secret(P: G1, k: Fr): G1 {
   const s = frMod(k);
-  return s === 0n || P.is0() ? G1_ZERO : P.multiply(s);
+  if (s === 0n || P.is0()) return G1_ZERO;
+  const w = fieldWasm();
+  return w ? (wasmMulSecretVar(w, "g1", P, s) as G1) : P.multiply(s);
+}
+
+// noble copies of long-lived G1 points (VK's g1^gamma) with a window table for `multiply`:
+// window 8 as for g1 (33 additions per multiplication instead of 44 at window 6; the table,
+// 33 x 128 points, is built once per VK instance).
+const G1_SECRET_WINDOW = 8;
+const windowedG1 = new WeakMap<G1, G1>();
+function windowedCopy(P: G1): G1 {
+  let t = windowedG1.get(P);
+  if (!t) {
+    t = new G1Point(P.X, P.Y, P.Z).precompute(G1_SECRET_WINDOW, true);
+    windowedG1.set(P, t);
+  }
+  return t;
+}
+/** k·P for secret k and long-lived P. */
+export function mulG1CachedSecret(P: G1, k: Fr): G1 {
+  const s = frMod(k);
+  if (s === 0n || P.is0()) return G1_ZERO;
+  const w = fieldWasm();
+  return w ? (secretCombG1(P, w).mul(s) as G1) : windowedCopy(P).multiply(s);
+}
+/**
+ * (g1^r, P^r g1^omega) for secret r, omega: the G1 parts of ciphertext rows. On wasm all sums
+ * accumulate in Jacobian registers through the secret combs and share one inversion.
+ */
+export function rowsG1Secret(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
+  const w = fieldWasm();
+  const degenerate = items.some(([Pt, r, omega]) => Pt.is0() || frMod(r) === 0n || frMod(omega) === 0n);
+  if (!w || degenerate) return items.map(([Pt, r, omega]) => [g1MulSecret(r), mulG1CachedSecret(Pt, r).add(g1MulSecret(omega))]);
+  const gC = secretCombG1(g1, w);
+  const sums = items.flatMap(([Pt, r, omega]) => [
+    [[gC, frMod(r)] as const],
+    [[secretCombG1(Pt, w), frMod(r)] as const, [gC, frMod(omega)] as const],
+  ]);
+  const pts = wasmSecretSums(w, "g1", sums) as G1[];
+  return items.map((_, i) => [pts[2 * i], pts[2 * i + 1]]);
+}
+/** hash_to_curve(msg)^k for secret k (the hash itself is public). */
+export function hashToG1PowSecret(dst: string, msg: Uint8Array, k: Fr): G1 {
+  return mulG1Secret(hashToG1(dst, msg), k);
+}
+
+/**
+ * prod a_i^(k_i) in GT for secret k_i: fixed operation sequence, masked table lookups
+ * (wasm/gt-secret.ts). `cache`: the bases are long-lived (e(g1,g2), VK elements), so each gets
+ * a cached fixed-base comb (64 lookups and multiplications per base, no squarings); otherwise
+ * (a transient base such as B in A / B^z) the ladder with a per-call table.
+ */
+export function gtPowSecretMulti(terms: ReadonlyArray<readonly [GT, Fr]>, cache = false): GT {
+  const w = fieldWasm();
+  if (cache) {
+    const combs = terms.map(([a, k]) => [cachedSecretComb(a, w), frMod(k)] as const);
+    return w ? wasmCombPowSecret(w, combs) : nobleCombPowSecret(combs);
+  }
+  const tabled = terms.map(([a, k]) => [secretTable(a, w), frMod(k)] as const);
+  return w ? wasmGtPowSecret(w, tabled) : nobleGtPowSecret(tabled);
+}
+/** a^k in GT for secret k and a transient base (B in K = A / B^z). */
+export function gtPowSecret(a: GT, k: Fr): GT {
+  return gtPowSecretMulti([[a, k]]);
+}
+/** e(g1,g2)^k for secret k. */
+export function eggPowSecret(k: Fr): GT {
+  return gtPowSecretMulti([[egg(), k]], true);
 }
 
 // Per-point tables for variable bases that are reused (VK's g1^gamma). Keyed by the caller's
@@ -233,6 +360,7 @@ function preparedFor(P: G1): G1 | WasmFixedBase {
 /** k·P where P is long-lived (e.g. a VK point): precomputes a table for P once. */
 export function mulG1Cached(P: G1, k: Fr): G1 {
   const s = frMod(k);
+  notePublic("mulG1Cached", s);
   if (s === 0n || P.is0()) return G1_ZERO;
   const t = preparedFor(P);
   return t instanceof WasmFixedBase ? (t.mul(s) as G1) : t.multiplyUnsafe(s);
@@ -243,6 +371,10 @@ export function mulG1Cached(P: G1, k: Fr): G1 {
  * every sum is accumulated from the fixed-base tables and all outputs share one inversion.
  */
 export function rowsG1(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
+  for (const [, r, omega] of items) {
+    notePublic("rowsG1", frMod(r));
+    notePublic("rowsG1", frMod(omega));
+  }
   const w = fieldWasm();
   const tables = items.map(([P]) => (P.is0() ? null : preparedFor(P)));
   if (w && tables.every((t) => t instanceof WasmFixedBase)) {
@@ -413,6 +545,7 @@ export function hashToG2(dst: string, msg: Uint8Array): G2 {
 
 /** hash_to_curve(msg)^k in G1 without converting the hash point in between (wasm). */
 export function hashToG1Pow(dst: string, msg: Uint8Array, k: Fr): G1 {
+  notePublic("hashToG1Pow", frMod(k));
   const w = fieldWasm();
   if (!w) return mulG1(hashToG1(dst, msg), k);
   const R = g1Registers(w);
@@ -553,6 +686,7 @@ function recombine(y0: GT, y1: GT, y2: GT, y3: GT): GT {
  */
 export function gtPow(a: GT, k: Fr): GT {
   const e = frMod(k);
+  notePublic("gtPow", e);
   if (e === 0n) return GT_ONE;
   if (e === 1n) return a;
   const w = fieldWasm();
@@ -636,6 +770,7 @@ export class GtTable {
 
 /** prod_i T_i.base^(k_i) over fixed-base tables, sharing the Frobenius recombination. */
 export function gtPowMulti(terms: ReadonlyArray<readonly [GtTable, Fr]>): GT {
+  for (const [, k] of terms) notePublic("gtPowMulti", frMod(k));
   const w = fieldWasm();
   if (w && terms.every(([t]) => t.wasm !== null)) return wasmGtPowMulti(w, terms.map(([t, k]) => [t.wasm as WasmGtTable, frMod(k)] as const));
   const ys: (GT | null)[] = [null, null, null, null];
@@ -744,33 +879,26 @@ export interface Group {
   pairProduct(pairs: ReadonlyArray<readonly [G1, G2]>): GT;
 }
 
+/**
+ * The production path. Every exponent the scheme uses here is secret (d, s, lambda_x, r_x,
+ * omega_x all derive from d; z is the user's) except the public reconstruction coefficients
+ * of mulG1 / gtPow: so those two keep the variable-time fast paths and the rest take the
+ * constant-time ones above.
+ */
 export const fastGroup: Group = {
   name: "fast",
-  g2Mul,
-  g2MulEquals,
-  rowsG1,
+  g2Mul: g2MulSecret,
+  g2MulEquals: (k, Q) => g2MulSecret(k).equals(Q),
+  rowsG1: rowsG1Secret,
   hashToG1,
-  hashToG1Pow,
+  hashToG1Pow: hashToG1PowSecret,
   mulG1,
-  eggPowTimes: (a, base, b) => gtPowMulti([[eggTable(), a], [gtTable(base), b]]),
-  c1RowsWithK: (rows, coeffs) => {
-    const w = fieldWasm();
-    const e = eggTable();
-    const tables = rows.map(([, base]) => gtTable(base));
-    if (!w || !e.wasm || tables.some((t) => !t.wasm)) return null;
-    return wasmGtRowsWithK(
-      w,
-      e.wasm,
-      rows.map(([lambda, , r], i) => [frMod(lambda), tables[i].wasm as WasmGtTable, frMod(r)] as const),
-      coeffs,
-    );
-  },
-  eggPow,
+  eggPowTimes: (a, base, b) => gtPowSecretMulti([[egg(), a], [base, b]], true),
+  // The joint C1/K trick of gt.ts indexes comb tables by secret digits: not used for secrets.
+  c1RowsWithK: () => null,
+  eggPow: eggPowSecret,
   gtPow,
-  gtDivPow: (A, B, k) => {
-    const w = fieldWasm();
-    return w ? wasmGtPow(w, B, frMod(k), { invert: true, times: A }) : gtDiv(A, gtPow(B, k));
-  },
+  gtDivPow: (A, B, k) => gtDiv(A, gtPowSecret(B, k)),
   pairProduct: (pairs) => multiPair(pairs),
 };
 

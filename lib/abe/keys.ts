@@ -10,20 +10,18 @@ import {
   type G2,
   type Rng,
   defaultRng,
-  egg,
-  eggPow,
+  eggPowSecret,
   frInv,
   g1,
-  g1Mul,
+  g1MulSecret,
   g2MulSecret,
-  gtTable,
+  gtPowSecretMulti,
   hashGid,
-  mulG1Cached,
+  mulG1CachedSecret,
   mulG2Secret,
   multiPair,
   prepareG2,
   gtEq,
-  gtMul,
   randomFr,
 } from "./group";
 import { isAttributeName } from "./policy";
@@ -38,9 +36,9 @@ export function assertPublicParams(pp: PublicParams): void {
   if (!pp || pp.suite !== SUITE) throw new AbeError("INVALID_ARGUMENT", "unknown public parameters");
 }
 
-/** VK_i = (e(g1,g2)^alpha_i, g1^gamma_i). */
+/** VK_i = (e(g1,g2)^alpha_i, g1^gamma_i); alpha_i and gamma_i are master secrets: constant-time paths. */
 export function vkFromSecret(secret: AttributeSecret): AttributeVk {
-  return { attribute: secret.attribute, eggAlpha: eggPow(secret.alpha), g1Gamma: g1Mul(secret.gamma) };
+  return { attribute: secret.attribute, eggAlpha: eggPowSecret(secret.alpha), g1Gamma: g1MulSecret(secret.gamma) };
 }
 
 /** Authority setup for one attribute: fresh alpha_i, gamma_i and the public VK_i. */
@@ -83,13 +81,12 @@ export function makeTransformKey(keys: UserKeys, rng: Rng = defaultRng): { tk: T
 }
 
 /**
- * Build the encryptor's precomputation tables for a VK now (fixed-base comb for
- * e(g1,g2)^alpha_i, window table for g1^gamma_i) instead of on first use.
+ * Build the encryptor's precomputation tables for a VK now instead of on first use: the
+ * secret-exponent combs of e(g1,g2) and e(g1,g2)^alpha_i (688 KB each) and of g1^gamma_i (wasm;
+ * noble's window table without it) (encryption exponents are secret: see group.ts "Secret exponents").
  */
 export function precomputeVk(vk: AttributeVk): void {
-  gtTable(vk.eggAlpha);
-  mulG1Cached(vk.g1Gamma, 2n); // 1 would short-circuit before the table is built
-  egg();
-  // Touch the e(g1,g2) table too, so the first encryption measures steady state.
-  gtMul(eggPow(1n), vk.eggAlpha);
+  gtPowSecretMulti([[vk.eggAlpha, 1n]], true);
+  eggPowSecret(1n);
+  mulG1CachedSecret(vk.g1Gamma, 2n);
 }

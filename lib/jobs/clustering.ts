@@ -1,6 +1,7 @@
 import "server-only";
 import { ckksPublicKeys, ckksPublicKeysById, keyHolderFor } from "@/lib/authority/ckks";
 import { openRunSecrets, storeRunSecrets } from "@/lib/authority/clustering";
+import { createRunSeed, runSeedFor } from "@/lib/authority/run-seed";
 import { nodeCkks } from "@/lib/ckks/node";
 import { loadEncryptedFeatures, storedFeatureShapes } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
@@ -65,8 +66,11 @@ export const MAX_ATTEMPTS = 3;
 const TYPICALITY_DIGITS = 1e4;
 const RESULT_TX = { timeout: 120_000, maxWait: 10_000 } as const;
 
-/** HoPCM options of a run (the plaintext reference with the same options gives the same labels). */
-export const runOptions = (k: number): HopcmOptions => ({ k });
+/**
+ * HoPCM options of a run (the plaintext reference with the same options gives the same labels).
+ * `seed` is the run's secret k-means++ seed (lib/authority/run-seed): never a constant.
+ */
+export const runOptions = (k: number, seed: number): HopcmOptions => ({ k, seed });
 
 export type StartRunInput = {
   /** Uploads to cluster (a full run) or to add (an extension). */
@@ -114,6 +118,8 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
       data: { k, uploadIds, addedUploadIds: added, columns, baseRunId: base?.id ?? null, n, p, createdById: adminId },
       select: { id: true },
     });
+    // The key holder's secret seed, sealed now so every attempt of the run draws the same.
+    await createRunSeed(tx, created.id);
     await appendAudit(tx, {
       actorId: adminId,
       action: "CLUSTERING_RUN_STARTED",
@@ -208,7 +214,8 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
 
     const records = multiUploadBackend({ ckks, keyHolder, csp, datasets }, { units });
     const coordinated: AsyncHopcmBackend = prev ? withPrototypes(records, prev) : records;
-    const options = prev ? incrementalOptions(prev, records.n, runOptions(run.k)) : runOptions(run.k);
+    const seed = await runSeedFor(run.id);
+    const options = prev ? incrementalOptions(prev, records.n, runOptions(run.k, seed)) : runOptions(run.k, seed);
     const objective: number[] = [];
     let lastD2: Float64Array = new Float64Array(0);
     let prevCenters: Float64Array | null = null;

@@ -14,6 +14,7 @@ import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
 import type { Fp2 } from "@noble/curves/abstract/tower.js";
 import { type FieldWasm, SIZES, copyWords, fromMont, toMont } from "./runtime";
 import { modInverse } from "../fpinv";
+import { exponentTrace } from "../trace";
 
 const { Fp, Fp2: Fp2F } = bls12_381.fields;
 const L = SIZES.LIMBS;
@@ -674,4 +675,171 @@ export function wasmSqrtFp2(w: FieldWasm, a: Fp2): Fp2 | null {
   if (root === null) return null;
   const r = Fp2F.create(root);
   return Fp2F.eql(Fp2F.sqr(r), a) ? r : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed-base multiplication for SECRET scalars (issue #11 item 12): a comb whose operation
+// sequence and memory accesses do not depend on the scalar.
+//   - k is made odd without a branch (k + r when k is even: same point, r B = 0), then recoded
+//     into 65 signed odd digits d_j in {+-1, +-3, ..., +-15} (Joye-Tunstall regular recoding;
+//     no digit is ever zero, the last one is always 1): k = sum_j d_j 16^j;
+//   - row j of the table holds the affine odd multiples (1, 3, ..., 15) * 16^j * B;
+//   - per row: one lookup that reads all 8 entries and keeps one by masking, the negated y
+//     computed and kept or dropped by masking, then one mixed addition (the first row is copied
+//     into the empty accumulator: that depends on the row, not on k). 65 rows, no doublings.
+// The partial sum before row j is odd, below 16^j in absolute value, so it can equal
+// +-d_j 16^j B only through a multiple of r, which needs j >= 63 and a scalar from a set of
+// density ~2^-250: only there do the exceptional branches of Acc.addAffine run (correctly).
+// The final Jacobian -> affine conversion uses a variable-time inversion, as noble's own
+// `multiply` does (its normalisation inverts Z with the extended Euclidean algorithm).
+// ---------------------------------------------------------------------------------------------
+
+const SECRET_ROWS = 65;
+const SECRET_PER = 8;
+const secretStep = (s: string) => exponentTrace.hook?.({ path: "secret", step: s });
+
+/** 65 signed odd digits of k (k odd, 0 < k < 2^256), least significant first. */
+export function oddDigits(k: bigint): number[] {
+  const out: number[] = new Array<number>(SECRET_ROWS);
+  for (let j = 0; j < SECRET_ROWS - 1; j++) {
+    const d = Number(k & 31n) - 16; // odd, in [-15, 15]
+    out[j] = d;
+    k = (k - BigInt(d)) >> 4n; // stays odd
+  }
+  if (k !== 1n) throw new Error("scalar out of range for the secret comb");
+  out[SECRET_ROWS - 1] = 1;
+  return out;
+}
+
+/** Constant-time fixed-base table of one long-lived point (g1, g2, a VK's g1^gamma). */
+export class WasmSecretComb {
+  /** rows x 8 affine entries (x, y) in Montgomery limbs. */
+  readonly words: Uint32Array;
+  private readonly spec: Spec;
+
+  constructor(
+    private readonly w: FieldWasm,
+    readonly kind: CurveKind,
+    base: Pt,
+  ) {
+    const s = SPECS[kind];
+    this.spec = s;
+    const pw = 2 * s.coordWords;
+    this.words = new Uint32Array(SECRET_ROWS * SECRET_PER * pw);
+    // Built once per base with noble (public data): odd multiples of B_j = 16^j B.
+    const pts: WeierstrassPoint<Coord>[] = [];
+    let Bj = base as WeierstrassPoint<Coord>;
+    for (let j = 0; j < SECRET_ROWS; j++) {
+      const two = Bj.double();
+      let cur = Bj;
+      for (let v = 0; v < SECRET_PER; v++) {
+        pts.push(cur);
+        cur = cur.add(two);
+      }
+      Bj = two.double().double().double(); // 16 B_j
+    }
+    batchAffine(s, pts).forEach(([x, y], i) => {
+      s.write(this.words, i * pw, x);
+      s.write(this.words, i * pw + s.coordWords, y);
+    });
+  }
+
+  /** k * base for secret k, 0 < k < r. */
+  mul(k: bigint): Pt {
+    return wasmSecretSums(this.w, this.kind, [[[this, k]]])[0];
+  }
+
+  /** acc += k * base: fixed sequence of 65 masked lookups, masked negations and additions. */
+  addInto(acc: Acc, aff: number, tmp: number, k: bigint, order: bigint): void {
+    const { w, spec: s } = this;
+    const pw = 2 * s.coordWords;
+    const digits = oddDigits(k + ((k & 1n) ^ 1n) * order); // k + r when k is even
+    for (let j = 0; j < SECRET_ROWS; j++) {
+      selectSigned(w, s, this.words, j * SECRET_PER * pw, digits[j], aff, tmp);
+      acc.addAffine(aff);
+      secretStep("add");
+    }
+  }
+}
+
+/** aff = d * (entry row of odd multiples), d odd in [-15, 15]: masked lookup, masked negation. */
+function selectSigned(w: FieldWasm, s: Spec, table: Uint32Array, row: number, d: number, aff: number, tmp: number): void {
+  const cw = s.coordWords;
+  const neg = d >> 31; // -1 when d < 0, else 0
+  const idx = ((d ^ neg) - neg - 1) >> 1; // (|d| - 1) / 2, in 0..7
+  maskedSelectPoint(table, row, 2 * cw, idx, w.u32, aff / 4);
+  secretStep("scan:8");
+  s.neg(w, tmp, aff + cw * 4); // -y, always computed
+  const u32 = w.u32;
+  const [yAt, tAt] = [aff / 4 + cw, tmp / 4];
+  for (let i = 0; i < cw; i++) u32[yAt + i] = (u32[yAt + i] & ~neg) | (u32[tAt + i] & neg);
+}
+
+/**
+ * k * P for secret k and a variable (public) point P, e.g. H4(...)^d: the same signed odd
+ * digits, from the top: 4 doublings and one masked lookup of +-(1, 3, ..., 15) P and one
+ * mixed addition per digit (the top digit is always 1 and is copied). 256 doublings and 65
+ * additions for every k. The partial sums stay above 15 in absolute value after the first
+ * step, so the exceptional cases again need a multiple of r (density ~2^-250).
+ */
+export function wasmMulSecretVar(w: FieldWasm, kind: CurveKind, P: Pt, k: bigint): Pt {
+  const s = SPECS[kind];
+  const R = regs(w, kind);
+  const pw = 2 * s.coordWords;
+  const Q = P as WeierstrassPoint<Coord>;
+  const two = Q.double();
+  const pts: WeierstrassPoint<Coord>[] = [Q];
+  for (let v = 1; v < SECRET_PER; v++) pts.push(pts[v - 1].add(two));
+  const table = new Uint32Array(SECRET_PER * pw);
+  batchAffine(s, pts).forEach(([x, y], i) => {
+    s.write(table, i * pw, x);
+    s.write(table, i * pw + s.coordWords, y);
+  });
+  const digits = oddDigits(k + ((k & 1n) ^ 1n) * ORDER);
+  const acc = new Acc(w, s, R.acc, R.tmp);
+  for (let j = SECRET_ROWS - 1; j >= 0; j--) {
+    if (j < SECRET_ROWS - 1)
+      for (let i = 0; i < 4; i++) {
+        acc.double();
+        secretStep("dbl");
+      }
+    selectSigned(w, s, table, 0, digits[j], R.aff, R.tmp);
+    acc.addAffine(R.aff);
+    secretStep("add");
+  }
+  return acc.inf ? s.zero : readJacobian(w, s, R.acc);
+}
+
+/** dst = entry `v` of the 8-entry row at word `row` (entries of `pw` words), reading all 8. */
+export function maskedSelectPoint(table: Uint32Array, row: number, pw: number, v: number, dst: Uint32Array, at: number): void {
+  const m = (e: number) => ((e ^ v) - 1) >> 31; // -1 iff e === v
+  const [m0, m1, m2, m3, m4, m5, m6, m7] = [m(0), m(1), m(2), m(3), m(4), m(5), m(6), m(7)];
+  for (let i = 0, o = row; i < pw; i++, o++) {
+    dst[at + i] =
+      (table[o] & m0) | (table[o + pw] & m1) | (table[o + 2 * pw] & m2) | (table[o + 3 * pw] & m3) |
+      (table[o + 4 * pw] & m4) | (table[o + 5 * pw] & m5) | (table[o + 6 * pw] & m6) | (table[o + 7 * pw] & m7);
+  }
+}
+
+const ORDER = bls12_381.fields.Fr.ORDER;
+
+/**
+ * Several secret fixed-base sums at once, e.g. the ciphertext row (C2, C3) = (r g1, r P + omega
+ * g1): each output accumulates its terms in one Jacobian register; all outputs share one
+ * inversion. Scalars must be in (0, r).
+ */
+export function wasmSecretSums(w: FieldWasm, kind: CurveKind, sums: ReadonlyArray<ReadonlyArray<readonly [WasmSecretComb, bigint]>>): Pt[] {
+  const s = SPECS[kind];
+  const R = regs(w, kind);
+  const out: Pt[] = [];
+  for (let from = 0; from < sums.length; from += R.odd.length) {
+    const chunk = sums.slice(from, from + R.odd.length);
+    const accs = chunk.map((terms, i) => {
+      const acc = new Acc(w, s, R.odd[i], R.tmp);
+      for (const [t, k] of terms) t.addInto(acc, R.aff, R.tmp, k, ORDER);
+      return acc;
+    });
+    out.push(...readJacobianMany(w, s, accs.map((a) => (a.inf ? null : a.addr))));
+  }
+  return out;
 }
