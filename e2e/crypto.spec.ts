@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { readFileSync } from "node:fs";
 import { openKeystore, type SealedKeystore } from "@/lib/keystore/sealed";
 import { sealKeystoreV1 } from "@/tests/helpers/keystore-v1";

@@ -3,7 +3,8 @@
 // the last 5 entries deleted) left /admin/audit saying "intact". Now the server and the worker
 // connect as the least-privilege app role, and the page compares the chain with the signed
 // checkpoints kept outside the database.
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";

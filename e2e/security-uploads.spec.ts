@@ -3,7 +3,8 @@
  * server, as hospital staff with a genuine browser-signed start body (taken from the upload
  * wizard on its way out), or as a malicious CSP with database access.
  */
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
