@@ -13,7 +13,11 @@ import { uploadRows } from "./helpers/upload";
 import { makeUser } from "./helpers/users";
 
 const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
-vi.mock("@/lib/auth/session-token", () => ({ readSessionClaims: async () => claims.current }));
+// A cookie names a live server-side session (portal.sessions); the mock signs in with one.
+vi.mock("@/lib/auth/session-token", () => ({
+  readSessionClaims: async () =>
+    claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
+}));
 
 const { savePolicyTemplateAction, deletePolicyTemplateAction } = await import("@/lib/actions/uploads/policy-templates");
 const { createRequestAction } = await import("@/lib/actions/requests/create-request");

@@ -1,20 +1,18 @@
-// The server `npm run load` measures: the built app under `next start` on a fresh embedded
-// PostgreSQL in its own folder, with demo-like data. Started the way scripts/e2e-server.ts
-// starts it; `startWebServer` is the one place to swap for a shared launcher (e.g. a front
-// gateway before `next start`).
+// The server `npm run load` measures: the built app behind the real launcher (scripts/start.ts:
+// front gateway, supervised `next start`) on a fresh embedded PostgreSQL in its own folder,
+// connected as the least-privilege app role, with demo-like data.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { freePort, startEmbeddedPostgres } from "@/lib/db/embedded";
 import { db } from "@/lib/db/client";
-import { runMigrations } from "@/lib/db/migrate";
+import { provisionFreshDatabase } from "@/lib/db/bootstrap";
 import { createApprovedAccount } from "@/lib/portal/accounts";
 import { completeUpload, putChunk } from "@/lib/csp/uploads";
 import { startUpload } from "@/lib/portal/uploads";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
 import { prepareUpload } from "@/tests/helpers/upload";
-import { NEXT_BIN, webEnv } from "../worker-process";
 
 export type Credentials = { email: string; password: string };
 /** `pid`: the process that renders pages, when known (the probe reads its CPU time). */
@@ -74,15 +72,20 @@ async function waitUntilServing(baseUrl: string, exited: () => string | null) {
   throw new Error("the web server did not answer /login within 90 s");
 }
 
-/** `next start` on a free loopback port; its output is kept (last lines shown if it fails). */
+/**
+ * The real launcher (`npm start`'s scripts/start.ts: front gateway, supervised `next start`) in a
+ * child process on a free loopback port, against the given database; its output is kept (last
+ * lines shown if it fails). `pid` is the next-server process, read from the launcher's run file.
+ */
 export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  // LOAD_CPU_PROF=<dir> writes a V8 CPU profile of the server there when it stops (open it in Chrome DevTools).
-  const profile = env.LOAD_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(env.LOAD_CPU_PROF)}`] : [];
-  const child = spawn(process.execPath, [...profile, NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const dataDir = env.MEDSHARE_DATA_DIR!;
+  // LOAD_CPU_PROF=<dir> writes V8 CPU profiles of the processes there when they stop (open in Chrome DevTools).
+  const profile = env.LOAD_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(env.LOAD_CPU_PROF)}` } : {};
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/start.ts"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: webEnv({ ...env, NEXTAUTH_URL: baseUrl }),
+    env: { ...env, ...profile, PORT: String(port), NEXTAUTH_URL: baseUrl, MEDSHARE_WORKER: "off" },
   });
   let tail = "";
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
@@ -101,9 +104,10 @@ export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningSer
     child.kill("SIGTERM");
     throw new Error(`${(error as Error).message}\n${tail}`);
   }
+  const run = JSON.parse(readFileSync(path.join(dataDir, "run.json"), "utf8")) as { web?: number | null };
   return {
     baseUrl,
-    pid: child.pid,
+    pid: run.web ?? undefined,
     async stop() {
       if (exit === null) child.kill("SIGTERM");
       await exited;
@@ -122,10 +126,13 @@ export async function startLoadEnvironment(): Promise<LoadEnvironment> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await runMigrations(pg.url);
+    // Owner and app roles as under `npm start`; the server and the seed connect as the app role.
+    const { ownerUrl, appUrl } = await provisionFreshDatabase(pg.url);
     // The seed runs server code in this process, which reads the same configuration as the server.
     Object.assign(process.env, {
-      DATABASE_URL: pg.url,
+      DATABASE_URL: appUrl,
+      MEDSHARE_LEDGER_DIR: path.join(dir, "ledger"),
+      MEDSHARE_LEDGER_SIGNING_KEY: randomBytes(32).toString("hex"),
       NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
       MEDSHARE_KEK: randomBytes(32).toString("base64"),
       NEXT_TELEMETRY_DISABLED: "1",
@@ -133,7 +140,7 @@ export async function startLoadEnvironment(): Promise<LoadEnvironment> {
     const data = await seed();
     // This process is done with the database; the pool must not outlive the server it talks to.
     await db().$disconnect();
-    const web = await startWebServer({ ...process.env, NODE_ENV: "production" });
+    const web = await startWebServer({ ...process.env, NODE_ENV: "production", DATABASE_URL: ownerUrl, MEDSHARE_APP_DATABASE_URL: appUrl, MEDSHARE_DATA_DIR: path.join(dir, "data") });
     return {
       ...data,
       databaseUrl: pg.url,
