@@ -31,7 +31,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
           revoked from someone. New keys cannot open {outdated.length > 1 ? "them" : "it"}; re-encrypt from your source file to keep it readable by current holders.
         </div>
       )}
-      <PrunePendingUploads uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null }))} />
+      <PrunePendingUploads organisationId={user.organisation.id} uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null }))} />
       <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
       {uploads.length === 0 ? (
         <EmptyState title="No uploads yet">

@@ -74,10 +74,10 @@ export function ResumeUpload({ id, label }: { id: string; label: string }) {
 }
 
 /** Drops this browser's packages of uploads the cloud no longer waits for (stored, discarded, expired). */
-export function PrunePendingUploads({ uploads }: { uploads: { id: string; status: string; expiresAt: string | null }[] }) {
+export function PrunePendingUploads({ organisationId, uploads }: { organisationId: string; uploads: { id: string; status: string; expiresAt: string | null }[] }) {
   const key = JSON.stringify(uploads);
   useEffect(() => {
-    void prunePending(JSON.parse(key)).catch(() => undefined);
-  }, [key]);
+    void prunePending(organisationId, JSON.parse(key)).catch(() => undefined);
+  }, [organisationId, key]);
   return null;
 }

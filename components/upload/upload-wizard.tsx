@@ -216,7 +216,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       ...(replacing ? { replaces: replacing.id } : {}),
     };
     // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes it.
-    const kept = await savePending({ id: job.uploadId, body, chunks: result.chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() })
+    const kept = await savePending({ id: job.uploadId, organisationId, body, chunks: result.chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() })
       .then(() => true)
       .catch(() => false); // private windows may refuse storage: the upload still works, only not across a reload
     setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });

@@ -9,6 +9,8 @@ export type PendingFeatures = { paramsId: string; keyId: string; n: number; p: n
 
 export type PendingUpload = {
   id: string;
+  /** Whose it is: a shared browser prunes only the packages of the organisation signed in. */
+  organisationId: string;
   body: UploadBody;
   chunks: Uint8Array[];
   features: PendingFeatures | null;
@@ -53,14 +55,14 @@ export const deletePending = (id: string) => run("readwrite", (s) => s.delete(id
  * Drops packages the cloud no longer waits for: stored, past their expiry, or unknown to it
  * (discarded, swept, refused) once older than `graceMs` (a start may still be on its way).
  */
-export async function prunePending(uploads: { id: string; status: string; expiresAt: string | null }[], graceMs = 10 * 60_000): Promise<void> {
+export async function prunePending(organisationId: string, uploads: { id: string; status: string; expiresAt: string | null }[], graceMs = 10 * 60_000): Promise<void> {
   const now = Date.now();
   const known = new Map(uploads.map((u) => [u.id, u]));
   for (const id of await pendingIds()) {
+    const pending = await loadPending(id);
+    if (!pending || pending.organisationId !== organisationId) continue;
     const u = known.get(id);
-    const gone = u
-      ? u.status !== "RECEIVING" || (u.expiresAt !== null && Date.parse(u.expiresAt) <= now)
-      : ((await loadPending(id))?.savedAt ?? 0) + graceMs <= now;
+    const gone = u ? u.status !== "RECEIVING" || (u.expiresAt !== null && Date.parse(u.expiresAt) <= now) : pending.savedAt + graceMs <= now;
     if (gone) await deletePending(id);
   }
 }
