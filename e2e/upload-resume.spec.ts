@@ -2,7 +2,8 @@
  * Issue #11 item 8: an upload interrupted by a page reload is resumed from /hospital with the
  * encrypted package this browser kept (IndexedDB), sending only the chunks the cloud lacks.
  */
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
