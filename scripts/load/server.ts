@@ -49,8 +49,9 @@ async function seed() {
   const staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["HA1.hospital"]]);
   const rows = Array.from({ length: 12 }, (_, i) => ({ id: `L${i}`, glucose: 90 + i, diagnosis: i % 2 ? "M" : "B" }));
   for (const label of UPLOADS) {
-    const { chunks, body } = await prepareUpload(staff, "HA1.researcher AND HA1.cardiology", rows, "HA1.hospital");
-    const { id } = await startUpload(staff.user, { ...body, label });
+    // the label is part of what the hospital signs
+    const { chunks, body } = await prepareUpload(staff, "HA1.researcher AND HA1.cardiology", rows, "HA1.hospital", 1024, label);
+    const { id } = await startUpload(staff.user, body);
     for (const [i, chunk] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, chunk);
     await completeUpload(id, staff.user.organisation.id, staff.user.id);
   }
