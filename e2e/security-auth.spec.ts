@@ -8,26 +8,17 @@
 import { request as playwrightRequest, type APIRequestContext, type Browser, type Page, type Request } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
 import { createHash, randomBytes } from "node:crypto";
-import pg from "pg";
 import { E2E_ADMIN } from "./fixtures/accounts";
 import { adminPage, approvedPerson } from "./fixtures/admin";
 import { addressClient, type AddressResponse } from "./fixtures/address-client";
-import { e2eDatabaseUrl } from "./fixtures/database";
+import { e2eSql } from "./fixtures/database";
 import { newApplicant, register, signIn, signOut } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 240_000 });
 
 const ADDRESS = "x-medshare-client-address";
 
-async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: e2eDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = e2eSql;
 
 /** A fresh cookie jar, as a separate client would have; with `from`, connecting from that loopback address. */
 type Api = {

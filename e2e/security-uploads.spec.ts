@@ -7,27 +7,18 @@ import { type APIRequestContext, type Page } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import pg from "pg";
 import { decodeAttributeVk, encodeEnvelope, encryptBatch, envelopeDigest, setupGlobal, type AttributeVk } from "@/lib/abe";
 import { recordBytes } from "@/lib/records/encode";
 import { packRecords } from "@/lib/uploads/protocol";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
-import { e2eDatabaseUrl } from "./fixtures/database";
+import { e2eSql } from "./fixtures/database";
 import { unlockGate, type Applicant } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 300_000, mode: "serial" });
 
 type StartBody = { uploadId: string; label: string; chunkCount: number; totalBytes: number; recordCount: number; [k: string]: unknown };
 
-async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: e2eDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = e2eSql;
 
 let staff: { a: Applicant; page: Page };
 let api: APIRequestContext;

@@ -6,9 +6,8 @@ import { type Page } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
-import { e2eDatabaseUrl } from "./fixtures/database";
+import { e2eSql } from "./fixtures/database";
 import { unlockGate, type Applicant } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 300_000, mode: "serial" });
@@ -24,15 +23,7 @@ function largeCsv(): string {
 }
 const RECORDS = 569 * COPIES;
 
-async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: e2eDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = e2eSql;
 
 /** This browser's kept packages, bytes as latin1 text so a test can look for plaintext in them. */
 const packages = (page: Page) =>

@@ -3,6 +3,7 @@
  * signed start body and the encrypted package (record ciphertext chunks and CKKS feature
  * ciphertexts). Never plaintext. Deleted once the upload is stored, discarded or expired.
  */
+import { idbStore } from "@/lib/browser/idb-store";
 import type { UploadBody } from "./client";
 
 export type PendingFeatures = { paramsId: string; keyId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][]; stats: Uint8Array };
@@ -19,32 +20,7 @@ export type PendingUpload = {
   savedAt: number;
 };
 
-const DB = "medshare-pending-uploads";
-const STORE = "uploads";
-
-function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "id" });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-async function run<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await open();
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const req = fn(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(req.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } finally {
-    db.close();
-  }
-}
+const run = idbStore("medshare-pending-uploads", "uploads", "id");
 
 export const savePending = (pending: PendingUpload) => run("readwrite", (s) => s.put(pending)).then(() => undefined);
 export const loadPending = (id: string) => run<PendingUpload | undefined>("readonly", (s) => s.get(id));
