@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { openKeystore, type SealedKeystore } from "@/lib/keystore/sealed";
 import { sealKeystoreV1 } from "@/tests/helpers/keystore-v1";
 import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
-import { newApplicant, signIn, unlockKeyStore } from "./fixtures/helpers";
+import { newApplicant, signIn, unlockKeyStore, sealedInBrowser } from "./fixtures/helpers";
 
 // Issue #11 item 11: an exported key backup was sealed under scrypt N = 2^15 with a passphrase of
 // 10 characters, weak against offline guessing. Against the real built server: weak passphrases
@@ -13,21 +13,6 @@ import { newApplicant, signIn, unlockKeyStore } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 240_000 });
 
-async function sealedInBrowser(page: Page, gid: string): Promise<SealedKeystore> {
-  return page.evaluate(
-    (g) =>
-      new Promise<SealedKeystore>((resolve, reject) => {
-        const req = indexedDB.open("medshare", 1);
-        req.onsuccess = () => {
-          const get = req.result.transaction("keystores").objectStore("keystores").get(g);
-          get.onsuccess = () => resolve(get.result);
-          get.onerror = () => reject(get.error);
-        };
-        req.onerror = () => reject(req.error);
-      }),
-    gid,
-  );
-}
 
 async function putSealedInBrowser(page: Page, sealed: SealedKeystore): Promise<void> {
   await page.evaluate(

@@ -7,26 +7,10 @@ import { b64, openKeystore, type SealedKeystore } from "@/lib/keystore/sealed";
 import { scanDatabase } from "@/tests/helpers/scan";
 import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
-import { newApplicant, register, signIn, unlockKeyStore } from "./fixtures/helpers";
+import { newApplicant, register, signIn, unlockKeyStore, sealedInBrowser } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 240_000 });
 
-/** The sealed key store the page's browser keeps in IndexedDB. */
-async function sealedInBrowser(page: Page, gid: string): Promise<SealedKeystore> {
-  return page.evaluate(
-    (g) =>
-      new Promise<SealedKeystore>((resolve, reject) => {
-        const req = indexedDB.open("medshare", 1);
-        req.onsuccess = () => {
-          const get = req.result.transaction("keystores").objectStore("keystores").get(g);
-          get.onsuccess = () => resolve(get.result);
-          get.onerror = () => reject(get.error);
-        };
-        req.onerror = () => reject(req.error);
-      }),
-    gid,
-  );
-}
 
 test("keys reach the researcher's browser, a transform key is stored, a backup moves them to another browser", async ({ page, browser }, info) => {
   const admin = await adminPage(browser);
