@@ -1,9 +1,8 @@
 import { expect, test } from "./fixtures/test";
-import type { Page } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { decodeTransformSecret, decodeUserKeys } from "@/lib/abe";
 import { encodeFr, encodeG2 } from "@/lib/abe/group";
-import { b64, openKeystore, type SealedKeystore } from "@/lib/keystore/sealed";
+import { b64, openKeystore } from "@/lib/keystore/sealed";
 import { scanDatabase } from "@/tests/helpers/scan";
 import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
