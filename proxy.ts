@@ -1,6 +1,7 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 import { contentSecurityPolicy, newNonce } from "@/lib/http/csp";
+import { servesPath, serviceRole } from "@/lib/parties/role";
 
 const ROLE_PAGES = ["/hospital", "/research", "/admin", "/keys"];
 const isRolePage = (pathname: string) => ROLE_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
@@ -12,6 +13,10 @@ const isRolePage = (pathname: string) => ROLE_PAGES.some((p) => pathname === p |
  * page, server action and route handler against the database.
  */
 export async function proxy(req: NextRequest) {
+  // One build, started in roles: each service answers only its own routes (lib/parties/role.ts).
+  if (!servesPath(serviceRole(), req.nextUrl.pathname))
+    return NextResponse.json({ error: { code: "NOT_FOUND", message: `Not served by the ${serviceRole()} service.` } }, { status: 404 });
+  if (req.nextUrl.pathname.startsWith("/api/")) return NextResponse.next();
   const nonce = newNonce();
   const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
   const withPolicy = (res: NextResponse) => (res.headers.set("Content-Security-Policy", csp), res);
@@ -27,5 +32,5 @@ export async function proxy(req: NextRequest) {
   return withPolicy(NextResponse.next({ request: { headers } }));
 }
 
-// All pages (and server actions posted to them); not the API, static assets or images.
-export const config = { matcher: ["/((?!api/|_next/static/|_next/image|favicon.ico|robots.txt).*)"] };
+// All pages (and server actions posted to them) and the API; not static assets or images.
+export const config = { matcher: ["/((?!_next/static/|_next/image|favicon.ico|robots.txt).*)"] };

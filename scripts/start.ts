@@ -1,19 +1,22 @@
 // `npm start`: zero-configuration MedShare. Embedded PostgreSQL (unless DATABASE_URL is set),
-// migrations, a production build when sources changed, then the server on http://localhost:$PORT
-// (default 3000): the front gateway there, `next start` behind it, both it and the clustering
-// worker restarted when they crash (scripts/supervisor.ts).
+// migrations, a production build when sources changed, then every party as its own process
+// (scripts/services.ts): the portal (authority service) on http://localhost:$PORT (default
+// 3000), the CSP's service on 127.0.0.1:$MEDSHARE_CSP_PORT (default PORT + 1), the clustering
+// worker; each restarted when it crashes (scripts/supervisor.ts). MEDSHARE_SERVICES picks
+// which of them this machine runs (docs/DEPLOY.md).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { openDatabase, serverEnv } from "@/lib/db/bootstrap";
+import { openDatabase, partyEnvs } from "@/lib/db/bootstrap";
 import { issueSetupTokenIfNoAdmin } from "@/lib/portal/registrations";
 import { runFile } from "@/lib/config/run-file";
-import { startWebTier, type WebTier } from "./web-process";
-import { superviseWorker, withoutTelemetry, workerWanted } from "./worker-process";
+import { startServices, type Services } from "./services";
+import { withoutTelemetry, workerWanted } from "./worker-process";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
+const cspPort = Number(process.env.MEDSHARE_CSP_PORT ?? port + 1);
 const log = (m: string) => console.log(`[medshare] ${m}`);
 
 function newestMtime(p: string): number {
@@ -38,28 +41,27 @@ function buildIsStale(): boolean {
 
 async function main() {
   const database = await openDatabase({ log });
-  const env = serverEnv(database, port);
-  process.env.DATABASE_URL = database.url;
+  const envs = partyEnvs(database, { portalUrl: `http://localhost:${port}`, cspUrl: `http://127.0.0.1:${cspPort}` });
+  const url = envs.authority?.NEXTAUTH_URL ?? `http://localhost:${port}`;
 
   if (!dev && buildIsStale()) {
     log("building the app (first start or sources changed; about a minute)…");
-    const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit", env: withoutTelemetry(env) });
+    const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit", env: withoutTelemetry({ ...process.env, NODE_ENV: "production" }) });
     if (built.status !== 0) {
       await database.stop();
       process.exit(built.status ?? 1);
     }
   }
 
-  const token = await issueSetupTokenIfNoAdmin(randomBytes(24).toString("base64url"));
+  const token = envs.authority ? await issueSetupTokenIfNoAdmin(randomBytes(24).toString("base64url")) : null;
 
-  let worker: ReturnType<typeof superviseWorker> | null = null;
-  let web: WebTier | null = null;
+  let services: Services | null = null;
   let stopping = false;
   const stop = async (code: number, why?: string) => {
     if (stopping) return;
     stopping = true;
     if (why) console.error(`[medshare] ${why}`);
-    await Promise.all([worker?.stop(), web?.stop()]);
+    await services?.stop();
     await database.stop().catch(() => {}); // it may be the thing that failed
     if (code !== 0) console.error(`[medshare] stopped (exit ${code}).`);
     process.exit(code);
@@ -75,10 +77,24 @@ async function main() {
   // Clustering jobs run in their own process: SEAL must not block the web server.
   // Which processes run and where, for operators, `npm run seed:demo`'s banner and e2e/supervisor.spec.ts.
   const writeRunFile = () =>
-    writeFileSync(runFile(), JSON.stringify({ url: env.NEXTAUTH_URL, launcher: process.pid, web: web?.next.pid() ?? null, worker: worker?.pid() ?? null }), { mode: 0o600 });
-  worker = workerWanted(env) ? superviseWorker(env, { onGiveUp: gaveUp }) : null;
-  web = await startWebTier({ env, publicPort: port, dev, onGiveUp: gaveUp, onStart: () => setImmediate(writeRunFile) });
+    writeFileSync(
+      runFile(),
+      JSON.stringify({ url, launcher: process.pid, web: services?.authority?.next.pid() ?? null, csp: services?.csp?.next.pid() ?? null, worker: services?.worker?.pid() ?? null }),
+      { mode: 0o600 },
+    );
+  services = await startServices({
+    envs,
+    port,
+    cspPort,
+    cspHost: process.env.MEDSHARE_CSP_HOST,
+    dev,
+    onGiveUp: gaveUp,
+    onStart: writeRunFile,
+    workerWanted: workerWanted(process.env),
+  });
   writeRunFile();
+  if (services.csp) log(`the CSP's service is running at http://${process.env.MEDSHARE_CSP_HOST ?? "127.0.0.1"}:${cspPort}`);
+  if (!services.authority) return;
   log(`MedShare is running at http://localhost:${port}`);
   if (token) log(`No authority admin yet. Create the first one at http://localhost:${port}/register?setup=${token} (one-time link), or run \`npm run admin:create\`.`);
   if (database.embedded) log("Demo accounts: run `npm run seed:demo` in another terminal.");

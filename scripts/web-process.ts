@@ -20,13 +20,15 @@ export type WebOptions = {
   log?: (m: string) => void;
   onGiveUp: (reason: string) => void;
   onStart?: (child: ChildProcess) => void;
+  /** How the supervisor names it in messages ("the CSP service"). */
+  name?: string;
 };
 
 export async function startWebTier(opts: WebOptions): Promise<WebTier> {
   const internalPort = await freePort();
   const env = webEnv({ ...opts.env, MEDSHARE_GATEWAY: "1" });
   const next = supervise({
-    name: "the web server",
+    name: opts.name ?? "the web server",
     policy: opts.policy,
     log: opts.log,
     onGiveUp: opts.onGiveUp,

@@ -4,7 +4,7 @@ import { PrunePendingUploads, ResumeUpload } from "@/components/upload/resume-up
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { allCurrentVersions } from "@/lib/authority/catalogue";
-import { listUploads } from "@/lib/csp/uploads";
+import { cspCall } from "@/lib/parties/csp-client";
 
 export const metadata = { title: "My hospital" };
 
@@ -15,7 +15,7 @@ function size(bytes: number) {
 export default async function HospitalPage({ searchParams }: { searchParams: Promise<{ denied?: string }> }) {
   const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital");
   const { denied } = await searchParams;
-  const uploads = await listUploads(user.organisation.id, await allCurrentVersions());
+  const uploads = await cspCall("uploads.list", { currentVersions: await allCurrentVersions() }, { org: user.organisation.id });
   const outdated = uploads.filter((u) => u.outdated.length > 0);
   return (
     <>

@@ -94,14 +94,19 @@ export async function listPublicKeys() {
  * Unknown attributes or versions are a validation error naming them.
  */
 export async function vksFor(versions: Record<string, number>): Promise<Map<string, AttributeVk>> {
+  return new Map(Object.entries(await encodedVksFor(versions)).map(([name, vk]) => [name, decodeAttributeVk(vk)]));
+}
+
+/** The same keys as stored (encoded), for another party to decode: attribute -> vk bytes. */
+export async function encodedVksFor(versions: Record<string, number>): Promise<Record<string, Uint8Array>> {
   const names = Object.keys(versions);
   const rows = await db().attributeKeyVersion.findMany({
     where: { attribute: { name: { in: names } } },
     select: { version: true, vk: true, attribute: { select: { name: true } } },
   });
-  const out = new Map<string, AttributeVk>();
-  for (const r of rows) if (versions[r.attribute.name] === r.version) out.set(r.attribute.name, decodeAttributeVk(r.vk));
-  const unknown = names.filter((n) => !out.has(n));
+  const out: Record<string, Uint8Array> = {};
+  for (const r of rows) if (versions[r.attribute.name] === r.version) out[r.attribute.name] = new Uint8Array(r.vk);
+  const unknown = names.filter((n) => !Object.hasOwn(out, n));
   if (unknown.length) throw new AppError("VALIDATION", `Unknown attribute or key version: ${unknown.map((n) => `${n} v${versions[n]}`).join(", ")}.`);
   return out;
 }

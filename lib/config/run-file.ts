@@ -3,7 +3,7 @@ import path from "node:path";
 import { dataDir } from "./data-dir";
 
 /** Written by `npm start` (scripts/start.ts): where the app answers and which processes run it. */
-export type RunFile = { url?: string; launcher?: number; web?: number | null; worker?: number | null };
+export type RunFile = { url?: string; launcher?: number; web?: number | null; csp?: number | null; worker?: number | null };
 
 export const runFile = () => path.join(dataDir(), "run.json");
 

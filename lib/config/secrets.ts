@@ -9,9 +9,15 @@ const secretsSchema = z.object({
   kek: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
   /** Password of the embedded PostgreSQL's superuser. */
   pgPassword: z.string().min(16),
-  /** Passwords of the least-privilege roles (lib/db/roles.ts): migrations, and everything else. */
+  /** Passwords of the least-privilege roles (lib/db/roles.ts): migrations, and each party's. */
   ownerPassword: z.string().min(16),
-  appPassword: z.string().min(16),
+  /** The single app role of releases before the parties were split (kept, unused). */
+  appPassword: z.string().min(16).optional(),
+  authorityDbPassword: z.string().min(16),
+  cspDbPassword: z.string().min(16),
+  clusteringDbPassword: z.string().min(16),
+  /** Ed25519 secret key (hex) with which the authority signs its tokens to the other parties (lib/parties/token.ts). */
+  partySigningKey: z.string().regex(/^[0-9a-f]{64}$/),
   /** Ed25519 secret key (hex) that signs the audit ledger's checkpoints (lib/ledger/checkpoint.ts). */
   ledgerSigningKey: z.string().regex(/^[0-9a-f]{64}$/),
 });
@@ -20,7 +26,10 @@ export type LocalSecrets = z.infer<typeof secretsSchema>;
 /** Secrets added after the first release: generated into an existing file on its next read. */
 const laterSecrets = () => ({
   ownerPassword: randomBytes(18).toString("base64url"),
-  appPassword: randomBytes(18).toString("base64url"),
+  authorityDbPassword: randomBytes(18).toString("base64url"),
+  cspDbPassword: randomBytes(18).toString("base64url"),
+  clusteringDbPassword: randomBytes(18).toString("base64url"),
+  partySigningKey: randomBytes(32).toString("hex"),
   ledgerSigningKey: randomBytes(32).toString("hex"),
 });
 

@@ -4,7 +4,7 @@ import { blocksOf, expectCiphertext, LEVEL, type EncryptedFeatures } from "@/lib
 import { nodeCkks } from "@/lib/ckks/node";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { appendAudit } from "@/lib/ledger/append";
+import { appendCspAudit } from "@/lib/ledger/append";
 
 /**
  * The CSP's store of feature tensors: per upload, column-major blocks of CKKS ciphertexts the
@@ -163,7 +163,7 @@ export async function completeFeatures(uploadId: string, organisationId: string,
   return db().$transaction(async (tx) => {
     const changed = await tx.uploadFeatures.updateMany({ where: { uploadId, status: "RECEIVING" }, data: { status: "STORED", storedAt: new Date() } });
     if (changed.count !== 1) throw new AppError("INVALID_STATE", "This upload's features are already complete.");
-    await appendAudit(tx, { actorId, action: "UPLOAD_FEATURES_STORED", subjectType: "upload", subjectId: uploadId, data: { n: features.n, p: features.p, blocks: features.blockCount } });
+    await appendCspAudit(tx, { actorId, action: "UPLOAD_FEATURES_STORED", subjectType: "upload", subjectId: uploadId, data: { n: features.n, p: features.p, blocks: features.blockCount } });
     return { stored: features.ciphertextCount };
   });
 }

@@ -14,7 +14,7 @@ import {
 } from "@/lib/abe";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { appendAudit } from "@/lib/ledger/append";
+import { appendCspAudit } from "@/lib/ledger/append";
 import { tokenHash } from "@/lib/requests/protocol";
 
 const pp = setupGlobal();
@@ -62,7 +62,7 @@ export async function createRequest(input: {
       },
       select: { id: true, createdAt: true, targetType: true, targetId: true },
     });
-    await appendAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0) } });
+    await appendCspAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0) } });
     return r;
   });
   return {
@@ -119,7 +119,7 @@ export async function partialDecryptRequest(requestId: string, actorId: string, 
     for (const r of results)
       await tx.accessRequestUpload.update({ where: { requestId_uploadId: { requestId, uploadId: r.uploadId } }, data: { partialDecryption: r.pd, missing: r.missing ?? undefined } });
     await tx.accessRequest.update({ where: { id: requestId }, data: { status: "READY", decidedAt: new Date() } });
-    await appendAudit(tx, {
+    await appendCspAudit(tx, {
       actorId,
       action: "PARTIAL_DECRYPTION",
       subjectType: "request",

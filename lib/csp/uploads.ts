@@ -16,7 +16,7 @@ import {
 } from "@/lib/abe";
 import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { appendAudit } from "@/lib/ledger/append";
+import { appendCspAudit } from "@/lib/ledger/append";
 import { UPLOAD_LIMITS, unpackChunk, uploadSignatureMessage } from "@/lib/uploads/protocol";
 
 const pp = setupGlobal();
@@ -156,7 +156,7 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
       },
       select: { id: true, expiresAt: true },
     });
-    await appendAudit(tx, { actorId: input.uploaderId, action: "UPLOAD_STARTED", subjectType: "upload", subjectId: upload.id, data: { organisationId: input.organisationId, totalBytes: input.totalBytes, chunkCount: input.chunkCount } });
+    await appendCspAudit(tx, { actorId: input.uploaderId, action: "UPLOAD_STARTED", subjectType: "upload", subjectId: upload.id, data: { organisationId: input.organisationId, totalBytes: input.totalBytes, chunkCount: input.chunkCount } });
     return upload;
   }, TX);
 }
@@ -242,7 +242,7 @@ export async function completeUpload(uploadId: string, organisationId: string, a
       const { records, reason } = assemble(chunks, upload);
       if (reason) {
         await tx.upload.delete({ where: { id: uploadId } });
-        await appendAudit(tx, { actorId, action: "UPLOAD_REJECTED", subjectType: "upload", subjectId: uploadId, data: { reason } });
+        await appendCspAudit(tx, { actorId, action: "UPLOAD_REJECTED", subjectType: "upload", subjectId: uploadId, data: { reason } });
         return { rejected: reason };
       }
       await store(tx, upload, organisationId, actorId, records);
@@ -279,11 +279,11 @@ async function store(tx: Tx, upload: LockedUpload, organisationId: string, actor
   });
   await tx.uploadChunk.deleteMany({ where: { uploadId } });
   await tx.upload.update({ where: { id: uploadId }, data: { status: "STORED", storedAt: new Date(), expiresAt: null } });
-  await appendAudit(tx, { actorId, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: { records: records.length, organisationId } });
+  await appendCspAudit(tx, { actorId, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: { records: records.length, organisationId } });
   if (upload.replaces_id) {
     // the re-encrypted copy is stored: the copy under the old key versions goes, in the same transaction
     const gone = await tx.upload.deleteMany({ where: { id: upload.replaces_id, organisationId } });
-    if (gone.count) await appendAudit(tx, { actorId, action: "UPLOAD_REPLACED", subjectType: "upload", subjectId: upload.replaces_id, data: { by: uploadId } });
+    if (gone.count) await appendCspAudit(tx, { actorId, action: "UPLOAD_REPLACED", subjectType: "upload", subjectId: upload.replaces_id, data: { by: uploadId } });
   }
 }
 
@@ -293,7 +293,7 @@ export async function abandonUpload(uploadId: string, organisationId: string, ac
     const upload = await lockUpload(tx, uploadId, organisationId);
     if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "A stored upload cannot be discarded here.");
     await tx.upload.delete({ where: { id: uploadId } });
-    await appendAudit(tx, { actorId, action: "UPLOAD_DISCARDED", subjectType: "upload", subjectId: uploadId, data: { organisationId, receivedBytes: upload.received_bytes } });
+    await appendCspAudit(tx, { actorId, action: "UPLOAD_DISCARDED", subjectType: "upload", subjectId: uploadId, data: { organisationId, receivedBytes: upload.received_bytes } });
   }, TX);
 }
 
@@ -305,7 +305,7 @@ export async function sweepExpiredUploads() {
   return db().$transaction(async (tx) => {
     const gone = await tx.$queryRaw<Array<{ id: string; organisation_id: string }>>`
       DELETE FROM csp.uploads WHERE status = 'RECEIVING' AND expires_at <= now() RETURNING id::text, organisation_id::text`;
-    for (const u of gone) await appendAudit(tx, { actorId: null, action: "UPLOAD_EXPIRED", subjectType: "upload", subjectId: u.id, data: { organisationId: u.organisation_id } });
+    for (const u of gone) await appendCspAudit(tx, { actorId: null, action: "UPLOAD_EXPIRED", subjectType: "upload", subjectId: u.id, data: { organisationId: u.organisation_id } });
     return gone.length;
   }, TX);
 }
@@ -336,4 +336,9 @@ export async function listUploads(organisationId: string, currentVersions: Recor
       .filter(([a, v]) => currentVersions[a] !== undefined && currentVersions[a] > v)
       .map(([attribute, version]) => ({ attribute, version, current: currentVersions[attribute] })),
   }));
+}
+
+/** One of the organisation's stored uploads (for re-encrypting it), or null. */
+export function storedUpload(uploadId: string, organisationId: string) {
+  return db().upload.findFirst({ where: { id: uploadId, organisationId, status: "STORED" }, select: { id: true, label: true, policy: true, recordCount: true } });
 }

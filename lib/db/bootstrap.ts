@@ -5,12 +5,14 @@ import { dataDir } from "@/lib/config/data-dir";
 import { checkpointNow } from "@/lib/ledger/checkpoint";
 import { ensureLocalSecrets, type LocalSecrets } from "@/lib/config/secrets";
 import { startEmbeddedPostgres } from "./embedded";
-import { APP_ROLE, migrateAsOwner, OWNER_ROLE, provisionRoles, roleOf } from "./roles";
+import { publicKeyOf, hexKey } from "@/lib/parties/token";
+import { migrateAsOwner, OWNER_ROLE, PARTY_ROLES, provisionRoles, roleOf, type Party } from "./roles";
 
 export type Database = {
-  /** The app role's URL (= appUrl): what the server, the worker and the scripts connect with. */
+  /** The authority's URL: what the scripts (seed, admin:create) connect with. */
   url: string;
-  appUrl: string;
+  /** Each party's least-privilege role (lib/db/roles.ts); a party missing here is not run by this launcher. */
+  urls: Partial<Record<Party, string>>;
   /** The owner role's URL: migrations only. */
   ownerUrl: string;
   embedded: boolean;
@@ -48,25 +50,48 @@ async function openEmbedded(dir: string, secrets: LocalSecrets, log: (m: string)
     stop = pg.stop;
     log(`embedded PostgreSQL started on port ${pg.port} (data in ${pgDir})`);
   }
-  const urls = await provisionRoles(superuserUrl, {
+  const { ownerUrl, urls } = await provisionRoles(superuserUrl, {
     owner: { name: OWNER_ROLE, password: secrets.ownerPassword },
-    app: { name: APP_ROLE, password: secrets.appPassword },
+    parties: {
+      authority: { name: PARTY_ROLES.authority, password: secrets.authorityDbPassword },
+      csp: { name: PARTY_ROLES.csp, password: secrets.cspDbPassword },
+      clustering: { name: PARTY_ROLES.clustering, password: secrets.clusteringDbPassword },
+    },
   });
-  return { ...urls, stop };
+  return { ownerUrl, urls: urls as Partial<Record<Party, string>>, stop };
+}
+
+/** Environment variable holding each party's database URL on an external PostgreSQL. */
+export const PARTY_DATABASE_ENV: Record<Party, string> = {
+  authority: "MEDSHARE_AUTHORITY_DATABASE_URL",
+  csp: "MEDSHARE_CSP_DATABASE_URL",
+  clustering: "MEDSHARE_CLUSTERING_DATABASE_URL",
+};
+
+/** The services this launcher runs (MEDSHARE_SERVICES, comma-separated; default all, on one machine). */
+export function servicesHere(): Party[] {
+  const listed = (process.env.MEDSHARE_SERVICES ?? "authority,csp,clustering").split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = listed.filter((s) => !Object.hasOwn(PARTY_ROLES, s));
+  if (unknown.length) throw new Error(`MEDSHARE_SERVICES: unknown service ${unknown.join(", ")} (authority, csp, clustering)`);
+  return listed as Party[];
 }
 
 /**
- * An external PostgreSQL: `DATABASE_URL` is the owner role (migrations), and
- * `MEDSHARE_APP_DATABASE_URL` the least-privilege role everything else uses.
+ * An external PostgreSQL: `DATABASE_URL` is the owner role (migrations), and each service this
+ * launcher runs connects with its own least-privilege role (PARTY_DATABASE_ENV).
  */
 function externalUrls(ownerUrl: string) {
-  const appUrl = process.env.MEDSHARE_APP_DATABASE_URL;
-  if (!appUrl)
-    throw new Error(
-      "DATABASE_URL is set but MEDSHARE_APP_DATABASE_URL is not: MedShare runs its migrations as DATABASE_URL (the owner role) " +
-        "and everything else as MEDSHARE_APP_DATABASE_URL (a role that is no superuser). See README, Configuration.",
-    );
-  return { ownerUrl, appUrl, stop: async () => {} };
+  const urls: Partial<Record<Party, string>> = {};
+  for (const party of servicesHere()) {
+    const url = process.env[PARTY_DATABASE_ENV[party]];
+    if (!url)
+      throw new Error(
+        `DATABASE_URL is set but ${PARTY_DATABASE_ENV[party]} is not: MedShare runs its migrations as DATABASE_URL (the owner role) ` +
+          `and the ${party} service as ${PARTY_DATABASE_ENV[party]} (a role that is no superuser). See docs/DEPLOY.md.`,
+      );
+    urls[party] = url;
+  }
+  return { ownerUrl, urls, stop: async () => {} };
 }
 
 const initial = globalThis as unknown as { medshareInitialDatabaseUrl?: string };
@@ -83,42 +108,85 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
   initial.medshareInitialDatabaseUrl ??= process.env.DATABASE_URL ?? "";
   const external = initial.medshareInitialDatabaseUrl;
   const embedded = !external;
-  const { ownerUrl, appUrl, stop } = embedded ? await openEmbedded(dir, secrets, log) : externalUrls(external);
-  if (opts.migrate !== false) await migrateAsOwner(ownerUrl, roleOf(appUrl), log);
-  // Scripts in this process (seed, admin:create) reach the same database through lib/db/client,
-  // as the app role, and seal secrets under the same key-encryption key as the server.
-  process.env.DATABASE_URL = appUrl;
-  process.env.MEDSHARE_KEK ??= secrets.kek;
-  process.env.NEXTAUTH_SECRET ??= secrets.nextauthSecret;
-  process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= secrets.ledgerSigningKey;
+  const { ownerUrl, urls, stop } = embedded ? await openEmbedded(dir, secrets, log) : externalUrls(external);
+  const roles = Object.fromEntries(Object.entries(urls).map(([party, url]) => [party, roleOf(url)]));
+  if (opts.migrate !== false) await migrateAsOwner(ownerUrl, roles, log);
+  // Scripts in this process (seed, admin:create) reach the authority's tables through
+  // lib/db/client, as the authority's role, and seal secrets under the same key-encryption key.
+  const url = urls.authority ?? "";
+  if (url) {
+    process.env.DATABASE_URL = url;
+    process.env.MEDSHARE_KEK ??= secrets.kek;
+    process.env.NEXTAUTH_SECRET ??= secrets.nextauthSecret;
+    process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= secrets.ledgerSigningKey;
+    process.env.MEDSHARE_PARTY_SIGNING_KEY ??= secrets.partySigningKey;
+  }
   // A short-lived script (seed, admin:create) ends before the checkpoint timer fires: sign its entries now.
   const stopAfterCheckpoint = async () => {
     await checkpointNow().catch(() => {});
     await stop();
   };
-  return { url: appUrl, appUrl, ownerUrl, embedded, stop: stopAfterCheckpoint, secrets };
+  return { url, urls, ownerUrl, embedded, stop: stopAfterCheckpoint, secrets };
 }
 
 /**
- * A fresh database (the e2e server's, a test's) given its superuser URL: both roles with one-off
- * passwords, migrated as the owner. Returns the owner's and the app role's URLs.
+ * A fresh database (the e2e server's, a test's) given its superuser URL: the owner and every
+ * party's role with one-off passwords, migrated as the owner. Returns their URLs.
  */
 export async function provisionFreshDatabase(superuserUrl: string, log?: (m: string) => void) {
   const password = () => randomBytes(18).toString("base64url");
-  const urls = await provisionRoles(superuserUrl, { owner: { name: OWNER_ROLE, password: password() }, app: { name: APP_ROLE, password: password() } });
-  await migrateAsOwner(urls.ownerUrl, APP_ROLE, log);
-  return urls;
+  const parties = Object.fromEntries(Object.entries(PARTY_ROLES).map(([party, name]) => [party, { name, password: password() }])) as Record<Party, { name: string; password: string }>;
+  const { ownerUrl, urls } = await provisionRoles(superuserUrl, { owner: { name: OWNER_ROLE, password: password() }, parties });
+  await migrateAsOwner(ownerUrl, PARTY_ROLES, log);
+  return { ownerUrl, urls };
 }
 
-/** The environment the Next.js server needs, filled from the local secrets where not set. */
-export function serverEnv(database: Database, port: number): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    // The server and the worker never see the owner's (or a superuser's) credentials.
-    DATABASE_URL: database.appUrl,
-    MEDSHARE_LEDGER_SIGNING_KEY: process.env.MEDSHARE_LEDGER_SIGNING_KEY ?? database.secrets.ledgerSigningKey,
-    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? database.secrets.nextauthSecret,
-    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
-    MEDSHARE_KEK: process.env.MEDSHARE_KEK ?? database.secrets.kek,
-  };
+/** Secrets that belong to the authority alone: never in another party's environment. */
+const AUTHORITY_SECRETS = ["MEDSHARE_KEK", "NEXTAUTH_SECRET", "MEDSHARE_PARTY_SIGNING_KEY", "MEDSHARE_LEDGER_SIGNING_KEY"];
+const DATABASE_VARS = ["DATABASE_URL", ...Object.values(PARTY_DATABASE_ENV)];
+
+/** The environment with none of the authority's secrets and no database URL in it. */
+export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of [...AUTHORITY_SECRETS, ...DATABASE_VARS]) delete out[name];
+  return out;
+}
+
+export type PartyEnvOptions = {
+  /** Public URL of the portal (the authority's service). */
+  portalUrl: string;
+  /** Where the authority reaches the CSP's service. */
+  cspUrl: string;
+};
+
+/**
+ * Each service's environment, filled from the local secrets where not set: the authority gets
+ * its database, its KEK, its session and signing keys; the CSP gets its database and the
+ * authority's PUBLIC key, nothing else; the clustering worker (key holder and evaluator in
+ * one process until the clustering protocol is split) its own role and the KEK that unseals
+ * the key holder's CKKS key.
+ */
+export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Record<Party, NodeJS.ProcessEnv>> {
+  const base = withoutSecrets(process.env);
+  const s = database.secrets;
+  const signing = process.env.MEDSHARE_PARTY_SIGNING_KEY ?? s.partySigningKey;
+  const authorityPublicKey = process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY ?? Buffer.from(publicKeyOf(hexKey(signing, "MEDSHARE_PARTY_SIGNING_KEY"))).toString("hex");
+  const kek = process.env.MEDSHARE_KEK ?? s.kek;
+  const out: Partial<Record<Party, NodeJS.ProcessEnv>> = {};
+  const { authority, csp, clustering } = database.urls;
+  if (authority)
+    out.authority = {
+      ...base,
+      MEDSHARE_ROLE: "authority",
+      DATABASE_URL: authority,
+      MEDSHARE_CSP_URL: process.env.MEDSHARE_CSP_URL ?? opts.cspUrl,
+      MEDSHARE_KEK: kek,
+      MEDSHARE_PARTY_SIGNING_KEY: signing,
+      MEDSHARE_LEDGER_SIGNING_KEY: process.env.MEDSHARE_LEDGER_SIGNING_KEY ?? s.ledgerSigningKey,
+      NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? s.nextauthSecret,
+      NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? opts.portalUrl,
+    };
+  if (csp) out.csp = { ...base, MEDSHARE_ROLE: "csp", DATABASE_URL: csp, MEDSHARE_AUTHORITY_PUBLIC_KEY: authorityPublicKey };
+  if (clustering) out.clustering = { ...base, DATABASE_URL: clustering, MEDSHARE_KEK: kek };
+  return out;
 }

@@ -3,20 +3,40 @@ import PgBoss from "pg-boss";
 import { runMigrations } from "./migrate";
 
 /**
- * Least-privilege PostgreSQL roles (docs/SECURITY.md "Database roles"):
+ * Least-privilege PostgreSQL roles (docs/SECURITY.md "Database roles", DESIGN.md "Parties and
+ * trust"):
  * - the owner role owns the schemas and tables and runs the migrations; it is no superuser and
  *   cannot create roles;
- * - the app role is what the web server, the worker and the scripts connect as: it reads and
- *   writes rows, but on the audit ledger it may only SELECT and INSERT, and since it owns
- *   nothing it cannot ALTER a table (so it cannot switch the append-only trigger off).
+ * - one role per party, each granted rows in its own schemas only: the authority
+ *   (`portal`, `authority`, and its log `ledger`), the CSP (`csp`, its log `csp_ledger`, the job
+ *   queue `pgboss`). On its log a party may only SELECT and INSERT, and since it owns nothing it
+ *   cannot ALTER a table (so it cannot switch the append-only trigger off). Anything else is
+ *   "permission denied": the CSP's role cannot read a single row of the authority's tables.
+ * - `clustering`, for now, the clustering worker: the CSP's evaluator and the key holder still
+ *   run in one process (lib/jobs/clustering.ts), so it reads the CSP's clustering tables and the
+ *   key holder's few authority tables, named one by one below. Splitting it over the two
+ *   services' APIs is what the clustering protocol issue does.
  */
 export const OWNER_ROLE = "medshare_owner";
-export const APP_ROLE = "medshare_app";
+export const PARTY_ROLES = { authority: "medshare_authority", csp: "medshare_csp", clustering: "medshare_clustering" } as const;
+export type Party = keyof typeof PARTY_ROLES;
 
-/** Party schemas whose rows the app reads and writes; the ledger and the queue get their own rules. */
-const LEDGER_SCHEMA = "ledger";
 const QUEUE_SCHEMA = "pgboss";
-const NOT_APP_SCHEMAS = ["public", "information_schema", LEDGER_SCHEMA, QUEUE_SCHEMA];
+/** What each party may touch: schemas whose rows it reads and writes, its append-only log, the queue, single tables. */
+const PARTY_GRANTS: Record<Party, { rows: string[]; log: string | null; queue: boolean; tables?: Record<string, string> }> = {
+  authority: { rows: ["portal", "authority"], log: "ledger", queue: false },
+  csp: { rows: ["csp"], log: "csp_ledger", queue: true },
+  clustering: {
+    rows: ["csp"],
+    log: "csp_ledger",
+    queue: true,
+    tables: {
+      "authority.ckks_keys": "SELECT",
+      "authority.run_seeds": "SELECT",
+      "authority.run_secrets": "SELECT, INSERT, UPDATE",
+    },
+  },
+};
 
 export type RoleCredentials = { name: string; password: string };
 
@@ -93,26 +113,28 @@ async function reassignFromSuperusers(client: pg.Client, owner: string) {
 
 /**
  * Run once per start as the superuser (embedded PostgreSQL, or the e2e server's): creates or
- * updates the two roles, makes the owner role own the database (and so its `public` schema, for
- * the migrations table) and everything already in it. Nothing else connects as the superuser.
+ * updates the owner and the party roles, makes the owner role own the database (and so its
+ * `public` schema, for the migrations table) and everything already in it. Nothing else
+ * connects as the superuser.
  */
-export async function provisionRoles(superuserUrl: string, roles: { owner: RoleCredentials; app: RoleCredentials }) {
+export async function provisionRoles(superuserUrl: string, roles: { owner: RoleCredentials; parties: Record<Party, RoleCredentials> }) {
   await withClient(superuserUrl, async (client) => {
     // Two starters at once (npm start and seed:demo) must not race on CREATE ROLE.
     await client.query("SELECT pg_advisory_lock(727276)");
     try {
       await ensureLoginRole(client, roles.owner);
-      await ensureLoginRole(client, roles.app);
+      for (const party of Object.values(roles.parties)) await ensureLoginRole(client, party);
       const database = (await client.query<{ db: string }>("SELECT current_database() AS db")).rows[0].db;
       await client.query(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(roles.owner.name)}`);
       await client.query(`REVOKE ALL ON DATABASE ${ident(database)} FROM PUBLIC`);
-      await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(database)} TO ${ident(roles.app.name)}`);
+      for (const party of Object.values(roles.parties)) await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(database)} TO ${ident(party.name)}`);
       await reassignFromSuperusers(client, roles.owner.name);
     } finally {
       await client.query("SELECT pg_advisory_unlock(727276)").catch(() => {});
     }
   });
-  return { ownerUrl: urlFor(superuserUrl, roles.owner), appUrl: urlFor(superuserUrl, roles.app) };
+  const urls = Object.fromEntries(Object.entries(roles.parties).map(([party, role]) => [party, urlFor(superuserUrl, role)])) as Record<Party, string>;
+  return { ownerUrl: urlFor(superuserUrl, roles.owner), urls };
 }
 
 /**
@@ -132,48 +154,69 @@ async function installQueue(ownerUrl: string) {
 }
 
 /**
- * The app role's rights, granted by schema as the owner after every migration run, so tables a
- * later migration adds are covered (ALTER DEFAULT PRIVILEGES covers tables created in between).
+ * The party roles' rights, granted as the owner after every migration run, so tables a later
+ * migration adds are covered (ALTER DEFAULT PRIVILEGES covers tables created in between). Each
+ * role first loses whatever it had elsewhere: grants are exactly PARTY_GRANTS.
  */
-export async function grantAppRole(ownerUrl: string, appRole: string) {
+export async function grantPartyRoles(ownerUrl: string, roles: Partial<Record<Party, string>>) {
   await withClient(ownerUrl, async (client) => {
-    const owner = roleOf(ownerUrl);
-    const app = ident(appRole);
-    const schemas = await client.query<{ nspname: string }>(
-      `SELECT nspname FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = $1)
-         AND nspname NOT LIKE 'pg\\_%' AND nspname <> ALL($2::text[])`,
-      [owner, NOT_APP_SCHEMAS],
-    );
+    const owner = ident(roleOf(ownerUrl));
+    const schemas = (
+      await client.query<{ nspname: string }>(
+        `SELECT nspname FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = $1) AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`,
+        [roleOf(ownerUrl)],
+      )
+    ).rows.map((r) => r.nspname);
     await client.query("BEGIN");
-    for (const { nspname } of schemas.rows) {
-      const s = ident(nspname);
-      await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${app}`);
-      await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${app}`);
-      await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${app}`);
-      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app}`);
-      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${app}`);
+    for (const [party, name] of Object.entries(roles) as Array<[Party, string]>) {
+      const role = ident(name);
+      const grants = PARTY_GRANTS[party];
+      for (const nspname of schemas) {
+        const s = ident(nspname);
+        await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${s} FROM ${role}`);
+        await client.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${s} FROM ${role}`);
+        await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${s} REVOKE ALL ON TABLES FROM ${role}`);
+        await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${s} REVOKE ALL ON SEQUENCES FROM ${role}`);
+        if (nspname !== "public") await client.query(`REVOKE USAGE ON SCHEMA ${s} FROM ${role}`);
+      }
+      for (const nspname of grants.rows.filter((x) => schemas.includes(x))) {
+        const s = ident(nspname);
+        await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
+        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${role}`);
+        await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`);
+        await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`);
+        await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`);
+      }
+      if (grants.log && schemas.includes(grants.log)) {
+        // The party's log: read and append, nothing else (the trigger refuses UPDATE/DELETE too).
+        const s = ident(grants.log);
+        await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
+        await client.query(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ${s} TO ${role}`);
+        await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`);
+        await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${s} GRANT SELECT, INSERT ON TABLES TO ${role}`);
+      }
+      if (grants.queue) {
+        // The job queue: rows only (pg-boss's functions write rows; DDL stays with the owner).
+        const s = ident(QUEUE_SCHEMA);
+        await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
+        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${role}`);
+        await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`);
+        await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${s} TO ${role}`);
+      }
+      for (const [table, privileges] of Object.entries(grants.tables ?? {})) {
+        const [nspname, relname] = table.split(".");
+        await client.query(`GRANT USAGE ON SCHEMA ${ident(nspname)} TO ${role}`);
+        await client.query(`GRANT ${privileges} ON ${ident(nspname)}.${ident(relname)} TO ${role}`);
+      }
     }
-    // The audit ledger: read and append, nothing else (the trigger refuses UPDATE/DELETE too).
-    const ledger = ident(LEDGER_SCHEMA);
-    await client.query(`GRANT USAGE ON SCHEMA ${ledger} TO ${app}`);
-    await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${ledger} FROM ${app}, PUBLIC`);
-    await client.query(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ${ledger} TO ${app}`);
-    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${ledger} TO ${app}`);
-    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ledger} GRANT SELECT, INSERT ON TABLES TO ${app}`);
-    // The job queue: rows only (pg-boss's functions write rows; DDL stays with the owner).
-    const queue = ident(QUEUE_SCHEMA);
-    await client.query(`GRANT USAGE ON SCHEMA ${queue} TO ${app}`);
-    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${queue} TO ${app}`);
-    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${queue} TO ${app}`);
-    await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${queue} TO ${app}`);
     await client.query("COMMIT");
   });
 }
 
-/** Migrations, the queue schema and the app role's grants, all as the owner role. */
-export async function migrateAsOwner(ownerUrl: string, appRole: string, log: (m: string) => void = () => {}) {
+/** Migrations, the queue schema and the party roles' grants, all as the owner role. */
+export async function migrateAsOwner(ownerUrl: string, roles: Partial<Record<Party, string>>, log: (m: string) => void = () => {}) {
   const applied = await runMigrations(ownerUrl, undefined, log);
   await installQueue(ownerUrl);
-  await grantAppRole(ownerUrl, appRole);
+  await grantPartyRoles(ownerUrl, roles);
   return applied;
 }

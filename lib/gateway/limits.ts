@@ -17,6 +17,8 @@ export const BODY_LIMITS = {
   featureCiphertext: 1 * MiB,
   /** POST /api/uploads: the signed envelope (UPLOAD_LIMITS.maxEnvelopeBytes) in base64 inside JSON. */
   uploadStart: 1 * MiB,
+  /** POST /api/csp/:op, one call on the CSP's API: a 1 MiB chunk or ciphertext in base64 inside JSON (lib/csp/api/serve.ts). */
+  cspCall: 2 * MiB,
   /** Small JSON bodies of the other API routes (e.g. the feature declaration: 256 column names). */
   api: 128 * KiB,
   /** Pages take no body except server actions posted by forms (handled as serverAction). */
@@ -33,6 +35,7 @@ export function bodyLimit(method: string, pathname: string, isAction: boolean): 
   if (method === "PUT" && UPLOAD_CHUNK.test(pathname)) return BODY_LIMITS.uploadChunk;
   if (method === "PUT" && FEATURE_CIPHERTEXT.test(pathname)) return BODY_LIMITS.featureCiphertext;
   if (method === "POST" && (pathname === "/api/uploads" || pathname === "/api/uploads/")) return BODY_LIMITS.uploadStart;
+  if (method === "POST" && pathname.startsWith("/api/csp/")) return BODY_LIMITS.cspCall;
   if (pathname.startsWith("/api/")) return BODY_LIMITS.api;
   if (isAction) return BODY_LIMITS.serverAction;
   return BODY_LIMITS.other;

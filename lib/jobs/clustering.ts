@@ -33,7 +33,7 @@ import {
   type CspEvaluator,
   type KeyHolder,
 } from "@/lib/hopcm/encrypted";
-import { appendAudit } from "@/lib/ledger/append";
+import { appendCspAudit } from "@/lib/ledger/append";
 import { fcmObjective, multiUploadBackend, observed, type RunTimes } from "./backend";
 import { enqueueRun, hasLiveJob } from "./queue";
 
@@ -120,7 +120,7 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
     });
     // The key holder's secret seed, sealed now so every attempt of the run draws the same.
     await createRunSeed(tx, created.id);
-    await appendAudit(tx, {
+    await appendCspAudit(tx, {
       actorId: adminId,
       action: "CLUSTERING_RUN_STARTED",
       subjectType: "clustering_run",
@@ -155,13 +155,13 @@ export async function cancelRun(adminId: string, runId: string) {
     if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
     if (run.status === "QUEUED") {
       await tx.clusteringRun.update({ where: { id: runId }, data: { status: "CANCELLED", cancelRequested: true, finishedAt: new Date() } });
-      await appendAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "queued" } });
+      await appendCspAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "queued" } });
       return { status: "CANCELLED" as const };
     }
     if (run.status !== "RUNNING") throw new AppError("INVALID_STATE", "Only a queued or running run can be cancelled.");
     if (!run.cancelRequested) {
       await tx.clusteringRun.update({ where: { id: runId }, data: { cancelRequested: true } });
-      await appendAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "requested", iteration: run.iteration } });
+      await appendCspAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "requested", iteration: run.iteration } });
     }
     return { status: "CANCELLING" as const };
   });
@@ -263,7 +263,7 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     await db().$transaction(async (tx) => {
       const changed = await tx.clusteringRun.updateMany({ where: mine, data: { status: cancelled ? "CANCELLED" : "FAILED", error: reason, finishedAt: new Date() } });
       if (changed.count !== 1) return;
-      await appendAudit(tx, {
+      await appendCspAudit(tx, {
         actorId: null,
         action: cancelled ? "CLUSTERING_RUN_CANCELLED" : "CLUSTERING_RUN_FAILED",
         subjectType: "clustering_run",
@@ -394,7 +394,7 @@ async function storeResult(
     if (changed.count !== 1) throw new RunSuperseded();
     for (let i = 0; i < rows.length; i += 5000) await tx.runLabel.createMany({ data: rows.slice(i, i + 5000) });
     await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, distances: out.d2, reference: out.reference });
-    await appendAudit(tx, {
+    await appendCspAudit(tx, {
       actorId: null,
       action: "CLUSTERING_RUN_COMPLETED",
       subjectType: "clustering_run",
@@ -438,7 +438,7 @@ export async function recoverRuns(options: { staleMs?: number; now?: Date } = {}
             : { status: next, finishedAt: now, error: next === "FAILED" ? `interrupted by a restart (${run.attempts} attempts)` : null },
       });
       if (changed.count !== 1) return false;
-      await appendAudit(tx, {
+      await appendCspAudit(tx, {
         actorId: null,
         action: next === "QUEUED" ? "CLUSTERING_RUN_REQUEUED" : next === "FAILED" ? "CLUSTERING_RUN_FAILED" : "CLUSTERING_RUN_CANCELLED",
         subjectType: "clustering_run",

@@ -54,15 +54,35 @@ export type AuditInput = {
 };
 
 const LEDGER_LOCK = 727275;
+const CSP_LEDGER_LOCK = 727277;
 
 /**
  * Appends one entry inside the caller's transaction, so the entry exists if and only if the
  * change it records committed. Appends are serialised with a transaction-scoped advisory lock,
- * which keeps `seq` gap-free and each entry chained to the one before.
+ * which keeps `seq` gap-free and each entry chained to the one before. This is the authority's
+ * log (`ledger`); the CSP writes its own with `appendCspAudit`.
  */
 export async function appendAudit(tx: Tx, input: AuditInput) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LEDGER_LOCK})`;
-  const last = await tx.auditEntry.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  const entry = await append(tx, tx.auditEntry as unknown as LogTable, LEDGER_LOCK, input);
+  // A signed checkpoint outside the database soon covers this entry (lib/ledger/checkpoint.ts).
+  scheduleCheckpoint();
+  return entry;
+}
+
+/** The CSP's own log (`csp_ledger`): same chain, in the CSP's database, written by the CSP only. */
+export function appendCspAudit(tx: Tx, input: AuditInput) {
+  return append(tx, tx.cspAuditEntry as unknown as LogTable, CSP_LEDGER_LOCK, input);
+}
+
+type LogRow = { seq: bigint; hash: string };
+type LogTable = {
+  findFirst(args: { orderBy: { seq: "desc" }; select: { seq: true; hash: true } }): Promise<LogRow | null>;
+  create(args: { data: Record<string, unknown> }): Promise<LogRow>;
+};
+
+async function append(tx: Tx, table: LogTable, lock: number, input: AuditInput) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${lock})`;
+  const last = await table.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
   const fields = {
     seq: (last?.seq ?? 0n) + 1n,
     at: new Date(),
@@ -73,8 +93,5 @@ export async function appendAudit(tx: Tx, input: AuditInput) {
     data: input.data ?? {},
   };
   const prevHash = last?.hash ?? GENESIS_HASH;
-  const entry = await tx.auditEntry.create({ data: { ...fields, prevHash, hash: entryHash(prevHash, fields) } });
-  // A signed checkpoint outside the database soon covers this entry (lib/ledger/checkpoint.ts).
-  scheduleCheckpoint();
-  return entry;
+  return table.create({ data: { ...fields, prevHash, hash: entryHash(prevHash, fields) } });
 }

@@ -1,8 +1,8 @@
 import "server-only";
 import { parsePolicy, PolicyError, policyAttributes } from "@/lib/abe";
 import type { SessionUser } from "@/lib/auth/session";
-import { currentVersions, vksFor } from "@/lib/authority/catalogue";
-import { beginUpload } from "@/lib/csp/uploads";
+import { currentVersions, encodedVksFor } from "@/lib/authority/catalogue";
+import { cspCall } from "@/lib/parties/csp-client";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { startUploadSchema } from "@/lib/validation/upload";
@@ -39,16 +39,11 @@ export async function startUpload(user: SessionUser, input: z.output<typeof star
   if (unknown.length) throw new AppError("VALIDATION", `Unknown attributes: ${unknown.join(", ")}.`);
   for (const [a, v] of Object.entries(input.keyVersions)) if (versions[a] !== v) stale.push(a);
   if (stale.length) throw new AppError("CONFLICT", `The keys of ${stale.join(", ")} changed while you were encrypting. Encrypt again.`);
-  const [policyVks, signatureVks] = await Promise.all([vksFor(input.keyVersions), vksFor(input.signatureVersions)]);
-  return beginUpload(
-    {
-      ...input,
-      organisationId: user.organisation.id,
-      uploaderId: user.id,
-      signerGid: user.gid,
-      envelope: Buffer.from(input.envelope, "base64"),
-      signature: Buffer.from(input.signature, "base64"),
-    },
-    { policy: policyVks, signature: signatureVks },
+  // The CSP checks the envelope and the signature against the catalogue's public keys the authority vouches for.
+  const [policy, signature] = await Promise.all([encodedVksFor(input.keyVersions), encodedVksFor(input.signatureVersions)]);
+  return cspCall(
+    "uploads.begin",
+    { ...input, signerGid: user.gid, envelope: Buffer.from(input.envelope, "base64"), signature: Buffer.from(input.signature, "base64"), vks: { policy, signature } },
+    { org: user.organisation.id, sub: user.id },
   );
 }

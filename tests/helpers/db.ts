@@ -7,10 +7,12 @@ import { runMigrations } from "@/lib/db/migrate";
 
 /**
  * Gives the calling test file its own freshly migrated database on the run's PostgreSQL and
- * points lib/db/client at it (each test file runs in its own module context).
+ * points lib/db/client at it (each test file runs in its own module context), with the CSP's
+ * API served over HTTP on it (./csp-service.ts).
  */
 export function withFreshDatabase(): { url: () => string } {
   let url = "";
+  let csp: { close(): Promise<void> } | null = null;
   beforeAll(async () => {
     const admin = inject("adminDatabaseUrl");
     const name = `t_${randomBytes(6).toString("hex")}`;
@@ -26,8 +28,12 @@ export function withFreshDatabase(): { url: () => string } {
     // Ledger checkpoints of this database only (a shared file would see other files' databases as rollbacks).
     process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= randomBytes(32).toString("hex");
     process.env.MEDSHARE_LEDGER_DIR = path.resolve(".data", "it-ledger", name);
+    // The CSP's API over HTTP, for portal code that calls it (lib/parties/csp-client.ts).
+    const { startCspService } = await import("./csp-service");
+    csp = await startCspService();
   });
   afterAll(async () => {
+    await csp?.close();
     const { db } = await import("@/lib/db/client");
     await db().$disconnect();
     if (process.env.MEDSHARE_LEDGER_DIR) rmSync(process.env.MEDSHARE_LEDGER_DIR, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { startUpload } from "@/lib/portal/uploads";
-import { listUploads } from "@/lib/csp/uploads";
+import { cspCall } from "@/lib/parties/csp-client";
+import { allCurrentVersions } from "@/lib/authority/catalogue";
 import { withUser } from "@/lib/http/route";
 import { readJsonBody } from "@/lib/http/read-body";
 import { BODY_LIMITS } from "@/lib/gateway/limits";
@@ -16,6 +17,6 @@ export const POST = withUser(["HOSPITAL_STAFF"], async (req, user) => {
 
 /** The organisation's uploads, unfinished ones with their progress (expired ones are swept first). */
 export const GET = withUser(["HOSPITAL_STAFF"], async (_req, user) => {
-  const uploads = await listUploads(user.organisation.id);
+  const uploads = await cspCall("uploads.list", { currentVersions: await allCurrentVersions() }, { org: user.organisation.id });
   return Response.json({ uploads: uploads.map(({ id, label, status, recordCount, chunkCount, receivedChunks, totalBytes, receivedBytes, expiresAt }) => ({ id, label, status, recordCount, chunkCount, receivedChunks, totalBytes, receivedBytes, expiresAt })) });
 });

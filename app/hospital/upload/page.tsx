@@ -4,6 +4,7 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { listPublicKeys } from "@/lib/authority/catalogue";
 import { myKeyMaterial } from "@/lib/authority/keys";
 import { db } from "@/lib/db/client";
+import { cspCall } from "@/lib/parties/csp-client";
 
 export const metadata = { title: "Upload records" };
 
@@ -11,7 +12,7 @@ export default async function UploadPage({ searchParams }: { searchParams: Promi
   const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital/upload");
   const { replace } = await searchParams;
   const replacing = replace && /^[0-9a-f-]{36}$/.test(replace)
-    ? await db().upload.findFirst({ where: { id: replace, organisationId: user.organisation.id, status: "STORED" }, select: { id: true, label: true, policy: true, recordCount: true } })
+    ? await cspCall("uploads.get", { uploadId: replace }, { org: user.organisation.id })
     : null;
   const [material, catalogue, templates] = await Promise.all([
     myKeyMaterial(user.id),

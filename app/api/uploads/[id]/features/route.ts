@@ -1,4 +1,4 @@
-import { beginFeatures } from "@/lib/csp/features";
+import { cspCall } from "@/lib/parties/csp-client";
 import { AppError } from "@/lib/errors";
 import { withUser } from "@/lib/http/route";
 import { readJsonBody } from "@/lib/http/read-body";
@@ -15,5 +15,5 @@ export const POST = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: C
   const { id } = await params;
   const parsed = beginFeaturesSchema.safeParse(await readJsonBody(req, BODY_LIMITS.api));
   if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  return Response.json(await beginFeatures(id, user.organisation.id, parsed.data), { status: 201 });
+  return Response.json(await cspCall("features.begin", { uploadId: id, ...parsed.data }, { org: user.organisation.id }), { status: 201 });
 });

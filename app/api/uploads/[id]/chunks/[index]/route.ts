@@ -1,4 +1,4 @@
-import { putChunk } from "@/lib/csp/uploads";
+import { cspCall } from "@/lib/parties/csp-client";
 import { AppError } from "@/lib/errors";
 import { readBodyBytes } from "@/lib/http/read-body";
 import { withUser } from "@/lib/http/route";
@@ -12,5 +12,5 @@ export const PUT = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: Ct
   if (index === null) throw new AppError("VALIDATION", "A chunk index is a plain decimal number (0, 1, 2, …).");
   // capped while streaming (chunked bodies have no Content-Length); the gateway caps it first
   const body = await readBodyBytes(req, UPLOAD_LIMITS.maxChunkBytes);
-  return Response.json(await putChunk(id, user.organisation.id, index, body));
+  return Response.json(await cspCall("uploads.putChunk", { uploadId: id, index, data: body }, { org: user.organisation.id }));
 });

@@ -1,4 +1,5 @@
-import { FEATURE_LIMITS, putFeatureStats } from "@/lib/csp/features";
+import { FEATURE_LIMITS } from "@/lib/csp/features";
+import { cspCall } from "@/lib/parties/csp-client";
 import { withUser } from "@/lib/http/route";
 import { readBodyBytes } from "@/lib/http/read-body";
 
@@ -8,5 +9,5 @@ type Ctx = { params: Promise<{ id: string }> };
 export const PUT = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: Ctx) => {
   const { id } = await params;
   const body = await readBodyBytes(req, FEATURE_LIMITS.maxCiphertextBytes);
-  return Response.json(await putFeatureStats(id, user.organisation.id, body));
+  return Response.json(await cspCall("features.stats", { uploadId: id, ct: body }, { org: user.organisation.id }));
 });

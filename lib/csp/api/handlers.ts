@@ -1,0 +1,31 @@
+import "server-only";
+import { decodeAttributeVk, type AttributeVk } from "@/lib/abe";
+import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload } from "@/lib/csp/uploads";
+import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
+import type { z } from "zod";
+import type { cspApi, CspOp } from "./wire";
+
+/** What the CSP knows of the caller: the authority's token, checked (lib/csp/api/serve.ts). */
+export type Caller = { org: string; sub: string; op: CspOp; res?: string };
+type In<K extends CspOp> = z.output<(typeof cspApi)[K]["input"]>;
+type Handlers = { [K in CspOp]: (input: In<K>, caller: Caller) => Promise<unknown> };
+
+const vkMap = (encoded: Record<string, Uint8Array>) => new Map<string, AttributeVk>(Object.entries(encoded).map(([name, vk]) => [name, decodeAttributeVk(vk)]));
+
+/** Each operation of the CSP's API (./wire.ts), on the CSP's own tables only. */
+export const handlers = {
+  "uploads.begin": ({ vks, ...upload }, c) =>
+    beginUpload({ ...upload, organisationId: c.org, uploaderId: c.sub }, { policy: vkMap(vks.policy), signature: vkMap(vks.signature) }),
+  "uploads.putChunk": ({ uploadId, index, data }, c) => putChunk(uploadId, c.org, index, data),
+  "uploads.progress": ({ uploadId }, c) => uploadProgress(uploadId, c.org),
+  "uploads.complete": ({ uploadId }, c) => completeUpload(uploadId, c.org, c.sub),
+  "uploads.abandon": async ({ uploadId }, c) => (await abandonUpload(uploadId, c.org, c.sub), { discarded: true }),
+  "uploads.list": ({ currentVersions }, c) => listUploads(c.org, currentVersions),
+  "uploads.get": ({ uploadId }, c) => storedUpload(uploadId, c.org),
+  "features.begin": ({ uploadId, ...input }, c) => beginFeatures(uploadId, c.org, input),
+  "features.put": ({ uploadId, block, feature, ct }, c) => putFeatureCiphertext(uploadId, c.org, block, feature, ct),
+  "features.stats": ({ uploadId, ct }, c) => putFeatureStats(uploadId, c.org, ct),
+  "features.complete": ({ uploadId }, c) => completeFeatures(uploadId, c.org, c.sub),
+} satisfies Handlers;
+
+export type CspOutput<K extends CspOp> = Awaited<ReturnType<(typeof handlers)[K]>>;

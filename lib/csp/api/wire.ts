@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { startUploadSchema } from "@/lib/validation/upload";
+import { beginFeaturesSchema } from "@/lib/validation/clustering";
+import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
+
+/**
+ * The CSP's API, defined once: for every operation the portal (the authority's process) may
+ * call, its input schema, and which resource the authority's token must name for it (the
+ * upload, request or run the call touches). Both sides use this file: the client
+ * (lib/parties/csp-client.ts) to build the call, the CSP (./handlers.ts) to check it.
+ * `needs` lists the claims the token must carry: `org` (the organisation acting), `sub` (the
+ * person acting, the audit actor).
+ */
+export const bytes = (max: number) => z.custom<Uint8Array>((v) => v instanceof Uint8Array, "Expected bytes.").refine((b) => b.length <= max, `At most ${max} bytes.`);
+const id = z.uuid();
+const versions = z.record(z.string().max(120), z.number().int().positive());
+const vkMap = z.record(z.string().max(120), bytes(4096));
+
+type Spec = { input: z.ZodType; resource: (input: never) => string | null; needs: ReadonlyArray<"org" | "sub"> };
+const spec = <S extends z.ZodType>(input: S, resource: ((input: z.output<S>) => string | null) | null, needs: ReadonlyArray<"org" | "sub"> = []) =>
+  ({ input, resource: (resource ?? (() => null)) as (input: never) => string | null, needs }) satisfies Spec;
+
+const byUpload = (i: { uploadId: string }) => i.uploadId;
+
+export const cspApi = {
+  // ---- uploads: the envelope, its checks, the record chunks (lib/csp/uploads.ts)
+  "uploads.begin": spec(
+    startUploadSchema.omit({ envelope: true, signature: true }).extend({
+      envelope: bytes(UPLOAD_LIMITS.maxEnvelopeBytes),
+      signature: bytes(64 * 1024),
+      signerGid: z.string().min(1).max(200),
+      vks: z.object({ policy: vkMap, signature: vkMap }),
+    }),
+    (i) => i.uploadId,
+    ["org", "sub"],
+  ),
+  "uploads.putChunk": spec(z.object({ uploadId: id, index: z.number().int().min(0), data: bytes(UPLOAD_LIMITS.maxChunkBytes) }), byUpload, ["org"]),
+  "uploads.progress": spec(z.object({ uploadId: id }), byUpload, ["org"]),
+  "uploads.complete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
+  "uploads.abandon": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
+  "uploads.list": spec(z.object({ currentVersions: versions }), null, ["org"]),
+  "uploads.get": spec(z.object({ uploadId: id }), byUpload, ["org"]),
+  // ---- clustering features of an upload (lib/csp/features.ts)
+  "features.begin": spec(beginFeaturesSchema.extend({ uploadId: id }), byUpload, ["org"]),
+  "features.put": spec(z.object({ uploadId: id, block: z.number().int().min(0), feature: z.number().int().min(0), ct: bytes(1 << 20) }), byUpload, ["org"]),
+  "features.stats": spec(z.object({ uploadId: id, ct: bytes(1 << 20) }), byUpload, ["org"]),
+  "features.complete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
+} as const;
+
+export type CspOp = keyof typeof cspApi;
+export type CspInput<K extends CspOp> = z.input<(typeof cspApi)[K]["input"]>;
+export const isCspOp = (name: string): name is CspOp => Object.hasOwn(cspApi, name);

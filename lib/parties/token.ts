@@ -1,0 +1,98 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+/**
+ * Tokens between parties (DESIGN.md "Parties and trust"): the authority signs, with Ed25519, a
+ * short statement for one call on another party's API: who it is for (audience), what it
+ * allows (an operation and, where there is one, the resource — this upload, this request,
+ * this run — and the organisation and person acting), until when, and a nonce the receiver
+ * accepts once. Compact form: `mst1.<claims, base64url JSON>.<signature, base64url>`.
+ */
+export const partyTokenClaims = z.strictObject({
+  iss: z.literal("authority"),
+  aud: z.enum(["csp"]),
+  /** The operation allowed, e.g. "uploads.putChunk". */
+  op: z.string().regex(/^[a-z]+\.[A-Za-z]+$/),
+  /** The one resource the operation may touch (upload, request or run id), if it has one. */
+  res: z.string().max(200).optional(),
+  /** The organisation the caller acts for. */
+  org: z.uuid().optional(),
+  /** The person acting (audit actor). */
+  sub: z.uuid().optional(),
+  iat: z.number().int(),
+  exp: z.number().int(),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+});
+export type PartyTokenClaims = z.infer<typeof partyTokenClaims>;
+export type PartyGrant = Pick<PartyTokenClaims, "aud" | "op" | "res" | "org" | "sub">;
+
+const PREFIX = "mst1";
+/** A token lives one minute: long enough for one call over a slow link, too short to be worth stealing. */
+export const TOKEN_TTL_S = 60;
+/** Clocks of two hosts may disagree this much. */
+export const CLOCK_SKEW_S = 30;
+const MAX_TOKEN_LENGTH = 2048;
+
+export class PartyTokenError extends Error {
+  constructor(
+    readonly reason: "malformed" | "bad-signature" | "expired" | "not-yet-valid" | "wrong-audience" | "wrong-scope" | "replayed",
+    message: string,
+  ) {
+    super(message);
+    this.name = "PartyTokenError";
+  }
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+const domain = (body: string) => new TextEncoder().encode(`medshare-party-token/v1\n${body}`);
+
+/** MEDSHARE_PARTY_SIGNING_KEY: the authority's Ed25519 secret key, 32 bytes hex (generated into .data/secrets.json). */
+export function hexKey(hex: string | undefined, name: string): Uint8Array {
+  if (!hex || !/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${name} must be 32 bytes, hex`);
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+export const publicKeyOf = (secretKey: Uint8Array) => ed25519.getPublicKey(secretKey);
+
+export function signPartyToken(grant: PartyGrant, secretKey: Uint8Array, now = Date.now(), ttlSeconds = TOKEN_TTL_S): string {
+  const iat = Math.floor(now / 1000);
+  const claims: PartyTokenClaims = partyTokenClaims.parse({ iss: "authority", ...grant, iat, exp: iat + ttlSeconds, nonce: b64(randomBytes(16)) });
+  const body = b64(new TextEncoder().encode(JSON.stringify(claims)));
+  return `${PREFIX}.${body}.${b64(ed25519.sign(domain(body), secretKey))}`;
+}
+
+/**
+ * Checks signature, audience, time and scope; the caller then spends the nonce once
+ * (`spendNonce`). `expect.res`/`org` must match the claims exactly when given.
+ */
+export function verifyPartyToken(
+  token: string,
+  publicKey: Uint8Array,
+  expect: { aud: PartyTokenClaims["aud"]; op: string; res?: string },
+  now = Date.now(),
+): PartyTokenClaims {
+  const parts = token.length <= MAX_TOKEN_LENGTH ? token.split(".") : [];
+  if (parts.length !== 3 || parts[0] !== PREFIX) throw new PartyTokenError("malformed", "The party token is malformed.");
+  const [, body, sig] = parts;
+  let valid = false;
+  try {
+    valid = ed25519.verify(Buffer.from(sig, "base64url"), domain(body), publicKey);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new PartyTokenError("bad-signature", "The party token is not signed by the authority.");
+  let claims: PartyTokenClaims;
+  try {
+    claims = partyTokenClaims.parse(JSON.parse(Buffer.from(body, "base64url").toString("utf8")));
+  } catch {
+    throw new PartyTokenError("malformed", "The party token's claims are malformed.");
+  }
+  const t = Math.floor(now / 1000);
+  if (claims.aud !== expect.aud) throw new PartyTokenError("wrong-audience", `The party token is for the ${claims.aud}, not the ${expect.aud}.`);
+  if (claims.exp + CLOCK_SKEW_S < t) throw new PartyTokenError("expired", "The party token has expired.");
+  if (claims.iat - CLOCK_SKEW_S > t || claims.exp - claims.iat > 10 * TOKEN_TTL_S) throw new PartyTokenError("not-yet-valid", "The party token's times are implausible.");
+  if (claims.op !== expect.op) throw new PartyTokenError("wrong-scope", `The party token allows ${claims.op}, not ${expect.op}.`);
+  if (expect.res !== undefined && claims.res !== expect.res) throw new PartyTokenError("wrong-scope", "The party token is for another resource.");
+  return claims;
+}
