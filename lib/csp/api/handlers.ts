@@ -4,11 +4,13 @@ import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uplo
 import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
 import type { z } from "zod";
 import type { cspApi, CspOp } from "./wire";
+import { requestHandlers } from "./requests.handlers";
+import { clusteringHandlers } from "./clustering.handlers";
 
 /** What the CSP knows of the caller: the authority's token, checked (lib/csp/api/serve.ts). */
 export type Caller = { org: string; sub: string; op: CspOp; res?: string };
-type In<K extends CspOp> = z.output<(typeof cspApi)[K]["input"]>;
-type Handlers = { [K in CspOp]: (input: In<K>, caller: Caller) => Promise<unknown> };
+export type In<K extends CspOp> = z.output<(typeof cspApi)[K]["input"]>;
+export type Handlers<K extends CspOp = CspOp> = { [O in K]: (input: In<O>, caller: Caller) => Promise<unknown> };
 
 const vkMap = (encoded: Record<string, Uint8Array>) => new Map<string, AttributeVk>(Object.entries(encoded).map(([name, vk]) => [name, decodeAttributeVk(vk)]));
 
@@ -26,6 +28,8 @@ export const handlers = {
   "features.put": ({ uploadId, block, feature, ct }, c) => putFeatureCiphertext(uploadId, c.org, block, feature, ct),
   "features.stats": ({ uploadId, ct }, c) => putFeatureStats(uploadId, c.org, ct),
   "features.complete": ({ uploadId }, c) => completeFeatures(uploadId, c.org, c.sub),
+  ...requestHandlers,
+  ...clusteringHandlers,
 } satisfies Handlers;
 
 export type CspOutput<K extends CspOp> = Awaited<ReturnType<(typeof handlers)[K]>>;

@@ -11,15 +11,12 @@ import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
  * `needs` lists the claims the token must carry: `org` (the organisation acting), `sub` (the
  * person acting, the audit actor).
  */
-export const bytes = (max: number) => z.custom<Uint8Array>((v) => v instanceof Uint8Array, "Expected bytes.").refine((b) => b.length <= max, `At most ${max} bytes.`);
+import { bytes, spec, versions } from "./spec";
+import { requestsApi } from "./requests.wire";
+import { clusteringApi } from "./clustering.wire";
+
 const id = z.uuid();
-const versions = z.record(z.string().max(120), z.number().int().positive());
 const vkMap = z.record(z.string().max(120), bytes(4096));
-
-type Spec = { input: z.ZodType; resource: (input: never) => string | null; needs: ReadonlyArray<"org" | "sub"> };
-const spec = <S extends z.ZodType>(input: S, resource: ((input: z.output<S>) => string | null) | null, needs: ReadonlyArray<"org" | "sub"> = []) =>
-  ({ input, resource: (resource ?? (() => null)) as (input: never) => string | null, needs }) satisfies Spec;
-
 const byUpload = (i: { uploadId: string }) => i.uploadId;
 
 export const cspApi = {
@@ -45,6 +42,8 @@ export const cspApi = {
   "features.put": spec(z.object({ uploadId: id, block: z.number().int().min(0), feature: z.number().int().min(0), ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.stats": spec(z.object({ uploadId: id, ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.complete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
+  ...requestsApi,
+  ...clusteringApi,
 } as const;
 
 export type CspOp = keyof typeof cspApi;
