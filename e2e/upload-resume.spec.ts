@@ -120,7 +120,7 @@ test("an upload interrupted by a reload is resumed from /hospital, sending only 
 test("an unfinished upload this browser holds no package for can only be discarded, and says why", async () => {
   const page = staff.page;
   const label = `WDBC elsewhere ${code}`;
-  await page.route("**/api/uploads/*/complete", (route) => route.fulfill({ status: 503, json: { error: { message: "completion held back by the test" } } }));
+  await page.route("**/api/uploads/*/complete", (route) => route.fulfill({ status: 422, json: { error: { code: "VALIDATION", message: "completion held back by the test" } } }));
   await page.goto("/hospital/upload");
   await unlockGate(page, staff.a.passphrase);
   await page.getByLabel(/Drop a CSV/).setInputFiles(WDBC);

@@ -54,6 +54,11 @@ const envs = partyEnvs(
   { portalUrl: `http://localhost:${port}`, cspUrl: `http://127.0.0.1:${cspPort}` },
 );
 
+// The authority's party-token signing key, for e2e/parties.spec.ts: it signs valid tokens to
+// show that the CSP refuses a replay or a token used beyond its scope (not only forged ones).
+const signingKeyFile = path.resolve(".data", "e2e-party-signing-key");
+writeFileSync(signingKeyFile, envs.authority!.MEDSHARE_PARTY_SIGNING_KEY!, { mode: 0o600 });
+
 // Everything the server and the clustering worker log is also kept, so a journey can check
 // that no patient data or secret ever reaches the logs (e2e/zz-logs.spec.ts).
 const log = createWriteStream(path.resolve(".data", "e2e-server.log"), { flags: "w" });
@@ -90,7 +95,20 @@ async function stop() {
   rmSync(dir, { recursive: true, force: true });
   rmSync(ledgerDir, { recursive: true, force: true });
   rmSync(pidsFile, { force: true });
+  rmSync(signingKeyFile, { force: true });
   process.exit(0);
 }
+// Test hook (e2e/parties.spec.ts "CSP down"): SIGUSR2 stops the CSP's service, the next
+// SIGUSR2 starts it again on the same port. Outages one after the other, never overlapping.
+let toggling: Promise<void> = Promise.resolve();
+process.on("SIGUSR2", () => {
+  toggling = toggling.then(async () => {
+    if (!services || stopping) return;
+    const up = services.csp !== null;
+    keepErr(Buffer.from(`[medshare] test hook: ${up ? "stopping" : "starting"} the CSP service\n`));
+    await (up ? services.stopCsp() : services.startCsp()).catch((e: Error) => keepErr(Buffer.from(`[medshare] test hook failed: ${e.message}\n`)));
+    writePids();
+  });
+});
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());

@@ -6,7 +6,15 @@ import type { Supervised } from "./supervisor";
 import { startWebTier, type WebOptions, type WebTier } from "./web-process";
 import { superviseWorker } from "./worker-process";
 
-export type Services = { authority: WebTier | null; csp: WebTier | null; worker: Supervised | null; stop(): Promise<void> };
+export type Services = {
+  authority: WebTier | null;
+  csp: WebTier | null;
+  worker: Supervised | null;
+  stop(): Promise<void>;
+  /** Stops the CSP's service alone (gateway and next-server), as an outage would; `startCsp` brings it back on the same port. */
+  stopCsp(): Promise<void>;
+  startCsp(): Promise<void>;
+};
 
 export type ServiceOptions = {
   envs: { authority?: NodeJS.ProcessEnv; csp?: NodeJS.ProcessEnv; clustering?: NodeJS.ProcessEnv };
@@ -29,14 +37,24 @@ export async function startServices(opts: ServiceOptions): Promise<Services> {
   const common = { dev: opts.dev, output: opts.output, log: opts.log, onGiveUp: opts.onGiveUp, onStart: () => opts.onStart && setImmediate(opts.onStart) };
   const worker = opts.envs.clustering && opts.workerWanted !== false ? superviseWorker(opts.envs.clustering, { output: opts.workerOutput, onGiveUp: opts.onGiveUp }) : null;
   // The CSP first: the portal's first pages already call it.
-  const csp = opts.envs.csp ? await startWebTier({ ...common, env: opts.envs.csp, publicPort: opts.cspPort, host: opts.cspHost ?? "127.0.0.1", name: "the CSP service" }) : null;
+  const startCsp = () => (opts.envs.csp ? startWebTier({ ...common, env: opts.envs.csp, publicPort: opts.cspPort, host: opts.cspHost ?? "127.0.0.1", name: "the CSP service" }) : Promise.resolve(null));
+  const csp = await startCsp();
   const authority = opts.envs.authority ? await startWebTier({ ...common, env: opts.envs.authority, publicPort: opts.port, host: opts.host }) : null;
-  return {
+  const services: Services = {
     authority,
     csp,
     worker,
     async stop() {
-      await Promise.all([worker?.stop(), authority?.stop(), csp?.stop()]);
+      await Promise.all([worker?.stop(), authority?.stop(), services.csp?.stop()]);
+    },
+    async stopCsp() {
+      const running = services.csp;
+      services.csp = null;
+      await running?.stop();
+    },
+    async startCsp() {
+      if (!services.csp) services.csp = await startCsp();
     },
   };
+  return services;
 }

@@ -23,8 +23,15 @@ export class UploadError extends Error {}
 /** The connection kept failing (the server never said no): a started upload can be resumed. */
 export class ConnectionLost extends UploadError {}
 
+/**
+ * 503: the portal answers but cannot reach a service behind it (the CSP, the database) right
+ * now. Not a refusal: retried, and a started upload stays resumable (its package is kept).
+ */
+class Unavailable extends Error {}
+
 async function json(res: Response) {
   const body = await res.json().catch(() => ({}));
+  if (res.status === 503) throw new Unavailable(body?.error?.message ?? "The service is unavailable right now.");
   if (!res.ok) throw new UploadError(body?.error?.message ?? `The server answered ${res.status}.`);
   return body;
 }
@@ -42,6 +49,7 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
       await sleep(300 * 2 ** i);
     }
   }
+  if (last instanceof Unavailable) throw new ConnectionLost(last.message);
   throw new ConnectionLost(`The connection keeps dropping (${(last as Error)?.message ?? "network error"}). Try again later.`);
 }
 
@@ -73,7 +81,11 @@ export async function finishUpload(id: string, chunks: Uint8Array[], onProgress:
   };
   for (let round = 0; round < 3; round++) {
     await sendMissing();
-    const res = await withRetry(() => fetch(`/api/uploads/${id}/complete`, { method: "POST" }));
+    const res = await withRetry(async () => {
+      const r = await fetch(`/api/uploads/${id}/complete`, { method: "POST" });
+      if (r.status === 503) await json(r);
+      return r;
+    });
     if (res.status === 409) {
       const body = await res.json().catch(() => ({}));
       if (Array.isArray(body.missing)) continue; // some chunk got lost: resend and complete again

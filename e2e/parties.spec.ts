@@ -1,0 +1,359 @@
+/**
+ * Issue #12 (DESIGN.md "Parties and trust"), against the real split servers: the portal (the
+ * authority's service) and the CSP's service run as separate OS processes with their own
+ * database roles and environments (scripts/services.ts). Each test performs an attack on that
+ * boundary: calls on the CSP's API with missing, forged, expired, replayed or out-of-scope
+ * tokens; looking for the authority's secrets in the CSP's environment and database; each
+ * role reading the other party's tables; and an outage of the CSP in the middle of an upload.
+ */
+import { type Page } from "@playwright/test";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { createDecipheriv, randomBytes, randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { decodeAttributeSecret, decodeTransformSecret, decodeUserKeys } from "@/lib/abe/serialize";
+import { encodeFr, encodeG2 } from "@/lib/abe/group";
+import { openKeystore } from "@/lib/keystore/sealed";
+import { partyTokenClaims, signPartyToken, type PartyGrant } from "@/lib/parties/token";
+import { toWireJson } from "@/lib/parties/wire";
+import { expect, test } from "./fixtures/test";
+import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
+import { environ } from "./fixtures/attacks";
+import { e2eAppDatabaseUrl, e2eDatabaseUrl, e2eSql } from "./fixtures/database";
+import { sealedInBrowser, unlockGate, type Applicant } from "./fixtures/helpers";
+import { callCsp, cspBase, e2eCspDatabaseUrl, e2ePartySigningKey, e2ePids, needlesOf, tableDigests, tablesAsText, textNeedles } from "./fixtures/parties";
+
+test.describe.configure({ mode: "serial", timeout: 300_000 });
+
+const WDBC = path.resolve("..", "shared", "datasets", "wdbc.csv");
+const CSP_SCHEMAS = ["csp", "csp_ledger"];
+const AUTHORITY_SECRETS = ["MEDSHARE_KEK", "NEXTAUTH_SECRET", "MEDSHARE_PARTY_SIGNING_KEY", "MEDSHARE_LEDGER_SIGNING_KEY"];
+
+let admin: Page;
+let code = "";
+let staff: { a: Applicant; page: Page };
+let researcher: { a: Applicant; page: Page };
+/** The upload the journey stored, and the organisation that owns it. */
+let uploadX = "";
+let org = "";
+
+async function upload(page: Page, passphrase: string, file: string, policy: string, label: string) {
+  await page.goto("/hospital/upload");
+  await unlockGate(page, passphrase);
+  await page.getByLabel(/Drop a CSV/).setInputFiles(file);
+  await page.getByLabel("Policy", { exact: true }).fill(policy);
+  await page.getByLabel("Label").fill(label);
+  await page.getByRole("button", { name: "Encrypt and upload" }).click();
+}
+
+test.beforeAll(async ({ browser }) => {
+  admin = await adminPage(browser);
+  code = await createCatalogue(admin, ["hospital", "researcher"]);
+  staff = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Party");
+});
+
+test("a journey across the split: staff upload, a researcher requests and decrypts in the browser", async ({ browser }) => {
+  const label = `WDBC parties ${code}`;
+  await upload(staff.page, staff.a.passphrase, WDBC, `${code}.researcher`, label);
+  await expect(staff.page.getByText("Upload stored")).toBeVisible({ timeout: 120_000 });
+  const [row] = await e2eSql<{ id: string; org: string; record_count: number }>(`SELECT id::text, organisation_id::text AS org, record_count FROM csp.uploads WHERE label = $1`, [label]);
+  expect(row.record_count).toBe(569);
+  uploadX = row.id;
+  org = row.org;
+
+  researcher = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "PartyRes");
+  await researcher.page.getByRole("button", { name: "Create transform key" }).click();
+  await expect(researcher.page.getByTestId("tk-status")).toContainText("Stored with the authority");
+  const page = researcher.page;
+  await page.goto("/research");
+  await unlockGate(page, researcher.a.passphrase);
+  await page.getByRole("checkbox", { name: `Choose ${label}` }).check();
+  await page.getByLabel("Purpose of use").fill("Checking that the parties stay apart");
+  await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await expect(page.getByText(`${label}: 569 records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId("request-outcome")).toContainText(`Source verified: signed by ${staff.a.gid}`);
+});
+
+test.describe("tokens on the CSP's API", () => {
+  const key = () => e2ePartySigningKey();
+  const abandon = () => toWireJson({ uploadId: uploadX });
+  const grant = (g: Partial<PartyGrant> = {}): PartyGrant => ({ aud: "csp", op: "uploads.abandon", res: uploadX, org, sub: randomUUID(), ...g });
+  /** The CSP refused: 401, UNAUTHENTICATED, the reason, a sentence that says why, and no stack trace. */
+  function refused(reply: Awaited<ReturnType<typeof callCsp>>, reason: string, says: RegExp) {
+    expect(reply.status, reply.text).toBe(401);
+    expect(reply.json.error?.code).toBe("UNAUTHENTICATED");
+    expect(reply.json.error?.reason).toBe(reason);
+    expect(reply.json.error?.message).toMatch(says);
+    expect(reply.text).not.toMatch(/\bat .*\.(js|ts):\d+/);
+  }
+
+  test("no token, garbage, a forged, expired, future or altered token: 401, and nothing changes", async () => {
+    expect(uploadX).not.toBe("");
+    const before = await tableDigests(CSP_SCHEMAS);
+
+    refused(await callCsp("uploads.abandon", abandon()), "malformed", /needs the authority's token/);
+    refused(await callCsp("uploads.abandon", abandon(), null, { Authorization: `Basic ${Buffer.from("csp:csp").toString("base64")}` }), "malformed", /needs the authority's token/);
+    refused(await callCsp("uploads.abandon", abandon(), "garbage"), "malformed", /malformed/);
+    refused(await callCsp("uploads.abandon", abandon(), `mst1.${"A".repeat(3000)}.x`), "malformed", /malformed/);
+    // signed with another Ed25519 key: the attacker's own
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant(), randomBytes(32))), "bad-signature", /not signed by the authority/);
+    // a genuine token with its claims edited (another organisation): the signature no longer holds
+    const [prefix, , sig] = signPartyToken(grant(), key()).split(".");
+    const edited = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(signPartyToken(grant(), key()).split(".")[1], "base64url").toString()), org: randomUUID() })).toString("base64url");
+    refused(await callCsp("uploads.abandon", abandon(), `${prefix}.${edited}.${sig}`), "bad-signature", /not signed by the authority/);
+    // expired: issued 3 minutes ago (60 s lifetime + 30 s skew long past)
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant(), key(), Date.now() - 180_000)), "expired", /expired/);
+    // issued 3 minutes in the future, or living an hour
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant(), key(), Date.now() + 180_000)), "not-yet-valid", /implausible/);
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant(), key(), Date.now(), 3600)), "not-yet-valid", /implausible/);
+
+    expect(await tableDigests(CSP_SCHEMAS)).toEqual(before);
+    expect((await e2eSql(`SELECT status::text FROM csp.uploads WHERE id = $1`, [uploadX]))[0].status).toBe("STORED");
+  });
+
+  test("a valid token used beyond its scope: another operation, another upload, no organisation: 401, and nothing changes", async () => {
+    const before = await tableDigests(CSP_SCHEMAS);
+    // a token for reading upload X's progress, used to abandon it
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ op: "uploads.progress" }), key())), "wrong-scope", /allows uploads\.progress, not uploads\.abandon/);
+    // a token for abandoning upload Y, used on upload X
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ res: randomUUID() }), key())), "wrong-scope", /another resource/);
+    // a token naming no resource at all
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ res: undefined }), key())), "wrong-scope", /another resource/);
+    // a token naming no organisation, on operations that act for one
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ org: undefined }), key())), "wrong-scope", /does not name the organisation/);
+    refused(await callCsp("uploads.list", toWireJson({ currentVersions: {} }), signPartyToken({ aud: "csp", op: "uploads.list" }, key())), "wrong-scope", /does not name the organisation/);
+    // and no person, where the call is audited under one
+    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ sub: undefined }), key())), "wrong-scope", /does not name the person/);
+    expect(await tableDigests(CSP_SCHEMAS)).toEqual(before);
+    expect((await e2eSql(`SELECT status::text FROM csp.uploads WHERE id = $1`, [uploadX]))[0].status).toBe("STORED");
+  });
+
+  test("a replayed token: the first call answers, the same token again is refused and changes nothing", async () => {
+    const token = signPartyToken({ aud: "csp", op: "uploads.progress", res: uploadX, org }, key());
+    const first = await callCsp("uploads.progress", toWireJson({ uploadId: uploadX }), token);
+    expect(first.status, first.text).toBe(200);
+    const between = await tableDigests(CSP_SCHEMAS);
+    refused(await callCsp("uploads.progress", toWireJson({ uploadId: uploadX }), token), "replayed", /already used/);
+    expect(await tableDigests(CSP_SCHEMAS)).toEqual(between);
+    // a replay of a state-changing call, after the original went through, does not run it twice
+    const list = signPartyToken({ aud: "csp", op: "uploads.list", org }, key());
+    expect((await callCsp("uploads.list", toWireJson({ currentVersions: {} }), list)).status).toBe(200);
+    refused(await callCsp("uploads.list", toWireJson({ currentVersions: {} }), list), "replayed", /already used/);
+  });
+
+  test("a token for another audience cannot even be expressed, and one signed anyway is refused", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: "authority", aud: "portal", op: "uploads.list", org, iat: now, exp: now + 60, nonce: randomBytes(16).toString("base64url") };
+    expect(partyTokenClaims.safeParse(claims).success).toBe(false);
+    expect(() => signPartyToken({ aud: "portal" as "csp", op: "uploads.list", org }, key())).toThrow();
+    // the authority's real key signing claims for another audience (as a bug elsewhere might)
+    const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
+    const sig = Buffer.from(ed25519.sign(new TextEncoder().encode(`medshare-party-token/v1\n${body}`), key())).toString("base64url");
+    const before = await tableDigests(CSP_SCHEMAS);
+    refused(await callCsp("uploads.list", toWireJson({ currentVersions: {} }), `mst1.${body}.${sig}`), "malformed", /claims are malformed/);
+    expect(await tableDigests(CSP_SCHEMAS)).toEqual(before);
+  });
+});
+
+test("the CSP's process environment holds none of the authority's secrets and no other party's database", async () => {
+  const pids = e2ePids();
+  expect(pids.csp).toBeTruthy();
+  const csp = environ(pids.csp!);
+  const authority = environ(pids.web);
+  expect(csp.MEDSHARE_ROLE).toBe("csp");
+  expect(authority.MEDSHARE_ROLE).toBe("authority");
+  for (const name of AUTHORITY_SECRETS) {
+    expect(authority[name], `the authority has ${name}`).toBeTruthy();
+    expect(csp[name], `the CSP has ${name}`).toBeUndefined();
+  }
+  // its database is its own role's, and no variable names another
+  expect(csp.DATABASE_URL).toBe(e2eCspDatabaseUrl());
+  expect(decodeURIComponent(new URL(csp.DATABASE_URL).username)).toBe("medshare_csp");
+  for (const [name, value] of Object.entries(csp))
+    for (const url of value.match(/postgres(?:ql)?:\/\/[^\s"']+/g) ?? []) expect(decodeURIComponent(new URL(url).username), `${name} names another role`).toBe("medshare_csp");
+  // none of the authority's secret values under any name, nor its database URL or password
+  const authorityUrl = new URL(authority.DATABASE_URL);
+  const secrets = [...AUTHORITY_SECRETS.map((n) => [n, authority[n]]), ["the authority's DATABASE_URL", authority.DATABASE_URL], ["the authority's database password", decodeURIComponent(authorityUrl.password)], ["the superuser's database password", decodeURIComponent(new URL(e2eDatabaseUrl()).password)]];
+  const all = Object.entries(csp).map(([k, v]) => `${k}=${v}`).join("\n");
+  for (const [name, value] of secrets) {
+    expect(value.length, name).toBeGreaterThan(8);
+    expect(all.includes(value), `${name} is in the CSP's environment`).toBe(false);
+  }
+  // what it does hold: the authority's PUBLIC key only
+  expect(csp.MEDSHARE_AUTHORITY_PUBLIC_KEY).toBe(Buffer.from(ed25519.getPublicKey(e2ePartySigningKey())).toString("hex"));
+});
+
+test("after the journey, the CSP's database holds no KEK, signing key, master secret, SIK or z", async () => {
+  expect(researcher).toBeDefined();
+  const authority = environ(e2ePids().web);
+  const kek = Buffer.from(authority.MEDSHARE_KEK, "base64");
+  expect(kek.length).toBe(32);
+  const needles = [
+    ...needlesOf("the KEK", kek),
+    ...textNeedles("MEDSHARE_KEK", authority.MEDSHARE_KEK),
+    ...needlesOf("the party signing key", Buffer.from(authority.MEDSHARE_PARTY_SIGNING_KEY, "hex")),
+    ...needlesOf("the ledger signing key", Buffer.from(authority.MEDSHARE_LEDGER_SIGNING_KEY, "hex")),
+    ...textNeedles("NEXTAUTH_SECRET", authority.NEXTAUTH_SECRET),
+  ];
+  // the attribute authorities' master secrets, sealed and unsealed (alpha_i, gamma_i)
+  const versions = await e2eSql<{ name: string; version: number; sealed: Buffer }>(
+    `SELECT a.name, v.version, v.sealed_secret AS sealed FROM authority.attribute_key_versions v JOIN authority.attributes a ON a.id = v.attribute_id WHERE a.name LIKE $1`,
+    [`${code}.%`],
+  );
+  expect(versions.length).toBeGreaterThanOrEqual(2);
+  for (const v of versions) {
+    needles.push(...needlesOf(`${v.name} v${v.version} sealed`, v.sealed));
+    const decipher = createDecipheriv("aes-256-gcm", kek, v.sealed.subarray(1, 13));
+    decipher.setAAD(Buffer.from(`medshare-attribute-secret:${v.name}:v${v.version}`));
+    decipher.setAuthTag(v.sealed.subarray(v.sealed.length - 16));
+    const plain = Buffer.concat([decipher.update(v.sealed.subarray(13, v.sealed.length - 16)), decipher.final()]);
+    const secret = decodeAttributeSecret(plain);
+    needles.push(...needlesOf(`${v.name} secret`, plain), ...needlesOf(`${v.name} alpha`, encodeFr(secret.alpha)), ...needlesOf(`${v.name} gamma`, encodeFr(secret.gamma)));
+  }
+  // the CKKS secret key, sealed
+  for (const k of await e2eSql<{ sealed: Buffer }>(`SELECT sealed_secret_key AS sealed FROM authority.ckks_keys`)) needles.push(...needlesOf("a sealed CKKS secret key", k.sealed));
+  // the researcher's and the uploader's own secrets, from their browsers: SIKs, z, wrapping keys
+  for (const person of [researcher, staff]) {
+    const contents = await openKeystore(await sealedInBrowser(person.page, person.a.gid), person.a.passphrase, person.a.gid);
+    needles.push(...needlesOf(`${person.a.gid}'s X25519 secret`, Buffer.from(contents.wrapSecretKey, "base64")));
+    for (const [id, encoded] of Object.entries(contents.keys)) {
+      needles.push(...needlesOf(`${person.a.gid}'s key ${id}`, Buffer.from(encoded, "base64")));
+      for (const [name, sik] of decodeUserKeys(Buffer.from(encoded, "base64")).keys) needles.push(...needlesOf(`${person.a.gid}'s SIK ${name}`, encodeG2(sik)));
+    }
+    if (contents.transform) needles.push(...needlesOf(`${person.a.gid}'s z`, encodeFr(decodeTransformSecret(Buffer.from(contents.transform.secret, "base64")).z)));
+    if (person === researcher) expect(contents.transform, "the researcher made a transform key").not.toBeNull();
+  }
+
+  const tables = await tablesAsText(CSP_SCHEMAS);
+  expect(tables.get("csp.record_ciphertexts")?.length).toBeGreaterThanOrEqual(569); // the scan reads the real data
+  const found: string[] = [];
+  for (const [table, rows] of tables)
+    for (const row of rows) {
+      const lower = row.toLowerCase();
+      for (const n of needles) if (row.includes(n.text) || (/^[0-9a-f]+$/.test(n.text) && lower.includes(n.text))) found.push(`${n.name} in ${table}`);
+    }
+  expect([...new Set(found)]).toEqual([]);
+});
+
+test("each party's database role is refused the other's tables", async () => {
+  const tryAs = async (url: string, statements: string[]) => {
+    const client = new pg.Client({ connectionString: url, application_name: "e2e-attacker" });
+    await client.connect();
+    try {
+      const out: Record<string, string> = {};
+      for (const s of statements) out[s] = await client.query(s).then(() => "allowed", (e: Error) => e.message);
+      return out;
+    } finally {
+      await client.end();
+    }
+  };
+  // the CSP's role: its own tables yes, the authority's (master secrets, accounts, sessions, log) no
+  const asCsp = await tryAs(e2eCspDatabaseUrl(), [
+    "SELECT count(*) FROM csp.uploads",
+    "SELECT sealed_secret FROM authority.attribute_key_versions",
+    "SELECT sealed_secret_key FROM authority.ckks_keys",
+    "SELECT password_hash FROM portal.users",
+    "SELECT * FROM portal.sessions",
+    "SELECT * FROM ledger.audit_entries",
+    "INSERT INTO ledger.audit_entries (seq) VALUES (1)",
+    "UPDATE authority.attribute_key_versions SET retired_at = now()",
+  ]);
+  expect(asCsp["SELECT count(*) FROM csp.uploads"]).toBe("allowed");
+  for (const [s, outcome] of Object.entries(asCsp)) if (!s.includes("csp.")) expect(outcome, s).toMatch(/permission denied/);
+  // the authority's role: the CSP's ciphertexts, nonces and log are not its
+  const asAuthority = await tryAs(e2eAppDatabaseUrl(), [
+    "SELECT count(*) FROM portal.users",
+    "SELECT * FROM csp.uploads",
+    "SELECT * FROM csp.record_ciphertexts",
+    "SELECT * FROM csp.upload_chunks",
+    "DELETE FROM csp.party_token_nonces",
+    "SELECT * FROM csp_ledger.audit_entries",
+  ]);
+  expect(asAuthority["SELECT count(*) FROM portal.users"]).toBe("allowed");
+  for (const [s, outcome] of Object.entries(asAuthority)) if (!s.includes("portal.")) expect(outcome, s).toMatch(/permission denied/);
+});
+
+test("the services connect as their own roles, none a superuser", async () => {
+  // fresh connections from both services: a page whose listing the portal asks the CSP for
+  await staff.page.goto("/hospital");
+  await expect(staff.page.getByTestId(`upload-WDBC parties ${code}`)).toBeVisible();
+  const sessions = await e2eSql<{ usename: string; application_name: string; rolsuper: boolean }>(
+    `SELECT a.usename, a.application_name, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND a.application_name NOT LIKE 'e2e-%'`,
+  );
+  expect(sessions.filter((s) => s.rolsuper), JSON.stringify(sessions)).toEqual([]);
+  const roles = new Set(sessions.map((s) => s.usename));
+  expect(roles.has("medshare_authority"), JSON.stringify(sessions)).toBe(true);
+  expect(roles.has("medshare_csp"), JSON.stringify(sessions)).toBe(true);
+  for (const role of roles) expect(["medshare_authority", "medshare_csp", "medshare_clustering"]).toContain(role);
+});
+
+test.describe("the CSP down in the middle of an upload", () => {
+  const COPIES = 4;
+  const RECORDS = 569 * COPIES;
+  const cspAnswers = () => fetch(`${cspBase()}/api/csp/uploads.list`, { method: "POST", body: "{}" }).then((r) => r.status === 401, () => false);
+  const cspRefuses = () => fetch(`${cspBase()}/api/csp/uploads.list`, { method: "POST", body: "{}" }).then(() => false, () => true);
+  /** The e2e server's test hook: SIGUSR2 stops the CSP's service, the next starts it again. */
+  const toggleCsp = () => process.kill(e2ePids().gateway, "SIGUSR2");
+
+  test.afterAll(async () => {
+    // never leave the CSP down for the journeys after this one
+    if (!(await cspAnswers())) {
+      if (await cspRefuses()) toggleCsp();
+      await expect.poll(cspAnswers, { timeout: 120_000, intervals: [500] }).toBe(true);
+    }
+  });
+
+  test("the page says plainly that the storage service is unreachable; once it is back, the upload resumes and nothing is lost", async () => {
+    const [header, ...rows] = readFileSync(WDBC, "utf8").trimEnd().split("\n");
+    const file = test.info().outputPath("wdbc-x4.csv");
+    writeFileSync(file, [header, ...Array.from({ length: COPIES }, () => rows).flat()].join("\n") + "\n");
+    const page = staff.page;
+    const label = `WDBC outage ${code}`;
+    let start: { uploadId: string; chunkCount: number } | null = null;
+    await page.route("**/api/uploads", async (route) => {
+      if (route.request().method() === "POST") start = route.request().postDataJSON();
+      await route.continue();
+    });
+    // the first chunk goes through; the second waits until the CSP is down
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let puts = 0;
+    await page.route("**/api/uploads/*/chunks/*", async (route) => {
+      if (puts++ === 1) await held;
+      await route.continue();
+    });
+    await upload(page, staff.a.passphrase, file, `${code}.researcher`, label);
+    await expect.poll(() => puts, { timeout: 120_000 }).toBeGreaterThan(1);
+    expect(start!.chunkCount).toBeGreaterThan(2);
+    await expect.poll(async () => (await e2eSql(`SELECT 1 FROM csp.upload_chunks WHERE upload_id = $1`, [start!.uploadId])).length).toBe(1);
+
+    toggleCsp();
+    await expect.poll(cspRefuses, { timeout: 30_000, intervals: [200] }).toBe(true);
+    release();
+
+    const alert = page.getByText(/storage service/);
+    await expect(alert).toBeVisible({ timeout: 60_000 });
+    const shown = (await page.locator("body").innerText()).replace(/\s+/g, " ");
+    expect(shown).toMatch(/storage service \(CSP\) is unreachable/);
+    expect(shown).toContain("Upload paused");
+    expect(shown).not.toMatch(/\bat .*\.(js|ts):\d+|ECONNREFUSED|fetch failed|TypeError/);
+    // the cloud kept what arrived, nothing more, and the upload is not lost
+    expect(await e2eSql(`SELECT status::text, received_bytes > 0 AS some FROM csp.uploads WHERE id = $1`, [start!.uploadId])).toEqual([{ status: "RECEIVING", some: true }]);
+    expect((await e2eSql(`SELECT count(*)::int AS n FROM csp.upload_chunks WHERE upload_id = $1`, [start!.uploadId]))[0].n).toBe(1);
+
+    toggleCsp();
+    await expect.poll(cspAnswers, { timeout: 120_000, intervals: [500] }).toBe(true);
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    page.on("dialog", (d) => void d.accept());
+    await page.goto("/hospital");
+    const row = page.getByTestId(`upload-${label}`);
+    await expect(page.getByTestId(`unfinished-${label}`)).toContainText(`1 of ${start!.chunkCount} chunks arrived`);
+    await page.getByRole("button", { name: `Resume ${label}` }).click();
+    await expect(row).toContainText("stored, verified", { timeout: 120_000 });
+    await expect(row).toContainText(RECORDS.toLocaleString("en-US"));
+    expect(await e2eSql(`SELECT status::text, record_count FROM csp.uploads WHERE id = $1`, [start!.uploadId])).toEqual([{ status: "STORED", record_count: RECORDS }]);
+    expect((await e2eSql(`SELECT count(*)::int AS n FROM csp.record_ciphertexts WHERE upload_id = $1`, [start!.uploadId]))[0].n).toBe(RECORDS);
+  });
+});
