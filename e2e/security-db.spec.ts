@@ -2,7 +2,8 @@
 // and a superuser's rewrite of the audit ledger (trigger off, entry edited, tail re-hashed; or
 // the last 5 entries deleted) left /admin/audit saying "intact". Now the server and the worker
 // connect as the least-privilege app role, and the page compares the chain with the signed
-// checkpoints kept outside the database.
+// checkpoints kept outside the database. Since issue #12 each party's service has its own role
+// (the portal medshare_authority, the CSP medshare_csp, the clustering worker medshare_clustering).
 import { type Page } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
 import { spawn } from "node:child_process";
@@ -13,6 +14,9 @@ import { adminPage, createCatalogue } from "./fixtures/admin";
 import { e2eAppDatabaseUrl, e2eDatabaseUrl } from "./fixtures/database";
 
 test.describe.configure({ mode: "serial" });
+
+/** The parties' roles (lib/db/roles.ts PARTY_ROLES). */
+const PARTY_ROLES = { authority: "medshare_authority", csp: "medshare_csp", clustering: "medshare_clustering" };
 
 type Row = { seq: string; at: Date; actor_id: string | null; action: string; subject_type: string; subject_id: string | null; data: unknown; prev_hash: string; hash: string };
 
@@ -77,9 +81,9 @@ test.afterAll(async () => {
   await expect(await verifyOnPage(admin)).toContainText("Chain intact");
 });
 
-test("the server and the worker connect as the app role, never as a superuser", async () => {
-  await admin.goto("/admin/audit"); // the server has a pooled connection open now
-  expect(new URL(e2eAppDatabaseUrl()).username).toBe("medshare_app");
+test("each service connects as its own party's role, never as a superuser", async () => {
+  await admin.goto("/admin/audit"); // the portal has a pooled connection open now, and the CSP too (its log is shown through its API)
+  expect(new URL(e2eAppDatabaseUrl()).username).toBe(PARTY_ROLES.authority);
   const sessions = await asSuperuser((c) =>
     c.query<{ usename: string; application_name: string; rolsuper: boolean }>(
       `SELECT a.usename, a.application_name, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
@@ -87,8 +91,10 @@ test("the server and the worker connect as the app role, never as a superuser", 
     ).then((r) => r.rows),
   );
   expect(sessions.filter((s) => s.rolsuper), JSON.stringify(sessions)).toEqual([]);
-  expect(sessions.length).toBeGreaterThan(0);
-  expect(new Set(sessions.map((s) => s.usename))).toEqual(new Set(["medshare_app"]));
+  const roles = new Set(sessions.map((s) => s.usename));
+  expect(roles.has(PARTY_ROLES.authority), JSON.stringify(sessions)).toBe(true);
+  expect(roles.has(PARTY_ROLES.csp), JSON.stringify(sessions)).toBe(true);
+  for (const role of roles) expect(Object.values(PARTY_ROLES) as string[]).toContain(role);
 });
 
 test("a web server given a superuser's DATABASE_URL refuses to start", async () => {
@@ -117,7 +123,7 @@ test("a web server given a superuser's DATABASE_URL refuses to start", async () 
   expect(code).toBe(1);
 });
 
-test("the app role cannot rewrite the ledger", async () => {
+test("the authority's role cannot rewrite the ledger", async () => {
   const client = new pg.Client({ connectionString: e2eAppDatabaseUrl() });
   await client.connect();
   try {

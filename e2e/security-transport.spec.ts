@@ -13,8 +13,8 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const base = `http://localhost:${port}`;
 const MiB = 1024 * 1024;
 
-/** The processes scripts/e2e-server.ts runs: the gateway (itself), next-server, the clustering worker. */
-const pids = () => JSON.parse(readFileSync(path.resolve(".data", `e2e-pids-${port}.json`), "utf8")) as { gateway: number; web: number; worker: number };
+/** The processes scripts/e2e-server.ts runs: the gateway (itself), the portal's next-server, the CSP's, the clustering worker. */
+const pids = () => JSON.parse(readFileSync(path.resolve(".data", `e2e-pids-${port}.json`), "utf8")) as { gateway: number; web: number; csp: number; worker: number };
 
 let staffCookie = "";
 
@@ -123,6 +123,7 @@ test("pages carry a strict nonce-based Content-Security-Policy", async ({ page, 
 });
 
 test("Next telemetry is off in every process the server runs", async () => {
-  const { web, worker } = pids();
-  for (const pid of [web, worker]) expect(environ(pid).NEXT_TELEMETRY_DISABLED, `pid ${pid}`).toBe("1");
+  const { web, csp, worker } = pids();
+  expect(csp).toBeTruthy();
+  for (const pid of [web, csp, worker]) expect(environ(pid).NEXT_TELEMETRY_DISABLED, `pid ${pid}`).toBe("1");
 });

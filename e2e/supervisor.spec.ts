@@ -13,9 +13,11 @@ import { newApplicant, register, signIn } from "./fixtures/helpers";
 
 const port = Number(process.env.SUPERVISOR_TEST_PORT ?? 3323);
 const pgPort = Number(process.env.SUPERVISOR_TEST_PG_PORT ?? 3324);
+// npm start puts the CSP's service on PORT + 1 by default: that is the database's port here.
+const cspPort = Number(process.env.SUPERVISOR_TEST_CSP_PORT ?? 3325);
 const base = `http://localhost:${port}`;
 const dataDir = path.resolve(".data", `supervisor-test-${process.pid}`);
-const runFile = () => JSON.parse(readFileSync(path.join(dataDir, "run.json"), "utf8")) as { web: number; worker: number; launcher: number };
+const runFile = () => JSON.parse(readFileSync(path.join(dataDir, "run.json"), "utf8")) as { web: number; csp: number; worker: number; launcher: number };
 
 let launcher: ChildProcess;
 let output = "";
@@ -28,7 +30,7 @@ test.describe.configure({ mode: "serial", timeout: 300_000 });
 test.use({ baseURL: base });
 
 test.beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MEDSHARE_DATA_DIR: dataDir, MEDSHARE_PG_PORT: String(pgPort) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MEDSHARE_DATA_DIR: dataDir, MEDSHARE_PG_PORT: String(pgPort), MEDSHARE_CSP_PORT: String(cspPort) };
   for (const name of ["DATABASE_URL", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "MEDSHARE_KEK", "NEXT_TELEMETRY_DISABLED"]) delete env[name];
   launcher = spawn("npm", ["start"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   launcher.stdout!.on("data", (d) => (output += d));
@@ -41,10 +43,12 @@ test.afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test("the banner names the real port, and next-server and the worker run with telemetry off", async () => {
+test("the banner names the real port, and next-server (the portal's and the CSP's) and the worker run with telemetry off", async () => {
   expect(output).toContain(`MedShare is running at http://localhost:${port}`);
-  const { web, worker } = runFile();
+  const { web, csp, worker } = runFile();
   expect(environ(web).NEXT_TELEMETRY_DISABLED).toBe("1");
+  expect(csp).toBeTruthy();
+  expect(environ(csp).NEXT_TELEMETRY_DISABLED).toBe("1");
   expect(environ(worker).NEXT_TELEMETRY_DISABLED).toBe("1");
 });
 
