@@ -109,7 +109,10 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: GatewayOptions)
   const target = opts.upstream();
   if (!target) return jsonError(res, 503, "UNAVAILABLE", "MedShare is restarting. Please try again in a few seconds.");
 
-  const forward = (body: Buffer | null) => {
+  // A body-less GET/HEAD can be sent again: see the retry below.
+  const idempotent = (req.method === "GET" || req.method === "HEAD") && !req.headers["transfer-encoding"] && !(declared ?? 0);
+  let retried = false;
+  const forward = (body: Buffer | null): http.ClientRequest => {
     const headers = upstreamHeaders(req, opts.trusted);
     if (body) {
       delete headers["transfer-encoding"];
@@ -121,7 +124,20 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: GatewayOptions)
       upstream.pipe(res);
       upstream.on("error", () => res.destroy());
     });
-    proxied.on("error", () => jsonError(res, 503, "UNAVAILABLE", "MedShare is restarting. Please try again in a few seconds."));
+    let failed = false;
+    proxied.on("error", () => {
+      if (failed) return; // one answer per upstream request
+      failed = true;
+      // A kept-alive socket that next-server closed just as the gateway reused it (Node's
+      // documented keep-alive race; under load a page's script chunk got a 503 this way): an
+      // idempotent request is sent once more, on a fresh socket.
+      if (idempotent && !retried && proxied.reusedSocket && !res.headersSent) {
+        retried = true;
+        forward(null).end();
+        return;
+      }
+      jsonError(res, 503, "UNAVAILABLE", "MedShare is restarting. Please try again in a few seconds.");
+    });
     res.on("close", () => {
       if (!res.writableFinished) proxied.destroy(); // the client went away: stop the upstream work too
     });
