@@ -11,7 +11,7 @@ export const metadata = { title: "Registrations" };
 
 export default async function AdminPage() {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin");
-  // Not awaited here: the registrations render at once, the services stream in (a CSP that is down costs up to 3 s).
+  // Not awaited here: the registrations render at once, the services stream in (a CSP that does not answer costs up to 5 s).
   const health = checkServices();
   const [pending, catalogue] = await Promise.all([listPendingRegistrations(), listCatalogue()]);
   const attributes = catalogue.flatMap((a) => a.attributes.map((x) => ({ id: x.id, name: x.name, description: x.description })));

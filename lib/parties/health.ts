@@ -13,8 +13,12 @@ const healthReport = z.object({
 });
 export type HealthReport = z.infer<typeof healthReport>;
 
-/** How long the portal waits for a party (or its own database) before calling it unreachable. */
-const TIMEOUT_MS = 3_000;
+/**
+ * How long the portal waits for a party (or its own database) before calling it unreachable. A
+ * CSP's first answer after a start (route and database pool still cold) takes seconds on a busy
+ * host; the panel streams in after the rest of /admin, so waiting a little longer costs nothing.
+ */
+const TIMEOUT_MS = 5_000;
 
 /** This process's own health: its role, its version, whether its database answers. */
 export async function ownHealth(): Promise<HealthReport> {
@@ -53,20 +57,24 @@ async function authorityHealth(): Promise<ServiceHealth> {
 }
 
 /** Asks the CSP's own /api/health over the network, as the portal's route handlers reach it. */
-async function cspHealth(): Promise<ServiceHealth> {
+export async function cspHealth(): Promise<ServiceHealth> {
   const base = { party: "csp" as const, name: "Storage service (CSP)", version: null };
   const checkedAt = () => new Date().toISOString();
   const url = process.env.MEDSHARE_CSP_URL?.replace(/\/$/, "");
   if (!url) return { ...base, status: "unreachable", message: `${CSP} is not configured (MEDSHARE_CSP_URL is not set).`, checkedAt: checkedAt() };
   let report: HealthReport | undefined;
+  let slow = false;
   try {
     const response = await fetch(`${url}/api/health`, { cache: "no-store", signal: AbortSignal.timeout(TIMEOUT_MS) });
     // 503 still carries the report: the service runs, its database does not answer.
     report = healthReport.safeParse(await response.json()).data;
-  } catch {
-    report = undefined;
+  } catch (e) {
+    slow = e instanceof DOMException && e.name === "TimeoutError";
   }
-  if (!report) return { ...base, status: "unreachable", message: `${CSP} is unreachable.`, checkedAt: checkedAt() };
+  if (!report) {
+    const message = slow ? `${CSP} is unreachable: it did not answer within ${TIMEOUT_MS / 1000} seconds.` : `${CSP} is unreachable.`;
+    return { ...base, status: "unreachable", message, checkedAt: checkedAt() };
+  }
   if (report.service !== "csp") return { ...base, status: "unreachable", message: `${CSP} is unreachable: the service at MEDSHARE_CSP_URL is not the CSP.`, checkedAt: checkedAt() };
   const up = report.database === "ok";
   return {
