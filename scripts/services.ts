@@ -37,6 +37,20 @@ export function countFrom(value: string | undefined, name: string): number {
   return n;
 }
 
+/**
+ * One request as soon as the CSP's Next answers, so its first real caller (a hospital's upload,
+ * /admin's health check with its 5 s limit) does not pay for loading the route and opening the
+ * database pool: seconds on a busy host.
+ */
+async function warmUp(internalPort: number) {
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    const answered = await fetch(`http://127.0.0.1:${internalPort}/api/health`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.status === 200 || r.status === 503, () => false);
+    if (answered) return;
+    await new Promise((resolve) => setTimeout(resolve, 500).unref());
+  }
+}
+
 export async function startServices(opts: ServiceOptions): Promise<Services> {
   const common = { dev: opts.dev, output: opts.output, log: opts.log, onGiveUp: opts.onGiveUp, onStart: () => opts.onStart && setImmediate(opts.onStart) };
   const workers =
@@ -45,6 +59,7 @@ export async function startServices(opts: ServiceOptions): Promise<Services> {
       : [];
   // The CSP first: the portal's first pages already call it.
   const csp = opts.envs.csp ? await startWebTier({ ...common, env: opts.envs.csp, publicPort: opts.cspPort, host: opts.cspHost ?? "127.0.0.1", name: "the CSP service", processes: opts.cspProcesses }) : null;
+  for (const port of csp?.internalPorts ?? []) void warmUp(port);
   const authority = opts.envs.authority ? await startWebTier({ ...common, env: opts.envs.authority, publicPort: opts.port, host: opts.host }) : null;
   return {
     authority,

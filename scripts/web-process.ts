@@ -8,7 +8,7 @@ import { supervise, type RestartPolicy, type Supervised } from "./supervisor";
 import { NEXT_BIN, webEnv } from "./worker-process";
 
 /** `next` is the first of the tier's `next start` processes; `replicas` all of them (MEDSHARE_CSP_PROCESSES). */
-export type WebTier = { gateway: Server; next: Supervised; replicas: Supervised[]; internalPort: number; stop(): Promise<void> };
+export type WebTier = { gateway: Server; next: Supervised; replicas: Supervised[]; internalPort: number; internalPorts: number[]; stop(): Promise<void> };
 
 export type WebOptions = {
   env: NodeJS.ProcessEnv;
@@ -66,6 +66,7 @@ export async function startWebTier(opts: WebOptions): Promise<WebTier> {
     next: replicas[0],
     replicas,
     internalPort: ports[0],
+    internalPorts: ports,
     async stop() {
       gateway.close();
       gateway.closeAllConnections();
