@@ -30,7 +30,7 @@ export async function startServices(opts: ServiceOptions): Promise<Services> {
   const worker = opts.envs.clustering && opts.workerWanted !== false ? superviseWorker(opts.envs.clustering, { output: opts.workerOutput, onGiveUp: opts.onGiveUp }) : null;
   // The CSP first: the portal's first pages already call it.
   const csp = opts.envs.csp ? await startWebTier({ ...common, env: opts.envs.csp, publicPort: opts.cspPort, host: opts.cspHost ?? "127.0.0.1", name: "the CSP service" }) : null;
-  const authority = opts.envs.authority ? await startWebTier({ ...common, env: opts.envs.authority, publicPort: opts.port, host: opts.host, name: "the portal (authority service)" }) : null;
+  const authority = opts.envs.authority ? await startWebTier({ ...common, env: opts.envs.authority, publicPort: opts.port, host: opts.host }) : null;
   return {
     authority,
     csp,

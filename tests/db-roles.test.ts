@@ -21,9 +21,15 @@ const database = withFreshDatabase();
 // Roles are cluster-wide and the run's PostgreSQL is shared by all test files: unique names.
 const suffix = randomBytes(4).toString("hex");
 const owner = { name: `medshare_owner_${suffix}`, password: randomBytes(18).toString("base64url") };
-const app = { name: `medshare_app_${suffix}`, password: randomBytes(18).toString("base64url") };
+const role = (party: string) => ({ name: `medshare_${party}_${suffix}`, password: randomBytes(18).toString("base64url") });
+// "app" below is the authority's role: the one that writes the authority's ledger.
+const parties = { authority: role("authority"), csp: role("csp"), clustering: role("clustering") };
+const app = parties.authority;
+const names = { authority: parties.authority.name, csp: parties.csp.name, clustering: parties.clustering.name };
 let ownerUrl = "";
 let appUrl = "";
+let cspUrl = "";
+let clusteringUrl = "";
 
 beforeAll(async () => {
   // withFreshDatabase migrated as the superuser: exactly an install from before the roles existed,
@@ -32,9 +38,11 @@ beforeAll(async () => {
   await boss.start();
   await boss.createQueue("clustering", { name: "clustering", retryLimit: 0 });
   await boss.stop({ graceful: false, wait: true, close: true });
-  ({ ownerUrl, appUrl } = await provisionRoles(database.url(), { owner, app }));
-  await migrateAsOwner(ownerUrl, app.name);
-  // Everything the code under test does from here on runs as the app role.
+  let urls: Record<string, string>;
+  ({ ownerUrl, urls } = await provisionRoles(database.url(), { owner, parties }));
+  ({ authority: appUrl, csp: cspUrl, clustering: clusteringUrl } = urls);
+  await migrateAsOwner(ownerUrl, names);
+  // Everything the code under test does from here on runs as the authority's role.
   process.env.DATABASE_URL = appUrl;
 });
 
@@ -106,8 +114,8 @@ describe("database roles", () => {
     const roles = await asSuperuser(`SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1`, [owner.name]);
     expect(roles.rows[0]).toEqual({ rolsuper: false, rolcreaterole: false, rolcreatedb: false });
     // Running again (every start) changes nothing and keeps working.
-    await provisionRoles(database.url(), { owner, app });
-    await expect(migrateAsOwner(ownerUrl, app.name)).resolves.toEqual([]);
+    await provisionRoles(database.url(), { owner, parties });
+    await expect(migrateAsOwner(ownerUrl, names)).resolves.toEqual([]);
   });
 
   it("a table a later migration adds is open to the app role without a new grant", async () => {
@@ -117,11 +125,35 @@ describe("database roles", () => {
     await rawSql(ownerUrl, `DROP TABLE portal.later_table`);
   });
 
-  it("the job queue runs as the app role (pg-boss installed by the owner)", async () => {
-    const { enqueueRun, hasLiveJob } = await import("@/lib/jobs/queue");
-    const runId = randomBytes(8).toString("hex");
-    expect(await enqueueRun(runId)).toBeTruthy();
-    expect(await hasLiveJob(runId)).toBe(true);
+  it("the job queue runs as the CSP's role (pg-boss installed by the owner)", async () => {
+    process.env.DATABASE_URL = cspUrl;
+    try {
+      const { enqueueRun, hasLiveJob, stopQueue } = await import("@/lib/jobs/queue");
+      const runId = randomBytes(8).toString("hex");
+      expect(await enqueueRun(runId)).toBeTruthy();
+      expect(await hasLiveJob(runId)).toBe(true);
+      await stopQueue();
+    } finally {
+      process.env.DATABASE_URL = appUrl;
+    }
+  });
+
+  it("each party's role is refused the other party's tables (issue #12)", async () => {
+    const asCsp = (sql: string) => rawSql(cspUrl, sql);
+    // The CSP's role: its own schema and log, and not one row of the authority's or the portal's.
+    await expect(asCsp(`SELECT count(*) FROM csp.uploads`)).resolves.toBeTruthy();
+    await expect(asCsp(`SELECT count(*) FROM csp_ledger.audit_entries`)).resolves.toBeTruthy();
+    for (const table of ["authority.attribute_key_versions", "authority.ckks_keys", "authority.run_secrets", "authority.transform_keys", "portal.users", "portal.sessions", "ledger.audit_entries"])
+      await expect(asCsp(`SELECT * FROM ${table} LIMIT 1`), table).rejects.toThrow(/permission denied/);
+    await expect(asCsp(`UPDATE csp_ledger.audit_entries SET action = 'X'`)).rejects.toThrow(/permission denied/);
+    // The authority's role: not one row of the CSP's.
+    for (const table of ["csp.uploads", "csp.record_ciphertexts", "csp.access_requests", "csp_ledger.audit_entries"])
+      await expect(asApp(`SELECT * FROM ${table} LIMIT 1`), table).rejects.toThrow(/permission denied/);
+    // The clustering worker's interim role: the CSP's tables and the key holder's three tables, nothing else.
+    const asClustering = (sql: string) => rawSql(clusteringUrl, sql);
+    await expect(asClustering(`SELECT count(*) FROM authority.ckks_keys`)).resolves.toBeTruthy();
+    for (const table of ["authority.attribute_key_versions", "authority.transform_keys", "portal.users", "ledger.audit_entries"])
+      await expect(asClustering(`SELECT * FROM ${table} LIMIT 1`), table).rejects.toThrow(/permission denied/);
   });
 });
 

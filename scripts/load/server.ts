@@ -1,6 +1,6 @@
 // The server `npm run load` measures: the built app behind the real launcher (scripts/start.ts:
 // front gateway, supervised `next start`) on a fresh embedded PostgreSQL in its own folder,
-// connected as the least-privilege app role, with demo-like data.
+// split into its services as under `npm start`, each connected as its party's role, with demo-like data.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -12,6 +12,7 @@ import { createApprovedAccount } from "@/lib/portal/accounts";
 import { completeUpload, putChunk } from "@/lib/csp/uploads";
 import { startUpload } from "@/lib/portal/uploads";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
+import { startCspService } from "@/tests/helpers/csp-service";
 import { prepareUpload } from "@/tests/helpers/upload";
 
 export type Credentials = { email: string; password: string };
@@ -127,21 +128,31 @@ export async function startLoadEnvironment(): Promise<LoadEnvironment> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    // Owner and app roles as under `npm start`; the server and the seed connect as the app role.
-    const { ownerUrl, appUrl } = await provisionFreshDatabase(pg.url);
-    // The seed runs server code in this process, which reads the same configuration as the server.
+    // Owner and party roles as under `npm start`; the services connect as their party's role.
+    const { ownerUrl, urls } = await provisionFreshDatabase(pg.url);
+    // The seed runs both parties' code in this process (the CSP's API over loopback HTTP), as the owner.
     Object.assign(process.env, {
-      DATABASE_URL: appUrl,
+      DATABASE_URL: ownerUrl,
       MEDSHARE_LEDGER_DIR: path.join(dir, "ledger"),
       MEDSHARE_LEDGER_SIGNING_KEY: randomBytes(32).toString("hex"),
       NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
       MEDSHARE_KEK: randomBytes(32).toString("base64"),
       NEXT_TELEMETRY_DISABLED: "1",
     });
-    const data = await seed();
+    const csp = await startCspService();
+    const data = await seed().finally(() => csp.close());
+    delete process.env.MEDSHARE_CSP_URL; // the launcher gives its services their own
     // This process is done with the database; the pool must not outlive the server it talks to.
     await db().$disconnect();
-    const web = await startWebServer({ ...process.env, NODE_ENV: "production", DATABASE_URL: ownerUrl, MEDSHARE_APP_DATABASE_URL: appUrl, MEDSHARE_DATA_DIR: path.join(dir, "data") });
+    const web = await startWebServer({
+      ...process.env,
+      NODE_ENV: "production",
+      DATABASE_URL: ownerUrl,
+      MEDSHARE_AUTHORITY_DATABASE_URL: urls.authority,
+      MEDSHARE_CSP_DATABASE_URL: urls.csp,
+      MEDSHARE_CLUSTERING_DATABASE_URL: urls.clustering,
+      MEDSHARE_DATA_DIR: path.join(dir, "data"),
+    });
     return {
       ...data,
       databaseUrl: pg.url,

@@ -1,6 +1,6 @@
 import { db } from "@/lib/db/client";
 import { serviceRole } from "@/lib/parties/role";
-import { version } from "@/package.json" with { type: "json" };
+import pkg from "@/package.json" with { type: "json" };
 
 export const dynamic = "force-dynamic";
 
@@ -11,5 +11,5 @@ export async function GET() {
     .$queryRaw`SELECT 1`
     .then(() => "ok" as const)
     .catch(() => "unreachable" as const);
-  return Response.json({ service: role, version, database, at: new Date().toISOString() }, { status: database === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
+  return Response.json({ service: role, version: pkg.version, database, at: new Date().toISOString() }, { status: database === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
 }
