@@ -126,16 +126,17 @@ describe("database roles", () => {
   });
 
   it("the job queue runs as the CSP's role (pg-boss installed by the owner)", async () => {
-    process.env.DATABASE_URL = cspUrl;
+    const boss = new PgBoss({ connectionString: cspUrl, schema: "pgboss", supervise: false, schedule: false, migrate: false });
+    await boss.start();
     try {
-      const { enqueueRun, hasLiveJob, stopQueue } = await import("@/lib/jobs/queue");
       const runId = randomBytes(8).toString("hex");
-      expect(await enqueueRun(runId)).toBeTruthy();
-      expect(await hasLiveJob(runId)).toBe(true);
-      await stopQueue();
+      expect(await boss.send("clustering", { runId })).toBeTruthy();
+      expect((await rawSql(cspUrl, `SELECT 1 FROM pgboss.job WHERE data->>'runId' = $1`, [runId])).rowCount).toBe(1);
     } finally {
-      process.env.DATABASE_URL = appUrl;
+      await boss.stop({ graceful: false, wait: true, close: true });
     }
+    // The authority's role has no business in the queue.
+    await expect(asApp(`SELECT 1 FROM pgboss.job LIMIT 1`)).rejects.toThrow(/permission denied/);
   });
 
   it("each party's role is refused the other party's tables (issue #12)", async () => {

@@ -20,7 +20,7 @@ describe("schema.prisma and the SQL migrations agree", () => {
     const { rows } = await rawSql<{ table_schema: string; table_name: string; column_name: string }>(
       database.url(),
       `SELECT table_schema, table_name, column_name FROM information_schema.columns
-       WHERE table_schema IN ('portal','authority','csp','ledger')`,
+       WHERE table_schema IN ('portal','authority','csp','ledger','csp_ledger')`,
     );
     const live = new Map<string, Set<string>>();
     for (const r of rows) {
