@@ -1,6 +1,7 @@
 import { RequestFlow, type ClusterView, type DatasetView } from "@/components/research/request-flow";
 import { listClusters } from "@/lib/portal/clustering";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
+import { PartyOutage } from "@/components/ui/party-outage";
 import { explainMissing, parsePolicy } from "@/lib/abe";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { myKeyMaterial } from "@/lib/authority/keys";
@@ -31,9 +32,7 @@ export default async function ResearchPage() {
         description={`Request shared records for ${user.organisation.name}. Your browser signs the request with your attribute keys; the authority verifies it before the cloud helps decrypt, and decryption finishes here, in your browser.`}
       />
       {listed.outage ? (
-        <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900" data-testid="csp-outage">
-          {listed.outage} The datasets and clusters it stores are listed here again once it answers.
-        </p>
+        <PartyOutage message={listed.outage}>The datasets and clusters it stores are listed here again once it answers.</PartyOutage>
       ) : views.length === 0 ? (
         <EmptyState title="No datasets to browse yet">Datasets appear here once hospitals have uploaded records.</EmptyState>
       ) : (
