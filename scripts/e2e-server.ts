@@ -71,7 +71,15 @@ let services: Services | null = null;
 const writePids = () =>
   writeFileSync(
     pidsFile,
-    JSON.stringify({ gateway: process.pid, web: services?.authority?.next.pid() ?? null, csp: services?.csp?.next.pid() ?? null, cspPort, worker: services?.worker?.pid() ?? null }),
+    JSON.stringify({
+      gateway: process.pid,
+      web: services?.authority?.next.pid() ?? null,
+      csp: services?.csp?.next.pid() ?? null,
+      csps: services?.csp?.replicas.map((r) => r.pid()) ?? [],
+      cspPort,
+      worker: services?.worker?.pid() ?? null,
+      workers: services?.workers.map((w) => w.pid()) ?? [],
+    }),
     { mode: 0o600 },
   );
 services = await startServices({
@@ -83,6 +91,9 @@ services = await startServices({
   log: (m) => keepErr(Buffer.from(`[medshare] ${m}\n`)),
   onGiveUp: () => void stop(),
   onStart: writePids,
+  // The journeys run against a scaled-out CSP: two web processes behind its gateway, two clustering workers.
+  cspProcesses: 2,
+  workers: 2,
 });
 writePids();
 

@@ -12,7 +12,7 @@ import { openDatabase, partyEnvs } from "@/lib/db/bootstrap";
 import { issueSetupTokenIfNoAdmin } from "@/lib/portal/registrations";
 import { runFile } from "@/lib/config/run-file";
 import { freePort } from "@/lib/gateway/server";
-import { startServices, type Services } from "./services";
+import { countFrom, startServices, type Services } from "./services";
 import { withoutTelemetry, workerWanted } from "./worker-process";
 
 const dev = process.argv.includes("--dev");
@@ -94,6 +94,8 @@ async function main() {
     onGiveUp: gaveUp,
     onStart: writeRunFile,
     workerWanted: workerWanted(process.env),
+    cspProcesses: countFrom(process.env.MEDSHARE_CSP_PROCESSES, "MEDSHARE_CSP_PROCESSES"),
+    workers: countFrom(process.env.MEDSHARE_CLUSTERING_WORKERS, "MEDSHARE_CLUSTERING_WORKERS"),
   });
   writeRunFile();
   if (services.csp) log(`the CSP's service is running at http://${process.env.MEDSHARE_CSP_HOST ?? "127.0.0.1"}:${cspPort}`);

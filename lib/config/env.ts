@@ -26,3 +26,14 @@ export function env(): Env {
   cached = parsed.data;
   return cached;
 }
+
+/**
+ * The key-encryption key alone: what a process that unseals but serves no sessions needs (the
+ * clustering worker, holding the key holder's CKKS key), without the authority's session secret.
+ */
+export function kek(): Buffer {
+  const value = process.env.MEDSHARE_KEK ?? "";
+  const key = Buffer.from(value, "base64");
+  if (key.length !== 32) throw new Error("MedShare is not configured: MEDSHARE_KEK must be 32 bytes, base64. Start it with `npm start`.");
+  return key;
+}
