@@ -151,8 +151,11 @@ test.describe("tokens on the CSP's API", () => {
 test("the CSP's process environment holds none of the authority's secrets and no other party's database", async () => {
   const pids = e2ePids();
   expect(pids.csp).toBeTruthy();
-  const csp = environ(pids.csp!);
   const authority = environ(pids.web);
+  for (const pid of new Set([pids.csp!, ...(pids.csps ?? [])])) checkCspEnvironment(environ(pid), authority);
+});
+
+function checkCspEnvironment(csp: Record<string, string>, authority: Record<string, string>) {
   expect(csp.MEDSHARE_ROLE).toBe("csp");
   expect(authority.MEDSHARE_ROLE).toBe("authority");
   for (const name of AUTHORITY_SECRETS) {
@@ -174,7 +177,7 @@ test("the CSP's process environment holds none of the authority's secrets and no
   }
   // what it does hold: the authority's PUBLIC key only
   expect(csp.MEDSHARE_AUTHORITY_PUBLIC_KEY).toBe(Buffer.from(ed25519.getPublicKey(e2ePartySigningKey())).toString("hex"));
-});
+}
 
 /**
  * Every row of every table of the CSP's schemas, read as the superuser, searched for the

@@ -14,7 +14,7 @@ const base = `http://localhost:${port}`;
 const MiB = 1024 * 1024;
 
 /** The processes scripts/e2e-server.ts runs: the gateway (itself), the portal's next-server, the CSP's, the clustering worker. */
-const pids = () => JSON.parse(readFileSync(path.resolve(".data", `e2e-pids-${port}.json`), "utf8")) as { gateway: number; web: number; csp: number; worker: number };
+const pids = () => JSON.parse(readFileSync(path.resolve(".data", `e2e-pids-${port}.json`), "utf8")) as { gateway: number; web: number; csp: number; csps?: number[]; worker: number };
 
 let staffCookie = "";
 
@@ -123,7 +123,7 @@ test("pages carry a strict nonce-based Content-Security-Policy", async ({ page, 
 });
 
 test("Next telemetry is off in every process the server runs", async () => {
-  const { web, csp, worker } = pids();
+  const { web, csp, csps, worker } = pids();
   expect(csp).toBeTruthy();
-  for (const pid of [web, csp, worker]) expect(environ(pid).NEXT_TELEMETRY_DISABLED, `pid ${pid}`).toBe("1");
+  for (const pid of [web, csp, ...(csps ?? []), worker]) expect(environ(pid).NEXT_TELEMETRY_DISABLED, `pid ${pid}`).toBe("1");
 });
