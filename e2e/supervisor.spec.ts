@@ -13,7 +13,7 @@ import { newApplicant, register, signIn } from "./fixtures/helpers";
 
 const port = Number(process.env.SUPERVISOR_TEST_PORT ?? 3323);
 const pgPort = Number(process.env.SUPERVISOR_TEST_PG_PORT ?? 3324);
-// npm start puts the CSP's service on PORT + 1 by default: that is the database's port here.
+// The CSP's service on a known port of its own (npm start would otherwise take a free one).
 const cspPort = Number(process.env.SUPERVISOR_TEST_CSP_PORT ?? 3325);
 const base = `http://localhost:${port}`;
 const dataDir = path.resolve(".data", `supervisor-test-${process.pid}`);
