@@ -22,7 +22,15 @@ let services: Services | null = null;
 const writePids = () =>
   writeFileSync(
     pidsFile,
-    JSON.stringify({ gateway: process.pid, web: services?.authority?.next.pid() ?? null, csp: services?.csp?.next.pid() ?? null, cspPort, worker: services?.worker?.pid() ?? null }),
+    JSON.stringify({
+      gateway: process.pid,
+      web: services?.authority?.next.pid() ?? null,
+      csp: services?.csp?.next.pid() ?? null,
+      csps: services?.csp?.replicas.map((r) => r.pid()) ?? [],
+      cspPort,
+      worker: services?.worker?.pid() ?? null,
+      workers: services?.workers.map((w) => w.pid()) ?? [],
+    }),
     { mode: 0o600 },
   );
 services = await startServices({
@@ -34,6 +42,9 @@ services = await startServices({
   log: note,
   onGiveUp: () => void stop(),
   onStart: writePids,
+  // The journeys run against a scaled-out CSP: two web processes behind its gateway, two clustering workers.
+  cspProcesses: 2,
+  workers: 2,
 });
 writePids();
 

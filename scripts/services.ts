@@ -6,7 +6,8 @@ import type { Supervised } from "./supervisor";
 import { startWebTier, type WebOptions, type WebTier } from "./web-process";
 import { superviseWorker } from "./worker-process";
 
-export type Services = { authority: WebTier | null; csp: WebTier | null; worker: Supervised | null; stop(): Promise<void> };
+/** `worker` is the first clustering worker; `workers` all of them (MEDSHARE_CLUSTERING_WORKERS). */
+export type Services = { authority: WebTier | null; csp: WebTier | null; worker: Supervised | null; workers: Supervised[]; stop(): Promise<void> };
 
 export type ServiceOptions = {
   envs: { authority?: NodeJS.ProcessEnv; csp?: NodeJS.ProcessEnv; clustering?: NodeJS.ProcessEnv };
@@ -23,20 +24,50 @@ export type ServiceOptions = {
   onGiveUp: (reason: string) => void;
   onStart?: () => void;
   workerWanted?: boolean;
+  /** Scale-out on one PostgreSQL: CSP web processes behind its gateway, clustering workers on the pg-boss queue (default 1 each). */
+  cspProcesses?: number;
+  workers?: number;
 };
+
+/** A count from the environment (MEDSHARE_CSP_PROCESSES, MEDSHARE_CLUSTERING_WORKERS): 1 to 16, default 1. */
+export function countFrom(value: string | undefined, name: string): number {
+  if (value === undefined || value === "") return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`${name} must be a whole number from 1 to 16`);
+  return n;
+}
+
+/**
+ * One request as soon as the CSP's Next answers, so its first real caller (a hospital's upload,
+ * /admin's health check with its 5 s limit) does not pay for loading the route and opening the
+ * database pool: seconds on a busy host.
+ */
+async function warmUp(internalPort: number) {
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    const answered = await fetch(`http://127.0.0.1:${internalPort}/api/health`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.status === 200 || r.status === 503, () => false);
+    if (answered) return;
+    await new Promise((resolve) => setTimeout(resolve, 500).unref());
+  }
+}
 
 export async function startServices(opts: ServiceOptions): Promise<Services> {
   const common = { dev: opts.dev, output: opts.output, log: opts.log, onGiveUp: opts.onGiveUp, onStart: () => opts.onStart && setImmediate(opts.onStart) };
-  const worker = opts.envs.clustering && opts.workerWanted !== false ? superviseWorker(opts.envs.clustering, { output: opts.workerOutput, onGiveUp: opts.onGiveUp }) : null;
+  const workers =
+    opts.envs.clustering && opts.workerWanted !== false
+      ? Array.from({ length: Math.max(1, opts.workers ?? 1) }, () => superviseWorker(opts.envs.clustering!, { output: opts.workerOutput, onGiveUp: opts.onGiveUp }))
+      : [];
   // The CSP first: the portal's first pages already call it.
-  const csp = opts.envs.csp ? await startWebTier({ ...common, env: opts.envs.csp, publicPort: opts.cspPort, host: opts.cspHost ?? "127.0.0.1", name: "the CSP service" }) : null;
+  const csp = opts.envs.csp ? await startWebTier({ ...common, env: opts.envs.csp, publicPort: opts.cspPort, host: opts.cspHost ?? "127.0.0.1", name: "the CSP service", processes: opts.cspProcesses }) : null;
+  for (const port of csp?.internalPorts ?? []) void warmUp(port);
   const authority = opts.envs.authority ? await startWebTier({ ...common, env: opts.envs.authority, publicPort: opts.port, host: opts.host }) : null;
   return {
     authority,
     csp,
-    worker,
+    worker: workers[0] ?? null,
+    workers,
     async stop() {
-      await Promise.all([worker?.stop(), authority?.stop(), csp?.stop()]);
+      await Promise.all([...workers.map((w) => w.stop()), authority?.stop(), csp?.stop()]);
     },
   };
 }

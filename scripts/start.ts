@@ -1,7 +1,7 @@
 // `npm start`: zero-configuration MedShare. Embedded PostgreSQL (unless DATABASE_URL is set),
 // migrations, a production build when sources changed, then every party as its own process
 // (scripts/services.ts): the portal (authority service) on http://localhost:$PORT (default
-// 3000), the CSP's service on 127.0.0.1:$MEDSHARE_CSP_PORT (default PORT + 1), the clustering
+// 3000), the CSP's service on 127.0.0.1:$MEDSHARE_CSP_PORT (default: a free port), the clustering
 // worker; each restarted when it crashes (scripts/supervisor.ts). MEDSHARE_SERVICES picks
 // which of them this machine runs (docs/DEPLOY.md).
 import { spawnSync } from "node:child_process";
@@ -11,12 +11,13 @@ import path from "node:path";
 import { openDatabase, partyEnvs } from "@/lib/db/bootstrap";
 import { issueSetupTokenIfNoAdmin } from "@/lib/portal/registrations";
 import { runFile } from "@/lib/config/run-file";
-import { startServices, type Services } from "./services";
+import { freePort } from "@/lib/gateway/server";
+import { countFrom, startServices, type Services } from "./services";
 import { withoutTelemetry, workerWanted } from "./worker-process";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
-const cspPort = Number(process.env.MEDSHARE_CSP_PORT ?? port + 1);
+
 const log = (m: string) => console.log(`[medshare] ${m}`);
 
 function newestMtime(p: string): number {
@@ -40,6 +41,8 @@ function buildIsStale(): boolean {
 }
 
 async function main() {
+  // The CSP's port: MEDSHARE_CSP_PORT when another host must reach it, else any free loopback port.
+  const cspPort = process.env.MEDSHARE_CSP_PORT ? Number(process.env.MEDSHARE_CSP_PORT) : await freePort();
   const database = await openDatabase({ log });
   const envs = partyEnvs(database, { portalUrl: `http://localhost:${port}`, cspUrl: `http://127.0.0.1:${cspPort}` });
   const url = envs.authority?.NEXTAUTH_URL ?? `http://localhost:${port}`;
@@ -91,6 +94,8 @@ async function main() {
     onGiveUp: gaveUp,
     onStart: writeRunFile,
     workerWanted: workerWanted(process.env),
+    cspProcesses: countFrom(process.env.MEDSHARE_CSP_PROCESSES, "MEDSHARE_CSP_PROCESSES"),
+    workers: countFrom(process.env.MEDSHARE_CLUSTERING_WORKERS, "MEDSHARE_CLUSTERING_WORKERS"),
   });
   writeRunFile();
   if (services.csp) log(`the CSP's service is running at http://${process.env.MEDSHARE_CSP_HOST ?? "127.0.0.1"}:${cspPort}`);

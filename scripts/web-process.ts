@@ -7,7 +7,8 @@ import { createGateway, freePort } from "@/lib/gateway/server";
 import { supervise, type RestartPolicy, type Supervised } from "./supervisor";
 import { NEXT_BIN, webEnv } from "./worker-process";
 
-export type WebTier = { gateway: Server; next: Supervised; internalPort: number; stop(): Promise<void> };
+/** `next` is the first of the tier's `next start` processes; `replicas` all of them (MEDSHARE_CSP_PROCESSES). */
+export type WebTier = { gateway: Server; next: Supervised; replicas: Supervised[]; internalPort: number; internalPorts: number[]; stop(): Promise<void> };
 
 export type WebOptions = {
   env: NodeJS.ProcessEnv;
@@ -22,30 +23,38 @@ export type WebOptions = {
   onStart?: (child: ChildProcess) => void;
   /** How the supervisor names it in messages ("the CSP service"). */
   name?: string;
+  /** `next start` processes behind the gateway, taking requests in turn (default 1). */
+  processes?: number;
 };
 
 export async function startWebTier(opts: WebOptions): Promise<WebTier> {
-  const internalPort = await freePort();
+  const count = Math.max(1, opts.processes ?? 1);
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
   const env = webEnv({ ...opts.env, MEDSHARE_GATEWAY: "1" });
-  const next = supervise({
-    name: opts.name ?? "the web server",
-    policy: opts.policy,
-    log: opts.log,
-    onGiveUp: opts.onGiveUp,
-    onStart: opts.onStart,
-    spawn: () => {
-      const child = spawn(process.execPath, [NEXT_BIN, opts.dev ? "dev" : "start", "-H", "127.0.0.1", "-p", String(internalPort)], {
-        stdio: ["ignore", opts.output ? "pipe" : "inherit", opts.output ? "pipe" : "inherit"],
-        env,
-      });
-      if (opts.output) {
-        child.stdout!.on("data", opts.output.stdout);
-        child.stderr!.on("data", opts.output.stderr);
-      }
-      return child;
-    },
-  });
-  const gateway = createGateway({ upstream: () => ({ host: "127.0.0.1", port: internalPort }), trusted: trustedProxies(opts.env.MEDSHARE_TRUSTED_PROXIES),
+  const replicas = ports.map((internalPort, i) =>
+    supervise({
+      name: count > 1 ? `${opts.name ?? "the web server"} (process ${i + 1})` : (opts.name ?? "the web server"),
+      policy: opts.policy,
+      log: opts.log,
+      onGiveUp: opts.onGiveUp,
+      onStart: opts.onStart,
+      spawn: () => {
+        const child = spawn(process.execPath, [NEXT_BIN, opts.dev ? "dev" : "start", "-H", "127.0.0.1", "-p", String(internalPort)], {
+          stdio: ["ignore", opts.output ? "pipe" : "inherit", opts.output ? "pipe" : "inherit"],
+          env,
+        });
+        if (opts.output) {
+          child.stdout!.on("data", opts.output.stdout);
+          child.stderr!.on("data", opts.output.stderr);
+        }
+        return child;
+      },
+    }),
+  );
+  // Several processes take requests in turn (the state they share is in PostgreSQL).
+  let turn = 0;
+  const gateway = createGateway({ upstream: () => ({ host: "127.0.0.1", port: ports[turn++ % ports.length] }), trusted: trustedProxies(opts.env.MEDSHARE_TRUSTED_PROXIES),
     allowedOrigins: opts.env.NEXTAUTH_URL ? [new URL(opts.env.NEXTAUTH_URL).origin] : [],
   });
   await new Promise<void>((resolve, reject) => {
@@ -54,12 +63,14 @@ export async function startWebTier(opts: WebOptions): Promise<WebTier> {
   });
   return {
     gateway,
-    next,
-    internalPort,
+    next: replicas[0],
+    replicas,
+    internalPort: ports[0],
+    internalPorts: ports,
     async stop() {
       gateway.close();
       gateway.closeAllConnections();
-      await next.stop();
+      await Promise.all(replicas.map((r) => r.stop()));
     },
   };
 }

@@ -20,6 +20,7 @@ import { storeTransformKey } from "@/lib/authority/transform";
 import { requestData } from "@/lib/csp/requests";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
+import { cspCall } from "@/lib/parties/csp-client";
 import { openRequest, submitRequestSignature } from "@/lib/portal/requests";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
 import { withFreshDatabase } from "./helpers/db";
@@ -132,6 +133,17 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     const stolen = { ...(bobSigned ?? (await sign(alice, req))), requestId: req.requestId, token: req.token };
     await expect(submitRequestSignature(bob.user, stolen)).rejects.toThrow(/belongs to someone else/);
     await expect(submitRequestSignature(alice.user, { ...(await sign(alice, req)), token: "not-the-token" })).rejects.toThrow(/does not belong/);
+  });
+
+  it("the CSP serves a request's data only to its requester, with its token, once verified", async () => {
+    const req = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "data route check" });
+    const asAlice = { requestId: req.requestId, token: req.token };
+    await expect(cspCall("requests.data", asAlice, { sub: alice.user.id })).rejects.toThrow(/not been verified yet/);
+    await submitRequestSignature(alice.user, await sign(alice, req));
+    await expect(cspCall("requests.data", asAlice, { sub: bob.user.id })).rejects.toThrow(/belongs to someone else/);
+    await expect(cspCall("requests.data", { ...asAlice, token: "not-the-token" }, { sub: alice.user.id })).rejects.toThrow(/does not belong/);
+    await expect(cspCall("requests.get", { requestId: req.requestId }, { sub: bob.user.id })).rejects.toThrow(/No such request/);
+    expect((await cspCall("requests.data", asAlice, { sub: alice.user.id })).map((u) => u.uploadId)).toEqual([cardiacUpload]);
   });
 
   it("the CSP's tables hold no plaintext value, and the audit chain is intact", async () => {

@@ -46,7 +46,7 @@ describe("upload to the CSP", () => {
     expect(await completeUpload(id, staff.user.organisation.id, staff.user.id)).toEqual({ stored: patients.length });
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(patients.length);
     expect(await db().uploadChunk.count()).toBe(0);
-    expect(await db().auditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(1);
   });
 
   it("rejects a record changed in transit and stores nothing of it", async () => {
@@ -58,7 +58,7 @@ describe("upload to the CSP", () => {
     await expect(completeUpload(id, staff.user.organisation.id, staff.user.id)).rejects.toThrow(/do not match the envelope's commitment/);
     expect(await db().upload.count({ where: { id } })).toBe(0);
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(0);
-    expect(await db().auditEntry.count({ where: { action: "UPLOAD_REJECTED", subjectId: id } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_REJECTED", subjectId: id } })).toBe(1);
   });
 
   it("rejects a truncated chunk", async () => {
@@ -104,7 +104,7 @@ describe("upload to the CSP", () => {
     await completeUpload(newId, staff.user.organisation.id, staff.user.id);
     expect(await db().upload.count({ where: { id: oldId } })).toBe(0);
     expect((await listUploads(staff.user.organisation.id, await allCurrentVersions())).find((u) => u.id === newId)!.outdated).toEqual([]);
-    expect(await db().auditEntry.count({ where: { action: "UPLOAD_REPLACED", subjectId: oldId } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_REPLACED", subjectId: oldId } })).toBe(1);
   });
 
   it("holds no plaintext value of the uploaded records anywhere", async () => {

@@ -1,13 +1,18 @@
+import { Suspense } from "react";
 import { RegistrationRow } from "@/components/admin/registration-row";
+import { ServicesPanel } from "@/components/admin/services-panel";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { listPendingRegistrations } from "@/lib/portal/registrations";
 import { listCatalogue } from "@/lib/authority/catalogue";
+import { checkServices } from "@/lib/parties/health";
 
 export const metadata = { title: "Registrations" };
 
 export default async function AdminPage() {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin");
+  // Not awaited here: the registrations render at once, the services stream in (a CSP that does not answer costs up to 5 s).
+  const health = checkServices();
   const [pending, catalogue] = await Promise.all([listPendingRegistrations(), listCatalogue()]);
   const attributes = catalogue.flatMap((a) => a.attributes.map((x) => ({ id: x.id, name: x.name, description: x.description })));
   return (
@@ -40,6 +45,15 @@ export default async function AdminPage() {
           </table>
         </div>
       )}
+      <section aria-labelledby="services-heading" className="mt-10">
+        <div className="mb-3 max-w-3xl">
+          <h2 id="services-heading" className="text-lg font-semibold text-slate-900">Services</h2>
+          <p className="mt-1 text-sm text-slate-600">Each party runs as its own process, with its own database role. Checked when this page loaded; reload to check again.</p>
+        </div>
+        <Suspense fallback={<p className="text-sm text-slate-500" role="status">Checking the services…</p>}>
+          <ServicesPanel health={health} />
+        </Suspense>
+      </section>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { allCurrentVersions } from "@/lib/authority/catalogue";
 import { cspCall } from "@/lib/parties/csp-client";
+import { orOutage } from "@/lib/parties/outage";
 
 export const metadata = { title: "My hospital" };
 
@@ -15,7 +16,8 @@ function size(bytes: number) {
 export default async function HospitalPage({ searchParams }: { searchParams: Promise<{ denied?: string }> }) {
   const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital");
   const { denied } = await searchParams;
-  const uploads = await cspCall("uploads.list", { currentVersions: await allCurrentVersions() }, { org: user.organisation.id });
+  const listed = await orOutage(cspCall("uploads.list", { currentVersions: await allCurrentVersions() }, { org: user.organisation.id }));
+  const uploads = listed.data ?? [];
   const outdated = uploads.filter((u) => u.outdated.length > 0);
   return (
     <>
@@ -24,6 +26,11 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
         description="Upload patient records encrypted in your browser, choose who may read them, and see who asked for access."
         actions={<Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Upload records</Link>}
       />
+      {listed.outage && (
+        <p role="alert" className="mb-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900" data-testid="csp-outage">
+          {listed.outage} Your uploads are kept; an upload in progress resumes where it stopped once the storage service is back.
+        </p>
+      )}
       {denied && <p role="status" className="mb-4 rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900">Your role cannot open {denied}.</p>}
       {outdated.length > 0 && (
         <div role="status" className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
@@ -33,7 +40,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
       )}
       <PrunePendingUploads organisationId={user.organisation.id} uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null }))} />
       <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
-      {uploads.length === 0 ? (
+      {listed.outage ? null : uploads.length === 0 ? (
         <EmptyState title="No uploads yet">
           <Link className="underline" href="/hospital/upload">Upload a CSV or FHIR file</Link>: it is encrypted here, in your browser, before anything is sent.
         </EmptyState>

@@ -4,14 +4,14 @@ import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { explainMissing, parsePolicy } from "@/lib/abe";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { myKeyMaterial } from "@/lib/authority/keys";
-import { listDatasets } from "@/lib/csp/requests";
 import { db } from "@/lib/db/client";
+import { cspCall } from "@/lib/parties/csp-client";
 
 export const metadata = { title: "Research" };
 
 export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
-  const [material, datasets, clusterList] = await Promise.all([myKeyMaterial(user.id), listDatasets(), listClusters()]);
+  const [material, datasets, clusterList] = await Promise.all([myKeyMaterial(user.id), cspCall("datasets.list", {}), listClusters()]);
   const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
   const held = material.grants.map((g) => g.attribute);
   const views: DatasetView[] = datasets.map((d) => {

@@ -28,20 +28,9 @@ import { recordFromBytes } from "@/lib/records/encode";
 import type { Row } from "@/lib/records/dataset";
 import { uploadSignatureMessage } from "@/lib/uploads/protocol";
 
-export type RequestUpload = {
-  uploadId: string;
-  label: string;
-  policy: string;
-  organisationId: string;
-  envelope: string;
-  partialDecryption: string | null;
-  missing: string[];
-  recordIndices: number[] | null;
-  /** Cluster requests: record index -> typicality to the cluster. */
-  typicality: Record<number, number> | null;
-  source: { signature: string; policy: string; versions: Record<string, number>; gid: string; chunkCount: number; totalBytes: number };
-  records: Array<{ index: number; id: string; ct: string }>;
-};
+import type { RequestUpload } from "@/lib/validation/request";
+
+export type { RequestUpload };
 
 /** What the researcher asked for (ids chosen in the page): the cloud's answer must be exactly these. */
 export type ExpectedUpload = { id: string; label: string; recordCount: number };

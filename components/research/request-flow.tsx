@@ -15,7 +15,8 @@ import { submitSignatureAction } from "@/lib/actions/requests/submit-signature";
 import { userKeys } from "@/lib/keystore/operations";
 import { b64, type KeystoreContents } from "@/lib/keystore/sealed";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
-import type { DecryptJob, DecryptMessage, DecryptedUpload, RequestUpload } from "./decrypt.worker";
+import type { DecryptJob, DecryptMessage, DecryptedUpload } from "./decrypt.worker";
+import { requestDataSchema } from "@/lib/validation/request";
 import { Results } from "./results";
 
 export type ClusterView = {
@@ -85,10 +86,13 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
     const res = await fetch(`/api/requests/${req.requestId}/data`, { headers: { "x-request-token": req.token } });
     const body = await res.json();
     if (!res.ok) return setStep({ name: "error", message: body?.error?.message ?? "The cloud refused to serve the data." });
+    // The answer's shape is checked before anything of it reaches the decryption worker.
+    const answer = requestDataSchema.safeParse(body);
+    if (!answer.success) return setStep({ name: "error", message: "The cloud's answer is malformed; nothing of it was decrypted or shown." });
     if (!contents.transform) return setStep({ name: "error", message: "This browser has no transform secret (z); create your transform key on My keys.", link: true });
 
     const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
-    const job: DecryptJob = { uploads: body.uploads as RequestUpload[], expected, transformSecret: contents.transform.secret, publicKeys };
+    const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys };
     const worker = new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" });
     const uploads = await new Promise<DecryptedUpload[]>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<DecryptMessage>) => {

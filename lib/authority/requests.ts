@@ -1,7 +1,10 @@
 import "server-only";
 import { absVerify, parsePolicy, policyAttributes, type AbsFailureReason } from "@/lib/abe";
 import { db, type Tx } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import type { Role } from "@/lib/generated/prisma/enums";
 import { appendAudit } from "@/lib/ledger/append";
+import { cspCall } from "@/lib/parties/csp-client";
 import { CLOCK_SKEW_MS, REQUEST_SIGNATURE_TTL_MS, requestSignatureMessage, type RequestStatement } from "@/lib/requests/protocol";
 import { currentVersions, vksFor } from "./catalogue";
 
@@ -100,22 +103,21 @@ async function verdictFor(input: VerifyInput): Promise<string | null> {
   return reason;
 }
 
-/** Requests and their verification history, for the admin page. */
-export async function listRequestsForAdmin() {
-  const [requests, verifications] = await Promise.all([
-    db().accessRequest.findMany({ orderBy: { createdAt: "desc" }, take: 200, include: { items: { select: { uploadId: true, partialDecryption: true, missing: true } } } }),
-    db().absVerification.findMany({ orderBy: { at: "asc" } }),
+/**
+ * Requests (the CSP's) and their verification history (the authority's), for the admin page.
+ * The CSP lists every request to a token the portal signs only here, after its own admin check.
+ */
+export async function listRequestsForAdmin(admin: { role: Role }) {
+  if (admin.role !== "AUTHORITY_ADMIN") throw new AppError("FORBIDDEN", "Only the authority's administrators see all requests.");
+  const requests = await cspCall("requests.list", {});
+  const [verifications, users] = await Promise.all([
+    db().absVerification.findMany({ where: { requestId: { in: requests.map((r) => r.id) } }, orderBy: { at: "asc" } }),
+    db().user.findMany({ where: { id: { in: [...new Set(requests.map((r) => r.requesterId))] } }, select: { id: true, name: true, gid: true, organisation: { select: { name: true } } } }),
   ]);
-  const users = await db().user.findMany({ where: { id: { in: [...new Set(requests.map((r) => r.requesterId))] } }, select: { id: true, name: true, gid: true, organisation: { select: { name: true } } } });
-  return requests.map((r) => ({
-    id: r.id,
-    requester: users.find((u) => u.id === r.requesterId),
-    purpose: r.purpose,
-    status: r.status,
-    reason: r.reason,
-    absPolicy: r.absPolicy,
-    createdAt: r.createdAt.toISOString(),
-    uploads: r.items.map((i) => ({ uploadId: i.uploadId, opened: Boolean(i.partialDecryption), missing: (i.missing as string[] | null) ?? [] })),
+  return requests.map(({ requesterId, createdAt, ...r }) => ({
+    ...r,
+    requester: users.find((u) => u.id === requesterId),
+    createdAt: createdAt.toISOString(),
     verifications: verifications.filter((v) => v.requestId === r.id).map((v) => ({ ok: v.ok, reason: v.reason, at: v.at.toISOString() })),
   }));
 }

@@ -34,6 +34,8 @@ export function listDatasets() {
  * check must satisfy one of the requested data's policies.
  */
 export async function createRequest(input: {
+  /** Chosen by the portal, so the authority's token for this call names the request it creates. */
+  requestId: string;
   requesterId: string;
   organisationId: string;
   purpose: string;
@@ -50,6 +52,7 @@ export async function createRequest(input: {
   const request = await db().$transaction(async (tx) => {
     const r = await tx.accessRequest.create({
       data: {
+        id: input.requestId,
         requesterId: input.requesterId,
         organisationId: input.organisationId,
         purpose: input.purpose,
@@ -87,6 +90,13 @@ export async function requestForToken(requestId: string, userId: string, token: 
   return request;
 }
 
+/** The request if it exists and is `userId`'s; otherwise the same answer as for no request at all. */
+export async function ownRequest(requestId: string, userId: string) {
+  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, status: true } });
+  if (!request || request.requesterId !== userId) throw new AppError("NOT_FOUND", "No such request.");
+  return { requestId: request.id, status: request.status };
+}
+
 export async function rejectRequest(requestId: string, reason: string) {
   await db().accessRequest.update({ where: { id: requestId }, data: { status: "REJECTED", reason, decidedAt: new Date() } });
 }
@@ -97,7 +107,10 @@ export async function rejectRequest(requestId: string, reason: string) {
  * multi-pairing partial decryption; for the others, the attributes missing. Without z the
  * results open nothing.
  */
-export async function partialDecryptRequest(requestId: string, actorId: string, transform: { tk: Uint8Array; keyVersions: Record<string, number> }) {
+export async function partialDecryptRequest(requestId: string, requesterId: string, transform: { tk: Uint8Array; keyVersions: Record<string, number> }) {
+  // The authority's token names the requester; the CSP still refuses a request that is not theirs.
+  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { requesterId: true } });
+  if (!request || request.requesterId !== requesterId) throw new AppError("FORBIDDEN", "This request belongs to someone else.");
   const tk = decodeTransformKey(transform.tk);
   const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true } });
   const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true } });
@@ -120,7 +133,7 @@ export async function partialDecryptRequest(requestId: string, actorId: string, 
       await tx.accessRequestUpload.update({ where: { requestId_uploadId: { requestId, uploadId: r.uploadId } }, data: { partialDecryption: r.pd, missing: r.missing ?? undefined } });
     await tx.accessRequest.update({ where: { id: requestId }, data: { status: "READY", decidedAt: new Date() } });
     await appendCspAudit(tx, {
-      actorId,
+      actorId: requesterId,
       action: "PARTIAL_DECRYPTION",
       subjectType: "request",
       subjectId: requestId,
@@ -128,6 +141,13 @@ export async function partialDecryptRequest(requestId: string, actorId: string, 
     });
   });
   return results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] }));
+}
+
+/** A verified request's data, to its requester only, on presentation of its access token. */
+export async function verifiedRequestData(requestId: string, userId: string, token: string) {
+  const request = await requestForToken(requestId, userId, token);
+  if (request.status !== "READY") throw new AppError("INVALID_STATE", "This request has not been verified yet.");
+  return requestData(requestId);
 }
 
 /** Everything the requester's browser needs to finish decryption and check the results. */
@@ -175,4 +195,23 @@ export async function requestData(requestId: string) {
     });
   }
   return out;
+}
+
+/**
+ * Requests and what the CSP decrypted for each, newest first, for the authority's admin page
+ * (which adds the names and its own signature checks). Whether a partial decryption exists, not
+ * the partial decryption.
+ */
+export async function listRequests() {
+  const requests = await db().accessRequest.findMany({ orderBy: { createdAt: "desc" }, take: 200, include: { items: { select: { uploadId: true, partialDecryption: true, missing: true } } } });
+  return requests.map((r) => ({
+    id: r.id,
+    requesterId: r.requesterId,
+    purpose: r.purpose,
+    status: r.status,
+    reason: r.reason,
+    absPolicy: r.absPolicy,
+    createdAt: r.createdAt,
+    uploads: r.items.map((i) => ({ uploadId: i.uploadId, opened: Boolean(i.partialDecryption), missing: (i.missing as string[] | null) ?? [] })),
+  }));
 }

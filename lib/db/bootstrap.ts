@@ -169,11 +169,17 @@ export type PartyEnvOptions = {
 export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Record<Party, NodeJS.ProcessEnv>> {
   const base = withoutSecrets(process.env);
   const s = database.secrets;
+  const { authority, csp, clustering } = database.urls;
+  // Without the authority on this host, its keys are not in the local secrets: a key made up
+  // here would make the CSP refuse every call, and the worker unable to unseal anything.
+  if (csp && !authority && !process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY)
+    throw new Error("this host runs the CSP without the authority: set MEDSHARE_AUTHORITY_PUBLIC_KEY (`npm run party:public-key` on the authority's host prints it; docs/DEPLOY.md).");
+  if (clustering && !authority && !process.env.MEDSHARE_KEK)
+    throw new Error("this host runs the clustering worker without the authority: set MEDSHARE_KEK to the authority's key-encryption key (docs/DEPLOY.md).");
   const signing = process.env.MEDSHARE_PARTY_SIGNING_KEY ?? s.partySigningKey;
   const authorityPublicKey = process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY ?? Buffer.from(publicKeyOf(hexKey(signing, "MEDSHARE_PARTY_SIGNING_KEY"))).toString("hex");
   const kek = process.env.MEDSHARE_KEK ?? s.kek;
   const out: Partial<Record<Party, NodeJS.ProcessEnv>> = {};
-  const { authority, csp, clustering } = database.urls;
   if (authority)
     out.authority = {
       ...base,

@@ -19,6 +19,6 @@ export async function assertNotSuperuser(url: string) {
   if (row?.rolsuper)
     throw new SuperuserConnectionError(
       `DATABASE_URL connects as the PostgreSQL superuser "${row.rolname}". MedShare's server must use a least-privilege role: ` +
-        "set MEDSHARE_APP_DATABASE_URL to the app role (see README, Configuration), or start with `npm start`.",
+        "give each service its party's role (MEDSHARE_AUTHORITY_DATABASE_URL, MEDSHARE_CSP_DATABASE_URL, MEDSHARE_CLUSTERING_DATABASE_URL; see docs/DEPLOY.md), or start with `npm start`.",
     );
 }

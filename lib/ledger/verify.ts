@@ -10,12 +10,14 @@ export type ChainReport =
  * Re-computes the whole hash chain in seq order and reports the first broken link: an edited
  * entry (its hash no longer matches its content), a removed one (gap in seq) or a re-linked one.
  */
-export async function verifyChain(db: Db, batchSize = 1000): Promise<ChainReport> {
+export async function verifyChain(db: Db, batchSize = 1000, log: "authority" | "csp" = "authority"): Promise<ChainReport> {
+  // The CSP's own log has the same shape and chain (lib/ledger/append.ts appendCspAudit).
+  const table = (log === "csp" ? db.cspAuditEntry : db.auditEntry) as unknown as Db["auditEntry"];
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1n;
   let count = 0;
   for (;;) {
-    const batch = await db.auditEntry.findMany({
+    const batch = await table.findMany({
       where: { seq: { gte: expectedSeq } },
       orderBy: { seq: "asc" },
       take: batchSize,

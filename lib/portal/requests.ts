@@ -1,22 +1,29 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import type { SessionUser } from "@/lib/auth/session";
 import { verifyRequestSignature } from "@/lib/authority/requests";
 import { releaseTransformKey } from "@/lib/authority/transform";
-import { createRequest, partialDecryptRequest, requestForToken } from "@/lib/csp/requests";
 import { AppError } from "@/lib/errors";
+import { cspCall } from "@/lib/parties/csp-client";
 import { tokenHash } from "@/lib/requests/protocol";
 import { clusterMembers } from "./clustering";
 
+/**
+ * The CSP records the request and answers with its access token. The portal picks the request's
+ * id, so the token it signs for the call is scoped to that one request.
+ */
 export async function openRequest(user: SessionUser, input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string }) {
+  const acting = { org: user.organisation.id, sub: user.id };
+  const requestId = randomUUID();
   if (input.cluster) {
     // A cluster of a finished clustering run: the records (per upload) the CSP labelled with it.
     const members = await clusterMembers(input.cluster.runId, input.cluster.cluster);
     if (members.length === 0) throw new AppError("NOT_FOUND", "That cluster is empty.");
     const indices: Record<string, number[]> = {};
     for (const m of members) (indices[m.uploadId] ??= []).push(m.recordIndex);
-    return createRequest({ requesterId: user.id, organisationId: user.organisation.id, purpose: input.purpose, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices } });
+    return cspCall("requests.create", { requestId, purpose: input.purpose, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices } }, acting);
   }
-  return createRequest({ requesterId: user.id, organisationId: user.organisation.id, purpose: input.purpose, uploadIds: input.uploadIds ?? [] });
+  return cspCall("requests.create", { requestId, purpose: input.purpose, uploadIds: input.uploadIds ?? [] }, acting);
 }
 
 /**
@@ -28,7 +35,7 @@ export async function submitRequestSignature(
   user: SessionUser,
   input: { requestId: string; token: string; signature: Uint8Array; signatureVersions: Record<string, number>; signedAt: string },
 ) {
-  const request = await requestForToken(input.requestId, user.id, input.token);
+  const request = await cspCall("requests.forToken", { requestId: input.requestId, token: input.token }, { sub: user.id });
   const verdict = await verifyRequestSignature({
     statement: {
       requestId: request.id,
@@ -48,5 +55,5 @@ export async function submitRequestSignature(
   if (!verdict.ok && verdict.locked) throw new AppError("RATE_LIMITED", `The authority refused the request: ${verdict.reason}.`);
   if (!verdict.ok) throw new AppError("FORBIDDEN", `The authority refused the request: ${verdict.reason}.`);
   const tk = await releaseTransformKey(user.id);
-  return partialDecryptRequest(request.id, user.id, tk);
+  return cspCall("requests.partialDecrypt", { requestId: request.id, ...tk }, { sub: user.id });
 }

@@ -2,22 +2,12 @@
  * Browser side of a resumable upload: start (the CSP checks envelope and signature), send
  * chunks with retries, ask the CSP which chunks it has after a dropped connection, complete.
  */
+import type { z } from "zod";
+import type { startUploadSchema } from "@/lib/validation/upload";
 import type { PendingFeatures } from "./pending-store";
 
-export type UploadBody = {
-  uploadId: string;
-  label: string;
-  format: "csv" | "fhir";
-  envelope: string;
-  keyVersions: Record<string, number>;
-  recordCount: number;
-  chunkCount: number;
-  totalBytes: number;
-  signature: string;
-  signaturePolicy: string;
-  signatureVersions: Record<string, number>;
-  replaces?: string;
-};
+/** The start body, as the portal checks it (defined once, in lib/validation/upload.ts). */
+export type UploadBody = z.input<typeof startUploadSchema>;
 
 export class UploadError extends Error {}
 /** The connection kept failing (the server never said no): a started upload can be resumed. */

@@ -23,3 +23,34 @@ export const verificationFailureSchema = z.object({
   uploadId: z.uuid(),
   detail: z.string().max(300).refine(noNul),
 });
+
+/**
+ * What GET /api/requests/:id/data answers (lib/csp/requests.ts `requestData`, served through the
+ * portal), defined once: the route answers it and the researcher's browser parses it before
+ * anything reaches the decryption worker (components/research/decrypt.worker.ts).
+ */
+export const requestUploadSchema = z.object({
+  uploadId: z.uuid(),
+  label: z.string(),
+  policy: z.string(),
+  organisationId: z.uuid(),
+  envelope: z.string(),
+  partialDecryption: z.string().nullable(),
+  missing: z.array(z.string()),
+  /** For a cluster request: the records of this upload in the cluster (the browser opens only these). */
+  recordIndices: z.array(z.number().int().nonnegative()).nullable(),
+  /** Cluster requests: record index -> typicality to the cluster. */
+  typicality: z.record(z.string(), z.number()).nullable(),
+  /** What the hospital signed besides the envelope (lib/uploads/protocol uploadSignatureMessage). */
+  source: z.object({
+    signature: z.string(),
+    policy: z.string(),
+    versions: z.record(z.string(), z.number().int()),
+    gid: z.string(),
+    chunkCount: z.number().int(),
+    totalBytes: z.number().int(),
+  }),
+  records: z.array(z.object({ index: z.number().int().nonnegative(), id: z.string(), ct: z.string() })),
+});
+export type RequestUpload = z.infer<typeof requestUploadSchema>;
+export const requestDataSchema = z.object({ uploads: z.array(requestUploadSchema) });

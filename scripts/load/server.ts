@@ -17,8 +17,10 @@ import { prepareUpload } from "@/tests/helpers/upload";
 
 export type Credentials = { email: string; password: string };
 /** `pid`: the process that renders pages, when known (the probe reads its CPU time). */
-export type RunningServer = { baseUrl: string; pid?: number; stop: () => Promise<void> };
-export type LoadEnvironment = RunningServer & { staff: Credentials; organisation: string; databaseUrl: string };
+export type RunningServer = { baseUrl: string; cspUrl: string; pid?: number; stop: () => Promise<void> };
+export type LoadEnvironment = RunningServer & { staff: Credentials; organisation: string; databaseUrl: string; extra?: unknown };
+/** More seeding by the caller (e.g. bench:parties), with both parties' code in this process. */
+export type ExtraSeed = (adminId: string) => Promise<unknown>;
 
 /** The password tests/helpers/users.ts gives every person it makes. */
 const FIXTURE_PASSWORD = "correct horse battery";
@@ -34,7 +36,7 @@ export function requireBuild() {
  * An authority admin, an approved hospital member holding keys, and a few real stored uploads
  * (encrypted and signed as a browser would), so /hospital lists what a hospital sees.
  */
-async function seed() {
+async function seed(extraSeed?: ExtraSeed) {
   const admin = await createApprovedAccount({
     organisation: "Load Hospital Authority",
     kind: "AUTHORITY",
@@ -56,7 +58,8 @@ async function seed() {
     for (const [i, chunk] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, chunk);
     await completeUpload(id, staff.user.organisation.id, staff.user.id);
   }
-  return { staff: { email: staff.user.email, password: FIXTURE_PASSWORD }, organisation: staff.user.organisation.name };
+  const extra = extraSeed ? await extraSeed(admin.id) : undefined;
+  return { staff: { email: staff.user.email, password: FIXTURE_PASSWORD }, organisation: staff.user.organisation.name, extra };
 }
 
 async function waitUntilServing(baseUrl: string, exited: () => string | null) {
@@ -81,13 +84,14 @@ async function waitUntilServing(baseUrl: string, exited: () => string | null) {
  */
 export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningServer> {
   const port = await freePort();
+  const cspPort = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = env.MEDSHARE_DATA_DIR!;
   // LOAD_CPU_PROF=<dir> writes V8 CPU profiles of the processes there when they stop (open in Chrome DevTools).
   const profile = env.LOAD_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(env.LOAD_CPU_PROF)}` } : {};
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/start.ts"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...env, ...profile, PORT: String(port), NEXTAUTH_URL: baseUrl, MEDSHARE_WORKER: "off" },
+    env: { ...env, ...profile, PORT: String(port), MEDSHARE_CSP_PORT: String(cspPort), NEXTAUTH_URL: baseUrl, MEDSHARE_WORKER: "off" },
   });
   let tail = "";
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
@@ -109,6 +113,7 @@ export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningSer
   const run = JSON.parse(readFileSync(path.join(dataDir, "run.json"), "utf8")) as { web?: number | null };
   return {
     baseUrl,
+    cspUrl: `http://127.0.0.1:${cspPort}`,
     pid: run.web ?? undefined,
     async stop() {
       if (exit === null) child.kill("SIGTERM");
@@ -118,7 +123,7 @@ export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningSer
 }
 
 /** Database, data and web server; `stop` removes all of it again. */
-export async function startLoadEnvironment(): Promise<LoadEnvironment> {
+export async function startLoadEnvironment(opts: { extraSeed?: ExtraSeed } = {}): Promise<LoadEnvironment> {
   requireBuild();
   const dir = path.resolve(".data", `load-pg-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
@@ -140,7 +145,7 @@ export async function startLoadEnvironment(): Promise<LoadEnvironment> {
       NEXT_TELEMETRY_DISABLED: "1",
     });
     const csp = await startCspService();
-    const data = await seed().finally(() => csp.close());
+    const data = await seed(opts.extraSeed).finally(() => csp.close());
     delete process.env.MEDSHARE_CSP_URL; // the launcher gives its services their own
     // This process is done with the database; the pool must not outlive the server it talks to.
     await db().$disconnect();
@@ -157,6 +162,7 @@ export async function startLoadEnvironment(): Promise<LoadEnvironment> {
       ...data,
       databaseUrl: pg.url,
       baseUrl: web.baseUrl,
+      cspUrl: web.cspUrl,
       pid: web.pid,
       async stop() {
         await web.stop();

@@ -5,8 +5,8 @@ import { listRequestsForAdmin } from "@/lib/authority/requests";
 export const metadata = { title: "Requests" };
 
 export default async function RequestsPage() {
-  await requirePageUser(["AUTHORITY_ADMIN"], "/admin/requests");
-  const requests = await listRequestsForAdmin();
+  const admin = await requirePageUser(["AUTHORITY_ADMIN"], "/admin/requests");
+  const requests = await listRequestsForAdmin(admin);
   return (
     <>
       <PageHeader title="Access requests" description="Every researcher request, the attribute-based signature checks the authority ran on it, and what the cloud decrypted." />

@@ -2,8 +2,8 @@
 
 import { defineAction } from "@/lib/actions/safe-action";
 import { db } from "@/lib/db/client";
-import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
+import { cspCall } from "@/lib/parties/csp-client";
 import { verificationFailureSchema } from "@/lib/validation/request";
 
 /**
@@ -11,8 +11,8 @@ import { verificationFailureSchema } from "@/lib/validation/request";
  * a security event for the authority, never data.
  */
 export const reportVerificationFailureAction = defineAction({ roles: ["RESEARCHER"] }, verificationFailureSchema, async (input, { user }) => {
-  const request = await db().accessRequest.findUnique({ where: { id: input.requestId }, select: { requesterId: true } });
-  if (!request || request.requesterId !== user.id) throw new AppError("NOT_FOUND", "No such request.");
+  // Only the requester reports on their request: the CSP answers "No such request." to anyone else.
+  await cspCall("requests.get", { requestId: input.requestId }, { sub: user.id });
   await db().$transaction((tx) =>
     appendAudit(tx, { actorId: user.id, action: "DECRYPTION_VERIFICATION_FAILED", subjectType: "request", subjectId: input.requestId, data: { uploadId: input.uploadId, detail: input.detail } }),
   );

@@ -1,6 +1,8 @@
 import "server-only";
 import { decodeAttributeVk, type AttributeVk } from "@/lib/abe";
 import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload } from "@/lib/csp/uploads";
+import { db } from "@/lib/db/client";
+import { verifyChain } from "@/lib/ledger/verify";
 import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
 import type { z } from "zod";
 import type { cspApi, CspOp } from "./wire";
@@ -28,6 +30,8 @@ export const handlers = {
   "features.put": ({ uploadId, block, feature, ct }, c) => putFeatureCiphertext(uploadId, c.org, block, feature, ct),
   "features.stats": ({ uploadId, ct }, c) => putFeatureStats(uploadId, c.org, ct),
   "features.complete": ({ uploadId }, c) => completeFeatures(uploadId, c.org, c.sub),
+  "ledger.entries": ({ take }) => db().cspAuditEntry.findMany({ orderBy: { seq: "desc" }, take }),
+  "ledger.verify": () => verifyChain(db(), 1000, "csp"),
   ...requestHandlers,
   ...clusteringHandlers,
 } satisfies Handlers;

@@ -1,6 +1,21 @@
 import "server-only";
+import { createRequest, listDatasets, listRequests, ownRequest, partialDecryptRequest, requestForToken, verifiedRequestData } from "@/lib/csp/requests";
 import type { Handlers } from "./handlers";
 import type { requestsApi } from "./requests.wire";
 
-/** Handlers of ./requests.wire.ts, on the CSP's own tables only. */
-export const requestHandlers = {} satisfies Handlers<keyof typeof requestsApi>;
+/** What the authority needs of a request to check its signature: the signed facts, not the token's hash. */
+async function signedFacts(requestId: string, userId: string, token: string) {
+  const r = await requestForToken(requestId, userId, token);
+  return { id: r.id, targetType: r.targetType, targetId: r.targetId, nonce: r.nonce, createdAt: r.createdAt, absPolicy: r.absPolicy, status: r.status };
+}
+
+/** Handlers of ./requests.wire.ts, on the CSP's own tables only; the requester is always the token's `sub`. */
+export const requestHandlers = {
+  "datasets.list": () => listDatasets(),
+  "requests.create": (input, c) => createRequest({ ...input, requesterId: c.sub, organisationId: c.org }),
+  "requests.forToken": ({ requestId, token }, c) => signedFacts(requestId, c.sub, token),
+  "requests.partialDecrypt": ({ requestId, tk, keyVersions }, c) => partialDecryptRequest(requestId, c.sub, { tk, keyVersions }),
+  "requests.data": ({ requestId, token }, c) => verifiedRequestData(requestId, c.sub, token),
+  "requests.get": ({ requestId }, c) => ownRequest(requestId, c.sub),
+  "requests.list": () => listRequests(),
+} satisfies Handlers<keyof typeof requestsApi>;

@@ -1,9 +1,39 @@
 import { z } from "zod";
-import { spec } from "./spec";
+import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
+import { bytes, spec, versions } from "./spec";
 
-/** The CSP's API for access requests (lib/csp/requests.ts); merged into ./wire.ts. */
+/**
+ * The CSP's API for access requests (lib/csp/requests.ts); merged into ./wire.ts. Every call on
+ * an existing request is scoped to it and names its requester (`sub`): the CSP refuses a
+ * request that is not theirs. The portal picks a new request's id, so even creating one is
+ * scoped to that request.
+ */
+const id = z.uuid();
+const byRequest = (i: { requestId: string }) => i.requestId;
+/** The request's access token as the researcher presented it; a wrong one is the CSP's refusal to word, not a schema error. */
+const token = z.string().max(1000);
+
 export const requestsApi = {
-  // "requests.create": spec(z.object({ ... }), (i) => ..., ["org", "sub"]),
+  /** Public facts of the stored uploads, for researchers to browse. */
+  "datasets.list": spec(z.object({}), null),
+  "requests.create": spec(
+    z.object({
+      requestId: id,
+      purpose: z.string().max(1000),
+      uploadIds: z.array(id).min(1).max(1000),
+      cluster: z.object({ runId: id, cluster: z.number().int().min(0).max(63), indices: z.record(id, z.array(z.number().int().min(0)).max(UPLOAD_LIMITS.maxRecords)) }).optional(),
+    }),
+    byRequest,
+    ["org", "sub"],
+  ),
+  /** The request's signed facts, once the CSP has checked the access token is the requester's. */
+  "requests.forToken": spec(z.object({ requestId: id, token }), byRequest, ["sub"]),
+  /** The requester's transform key, released by the authority after the signature verified. */
+  "requests.partialDecrypt": spec(z.object({ requestId: id, tk: bytes(16_384), keyVersions: versions }), byRequest, ["sub"]),
+  /** A verified request's envelopes, partial decryptions and ciphertexts, on the access token. */
+  "requests.data": spec(z.object({ requestId: id, token }), byRequest, ["sub"]),
+  /** Whether the request exists and is the caller's (no token needed: reveals nothing new to them). */
+  "requests.get": spec(z.object({ requestId: id }), byRequest, ["sub"]),
+  /** All requests, for the authority's admin page: the portal signs this only after its admin check. */
+  "requests.list": spec(z.object({}), null),
 } as const;
-void z;
-void spec;

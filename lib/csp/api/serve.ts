@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { errorResponse } from "@/lib/http/route";
+import { errorResponse } from "@/lib/http/error-response";
 import { readBodyBytes } from "@/lib/http/read-body";
 import { BODY_LIMITS } from "@/lib/gateway/limits";
 import { fromWireJson, toWireJson } from "@/lib/parties/wire";

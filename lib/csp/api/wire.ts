@@ -42,6 +42,9 @@ export const cspApi = {
   "features.put": spec(z.object({ uploadId: id, block: z.number().int().min(0), feature: z.number().int().min(0), ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.stats": spec(z.object({ uploadId: id, ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.complete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
+  // ---- the CSP's own log, for the authority's admins (lib/ledger)
+  "ledger.entries": spec(z.object({ take: z.number().int().min(1).max(500) }), null),
+  "ledger.verify": spec(z.object({}), null),
   ...requestsApi,
   ...clusteringApi,
 } as const;

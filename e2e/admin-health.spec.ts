@@ -1,0 +1,32 @@
+/**
+ * /admin shows each party's health: the portal (authority) and the CSP, each its own process,
+ * both up and running this build's version (the CSP's as it answers over the network).
+ */
+import { readFileSync } from "node:fs";
+import { expect, test } from "./fixtures/test";
+import { adminPage } from "./fixtures/admin";
+
+const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+
+test("the admin home shows the portal and the CSP up, with their version", async ({ browser }) => {
+  const admin = await adminPage(browser);
+  const panel = admin.getByRole("region", { name: "Services" });
+  // Checked once per page load: a CSP just started may answer its very first request too late
+  // on a busy machine, as an admin would see; they reload, and so does this check.
+  const cspStatus = panel.getByTestId("service-csp").getByTestId("service-status");
+  await expect(async () => {
+    const status = await cspStatus.textContent({ timeout: 10_000 });
+    if (status !== "Up") {
+      await admin.reload();
+      throw new Error(`the CSP reads "${status}"`);
+    }
+  }).toPass({ timeout: 60_000 });
+  for (const [party, name] of [["authority", "Portal (authority)"], ["csp", "Storage service (CSP)"]] as const) {
+    const card = panel.getByTestId(`service-${party}`);
+    await expect(card.getByRole("heading", { name })).toBeVisible();
+    await expect(card.getByTestId("service-status")).toHaveText("Up");
+    await expect(card.getByTestId("service-version")).toHaveText(version);
+    await expect(card.locator("time")).toHaveText(/^\d\d:\d\d:\d\d UTC$/);
+  }
+  await expect(panel).not.toContainText(/error|stack|at .*\.js/i);
+});
