@@ -46,7 +46,9 @@ export default defineConfig({
   webServer: unavailable
     ? undefined
     : {
-        command: "npx tsx --conditions=react-server scripts/e2e-netns-server.ts",
+        // node with tsx as a loader, not the tsx CLI: under load its signal relay SIGKILLs a child
+        // that takes more than 30 ms to acknowledge SIGTERM, before the namespaces are removed.
+        command: "node --import tsx --conditions=react-server scripts/e2e-netns-server.ts",
         // Not `url`: before the namespaces exist, that address is routed off this machine.
         wait: { stdout: /split hosts ready/ },
         timeout: 180_000,

@@ -67,7 +67,9 @@ test("upload, clustering run, cluster request and decryption with the authority 
 
   await admin.goto("/admin/clustering");
   for (const box of await admin.getByRole("checkbox").all()) await box.uncheck();
-  await admin.getByRole("checkbox", { name: new RegExp(`WDBC split ${code}`) }).check();
+  const ours = admin.getByRole("checkbox", { name: new RegExp(`WDBC split ${code}`) });
+  await expect(ours).toBeVisible();
+  await ours.check();
   await admin.getByLabel("Number of clusters (k)").fill("2");
   await admin.getByRole("button", { name: "Start clustering run" }).click();
   await expect(admin).toHaveURL(/\/admin\/clustering\/[0-9a-f-]{36}$/);
