@@ -12,10 +12,10 @@ import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats 
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, applyUnits, featureNames, fitFeatures, hopcm, hopcmIncremental, runUnits, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
-import { cancelRun, processRun, runOptions, startClusteringRun } from "@/lib/jobs/clustering";
+import { processRun, runOptions } from "@/lib/jobs/clustering";
 import { stopQueue } from "@/lib/jobs/queue";
 import { verifyChain } from "@/lib/ledger/verify";
-import { clusterMembers, listClusters, listRuns, runDetail } from "@/lib/portal/clustering";
+import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, startClusteringRun } from "@/lib/portal/clustering";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { rawSql, withFreshDatabase } from "./helpers/db";
@@ -169,7 +169,7 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     expect(ari).toBeGreaterThan(ownAri + 0.08);
     expect(run.iteration).toBeLessThan((await db().clusteringRun.findUniqueOrThrow({ where: { id: baseRunId } })).iteration); // starts from converged centers
     expect(run.clusterSizes).toEqual([0, 1].map((c) => all.filter((l) => l === c).length));
-    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_COMPLETED", subjectId: extensionId } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "CLUSTERING_RUN_COMPLETED", subjectId: extensionId } })).toBe(1);
     console.log(
       `WDBC extension (${CUT} + ${rows.length - CUT} records): ${run.iteration} iterations, ${((Date.now() - t0) / 1000).toFixed(1)} s; ARI over both runs ${ari.toFixed(3)} (without run-wide units ${ownAri.toFixed(3)}; one batch run on all records: ${batch.toFixed(3)})`,
     );

@@ -13,10 +13,10 @@ import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats 
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
-import { cancelRun, processRun, recoverRuns, runOptions, startClusteringRun } from "@/lib/jobs/clustering";
+import { processRun, recoverRuns, runOptions } from "@/lib/jobs/clustering";
 import { hasLiveJob, stopQueue } from "@/lib/jobs/queue";
 import { verifyChain } from "@/lib/ledger/verify";
-import { clusterMembers, listClusters, listRuns, runDetail, runProgress } from "@/lib/portal/clustering";
+import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, runProgress, startClusteringRun } from "@/lib/portal/clustering";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { rawSql, withFreshDatabase } from "./helpers/db";
@@ -87,7 +87,7 @@ describe("clustering on encrypted features", () => {
     expect(await putFeatureStats(uploadId, org, stats)).toEqual({ duplicate: true });
     await expect(putFeatureStats(uploadId, org, row[0])).rejects.toThrow(/different content/);
     expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ stored: p });
-    expect(await db().auditEntry.count({ where: { action: "UPLOAD_FEATURES_STORED", subjectId: uploadId } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_FEATURES_STORED", subjectId: uploadId } })).toBe(1);
   });
 
   it("a run (queued through pg-boss, processed here) gives the plaintext reference's labels and centers", async () => {
@@ -121,7 +121,7 @@ describe("clustering on encrypted features", () => {
     expect(stored[0].typicality).toHaveLength(K);
     // typicalities reach the CSP rounded (never full-precision CKKS decryptions)
     expect(stored.flatMap((r) => r.typicality).every((t) => Math.abs(t * 1e4 - Math.round(t * 1e4)) < 1e-6)).toBe(true);
-    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_COMPLETED", subjectId: runId } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "CLUSTERING_RUN_COMPLETED", subjectId: runId } })).toBe(1);
     console.log(
       `WDBC encrypted run: ${reference.iterations} iterations, ${seconds.toFixed(1)} s wall (CSP ${(run.cspMs / 1000).toFixed(1)} s, key holder ${(run.keyHolderMs / 1000).toFixed(1)} s)`,
     );
@@ -234,7 +234,7 @@ describe("clustering on encrypted features", () => {
       await rawSql(database.url(), `UPDATE csp.upload_features SET ciphertext_count = ciphertext_count - 1 WHERE upload_id = $1`, [uploadId]);
     }
     expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: bad } })).toMatchObject({ status: "FAILED" });
-    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_FAILED", subjectId: bad } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "CLUSTERING_RUN_FAILED", subjectId: bad } })).toBe(1);
   });
 
   it("after a restart, runs left RUNNING (stale heartbeat) or QUEUED without a job are queued again", async () => {
@@ -247,7 +247,7 @@ describe("clustering on encrypted features", () => {
     expect(await hasLiveJob(orphan)).toBe(true);
     expect(await hasLiveJob(dead)).toBe(true);
     expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: dead } })).toMatchObject({ status: "QUEUED", iteration: 0 });
-    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_REQUEUED", subjectId: dead } })).toBe(1);
+    expect(await db().cspAuditEntry.count({ where: { action: "CLUSTERING_RUN_REQUEUED", subjectId: dead } })).toBe(1);
     // a third interruption is the last: FAILED, with the reason
     await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 3, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [dead]);
     expect((await recoverRuns()).failed).toEqual([dead]);

@@ -79,6 +79,14 @@ export async function ckksPublicKeys(): Promise<CkksKeyInfo> {
   return info;
 }
 
+/** The active key's id without making one (null: no key yet, so nothing can be encrypted under one). */
+export async function activeCkksKeyId(): Promise<string | null> {
+  const active = cache().active;
+  if (active) return active.keyId;
+  const row = await db().ckksKey.findFirst({ where: { active: true }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  return row?.id ?? null;
+}
+
 /** Public material of a given key (active or not). */
 export async function ckksPublicKeysById(keyId: string): Promise<CkksKeyInfo> {
   const c = cache();

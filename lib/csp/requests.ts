@@ -16,6 +16,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { tokenHash } from "@/lib/requests/protocol";
+import type { RequestUpload } from "@/lib/validation/request";
 
 const pp = setupGlobal();
 
@@ -150,8 +151,8 @@ export async function verifiedRequestData(requestId: string, userId: string, tok
   return requestData(requestId);
 }
 
-/** Everything the requester's browser needs to finish decryption and check the results. */
-export async function requestData(requestId: string) {
+/** Everything the requester's browser needs to finish decryption and check the results (its shape: lib/validation/request.ts). */
+export async function requestData(requestId: string): Promise<RequestUpload[]> {
   const items = await db().accessRequestUpload.findMany({ where: { requestId } });
   const request = await db().accessRequest.findUniqueOrThrow({ where: { id: requestId }, select: { targetType: true, targetId: true } });
   // For a cluster: each record's typicality to that cluster (rounded CSP knowledge), for the charts.

@@ -1,11 +1,10 @@
 import "server-only";
-import { ckksPublicKeys, ckksPublicKeysById, keyHolderFor } from "@/lib/authority/ckks";
+import { ckksPublicKeysById, keyHolderFor } from "@/lib/authority/ckks";
 import { openRunSecrets, storeRunSecrets } from "@/lib/authority/clustering";
-import { createRunSeed, runSeedFor } from "@/lib/authority/run-seed";
+import { runSeedFor } from "@/lib/authority/run-seed";
 import { nodeCkks } from "@/lib/ckks/node";
-import { loadEncryptedFeatures, storedFeatureShapes } from "@/lib/csp/features";
+import { loadEncryptedFeatures } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
-import { AppError } from "@/lib/errors";
 import {
   chunkOf,
   clusterSizes,
@@ -42,7 +41,9 @@ import { enqueueRun, hasLiveJob } from "./queue";
  * "Clustering"). The job runs the CSP (evaluation keys, ciphertexts) and the key holder (the
  * authority's secret key, unsealed for the run) in this process, each through its own module;
  * only labels and rounded typicalities reach the CSP's tables, centers and distances are sealed
- * in the authority's.
+ * in the authority's. Runs are started and cancelled in two steps, one per party (the authority
+ * seals the run's seed, lib/portal/clustering.ts; the CSP creates the run row and queues it,
+ * lib/csp/clustering.ts); this module is the worker's: it processes and recovers them.
  *
  * Incremental runs (DESIGN.md, Bu et al. 2021): a run may extend a finished base run with new
  * uploads. It reads only the added uploads' ciphertexts; the key holder brings the base run's
@@ -59,7 +60,6 @@ import { enqueueRun, hasLiveJob } from "./queue";
  * becomes CANCELLED. Every worker claims a run by bumping `attempts`; a worker whose attempt
  * is no longer current (the run was taken over) stops without writing anything.
  */
-export const RUN_LIMITS = { minK: 2, maxK: 12, maxUploads: 100, minRecordsPerUpload: 10 } as const;
 export const STALE_MS = 120_000;
 export const MAX_ATTEMPTS = 3;
 /** Typicalities stored at the CSP are rounded: full-precision CKKS decryptions must not reach the party holding the ciphertexts. */
@@ -71,101 +71,6 @@ const RESULT_TX = { timeout: 120_000, maxWait: 10_000 } as const;
  * `seed` is the run's secret k-means++ seed (lib/authority/run-seed): never a constant.
  */
 export const runOptions = (k: number, seed: number): HopcmOptions => ({ k, seed });
-
-export type StartRunInput = {
-  /** Uploads to cluster (a full run) or to add (an extension). */
-  uploadIds: string[];
-  /** Clusters; an extension keeps the base run's k (omit it, or give the same). */
-  k?: number;
-  /** Extend this finished run with the uploads instead of clustering them from scratch. */
-  baseRunId?: string;
-};
-
-export async function startClusteringRun(adminId: string, input: StartRunInput, options: { enqueue?: boolean } = {}) {
-  const added = [...new Set(input.uploadIds)];
-  if (added.length === 0 || added.length > RUN_LIMITS.maxUploads) throw new AppError("VALIDATION", `Choose 1 to ${RUN_LIMITS.maxUploads} uploads.`);
-  const base = input.baseRunId ? await extendableRun(input.baseRunId) : null;
-  const k = base ? base.k : input.k;
-  if (base && input.k !== undefined && input.k !== base.k) throw new AppError("VALIDATION", `An extension keeps the base run's k = ${base.k}.`);
-  if (k === undefined || !Number.isInteger(k) || k < RUN_LIMITS.minK || k > RUN_LIMITS.maxK) throw new AppError("VALIDATION", `k must be ${RUN_LIMITS.minK} to ${RUN_LIMITS.maxK}.`);
-  const already = base ? added.filter((id) => base.uploadIds.includes(id)) : [];
-  if (already.length) throw new AppError("VALIDATION", `Upload${already.length > 1 ? "s" : ""} ${already.join(", ")} ${already.length > 1 ? "are" : "is"} already in the base run.`);
-  const shapes = await storedFeatureShapes(added);
-  const missing = added.filter((id) => !shapes.some((s) => s.uploadId === id));
-  if (missing.length) throw new AppError("VALIDATION", `No stored encrypted features for upload${missing.length > 1 ? "s" : ""} ${missing.join(", ")}.`);
-  const ordered = added.map((id) => shapes.find((s) => s.uploadId === id)!);
-  const columns = base ? base.columns : (ordered[0].columns as string[]);
-  if (ordered.some((s) => JSON.stringify(s.columns) !== JSON.stringify(columns)))
-    throw new AppError(
-      "VALIDATION",
-      base
-        ? "An added upload has other feature columns than the base run; extend a run with uploads of the same features."
-        : "The uploads have different feature columns; cluster uploads with the same features together.",
-    );
-  const active = await ckksPublicKeys();
-  if (ordered.some((s) => s.ckksKeyId !== active.keyId)) throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
-  // The key holder sees one aggregate per upload read (and, in an extension, can subtract the
-  // prototypes it holds): every upload read next to something else needs a minimum size.
-  if ((base || ordered.length > 1) && ordered.some((s) => s.n < RUN_LIMITS.minRecordsPerUpload))
-    throw new AppError("VALIDATION", `Each upload ${base ? "added to a run" : "of a multi-upload run"} needs at least ${RUN_LIMITS.minRecordsPerUpload} records.`);
-  const addedN = ordered.reduce((t, s) => t + s.n, 0);
-  if (!base && k > addedN) throw new AppError("VALIDATION", `k = ${k} exceeds the ${addedN} records.`);
-  const n = (base?.n ?? 0) + addedN;
-  const p = columns.length;
-  const uploadIds = [...(base?.uploadIds ?? []), ...added];
-  const run = await db().$transaction(async (tx) => {
-    const created = await tx.clusteringRun.create({
-      data: { k, uploadIds, addedUploadIds: added, columns, baseRunId: base?.id ?? null, n, p, createdById: adminId },
-      select: { id: true },
-    });
-    // The key holder's secret seed, sealed now so every attempt of the run draws the same.
-    await createRunSeed(tx, created.id);
-    await appendCspAudit(tx, {
-      actorId: adminId,
-      action: "CLUSTERING_RUN_STARTED",
-      subjectType: "clustering_run",
-      subjectId: created.id,
-      data: base ? { k, base: base.id, uploads: added, n, added: addedN, p } : { k, uploads: added, n, p },
-    });
-    return created;
-  });
-  if (options.enqueue !== false) {
-    // The run row is committed first; if the queue is unreachable now, recoverRuns() sends the job later.
-    await enqueueRun(run.id).catch((error) => console.error(`[jobs] could not enqueue run ${run.id}:`, error));
-  }
-  return { runId: run.id, n, p, added: addedN };
-}
-
-/** A finished run that can be extended: its centers' mass is stored (runs made before 0007 have none). */
-async function extendableRun(runId: string) {
-  const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { id: true, status: true, k: true, n: true, p: true, uploadIds: true, columns: true } });
-  if (!run) throw new AppError("NOT_FOUND", "No such clustering run to extend.");
-  if (run.status !== "SUCCEEDED") throw new AppError("INVALID_STATE", "Only a finished (succeeded) run can be extended.");
-  const secret = await db().runSecret.findUnique({ where: { runId }, select: { sealedMass: true } });
-  if (!secret?.sealedMass) throw new AppError("INVALID_STATE", "This run was made before incremental clustering; start a full run instead.");
-  const columns = run.columns as string[];
-  if (columns.length !== run.p) throw new AppError("INVALID_STATE", "This run does not record its feature columns; start a full run instead.");
-  return { ...run, uploadIds: run.uploadIds as string[], columns };
-}
-
-/** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
-export async function cancelRun(adminId: string, runId: string) {
-  return db().$transaction(async (tx) => {
-    const run = await tx.clusteringRun.findUnique({ where: { id: runId }, select: { status: true, cancelRequested: true, iteration: true } });
-    if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
-    if (run.status === "QUEUED") {
-      await tx.clusteringRun.update({ where: { id: runId }, data: { status: "CANCELLED", cancelRequested: true, finishedAt: new Date() } });
-      await appendCspAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "queued" } });
-      return { status: "CANCELLED" as const };
-    }
-    if (run.status !== "RUNNING") throw new AppError("INVALID_STATE", "Only a queued or running run can be cancelled.");
-    if (!run.cancelRequested) {
-      await tx.clusteringRun.update({ where: { id: runId }, data: { cancelRequested: true } });
-      await appendCspAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "requested", iteration: run.iteration } });
-    }
-    return { status: "CANCELLING" as const };
-  });
-}
 
 class RunCancelled extends Error {}
 class RunSuperseded extends Error {}

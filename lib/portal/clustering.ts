@@ -1,88 +1,53 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
+import { activeCkksKeyId } from "@/lib/authority/ckks";
 import { openRunSecrets } from "@/lib/authority/clustering";
+import { createRunSeed } from "@/lib/authority/run-seed";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { appendAudit } from "@/lib/ledger/append";
+import { cspCall } from "@/lib/parties/csp-client";
+import { checkRunStart } from "@/lib/validation/clustering";
 
 /**
- * Data access for clustering pages. Admin views (listRuns, runDetail) include what the
+ * Clustering in the portal (the authority's process). The runs, their labels and the uploads
+ * are the CSP's: they come through its API (lib/csp/api/clustering.wire.ts). The authority
+ * joins what it holds itself: organisation names, and for admins a run's sealed centers and
+ * their mass (lib/authority/clustering.ts). Admin views (listRuns, runDetail) include what the
  * authority knows (2-D projection of the unsealed centers); researcher views (listClusters,
  * clusterMembers) show only what the CSP may know: sizes, typicality summaries, the uploads'
  * organisations and policies, and record references. Callers check roles (pages / actions).
  */
 
-export async function listRuns() {
-  const runs = await db().clusteringRun.findMany({
-    orderBy: { createdAt: "desc" },
-    select: {
-      id: true,
-      status: true,
-      k: true,
-      n: true,
-      p: true,
-      uploadIds: true,
-      addedUploadIds: true,
-      baseRunId: true,
-      createdById: true,
-      createdAt: true,
-      startedAt: true,
-      finishedAt: true,
-      iteration: true,
-      progress: true,
-      cancelRequested: true,
-      error: true,
-      cspMs: true,
-      keyHolderMs: true,
-      clusterSizes: true,
-    },
-  });
-  return runs.map((r) => ({
-    ...r,
-    uploadIds: r.uploadIds as string[],
-    addedUploadIds: r.addedUploadIds as string[],
-    clusterSizes: (r.clusterSizes as number[] | null) ?? null,
-  }));
+export function listRuns() {
+  return cspCall("runs.list", {});
 }
 
 /** What a progress display polls: cheap, no unsealing. */
 export async function runProgress(runId: string) {
-  const run = await db().clusteringRun.findUnique({
-    where: { id: runId },
-    select: { id: true, status: true, k: true, n: true, iteration: true, progress: true, objective: true, cancelRequested: true, error: true, startedAt: true, finishedAt: true, cspMs: true, keyHolderMs: true },
-  });
+  const run = await cspCall("runs.get", { runId });
   if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
-  return { ...run, objective: run.objective as number[] };
+  const { id, status, k, n, iteration, progress, objective, cancelRequested, error, startedAt, finishedAt, cspMs, keyHolderMs } = run;
+  return { id, status, k, n, iteration, progress, objective, cancelRequested, error, startedAt, finishedAt, cspMs, keyHolderMs };
 }
 
-/** Organisation names and policies of some uploads. */
-async function uploadsInfo(uploadIds: string[]) {
-  const uploads = await db().upload.findMany({ where: { id: { in: uploadIds } }, select: { id: true, label: true, policy: true, organisationId: true, recordCount: true } });
-  const orgs = await db().organisation.findMany({ where: { id: { in: [...new Set(uploads.map((u) => u.organisationId))] } }, select: { id: true, name: true } });
-  const orgName = new Map(orgs.map((o) => [o.id, o.name]));
+/** Names of organisations (portal.organisations), by id. */
+async function organisationNames(ids: string[]) {
+  const orgs = await db().organisation.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, name: true } });
+  return new Map(orgs.map((o) => [o.id, o.name]));
+}
+
+/** The CSP's facts of some uploads with their organisations' names. */
+async function withOrganisations<U extends { id: string; organisationId: string }>(uploads: U[]) {
+  const orgName = await organisationNames(uploads.map((u) => u.organisationId));
   return new Map(uploads.map((u) => [u.id, { ...u, organisation: orgName.get(u.organisationId) ?? "(removed)" }]));
 }
 
-const HISTOGRAM_BINS = 10;
-
 export async function runDetail(runId: string) {
-  const run = await db().clusteringRun.findUnique({ where: { id: runId } });
-  if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
-  const uploadIds = run.uploadIds as string[];
-  const info = await uploadsInfo(uploadIds);
-  const labels = await db().runLabel.findMany({ where: { runId }, select: { label: true, typicality: true } });
-  const sizes = new Array<number>(run.k).fill(0);
-  // Typicality of each record to its own cluster, binned per cluster over [0, 1].
-  const histogram = Array.from({ length: run.k }, () => new Array<number>(HISTOGRAM_BINS).fill(0));
-  for (const l of labels) {
-    sizes[l.label]++;
-    const t = l.typicality[l.label] ?? 0;
-    histogram[l.label][Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(t * HISTOGRAM_BINS)))]++;
-  }
+  const { run, sizes, typicalityHistogram, base, extensions, uploads } = await cspCall("runs.detail", { runId });
+  const info = await withOrganisations(uploads);
   const secrets = run.status === "SUCCEEDED" ? await openRunSecrets(runId) : null;
-  const added = new Set(run.addedUploadIds as string[]);
-  const [base, extensions] = await Promise.all([
-    run.baseRunId ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, n: true, createdAt: true, finishedAt: true } }) : null,
-    db().clusteringRun.findMany({ where: { baseRunId: runId }, orderBy: { createdAt: "asc" }, select: { id: true, status: true, n: true, createdAt: true } }),
-  ]);
+  const added = new Set(run.addedUploadIds);
   const projection = secrets ? projectCenters(secrets.centers, secrets.k, secrets.p).map(([x, y], cluster) => ({ cluster, x, y, size: sizes[cluster] })) : [];
   return {
     id: run.id,
@@ -98,7 +63,7 @@ export async function runDetail(runId: string) {
     error: run.error,
     cancelRequested: run.cancelRequested,
     times: { cspMs: run.cspMs, keyHolderMs: run.keyHolderMs },
-    columns: run.columns as string[],
+    columns: run.columns,
     /** The run this one extends (its records' labels carried over), and the runs extending this one. */
     base,
     extensions,
@@ -111,13 +76,10 @@ export async function runDetail(runId: string) {
     /** Whether a later run can extend this one (its centers' mass is stored). */
     extendable: run.status === "SUCCEEDED" && Boolean(secrets?.mass),
     sizes,
-    objective: run.objective as number[],
-    typicalityHistogram: histogram.map((counts, cluster) => ({
-      cluster,
-      bins: counts.map((count, b) => ({ from: b / HISTOGRAM_BINS, to: (b + 1) / HISTOGRAM_BINS, count })),
-    })),
+    objective: run.objective,
+    typicalityHistogram,
     projection,
-    uploads: uploadIds.map((id) => {
+    uploads: run.uploadIds.map((id) => {
       const u = info.get(id);
       return { id, label: u?.label ?? "(removed)", organisation: u?.organisation ?? "(removed)", policy: u?.policy ?? null, records: u?.recordCount ?? 0, added: added.has(id) };
     }),
@@ -171,18 +133,11 @@ export function projectCenters(centers: Float64Array, k: number, p: number): Arr
  * is each record's typicality to its own cluster (rounded at the CSP).
  */
 export async function listClusters() {
-  const runs = await db().clusteringRun.findMany({ where: { status: "SUCCEEDED" }, orderBy: { finishedAt: "desc" }, select: { id: true, k: true, n: true, finishedAt: true, uploadIds: true } });
+  const { runs, stats, members, uploads } = await cspCall("runs.clusters", {});
   if (runs.length === 0) return [];
-  const runIds = runs.map((r) => r.id);
-  const stats = await db().$queryRaw<Array<{ run_id: string; label: number; size: number; mean: number; min: number; max: number }>>`
-    SELECT run_id::text AS run_id, label, count(*)::int AS size,
-           avg(typicality[label + 1])::float8 AS mean, min(typicality[label + 1])::float8 AS min, max(typicality[label + 1])::float8 AS max
-    FROM csp.run_labels WHERE run_id::text = ANY(${runIds}) GROUP BY run_id, label ORDER BY run_id, label`;
-  const members = await db().$queryRaw<Array<{ run_id: string; label: number; upload_id: string }>>`
-    SELECT DISTINCT run_id::text AS run_id, label, upload_id::text AS upload_id FROM csp.run_labels WHERE run_id::text = ANY(${runIds})`;
-  const info = await uploadsInfo([...new Set(runs.flatMap((r) => r.uploadIds as string[]))]);
+  const info = await withOrganisations(uploads);
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
-  const order = new Map(runIds.map((id, i) => [id, i]));
+  const order = new Map(runs.map((r, i) => [r.id, i]));
   return stats
     .sort((a, b) => order.get(a.run_id)! - order.get(b.run_id)! || a.label - b.label)
     .map((s) => {
@@ -204,34 +159,85 @@ export async function listClusters() {
 
 /** The records of one cluster, as references into their uploads (what an access request asks for). */
 export async function clusterMembers(runId: string, cluster: number) {
-  const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { status: true, k: true } });
-  if (!run || run.status !== "SUCCEEDED") throw new AppError("NOT_FOUND", "No such finished clustering run.");
-  if (!Number.isInteger(cluster) || cluster < 0 || cluster >= run.k) throw new AppError("VALIDATION", `Cluster must be 0..${run.k - 1}.`);
-  return db().runLabel.findMany({ where: { runId, label: cluster }, orderBy: [{ uploadId: "asc" }, { recordIndex: "asc" }], select: { uploadId: true, recordIndex: true } });
+  return cspCall("runs.members", { runId, cluster });
 }
 
 /** Finished runs a later run can extend (their centers' mass is stored), for the start form. */
 export async function extendableRuns() {
-  const runs = await db().clusteringRun.findMany({
-    where: { status: "SUCCEEDED" },
-    orderBy: { finishedAt: "desc" },
-    select: { id: true, k: true, n: true, p: true, uploadIds: true, columns: true, finishedAt: true, baseRunId: true },
-  });
+  const runs = await cspCall("runs.finished", {});
   const withMass = new Set(
     (await db().runSecret.findMany({ where: { runId: { in: runs.map((r) => r.id) }, NOT: { sealedMass: null } }, select: { runId: true } })).map((s) => s.runId),
   );
   return runs
-    .filter((r) => withMass.has(r.id) && (r.columns as string[]).length === r.p)
+    .filter((r) => withMass.has(r.id) && r.columns.length === r.p)
     .map((r) => {
-      const uploadIds = r.uploadIds as string[];
       const when = r.finishedAt?.toISOString().replace("T", " ").slice(0, 16) ?? "";
       return {
         id: r.id,
         k: r.k,
         n: r.n,
-        uploadIds,
-        columns: r.columns as string[],
-        label: `${when} · k = ${r.k} · ${r.n.toLocaleString("en")} records in ${uploadIds.length} upload${uploadIds.length === 1 ? "" : "s"}${r.baseRunId ? " (extended)" : ""}`,
+        uploadIds: r.uploadIds,
+        columns: r.columns,
+        label: `${when} · k = ${r.k} · ${r.n.toLocaleString("en")} records in ${r.uploadIds.length} upload${r.uploadIds.length === 1 ? "" : "s"}${r.baseRunId ? " (extended)" : ""}`,
       };
     });
+}
+
+/** Uploads with stored encrypted features, for the start form. */
+export async function clusterableUploads() {
+  const uploads = await cspCall("runs.clusterable", {});
+  const orgName = await organisationNames(uploads.map((u) => u.organisationId));
+  return uploads.map(({ organisationId, ...u }) => ({ ...u, organisation: orgName.get(organisationId) ?? "—" }));
+}
+
+export type StartRunInput = {
+  /** Uploads to cluster (a full run) or to add (an extension). */
+  uploadIds: string[];
+  /** Clusters; an extension keeps the base run's k (omit it, or give the same). */
+  k?: number;
+  /** Extend this finished run with the uploads instead of clustering them from scratch. */
+  baseRunId?: string;
+};
+
+/**
+ * Starts a clustering run, in two steps, one per party. The authority checks what it can (k,
+ * a base run it can extend: it holds the base's centers' mass), chooses the run's id and, in
+ * one transaction, seals the run's secret k-means++ seed (lib/authority/run-seed.ts) with its
+ * audit entry CLUSTERING_RUN_STARTED. Then the CSP (`runs.start`, scoped to that id) checks
+ * the stored features, creates the run row with its own log entry and queues the job. The seed
+ * is committed before the run exists, so the worker always finds it. If the CSP refuses, the
+ * seed is removed again and the refusal logged; if the CSP cannot be reached (it may or may not
+ * have made the run), the seed stays: sealed and bound to an id no other run can take.
+ */
+export async function startClusteringRun(adminId: string, input: StartRunInput, options: { enqueue?: boolean } = {}) {
+  const base = input.baseRunId ? await cspCall("runs.get", { runId: input.baseRunId }) : null;
+  const hasMass = base ? Boolean((await db().runSecret.findUnique({ where: { runId: base.id }, select: { sealedMass: true } }))?.sealedMass) : undefined;
+  const { added, k } = checkRunStart(input, base, hasMass);
+  const keyId = await activeCkksKeyId();
+  const runId = randomUUID();
+  await db().$transaction(async (tx) => {
+    await createRunSeed(tx, runId);
+    await appendAudit(tx, {
+      actorId: adminId,
+      action: "CLUSTERING_RUN_STARTED",
+      subjectType: "clustering_run",
+      subjectId: runId,
+      data: base ? { k, base: base.id, uploads: added } : { k, uploads: added },
+    });
+  });
+  try {
+    return await cspCall("runs.start", { runId, uploadIds: added, k, baseRunId: base?.id ?? null, keyId, enqueue: options.enqueue !== false }, { sub: adminId });
+  } catch (error) {
+    if (error instanceof AppError && error.code !== "UNAVAILABLE")
+      await db().$transaction(async (tx) => {
+        await tx.runSeed.deleteMany({ where: { runId } });
+        await appendAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_REFUSED", subjectType: "clustering_run", subjectId: runId, data: { code: error.code, reason: error.message } });
+      });
+    throw error;
+  }
+}
+
+/** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
+export function cancelRun(adminId: string, runId: string) {
+  return cspCall("runs.cancel", { runId }, { sub: adminId });
 }

@@ -3,22 +3,14 @@ import { RunLive } from "@/components/clustering/run-live";
 import { StartRunForm } from "@/components/clustering/start-run-form";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { db } from "@/lib/db/client";
-import { extendableRuns, listRuns } from "@/lib/portal/clustering";
+import { clusterableUploads, extendableRuns, listRuns } from "@/lib/portal/clustering";
 
 export const metadata = { title: "Clustering" };
 
 export default async function ClusteringPage({ searchParams }: { searchParams: Promise<{ extend?: string }> }) {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/clustering");
   const { extend } = await searchParams;
-  const [runs, features, extendable] = await Promise.all([
-    listRuns(),
-    db().uploadFeatures.findMany({ where: { status: "STORED" }, select: { uploadId: true, p: true, columns: true } }),
-    extendableRuns(),
-  ]);
-  const uploads = await db().upload.findMany({ where: { id: { in: features.map((f) => f.uploadId) }, status: "STORED" }, select: { id: true, label: true, recordCount: true, organisationId: true } });
-  const orgs = await db().organisation.findMany({ where: { id: { in: uploads.map((u) => u.organisationId) } }, select: { id: true, name: true } });
-  const clusterable = uploads.map((u) => ({ id: u.id, label: u.label, records: u.recordCount, organisation: orgs.find((o) => o.id === u.organisationId)?.name ?? "—", features: features.find((f) => f.uploadId === u.id)?.p ?? 0, columns: (features.find((f) => f.uploadId === u.id)?.columns as string[] | undefined) ?? [] }));
+  const [runs, clusterable, extendable] = await Promise.all([listRuns(), clusterableUploads(), extendableRuns()]);
   return (
     <>
       <PageHeader

@@ -1,6 +1,17 @@
 import "server-only";
+import { cancelRun, clusterableUploads, clusterMemberRows, clusterSummaries, createRun, finishedRuns, listRunRows, runDetailAtCsp, runRow } from "@/lib/csp/clustering";
 import type { Handlers } from "./handlers";
 import type { clusteringApi } from "./clustering.wire";
 
 /** Handlers of ./clustering.wire.ts, on the CSP's own tables only. */
-export const clusteringHandlers = {} satisfies Handlers<keyof typeof clusteringApi>;
+export const clusteringHandlers = {
+  "runs.list": () => listRunRows(),
+  "runs.get": ({ runId }) => runRow(runId),
+  "runs.detail": ({ runId }) => runDetailAtCsp(runId),
+  "runs.finished": () => finishedRuns(),
+  "runs.clusters": () => clusterSummaries(),
+  "runs.members": ({ runId, cluster }) => clusterMemberRows(runId, cluster),
+  "runs.clusterable": () => clusterableUploads(),
+  "runs.start": (input, c) => createRun(c.sub, input),
+  "runs.cancel": ({ runId }, c) => cancelRun(c.sub, runId),
+} satisfies Handlers<keyof typeof clusteringApi>;

@@ -1,9 +1,35 @@
 import { z } from "zod";
+import { RUN_LIMITS } from "@/lib/validation/clustering";
 import { spec } from "./spec";
 
-/** The CSP's API for clustering runs (lib/jobs/clustering.ts, lib/portal/clustering.ts reads); merged into ./wire.ts. */
+/**
+ * The CSP's API for clustering runs (lib/csp/clustering.ts); merged into ./wire.ts. Reads are
+ * the admin's and researchers' views (the portal checks roles); starting and cancelling name the
+ * run (the authority chose its id and sealed its seed first) and the person acting.
+ */
+const id = z.uuid();
+const byRun = (i: { runId: string }) => i.runId;
+const none = z.object({});
+
 export const clusteringApi = {
-  // "runs.start": spec(z.object({ ... }), (i) => i.runId, ["sub"]),
+  "runs.list": spec(none, null),
+  "runs.get": spec(z.object({ runId: id }), byRun),
+  "runs.detail": spec(z.object({ runId: id }), byRun),
+  "runs.finished": spec(none, null),
+  "runs.clusters": spec(none, null),
+  "runs.members": spec(z.object({ runId: id, cluster: z.number() }), byRun),
+  "runs.clusterable": spec(none, null),
+  "runs.start": spec(
+    z.object({
+      runId: id,
+      uploadIds: z.array(id).min(1).max(RUN_LIMITS.maxUploads),
+      k: z.number().int(),
+      baseRunId: id.nullable(),
+      keyId: id.nullable(),
+      enqueue: z.boolean(),
+    }),
+    byRun,
+    ["sub"],
+  ),
+  "runs.cancel": spec(z.object({ runId: id }), byRun, ["sub"]),
 } as const;
-void z;
-void spec;

@@ -1,0 +1,251 @@
+import "server-only";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { enqueueRun } from "@/lib/jobs/queue";
+import { appendCspAudit } from "@/lib/ledger/append";
+import { checkRunStart, RUN_LIMITS, type BaseRun } from "@/lib/validation/clustering";
+import { storedFeatureShapes } from "./features";
+
+/**
+ * The CSP's side of clustering runs, on its own tables only (csp.clustering_runs, run_labels,
+ * uploads, upload_features): the run rows, their labels and what the portal shows of them.
+ * The authority reaches these through the CSP's API (lib/csp/api/clustering.wire.ts) and joins
+ * what it holds itself (organisation names, a run's sealed centers and mass). The worker
+ * (lib/jobs/clustering.ts) processes the runs created here.
+ */
+
+/** Every run, newest first (the admin's list). */
+export async function listRunRows() {
+  const runs = await db().clusteringRun.findMany({
+    orderBy: { createdAt: "desc" },
+    select: {
+      id: true,
+      status: true,
+      k: true,
+      n: true,
+      p: true,
+      uploadIds: true,
+      addedUploadIds: true,
+      baseRunId: true,
+      createdById: true,
+      createdAt: true,
+      startedAt: true,
+      finishedAt: true,
+      iteration: true,
+      progress: true,
+      cancelRequested: true,
+      error: true,
+      cspMs: true,
+      keyHolderMs: true,
+      clusterSizes: true,
+    },
+  });
+  return runs.map((r) => ({
+    ...r,
+    uploadIds: r.uploadIds as string[],
+    addedUploadIds: r.addedUploadIds as string[],
+    clusterSizes: (r.clusterSizes as number[] | null) ?? null,
+  }));
+}
+
+/** One run's row (null: no such run). */
+export async function runRow(runId: string) {
+  const run = await db().clusteringRun.findUnique({
+    where: { id: runId },
+    select: {
+      id: true,
+      status: true,
+      k: true,
+      n: true,
+      p: true,
+      uploadIds: true,
+      addedUploadIds: true,
+      columns: true,
+      baseRunId: true,
+      createdAt: true,
+      startedAt: true,
+      finishedAt: true,
+      iteration: true,
+      progress: true,
+      objective: true,
+      cancelRequested: true,
+      error: true,
+      cspMs: true,
+      keyHolderMs: true,
+    },
+  });
+  if (!run) return null;
+  return { ...run, uploadIds: run.uploadIds as string[], addedUploadIds: run.addedUploadIds as string[], columns: run.columns as string[], objective: run.objective as number[] };
+}
+
+/** Public facts of some uploads (the authority adds the organisations' names). */
+async function uploadFacts(uploadIds: string[]) {
+  return db().upload.findMany({ where: { id: { in: uploadIds } }, select: { id: true, label: true, policy: true, organisationId: true, recordCount: true } });
+}
+
+const HISTOGRAM_BINS = 10;
+
+/** A run with what the CSP holds of its result: cluster sizes, typicality histograms, its base and extensions, its uploads. */
+export async function runDetailAtCsp(runId: string) {
+  const run = await runRow(runId);
+  if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
+  const labels = await db().runLabel.findMany({ where: { runId }, select: { label: true, typicality: true } });
+  const sizes = new Array<number>(run.k).fill(0);
+  // Typicality of each record to its own cluster, binned per cluster over [0, 1].
+  const histogram = Array.from({ length: run.k }, () => new Array<number>(HISTOGRAM_BINS).fill(0));
+  for (const l of labels) {
+    sizes[l.label]++;
+    const t = l.typicality[l.label] ?? 0;
+    histogram[l.label][Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(t * HISTOGRAM_BINS)))]++;
+  }
+  const [base, extensions, uploads] = await Promise.all([
+    run.baseRunId ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, n: true, createdAt: true, finishedAt: true } }) : null,
+    db().clusteringRun.findMany({ where: { baseRunId: runId }, orderBy: { createdAt: "asc" }, select: { id: true, status: true, n: true, createdAt: true } }),
+    uploadFacts(run.uploadIds),
+  ]);
+  return {
+    run,
+    sizes,
+    typicalityHistogram: histogram.map((counts, cluster) => ({
+      cluster,
+      bins: counts.map((count, b) => ({ from: b / HISTOGRAM_BINS, to: (b + 1) / HISTOGRAM_BINS, count })),
+    })),
+    base,
+    extensions,
+    uploads,
+  };
+}
+
+/**
+ * The clusters of finished runs, as researchers browse them: sizes, typicality summaries (of the
+ * rounded typicalities the CSP holds), which uploads each cluster draws from.
+ */
+export async function clusterSummaries() {
+  const runs = await db().clusteringRun.findMany({ where: { status: "SUCCEEDED" }, orderBy: { finishedAt: "desc" }, select: { id: true, k: true, n: true, finishedAt: true, uploadIds: true } });
+  if (runs.length === 0) return { runs: [], stats: [], members: [], uploads: [] };
+  const runIds = runs.map((r) => r.id);
+  const stats = await db().$queryRaw<Array<{ run_id: string; label: number; size: number; mean: number; min: number; max: number }>>`
+    SELECT run_id::text AS run_id, label, count(*)::int AS size,
+           avg(typicality[label + 1])::float8 AS mean, min(typicality[label + 1])::float8 AS min, max(typicality[label + 1])::float8 AS max
+    FROM csp.run_labels WHERE run_id::text = ANY(${runIds}) GROUP BY run_id, label ORDER BY run_id, label`;
+  const members = await db().$queryRaw<Array<{ run_id: string; label: number; upload_id: string }>>`
+    SELECT DISTINCT run_id::text AS run_id, label, upload_id::text AS upload_id FROM csp.run_labels WHERE run_id::text = ANY(${runIds})`;
+  const uploads = await uploadFacts([...new Set(runs.flatMap((r) => r.uploadIds as string[]))]);
+  return { runs: runs.map((r) => ({ ...r, uploadIds: r.uploadIds as string[] })), stats, members, uploads };
+}
+
+/** The records of one cluster, as references into their uploads (what an access request asks for). */
+export async function clusterMemberRows(runId: string, cluster: number) {
+  const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { status: true, k: true } });
+  if (!run || run.status !== "SUCCEEDED") throw new AppError("NOT_FOUND", "No such finished clustering run.");
+  if (!Number.isInteger(cluster) || cluster < 0 || cluster >= run.k) throw new AppError("VALIDATION", `Cluster must be 0..${run.k - 1}.`);
+  return db().runLabel.findMany({ where: { runId, label: cluster }, orderBy: [{ uploadId: "asc" }, { recordIndex: "asc" }], select: { uploadId: true, recordIndex: true } });
+}
+
+/** Finished runs, newest first (the authority keeps those whose centers' mass it holds: extendable). */
+export async function finishedRuns() {
+  const runs = await db().clusteringRun.findMany({
+    where: { status: "SUCCEEDED" },
+    orderBy: { finishedAt: "desc" },
+    select: { id: true, k: true, n: true, p: true, uploadIds: true, columns: true, finishedAt: true, baseRunId: true },
+  });
+  return runs.map((r) => ({ ...r, uploadIds: r.uploadIds as string[], columns: r.columns as string[] }));
+}
+
+/** Stored uploads with stored encrypted features: what a run can cluster. */
+export async function clusterableUploads() {
+  const features = await db().uploadFeatures.findMany({ where: { status: "STORED", upload: { status: "STORED" } }, select: { uploadId: true, p: true, columns: true } });
+  const uploads = await db().upload.findMany({ where: { id: { in: features.map((f) => f.uploadId) }, status: "STORED" }, select: { id: true, label: true, recordCount: true, organisationId: true } });
+  return uploads.map((u) => {
+    const f = features.find((x) => x.uploadId === u.id)!;
+    return { id: u.id, label: u.label, records: u.recordCount, organisationId: u.organisationId, features: f.p, columns: f.columns as string[] };
+  });
+}
+
+export type CreateRunInput = {
+  /** Chosen by the authority, which sealed the run's seed under it first. */
+  runId: string;
+  /** Uploads to cluster (a full run) or to add (an extension). */
+  uploadIds: string[];
+  k: number;
+  baseRunId: string | null;
+  /** The authority's active CKKS key (null: none yet): the uploads' features must be under it. */
+  keyId: string | null;
+  /** false: leave the job to recoverRuns (tests process runs themselves). */
+  enqueue: boolean;
+};
+
+/**
+ * Creates a run (QUEUED) over uploads' stored features, or an extension of a finished run, with
+ * its entry in the CSP's log, then sends its job. The authority made its own checks and sealed
+ * the run's seed; the CSP checks its tables: the base run, the stored features' shapes, columns
+ * and key, the sizes the key holder may see aggregates of.
+ */
+export async function createRun(actorId: string, input: CreateRunInput) {
+  const base = input.baseRunId ? await baseRun(input.baseRunId) : null;
+  const { added, k } = checkRunStart(input, base);
+  const shapes = await storedFeatureShapes(added);
+  const missing = added.filter((id) => !shapes.some((s) => s.uploadId === id));
+  if (missing.length) throw new AppError("VALIDATION", `No stored encrypted features for upload${missing.length > 1 ? "s" : ""} ${missing.join(", ")}.`);
+  const ordered = added.map((id) => shapes.find((s) => s.uploadId === id)!);
+  const columns = base ? base.columns : (ordered[0].columns as string[]);
+  if (ordered.some((s) => JSON.stringify(s.columns) !== JSON.stringify(columns)))
+    throw new AppError(
+      "VALIDATION",
+      base
+        ? "An added upload has other feature columns than the base run; extend a run with uploads of the same features."
+        : "The uploads have different feature columns; cluster uploads with the same features together.",
+    );
+  if (ordered.some((s) => s.ckksKeyId !== input.keyId)) throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
+  // The key holder sees one aggregate per upload read (and, in an extension, can subtract the
+  // prototypes it holds): every upload read next to something else needs a minimum size.
+  if ((base || ordered.length > 1) && ordered.some((s) => s.n < RUN_LIMITS.minRecordsPerUpload))
+    throw new AppError("VALIDATION", `Each upload ${base ? "added to a run" : "of a multi-upload run"} needs at least ${RUN_LIMITS.minRecordsPerUpload} records.`);
+  const addedN = ordered.reduce((t, s) => t + s.n, 0);
+  if (!base && k > addedN) throw new AppError("VALIDATION", `k = ${k} exceeds the ${addedN} records.`);
+  const n = (base?.n ?? 0) + addedN;
+  const p = columns.length;
+  const uploadIds = [...(base?.uploadIds ?? []), ...added];
+  const runId = input.runId;
+  await db().$transaction(async (tx) => {
+    if (await tx.clusteringRun.findUnique({ where: { id: runId }, select: { id: true } })) throw new AppError("CONFLICT", "A clustering run with this id exists already.");
+    await tx.clusteringRun.create({ data: { id: runId, k, uploadIds, addedUploadIds: added, columns, baseRunId: base?.id ?? null, n, p, createdById: actorId } });
+    await appendCspAudit(tx, {
+      actorId,
+      action: "CLUSTERING_RUN_STARTED",
+      subjectType: "clustering_run",
+      subjectId: runId,
+      data: base ? { k, base: base.id, uploads: added, n, added: addedN, p } : { k, uploads: added, n, p },
+    });
+  });
+  if (input.enqueue) {
+    // The run row is committed first; if the queue is unreachable now, recoverRuns() sends the job later.
+    await enqueueRun(runId).catch((error) => console.error(`[jobs] could not enqueue run ${runId}:`, error));
+  }
+  return { runId, n, p, added: addedN };
+}
+
+/** A run as a base of an extension (null: no such run). */
+async function baseRun(runId: string): Promise<BaseRun | null> {
+  const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { id: true, status: true, k: true, n: true, p: true, uploadIds: true, columns: true } });
+  return run && { ...run, uploadIds: run.uploadIds as string[], columns: run.columns as string[] };
+}
+
+/** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
+export async function cancelRun(actorId: string, runId: string) {
+  return db().$transaction(async (tx) => {
+    const run = await tx.clusteringRun.findUnique({ where: { id: runId }, select: { status: true, cancelRequested: true, iteration: true } });
+    if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
+    if (run.status === "QUEUED") {
+      await tx.clusteringRun.update({ where: { id: runId }, data: { status: "CANCELLED", cancelRequested: true, finishedAt: new Date() } });
+      await appendCspAudit(tx, { actorId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "queued" } });
+      return { status: "CANCELLED" as const };
+    }
+    if (run.status !== "RUNNING") throw new AppError("INVALID_STATE", "Only a queued or running run can be cancelled.");
+    if (!run.cancelRequested) {
+      await tx.clusteringRun.update({ where: { id: runId }, data: { cancelRequested: true } });
+      await appendCspAudit(tx, { actorId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "requested", iteration: run.iteration } });
+    }
+    return { status: "CANCELLING" as const };
+  });
+}
