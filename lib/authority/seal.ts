@@ -1,6 +1,6 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { env } from "@/lib/config/env";
+import { kekBytes } from "@/lib/config/env";
 
 /**
  * Master secrets at rest: AES-256-GCM under the key-encryption key (MEDSHARE_KEK), with the
@@ -8,7 +8,7 @@ import { env } from "@/lib/config/env";
  * moved to another row. Layout: version byte 1 | 12-byte IV | ciphertext | 16-byte tag.
  */
 function kek(): Buffer {
-  return Buffer.from(env().MEDSHARE_KEK, "base64");
+  return kekBytes();
 }
 
 export function seal(plaintext: Uint8Array, aad: string): Uint8Array<ArrayBuffer> {

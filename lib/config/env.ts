@@ -26,3 +26,13 @@ export function env(): Env {
   cached = parsed.data;
   return cached;
 }
+
+/**
+ * The key-encryption key alone: the clustering worker (the key holder) unseals its CKKS key
+ * with it and, by design, holds no session secret (lib/db/bootstrap.ts partyEnvs).
+ */
+export function kekBytes(): Buffer {
+  const parsed = envSchema.shape.MEDSHARE_KEK.safeParse(process.env.MEDSHARE_KEK);
+  if (!parsed.success) throw new Error(`MedShare is not configured: MEDSHARE_KEK: ${parsed.error.issues.map((i) => i.message).join("; ")}. Start it with \`npm start\`.`);
+  return Buffer.from(parsed.data, "base64");
+}
