@@ -2,6 +2,7 @@ import Link from "next/link";
 import { DiscardUpload } from "@/components/upload/discard-upload";
 import { PrunePendingUploads, ResumeUpload } from "@/components/upload/resume-upload";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
+import { PartyOutage } from "@/components/ui/party-outage";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { allCurrentVersions } from "@/lib/authority/catalogue";
 import { cspCall } from "@/lib/parties/csp-client";
@@ -27,9 +28,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
         actions={<Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Upload records</Link>}
       />
       {listed.outage && (
-        <p role="alert" className="mb-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900" data-testid="csp-outage">
-          {listed.outage} Your uploads are kept; an upload in progress resumes where it stopped once the storage service is back.
-        </p>
+        <PartyOutage message={listed.outage}>Your uploads are kept; an upload in progress resumes where it stopped once the storage service is back.</PartyOutage>
       )}
       {denied && <p role="status" className="mb-4 rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900">Your role cannot open {denied}.</p>}
       {outdated.length > 0 && (

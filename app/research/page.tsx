@@ -1,17 +1,20 @@
 import { RequestFlow, type ClusterView, type DatasetView } from "@/components/research/request-flow";
 import { listClusters } from "@/lib/portal/clustering";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
+import { PartyOutage } from "@/components/ui/party-outage";
 import { explainMissing, parsePolicy } from "@/lib/abe";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { myKeyMaterial } from "@/lib/authority/keys";
 import { db } from "@/lib/db/client";
 import { cspCall } from "@/lib/parties/csp-client";
+import { orOutage } from "@/lib/parties/outage";
 
 export const metadata = { title: "Research" };
 
 export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
-  const [material, datasets, clusterList] = await Promise.all([myKeyMaterial(user.id), cspCall("datasets.list", {}), listClusters()]);
+  const [material, listed] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()]))]);
+  const [datasets, clusterList] = listed.data ?? [[], []];
   const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
   const held = material.grants.map((g) => g.attribute);
   const views: DatasetView[] = datasets.map((d) => {
@@ -28,7 +31,9 @@ export default async function ResearchPage() {
         title="Research"
         description={`Request shared records for ${user.organisation.name}. Your browser signs the request with your attribute keys; the authority verifies it before the cloud helps decrypt, and decryption finishes here, in your browser.`}
       />
-      {views.length === 0 ? (
+      {listed.outage ? (
+        <PartyOutage message={listed.outage}>The datasets and clusters it stores are listed here again once it answers.</PartyOutage>
+      ) : views.length === 0 ? (
         <EmptyState title="No datasets to browse yet">Datasets appear here once hospitals have uploaded records.</EmptyState>
       ) : (
         <RequestFlow gid={user.gid} material={material} datasets={views} clusters={clusters} />

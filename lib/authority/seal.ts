@@ -1,16 +1,12 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { kekBytes } from "@/lib/config/env";
+import { kek } from "@/lib/config/env";
 
 /**
  * Master secrets at rest: AES-256-GCM under the key-encryption key (MEDSHARE_KEK), with the
  * secret's identity (attribute and version) as associated data, so a sealed blob cannot be
  * moved to another row. Layout: version byte 1 | 12-byte IV | ciphertext | 16-byte tag.
  */
-function kek(): Buffer {
-  return kekBytes();
-}
-
 export function seal(plaintext: Uint8Array, aad: string): Uint8Array<ArrayBuffer> {
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", kek(), iv);

@@ -28,11 +28,12 @@ export function env(): Env {
 }
 
 /**
- * The key-encryption key alone: the clustering worker (the key holder) unseals its CKKS key
- * with it and, by design, holds no session secret (lib/db/bootstrap.ts partyEnvs).
+ * The key-encryption key alone: what a process that unseals but serves no sessions needs (the
+ * clustering worker, holding the key holder's CKKS key), without the authority's session secret.
  */
-export function kekBytes(): Buffer {
-  const parsed = envSchema.shape.MEDSHARE_KEK.safeParse(process.env.MEDSHARE_KEK);
-  if (!parsed.success) throw new Error(`MedShare is not configured: MEDSHARE_KEK: ${parsed.error.issues.map((i) => i.message).join("; ")}. Start it with \`npm start\`.`);
-  return Buffer.from(parsed.data, "base64");
+export function kek(): Buffer {
+  const value = process.env.MEDSHARE_KEK ?? "";
+  const key = Buffer.from(value, "base64");
+  if (key.length !== 32) throw new Error("MedShare is not configured: MEDSHARE_KEK must be 32 bytes, base64. Start it with `npm start`.");
+  return key;
 }

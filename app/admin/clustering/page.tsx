@@ -4,13 +4,17 @@ import { StartRunForm } from "@/components/clustering/start-run-form";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { clusterableUploads, extendableRuns, listRuns } from "@/lib/portal/clustering";
+import { PartyOutage } from "@/components/ui/party-outage";
+import { orOutage } from "@/lib/parties/outage";
 
 export const metadata = { title: "Clustering" };
 
 export default async function ClusteringPage({ searchParams }: { searchParams: Promise<{ extend?: string }> }) {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/clustering");
   const { extend } = await searchParams;
-  const [runs, clusterable, extendable] = await Promise.all([listRuns(), clusterableUploads(), extendableRuns()]);
+  const listed = await orOutage(Promise.all([listRuns(), clusterableUploads(), extendableRuns()]));
+  if (listed.outage !== null) return <><PageHeader title="Clustering (HoPCM on encrypted tensors)" /><PartyOutage message={listed.outage}>Runs already queued or running carry on at the CSP.</PartyOutage></>;
+  const [runs, clusterable, extendable] = listed.data;
   return (
     <>
       <PageHeader

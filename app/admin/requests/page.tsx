@@ -1,12 +1,16 @@
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { listRequestsForAdmin } from "@/lib/authority/requests";
+import { PartyOutage } from "@/components/ui/party-outage";
+import { orOutage } from "@/lib/parties/outage";
 
 export const metadata = { title: "Requests" };
 
 export default async function RequestsPage() {
   const admin = await requirePageUser(["AUTHORITY_ADMIN"], "/admin/requests");
-  const requests = await listRequestsForAdmin(admin);
+  const listed = await orOutage(listRequestsForAdmin(admin));
+  if (listed.outage !== null) return <><PageHeader title="Access requests" /><PartyOutage message={listed.outage} /></>;
+  const requests = listed.data;
   return (
     <>
       <PageHeader title="Access requests" description="Every researcher request, the attribute-based signature checks the authority ran on it, and what the cloud decrypted." />
