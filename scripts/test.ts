@@ -1,5 +1,6 @@
 // `npm test`: typecheck, Vitest (unit + integration on a real PostgreSQL), production build,
-// Playwright journeys in Chromium against it. Ends with one line: `N passed, N failed`.
+// Playwright journeys in Chromium against it, then the journey across two hosts (network
+// namespaces, playwright.netns.config.ts). Ends with one line: `N passed, N failed`.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
@@ -39,6 +40,7 @@ function add(t: Tally | null, fallbackOk: boolean) {
   if (!t || t.passed + t.failed === 0) {
     // a runner that crashed before reporting counts as one failure, never as silence
     if (!fallbackOk) total.failed += 1;
+    else total.skipped += t?.skipped ?? 0;
     return;
   }
   total.passed += t.passed;
@@ -60,12 +62,17 @@ if (want("unit")) {
   add(countVitest(`${resultsDir}/vitest.json`), ok);
 }
 
-if (want("e2e")) {
+if (want("e2e") || want("netns")) {
   const built = step("next build", "npx", ["next", "build"]);
   if (!built) total.failed += 1;
   else {
-    const ok = step("playwright (Chromium)", "npx", ["playwright", "test"]);
-    add(countPlaywright(`${resultsDir}/playwright.json`), ok);
+    if (want("e2e")) {
+      const ok = step("playwright (Chromium)", "npx", ["playwright", "test"]);
+      add(countPlaywright(`${resultsDir}/playwright.json`), ok);
+    }
+    // The authority and the CSP on two hosts (network namespaces; skipped, saying why, where it cannot run).
+    const ok = step("playwright, split hosts (network namespaces)", "npx", ["playwright", "test", "-c", "playwright.netns.config.ts"]);
+    add(countPlaywright(`${resultsDir}/playwright-netns.json`), ok);
   }
 }
 

