@@ -22,7 +22,7 @@ import { generatePatients } from "@/lib/records/synthetic";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
 import { prepareUpload } from "@/tests/helpers/upload";
-import { cookieHeader } from "./load/summary";
+import { signIn } from "./load/sign-in";
 import { startLoadEnvironment } from "./load/server";
 
 const { values } = parseArgs({ options: { rows: { type: "string", default: "10000" }, runs: { type: "string", default: "3" } } });
@@ -30,21 +30,6 @@ const rows = Number(values.rows);
 const runs = Number(values.runs);
 
 const FIXTURE_PASSWORD = "correct horse battery";
-
-async function signIn(baseUrl: string, email: string): Promise<string> {
-  const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  let cookies = cookieHeader(csrf.headers.getSetCookie());
-  const res = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ csrfToken, email, password: FIXTURE_PASSWORD, json: "true" }),
-  });
-  cookies = cookieHeader(res.headers.getSetCookie(), cookies);
-  if (!/session-token=/.test(cookies)) throw new Error(`sign-in failed (HTTP ${res.status})`);
-  return cookies;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -67,8 +52,8 @@ try {
   const { staff, researcher, uploads } = env.extra as { staff: Awaited<ReturnType<typeof personWithKeys>>; researcher: Awaited<ReturnType<typeof personWithKeys>>; uploads: Awaited<ReturnType<typeof prepareUpload>>[] };
   // Portal code in this process (the request step) calls the launched CSP, with the keys the launcher gave it.
   process.env.MEDSHARE_CSP_URL = env.cspUrl;
-  const staffCookie = await signIn(env.baseUrl, staff.user.email);
-  const researcherCookie = await signIn(env.baseUrl, researcher.user.email);
+  const staffCookie = await signIn(env.baseUrl, { email: staff.user.email, password: FIXTURE_PASSWORD });
+  const researcherCookie = await signIn(env.baseUrl, { email: researcher.user.email, password: FIXTURE_PASSWORD });
   const timings: Array<{ upload: number; request: number; data: number; bytes: number }> = [];
   for (const { chunks, body } of uploads) {
     const t0 = performance.now();

@@ -7,8 +7,9 @@ import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { parseArgs } from "node:util";
-import { cookieHeader, cpuMsFromStat, formatTable, parseLoadAvg, summarise, type LoadRow } from "./load/summary";
-import { startLoadEnvironment, type Credentials } from "./load/server";
+import { cpuMsFromStat, formatTable, parseLoadAvg, summarise, type LoadRow } from "./load/summary";
+import { startLoadEnvironment } from "./load/server";
+import { signIn } from "./load/sign-in";
 
 const { values } = parseArgs({
   options: {
@@ -33,22 +34,6 @@ const loadAvg = () => {
     return Number.NaN;
   }
 };
-
-/** Signs in through next-auth's credentials form, as the login page does; returns the Cookie header. */
-async function signIn(baseUrl: string, who: Credentials): Promise<string> {
-  const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  let cookies = cookieHeader(csrf.headers.getSetCookie());
-  const res = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ csrfToken, email: who.email, password: who.password, json: "true" }),
-  });
-  cookies = cookieHeader(res.headers.getSetCookie(), cookies);
-  if (!/session-token=/.test(cookies)) throw new Error(`sign-in failed (HTTP ${res.status})`);
-  return cookies;
-}
 
 /** A few sequential requests first: the first hit of a route loads its code, which is not what we measure. */
 async function warmUp(url: string, headers: Record<string, string>, expect: (body: string) => boolean) {
