@@ -52,7 +52,8 @@ export default async function AuditPage() {
       <Card className="mb-6">
         <div data-testid="csp-ledger-report" aria-live="polite">
           {csp.error && <Alert tone="error">{csp.error}</Alert>}
-          {csp.chain?.ok && (
+          {csp.chain?.ok && csp.chain.entries === 0 && <p className="text-sm text-slate-600">The CSP&apos;s log has no entries yet: its first is written with the first upload.</p>}
+          {csp.chain?.ok && csp.chain.entries > 0 && (
             <Alert tone="success" title="Chain intact">
               All {csp.chain.entries} entries of the CSP&apos;s log link up. Head: <code className="break-all">{csp.chain.head}</code>
             </Alert>
