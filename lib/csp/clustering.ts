@@ -14,31 +14,32 @@ import { storedFeatureShapes } from "./features";
  * (lib/jobs/clustering.ts) processes the runs created here.
  */
 
+/** A run's state and progress, as every view of it shows them. */
+const RUN_FIELDS = {
+  id: true,
+  status: true,
+  k: true,
+  n: true,
+  p: true,
+  uploadIds: true,
+  addedUploadIds: true,
+  baseRunId: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  iteration: true,
+  progress: true,
+  cancelRequested: true,
+  error: true,
+  cspMs: true,
+  keyHolderMs: true,
+} as const;
+
 /** Every run, newest first (the admin's list). */
 export async function listRunRows() {
   const runs = await db().clusteringRun.findMany({
     orderBy: { createdAt: "desc" },
-    select: {
-      id: true,
-      status: true,
-      k: true,
-      n: true,
-      p: true,
-      uploadIds: true,
-      addedUploadIds: true,
-      baseRunId: true,
-      createdById: true,
-      createdAt: true,
-      startedAt: true,
-      finishedAt: true,
-      iteration: true,
-      progress: true,
-      cancelRequested: true,
-      error: true,
-      cspMs: true,
-      keyHolderMs: true,
-      clusterSizes: true,
-    },
+    select: { ...RUN_FIELDS, createdById: true, clusterSizes: true },
   });
   return runs.map((r) => ({
     ...r,
@@ -52,27 +53,7 @@ export async function listRunRows() {
 export async function runRow(runId: string) {
   const run = await db().clusteringRun.findUnique({
     where: { id: runId },
-    select: {
-      id: true,
-      status: true,
-      k: true,
-      n: true,
-      p: true,
-      uploadIds: true,
-      addedUploadIds: true,
-      columns: true,
-      baseRunId: true,
-      createdAt: true,
-      startedAt: true,
-      finishedAt: true,
-      iteration: true,
-      progress: true,
-      objective: true,
-      cancelRequested: true,
-      error: true,
-      cspMs: true,
-      keyHolderMs: true,
-    },
+    select: { ...RUN_FIELDS, columns: true, objective: true },
   });
   if (!run) return null;
   return { ...run, uploadIds: run.uploadIds as string[], addedUploadIds: run.addedUploadIds as string[], columns: run.columns as string[], objective: run.objective as number[] };
