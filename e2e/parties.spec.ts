@@ -179,10 +179,18 @@ function checkCspEnvironment(csp: Record<string, string>, authority: Record<stri
   expect(csp.MEDSHARE_AUTHORITY_PUBLIC_KEY).toBe(Buffer.from(ed25519.getPublicKey(e2ePartySigningKey())).toString("hex"));
 }
 
+/** AES-256-GCM under the KEK, as lib/authority/seal.ts seals: version byte, 12-byte nonce, ciphertext, tag. */
+function unsealWithKek(kek: Buffer, sealed: Buffer, aad: string): Buffer {
+  const decipher = createDecipheriv("aes-256-gcm", kek, sealed.subarray(1, 13));
+  decipher.setAAD(Buffer.from(aad));
+  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+  return Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()]);
+}
+
 /**
  * Every row of every table of the CSP's schemas, read as the superuser, searched for the
  * authority's secrets (KEK, signing keys, session key), the attribute authorities' master
- * secrets (sealed and unsealed), the sealed CKKS secret key, and the SIKs, z and wrapping keys
+ * secrets and the CKKS secret key (sealed and unsealed), and the SIKs, z and wrapping keys
  * the uploader's and the researcher's browsers hold.
  */
 async function scanCspDatabase() {
@@ -205,15 +213,23 @@ async function scanCspDatabase() {
   expect(versions.length).toBeGreaterThanOrEqual(2);
   for (const v of versions) {
     needles.push(...needlesOf(`${v.name} v${v.version} sealed`, v.sealed));
-    const decipher = createDecipheriv("aes-256-gcm", kek, v.sealed.subarray(1, 13));
-    decipher.setAAD(Buffer.from(`medshare-attribute-secret:${v.name}:v${v.version}`));
-    decipher.setAuthTag(v.sealed.subarray(v.sealed.length - 16));
-    const plain = Buffer.concat([decipher.update(v.sealed.subarray(13, v.sealed.length - 16)), decipher.final()]);
+    const plain = unsealWithKek(kek, v.sealed, `medshare-attribute-secret:${v.name}:v${v.version}`);
     const secret = decodeAttributeSecret(plain);
     needles.push(...needlesOf(`${v.name} secret`, plain), ...needlesOf(`${v.name} alpha`, encodeFr(secret.alpha)), ...needlesOf(`${v.name} gamma`, encodeFr(secret.gamma)));
   }
-  // the CKKS secret key, sealed
-  for (const k of await e2eSql<{ sealed: Buffer }>(`SELECT sealed_secret_key AS sealed FROM authority.ckks_keys`)) needles.push(...needlesOf("a sealed CKKS secret key", k.sealed));
+  // the CKKS secret key, sealed and unsealed (three 48-byte windows of its serialisation: its
+  // header is shared with public SEAL objects, so the windows are taken from the key material)
+  const ckksKeys = await e2eSql<{ id: string; sealed: Buffer }>(`SELECT id, sealed_secret_key AS sealed FROM authority.ckks_keys`);
+  expect(ckksKeys.length, "the upload's clustering data made a CKKS key").toBeGreaterThan(0);
+  for (const k of ckksKeys) {
+    needles.push(...needlesOf("a sealed CKKS secret key", k.sealed));
+    const plain = unsealWithKek(kek, k.sealed, `medshare-ckks-secret:${k.id}`);
+    expect(plain.length).toBeGreaterThan(1024);
+    for (const at of [0.3, 0.5, 0.8]) {
+      const from = Math.floor(plain.length * at);
+      needles.push(...needlesOf(`the CKKS secret key at ${from}`, plain.subarray(from, from + 48)));
+    }
+  }
   // the researcher's and the uploader's own secrets, from their browsers: SIKs, z, wrapping keys
   for (const person of [researcher, staff]) {
     const contents = await openKeystore(await sealedInBrowser(person.page, person.a.gid), person.a.passphrase, person.a.gid);
@@ -226,7 +242,8 @@ async function scanCspDatabase() {
     if (person === researcher) expect(contents.transform, "the researcher made a transform key").not.toBeNull();
   }
 
-  const tables = await tablesAsText(CSP_SCHEMAS);
+  // the CSP's job queue too: job payloads are where a seed or a key would slip through
+  const tables = await tablesAsText([...CSP_SCHEMAS, "pgboss"]);
   expect(tables.get("csp.record_ciphertexts")?.length).toBeGreaterThanOrEqual(569); // the scan reads the real data
   const found: string[] = [];
   for (const [table, rows] of tables)
