@@ -36,7 +36,7 @@ export type DatasetView = { id: string; label: string; policy: string; recordCou
 type Step =
   | { name: "choose" }
   | { name: "working"; note: string; progress: number | null }
-  | { name: "done"; uploads: DecryptedUpload[] }
+  | { name: "done"; uploads: DecryptedUpload[]; exportName?: string }
   | { name: "error"; message: string; link?: boolean };
 
 function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; datasets: DatasetView[]; clusters: ClusterView[] }) {
@@ -105,7 +105,7 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
       worker.postMessage(job);
     }).finally(() => worker.terminate());
     for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId: req.requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
-    setStep({ name: "done", uploads });
+    setStep({ name: "done", uploads, exportName: cluster ? `cluster ${cluster.cluster} of run ${cluster.runId.slice(0, 8)}` : undefined });
   }
 
   return (
@@ -181,7 +181,7 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
           </Alert>
         )}
       </div>
-      {step.name === "done" && <Results uploads={step.uploads} />}
+      {step.name === "done" && <Results uploads={step.uploads} name={step.exportName} />}
     </div>
   );
 }
