@@ -108,7 +108,7 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
       </div>
       {rows.length > 0 && (
         <>
-          <div className="grid gap-6 lg:grid-cols-2">
+          <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <Card>
               <h3 className="mb-2 font-semibold">Records per group</h3>
               <div className="h-64" data-testid="chart-sizes">
@@ -192,7 +192,7 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                 <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "fhir.json"), JSON.stringify(toFhirCollection(columns, filtered), null, 1), "application/fhir+json")}>FHIR Bundle</Button>
               </div>
             </div>
-            <div className="overflow-x-auto">
+            <div role="region" aria-label="Decrypted records" tabIndex={0} className="overflow-x-auto">
               <table className="min-w-full text-left text-xs" data-testid="records-table">
                 <thead>
                   <tr>
