@@ -20,7 +20,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </a>
         <Nav user={user} />
         <KeyStoreNotice user={user} />
-        <main id="main" className="mx-auto max-w-6xl px-6 py-8">
+        <main id="main" className="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">
           {children}
         </main>
       </body>

@@ -23,7 +23,7 @@ export default function Landing() {
           <Link href="/register" className="rounded-md px-4 py-2 text-sm font-medium ring-1 ring-slate-300 hover:bg-white">Register</Link>
         </div>
       </section>
-      <section aria-labelledby="parties" className="grid gap-4 sm:grid-cols-2">
+      <section aria-labelledby="parties" className="grid grid-cols-1 gap-4 sm:grid-cols-2">
         <h2 id="parties" className="sr-only">Who does what</h2>
         {parties.map((p) => (
           <Card key={p.name}>

@@ -14,7 +14,7 @@ export async function ServicesPanel({ health }: { health: Promise<ServiceHealth[
   const services = await health;
   const portalVersion = services.find((s) => s.party === "authority")?.version;
   return (
-    <ul className="grid gap-4 sm:grid-cols-2">
+    <ul className="grid grid-cols-1 gap-4 sm:grid-cols-2">
       {services.map((s) => {
         const look = statusLook[s.status];
         return (
@@ -27,7 +27,7 @@ export async function ServicesPanel({ health }: { health: Promise<ServiceHealth[
               </p>
             </div>
             <p className="mt-1 text-sm text-slate-600">{s.message}</p>
-            <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+            <dl className="mt-3 grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
               <dt className="text-slate-500">Version</dt>
               <dd className="text-slate-900" data-testid="service-version">
                 {s.version ?? "—"}

@@ -86,7 +86,7 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
       {error && <Alert tone="error" title="Registration not sent">{error.message}</Alert>}
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-slate-800">I am registering as</legend>
-        <div className="grid gap-2 sm:grid-cols-3">
+        <div className="grid grid-cols-1 gap-2 sm:grid-cols-3">
           {ROLES.filter((r) => (setupToken ? r === "AUTHORITY_ADMIN" : true)).map((r) => (
             <label key={r} className={`flex cursor-pointer items-center gap-2 rounded-md border px-3 py-2 text-sm ${role === r ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}>
               <input type="radio" name="role" value={r} checked={role === r} onChange={() => setRole(r)} />

@@ -201,7 +201,7 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
 
       <Card>
         <h2 className="mb-3 font-semibold text-slate-900">This machine</h2>
-        <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]" data-testid="bench-machine">
+        <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]" data-testid="bench-machine">
           <dt className="text-slate-500">Browser</dt>
           <dd className="break-all font-mono text-xs leading-5">{machine?.userAgent ?? "…"}</dd>
           <dt className="text-slate-500">Logical cores</dt>

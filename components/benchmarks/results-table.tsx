@@ -26,7 +26,7 @@ function Cell({ row, column, testId }: { row: BenchRow | undefined; column: Colu
       data-testid={testId}
       data-value={typeof v === "number" ? v : undefined}
     >
-      {row === undefined ? <span className="text-slate-400">…</span> : typeof v === "number" ? formatMs(v) : "—"}
+      {row === undefined ? <span className="text-slate-500">…</span> : typeof v === "number" ? formatMs(v) : "—"}
     </td>
   );
 }
@@ -43,7 +43,7 @@ function Th({ c }: { c: Column }) {
 export function ResultsTable({ paper, rows, running }: { paper: PaperPoint[]; rows: BenchRow[]; running: boolean }) {
   const byN = new Map(rows.map((r) => [r.attributes, r]));
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+    <div role="region" aria-label="Benchmark results" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
       <table className="w-full text-left text-sm" data-testid="bench-table">
         <caption className="sr-only">
           Median times in milliseconds per number of attributes{running ? " (measuring; empty cells still to come)" : ""}
@@ -70,7 +70,7 @@ export function ResultsTable({ paper, rows, running }: { paper: PaperPoint[]; ro
                 </td>
                 {AFTER.map((c) => <Cell key={c.key} row={row} column={c} testId={c.key} />)}
                 <td className="py-2 pr-4 text-right font-mono tabular-nums" data-testid="speedup" data-value={row?.speedup}>
-                  {row ? `${row.speedup.toFixed(1)}×` : <span className="text-slate-400">…</span>}
+                  {row ? `${row.speedup.toFixed(1)}×` : <span className="text-slate-500">…</span>}
                 </td>
                 {ABS.map((c) => <Cell key={c.key} row={row} column={c} testId={c.key} />)}
               </tr>

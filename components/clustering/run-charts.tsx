@@ -25,7 +25,7 @@ export function RunCharts({ data }: { data: RunChartsData }) {
     return row;
   });
   return (
-    <div className="grid gap-6 lg:grid-cols-2">
+    <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
       <Card>
         <h3 className="mb-2 font-semibold">Cluster sizes</h3>
         <div className="h-64" data-testid="chart-cluster-sizes">

@@ -256,23 +256,25 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
         {Object.keys(contents.keys).length === 0 ? (
           <p className="text-sm text-slate-600">No keys yet. They arrive once the authority grants you attributes.</p>
         ) : (
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Your attribute keys</caption>
-            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1">Status</th></tr></thead>
-            <tbody>
-              {Object.keys(contents.keys).sort().map((id) => {
-                const { attribute, version } = parseKeyId(id);
-                const current = material.grants.find((g) => g.attribute === attribute)?.currentVersion;
-                return (
-                  <tr key={id} className="border-t border-slate-100" data-testid={`key-${attribute}`}>
-                    <td className="py-1 pr-4 font-mono">{attribute}</td>
-                    <td className="py-1 pr-4">v{version}</td>
-                    <td className="py-1">{current === version ? "current" : current ? `older (current is v${current})` : "attribute no longer granted"}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <div role="region" aria-label="Your keys" tabIndex={0} className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <caption className="sr-only">Your attribute keys</caption>
+              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1">Status</th></tr></thead>
+              <tbody>
+                {Object.keys(contents.keys).sort().map((id) => {
+                  const { attribute, version } = parseKeyId(id);
+                  const current = material.grants.find((g) => g.attribute === attribute)?.currentVersion;
+                  return (
+                    <tr key={id} className="border-t border-slate-100" data-testid={`key-${attribute}`}>
+                      <td className="py-1 pr-4 font-mono">{attribute}</td>
+                      <td className="py-1 pr-4">v{version}</td>
+                      <td className="py-1">{current === version ? "current" : current ? `older (current is v${current})` : "attribute no longer granted"}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         )}
         {waiting.length > 0 && <p className="mt-3 text-sm text-amber-800">Granted, key not yet received: {waiting.map((w) => w.attribute).join(", ")}.</p>}
       </Card>

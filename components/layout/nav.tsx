@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { SessionUser } from "@/lib/auth/session";
 import { roleLabels } from "@/lib/validation/registration";
+import { NavMenu } from "./nav-menu";
 import { SignOutButton } from "./sign-out-button";
 
 type NavLink = { href: string; label: string };
@@ -31,35 +32,37 @@ function linksFor(user: SessionUser | null): NavLink[] {
 export function Nav({ user }: { user: SessionUser | null }) {
   return (
     <header className="border-b border-slate-200 bg-white">
-      <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-6 px-6 py-3">
+      <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-4 py-3 sm:px-6">
         <Link href="/" className="text-lg font-semibold text-brand-700">
           MedShare
         </Link>
-        <ul className="flex flex-1 flex-wrap gap-4 text-sm">
-          {linksFor(user).map((l) => (
-            <li key={l.href}>
-              <Link href={l.href} className="text-slate-700 hover:text-brand-700">
-                {l.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-        {user ? (
-          <div className="flex items-center gap-3 text-sm">
-            <span className="text-right leading-tight">
-              <span className="block font-medium" data-testid="nav-user">{user.name}</span>
-              <span className="block text-xs text-slate-500">
-                {roleLabels[user.role]} · {user.organisation.name}
+        <NavMenu>
+          <ul className="flex flex-col gap-3 text-sm lg:flex-1 lg:flex-row lg:gap-4">
+            {linksFor(user).map((l) => (
+              <li key={l.href}>
+                <Link href={l.href} className="whitespace-nowrap text-slate-700 hover:text-brand-700">
+                  {l.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+          {user ? (
+            <div className="flex items-center justify-between gap-3 text-sm lg:justify-end">
+              <span className="min-w-0 leading-tight lg:text-right">
+                <span className="block truncate font-medium" data-testid="nav-user">{user.name}</span>
+                <span className="block truncate text-xs text-slate-600">
+                  {roleLabels[user.role]} · {user.organisation.name}
+                </span>
               </span>
-            </span>
-            <SignOutButton />
-          </div>
-        ) : (
-          <div className="flex gap-3 text-sm">
-            <Link href="/login" className="text-slate-700 hover:text-brand-700">Sign in</Link>
-            <Link href="/register" className="rounded-md bg-brand-600 px-3 py-1.5 text-white hover:bg-brand-700">Register</Link>
-          </div>
-        )}
+              <SignOutButton />
+            </div>
+          ) : (
+            <div className="flex gap-3 text-sm">
+              <Link href="/login" className="text-slate-700 hover:text-brand-700">Sign in</Link>
+              <Link href="/register" className="rounded-md bg-brand-600 px-3 py-1.5 text-white hover:bg-brand-700">Register</Link>
+            </div>
+          )}
+        </NavMenu>
       </nav>
     </header>
   );

@@ -36,7 +36,7 @@ export type DatasetView = { id: string; label: string; policy: string; recordCou
 type Step =
   | { name: "choose" }
   | { name: "working"; note: string; progress: number | null }
-  | { name: "done"; uploads: DecryptedUpload[] }
+  | { name: "done"; uploads: DecryptedUpload[]; exportName?: string }
   | { name: "error"; message: string; link?: boolean };
 
 function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; datasets: DatasetView[]; clusters: ClusterView[] }) {
@@ -105,7 +105,7 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
       worker.postMessage(job);
     }).finally(() => worker.terminate());
     for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId: req.requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
-    setStep({ name: "done", uploads });
+    setStep({ name: "done", uploads, exportName: cluster ? `cluster ${cluster.cluster} of run ${cluster.runId.slice(0, 8)}` : undefined });
   }
 
   return (
@@ -114,52 +114,56 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
         <Card>
           <h2 className="mb-1 font-semibold">Clusters</h2>
           <p className="mb-3 text-xs text-slate-500">Found by the cloud with HoPCM on encrypted feature tensors: it knows sizes and labels, never the values.</p>
-          <table className="w-full text-left text-sm" data-testid="clusters">
-            <caption className="sr-only">Clusters you can request</caption>
-            <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Cluster</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">Typicality (mean, min–max)</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policies</th><th className="py-1">For you</th></tr>
-            </thead>
-            <tbody>
-              {clusters.map((c) => (
-                <tr key={`${c.runId}:${c.cluster}`} className="border-t border-slate-100">
-                  <td className="py-1 pr-3">
-                    <input type="radio" name="cluster" aria-label={`Choose cluster ${c.cluster} of run ${c.runId.slice(0, 8)}`} checked={cluster?.runId === c.runId && cluster.cluster === c.cluster}
-                      onChange={() => { setCluster({ runId: c.runId, cluster: c.cluster }); setSelected([]); }} />
-                  </td>
-                  <td className="py-1 pr-3">{c.cluster} of {c.k} <span className="font-mono text-xs text-slate-400">{c.runId.slice(0, 8)}</span></td>
-                  <td className="py-1 pr-3">{c.size.toLocaleString()}</td>
-                  <td className="py-1 pr-3 text-xs">{c.typicality.mean.toFixed(2)} ({c.typicality.min.toFixed(2)}–{c.typicality.max.toFixed(2)})</td>
-                  <td className="py-1 pr-3 text-xs">{c.organisations.join(", ")}</td>
-                  <td className="py-1 pr-3 font-mono text-xs">{c.policies.join("; ")}</td>
-                  <td className="py-1 text-xs">{c.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {c.missing.join(", ")}</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div role="region" aria-label="Clusters you can request" tabIndex={0} className="overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="clusters">
+              <caption className="sr-only">Clusters you can request</caption>
+              <thead className="text-xs uppercase text-slate-500">
+                <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Cluster</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">Typicality (mean, min–max)</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policies</th><th className="py-1">For you</th></tr>
+              </thead>
+              <tbody>
+                {clusters.map((c) => (
+                  <tr key={`${c.runId}:${c.cluster}`} className="border-t border-slate-100">
+                    <td className="py-1 pr-3">
+                      <input type="radio" name="cluster" aria-label={`Choose cluster ${c.cluster} of run ${c.runId.slice(0, 8)}`} checked={cluster?.runId === c.runId && cluster.cluster === c.cluster}
+                        onChange={() => { setCluster({ runId: c.runId, cluster: c.cluster }); setSelected([]); }} />
+                    </td>
+                    <td className="py-1 pr-3">{c.cluster} of {c.k} <span className="font-mono text-xs text-slate-500">{c.runId.slice(0, 8)}</span></td>
+                    <td className="py-1 pr-3">{c.size.toLocaleString()}</td>
+                    <td className="py-1 pr-3 text-xs">{c.typicality.mean.toFixed(2)} ({c.typicality.min.toFixed(2)}–{c.typicality.max.toFixed(2)})</td>
+                    <td className="py-1 pr-3 text-xs">{c.organisations.join(", ")}</td>
+                    <td className="py-1 pr-3 font-mono text-xs">{c.policies.join("; ")}</td>
+                    <td className="py-1 text-xs">{c.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {c.missing.join(", ")}</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </Card>
       )}
       <Card>
         <h2 className="mb-3 font-semibold">Datasets at the cloud</h2>
-        <table className="w-full text-left text-sm" data-testid="datasets">
-          <caption className="sr-only">Datasets you can request</caption>
-          <thead className="text-xs uppercase text-slate-500">
-            <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Dataset</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policy</th><th className="py-1">For you</th></tr>
-          </thead>
-          <tbody>
-            {datasets.map((d) => (
-              <tr key={d.id} className="border-t border-slate-100">
-                <td className="py-1 pr-3">
-                  <input type="checkbox" aria-label={`Choose ${d.label}`} checked={selected.includes(d.id)} onChange={(e) => { setCluster(null); setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id)); }} />
-                </td>
-                <td className="py-1 pr-3">{d.label}</td>
-                <td className="py-1 pr-3">{d.recordCount.toLocaleString()}</td>
-                <td className="py-1 pr-3">{d.organisation}</td>
-                <td className="py-1 pr-3 font-mono text-xs">{d.policy}</td>
-                <td className="py-1 text-xs">{d.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {d.missing.join(", ")}</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div role="region" aria-label="Datasets you can request" tabIndex={0} className="overflow-x-auto">
+          <table className="w-full text-left text-sm" data-testid="datasets">
+            <caption className="sr-only">Datasets you can request</caption>
+            <thead className="text-xs uppercase text-slate-500">
+              <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Dataset</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policy</th><th className="py-1">For you</th></tr>
+            </thead>
+            <tbody>
+              {datasets.map((d) => (
+                <tr key={d.id} className="border-t border-slate-100">
+                  <td className="py-1 pr-3">
+                    <input type="checkbox" aria-label={`Choose ${d.label}`} checked={selected.includes(d.id)} onChange={(e) => { setCluster(null); setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id)); }} />
+                  </td>
+                  <td className="py-1 pr-3">{d.label}</td>
+                  <td className="py-1 pr-3">{d.recordCount.toLocaleString()}</td>
+                  <td className="py-1 pr-3">{d.organisation}</td>
+                  <td className="py-1 pr-3 font-mono text-xs">{d.policy}</td>
+                  <td className="py-1 text-xs">{d.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {d.missing.join(", ")}</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         <div className="mt-4 space-y-2">
           <label htmlFor="purpose" className="block text-sm font-medium">Purpose of use</label>
           <textarea id="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} rows={2} className="block w-full rounded-md border border-slate-300 p-2 text-sm" placeholder="e.g. Retrospective study of biomarkers in breast cancer diagnosis" />
@@ -181,7 +185,7 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
           </Alert>
         )}
       </div>
-      {step.name === "done" && <Results uploads={step.uploads} />}
+      {step.name === "done" && <Results uploads={step.uploads} name={step.exportName} />}
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/page-header";
 import type { Row } from "@/lib/records/dataset";
-import { toFhirCollection, toNdjson, toSafeCsv } from "@/lib/records/export";
+import { exportFileName, isAgeColumn, toFhirCollection, toNdjson, toSafeCsv } from "@/lib/records/export";
 import { histogram, numericColumnsOf, pca2 } from "@/lib/records/projection";
 import type { DecryptedUpload } from "./decrypt.worker";
 
@@ -24,8 +24,17 @@ function download(name: string, text: string, type: string) {
 
 type Tagged = Row & { __dataset: string };
 
-export function Results({ uploads }: { uploads: DecryptedUpload[] }) {
+/** A table cell: ages over 89 show as "90+" (Safe Harbor), as in every export. */
+function cellText(column: string, value: Row[string]): string {
+  if (value === null) return "—";
+  if (typeof value === "number" && value > 89 && isAgeColumn(column)) return "90+";
+  return String(value);
+}
+
+/** `name`: what the export files are named after (the cluster); default: the opened datasets' names. */
+export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: string }) {
   const opened = uploads.filter((u): u is Extract<DecryptedUpload, { status: "opened" }> => u.status === "opened");
+  const fileBase = name ?? opened.map((u) => u.label).join(" and ");
   const rows: Tagged[] = useMemo(() => opened.flatMap((u) => u.rows.map((r) => ({ ...r, __dataset: u.label }))), [opened]);
   const columns = useMemo(() => {
     const seen = new Set<string>();
@@ -99,7 +108,7 @@ export function Results({ uploads }: { uploads: DecryptedUpload[] }) {
       </div>
       {rows.length > 0 && (
         <>
-          <div className="grid gap-6 lg:grid-cols-2">
+          <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <Card>
               <h3 className="mb-2 font-semibold">Records per group</h3>
               <div className="h-64" data-testid="chart-sizes">
@@ -177,13 +186,13 @@ export function Results({ uploads }: { uploads: DecryptedUpload[] }) {
               <label htmlFor="record-search" className="sr-only">Search records</label>
               <input id="record-search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search…" className="rounded border border-slate-300 px-2 py-1 text-sm" />
               <span className="text-xs text-slate-500" role="status">{filtered.length.toLocaleString()} of {rows.length.toLocaleString()}</span>
-              <div className="ml-auto flex gap-2">
-                <Button variant="secondary" onClick={() => download("medshare-records.csv", toSafeCsv(["dataset", ...columns], filtered.map((r) => ({ ...r, dataset: r.__dataset }))), "text/csv")}>Export CSV</Button>
-                <Button variant="secondary" onClick={() => download("medshare-records.ndjson", toNdjson(filtered.map(({ __dataset, ...r }) => ({ dataset: __dataset, ...r }))), "application/x-ndjson")}>NDJSON</Button>
-                <Button variant="secondary" onClick={() => download("medshare-records.fhir.json", JSON.stringify(toFhirCollection(columns, filtered), null, 1), "application/fhir+json")}>FHIR Bundle</Button>
+              <div className="flex flex-wrap gap-2 sm:ml-auto">
+                <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "csv"), toSafeCsv(["dataset", ...columns], filtered.map((r) => ({ ...r, dataset: r.__dataset }))), "text/csv")}>Export CSV</Button>
+                <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "ndjson"), toNdjson(filtered.map(({ __dataset, ...r }) => ({ dataset: __dataset, ...r }))), "application/x-ndjson")}>NDJSON</Button>
+                <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "fhir.json"), JSON.stringify(toFhirCollection(columns, filtered), null, 1), "application/fhir+json")}>FHIR Bundle</Button>
               </div>
             </div>
-            <div className="overflow-x-auto">
+            <div role="region" aria-label="Decrypted records" tabIndex={0} className="overflow-x-auto">
               <table className="min-w-full text-left text-xs" data-testid="records-table">
                 <thead>
                   <tr>
@@ -199,7 +208,7 @@ export function Results({ uploads }: { uploads: DecryptedUpload[] }) {
                   {filtered.slice(0, limit).map((r, i) => (
                     <tr key={i} className="border-b border-slate-100">
                       <td className="px-2 py-1 text-slate-500">{r.__dataset}</td>
-                      {columns.map((c) => <td key={c} className="px-2 py-1">{r[c] === null ? "—" : String(r[c])}</td>)}
+                      {columns.map((c) => <td key={c} className="px-2 py-1">{cellText(c, r[c] ?? null)}</td>)}
                     </tr>
                   ))}
                 </tbody>

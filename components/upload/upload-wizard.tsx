@@ -95,13 +95,13 @@ function IssueList({ issues }: { issues: Issue[] }) {
 function Preview({ dataset }: { dataset: Dataset }) {
   const cols = dataset.columns.slice(0, 12);
   return (
-    <div className="overflow-x-auto">
+    <div role="region" aria-label="Preview of the file" tabIndex={0} className="overflow-x-auto">
       <table className="min-w-full text-left text-xs" data-testid="preview">
         <caption className="mb-1 text-left text-sm text-slate-600">
           {dataset.rows.length.toLocaleString()} records, {dataset.columns.length} columns{dataset.columns.length > 12 ? " (first 12 shown)" : ""}. Preview of the first rows; this stays in your browser.
         </caption>
         <thead>
-          <tr>{cols.map((c) => <th key={c.name} className="border-b px-2 py-1 font-medium">{c.name}<span className="block font-normal text-slate-400">{c.kind}</span></th>)}</tr>
+          <tr>{cols.map((c) => <th key={c.name} className="border-b px-2 py-1 font-medium">{c.name}<span className="block font-normal text-slate-500">{c.kind}</span></th>)}</tr>
         </thead>
         <tbody>
           {dataset.rows.slice(0, 6).map((r, i) => (
@@ -273,25 +273,27 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
           <Alert tone="warning" title={`${findings.length} column${findings.length > 1 ? "s" : ""} look like patient identifiers`}>
             Encrypted or not, share identifiers only when the purpose needs them. De-identify removes or generalises them before encryption.
           </Alert>
-          <table className="mt-3 w-full text-left text-sm" data-testid="phi-findings">
-            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-3">Column</th><th className="py-1 pr-3">Looks like</th><th className="py-1">Action</th></tr></thead>
-            <tbody>
-              {findings.map((f) => (
-                <tr key={f.column} className="border-t border-slate-100">
-                  <td className="py-1 pr-3 font-mono">{f.column}</td>
-                  <td className="py-1 pr-3">{SAFE_HARBOR_LABELS[f.identifier]}<span className="block text-xs text-slate-500">{f.evidence}</span></td>
-                  <td className="py-1">
-                    <label className="sr-only" htmlFor={`phi-${f.column}`}>Action for {f.column}</label>
-                    <select id={`phi-${f.column}`} value={decisions[f.column] ?? f.suggested} onChange={(e) => setDecisions({ ...decisions, [f.column]: e.target.value as Decision })} className="rounded border border-slate-300 px-2 py-1 text-xs">
-                      <option value="drop">drop the column</option>
-                      <option value="generalize">generalise</option>
-                      <option value="keep">keep as is</option>
-                    </select>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div role="region" aria-label="Columns that look like identifiers" tabIndex={0} className="overflow-x-auto">
+            <table className="mt-3 w-full text-left text-sm" data-testid="phi-findings">
+              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-3">Column</th><th className="py-1 pr-3">Looks like</th><th className="py-1">Action</th></tr></thead>
+              <tbody>
+                {findings.map((f) => (
+                  <tr key={f.column} className="border-t border-slate-100">
+                    <td className="py-1 pr-3 font-mono">{f.column}</td>
+                    <td className="py-1 pr-3">{SAFE_HARBOR_LABELS[f.identifier]}<span className="block text-xs text-slate-500">{f.evidence}</span></td>
+                    <td className="py-1">
+                      <label className="sr-only" htmlFor={`phi-${f.column}`}>Action for {f.column}</label>
+                      <select id={`phi-${f.column}`} value={decisions[f.column] ?? f.suggested} onChange={(e) => setDecisions({ ...decisions, [f.column]: e.target.value as Decision })} className="rounded border border-slate-300 px-2 py-1 text-xs">
+                        <option value="drop">drop the column</option>
+                        <option value="generalize">generalise</option>
+                        <option value="keep">keep as is</option>
+                      </select>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <div className="mt-3 flex flex-wrap items-center gap-4">
             <Button type="button" onClick={applyDeidentification}>De-identify</Button>
             {kept.length > 0 && (
@@ -309,7 +311,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
         <Card>
           <h2 className="mb-3 font-semibold">3. Who may read these records?</h2>
           <PolicyBuilder catalogue={current} templates={templates} value={policy} onChange={setPolicy} />
-          <div className="mt-4 grid gap-4 sm:grid-cols-2">
+          <div className="mt-4 grid grid-cols-1 gap-4 sm:grid-cols-2">
             <Field id="label" label="Label" hint="Shown to researchers; don't put patient details here.">
               <TextInput id="label" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={120} />
             </Field>

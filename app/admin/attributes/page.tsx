@@ -14,7 +14,7 @@ export default async function AttributesPage() {
         title="Attribute catalogue"
         description="Attribute authorities own a namespace of attributes (HA1.cardiology). Policies are written over these attributes; people receive a key per attribute they hold."
       />
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
           {catalogue.length === 0 ? (
             <EmptyState title="No attribute authorities yet">Create one, then its attributes.</EmptyState>
@@ -28,22 +28,24 @@ export default async function AttributesPage() {
                 {a.attributes.length === 0 ? (
                   <p className="mt-3 text-sm text-slate-500">No attributes yet.</p>
                 ) : (
-                  <table className="mt-3 w-full text-left text-sm">
-                    <caption className="sr-only">Attributes of {a.code}</caption>
-                    <thead className="text-xs uppercase text-slate-500">
-                      <tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1 pr-4">Holders</th><th className="py-1">Description</th></tr>
-                    </thead>
-                    <tbody>
-                      {a.attributes.map((x) => (
-                        <tr key={x.id} className="border-t border-slate-100" data-testid={`attribute-${x.name}`}>
-                          <td className="py-1 pr-4 font-mono">{x.name}</td>
-                          <td className="py-1 pr-4">v{x.currentVersion}</td>
-                          <td className="py-1 pr-4">{x._count.grants}</td>
-                          <td className="py-1 text-slate-600">{x.description}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                  <div role="region" aria-label={`Attributes of ${a.code}`} tabIndex={0} className="overflow-x-auto">
+                    <table className="mt-3 w-full text-left text-sm">
+                      <caption className="sr-only">Attributes of {a.code}</caption>
+                      <thead className="text-xs uppercase text-slate-500">
+                        <tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1 pr-4">Holders</th><th className="py-1">Description</th></tr>
+                      </thead>
+                      <tbody>
+                        {a.attributes.map((x) => (
+                          <tr key={x.id} className="border-t border-slate-100" data-testid={`attribute-${x.name}`}>
+                            <td className="py-1 pr-4 font-mono">{x.name}</td>
+                            <td className="py-1 pr-4">v{x.currentVersion}</td>
+                            <td className="py-1 pr-4">{x._count.grants}</td>
+                            <td className="py-1 text-slate-600">{x.description}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
                 )}
               </Card>
             ))

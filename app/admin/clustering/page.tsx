@@ -21,12 +21,12 @@ export default async function ClusteringPage({ searchParams }: { searchParams: P
         title="Clustering (HoPCM on encrypted tensors)"
         description="The cloud clusters CKKS-encrypted feature tensors without seeing a value; the authority, as key holder, applies the membership step to distances and aggregates. Runs are background jobs: they survive a restart and can be cancelled. New uploads can be added to a finished run without re-reading the data it already clustered."
       />
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           {runs.length === 0 ? (
             <EmptyState title="No clustering runs yet">Start one with the uploads that have encrypted feature tensors.</EmptyState>
           ) : (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+            <div role="region" aria-label="Clustering runs" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
               <table className="w-full text-left text-sm" data-testid="runs">
                 <caption className="sr-only">Clustering runs, newest first</caption>
                 <thead className="text-xs uppercase text-slate-500"><tr><th className="py-2 pr-4">Started</th><th className="py-2 pr-4">k</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Uploads</th><th className="py-2 pr-4">Status</th><th className="py-2">Sizes</th></tr></thead>

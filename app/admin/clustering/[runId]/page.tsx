@@ -44,38 +44,42 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
         {run.error && <Alert tone="error">{run.error}</Alert>}
         <RunLive runId={run.id} status={run.status} progress={run.progress} iteration={run.iteration} cancelRequested={run.cancelRequested} />
       </div>
-      <div className="mb-6 grid gap-6 lg:grid-cols-2">
+      <div className="mb-6 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <section aria-labelledby="uploads-heading">
           <h2 id="uploads-heading" className="mb-2 text-sm font-semibold">Uploads</h2>
-          <table className="w-full text-left text-sm" data-testid="run-uploads">
-            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Upload</th><th className="py-1 pr-4">Organisation</th><th className="py-1 pr-4">Records</th><th className="py-1">Clustered</th></tr></thead>
-            <tbody>
-              {run.uploads.map((u) => (
-                <tr key={u.id} className="border-t border-slate-100">
-                  <td className="py-1 pr-4">{u.label}</td>
-                  <td className="py-1 pr-4">{u.organisation}</td>
-                  <td className="py-1 pr-4">{u.records.toLocaleString()}</td>
-                  <td className="py-1 text-xs">{u.added ? "in this run" : "earlier run (labels kept)"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-        {run.status === "SUCCEEDED" && (
-          <section aria-labelledby="clusters-heading">
-            <h2 id="clusters-heading" className="mb-2 text-sm font-semibold">Clusters</h2>
-            <table className="w-full text-left text-sm" data-testid="run-clusters">
-              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Cluster</th><th className="py-1 pr-4">Records</th><th className="py-1">Mass (weight for later runs)</th></tr></thead>
+          <div role="region" aria-label="Uploads of this run" tabIndex={0} className="overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="run-uploads">
+              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Upload</th><th className="py-1 pr-4">Organisation</th><th className="py-1 pr-4">Records</th><th className="py-1">Clustered</th></tr></thead>
               <tbody>
-                {run.sizes.map((size, i) => (
-                  <tr key={i} className="border-t border-slate-100">
-                    <td className="py-1 pr-4">{i}</td>
-                    <td className="py-1 pr-4">{size.toLocaleString()}</td>
-                    <td className="py-1">{run.mass ? run.mass[i].toLocaleString() : "—"}</td>
+                {run.uploads.map((u) => (
+                  <tr key={u.id} className="border-t border-slate-100">
+                    <td className="py-1 pr-4">{u.label}</td>
+                    <td className="py-1 pr-4">{u.organisation}</td>
+                    <td className="py-1 pr-4">{u.records.toLocaleString()}</td>
+                    <td className="py-1 text-xs">{u.added ? "in this run" : "earlier run (labels kept)"}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+          </div>
+        </section>
+        {run.status === "SUCCEEDED" && (
+          <section aria-labelledby="clusters-heading">
+            <h2 id="clusters-heading" className="mb-2 text-sm font-semibold">Clusters</h2>
+            <div role="region" aria-label="Clusters of this run" tabIndex={0} className="overflow-x-auto">
+              <table className="w-full text-left text-sm" data-testid="run-clusters">
+                <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Cluster</th><th className="py-1 pr-4">Records</th><th className="py-1">Mass (weight for later runs)</th></tr></thead>
+                <tbody>
+                  {run.sizes.map((size, i) => (
+                    <tr key={i} className="border-t border-slate-100">
+                      <td className="py-1 pr-4">{i}</td>
+                      <td className="py-1 pr-4">{size.toLocaleString()}</td>
+                      <td className="py-1">{run.mass ? run.mass[i].toLocaleString() : "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
             {run.units && (
               <p className="mt-2 text-xs text-slate-600" data-testid="run-units">
                 {run.units === "run"
