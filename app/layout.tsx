@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { KeyStoreNotice } from "@/components/auth/key-store-notice";
 import { Nav } from "@/components/layout/nav";
+import { Notices } from "@/components/ui/notices";
 import { pageSessionUser } from "@/lib/auth/page-guard";
 import "./globals.css";
 
@@ -23,6 +24,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <main id="main" className="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">
           {children}
         </main>
+        <Notices />
       </body>
     </html>
   );

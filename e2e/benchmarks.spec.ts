@@ -1,5 +1,5 @@
 /**
- * /benchmarks, signed out: the ABE-OD benchmark runs in the page's Web Worker on load, and the
+ * /benchmarks, signed out: the ABE-OD benchmark runs in the page's Web Worker once started, and the
  * chart and table end up with this browser's series beside the paper's Table 4.1.
  */
 import { expect, test } from "./fixtures/test";
@@ -16,6 +16,11 @@ test("runs the benchmark in the browser and draws it beside the paper's Table 4.
 
   await expect(page).toHaveURL(/\/benchmarks$/); // public: no redirect to /login
   await expect(page.getByRole("heading", { level: 1, name: "Computational overhead" })).toBeVisible();
+
+  // Nothing runs on page load: the visitor starts it.
+  await expect(page.getByTestId("bench-status")).toContainText("Not started");
+  await expect(page.getByTestId("bench-progress")).toHaveCount(0);
+  await page.getByRole("button", { name: "Start the benchmark" }).click();
 
   // Before results: progress bar, the paper's series alone, the paper column already filled.
   await expect(page.getByTestId("bench-progress")).toBeVisible();

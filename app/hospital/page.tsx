@@ -7,6 +7,7 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { allCurrentVersions } from "@/lib/authority/catalogue";
 import { cspCall } from "@/lib/parties/csp-client";
 import { orOutage } from "@/lib/parties/outage";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata = { title: "My hospital" };
 
@@ -53,7 +54,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
             <tbody>
               {uploads.map((u) => (
                 <tr key={u.id} className="border-t border-slate-100" data-testid={`upload-${u.label}`}>
-                  <td className="py-2 pr-4 text-xs">{u.createdAt.toISOString().replace("T", " ").slice(0, 16)}</td>
+                  <td className="py-2 pr-4 text-xs">{formatDateTime(u.createdAt)}</td>
                   <td className="py-2 pr-4">{u.label} <span className="text-xs text-slate-500">({u.format.toUpperCase()})</span></td>
                   <td className="py-2 pr-4">{u.recordCount.toLocaleString()}</td>
                   <td className="py-2 pr-4 font-mono text-xs">{u.policy}</td>
@@ -64,7 +65,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                     ) : (
                       <span className="flex flex-wrap items-center gap-2">
                         <span data-testid={`unfinished-${u.label}`}>
-                          unfinished: {u.receivedChunks} of {u.chunkCount} chunks arrived; resumable until {u.expiresAt?.toISOString().replace("T", " ").slice(0, 16)} UTC
+                          unfinished: {u.receivedChunks} of {u.chunkCount} chunks arrived; resumable until {formatDateTime(u.expiresAt)}
                         </span>
                         <ResumeUpload id={u.id} label={u.label} />
                         <DiscardUpload id={u.id} label={u.label} />

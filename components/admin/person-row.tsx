@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ConfirmWithReason } from "@/components/ui/confirm-dialog";
+import { notify } from "@/components/ui/notices";
 import { grantAttributesAction } from "@/lib/actions/authority/grant-attributes";
 import { revokeAttributeAction } from "@/lib/actions/authority/revoke-attribute";
 import { revokePersonAction } from "@/lib/actions/authority/revoke-person";
@@ -25,8 +26,9 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
   const [grant, setGrant] = useState("");
   const [error, setError] = useState<string | null>(null);
   const grantable = catalogue.filter((a) => !p.attributes.some((x) => x.id === a.id));
-  const done = (r: { ok: true } | { ok: false; error: { message: string } }) => {
+  const done = (r: { ok: true } | { ok: false; error: { message: string } }, success: string) => {
     if (!r.ok) return r.error.message;
+    notify(success);
     router.refresh();
     return null;
   };
@@ -51,7 +53,9 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
                   triggerLabel={`Revoke ${a.name} from ${p.name}`}
                   title={`Revoke ${a.name} from ${p.name}?`}
                   confirmLabel="Revoke attribute"
-                  onConfirm={async (reason) => done(await revokeAttributeAction({ userId: p.id, attributeId: a.id, reason }))}
+                  onConfirm={async (reason) =>
+                    done(await revokeAttributeAction({ userId: p.id, attributeId: a.id, reason }), `Revoked ${a.name} from ${p.name}; their transform key is destroyed.`)
+                  }
                 >
                   Their transform key is destroyed now; {a.name} gets a new key version for new uploads, issued to its other holders.
                 </ConfirmWithReason>
@@ -71,7 +75,8 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
             onSubmit={async (e) => {
               e.preventDefault();
               if (!grant) return;
-              setError(done(await grantAttributesAction({ userId: p.id, attributeIds: [grant] })));
+              const name = grantable.find((a) => a.id === grant)?.name ?? "the attribute";
+              setError(done(await grantAttributesAction({ userId: p.id, attributeIds: [grant] }), `Granted ${name} to ${p.name}.`));
               setGrant("");
             }}
           >
@@ -86,10 +91,10 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
         {!self && (
           <ConfirmWithReason
             trigger="Revoke person"
-            triggerLabel={`Revoke ${p.name}`}
+            triggerLabel={`Revoke person: ${p.name}`}
             title={`Revoke ${p.name}'s access?`}
             confirmLabel="Revoke access"
-            onConfirm={async (reason) => done(await revokePersonAction({ userId: p.id, reason }))}
+            onConfirm={async (reason) => done(await revokePersonAction({ userId: p.id, reason }), `Revoked ${p.name}'s access; they are signed out.`)}
           >
             They are signed out at once, lose every attribute, and their transform key is destroyed. This cannot be undone.
           </ConfirmWithReason>

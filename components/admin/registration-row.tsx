@@ -3,6 +3,9 @@
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { notify } from "@/components/ui/notices";
+import { formatDateTime } from "@/lib/format/date";
 import { decideRegistrationAction } from "@/lib/actions/registration/decide";
 
 type Pending = { id: string; name: string; email: string; gid: string; role: string; organisation: string; kind: string; createdAt: string };
@@ -16,8 +19,9 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
   const [busy, setBusy] = useState(false);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [chosen, setChosen] = useState<string[]>([]);
+  const [confirmBare, setConfirmBare] = useState(false);
 
-  async function decide(decision: "APPROVE" | "REJECT", reason?: string) {
+  async function decide(decision: "APPROVE" | "REJECT", reason?: string): Promise<string | null> {
     setBusy(true);
     setError(null);
     const result = await decideRegistrationAction(
@@ -25,12 +29,22 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
     );
     setBusy(false);
     if (!result.ok) {
-      setError(result.error.fieldErrors?.reason?.[0] ?? result.error.message);
-      return;
+      const message = result.error.fieldErrors?.reason?.[0] ?? result.error.message;
+      setError(message);
+      return message;
     }
     dialog.current?.close();
     setDialogOpen(false);
+    const names = attributes.filter((a) => chosen.includes(a.id)).map((a) => a.name);
+    notify(
+      decision === "REJECT"
+        ? `Rejected ${r.name}'s registration. They will see your reason when they sign in.`
+        : names.length
+          ? `Approved ${r.name} with ${names.join(", ")}; their keys are issued.`
+          : `Approved ${r.name} without attributes. Grant attributes on the People page when they need keys.`,
+    );
     router.refresh();
+    return null;
   }
 
   return (
@@ -44,7 +58,7 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
         {r.organisation} <span className="text-xs text-slate-500">({r.kind.toLowerCase()})</span>
       </td>
       <td className="py-3 pr-4 font-mono text-xs">{r.gid}</td>
-      <td className="py-3 pr-4 text-xs text-slate-500">{new Date(r.createdAt).toLocaleString()}</td>
+      <td className="py-3 pr-4 text-xs text-slate-500">{formatDateTime(r.createdAt)}</td>
       <td className="py-3">
         {attributes.length > 0 && (
           <fieldset className="mb-2">
@@ -64,12 +78,25 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
           </fieldset>
         )}
         <div className="flex gap-2">
-          <Button onClick={() => decide("APPROVE")} disabled={busy} aria-label={`Approve ${r.name}`}>Approve</Button>
+          <Button onClick={() => (chosen.length === 0 ? setConfirmBare(true) : void decide("APPROVE"))} disabled={busy} aria-label={`Approve ${r.name}`}>
+            Approve
+          </Button>
           <Button variant="secondary" onClick={() => { setError(null); setDialogOpen(true); dialog.current?.showModal(); }} disabled={busy} aria-label={`Reject ${r.name}`}>
             Reject…
           </Button>
         </div>
-        {error && !dialogOpen && <p role="alert" className="mt-2 text-xs text-red-700">{error}</p>}
+        <ConfirmDialog
+          open={confirmBare}
+          title={`Approve ${r.name} without attributes?`}
+          confirmLabel="Approve without attributes"
+          danger={false}
+          onClose={() => setConfirmBare(false)}
+          onConfirm={() => decide("APPROVE")}
+        >
+          No attribute is ticked, so {r.name} gets no keys and can neither upload under a policy nor decrypt anything until
+          you grant attributes on the People page. Cancel to tick attributes first.
+        </ConfirmDialog>
+        {error && !dialogOpen && !confirmBare && <p role="alert" className="mt-2 text-xs text-red-700">{error}</p>}
         <dialog ref={dialog} onClose={() => setDialogOpen(false)} className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40" aria-labelledby={`reject-${r.id}`}>
           <form
             onSubmit={(e) => {

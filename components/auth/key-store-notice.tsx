@@ -1,5 +1,6 @@
 import { Alert } from "@/components/ui/alert";
 import type { SessionUser } from "@/lib/auth/session";
+import { formatDateTime } from "@/lib/format/date";
 
 /**
  * Tells a person their key store was replaced, and from where. Replacing it ends every other
@@ -8,7 +9,7 @@ import type { SessionUser } from "@/lib/auth/session";
 export function KeyStoreNotice({ user }: { user: SessionUser | null }) {
   const replaced = user?.keyStoreReplaced;
   if (!replaced) return null;
-  const when = `${replaced.at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const when = formatDateTime(replaced.at);
   return (
     <div className="mx-auto max-w-6xl px-6 pt-4" data-testid="key-store-notice">
       <Alert tone="warning" title="Your key store was replaced">

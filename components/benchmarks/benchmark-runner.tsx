@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { BenchResult, BenchRow } from "@/lib/abe/bench";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { formatDateTime } from "@/lib/format/date";
 import { Card } from "@/components/ui/page-header";
 import { Progress } from "@/components/ui/progress";
 import type { BenchJob, BenchMessage } from "./bench.worker";
@@ -20,7 +21,7 @@ type PresetKey = keyof typeof PRESETS;
 const DEFAULT_PRESET: PresetKey = "standard";
 
 type RunState = {
-  phase: "running" | "done" | "stopped" | "error";
+  phase: "idle" | "running" | "done" | "stopped" | "error";
   rows: BenchRow[];
   progress: { done: number; total: number; attributes: number | null; warmUp: boolean; step: string };
   backend: BenchResult["backend"] | null;
@@ -28,6 +29,8 @@ type RunState = {
   seconds: number | null;
   error: string | null;
 };
+
+const idle = (): RunState => ({ ...starting(), phase: "idle", progress: { done: 0, total: 1, attributes: null, warmUp: false, step: "" } });
 
 const starting = (): RunState => ({
   phase: "running",
@@ -68,17 +71,21 @@ function progressLabel(p: RunState["progress"]): string {
   return p.warmUp ? `Warming up (discarded run at N = ${p.attributes}): ${p.step}…` : `Measuring N = ${p.attributes}: ${p.step}…`;
 }
 
-/** The live benchmark: starts on page load in a Web Worker, draws and tabulates what it measures. */
+/**
+ * The live benchmark: starts when the visitor asks (it keeps a core busy for minutes), in a
+ * Web Worker, and draws and tabulates what it measures.
+ */
 export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
   const [preset, setPreset] = useState<PresetKey>(DEFAULT_PRESET);
   const [run, setRun] = useState<{ id: number; preset: PresetKey }>({ id: 0, preset: DEFAULT_PRESET });
-  const [state, setState] = useState<RunState>(starting);
+  const [state, setState] = useState<RunState>(idle);
   const [showReference, setShowReference] = useState(false);
   const worker = useRef<Worker | null>(null);
   const machine = useSyncExternalStore(noSubscription, readMachine, () => null);
   const attributes = paper.map((p) => p.attributes).join(",");
 
   useEffect(() => {
+    if (run.id === 0) return; // nothing runs before the first click
     const w = new Worker(new URL("./bench.worker.ts", import.meta.url), { type: "module" });
     worker.current = w;
     w.onmessage = (e: MessageEvent<BenchMessage>) => setState((s) => reduce(s, e.data));
@@ -134,7 +141,7 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
               Stop
             </Button>
           ) : (
-            <Button onClick={runAgain}>Run again</Button>
+            <Button onClick={runAgain}>{state.phase === "idle" ? "Start the benchmark" : "Run again"}</Button>
           )}
           <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
             <input type="checkbox" checked={showReference} onChange={(e) => setShowReference(e.target.checked)} className="size-4 accent-brand-600" />
@@ -159,6 +166,12 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
           {state.phase === "stopped" && (
             <p role="status" className="text-sm text-slate-700" data-testid="bench-status">
               Stopped after {rows.length} of {paper.length} attribute counts.
+            </p>
+          )}
+          {state.phase === "idle" && (
+            <p className="text-sm text-slate-700" data-testid="bench-status">
+              Not started. The benchmark keeps one core of this device busy for a few minutes; the paper&apos;s series is shown
+              until then.
             </p>
           )}
           {state.phase === "error" && (
@@ -222,7 +235,7 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
           </dd>
           <dt className="text-slate-500">Measured</dt>
           <dd data-testid="bench-timestamp">
-            {state.finishedAt ? <time dateTime={state.finishedAt.toISOString()}>{state.finishedAt.toLocaleString()}</time> : running ? "in progress" : "—"}
+            {state.finishedAt ? <time dateTime={state.finishedAt.toISOString()}>{formatDateTime(state.finishedAt)}</time> : running ? "in progress" : "—"}
           </dd>
         </dl>
       </Card>

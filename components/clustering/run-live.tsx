@@ -3,6 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { notify } from "@/components/ui/notices";
 import { Progress } from "@/components/ui/progress";
 import { cancelRunAction } from "@/lib/actions/clustering/cancel-run";
 
@@ -10,6 +12,7 @@ import { cancelRunAction } from "@/lib/actions/clustering/cancel-run";
 export function RunLive({ runId, status, progress, iteration, cancelRequested }: { runId: string; status: string; progress: number; iteration: number; cancelRequested: boolean }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
+  const [asking, setAsking] = useState(false);
   const active = status === "QUEUED" || status === "RUNNING";
   useEffect(() => {
     if (!active) return;
@@ -23,15 +26,29 @@ export function RunLive({ runId, status, progress, iteration, cancelRequested }:
       <Button
         variant="secondary"
         disabled={cancelRequested}
-        onClick={async () => {
-          if (!confirm("Cancel this clustering run? Its partial results are discarded.")) return;
-          const r = await cancelRunAction({ runId });
-          if (!r.ok) setError(r.error.message);
-          router.refresh();
+        onClick={() => {
+          setError(null);
+          setAsking(true);
         }}
       >
         {cancelRequested ? "Cancelling…" : "Cancel run"}
       </Button>
+      <ConfirmDialog
+        open={asking}
+        title="Cancel this clustering run?"
+        confirmLabel="Cancel run"
+        cancelLabel="Keep running"
+        onClose={() => setAsking(false)}
+        onConfirm={async () => {
+          const r = await cancelRunAction({ runId });
+          if (!r.ok) return r.error.message;
+          notify("Cancelling the run: its partial results are discarded.");
+          router.refresh();
+          return null;
+        }}
+      >
+        Its partial results are discarded. This cannot be undone.
+      </ConfirmDialog>
       {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
     </div>
   );

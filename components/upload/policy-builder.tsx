@@ -64,7 +64,7 @@ export function PolicyBuilder({
         <p className="text-xs text-slate-500">Readers must hold attributes that satisfy the policy. Pick some, then how to combine them.</p>
         <div className="mt-2 flex flex-wrap gap-2">
           {catalogue.map((c) => (
-            <label key={c.attribute} title={c.description} className={`flex cursor-pointer items-center gap-1 rounded-full border px-3 py-1 text-xs ${picked.includes(c.attribute) ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}>
+            <label key={c.attribute} title={c.description} className={`flex cursor-pointer items-center gap-1 rounded-full border px-3 py-1 text-xs has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-brand-700 ${picked.includes(c.attribute) ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}>
               <input
                 type="checkbox"
                 className="sr-only"

@@ -252,7 +252,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
           onDragOver={(e) => { e.preventDefault(); setDragging(true); }}
           onDragLeave={() => setDragging(false)}
           onDrop={(e) => { e.preventDefault(); setDragging(false); const f = e.dataTransfer.files[0]; if (f) void onFile(f); }}
-          className={`flex cursor-pointer flex-col items-center rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm ${dragging ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}
+          className={`flex cursor-pointer flex-col items-center rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-brand-700 ${dragging ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}
         >
           <span className="font-medium">Drop a CSV (header row) or a FHIR R4 Bundle (JSON) here, or click to choose</span>
           <span className="mt-1 text-xs text-slate-500">Parsed and encrypted here, in your browser. Up to {MAX_FILE_BYTES / 1048576} MB.</span>

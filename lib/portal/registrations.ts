@@ -139,6 +139,30 @@ export async function decideRegistration(
   }, KEY_TX);
 }
 
+/**
+ * A rejected applicant, signed in as themselves, asks again: the same account goes back to
+ * PENDING (the e-mail and GID stay theirs) and the authority sees it among the registrations.
+ */
+export async function resubmitRegistration(userId: string) {
+  return db().$transaction(async (tx) => {
+    const before = await tx.user.findUnique({ where: { id: userId }, select: { status: true, decisionReason: true } });
+    if (before?.status !== "REJECTED") throw new AppError("INVALID_STATE", "Only a rejected registration can be sent again.");
+    const changed = await tx.user.updateMany({
+      where: { id: userId, status: "REJECTED" },
+      data: { status: "PENDING", decisionReason: null, decidedAt: null, decidedById: null },
+    });
+    if (changed.count !== 1) throw new AppError("INVALID_STATE", "Only a rejected registration can be sent again.");
+    await appendAudit(tx, {
+      actorId: userId,
+      action: "REGISTRATION_RESUBMITTED",
+      subjectType: "user",
+      subjectId: userId,
+      data: { previousReason: before.decisionReason },
+    });
+    return { status: "PENDING" as const };
+  });
+}
+
 export function listPendingRegistrations() {
   return db().user.findMany({
     where: { status: "PENDING" },

@@ -1,18 +1,43 @@
+import Link from "next/link";
 import { VerifyLedger } from "@/components/admin/verify-ledger";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { formatDateTimeSeconds } from "@/lib/format/date";
 import { latestCheckpoint } from "@/lib/ledger/checkpoint";
 import { cspCall } from "@/lib/parties/csp-client";
+import { z } from "@/lib/validation/zod";
 
 type Entry = { seq: bigint; at: Date; action: string; subjectType: string; subjectId: string | null; actorId: string | null; hash: string };
+type People = Map<string, { name: string; email: string }>;
+
+/** The page's query: filters and paging, checked like any input (a bad one is said, not a 500). */
+const querySchema = z.object({
+  action: z.string().regex(/^[A-Z][A-Z_]{0,63}$/, "An action is written in capitals, like REGISTRATION_APPROVED.").optional(),
+  actor: z.uuid("Choose the actor from the list.").optional(),
+  before: z.string().regex(/^[1-9][0-9]{0,18}$/, "Not an entry number.").optional(),
+  cspBefore: z.string().regex(/^[1-9][0-9]{0,18}$/, "Not an entry number.").optional(),
+  take: z.coerce.number().int().min(5).max(500).default(200),
+});
+type Query = z.output<typeof querySchema>;
+type Raw = Record<string, string | string[] | undefined>;
+
+function readQuery(raw: Raw): { query: Query; problem: string | null } {
+  const flat = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, (Array.isArray(v) ? v[0] : v)?.trim() || undefined]));
+  const parsed = querySchema.safeParse(flat);
+  if (parsed.success) return { query: parsed.data, problem: null };
+  return { query: querySchema.parse({}), problem: parsed.error.issues.map((i) => i.message).join(" ") };
+}
 
 /** The CSP's own log (its uploads, releases, runs), read through its API; its outage is said, not thrown. */
-async function cspLog() {
+async function cspLog(q: Query) {
   try {
-    const [entries, chain] = await Promise.all([cspCall("ledger.entries", { take: 200 }), cspCall("ledger.verify", {})]);
+    const [entries, chain] = await Promise.all([
+      cspCall("ledger.entries", { take: q.take, before: q.cspBefore, action: q.action, actorId: q.actor }),
+      cspCall("ledger.verify", {}),
+    ]);
     return { entries: entries as Entry[], chain, error: null };
   } catch (error) {
     if (error instanceof AppError) return { entries: [], chain: null, error: error.message };
@@ -20,11 +45,30 @@ async function cspLog() {
   }
 }
 
+/** A link to this page with some of the query changed (undefined drops a parameter). */
+function href(q: Query, change: Partial<Record<keyof Query, string | number | undefined>>) {
+  const params = new URLSearchParams();
+  const merged = { ...q, ...change };
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined && !(k === "take" && v === 200)) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `/admin/audit?${s}` : "/admin/audit";
+}
+
 export const metadata = { title: "Audit ledger" };
 
-export default async function AuditPage() {
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Raw> }) {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/audit");
-  const [entries, csp] = await Promise.all([db().auditEntry.findMany({ orderBy: { seq: "desc" }, take: 200 }), cspLog()]);
+  const { query: q, problem } = readQuery(await searchParams);
+  const where = { ...(q.before ? { seq: { lt: BigInt(q.before) } } : {}), ...(q.action ? { action: q.action } : {}), ...(q.actor ? { actorId: q.actor } : {}) };
+  const [entries, csp, actions, users] = await Promise.all([
+    db().auditEntry.findMany({ where, orderBy: { seq: "desc" }, take: q.take }),
+    cspLog(q),
+    db().auditEntry.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } }),
+    db().user.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, email: true } }),
+  ]);
+  const people: People = new Map(users.map((u) => [u.id, { name: u.name, email: u.email }]));
+  const actionNames = [...new Set([...actions.map((a) => a.action), ...csp.entries.map((e) => e.action)])].sort();
+  const filtered = Boolean(q.action || q.actor);
   const checkpoint = latestCheckpoint();
   return (
     <>
@@ -39,7 +83,7 @@ export default async function AuditPage() {
             <>
               Latest signed head (kept outside the database): entry #{checkpoint.entries}, hash{" "}
               <code className="break-all" title={checkpoint.head}>{checkpoint.head.slice(0, 16)}…</code>, checkpointed{" "}
-              {checkpoint.at.replace("T", " ").slice(0, 19)} UTC.
+              {formatDateTimeSeconds(checkpoint.at)}.
             </>
           ) : (
             "No signed checkpoint yet: one is written shortly after the next entry, and by every verification."
@@ -47,7 +91,35 @@ export default async function AuditPage() {
         </p>
         <VerifyLedger />
       </Card>
-      <LogTable entries={entries} caption="Latest 200 entries of the authority's log, newest first" />
+      <form method="get" action="/admin/audit" className="mb-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4" aria-label="Filter the logs">
+        <div className="space-y-1">
+          <label htmlFor="audit-action" className="block text-sm font-medium text-slate-800">Action</label>
+          <select id="audit-action" name="action" defaultValue={q.action ?? ""} className="block w-full max-w-xs rounded-md border border-slate-300 px-3 py-2 text-sm">
+            <option value="">Any action</option>
+            {(q.action && !actionNames.includes(q.action) ? [q.action, ...actionNames] : actionNames).map((a) => <option key={a} value={a}>{a}</option>)}
+          </select>
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="audit-actor" className="block text-sm font-medium text-slate-800">Actor</label>
+          <select id="audit-actor" name="actor" defaultValue={q.actor ?? ""} className="block w-full max-w-xs rounded-md border border-slate-300 px-3 py-2 text-sm">
+            <option value="">Anyone</option>
+            {users.map((u) => <option key={u.id} value={u.id}>{u.name} ({u.email})</option>)}
+          </select>
+        </div>
+        {q.take !== 200 && <input type="hidden" name="take" value={q.take} />}
+        <button type="submit" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-700">
+          Filter
+        </button>
+        {filtered && <Link href={href(q, { action: undefined, actor: undefined, before: undefined, cspBefore: undefined })} className="pb-2 text-sm underline">Clear the filter</Link>}
+      </form>
+      {problem && <div className="mb-4"><Alert tone="error" title="This filter could not be used">{problem} Showing the latest entries instead.</Alert></div>}
+      <LogTable
+        entries={entries}
+        people={people}
+        testId="authority-log"
+        caption={`${q.before ? `Entries before #${q.before}` : `Latest ${q.take} entries`} of the authority's log${filtered ? " matching the filter" : ""}, newest first`}
+      />
+      <Pager q={q} entries={entries} param="before" label="the authority's log" />
       <h2 className="mb-3 mt-8 text-lg font-semibold">The CSP&apos;s log</h2>
       <Card className="mb-6">
         <div data-testid="csp-ledger-report" aria-live="polite">
@@ -61,34 +133,58 @@ export default async function AuditPage() {
           {csp.chain && !csp.chain.ok && <Alert tone="error" title={`Broken at entry ${csp.chain.brokenAt}`}>{csp.chain.reason}.</Alert>}
         </div>
       </Card>
-      <LogTable entries={csp.entries} caption="Latest 200 entries of the CSP's log, newest first" />
+      <LogTable
+        entries={csp.entries}
+        people={people}
+        testId="csp-log"
+        caption={`${q.cspBefore ? `Entries before #${q.cspBefore}` : `Latest ${q.take} entries`} of the CSP's log${filtered ? " matching the filter" : ""}, newest first`}
+      />
+      <Pager q={q} entries={csp.entries} param="cspBefore" label="the CSP's log" />
     </>
   );
 }
 
-function LogTable({ entries, caption }: { entries: Entry[]; caption: string }) {
+/** "Older entries" continues below the last entry shown; "Newest entries" returns to the top. */
+function Pager({ q, entries, param, label }: { q: Query; entries: Entry[]; param: "before" | "cspBefore"; label: string }) {
+  const last = entries.at(-1);
+  const more = entries.length === q.take && last && last.seq > BigInt(1);
+  if (!more && !q[param]) return null;
+  return (
+    <nav aria-label={`Pages of ${label}`} className="mt-3 flex flex-wrap gap-4 text-sm">
+      {q[param] && <Link href={href(q, { [param]: undefined })} className="underline">Newest entries</Link>}
+      {more && <Link href={href(q, { [param]: last.seq.toString() })} className="underline">Older entries of {label}</Link>}
+    </nav>
+  );
+}
+
+function LogTable({ entries, caption, people, testId }: { entries: Entry[]; caption: string; people: People; testId: string }) {
   return (
     <>
       {entries.length === 0 ? (
-        <EmptyState title="No entries yet" />
+        <EmptyState title="No entries">{caption.startsWith("Latest") ? "Nothing to show here yet, or nothing matches the filter." : "No older entries."}</EmptyState>
       ) : (
-        <div role="region" aria-label="Audit entries" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+        <div role="region" aria-label={caption} tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4" data-testid={testId}>
           <table className="w-full text-left text-sm">
             <caption className="sr-only">{caption}</caption>
             <thead className="text-xs uppercase text-slate-500">
               <tr><th className="py-2 pr-4">#</th><th className="py-2 pr-4">When</th><th className="py-2 pr-4">Action</th><th className="py-2 pr-4">Subject</th><th className="py-2 pr-4">Actor</th><th className="py-2">Hash</th></tr>
             </thead>
             <tbody>
-              {entries.map((e) => (
-                <tr key={e.seq.toString()} className="border-t border-slate-100">
-                  <td className="py-2 pr-4 font-mono text-xs">{e.seq.toString()}</td>
-                  <td className="py-2 pr-4 text-xs">{e.at.toISOString().replace("T", " ").slice(0, 19)}</td>
-                  <td className="py-2 pr-4 font-medium">{e.action}</td>
-                  <td className="py-2 pr-4 text-xs">{e.subjectType}{e.subjectId ? ` ${e.subjectId.slice(0, 8)}…` : ""}</td>
-                  <td className="py-2 pr-4 font-mono text-xs">{e.actorId ? `${e.actorId.slice(0, 8)}…` : "—"}</td>
-                  <td className="py-2 font-mono text-xs" title={e.hash}>{e.hash.slice(0, 16)}…</td>
-                </tr>
-              ))}
+              {entries.map((e) => {
+                const actor = e.actorId ? people.get(e.actorId) : null;
+                return (
+                  <tr key={e.seq.toString()} className="border-t border-slate-100">
+                    <td className="py-2 pr-4 font-mono text-xs">{e.seq.toString()}</td>
+                    <td className="whitespace-nowrap py-2 pr-4 text-xs">{formatDateTimeSeconds(e.at)}</td>
+                    <td className="py-2 pr-4 font-medium">{e.action}</td>
+                    <td className="py-2 pr-4 text-xs">{e.subjectType}{e.subjectId ? ` ${e.subjectId.slice(0, 8)}…` : ""}</td>
+                    <td className="py-2 pr-4 text-xs" data-testid="actor">
+                      {!e.actorId ? "—" : actor ? <span title={actor.email}>{actor.name}</span> : <span className="font-mono" title={e.actorId}>{e.actorId.slice(0, 8)}… (not a person)</span>}
+                    </td>
+                    <td className="py-2 font-mono text-xs" title={e.hash}>{e.hash.slice(0, 16)}…</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

@@ -6,6 +6,7 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { clusterableUploads, extendableRuns, listRuns } from "@/lib/portal/clustering";
 import { PartyOutage } from "@/components/ui/party-outage";
 import { orOutage } from "@/lib/parties/outage";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata = { title: "Clustering" };
 
@@ -33,7 +34,7 @@ export default async function ClusteringPage({ searchParams }: { searchParams: P
                 <tbody>
                   {runs.map((r) => (
                     <tr key={r.id} className="border-t border-slate-100 align-top">
-                      <td className="py-2 pr-4 text-xs"><Link className="underline" href={`/admin/clustering/${r.id}`}>{r.createdAt.toISOString().replace("T", " ").slice(0, 16)}</Link></td>
+                      <td className="py-2 pr-4 text-xs"><Link className="underline" href={`/admin/clustering/${r.id}`}>{formatDateTime(r.createdAt)}</Link></td>
                       <td className="py-2 pr-4">{r.k}</td>
                       <td className="py-2 pr-4">{r.n?.toLocaleString() ?? "—"}</td>
                       <td className="py-2 pr-4 text-xs">{r.baseRunId ? <>+{r.addedUploadIds.length} to <Link className="underline" href={`/admin/clustering/${r.baseRunId}`}>an earlier run</Link></> : r.uploadIds.length}</td>

@@ -30,7 +30,12 @@ export const handlers = {
   "features.put": ({ uploadId, block, feature, ct }, c) => putFeatureCiphertext(uploadId, c.org, block, feature, ct),
   "features.stats": ({ uploadId, ct }, c) => putFeatureStats(uploadId, c.org, ct),
   "features.complete": ({ uploadId }, c) => completeFeatures(uploadId, c.org, c.sub),
-  "ledger.entries": ({ take }) => db().cspAuditEntry.findMany({ orderBy: { seq: "desc" }, take }),
+  "ledger.entries": ({ take, before, action, actorId }) =>
+    db().cspAuditEntry.findMany({
+      where: { ...(before ? { seq: { lt: BigInt(before) } } : {}), ...(action ? { action } : {}), ...(actorId ? { actorId } : {}) },
+      orderBy: { seq: "desc" },
+      take,
+    }),
   "ledger.verify": () => verifyChain(db(), 1000, "csp"),
   ...requestHandlers,
   ...clusteringHandlers,

@@ -43,7 +43,16 @@ export const cspApi = {
   "features.stats": spec(z.object({ uploadId: id, ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.complete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
   // ---- the CSP's own log, for the authority's admins (lib/ledger)
-  "ledger.entries": spec(z.object({ take: z.number().int().min(1).max(500) }), null),
+  "ledger.entries": spec(
+    z.object({
+      take: z.number().int().min(1).max(500),
+      /** Paging: only entries older than this sequence number. */
+      before: z.string().regex(/^[1-9][0-9]{0,18}$/).optional(),
+      action: z.string().regex(/^[A-Z][A-Z_]{0,63}$/).optional(),
+      actorId: z.uuid().optional(),
+    }),
+    null,
+  ),
   "ledger.verify": spec(z.object({}), null),
   ...requestsApi,
   ...clusteringApi,

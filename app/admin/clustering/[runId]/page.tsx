@@ -7,6 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { AppError } from "@/lib/errors";
 import { runDetail } from "@/lib/portal/clustering";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata = { title: "Clustering run" };
 
@@ -91,7 +92,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
               <p className="mt-2 text-xs text-slate-600">
                 Extended by:{" "}
                 {run.extensions.map((e, i) => (
-                  <span key={e.id}>{i > 0 && ", "}<Link className="underline" href={`/admin/clustering/${e.id}`}>{e.createdAt.toISOString().replace("T", " ").slice(0, 16)}</Link> ({e.status.toLowerCase()})</span>
+                  <span key={e.id}>{i > 0 && ", "}<Link className="underline" href={`/admin/clustering/${e.id}`}>{formatDateTime(e.createdAt)}</Link> ({e.status.toLowerCase()})</span>
                 ))}
               </p>
             )}
