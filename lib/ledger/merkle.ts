@@ -14,7 +14,10 @@ const NODE = Uint8Array.of(0x01);
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 };
 
@@ -104,7 +107,7 @@ export function verifyInclusion(leaf: Hash, index: number, size: number, path: H
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) ((fn = Math.floor(fn / 2)), (sn = Math.floor(sn / 2)));
+      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
     } else {
       r = nodeHash(r, p);
     }
@@ -123,7 +126,7 @@ export function verifyConsistency(first: number, second: number, proof: Hash[], 
   if (path.length === 0) return false;
   let fn = first - 1;
   let sn = second - 1;
-  while (fn % 2 === 1) ((fn = Math.floor(fn / 2)), (sn = Math.floor(sn / 2)));
+  while (fn % 2 === 1) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
   let fr = path[0];
   let sr = path[0];
   for (const c of path.slice(1)) {
@@ -131,7 +134,7 @@ export function verifyConsistency(first: number, second: number, proof: Hash[], 
     if (fn % 2 === 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      while (fn % 2 === 0 && fn !== 0) ((fn = Math.floor(fn / 2)), (sn = Math.floor(sn / 2)));
+      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
     } else {
       sr = nodeHash(sr, c);
     }
