@@ -60,6 +60,7 @@ export async function startE2eDatabase(opts: {
     clusteringDbPassword: secret(),
     partySigningKey: randomBytes(32).toString("hex"),
     ledgerSigningKey: process.env.MEDSHARE_LEDGER_SIGNING_KEY,
+    cspLogSigningKey: randomBytes(32).toString("hex"),
   };
   return {
     adminUrl: pg.url,

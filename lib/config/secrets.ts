@@ -20,6 +20,8 @@ const secretsSchema = z.object({
   partySigningKey: z.string().regex(/^[0-9a-f]{64}$/),
   /** Ed25519 secret key (hex) that signs the audit ledger's checkpoints (lib/ledger/checkpoint.ts). */
   ledgerSigningKey: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Ed25519 secret key (hex) that signs the CSP's log's tree heads (lib/ledger/log-keys.ts); the CSP's only. */
+  cspLogSigningKey: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type LocalSecrets = z.infer<typeof secretsSchema>;
 
@@ -31,6 +33,7 @@ const laterSecrets = () => ({
   clusteringDbPassword: randomBytes(18).toString("base64url"),
   partySigningKey: randomBytes(32).toString("hex"),
   ledgerSigningKey: randomBytes(32).toString("hex"),
+  cspLogSigningKey: randomBytes(32).toString("hex"),
 });
 
 /**

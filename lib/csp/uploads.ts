@@ -173,6 +173,8 @@ type LockedUpload = {
   received_bytes: number;
   record_count: number;
   records_root: Uint8Array;
+  envelope_digest: Uint8Array;
+  policy: string;
   replaces_id: string | null;
   expires_at: Date | null;
 };
@@ -185,7 +187,7 @@ type LockedUpload = {
 async function lockUpload(tx: Tx, uploadId: string, organisationId: string): Promise<LockedUpload> {
   if (!UUID.test(uploadId)) throw new AppError("NOT_FOUND", "No such upload.");
   const [row] = await tx.$queryRaw<LockedUpload[]>`
-    SELECT id::text, status::text, chunk_count, total_bytes, received_bytes, record_count, records_root, replaces_id::text, expires_at FROM csp.uploads
+    SELECT id::text, status::text, chunk_count, total_bytes, received_bytes, record_count, records_root, envelope_digest, policy, replaces_id::text, expires_at FROM csp.uploads
     WHERE id = ${uploadId}::uuid AND organisation_id = ${organisationId}::uuid FOR UPDATE`;
   if (!row || (row.status === "RECEIVING" && row.expires_at && row.expires_at.getTime() <= Date.now())) throw new AppError("NOT_FOUND", "No such upload (unfinished uploads expire).");
   return row;
@@ -279,7 +281,23 @@ async function store(tx: Tx, upload: LockedUpload, organisationId: string, actor
   });
   await tx.uploadChunk.deleteMany({ where: { uploadId } });
   await tx.upload.update({ where: { id: uploadId }, data: { status: "STORED", storedAt: new Date(), expiresAt: null } });
-  await appendCspAudit(tx, { actorId, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: { records: records.length, organisationId } });
+  // A leaf of the CSP's transparency log: what was stored, for whom, under which policy, and where
+  // its ciphertexts live; the hospital's and the researcher's browsers check it (lib/ledger/upload-proof.ts).
+  await appendCspAudit(tx, {
+    actorId,
+    action: "UPLOAD_STORED",
+    subjectType: "upload",
+    subjectId: uploadId,
+    data: {
+      uploadId,
+      records: records.length,
+      organisationId,
+      digest: Buffer.from(upload.envelope_digest).toString("hex"),
+      recordsRoot: Buffer.from(upload.records_root).toString("hex"),
+      policy: upload.policy,
+      location: `csp:record_ciphertexts/${uploadId}`,
+    },
+  });
   if (upload.replaces_id) {
     // the re-encrypted copy is stored: the copy under the old key versions goes, in the same transaction
     const gone = await tx.upload.deleteMany({ where: { id: upload.replaces_id, organisationId } });

@@ -143,12 +143,14 @@ export async function provisionFreshDatabase(superuserUrl: string, log?: (m: str
 
 /** Secrets that belong to the authority alone: never in another party's environment. */
 const AUTHORITY_SECRETS = ["MEDSHARE_KEK", "NEXTAUTH_SECRET", "MEDSHARE_PARTY_SIGNING_KEY", "MEDSHARE_LEDGER_SIGNING_KEY"];
+/** The CSP's own secret: never in the authority's environment. */
+const CSP_SECRETS = ["MEDSHARE_CSP_LOG_SIGNING_KEY"];
 const DATABASE_VARS = ["DATABASE_URL", ...Object.values(PARTY_DATABASE_ENV)];
 
 /** The environment with none of the authority's secrets and no database URL in it. */
 export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
-  for (const name of [...AUTHORITY_SECRETS, ...DATABASE_VARS]) delete out[name];
+  for (const name of [...AUTHORITY_SECRETS, ...CSP_SECRETS, ...DATABASE_VARS]) delete out[name];
   return out;
 }
 
@@ -179,6 +181,13 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
   const signing = process.env.MEDSHARE_PARTY_SIGNING_KEY ?? s.partySigningKey;
   const authorityPublicKey = process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY ?? Buffer.from(publicKeyOf(hexKey(signing, "MEDSHARE_PARTY_SIGNING_KEY"))).toString("hex");
   const kek = process.env.MEDSHARE_KEK ?? s.kek;
+  // Log keys (lib/ledger/log-keys.ts): each party signs its own heads and witnesses the other's.
+  // A key pair made up here is only right for the party this host runs.
+  const ledgerKey = process.env.MEDSHARE_LEDGER_SIGNING_KEY ?? s.ledgerSigningKey;
+  const cspLogKey = process.env.MEDSHARE_CSP_LOG_SIGNING_KEY ?? s.cspLogSigningKey;
+  const logPublic = (hex: string) => Buffer.from(publicKeyOf(hexKey(hex, "log signing key"))).toString("hex");
+  const authorityLogPublicKey = process.env.MEDSHARE_AUTHORITY_LOG_PUBLIC_KEY ?? (authority ? logPublic(ledgerKey) : undefined);
+  const cspLogPublicKey = process.env.MEDSHARE_CSP_LOG_PUBLIC_KEY ?? (csp ? logPublic(cspLogKey) : undefined);
   const out: Partial<Record<Party, NodeJS.ProcessEnv>> = {};
   if (authority)
     out.authority = {
@@ -188,11 +197,21 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
       MEDSHARE_CSP_URL: process.env.MEDSHARE_CSP_URL ?? opts.cspUrl,
       MEDSHARE_KEK: kek,
       MEDSHARE_PARTY_SIGNING_KEY: signing,
-      MEDSHARE_LEDGER_SIGNING_KEY: process.env.MEDSHARE_LEDGER_SIGNING_KEY ?? s.ledgerSigningKey,
+      MEDSHARE_LEDGER_SIGNING_KEY: ledgerKey,
+      ...(cspLogPublicKey ? { MEDSHARE_CSP_LOG_PUBLIC_KEY: cspLogPublicKey } : {}),
       NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? s.nextauthSecret,
       NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? opts.portalUrl,
     };
-  if (csp) out.csp = { ...base, MEDSHARE_ROLE: "csp", DATABASE_URL: csp, MEDSHARE_AUTHORITY_PUBLIC_KEY: authorityPublicKey };
+  if (csp)
+    out.csp = {
+      ...base,
+      MEDSHARE_ROLE: "csp",
+      DATABASE_URL: csp,
+      MEDSHARE_AUTHORITY_PUBLIC_KEY: authorityPublicKey,
+      MEDSHARE_CSP_LOG_SIGNING_KEY: cspLogKey,
+      MEDSHARE_AUTHORITY_URL: process.env.MEDSHARE_AUTHORITY_URL ?? opts.portalUrl,
+      ...(authorityLogPublicKey ? { MEDSHARE_AUTHORITY_LOG_PUBLIC_KEY: authorityLogPublicKey } : {}),
+    };
   if (clustering) out.clustering = { ...base, DATABASE_URL: clustering, MEDSHARE_KEK: kek };
   return out;
 }

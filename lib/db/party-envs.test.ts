@@ -13,6 +13,7 @@ const secrets = {
   clusteringDbPassword: "k".repeat(24),
   partySigningKey: "22".repeat(32),
   ledgerSigningKey: "33".repeat(32),
+  cspLogSigningKey: "44".repeat(32),
 };
 const database = (urls: Database["urls"]): Database => ({ url: urls.authority ?? "", urls, ownerUrl: "", embedded: false, stop: async () => {}, secrets });
 const opts = { portalUrl: "https://portal.example", cspUrl: "https://csp.example" };

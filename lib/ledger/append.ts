@@ -1,6 +1,7 @@
 import type { Tx } from "@/lib/db/client";
 import { entryHash, GENESIS_HASH, type JsonValue } from "./canonical";
 import { scheduleCheckpoint } from "./checkpoint";
+import { appendLeaf, type LogName } from "./tree";
 
 /** Everything the ledger records. Adding an action here is how a new state change gets audited. */
 export type AuditAction =
@@ -45,7 +46,11 @@ export type AuditAction =
   | "CLUSTERING_RUN_REQUEUED"
   | "CLUSTERING_RUN_COMPLETED"
   | "CLUSTERING_RUN_FAILED"
-  | "CLUSTERING_RUN_CANCELLED";
+  | "CLUSTERING_RUN_CANCELLED"
+  | "LOG_HEAD_ACCEPTED"
+  | "LOG_FORK_DETECTED"
+  | "LOG_ROLLBACK_DETECTED"
+  | "LOG_HEAD_REJECTED";
 
 export type AuditInput = {
   actorId: string | null;
@@ -65,7 +70,7 @@ const CSP_LEDGER_LOCK = 727277;
  * log (`ledger`); the CSP writes its own with `appendCspAudit`.
  */
 export async function appendAudit(tx: Tx, input: AuditInput) {
-  const entry = await append(tx, tx.auditEntry as unknown as LogTable, LEDGER_LOCK, input);
+  const entry = await append(tx, tx.auditEntry as unknown as LogTable, LEDGER_LOCK, "authority", input);
   // A signed checkpoint outside the database soon covers this entry (lib/ledger/checkpoint.ts).
   scheduleCheckpoint();
   return entry;
@@ -73,7 +78,7 @@ export async function appendAudit(tx: Tx, input: AuditInput) {
 
 /** The CSP's own log (`csp_ledger`): same chain, in the CSP's database, written by the CSP only. */
 export function appendCspAudit(tx: Tx, input: AuditInput) {
-  return append(tx, tx.cspAuditEntry as unknown as LogTable, CSP_LEDGER_LOCK, input);
+  return append(tx, tx.cspAuditEntry as unknown as LogTable, CSP_LEDGER_LOCK, "csp", input);
 }
 
 type LogRow = { seq: bigint; hash: string };
@@ -82,7 +87,7 @@ type LogTable = {
   create(args: { data: Record<string, unknown> }): Promise<LogRow>;
 };
 
-async function append(tx: Tx, table: LogTable, lock: number, input: AuditInput) {
+async function append(tx: Tx, table: LogTable, lock: number, log: LogName, input: AuditInput) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${lock})`;
   const last = await table.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
   const fields = {
@@ -95,5 +100,8 @@ async function append(tx: Tx, table: LogTable, lock: number, input: AuditInput) 
     data: input.data ?? {},
   };
   const prevHash = last?.hash ?? GENESIS_HASH;
-  return table.create({ data: { ...fields, prevHash, hash: entryHash(prevHash, fields) } });
+  const entry = await table.create({ data: { ...fields, prevHash, hash: entryHash(prevHash, fields) } });
+  // The entry is also the next leaf of the party's Merkle tree (lib/ledger/tree.ts), same transaction.
+  await appendLeaf(tx, log, entry.seq, entry.hash);
+  return entry;
 }

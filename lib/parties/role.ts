@@ -1,7 +1,7 @@
 /**
  * Which party this process is (DESIGN.md "Parties and trust"): one codebase, one Next.js build,
  * started in roles. `authority` serves the portal's pages, actions and API; `csp` serves only
- * /api/csp/* (and /api/health). MEDSHARE_ROLE unset means the authority (a plain `next dev`).
+ * /api/csp/* (and /api/health, /.well-known/medshare/log/*). MEDSHARE_ROLE unset means the authority (a plain `next dev`).
  */
 export type ServiceRole = "authority" | "csp";
 
@@ -14,6 +14,7 @@ export function serviceRole(): ServiceRole {
 /** The routes a role serves; everything else answers 404 in that role's process. */
 export function servesPath(role: ServiceRole, pathname: string): boolean {
   const csp = pathname === "/api/csp" || pathname.startsWith("/api/csp/");
-  if (pathname === "/api/health") return true;
+  // Each party publishes its own log's heads and proofs (lib/ledger/public-log.ts).
+  if (pathname === "/api/health" || pathname.startsWith("/.well-known/medshare/log/")) return true;
   return role === "csp" ? csp : !csp;
 }

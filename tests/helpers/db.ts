@@ -27,6 +27,7 @@ export function withFreshDatabase(): { url: () => string } {
     process.env.MEDSHARE_KEK ??= randomBytes(32).toString("base64");
     // Ledger checkpoints of this database only (a shared file would see other files' databases as rollbacks).
     process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= randomBytes(32).toString("hex");
+    process.env.MEDSHARE_CSP_LOG_SIGNING_KEY ??= randomBytes(32).toString("hex");
     process.env.MEDSHARE_LEDGER_DIR = path.resolve(".data", "it-ledger", name);
     // The CSP's API over HTTP, for portal code that calls it (lib/parties/csp-client.ts).
     const { startCspService } = await import("./csp-service");
