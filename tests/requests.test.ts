@@ -23,6 +23,8 @@ import { verifyChain } from "@/lib/ledger/verify";
 import { cspCall } from "@/lib/parties/csp-client";
 import { openRequest, submitRequestSignature } from "@/lib/portal/requests";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
+import { checkServedRecords, releaseDigest } from "@/lib/requests/release";
+import { randomUUID } from "node:crypto";
 import { withFreshDatabase } from "./helpers/db";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { scanDatabase } from "./helpers/scan";
@@ -86,6 +88,42 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     // the stored partial decryption is useless without z
     expect(() => finishDecrypt(pp, env, pd, { ...z, z: z.z + 1n })).toThrow(AbeError);
     void decodeRecordCiphertext;
+  });
+
+  it("a cluster request releases only the cluster's records, each with a verifying proof, and the audit says which", async () => {
+    const z = await withTransformKey(alice);
+    const cluster = [2, 5, 7, 11];
+    const req = await cspCall(
+      "requests.create",
+      { requestId: randomUUID(), purpose: "one cluster only", uploadIds: [cardiacUpload], cluster: { runId: randomUUID(), cluster: 1, indices: { [cardiacUpload]: cluster } } },
+      { org: alice.user.organisation.id, sub: alice.user.id },
+    );
+    expect(await submitRequestSignature(alice.user, await sign(alice, req))).toEqual([{ uploadId: cardiacUpload, opened: true, missing: [] }]);
+
+    const [item] = await cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: alice.user.id });
+    // exactly the cluster's ciphertexts left the CSP, each with its proof against the envelope's root
+    expect(item.records.map((r) => r.index)).toEqual(cluster);
+    const env = decodeEnvelope(Buffer.from(item.envelope, "base64"));
+    const served = item.records.map((r) => ({ index: r.index, id: r.id, ct: Buffer.from(r.ct, "base64"), proof: r.proof && { ...r.proof, path: r.proof.path.map((p) => Buffer.from(p, "base64")) } }));
+    expect(served.every((r) => r.proof && r.proof.count === cardiac.length)).toBe(true);
+    const checked = checkServedRecords(env, served, cluster);
+    const { batchKey } = finishDecrypt(pp, env, decodePartialDecryption(Buffer.from(item.partialDecryption!, "base64")), z);
+    expect(checked.map((r) => JSON.parse(new TextDecoder().decode(openRecord(batchKey, r))))).toEqual(cluster.map((i) => cardiac[i]));
+
+    const released = releaseDigest(cluster.map((i) => `${cardiacUpload}:${i}`));
+    const cspRelease = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } });
+    expect(cspRelease.data).toMatchObject({ records: 4, recordsDigest: released.digest });
+    const cspPd = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "PARTIAL_DECRYPTION", subjectId: req.requestId } });
+    expect(cspPd.data).toMatchObject({ records: 4, recordsDigest: released.digest });
+    const authorityPd = await db().auditEntry.findFirstOrThrow({ where: { action: "PARTIAL_DECRYPTION", subjectId: req.requestId } });
+    expect(authorityPd.data).toMatchObject({ records: 4, recordsDigest: released.digest, opened: [cardiacUpload] });
+
+    // a whole-upload request of the same data releases all of it, and its digest differs
+    const whole = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "the whole upload" });
+    await submitRequestSignature(alice.user, await sign(alice, whole));
+    expect((await cspCall("requests.data", { requestId: whole.requestId, token: whole.token }, { sub: alice.user.id }))[0].records).toHaveLength(cardiac.length);
+    const wholeRelease = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: whole.requestId } });
+    expect(wholeRelease.data).toMatchObject({ records: cardiac.length, recordsDigest: releaseDigest(cardiac.map((_, i) => `${cardiacUpload}:${i}`)).digest });
   });
 
   it("refuses a replayed signature and audits it", async () => {

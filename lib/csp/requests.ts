@@ -6,6 +6,7 @@ import {
   encodePartialDecryption,
   explainMissing,
   formatPolicy,
+  merkleProofs,
   parsePolicy,
   partialDecrypt,
   satisfies,
@@ -16,6 +17,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { tokenHash } from "@/lib/requests/protocol";
+import { releaseDigest, releasedIds } from "@/lib/requests/release";
 import type { RequestUpload } from "@/lib/validation/request";
 
 const pp = setupGlobal();
@@ -113,8 +115,8 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
   const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { requesterId: true } });
   if (!request || request.requesterId !== requesterId) throw new AppError("FORBIDDEN", "This request belongs to someone else.");
   const tk = decodeTransformKey(transform.tk);
-  const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true } });
-  const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true } });
+  const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true, recordIndices: true } });
+  const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true, recordCount: true } });
   const results: Array<{ uploadId: string; pd: Uint8Array<ArrayBuffer> | null; missing: string[] | null }> = [];
   for (const u of uploads) {
     const env = decodeEnvelope(u.envelope);
@@ -129,6 +131,13 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
     const pd = partialDecrypt(pp, env, { gid: tk.gid, keys: usable });
     results.push({ uploadId: u.id, pd: new Uint8Array(encodePartialDecryption(pd)), missing: null });
   }
+  // What this partial decryption lets the requester read: the requested records of the opened uploads.
+  const released = releaseDigest(
+    results.filter((r) => r.pd).flatMap((r) => {
+      const item = items.find((i) => i.uploadId === r.uploadId);
+      return releasedIds(r.uploadId, (item?.recordIndices as number[] | null) ?? null, uploads.find((u) => u.id === r.uploadId)?.recordCount ?? 0);
+    }),
+  );
   await db().$transaction(async (tx) => {
     for (const r of results)
       await tx.accessRequestUpload.update({ where: { requestId_uploadId: { requestId, uploadId: r.uploadId } }, data: { partialDecryption: r.pd, missing: r.missing ?? undefined } });
@@ -138,17 +147,23 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
       action: "PARTIAL_DECRYPTION",
       subjectType: "request",
       subjectId: requestId,
-      data: { opened: results.filter((r) => r.pd).map((r) => r.uploadId), refused: results.filter((r) => !r.pd).map((r) => r.uploadId) },
+      data: { opened: results.filter((r) => r.pd).map((r) => r.uploadId), refused: results.filter((r) => !r.pd).map((r) => r.uploadId), records: released.count, recordsDigest: released.digest },
     });
   });
-  return results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] }));
+  return { uploads: results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] })), released };
 }
 
 /** A verified request's data, to its requester only, on presentation of its access token. */
 export async function verifiedRequestData(requestId: string, userId: string, token: string) {
   const request = await requestForToken(requestId, userId, token);
   if (request.status !== "READY") throw new AppError("INVALID_STATE", "This request has not been verified yet.");
-  return requestData(requestId);
+  const data = await requestData(requestId);
+  // The release itself is audited: exactly which records' ciphertexts left the CSP.
+  const released = releaseDigest(data.flatMap((u) => u.records.map((r) => `${u.uploadId}:${r.index}`)));
+  await db().$transaction((tx) =>
+    appendCspAudit(tx, { actorId: userId, action: "CIPHERTEXTS_RELEASED", subjectType: "request", subjectId: requestId, data: { uploads: data.filter((u) => u.records.length).map((u) => u.uploadId), records: released.count, recordsDigest: released.digest } }),
+  );
+  return data;
 }
 
 /** Everything the requester's browser needs to finish decryption and check the results (its shape: lib/validation/request.ts). */
@@ -169,9 +184,7 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
       where: { id: item.uploadId },
       select: { id: true, label: true, policy: true, envelope: true, signature: true, signaturePolicy: true, signatureVersions: true, signerGid: true, organisationId: true, keyVersions: true, chunkCount: true, totalBytes: true },
     });
-    const records = item.partialDecryption
-      ? await db().recordCiphertext.findMany({ where: { uploadId: item.uploadId }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } })
-      : [];
+    const records = item.partialDecryption ? await releasedRecords(item.uploadId, indices) : [];
     out.push({
       uploadId: upload.id,
       label: upload.label,
@@ -192,10 +205,29 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
         chunkCount: upload.chunkCount,
         totalBytes: upload.totalBytes,
       },
-      records: records.map((r) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") })),
+      records,
     });
   }
   return out;
+}
+
+/**
+ * Minimal release: a whole upload's records, or only the requested ones, each with its
+ * inclusion proof against the envelope's records root (the CSP hashes every stored record to
+ * build the tree, but serves only the requested ones).
+ */
+async function releasedRecords(uploadId: string, indices: number[] | null) {
+  const wire = (r: { index: number; recordId: string; ct: Uint8Array }) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") });
+  if (indices === null) {
+    const all = await db().recordCiphertext.findMany({ where: { uploadId }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } });
+    return all.map((r) => ({ ...wire(r), proof: null }));
+  }
+  // The tree from the leaf hashes stored at upload; ciphertexts read for the requested records only.
+  const leaves = await db().recordCiphertext.findMany({ where: { uploadId }, orderBy: { index: "asc" }, select: { index: true, leafHash: true } });
+  const wanted = [...new Set(indices)].filter((i) => i < leaves.length).sort((a, b) => a - b);
+  const proofs = merkleProofs(leaves.map((l) => l.leafHash), wanted);
+  const rows = await db().recordCiphertext.findMany({ where: { uploadId, index: { in: wanted } }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } });
+  return rows.map((r, n) => ({ ...wire(r), proof: { index: proofs[n].index, count: proofs[n].count, path: proofs[n].path.map((p) => Buffer.from(p).toString("base64")) } }));
 }
 
 /**

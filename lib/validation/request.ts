@@ -50,7 +50,15 @@ export const requestUploadSchema = z.object({
     chunkCount: z.number().int(),
     totalBytes: z.number().int(),
   }),
-  records: z.array(z.object({ index: z.number().int().nonnegative(), id: z.string(), ct: z.string() })),
+  /** Cluster requests: only the cluster's records, each with its inclusion proof against the envelope's records root (null for a whole upload). */
+  records: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      id: z.string(),
+      ct: z.string(),
+      proof: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive(), path: z.array(z.string()).max(64) }).nullable(),
+    }),
+  ),
 });
 export type RequestUpload = z.infer<typeof requestUploadSchema>;
 export const requestDataSchema = z.object({ uploads: z.array(requestUploadSchema) });
