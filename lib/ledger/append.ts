@@ -47,9 +47,10 @@ export type AuditAction =
   | "CLUSTERING_RUN_CANCELLED"
   | "CIPHERTEXTS_RELEASED"
   | "REQUEST_OUTCOME"
-  | "GRANT_EXPIRED_REFUSED"
+  | "GRANT_REFUSED"
   | "GRANT_WITHDRAWN"
-  | "GRANT_RENEWAL_ASKED";
+  | "GRANT_RENEWAL_ASKED"
+  | "GRANT_RENEWED";
 
 export type AuditInput = {
   actorId: string | null;

@@ -14,7 +14,7 @@ import { clusterMembers } from "./clustering";
  * The CSP records the request and answers with its access token. The portal picks the request's
  * id, so the token it signs for the call is scoped to that one request.
  */
-export async function openRequest(user: SessionUser, input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string }) {
+export async function openRequest(user: SessionUser, input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string; periodDays?: number }) {
   const acting = { org: user.organisation.id, sub: user.id };
   const requestId = randomUUID();
   if (input.cluster) {
@@ -23,9 +23,9 @@ export async function openRequest(user: SessionUser, input: { uploadIds?: string
     if (members.length === 0) throw new AppError("NOT_FOUND", "That cluster is empty.");
     const indices: Record<string, number[]> = {};
     for (const m of members) (indices[m.uploadId] ??= []).push(m.recordIndex);
-    return cspCall("requests.create", { requestId, purpose: input.purpose, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices } }, acting);
+    return cspCall("requests.create", { requestId, purpose: input.purpose, periodDays: input.periodDays, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices } }, acting);
   }
-  return cspCall("requests.create", { requestId, purpose: input.purpose, uploadIds: input.uploadIds ?? [] }, acting);
+  return cspCall("requests.create", { requestId, purpose: input.purpose, periodDays: input.periodDays, uploadIds: input.uploadIds ?? [] }, acting);
 }
 
 /**
