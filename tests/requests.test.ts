@@ -17,12 +17,17 @@ import {
 } from "@/lib/abe";
 import { currentVersions, vksFor } from "@/lib/authority/catalogue";
 import { storeTransformKey } from "@/lib/authority/transform";
+import { recordRequestOutcome } from "@/lib/authority/outcomes";
+import { listRequestsForAdmin } from "@/lib/authority/requests";
+import { askRenewal, renewGrant, requestsForHospital, withdrawGrant } from "@/lib/portal/grants";
 import { requestData } from "@/lib/csp/requests";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
 import { cspCall } from "@/lib/parties/csp-client";
 import { openRequest, submitRequestSignature } from "@/lib/portal/requests";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
+import { checkServedRecords, releaseDigest } from "@/lib/requests/release";
+import { randomUUID } from "node:crypto";
 import { withFreshDatabase } from "./helpers/db";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { scanDatabase } from "./helpers/scan";
@@ -55,11 +60,12 @@ async function sign(p: Person, req: Awaited<ReturnType<typeof openRequest>>, sig
 describe("researcher requests: ABS verification, outsourced decryption", () => {
   let alice: Person, bob: Person;
   let cardiacUpload = "", oncologyUpload = "";
+  let staff: Person;
 
   beforeAll(async () => {
     const admin = await makeUser("AUTHORITY_ADMIN");
     const ids = { ...(await makeCatalogue(admin.id, "SRC", ["hospital"])), ...(await makeCatalogue(admin.id, "HA1", ["researcher", "cardiology", "oncology"])) };
-    const staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
+    staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
     cardiacUpload = await uploadRows(staff, "HA1.researcher AND HA1.cardiology", cardiac, "SRC.hospital");
     oncologyUpload = await uploadRows(staff, "HA1.researcher AND HA1.oncology", oncology, "SRC.hospital");
     alice = await personWithKeys(admin.id, "RESEARCHER", [ids["HA1.researcher"], ids["HA1.cardiology"]]);
@@ -86,6 +92,42 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     // the stored partial decryption is useless without z
     expect(() => finishDecrypt(pp, env, pd, { ...z, z: z.z + 1n })).toThrow(AbeError);
     void decodeRecordCiphertext;
+  });
+
+  it("a cluster request releases only the cluster's records, each with a verifying proof, and the audit says which", async () => {
+    const z = await withTransformKey(alice);
+    const cluster = [2, 5, 7, 11];
+    const req = await cspCall(
+      "requests.create",
+      { requestId: randomUUID(), purpose: "one cluster only", uploadIds: [cardiacUpload], cluster: { runId: randomUUID(), cluster: 1, indices: { [cardiacUpload]: cluster } } },
+      { org: alice.user.organisation.id, sub: alice.user.id },
+    );
+    expect(await submitRequestSignature(alice.user, await sign(alice, req))).toEqual([{ uploadId: cardiacUpload, opened: true, missing: [] }]);
+
+    const [item] = await cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: alice.user.id });
+    // exactly the cluster's ciphertexts left the CSP, each with its proof against the envelope's root
+    expect(item.records.map((r) => r.index)).toEqual(cluster);
+    const env = decodeEnvelope(Buffer.from(item.envelope, "base64"));
+    const served = item.records.map((r) => ({ index: r.index, id: r.id, ct: Buffer.from(r.ct, "base64"), proof: r.proof && { ...r.proof, path: r.proof.path.map((p) => Buffer.from(p, "base64")) } }));
+    expect(served.every((r) => r.proof && r.proof.count === cardiac.length)).toBe(true);
+    const checked = checkServedRecords(env, served, cluster);
+    const { batchKey } = finishDecrypt(pp, env, decodePartialDecryption(Buffer.from(item.partialDecryption!, "base64")), z);
+    expect(checked.map((r) => JSON.parse(new TextDecoder().decode(openRecord(batchKey, r))))).toEqual(cluster.map((i) => cardiac[i]));
+
+    const released = releaseDigest(cluster.map((i) => `${cardiacUpload}:${i}`));
+    const cspRelease = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } });
+    expect(cspRelease.data).toMatchObject({ records: 4, recordsDigest: released.digest });
+    const cspPd = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "PARTIAL_DECRYPTION", subjectId: req.requestId } });
+    expect(cspPd.data).toMatchObject({ records: 4, recordsDigest: released.digest });
+    const authorityPd = await db().auditEntry.findFirstOrThrow({ where: { action: "PARTIAL_DECRYPTION", subjectId: req.requestId } });
+    expect(authorityPd.data).toMatchObject({ records: 4, recordsDigest: released.digest, opened: [cardiacUpload] });
+
+    // a whole-upload request of the same data releases all of it, and its digest differs
+    const whole = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "the whole upload" });
+    await submitRequestSignature(alice.user, await sign(alice, whole));
+    expect((await cspCall("requests.data", { requestId: whole.requestId, token: whole.token }, { sub: alice.user.id }))[0].records).toHaveLength(cardiac.length);
+    const wholeRelease = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: whole.requestId } });
+    expect(wholeRelease.data).toMatchObject({ records: cardiac.length, recordsDigest: releaseDigest(cardiac.map((_, i) => `${cardiacUpload}:${i}`)).digest });
   });
 
   it("refuses a replayed signature and audits it", async () => {
@@ -144,6 +186,87 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     await expect(cspCall("requests.data", { ...asAlice, token: "not-the-token" }, { sub: alice.user.id })).rejects.toThrow(/does not belong/);
     await expect(cspCall("requests.get", { requestId: req.requestId }, { sub: bob.user.id })).rejects.toThrow(/No such request/);
     expect((await cspCall("requests.data", asAlice, { sub: alice.user.id })).map((u) => u.uploadId)).toEqual([cardiacUpload]);
+  });
+
+  it("an expired grant is refused by the CSP itself: no ciphertexts, no partial decryption; refusals audited; the owner can renew", async () => {
+    await withTransformKey(alice);
+    const req = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "grant expiry check", periodDays: 7 });
+    const asAlice = { requestId: req.requestId, token: req.token };
+    await submitRequestSignature(alice.user, await sign(alice, req));
+    const granted = await db().accessRequest.findUniqueOrThrow({ where: { id: req.requestId } });
+    expect(granted.periodDays).toBe(7);
+    expect(Math.abs(granted.expiresAt!.getTime() - granted.decidedAt!.getTime() - 7 * 86_400_000)).toBeLessThan(1000);
+    expect((await cspCall("requests.data", asAlice, { sub: alice.user.id }))[0].records).toHaveLength(cardiac.length);
+
+    // the grant's end passes: the CSP refuses on its own stored expiry
+    await db().accessRequest.update({ where: { id: req.requestId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const releasedBefore = await db().cspAuditEntry.count({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } });
+    await expect(cspCall("requests.data", asAlice, { sub: alice.user.id })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/expired/) });
+    expect(await db().cspAuditEntry.count({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } })).toBe(releasedBefore);
+    const refusal = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: req.requestId } });
+    expect(refusal.data).toMatchObject({ reason: "expired", refused: "ciphertexts" });
+    expect((await requestsForHospital(staff.user)).find((r) => r.id === req.requestId)).toMatchObject({ expired: true });
+
+    // a request whose period ran out before it was signed gets no partial decryption either
+    const late = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "expired before the partial decryption" });
+    await db().accessRequest.update({ where: { id: late.requestId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await expect(submitRequestSignature(alice.user, await sign(alice, late))).rejects.toThrow(/expired/);
+    expect(await db().accessRequestUpload.count({ where: { requestId: late.requestId, NOT: { partialDecryption: null } } })).toBe(0);
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: late.requestId } })).toMatchObject({ data: { reason: "expired", refused: "partial decryption" } });
+
+    // the researcher asks for a renewal; only the owner's staff can renew; then the CSP serves again
+    await askRenewal(alice.user, req.requestId);
+    expect(await db().cspAuditEntry.count({ where: { action: "GRANT_RENEWAL_ASKED", subjectId: req.requestId } })).toBe(1);
+    await expect(renewGrant(bob.user, req.requestId)).rejects.toThrow(/No request for your organisation/);
+    await renewGrant(staff.user, req.requestId);
+    expect(await db().auditEntry.count({ where: { action: "GRANT_RENEWED", subjectId: req.requestId } })).toBe(1);
+    expect((await cspCall("requests.data", asAlice, { sub: alice.user.id }))[0].records).toHaveLength(cardiac.length);
+  });
+
+  it("the owner withdraws a grant at once; another organisation cannot; both logs record it", async () => {
+    await withTransformKey(alice);
+    const req = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "withdrawal check" });
+    const asAlice = { requestId: req.requestId, token: req.token };
+    await submitRequestSignature(alice.user, await sign(alice, req));
+    await expect(withdrawGrant(bob.user, { requestId: req.requestId, reason: "not ours" })).rejects.toThrow(/No request for your organisation/);
+    expect(await db().accessRequest.findUniqueOrThrow({ where: { id: req.requestId } })).toMatchObject({ withdrawnAt: null });
+    await withdrawGrant(staff.user, { requestId: req.requestId, reason: "consent withdrawn" });
+    await expect(cspCall("requests.data", asAlice, { sub: alice.user.id })).rejects.toThrow(/withdrew this grant/);
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_WITHDRAWN", subjectId: req.requestId } })).toMatchObject({ data: { reason: "consent withdrawn" } });
+    expect(await db().auditEntry.count({ where: { action: "GRANT_WITHDRAWN", subjectId: req.requestId } })).toBe(1);
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: req.requestId } })).toMatchObject({ data: { reason: "withdrawn" } });
+    // withdrawing again changes nothing; a withdrawn grant cannot be renewed or asked to be
+    await withdrawGrant(staff.user, { requestId: req.requestId, reason: "again" });
+    expect(await db().auditEntry.count({ where: { action: "GRANT_WITHDRAWN", subjectId: req.requestId } })).toBe(1);
+    await expect(renewGrant(staff.user, req.requestId)).rejects.toThrow(/withdrawn/);
+    await expect(askRenewal(alice.user, req.requestId)).rejects.toThrow(/withdrew/);
+    const listed = (await requestsForHospital(staff.user)).find((r) => r.id === req.requestId);
+    expect(listed).toMatchObject({ withdrawReason: "consent withdrawn", state: { label: "withdrawn by the owner" } });
+  });
+
+  it("outcomes: decrypted, refused or failed as the browser reports, once; an unsigned request ends as failed", async () => {
+    const admin = { role: "AUTHORITY_ADMIN" as const };
+    await withTransformKey(alice);
+    const done = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "outcome decrypted" });
+    await submitRequestSignature(alice.user, await sign(alice, done));
+    const refused = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "outcome refused" });
+    await submitRequestSignature(alice.user, await sign(alice, refused));
+    const unsigned = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "outcome never signed" });
+    const pending = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "outcome pending" });
+    await db().accessRequest.update({ where: { id: unsigned.requestId }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
+
+    await expect(recordRequestOutcome(bob.user.id, { requestId: done.requestId, outcome: "failed" })).rejects.toThrow(/No such request/);
+    expect(await recordRequestOutcome(alice.user.id, { requestId: done.requestId, outcome: "decrypted" })).toEqual({ recorded: true, outcome: "decrypted" });
+    expect(await recordRequestOutcome(alice.user.id, { requestId: done.requestId, outcome: "failed" })).toEqual({ recorded: false, outcome: "decrypted" });
+    await recordRequestOutcome(alice.user.id, { requestId: refused.requestId, outcome: "refused", detail: "INTEGRITY: proof" });
+    expect(await db().auditEntry.count({ where: { action: "REQUEST_OUTCOME", subjectId: { in: [done.requestId, refused.requestId] } } })).toBe(2);
+
+    const rows = await listRequestsForAdmin(admin);
+    const state = (id: string) => rows.find((r) => r.id === id)!.state;
+    expect(state(done.requestId)).toMatchObject({ label: "decrypted", completedAt: expect.any(String) });
+    expect(state(refused.requestId)).toMatchObject({ label: "refused", detail: "INTEGRITY: proof" });
+    expect(state(unsigned.requestId)).toMatchObject({ label: "failed", detail: "not signed in time", completedAt: expect.any(String) });
+    expect(state(pending.requestId)).toMatchObject({ label: "awaiting signature", completedAt: null });
   });
 
   it("the CSP's tables hold no plaintext value, and the audit chain is intact", async () => {

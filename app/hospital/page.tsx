@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { HospitalRequests } from "@/components/grants/hospital-requests";
 import { DiscardUpload } from "@/components/upload/discard-upload";
 import { PrunePendingUploads, ResumeUpload } from "@/components/upload/resume-upload";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
@@ -8,6 +9,7 @@ import { allCurrentVersions } from "@/lib/authority/catalogue";
 import { cspCall } from "@/lib/parties/csp-client";
 import { orOutage } from "@/lib/parties/outage";
 import { formatDateTime } from "@/lib/format/date";
+import { requestsForHospital } from "@/lib/portal/grants";
 
 export const metadata = { title: "My hospital" };
 
@@ -20,6 +22,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
   const { denied } = await searchParams;
   const listed = await orOutage(cspCall("uploads.list", { currentVersions: await allCurrentVersions() }, { org: user.organisation.id }));
   const uploads = listed.data ?? [];
+  const requests = await orOutage(requestsForHospital(user));
   const outdated = uploads.filter((u) => u.outdated.length > 0);
   return (
     <>
@@ -90,7 +93,13 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
         </div>
       )}
       <h2 className="mb-2 mt-8 text-lg font-semibold">Access requests</h2>
-      <EmptyState title="No one has asked for these records yet">Researchers&apos; requests for clusters containing your records will appear here with the authority&apos;s decision.</EmptyState>
+      {requests.outage !== null ? (
+        <PartyOutage message={requests.outage} />
+      ) : requests.data.length === 0 ? (
+        <EmptyState title="No one has asked for these records yet">Researchers&apos; requests for your records, or for clusters containing them, will appear here with their outcome and how long access lasts.</EmptyState>
+      ) : (
+        <HospitalRequests requests={requests.data} />
+      )}
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { MyRequests } from "@/components/grants/my-requests";
 import { RequestFlow, type ClusterView, type DatasetView } from "@/components/research/request-flow";
 import { listClusters } from "@/lib/portal/clustering";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
@@ -8,12 +9,13 @@ import { myKeyMaterial } from "@/lib/authority/keys";
 import { db } from "@/lib/db/client";
 import { cspCall } from "@/lib/parties/csp-client";
 import { orOutage } from "@/lib/parties/outage";
+import { myGrants } from "@/lib/portal/grants";
 
 export const metadata = { title: "Research" };
 
 export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
-  const [material, listed] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()]))]);
+  const [material, listed, mine] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()])), orOutage(myGrants(user))]);
   const [datasets, clusterList] = listed.data ?? [[], []];
   const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
   const held = material.grants.map((g) => g.attribute);
@@ -37,6 +39,12 @@ export default async function ResearchPage() {
         <EmptyState title="No datasets to browse yet">Datasets appear here once hospitals have uploaded records.</EmptyState>
       ) : (
         <RequestFlow gid={user.gid} material={material} datasets={views} clusters={clusters} />
+      )}
+      {mine.data && mine.data.length > 0 && (
+        <section className="mt-8" aria-labelledby="my-requests-title">
+          <h2 id="my-requests-title" className="mb-2 text-lg font-semibold">Your granted requests</h2>
+          <MyRequests requests={mine.data} />
+        </section>
       )}
     </>
   );

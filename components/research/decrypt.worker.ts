@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * Finishes outsourced decryption off the main thread: the user's step K = A / B^z (one GT
- * exponentiation), the envelope checks, the records' Merkle commitment, each record's AES-GCM,
+ * exponentiation), the envelope checks, the records' Merkle commitment (a cluster request: each
+ * served record's inclusion proof), each record's AES-GCM,
  * and the uploading hospital's signature. Anything that fails verification is reported as a
  * security failure, never returned as data: a record the hospital did not sign (planted by the
  * cloud under a policy the reader satisfies, or another upload's records swapped in) opens
@@ -16,9 +17,7 @@ import {
   decodeTransformSecret,
   envelopeDigest,
   finishDecrypt,
-  merkleRoot,
   openRecord,
-  recordLeaf,
   setupGlobal,
   type AttributeVk,
   type RecordCiphertext,
@@ -26,6 +25,7 @@ import {
 import { b64 } from "@/lib/keystore/sealed";
 import { recordFromBytes } from "@/lib/records/encode";
 import type { Row } from "@/lib/records/dataset";
+import { checkServedRecords } from "@/lib/requests/release";
 import { uploadSignatureMessage } from "@/lib/uploads/protocol";
 
 import type { RequestUpload } from "@/lib/validation/request";
@@ -116,16 +116,16 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
         const env = decodeEnvelope(b64.decode(u.envelope));
         checkSource(u, env, expected, seen, vkOf);
         const opened = finishDecrypt(pp, env, decodePartialDecryption(b64.decode(u.partialDecryption)), secret);
-        const records: RecordCiphertext[] = u.records.map((r) => ({ index: r.index, id: r.id, ct: b64.decode(r.ct) }));
-        const root = merkleRoot(records.map(recordLeaf));
-        if (records.length !== env.recordCount || !root.every((x, i) => x === env.recordsRoot[i]))
-          throw new AbeError("INTEGRITY", "the records served do not match the envelope's commitment");
+        // Before anything is opened: a whole upload must match the envelope's records root; a cluster
+        // request must be exactly the cluster's records, each proven included in that root.
+        const records: RecordCiphertext[] = checkServedRecords(
+          env,
+          u.records.map((r) => ({ index: r.index, id: r.id, ct: b64.decode(r.ct), proof: r.proof && { index: r.proof.index, count: r.proof.count, path: r.proof.path.map((p) => b64.decode(p)) } })),
+          u.recordIndices,
+        );
         const rows: Row[] = [];
         const typicality: number[] = [];
-        // A cluster request opens only the cluster's records (all are checked against the root).
-        const wanted = u.recordIndices ? new Set(u.recordIndices) : null;
         for (const r of records) {
-          if (wanted && !wanted.has(r.index)) continue;
           rows.push(recordFromBytes(openRecord(opened.batchKey, r)));
           if (u.typicality) typicality.push(u.typicality[r.index] ?? 0);
           if (++done % 200 === 0) post({ type: "progress", done, total, label: u.label });

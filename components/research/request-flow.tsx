@@ -11,12 +11,13 @@ import { Progress } from "@/components/ui/progress";
 import { AbeError, absSign, decodeAttributeVk, encodeAbsSignature, parsePolicy, policyAttributes, type AttributeVk } from "@/lib/abe";
 import { createRequestAction } from "@/lib/actions/requests/create-request";
 import { reportVerificationFailureAction } from "@/lib/actions/requests/report-failure";
+import { reportRequestOutcomeAction } from "@/lib/actions/requests/report-outcome";
 import { submitSignatureAction } from "@/lib/actions/requests/submit-signature";
 import { userKeys } from "@/lib/keystore/operations";
 import { b64, type KeystoreContents } from "@/lib/keystore/sealed";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
 import type { DecryptJob, DecryptMessage, DecryptedUpload } from "./decrypt.worker";
-import { requestDataSchema } from "@/lib/validation/request";
+import { ACCESS_PERIOD, requestDataSchema } from "@/lib/validation/request";
 import { Results } from "./results";
 
 export type ClusterView = {
@@ -43,14 +44,27 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
   const [selected, setSelected] = useState<string[]>([]);
   const [cluster, setCluster] = useState<{ runId: string; cluster: number } | null>(null);
   const [purpose, setPurpose] = useState("");
+  const [periodDays, setPeriodDays] = useState(String(ACCESS_PERIOD.defaultDays));
   const [step, setStep] = useState<Step>({ name: "choose" });
 
   async function run() {
     setStep({ name: "working", note: "Asking the cloud for the records and an access token…", progress: null });
-    const created = await createRequestAction(cluster ? { cluster, purpose } : { uploadIds: selected, purpose });
-    if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.message });
+    const created = await createRequestAction({ ...(cluster ? { cluster } : { uploadIds: selected }), purpose, periodDays: Number(periodDays) });
+    if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.fieldErrors?.periodDays?.[0] ?? created.error.message });
     const req = created.data;
+    // From here on the request exists: however it ends, the browser tells the authority.
+    const fail = async (message: string, link?: boolean) => {
+      await reportRequestOutcomeAction({ requestId: req.requestId, outcome: "failed", detail: message.slice(0, 300) }).catch(() => undefined);
+      setStep({ name: "error", message, link });
+    };
+    try {
+      await finish(req, fail);
+    } catch (error) {
+      await fail((error as Error).message);
+    }
+  }
 
+  async function finish(req: Extract<Awaited<ReturnType<typeof createRequestAction>>, { ok: true }>["data"], fail: (message: string, link?: boolean) => Promise<void>) {
     setStep({ name: "working", note: "Signing the request with your attribute keys (ABS)…", progress: null });
     const publicKeys = await fetchPublicKeys();
     const names = policyAttributes(parsePolicy(req.absPolicy));
@@ -58,7 +72,7 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
     const vks = new Map<string, AttributeVk>();
     for (const a of names) {
       const cur = publicKeys.find((k) => k.attribute === a && k.current);
-      if (!cur) return setStep({ name: "error", message: `No public key is published for ${a}.` });
+      if (!cur) return fail(`No public key is published for ${a}.`);
       versions[a] = cur.version;
       vks.set(a, decodeAttributeVk(b64.decode(cur.vk)));
     }
@@ -73,23 +87,23 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
     } catch (error) {
       if (error instanceof AbeError && error.code === "POLICY_UNSATISFIED") {
         const missing = (error as AbeError & { detail?: { missing?: string[] } }).detail?.missing ?? [];
-        return setStep({ name: "error", message: `You cannot sign this request: you lack ${missing.join(", ") || "the attributes its policy needs"} (policy: ${req.absPolicy}).` });
+        return fail(`You cannot sign this request: you lack ${missing.join(", ") || "the attributes its policy needs"} (policy: ${req.absPolicy}).`);
       }
       throw error;
     }
 
     setStep({ name: "working", note: "The authority is verifying your signature; the cloud then does its part of the decryption…", progress: null });
     const submitted = await submitSignatureAction({ requestId: req.requestId, token: req.token, signature: b64.encode(signature), signatureVersions: versions, signedAt });
-    if (!submitted.ok) return setStep({ name: "error", message: submitted.error.message, link: /transform key/.test(submitted.error.message) });
+    if (!submitted.ok) return fail(submitted.error.message, /transform key/.test(submitted.error.message));
 
     setStep({ name: "working", note: "Downloading ciphertexts…", progress: 0 });
     const res = await fetch(`/api/requests/${req.requestId}/data`, { headers: { "x-request-token": req.token } });
     const body = await res.json();
-    if (!res.ok) return setStep({ name: "error", message: body?.error?.message ?? "The cloud refused to serve the data." });
+    if (!res.ok) return fail(body?.error?.message ?? "The cloud refused to serve the data.");
     // The answer's shape is checked before anything of it reaches the decryption worker.
     const answer = requestDataSchema.safeParse(body);
-    if (!answer.success) return setStep({ name: "error", message: "The cloud's answer is malformed; nothing of it was decrypted or shown." });
-    if (!contents.transform) return setStep({ name: "error", message: "This browser has no transform secret (z); create your transform key on My keys.", link: true });
+    if (!answer.success) return fail("The cloud's answer is malformed; nothing of it was decrypted or shown.");
+    if (!contents.transform) return fail("This browser has no transform secret (z); create your transform key on My keys.", true);
 
     const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
     const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys };
@@ -105,7 +119,10 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
       worker.postMessage(job);
     }).finally(() => worker.terminate());
     for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId: req.requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
+    const outcome = uploads.some((u) => u.status === "failed") ? "refused" : uploads.some((u) => u.status === "opened") ? "decrypted" : "failed";
+    await reportRequestOutcomeAction({ requestId: req.requestId, outcome, ...(outcome === "failed" ? { detail: "no requested dataset could be opened with your attributes" } : {}) });
     setStep({ name: "done", uploads, exportName: cluster ? `cluster ${cluster.cluster} of run ${cluster.runId.slice(0, 8)}` : undefined });
+
   }
 
   return (
@@ -167,6 +184,9 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
         <div className="mt-4 space-y-2">
           <label htmlFor="purpose" className="block text-sm font-medium">Purpose of use</label>
           <textarea id="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} rows={2} className="block w-full rounded-md border border-slate-300 p-2 text-sm" placeholder="e.g. Retrospective study of biomarkers in breast cancer diagnosis" />
+          <label htmlFor="period" className="block text-sm font-medium">Access period (days)</label>
+          <input id="period" type="number" inputMode="numeric" min={1} max={ACCESS_PERIOD.maxDays} value={periodDays} onChange={(e) => setPeriodDays(e.target.value)} aria-describedby="period-help" className="block w-32 rounded-md border border-slate-300 p-2 text-sm" />
+          <p id="period-help" className="text-xs text-slate-500">The cloud stops serving these records after this many days (at most {ACCESS_PERIOD.maxDays}); the hospital can end it sooner.</p>
           <Button disabled={(selected.length === 0 && !cluster) || step.name === "working"} onClick={() => run().catch((e) => setStep({ name: "error", message: (e as Error).message }))}>
             Request, sign and decrypt
           </Button>

@@ -48,7 +48,7 @@ export { setupGlobal, setupAttribute, vkFromSecret, keygen, verifyUserKey, makeT
 export { encrypt, checkIntegrity, assertIntegrity, decrypt, compilePolicy, type EncryptOptions, type DecryptOptions } from "./envelope";
 export { partialDecrypt, finishDecrypt, type FinishOptions } from "./outsource";
 export { encryptBatch, openRecord, recordProof, verifyRecord, recordLeaf, type BatchRecordInput } from "./batch";
-export { merkleRoot, merkleProof, verifyMerkleProof, leafHash } from "./merkle";
+export { merkleRoot, merkleProof, merkleProofs, verifyMerkleProof, leafHash } from "./merkle";
 export { generateWrapKeyPair, wrapKey, unwrapKey, encodeWrapPublicKey, decodeWrapPublicKey, type WrapKeyPair } from "./wrap";
 export {
   encodePublicParams,

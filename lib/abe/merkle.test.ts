@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { leafHash, merkleProof, merkleRoot, verifyMerkleProof } from "./merkle";
+import { leafHash, merkleProof, merkleProofs, merkleRoot, verifyMerkleProof } from "./merkle";
 
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(new Uint8Array([i, i >> 8])));
 
@@ -42,5 +42,14 @@ describe("Merkle tree (RFC 9162 shape)", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("merkleProofs gives, for any subset of leaves, the same paths as merkleProof", () => {
+    for (const n of [1, 2, 3, 7, 8, 9, 33, 100]) {
+      const L = leaves(n);
+      const picked = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 1);
+      expect(merkleProofs(L, picked)).toEqual(picked.map((i) => merkleProof(L, i)));
+    }
+    expect(() => merkleProofs(leaves(4), [4])).toThrow(/out of range/);
   });
 });

@@ -3,7 +3,7 @@
  * node = H(0x01 || left || right), left subtree = largest power of two below n), so a single
  * record can be verified against the envelope's root with a log-size proof.
  *
- * Exports: leafHash, merkleRoot, merkleProof, verifyMerkleProof.
+ * Exports: leafHash, merkleRoot, merkleProof, merkleProofs, verifyMerkleProof.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesEqual, concatBytes } from "./codec";
@@ -78,4 +78,42 @@ export function verifyMerkleProof(root: Uint8Array, leaf: Uint8Array, proof: Mer
     sn = Math.floor(sn / 2);
   }
   return sn === 0 && bytesEqual(r, root);
+}
+
+/**
+ * Audit paths for several leaves of one tree, each subtree hashed once (the CSP serves a
+ * cluster's records, each with its proof, without rehashing the tree per record).
+ */
+export function merkleProofs(leafHashes: readonly Uint8Array[], indices: readonly number[]): MerkleProof[] {
+  const count = leafHashes.length;
+  const memo = new Map<number, Uint8Array>();
+  // A subtree is identified by its first leaf and size; sizes below 2^26 keep the key exact.
+  const subtree = (lo: number, n: number): Uint8Array => {
+    if (n === 1) return leafHashes[lo];
+    const key = lo * 67_108_864 + n;
+    let h = memo.get(key);
+    if (!h) {
+      const k = split(n);
+      h = nodeHash(subtree(lo, k), subtree(lo + k, n - k));
+      memo.set(key, h);
+    }
+    return h;
+  };
+  return indices.map((index) => {
+    if (!Number.isInteger(index) || index < 0 || index >= count) throw new AbeError("INVALID_ARGUMENT", "leaf index out of range");
+    const path: Uint8Array[] = [];
+    const walk = (lo: number, n: number, i: number): void => {
+      if (n === 1) return;
+      const k = split(n);
+      if (i < k) {
+        walk(lo, k, i);
+        path.push(subtree(lo + k, n - k));
+      } else {
+        walk(lo + k, n - k, i - k);
+        path.push(subtree(lo, k));
+      }
+    };
+    walk(0, count, index);
+    return { index, count, path };
+  });
 }

@@ -7,6 +7,7 @@ import { appendAudit } from "@/lib/ledger/append";
 import { cspCall } from "@/lib/parties/csp-client";
 import { CLOCK_SKEW_MS, REQUEST_SIGNATURE_TTL_MS, requestSignatureMessage, type RequestStatement } from "@/lib/requests/protocol";
 import { currentVersions, vksFor } from "./catalogue";
+import { requestState } from "./outcomes";
 
 const reasons: Record<AbsFailureReason, string> = {
   MALFORMED: "the signature is malformed or was tampered with",
@@ -110,14 +111,22 @@ async function verdictFor(input: VerifyInput): Promise<string | null> {
 export async function listRequestsForAdmin(admin: { role: Role }) {
   if (admin.role !== "AUTHORITY_ADMIN") throw new AppError("FORBIDDEN", "Only the authority's administrators see all requests.");
   const requests = await cspCall("requests.list", {});
-  const [verifications, users] = await Promise.all([
+  const [verifications, users, outcomes] = await Promise.all([
     db().absVerification.findMany({ where: { requestId: { in: requests.map((r) => r.id) } }, orderBy: { at: "asc" } }),
     db().user.findMany({ where: { id: { in: [...new Set(requests.map((r) => r.requesterId))] } }, select: { id: true, name: true, gid: true, organisation: { select: { name: true } } } }),
+    db().requestOutcome.findMany({ where: { requestId: { in: requests.map((r) => r.id) } } }),
   ]);
-  return requests.map(({ requesterId, createdAt, ...r }) => ({
-    ...r,
-    requester: users.find((u) => u.id === requesterId),
-    createdAt: createdAt.toISOString(),
-    verifications: verifications.filter((v) => v.requestId === r.id).map((v) => ({ ok: v.ok, reason: v.reason, at: v.at.toISOString() })),
-  }));
+  return requests.map(({ requesterId, createdAt, decidedAt, expiresAt, withdrawnAt, renewalRequestedAt, ...r }) => {
+    const checks = verifications.filter((v) => v.requestId === r.id);
+    return {
+      ...r,
+      requester: users.find((u) => u.id === requesterId),
+      createdAt: createdAt.toISOString(),
+      expiresAt: expiresAt?.toISOString() ?? null,
+      withdrawnAt: withdrawnAt?.toISOString() ?? null,
+      renewalRequestedAt: renewalRequestedAt?.toISOString() ?? null,
+      state: requestState({ status: r.status, createdAt, decidedAt, expiresAt, withdrawnAt }, outcomes.find((o) => o.requestId === r.id), checks.at(-1)),
+      verifications: checks.map((v) => ({ ok: v.ok, reason: v.reason, at: v.at.toISOString() })),
+    };
+  });
 }

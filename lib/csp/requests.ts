@@ -6,16 +6,18 @@ import {
   encodePartialDecryption,
   explainMissing,
   formatPolicy,
+  merkleProofs,
   parsePolicy,
   partialDecrypt,
   satisfies,
   setupGlobal,
   type G2,
 } from "@/lib/abe";
-import { db } from "@/lib/db/client";
+import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
-import { tokenHash } from "@/lib/requests/protocol";
+import { ACCESS_PERIOD, DAY_MS, tokenHash } from "@/lib/requests/protocol";
+import { releaseDigest, releasedIds } from "@/lib/requests/release";
 import type { RequestUpload } from "@/lib/validation/request";
 
 const pp = setupGlobal();
@@ -40,6 +42,8 @@ export async function createRequest(input: {
   requesterId: string;
   organisationId: string;
   purpose: string;
+  /** The access period asked for; the grant's expiry is set from it (capped by the wire schema). */
+  periodDays?: number;
   uploadIds: string[];
   /** A cluster: the record indices of each upload that belong to it (otherwise whole uploads). */
   cluster?: { runId: string; cluster: number; indices: Record<string, number[]> };
@@ -57,6 +61,9 @@ export async function createRequest(input: {
         requesterId: input.requesterId,
         organisationId: input.organisationId,
         purpose: input.purpose,
+        periodDays: input.periodDays ?? ACCESS_PERIOD.defaultDays,
+        // Until granted, the request can be used for no longer than the period either; reset at grant.
+        expiresAt: new Date(Date.now() + (input.periodDays ?? ACCESS_PERIOD.defaultDays) * DAY_MS),
         targetType: input.cluster ? "cluster" : "uploads",
         targetId: input.cluster ? `${input.cluster.runId}:${input.cluster.cluster}` : uploads.map((u) => u.id).sort().join(","),
         absPolicy,
@@ -66,7 +73,7 @@ export async function createRequest(input: {
       },
       select: { id: true, createdAt: true, targetType: true, targetId: true },
     });
-    await appendCspAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0) } });
+    await appendCspAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0), periodDays: input.periodDays ?? ACCESS_PERIOD.defaultDays } });
     return r;
   });
   return {
@@ -110,11 +117,12 @@ export async function rejectRequest(requestId: string, reason: string) {
  */
 export async function partialDecryptRequest(requestId: string, requesterId: string, transform: { tk: Uint8Array; keyVersions: Record<string, number> }) {
   // The authority's token names the requester; the CSP still refuses a request that is not theirs.
-  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { requesterId: true } });
+  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, expiresAt: true, withdrawnAt: true, periodDays: true } });
   if (!request || request.requesterId !== requesterId) throw new AppError("FORBIDDEN", "This request belongs to someone else.");
+  await assertGrantLive(request, "partial decryption");
   const tk = decodeTransformKey(transform.tk);
-  const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true } });
-  const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true } });
+  const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true, recordIndices: true } });
+  const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true, recordCount: true } });
   const results: Array<{ uploadId: string; pd: Uint8Array<ArrayBuffer> | null; missing: string[] | null }> = [];
   for (const u of uploads) {
     const env = decodeEnvelope(u.envelope);
@@ -129,26 +137,42 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
     const pd = partialDecrypt(pp, env, { gid: tk.gid, keys: usable });
     results.push({ uploadId: u.id, pd: new Uint8Array(encodePartialDecryption(pd)), missing: null });
   }
+  // What this partial decryption lets the requester read: the requested records of the opened uploads.
+  const released = releaseDigest(
+    results.filter((r) => r.pd).flatMap((r) => {
+      const item = items.find((i) => i.uploadId === r.uploadId);
+      return releasedIds(r.uploadId, (item?.recordIndices as number[] | null) ?? null, uploads.find((u) => u.id === r.uploadId)?.recordCount ?? 0);
+    }),
+  );
   await db().$transaction(async (tx) => {
     for (const r of results)
       await tx.accessRequestUpload.update({ where: { requestId_uploadId: { requestId, uploadId: r.uploadId } }, data: { partialDecryption: r.pd, missing: r.missing ?? undefined } });
-    await tx.accessRequest.update({ where: { id: requestId }, data: { status: "READY", decidedAt: new Date() } });
+    const now = new Date();
+    // The grant runs for the period asked for, from now; the CSP itself refuses after it.
+    await tx.accessRequest.update({ where: { id: requestId }, data: { status: "READY", decidedAt: now, expiresAt: new Date(now.getTime() + request.periodDays * DAY_MS) } });
     await appendCspAudit(tx, {
       actorId: requesterId,
       action: "PARTIAL_DECRYPTION",
       subjectType: "request",
       subjectId: requestId,
-      data: { opened: results.filter((r) => r.pd).map((r) => r.uploadId), refused: results.filter((r) => !r.pd).map((r) => r.uploadId) },
+      data: { opened: results.filter((r) => r.pd).map((r) => r.uploadId), refused: results.filter((r) => !r.pd).map((r) => r.uploadId), records: released.count, recordsDigest: released.digest },
     });
   });
-  return results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] }));
+  return { uploads: results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] })), released };
 }
 
 /** A verified request's data, to its requester only, on presentation of its access token. */
 export async function verifiedRequestData(requestId: string, userId: string, token: string) {
   const request = await requestForToken(requestId, userId, token);
   if (request.status !== "READY") throw new AppError("INVALID_STATE", "This request has not been verified yet.");
-  return requestData(requestId);
+  await assertGrantLive(request, "ciphertexts");
+  const data = await requestData(requestId);
+  // The release itself is audited: exactly which records' ciphertexts left the CSP.
+  const released = releaseDigest(data.flatMap((u) => u.records.map((r) => `${u.uploadId}:${r.index}`)));
+  await db().$transaction((tx) =>
+    appendCspAudit(tx, { actorId: userId, action: "CIPHERTEXTS_RELEASED", subjectType: "request", subjectId: requestId, data: { uploads: data.filter((u) => u.records.length).map((u) => u.uploadId), records: released.count, recordsDigest: released.digest } }),
+  );
+  return data;
 }
 
 /** Everything the requester's browser needs to finish decryption and check the results (its shape: lib/validation/request.ts). */
@@ -169,9 +193,7 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
       where: { id: item.uploadId },
       select: { id: true, label: true, policy: true, envelope: true, signature: true, signaturePolicy: true, signatureVersions: true, signerGid: true, organisationId: true, keyVersions: true, chunkCount: true, totalBytes: true },
     });
-    const records = item.partialDecryption
-      ? await db().recordCiphertext.findMany({ where: { uploadId: item.uploadId }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } })
-      : [];
+    const records = item.partialDecryption ? await releasedRecords(item.uploadId, indices) : [];
     out.push({
       uploadId: upload.id,
       label: upload.label,
@@ -192,10 +214,29 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
         chunkCount: upload.chunkCount,
         totalBytes: upload.totalBytes,
       },
-      records: records.map((r) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") })),
+      records,
     });
   }
   return out;
+}
+
+/**
+ * Minimal release: a whole upload's records, or only the requested ones, each with its
+ * inclusion proof against the envelope's records root (the CSP hashes every stored record to
+ * build the tree, but serves only the requested ones).
+ */
+async function releasedRecords(uploadId: string, indices: number[] | null) {
+  const wire = (r: { index: number; recordId: string; ct: Uint8Array }) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") });
+  if (indices === null) {
+    const all = await db().recordCiphertext.findMany({ where: { uploadId }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } });
+    return all.map((r) => ({ ...wire(r), proof: null }));
+  }
+  // The tree from the leaf hashes stored at upload; ciphertexts read for the requested records only.
+  const leaves = await db().recordCiphertext.findMany({ where: { uploadId }, orderBy: { index: "asc" }, select: { index: true, leafHash: true } });
+  const wanted = [...new Set(indices)].filter((i) => i < leaves.length).sort((a, b) => a - b);
+  const proofs = merkleProofs(leaves.map((l) => l.leafHash), wanted);
+  const rows = await db().recordCiphertext.findMany({ where: { uploadId, index: { in: wanted } }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } });
+  return rows.map((r, n) => ({ ...wire(r), proof: { index: proofs[n].index, count: proofs[n].count, path: proofs[n].path.map((p) => Buffer.from(p).toString("base64")) } }));
 }
 
 /**
@@ -213,6 +254,106 @@ export async function listRequests() {
     reason: r.reason,
     absPolicy: r.absPolicy,
     createdAt: r.createdAt,
+    decidedAt: r.decidedAt,
+    periodDays: r.periodDays,
+    expiresAt: r.expiresAt,
+    withdrawnAt: r.withdrawnAt,
+    renewalRequestedAt: r.renewalRequestedAt,
     uploads: r.items.map((i) => ({ uploadId: i.uploadId, opened: Boolean(i.partialDecryption), missing: (i.missing as string[] | null) ?? [] })),
   }));
+}
+
+/**
+ * The CSP's own check, before it serves ciphertexts or runs a partial decryption: a grant past
+ * its expiry, or withdrawn by its owner, is refused, and the refusal is audited in its log.
+ */
+async function assertGrantLive(request: { id: string; requesterId: string; expiresAt: Date | null; withdrawnAt: Date | null }, refused: "ciphertexts" | "partial decryption") {
+  const reason = request.withdrawnAt ? "withdrawn" : request.expiresAt && request.expiresAt.getTime() <= Date.now() ? "expired" : null;
+  if (!reason) return;
+  await db().$transaction((tx) =>
+    appendCspAudit(tx, {
+      actorId: request.requesterId,
+      action: "GRANT_REFUSED",
+      subjectType: "request",
+      subjectId: request.id,
+      data: { reason, refused, ...(reason === "expired" ? { expiredAt: request.expiresAt!.toISOString() } : { withdrawnAt: request.withdrawnAt!.toISOString() }) },
+    }),
+  );
+  throw new AppError(
+    "FORBIDDEN",
+    reason === "withdrawn"
+      ? "The hospital that owns these records withdrew this grant: the cloud no longer serves them."
+      : `This grant expired on ${request.expiresAt!.toISOString().slice(0, 16).replace("T", " ")} UTC: the cloud no longer serves these records. Ask for a renewal or make a new request.`,
+  );
+}
+
+/** The request if `organisationId` owns at least one upload it covers; otherwise the same answer as for no request. */
+async function ownedRequest(tx: Tx, requestId: string, organisationId: string) {
+  const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { items: { select: { uploadId: true } } } });
+  const owned = request ? await tx.upload.count({ where: { id: { in: request.items.map((i) => i.uploadId) }, organisationId } }) : 0;
+  if (!request || owned === 0) throw new AppError("NOT_FOUND", "No request for your organisation's data has that id.");
+  return request;
+}
+
+/** The owner ends a grant at once: from now the CSP serves nothing of the request and runs no partial decryption for it. */
+export async function withdrawGrant(requestId: string, organisationId: string, by: string, reason: string) {
+  return db().$transaction(async (tx) => {
+    const request = await ownedRequest(tx, requestId, organisationId);
+    if (request.withdrawnAt) return { withdrawnAt: request.withdrawnAt, already: true };
+    const withdrawnAt = new Date();
+    await tx.accessRequest.update({ where: { id: requestId }, data: { withdrawnAt, withdrawnBy: by, withdrawReason: reason } });
+    await appendCspAudit(tx, { actorId: by, action: "GRANT_WITHDRAWN", subjectType: "request", subjectId: requestId, data: { organisationId, reason } });
+    return { withdrawnAt, already: false };
+  });
+}
+
+/** The owner renews a granted, not withdrawn request for its period, from now. */
+export async function renewGrant(requestId: string, organisationId: string, by: string) {
+  return db().$transaction(async (tx) => {
+    const request = await ownedRequest(tx, requestId, organisationId);
+    if (request.status !== "READY") throw new AppError("INVALID_STATE", "Only a granted request can be renewed.");
+    if (request.withdrawnAt) throw new AppError("INVALID_STATE", "This grant was withdrawn; the researcher must make a new request.");
+    const expiresAt = new Date(Date.now() + request.periodDays * DAY_MS);
+    await tx.accessRequest.update({ where: { id: requestId }, data: { expiresAt, renewalRequestedAt: null } });
+    await appendCspAudit(tx, { actorId: by, action: "GRANT_RENEWED", subjectType: "request", subjectId: requestId, data: { organisationId, expiresAt: expiresAt.toISOString(), periodDays: request.periodDays } });
+    return { expiresAt };
+  });
+}
+
+/** The requester asks the owner for a renewal of a granted request. */
+export async function askRenewal(requestId: string, requesterId: string) {
+  return db().$transaction(async (tx) => {
+    const request = await tx.accessRequest.findUnique({ where: { id: requestId } });
+    if (!request || request.requesterId !== requesterId) throw new AppError("NOT_FOUND", "No such request.");
+    if (request.status !== "READY") throw new AppError("INVALID_STATE", "Only a granted request can be renewed.");
+    if (request.withdrawnAt) throw new AppError("INVALID_STATE", "The hospital withdrew this grant; make a new request instead.");
+    if (request.renewalRequestedAt) return { renewalRequestedAt: request.renewalRequestedAt };
+    const renewalRequestedAt = new Date();
+    await tx.accessRequest.update({ where: { id: requestId }, data: { renewalRequestedAt } });
+    await appendCspAudit(tx, { actorId: requesterId, action: "GRANT_RENEWAL_ASKED", subjectType: "request", subjectId: requestId, data: {} });
+    return { renewalRequestedAt };
+  });
+}
+
+const grantFields = { id: true, requesterId: true, organisationId: true, purpose: true, status: true, targetType: true, createdAt: true, decidedAt: true, periodDays: true, expiresAt: true, withdrawnAt: true, withdrawReason: true, renewalRequestedAt: true } as const;
+
+/** Requests covering the organisation's uploads, newest first, with only that organisation's uploads named. */
+export async function requestsForOrganisation(organisationId: string) {
+  const uploads = await db().upload.findMany({ where: { organisationId }, select: { id: true, label: true } });
+  const ids = uploads.map((u) => u.id);
+  const requests = await db().accessRequest.findMany({
+    where: { items: { some: { uploadId: { in: ids } } } },
+    orderBy: { createdAt: "desc" },
+    take: 200,
+    select: { ...grantFields, items: { where: { uploadId: { in: ids } }, select: { uploadId: true, recordIndices: true } } },
+  });
+  return requests.map(({ items, ...r }) => ({
+    ...r,
+    uploads: items.map((i) => ({ uploadId: i.uploadId, label: uploads.find((u) => u.id === i.uploadId)?.label ?? "", records: Array.isArray(i.recordIndices) ? i.recordIndices.length : null })),
+  }));
+}
+
+/** The requester's own requests and their grants, newest first. */
+export function myRequests(requesterId: string) {
+  return db().accessRequest.findMany({ where: { requesterId }, orderBy: { createdAt: "desc" }, take: 100, select: grantFields });
 }

@@ -50,7 +50,13 @@ export type AuditAction =
   | "LOG_HEAD_ACCEPTED"
   | "LOG_FORK_DETECTED"
   | "LOG_ROLLBACK_DETECTED"
-  | "LOG_HEAD_REJECTED";
+  | "LOG_HEAD_REJECTED"
+  | "CIPHERTEXTS_RELEASED"
+  | "REQUEST_OUTCOME"
+  | "GRANT_REFUSED"
+  | "GRANT_WITHDRAWN"
+  | "GRANT_RENEWAL_ASKED"
+  | "GRANT_RENEWED";
 
 export type AuditInput = {
   actorId: string | null;

@@ -3,7 +3,9 @@ import { randomUUID } from "node:crypto";
 import type { SessionUser } from "@/lib/auth/session";
 import { verifyRequestSignature } from "@/lib/authority/requests";
 import { releaseTransformKey } from "@/lib/authority/transform";
+import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { appendAudit } from "@/lib/ledger/append";
 import { cspCall } from "@/lib/parties/csp-client";
 import { tokenHash } from "@/lib/requests/protocol";
 import { clusterMembers } from "./clustering";
@@ -12,7 +14,7 @@ import { clusterMembers } from "./clustering";
  * The CSP records the request and answers with its access token. The portal picks the request's
  * id, so the token it signs for the call is scoped to that one request.
  */
-export async function openRequest(user: SessionUser, input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string }) {
+export async function openRequest(user: SessionUser, input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string; periodDays?: number }) {
   const acting = { org: user.organisation.id, sub: user.id };
   const requestId = randomUUID();
   if (input.cluster) {
@@ -21,9 +23,9 @@ export async function openRequest(user: SessionUser, input: { uploadIds?: string
     if (members.length === 0) throw new AppError("NOT_FOUND", "That cluster is empty.");
     const indices: Record<string, number[]> = {};
     for (const m of members) (indices[m.uploadId] ??= []).push(m.recordIndex);
-    return cspCall("requests.create", { requestId, purpose: input.purpose, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices } }, acting);
+    return cspCall("requests.create", { requestId, purpose: input.purpose, periodDays: input.periodDays, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices } }, acting);
   }
-  return cspCall("requests.create", { requestId, purpose: input.purpose, uploadIds: input.uploadIds ?? [] }, acting);
+  return cspCall("requests.create", { requestId, purpose: input.purpose, periodDays: input.periodDays, uploadIds: input.uploadIds ?? [] }, acting);
 }
 
 /**
@@ -55,5 +57,16 @@ export async function submitRequestSignature(
   if (!verdict.ok && verdict.locked) throw new AppError("RATE_LIMITED", `The authority refused the request: ${verdict.reason}.`);
   if (!verdict.ok) throw new AppError("FORBIDDEN", `The authority refused the request: ${verdict.reason}.`);
   const tk = await releaseTransformKey(user.id);
-  return cspCall("requests.partialDecrypt", { requestId: request.id, ...tk }, { sub: user.id });
+  const answer = await cspCall("requests.partialDecrypt", { requestId: request.id, ...tk }, { sub: user.id });
+  // The authority's own record of what it let the CSP decrypt: which uploads, how many records and their digest.
+  await db().$transaction((tx) =>
+    appendAudit(tx, {
+      actorId: user.id,
+      action: "PARTIAL_DECRYPTION",
+      subjectType: "request",
+      subjectId: request.id,
+      data: { opened: answer.uploads.filter((u) => u.opened).map((u) => u.uploadId), records: answer.released.count, recordsDigest: answer.released.digest },
+    }),
+  );
+  return answer.uploads;
 }

@@ -7,6 +7,10 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 
 /** Requests must be signed within this window after they were issued; signatures expire after it. */
 export const REQUEST_SIGNATURE_TTL_MS = 15 * 60_000;
+/** How long a grant lasts: asked for by the researcher, capped; the CSP stores and enforces the expiry. */
+export const ACCESS_PERIOD = { defaultDays: 30, maxDays: 180 } as const;
+export const DAY_MS = 86_400_000;
+
 /** Clock skew tolerated between the browser's signing time and the authority's clock. */
 export const CLOCK_SKEW_MS = 2 * 60_000;
 

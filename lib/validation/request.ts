@@ -1,9 +1,13 @@
 import { z } from "./zod";
 import { base64Bytes } from "./authority";
 import { noNul } from "./upload";
+import { ACCESS_PERIOD } from "@/lib/requests/protocol";
+
+export { ACCESS_PERIOD };
 
 export const createRequestSchema = z
   .object({
+    periodDays: z.number().int("Whole days only.").min(1, "At least one day.").max(ACCESS_PERIOD.maxDays, `At most ${ACCESS_PERIOD.maxDays} days.`).default(ACCESS_PERIOD.defaultDays),
     uploadIds: z.array(z.uuid()).max(50).optional(),
     cluster: z.object({ runId: z.uuid(), cluster: z.number().int().min(0).max(63) }).optional(),
     purpose: z.string().trim().min(10, "Describe the purpose of use (at least 10 characters).").max(1000).refine(noNul, "Must not contain NUL characters."),
@@ -17,6 +21,19 @@ export const submitSignatureSchema = z.object({
   signatureVersions: z.record(z.string().max(120).refine(noNul), z.number().int().positive()),
   signedAt: z.iso.datetime(),
 });
+
+/** How the request ended in the researcher's browser (lib/actions/requests/report-outcome.ts). */
+export const requestOutcomeSchema = z.object({
+  requestId: z.uuid(),
+  outcome: z.enum(["decrypted", "refused", "failed"]),
+  detail: z.string().max(300).refine(noNul).optional(),
+});
+
+export const withdrawGrantSchema = z.object({
+  requestId: z.uuid(),
+  reason: z.string().trim().min(3, "Give a reason (at least 3 characters).").max(500).refine(noNul, "Must not contain NUL characters."),
+});
+export const requestIdSchema = z.object({ requestId: z.uuid() });
 
 export const verificationFailureSchema = z.object({
   requestId: z.uuid(),
@@ -50,7 +67,15 @@ export const requestUploadSchema = z.object({
     chunkCount: z.number().int(),
     totalBytes: z.number().int(),
   }),
-  records: z.array(z.object({ index: z.number().int().nonnegative(), id: z.string(), ct: z.string() })),
+  /** Cluster requests: only the cluster's records, each with its inclusion proof against the envelope's records root (null for a whole upload). */
+  records: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      id: z.string(),
+      ct: z.string(),
+      proof: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive(), path: z.array(z.string()).max(64) }).nullable(),
+    }),
+  ),
 });
 export type RequestUpload = z.infer<typeof requestUploadSchema>;
 export const requestDataSchema = z.object({ uploads: z.array(requestUploadSchema) });

@@ -1,5 +1,18 @@
 import "server-only";
-import { createRequest, listDatasets, listRequests, ownRequest, partialDecryptRequest, requestForToken, verifiedRequestData } from "@/lib/csp/requests";
+import {
+  askRenewal,
+  createRequest,
+  listDatasets,
+  listRequests,
+  myRequests,
+  ownRequest,
+  partialDecryptRequest,
+  renewGrant,
+  requestForToken,
+  requestsForOrganisation,
+  verifiedRequestData,
+  withdrawGrant,
+} from "@/lib/csp/requests";
 import type { Handlers } from "./handlers";
 import type { requestsApi } from "./requests.wire";
 
@@ -18,4 +31,9 @@ export const requestHandlers = {
   "requests.data": ({ requestId, token }, c) => verifiedRequestData(requestId, c.sub, token),
   "requests.get": ({ requestId }, c) => ownRequest(requestId, c.sub),
   "requests.list": () => listRequests(),
+  "requests.forOrganisation": (_input, c) => requestsForOrganisation(c.org),
+  "requests.withdraw": ({ requestId, reason }, c) => withdrawGrant(requestId, c.org, c.sub, reason),
+  "requests.renew": ({ requestId }, c) => renewGrant(requestId, c.org, c.sub),
+  "requests.askRenewal": ({ requestId }, c) => askRenewal(requestId, c.sub),
+  "requests.mine": (_input, c) => myRequests(c.sub),
 } satisfies Handlers<keyof typeof requestsApi>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ACCESS_PERIOD } from "@/lib/requests/protocol";
 import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
 import { bytes, spec, versions } from "./spec";
 
@@ -20,6 +21,7 @@ export const requestsApi = {
     z.object({
       requestId: id,
       purpose: z.string().max(1000),
+      periodDays: z.number().int().min(1).max(ACCESS_PERIOD.maxDays).default(ACCESS_PERIOD.defaultDays),
       uploadIds: z.array(id).min(1).max(1000),
       cluster: z.object({ runId: id, cluster: z.number().int().min(0).max(63), indices: z.record(id, z.array(z.number().int().min(0)).max(UPLOAD_LIMITS.maxRecords)) }).optional(),
     }),
@@ -36,4 +38,14 @@ export const requestsApi = {
   "requests.get": spec(z.object({ requestId: id }), byRequest, ["sub"]),
   /** All requests, for the authority's admin page: the portal signs this only after its admin check. */
   "requests.list": spec(z.object({}), null),
+  /** Requests for the calling organisation's uploads (the owner's view), newest first. */
+  "requests.forOrganisation": spec(z.object({}), null, ["org"]),
+  /** The owner (staff of an organisation whose upload the request covers) ends the grant at once. */
+  "requests.withdraw": spec(z.object({ requestId: id, reason: z.string().max(500) }), byRequest, ["org", "sub"]),
+  /** The owner extends a granted request by its period, from now. */
+  "requests.renew": spec(z.object({ requestId: id }), byRequest, ["org", "sub"]),
+  /** The requester asks the owner to renew the grant. */
+  "requests.askRenewal": spec(z.object({ requestId: id }), byRequest, ["sub"]),
+  /** The requester's own requests with their grant's state. */
+  "requests.mine": spec(z.object({}), null, ["sub"]),
 } as const;
