@@ -229,8 +229,10 @@ async function plantedEnvelope(policy: string, rows: Array<Record<string, string
   return encryptBatch(pp, vks, policy, rows.map((row, i) => ({ id: `planted-${i}`, data: recordBytes(row, columns) })));
 }
 
-async function uploadThroughWizard(page: Page, passphrase: string, file: string, policy: string, label: string) {
+async function uploadThroughWizard(page: Page, passphrase: string, file: string, policy: string, label: string, again = false) {
   await openWizard(page, passphrase, file, policy);
+  // the same file a second time, on purpose: the wizard warns and asks first (issue #17 item 4)
+  if (again) await page.getByRole("checkbox", { name: "Upload it again anyway" }).check();
   await page.getByLabel("Label").fill(label);
   await page.getByRole("button", { name: "Encrypt and upload" }).click();
   await expect(page.getByText("Upload stored")).toBeVisible({ timeout: 120_000 });
@@ -243,7 +245,7 @@ test("planted and swapped envelopes: the researcher's browser shows a security a
   writeFileSync(small, "marker,value\ng1-51001,1.25\ng2-51002,2.5\n");
   const other = test.info().outputPath("other.csv");
   writeFileSync(other, "marker,value\no1-62001,7.75\no2-62002,8.5\n");
-  for (const label of ["Planted", "Swapped", "Source"]) await uploadThroughWizard(staff.page, staff.a.passphrase, label === "Source" ? other : small, policy, `${label} ${code}`);
+  for (const label of ["Planted", "Swapped", "Source"]) await uploadThroughWizard(staff.page, staff.a.passphrase, label === "Source" ? other : small, policy, `${label} ${code}`, label === "Swapped");
   const [planted] = await uploadsLabelled(`Planted ${code}`);
   const [swapped] = await uploadsLabelled(`Swapped ${code}`);
   const [source] = await uploadsLabelled(`Source ${code}`);

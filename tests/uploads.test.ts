@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { completeUpload, listUploads, putChunk, uploadProgress } from "@/lib/csp/uploads";
+import { completeUpload, listUploads, putChunk, uploadProgress, uploadsByDigest } from "@/lib/csp/uploads";
+import { uploadsWithoutFeatures } from "@/lib/csp/features";
+import { sourceDigest } from "@/lib/uploads/source-digest";
 import { allCurrentVersions } from "@/lib/authority/catalogue";
 import { revokeAttribute } from "@/lib/authority/keys";
 import { db } from "@/lib/db/client";
@@ -105,6 +107,24 @@ describe("upload to the CSP", () => {
     expect(await db().upload.count({ where: { id: oldId } })).toBe(0);
     expect((await listUploads(staff.user.organisation.id, await allCurrentVersions())).find((u) => u.id === newId)!.outdated).toEqual([]);
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_REPLACED", subjectId: oldId } })).toBe(1);
+  });
+
+  it("finds an organisation's earlier upload of the same file by its salted digest, and says a stored upload has no clustering data", async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify(patients));
+    const digest = await sourceDigest(staff.user.organisation.id, bytes);
+    expect(await uploadsByDigest(staff.user.organisation.id, digest)).toEqual([]);
+    const { chunks, body } = await prepare(staff, "HA1.researcher");
+    const { id } = await startUpload(staff.user, { ...body, sourceDigest: digest });
+    for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, c);
+    await completeUpload(id, staff.user.organisation.id, staff.user.id);
+    expect(await uploadsByDigest(staff.user.organisation.id, digest)).toEqual([expect.objectContaining({ id, status: "STORED", recordCount: patients.length })]);
+    // another organisation's digest of the same bytes differs, and it cannot look up this one's
+    const other = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
+    expect(await sourceDigest(other.user.organisation.id, bytes)).not.toBe(digest);
+    expect(await uploadsByDigest(other.user.organisation.id, digest)).toEqual([]);
+    // no tensors were sent: /hospital and the clustering picker say so
+    expect((await listUploads(staff.user.organisation.id)).find((u) => u.id === id)!.clustering).toEqual({ status: "none" });
+    expect((await uploadsWithoutFeatures()).find((u) => u.id === id)?.reason).toMatch(/sent no encrypted clustering tensors/);
   });
 
   it("holds no plaintext value of the uploaded records anywhere", async () => {

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { HospitalRequests } from "@/components/grants/hospital-requests";
 import { DiscardUpload } from "@/components/upload/discard-upload";
-import { PrunePendingUploads, ResumeUpload } from "@/components/upload/resume-upload";
+import { PrunePendingUploads, ResumeUpload, RetryFeatures } from "@/components/upload/resume-upload";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { PartyOutage } from "@/components/ui/party-outage";
 import { requirePageUser } from "@/lib/auth/page-guard";
@@ -41,7 +41,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
           revoked from someone. New keys cannot open {outdated.length > 1 ? "them" : "it"}; re-encrypt from your source file to keep it readable by current holders.
         </div>
       )}
-      <PrunePendingUploads organisationId={user.organisation.id} uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null }))} />
+      <PrunePendingUploads organisationId={user.organisation.id} uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null, clusteringStored: u.clustering.status === "stored" }))} />
       <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
       {listed.outage ? null : uploads.length === 0 ? (
         <EmptyState title="No uploads yet">
@@ -63,8 +63,18 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                   <td className="py-2 pr-4 font-mono text-xs">{u.policy}</td>
                   <td className="py-2 pr-4 text-xs">{size(u.totalBytes)}</td>
                   <td className="py-2 pr-4 text-xs">
-                    {u.status === "STORED" ? (
-                      "stored, verified"
+                    {u.status === "STORED" && u.clustering.status === "stored" ? (
+                      <span className="text-green-800" data-testid={`stored-${u.label}`}>stored, verified</span>
+                    ) : u.status === "STORED" ? (
+                      <span className="flex flex-wrap items-center gap-2">
+                        <span className="text-amber-800" data-testid={`no-clustering-${u.label}`}>
+                          stored, verified; no clustering data:{" "}
+                          {u.clustering.status === "incomplete"
+                            ? `sending the encrypted clustering tensors stopped (${u.clustering.received} of ${u.clustering.expected} arrived), so these records cannot be clustered yet`
+                            : "no encrypted clustering tensors arrived (the file has fewer than two numeric fields, or sending them failed), so these records cannot be clustered"}
+                        </span>
+                        <RetryFeatures id={u.id} label={u.label} incomplete={u.clustering.status === "incomplete"} />
+                      </span>
                     ) : (
                       <span className="flex flex-wrap items-center gap-2">
                         <span data-testid={`unfinished-${u.label}`}>

@@ -4,11 +4,11 @@ import { useMemo, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { describePolicy, formatPolicy, parsePolicy, policyAttributes, PolicyError, type PolicyNode } from "@/lib/abe";
+import { addAttribute, flatGate, joinAttributes, removeAttribute, type Gate } from "@/lib/uploads/policy-edit";
 import { deletePolicyTemplateAction, savePolicyTemplateAction } from "@/lib/actions/uploads/policy-templates";
 
 export type CatalogueAttribute = { attribute: string; description?: string };
 export type Template = { id: string; name: string; policy: string };
-type Gate = "AND" | "OR" | "THRESHOLD";
 
 export type PolicyState = { text: string; node: PolicyNode | null; error: string | null; unknown: string[] };
 
@@ -24,6 +24,15 @@ export function evaluatePolicy(text: string, catalogue: string[]): PolicyState {
     }
     return { text, node: null, error: "Not a policy.", unknown: [] };
   }
+}
+
+/** A placeholder example made of attributes that exist (an example naming unknown ones is refused). */
+export function examplePolicy(names: string[]): string {
+  const [a, b, c] = names;
+  if (!a) return "The attribute catalogue is empty: an administrator creates attributes first.";
+  if (!b) return `e.g. ${a}`;
+  if (!c) return `e.g. ${a} AND ${b}`;
+  return `e.g. ${a} AND (${b} OR ${c})`;
 }
 
 /**
@@ -42,59 +51,68 @@ export function PolicyBuilder({
   onChange: (text: string) => void;
 }) {
   const names = useMemo(() => catalogue.map((c) => c.attribute), [catalogue]);
-  const [picked, setPicked] = useState<string[]>([]);
-  const [gate, setGate] = useState<Gate>("AND");
-  const [k, setK] = useState(2);
+  // preferred gate and k for a policy that does not say (empty or one attribute)
+  const [preferred, setPreferred] = useState<Gate>("AND");
+  const [preferredK, setPreferredK] = useState(2);
   const [templates, setTemplates] = useState(initialTemplates);
   const [templateName, setTemplateName] = useState("");
   const [templateMsg, setTemplateMsg] = useState<string | null>(null);
   const state = evaluatePolicy(value, names);
+  // The chips and the gate reflect the typed text: they are read from it, never kept apart.
+  const unparsable = Boolean(state.error);
+  const inPolicy = new Set(state.node ? policyAttributes(state.node) : []);
+  const flat = state.node ? flatGate(state.node) : null;
+  const nested = Boolean(state.node) && !flat;
+  const gate: Gate = flat?.gate ?? preferred;
+  const k = flat?.gate === "THRESHOLD" ? flat.k : preferredK;
+  const attributes = flat?.attributes ?? [];
 
-  function build(nextPicked: string[], nextGate: Gate, nextK: number) {
-    if (nextPicked.length === 0) return onChange("");
-    if (nextPicked.length === 1) return onChange(nextPicked[0]);
-    if (nextGate === "THRESHOLD") return onChange(`${Math.min(Math.max(1, nextK), nextPicked.length)} of (${nextPicked.join(", ")})`);
-    onChange(nextPicked.join(` ${nextGate} `));
+  function toggle(attribute: string) {
+    if (unparsable) return; // never rewrite text that does not parse
+    if (state.node && inPolicy.has(attribute)) return onChange(removeAttribute(state.node, attribute));
+    onChange(addAttribute(value, state.node, attribute, gate, k));
+  }
+
+  function regate(nextGate: Gate, nextK: number) {
+    setPreferred(nextGate);
+    setPreferredK(nextK);
+    if (flat && flat.attributes.length > 1) onChange(joinAttributes(flat.attributes, nextGate, nextK));
   }
 
   return (
     <div className="space-y-4">
-      <fieldset>
+      <fieldset aria-describedby="chips-hint">
         <legend className="text-sm font-medium text-slate-800">Attributes</legend>
-        <p className="text-xs text-slate-500">Readers must hold attributes that satisfy the policy. Pick some, then how to combine them.</p>
+        <p id="chips-hint" className="text-xs text-slate-500" data-testid="chips-hint">
+          {unparsable
+            ? "The policy below does not parse, so the chips cannot show or change it: fix the text (or clear it) to use them."
+            : "Readers must hold attributes that satisfy the policy. A highlighted chip is in the policy; click one to add it (with AND) or remove it."}
+        </p>
         <div className="mt-2 flex flex-wrap gap-2">
           {catalogue.map((c) => (
-            <label key={c.attribute} title={c.description} className={`flex cursor-pointer items-center gap-1 rounded-full border px-3 py-1 text-xs has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-brand-700 ${picked.includes(c.attribute) ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}>
-              <input
-                type="checkbox"
-                className="sr-only"
-                checked={picked.includes(c.attribute)}
-                onChange={(e) => {
-                  const next = e.target.checked ? [...picked, c.attribute] : picked.filter((p) => p !== c.attribute);
-                  setPicked(next);
-                  build(next, gate, k);
-                }}
-              />
+            <label key={c.attribute} title={c.description} className={`flex items-center gap-1 rounded-full border px-3 py-1 text-xs has-[:focus-visible]:outline has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-brand-600 ${unparsable ? "cursor-not-allowed border-slate-200 text-slate-400" : "cursor-pointer"} ${inPolicy.has(c.attribute) ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}>
+              <input type="checkbox" className="sr-only" disabled={unparsable} checked={inPolicy.has(c.attribute)} onChange={() => toggle(c.attribute)} />
               <span className="font-mono">{c.attribute}</span>
             </label>
           ))}
         </div>
       </fieldset>
-      <fieldset className="flex flex-wrap items-center gap-4 text-sm">
+      <fieldset className="flex flex-wrap items-center gap-4 text-sm" disabled={unparsable || nested} aria-describedby={nested ? "gate-hint" : undefined}>
         <legend className="sr-only">Combine the attributes</legend>
         {(["AND", "OR", "THRESHOLD"] as const).map((g) => (
           <label key={g} className="flex items-center gap-1">
-            <input type="radio" name="gate" checked={gate === g} onChange={() => { setGate(g); build(picked, g, k); }} />
+            <input type="radio" name="gate" checked={!nested && gate === g} onChange={() => regate(g, k)} />
             {g === "AND" ? "all of them (AND)" : g === "OR" ? "any of them (OR)" : "at least"}
           </label>
         ))}
-        {gate === "THRESHOLD" && (
+        {gate === "THRESHOLD" && !nested && (
           <label className="flex items-center gap-1">
             <span className="sr-only">How many</span>
-            <input type="number" min={1} max={Math.max(1, picked.length)} value={k} className="w-16 rounded border border-slate-300 px-2 py-1"
-              onChange={(e) => { const v = Number(e.target.value); setK(v); build(picked, gate, v); }} /> of them
+            <input type="number" min={1} max={Math.max(1, attributes.length)} value={k} className="w-16 rounded border border-slate-300 px-2 py-1"
+              onChange={(e) => regate("THRESHOLD", Number(e.target.value))} /> of them
           </label>
         )}
+        {nested && <span id="gate-hint" className="text-xs text-slate-500">The policy nests groups; edit its text to change how they combine.</span>}
       </fieldset>
       <div className="space-y-1">
         <label htmlFor="policy" className="block text-sm font-medium text-slate-800">Policy</label>
@@ -105,7 +123,7 @@ export function PolicyBuilder({
           onChange={(e) => onChange(e.target.value)}
           aria-invalid={Boolean(state.error || state.unknown.length) || undefined}
           aria-describedby="policy-feedback"
-          placeholder="e.g. HA1.researcher AND (HA1.cardiology OR 2 of (HA1.oncology, HA2.genomics, HA2.trials))"
+          placeholder={examplePolicy(names)}
           className="block w-full rounded-md border border-slate-300 p-2 font-mono text-sm"
         />
         <div id="policy-feedback" aria-live="polite" data-testid="policy-feedback">

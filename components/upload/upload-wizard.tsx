@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Field, TextInput } from "@/components/ui/field";
 import { Card } from "@/components/ui/page-header";
 import { Progress } from "@/components/ui/progress";
-import { formatPolicy, policyAttributes } from "@/lib/abe";
+import { formatPolicy, policyAttributes, type PolicyNode } from "@/lib/abe";
 import { keyId } from "@/lib/keystore/contexts";
 import { latestVersions, type PublicKeyRow } from "@/lib/keystore/operations";
 import type { KeystoreContents } from "@/lib/keystore/sealed";
@@ -20,7 +20,9 @@ import { deidentify, findPhi, SAFE_HARBOR_LABELS, type PhiFinding } from "@/lib/
 import { recordBytes } from "@/lib/records/encode";
 import { ConnectionLost, finishUpload, sendFeatures, startUpload, UploadError, type UploadBody } from "@/lib/uploads/client";
 import { useLeaveWarning } from "./use-leave-warning";
-import { deletePending, savePending, type PendingFeatures } from "@/lib/uploads/pending-store";
+import { deletePending, keepFeaturesOnly, savePending, type PendingFeatures } from "@/lib/uploads/pending-store";
+import { sourceDigest } from "@/lib/uploads/source-digest";
+import { notTextMessage, notTextReason } from "@/lib/records/text-file";
 import { numericFeatureColumns } from "@/lib/records/encode";
 import type { EncryptJob, EncryptMessage } from "./encrypt.worker";
 import type { FeaturesJob, FeaturesMessage } from "./features.worker";
@@ -57,19 +59,29 @@ async function encryptFeatures(dataset: Dataset, onNote: (note: string) => void)
 
 import { evaluatePolicy, PolicyBuilder, type Template } from "./policy-builder";
 
-type Parsed = { fileName: string; format: "csv" | "fhir"; dataset: Dataset | null; issues: Issue[] };
+/** `digest`: the salted digest of the file's bytes (lib/uploads/source-digest.ts); null for a file not read as text. */
+type Parsed = { fileName: string; format: "csv" | "fhir"; dataset: Dataset | null; issues: Issue[]; text: boolean; digest: string | null };
+type Duplicate = { id: string; label: string; status: "RECEIVING" | "STORED"; recordCount: number; createdAt: string };
 type Decision = "drop" | "generalize" | "keep";
 type Phase =
   | { name: "edit" }
   | { name: "working"; encrypt: number | null; upload: { sent: number; total: number } | null; note: string; features?: { sent: number; total: number } | null }
-  | { name: "done"; records: number; seconds: number; features: string }
+  | { name: "done"; records: number; seconds: number; features: { failed: boolean; note: string } }
   | { name: "paused"; message: string }
   | { name: "failed"; message: string };
 
-function parseFile(fileName: string, text: string): Parsed {
+function parseFile(fileName: string, text: string, digest: string): Parsed {
   const format = /\.json$/i.test(fileName) || text.trimStart().startsWith("{") ? "fhir" : "csv";
   const result = format === "fhir" ? parseFhirBundle(text) : parseCsvDataset(text);
-  return { fileName, format, ...result };
+  return { fileName, format, ...result, text: true, digest };
+}
+
+/** The organisation's uploads of the same file (same digest); null when the check could not run. */
+async function uploadsOfSameFile(digest: string): Promise<Duplicate[] | null> {
+  const res = await fetch(`/api/uploads?digest=${digest}`).catch(() => null);
+  if (!res?.ok) return null;
+  const body = await res.json().catch(() => null);
+  return Array.isArray(body?.uploads) ? body.uploads : null;
 }
 
 function IssueList({ issues }: { issues: Issue[] }) {
@@ -125,7 +137,13 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
   const [acceptPhi, setAcceptPhi] = useState(false);
   const [phase, setPhase] = useState<Phase>({ name: "edit" });
   const [dragging, setDragging] = useState(false);
+  const [duplicates, setDuplicates] = useState<Duplicate[] | null>(null);
+  const [acceptDuplicate, setAcceptDuplicate] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  // The label the last picked file suggested: a new file replaces it, a typed label stays.
+  const suggestedLabel = useRef<string | null>(null);
+  // One upload per click, even when a double click lands before the phase re-renders.
+  const busy = useRef(false);
   useLeaveWarning(phase.name === "working");
 
   const current = useMemo(() => catalogue.filter((k) => k.current), [catalogue]);
@@ -139,13 +157,33 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     setPhase({ name: "edit" });
     setDecisions({});
     setAcceptPhi(false);
-    if (file.size > MAX_FILE_BYTES) {
-      setParsed({ fileName: file.name, format: "csv", dataset: null, issues: [{ severity: "error", message: `The file is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1048576} MB. Split it into smaller files.` }] });
-      return;
-    }
-    const result = parseFile(file.name, await file.text());
-    setParsed(result);
-    if (!label) setLabel(file.name.replace(/\.[^.]+$/, "").slice(0, 80));
+    setDuplicates(null);
+    setAcceptDuplicate(false);
+    const suggested = file.name.replace(/\.[^.]+$/, "").slice(0, 80);
+    if (!label.trim() || label === suggestedLabel.current) setLabel(suggested);
+    suggestedLabel.current = suggested;
+    const refuse = (message: string) => setParsed({ fileName: file.name, format: "csv", dataset: null, issues: [{ severity: "error", message }], text: false, digest: null });
+    if (file.size > MAX_FILE_BYTES) return refuse(`The file is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1048576} MB. Split it into smaller files.`);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const binary = notTextReason(bytes);
+    if (binary) return refuse(notTextMessage(binary));
+    const digest = await sourceDigest(organisationId, bytes);
+    setParsed(parseFile(file.name, new TextDecoder().decode(bytes), digest));
+    const same = await uploadsOfSameFile(digest);
+    setDuplicates(same?.filter((u) => u.id !== replacing?.id) ?? null);
+  }
+
+  function startOver() {
+    setParsed(null);
+    setPhase({ name: "edit" });
+    setDecisions({});
+    setAcceptPhi(false);
+    setDuplicates(null);
+    setAcceptDuplicate(false);
+    setLabel("");
+    suggestedLabel.current = null;
+    if (fileInput.current) fileInput.current.value = "";
+    fileInput.current?.focus();
   }
 
   function applyDeidentification() {
@@ -157,14 +195,24 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     setDecisions({});
   }
 
+  const duplicate = (duplicates?.length ?? 0) > 0;
   const ready =
-    dataset && !hasErrors(parsed!.issues) && policyState.node && policyState.unknown.length === 0 && signer && label.trim() && (kept.length === 0 || acceptPhi) && phase.name !== "working";
+    dataset && !hasErrors(parsed!.issues) && policyState.node && policyState.unknown.length === 0 && signer && label.trim() && (kept.length === 0 || acceptPhi) && (!duplicate || acceptDuplicate) && phase.name !== "working" && phase.name !== "done";
 
   async function encryptAndUpload() {
-    if (!ready || !dataset || !policyState.node) return;
+    if (!ready || !dataset || !policyState.node || busy.current) return;
+    busy.current = true;
+    try {
+      await encryptAndUploadOnce(dataset, policyState.node);
+    } finally {
+      busy.current = false;
+    }
+  }
+
+  async function encryptAndUploadOnce(dataset: Dataset, policyNode: PolicyNode) {
     const startedAt = performance.now();
-    const policyText = formatPolicy(policyState.node);
-    const wanted = new Set(policyAttributes(policyState.node));
+    const policyText = formatPolicy(policyNode);
+    const wanted = new Set(policyAttributes(policyNode));
     const policyKeys = Object.fromEntries(current.filter((k) => wanted.has(k.attribute)).map((k) => [k.attribute, { version: k.version, vk: k.vk }]));
     const signVersion = latestVersions(contents)[signer];
     const signVk = catalogue.find((k) => k.attribute === signer && k.version === signVersion);
@@ -214,9 +262,11 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       signaturePolicy: signer,
       signatureVersions: result.signatureVersions,
       ...(replacing ? { replaces: replacing.id } : {}),
+      ...(parsed?.digest ? { sourceDigest: parsed.digest } : {}),
     };
     // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes it.
-    const kept = await savePending({ id: job.uploadId, organisationId, body, chunks: result.chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() })
+    const pending = { id: job.uploadId, organisationId, body, chunks: result.chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() };
+    const kept = await savePending(pending)
       .then(() => true)
       .catch(() => false); // private windows may refuse storage: the upload still works, only not across a reload
     setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });
@@ -228,7 +278,9 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       const features = await sendFeatures(done.id, encrypted.features, encrypted.note, (sent, total) =>
         setPhase({ name: "working", encrypt: 1, upload: { sent: 1, total: 1 }, note: "Sending encrypted feature tensors for clustering…", features: { sent, total } }),
       );
-      await deletePending(job.uploadId).catch(() => undefined);
+      // sending the tensors failed: keep them (not the chunks) so /hospital can send them again
+      if (features.failed && kept) await keepFeaturesOnly(pending).catch(() => undefined);
+      else await deletePending(job.uploadId).catch(() => undefined);
       setPhase({ name: "done", records: done.stored, seconds: (performance.now() - startedAt) / 1000, features });
     } catch (error) {
       if (started && kept && error instanceof ConnectionLost) return setPhase({ name: "paused", message: error.message });
@@ -260,8 +312,23 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
         </label>
         {parsed && (
           <div className="mt-4 space-y-3">
-            <p className="text-sm"><strong>{parsed.fileName}</strong> read as {parsed.format === "fhir" ? "a FHIR R4 Bundle" : "CSV"}.</p>
+            <p className="text-sm" data-testid="picked-file">
+              <strong>{parsed.fileName}</strong>{parsed.text ? ` read as ${parsed.format === "fhir" ? "a FHIR R4 Bundle" : "CSV"}.` : " was not read."}
+            </p>
             <IssueList issues={parsed.issues} />
+            {duplicate && (
+              <Alert tone="warning" title="This file was already uploaded">
+                <span data-testid="duplicate-warning">
+                  Your hospital uploaded the same file before:{" "}
+                  {duplicates!.map((u) => `“${u.label}” (${u.recordCount.toLocaleString()} records, ${new Date(u.createdAt).toISOString().slice(0, 10)}${u.status === "RECEIVING" ? ", unfinished" : ""})`).join("; ")}.
+                  Uploading it again stores a second, identical copy.
+                </span>
+                <label className="mt-2 flex items-center gap-2">
+                  <input type="checkbox" checked={acceptDuplicate} onChange={(e) => setAcceptDuplicate(e.target.checked)} />
+                  Upload it again anyway
+                </label>
+              </Alert>
+            )}
             {dataset && <Preview dataset={dataset} />}
           </div>
         )}
@@ -337,9 +404,14 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
           </Card>
         )}
         {phase.name === "done" && (
-          <Alert tone="success" title="Upload stored">
-            {phase.records.toLocaleString()} records encrypted in your browser and verified by the cloud in {phase.seconds.toFixed(1)} s. {phase.features}{" "}
-            <Link href="/hospital" className="underline">See your uploads</Link>.
+          <Alert tone={phase.features.failed ? "warning" : "success"} title={phase.features.failed ? "Upload stored, without clustering data" : "Upload stored"}>
+            {phase.records.toLocaleString()} records encrypted in your browser and verified by the cloud in {phase.seconds.toFixed(1)} s. {phase.features.note}{" "}
+            {phase.features.failed ? (
+              <Link href="/hospital" className="underline">Retry sending the clustering data from your uploads</Link>
+            ) : (
+              <Link href="/hospital" className="underline">See your uploads</Link>
+            )}
+            .
           </Alert>
         )}
         {phase.name === "paused" && (
@@ -351,14 +423,18 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
         {phase.name === "failed" && <Alert tone="error" title="Not uploaded">{phase.message} Nothing was stored.</Alert>}
       </div>
 
-      {dataset && (
-        <Button
-          type="button"
-          disabled={!ready}
-          onClick={() => encryptAndUpload().catch((e) => setPhase({ name: "failed", message: e instanceof UploadError || e instanceof Error ? e.message : "Upload failed." }))}
-        >
-          Encrypt and upload
-        </Button>
+      {phase.name === "done" ? (
+        <Button type="button" variant="secondary" onClick={startOver}>Upload another file</Button>
+      ) : (
+        dataset && (
+          <Button
+            type="button"
+            disabled={!ready}
+            onClick={() => encryptAndUpload().catch((e) => setPhase({ name: "failed", message: e instanceof UploadError || e instanceof Error ? e.message : "Upload failed." }))}
+          >
+            Encrypt and upload
+          </Button>
+        )
       )}
     </div>
   );

@@ -203,3 +203,21 @@ export async function loadEncryptedFeatures(
   }
   return out;
 }
+
+/**
+ * Stored uploads that cannot be clustered because their encrypted feature tensors are missing
+ * or incomplete, with why: the clustering picker lists them so no upload silently disappears.
+ */
+export async function uploadsWithoutFeatures() {
+  const uploads = await db().upload.findMany({
+    where: { status: "STORED", OR: [{ features: null }, { features: { status: { not: "STORED" } } }] },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, label: true, recordCount: true, organisationId: true, features: { select: { ciphertextCount: true, _count: { select: { ciphertexts: true } } } } },
+  });
+  return uploads.map(({ features, ...u }) => ({
+    ...u,
+    reason: features
+      ? `its encrypted clustering tensors are incomplete (${features._count.ciphertexts} of ${features.ciphertextCount} arrived); the hospital can retry sending them from its uploads page`
+      : "the hospital sent no encrypted clustering tensors (the file has fewer than two numeric fields, or sending them failed)",
+  }));
+}

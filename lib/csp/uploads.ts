@@ -38,6 +38,7 @@ export type BeginUpload = {
   signatureVersions: Record<string, number>;
   signerGid: string;
   replaces?: string;
+  sourceDigest?: string;
 };
 
 const GiB = 1024 ** 3;
@@ -152,6 +153,7 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
         signatureVersions: input.signatureVersions,
         signerGid: input.signerGid,
         replacesId: input.replaces ?? null,
+        sourceDigest: input.sourceDigest ?? null,
         expiresAt: new Date(Date.now() + uploadTtlMs()),
       },
       select: { id: true, expiresAt: true },
@@ -344,10 +346,17 @@ export async function listUploads(organisationId: string, currentVersions: Recor
     select: {
       id: true, label: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true,
       chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } },
+      features: { select: { status: true, ciphertextCount: true, _count: { select: { ciphertexts: true } } } },
     },
   });
-  return uploads.map(({ keyVersions, _count, ...u }) => ({
+  return uploads.map(({ keyVersions, _count, features, ...u }) => ({
     ...u,
+    /** The encrypted clustering tensors: stored, begun but not complete (with how many arrived), or never sent. */
+    clustering: !features
+      ? ({ status: "none" } as const)
+      : features.status === "STORED"
+        ? ({ status: "stored" } as const)
+        : ({ status: "incomplete", received: features._count.ciphertexts, expected: features.ciphertextCount } as const),
     /** Unfinished uploads: how many chunks arrived (resumable until expiresAt). */
     receivedChunks: _count.chunks,
     outdated: Object.entries(keyVersions as Record<string, number>)
@@ -359,4 +368,17 @@ export async function listUploads(organisationId: string, currentVersions: Recor
 /** One of the organisation's stored uploads (for re-encrypting it), or null. */
 export function storedUpload(uploadId: string, organisationId: string) {
   return db().upload.findFirst({ where: { id: uploadId, organisationId, status: "STORED" }, select: { id: true, label: true, policy: true, recordCount: true } });
+}
+
+/**
+ * The organisation's uploads made from the same source file (equal salted digests), stored or
+ * still arriving: the upload page warns before the same file is stored twice.
+ */
+export async function uploadsByDigest(organisationId: string, sourceDigest: string) {
+  await sweepExpiredUploads();
+  return db().upload.findMany({
+    where: { organisationId, sourceDigest },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, label: true, status: true, recordCount: true, createdAt: true },
+  });
 }

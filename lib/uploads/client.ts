@@ -116,13 +116,16 @@ export async function uploadFeatures(
   await json(res);
 }
 
-/** Sends the feature tensors; a failure leaves the stored records as they are and says so. */
-export async function sendFeatures(uploadId: string, features: PendingFeatures | null, note: string, onProgress: (sent: number, total: number) => void): Promise<string> {
-  if (!features) return note;
+/**
+ * Sends the feature tensors; a failure leaves the stored records as they are and says so
+ * (`failed`: the caller keeps the encrypted tensors so /hospital can retry sending them).
+ */
+export async function sendFeatures(uploadId: string, features: PendingFeatures | null, note: string, onProgress: (sent: number, total: number) => void): Promise<{ failed: boolean; note: string }> {
+  if (!features) return { failed: false, note };
   try {
     await uploadFeatures(uploadId, features, onProgress);
-    return note;
+    return { failed: false, note };
   } catch (error) {
-    return `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}).`;
+    return { failed: true, note: `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}), so they cannot be clustered yet.` };
   }
 }

@@ -28,17 +28,31 @@ export const pendingIds = () => run("readonly", (s) => s.getAllKeys()).then((key
 export const deletePending = (id: string) => run("readwrite", (s) => s.delete(id)).then(() => undefined);
 
 /**
- * Drops packages the cloud no longer waits for: stored, past their expiry, or unknown to it
- * (discarded, swept, refused) once older than `graceMs` (a start may still be on its way).
+ * Keeps only the clustering tensors of an upload the cloud stored without them (sending them
+ * failed): /hospital offers to send them again. The record chunks are no longer needed.
  */
-export async function prunePending(organisationId: string, uploads: { id: string; status: string; expiresAt: string | null }[], graceMs = 10 * 60_000): Promise<void> {
+export const keepFeaturesOnly = (pending: PendingUpload) => savePending({ ...pending, chunks: [] });
+
+/**
+ * Drops packages the cloud no longer waits for: stored (with its clustering tensors, or with
+ * none kept here to send), past their expiry, or unknown to it (discarded, swept, refused) once
+ * older than `graceMs` (a start may still be on its way).
+ */
+export async function prunePending(
+  organisationId: string,
+  uploads: { id: string; status: string; expiresAt: string | null; clusteringStored: boolean }[],
+  graceMs = 10 * 60_000,
+): Promise<void> {
   const now = Date.now();
   const known = new Map(uploads.map((u) => [u.id, u]));
   for (const id of await pendingIds()) {
     const pending = await loadPending(id);
     if (!pending || pending.organisationId !== organisationId) continue;
     const u = known.get(id);
-    const gone = u ? u.status !== "RECEIVING" || (u.expiresAt !== null && Date.parse(u.expiresAt) <= now) : pending.savedAt + graceMs <= now;
+    const waitsForFeatures = u?.status === "STORED" && !u.clusteringStored && pending.features !== null;
+    const gone = u
+      ? !waitsForFeatures && (u.status !== "RECEIVING" || (u.expiresAt !== null && Date.parse(u.expiresAt) <= now))
+      : pending.savedAt + graceMs <= now;
     if (gone) await deletePending(id);
   }
 }

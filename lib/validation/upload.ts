@@ -8,6 +8,9 @@ const NUL_MESSAGE = "Must not contain NUL characters.";
 
 const versions = z.record(z.string().max(120).refine(noNul, NUL_MESSAGE), z.number().int().positive()).refine((v) => Object.keys(v).length <= 128, "Too many attributes.");
 
+/** SHA-256, lower-case hex. */
+export const sourceDigestSchema = z.string().regex(/^[0-9a-f]{64}$/, "A source digest is 64 lower-case hex digits.");
+
 export const startUploadSchema = z.object({
   /** Chosen by the browser and covered by the hospital's signature; accepted once. */
   uploadId: z.uuid(),
@@ -23,6 +26,8 @@ export const startUploadSchema = z.object({
   signatureVersions: versions,
   /** Re-encryption: the older upload (same organisation) this one replaces once stored. */
   replaces: z.uuid().optional(),
+  /** The browser's salted digest of the source file (lib/uploads/source-digest.ts): warns of a file uploaded twice. Not signed. */
+  sourceDigest: sourceDigestSchema.optional(),
 });
 
 export const policyTemplateSchema = z.object({

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { RunLive } from "@/components/clustering/run-live";
 import { StartRunForm } from "@/components/clustering/start-run-form";
+import { UploadsWithoutClusteringData } from "@/components/clustering/uploads-without-clustering-data";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { clusterableUploads, extendableRuns, listRuns } from "@/lib/portal/clustering";
@@ -50,7 +51,10 @@ export default async function ClusteringPage({ searchParams }: { searchParams: P
             </div>
           )}
         </div>
-        <Card><StartRunForm uploads={clusterable} runs={extendable} extend={extend} /></Card>
+        <Card>
+          <StartRunForm uploads={clusterable} runs={extendable} extend={extend} />
+          <UploadsWithoutClusteringData />
+        </Card>
       </div>
     </>
   );

@@ -1,9 +1,9 @@
 import "server-only";
 import { decodeAttributeVk, type AttributeVk } from "@/lib/abe";
-import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload } from "@/lib/csp/uploads";
+import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload, uploadsByDigest } from "@/lib/csp/uploads";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
-import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
+import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats, uploadsWithoutFeatures } from "@/lib/csp/features";
 import type { z } from "zod";
 import type { cspApi, CspOp } from "./wire";
 import { requestHandlers } from "./requests.handlers";
@@ -26,10 +26,12 @@ export const handlers = {
   "uploads.abandon": async ({ uploadId }, c) => (await abandonUpload(uploadId, c.org, c.sub), { discarded: true }),
   "uploads.list": ({ currentVersions }, c) => listUploads(c.org, currentVersions),
   "uploads.get": ({ uploadId }, c) => storedUpload(uploadId, c.org),
+  "uploads.byDigest": ({ sourceDigest }, c) => uploadsByDigest(c.org, sourceDigest),
   "features.begin": ({ uploadId, ...input }, c) => beginFeatures(uploadId, c.org, input),
   "features.put": ({ uploadId, block, feature, ct }, c) => putFeatureCiphertext(uploadId, c.org, block, feature, ct),
   "features.stats": ({ uploadId, ct }, c) => putFeatureStats(uploadId, c.org, ct),
   "features.complete": ({ uploadId }, c) => completeFeatures(uploadId, c.org, c.sub),
+  "features.missing": () => uploadsWithoutFeatures(),
   "ledger.entries": ({ take, before, action, actorId }) =>
     db().cspAuditEntry.findMany({
       where: { ...(before ? { seq: { lt: BigInt(before) } } : {}), ...(action ? { action } : {}), ...(actorId ? { actorId } : {}) },

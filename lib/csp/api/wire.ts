@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { startUploadSchema } from "@/lib/validation/upload";
+import { sourceDigestSchema, startUploadSchema } from "@/lib/validation/upload";
 import { beginFeaturesSchema } from "@/lib/validation/clustering";
 import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
 
@@ -37,11 +37,13 @@ export const cspApi = {
   "uploads.abandon": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
   "uploads.list": spec(z.object({ currentVersions: versions }), null, ["org"]),
   "uploads.get": spec(z.object({ uploadId: id }), byUpload, ["org"]),
+  "uploads.byDigest": spec(z.object({ sourceDigest: sourceDigestSchema }), null, ["org"]),
   // ---- clustering features of an upload (lib/csp/features.ts)
   "features.begin": spec(beginFeaturesSchema.extend({ uploadId: id }), byUpload, ["org"]),
   "features.put": spec(z.object({ uploadId: id, block: z.number().int().min(0), feature: z.number().int().min(0), ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.stats": spec(z.object({ uploadId: id, ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.complete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
+  "features.missing": spec(z.object({}), null),
   // ---- the CSP's own log, for the authority's admins (lib/ledger)
   "ledger.entries": spec(
     z.object({
