@@ -2,6 +2,7 @@ import Link from "next/link";
 import { HospitalRequests } from "@/components/grants/hospital-requests";
 import { DiscardUpload } from "@/components/upload/discard-upload";
 import { PrunePendingUploads, ResumeUpload, RetryFeatures } from "@/components/upload/resume-upload";
+import { UploadMeta } from "@/components/upload/upload-meta";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { PartyOutage } from "@/components/ui/party-outage";
 import { requirePageUser } from "@/lib/auth/page-guard";
@@ -58,7 +59,10 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
               {uploads.map((u) => (
                 <tr key={u.id} className="border-t border-slate-100" data-testid={`upload-${u.label}`}>
                   <td className="py-2 pr-4 text-xs">{formatDateTime(u.createdAt)}</td>
-                  <td className="py-2 pr-4">{u.label} <span className="text-xs text-slate-500">({u.format.toUpperCase()})</span></td>
+                  <td className="py-2 pr-4">
+                    {u.label} <span className="text-xs text-slate-500">({u.format.toUpperCase()})</span>
+                    {u.status === "STORED" && <UploadMeta id={u.id} label={u.label} note={u.note} />}
+                  </td>
                   <td className="py-2 pr-4">{u.recordCount.toLocaleString()}</td>
                   <td className="py-2 pr-4 font-mono text-xs">{u.policy}</td>
                   <td className="py-2 pr-4 text-xs">{size(u.totalBytes)}</td>

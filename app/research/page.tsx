@@ -25,7 +25,13 @@ export default async function ResearchPage() {
   });
   const clusters: ClusterView[] = clusterList.map((c) => {
     const missing = [...new Set(c.policies.flatMap((p) => (p ? explainMissing(parsePolicy(p), held) : [])))];
-    return { runId: c.runId, cluster: c.cluster, k: c.k, size: c.size, typicality: c.typicality, organisations: c.organisations, policies: c.policies.filter((p): p is string => Boolean(p)), canOpen: missing.length === 0, missing };
+    return {
+      runId: c.runId,
+      runName: c.runName,
+      runNote: c.runNote,
+      baseRunId: c.baseRunId,
+      finishedAt: c.finishedAt?.toISOString() ?? null,
+      cluster: c.cluster, k: c.k, size: c.size, typicality: c.typicality, organisations: c.organisations, policies: c.policies.filter((p): p is string => Boolean(p)), canOpen: missing.length === 0, missing };
   });
   return (
     <>

@@ -1,12 +1,15 @@
 "use client";
 
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { chartColor } from "@/components/charts/palette";
 import { Card } from "@/components/ui/page-header";
+import { niceAxis } from "@/lib/charts/nice-axis";
 
 /** Axis domain with a margin, so the largest markers are not cut off at the plot's edge. */
 const padded: [(min: number) => number, (max: number) => number] = [(min) => Math.floor(Math.min(min, 0) * 1.25 - 0.5), (max) => Math.ceil(Math.max(max, 0) * 1.25 + 0.5)];
 
-const COLORS = ["#0f766e", "#b45309", "#6d28d9", "#be123c", "#0369a1", "#4d7c0f", "#a16207", "#0e7490", "#9d174d", "#3f6212", "#1d4ed8", "#7c2d12"];
+/** Objective values are large and change in the later digits: a compact label keeps the axis narrow. */
+const compact = (v: number) => (Math.abs(v) >= 10_000 ? new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 2 }).format(v) : v.toLocaleString("en", { maximumFractionDigits: 3 }));
 
 export type RunChartsData = {
   sizes: number[];
@@ -18,6 +21,7 @@ export type RunChartsData = {
 export function RunCharts({ data }: { data: RunChartsData }) {
   const sizes = data.sizes.map((records, cluster) => ({ cluster: `cluster ${cluster}`, records }));
   const convergence = data.objective.map((objective, i) => ({ iteration: i + 1, objective }));
+  const yAxis = niceAxis(data.objective);
   const bins = data.typicalityHistogram[0]?.bins ?? [];
   const hist = bins.map((b, i) => {
     const row: Record<string, number | string> = { typicality: `${b.from.toFixed(1)}–${b.to.toFixed(1)}` };
@@ -30,7 +34,10 @@ export function RunCharts({ data }: { data: RunChartsData }) {
         <h3 className="mb-2 font-semibold">Cluster sizes</h3>
         <div className="h-64" data-testid="chart-cluster-sizes">
           <ResponsiveContainer width="100%" height="100%">
-            <BarChart data={sizes}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="cluster" /><YAxis allowDecimals={false} /><Tooltip /><Bar dataKey="records" fill="#0f766e" isAnimationActive={false} /></BarChart>
+            <BarChart data={sizes}>
+              <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="cluster" interval={0} /><YAxis allowDecimals={false} /><Tooltip />
+              <Bar dataKey="records" isAnimationActive={false}>{sizes.map((_, i) => <Cell key={i} fill={chartColor(i)} />)}</Bar>
+            </BarChart>
           </ResponsiveContainer>
         </div>
       </Card>
@@ -38,7 +45,11 @@ export function RunCharts({ data }: { data: RunChartsData }) {
         <h3 className="mb-2 font-semibold">Convergence (objective per iteration)</h3>
         <div className="h-64" data-testid="chart-convergence">
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={convergence}><CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="iteration" /><YAxis tick={{ fontSize: 10 }} /><Tooltip /><Line dataKey="objective" stroke="#0f766e" dot={false} isAnimationActive={false} /></LineChart>
+            <LineChart data={convergence}>
+              <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="iteration" />
+              <YAxis type="number" domain={yAxis.domain} ticks={yAxis.ticks} interval={0} tickFormatter={compact} tick={{ fontSize: 10 }} width={64} />
+              <Tooltip /><Line dataKey="objective" stroke={chartColor(0)} dot={false} isAnimationActive={false} />
+            </LineChart>
           </ResponsiveContainer>
         </div>
       </Card>
@@ -48,7 +59,7 @@ export function RunCharts({ data }: { data: RunChartsData }) {
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={hist}>
               <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="typicality" tick={{ fontSize: 10 }} /><YAxis allowDecimals={false} /><Tooltip /><Legend />
-              {data.typicalityHistogram.map((c) => <Bar key={c.cluster} dataKey={`cluster ${c.cluster}`} stackId="t" fill={COLORS[c.cluster % COLORS.length]} isAnimationActive={false} />)}
+              {data.typicalityHistogram.map((c) => <Bar key={c.cluster} dataKey={`cluster ${c.cluster}`} stackId="t" fill={chartColor(c.cluster)} isAnimationActive={false} />)}
             </BarChart>
           </ResponsiveContainer>
         </div>
@@ -59,7 +70,7 @@ export function RunCharts({ data }: { data: RunChartsData }) {
           <ResponsiveContainer width="100%" height="100%">
             <ScatterChart>
               <CartesianGrid strokeDasharray="3 3" /><XAxis type="number" dataKey="x" name="PC1" tick={{ fontSize: 10 }} domain={padded} /><YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} domain={padded} /><ZAxis type="number" dataKey="size" range={[60, 400]} name="records" /><Tooltip /><Legend />
-              {data.projection.map((p) => <Scatter key={p.cluster} name={`cluster ${p.cluster}`} data={[p]} fill={COLORS[p.cluster % COLORS.length]} isAnimationActive={false} />)}
+              {data.projection.map((p) => <Scatter key={p.cluster} name={`cluster ${p.cluster}`} data={[p]} fill={chartColor(p.cluster)} isAnimationActive={false} />)}
             </ScatterChart>
           </ResponsiveContainer>
         </div>

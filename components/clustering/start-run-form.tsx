@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { startRunAction } from "@/lib/actions/clustering/start-run";
+import { columnMismatch, compatibleDefault, RUN_TEXT_LIMITS } from "@/lib/validation/clustering";
 
 export type ClusterableUpload = { id: string; label: string; organisation: string; records: number; features: number; columns: string[] };
 /** A finished run whose centers' mass is stored: it can be extended with new uploads. */
@@ -24,8 +25,10 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
   const [baseId, setBaseId] = useState<string>(initialBase?.id ?? runs[0]?.id ?? "");
   const base = mode === "extend" ? (runs.find((r) => r.id === baseId) ?? null) : null;
   const candidates = base ? uploads.filter((u) => !base.uploadIds.includes(u.id) && sameColumns(u.columns, base.columns)) : uploads;
-  const [chosen, setChosen] = useState<string[]>(initialBase ? [] : uploads.map((u) => u.id));
+  // Pre-checked: only uploads that can be clustered together (the largest group with the same columns).
+  const [chosen, setChosen] = useState<string[]>(initialBase ? [] : compatibleDefault(uploads));
   const picked = chosen.filter((id) => candidates.some((u) => u.id === id));
+  const mismatch = base ? null : columnMismatch(uploads.filter((u) => picked.includes(u.id)));
   const [k, setK] = useState(2);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -36,9 +39,12 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
       aria-label="Start a clustering run"
       onSubmit={async (e) => {
         e.preventDefault();
-        setBusy(true);
         setError(null);
-        const r = await startRunAction(base ? { uploadIds: picked, baseRunId: base.id } : { uploadIds: picked, k });
+        if (mismatch) return setError(mismatch);
+        setBusy(true);
+        const form = new FormData(e.currentTarget);
+        const text = { name: String(form.get("run-name") ?? ""), note: String(form.get("run-note") ?? "") };
+        const r = await startRunAction(base ? { uploadIds: picked, baseRunId: base.id, ...text } : { uploadIds: picked, k, ...text });
         setBusy(false);
         if (!r.ok) return setError(r.error.message);
         router.push(`/admin/clustering/${r.data.runId}`);
@@ -91,6 +97,15 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
         <input type="number" min={2} max={12} value={base ? base.k : k} disabled={Boolean(base)} onChange={(e) => setK(Number(e.target.value))} className="w-20 rounded border border-slate-300 px-2 py-1 disabled:bg-slate-100" />
         {base && <span className="text-xs text-slate-500">(kept from the run)</span>}
       </label>
+      <label className="block text-sm">
+        <span className="font-medium">Name of the run</span> <span className="text-xs text-slate-500">(optional; researchers see runs by it)</span>
+        <input name="run-name" maxLength={RUN_TEXT_LIMITS.name} className="mt-1 block w-full rounded border border-slate-300 px-2 py-1 text-sm" placeholder="e.g. Breast aspirates, spring cohort" />
+      </label>
+      <label className="block text-sm">
+        <span className="font-medium">Note</span> <span className="text-xs text-slate-500">(optional)</span>
+        <textarea name="run-note" maxLength={RUN_TEXT_LIMITS.note} rows={2} className="mt-1 block w-full rounded border border-slate-300 px-2 py-1 text-sm" />
+      </label>
+      {mismatch && !error && <p className="text-xs text-amber-800" data-testid="columns-mismatch">{mismatch}</p>}
       <p className="text-xs text-slate-500">All chosen uploads must have the same feature columns. The cloud computes on ciphertexts; the authority, as key holder, sees only distances and aggregate sums.</p>
       {error && <Alert tone="error">{error}</Alert>}
       <Button type="submit" disabled={busy || picked.length === 0}>{busy ? "Starting…" : base ? "Add to run" : "Start clustering run"}</Button>

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { KeyGate } from "@/components/keys/key-gate";
 import { fetchPublicKeys, type KeyMaterial } from "@/components/keys/use-key-store";
 import { Alert } from "@/components/ui/alert";
@@ -22,6 +22,13 @@ import { Results } from "./results";
 
 export type ClusterView = {
   runId: string;
+  /** The run's name, or its date when it has none. */
+  runName: string;
+  runNote: string;
+  /** The run this one extends (its clusters are listed under that run). */
+  baseRunId: string | null;
+  /** When the run finished (ISO), shown beside its name. */
+  finishedAt: string | null;
   cluster: number;
   k: number;
   size: number;
@@ -40,14 +47,55 @@ type Step =
   | { name: "done"; uploads: DecryptedUpload[]; exportName?: string }
   | { name: "error"; message: string; link?: boolean };
 
-function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; datasets: DatasetView[]; clusters: ClusterView[] }) {
+/** What one click on "Request, sign and decrypt" asks for (kept while the keys are unlocked). */
+type Job = { id: number; selected: string[]; cluster: { runId: string; cluster: number } | null; purpose: string };
+
+/** Runs each new job once the key store is unlocked: only a request needs the keys. */
+function JobRunner({ contents, job, run }: { contents: KeystoreContents; job: Job; run: (contents: KeystoreContents, job: Job) => void }) {
+  const last = useRef(0);
+  useEffect(() => {
+    if (last.current === job.id) return;
+    last.current = job.id;
+    run(contents, job);
+  }, [contents, job, run]);
+  return null;
+}
+
+type RunGroup = { runId: string; name: string; note: string; finishedAt: string | null; baseName: string | null; clusters: ClusterView[] };
+
+/** Clusters grouped by run, each run followed by the runs extending it. */
+export function groupByRun(clusters: ClusterView[]): RunGroup[] {
+  const runs = new Map<string, RunGroup & { baseRunId: string | null }>();
+  for (const c of clusters) {
+    const g = runs.get(c.runId) ?? { runId: c.runId, name: c.runName, note: c.runNote, finishedAt: c.finishedAt, baseRunId: c.baseRunId, baseName: null, clusters: [] };
+    g.clusters.push(c);
+    runs.set(c.runId, g);
+  }
+  const out: RunGroup[] = [];
+  const place = (g: RunGroup & { baseRunId: string | null }) => {
+    out.push(g);
+    for (const e of runs.values()) if (e.baseRunId === g.runId && !out.includes(e)) place({ ...e, baseName: g.name } as typeof e);
+  };
+  for (const g of runs.values()) if (!g.baseRunId || !runs.has(g.baseRunId)) place(g);
+  return out;
+}
+
+const when = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "");
+
+function Flow({ gid, material, datasets, clusters }: { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[] }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [cluster, setCluster] = useState<{ runId: string; cluster: number } | null>(null);
   const [purpose, setPurpose] = useState("");
   const [periodDays, setPeriodDays] = useState(String(ACCESS_PERIOD.defaultDays));
   const [step, setStep] = useState<Step>({ name: "choose" });
+  const [job, setJob] = useState<Job | null>(null);
+  const groups = groupByRun(clusters);
 
-  async function run() {
+  function start(contents: KeystoreContents, { selected, cluster, purpose }: Job) {
+    run(contents, selected, cluster, purpose).catch((e) => setStep({ name: "error", message: (e as Error).message }));
+  }
+
+  async function run(contents: KeystoreContents, selected: string[], cluster: { runId: string; cluster: number } | null, purpose: string) {
     setStep({ name: "working", note: "Asking the cloud for the records and an access token…", progress: null });
     const created = await createRequestAction({ ...(cluster ? { cluster } : { uploadIds: selected }), purpose, periodDays: Number(periodDays) });
     if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.fieldErrors?.periodDays?.[0] ?? created.error.message });
@@ -58,13 +106,13 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
       setStep({ name: "error", message, link });
     };
     try {
-      await finish(req, fail);
+      await finish(contents, req, fail);
     } catch (error) {
       await fail((error as Error).message);
     }
   }
 
-  async function finish(req: Extract<Awaited<ReturnType<typeof createRequestAction>>, { ok: true }>["data"], fail: (message: string, link?: boolean) => Promise<void>) {
+  async function finish(contents: KeystoreContents, req: Extract<Awaited<ReturnType<typeof createRequestAction>>, { ok: true }>["data"], fail: (message: string, link?: boolean) => Promise<void>) {
     setStep({ name: "working", note: "Signing the request with your attribute keys (ABS)…", progress: null });
     const publicKeys = await fetchPublicKeys();
     const names = policyAttributes(parsePolicy(req.absPolicy));
@@ -132,19 +180,27 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
           <h2 className="mb-1 font-semibold">Clusters</h2>
           <p className="mb-3 text-xs text-slate-500">Found by the cloud with HoPCM on encrypted feature tensors: it knows sizes and labels, never the values.</p>
           <div role="region" aria-label="Clusters you can request" tabIndex={0} className="overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="clusters">
-              <caption className="sr-only">Clusters you can request</caption>
-              <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Cluster</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">Typicality (mean, min–max)</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policies</th><th className="py-1">For you</th></tr>
-              </thead>
-              <tbody>
-                {clusters.map((c) => (
+          <table className="w-full text-left text-sm" data-testid="clusters">
+            <caption className="sr-only">Clusters you can request, by clustering run</caption>
+            <thead className="text-xs uppercase text-slate-500">
+              <tr><th className="py-1 pr-3"><span className="sr-only">Choose</span></th><th className="py-1 pr-3">Cluster</th><th className="py-1 pr-3">Records</th><th className="py-1 pr-3">Typicality (mean, min–max)</th><th className="py-1 pr-3">From</th><th className="py-1 pr-3">Policies</th><th className="py-1">For you</th></tr>
+            </thead>
+            {groups.map((g) => (
+              <tbody key={g.runId} data-testid={`run-${g.runId}`} className={g.baseName ? "border-l-4 border-slate-200" : ""}>
+                <tr className="border-t border-slate-200 bg-slate-50">
+                  <th colSpan={7} scope="rowgroup" className={`py-2 pr-3 text-left font-normal ${g.baseName ? "pl-4" : "pl-1"}`}>
+                    <span className="font-semibold">{g.name}</span> <span className="text-xs text-slate-500">finished {when(g.finishedAt)}</span>
+                    {g.baseName && <span className="block text-xs text-slate-600">Adds new uploads to “{g.baseName}”</span>}
+                    {g.note && <span className="block text-xs text-slate-600">{g.note}</span>}
+                  </th>
+                </tr>
+                {g.clusters.map((c) => (
                   <tr key={`${c.runId}:${c.cluster}`} className="border-t border-slate-100">
-                    <td className="py-1 pr-3">
-                      <input type="radio" name="cluster" aria-label={`Choose cluster ${c.cluster} of run ${c.runId.slice(0, 8)}`} checked={cluster?.runId === c.runId && cluster.cluster === c.cluster}
+                    <td className={`py-1 pr-3 ${g.baseName ? "pl-4" : ""}`}>
+                      <input type="radio" name="cluster" aria-label={`Choose cluster ${c.cluster} of ${c.runName}`} checked={cluster?.runId === c.runId && cluster.cluster === c.cluster}
                         onChange={() => { setCluster({ runId: c.runId, cluster: c.cluster }); setSelected([]); }} />
                     </td>
-                    <td className="py-1 pr-3">{c.cluster} of {c.k} <span className="font-mono text-xs text-slate-500">{c.runId.slice(0, 8)}</span></td>
+                    <td className="py-1 pr-3">{c.cluster} of {c.k}</td>
                     <td className="py-1 pr-3">{c.size.toLocaleString()}</td>
                     <td className="py-1 pr-3 text-xs">{c.typicality.mean.toFixed(2)} ({c.typicality.min.toFixed(2)}–{c.typicality.max.toFixed(2)})</td>
                     <td className="py-1 pr-3 text-xs">{c.organisations.join(", ")}</td>
@@ -153,7 +209,8 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
                   </tr>
                 ))}
               </tbody>
-            </table>
+            ))}
+          </table>
           </div>
         </Card>
       )}
@@ -187,11 +244,23 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
           <label htmlFor="period" className="block text-sm font-medium">Access period (days)</label>
           <input id="period" type="number" inputMode="numeric" min={1} max={ACCESS_PERIOD.maxDays} value={periodDays} onChange={(e) => setPeriodDays(e.target.value)} aria-describedby="period-help" className="block w-32 rounded-md border border-slate-300 p-2 text-sm" />
           <p id="period-help" className="text-xs text-slate-500">The cloud stops serving these records after this many days (at most {ACCESS_PERIOD.maxDays}); the hospital can end it sooner.</p>
-          <Button disabled={(selected.length === 0 && !cluster) || step.name === "working"} onClick={() => run().catch((e) => setStep({ name: "error", message: (e as Error).message }))}>
+          <Button
+            disabled={(selected.length === 0 && !cluster) || step.name === "working"}
+            onClick={() => {
+              setStep({ name: "choose" });
+              setJob({ id: (job?.id ?? 0) + 1, selected, cluster, purpose });
+            }}
+          >
             Request, sign and decrypt
           </Button>
+          <p className="text-xs text-slate-500">Signing and decrypting use your attribute keys: you are asked for your key passphrase then, not to browse.</p>
         </div>
       </Card>
+      {job && (
+        <KeyGate gid={gid} initial={material} purpose="Signing the request and decrypting the records">
+          {(contents) => <JobRunner contents={contents} job={job} run={start} />}
+        </KeyGate>
+      )}
       <div aria-live="polite">
         {step.name === "working" && (
           <Card>
@@ -210,6 +279,10 @@ function Flow({ contents, datasets, clusters }: { contents: KeystoreContents; da
   );
 }
 
+/**
+ * Browsing datasets and clusters needs no keys (their metadata are public); the key store is
+ * unlocked only when a request is signed and its records decrypted.
+ */
 export function RequestFlow({ gid, material, datasets, clusters }: { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[] }) {
-  return <KeyGate gid={gid} initial={material} purpose="Requesting and decrypting records">{(contents) => <Flow contents={contents} datasets={datasets} clusters={clusters} />}</KeyGate>;
+  return <Flow gid={gid} material={material} datasets={datasets} clusters={clusters} />;
 }

@@ -1,7 +1,8 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Cell, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
+import { chartColor } from "@/components/charts/palette";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/page-header";
@@ -10,7 +11,6 @@ import { exportFileName, isAgeColumn, toFhirCollection, toNdjson, toSafeCsv } fr
 import { histogram, numericColumnsOf, pca2 } from "@/lib/records/projection";
 import type { DecryptedUpload } from "./decrypt.worker";
 
-const COLORS = ["#0f766e", "#b45309", "#6d28d9", "#be123c", "#0369a1", "#4d7c0f"];
 const LABEL_COLUMNS = ["diagnosis", "phenotype", "label", "class", "cluster"];
 
 function download(name: string, text: string, type: string) {
@@ -113,12 +113,13 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
               <h3 className="mb-2 font-semibold">Records per group</h3>
               <div className="h-64" data-testid="chart-sizes">
                 <ResponsiveContainer width="100%" height="100%">
-                  <BarChart data={sizes}>
+                  <BarChart data={sizes} margin={{ bottom: 8 }}>
                     <CartesianGrid strokeDasharray="3 3" />
-                    <XAxis dataKey="group" tick={{ fontSize: 11 }} />
+                    {/* every bar labelled: slanted, so long group names fit side by side */}
+                    <XAxis dataKey="group" interval={0} tick={{ fontSize: 10 }} angle={sizes.length > 1 ? -20 : 0} textAnchor={sizes.length > 1 ? "end" : "middle"} height={sizes.length > 1 ? 70 : 30} />
                     <YAxis allowDecimals={false} />
                     <Tooltip />
-                    <Bar dataKey="records" fill="#0f766e" isAnimationActive={false} />
+                    <Bar dataKey="records" isAnimationActive={false}>{sizes.map((s, i) => <Cell key={s.group} fill={chartColor(i)} />)}</Bar>
                   </BarChart>
                 </ResponsiveContainer>
               </div>
@@ -141,7 +142,7 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                     <YAxis allowDecimals={false} />
                     <Tooltip />
                     <Legend />
-                    {groups.map((g, i) => <Bar key={g} dataKey={g} stackId="a" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />)}
+                    {groups.map((g, i) => <Bar key={g} dataKey={g} stackId="a" fill={chartColor(i)} isAnimationActive={false} />)}
                   </BarChart>
                 </ResponsiveContainer>
               </div>
@@ -156,7 +157,7 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                     <YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} />
                     <Tooltip />
                     <Legend />
-                    {projection.map((g, i) => <Scatter key={g.group} name={g.group} data={g.points} fill={COLORS[i % COLORS.length]} isAnimationActive={false} />)}
+                    {projection.map((g, i) => <Scatter key={g.group} name={g.group} data={g.points} fill={chartColor(i)} isAnimationActive={false} />)}
                   </ScatterChart>
                 </ResponsiveContainer>
               </div>
@@ -174,7 +175,7 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                     <XAxis dataKey="bin" tick={{ fontSize: 10 }} />
                     <YAxis allowDecimals={false} />
                     <Tooltip />
-                    <Bar dataKey="count" fill="#6d28d9" isAnimationActive={false} />
+                    <Bar dataKey="count" fill={chartColor(0)} isAnimationActive={false} />
                   </BarChart>
                 </ResponsiveContainer>
               </div>

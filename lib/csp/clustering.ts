@@ -3,7 +3,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { enqueueRun } from "@/lib/jobs/queue";
 import { appendCspAudit } from "@/lib/ledger/append";
-import { checkRunStart, RUN_LIMITS, type BaseRun } from "@/lib/validation/clustering";
+import { checkRunStart, columnMismatch, RUN_LIMITS, type BaseRun } from "@/lib/validation/clustering";
 import { storedFeatureShapes } from "./features";
 
 /**
@@ -17,6 +17,8 @@ import { storedFeatureShapes } from "./features";
 /** A run's state and progress, as every view of it shows them. */
 const RUN_FIELDS = {
   id: true,
+  name: true,
+  note: true,
   status: true,
   k: true,
   n: true,
@@ -80,8 +82,8 @@ export async function runDetailAtCsp(runId: string) {
     histogram[l.label][Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(t * HISTOGRAM_BINS)))]++;
   }
   const [base, extensions, uploads] = await Promise.all([
-    run.baseRunId ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, n: true, createdAt: true, finishedAt: true } }) : null,
-    db().clusteringRun.findMany({ where: { baseRunId: runId }, orderBy: { createdAt: "asc" }, select: { id: true, status: true, n: true, createdAt: true } }),
+    run.baseRunId ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, name: true, n: true, createdAt: true, finishedAt: true } }) : null,
+    db().clusteringRun.findMany({ where: { baseRunId: runId }, orderBy: { createdAt: "asc" }, select: { id: true, name: true, status: true, n: true, createdAt: true } }),
     uploadFacts(run.uploadIds),
   ]);
   return {
@@ -102,7 +104,7 @@ export async function runDetailAtCsp(runId: string) {
  * rounded typicalities the CSP holds), which uploads each cluster draws from.
  */
 export async function clusterSummaries() {
-  const runs = await db().clusteringRun.findMany({ where: { status: "SUCCEEDED" }, orderBy: { finishedAt: "desc" }, select: { id: true, k: true, n: true, finishedAt: true, uploadIds: true } });
+  const runs = await db().clusteringRun.findMany({ where: { status: "SUCCEEDED" }, orderBy: { finishedAt: "desc" }, select: { id: true, name: true, note: true, k: true, n: true, createdAt: true, finishedAt: true, uploadIds: true, baseRunId: true } });
   if (runs.length === 0) return { runs: [], stats: [], members: [], uploads: [] };
   const runIds = runs.map((r) => r.id);
   const stats = await db().$queryRaw<Array<{ run_id: string; label: number; size: number; mean: number; min: number; max: number }>>`
@@ -128,7 +130,7 @@ export async function finishedRuns() {
   const runs = await db().clusteringRun.findMany({
     where: { status: "SUCCEEDED" },
     orderBy: { finishedAt: "desc" },
-    select: { id: true, k: true, n: true, p: true, uploadIds: true, columns: true, finishedAt: true, baseRunId: true },
+    select: { id: true, name: true, k: true, n: true, p: true, uploadIds: true, columns: true, createdAt: true, finishedAt: true, baseRunId: true },
   });
   return runs.map((r) => ({ ...r, uploadIds: r.uploadIds as string[], columns: r.columns as string[] }));
 }
@@ -136,7 +138,11 @@ export async function finishedRuns() {
 /** Stored uploads with stored encrypted features: what a run can cluster. */
 export async function clusterableUploads() {
   const features = await db().uploadFeatures.findMany({ where: { status: "STORED", upload: { status: "STORED" } }, select: { uploadId: true, p: true, columns: true } });
-  const uploads = await db().upload.findMany({ where: { id: { in: features.map((f) => f.uploadId) }, status: "STORED" }, select: { id: true, label: true, recordCount: true, organisationId: true } });
+  const uploads = await db().upload.findMany({
+    where: { id: { in: features.map((f) => f.uploadId) }, status: "STORED" },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, label: true, recordCount: true, organisationId: true },
+  });
   return uploads.map((u) => {
     const f = features.find((x) => x.uploadId === u.id)!;
     return { id: u.id, label: u.label, records: u.recordCount, organisationId: u.organisationId, features: f.p, columns: f.columns as string[] };
@@ -154,6 +160,9 @@ export type CreateRunInput = {
   keyId: string | null;
   /** false: leave the job to recoverRuns (tests process runs themselves). */
   enqueue: boolean;
+  /** The admin's name and note for the run (empty: none). */
+  name?: string;
+  note?: string;
 };
 
 /**
@@ -170,13 +179,11 @@ export async function createRun(actorId: string, input: CreateRunInput) {
   if (missing.length) throw new AppError("VALIDATION", `No stored encrypted features for upload${missing.length > 1 ? "s" : ""} ${missing.join(", ")}.`);
   const ordered = added.map((id) => shapes.find((s) => s.uploadId === id)!);
   const columns = base ? base.columns : (ordered[0].columns as string[]);
-  if (ordered.some((s) => JSON.stringify(s.columns) !== JSON.stringify(columns)))
-    throw new AppError(
-      "VALIDATION",
-      base
-        ? "An added upload has other feature columns than the base run; extend a run with uploads of the same features."
-        : "The uploads have different feature columns; cluster uploads with the same features together.",
-    );
+  if (ordered.some((s) => JSON.stringify(s.columns) !== JSON.stringify(columns))) {
+    if (base) throw new AppError("VALIDATION", "An added upload has other feature columns than the base run; extend a run with uploads of the same features.");
+    const labels = new Map((await db().upload.findMany({ where: { id: { in: added } }, select: { id: true, label: true } })).map((u) => [u.id, u.label]));
+    throw new AppError("VALIDATION", columnMismatch(ordered.map((s) => ({ label: labels.get(s.uploadId) ?? s.uploadId, columns: s.columns as string[] })))!);
+  }
   if (ordered.some((s) => s.ckksKeyId !== input.keyId)) throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
   // The key holder sees one aggregate per upload read (and, in an extension, can subtract the
   // prototypes it holds): every upload read next to something else needs a minimum size.
@@ -190,7 +197,7 @@ export async function createRun(actorId: string, input: CreateRunInput) {
   const runId = input.runId;
   await db().$transaction(async (tx) => {
     if (await tx.clusteringRun.findUnique({ where: { id: runId }, select: { id: true } })) throw new AppError("CONFLICT", "A clustering run with this id exists already.");
-    await tx.clusteringRun.create({ data: { id: runId, k, uploadIds, addedUploadIds: added, columns, baseRunId: base?.id ?? null, n, p, createdById: actorId } });
+    await tx.clusteringRun.create({ data: { id: runId, name: input.name ?? "", note: input.note ?? "", k, uploadIds, addedUploadIds: added, columns, baseRunId: base?.id ?? null, n, p, createdById: actorId } });
     await appendCspAudit(tx, {
       actorId,
       action: "CLUSTERING_RUN_STARTED",
@@ -228,5 +235,48 @@ export async function cancelRun(actorId: string, runId: string) {
       await appendCspAudit(tx, { actorId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "requested", iteration: run.iteration } });
     }
     return { status: "CANCELLING" as const };
+  });
+}
+
+/** Renames a run and sets its note (the admin's words), audited. */
+export async function describeRun(actorId: string, runId: string, text: { name: string; note: string }) {
+  return db().$transaction(async (tx) => {
+    const run = await tx.clusteringRun.findUnique({ where: { id: runId }, select: { name: true, note: true } });
+    if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
+    if (run.name === text.name && run.note === text.note) return { changed: false };
+    await tx.clusteringRun.update({ where: { id: runId }, data: { name: text.name, note: text.note } });
+    await appendCspAudit(tx, {
+      actorId,
+      action: "CLUSTERING_RUN_DESCRIBED",
+      subjectType: "clustering_run",
+      subjectId: runId,
+      data: { name: text.name, noteChanged: run.note !== text.note },
+    });
+    return { changed: true };
+  });
+}
+
+/**
+ * Deletes a finished, failed or cancelled run with its labels, audited. A queued or running run
+ * is refused (cancel it first), and so is a run that later runs extend (delete those first).
+ */
+export async function deleteRun(actorId: string, runId: string) {
+  return db().$transaction(async (tx) => {
+    const [run] = await tx.$queryRaw<Array<{ status: string; name: string; k: number; n: number }>>`
+      SELECT status::text AS status, name, k, n FROM csp.clustering_runs WHERE id = ${runId}::uuid FOR UPDATE`;
+    if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
+    if (run.status === "QUEUED" || run.status === "RUNNING") throw new AppError("INVALID_STATE", "This run is still running: cancel it before deleting it.");
+    const extensions = await tx.clusteringRun.count({ where: { baseRunId: runId } });
+    if (extensions) throw new AppError("INVALID_STATE", `${extensions} later run${extensions > 1 ? "s extend" : " extends"} this run: delete ${extensions > 1 ? "them" : "it"} first.`);
+    const labels = await tx.runLabel.deleteMany({ where: { runId } });
+    await tx.clusteringRun.delete({ where: { id: runId } });
+    await appendCspAudit(tx, {
+      actorId,
+      action: "CLUSTERING_RUN_DELETED",
+      subjectType: "clustering_run",
+      subjectId: runId,
+      data: { name: run.name, status: run.status, k: run.k, n: run.n, labels: labels.count },
+    });
+    return { deleted: true };
   });
 }

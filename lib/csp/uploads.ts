@@ -317,6 +317,44 @@ export async function abandonUpload(uploadId: string, organisationId: string, ac
   }, TX);
 }
 
+/** Sets the note the organisation keeps with one of its uploads, audited. */
+export async function describeUpload(uploadId: string, organisationId: string, actorId: string, note: string) {
+  return db().$transaction(async (tx) => {
+    const upload = await lockUpload(tx, uploadId, organisationId);
+    const { note: before } = await tx.upload.findUniqueOrThrow({ where: { id: upload.id }, select: { note: true } });
+    if (before === note) return { changed: false };
+    await tx.upload.update({ where: { id: uploadId }, data: { note } });
+    await appendCspAudit(tx, { actorId, action: "UPLOAD_NOTE_SET", subjectType: "upload", subjectId: uploadId, data: { organisationId, length: note.length } });
+    return { changed: true };
+  }, TX);
+}
+
+/**
+ * Deletes one of the organisation's stored uploads: its record ciphertexts, envelope and
+ * feature ciphertexts go (cascade), and so do its records' labels in finished clustering runs,
+ * so no cluster releases them again. Refused while a queued or running run reads it. Audited in
+ * the same transaction.
+ */
+export async function deleteUpload(uploadId: string, organisationId: string, actorId: string) {
+  return db().$transaction(async (tx) => {
+    const upload = await lockUpload(tx, uploadId, organisationId);
+    if (upload.status !== "STORED") throw new AppError("INVALID_STATE", "An unfinished upload is discarded, not deleted.");
+    const busy = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id::text FROM csp.clustering_runs WHERE status IN ('QUEUED', 'RUNNING') AND upload_ids @> ${JSON.stringify([uploadId])}::jsonb`;
+    if (busy.length) throw new AppError("INVALID_STATE", "A clustering run is reading this upload now: delete it once the run has finished or been cancelled.");
+    const labels = await tx.runLabel.deleteMany({ where: { uploadId } });
+    await tx.upload.delete({ where: { id: uploadId } });
+    await appendCspAudit(tx, {
+      actorId,
+      action: "UPLOAD_DELETED",
+      subjectType: "upload",
+      subjectId: uploadId,
+      data: { organisationId, records: upload.record_count, totalBytes: upload.total_bytes, clusterLabels: labels.count },
+    });
+    return { deleted: true };
+  }, TX);
+}
+
 /**
  * Removes unfinished uploads past their expiry, with their chunks (cascade), each audited. Run
  * lazily at every start and listing; cheap when there is nothing to do.
@@ -344,7 +382,7 @@ export async function listUploads(organisationId: string, currentVersions: Recor
     where: { organisationId },
     orderBy: { createdAt: "desc" },
     select: {
-      id: true, label: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true,
+      id: true, label: true, note: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true,
       chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } },
       features: { select: { status: true, ciphertextCount: true, _count: { select: { ciphertexts: true } } } },
     },

@@ -31,6 +31,8 @@ export type AuditAction =
   | "UPLOAD_STARTED"
   | "UPLOAD_DISCARDED"
   | "UPLOAD_EXPIRED"
+  | "UPLOAD_NOTE_SET"
+  | "UPLOAD_DELETED"
   | "POLICY_TEMPLATE_SAVED"
   | "POLICY_TEMPLATE_DELETED"
   | "REQUEST_CREATED"
@@ -56,7 +58,9 @@ export type AuditAction =
   | "GRANT_REFUSED"
   | "GRANT_WITHDRAWN"
   | "GRANT_RENEWAL_ASKED"
-  | "GRANT_RENEWED";
+  | "GRANT_RENEWED"
+  | "CLUSTERING_RUN_DESCRIBED"
+  | "CLUSTERING_RUN_DELETED";
 
 export type AuditInput = {
   actorId: string | null;

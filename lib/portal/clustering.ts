@@ -7,7 +7,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
 import { cspCall } from "@/lib/parties/csp-client";
-import { checkRunStart } from "@/lib/validation/clustering";
+import { checkRunStart, runTitle } from "@/lib/validation/clustering";
 
 /**
  * Clustering in the portal (the authority's process). The runs, their labels and the uploads
@@ -51,6 +51,9 @@ export async function runDetail(runId: string) {
   const projection = secrets ? projectCenters(secrets.centers, secrets.k, secrets.p).map(([x, y], cluster) => ({ cluster, x, y, size: sizes[cluster] })) : [];
   return {
     id: run.id,
+    name: run.name,
+    note: run.note,
+    title: runTitle(run),
     status: run.status,
     k: run.k,
     n: run.n,
@@ -145,8 +148,12 @@ export async function listClusters() {
       const uploads = members.filter((m) => m.run_id === s.run_id && m.label === s.label).map((m) => info.get(m.upload_id)).filter((u) => u !== undefined);
       return {
         runId: s.run_id,
+        runName: runTitle(run),
+        runNote: run.note,
+        baseRunId: run.baseRunId,
         cluster: s.label,
         k: run.k,
+        createdAt: run.createdAt,
         finishedAt: run.finishedAt,
         size: s.size,
         typicality: { mean: round(s.mean), min: round(s.min), max: round(s.max) },
@@ -178,7 +185,7 @@ export async function extendableRuns() {
         n: r.n,
         uploadIds: r.uploadIds,
         columns: r.columns,
-        label: `${when} · k = ${r.k} · ${r.n.toLocaleString("en")} records in ${r.uploadIds.length} upload${r.uploadIds.length === 1 ? "" : "s"}${r.baseRunId ? " (extended)" : ""}`,
+        label: `${r.name ? `${r.name} · ` : ""}${when} · k = ${r.k} · ${r.n.toLocaleString("en")} records in ${r.uploadIds.length} upload${r.uploadIds.length === 1 ? "" : "s"}${r.baseRunId ? " (extended)" : ""}`,
       };
     });
 }
@@ -197,6 +204,9 @@ export type StartRunInput = {
   k?: number;
   /** Extend this finished run with the uploads instead of clustering them from scratch. */
   baseRunId?: string;
+  /** The admin's name and note for the run. */
+  name?: string;
+  note?: string;
 };
 
 /**
@@ -226,7 +236,11 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
     });
   });
   try {
-    return await cspCall("runs.start", { runId, uploadIds: added, k, baseRunId: base?.id ?? null, keyId, enqueue: options.enqueue !== false }, { sub: adminId });
+    return await cspCall(
+      "runs.start",
+      { runId, uploadIds: added, k, baseRunId: base?.id ?? null, keyId, enqueue: options.enqueue !== false, name: input.name ?? "", note: input.note ?? "" },
+      { sub: adminId },
+    );
   } catch (error) {
     if (error instanceof AppError && error.code !== "UNAVAILABLE")
       await db().$transaction(async (tx) => {
@@ -240,4 +254,24 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
 /** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
 export function cancelRun(adminId: string, runId: string) {
   return cspCall("runs.cancel", { runId }, { sub: adminId });
+}
+
+/** Renames a run and sets its note; the CSP stores and audits them. */
+export function describeRun(adminId: string, runId: string, text: { name: string; note: string }) {
+  return cspCall("runs.describe", { runId, ...text }, { sub: adminId });
+}
+
+/**
+ * Deletes a run that no longer runs: the CSP deletes its row and labels (and refuses a running
+ * run or one others extend), then the authority drops what it kept of the run (its sealed seed,
+ * centers, distances and mass), audited in the same transaction.
+ */
+export async function deleteRun(adminId: string, runId: string) {
+  await cspCall("runs.delete", { runId }, { sub: adminId });
+  await db().$transaction(async (tx) => {
+    const secrets = await tx.runSecret.deleteMany({ where: { runId } });
+    const seeds = await tx.runSeed.deleteMany({ where: { runId } });
+    await appendAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_DELETED", subjectType: "clustering_run", subjectId: runId, data: { secrets: secrets.count, seeds: seeds.count } });
+  });
+  return { deleted: true };
 }

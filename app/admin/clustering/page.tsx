@@ -8,12 +8,13 @@ import { clusterableUploads, extendableRuns, listRuns } from "@/lib/portal/clust
 import { PartyOutage } from "@/components/ui/party-outage";
 import { orOutage } from "@/lib/parties/outage";
 import { formatDateTime } from "@/lib/format/date";
+import { runTitle } from "@/lib/validation/clustering";
 
 export const metadata = { title: "Clustering" };
 
-export default async function ClusteringPage({ searchParams }: { searchParams: Promise<{ extend?: string }> }) {
+export default async function ClusteringPage({ searchParams }: { searchParams: Promise<{ extend?: string; deleted?: string }> }) {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/clustering");
-  const { extend } = await searchParams;
+  const { extend, deleted } = await searchParams;
   const listed = await orOutage(Promise.all([listRuns(), clusterableUploads(), extendableRuns()]));
   if (listed.outage !== null) return <><PageHeader title="Clustering (HoPCM on encrypted tensors)" /><PartyOutage message={listed.outage}>Runs already queued or running carry on at the CSP.</PartyOutage></>;
   const [runs, clusterable, extendable] = listed.data;
@@ -23,6 +24,7 @@ export default async function ClusteringPage({ searchParams }: { searchParams: P
         title="Clustering (HoPCM on encrypted tensors)"
         description="The cloud clusters CKKS-encrypted feature tensors without seeing a value; the authority, as key holder, applies the membership step to distances and aggregates. Runs are background jobs: they survive a restart and can be cancelled. New uploads can be added to a finished run without re-reading the data it already clustered."
       />
+      {deleted && <p role="status" className="mb-4 rounded-md bg-emerald-50 px-4 py-2 text-sm text-emerald-900">The run was deleted.</p>}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           {runs.length === 0 ? (
@@ -31,11 +33,14 @@ export default async function ClusteringPage({ searchParams }: { searchParams: P
             <div role="region" aria-label="Clustering runs" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
               <table className="w-full text-left text-sm" data-testid="runs">
                 <caption className="sr-only">Clustering runs, newest first</caption>
-                <thead className="text-xs uppercase text-slate-500"><tr><th className="py-2 pr-4">Started</th><th className="py-2 pr-4">k</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Uploads</th><th className="py-2 pr-4">Status</th><th className="py-2">Sizes</th></tr></thead>
+                <thead className="text-xs uppercase text-slate-500"><tr><th className="py-2 pr-4">Run</th><th className="py-2 pr-4">k</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Uploads</th><th className="py-2 pr-4">Status</th><th className="py-2">Sizes</th></tr></thead>
                 <tbody>
                   {runs.map((r) => (
                     <tr key={r.id} className="border-t border-slate-100 align-top">
-                      <td className="py-2 pr-4 text-xs"><Link className="underline" href={`/admin/clustering/${r.id}`}>{formatDateTime(r.createdAt)}</Link></td>
+                      <td className="py-2 pr-4 text-xs">
+                        <Link className="underline" href={`/admin/clustering/${r.id}`}>{runTitle(r)}</Link>
+                        {r.name && <span className="block text-slate-500">{formatDateTime(r.createdAt)}</span>}
+                      </td>
                       <td className="py-2 pr-4">{r.k}</td>
                       <td className="py-2 pr-4">{r.n?.toLocaleString() ?? "—"}</td>
                       <td className="py-2 pr-4 text-xs">{r.baseRunId ? <>+{r.addedUploadIds.length} to <Link className="underline" href={`/admin/clustering/${r.baseRunId}`}>an earlier run</Link></> : r.uploadIds.length}</td>

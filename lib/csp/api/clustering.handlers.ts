@@ -1,5 +1,5 @@
 import "server-only";
-import { cancelRun, clusterableUploads, clusterMemberRows, clusterSummaries, createRun, finishedRuns, listRunRows, runDetailAtCsp, runRow } from "@/lib/csp/clustering";
+import { cancelRun, clusterableUploads, deleteRun, describeRun, clusterMemberRows, clusterSummaries, createRun, finishedRuns, listRunRows, runDetailAtCsp, runRow } from "@/lib/csp/clustering";
 import type { Handlers } from "./handlers";
 import type { clusteringApi } from "./clustering.wire";
 
@@ -14,4 +14,6 @@ export const clusteringHandlers = {
   "runs.clusterable": () => clusterableUploads(),
   "runs.start": (input, c) => createRun(c.sub, input),
   "runs.cancel": ({ runId }, c) => cancelRun(c.sub, runId),
+  "runs.describe": ({ runId, name, note }, c) => describeRun(c.sub, runId, { name, note }),
+  "runs.delete": ({ runId }, c) => deleteRun(c.sub, runId),
 } satisfies Handlers<keyof typeof clusteringApi>;

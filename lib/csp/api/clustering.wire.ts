@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RUN_LIMITS } from "@/lib/validation/clustering";
+import { RUN_LIMITS, runNameSchema, runNoteSchema } from "@/lib/validation/clustering";
 import { spec } from "./spec";
 
 /**
@@ -27,9 +27,14 @@ export const clusteringApi = {
       baseRunId: id.nullable(),
       keyId: id.nullable(),
       enqueue: z.boolean(),
+      name: runNameSchema.optional(),
+      note: runNoteSchema.optional(),
     }),
     byRun,
     ["sub"],
   ),
   "runs.cancel": spec(z.object({ runId: id }), byRun, ["sub"]),
+  /** The admin's name and note for a run; deleting a run that no longer runs. */
+  "runs.describe": spec(z.object({ runId: id, name: runNameSchema, note: runNoteSchema }), byRun, ["sub"]),
+  "runs.delete": spec(z.object({ runId: id }), byRun, ["sub"]),
 } as const;

@@ -1,6 +1,6 @@
 import "server-only";
 import { decodeAttributeVk, type AttributeVk } from "@/lib/abe";
-import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload, uploadsByDigest } from "@/lib/csp/uploads";
+import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload, uploadsByDigest, deleteUpload, describeUpload } from "@/lib/csp/uploads";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
 import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats, uploadsWithoutFeatures } from "@/lib/csp/features";
@@ -27,6 +27,8 @@ export const handlers = {
   "uploads.list": ({ currentVersions }, c) => listUploads(c.org, currentVersions),
   "uploads.get": ({ uploadId }, c) => storedUpload(uploadId, c.org),
   "uploads.byDigest": ({ sourceDigest }, c) => uploadsByDigest(c.org, sourceDigest),
+  "uploads.describe": ({ uploadId, note }, c) => describeUpload(uploadId, c.org, c.sub, note),
+  "uploads.delete": ({ uploadId }, c) => deleteUpload(uploadId, c.org, c.sub),
   "features.begin": ({ uploadId, ...input }, c) => beginFeatures(uploadId, c.org, input),
   "features.put": ({ uploadId, block, feature, ct }, c) => putFeatureCiphertext(uploadId, c.org, block, feature, ct),
   "features.stats": ({ uploadId, ct }, c) => putFeatureStats(uploadId, c.org, ct),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { sourceDigestSchema, startUploadSchema } from "@/lib/validation/upload";
 import { beginFeaturesSchema } from "@/lib/validation/clustering";
 import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
+import { uploadNoteSchema } from "@/lib/validation/notes";
 
 /**
  * The CSP's API, defined once: for every operation the portal (the authority's process) may
@@ -38,6 +39,9 @@ export const cspApi = {
   "uploads.list": spec(z.object({ currentVersions: versions }), null, ["org"]),
   "uploads.get": spec(z.object({ uploadId: id }), byUpload, ["org"]),
   "uploads.byDigest": spec(z.object({ sourceDigest: sourceDigestSchema }), null, ["org"]),
+  /** The organisation's note on its upload; deleting a stored upload removes its ciphertexts. */
+  "uploads.describe": spec(z.object({ uploadId: id, note: uploadNoteSchema }), byUpload, ["org", "sub"]),
+  "uploads.delete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
   // ---- clustering features of an upload (lib/csp/features.ts)
   "features.begin": spec(beginFeaturesSchema.extend({ uploadId: id }), byUpload, ["org"]),
   "features.put": spec(z.object({ uploadId: id, block: z.number().int().min(0), feature: z.number().int().min(0), ct: bytes(1 << 20) }), byUpload, ["org"]),

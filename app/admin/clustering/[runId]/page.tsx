@@ -2,12 +2,13 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RunCharts } from "@/components/clustering/run-charts";
 import { RunLive } from "@/components/clustering/run-live";
+import { RunMeta } from "@/components/clustering/run-meta";
 import { Alert } from "@/components/ui/alert";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { AppError } from "@/lib/errors";
 import { runDetail } from "@/lib/portal/clustering";
-import { formatDateTime } from "@/lib/format/date";
+import { runTitle } from "@/lib/validation/clustering";
 
 export const metadata = { title: "Clustering run" };
 
@@ -20,7 +21,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
   return (
     <>
       <PageHeader
-        title={`Clustering run: k = ${run.k}, ${run.n?.toLocaleString() ?? "?"} records`}
+        title={`${run.title}: k = ${run.k}, ${run.n?.toLocaleString() ?? "?"} records`}
         description={`Uploads: ${run.uploads.map((u) => `${u.label} (${u.organisation})`).join(", ")}. Policies: ${run.policies.join("; ")}.`}
         actions={
           <div className="flex items-center gap-4 text-sm">
@@ -29,11 +30,12 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
           </div>
         }
       />
+      <RunMeta runId={run.id} name={run.name} note={run.note} title={run.title} active={run.status === "QUEUED" || run.status === "RUNNING"} extensions={run.extensions.length} />
       {run.base && (
         <div className="mb-4">
           <Alert tone="info">
             <span data-testid="run-base">
-              This run extends <Link className="underline" href={`/admin/clustering/${run.base.id}`}>an earlier run</Link> ({run.base.n.toLocaleString()} records, whose labels it keeps). It clustered
+              This run extends <Link className="underline" href={`/admin/clustering/${run.base.id}`}>{runTitle(run.base)}</Link> ({run.base.n.toLocaleString()} records, whose labels it keeps). It clustered
               the {run.addedRecords.toLocaleString()} records of the added upload{run.uploads.filter((u) => u.added).length === 1 ? "" : "s"} on ciphertexts, starting from the earlier
               run&apos;s centers weighted by their mass; the earlier uploads&apos; data were not read again.
             </span>
@@ -92,7 +94,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
               <p className="mt-2 text-xs text-slate-600">
                 Extended by:{" "}
                 {run.extensions.map((e, i) => (
-                  <span key={e.id}>{i > 0 && ", "}<Link className="underline" href={`/admin/clustering/${e.id}`}>{formatDateTime(e.createdAt)}</Link> ({e.status.toLowerCase()})</span>
+                  <span key={e.id}>{i > 0 && ", "}<Link className="underline" href={`/admin/clustering/${e.id}`}>{runTitle(e)}</Link> ({e.status.toLowerCase()})</span>
                 ))}
               </p>
             )}
