@@ -48,7 +48,7 @@ export function Nav({ user }: { user: SessionUser | null }) {
           </ul>
           {user ? (
             <div className="flex items-center justify-between gap-3 text-sm lg:justify-end">
-              <span className="min-w-0 leading-tight lg:text-right">
+              <span className="min-w-0 leading-tight lg:max-w-56 lg:text-right">
                 <span className="block truncate font-medium" data-testid="nav-user">{user.name}</span>
                 <span className="block truncate text-xs text-slate-600">
                   {roleLabels[user.role]} · {user.organisation.name}
