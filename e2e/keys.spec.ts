@@ -108,6 +108,7 @@ test("revoking a researcher's attribute destroys their transform key and shows t
   const dialog = admin.getByRole("dialog", { name: `Revoke ${code}.oncology from ${r.name}?` });
   await dialog.getByLabel("Reason").fill("Study ended");
   await dialog.getByRole("button", { name: "Revoke attribute" }).click();
+  await expect(admin.getByTestId("notice").filter({ hasText: `Revoked ${code}.oncology from ${r.name}` })).toBeVisible();
   await expect(row).toContainText("no transform key");
   await admin.goto("/admin/attributes");
   await expect(admin.getByTestId(`attribute-${code}.oncology`)).toContainText("v2");
@@ -119,11 +120,18 @@ test("revoking a researcher's attribute destroys their transform key and shows t
 
   // revoking the person signs them out at once
   await admin.goto("/admin/people");
-  await admin.getByTestId(`person-${r.email}`).getByRole("button", { name: `Revoke ${r.name}` }).click();
+  await admin.getByTestId(`person-${r.email}`).getByRole("button", { name: `Revoke person: ${r.name}` }).click();
   const confirm = admin.getByRole("dialog", { name: `Revoke ${r.name}'s access?` });
   await confirm.getByLabel("Reason").fill("Left the institute");
   await confirm.getByRole("button", { name: "Revoke access" }).click();
+  await expect(admin.getByTestId("notice").filter({ hasText: `Revoked ${r.name}'s access` })).toBeVisible();
   await expect(admin.getByTestId(`person-${r.email}`)).toHaveCount(0);
   await page.goto("/keys");
   await expect(page).toHaveURL(/\/login/);
+  // signing in again, they are told they were revoked, and why
+  await signIn(page, r.email, r.password);
+  await expect(page).toHaveURL(/\/pending$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Access revoked" })).toBeVisible();
+  await expect(page).toHaveTitle("Access revoked · MedShare");
+  await expect(page.getByText("Reason given: Left the institute")).toBeVisible();
 });

@@ -19,7 +19,10 @@ test("hospital staff registers, waits, is approved by the admin, then reaches /h
   const row = admin.getByTestId(`registration-${staff.email}`);
   await expect(row).toContainText(staff.organisation);
   await row.getByRole("button", { name: `Approve ${staff.name}` }).click();
+  // no attribute ticked: the app asks first
+  await admin.getByRole("dialog", { name: `Approve ${staff.name} without attributes?` }).getByRole("button", { name: "Approve without attributes" }).click();
   await expect(row).toHaveCount(0);
+  await expect(admin.getByTestId("notice")).toContainText(`Approved ${staff.name} without attributes`);
   await adminContext.close();
 
   // the same person's next request reaches their role's page
@@ -60,6 +63,7 @@ test("a rejected researcher cannot open any role page and sees the reason", asyn
   await signIn(page, researcher.email, researcher.password);
   await expect(page).toHaveURL(/\/pending$/);
   await expect(page.getByText("Reason given: Unknown institute")).toBeVisible();
+  await expect(page).toHaveTitle("Application rejected · MedShare");
   for (const path of ["/research", "/hospital", "/admin", "/admin/audit"]) {
     await page.goto(path);
     await expect(page).toHaveURL(/\/pending$/);

@@ -11,7 +11,6 @@ import { cancelRunAction } from "@/lib/actions/clustering/cancel-run";
 /** Keeps a page with unfinished runs fresh (every 2 s) and offers cancel with confirmation. */
 export function RunLive({ runId, status, progress, iteration, cancelRequested }: { runId: string; status: string; progress: number; iteration: number; cancelRequested: boolean }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
   const [asking, setAsking] = useState(false);
   const active = status === "QUEUED" || status === "RUNNING";
   useEffect(() => {
@@ -26,10 +25,7 @@ export function RunLive({ runId, status, progress, iteration, cancelRequested }:
       <Button
         variant="secondary"
         disabled={cancelRequested}
-        onClick={() => {
-          setError(null);
-          setAsking(true);
-        }}
+        onClick={() => setAsking(true)}
       >
         {cancelRequested ? "Cancelling…" : "Cancel run"}
       </Button>
@@ -49,7 +45,6 @@ export function RunLive({ runId, status, progress, iteration, cancelRequested }:
       >
         Its partial results are discarded. This cannot be undone.
       </ConfirmDialog>
-      {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
     </div>
   );
 }

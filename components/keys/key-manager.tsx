@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, TextInput } from "@/components/ui/field";
 import { Card } from "@/components/ui/page-header";
 import { describePolicy, explainMissing, parsePolicy, PolicyError } from "@/lib/abe";
@@ -157,6 +158,7 @@ function PolicyCheck({ held }: { held: string[] }) {
 export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial }) {
   const ks = useKeyStore(gid, initial);
   const step = useStep();
+  const [askDeleteTk, setAskDeleteTk] = useState(false);
   const { material, sealed, unlocked } = ks;
 
   const importBackup = (text: string, passphrase: string) =>
@@ -308,20 +310,29 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
             <Button
               variant="secondary"
               disabled={step.busy !== null}
-              onClick={() =>
-                step.run("tk-delete", async () => {
-                  if (!confirm("Delete your transform key? Requests can't be decrypted until you create a new one.")) return;
-                  const r = await deleteTransformKeyAction({});
-                  if (!r.ok) throw new Error(r.error.message);
-                  await ks.update({ ...contents, transform: null });
-                  await ks.refreshMaterial();
-                  return "Transform key deleted.";
-                })
-              }
+              onClick={() => setAskDeleteTk(true)}
             >
               Delete transform key
             </Button>
           )}
+          <ConfirmDialog
+            open={askDeleteTk}
+            title="Delete your transform key?"
+            confirmLabel="Delete transform key"
+            onClose={() => setAskDeleteTk(false)}
+            onConfirm={async () => {
+              await step.run("tk-delete", async () => {
+                const r = await deleteTransformKeyAction({});
+                if (!r.ok) throw new Error(r.error.message);
+                await ks.update({ ...contents, transform: null });
+                await ks.refreshMaterial();
+                return "Transform key deleted.";
+              });
+              return null;
+            }}
+          >
+            Requests can&apos;t be decrypted until you create a new one.
+          </ConfirmDialog>
         </div>
       </Card>
 
