@@ -1,3 +1,5 @@
+import { LogAlerts } from "@/components/admin/log-alerts";
+import { LogHeads } from "@/components/admin/log-heads";
 import { VerifyLedger } from "@/components/admin/verify-ledger";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
@@ -5,6 +7,7 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { latestCheckpoint } from "@/lib/ledger/checkpoint";
+import { logOverview } from "@/lib/ledger/overview";
 import { cspCall } from "@/lib/parties/csp-client";
 
 type Entry = { seq: bigint; at: Date; action: string; subjectType: string; subjectId: string | null; actorId: string | null; hash: string };
@@ -24,7 +27,7 @@ export const metadata = { title: "Audit ledger" };
 
 export default async function AuditPage() {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/audit");
-  const [entries, csp] = await Promise.all([db().auditEntry.findMany({ orderBy: { seq: "desc" }, take: 200 }), cspLog()]);
+  const [entries, csp, overview] = await Promise.all([db().auditEntry.findMany({ orderBy: { seq: "desc" }, take: 200 }), cspLog(), logOverview()]);
   const checkpoint = latestCheckpoint();
   return (
     <>
@@ -32,6 +35,8 @@ export default async function AuditPage() {
         title="Audit ledger"
         description="Every decision, key, upload, request and sign-in leaves an entry here. Each party keeps its own log: the authority's (registrations, keys, signatures, sign-ins) and the CSP's (uploads, releases, clustering runs). Each entry's hash covers the one before it, so an edited or removed entry breaks the chain from that point on."
       />
+      <LogAlerts />
+      <LogHeads overview={overview} />
       <h2 className="mb-3 text-lg font-semibold">The authority&apos;s log</h2>
       <Card className="mb-6">
         <p className="mb-3 text-sm text-slate-600" data-testid="ledger-checkpoint">
