@@ -2,7 +2,7 @@
  * Next.js start-up hook: refuses to serve as a PostgreSQL superuser (lib/db/superuser-check.ts),
  * then starts the clustering job worker inside the Node.js server (lib/jobs/worker.ts). Neither
  * runs during `next build` or without DATABASE_URL (startWorker checks both again, and
- * MEDSHARE_WORKER=off).
+ * MEDSHARE_WORKER=off), and the witness of the other party's log (MEDSHARE_WITNESS_INTERVAL_S).
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
@@ -20,5 +20,8 @@ export async function register() {
     }
     const { startWorker } = await import("./lib/jobs/worker");
     await startWorker();
+    // Each party witnesses the other's transparency log (lib/ledger/witness.ts).
+    const { startWitness } = await import("./lib/ledger/witness-loop");
+    startWitness();
   }
 }

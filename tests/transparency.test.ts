@@ -128,3 +128,47 @@ describe("the authority's log as an RFC 9162 tree", () => {
     expect(await db().auditEntry.count({ where: { action: "LOG_HEAD_REJECTED", subjectId: "csp" } })).toBe(1);
   });
 });
+
+describe("an upload's place in the CSP's log, as the browser checks it", () => {
+  const uploadId = "7d1f3a52-1b0e-4c8e-9a55-0f5b7c9e2a11";
+  const org = "0b7e2f4c-8a3d-4e61-b1f2-9c8d7e6f5a40";
+  const stored = { uploadId, records: 3, organisationId: org, digest: "aa".repeat(32), recordsRoot: "bb".repeat(32), policy: "HA1:Cardiology", location: `csp:record_ciphertexts/${uploadId}` };
+
+  it("verifies the UPLOAD_STORED entry's inclusion under the CSP's signed head, and refuses anything else", async () => {
+    const { appendCspAudit } = await import("@/lib/ledger/append");
+    const { uploadLogProof } = await import("@/lib/ledger/upload-proof");
+    const { checkUploadInLog } = await import("@/lib/ledger/check-upload");
+    const { logPublicKey } = await import("@/lib/ledger/log-keys");
+    await db().$transaction((tx) => appendCspAudit(tx, { actorId: null, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: stored }));
+    for (let i = 0; i < 4; i++) await db().$transaction((tx) => appendCspAudit(tx, { actorId: null, action: "REQUEST_CREATED", subjectType: "request", data: { i } }));
+    const key = logPublicKey("csp")!;
+    const expected = { uploadId, digest: stored.digest, recordsRoot: stored.recordsRoot };
+    const first = await uploadLogProof(db(), uploadId, org);
+    const ok = checkUploadInLog(first, key, expected);
+    expect(ok.ok).toBe(true);
+    await expect(uploadLogProof(db(), uploadId, "11111111-1111-4111-8111-111111111111")).rejects.toThrow(/not in the CSP's log/);
+
+    const reason = (p: typeof first, e = expected, kept: { size: number; root: string } | null = null) => {
+      const r = checkUploadInLog(p, key, e, kept);
+      return r.ok ? "ok" : r.reason;
+    };
+    expect(reason(first, { ...expected, digest: "cc".repeat(32) })).toMatch(/another envelope digest/);
+    expect(reason(first, { ...expected, recordsRoot: "cc".repeat(32) })).toMatch(/another records root/);
+    expect(reason(first, { ...expected, uploadId: "7d1f3a52-1b0e-4c8e-9a55-0f5b7c9e2a12" })).toMatch(/not this upload's/);
+    // The entry's content changed (the digest the browser expects, but not what was logged).
+    const forgedEntry = { ...first, entry: { ...first.entry, data: { ...first.entry.data, digest: "cc".repeat(32) } } };
+    expect(reason(forgedEntry, { ...expected, digest: "cc".repeat(32) })).toMatch(/inclusion proof does not lead/);
+    expect(reason({ ...first, proof: first.proof.slice(1) })).toMatch(/inclusion proof does not lead/);
+    expect(reason({ ...first, sth: { ...first.sth, root: "dd".repeat(32) } })).toMatch(/not signed by the CSP's log key/);
+    expect(checkUploadInLog(first, logPublicKey("authority")!, expected).ok).toBe(false);
+
+    // The browser keeps the head; the next check proves the log grew consistently from it.
+    const kept = { size: first.sth.size, root: first.sth.root };
+    await db().$transaction((tx) => appendCspAudit(tx, { actorId: null, action: "REQUEST_CREATED", subjectType: "request", data: { later: true } }));
+    const second = await uploadLogProof(db(), uploadId, org, kept.size);
+    expect(second.sth.size).toBe(kept.size + 1);
+    expect(reason(second, expected, kept)).toBe("ok");
+    expect(reason(second, expected, { size: kept.size, root: "ee".repeat(32) })).toMatch(/fork/);
+    expect(reason(second, expected, { size: kept.size + 5, root: kept.root })).toMatch(/rollback/);
+  });
+});

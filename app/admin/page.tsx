@@ -1,4 +1,5 @@
 import { Suspense } from "react";
+import { LogAlerts } from "@/components/admin/log-alerts";
 import { RegistrationRow } from "@/components/admin/registration-row";
 import { ServicesPanel } from "@/components/admin/services-panel";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
@@ -17,6 +18,9 @@ export default async function AdminPage() {
   const attributes = catalogue.flatMap((a) => a.attributes.map((x) => ({ id: x.id, name: x.name, description: x.description })));
   return (
     <>
+      <Suspense fallback={null}>
+        <LogAlerts />
+      </Suspense>
       <PageHeader
         title="Pending registrations"
         description="Approve the people you can vouch for, choosing the attributes they hold: their keys are issued at once, wrapped to their browser's key. Rejected people see your reason."

@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -39,5 +40,6 @@ export function entryHash(prevHash: string, e: HashedFields): string {
     subjectId: e.subjectId,
     data: e.data,
   });
-  return createHash("sha256").update(prevHash).update(body).digest("hex");
+  // Isomorphic: the browsers re-compute a logged entry's hash before checking its inclusion proof.
+  return bytesToHex(sha256(utf8ToBytes(prevHash + body)));
 }

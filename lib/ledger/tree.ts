@@ -1,6 +1,7 @@
 import type { Db, Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { consistencyProof, EMPTY_ROOT, fromHex, inclusionPath, leafHash, nodeHash, nodesClosedBy, nodesRead, rootHash, toHex, type NodeGetter } from "./merkle";
+import { entryLeafOf } from "./leaf";
+import { consistencyProof, EMPTY_ROOT, inclusionPath, nodeHash, nodesClosedBy, nodesRead, rootHash, toHex, type NodeGetter } from "./merkle";
 
 /**
  * Each party's log as an RFC 9162 Merkle tree stored in its own log schema (`ledger`,
@@ -12,8 +13,9 @@ export type LogName = "authority" | "csp";
 const SCHEMA: Record<LogName, string> = { authority: "ledger", csp: "csp_ledger" };
 type Q = Pick<Db, "$queryRawUnsafe"> | Pick<Tx, "$queryRawUnsafe">;
 
+
 /** The leaf of an entry: its chain hash (hex, 32 bytes) under the RFC's leaf prefix. */
-export const entryLeaf = (entryHashHex: string) => leafHash(fromHex(entryHashHex));
+export const entryLeaf = entryLeafOf;
 
 async function fetchNodes(q: Q, log: LogName, keys: Array<{ level: number; index: number }>) {
   const map = new Map<string, Uint8Array>();

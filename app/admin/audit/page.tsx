@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { LogAlerts } from "@/components/admin/log-alerts";
+import { LogHeads } from "@/components/admin/log-heads";
 import { VerifyLedger } from "@/components/admin/verify-ledger";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
@@ -7,6 +9,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { formatDateTimeSeconds } from "@/lib/format/date";
 import { latestCheckpoint } from "@/lib/ledger/checkpoint";
+import { logOverview } from "@/lib/ledger/overview";
 import { cspCall } from "@/lib/parties/csp-client";
 import { z } from "@/lib/validation/zod";
 
@@ -60,11 +63,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/audit");
   const { query: q, problem } = readQuery(await searchParams);
   const where = { ...(q.before ? { seq: { lt: BigInt(q.before) } } : {}), ...(q.action ? { action: q.action } : {}), ...(q.actor ? { actorId: q.actor } : {}) };
-  const [entries, csp, actions, users] = await Promise.all([
+  const [entries, csp, actions, users, overview] = await Promise.all([
     db().auditEntry.findMany({ where, orderBy: { seq: "desc" }, take: q.take }),
     cspLog(q),
     db().auditEntry.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } }),
     db().user.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, email: true } }),
+    logOverview(),
   ]);
   const people: People = new Map(users.map((u) => [u.id, { name: u.name, email: u.email }]));
   const actionNames = [...new Set([...actions.map((a) => a.action), ...csp.entries.map((e) => e.action)])].sort();
@@ -76,6 +80,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         title="Audit ledger"
         description="Every decision, key, upload, request and sign-in leaves an entry here. Each party keeps its own log: the authority's (registrations, keys, signatures, sign-ins) and the CSP's (uploads, releases, clustering runs). Each entry's hash covers the one before it, so an edited or removed entry breaks the chain from that point on."
       />
+      <LogAlerts />
+      <LogHeads overview={overview} />
       <h2 className="mb-3 text-lg font-semibold">The authority&apos;s log</h2>
       <Card className="mb-6">
         <p className="mb-3 text-sm text-slate-600" data-testid="ledger-checkpoint">

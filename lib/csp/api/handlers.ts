@@ -3,6 +3,9 @@ import { decodeAttributeVk, type AttributeVk } from "@/lib/abe";
 import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload, uploadsByDigest, deleteUpload, describeUpload } from "@/lib/csp/uploads";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
+import { witnessState } from "@/lib/ledger/witness";
+import { witnessNow } from "@/lib/ledger/witness-loop";
+import { uploadLogProof } from "@/lib/ledger/upload-proof";
 import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats, uploadsWithoutFeatures } from "@/lib/csp/features";
 import type { z } from "zod";
 import type { cspApi, CspOp } from "./wire";
@@ -41,6 +44,9 @@ export const handlers = {
       take,
     }),
   "ledger.verify": () => verifyChain(db(), 1000, "csp"),
+  "log.witnessState": () => witnessState(db(), "csp"),
+  "log.witnessNow": () => witnessNow(),
+  "log.uploadProof": ({ uploadId, since }, c) => uploadLogProof(db(), uploadId, c.org, since),
   ...requestHandlers,
   ...clusteringHandlers,
 } satisfies Handlers;

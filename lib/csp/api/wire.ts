@@ -60,6 +60,10 @@ export const cspApi = {
     null,
   ),
   "ledger.verify": spec(z.object({}), null),
+  // ---- the transparency log (lib/ledger/witness.ts, lib/ledger/upload-proof.ts)
+  "log.witnessState": spec(z.object({}), null),
+  "log.witnessNow": spec(z.object({}), null),
+  "log.uploadProof": spec(z.object({ uploadId: id, since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }), byUpload, ["org"]),
   ...requestsApi,
   ...clusteringApi,
 } as const;

@@ -1,0 +1,33 @@
+import "server-only";
+import { db } from "@/lib/db/client";
+import { serviceRole } from "@/lib/parties/role";
+import { httpLogSource, witnessOnce, type WitnessResult } from "./witness";
+
+/** Where this party reads the other's log: the authority the CSP's (MEDSHARE_CSP_URL), the CSP the authority's (MEDSHARE_AUTHORITY_URL). */
+function otherPartyUrl(): string | null {
+  const url = serviceRole() === "authority" ? process.env.MEDSHARE_CSP_URL : process.env.MEDSHARE_AUTHORITY_URL;
+  return url ? url.replace(/\/$/, "") : null;
+}
+
+/** This party witnesses the other's log once, now. */
+export async function witnessNow(): Promise<WitnessResult> {
+  const url = otherPartyUrl();
+  if (!url) return { state: null, outcome: "unconfigured", problem: "The other party's address is not configured." };
+  return witnessOnce(db(), serviceRole(), httpLogSource(url));
+}
+
+const state = globalThis as unknown as { medshareWitnessTimer?: NodeJS.Timeout };
+
+/**
+ * Starts the periodic witness (instrumentation.ts): every MEDSHARE_WITNESS_INTERVAL_S seconds
+ * (default 300; 0 turns it off), the first shortly after start. Failures are counted by the
+ * witness itself; only the kind of failure reaches the server log.
+ */
+export function startWitness() {
+  const seconds = Number(process.env.MEDSHARE_WITNESS_INTERVAL_S ?? 300);
+  if (state.medshareWitnessTimer || !Number.isFinite(seconds) || seconds <= 0 || !otherPartyUrl()) return;
+  const run = () => witnessNow().catch((error: Error) => console.error(`[ledger] witness run failed (${error.name})`));
+  setTimeout(run, Math.min(seconds, 15) * 1000).unref?.();
+  state.medshareWitnessTimer = setInterval(run, seconds * 1000);
+  state.medshareWitnessTimer.unref?.();
+}
