@@ -14,6 +14,11 @@ vi.mock("@/lib/auth/session-token", () => ({
 const { decideRegistrationAction } = await import("@/lib/actions/registration/decide");
 const { verifyLedgerAction } = await import("@/lib/actions/ledger/verify");
 const { db } = await import("@/lib/db/client");
+const { withdrawGrantAction } = await import("@/lib/actions/requests/withdraw-grant");
+const { renewGrantAction } = await import("@/lib/actions/requests/renew-grant");
+const { askRenewalAction } = await import("@/lib/actions/requests/ask-renewal");
+const { reportRequestOutcomeAction } = await import("@/lib/actions/requests/report-outcome");
+const { createRequestAction } = await import("@/lib/actions/requests/create-request");
 
 withFreshDatabase();
 
@@ -75,5 +80,36 @@ describe("server actions check authorization themselves", () => {
     expect(again).toMatchObject({ ok: false, error: { code: "INVALID_STATE" } });
     expect(await db().auditEntry.count({ where: { action: "REGISTRATION_REJECTED" } })).toBe(0);
     expect(await verifyLedgerAction({})).toMatchObject({ ok: true, data: { ok: true } });
+  });
+});
+
+describe("grant and outcome actions check role and input before anything reaches the CSP", () => {
+  const as = (u: { id: string; sessionVersion: number } | null) => {
+    claims.current = u ? { uid: u.id, sv: u.sessionVersion } : null;
+  };
+  const requestId = "00000000-0000-4000-8000-000000000000";
+
+  it("refuses the signed-out and the wrong role", async () => {
+    as(null);
+    expect(await withdrawGrantAction({ requestId, reason: "no consent" })).toMatchObject({ ok: false, error: { code: "UNAUTHENTICATED" } });
+    expect(await reportRequestOutcomeAction({ requestId, outcome: "decrypted" })).toMatchObject({ ok: false, error: { code: "UNAUTHENTICATED" } });
+    as(await makeUser("RESEARCHER", "APPROVED"));
+    expect(await withdrawGrantAction({ requestId, reason: "no consent" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await renewGrantAction({ requestId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    as(await makeUser("HOSPITAL_STAFF", "APPROVED"));
+    expect(await askRenewalAction({ requestId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await reportRequestOutcomeAction({ requestId, outcome: "decrypted" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+  });
+
+  it("bad input is a validation error, not a server error", async () => {
+    as(await makeUser("HOSPITAL_STAFF", "APPROVED"));
+    expect(await withdrawGrantAction({ requestId: "not-a-uuid", reason: "no consent" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await withdrawGrantAction({ requestId, reason: "a\u0000b" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await withdrawGrantAction({ requestId, reason: " " })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    as(await makeUser("RESEARCHER", "APPROVED"));
+    expect(await reportRequestOutcomeAction({ requestId, outcome: "stolen" as "decrypted" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    for (const periodDays of [0, 181, 2.5])
+      expect(await createRequestAction({ uploadIds: [requestId], purpose: "a long enough purpose", periodDays })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await db().requestOutcome.count()).toBe(0);
   });
 });

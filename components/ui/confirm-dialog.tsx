@@ -25,7 +25,8 @@ export function ConfirmWithReason({
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const id = title.replace(/\W+/g, "-").toLowerCase();
+  // Unique per instance: a page may list several items with the same dialog.
+  const id = `confirm-${useId().replace(/\W+/g, "")}`;
   return (
     <>
       <Button type="button" variant="secondary" aria-label={triggerLabel} onClick={() => { setError(null); dialog.current?.showModal(); }}>
