@@ -74,14 +74,15 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   await rp.getByRole("button", { name: "Create transform key" }).click();
   await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
   await rp.goto("/research");
-  await unlockGate(rp, res.passphrase);
-  const row = rp.getByTestId("clusters").getByRole("row").filter({ hasText: runId.slice(0, 8) }).first();
+  // clusters are listed by run (here unnamed: by its date), each cluster a row with its radio
+  const row = rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   const size = Number((await row.getByRole("cell").nth(2).innerText({ timeout: 30_000 })).replace(/\D/g, ""));
   expect(size).toBeGreaterThan(0);
   await row.getByRole("radio").check();
   await rp.getByLabel("Purpose of use").fill("Characterise one cluster of aspirates");
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(rp, res.passphrase);
   await expect(rp.getByText(`WDBC clustering ${code}: ${size} records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
   await expect(rp.getByTestId("chart-typicality").locator("svg.recharts-surface").first()).toBeVisible();
   await expect(rp.getByTestId("chart-projection").locator("svg.recharts-surface").first()).toBeVisible();

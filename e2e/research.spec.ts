@@ -36,12 +36,14 @@ test("a researcher requests, signs, and decrypts in the browser exactly what was
 
   const page = res.page;
   await page.goto("/research");
-  await unlockGate(page, res.a.passphrase);
+  // browsing needs no keys: the passphrase is asked for once the request is signed
+  await expect(page.getByRole("form", { name: "Unlock keys" })).toHaveCount(0);
   await page.getByRole("checkbox", { name: `Choose ${wdbcLabel}` }).check();
   await page.getByRole("checkbox", { name: `Choose Oncology ${code}` }).check();
   await expect(page.getByTestId("datasets")).toContainText(`you lack ${code}.oncology`);
   await page.getByLabel("Purpose of use").fill("Biomarkers of malignancy in fine-needle aspirates");
   await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(page, res.a.passphrase);
   await expect(page.getByText(`${wdbcLabel}: 569 records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId("request-outcome")).toContainText(`Source verified: signed by ${staff.a.gid}`);
   await expect(page.getByText(`Oncology ${code}: not for you`)).toBeVisible();
@@ -78,10 +80,10 @@ test("a researcher without the needed attributes is told what is missing and dec
   await res.page.getByRole("button", { name: "Create transform key" }).click();
   await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
   await res.page.goto("/research");
-  await unlockGate(res.page, res.a.passphrase);
   await res.page.getByRole("checkbox", { name: `Choose Restricted ${code}` }).check();
   await res.page.getByLabel("Purpose of use").fill("Trying to read what I may not");
   await res.page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(res.page, res.a.passphrase);
   await expect(res.page.getByText("No records were decrypted")).toBeVisible();
   await expect(res.page.getByText(`you lack ${code}.cardiology`).last()).toBeVisible();
   await expect(res.page.getByTestId("records-table")).toHaveCount(0);
@@ -111,10 +113,10 @@ test("a wrong partial decryption from the cloud is a security alert, audited, ne
     await route.fulfill({ response, json: body });
   });
   await res.page.goto("/research");
-  await unlockGate(res.page, res.a.passphrase);
   await res.page.getByRole("checkbox", { name: `Choose Tamper ${code}` }).check();
   await res.page.getByLabel("Purpose of use").fill("Checking the cloud's honesty");
   await res.page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(res.page, res.a.passphrase);
   await expect(res.page.getByText(`Security alert: Tamper ${code} failed verification`)).toBeVisible({ timeout: 60_000 });
   await expect(res.page.getByText("q1-88213")).toHaveCount(0);
   await expect(res.page.getByTestId("records-table")).toHaveCount(0);

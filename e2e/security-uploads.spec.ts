@@ -274,11 +274,11 @@ test("planted and swapped envelopes: the researcher's browser shows a security a
   await expect(res.page.getByTestId("tk-status")).toContainText("Stored with the authority");
   const page = res.page;
   await page.goto("/research");
-  await unlockGate(page, res.a.passphrase);
   await page.getByRole("checkbox", { name: `Choose Planted ${code}` }).check();
   await page.getByRole("checkbox", { name: `Choose Swapped ${code}` }).check();
   await page.getByLabel("Purpose of use").fill("Checking that the cloud cannot plant records");
   await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(page, res.a.passphrase);
   await expect(page.getByText(`Security alert: Planted ${code} failed verification`)).toBeVisible({ timeout: 90_000 });
   await expect(page.getByText(`Security alert: Swapped ${code} failed verification`)).toBeVisible();
   await expect(page.getByTestId("request-outcome")).toContainText("SOURCE NOT VERIFIED");

@@ -12,6 +12,10 @@ vi.mock("@/lib/auth/session-token", () => ({
 
 const { startRunAction } = await import("@/lib/actions/clustering/start-run");
 const { cancelRunAction } = await import("@/lib/actions/clustering/cancel-run");
+const { describeRunAction } = await import("@/lib/actions/clustering/describe-run");
+const { deleteRunAction } = await import("@/lib/actions/clustering/delete-run");
+const { describeUploadAction } = await import("@/lib/actions/uploads/describe-upload");
+const { deleteUploadAction } = await import("@/lib/actions/uploads/delete-upload");
 const publicKeyRoute = await import("@/app/api/ckks/public-key/route");
 // What a browser sends with a fetch from our own pages (route handlers refuse cross-site writes).
 const sameOrigin = { "sec-fetch-site": "same-origin" };
@@ -36,13 +40,24 @@ describe("clustering entry points", () => {
       as(await makeUser(role));
       expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
       expect(await cancelRunAction({ runId: someId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+      expect(await describeRunAction({ runId: someId, name: "x", note: "" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+      expect(await deleteRunAction({ runId: someId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     }
+    // an upload's note and deletion: its organisation's hospital staff only
+    for (const role of ["RESEARCHER", "AUTHORITY_ADMIN"] as const) {
+      as(await makeUser(role));
+      expect(await describeUploadAction({ uploadId: someId, note: "x" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+      expect(await deleteUploadAction({ uploadId: someId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    }
+    as(await makeUser("HOSPITAL_STAFF"));
+    expect(await describeUploadAction({ uploadId: someId, note: "x".repeat(2001) })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     as(await makeUser("AUTHORITY_ADMIN", "PENDING"));
     expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "NOT_APPROVED" } });
     as(await makeUser("AUTHORITY_ADMIN"));
     expect(await startRunAction({ uploadIds: [], k: 1 })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "VALIDATION", message: expect.stringMatching(/No stored encrypted features/) } });
     expect(await cancelRunAction({ runId: someId })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await describeRunAction({ runId: someId, name: "y".repeat(121), note: "" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     expect(await db().clusteringRun.count()).toBe(0);
   });
 

@@ -188,7 +188,7 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
             {groups.map((g) => (
               <tbody key={g.runId} data-testid={`run-${g.runId}`} className={g.baseName ? "border-l-4 border-slate-200" : ""}>
                 <tr className="border-t border-slate-200 bg-slate-50">
-                  <th colSpan={7} scope="rowgroup" className={`py-2 pr-3 text-left font-normal ${g.baseName ? "pl-4" : "pl-1"}`}>
+                  <th colSpan={7} scope="rowgroup" data-testid="run-heading" className={`py-2 pr-3 text-left font-normal ${g.baseName ? "pl-4" : "pl-1"}`}>
                     <span className="font-semibold">{g.name}</span> <span className="text-xs text-slate-500">finished {when(g.finishedAt)}</span>
                     {g.baseName && <span className="block text-xs text-slate-600">Adds new uploads to “{g.baseName}”</span>}
                     {g.note && <span className="block text-xs text-slate-600">{g.note}</span>}

@@ -21,7 +21,7 @@ export function UploadMeta({ id, label, note }: { id: string; label: string; not
     <div className="mt-1 space-y-1" data-testid={`upload-meta-${label}`}>
       {editing ? (
         <form
-          aria-label={`Note on ${label}`}
+          aria-label={`Edit the note on ${label}`}
           className="space-y-1"
           onSubmit={async (e) => {
             e.preventDefault();
