@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { DiscardUpload } from "@/components/upload/discard-upload";
+import { LogCheck } from "@/components/upload/log-check";
 import { PrunePendingUploads, ResumeUpload } from "@/components/upload/resume-upload";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { PartyOutage } from "@/components/ui/party-outage";
@@ -60,7 +61,10 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                   <td className="py-2 pr-4 text-xs">{size(u.totalBytes)}</td>
                   <td className="py-2 pr-4 text-xs">
                     {u.status === "STORED" ? (
-                      "stored, verified"
+                      <>
+                        stored, verified
+                        <LogCheck uploadId={u.id} digest={u.digest} recordsRoot={u.recordsRoot} label={u.label} />
+                      </>
                     ) : (
                       <span className="flex flex-wrap items-center gap-2">
                         <span data-testid={`unfinished-${u.label}`}>

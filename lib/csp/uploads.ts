@@ -343,11 +343,14 @@ export async function listUploads(organisationId: string, currentVersions: Recor
     orderBy: { createdAt: "desc" },
     select: {
       id: true, label: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true,
-      chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } },
+      chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } }, envelopeDigest: true, recordsRoot: true,
     },
   });
-  return uploads.map(({ keyVersions, _count, ...u }) => ({
+  return uploads.map(({ keyVersions, _count, envelopeDigest, recordsRoot, ...u }) => ({
     ...u,
+    /** What the upload's UPLOAD_STORED log entry must name (the browser checks it, lib/ledger/check-upload.ts). */
+    digest: Buffer.from(envelopeDigest).toString("hex"),
+    recordsRoot: Buffer.from(recordsRoot).toString("hex"),
     /** Unfinished uploads: how many chunks arrived (resumable until expiresAt). */
     receivedChunks: _count.chunks,
     outdated: Object.entries(keyVersions as Record<string, number>)
