@@ -14,6 +14,8 @@ let admin: Page;
 let staff: Page;
 
 test.beforeAll(async ({ browser }) => {
+  // Registration, approval, key intake and a 569-record upload, on a machine shared with others.
+  test.setTimeout(600_000);
   admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["hospital", "researcher"]);
   const made = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Log");
