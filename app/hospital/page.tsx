@@ -3,6 +3,7 @@ import { HospitalRequests } from "@/components/grants/hospital-requests";
 import { DiscardUpload } from "@/components/upload/discard-upload";
 import { PrunePendingUploads, ResumeUpload, RetryFeatures } from "@/components/upload/resume-upload";
 import { UploadMeta } from "@/components/upload/upload-meta";
+import { LogCheck } from "@/components/upload/log-check";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { PartyOutage } from "@/components/ui/party-outage";
 import { requirePageUser } from "@/lib/auth/page-guard";
@@ -68,7 +69,10 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                   <td className="py-2 pr-4 text-xs">{size(u.totalBytes)}</td>
                   <td className="py-2 pr-4 text-xs">
                     {u.status === "STORED" && u.clustering.status === "stored" ? (
-                      <span className="text-green-800" data-testid={`stored-${u.label}`}>stored, verified</span>
+                      <>
+                        <span className="text-green-800" data-testid={`stored-${u.label}`}>stored, verified</span>
+                        <LogCheck uploadId={u.id} digest={u.digest} recordsRoot={u.recordsRoot} label={u.label} />
+                      </>
                     ) : u.status === "STORED" ? (
                       <span className="flex flex-wrap items-center gap-2">
                         <span className="text-amber-800" data-testid={`no-clustering-${u.label}`}>
@@ -78,6 +82,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                             : "no encrypted clustering tensors arrived (the file has fewer than two numeric fields, or sending them failed), so these records cannot be clustered"}
                         </span>
                         <RetryFeatures id={u.id} label={u.label} incomplete={u.clustering.status === "incomplete"} />
+                        <LogCheck uploadId={u.id} digest={u.digest} recordsRoot={u.recordsRoot} label={u.label} />
                       </span>
                     ) : (
                       <span className="flex flex-wrap items-center gap-2">

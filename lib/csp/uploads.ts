@@ -383,12 +383,15 @@ export async function listUploads(organisationId: string, currentVersions: Recor
     orderBy: { createdAt: "desc" },
     select: {
       id: true, label: true, note: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true,
-      chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } },
+      chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } }, envelopeDigest: true, recordsRoot: true,
       features: { select: { status: true, ciphertextCount: true, _count: { select: { ciphertexts: true } } } },
     },
   });
-  return uploads.map(({ keyVersions, _count, features, ...u }) => ({
+  return uploads.map(({ keyVersions, _count, features, envelopeDigest, recordsRoot, ...u }) => ({
     ...u,
+    /** What the upload's UPLOAD_STORED log entry must name (the browser checks it, lib/ledger/check-upload.ts). */
+    digest: Buffer.from(envelopeDigest).toString("hex"),
+    recordsRoot: Buffer.from(recordsRoot).toString("hex"),
     /** The encrypted clustering tensors: stored, begun but not complete (with how many arrived), or never sent. */
     clustering: !features
       ? ({ status: "none" } as const)

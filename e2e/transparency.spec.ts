@@ -1,0 +1,96 @@
+import { expect, test } from "./fixtures/test";
+import type { Page } from "@playwright/test";
+import path from "node:path";
+import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
+import { unlockGate } from "./fixtures/helpers";
+
+// Issue #16: the hospital's browser verifies that its upload is in the CSP's transparency log
+// (inclusion proof + the CSP's signed head, checked in Chromium), and /admin/audit shows each
+// log's head and its witness.
+test.describe.configure({ timeout: 300_000, mode: "serial" });
+
+const WDBC = path.resolve("..", "shared", "datasets", "wdbc.csv");
+let admin: Page;
+let staff: Page;
+
+test.beforeAll(async ({ browser }) => {
+  // Registration, approval, key intake and a 569-record upload, on a machine shared with others.
+  test.setTimeout(600_000);
+  admin = await adminPage(browser);
+  const code = await createCatalogue(admin, ["hospital", "researcher"]);
+  const made = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Log");
+  staff = made.page;
+  await staff.goto("/hospital/upload");
+  await unlockGate(staff, made.a.passphrase);
+  await staff.getByLabel(/Drop a CSV/).setInputFiles(WDBC);
+  await expect(staff.getByTestId("preview")).toContainText("569 records");
+  await staff.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
+  await staff.getByLabel("Label").fill("Logged WDBC");
+  await staff.getByRole("button", { name: "Encrypt and upload" }).click();
+  await expect(staff.getByText("Upload stored")).toBeVisible({ timeout: 180_000 });
+});
+
+test("the hospital page verifies the upload's inclusion proof in the browser and keeps the CSP's head", async () => {
+  const proofs: string[] = [];
+  staff.on("response", (r) => {
+    if (/\/api\/uploads\/[^/]+\/log-proof/.test(r.url())) proofs.push(r.url());
+  });
+  await staff.goto("/hospital");
+  const check = staff.getByTestId("log-check-Logged WDBC");
+  await expect(check).toContainText(/In the CSP's log \(entry #\d+ of \d+, verified here\)/, { timeout: 30_000 });
+  expect(proofs.length).toBeGreaterThan(0);
+  const kept = await staff.evaluate(() => JSON.parse(localStorage.getItem("medshare:log-head:csp") ?? "null") as { size: number; root: string } | null);
+  expect(kept?.size).toBeGreaterThan(0);
+  expect(kept?.root).toMatch(/^[0-9a-f]{64}$/);
+
+  // Second visit: the proof is fetched with the kept size and checked for consistency.
+  await staff.reload();
+  await expect(check).toContainText("In the CSP's log", { timeout: 30_000 });
+  expect(proofs.at(-1)).toContain(`since=${kept!.size}`);
+});
+
+test("a tampered proof, entry or head is refused in the browser, never shown as verified", async () => {
+  const tamper = async (edit: (p: Record<string, unknown>) => void) => {
+    await staff.route("**/api/uploads/*/log-proof*", async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as Record<string, unknown>;
+      edit(body);
+      await route.fulfill({ response: res, json: body });
+    });
+    await staff.goto("/hospital");
+    const check = staff.getByTestId("log-check-Logged WDBC");
+    await expect(check).toContainText("Not verified in the CSP's log", { timeout: 30_000 });
+    await expect(check).not.toContainText("verified here");
+    await staff.unroute("**/api/uploads/*/log-proof*");
+    return check;
+  };
+  let check = await tamper((p) => ((p.entry as { data: Record<string, unknown> }).data.records = 570));
+  await expect(check).toContainText("inclusion proof does not lead");
+  check = await tamper((p) => ((p.sth as { root: string }).root = "00".repeat(32)));
+  await expect(check).toContainText("not signed by the CSP's log key");
+  check = await tamper((p) => ((p.entry as { data: Record<string, unknown> }).data.digest = "ab".repeat(32)));
+  await expect(check).toContainText("another envelope digest");
+  // A head smaller than the one this browser kept: a rollback.
+  await staff.evaluate(() => {
+    const kept = JSON.parse(localStorage.getItem("medshare:log-head:csp")!) as { size: number; root: string };
+    localStorage.setItem("medshare:log-head:csp", JSON.stringify({ size: kept.size + 100, root: kept.root }));
+  });
+  await staff.goto("/hospital");
+  await expect(staff.getByTestId("log-check-Logged WDBC")).toContainText("rollback", { timeout: 30_000 });
+  await staff.evaluate(() => localStorage.removeItem("medshare:log-head:csp"));
+});
+
+test("/admin/audit shows each log's signed head and its witness, and both agree after 'Witness now'", async () => {
+  await admin.goto("/admin/audit");
+  await expect(admin.getByTestId("head-authority")).toContainText("valid (Ed25519");
+  await expect(admin.getByTestId("head-csp")).toContainText("valid (Ed25519");
+  await expect(admin.getByTestId("head-csp-size")).toContainText(/\d+ entries/);
+  await admin.getByRole("button", { name: "Witness now" }).click();
+  await expect(admin.getByTestId("witness-result")).toContainText("Both witnesses agree", { timeout: 30_000 });
+  await expect(admin.getByTestId("witness-of-authority-status")).toContainText("Agrees");
+  await expect(admin.getByTestId("witness-of-csp-status")).toContainText("Agrees");
+  await expect(admin.getByTestId("witness-of-csp")).toContainText(/last agreed \d{4}-\d\d-\d\d/);
+  // No alert on /admin while the witnesses agree.
+  await admin.goto("/admin");
+  await expect(admin.getByTestId("log-alerts")).toHaveCount(0);
+});
