@@ -72,7 +72,7 @@ function LogTable({ entries, caption }: { entries: Entry[]; caption: string }) {
       {entries.length === 0 ? (
         <EmptyState title="No entries yet" />
       ) : (
-        <div role="region" aria-label="Audit entries" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+        <div role="region" aria-label="Audit entries" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">{caption}</caption>
             <thead className="text-xs uppercase text-slate-500">
