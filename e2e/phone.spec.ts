@@ -77,6 +77,7 @@ test("at 390 px no page scrolls sideways; screenshots at 390 and 1280", async ({
     await page.setViewportSize(PHONE);
     await page.waitForTimeout(300); // charts re-measure their container
     const width = await page.evaluate(() => document.scrollingElement!.scrollWidth);
+    if (width > PHONE.width) console.log(`wide ${role} ${name}: ${width} px`);
     expect.soft(width, `${role} ${name} (${page.url()}) is ${width} px wide at 390 px; overflowing: ${(await overflowing(page, PHONE.width)).join(" | ")}`).toBeLessThanOrEqual(PHONE.width);
     await page.screenshot({ path: path.join(SHOTS, `${role}-${name}-390.png`), fullPage: true });
     await page.setViewportSize(DESKTOP);
