@@ -18,6 +18,7 @@ test("every page for every role has no serious or critical accessibility violati
       const serious = violations
         .filter((x) => x.impact === "serious" || x.impact === "critical")
         .map((v) => `${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+      if (serious.length) console.log(`a11y ${role} ${name} @${width}: ${serious.join(" | ")}`);
       expect.soft(serious, `${role} ${name} (${new URL(page.url()).pathname}) at ${width} px`).toEqual([]);
       pages += 1;
     }

@@ -28,7 +28,7 @@ export default async function AdminPage() {
       {pending.length === 0 ? (
         <EmptyState title="No registrations are waiting">New registrations appear here as soon as they are sent.</EmptyState>
       ) : (
-        <div role="region" aria-label="Waiting registrations" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+        <div role="region" aria-label="Waiting registrations" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
           <table className="w-full text-left">
             <caption className="sr-only">Registrations waiting for a decision</caption>
             <thead className="text-xs uppercase text-slate-500">

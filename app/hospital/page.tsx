@@ -50,7 +50,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
           <Link className="underline" href="/hospital/upload">Upload a CSV or FHIR file</Link>: it is encrypted here, in your browser, before anything is sent.
         </EmptyState>
       ) : (
-        <div role="region" aria-label="Your uploads" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+        <div role="region" aria-label="Your uploads" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
           <table className="w-full text-left text-sm" data-testid="uploads">
             <caption className="sr-only">Uploads, newest first</caption>
             <thead className="text-xs uppercase text-slate-500">

@@ -119,7 +119,7 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
     <div className="space-y-6">
       <Card>
         <div className="flex flex-wrap items-end gap-4">
-          <div className="space-y-1">
+          <div className="min-w-0 max-w-full space-y-1">
             <label htmlFor="bench-preset" className="block text-sm font-medium text-slate-800">
               Repetitions
             </label>

@@ -43,7 +43,7 @@ function Th({ c }: { c: Column }) {
 export function ResultsTable({ paper, rows, running }: { paper: PaperPoint[]; rows: BenchRow[]; running: boolean }) {
   const byN = new Map(rows.map((r) => [r.attributes, r]));
   return (
-    <div role="region" aria-label="Benchmark results" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+    <div role="region" aria-label="Benchmark results" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
       <table className="w-full text-left text-sm" data-testid="bench-table">
         <caption className="sr-only">
           Median times in milliseconds per number of attributes{running ? " (measuring; empty cells still to come)" : ""}

@@ -258,7 +258,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
         {Object.keys(contents.keys).length === 0 ? (
           <p className="text-sm text-slate-600">No keys yet. They arrive once the authority grants you attributes.</p>
         ) : (
-          <div role="region" aria-label="Your keys" tabIndex={0} className="overflow-x-auto">
+          <div role="region" aria-label="Your keys" tabIndex={0} className="relative overflow-x-auto">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">Your attribute keys</caption>
               <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1">Status</th></tr></thead>

@@ -179,7 +179,7 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
         <Card>
           <h2 className="mb-1 font-semibold">Clusters</h2>
           <p className="mb-3 text-xs text-slate-500">Found by the cloud with HoPCM on encrypted feature tensors: it knows sizes and labels, never the values.</p>
-          <div role="region" aria-label="Clusters you can request" tabIndex={0} className="overflow-x-auto">
+          <div role="region" aria-label="Clusters you can request" tabIndex={0} className="relative overflow-x-auto">
           <table className="w-full text-left text-sm" data-testid="clusters">
             <caption className="sr-only">Clusters you can request, by clustering run</caption>
             <thead className="text-xs uppercase text-slate-500">
@@ -216,7 +216,7 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
       )}
       <Card>
         <h2 className="mb-3 font-semibold">Datasets at the cloud</h2>
-        <div role="region" aria-label="Datasets you can request" tabIndex={0} className="overflow-x-auto">
+        <div role="region" aria-label="Datasets you can request" tabIndex={0} className="relative overflow-x-auto">
           <table className="w-full text-left text-sm" data-testid="datasets">
             <caption className="sr-only">Datasets you can request</caption>
             <thead className="text-xs uppercase text-slate-500">

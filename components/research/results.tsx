@@ -193,7 +193,7 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                 <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "fhir.json"), JSON.stringify(toFhirCollection(columns, filtered), null, 1), "application/fhir+json")}>FHIR Bundle</Button>
               </div>
             </div>
-            <div role="region" aria-label="Decrypted records" tabIndex={0} className="overflow-x-auto">
+            <div role="region" aria-label="Decrypted records" tabIndex={0} className="relative overflow-x-auto">
               <table className="min-w-full text-left text-xs" data-testid="records-table">
                 <thead>
                   <tr>

@@ -107,7 +107,7 @@ function IssueList({ issues }: { issues: Issue[] }) {
 function Preview({ dataset }: { dataset: Dataset }) {
   const cols = dataset.columns.slice(0, 12);
   return (
-    <div role="region" aria-label="Preview of the file" tabIndex={0} className="overflow-x-auto">
+    <div role="region" aria-label="Preview of the file" tabIndex={0} className="relative overflow-x-auto">
       <table className="min-w-full text-left text-xs" data-testid="preview">
         <caption className="mb-1 text-left text-sm text-slate-600">
           {dataset.rows.length.toLocaleString()} records, {dataset.columns.length} columns{dataset.columns.length > 12 ? " (first 12 shown)" : ""}. Preview of the first rows; this stays in your browser.
@@ -340,7 +340,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
           <Alert tone="warning" title={`${findings.length} column${findings.length > 1 ? "s" : ""} look like patient identifiers`}>
             Encrypted or not, share identifiers only when the purpose needs them. De-identify removes or generalises them before encryption.
           </Alert>
-          <div role="region" aria-label="Columns that look like identifiers" tabIndex={0} className="overflow-x-auto">
+          <div role="region" aria-label="Columns that look like identifiers" tabIndex={0} className="relative overflow-x-auto">
             <table className="mt-3 w-full text-left text-sm" data-testid="phi-findings">
               <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-3">Column</th><th className="py-1 pr-3">Looks like</th><th className="py-1">Action</th></tr></thead>
               <tbody>

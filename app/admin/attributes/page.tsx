@@ -28,7 +28,7 @@ export default async function AttributesPage() {
                 {a.attributes.length === 0 ? (
                   <p className="mt-3 text-sm text-slate-500">No attributes yet.</p>
                 ) : (
-                  <div role="region" aria-label={`Attributes of ${a.code}`} tabIndex={0} className="overflow-x-auto">
+                  <div role="region" aria-label={`Attributes of ${a.code}`} tabIndex={0} className="relative overflow-x-auto">
                     <table className="mt-3 w-full text-left text-sm">
                       <caption className="sr-only">Attributes of {a.code}</caption>
                       <thead className="text-xs uppercase text-slate-500">

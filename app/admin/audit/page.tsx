@@ -169,7 +169,7 @@ function LogTable({ entries, caption, people, testId }: { entries: Entry[]; capt
       {entries.length === 0 ? (
         <EmptyState title="No entries">{caption.startsWith("Latest") ? "Nothing to show here yet, or nothing matches the filter." : "No older entries."}</EmptyState>
       ) : (
-        <div role="region" aria-label={caption} tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4" data-testid={testId}>
+        <div role="region" aria-label={caption} tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4" data-testid={testId}>
           <table className="w-full text-left text-sm">
             <caption className="sr-only">{caption}</caption>
             <thead className="text-xs uppercase text-slate-500">

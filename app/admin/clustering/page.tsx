@@ -30,7 +30,7 @@ export default async function ClusteringPage({ searchParams }: { searchParams: P
           {runs.length === 0 ? (
             <EmptyState title="No clustering runs yet">Start one with the uploads that have encrypted feature tensors.</EmptyState>
           ) : (
-            <div role="region" aria-label="Clustering runs" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+            <div role="region" aria-label="Clustering runs" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
               <table className="w-full text-left text-sm" data-testid="runs">
                 <caption className="sr-only">Clustering runs, newest first</caption>
                 <thead className="text-xs uppercase text-slate-500"><tr><th className="py-2 pr-4">Run</th><th className="py-2 pr-4">k</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Uploads</th><th className="py-2 pr-4">Status</th><th className="py-2">Sizes</th></tr></thead>

@@ -19,7 +19,7 @@ export default async function PeoplePage() {
       {people.length === 0 ? (
         <EmptyState title="No approved people yet" />
       ) : (
-        <div role="region" aria-label="Approved people" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+        <div role="region" aria-label="Approved people" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
           <table className="w-full text-left">
             <caption className="sr-only">Approved people</caption>
             <thead className="text-xs uppercase text-slate-500">

@@ -19,7 +19,7 @@ export default async function RequestsPage() {
       {requests.length === 0 ? (
         <EmptyState title="No requests yet" />
       ) : (
-        <div role="region" aria-label="Requests" tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+        <div role="region" aria-label="Requests" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
           <table className="w-full text-left text-sm" data-testid="requests">
             <caption className="sr-only">Requests, newest first</caption>
             <thead className="text-xs uppercase text-slate-500">

@@ -50,7 +50,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
       <div className="mb-6 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <section aria-labelledby="uploads-heading">
           <h2 id="uploads-heading" className="mb-2 text-sm font-semibold">Uploads</h2>
-          <div role="region" aria-label="Uploads of this run" tabIndex={0} className="overflow-x-auto">
+          <div role="region" aria-label="Uploads of this run" tabIndex={0} className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" data-testid="run-uploads">
               <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Upload</th><th className="py-1 pr-4">Organisation</th><th className="py-1 pr-4">Records</th><th className="py-1">Clustered</th></tr></thead>
               <tbody>
@@ -69,7 +69,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
         {run.status === "SUCCEEDED" && (
           <section aria-labelledby="clusters-heading">
             <h2 id="clusters-heading" className="mb-2 text-sm font-semibold">Clusters</h2>
-            <div role="region" aria-label="Clusters of this run" tabIndex={0} className="overflow-x-auto">
+            <div role="region" aria-label="Clusters of this run" tabIndex={0} className="relative overflow-x-auto">
               <table className="w-full text-left text-sm" data-testid="run-clusters">
                 <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Cluster</th><th className="py-1 pr-4">Records</th><th className="py-1">Mass (weight for later runs)</th></tr></thead>
                 <tbody>
