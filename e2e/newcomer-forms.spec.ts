@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
-import { newApplicant, register, signIn, unlockGate } from "./fixtures/helpers";
+import { newApplicant, register, signIn, unlockGate, unlockKeyStore } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 240_000 });
 
@@ -227,6 +227,30 @@ test("keyboard focus shows on the file drop zone and the attribute chips", async
   expect(chipState).toEqual({ focused: true, style: "solid", width: "2px" });
   await page.setViewportSize({ width: 390, height: 900 });
   await page.screenshot({ path: path.join(SHOTS, "focus-chip-390.png"), fullPage: true });
+});
+
+test("deleting a transform key asks in the app's dialog, not the browser's", async ({ browser }) => {
+  const admin = await adminPage(browser);
+  const code = await createCatalogue(admin, ["researcher"]);
+  const { a: r, page } = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "Tk");
+  let nativeDialogs = 0;
+  page.on("dialog", (d) => {
+    nativeDialogs++;
+    void d.dismiss();
+  });
+  await page.goto("/keys");
+  await unlockKeyStore(page, r.passphrase);
+  await page.getByRole("button", { name: "Create transform key" }).click();
+  await expect(page.getByTestId("tk-status")).toContainText("Stored with the authority");
+  await page.getByRole("button", { name: "Delete transform key" }).click();
+  const ask = page.getByRole("dialog", { name: "Delete your transform key?" });
+  await expect(ask).toContainText("Requests can't be decrypted until you create a new one.");
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("tk-status")).toContainText("Stored with the authority");
+  await page.getByRole("button", { name: "Delete transform key" }).click();
+  await ask.getByRole("button", { name: "Delete transform key" }).click();
+  await expect(page.getByTestId("tk-status")).toContainText("No transform key stored.");
+  expect(nativeDialogs).toBe(0);
 });
 
 test("titles, favicon and /benchmarks waiting for a click", async ({ page, request }) => {
