@@ -180,11 +180,13 @@ test("a rejected applicant sees why, applies again with the same account, and th
   expect(firstPage).toHaveLength(5);
   await admin.getByRole("link", { name: "Older entries of the authority's log" }).click();
   await expect(admin).toHaveURL(new RegExp(`before=${firstPage[4]}`));
+  // the authority's log numbers its entries without gaps: the next page starts right below
+  await expect.poll(async () => (await seqs())[0]).toBe(firstPage[4] - 1);
   const secondPage = await seqs();
-  expect(secondPage.length).toBeGreaterThan(0);
   expect(Math.max(...secondPage)).toBeLessThan(Math.min(...firstPage));
   await admin.getByRole("link", { name: "Newest entries" }).click();
-  expect(await seqs()).toEqual(firstPage);
+  await expect(admin).not.toHaveURL(/before=/);
+  await expect.poll(async () => (await seqs())[0]).toBeGreaterThanOrEqual(firstPage[0]);
 
   // a malformed filter is said, not a server error
   const bad = await admin.goto("/admin/audit?action=drop%20table&before=abc");
