@@ -8,7 +8,7 @@ import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
 import { newApplicant, register, signIn, unlockKeyStore, sealedInBrowser } from "./fixtures/helpers";
 
-test.describe.configure({ timeout: 240_000 });
+test.describe.configure({ timeout: 360_000 }); // three browsers and two registrations on a shared, loaded machine
 
 
 test("keys reach the researcher's browser, a transform key is stored, a backup moves them to another browser", async ({ page, browser }, info) => {
