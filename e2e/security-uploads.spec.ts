@@ -77,6 +77,7 @@ async function holdChunks(page: Page, label: string) {
 }
 
 test.beforeAll(async ({ browser, baseURL }) => {
+  test.setTimeout(300_000); // registering, approving and four encryptions take minutes on a loaded machine
   origin = baseURL!;
   const admin = await adminPage(browser);
   code = await createCatalogue(admin, ["hospital", "researcher"]);

@@ -24,6 +24,7 @@ let staff: Applicant;
 let code = "";
 
 test.beforeAll(async ({ browser }) => {
+  test.setTimeout(300_000); // registering, approving and taking in keys is slow on a loaded machine
   const admin = await adminPage(browser);
   code = await createCatalogue(admin, ["hospital", "researcher", "cardiology"]);
   // the first visit to "My keys" takes in the issued keys
