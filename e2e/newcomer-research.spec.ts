@@ -44,9 +44,12 @@ async function upload(page: Page, passphrase: string, file: string, policy: stri
   await expect(page.getByText(/numeric fields were encrypted for clustering \(CKKS\) and stored\./)).toBeVisible({ timeout: 180_000 });
 }
 
+/** Tick labels of a chart's axis (recharts draws them in a layer of their own, outside the axis's group). */
+const tickLabels = (chart: Locator, axis: "xAxis" | "yAxis") => chart.locator(`.recharts-${axis}-tick-labels .recharts-cartesian-axis-tick-value`);
+
 /** Numbers of an axis's tick labels ("1.2K" style included). */
-async function tickValues(axis: Locator) {
-  const texts = await axis.locator(".recharts-cartesian-axis-tick-value").allTextContents();
+async function tickValues(labels: Locator) {
+  const texts = await labels.allTextContents();
   return texts.map((t) => {
     const m = /^(-?[\d.,]+)([KMB]?)$/.exec(t.trim().replace(/,/g, ""));
     expect(m, `tick "${t}"`).not.toBeNull();
@@ -109,7 +112,7 @@ test("runs and uploads have names, notes and deletion; research browses without 
   // ---- 10: the convergence chart's y-axis fits the curve with evenly spaced ticks
   const convergence = admin.getByTestId("chart-convergence");
   await expect(convergence.locator("svg.recharts-surface")).toBeVisible();
-  const ticks = await tickValues(convergence.locator(".recharts-yAxis"));
+  const ticks = await tickValues(tickLabels(convergence, "yAxis"));
   expect(ticks.length).toBeGreaterThanOrEqual(3);
   const gaps = ticks.slice(1).map((t, i) => Math.abs(t - ticks[i]));
   for (const g of gaps) expect(Math.abs(g - gaps[0])).toBeLessThan(gaps[0] * 1e-6);
@@ -184,7 +187,7 @@ test("runs and uploads have names, notes and deletion; research browses without 
   const bars = sizes.locator(".recharts-bar-rectangle path");
   const barCount = await bars.count();
   expect(barCount).toBeGreaterThanOrEqual(2);
-  await expect(sizes.locator(".recharts-xAxis .recharts-cartesian-axis-tick-value")).toHaveCount(barCount);
+  await expect(tickLabels(sizes, "xAxis")).toHaveCount(barCount);
   const fills = await bars.evaluateAll((ps) => ps.map((p) => p.getAttribute("fill")));
   expect(fills).toEqual(CHART_COLORS.slice(0, barCount));
   const legend = await rp.getByTestId("chart-distribution").locator(".recharts-legend-item path").evaluateAll((ps) => ps.map((p) => p.getAttribute("fill")));

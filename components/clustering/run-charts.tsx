@@ -8,8 +8,11 @@ import { niceAxis } from "@/lib/charts/nice-axis";
 /** Axis domain with a margin, so the largest markers are not cut off at the plot's edge. */
 const padded: [(min: number) => number, (max: number) => number] = [(min) => Math.floor(Math.min(min, 0) * 1.25 - 0.5), (max) => Math.ceil(Math.max(max, 0) * 1.25 + 0.5)];
 
-/** Objective values are large and change in the later digits: a compact label keeps the axis narrow. */
-const compact = (v: number) => (Math.abs(v) >= 10_000 ? new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 2 }).format(v) : v.toLocaleString("en", { maximumFractionDigits: 3 }));
+/** Tick labels with as many decimals as the axis's step has, so neighbouring ticks never read the same. */
+const tickLabel = (step: number) => {
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (Math.round(step / 10 ** Math.floor(Math.log10(step))) === step / 10 ** Math.floor(Math.log10(step)) ? 0 : 1));
+  return (v: number) => v.toLocaleString("en", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+};
 
 export type RunChartsData = {
   sizes: number[];
@@ -47,7 +50,7 @@ export function RunCharts({ data }: { data: RunChartsData }) {
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={convergence}>
               <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="iteration" />
-              <YAxis type="number" domain={yAxis.domain} ticks={yAxis.ticks} interval={0} tickFormatter={compact} tick={{ fontSize: 10 }} width={64} />
+              <YAxis type="number" domain={yAxis.domain} ticks={yAxis.ticks} interval={0} tickFormatter={tickLabel(yAxis.step)} tick={{ fontSize: 10 }} width={64} />
               <Tooltip /><Line dataKey="objective" stroke={chartColor(0)} dot={false} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>
