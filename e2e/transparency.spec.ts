@@ -5,19 +5,20 @@ import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { unlockGate } from "./fixtures/helpers";
 
 // Issue #16: the hospital's browser verifies that its upload is in the CSP's transparency log
-// (inclusion proof + the CSP's signed head, checked in Chromium), and /admin/audit shows each
-// log's head and its witness.
+// (inclusion proof + the CSP's signed head, checked in Chromium), the researcher's browser checks
+// the same before it shows what it decrypted, and /admin/audit shows each log's head and its witness.
 test.describe.configure({ timeout: 300_000, mode: "serial" });
 
 const WDBC = path.resolve("..", "shared", "datasets", "wdbc.csv");
 let admin: Page;
 let staff: Page;
+let code: string;
 
 test.beforeAll(async ({ browser }) => {
   // Registration, approval, key intake and a 569-record upload, on a machine shared with others.
   test.setTimeout(600_000);
   admin = await adminPage(browser);
-  const code = await createCatalogue(admin, ["hospital", "researcher"]);
+  code = await createCatalogue(admin, ["hospital", "researcher"]);
   const made = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Log");
   staff = made.page;
   await staff.goto("/hospital/upload");
@@ -78,6 +79,43 @@ test("a tampered proof, entry or head is refused in the browser, never shown as 
   await staff.goto("/hospital");
   await expect(staff.getByTestId("log-check-Logged WDBC")).toContainText("rollback", { timeout: 30_000 });
   await staff.evaluate(() => localStorage.removeItem("medshare:log-head:csp"));
+});
+
+test("the researcher's browser shows decrypted records only once the upload is proven in the CSP's log; a tampered proof shows nothing", async ({ browser }) => {
+  const researcher = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "LogRes");
+  const page = researcher.page;
+  await page.getByRole("button", { name: "Create transform key" }).click();
+  await expect(page.getByTestId("tk-status")).toContainText("Stored with the authority");
+  const dataCalls: string[] = [];
+  page.on("request", (r) => {
+    if (/\/api\/requests\/[^/]+\/data/.test(r.url())) dataCalls.push(r.url());
+  });
+  const request = async () => {
+    await page.goto("/research");
+    await page.getByRole("checkbox", { name: "Choose Logged WDBC" }).check();
+    await page.getByLabel("Purpose of use").fill("Checking the transparency log before reading");
+    await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
+    await unlockGate(page, researcher.a.passphrase);
+  };
+
+  await request();
+  await expect(page.getByText("Logged WDBC: 569 records decrypted in your browser")).toBeVisible({ timeout: 180_000 });
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("medshare:log-head:csp") ?? "null") as { size: number; root: string } | null);
+  expect(kept?.size, "the browser keeps the CSP head it verified").toBeGreaterThan(0);
+
+  // The CSP answers with an entry that names another envelope: the records are not shown.
+  await page.route("**/api/requests/*/data*", async (route) => {
+    const res = await route.fetch();
+    const body = (await res.json()) as { uploads: Array<{ log: { entry: { data: Record<string, unknown> } } | null }> };
+    for (const u of body.uploads) if (u.log) u.log.entry.data.digest = "ab".repeat(32);
+    await route.fulfill({ response: res, json: body });
+  });
+  await request();
+  await expect(page.getByTestId("request-outcome")).toContainText("SOURCE NOT VERIFIED: not in the CSP's transparency log", { timeout: 180_000 });
+  await expect(page.getByText("records decrypted in your browser")).toHaveCount(0);
+  // the second answer was asked with the head this browser kept, for a consistency proof
+  expect(dataCalls.at(-1)).toContain(`since=${kept!.size}`);
+  await page.unroute("**/api/requests/*/data*");
 });
 
 test("/admin/audit shows each log's signed head and its witness, and both agree after 'Witness now'", async () => {

@@ -8,6 +8,7 @@ import {
   decodeRecordCiphertext,
   encodeAbsSignature,
   encodeTransformKey,
+  envelopeDigest,
   finishDecrypt,
   makeTransformKey,
   openRecord,
@@ -23,6 +24,10 @@ import { askRenewal, renewGrant, requestsForHospital, withdrawGrant } from "@/li
 import { requestData } from "@/lib/csp/requests";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
+import { checkUploadInLog } from "@/lib/ledger/check-upload";
+import { logPublicKey } from "@/lib/ledger/log-keys";
+import { toHex } from "@/lib/ledger/merkle";
+import { treeRoot } from "@/lib/ledger/tree";
 import { cspCall } from "@/lib/parties/csp-client";
 import { openRequest, submitRequestSignature } from "@/lib/portal/requests";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
@@ -113,6 +118,21 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     const checked = checkServedRecords(env, served, cluster);
     const { batchKey } = finishDecrypt(pp, env, decodePartialDecryption(Buffer.from(item.partialDecryption!, "base64")), z);
     expect(checked.map((r) => JSON.parse(new TextDecoder().decode(openRecord(batchKey, r))))).toEqual(cluster.map((i) => cardiac[i]));
+
+    // the answer proves the upload is in the CSP's log as this envelope (what the researcher's browser checks)
+    const cspLogKey = logPublicKey("csp")!;
+    const expectedEntry = { uploadId: cardiacUpload, digest: toHex(envelopeDigest(env)), recordsRoot: toHex(env.recordsRoot) };
+    expect(item.log).not.toBeNull();
+    expect(checkUploadInLog(item.log!, cspLogKey, expectedEntry)).toMatchObject({ ok: true });
+    expect(checkUploadInLog(item.log!, cspLogKey, { ...expectedEntry, digest: "00".repeat(32) })).toMatchObject({ ok: false, reason: expect.stringMatching(/another envelope digest/) });
+    expect(checkUploadInLog(item.log!, logPublicKey("authority")!, expectedEntry)).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed/) });
+    // a head the browser kept earlier: the answer carries the consistency proof from it, and a forked kept head is refused
+    const keptSize = item.log!.sth.size - 1;
+    const [later] = await cspCall("requests.data", { requestId: req.requestId, token: req.token, since: keptSize }, { sub: alice.user.id });
+    const keptRoot = await treeRoot(db(), "csp", keptSize);
+    expect(later.log!.consistency?.first).toBe(keptSize);
+    expect(checkUploadInLog(later.log!, cspLogKey, expectedEntry, { size: keptSize, root: keptRoot })).toMatchObject({ ok: true });
+    expect(checkUploadInLog(later.log!, cspLogKey, expectedEntry, { size: keptSize, root: "ab".repeat(32) })).toMatchObject({ ok: false, reason: expect.stringMatching(/fork/) });
 
     const released = releaseDigest(cluster.map((i) => `${cardiacUpload}:${i}`));
     const cspRelease = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } });

@@ -3,7 +3,9 @@
  * Finishes outsourced decryption off the main thread: the user's step K = A / B^z (one GT
  * exponentiation), the envelope checks, the records' Merkle commitment (a cluster request: each
  * served record's inclusion proof), each record's AES-GCM,
- * and the uploading hospital's signature. Anything that fails verification is reported as a
+ * the uploading hospital's signature, and that the upload is in the CSP's transparency log
+ * (its UPLOAD_STORED entry, naming this envelope's digest and records root, proven against a
+ * signed head that extends the one this browser kept). Anything that fails verification is reported as a
  * security failure, never returned as data: a record the hospital did not sign (planted by the
  * cloud under a policy the reader satisfies, or another upload's records swapped in) opens
  * nothing, even when it decrypts.
@@ -27,8 +29,9 @@ import { recordFromBytes } from "@/lib/records/encode";
 import type { Row } from "@/lib/records/dataset";
 import { checkServedRecords } from "@/lib/requests/release";
 import { uploadSignatureMessage } from "@/lib/uploads/protocol";
-
-import type { RequestUpload } from "@/lib/validation/request";
+import { checkUploadInLog, type KeptHead } from "@/lib/ledger/check-upload";
+import { toHex } from "@/lib/ledger/merkle";
+import type { RequestDataUpload, RequestUpload } from "@/lib/validation/request";
 
 export type { RequestUpload };
 
@@ -36,7 +39,9 @@ export type { RequestUpload };
 export type ExpectedUpload = { id: string; label: string; recordCount: number };
 
 export type DecryptJob = {
-  uploads: RequestUpload[];
+  uploads: RequestDataUpload[];
+  /** The CSP's log key (as the portal was configured) and the last CSP log head this browser kept. */
+  log: { publicKey: string; kept: KeptHead | null };
   expected: ExpectedUpload[];
   transformSecret: string;
   publicKeys: Array<{ attribute: string; version: number; vk: string }>;
@@ -49,7 +54,7 @@ export type DecryptedUpload =
 
 export type DecryptMessage =
   | { type: "progress"; done: number; total: number; label: string }
-  | { type: "done"; uploads: DecryptedUpload[] }
+  | { type: "done"; uploads: DecryptedUpload[]; head: KeptHead | null }
   | { type: "error"; message: string };
 
 const post = (m: DecryptMessage) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
@@ -93,8 +98,17 @@ function checkSource(u: RequestUpload, env: ReturnType<typeof decodeEnvelope>, e
   if (!verdict.ok) throw new SourceError(`the uploading hospital's signature does not verify (${verdict.reason}): these records were not signed by their source`);
 }
 
+/** The upload must be in the CSP's log as this envelope: otherwise the CSP serves something it never logged (or forked its log). */
+function checkInLog(u: RequestDataUpload, env: ReturnType<typeof decodeEnvelope>, log: DecryptJob["log"]) {
+  if (!u.log) throw new SourceError("the CSP gave no proof that this upload is in its transparency log");
+  const result = checkUploadInLog(u.log, log.publicKey, { uploadId: u.uploadId, digest: toHex(envelopeDigest(env)), recordsRoot: toHex(env.recordsRoot) }, log.kept);
+  if (!result.ok) throw new SourceError(`not in the CSP's transparency log: ${result.reason}`);
+  return { size: result.head.size, root: result.head.root };
+}
+
 self.onmessage = (event: MessageEvent<DecryptJob>) => {
-  const { uploads, expected, transformSecret, publicKeys } = event.data;
+  const { uploads, expected, transformSecret, publicKeys, log } = event.data;
+  let head: KeptHead | null = null;
   try {
     const pp = setupGlobal();
     const secret = decodeTransformSecret(b64.decode(transformSecret));
@@ -115,6 +129,7 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
       try {
         const env = decodeEnvelope(b64.decode(u.envelope));
         checkSource(u, env, expected, seen, vkOf);
+        head = checkInLog(u, env, log);
         const opened = finishDecrypt(pp, env, decodePartialDecryption(b64.decode(u.partialDecryption)), secret);
         // Before anything is opened: a whole upload must match the envelope's records root; a cluster
         // request must be exactly the cluster's records, each proven included in that root.
@@ -137,7 +152,7 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
       }
       post({ type: "progress", done, total, label: u.label });
     }
-    post({ type: "done", uploads: out });
+    post({ type: "done", uploads: out, head });
   } catch (error) {
     post({ type: "error", message: (error as Error).message });
   }

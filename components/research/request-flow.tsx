@@ -19,6 +19,7 @@ import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
 import type { DecryptJob, DecryptMessage, DecryptedUpload } from "./decrypt.worker";
 import { ACCESS_PERIOD, requestDataSchema } from "@/lib/validation/request";
 import { Results } from "./results";
+import { keepHead, keptHead } from "@/lib/browser/kept-log-head";
 
 export type ClusterView = {
   runId: string;
@@ -145,7 +146,8 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
     if (!submitted.ok) return fail(submitted.error.message, /transform key/.test(submitted.error.message));
 
     setStep({ name: "working", note: "Downloading ciphertexts…", progress: 0 });
-    const res = await fetch(`/api/requests/${req.requestId}/data`, { headers: { "x-request-token": req.token } });
+    const kept = keptHead();
+    const res = await fetch(`/api/requests/${req.requestId}/data${kept ? `?since=${kept.size}` : ""}`, { headers: { "x-request-token": req.token } });
     const body = await res.json();
     if (!res.ok) return fail(body?.error?.message ?? "The cloud refused to serve the data.");
     // The answer's shape is checked before anything of it reaches the decryption worker.
@@ -154,13 +156,17 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
     if (!contents.transform) return fail("This browser has no transform secret (z); create your transform key on My keys.", true);
 
     const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
-    const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys };
+    const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys, log: { publicKey: answer.data.logPublicKey, kept } };
     const worker = new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" });
     const uploads = await new Promise<DecryptedUpload[]>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<DecryptMessage>) => {
         const m = e.data;
         if (m.type === "progress") setStep({ name: "working", note: `Decrypting ${m.label} in your browser…`, progress: m.done / Math.max(1, m.total) });
-        else if (m.type === "done") resolve(m.uploads);
+        else if (m.type === "done") {
+          // The CSP's log head this browser now vouches for: the next check must extend it.
+          if (m.head) keepHead(m.head);
+          resolve(m.uploads);
+        }
         else reject(new Error(m.message));
       };
       worker.onerror = (e) => reject(new Error(e.message || "The decryption worker failed."));

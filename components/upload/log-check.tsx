@@ -1,24 +1,8 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
-import { checkUploadInLog, type KeptHead, type UploadLogProof } from "@/lib/ledger/check-upload";
-
-/** Where this browser keeps the last CSP log head it verified (a witness of its own). */
-export const KEPT_HEAD_KEY = "medshare:log-head:csp";
-
-export function keptHead(): KeptHead | null {
-  try {
-    const v = JSON.parse(localStorage.getItem(KEPT_HEAD_KEY) ?? "null") as KeptHead | null;
-    return v && Number.isSafeInteger(v.size) && typeof v.root === "string" ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-export function keepHead(head: KeptHead) {
-  const kept = keptHead();
-  if (!kept || head.size >= kept.size) localStorage.setItem(KEPT_HEAD_KEY, JSON.stringify({ size: head.size, root: head.root }));
-}
+import { keepHead, keptHead } from "@/lib/browser/kept-log-head";
+import { checkUploadInLog, type UploadLogProof } from "@/lib/ledger/check-upload";
 
 /** Fetches an upload's log proof and checks it in this page: signature, inclusion, content, consistency with the kept head. */
 export async function fetchAndCheck(uploadId: string, expected: { digest?: string; recordsRoot?: string }) {

@@ -19,6 +19,7 @@ import { appendCspAudit } from "@/lib/ledger/append";
 import { ACCESS_PERIOD, DAY_MS, tokenHash } from "@/lib/requests/protocol";
 import { releaseDigest, releasedIds } from "@/lib/requests/release";
 import type { RequestUpload } from "@/lib/validation/request";
+import { releasedUploadsLogProofs } from "@/lib/ledger/upload-proof";
 
 const pp = setupGlobal();
 
@@ -162,7 +163,7 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
 }
 
 /** A verified request's data, to its requester only, on presentation of its access token. */
-export async function verifiedRequestData(requestId: string, userId: string, token: string) {
+export async function verifiedRequestData(requestId: string, userId: string, token: string, since?: number) {
   const request = await requestForToken(requestId, userId, token);
   if (request.status !== "READY") throw new AppError("INVALID_STATE", "This request has not been verified yet.");
   await assertGrantLive(request, "ciphertexts");
@@ -172,7 +173,9 @@ export async function verifiedRequestData(requestId: string, userId: string, tok
   await db().$transaction((tx) =>
     appendCspAudit(tx, { actorId: userId, action: "CIPHERTEXTS_RELEASED", subjectType: "request", subjectId: requestId, data: { uploads: data.filter((u) => u.records.length).map((u) => u.uploadId), records: released.count, recordsDigest: released.digest } }),
   );
-  return data;
+  // Each upload's UPLOAD_STORED entry, proven in the CSP's log: the browser shows nothing it cannot find there.
+  const proofs = await releasedUploadsLogProofs(db(), data.map((u) => u.uploadId), since);
+  return data.map((u) => ({ ...u, log: proofs.get(u.uploadId) ?? null }));
 }
 
 /** Everything the requester's browser needs to finish decryption and check the results (its shape: lib/validation/request.ts). */

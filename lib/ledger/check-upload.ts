@@ -1,5 +1,6 @@
 import { entryHash } from "./canonical";
 import { fromHex, verifyConsistency, verifyInclusion } from "./merkle";
+import { z } from "zod";
 import { signedTreeHeadSchema, treeHeadSignatureValid, type SignedTreeHead } from "./sth";
 import { entryLeafOf } from "./leaf";
 
@@ -10,12 +11,23 @@ import { entryLeafOf } from "./leaf";
  * upload, this envelope digest and records root), and, when the browser kept an earlier head,
  * that the new one extends it. Any failure is a reason, never data.
  */
-export type UploadLogProof = {
-  entry: { seq: number; at: string; actorId: string | null; action: string; subjectType: string; subjectId: string | null; data: Record<string, unknown>; prevHash: string };
-  sth: SignedTreeHead;
-  proof: string[];
-  consistency: { first: number; proof: string[] } | null;
-};
+const hash = z.string().regex(/^[0-9a-f]{64}$/);
+export const uploadLogProofSchema = z.object({
+  entry: z.object({
+    seq: z.number().int().positive(),
+    at: z.string(),
+    actorId: z.string().nullable(),
+    action: z.string(),
+    subjectType: z.string(),
+    subjectId: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+  }),
+  sth: signedTreeHeadSchema,
+  proof: z.array(hash).max(64),
+  consistency: z.object({ first: z.number().int().positive(), proof: z.array(hash).max(128) }).nullable(),
+});
+export type UploadLogProof = z.infer<typeof uploadLogProofSchema>;
 export type Expected = { uploadId: string; digest?: string; recordsRoot?: string };
 export type KeptHead = { size: number; root: string };
 export type LogCheck = { ok: true; head: SignedTreeHead; index: number } | { ok: false; reason: string };

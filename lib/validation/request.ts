@@ -1,3 +1,4 @@
+import { uploadLogProofSchema } from "@/lib/ledger/check-upload";
 import { z } from "./zod";
 import { base64Bytes } from "./authority";
 import { noNul } from "./upload";
@@ -78,4 +79,13 @@ export const requestUploadSchema = z.object({
   ),
 });
 export type RequestUpload = z.infer<typeof requestUploadSchema>;
-export const requestDataSchema = z.object({ uploads: z.array(requestUploadSchema) });
+/**
+ * The answer: each upload with the proof that its UPLOAD_STORED entry is in the CSP's
+ * transparency log (null when the CSP has none), and the CSP's log key the portal was configured
+ * with; the decryption worker checks both before it opens anything.
+ */
+export const requestDataSchema = z.object({
+  uploads: z.array(requestUploadSchema.extend({ log: uploadLogProofSchema.nullable() })),
+  logPublicKey: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type RequestDataUpload = z.infer<typeof requestDataSchema>["uploads"][number];
