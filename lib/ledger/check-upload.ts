@@ -1,6 +1,6 @@
 import { entryHash } from "./canonical";
 import { fromHex, verifyConsistency, verifyInclusion } from "./merkle";
-import { z } from "zod";
+import { z } from "@/lib/validation/zod";
 import { signedTreeHeadSchema, treeHeadSignatureValid, type SignedTreeHead } from "./sth";
 import { entryLeafOf } from "./leaf";
 

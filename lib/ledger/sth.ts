@@ -1,5 +1,5 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { z } from "zod";
+import { z } from "@/lib/validation/zod";
 import { fromHex, toHex } from "./merkle";
 
 /**
