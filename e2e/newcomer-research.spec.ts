@@ -220,7 +220,7 @@ test("runs and uploads have names, notes and deletion; research browses without 
   // ---- 8: an upload gets a note, and its organisation deletes it after a confirmation
   await hp.goto("/hospital");
   const row = hp.getByTestId(`upload-${C}`);
-  await row.getByRole("button", { name: `Add a note to ${C}` }).click();
+  await row.getByRole("button", { name: `Add note to ${C}` }).click();
   await row.getByLabel(`Note on ${C}`, { exact: true }).fill("Marker panel, not comparable with the cohorts");
   await row.getByRole("button", { name: "Save note" }).click();
   await expect(hp.getByTestId(`upload-note-${C}`)).toHaveText("Marker panel, not comparable with the cohorts");

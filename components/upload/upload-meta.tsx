@@ -45,7 +45,7 @@ export function UploadMeta({ id, label, note }: { id: string; label: string; not
       ) : (
         <div className="flex flex-wrap items-center gap-2">
           {note && <p className="text-xs text-slate-600" data-testid={`upload-note-${label}`}>{note}</p>}
-          <Button type="button" variant="secondary" className="px-2 py-1 text-xs" aria-label={`${note ? "Edit the note on" : "Add a note to"} ${label}`} onClick={() => setEditing(true)}>
+          <Button type="button" variant="secondary" className="px-2 py-1 text-xs" aria-label={`${note ? "Edit note on" : "Add note to"} ${label}`} onClick={() => setEditing(true)}>
             {note ? "Edit note" : "Add note"}
           </Button>
           <ConfirmButton
