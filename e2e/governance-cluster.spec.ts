@@ -41,8 +41,7 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   await rp.getByRole("button", { name: "Create transform key" }).click();
   await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
   await rp.goto("/research");
-  await unlockGate(rp, res.passphrase);
-  const row = rp.getByTestId("clusters").getByRole("row").filter({ hasText: runId.slice(0, 8) }).first();
+  const row = rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   const size = Number((await row.getByRole("cell").nth(2).innerText()).replace(/\D/g, ""));
   expect(size).toBeGreaterThan(0);
@@ -54,6 +53,7 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   await rp.getByLabel("Access period (days)").fill("14");
   const answered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname) && r.request().method() === "GET");
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(rp, res.passphrase);
   const response = await answered;
   const firstId = DATA.exec(new URL(response.url()).pathname)![1];
   const body = requestDataSchema.parse(await response.json());
@@ -81,7 +81,7 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   expect(grant).toEqual({ days: 14, left: 14 * 86_400 });
 
   // 2. A dishonest cloud: one record's proof altered on its way. The browser refuses, shows nothing, reports.
-  await rp.route("**/api/requests/*/data", async (route) => {
+  await rp.route("**/api/requests/*/data*", async (route) => {
     const fetched = await route.fetch();
     const json = await fetched.json();
     const p = Buffer.from(json.uploads[0].records[0].proof.path[0], "base64");
@@ -90,16 +90,16 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
     await route.fulfill({ response: fetched, json });
   });
   await rp.goto("/research");
-  await unlockGate(rp, res.passphrase);
-  await rp.getByTestId("clusters").getByRole("row").filter({ hasText: runId.slice(0, 8) }).first().getByRole("radio").check();
+  await rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first().getByRole("radio").check();
   await rp.getByLabel("Purpose of use").fill("Checking the proofs of a cluster");
   const tampered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname));
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(rp, res.passphrase);
   await tampered;
   await expect(rp.getByText(`Security alert: ${label} failed verification`)).toBeVisible({ timeout: 120_000 });
   await expect(rp.getByText(/Merkle inclusion proof does not verify/)).toBeVisible();
   await expect(rp.getByTestId("records-table")).toHaveCount(0);
-  await rp.unroute("**/api/requests/*/data");
+  await rp.unroute("**/api/requests/*/data*");
 
   await admin.goto("/admin/requests");
   await expect(admin.getByTestId("requests").getByRole("row").filter({ hasText: "Characterise one cluster, minimal release" }).getByTestId("request-outcome")).toContainText("decrypted");

@@ -35,12 +35,12 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   const { admin, page, label, res: resA, rp } = await uploadSixty(browser, "grants");
   const res = resA;
   await rp.goto("/research");
-  await unlockGate(rp, res.passphrase);
   await rp.getByRole("checkbox", { name: `Choose ${label}` }).check();
   await rp.getByLabel("Purpose of use").fill("Grant study A, to be withdrawn");
   await rp.getByLabel("Access period (days)").fill("14");
   const answered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname) && r.request().method() === "GET");
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(rp, res.passphrase);
   const response = await answered;
   const firstId = DATA.exec(new URL(response.url()).pathname)![1];
   const firstToken = response.request().headers()["x-request-token"];
@@ -49,7 +49,7 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   expect(grant).toEqual({ days: 14, left: 14 * 86_400 });
 
   // A dishonest cloud: one byte of the partial decryption altered. The browser refuses, shows nothing, reports.
-  await rp.route("**/api/requests/*/data", async (route) => {
+  await rp.route("**/api/requests/*/data*", async (route) => {
     const fetched = await route.fetch();
     const json = await fetched.json();
     const pd = Buffer.from(json.uploads[0].partialDecryption, "base64");
@@ -58,17 +58,17 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
     await route.fulfill({ response: fetched, json });
   });
   await rp.goto("/research");
-  await unlockGate(rp, res.passphrase);
   await rp.getByRole("checkbox", { name: `Choose ${label}` }).check();
   await rp.getByLabel("Purpose of use").fill("Grant study B, tampered answer");
   const tampered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname));
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(rp, res.passphrase);
   const secondResponse = await tampered;
   const secondId = DATA.exec(new URL(secondResponse.url()).pathname)![1];
   const secondToken = secondResponse.request().headers()["x-request-token"];
   await expect(rp.getByText(`Security alert: ${label} failed verification`)).toBeVisible({ timeout: 120_000 });
   await expect(rp.getByTestId("records-table")).toHaveCount(0);
-  await rp.unroute("**/api/requests/*/data");
+  await rp.unroute("**/api/requests/*/data*");
   // 3. /admin/requests: "decrypted" and "refused", each with a completion time.
   await admin.goto("/admin/requests");
   const first = admin.getByTestId("requests").getByRole("row").filter({ hasText: "Grant study A, to be withdrawn" });
