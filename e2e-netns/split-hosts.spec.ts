@@ -80,8 +80,7 @@ test("upload, clustering run, cluster request and decryption with the authority 
   await rp.getByRole("button", { name: "Create transform key" }).click();
   await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
   await rp.goto("/research");
-  await unlockGate(rp, res.passphrase);
-  const row = rp.getByTestId("clusters").getByRole("row").filter({ hasText: runId.slice(0, 8) }).first();
+  const row = rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   const size = Number((await row.getByRole("cell").nth(2).innerText({ timeout: 30_000 })).replace(/\D/g, ""));
   expect(size).toBeGreaterThan(0);
@@ -89,6 +88,7 @@ test("upload, clustering run, cluster request and decryption with the authority 
   await row.getByRole("radio").check();
   await rp.getByLabel("Purpose of use").fill("One cluster of aspirates, across two hosts");
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(rp, res.passphrase);
   await expect(rp.getByText(`WDBC split ${code}: ${size} records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
 
   // what was decrypted is exactly that many of the uploaded records, field by field
