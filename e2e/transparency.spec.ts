@@ -1,5 +1,6 @@
 import { expect, test } from "./fixtures/test";
 import type { Page } from "@playwright/test";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { unlockGate } from "./fixtures/helpers";
@@ -102,6 +103,12 @@ test("the researcher's browser shows decrypted records only once the upload is p
   await expect(page.getByText("Logged WDBC: 569 records decrypted in your browser")).toBeVisible({ timeout: 180_000 });
   const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("medshare:log-head:csp") ?? "null") as { size: number; root: string } | null);
   expect(kept?.size, "the browser keeps the CSP head it verified").toBeGreaterThan(0);
+
+  // A malformed kept-head size is a 422 before anything reaches the CSP.
+  for (const bad of ["abc", "-1", "1e400", "9007199254740993"]) {
+    const r = await page.request.get(`/api/requests/${randomUUID()}/data?since=${bad}`, { headers: { "x-request-token": "x" } });
+    expect(r.status(), `since=${bad}`).toBe(422);
+  }
 
   // The CSP answers with an entry that names another envelope: the records are not shown.
   await page.route("**/api/requests/*/data*", async (route) => {

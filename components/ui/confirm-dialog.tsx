@@ -96,7 +96,7 @@ export function ConfirmDialog({
     } else if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={dialog} onClose={onClose} aria-labelledby={`${id}-title`} className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40">
+    <dialog ref={dialog} onClose={onClose} aria-labelledby={`${id}-title`} className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40">
       <div className="space-y-4">
         <h2 id={`${id}-title`} className="text-lg font-semibold">{title}</h2>
         {children && <div className="text-sm text-slate-600">{children}</div>}
@@ -109,7 +109,7 @@ export function ConfirmDialog({
             disabled={busy}
             onClick={async () => {
               setBusy(true);
-              const message = await onConfirm();
+              const message = await onConfirm().catch((e: Error) => e.message || "That did not work. Try again.");
               setBusy(false);
               setError(message);
               if (!message) dialog.current?.close();
