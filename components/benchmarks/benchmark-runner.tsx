@@ -88,8 +88,10 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
     if (run.id === 0) return; // nothing runs before the first click
     const w = new Worker(new URL("./bench.worker.ts", import.meta.url), { type: "module" });
     worker.current = w;
-    w.onmessage = (e: MessageEvent<BenchMessage>) => setState((s) => reduce(s, e.data));
-    w.onerror = (e) => setState((s) => reduce(s, { type: "error", message: e.message || "The benchmark worker failed to start." }));
+    // A worker stopped (or replaced) while its scripts load may still report the aborted load: ignore it.
+    const current = () => worker.current === w;
+    w.onmessage = (e: MessageEvent<BenchMessage>) => current() && setState((s) => reduce(s, e.data));
+    w.onerror = (e) => current() && setState((s) => reduce(s, { type: "error", message: e.message || "The benchmark worker failed to start." }));
     const { repetitions, referenceRepetitions } = PRESETS[run.preset];
     const job: BenchJob = { attributes: attributes.split(",").map(Number), repetitions, referenceRepetitions };
     w.postMessage(job);
