@@ -114,7 +114,7 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
     await expect(storeTransformKey({ id: alice.id, gid: alice.gid }, encodeTransformKey(foreign), { "HA1.oncology": 1 })).rejects.toThrow(/do not hold HA1.oncology/);
     await expect(storeTransformKey({ id: alice.id, gid: alice.gid }, new Uint8Array([1, 2, 3]), versions)).rejects.toBeInstanceOf(AppError);
     await storeTransformKey({ id: alice.id, gid: alice.gid }, encodeTransformKey(tk), versions);
-    expect((await releaseTransformKey(alice.id)).keyVersions).toEqual(versions);
+    expect((await releaseTransformKey(alice.id)).layers.map((l) => l.keyVersions)).toEqual([versions]);
   });
 
   it("the database holds no unwrapped user key, no z and no master secret", async () => {

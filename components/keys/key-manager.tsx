@@ -11,16 +11,23 @@ import { deleteTransformKeyAction } from "@/lib/actions/keys/delete-transform-ke
 import { setWrapKeyAction } from "@/lib/actions/keys/set-wrap-key";
 import { storeTransformKeyAction } from "@/lib/actions/keys/store-transform-key";
 import { parseKeyId } from "@/lib/keystore/contexts";
-import { createTransformKey, latestVersions, newKeystore } from "@/lib/keystore/operations";
+import { createTransformKey, latestVersions, newKeystore, transformOutOfDate } from "@/lib/keystore/operations";
 import { KeystoreError, parseSealedKeystore, sealKeystore } from "@/lib/keystore/sealed";
 import { saveSealed } from "@/lib/keystore/idb";
 import { keyPassphraseProblem, keyPassphraseSchema } from "@/lib/validation/passphrase";
 import { useKeyStore, type KeyMaterial } from "./use-key-store";
 
-/** Equal version maps, whatever their key order (the database's JSON reorders keys). */
-function sameVersions(a: Record<string, number>, b: Record<string, number>): boolean {
-  const ka = Object.keys(a).sort();
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+/** "HA1.cardiology (v1, v2), HA1.researcher": attributes, with their versions when more than one is held. */
+function describeCovers(covers: string[]): string {
+  const versions = new Map<string, number[]>();
+  for (const id of covers) {
+    const { attribute, version } = parseKeyId(id);
+    versions.set(attribute, [...(versions.get(attribute) ?? []), version]);
+  }
+  return [...versions]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([a, vs]) => (vs.length > 1 ? `${a} (${vs.sort((x, y) => x - y).map((v) => `v${v}`).join(", ")})` : a))
+    .join(", ");
 }
 
 function message(error: unknown): string {
@@ -235,19 +242,20 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
   const held = Object.keys(latestVersions(contents));
   const waiting = material.grants.filter((g) => !held.includes(g.attribute));
   const serverTk = material.transformKey;
-  const tkCurrent =
-    serverTk && contents.transform && sameVersions(serverTk.keyVersions, contents.transform.keyVersions) &&
-    sameVersions(contents.transform.keyVersions, latestVersions(contents));
+  // Current: made here (this browser holds its z) and covering every key version held, old and new.
+  const tkCurrent = Boolean(serverTk && contents.transform && !transformOutOfDate(contents, serverTk.covers));
 
   return (
     <div className="space-y-6">
       {header}
       {feedback}
-      {sync && (sync.added.length > 0 || sync.removed.length > 0 || sync.rejected.length > 0) && (
+      {sync && (sync.added.length > 0 || sync.removed.length > 0 || sync.rejected.length > 0 || sync.refreshed || sync.refreshError) && (
         <div className="space-y-2">
           {sync.added.length > 0 && <Alert tone="success">New keys received and checked: {sync.added.join(", ")}.</Alert>}
           {sync.removed.length > 0 && <Alert tone="warning">Keys withdrawn by the authority: {sync.removed.join(", ")}.</Alert>}
           {sync.rejected.map((r) => <Alert key={r.key} tone="error" title={`Key ${r.key} refused`}>Not stored: {r.reason}</Alert>)}
+          {sync.refreshed && <Alert tone="success">Transform key brought up to date: it covers every key version you hold.</Alert>}
+          {sync.refreshError && <Alert tone="error" title="Transform key not refreshed">{sync.refreshError} Use “Refresh transform key” below.</Alert>}
         </div>
       )}
       <Card>
@@ -288,7 +296,11 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
           number that stays in this browser. Without that number, the cloud&apos;s work opens nothing.
         </p>
         <p className="mb-3 text-sm" data-testid="tk-status">
-          {serverTk ? (tkCurrent ? `Stored with the authority, covering ${Object.keys(serverTk.keyVersions).join(", ")}.` : "Stored, but out of date: refresh it.") : "No transform key stored."}
+          {serverTk
+            ? tkCurrent
+              ? `Stored with the authority, covering ${describeCovers(serverTk.covers)}.`
+              : "Stored, but out of date: refresh it."
+            : "No transform key stored."}
         </p>
         <div className="flex flex-wrap gap-2">
           <Button
@@ -296,7 +308,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
             onClick={() =>
               step.run("tk", async () => {
                 const made = createTransformKey(contents);
-                const r = await storeTransformKeyAction({ tk: made.tk, keyVersions: made.keyVersions });
+                const r = await storeTransformKeyAction({ layers: made.layers });
                 if (!r.ok) throw new Error(r.error.message);
                 await ks.update(made.contents);
                 await ks.refreshMaterial();

@@ -3,7 +3,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { keyMaterialAction } from "@/lib/actions/keys/key-material";
 import { loadSealed, saveSealed } from "@/lib/keystore/idb";
-import { absorbIssuedKeys, vkIndex, type AbsorbResult, type PublicKeyRow } from "@/lib/keystore/operations";
+import { storeTransformKeyAction } from "@/lib/actions/keys/store-transform-key";
+import { absorbIssuedKeys, createTransformKey, transformOutOfDate, vkIndex, type AbsorbResult, type PublicKeyRow } from "@/lib/keystore/operations";
 import { needsReseal, openKeystore, sealKeystore, type KeystoreContents, type SealedKeystore } from "@/lib/keystore/sealed";
 
 export type KeyMaterial = {
@@ -11,16 +12,20 @@ export type KeyMaterial = {
   hasWrapKey: boolean;
   grants: Array<{ attribute: string; description: string; currentVersion: number; grantedAt: string }>;
   keys: Array<{ attribute: string; version: number; issuedAt: string; wrapped: string }>;
-  transformKey: { keyVersions: Record<string, number>; createdAt: string } | null;
+  /** covers: every key version the stored layers cover, e.g. "HA1.cardiology@1". */
+  transformKey: { keyVersions: Record<string, number>; covers: string[]; createdAt: string } | null;
 };
 
 export async function fetchPublicKeys(): Promise<PublicKeyRow[]> {
-  const r = await fetch("/api/public-keys", { credentials: "same-origin" });
+  // Revalidated every time (a 304 when unchanged): a key version issued a minute ago must verify.
+  const r = await fetch("/api/public-keys", { credentials: "same-origin", cache: "no-cache" });
   if (!r.ok) throw new Error("Could not load the public verification keys.");
   return (await r.json()).keys;
 }
 
-type Unlocked = { contents: KeystoreContents; passphrase: string; sync: Omit<AbsorbResult, "contents"> | null };
+/** refreshed: the transform key was made again on unlock (new key versions); refreshError: why that failed. */
+type Sync = Omit<AbsorbResult, "contents"> & { refreshed?: boolean; refreshError?: string };
+type Unlocked = { contents: KeystoreContents; passphrase: string; sync: Sync | null };
 
 /**
  * The browser's key store for the signed-in person: whether one exists here, unlocking it
@@ -52,6 +57,8 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
 
   /**
    * Unlocks (or adopts) a sealed store, then takes in newly issued keys and drops revoked ones.
+   * A transform key this person made before is brought up to date at once (a rotation issued a
+   * new key version, or one was revoked), under the same z: nothing to do by hand (issue #15).
    * A store sealed under the old scrypt format is sealed again under Argon2id right away.
    */
   const unlock = useCallback(
@@ -59,9 +66,22 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
       const contents = await openKeystore(store, passphrase, gid);
       const [fresh, vks] = await Promise.all([refreshMaterial(), fetchPublicKeys()]);
       const result = absorbIssuedKeys(contents, fresh.keys, vkIndex(vks));
-      const changed = opts.save || needsReseal(store) || result.added.length > 0 || result.removed.length > 0 || result.contents.transform !== contents.transform;
-      if (changed) await persist(result.contents, passphrase);
-      const { contents: next, ...sync } = result;
+      let { contents: next } = result;
+      const sync: Sync = { added: result.added, removed: result.removed, rejected: result.rejected };
+      if (transformOutOfDate(next, fresh.transformKey?.covers ?? null)) {
+        try {
+          const made = createTransformKey(next);
+          const r = await storeTransformKeyAction({ layers: made.layers });
+          if (!r.ok) throw new Error(r.error.message);
+          next = made.contents;
+          sync.refreshed = true;
+          await refreshMaterial();
+        } catch (error) {
+          sync.refreshError = (error as Error).message;
+        }
+      }
+      const changed = opts.save || needsReseal(store) || result.added.length > 0 || result.removed.length > 0 || next.transform !== contents.transform;
+      if (changed) await persist(next, passphrase);
       setUnlocked({ contents: next, passphrase, sync });
     },
     [gid, persist, refreshMaterial],

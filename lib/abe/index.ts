@@ -44,7 +44,7 @@ export {
   type VkSet,
   SUITE,
 } from "./types";
-export { setupGlobal, setupAttribute, vkFromSecret, keygen, verifyUserKey, makeTransformKey, precomputeVk } from "./keys";
+export { setupGlobal, setupAttribute, vkFromSecret, keygen, verifyUserKey, makeTransformKey, transformKeyFor, precomputeVk } from "./keys";
 export { encrypt, checkIntegrity, assertIntegrity, decrypt, compilePolicy, type EncryptOptions, type DecryptOptions } from "./envelope";
 export { partialDecrypt, finishDecrypt, type FinishOptions } from "./outsource";
 export { encryptBatch, openRecord, recordProof, verifyRecord, recordLeaf, type BatchRecordInput } from "./batch";

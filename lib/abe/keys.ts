@@ -81,6 +81,18 @@ export function makeTransformKey(keys: UserKeys, rng: Rng = defaultRng): { tk: T
 }
 
 /**
+ * TK_i = SIK_i^(1/z) under a z the browser already holds: more key versions (after a rotation)
+ * join the same transform key, so one z finishes every partial decryption.
+ */
+export function transformKeyFor(keys: UserKeys, secret: TransformSecret): TransformKey {
+  if (secret.gid !== keys.gid) throw new AbeError("INVALID_ARGUMENT", "the transform secret belongs to another GID");
+  const zInv = frInv(secret.z);
+  const tkKeys = new Map<string, G2>();
+  for (const [name, K] of keys.keys) tkKeys.set(name, mulG2Secret(K, zInv));
+  return { gid: keys.gid, keys: tkKeys };
+}
+
+/**
  * Build the encryptor's precomputation tables for a VK now instead of on first use: the
  * secret-exponent combs of e(g1,g2) and e(g1,g2)^alpha_i (688 KB each) and of g1^gamma_i (wasm;
  * noble's window table without it) (encryption exponents are secret: see group.ts "Secret exponents").

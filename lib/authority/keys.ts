@@ -155,13 +155,20 @@ export async function myKeyMaterial(userId: string) {
     db().user.findUniqueOrThrow({ where: { id: userId }, select: { gid: true, wrapPublicKey: true } }),
     db().attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { grantedAt: true, attribute: { select: { name: true, currentVersion: true, description: true } } } }),
     db().issuedKey.findMany({ where: { userId, revokedAt: null }, orderBy: { issuedAt: "asc" }, select: { version: true, wrappedKey: true, issuedAt: true, attribute: { select: { name: true } } } }),
-    db().transformKey.findUnique({ where: { userId }, select: { keyVersions: true, createdAt: true } }),
+    db().transformKey.findMany({ where: { userId }, orderBy: { layer: "asc" }, select: { keyVersions: true, createdAt: true } }),
   ]);
   return {
     gid: user.gid,
     hasWrapKey: Boolean(user.wrapPublicKey),
     grants: grants.map((g) => ({ attribute: g.attribute.name, description: g.attribute.description, currentVersion: g.attribute.currentVersion, grantedAt: g.grantedAt.toISOString() })),
     keys: keys.map((k) => ({ attribute: k.attribute.name, version: k.version, issuedAt: k.issuedAt.toISOString(), wrapped: Buffer.from(k.wrappedKey).toString("base64") })),
-    transformKey: tk ? { keyVersions: tk.keyVersions as Record<string, number>, createdAt: tk.createdAt.toISOString() } : null,
+    // keyVersions: the newest layer; covers: every attribute key version the stored layers cover ("HA1.cardiology@1").
+    transformKey: tk.length
+      ? {
+          keyVersions: tk[0].keyVersions as Record<string, number>,
+          covers: tk.flatMap((l) => Object.entries(l.keyVersions as Record<string, number>).map(([a, v]) => `${a}@${v}`)).sort(),
+          createdAt: tk[0].createdAt.toISOString(),
+        }
+      : null,
   };
 }

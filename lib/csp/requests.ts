@@ -1,6 +1,7 @@
 import "server-only";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
+  AbeError,
   decodeEnvelope,
   decodeTransformKey,
   encodePartialDecryption,
@@ -112,30 +113,37 @@ export async function rejectRequest(requestId: string, reason: string) {
 
 /**
  * The CSP's share of decryption for a verified request: for each requested envelope whose
- * policy the transform key's attributes satisfy (at the envelope's key versions), one
- * multi-pairing partial decryption; for the others, the attributes missing. Without z the
- * results open nothing.
+ * policy the transform key satisfies at the envelope's key versions, one multi-pairing partial
+ * decryption; for the others, what is missing. The transform key comes in layers (one per set
+ * of key versions, all under the requester's one z), so an upload made before a rotation and one
+ * made after it each find their version. Without z the results open nothing.
  */
-export async function partialDecryptRequest(requestId: string, requesterId: string, transform: { tk: Uint8Array; keyVersions: Record<string, number> }) {
+export async function partialDecryptRequest(requestId: string, requesterId: string, layers: Array<{ tk: Uint8Array; keyVersions: Record<string, number> }>) {
   // The authority's token names the requester; the CSP still refuses a request that is not theirs.
   const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, expiresAt: true, withdrawnAt: true, periodDays: true } });
   if (!request || request.requesterId !== requesterId) throw new AppError("FORBIDDEN", "This request belongs to someone else.");
   await assertGrantLive(request, "partial decryption");
-  const tk = decodeTransformKey(transform.tk);
+  const { gid, points } = transformPoints(layers);
+  // Attributes the transform key has at some version: a miss on those is a version, not the attribute.
+  const covered = new Set([...points.keys()].map((id) => id.slice(0, id.lastIndexOf("@"))));
   const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true, recordIndices: true } });
   const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true, recordCount: true } });
   const results: Array<{ uploadId: string; pd: Uint8Array<ArrayBuffer> | null; missing: string[] | null }> = [];
   for (const u of uploads) {
     const env = decodeEnvelope(u.envelope);
     const versions = u.keyVersions as Record<string, number>;
-    // Only keys of the versions this envelope was made with can help.
-    const usable = new Map<string, G2>([...tk.keys].filter(([a]) => transform.keyVersions[a] === versions[a]));
+    // Only keys of the versions this envelope was made with can help: pick them from any layer.
+    const usable = new Map<string, G2>();
+    for (const [a, v] of Object.entries(versions)) {
+      const K = points.get(`${a}@${v}`);
+      if (K) usable.set(a, K);
+    }
     const node = parsePolicy(env.policy);
     if (!satisfies(node, usable.keys())) {
-      results.push({ uploadId: u.id, pd: null, missing: explainMissing(node, usable.keys()) });
+      results.push({ uploadId: u.id, pd: null, missing: explainMissing(node, usable.keys()).map((a) => (covered.has(a) ? `${a} at key version ${versions[a]}` : a)) });
       continue;
     }
-    const pd = partialDecrypt(pp, env, { gid: tk.gid, keys: usable });
+    const pd = partialDecrypt(pp, env, { gid, keys: usable });
     results.push({ uploadId: u.id, pd: new Uint8Array(encodePartialDecryption(pd)), missing: null });
   }
   // What this partial decryption lets the requester read: the requested records of the opened uploads.
@@ -160,6 +168,34 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
     });
   });
   return { uploads: results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] })), released };
+}
+
+/**
+ * The transform key's layers as one lookup "attribute@version" -> TK_i. All layers must be the
+ * same person's; a version covered twice is refused (the authority stores no such key).
+ */
+function transformPoints(layers: Array<{ tk: Uint8Array; keyVersions: Record<string, number> }>) {
+  const points = new Map<string, G2>();
+  let gid: string | null = null;
+  for (const layer of layers) {
+    let tk;
+    try {
+      tk = decodeTransformKey(layer.tk);
+    } catch (error) {
+      if (error instanceof AbeError) throw new AppError("VALIDATION", `The transform key is malformed (${error.code}).`);
+      throw error;
+    }
+    if (gid !== null && tk.gid !== gid) throw new AppError("VALIDATION", "The transform key's layers belong to different people.");
+    gid = tk.gid;
+    for (const [a, K] of tk.keys) {
+      const v = layer.keyVersions[a];
+      if (!v) throw new AppError("VALIDATION", "The transform key and its version list disagree.");
+      if (points.has(`${a}@${v}`)) throw new AppError("VALIDATION", `The transform key covers ${a}@${v} twice.`);
+      points.set(`${a}@${v}`, K);
+    }
+  }
+  if (gid === null) throw new AppError("VALIDATION", "The transform key is empty.");
+  return { gid, points };
 }
 
 /** A verified request's data, to its requester only, on presentation of its access token. */

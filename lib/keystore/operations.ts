@@ -12,6 +12,7 @@ import {
   encodeTransformSecret,
   generateWrapKeyPair,
   makeTransformKey,
+  transformKeyFor,
   unwrapKey,
   verifyUserKey,
   type AttributeVk,
@@ -68,9 +69,9 @@ export function absorbIssuedKeys(contents: KeystoreContents, issued: IssuedKeyRo
   }
   const removed = Object.keys(keys).filter((id) => !wanted.has(id));
   for (const id of removed) delete keys[id];
-  let transform = contents.transform;
-  if (transform && Object.entries(transform.keyVersions).some(([a, v]) => !keys[keyId(a, v)])) transform = null;
-  return { contents: { ...contents, keys, transform }, added, removed, rejected };
+  // z stays: a transform key covering a removed (revoked) key is out of date and is made again
+  // over the keys that remain (transformOutOfDate), under the same z.
+  return { contents: { ...contents, keys }, added, removed, rejected };
 }
 
 function sik(contents: KeystoreContents, id: string): G2 {
@@ -99,17 +100,62 @@ export function userKeys(contents: KeystoreContents, versions: Record<string, nu
 }
 
 /**
- * Makes TK = {SIK_i^(1/z)} over the newest keys. Returns what to send (TK, versions) and the
- * updated store holding z, which never leaves the browser.
+ * Every key version held, as transform-key layers: layer 0 the newest version of each attribute,
+ * layer 1 the next older ones, and so on. A holder keeps old versions after a rotation, so uploads
+ * encrypted under either version find their key (issue #15).
  */
-export function createTransformKey(contents: KeystoreContents): { tk: string; keyVersions: Record<string, number>; contents: KeystoreContents } {
-  const keyVersions = latestVersions(contents);
-  if (Object.keys(keyVersions).length === 0) throw new Error("You hold no attribute keys yet.");
-  const { tk, secret } = makeTransformKey(userKeys(contents, keyVersions));
+export function versionLayers(contents: KeystoreContents): Array<Record<string, number>> {
+  const byAttribute = new Map<string, number[]>();
+  for (const id of Object.keys(contents.keys)) {
+    const { attribute, version } = parseKeyId(id);
+    byAttribute.set(attribute, [...(byAttribute.get(attribute) ?? []), version]);
+  }
+  const layers: Array<Record<string, number>> = [];
+  for (const [attribute, versions] of byAttribute) {
+    versions.sort((a, b) => b - a);
+    versions.forEach((v, j) => ((layers[j] ??= {})[attribute] = v));
+  }
+  return layers;
+}
+
+/** Key ids ("HA1.cardiology@1") a transform key covers; an older store lists only its newest versions. */
+export function transformCovers(transform: NonNullable<KeystoreContents["transform"]>): string[] {
+  return (transform.covers ?? Object.entries(transform.keyVersions).map(([a, v]) => keyId(a, v))).slice().sort();
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Whether the transform key must be made again: it (here, or as the authority stores it,
+ * `serverCovers`, null when the authority holds none) does not cover exactly the keys held.
+ */
+export function transformOutOfDate(contents: KeystoreContents, serverCovers: string[] | null): boolean {
+  if (!contents.transform) return false;
+  const held = Object.keys(contents.keys).sort();
+  if (held.length === 0) return false;
+  return !serverCovers || !sameList(transformCovers(contents.transform), held) || !sameList([...serverCovers].sort(), held);
+}
+
+/**
+ * Makes TK = {SIK_i^(1/z)} over every key held, in layers (versionLayers). Keeps the store's z
+ * when it has one (a refresh), so decryptions under way still finish; otherwise picks a new z.
+ * Returns what to send and the updated store holding z, which never leaves the browser.
+ */
+export function createTransformKey(contents: KeystoreContents): {
+  layers: Array<{ tk: string; keyVersions: Record<string, number> }>;
+  keyVersions: Record<string, number>;
+  contents: KeystoreContents;
+} {
+  const versionSets = versionLayers(contents);
+  if (versionSets.length === 0) throw new Error("You hold no attribute keys yet.");
+  let secret = transformSecret(contents);
+  if (!secret || secret.gid !== contents.gid) secret = makeTransformKey(userKeys(contents, versionSets[0])).secret;
+  const layers = versionSets.map((keyVersions) => ({ tk: b64.encode(encodeTransformKey(transformKeyFor(userKeys(contents, keyVersions), secret))), keyVersions }));
+  const covers = versionSets.flatMap((set) => Object.entries(set).map(([a, v]) => keyId(a, v))).sort();
   return {
-    tk: b64.encode(encodeTransformKey(tk)),
-    keyVersions,
-    contents: { ...contents, transform: { secret: b64.encode(encodeTransformSecret(secret)), keyVersions } },
+    layers,
+    keyVersions: versionSets[0],
+    contents: { ...contents, transform: { secret: b64.encode(encodeTransformSecret(secret)), keyVersions: versionSets[0], covers } },
   };
 }
 

@@ -26,8 +26,11 @@ export type KeystoreContents = {
   wrapPublicKey: string;
   /** keyId ("HA1.cardiology@2") -> encoded UserKeys holding that one SIK */
   keys: Record<string, string>;
-  /** The user's half of outsourced decryption: z and the key versions its TK covers. */
-  transform: { secret: string; keyVersions: Record<string, number> } | null;
+  /**
+   * The user's half of outsourced decryption: z, the newest key versions its TK covers and
+   * (stores written since issue #15) every key version its layers cover, e.g. "HA1.cardiology@1".
+   */
+  transform: { secret: string; keyVersions: Record<string, number>; covers?: string[] } | null;
 };
 
 /** m in KiB, t passes, p lanes (RFC 9106). */

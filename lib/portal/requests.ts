@@ -56,8 +56,8 @@ export async function submitRequestSignature(
   });
   if (!verdict.ok && verdict.locked) throw new AppError("RATE_LIMITED", `The authority refused the request: ${verdict.reason}.`);
   if (!verdict.ok) throw new AppError("FORBIDDEN", `The authority refused the request: ${verdict.reason}.`);
-  const tk = await releaseTransformKey(user.id);
-  const answer = await cspCall("requests.partialDecrypt", { requestId: request.id, ...tk }, { sub: user.id });
+  const { layers } = await releaseTransformKey(user.id);
+  const answer = await cspCall("requests.partialDecrypt", { requestId: request.id, layers }, { sub: user.id });
   // The authority's own record of what it let the CSP decrypt: which uploads, how many records and their digest.
   await db().$transaction((tx) =>
     appendAudit(tx, {

@@ -36,10 +36,15 @@ export const revokeAttributeSchema = z.object({
 export const base64Bytes = (max: number) =>
   z.string().max(Math.ceil((max * 4) / 3) + 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, "Not base64.");
 
-export const uploadTransformKeySchema = z.object({
+export const transformKeyLayerSchema = z.object({
   tk: base64Bytes(16_384),
   /** Attribute name -> key version the TK was made from. */
   keyVersions: z.record(z.string().max(120), z.number().int().positive()),
+});
+
+/** A transform key in layers, one per set of key versions held (lib/keystore versionLayers). */
+export const uploadTransformKeySchema = z.object({
+  layers: z.array(transformKeyLayerSchema).min(1, "The transform key has no layer.").max(16, "At most 16 layers."),
 });
 
 export const wrapPublicKeySchema = z.object({

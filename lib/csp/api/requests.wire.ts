@@ -30,8 +30,8 @@ export const requestsApi = {
   ),
   /** The request's signed facts, once the CSP has checked the access token is the requester's. */
   "requests.forToken": spec(z.object({ requestId: id, token }), byRequest, ["sub"]),
-  /** The requester's transform key, released by the authority after the signature verified. */
-  "requests.partialDecrypt": spec(z.object({ requestId: id, tk: bytes(16_384), keyVersions: versions }), byRequest, ["sub"]),
+  /** The requester's transform key (its layers: one per set of key versions), released by the authority after the signature verified. */
+  "requests.partialDecrypt": spec(z.object({ requestId: id, layers: z.array(z.object({ tk: bytes(16_384), keyVersions: versions })).min(1).max(16) }), byRequest, ["sub"]),
   /** A verified request's envelopes, partial decryptions and ciphertexts, on the access token, with each upload's log proof (`since`: the size of the CSP log head the browser kept). */
   "requests.data": spec(z.object({ requestId: id, token, since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }), byRequest, ["sub"]),
   /** Whether the request exists and is the caller's (no token needed: reveals nothing new to them). */
