@@ -3,7 +3,7 @@ import { RequestFlow, type ClusterView, type DatasetView } from "@/components/re
 import { listClusters } from "@/lib/portal/clustering";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { PartyOutage } from "@/components/ui/party-outage";
-import { explainMissing, parsePolicy } from "@/lib/abe";
+import { forYou, forYouAll, type Holdings } from "@/lib/requests/for-you";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { myKeyMaterial } from "@/lib/authority/keys";
 import { db } from "@/lib/db/client";
@@ -18,20 +18,28 @@ export default async function ResearchPage() {
   const [material, listed, mine] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()])), orOutage(myGrants(user))]);
   const [datasets, clusterList] = listed.data ?? [[], []];
   const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
-  const held = material.grants.map((g) => g.attribute);
+  // "For you" from what this person holds: attributes, key versions issued, transform-key coverage (issue #15).
+  const holdings: Holdings = {
+    grants: Object.fromEntries(material.grants.map((g) => [g.attribute, g.currentVersion])),
+    keys: material.keys.map((k) => `${k.attribute}@${k.version}`),
+    transformCovers: material.transformKey?.covers ?? null,
+  };
+  const byId = new Map(datasets.map((d) => [d.id, d]));
+  const verdict = (d: { policy: string; keyVersions: unknown }) => forYou(d.policy, d.keyVersions as Record<string, number>, holdings);
   const views: DatasetView[] = datasets.map((d) => {
-    const missing = explainMissing(parsePolicy(d.policy), held);
-    return { id: d.id, label: d.label, policy: d.policy, recordCount: d.recordCount, organisation: orgs.find((o) => o.id === d.organisationId)?.name ?? "—", canOpen: missing.length === 0, missing };
+    const f = verdict(d);
+    return { id: d.id, label: d.label, policy: d.policy, recordCount: d.recordCount, organisation: orgs.find((o) => o.id === d.organisationId)?.name ?? "—", canOpen: f.ok, missing: f.missing, forYou: f };
   });
   const clusters: ClusterView[] = clusterList.map((c) => {
-    const missing = [...new Set(c.policies.flatMap((p) => (p ? explainMissing(parsePolicy(p), held) : [])))];
+    const f = forYouAll(c.uploadIds.map((id) => byId.get(id)).filter((d) => d !== undefined).map(verdict));
+    const { missing } = f;
     return {
       runId: c.runId,
       runName: c.runName,
       runNote: c.runNote,
       baseRunId: c.baseRunId,
       finishedAt: c.finishedAt?.toISOString() ?? null,
-      cluster: c.cluster, k: c.k, size: c.size, typicality: c.typicality, organisations: c.organisations, policies: c.policies.filter((p): p is string => Boolean(p)), canOpen: missing.length === 0, missing };
+      cluster: c.cluster, k: c.k, size: c.size, typicality: c.typicality, organisations: c.organisations, policies: c.policies.filter((p): p is string => Boolean(p)), canOpen: f.ok, missing, forYou: f };
   });
   return (
     <>

@@ -18,6 +18,7 @@ import { b64, type KeystoreContents } from "@/lib/keystore/sealed";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
 import type { DecryptJob, DecryptMessage, DecryptedUpload } from "./decrypt.worker";
 import { ACCESS_PERIOD, requestDataSchema } from "@/lib/validation/request";
+import type { ForYou } from "@/lib/requests/for-you";
 import { Results } from "./results";
 import { keepHead, keptHead } from "@/lib/browser/kept-log-head";
 
@@ -38,9 +39,25 @@ export type ClusterView = {
   policies: string[];
   canOpen: boolean;
   missing: string[];
+  forYou: ForYou;
 };
 
-export type DatasetView = { id: string; label: string; policy: string; recordCount: number; organisation: string; canOpen: boolean; missing: string[] };
+export type DatasetView = { id: string; label: string; policy: string; recordCount: number; organisation: string; canOpen: boolean; missing: string[]; forYou: ForYou };
+
+/** The "For you" cell: the verdict, and a link to /keys when the person can fix it there. */
+function ForYouCell({ f }: { f: ForYou }) {
+  return (
+    <td className="py-1 text-xs" data-testid="for-you">
+      <span className={f.ok ? "text-emerald-700" : "text-amber-800"}>{f.text}</span>
+      {f.fix && (
+        <>
+          {" "}
+          <Link className="underline" href="/keys">{f.fix}</Link>
+        </>
+      )}
+    </td>
+  );
+}
 
 type Step =
   | { name: "choose" }
@@ -211,7 +228,7 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
                     <td className="py-1 pr-3 text-xs">{c.typicality.mean.toFixed(2)} ({c.typicality.min.toFixed(2)}–{c.typicality.max.toFixed(2)})</td>
                     <td className="py-1 pr-3 text-xs">{c.organisations.join(", ")}</td>
                     <td className="py-1 pr-3 font-mono text-xs">{c.policies.join("; ")}</td>
-                    <td className="py-1 text-xs">{c.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {c.missing.join(", ")}</span>}</td>
+                    <ForYouCell f={c.forYou} />
                   </tr>
                 ))}
               </tbody>
@@ -238,7 +255,7 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
                   <td className="py-1 pr-3">{d.recordCount.toLocaleString()}</td>
                   <td className="py-1 pr-3">{d.organisation}</td>
                   <td className="py-1 pr-3 font-mono text-xs">{d.policy}</td>
-                  <td className="py-1 text-xs">{d.canOpen ? <span className="text-emerald-700">your attributes satisfy it</span> : <span className="text-amber-800">you lack {d.missing.join(", ")}</span>}</td>
+                  <ForYouCell f={d.forYou} />
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Cell, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
 import { chartColor } from "@/components/charts/palette";
@@ -98,7 +99,16 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
               Source verified: signed by <span className="font-mono">{u.source.gid}</span> holding {u.source.policy}.
             </Alert>
           ) : u.status === "refused" ? (
-            <Alert key={u.uploadId} tone="warning" title={`${u.label}: not for you`}>You lack {u.missing.join(", ")} for this dataset&apos;s policy. No record of it was decrypted.</Alert>
+            <Alert key={u.uploadId} tone="warning" title={`${u.label}: not for you`}>
+              You lack {u.missing.join(", ")} for this dataset&apos;s policy. No record of it was decrypted.
+              {/* a key version your transform key lacks: your browser adds it (it alone holds z) */}
+              {u.missing.some((m) => m.includes(" at key version ")) && (
+                <>
+                  {" "}
+                  <Link className="underline" href="/keys">Refresh your keys at /keys</Link>, then request it again.
+                </>
+              )}
+            </Alert>
           ) : (
             <Alert key={u.uploadId} tone="error" title={`Security alert: ${u.label} failed verification`}>
               The cloud&apos;s partial decryption, the records or the uploading hospital&apos;s signature did not verify ({u.detail}). Nothing from this dataset is shown; the authority has been notified.

@@ -29,7 +29,7 @@ export function listDatasets() {
   return db().upload.findMany({
     where: { status: "STORED" },
     orderBy: { storedAt: "desc" },
-    select: { id: true, label: true, format: true, policy: true, recordCount: true, storedAt: true, organisationId: true, signerGid: true, signaturePolicy: true },
+    select: { id: true, label: true, format: true, policy: true, keyVersions: true, recordCount: true, storedAt: true, organisationId: true, signerGid: true, signaturePolicy: true },
   });
 }
 
