@@ -57,8 +57,8 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
 
   /**
    * Unlocks (or adopts) a sealed store, then takes in newly issued keys and drops revoked ones.
-   * A transform key this person made before is brought up to date at once (a rotation issued a
-   * new key version, or one was revoked), under the same z: nothing to do by hand (issue #15).
+   * A transform key this person made and the authority still holds is brought up to date at once
+   * (a rotation issued a new key version), under the same z: nothing to do by hand (issue #15).
    * A store sealed under the old scrypt format is sealed again under Argon2id right away.
    */
   const unlock = useCallback(
@@ -68,7 +68,9 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
       const result = absorbIssuedKeys(contents, fresh.keys, vkIndex(vks));
       let { contents: next } = result;
       const sync: Sync = { added: result.added, removed: result.removed, rejected: result.rejected };
-      if (transformOutOfDate(next, fresh.transformKey?.covers ?? null)) {
+      // Only a transform key the authority still holds is extended: one it destroyed (a revocation)
+      // or the person deleted is made again by hand on /keys.
+      if (fresh.transformKey && transformOutOfDate(next, fresh.transformKey.covers)) {
         try {
           const made = createTransformKey(next);
           const r = await storeTransformKeyAction({ layers: made.layers });
