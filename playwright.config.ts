@@ -4,14 +4,25 @@ import { existsSync } from "node:fs";
 const port = Number(process.env.E2E_PORT ?? 3100);
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
+/**
+ * Journeys that change what every other journey relies on: the CSP taken down mid-upload
+ * (parties), the authority's ledger rewritten and rolled back as a superuser (security-db).
+ * They run alone, after the others.
+ */
+const ALONE = ["parties.spec.ts", "security-db.spec.ts"];
+/** Reads the server's whole log for patient data and secrets: once every other journey has run. */
+const LAST = ["server-logs.spec.ts"];
+
 export default defineConfig({
   testDir: "e2e",
-  timeout: 120_000,
-  expect: { timeout: 15_000 },
+  // Two journeys at a time (one per core: each waits on its browser, the services or the
+  // database most of the time); the timeouts allow for sharing the machine.
+  timeout: 240_000,
+  expect: { timeout: 30_000 },
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
-  reporter: process.env.CI ? [["list"], ["json", { outputFile: ".data/test-results/playwright.json" }]] : [["list"], ["json", { outputFile: ".data/test-results/playwright.json" }]],
+  reporter: [["list"], ["json", { outputFile: ".data/test-results/playwright.json" }]],
   use: {
     baseURL: `http://localhost:${port}`,
     trace: "retain-on-failure",
@@ -26,6 +37,11 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: "journeys", testIgnore: [...ALONE, ...LAST] },
+    { name: "alone", testMatch: ALONE, workers: 1, dependencies: ["journeys"] },
+    { name: "logs", testMatch: LAST, workers: 1, dependencies: ["alone"] },
+  ],
   webServer: {
     command: "npx tsx --conditions=react-server scripts/e2e-server.ts",
     url: `http://localhost:${port}/login`,

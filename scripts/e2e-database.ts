@@ -76,7 +76,7 @@ export async function startE2eDatabase(opts: {
 
 /**
  * Everything the services log, echoed and kept in `file`, so a journey can check that no
- * patient data or secret ever reaches the logs (e2e/zz-logs.spec.ts).
+ * patient data or secret ever reaches the logs (e2e/server-logs.spec.ts).
  */
 export function e2eLog(file: string) {
   const log = createWriteStream(path.resolve(".data", file), { flags: "w" });

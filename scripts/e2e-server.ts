@@ -18,7 +18,7 @@ const envs = db.envs({ portalUrl: `http://localhost:${port}`, cspUrl: `http://12
 const signingKeyFile = path.resolve(".data", "e2e-party-signing-key");
 writeFileSync(signingKeyFile, envs.authority!.MEDSHARE_PARTY_SIGNING_KEY!, { mode: 0o600 });
 
-// Everything the server and the clustering worker log is also kept (e2e/zz-logs.spec.ts).
+// Everything the server and the clustering worker log is also kept (e2e/server-logs.spec.ts).
 const { keep, keepErr, note } = e2eLog("e2e-server.log");
 
 // Which processes serve the journeys: e2e/security-transport.spec.ts reads their memory and environment.

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { E2E_ADMIN } from "./fixtures/accounts";
 
-// Runs last (files run in name order): after every journey, the server's log holds no patient
+// Runs last (its own project in playwright.config.ts, after every other journey): the server's log holds no patient
 // value, no password, no key passphrase and no key material.
 test("the server logged no patient data and no secrets", async () => {
   const file = path.resolve(".data", "e2e-server.log");
