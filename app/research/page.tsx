@@ -17,7 +17,10 @@ export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
   const [material, listed, mine] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()])), orOutage(myGrants(user))]);
   const [datasets, clusterList] = listed.data ?? [[], []];
-  const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
+  const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true, terms: true } });
+  const terms = orgs.map((o) => ({ organisation: o.name, terms: o.terms }));
+  // Requests that waited for their hospital and were approved: decrypted from here, with the token kept in the browser.
+  const approved = (mine.data ?? []).filter((r) => r.decision === "approved" && r.status === "READY" && !r.outcome && !r.withdrawnAt && !r.expired).map((r) => ({ id: r.id, purpose: r.purpose, narrowed: r.narrowed }));
   const held = material.grants.map((g) => g.attribute);
   const views: DatasetView[] = datasets.map((d) => {
     const missing = explainMissing(parsePolicy(d.policy), held);
@@ -44,11 +47,11 @@ export default async function ResearchPage() {
       ) : views.length === 0 ? (
         <EmptyState title="No datasets to browse yet">Datasets appear here once hospitals have uploaded records.</EmptyState>
       ) : (
-        <RequestFlow gid={user.gid} material={material} datasets={views} clusters={clusters} />
+        <RequestFlow gid={user.gid} material={material} datasets={views} clusters={clusters} terms={terms} approved={approved} />
       )}
       {mine.data && mine.data.length > 0 && (
         <section className="mt-8" aria-labelledby="my-requests-title">
-          <h2 id="my-requests-title" className="mb-2 text-lg font-semibold">Your granted requests</h2>
+          <h2 id="my-requests-title" className="mb-2 text-lg font-semibold">Your requests</h2>
           <MyRequests requests={mine.data} />
         </section>
       )}

@@ -58,6 +58,12 @@ export async function myGrants(user: SessionUser) {
     withdrawnAt: iso(r.withdrawnAt),
     renewalRequestedAt: iso(r.renewalRequestedAt),
     outcome: outcomes.find((o) => o.requestId === r.id)?.outcome ?? null,
+    /** The owners' decision: automatic, pending, approved (possibly narrowed) or denied with their reasons. */
+    decision: r.decision,
+    denialReasons: r.denialReasons,
+    narrowed: r.narrowed,
+    narrowedTo: r.narrowedTo,
+    askedPeriodDays: r.askedPeriodDays,
   }));
 }
 export type MyGrant = Awaited<ReturnType<typeof myGrants>>[number];
