@@ -37,6 +37,7 @@ export async function decideRequest(org: string, by: string, input: Decision) {
     const open = mine.filter((i) => i.decision === "pending");
     if (open.length === 0) throw new AppError("INVALID_STATE", `This request was already decided (${mine[0].decision}).`);
     const now = new Date();
+    let action: "REQUEST_DENIED" | "REQUEST_APPROVED_FIRST" | "REQUEST_REVIEWED" | "REQUEST_NARROWED" | "REQUEST_APPROVED" = "REQUEST_DENIED";
     const asApprover = (uploadId: string) => uploads.find((u) => u.id === uploadId)!.approverId === by;
 
     if (input.decision === "deny") {
@@ -81,7 +82,7 @@ export async function decideRequest(org: string, by: string, input: Decision) {
       }
       if (input.periodDays !== undefined && input.periodDays < request.periodDays)
         await tx.accessRequest.update({ where: { id: request.id }, data: { periodDays: input.periodDays, askedPeriodDays: request.askedPeriodDays ?? request.periodDays } });
-      const action = reviewerWaits.length ? "REQUEST_APPROVED_FIRST" : open.some((i) => !asApprover(i.uploadId)) ? "REQUEST_REVIEWED" : narrowing ? "REQUEST_NARROWED" : "REQUEST_APPROVED";
+      action = reviewerWaits.length ? "REQUEST_APPROVED_FIRST" : open.some((i) => !asApprover(i.uploadId)) ? "REQUEST_REVIEWED" : narrowing ? "REQUEST_NARROWED" : "REQUEST_APPROVED";
       await appendCspAudit(tx, {
         actorId: by,
         action,
@@ -96,7 +97,7 @@ export async function decideRequest(org: string, by: string, input: Decision) {
       const reasons = [...new Set(items.map((i) => i.decisionReason).filter(Boolean))].join("; ");
       await tx.accessRequest.update({ where: { id: request.id }, data: { status: "REJECTED", reason: `denied by the hospital: ${reasons}`, decidedAt: now } });
     }
-    return { requestId: request.id, requesterId: request.requesterId, state, status: state === "denied" ? ("REJECTED" as const) : request.status };
+    return { requestId: request.id, requesterId: request.requesterId, state, action, status: state === "denied" ? ("REJECTED" as const) : request.status };
   });
 }
 

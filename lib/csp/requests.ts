@@ -108,9 +108,9 @@ export async function requestForToken(requestId: string, userId: string, token: 
 
 /** The request if it exists and is `userId`'s; otherwise the same answer as for no request at all. */
 export async function ownRequest(requestId: string, userId: string) {
-  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, status: true } });
+  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, status: true, items: { select: { decision: true } } } });
   if (!request || request.requesterId !== userId) throw new AppError("NOT_FOUND", "No such request.");
-  return { requestId: request.id, status: request.status };
+  return { requestId: request.id, status: request.status, decision: requestDecision(request.items) };
 }
 
 export async function rejectRequest(requestId: string, reason: string) {

@@ -62,19 +62,32 @@ export async function submitRequestSignature(
     user,
     signature: input.signature,
     signatureVersions: input.signatureVersions,
-    alreadyAnswered: request.status !== "AWAITING_SIGNATURE",
+    // A request waiting for its hospital stays AWAITING_SIGNATURE: a second signature for it is a replay too.
+    alreadyAnswered: request.status !== "AWAITING_SIGNATURE" || (await db().absVerification.count({ where: { requestId: request.id, ok: true } })) > 0,
   });
   if (!verdict.ok && verdict.locked) throw new AppError("RATE_LIMITED", `The authority refused the request: ${verdict.reason}.`);
   if (!verdict.ok) throw new AppError("FORBIDDEN", `The authority refused the request: ${verdict.reason}.`);
-  const tk = await releaseTransformKey(user.id);
-  const answer = await cspCall("requests.partialDecrypt", { requestId: request.id, ...tk }, { sub: user.id });
+  // A hospital decides this request: the signature stands, and the partial decryption waits for its approval.
+  const { decision } = await cspCall("requests.get", { requestId: request.id }, { sub: user.id });
+  if (decision === "pending") return [];
+  return partiallyDecrypt(user.id, request.id);
+}
+
+/**
+ * After a verified signature (and the owners' approval, where they decide): the authority
+ * releases the requester's transform key to the CSP, which computes the partial decryptions
+ * (refusing by itself while a decision is pending), and the authority audits what it let open.
+ */
+export async function partiallyDecrypt(requesterId: string, requestId: string) {
+  const tk = await releaseTransformKey(requesterId);
+  const answer = await cspCall("requests.partialDecrypt", { requestId, ...tk }, { sub: requesterId });
   // The authority's own record of what it let the CSP decrypt: which uploads, how many records and their digest.
   await db().$transaction((tx) =>
     appendAudit(tx, {
-      actorId: user.id,
+      actorId: requesterId,
       action: "PARTIAL_DECRYPTION",
       subjectType: "request",
-      subjectId: request.id,
+      subjectId: requestId,
       data: { opened: answer.uploads.filter((u) => u.opened).map((u) => u.uploadId), records: answer.released.count, recordsDigest: answer.released.digest },
     }),
   );
