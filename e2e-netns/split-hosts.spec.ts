@@ -87,6 +87,7 @@ test("upload, clustering run, cluster request and decryption with the authority 
   expect(size).toBeLessThan(120);
   await row.getByRole("radio").check();
   await rp.getByLabel("Purpose of use").fill("One cluster of aspirates, across two hosts");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(rp, res.passphrase);
   await expect(rp.getByText(`WDBC split ${code}: ${size} records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });

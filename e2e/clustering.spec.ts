@@ -81,6 +81,7 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   expect(size).toBeGreaterThan(0);
   await row.getByRole("radio").check();
   await rp.getByLabel("Purpose of use").fill("Characterise one cluster of aspirates");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(rp, res.passphrase);
   await expect(rp.getByText(`WDBC clustering ${code}: ${size} records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });

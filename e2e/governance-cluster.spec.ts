@@ -50,6 +50,7 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   // 1. The cluster's records only, counted on the network; every proof verifies against the envelope's root.
   await row.getByRole("radio").check();
   await rp.getByLabel("Purpose of use").fill("Characterise one cluster, minimal release");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await rp.getByLabel("Access period (days)").fill("14");
   const answered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname) && r.request().method() === "GET");
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
@@ -92,6 +93,7 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   await rp.goto("/research");
   await rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first().getByRole("radio").check();
   await rp.getByLabel("Purpose of use").fill("Checking the proofs of a cluster");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   const tampered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname));
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(rp, res.passphrase);

@@ -37,6 +37,7 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   await rp.goto("/research");
   await rp.getByRole("checkbox", { name: `Choose ${label}` }).check();
   await rp.getByLabel("Purpose of use").fill("Grant study A, to be withdrawn");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await rp.getByLabel("Access period (days)").fill("14");
   const answered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname) && r.request().method() === "GET");
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
@@ -60,6 +61,7 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   await rp.goto("/research");
   await rp.getByRole("checkbox", { name: `Choose ${label}` }).check();
   await rp.getByLabel("Purpose of use").fill("Grant study B, tampered answer");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   const tampered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname));
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(rp, res.passphrase);

@@ -177,6 +177,7 @@ test("runs and uploads have names, notes and deletion; research browses without 
   // the keys are asked for only when the request is signed
   await rp.getByRole("radio", { name: `Choose cluster 0 of Glucose cohorts ${code} (spring)` }).check();
   await rp.getByLabel("Purpose of use").fill("Glucose by cohort");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await expect(rp.getByRole("form", { name: "Unlock keys" })).toBeVisible();
   await unlockGate(rp, res.passphrase);

@@ -392,6 +392,7 @@ test("a researcher requests, signs and decrypts across the split; the CSP's data
   await expect(broken, "/research renders under the authority's role").toHaveCount(0);
   await page.getByRole("checkbox", { name: `Choose ${uploadLabel()}` }).check();
   await page.getByLabel("Purpose of use").fill("Checking that the parties stay apart");
+  await page.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(page, researcher.a.passphrase);
   await expect(page.getByText(`${uploadLabel()}: 569 records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });

@@ -42,6 +42,7 @@ test("a researcher requests, signs, and decrypts in the browser exactly what was
   await page.getByRole("checkbox", { name: `Choose Oncology ${code}` }).check();
   await expect(page.getByTestId("datasets")).toContainText(`you lack ${code}.oncology`);
   await page.getByLabel("Purpose of use").fill("Biomarkers of malignancy in fine-needle aspirates");
+  await page.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(page, res.a.passphrase);
   await expect(page.getByText(`${wdbcLabel}: 569 records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
@@ -82,6 +83,7 @@ test("a researcher without the needed attributes is told what is missing and dec
   await res.page.goto("/research");
   await res.page.getByRole("checkbox", { name: `Choose Restricted ${code}` }).check();
   await res.page.getByLabel("Purpose of use").fill("Trying to read what I may not");
+  await res.page.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await res.page.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(res.page, res.a.passphrase);
   await expect(res.page.getByText("No records were decrypted")).toBeVisible();
@@ -115,6 +117,7 @@ test("a wrong partial decryption from the cloud is a security alert, audited, ne
   await res.page.goto("/research");
   await res.page.getByRole("checkbox", { name: `Choose Tamper ${code}` }).check();
   await res.page.getByLabel("Purpose of use").fill("Checking the cloud's honesty");
+  await res.page.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await res.page.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(res.page, res.a.passphrase);
   await expect(res.page.getByText(`Security alert: Tamper ${code} failed verification`)).toBeVisible({ timeout: 60_000 });

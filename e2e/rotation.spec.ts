@@ -69,6 +69,7 @@ test("after a rotation the other holder reads old- and new-version uploads; the 
   await p2.getByRole("checkbox", { name: `Choose ${before}` }).check();
   await p2.getByRole("checkbox", { name: `Choose ${after}` }).check();
   await p2.getByLabel("Purpose of use").fill("Troponin before and after the rotation");
+  await p2.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await p2.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(p2, two.a.passphrase);
   await expect(p2.getByText(`${before}: 3 records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
@@ -91,6 +92,7 @@ test("after a rotation the other holder reads old- and new-version uploads; the 
   await expect(forYou(p1, after)).toHaveText(`you lack ${code}.cardiology`);
   await p1.getByRole("checkbox", { name: `Choose ${after}` }).check();
   await p1.getByLabel("Purpose of use").fill("Trying after my revocation");
+  await p1.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await p1.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(p1, one.a.passphrase);
   await expect(p1.getByText("No records were decrypted")).toBeVisible({ timeout: 60_000 });

@@ -278,6 +278,7 @@ test("planted and swapped envelopes: the researcher's browser shows a security a
   await page.getByRole("checkbox", { name: `Choose Planted ${code}` }).check();
   await page.getByRole("checkbox", { name: `Choose Swapped ${code}` }).check();
   await page.getByLabel("Purpose of use").fill("Checking that the cloud cannot plant records");
+  await page.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
   await unlockGate(page, res.a.passphrase);
   await expect(page.getByText(`Security alert: Planted ${code} failed verification`)).toBeVisible({ timeout: 90_000 });

@@ -95,6 +95,7 @@ test("the researcher's browser shows decrypted records only once the upload is p
     await page.goto("/research");
     await page.getByRole("checkbox", { name: "Choose Logged WDBC" }).check();
     await page.getByLabel("Purpose of use").fill("Checking the transparency log before reading");
+    await page.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
     await page.getByRole("button", { name: "Request, sign and decrypt" }).click();
     await unlockGate(page, researcher.a.passphrase);
   };

@@ -49,7 +49,7 @@ describe("templates and requests refuse what would break or flood them", () => {
     expect(await savePolicyTemplateAction({ name: "nul\u0000name", policy: "HA1.researcher" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     expect(await db().policyTemplate.count()).toBe(0);
     await as(researcher);
-    expect(await createRequestAction({ uploadIds: [uploadId], purpose: "a purpose with \u0000 inside it" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await createRequestAction({ uploadIds: [uploadId], purpose: "a purpose with \u0000 inside it", acceptTerms: true })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     expect(await db().accessRequest.count()).toBe(0);
   });
 
@@ -64,7 +64,7 @@ describe("templates and requests refuse what would break or flood them", () => {
 
   it("rejected request signatures are capped per request, even in parallel, and the lock is audited", async () => {
     await as(researcher);
-    const created = await createRequestAction({ uploadIds: [uploadId], purpose: "checking the signature cap" });
+    const created = await createRequestAction({ uploadIds: [uploadId], purpose: "checking the signature cap", acceptTerms: true });
     if (!created.ok) throw new Error(created.error.message);
     const req = created.data;
     const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));

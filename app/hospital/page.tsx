@@ -31,7 +31,12 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
       <PageHeader
         title={user.organisation.name}
         description="Upload patient records encrypted in your browser, choose who may read them, and see who asked for access."
-        actions={<Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Upload records</Link>}
+        actions={
+          <div className="flex flex-wrap items-center gap-3">
+            <Link href="/hospital/settings" className="text-sm underline">Settings: decisions and terms</Link>
+            <Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Upload records</Link>
+          </div>
+        }
       />
       {listed.outage && (
         <PartyOutage message={listed.outage}>Your uploads are kept; an upload in progress resumes where it stopped once the storage service is back.</PartyOutage>

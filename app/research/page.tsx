@@ -17,7 +17,7 @@ export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
   const [material, listed, mine] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()])), orOutage(myGrants(user))]);
   const [datasets, clusterList] = listed.data ?? [[], []];
-  const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true } });
+  const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true, terms: true } });
   // "For you" from what this person holds: attributes, key versions issued, transform-key coverage (issue #15).
   const holdings: Holdings = {
     grants: Object.fromEntries(material.grants.map((g) => [g.attribute, g.currentVersion])),
@@ -26,6 +26,9 @@ export default async function ResearchPage() {
   };
   const byId = new Map(datasets.map((d) => [d.id, d]));
   const verdict = (d: { policy: string; keyVersions: unknown }) => forYou(d.policy, d.keyVersions as Record<string, number>, holdings);
+  const terms = orgs.map((o) => ({ organisation: o.name, terms: o.terms }));
+  // Requests that waited for their hospital and were approved: decrypted from here, with the token kept in the browser.
+  const approved = (mine.data ?? []).filter((r) => r.decision === "approved" && r.status === "READY" && !r.outcome && !r.withdrawnAt && !r.expired).map((r) => ({ id: r.id, purpose: r.purpose, narrowed: r.narrowed }));
   const views: DatasetView[] = datasets.map((d) => {
     const f = verdict(d);
     return { id: d.id, label: d.label, policy: d.policy, recordCount: d.recordCount, organisation: orgs.find((o) => o.id === d.organisationId)?.name ?? "—", canOpen: f.ok, missing: f.missing, forYou: f };
@@ -52,11 +55,11 @@ export default async function ResearchPage() {
       ) : views.length === 0 ? (
         <EmptyState title="No datasets to browse yet">Datasets appear here once hospitals have uploaded records.</EmptyState>
       ) : (
-        <RequestFlow gid={user.gid} material={material} datasets={views} clusters={clusters} />
+        <RequestFlow gid={user.gid} material={material} datasets={views} clusters={clusters} terms={terms} approved={approved} />
       )}
       {mine.data && mine.data.length > 0 && (
         <section className="mt-8" aria-labelledby="my-requests-title">
-          <h2 id="my-requests-title" className="mb-2 text-lg font-semibold">Your granted requests</h2>
+          <h2 id="my-requests-title" className="mb-2 text-lg font-semibold">Your requests</h2>
           <MyRequests requests={mine.data} />
         </section>
       )}

@@ -7,6 +7,7 @@ import { ConfirmWithReason } from "@/components/ui/confirm-dialog";
 import { renewGrantAction } from "@/lib/actions/requests/renew-grant";
 import { withdrawGrantAction } from "@/lib/actions/requests/withdraw-grant";
 import type { HospitalRequest } from "@/lib/portal/grants";
+import { DecideRequest } from "./decide-request";
 
 const when = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 const tones = { ok: "text-emerald-700", bad: "text-red-700", wait: "text-slate-700", off: "text-slate-500" } as const;
@@ -32,6 +33,24 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                 {r.uploads.map((u) => `${u.label}: ${u.records === null ? "all records" : `${u.records} records (one cluster)`}`).join("; ")}
               </p>
               <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
+                {r.decisions.length > 0 && (
+                  <>
+                    <dt className="text-slate-500">Decision</dt>
+                    <dd data-testid="hospital-request-decision">
+                      {r.decisions.map((d) => (
+                        <span key={d.uploadId} className="block">
+                          <span className={`font-medium ${d.decision === "approved" ? tones.ok : d.decision === "denied" ? tones.bad : tones.wait}`}>
+                            {d.decision === "pending" ? (d.approvedBy || d.reviewedBy ? `approved by ${d.approvedBy ?? d.reviewedBy}, awaiting ${d.approvedBy ? d.reviewer : d.approver}` : "awaiting a decision") : d.decision}
+                          </span>
+                          {d.decision === "approved" && d.askedRecords !== null && ` (narrowed to ${d.asked} of ${d.askedRecords} records)`}
+                          {d.reason && <span className="text-slate-600"> · {d.reason}</span>}
+                          <span className="text-slate-500"> · approver {d.approver}{d.reviewer && `, second reviewer ${d.reviewer}`}</span>
+                        </span>
+                      ))}
+                      {r.askedPeriodDays !== null && <span className="block text-slate-600">period narrowed to {r.periodDays} of {r.askedPeriodDays} days</span>}
+                    </dd>
+                  </>
+                )}
                 <dt className="text-slate-500">Outcome</dt>
                 <dd data-testid="hospital-request-outcome"><span className={`font-medium ${tones[r.state.tone]}`}>{r.state.label}</span>{r.state.completedAt && <span className="text-slate-500"> · {when(r.state.completedAt)}</span>}{r.state.detail && <span className="block text-slate-500">{r.state.detail}</span>}</dd>
                 <dt className="text-slate-500">Access</dt>
@@ -46,6 +65,7 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                   {r.renewalRequestedAt && !r.withdrawnAt && <span className="block text-amber-800">The researcher asks for a renewal ({when(r.renewalRequestedAt)}).</span>}
                 </dd>
               </dl>
+              <DecideRequest request={r} onMessage={setMessage} />
               {(live || (r.status === "READY" && !r.withdrawnAt)) && (
                 <div className="mt-3 flex flex-wrap gap-2">
                   {r.status === "READY" && !r.withdrawnAt && (r.expired || r.renewalRequestedAt) && (

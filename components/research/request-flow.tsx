@@ -63,10 +63,24 @@ type Step =
   | { name: "choose" }
   | { name: "working"; note: string; progress: number | null }
   | { name: "done"; uploads: DecryptedUpload[]; exportName?: string }
-  | { name: "error"; message: string; link?: boolean };
+  | { name: "error"; message: string; link?: boolean }
+  | { name: "waiting" };
 
-/** What one click on "Request, sign and decrypt" asks for (kept while the keys are unlocked). */
-type Job = { id: number; selected: string[]; cluster: { runId: string; cluster: number } | null; purpose: string };
+/** What one click on "Request, sign and decrypt" (or "Decrypt" on an approved request) asks for (kept while the keys are unlocked). */
+type Job = { id: number; selected: string[]; cluster: { runId: string; cluster: number } | null; purpose: string; resume?: string };
+
+/** A request waiting for its hospital's decision keeps its access token in this browser, to download once approved. */
+type Waiting = { token: string; expected: Array<{ id: string; label: string; recordCount: number }> };
+const waitingKey = (requestId: string) => `medshare-waiting-request:${requestId}`;
+function keepWaiting(requestId: string, w: Waiting) {
+  try { localStorage.setItem(waitingKey(requestId), JSON.stringify(w)); } catch { /* storage refused: the request cannot be resumed here */ }
+}
+function waiting(requestId: string): Waiting | null {
+  try { return JSON.parse(localStorage.getItem(waitingKey(requestId)) ?? "null") as Waiting | null; } catch { return null; }
+}
+
+export type ApprovedRequest = { id: string; purpose: string; narrowed: boolean };
+export type OrgTerms = { organisation: string; terms: string };
 
 /** Runs each new job once the key store is unlocked: only a request needs the keys. */
 function JobRunner({ contents, job, run }: { contents: KeystoreContents; job: Job; run: (contents: KeystoreContents, job: Job) => void }) {
@@ -100,7 +114,8 @@ export function groupByRun(clusters: ClusterView[]): RunGroup[] {
 
 const when = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "");
 
-function Flow({ gid, material, datasets, clusters }: { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[] }) {
+function Flow({ gid, material, datasets, clusters, terms, approved }: { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[]; terms: OrgTerms[]; approved: ApprovedRequest[] }) {
+  const [accepted, setAccepted] = useState(false);
   const [selected, setSelected] = useState<string[]>([]);
   const [cluster, setCluster] = useState<{ runId: string; cluster: number } | null>(null);
   const [purpose, setPurpose] = useState("");
@@ -108,15 +123,33 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
   const [step, setStep] = useState<Step>({ name: "choose" });
   const [job, setJob] = useState<Job | null>(null);
   const groups = groupByRun(clusters);
+  // The hospitals whose records the current choice covers: their terms of use are shown and must be accepted.
+  const owners = new Set(cluster ? clusters.find((c) => c.runId === cluster.runId && c.cluster === cluster.cluster)?.organisations ?? [] : datasets.filter((d) => selected.includes(d.id)).map((d) => d.organisation));
+  const involved = terms.filter((t) => owners.has(t.organisation));
 
-  function start(contents: KeystoreContents, { selected, cluster, purpose }: Job) {
-    run(contents, selected, cluster, purpose).catch((e) => setStep({ name: "error", message: (e as Error).message }));
+  function start(contents: KeystoreContents, { selected, cluster, purpose, resume: resumeId }: Job) {
+    (resumeId ? resume(contents, resumeId) : run(contents, selected, cluster, purpose)).catch((e) => setStep({ name: "error", message: (e as Error).message }));
+  }
+
+  /** An approved request that waited for its hospital: download and decrypt with the token kept here. */
+  async function resume(contents: KeystoreContents, requestId: string) {
+    const kept = waiting(requestId);
+    if (!kept) return setStep({ name: "error", message: "This browser does not hold the access token of that request (it was made in another browser): make a new request." });
+    const fail = async (message: string, link?: boolean) => {
+      await reportRequestOutcomeAction({ requestId, outcome: "failed", detail: message.slice(0, 300) }).catch(() => undefined);
+      setStep({ name: "error", message, link });
+    };
+    try {
+      await download(contents, requestId, kept.token, kept.expected, fail, null);
+    } catch (error) {
+      await fail((error as Error).message);
+    }
   }
 
   async function run(contents: KeystoreContents, selected: string[], cluster: { runId: string; cluster: number } | null, purpose: string) {
     setStep({ name: "working", note: "Asking the cloud for the records and an access token…", progress: null });
-    const created = await createRequestAction({ ...(cluster ? { cluster } : { uploadIds: selected }), purpose, periodDays: Number(periodDays) });
-    if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.fieldErrors?.periodDays?.[0] ?? created.error.message });
+    const created = await createRequestAction({ ...(cluster ? { cluster } : { uploadIds: selected }), purpose, periodDays: Number(periodDays), acceptTerms: accepted as true });
+    if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.fieldErrors?.periodDays?.[0] ?? created.error.fieldErrors?.acceptTerms?.[0] ?? created.error.message });
     const req = created.data;
     // From here on the request exists: however it ends, the browser tells the authority.
     const fail = async (message: string, link?: boolean) => {
@@ -161,10 +194,20 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
     setStep({ name: "working", note: "The authority is verifying your signature; the cloud then does its part of the decryption…", progress: null });
     const submitted = await submitSignatureAction({ requestId: req.requestId, token: req.token, signature: b64.encode(signature), signatureVersions: versions, signedAt });
     if (!submitted.ok) return fail(submitted.error.message, /transform key/.test(submitted.error.message));
+    const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
+    if (req.awaitingDecision) {
+      // The cloud serves nothing until the hospital approves: keep the token to download then.
+      keepWaiting(req.requestId, { token: req.token, expected });
+      return setStep({ name: "waiting" });
+    }
+    await download(contents, req.requestId, req.token, expected, fail, cluster);
+  }
 
+  async function download(contents: KeystoreContents, requestId: string, token: string, expected: Waiting["expected"], fail: (message: string, link?: boolean) => Promise<void>, cluster: { runId: string; cluster: number } | null) {
     setStep({ name: "working", note: "Downloading ciphertexts…", progress: 0 });
+    const publicKeys = await fetchPublicKeys();
     const kept = keptHead();
-    const res = await fetch(`/api/requests/${req.requestId}/data${kept ? `?since=${kept.size}` : ""}`, { headers: { "x-request-token": req.token } });
+    const res = await fetch(`/api/requests/${requestId}/data${kept ? `?since=${kept.size}` : ""}`, { headers: { "x-request-token": token } });
     const body = await res.json();
     if (!res.ok) return fail(body?.error?.message ?? "The cloud refused to serve the data.");
     // The answer's shape is checked before anything of it reaches the decryption worker.
@@ -172,7 +215,6 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
     if (!answer.success) return fail("The cloud's answer is malformed; nothing of it was decrypted or shown.");
     if (!contents.transform) return fail("This browser has no transform secret (z); create your transform key on My keys.", true);
 
-    const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
     const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys, log: { publicKey: answer.data.logPublicKey, kept } };
     const worker = new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" });
     const uploads = await new Promise<DecryptedUpload[]>((resolve, reject) => {
@@ -189,15 +231,31 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
       worker.onerror = (e) => reject(new Error(e.message || "The decryption worker failed."));
       worker.postMessage(job);
     }).finally(() => worker.terminate());
-    for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId: req.requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
+    for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
     const outcome = uploads.some((u) => u.status === "failed") ? "refused" : uploads.some((u) => u.status === "opened") ? "decrypted" : "failed";
-    await reportRequestOutcomeAction({ requestId: req.requestId, outcome, ...(outcome === "failed" ? { detail: "no requested dataset could be opened with your attributes" } : {}) });
+    await reportRequestOutcomeAction({ requestId, outcome, ...(outcome === "failed" ? { detail: "no requested dataset could be opened with your attributes" } : {}) });
     setStep({ name: "done", uploads, exportName: cluster ? `cluster ${cluster.cluster} of run ${cluster.runId.slice(0, 8)}` : undefined });
 
   }
 
   return (
     <div className="space-y-6">
+      {approved.length > 0 && (
+        <Card>
+          <h2 className="mb-1 font-semibold">Approved by the hospital</h2>
+          <p className="mb-3 text-xs text-slate-500">These requests waited for the hospital that owns the records; it approved them. Decrypting asks for your key passphrase.</p>
+          <ul className="space-y-2" data-testid="approved-requests">
+            {approved.map((a) => (
+              <li key={a.id} className="flex flex-wrap items-center justify-between gap-2 text-sm">
+                <span className="min-w-0 break-words">{a.purpose}{a.narrowed && <span className="text-xs text-amber-800"> (narrowed by the hospital)</span>}</span>
+                <Button type="button" variant="secondary" aria-label={`Decrypt ${a.purpose}`} disabled={step.name === "working"} onClick={() => { setStep({ name: "choose" }); setJob({ id: (job?.id ?? 0) + 1, selected: [], cluster: null, purpose: a.purpose, resume: a.id }); }}>
+                  Decrypt
+                </Button>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
       {clusters.length > 0 && (
         <Card>
           <h2 className="mb-1 font-semibold">Clusters</h2>
@@ -267,11 +325,13 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
           <label htmlFor="period" className="block text-sm font-medium">Access period (days)</label>
           <input id="period" type="number" inputMode="numeric" min={1} max={ACCESS_PERIOD.maxDays} value={periodDays} onChange={(e) => setPeriodDays(e.target.value)} aria-describedby="period-help" className="block w-32 rounded-md border border-slate-300 p-2 text-sm" />
           <p id="period-help" className="text-xs text-slate-500">The cloud stops serving these records after this many days (at most {ACCESS_PERIOD.maxDays}); the hospital can end it sooner.</p>
+          <TermsOfUse terms={involved} accepted={accepted} onChange={setAccepted} />
           <Button
-            disabled={(selected.length === 0 && !cluster) || step.name === "working"}
+            disabled={(selected.length === 0 && !cluster) || !accepted || step.name === "working"}
             onClick={() => {
               setStep({ name: "choose" });
               setJob({ id: (job?.id ?? 0) + 1, selected, cluster, purpose });
+              setAccepted(false);
             }}
           >
             Request, sign and decrypt
@@ -291,6 +351,11 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
             <Progress label="Progress" value={step.progress} testId="request-progress" />
           </Card>
         )}
+        {step.name === "waiting" && (
+          <Alert tone="info" title="Awaiting the hospital's decision">
+            Your signature verified. The hospital that owns these records decides this request: the cloud serves nothing until it approves. Its decision appears under “Your requests” below; an approved request is decrypted from there.
+          </Alert>
+        )}
         {step.name === "error" && (
           <Alert tone="error" title="No records were decrypted">
             {step.message} {step.link && <Link className="underline" href="/keys">Open My keys</Link>}
@@ -302,10 +367,34 @@ function Flow({ gid, material, datasets, clusters }: { gid: string; material: Ke
   );
 }
 
+/** The terms of use of the hospitals whose records are asked for, and the researcher's acceptance (required; checked by the server too). */
+function TermsOfUse({ terms, accepted, onChange }: { terms: OrgTerms[]; accepted: boolean; onChange: (v: boolean) => void }) {
+  const set = terms.filter((t) => t.terms.trim());
+  return (
+    <div className="space-y-2 rounded-md border border-slate-200 bg-slate-50 p-3" data-testid="terms-of-use">
+      <p className="text-sm font-medium">Terms of use</p>
+      {set.length === 0 ? (
+        <p className="text-xs text-slate-600">The hospitals whose records you chose set no terms beyond their access policy and the purpose you state.</p>
+      ) : (
+        set.map((t) => (
+          <div key={t.organisation} className="text-xs text-slate-700">
+            <p className="font-medium">{t.organisation}</p>
+            <p className="whitespace-pre-wrap break-words">{t.terms}</p>
+          </div>
+        ))
+      )}
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" checked={accepted} onChange={(e) => onChange(e.target.checked)} className="mt-1" />
+        <span>I accept the terms of use of the hospitals whose records I request</span>
+      </label>
+    </div>
+  );
+}
+
 /**
  * Browsing datasets and clusters needs no keys (their metadata are public); the key store is
  * unlocked only when a request is signed and its records decrypted.
  */
-export function RequestFlow({ gid, material, datasets, clusters }: { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[] }) {
-  return <Flow gid={gid} material={material} datasets={datasets} clusters={clusters} />;
+export function RequestFlow({ gid, material, datasets, clusters, terms, approved }: { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[]; terms: OrgTerms[]; approved: ApprovedRequest[] }) {
+  return <Flow gid={gid} material={material} datasets={datasets} clusters={clusters} terms={terms} approved={approved} />;
 }

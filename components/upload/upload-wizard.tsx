@@ -58,6 +58,7 @@ async function encryptFeatures(dataset: Dataset, onNote: (note: string) => void)
 }
 
 import { evaluatePolicy, PolicyBuilder, type Template } from "./policy-builder";
+import { DecisionFields, decisionInput, type DecisionChoice, type StaffMember } from "@/components/organisation/decision-fields";
 
 /** `digest`: the salted digest of the file's bytes (lib/uploads/source-digest.ts); null for a file not read as text. */
 type Parsed = { fileName: string; format: "csv" | "fhir"; dataset: Dataset | null; issues: Issue[]; text: boolean; digest: string | null };
@@ -127,7 +128,9 @@ function Preview({ dataset }: { dataset: Dataset }) {
 
 export type Replacing = { id: string; label: string; policy: string; recordCount: number } | null;
 
-function UploadFlow({ contents, organisationId, catalogue, templates, replacing }: { contents: KeystoreContents; organisationId: string; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing }) {
+function UploadFlow({ contents, organisationId, catalogue, templates, replacing, decisionDefault, staff }: { contents: KeystoreContents; organisationId: string; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing; decisionDefault: DecisionChoice; staff: StaffMember[] }) {
+  // Who decides requests for this upload: the hospital's default unless changed here (issue #15).
+  const [decider, setDecider] = useState<DecisionChoice>(decisionDefault);
   const [parsed, setParsed] = useState<Parsed | null>(null);
   const [decisions, setDecisions] = useState<Record<string, Decision>>({});
   const [policy, setPolicy] = useState(replacing?.policy ?? "");
@@ -263,6 +266,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       signatureVersions: result.signatureVersions,
       ...(replacing ? { replaces: replacing.id } : {}),
       ...(parsed?.digest ? { sourceDigest: parsed.digest } : {}),
+      ...decisionInput(decider),
     };
     // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes it.
     const pending = { id: job.uploadId, organisationId, body, chunks: result.chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() };
@@ -389,6 +393,9 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
               </select>
             </Field>
           </div>
+          <div className="mt-4">
+            <DecisionFields value={decider} onChange={setDecider} staff={staff} idPrefix="upload" />
+          </div>
         </Card>
       )}
 
@@ -440,10 +447,10 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
   );
 }
 
-export function UploadWizard(props: { gid: string; organisationId: string; material: KeyMaterial; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing }) {
+export function UploadWizard(props: { gid: string; organisationId: string; material: KeyMaterial; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing; decisionDefault: DecisionChoice; staff: StaffMember[] }) {
   return (
     <KeyGate gid={props.gid} initial={props.material} purpose="Uploading">
-      {(contents) => <UploadFlow contents={contents} organisationId={props.organisationId} catalogue={props.catalogue} templates={props.templates} replacing={props.replacing} />}
+      {(contents) => <UploadFlow contents={contents} organisationId={props.organisationId} catalogue={props.catalogue} templates={props.templates} replacing={props.replacing} decisionDefault={props.decisionDefault} staff={props.staff} />}
     </KeyGate>
   );
 }

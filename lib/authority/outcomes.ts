@@ -30,7 +30,7 @@ export type RequestState = { label: string; tone: "ok" | "bad" | "wait" | "off";
  * "failed" once its signing window has passed.
  */
 export function requestState(
-  r: { status: string; createdAt: Date; decidedAt: Date | null; expiresAt: Date | null; withdrawnAt: Date | null },
+  r: { status: string; createdAt: Date; decidedAt: Date | null; expiresAt: Date | null; withdrawnAt: Date | null; decision?: string },
   outcome: { outcome: string; detail: string | null; completedAt: Date } | undefined,
   lastCheck: { ok: boolean; reason: string; at: Date } | undefined,
   now = Date.now(),
@@ -38,6 +38,8 @@ export function requestState(
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   if (r.withdrawnAt) return { label: "withdrawn by the owner", tone: "off", completedAt: iso(outcome?.completedAt ?? r.decidedAt), detail: null };
   if (outcome) return { label: outcome.outcome, tone: outcome.outcome === "decrypted" ? "ok" : "bad", completedAt: iso(outcome.completedAt), detail: outcome.detail };
+  if (r.decision === "denied") return { label: "denied by the hospital", tone: "bad", completedAt: iso(r.decidedAt), detail: null };
+  if (r.decision === "pending") return { label: "awaiting the hospital's decision", tone: "wait", completedAt: null, detail: lastCheck?.ok ? "signature verified" : null };
   if (r.status === "READY") return { label: "partially decrypted (the browser has not reported)", tone: "wait", completedAt: iso(r.decidedAt), detail: null };
   if (r.status === "REJECTED") return { label: "failed", tone: "bad", completedAt: iso(r.decidedAt), detail: "rejected" };
   if (lastCheck && !lastCheck.ok) return { label: "failed", tone: "bad", completedAt: iso(lastCheck.at), detail: `signature refused: ${lastCheck.reason}` };

@@ -125,7 +125,7 @@ export async function listRequestsForAdmin(admin: { role: Role }) {
       expiresAt: expiresAt?.toISOString() ?? null,
       withdrawnAt: withdrawnAt?.toISOString() ?? null,
       renewalRequestedAt: renewalRequestedAt?.toISOString() ?? null,
-      state: requestState({ status: r.status, createdAt, decidedAt, expiresAt, withdrawnAt }, outcomes.find((o) => o.requestId === r.id), checks.at(-1)),
+      state: requestState({ status: r.status, createdAt, decidedAt, expiresAt, withdrawnAt, decision: r.decision }, outcomes.find((o) => o.requestId === r.id), checks.at(-1)),
       verifications: checks.map((v) => ({ ok: v.ok, reason: v.reason, at: v.at.toISOString() })),
     };
   });

@@ -21,6 +21,7 @@ import { ACCESS_PERIOD, DAY_MS, tokenHash } from "@/lib/requests/protocol";
 import { releaseDigest, releasedIds } from "@/lib/requests/release";
 import type { RequestUpload } from "@/lib/validation/request";
 import { releasedUploadsLogProofs } from "@/lib/ledger/upload-proof";
+import { assertDecided, requestDecision } from "./decisions";
 
 const pp = setupGlobal();
 
@@ -46,11 +47,13 @@ export async function createRequest(input: {
   purpose: string;
   /** The access period asked for; the grant's expiry is set from it (capped by the wire schema). */
   periodDays?: number;
+  /** Digest of the owners' terms of use the researcher accepted (the portal refuses a request without acceptance). */
+  termsDigest?: string;
   uploadIds: string[];
   /** A cluster: the record indices of each upload that belong to it (otherwise whole uploads). */
   cluster?: { runId: string; cluster: number; indices: Record<string, number[]> };
 }) {
-  const uploads = await db().upload.findMany({ where: { id: { in: input.uploadIds }, status: "STORED" }, select: { id: true, policy: true, recordCount: true, keyVersions: true, label: true } });
+  const uploads = await db().upload.findMany({ where: { id: { in: input.uploadIds }, status: "STORED" }, select: { id: true, policy: true, recordCount: true, keyVersions: true, label: true, decisionMode: true } });
   if (uploads.length !== new Set(input.uploadIds).size) throw new AppError("NOT_FOUND", "A requested dataset does not exist.");
   const policies = [...new Set(uploads.map((u) => u.policy))];
   const absPolicy = formatPolicy(parsePolicy(policies.length === 1 ? policies[0] : policies.map((p) => `(${p})`).join(" OR ")));
@@ -71,11 +74,14 @@ export async function createRequest(input: {
         absPolicy,
         nonce,
         tokenHash: tokenHash(token),
-        items: { create: uploads.map((u) => ({ uploadId: u.id, recordIndices: input.cluster ? input.cluster.indices[u.id] ?? [] : undefined })) },
+        termsAcceptedAt: input.termsDigest ? new Date() : null,
+        termsDigest: input.termsDigest ?? null,
+        // An upload decided by its hospital waits for that decision; the others are decided by the ABS check alone.
+        items: { create: uploads.map((u) => ({ uploadId: u.id, recordIndices: input.cluster ? input.cluster.indices[u.id] ?? [] : undefined, decision: u.decisionMode === "hospital" ? "pending" : null })) },
       },
       select: { id: true, createdAt: true, targetType: true, targetId: true },
     });
-    await appendCspAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0), periodDays: input.periodDays ?? ACCESS_PERIOD.defaultDays } });
+    await appendCspAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0), periodDays: input.periodDays ?? ACCESS_PERIOD.defaultDays, awaitingDecision: uploads.filter((u) => u.decisionMode === "hospital").map((u) => u.id), ...(input.termsDigest ? { termsDigest: input.termsDigest } : {}) } });
     return r;
   });
   return {
@@ -87,6 +93,7 @@ export async function createRequest(input: {
     targetId: request.targetId,
     absPolicy,
     uploads: uploads.map((u) => ({ id: u.id, label: u.label, policy: u.policy, recordCount: u.recordCount, keyVersions: u.keyVersions as Record<string, number> })),
+    awaitingDecision: uploads.some((u) => u.decisionMode === "hospital"),
   };
 }
 
@@ -102,9 +109,9 @@ export async function requestForToken(requestId: string, userId: string, token: 
 
 /** The request if it exists and is `userId`'s; otherwise the same answer as for no request at all. */
 export async function ownRequest(requestId: string, userId: string) {
-  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, status: true } });
+  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, status: true, items: { select: { decision: true } } } });
   if (!request || request.requesterId !== userId) throw new AppError("NOT_FOUND", "No such request.");
-  return { requestId: request.id, status: request.status };
+  return { requestId: request.id, status: request.status, decision: requestDecision(request.items) };
 }
 
 export async function rejectRequest(requestId: string, reason: string) {
@@ -123,13 +130,19 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
   const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, expiresAt: true, withdrawnAt: true, periodDays: true } });
   if (!request || request.requesterId !== requesterId) throw new AppError("FORBIDDEN", "This request belongs to someone else.");
   await assertGrantLive(request, "partial decryption");
+  await assertDecided(request, "partial decryption");
   const { gid, points } = transformPoints(layers);
   // Attributes the transform key has at some version: a miss on those is a version, not the attribute.
   const covered = new Set([...points.keys()].map((id) => id.slice(0, id.lastIndexOf("@"))));
-  const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true, recordIndices: true } });
+  const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true, recordIndices: true, decision: true } });
   const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true, recordCount: true } });
   const results: Array<{ uploadId: string; pd: Uint8Array<ArrayBuffer> | null; missing: string[] | null }> = [];
   for (const u of uploads) {
+    // An upload its owner denied is not opened, whatever the other uploads' owners decided.
+    if (items.find((i) => i.uploadId === u.id)?.decision === "denied") {
+      results.push({ uploadId: u.id, pd: null, missing: null });
+      continue;
+    }
     const env = decodeEnvelope(u.envelope);
     const versions = u.keyVersions as Record<string, number>;
     // Only keys of the versions this envelope was made with can help: pick them from any layer.
@@ -201,6 +214,7 @@ function transformPoints(layers: Array<{ tk: Uint8Array; keyVersions: Record<str
 /** A verified request's data, to its requester only, on presentation of its access token. */
 export async function verifiedRequestData(requestId: string, userId: string, token: string, since?: number) {
   const request = await requestForToken(requestId, userId, token);
+  await assertDecided(request, "ciphertexts");
   if (request.status !== "READY") throw new AppError("INVALID_STATE", "This request has not been verified yet.");
   await assertGrantLive(request, "ciphertexts");
   const data = await requestData(requestId);
@@ -284,7 +298,7 @@ async function releasedRecords(uploadId: string, indices: number[] | null) {
  * the partial decryption.
  */
 export async function listRequests() {
-  const requests = await db().accessRequest.findMany({ orderBy: { createdAt: "desc" }, take: 200, include: { items: { select: { uploadId: true, partialDecryption: true, missing: true } } } });
+  const requests = await db().accessRequest.findMany({ orderBy: { createdAt: "desc" }, take: 200, include: { items: { select: { uploadId: true, partialDecryption: true, missing: true, decision: true } } } });
   return requests.map((r) => ({
     id: r.id,
     requesterId: r.requesterId,
@@ -298,6 +312,7 @@ export async function listRequests() {
     expiresAt: r.expiresAt,
     withdrawnAt: r.withdrawnAt,
     renewalRequestedAt: r.renewalRequestedAt,
+    decision: requestDecision(r.items),
     uploads: r.items.map((i) => ({ uploadId: i.uploadId, opened: Boolean(i.partialDecryption), missing: (i.missing as string[] | null) ?? [] })),
   }));
 }
@@ -374,25 +389,39 @@ export async function askRenewal(requestId: string, requesterId: string) {
   });
 }
 
-const grantFields = { id: true, requesterId: true, organisationId: true, purpose: true, status: true, targetType: true, createdAt: true, decidedAt: true, periodDays: true, expiresAt: true, withdrawnAt: true, withdrawReason: true, renewalRequestedAt: true } as const;
+const grantFields = { id: true, requesterId: true, organisationId: true, purpose: true, status: true, targetType: true, createdAt: true, decidedAt: true, periodDays: true, expiresAt: true, withdrawnAt: true, withdrawReason: true, renewalRequestedAt: true, askedPeriodDays: true, termsAcceptedAt: true } as const;
+const decisionFields = { decision: true, decisionReason: true, approvedBy: true, approvedAt: true, reviewedBy: true, reviewedAt: true, askedRecords: true } as const;
 
 /** Requests covering the organisation's uploads, newest first, with only that organisation's uploads named. */
 export async function requestsForOrganisation(organisationId: string) {
-  const uploads = await db().upload.findMany({ where: { organisationId }, select: { id: true, label: true } });
+  const uploads = await db().upload.findMany({ where: { organisationId }, select: { id: true, label: true, recordCount: true, approverId: true, reviewerId: true } });
   const ids = uploads.map((u) => u.id);
   const requests = await db().accessRequest.findMany({
     where: { items: { some: { uploadId: { in: ids } } } },
     orderBy: { createdAt: "desc" },
     take: 200,
-    select: { ...grantFields, items: { where: { uploadId: { in: ids } }, select: { uploadId: true, recordIndices: true } } },
+    select: { ...grantFields, items: { select: { uploadId: true, recordIndices: true, ...decisionFields } } },
   });
   return requests.map(({ items, ...r }) => ({
     ...r,
-    uploads: items.map((i) => ({ uploadId: i.uploadId, label: uploads.find((u) => u.id === i.uploadId)?.label ?? "", records: Array.isArray(i.recordIndices) ? i.recordIndices.length : null })),
+    decision: requestDecision(items),
+    uploads: items
+      .filter((i) => ids.includes(i.uploadId))
+      .map(({ uploadId, recordIndices, ...d }) => {
+        const u = uploads.find((x) => x.id === uploadId);
+        return { uploadId, label: u?.label ?? "", records: Array.isArray(recordIndices) ? recordIndices.length : null, recordCount: u?.recordCount ?? 0, approverId: u?.approverId ?? null, reviewerId: u?.reviewerId ?? null, ...d };
+      }),
   }));
 }
 
 /** The requester's own requests and their grants, newest first. */
-export function myRequests(requesterId: string) {
-  return db().accessRequest.findMany({ where: { requesterId }, orderBy: { createdAt: "desc" }, take: 100, select: grantFields });
+export async function myRequests(requesterId: string) {
+  const requests = await db().accessRequest.findMany({ where: { requesterId }, orderBy: { createdAt: "desc" }, take: 100, select: { ...grantFields, items: { select: { uploadId: true, recordIndices: true, decision: true, decisionReason: true, askedRecords: true } } } });
+  return requests.map(({ items, ...r }) => ({
+    ...r,
+    decision: requestDecision(items),
+    denialReasons: [...new Set(items.filter((i) => i.decision === "denied").map((i) => i.decisionReason ?? ""))].filter(Boolean),
+    narrowed: r.askedPeriodDays !== null || items.some((i) => i.askedRecords !== null),
+    narrowedTo: items.filter((i) => i.askedRecords !== null).map((i) => ({ uploadId: i.uploadId, records: Array.isArray(i.recordIndices) ? i.recordIndices.length : 0, asked: i.askedRecords! })),
+  }));
 }

@@ -39,6 +39,10 @@ export type BeginUpload = {
   signerGid: string;
   replaces?: string;
   sourceDigest?: string;
+  /** Who decides requests (issue #15): "automatic" unless the hospital names an approver. */
+  decisionMode?: "automatic" | "hospital";
+  approverId?: string;
+  reviewerId?: string;
 };
 
 const GiB = 1024 ** 3;
@@ -116,6 +120,8 @@ async function usedBytes(tx: Tx, organisationId: string): Promise<number> {
 
 export async function beginUpload(input: BeginUpload, vks: Parameters<typeof checkEnvelope>[1]) {
   if (!UUID.test(input.uploadId)) reject("the upload id is not a UUID");
+  if (input.decisionMode === "hospital" && (!input.approverId || input.reviewerId === input.approverId))
+    throw new AppError("VALIDATION", "A hospital decision needs a named approver, and a second reviewer, if any, who is another person.");
   const env = checkEnvelope(input, vks);
   await sweepExpiredUploads();
   if (input.replaces) {
@@ -154,11 +160,14 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
         signerGid: input.signerGid,
         replacesId: input.replaces ?? null,
         sourceDigest: input.sourceDigest ?? null,
+        decisionMode: input.decisionMode ?? "automatic",
+        approverId: input.decisionMode === "hospital" ? input.approverId : null,
+        reviewerId: input.decisionMode === "hospital" ? (input.reviewerId ?? null) : null,
         expiresAt: new Date(Date.now() + uploadTtlMs()),
       },
       select: { id: true, expiresAt: true },
     });
-    await appendCspAudit(tx, { actorId: input.uploaderId, action: "UPLOAD_STARTED", subjectType: "upload", subjectId: upload.id, data: { organisationId: input.organisationId, totalBytes: input.totalBytes, chunkCount: input.chunkCount } });
+    await appendCspAudit(tx, { actorId: input.uploaderId, action: "UPLOAD_STARTED", subjectType: "upload", subjectId: upload.id, data: { organisationId: input.organisationId, totalBytes: input.totalBytes, chunkCount: input.chunkCount, decisionMode: input.decisionMode ?? "automatic", ...(input.decisionMode === "hospital" ? { approverId: input.approverId, reviewerId: input.reviewerId ?? null } : {}) } });
     return upload;
   }, TX);
 }

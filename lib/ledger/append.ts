@@ -58,6 +58,13 @@ export type AuditAction =
   | "GRANT_REFUSED"
   | "GRANT_WITHDRAWN"
   | "GRANT_RENEWAL_ASKED"
+  // owner decisions (issue #15): first approval of two, approval, narrowed approval, second review, denial; org settings
+  | "REQUEST_APPROVED_FIRST"
+  | "REQUEST_APPROVED"
+  | "REQUEST_NARROWED"
+  | "REQUEST_REVIEWED"
+  | "REQUEST_DENIED"
+  | "ORG_SETTINGS_CHANGED"
   | "GRANT_RENEWED"
   | "CLUSTERING_RUN_DESCRIBED"
   | "CLUSTERING_RUN_DELETED";

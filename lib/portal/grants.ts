@@ -17,8 +17,9 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 export async function requestsForHospital(user: SessionUser) {
   const requests = await cspCall("requests.forOrganisation", {}, { org: user.organisation.id });
   const ids = requests.map((r) => r.id);
+  const deciders = requests.flatMap((r) => r.uploads.flatMap((u) => [u.approverId, u.reviewerId, u.approvedBy, u.reviewedBy])).filter((x): x is string => Boolean(x));
   const [users, outcomes, checks] = await Promise.all([
-    db().user.findMany({ where: { id: { in: [...new Set(requests.map((r) => r.requesterId))] } }, select: { id: true, name: true, organisation: { select: { name: true } } } }),
+    db().user.findMany({ where: { id: { in: [...new Set([...requests.map((r) => r.requesterId), ...deciders])] } }, select: { id: true, name: true, organisation: { select: { name: true } } } }),
     db().requestOutcome.findMany({ where: { requestId: { in: ids } } }),
     db().absVerification.findMany({ where: { requestId: { in: ids } }, orderBy: { at: "asc" } }),
   ]);
@@ -36,7 +37,33 @@ export async function requestsForHospital(user: SessionUser) {
       withdrawnAt: iso(r.withdrawnAt),
       withdrawReason: r.withdrawReason,
       renewalRequestedAt: iso(r.renewalRequestedAt),
-      uploads: r.uploads,
+      uploads: r.uploads.map((u) => ({ uploadId: u.uploadId, label: u.label, records: u.records, recordCount: u.recordCount })),
+      decision: r.decision,
+      askedPeriodDays: r.askedPeriodDays,
+      termsAcceptedAt: iso(r.termsAcceptedAt),
+      /** Per upload the hospital decides: who decides, what they decided, and whether this user may decide now. */
+      decisions: r.uploads
+        .filter((u) => u.decision !== null)
+        .map((u) => {
+          const name = (id: string | null) => (id ? (users.find((x) => x.id === id)?.name ?? "unknown") : null);
+          const pending = u.decision === "pending";
+          const role = u.approverId === user.id ? ("approver" as const) : u.reviewerId === user.id ? ("reviewer" as const) : null;
+          return {
+            uploadId: u.uploadId,
+            label: u.label,
+            decision: u.decision as "pending" | "approved" | "denied",
+            reason: u.decisionReason,
+            approver: name(u.approverId),
+            reviewer: name(u.reviewerId),
+            approvedBy: name(u.approvedBy),
+            reviewedBy: name(u.reviewedBy),
+            askedRecords: u.askedRecords,
+            asked: u.records ?? u.recordCount,
+            /** This user may decide now: named for it, and not yet approved by them. */
+            mine: pending && role !== null && !(role === "approver" ? u.approvedBy : u.reviewedBy),
+            role,
+          };
+        }),
       state: requestState(r, outcomes.find((o) => o.requestId === r.id), checks.filter((c) => c.requestId === r.id).at(-1)),
     };
   });
@@ -58,6 +85,12 @@ export async function myGrants(user: SessionUser) {
     withdrawnAt: iso(r.withdrawnAt),
     renewalRequestedAt: iso(r.renewalRequestedAt),
     outcome: outcomes.find((o) => o.requestId === r.id)?.outcome ?? null,
+    /** The owners' decision: automatic, pending, approved (possibly narrowed) or denied with their reasons. */
+    decision: r.decision,
+    denialReasons: r.denialReasons,
+    narrowed: r.narrowed,
+    narrowedTo: r.narrowedTo,
+    askedPeriodDays: r.askedPeriodDays,
   }));
 }
 export type MyGrant = Awaited<ReturnType<typeof myGrants>>[number];

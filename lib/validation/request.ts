@@ -12,6 +12,8 @@ export const createRequestSchema = z
     uploadIds: z.array(z.uuid()).max(50).optional(),
     cluster: z.object({ runId: z.uuid(), cluster: z.number().int().min(0).max(63) }).optional(),
     purpose: z.string().trim().min(10, "Describe the purpose of use (at least 10 characters).").max(1000).refine(noNul, "Must not contain NUL characters."),
+    /** The researcher accepted the terms of use of the hospitals whose records are asked for (issue #15). */
+    acceptTerms: z.literal(true, "Accept the hospitals' terms of use to ask for their records."),
   })
   .refine((v) => Boolean(v.cluster) !== Boolean(v.uploadIds?.length), { message: "Choose a cluster or at least one dataset.", path: ["uploadIds"] });
 
@@ -89,3 +91,14 @@ export const requestDataSchema = z.object({
   logPublicKey: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type RequestDataUpload = z.infer<typeof requestDataSchema>["uploads"][number];
+
+/** The owner's decision on a request (lib/actions/requests/decide-request.ts): approve, narrow (fewer records, a shorter period) or deny with a reason. */
+export const decideRequestSchema = z
+  .object({
+    requestId: z.uuid(),
+    decision: z.enum(["approve", "deny"]),
+    reason: z.string().trim().max(500).refine(noNul, "Must not contain NUL characters.").optional(),
+    records: z.number().int("Whole records only.").min(1, "At least one record.").max(1_000_000).optional(),
+    periodDays: z.number().int("Whole days only.").min(1, "At least one day.").max(ACCESS_PERIOD.maxDays).optional(),
+  })
+  .refine((v) => v.decision === "approve" || (v.reason?.length ?? 0) >= 3, { message: "Give the reason for the denial (at least 3 characters).", path: ["reason"] });

@@ -11,6 +11,8 @@ const versions = z.record(z.string().max(120).refine(noNul, NUL_MESSAGE), z.numb
 /** SHA-256, lower-case hex. */
 export const sourceDigestSchema = z.string().regex(/^[0-9a-f]{64}$/, "A source digest is 64 lower-case hex digits.");
 
+export const decisionModeSchema = z.enum(["automatic", "hospital"]);
+
 export const startUploadSchema = z.object({
   /** Chosen by the browser and covered by the hospital's signature; accepted once. */
   uploadId: z.uuid(),
@@ -28,6 +30,10 @@ export const startUploadSchema = z.object({
   replaces: z.uuid().optional(),
   /** The browser's salted digest of the source file (lib/uploads/source-digest.ts): warns of a file uploaded twice. Not signed. */
   sourceDigest: sourceDigestSchema.optional(),
+  /** Who decides requests for these records: automatically once the ABS verifies, or the hospital (named approver, optional second reviewer). */
+  decisionMode: decisionModeSchema.default("automatic"),
+  approverId: z.uuid().optional(),
+  reviewerId: z.uuid().optional(),
 });
 
 export const policyTemplateSchema = z.object({

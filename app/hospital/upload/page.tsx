@@ -5,6 +5,7 @@ import { listPublicKeys } from "@/lib/authority/catalogue";
 import { myKeyMaterial } from "@/lib/authority/keys";
 import { db } from "@/lib/db/client";
 import { cspCall } from "@/lib/parties/csp-client";
+import { orgSettings } from "@/lib/portal/organisation";
 
 export const metadata = { title: "Upload records" };
 
@@ -14,18 +15,20 @@ export default async function UploadPage({ searchParams }: { searchParams: Promi
   const replacing = replace && /^[0-9a-f-]{36}$/.test(replace)
     ? await cspCall("uploads.get", { uploadId: replace }, { org: user.organisation.id })
     : null;
-  const [material, catalogue, templates] = await Promise.all([
+  const [material, catalogue, templates, settings] = await Promise.all([
     myKeyMaterial(user.id),
     listPublicKeys(),
     db().policyTemplate.findMany({ where: { organisationId: user.organisation.id }, orderBy: { name: "asc" }, select: { id: true, name: true, policy: true } }),
+    orgSettings(user),
   ]);
+  const decisionDefault = { decisionMode: settings.decisionMode, approverId: settings.approverId ?? "", reviewerId: settings.reviewerId ?? "" };
   return (
     <>
       <PageHeader
         title="Upload records"
         description="Your file is checked, optionally de-identified and encrypted under an access policy here, in your browser. The cloud receives only ciphertext; it checks its integrity and your hospital's signature before storing it."
       />
-      <UploadWizard replacing={replacing} gid={user.gid} organisationId={user.organisation.id} material={material} catalogue={catalogue} templates={templates} />
+      <UploadWizard replacing={replacing} gid={user.gid} organisationId={user.organisation.id} material={material} catalogue={catalogue} templates={templates} decisionDefault={decisionDefault} staff={settings.staff} />
     </>
   );
 }

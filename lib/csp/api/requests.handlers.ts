@@ -13,13 +13,14 @@ import {
   verifiedRequestData,
   withdrawGrant,
 } from "@/lib/csp/requests";
+import { decideRequest } from "@/lib/csp/decisions";
 import type { Handlers } from "./handlers";
 import type { requestsApi } from "./requests.wire";
 
 /** What the authority needs of a request to check its signature: the signed facts, not the token's hash. */
 async function signedFacts(requestId: string, userId: string, token: string) {
   const r = await requestForToken(requestId, userId, token);
-  return { id: r.id, targetType: r.targetType, targetId: r.targetId, nonce: r.nonce, createdAt: r.createdAt, absPolicy: r.absPolicy, status: r.status };
+  return { id: r.id, requesterId: r.requesterId, targetType: r.targetType, targetId: r.targetId, nonce: r.nonce, createdAt: r.createdAt, absPolicy: r.absPolicy, status: r.status };
 }
 
 /** Handlers of ./requests.wire.ts, on the CSP's own tables only; the requester is always the token's `sub`. */
@@ -34,6 +35,7 @@ export const requestHandlers = {
   "requests.forOrganisation": (_input, c) => requestsForOrganisation(c.org),
   "requests.withdraw": ({ requestId, reason }, c) => withdrawGrant(requestId, c.org, c.sub, reason),
   "requests.renew": ({ requestId }, c) => renewGrant(requestId, c.org, c.sub),
+  "requests.decide": (input, c) => decideRequest(c.org, c.sub, input),
   "requests.askRenewal": ({ requestId }, c) => askRenewal(requestId, c.sub),
   "requests.mine": (_input, c) => myRequests(c.sub),
 } satisfies Handlers<keyof typeof requestsApi>;

@@ -22,6 +22,8 @@ export const requestsApi = {
       requestId: id,
       purpose: z.string().max(1000),
       periodDays: z.number().int().min(1).max(ACCESS_PERIOD.maxDays).default(ACCESS_PERIOD.defaultDays),
+      /** SHA-256 (hex) of the owners' terms of use the researcher accepted. */
+      termsDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
       uploadIds: z.array(id).min(1).max(1000),
       cluster: z.object({ runId: id, cluster: z.number().int().min(0).max(63), indices: z.record(id, z.array(z.number().int().min(0)).max(UPLOAD_LIMITS.maxRecords)) }).optional(),
     }),
@@ -44,6 +46,18 @@ export const requestsApi = {
   "requests.withdraw": spec(z.object({ requestId: id, reason: z.string().max(500) }), byRequest, ["org", "sub"]),
   /** The owner extends a granted request by its period, from now. */
   "requests.renew": spec(z.object({ requestId: id }), byRequest, ["org", "sub"]),
+  /** The named approver or second reviewer (`sub`, of organisation `org`) approves, narrows or denies; the CSP checks who may. */
+  "requests.decide": spec(
+    z.object({
+      requestId: id,
+      decision: z.enum(["approve", "deny"]),
+      reason: z.string().max(500).optional(),
+      records: z.number().int().min(1).max(UPLOAD_LIMITS.maxRecords).optional(),
+      periodDays: z.number().int().min(1).max(ACCESS_PERIOD.maxDays).optional(),
+    }),
+    byRequest,
+    ["org", "sub"],
+  ),
   /** The requester asks the owner to renew the grant. */
   "requests.askRenewal": spec(z.object({ requestId: id }), byRequest, ["sub"]),
   /** The requester's own requests with their grant's state. */
