@@ -23,6 +23,7 @@ import { useLeaveWarning } from "./use-leave-warning";
 import { deletePending, keepFeaturesOnly, savePending, type PendingFeatures } from "@/lib/uploads/pending-store";
 import { sourceDigest } from "@/lib/uploads/source-digest";
 import { notTextMessage, notTextReason } from "@/lib/records/text-file";
+import { clearUploadMeasures, measureSince, timed } from "@/lib/uploads/timing";
 import { numericFeatureColumns } from "@/lib/records/encode";
 import type { EncryptJob, EncryptMessage } from "./encrypt.worker";
 import type { FeaturesJob, FeaturesMessage } from "./features.worker";
@@ -144,6 +145,8 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
   const suggestedLabel = useRef<string | null>(null);
   // One upload per click, even when a double click lands before the phase re-renders.
   const busy = useRef(false);
+  // When the current file was picked (performance.now()): the upload's "total" stage starts there.
+  const pickedAt = useRef<number | null>(null);
   useLeaveWarning(phase.name === "working");
 
   const current = useMemo(() => catalogue.filter((k) => k.current), [catalogue]);
@@ -154,6 +157,9 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
   const kept = findings.filter((f) => (decisions[f.column] ?? f.suggested) === "keep");
 
   async function onFile(file: File) {
+    const picked = performance.now();
+    pickedAt.current = picked;
+    clearUploadMeasures();
     setPhase({ name: "edit" });
     setDecisions({});
     setAcceptPhi(false);
@@ -169,6 +175,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     if (binary) return refuse(notTextMessage(binary));
     const digest = await sourceDigest(organisationId, bytes);
     setParsed(parseFile(file.name, new TextDecoder().decode(bytes), digest));
+    measureSince("parse", picked);
     const same = await uploadsOfSameFile(digest);
     setDuplicates(same?.filter((u) => u.id !== replacing?.id) ?? null);
   }
@@ -222,13 +229,14 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     const job: EncryptJob = {
       uploadId: crypto.randomUUID(),
       label: label.trim(),
-      records: dataset.rows.map((row) => ({ id: crypto.randomUUID(), data: recordBytes(row, columns) })),
+      records: await timed("encode", () => dataset.rows.map((row) => ({ id: crypto.randomUUID(), data: recordBytes(row, columns) }))),
       policy: policyText,
       policyKeys,
       signer: { gid: contents.gid, organisationId, policy: signer, keys: { [signer]: { version: signVersion, key: contents.keys[keyId(signer, signVersion)], vk: signVk.vk } } },
     };
     setPhase({ name: "working", encrypt: 0, upload: null, note: `Encrypting ${job.records.length.toLocaleString()} records in your browser…` });
     const worker = new Worker(new URL("./encrypt.worker.ts", import.meta.url), { type: "module" });
+    const abeStarted = performance.now();
     const result = await new Promise<Extract<EncryptMessage, { type: "done" }>>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<EncryptMessage>) => {
         const m = e.data;
@@ -241,11 +249,12 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       worker.onerror = (e) => reject(new Error(e.message || "The encryption worker failed."));
       worker.postMessage(job);
     }).finally(() => worker.terminate());
+    measureSince("abe-aes", abeStarted);
     // The feature tensors are encrypted before anything is sent, so the package kept for a
     // resume after a reload is complete.
     let encrypted: { features: PendingFeatures | null; note: string };
     try {
-      encrypted = await encryptFeatures(dataset, (note) => setPhase({ name: "working", encrypt: 1, upload: null, note }));
+      encrypted = await timed("ckks", () => encryptFeatures(dataset, (note) => setPhase({ name: "working", encrypt: 1, upload: null, note })));
     } catch (error) {
       encrypted = { features: null, note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).` };
     }
@@ -272,15 +281,18 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });
     let started = false;
     try {
-      const { id } = await startUpload(body);
+      const { id } = await timed("start", () => startUpload(body));
       started = true;
       const done = await finishUpload(id, result.chunks, (sent, total) => setPhase({ name: "working", encrypt: 1, upload: { sent, total }, note: "Uploading ciphertexts to the cloud…" }));
-      const features = await sendFeatures(done.id, encrypted.features, encrypted.note, (sent, total) =>
-        setPhase({ name: "working", encrypt: 1, upload: { sent: 1, total: 1 }, note: "Sending encrypted feature tensors for clustering…", features: { sent, total } }),
+      const features = await timed("features-upload", () =>
+        sendFeatures(done.id, encrypted.features, encrypted.note, (sent, total) =>
+          setPhase({ name: "working", encrypt: 1, upload: { sent: 1, total: 1 }, note: "Sending encrypted feature tensors for clustering…", features: { sent, total } }),
+        ),
       );
       // sending the tensors failed: keep them (not the chunks) so /hospital can send them again
       if (features.failed && kept) await keepFeaturesOnly(pending).catch(() => undefined);
       else await deletePending(job.uploadId).catch(() => undefined);
+      if (pickedAt.current !== null) measureSince("total", pickedAt.current);
       setPhase({ name: "done", records: done.stored, seconds: (performance.now() - startedAt) / 1000, features });
     } catch (error) {
       if (started && kept && error instanceof ConnectionLost) return setPhase({ name: "paused", message: error.message });

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { startUploadSchema } from "@/lib/validation/upload";
 import type { PendingFeatures } from "./pending-store";
+import { measureSince } from "./timing";
 
 /** The start body, as the portal checks it (defined once, in lib/validation/upload.ts). */
 export type UploadBody = z.input<typeof startUploadSchema>;
@@ -70,7 +71,10 @@ export async function finishUpload(id: string, chunks: Uint8Array[], onProgress:
     }
   };
   for (let round = 0; round < 3; round++) {
+    const sending = performance.now();
     await sendMissing();
+    measureSince("chunks", sending);
+    const completing = performance.now();
     const res = await withRetry(async () => {
       const r = await fetch(`/api/uploads/${id}/complete`, { method: "POST" });
       if (r.status === 503) await json(r);
@@ -82,6 +86,7 @@ export async function finishUpload(id: string, chunks: Uint8Array[], onProgress:
       throw new UploadError(body?.error?.message ?? "The upload could not be completed.");
     }
     const done = await json(res);
+    measureSince("complete", completing);
     return { id, stored: done.stored };
   }
   throw new UploadError("Chunks keep going missing; the upload was not completed.");
