@@ -35,6 +35,8 @@ if (!existsSync(".next/BUILD_ID")) throw new Error("No production build (.next/B
 type Measure = { stage: string; start: number; ms: number };
 type Output = { rows: number; pick: number; formStart: number; click: number; stored: number; measures: Measure[] };
 
+// .data itself keeps its usual mode: the embedded PostgreSQL's own user must reach its folders in it
+mkdirSync(path.resolve(".data"), { recursive: true });
 const dir = path.resolve(".data", "bench");
 mkdirSync(dir, { recursive: true, mode: 0o700 });
 const csv = path.join(dir, `upload-${rows}.csv`);

@@ -5,7 +5,7 @@
  */
 export const UPLOAD_MEASURE = "medshare-upload:";
 
-export type UploadStage = "parse" | "encode" | "abe-aes" | "ckks" | "start" | "chunks" | "complete" | "features-upload" | "total";
+export type UploadStage = "parse" | "encode" | "abe-aes" | "ckks" | "keep" | "start" | "chunks" | "complete" | "features-upload" | "total";
 
 /** Times `fn` as one stage (a measure from its start to its end, thrown or not). */
 export async function timed<T>(stage: UploadStage, fn: () => Promise<T> | T): Promise<T> {
