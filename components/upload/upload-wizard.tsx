@@ -230,9 +230,12 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
     const uploadLabel = label.trim();
     // Everything below runs at once where it can: what each part shows, in one place.
     const shown = { encrypt: 0, upload: null as { sent: number; total: number } | null, features: null as { sent: number; total: number } | null, note: `Encrypting ${rows.toLocaleString()} records and their clustering tensors in your browser…` };
+    // Once the upload has ended (stored, paused, failed), late progress from work still in flight
+    // (e.g. tensors sent alongside refused records) must not bring "working" back.
+    let live = true;
     const show = (change: Partial<typeof shown>) => {
       Object.assign(shown, change);
-      setPhase({ name: "working", ...shown });
+      if (live) setPhase({ name: "working", ...shown });
     };
     show({});
 
@@ -261,6 +264,9 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
         });
         return { result, sealed };
       }));
+    } catch (error) {
+      live = false; // slices still finishing in other workers must not bring "working" back
+      throw error;
     } finally {
       zeta.fill(0); // the envelope carries it to entitled readers; this page needs it no more
     }
@@ -308,8 +314,10 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing 
       if (featuresDone.failed && kept) await keepFeaturesOnly(pending).catch(() => undefined);
       else await deletePending(uploadId).catch(() => undefined);
       if (pickedAt.current !== null) measureSince("total", pickedAt.current);
+      live = false;
       setPhase({ name: "done", records: done.stored, seconds: (performance.now() - startedAt) / 1000, features: featuresDone });
     } catch (error) {
+      live = false;
       if (started && kept && error instanceof ConnectionLost) return setPhase({ name: "paused", message: error.message });
       // refused by the server (it keeps nothing) or never started: the package is of no use
       await deletePending(uploadId).catch(() => undefined);
