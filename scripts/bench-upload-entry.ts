@@ -1,5 +1,5 @@
 /**
- * Browser side of `npm run bench:upload` (scripts/bench-upload.ts bundles this file with esbuild
+ * Browser side of `npm run bench:upload-crypto` (scripts/bench-upload-crypto.ts bundles this file with esbuild
  * into an IIFE and loads it into about:blank in Chromium).
  *
  * Defines `globalThis.medshareUploadBench(input)`, which runs what the upload wizard and its

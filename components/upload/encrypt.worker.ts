@@ -1,8 +1,10 @@
 /// <reference lib="webworker" />
 /**
- * Encrypts an upload batch off the main thread: one ABE-OD envelope for the policy, one
- * AES-GCM ciphertext per record, the hospital's attribute-based signature over the envelope
- * digest, and the record ciphertexts packed into chunks.
+ * Finishes an upload batch off the main thread once its records are sealed (seal.worker.ts):
+ * the Merkle root over the records' leaves, one ABE-OD envelope for the policy committing to
+ * it, and the hospital's attribute-based signature over the envelope digest and the upload
+ * statement (sizes of the packed chunks included). `warm` builds the keys' precomputation
+ * tables ahead, while the records are still being sealed.
  */
 import {
   absSign,
@@ -10,20 +12,26 @@ import {
   decodeUserKeys,
   encodeAbsSignature,
   encodeEnvelope,
-  encryptBatch,
   envelopeDigest,
+  merkleRoot,
+  sealBatchEnvelope,
   setupGlobal,
   type AttributeVk,
   type G2,
 } from "@/lib/abe";
 import { b64 } from "@/lib/keystore/sealed";
-import { packRecords, uploadSignatureMessage } from "@/lib/uploads/protocol";
+import { uploadSignatureMessage } from "@/lib/uploads/protocol";
 
 export type EncryptJob = {
   /** Chosen by the browser; signed with the label and sizes so the upload cannot be replayed or swapped. */
   uploadId: string;
   label: string;
-  records: Array<{ id: string; data: Uint8Array }>;
+  /** The batch's zeta, which sealed the records (the envelope carries it to entitled readers). */
+  zeta: Uint8Array;
+  /** recordLeaf of every record, 32 bytes each, in index order. */
+  leaves: Uint8Array;
+  chunkCount: number;
+  totalBytes: number;
   policy: string;
   /** attribute -> { version, vk (base64) } for the policy's attributes (current versions) */
   policyKeys: Record<string, { version: number; vk: string }>;
@@ -31,11 +39,10 @@ export type EncryptJob = {
 };
 
 export type EncryptMessage =
-  | { type: "progress"; phase: "encrypt" | "sign" | "pack"; done: number; total: number }
-  | { type: "done"; envelope: string; signature: string; chunks: Uint8Array[]; keyVersions: Record<string, number>; signatureVersions: Record<string, number>; totalBytes: number; ms: number }
+  | { type: "done"; envelope: string; signature: string; keyVersions: Record<string, number>; signatureVersions: Record<string, number>; ms: number }
   | { type: "error"; message: string };
 
-const post = (m: EncryptMessage, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
+const post = (m: EncryptMessage) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
 
 self.onmessage = (event: MessageEvent<EncryptJob>) => {
   const job = event.data;
@@ -43,16 +50,11 @@ self.onmessage = (event: MessageEvent<EncryptJob>) => {
   try {
     const pp = setupGlobal();
     const vks = new Map<string, AttributeVk>(Object.entries(job.policyKeys).map(([a, k]) => [a, decodeAttributeVk(b64.decode(k.vk))]));
-    post({ type: "progress", phase: "encrypt", done: 0, total: job.records.length });
-    const { envelope, records } = encryptBatch(pp, vks, job.policy, job.records);
-    post({ type: "progress", phase: "encrypt", done: job.records.length, total: job.records.length });
+    const count = job.leaves.length / 32;
+    if (!Number.isInteger(count) || count < 1) throw new Error("No records to commit to.");
+    const leaves = Array.from({ length: count }, (_, i) => job.leaves.subarray(32 * i, 32 * i + 32));
+    const envelope = sealBatchEnvelope(pp, vks, job.policy, job.zeta, merkleRoot(leaves), count);
 
-    // Packed before signing: the signature covers the chunk count and total bytes.
-    const chunks = packRecords(records);
-    const totalBytes = chunks.reduce((n, c) => n + c.length, 0);
-    post({ type: "progress", phase: "pack", done: 1, total: 1 });
-
-    post({ type: "progress", phase: "sign", done: 0, total: 1 });
     const keys = new Map<string, G2>();
     const signVks = new Map<string, AttributeVk>();
     for (const [attribute, k] of Object.entries(job.signer.keys)) {
@@ -65,29 +67,23 @@ self.onmessage = (event: MessageEvent<EncryptJob>) => {
         organisationId: job.signer.organisationId,
         signerGid: job.signer.gid,
         label: job.label,
-        recordCount: records.length,
-        chunkCount: chunks.length,
-        totalBytes,
+        recordCount: count,
+        chunkCount: job.chunkCount,
+        totalBytes: job.totalBytes,
       }),
       policy: job.signer.policy,
       gid: job.signer.gid,
       keys,
       vks: signVks,
     });
-    post({ type: "progress", phase: "sign", done: 1, total: 1 });
-    post(
-      {
-        type: "done",
-        envelope: b64.encode(encodeEnvelope(envelope)),
-        signature: b64.encode(encodeAbsSignature(signature)),
-        chunks,
-        keyVersions: Object.fromEntries(Object.entries(job.policyKeys).map(([a, k]) => [a, k.version])),
-        signatureVersions: Object.fromEntries(Object.entries(job.signer.keys).map(([a, k]) => [a, k.version])),
-        totalBytes,
-        ms: performance.now() - started,
-      },
-      chunks.map((c) => c.buffer as ArrayBuffer),
-    );
+    post({
+      type: "done",
+      envelope: b64.encode(encodeEnvelope(envelope)),
+      signature: b64.encode(encodeAbsSignature(signature)),
+      keyVersions: Object.fromEntries(Object.entries(job.policyKeys).map(([a, k]) => [a, k.version])),
+      signatureVersions: Object.fromEntries(Object.entries(job.signer.keys).map(([a, k]) => [a, k.version])),
+      ms: performance.now() - started,
+    });
   } catch (error) {
     post({ type: "error", message: (error as Error).message ?? "Encryption failed." });
   }

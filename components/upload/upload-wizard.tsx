@@ -17,14 +17,14 @@ import { MAX_FILE_BYTES, hasErrors, type Dataset, type Issue } from "@/lib/recor
 import { parseCsvDataset } from "@/lib/records/csv-import";
 import { parseFhirBundle } from "@/lib/records/fhir-import";
 import { deidentify, findPhi, SAFE_HARBOR_LABELS, type PhiFinding } from "@/lib/records/phi";
-import { recordBytes } from "@/lib/records/encode";
 import { ConnectionLost, finishUpload, sendFeatures, startUpload, UploadError, type UploadBody } from "@/lib/uploads/client";
 import { useLeaveWarning } from "./use-leave-warning";
 import { deletePending, keepFeaturesOnly, savePending, type PendingFeatures } from "@/lib/uploads/pending-store";
 import { sourceDigest } from "@/lib/uploads/source-digest";
 import { notTextMessage, notTextReason } from "@/lib/records/text-file";
+import { clearUploadMeasures, measureSince, timed } from "@/lib/uploads/timing";
 import { numericFeatureColumns } from "@/lib/records/encode";
-import type { EncryptJob, EncryptMessage } from "./encrypt.worker";
+import { sealEnvelopeAndSign, sealRows } from "./encrypt-records";
 import type { FeaturesJob, FeaturesMessage } from "./features.worker";
 
 /**
@@ -147,6 +147,8 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
   const suggestedLabel = useRef<string | null>(null);
   // One upload per click, even when a double click lands before the phase re-renders.
   const busy = useRef(false);
+  // When the current file was picked (performance.now()): the upload's "total" stage starts there.
+  const pickedAt = useRef<number | null>(null);
   useLeaveWarning(phase.name === "working");
 
   const current = useMemo(() => catalogue.filter((k) => k.current), [catalogue]);
@@ -157,6 +159,9 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
   const kept = findings.filter((f) => (decisions[f.column] ?? f.suggested) === "keep");
 
   async function onFile(file: File) {
+    const picked = performance.now();
+    pickedAt.current = picked;
+    clearUploadMeasures();
     setPhase({ name: "edit" });
     setDecisions({});
     setAcceptPhi(false);
@@ -172,6 +177,7 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
     if (binary) return refuse(notTextMessage(binary));
     const digest = await sourceDigest(organisationId, bytes);
     setParsed(parseFile(file.name, new TextDecoder().decode(bytes), digest));
+    measureSince("parse", picked);
     const same = await uploadsOfSameFile(digest);
     setDuplicates(same?.filter((u) => u.id !== replacing?.id) ?? null);
   }
@@ -221,46 +227,65 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
     const signVk = catalogue.find((k) => k.attribute === signer && k.version === signVersion);
     if (!signVk) return setPhase({ name: "failed", message: `No public key for ${signer} v${signVersion}.` });
     const columns = dataset.columns.map((c) => c.name);
+    const rows = dataset.rows.length;
     // The upload's id is chosen here and signed with the batch: the cloud accepts it once.
-    const job: EncryptJob = {
-      uploadId: crypto.randomUUID(),
-      label: label.trim(),
-      records: dataset.rows.map((row) => ({ id: crypto.randomUUID(), data: recordBytes(row, columns) })),
-      policy: policyText,
-      policyKeys,
-      signer: { gid: contents.gid, organisationId, policy: signer, keys: { [signer]: { version: signVersion, key: contents.keys[keyId(signer, signVersion)], vk: signVk.vk } } },
+    const uploadId = crypto.randomUUID();
+    const uploadLabel = label.trim();
+    // Everything below runs at once where it can: what each part shows, in one place.
+    const shown = { encrypt: 0, upload: null as { sent: number; total: number } | null, features: null as { sent: number; total: number } | null, note: `Encrypting ${rows.toLocaleString()} records and their clustering tensors in your browser…` };
+    // Once the upload has ended (stored, paused, failed), late progress from work still in flight
+    // (e.g. tensors sent alongside refused records) must not bring "working" back.
+    let live = true;
+    const show = (change: Partial<typeof shown>) => {
+      Object.assign(shown, change);
+      if (live) setPhase({ name: "working", ...shown });
     };
-    setPhase({ name: "working", encrypt: 0, upload: null, note: `Encrypting ${job.records.length.toLocaleString()} records in your browser…` });
-    const worker = new Worker(new URL("./encrypt.worker.ts", import.meta.url), { type: "module" });
-    const result = await new Promise<Extract<EncryptMessage, { type: "done" }>>((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent<EncryptMessage>) => {
-        const m = e.data;
-        if (m.type === "progress") {
-          const share = m.phase === "encrypt" ? 0.8 * (m.done / m.total) : m.phase === "sign" ? 0.8 + 0.15 * (m.done / m.total) : 1;
-          setPhase({ name: "working", encrypt: share, upload: null, note: m.phase === "sign" ? "Signing the batch with your hospital's attribute key…" : m.phase === "pack" ? "Packing ciphertexts…" : `Encrypting ${job.records.length.toLocaleString()} records in your browser…` });
-        } else if (m.type === "done") resolve(m);
-        else reject(new Error(m.message));
-      };
-      worker.onerror = (e) => reject(new Error(e.message || "The encryption worker failed."));
-      worker.postMessage(job);
-    }).finally(() => worker.terminate());
-    // The feature tensors are encrypted before anything is sent, so the package kept for a
-    // resume after a reload is complete.
-    let encrypted: { features: PendingFeatures | null; note: string };
+    show({});
+
+    // The clustering tensors (CKKS) in their own worker, alongside the records' encryption.
+    const tensors = timed("ckks", () => encryptFeatures(dataset, () => undefined)).catch(
+      (error): { features: PendingFeatures | null; note: string } => ({ features: null, note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).` }),
+    );
+    // The records: slices sealed in parallel workers, then the envelope and signature over all of them.
+    const zeta = crypto.getRandomValues(new Uint8Array(32));
+    let result: Awaited<ReturnType<typeof sealEnvelopeAndSign>>;
+    let sealed: Awaited<ReturnType<typeof sealRows>>;
     try {
-      encrypted = await encryptFeatures(dataset, (note) => setPhase({ name: "working", encrypt: 1, upload: null, note }));
+      ({ result, sealed } = await timed("abe-aes", async () => {
+        const sealed = await sealRows(dataset.rows, columns, zeta, (done, total) => show({ encrypt: 0.95 * (done / total) }));
+        show({ note: "Signing the batch with your hospital's attribute key…" });
+        const result = await sealEnvelopeAndSign({
+          uploadId,
+          label: uploadLabel,
+          zeta,
+          leaves: sealed.leaves,
+          chunkCount: sealed.chunks.length,
+          totalBytes: sealed.totalBytes,
+          policy: policyText,
+          policyKeys,
+          signer: { gid: contents.gid, organisationId, policy: signer, keys: { [signer]: { version: signVersion, key: contents.keys[keyId(signer, signVersion)], vk: signVk.vk } } },
+        });
+        return { result, sealed };
+      }));
     } catch (error) {
-      encrypted = { features: null, note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).` };
+      live = false; // slices still finishing in other workers must not bring "working" back
+      throw error;
+    } finally {
+      zeta.fill(0); // the envelope carries it to entitled readers; this page needs it no more
     }
+    show({ encrypt: 1, note: "Encrypting the clustering tensors…" });
+    // The package kept for a resume after a reload is complete only with the tensors.
+    const encrypted = await tensors;
+    const chunks = sealed.chunks;
     const body: UploadBody = {
-      uploadId: job.uploadId,
-      label: job.label,
+      uploadId,
+      label: uploadLabel,
       format: parsed!.format,
       envelope: result.envelope,
       keyVersions: result.keyVersions,
-      recordCount: job.records.length,
-      chunkCount: result.chunks.length,
-      totalBytes: result.totalBytes,
+      recordCount: rows,
+      chunkCount: chunks.length,
+      totalBytes: sealed.totalBytes,
       signature: result.signature,
       signaturePolicy: signer,
       signatureVersions: result.signatureVersions,
@@ -269,27 +294,37 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
       ...decisionInput(decider),
     };
     // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes it.
-    const pending = { id: job.uploadId, organisationId, body, chunks: result.chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() };
-    const kept = await savePending(pending)
-      .then(() => true)
-      .catch(() => false); // private windows may refuse storage: the upload still works, only not across a reload
-    setPhase({ name: "working", encrypt: 1, upload: { sent: 0, total: result.chunks.length }, note: "Uploading ciphertexts to the cloud…" });
+    const pending = { id: uploadId, organisationId, body, chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() };
+    const kept = await timed("keep", () =>
+      savePending(pending)
+        .then(() => true)
+        .catch(() => false), // private windows may refuse storage: the upload still works, only not across a reload
+    );
+    show({ upload: { sent: 0, total: chunks.length }, note: "Uploading ciphertexts to the cloud…" });
     let started = false;
     try {
-      const { id } = await startUpload(body);
+      const { id } = await timed("start", () => startUpload(body));
       started = true;
-      const done = await finishUpload(id, result.chunks, (sent, total) => setPhase({ name: "working", encrypt: 1, upload: { sent, total }, note: "Uploading ciphertexts to the cloud…" }));
-      const features = await sendFeatures(done.id, encrypted.features, encrypted.note, (sent, total) =>
-        setPhase({ name: "working", encrypt: 1, upload: { sent: 1, total: 1 }, note: "Sending encrypted feature tensors for clustering…", features: { sent, total } }),
+      // The record chunks and the clustering tensors travel together; the tensors are marked
+      // complete only once the records are stored (a paused upload resumes both).
+      const records = finishUpload(id, chunks, (sent, total) => show({ upload: { sent, total } }));
+      const features = timed("features-upload", () =>
+        sendFeatures(id, encrypted.features, encrypted.note, (sent, total) => show({ features: { sent, total } }), records),
       );
+      const done = await records;
+      show({ note: "Sending encrypted feature tensors for clustering…" });
+      const featuresDone = await features;
       // sending the tensors failed: keep them (not the chunks) so /hospital can send them again
-      if (features.failed && kept) await keepFeaturesOnly(pending).catch(() => undefined);
-      else await deletePending(job.uploadId).catch(() => undefined);
-      setPhase({ name: "done", records: done.stored, seconds: (performance.now() - startedAt) / 1000, features });
+      if (featuresDone.failed && kept) await keepFeaturesOnly(pending).catch(() => undefined);
+      else await deletePending(uploadId).catch(() => undefined);
+      if (pickedAt.current !== null) measureSince("total", pickedAt.current);
+      live = false;
+      setPhase({ name: "done", records: done.stored, seconds: (performance.now() - startedAt) / 1000, features: featuresDone });
     } catch (error) {
+      live = false;
       if (started && kept && error instanceof ConnectionLost) return setPhase({ name: "paused", message: error.message });
       // refused by the server (it keeps nothing) or never started: the package is of no use
-      await deletePending(job.uploadId).catch(() => undefined);
+      await deletePending(uploadId).catch(() => undefined);
       throw error;
     }
   }

@@ -5,7 +5,7 @@
  * over the record ciphertexts (in the public envelope fields, in H4's input, and inside the
  * encrypted batch header that d is computed from).
  *
- * Exports: encryptBatch, openRecord, recordLeaf, recordProof, verifyRecord, BatchRecordInput.
+ * Exports: encryptBatch (or sealBatchRecords per slice + sealBatchEnvelope), openRecord, recordLeaf, recordProof, verifyRecord, BatchRecordInput.
  */
 import { gcm } from "@noble/ciphers/aes.js";
 import { concatBytes, u32be, utf8 } from "./codec";
@@ -45,16 +45,36 @@ export function encryptBatch(
 ): { envelope: Envelope; records: RecordCiphertext[]; root: Uint8Array } {
   if (records.length === 0) throw new AbeError("INVALID_ARGUMENT", "a batch needs at least one record");
   const zeta = opts.zeta ?? (opts.rng ?? defaultRng)(32);
-  // The batch key depends only on zeta, so records can be sealed before the envelope exists.
+  const sealed = sealBatchRecords(zeta, records);
+  const root = merkleRoot(sealed.map(recordLeaf));
+  const envelope = sealBatchEnvelope(pp, vks, policy, zeta, root, sealed.length, opts);
+  return { envelope, records: sealed, root };
+}
+
+/**
+ * encryptBatch's per-record step for the records at positions firstIndex, firstIndex + 1, ...
+ * of a batch: workers sharing zeta seal slices of one batch in parallel. The batch key depends
+ * only on zeta, so records can be sealed before the envelope exists.
+ */
+export function sealBatchRecords(zeta: Uint8Array, records: readonly BatchRecordInput[], firstIndex = 0): RecordCiphertext[] {
+  if (!(zeta instanceof Uint8Array) || zeta.length !== 32) throw new AbeError("INVALID_ARGUMENT", "zeta must be 32 bytes");
+  if (!Number.isSafeInteger(firstIndex) || firstIndex < 0) throw new AbeError("INVALID_ARGUMENT", "firstIndex must be a non-negative integer");
   const batchKey = deriveBatchKey(zeta);
-  const sealed = records.map((r, i) => {
+  return records.map((r, k) => {
+    const i = firstIndex + k;
     const { id, data } = r instanceof Uint8Array ? { id: String(i), data: r } : r;
     if (typeof id !== "string" || !(data instanceof Uint8Array)) throw new AbeError("INVALID_ARGUMENT", "records are bytes or { id, data }");
     return sealRecord(batchKey, i, id, data);
   });
-  const root = merkleRoot(sealed.map(recordLeaf));
-  const { envelope } = sealEnvelope(pp, vks, policy, batchHeader(root, sealed.length), { root, count: sealed.length }, { ...opts, zeta });
-  return { envelope, records: sealed, root };
+}
+
+/**
+ * encryptBatch's last step: the envelope under `policy` for a batch of `count` records sealed
+ * with this zeta whose leaves (recordLeaf, in index order) have Merkle root `root`.
+ */
+export function sealBatchEnvelope(pp: PublicParams, vks: VkSet, policy: string | PolicyNode, zeta: Uint8Array, root: Uint8Array, count: number, opts: EncryptOptions = {}): Envelope {
+  if (!Number.isSafeInteger(count) || count < 1) throw new AbeError("INVALID_ARGUMENT", "a batch needs at least one record");
+  return sealEnvelope(pp, vks, policy, batchHeader(root, count), { root, count }, { ...opts, zeta }).envelope;
 }
 
 /** Open one record with the batch key from decrypt/finishDecrypt; RECORD on any mismatch. */

@@ -252,13 +252,13 @@ export async function completeUpload(uploadId: string, organisationId: string, a
       if (chunks.length !== upload.chunk_count) {
         return { missing: Array.from({ length: upload.chunk_count }, (_, i) => i).filter((i) => !chunks.some((c) => c.index === i)) };
       }
-      const { records, reason } = assemble(chunks, upload);
+      const { records, leaves, reason } = assemble(chunks, upload);
       if (reason) {
         await tx.upload.delete({ where: { id: uploadId } });
         await appendCspAudit(tx, { actorId, action: "UPLOAD_REJECTED", subjectType: "upload", subjectId: uploadId, data: { reason } });
         return { rejected: reason };
       }
-      await store(tx, upload, organisationId, actorId, records);
+      await store(tx, upload, organisationId, actorId, records, leaves);
       return { stored: records.length };
     },
     { maxWait: TX.maxWait, timeout: 120_000 },
@@ -269,27 +269,42 @@ export async function completeUpload(uploadId: string, organisationId: string, a
 
 type Chunk = { index: number; data: Uint8Array };
 
-/** The chunks' records, or why they are not the ones the hospital signed for. */
+/** The chunks' records and their Merkle leaves, or why they are not the ones the hospital signed for. */
 function assemble(chunks: Chunk[], upload: LockedUpload) {
   let records: ReturnType<typeof unpackChunk> = [];
+  const none = { records, leaves: [] as Uint8Array[] };
   const bytes = chunks.reduce((n, c) => n + c.data.length, 0);
-  if (bytes !== upload.total_bytes) return { records, reason: `received ${bytes} bytes, the hospital signed for ${upload.total_bytes}` };
+  if (bytes !== upload.total_bytes) return { ...none, reason: `received ${bytes} bytes, the hospital signed for ${upload.total_bytes}` };
   try {
     records = chunks.flatMap((c) => unpackChunk(c.data));
   } catch (error) {
-    return { records, reason: `a chunk is malformed (${error instanceof AbeError ? error.code : (error as Error).message})` };
+    return { ...none, reason: `a chunk is malformed (${error instanceof AbeError ? error.code : (error as Error).message})` };
   }
-  if (records.length !== upload.record_count) return { records, reason: `expected ${upload.record_count} records, received ${records.length}` };
-  if (records.some((r, i) => r.index !== i)) return { records, reason: "records are out of order or duplicated" };
-  if (!equal(merkleRoot(records.map(recordLeaf)), upload.records_root)) return { records, reason: "the records do not match the envelope's commitment (tampered in transit?)" };
-  return { records, reason: null };
+  if (records.length !== upload.record_count) return { ...none, reason: `expected ${upload.record_count} records, received ${records.length}` };
+  if (records.some((r, i) => r.index !== i)) return { ...none, reason: "records are out of order or duplicated" };
+  const leaves = records.map(recordLeaf);
+  if (!equal(merkleRoot(leaves), upload.records_root)) return { ...none, reason: "the records do not match the envelope's commitment (tampered in transit?)" };
+  return { records, leaves, reason: null };
 }
 
-async function store(tx: Tx, upload: LockedUpload, organisationId: string, actorId: string, records: ReturnType<typeof unpackChunk>) {
+/** Records per INSERT statement when an upload is stored (one statement per slice, all in the upload's transaction). */
+export const STORE_BATCH = 4096;
+
+async function store(tx: Tx, upload: LockedUpload, organisationId: string, actorId: string, records: ReturnType<typeof unpackChunk>, leaves: Uint8Array[]) {
   const uploadId = upload.id;
-  await tx.recordCiphertext.createMany({
-    data: records.map((r) => ({ uploadId, index: r.index, recordId: r.id, ct: new Uint8Array(r.ct), leafHash: new Uint8Array(recordLeaf(r)) })),
-  });
+  // Column arrays through unnest: one round trip per slice instead of one bound row per record.
+  for (let k = 0; k < records.length; k += STORE_BATCH) {
+    const part = records.slice(k, k + STORE_BATCH);
+    await tx.$executeRawUnsafe(
+      `INSERT INTO csp.record_ciphertexts (upload_id, index, record_id, ct, leaf_hash)
+       SELECT $1::uuid, * FROM unnest($2::int[], $3::text[], $4::bytea[], $5::bytea[])`,
+      uploadId,
+      part.map((r) => r.index),
+      part.map((r) => r.id),
+      part.map((r) => Buffer.from(r.ct.buffer, r.ct.byteOffset, r.ct.byteLength)),
+      leaves.slice(k, k + STORE_BATCH).map((h) => Buffer.from(h.buffer, h.byteOffset, h.byteLength)),
+    );
+  }
   await tx.uploadChunk.deleteMany({ where: { uploadId } });
   await tx.upload.update({ where: { id: uploadId }, data: { status: "STORED", storedAt: new Date(), expiresAt: null } });
   // A leaf of the CSP's transparency log: what was stored, for whom, under which policy, and where

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { startUploadSchema } from "@/lib/validation/upload";
 import type { PendingFeatures } from "./pending-store";
+import { measureSince } from "./timing";
 
 /** The start body, as the portal checks it (defined once, in lib/validation/upload.ts). */
 export type UploadBody = z.input<typeof startUploadSchema>;
@@ -27,6 +28,27 @@ async function json(res: Response) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Requests in flight at once per kind (record chunks, feature ciphertexts): the servers work on several while more travel. */
+export const IN_FLIGHT = 3;
+
+/** Runs fn over items with at most `limit` running at once; the first failure stops new starts and is thrown. */
+export async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
 
 async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   let last: unknown;
@@ -61,16 +83,19 @@ export async function finishUpload(id: string, chunks: Uint8Array[], onProgress:
     const have = new Set<number>(progress.received);
     let sent = have.size;
     onProgress(sent, chunks.length);
-    for (let i = 0; i < chunks.length; i++) {
-      if (have.has(i)) continue;
+    const missing = chunks.map((_, i) => i).filter((i) => !have.has(i));
+    await inParallel(missing, IN_FLIGHT, async (i) => {
       await withRetry(() =>
         fetch(`/api/uploads/${id}/chunks/${i}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: chunks[i] as BodyInit }).then(json),
       );
       onProgress(++sent, chunks.length);
-    }
+    });
   };
   for (let round = 0; round < 3; round++) {
+    const sending = performance.now();
     await sendMissing();
+    measureSince("chunks", sending);
+    const completing = performance.now();
     const res = await withRetry(async () => {
       const r = await fetch(`/api/uploads/${id}/complete`, { method: "POST" });
       if (r.status === 503) await json(r);
@@ -82,36 +107,40 @@ export async function finishUpload(id: string, chunks: Uint8Array[], onProgress:
       throw new UploadError(body?.error?.message ?? "The upload could not be completed.");
     }
     const done = await json(res);
+    measureSince("complete", completing);
     return { id, stored: done.stored };
   }
   throw new UploadError("Chunks keep going missing; the upload was not completed.");
 }
 
 /**
- * Sends an upload's CKKS-encrypted feature tensors: declare, one ciphertext per request
- * (resumable: declaring again resumes), complete. The cloud stores them for clustering.
+ * Sends an upload's CKKS-encrypted feature tensors: declare, the ciphertexts (several in flight;
+ * resumable: declaring again resumes), the statistics, complete. The cloud stores them for
+ * clustering. `beforeComplete`: completion waits for it (the records' own completion), so
+ * tensors sent alongside the chunks are only marked complete once the records are stored.
  */
 export async function uploadFeatures(
   uploadId: string,
   features: { paramsId: string; keyId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][]; stats: Uint8Array },
   onProgress: (sent: number, total: number) => void,
+  beforeComplete?: Promise<unknown>,
 ): Promise<void> {
   const { blocks, stats, ...declared } = features;
   await withRetry(() =>
     fetch(`/api/uploads/${uploadId}/features`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...declared, blocks: blocks.length }) }).then(json),
   );
-  const total = blocks.length * features.p;
+  const cells = blocks.flatMap((row, b) => row.map((_, f) => [b, f] as const));
   let sent = 0;
-  for (let b = 0; b < blocks.length; b++)
-    for (let f = 0; f < features.p; f++) {
-      await withRetry(() =>
-        fetch(`/api/uploads/${uploadId}/features/${b}/${f}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: blocks[b][f] as BodyInit }).then(json),
-      );
-      onProgress(++sent, total);
-    }
+  await inParallel(cells, IN_FLIGHT, async ([b, f]) => {
+    await withRetry(() =>
+      fetch(`/api/uploads/${uploadId}/features/${b}/${f}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: blocks[b][f] as BodyInit }).then(json),
+    );
+    onProgress(++sent, cells.length);
+  });
   await withRetry(() =>
     fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(json),
   );
+  await beforeComplete;
   const res = await withRetry(() => fetch(`/api/uploads/${uploadId}/features/complete`, { method: "POST" }));
   await json(res);
 }
@@ -119,11 +148,18 @@ export async function uploadFeatures(
 /**
  * Sends the feature tensors; a failure leaves the stored records as they are and says so
  * (`failed`: the caller keeps the encrypted tensors so /hospital can retry sending them).
+ * Never throws. `beforeComplete`: see uploadFeatures.
  */
-export async function sendFeatures(uploadId: string, features: PendingFeatures | null, note: string, onProgress: (sent: number, total: number) => void): Promise<{ failed: boolean; note: string }> {
+export async function sendFeatures(
+  uploadId: string,
+  features: PendingFeatures | null,
+  note: string,
+  onProgress: (sent: number, total: number) => void,
+  beforeComplete?: Promise<unknown>,
+): Promise<{ failed: boolean; note: string }> {
   if (!features) return { failed: false, note };
   try {
-    await uploadFeatures(uploadId, features, onProgress);
+    await uploadFeatures(uploadId, features, onProgress, beforeComplete);
     return { failed: false, note };
   } catch (error) {
     return { failed: true, note: `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}), so they cannot be clustered yet.` };

@@ -15,6 +15,33 @@ export const UPLOAD_LIMITS = {
 
 /** Packs record ciphertexts into chunks of whole records: each record is u32 length || encoding. */
 export function packRecords(records: readonly RecordCiphertext[], chunkBytes: number = UPLOAD_LIMITS.chunkBytes): Uint8Array[] {
+  return packFramed([frameRecords(records)], chunkBytes);
+}
+
+/** Consecutive records as they travel (u32 length || encoding each), back to back, with each one's framed length. */
+export type FramedRecords = { bytes: Uint8Array; lengths: Uint32Array };
+
+/** Frames records for packFramed: a worker frames its slice, the page packs all slices. */
+export function frameRecords(records: readonly RecordCiphertext[]): FramedRecords {
+  const encoded = records.map(encodeRecordCiphertext);
+  const lengths = new Uint32Array(encoded.length);
+  const bytes = new Uint8Array(encoded.reduce((n, e) => n + 4 + e.length, 0));
+  const view = new DataView(bytes.buffer);
+  let o = 0;
+  encoded.forEach((e, i) => {
+    view.setUint32(o, e.length);
+    bytes.set(e, o + 4);
+    lengths[i] = 4 + e.length;
+    o += 4 + e.length;
+  });
+  return { bytes, lengths };
+}
+
+/**
+ * packRecords over framed slices taken in order: the same chunks as packRecords over all their
+ * records (a chunk closes before the record that would take it past chunkBytes).
+ */
+export function packFramed(slices: readonly FramedRecords[], chunkBytes: number = UPLOAD_LIMITS.chunkBytes): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   let parts: Uint8Array[] = [];
   let size = 0;
@@ -30,14 +57,15 @@ export function packRecords(records: readonly RecordCiphertext[], chunkBytes: nu
     parts = [];
     size = 0;
   };
-  for (const r of records) {
-    const enc = encodeRecordCiphertext(r);
-    const framed = new Uint8Array(4 + enc.length);
-    new DataView(framed.buffer).setUint32(0, enc.length);
-    framed.set(enc, 4);
-    if (size + framed.length > chunkBytes) flush();
-    parts.push(framed);
-    size += framed.length;
+  for (const { bytes, lengths } of slices) {
+    let o = 0;
+    for (const len of lengths) {
+      if (size + len > chunkBytes) flush();
+      parts.push(bytes.subarray(o, o + len));
+      size += len;
+      o += len;
+    }
+    if (o !== bytes.length) throw new RangeError("framed records: lengths do not cover the bytes");
   }
   flush();
   return chunks;
