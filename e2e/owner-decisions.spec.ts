@@ -38,7 +38,7 @@ test("a hospital approver approves one request and denies another; the researche
   await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
   await page.getByLabel("Label").fill(label);
   await page.getByRole("radio", { name: /The hospital decides/ }).check();
-  await page.getByLabel("Approver").selectOption({ label: staff.name });
+  await page.getByLabel("Approver", { exact: true }).selectOption({ label: staff.name });
   await page.getByRole("button", { name: "Encrypt and upload" }).click();
   await expect(page.getByText("30 numeric fields were encrypted for clustering (CKKS) and stored.")).toBeVisible({ timeout: 180_000 });
 

@@ -67,7 +67,7 @@ type Step =
   | { name: "waiting" };
 
 /** What one click on "Request, sign and decrypt" (or "Decrypt" on an approved request) asks for (kept while the keys are unlocked). */
-type Job = { id: number; selected: string[]; cluster: { runId: string; cluster: number } | null; purpose: string; resume?: string };
+type Job = { id: number; selected: string[]; cluster: { runId: string; cluster: number } | null; purpose: string; acceptTerms?: boolean; resume?: string };
 
 /** A request waiting for its hospital's decision keeps its access token in this browser, to download once approved. */
 type Waiting = { token: string; expected: Array<{ id: string; label: string; recordCount: number }> };
@@ -127,8 +127,8 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: { gid: str
   const owners = new Set(cluster ? clusters.find((c) => c.runId === cluster.runId && c.cluster === cluster.cluster)?.organisations ?? [] : datasets.filter((d) => selected.includes(d.id)).map((d) => d.organisation));
   const involved = terms.filter((t) => owners.has(t.organisation));
 
-  function start(contents: KeystoreContents, { selected, cluster, purpose, resume: resumeId }: Job) {
-    (resumeId ? resume(contents, resumeId) : run(contents, selected, cluster, purpose)).catch((e) => setStep({ name: "error", message: (e as Error).message }));
+  function start(contents: KeystoreContents, { selected, cluster, purpose, acceptTerms, resume: resumeId }: Job) {
+    (resumeId ? resume(contents, resumeId) : run(contents, selected, cluster, purpose, acceptTerms === true)).catch((e) => setStep({ name: "error", message: (e as Error).message }));
   }
 
   /** An approved request that waited for its hospital: download and decrypt with the token kept here. */
@@ -146,9 +146,9 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: { gid: str
     }
   }
 
-  async function run(contents: KeystoreContents, selected: string[], cluster: { runId: string; cluster: number } | null, purpose: string) {
+  async function run(contents: KeystoreContents, selected: string[], cluster: { runId: string; cluster: number } | null, purpose: string, acceptTerms: boolean) {
     setStep({ name: "working", note: "Asking the cloud for the records and an access token…", progress: null });
-    const created = await createRequestAction({ ...(cluster ? { cluster } : { uploadIds: selected }), purpose, periodDays: Number(periodDays), acceptTerms: accepted as true });
+    const created = await createRequestAction({ ...(cluster ? { cluster } : { uploadIds: selected }), purpose, periodDays: Number(periodDays), acceptTerms: acceptTerms as true });
     if (!created.ok) return setStep({ name: "error", message: created.error.fieldErrors?.purpose?.[0] ?? created.error.fieldErrors?.periodDays?.[0] ?? created.error.fieldErrors?.acceptTerms?.[0] ?? created.error.message });
     const req = created.data;
     // From here on the request exists: however it ends, the browser tells the authority.
@@ -330,7 +330,8 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: { gid: str
             disabled={(selected.length === 0 && !cluster) || !accepted || step.name === "working"}
             onClick={() => {
               setStep({ name: "choose" });
-              setJob({ id: (job?.id ?? 0) + 1, selected, cluster, purpose });
+              // The acceptance goes with this job (the box is cleared for the next request at once).
+              setJob({ id: (job?.id ?? 0) + 1, selected, cluster, purpose, acceptTerms: accepted });
               setAccepted(false);
             }}
           >
