@@ -84,7 +84,10 @@ test("a hospital approver approves one request and denies another; the researche
   await rowB.getByRole("button", { name: `Deny the request of ${res.name}` }).click();
   const dialog = page.getByRole("dialog", { name: "Deny this request?" });
   await dialog.getByRole("button", { name: "Deny request" }).click();
-  await expect(dialog.getByRole("alert")).toBeVisible(); // a denial needs a reason
+  // a denial needs a reason: the form does not submit without one (the server refuses one too: tests/owner-decisions.test.ts)
+  await expect(dialog).toBeVisible();
+  expect(await dialog.getByLabel("Reason").evaluate((el) => (el as HTMLTextAreaElement).validity.valueMissing)).toBe(true);
+  await expect(rowB.getByTestId("decide-request")).toBeVisible();
   await dialog.getByLabel("Reason").fill("Outside the consent our patients gave");
   await dialog.getByRole("button", { name: "Deny request" }).click();
   await expect(page.getByText(/^Denied: /)).toBeVisible();
@@ -112,8 +115,7 @@ test("a hospital approver approves one request and denies another; the researche
 
   // The approved one decrypts from "Approved by the hospital".
   await rp.getByTestId("approved-requests").getByRole("button", { name: "Decrypt Owner study A, to approve" }).click();
-  const gate = rp.getByRole("form", { name: "Unlock keys" });
-  if (await gate.isVisible().catch(() => false)) await unlockGate(rp, res.passphrase);
+  await unlockGate(rp, res.passphrase); // keys live in the page: locked again since the last load
   await expect(rp.getByText(`${label}: 40 records decrypted in your browser`)).toBeVisible({ timeout: 180_000 });
 
   // Every decision is in both parties' audit logs.
