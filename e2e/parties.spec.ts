@@ -339,12 +339,12 @@ test.describe("the CSP down in the middle of an upload", () => {
       if (route.request().method() === "POST") start = route.request().postDataJSON();
       await route.continue();
     });
-    // the first chunk goes through; the second waits until the CSP is down
+    // the first chunk goes through; the others (the browser sends several at once) wait until the CSP is down
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
     let puts = 0;
     await page.route("**/api/uploads/*/chunks/*", async (route) => {
-      if (puts++ === 1) await held;
+      if (puts++ >= 1) await held;
       await route.continue();
     });
     await upload(page, staff.a.passphrase, file, `${code}.researcher`, label);
