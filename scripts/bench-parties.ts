@@ -18,6 +18,7 @@ import { encodeAbsSignature, absSign, encodeTransformKey, makeTransformKey, pars
 import { currentVersions, vksFor } from "@/lib/authority/catalogue";
 import { storeTransformKey } from "@/lib/authority/transform";
 import { openRequest, submitRequestSignature } from "@/lib/portal/requests";
+import { cspCall } from "@/lib/parties/csp-client";
 import { generatePatients } from "@/lib/records/synthetic";
 import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
@@ -54,7 +55,7 @@ try {
   process.env.MEDSHARE_CSP_URL = env.cspUrl;
   const staffCookie = await signIn(env.baseUrl, { email: staff.user.email, password: FIXTURE_PASSWORD });
   const researcherCookie = await signIn(env.baseUrl, { email: researcher.user.email, password: FIXTURE_PASSWORD });
-  const timings: Array<{ upload: number; request: number; data: number; bytes: number }> = [];
+  const timings: Array<{ upload: number; request: number; data: number; direct: number; hop: number; bytes: number }> = [];
   for (const { chunks, body } of uploads) {
     const t0 = performance.now();
     const start = await fetch(`${env.baseUrl}/api/uploads`, { method: "POST", headers: { cookie: staffCookie, "content-type": "application/json", origin: env.baseUrl }, body: JSON.stringify(body) });
@@ -80,7 +81,15 @@ try {
     const data = await fetch(`${env.baseUrl}/api/requests/${req.requestId}/data`, { headers: { cookie: researcherCookie, "x-request-token": req.token } });
     const text = await data.text();
     if (!data.ok) throw new Error(`data: ${data.status} ${text.slice(0, 200)}`);
-    timings.push({ upload, request, data: performance.now() - t2, bytes: text.length });
+    const dataMs = performance.now() - t2;
+    // One small call on the CSP (token signed and checked, nonce spent, one read): the cost of a hop.
+    const tc = performance.now();
+    for (let i = 0; i < 20; i++) await cspCall("requests.get", { requestId: req.requestId }, { sub: researcher.user.id });
+    const hop = (performance.now() - tc) / 20;
+    // The same answer straight from the CSP (as the portal asks for it): what the second hop adds.
+    const t3 = performance.now();
+    await cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: researcher.user.id });
+    timings.push({ upload, request, data: dataMs, direct: performance.now() - t3, hop, bytes: text.length });
   }
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log(`\nbench:parties, ${rows} rows, ${uploads[0].chunks.length} chunks of <= 512 KiB, ${runs} runs (median), ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg()[0].toFixed(2)}`);
@@ -89,6 +98,9 @@ try {
   console.log(`| upload: start + chunks + complete, through the portal | ${fmt(median(timings.map((t) => t.upload)))} | ${timings.map((t) => fmt(t.upload)).join(", ")} |`);
   console.log(`| request: create + ABS verification + partial decryption | ${fmt(median(timings.map((t) => t.request)))} | ${timings.map((t) => fmt(t.request)).join(", ")} |`);
   console.log(`| request data: GET /api/requests/:id/data (${(timings[0].bytes / 1024 ** 2).toFixed(1)} MiB) | ${fmt(median(timings.map((t) => t.data)))} | ${timings.map((t) => fmt(t.data)).join(", ")} |`);
+  console.log(`| of which the CSP: requests.data called directly, parsed | ${fmt(median(timings.map((t) => t.direct)))} | ${timings.map((t) => fmt(t.direct)).join(", ")} |`);
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  console.log(`| one small call on the CSP (requests.get), mean of 20 | ${ms(median(timings.map((t) => t.hop)))} | ${timings.map((t) => ms(t.hop)).join(", ")} |`);
 } finally {
   await env.stop();
 }

@@ -17,7 +17,7 @@ export const BODY_LIMITS = {
   featureCiphertext: 1 * MiB,
   /** POST /api/uploads: the signed envelope (UPLOAD_LIMITS.maxEnvelopeBytes) in base64 inside JSON. */
   uploadStart: 1 * MiB,
-  /** POST /api/csp/:op, one call on the CSP's API: a 1 MiB chunk or ciphertext in base64 inside JSON (lib/csp/api/serve.ts). */
+  /** POST /api/csp/:op, one call on the CSP's API: a chunk or ciphertext as raw bytes in a wire body, or base64 inside JSON (lib/csp/api/serve.ts). */
   cspCall: 2 * MiB,
   /** Small JSON bodies of the other API routes (e.g. the feature declaration: 256 column names). */
   api: 128 * KiB,

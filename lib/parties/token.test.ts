@@ -1,7 +1,8 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PartyTokenError, publicKeyOf, signPartyToken, TOKEN_TTL_S, verifyPartyToken } from "./token";
-import { fromWireJson, toWireJson } from "./wire";
+import { fromWireBody, fromWireJson, toWireBody, toWireJson, WIRE_BINARY_TYPE } from "./wire";
 
 const secret = randomBytes(32);
 const pub = publicKeyOf(secret);
@@ -48,6 +49,17 @@ describe("party tokens (Ed25519, one call, one minute)", () => {
     expect(reason(() => verifyPartyToken(token, pub, { aud: "csp", op: grant.op, res: "someone-elses-upload" }))).toBe("wrong-scope");
   });
 
+  it("Node's Ed25519 and noble's agree: the same signature bytes, each verifies the other's", () => {
+    const token = signPartyToken(grant, secret);
+    const [prefix, body, sig] = token.split(".");
+    const message = new TextEncoder().encode(`medshare-party-token/v1\n${body}`);
+    expect(Buffer.from(ed25519.sign(message, secret)).toString("base64url")).toBe(sig);
+    expect(ed25519.verify(Buffer.from(sig, "base64url"), message, pub)).toBe(true);
+    const nobleToken = `${prefix}.${body}.${Buffer.from(ed25519.sign(message, secret)).toString("base64url")}`;
+    expect(verifyPartyToken(nobleToken, pub, { aud: "csp", op: grant.op }).nonce).toBeTruthy();
+    expect(reason(() => verifyPartyToken(`${prefix}.${body}.${sig.slice(0, 40)}`, pub, { aud: "csp", op: grant.op }))).toBe("bad-signature");
+  });
+
   it("claims outside the schema are refused before signing", () => {
     expect(() => signPartyToken({ ...grant, org: "not-a-uuid" }, secret)).toThrow();
     expect(() => signPartyToken({ ...grant, op: "DROP TABLE" }, secret)).toThrow();
@@ -63,5 +75,41 @@ describe("wire JSON", () => {
     expect(back.n).toBe(value.n);
     expect(back.nested[0].x).toEqual(new Uint8Array(0));
     expect(back.plain).toEqual({ $b64: 1 });
+  });
+});
+
+describe("wire bodies (bytes as they are)", () => {
+  it("a call with bytes is framed binary, keeps bytes, dates and big integers, and is no larger than the bytes plus the JSON", () => {
+    const chunk = randomBytes(512 * 1024);
+    const value = { uploadId: "u", index: 3, data: new Uint8Array(chunk), more: [new Uint8Array([9]), new Uint8Array(0)], d: new Date("2026-12-05T00:00:00.000Z"), n: 2n ** 70n };
+    const { body, contentType } = toWireBody(value);
+    expect(contentType).toBe(WIRE_BINARY_TYPE);
+    expect(body.length).toBeLessThan(chunk.length + 300);
+    const back = fromWireBody<typeof value>(body as Uint8Array, `${contentType}; charset=binary`);
+    expect(Buffer.from(back.data).equals(chunk)).toBe(true);
+    expect(back.more).toEqual([new Uint8Array([9]), new Uint8Array(0)]);
+    expect(back.d.toISOString()).toBe(value.d.toISOString());
+    expect(back.n).toBe(value.n);
+    expect(back.index).toBe(3);
+  });
+
+  it("a call without bytes stays wire JSON", () => {
+    const { body, contentType } = toWireBody({ uploadId: "u" });
+    expect(contentType).toBe("application/json");
+    expect(fromWireBody(new TextEncoder().encode(body as string), contentType)).toEqual({ uploadId: "u" });
+  });
+
+  it("a malformed binary body is refused: wrong magic, cut short, a byte string pointing outside", () => {
+    const { body } = toWireBody({ data: new Uint8Array([1, 2, 3]) });
+    const bytes = body as Uint8Array;
+    expect(() => fromWireBody(Uint8Array.from([0, 0, 0, 0, ...bytes.subarray(4)]), WIRE_BINARY_TYPE)).toThrow(SyntaxError);
+    expect(() => fromWireBody(bytes.subarray(0, 10), WIRE_BINARY_TYPE)).toThrow(SyntaxError);
+    const json = new TextEncoder().encode(JSON.stringify({ data: { $bin: [2, 5] } }));
+    const forged = new Uint8Array(8 + json.length + 3);
+    forged.set([0x4d, 0x53, 0x57, 0x31]);
+    new DataView(forged.buffer).setUint32(4, json.length);
+    forged.set(json, 8);
+    expect(() => fromWireBody(forged, WIRE_BINARY_TYPE)).toThrow(/outside/);
+    expect(() => fromWireBody(new Uint8Array([0xff, 0xfe]), "application/json")).toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -55,11 +55,28 @@ export function hexKey(hex: string | undefined, name: string): Uint8Array {
 
 export const publicKeyOf = (secretKey: Uint8Array) => ed25519.getPublicKey(secretKey);
 
+// Node's own Ed25519 (OpenSSL) signs and verifies tokens: one per cross-party call, and about
+// ten times faster than the pure-JS curve; the signatures are the same bytes (RFC 8032 is
+// deterministic; tests/parties check both against each other). Key objects are made once per key.
+const keyObjects = new Map<string, KeyObject>();
+function keyObject(kind: "private" | "public", key: Uint8Array): KeyObject {
+  const id = `${kind}:${Buffer.from(key).toString("hex")}`;
+  let made = keyObjects.get(id);
+  if (!made) {
+    made = kind === "private"
+      ? createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", d: b64(key), x: b64(publicKeyOf(key)) }, format: "jwk" })
+      : createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64(key) }, format: "jwk" });
+    if (keyObjects.size > 16) keyObjects.clear();
+    keyObjects.set(id, made);
+  }
+  return made;
+}
+
 export function signPartyToken(grant: PartyGrant, secretKey: Uint8Array, now = Date.now(), ttlSeconds = TOKEN_TTL_S): string {
   const iat = Math.floor(now / 1000);
   const claims: PartyTokenClaims = partyTokenClaims.parse({ iss: "authority", ...grant, iat, exp: iat + ttlSeconds, nonce: b64(randomBytes(16)) });
   const body = b64(new TextEncoder().encode(JSON.stringify(claims)));
-  return `${PREFIX}.${body}.${b64(ed25519.sign(domain(body), secretKey))}`;
+  return `${PREFIX}.${body}.${b64(sign(null, domain(body), keyObject("private", secretKey)))}`;
 }
 
 /**
@@ -77,7 +94,8 @@ export function verifyPartyToken(
   const [, body, sig] = parts;
   let valid = false;
   try {
-    valid = ed25519.verify(Buffer.from(sig, "base64url"), domain(body), publicKey);
+    const signature = Buffer.from(sig, "base64url");
+    valid = signature.length === 64 && verify(null, domain(body), keyObject("public", publicKey), signature);
   } catch {
     valid = false;
   }

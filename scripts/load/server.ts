@@ -94,7 +94,11 @@ export async function startWebServer(env: NodeJS.ProcessEnv): Promise<RunningSer
     env: { ...env, ...profile, PORT: String(port), MEDSHARE_CSP_PORT: String(cspPort), NEXTAUTH_URL: baseUrl, MEDSHARE_WORKER: "off" },
   });
   let tail = "";
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
+  // LOAD_ECHO=1 also prints the launcher's output as it comes.
+  const keep = (d: Buffer) => {
+    if (env.LOAD_ECHO === "1") process.stderr.write(d);
+    tail = (tail + d.toString()).slice(-4000);
+  };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   let exit: string | null = null;

@@ -17,10 +17,15 @@ import { decideRequest } from "@/lib/csp/decisions";
 import type { Handlers } from "./handlers";
 import type { requestsApi } from "./requests.wire";
 
-/** What the authority needs of a request to check its signature: the signed facts, not the token's hash. */
+/**
+ * What the authority needs of a request to check its signature: the signed facts, not the
+ * token's hash; and the owners' decision so far, which says whether the partial decryption may
+ * follow at once (one call instead of two; the CSP checks the decision again when it decrypts).
+ */
 async function signedFacts(requestId: string, userId: string, token: string) {
   const r = await requestForToken(requestId, userId, token);
-  return { id: r.id, requesterId: r.requesterId, targetType: r.targetType, targetId: r.targetId, nonce: r.nonce, createdAt: r.createdAt, absPolicy: r.absPolicy, status: r.status };
+  const { decision } = await ownRequest(requestId, userId);
+  return { id: r.id, requesterId: r.requesterId, targetType: r.targetType, targetId: r.targetId, nonce: r.nonce, createdAt: r.createdAt, absPolicy: r.absPolicy, status: r.status, decision };
 }
 
 /** Handlers of ./requests.wire.ts, on the CSP's own tables only; the requester is always the token's `sub`. */

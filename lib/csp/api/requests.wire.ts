@@ -35,7 +35,7 @@ export const requestsApi = {
   /** The requester's transform key (its layers: one per set of key versions), released by the authority after the signature verified. */
   "requests.partialDecrypt": spec(z.object({ requestId: id, layers: z.array(z.object({ tk: bytes(16_384), keyVersions: versions })).min(1).max(16) }), byRequest, ["sub"]),
   /** A verified request's envelopes, partial decryptions and ciphertexts, on the access token, with each upload's log proof (`since`: the size of the CSP log head the browser kept). */
-  "requests.data": spec(z.object({ requestId: id, token, since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }), byRequest, ["sub"]),
+  "requests.data": spec(z.object({ requestId: id, token, since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }), byRequest, ["sub"], { plain: true }),
   /** Whether the request exists and is the caller's (no token needed: reveals nothing new to them). */
   "requests.get": spec(z.object({ requestId: id }), byRequest, ["sub"]),
   /** All requests, for the authority's admin page: the portal signs this only after its admin check. */

@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/error-response";
 import { readBodyBytes } from "@/lib/http/read-body";
 import { BODY_LIMITS } from "@/lib/gateway/limits";
-import { fromWireJson, toWireJson } from "@/lib/parties/wire";
+import { fromWireBody, toWireJson } from "@/lib/parties/wire";
 import { hexKey, PartyTokenError, verifyPartyToken } from "@/lib/parties/token";
 import { handlers } from "./handlers";
 import { cspApi, isCspOp } from "./wire";
@@ -38,10 +38,10 @@ export async function serveCspCall(req: Request, op: string): Promise<Response> 
     const spec = cspApi[op];
     let raw: unknown;
     try {
-      raw = fromWireJson(new TextDecoder("utf-8", { fatal: true }).decode(await readBodyBytes(req, BODY_LIMITS.cspCall)));
+      raw = fromWireBody(await readBodyBytes(req, BODY_LIMITS.cspCall), req.headers.get("content-type"));
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw new AppError("VALIDATION", "The call's body is not valid JSON.");
+      throw new AppError("VALIDATION", "The call's body is not valid wire JSON or a valid wire body.");
     }
     const parsed = spec.input.safeParse(raw);
     if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
@@ -52,7 +52,10 @@ export async function serveCspCall(req: Request, op: string): Promise<Response> 
     await spendNonce(claims.nonce, claims.exp);
     const handler = handlers[op] as (input: unknown, caller: { org: string; sub: string; op: typeof op; res?: string }) => Promise<unknown>;
     const result = await handler(parsed.data, { org: claims.org ?? "", sub: claims.sub ?? "", op, res: claims.res });
-    return new Response(toWireJson(result ?? null), { headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
+    // A `plain` operation's answer is plain JSON (no bytes, dates as ISO strings): the portal passes it on to the browser unread.
+    // no-transform: Next does not gzip the answer (ciphertexts in base64 barely compress, and a
+    // 10 MB answer cost ~0.5 s of CPU at each end of the link between the parties).
+    return new Response(spec.plain ? JSON.stringify(result ?? null) : toWireJson(result ?? null), { headers: { "Content-Type": "application/json", "Cache-Control": "no-store, no-transform" } });
   } catch (error) {
     if (error instanceof PartyTokenError)
       return Response.json({ error: { code: "UNAUTHENTICATED", message: `The CSP refused the call: ${error.message}`, reason: error.reason } }, { status: 401 });

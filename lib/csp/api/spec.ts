@@ -4,7 +4,11 @@ import { z } from "zod";
 export const bytes = (max: number) => z.custom<Uint8Array>((v) => v instanceof Uint8Array, "Expected bytes.").refine((b) => b.length <= max, `At most ${max} bytes.`);
 export const versions = z.record(z.string().max(120), z.number().int().positive());
 
-export type Spec = { input: z.ZodType; resource: (input: never) => string | null; needs: ReadonlyArray<"org" | "sub"> };
-export const spec = <S extends z.ZodType>(input: S, resource: ((input: z.output<S>) => string | null) | null, needs: ReadonlyArray<"org" | "sub"> = []) =>
-  ({ input, resource: (resource ?? (() => null)) as (input: never) => string | null, needs }) satisfies Spec;
+/**
+ * `plain`: the answer is plain JSON (strings, numbers, no bytes or dates), which the portal
+ * streams on to the browser without reading it (lib/parties/csp-client.ts `cspPassThrough`).
+ */
+export type Spec = { input: z.ZodType; resource: (input: never) => string | null; needs: ReadonlyArray<"org" | "sub">; plain?: boolean };
+export const spec = <S extends z.ZodType, P extends boolean = false>(input: S, resource: ((input: z.output<S>) => string | null) | null, needs: ReadonlyArray<"org" | "sub"> = [], options: { plain?: P } = {}) =>
+  ({ input, resource: (resource ?? (() => null)) as (input: never) => string | null, needs, plain: (options.plain ?? false) as P }) satisfies Spec;
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { withUser } from "@/lib/http/route";
 import { logPublicKey } from "@/lib/ledger/log-keys";
-import { cspCall } from "@/lib/parties/csp-client";
+import { cspPassThrough } from "@/lib/parties/csp-client";
 
 type Ctx = { params: Promise<{ id: string }> };
 const since = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional();
@@ -19,6 +19,7 @@ export const GET = withUser(["RESEARCHER"], async (req, user, { params }: Ctx) =
   if (!parsed.success) throw new AppError("VALIDATION", "since: a log size (a whole number).");
   const publicKey = logPublicKey("csp");
   if (!publicKey) throw new AppError("UNAVAILABLE", "The CSP's log key is not configured (MEDSHARE_CSP_LOG_PUBLIC_KEY).");
-  const uploads = await cspCall("requests.data", { requestId: id, token: req.headers.get("x-request-token") ?? "", since: parsed.data }, { sub: user.id });
-  return Response.json({ uploads, logPublicKey: publicKey }, { headers: { "Cache-Control": "no-store" } });
+  // The CSP's answer goes on to the browser as it came (megabytes of ciphertexts, not parsed here).
+  const body = await cspPassThrough("requests.data", { requestId: id, token: req.headers.get("x-request-token") ?? "", since: parsed.data }, { sub: user.id }, "uploads", { logPublicKey: publicKey });
+  return new Response(body, { headers: { "Content-Type": "application/json", "Cache-Control": "no-store, no-transform" } });
 });
