@@ -33,7 +33,8 @@ const log = (line: string) => process.stderr.write(`  ${line}\n`);
 if (!existsSync(".next/BUILD_ID")) throw new Error("No production build (.next/BUILD_ID): run `npm run build` first.");
 
 type Measure = { stage: string; start: number; ms: number };
-type Output = { rows: number; pick: number; formStart: number; click: number; stored: number; measures: Measure[] };
+type Request = { kind: "chunk" | "tensor"; start: number; queued: number; served: number; total: number };
+type Output = { rows: number; pick: number; formStart: number; click: number; stored: number; measures: Measure[]; requests?: Request[] };
 
 // .data itself keeps its usual mode: the embedded PostgreSQL's own user must reach its folders in it
 mkdirSync(path.resolve(".data"), { recursive: true });
@@ -76,6 +77,13 @@ const result = {
     pick_to_stored_without_user_steps: s(total - userSteps),
     click_to_stored: s(r.stored - r.click),
   },
+  requests: Object.fromEntries(
+    (["chunk", "tensor"] as const).map((kind) => {
+      const rs = (r.requests ?? []).filter((q) => q.kind === kind);
+      const pct = (xs: number[], q: number) => (xs.length ? Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]) : null);
+      return [kind, { count: rs.length, queued_ms: { p50: pct(rs.map((q) => q.queued), 0.5), p90: pct(rs.map((q) => q.queued), 0.9) }, served_ms: { p50: pct(rs.map((q) => q.served), 0.5), p90: pct(rs.map((q) => q.served), 0.9) } }];
+    }),
+  ),
   stages: Object.fromEntries(
     stages.map((st) => {
       const ms = byStage[st];
@@ -100,4 +108,7 @@ if (json) {
   console.log(`  user steps        ${result.seconds.user_steps} s (de-identify, policy, label: typed by the bench between parse and click)`);
   console.log(`  without them      ${result.seconds.pick_to_stored_without_user_steps} s`);
   console.log(`click to stored     ${result.seconds.click_to_stored} s`);
+  console.log("\nrequests   count   queued in the browser p50 / p90 (ms)   sent + answered p50 / p90 (ms)");
+  for (const [kind, v] of Object.entries(result.requests))
+    console.log(`${kind.padEnd(10)} ${String(v.count).padStart(5)}   ${`${v.queued_ms.p50} / ${v.queued_ms.p90}`.padStart(20)}                  ${`${v.served_ms.p50} / ${v.served_ms.p90}`.padStart(14)}`);
 }

@@ -25,6 +25,8 @@ test("bench: pick to stored", async ({ browser }) => {
   await expect(page.getByText("1. Choose a file")).toBeVisible();
 
   const now = () => page.evaluate(() => performance.now());
+  // every chunk and tensor request's Resource Timing (the default buffer keeps 250)
+  await page.evaluate(() => performance.setResourceTimingBufferSize(100_000));
   const pick = await now();
   await page.getByLabel(/Drop a CSV/).setInputFiles(csv);
   await expect(page.getByTestId("preview")).toContainText(`${rows.toLocaleString("en-US")} records`, { timeout: 300_000 });
@@ -47,6 +49,12 @@ test("bench: pick to stored", async ({ browser }) => {
     (prefix) => performance.getEntriesByType("measure").filter((m) => m.name.startsWith(prefix)).map((m) => ({ stage: m.name.slice(prefix.length), start: m.startTime, ms: m.duration })),
     UPLOAD_MEASURE,
   );
+  // per request: queued in the browser, sent and answered (request start to the answer's first byte)
+  const requests = await page.evaluate(() =>
+    (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+      .filter((e) => /\/api\/uploads\/[^/]+\/(chunks\/\d+|features\/\d+\/\d+)$/.test(new URL(e.name).pathname))
+      .map((e) => ({ kind: /\/chunks\//.test(e.name) ? "chunk" : "tensor", start: e.startTime, queued: e.requestStart - e.startTime, served: e.responseStart - e.requestStart, total: e.duration })),
+  );
   // what the CSP holds: every record, stored, and the clustering tensors complete
   const [upload] = await e2eSql<{ id: string; status: string; records: string; features: string | null }>(
     `SELECT u.id::text, u.status::text, (SELECT count(*) FROM csp.record_ciphertexts r WHERE r.upload_id = u.id)::text AS records,
@@ -57,5 +65,5 @@ test("bench: pick to stored", async ({ browser }) => {
   expect(upload.status).toBe("STORED");
   expect(Number(upload.records)).toBe(rows);
   expect(upload.features).toBe("STORED");
-  writeFileSync(out, JSON.stringify({ rows, pick, formStart, click, stored, measures, features: upload.features }));
+  writeFileSync(out, JSON.stringify({ rows, pick, formStart, click, stored, measures, requests, features: upload.features }));
 });
