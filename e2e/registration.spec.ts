@@ -84,6 +84,29 @@ test("after five wrong passwords this address must wait, with a clear message (n
   await expect(page).toHaveURL(/\/login/);
 });
 
+test("a sign-in the server cannot answer says so and stays on the form; the next try works", async ({ page }) => {
+  // next-auth's own client sent the browser to its bare error page when /api/auth/providers
+  // was not a 200, and left the form spinning on a 503 from the gateway (a CI run lost a
+  // journey to it). Both calls the form makes answer 503 once here, as a restarting server does.
+  const staff = newApplicant("Unanswered");
+  await register(page, staff, "Hospital staff");
+  const restarting = { status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "MedShare is restarting. Please try again in a few seconds." } }) };
+  await page.route("**/api/auth/callback/credentials", (route) => route.fulfill(restarting), { times: 1 });
+  await signIn(page, staff.email, staff.password);
+  await expect(page.locator("#login-error")).toContainText("MedShare is restarting. Please try again in a few seconds.");
+  await expect(page).toHaveURL(/\/login/);
+
+  await page.route("**/api/auth/csrf", (route) => route.fulfill(restarting));
+  await signIn(page, staff.email, staff.password);
+  await expect(page.locator("#login-error")).toContainText("Sign-in is unavailable right now.");
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+
+  await page.unroute("**/api/auth/csrf");
+  await signIn(page, staff.email, staff.password);
+  await expect(page).toHaveURL(/\/pending$/);
+});
+
 test("signed-out visitors are sent to sign in", async ({ page }) => {
   await page.goto("/admin/audit");
   await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Faudit/);

@@ -1,11 +1,11 @@
 "use client";
 
-import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, TextInput } from "@/components/ui/field";
+import { signInWithPassword } from "@/lib/auth/sign-in-browser";
 import { safeNextPath } from "@/lib/http/safe-next";
 
 export function LoginForm({ next }: { next?: string }) {
@@ -16,14 +16,10 @@ export function LoginForm({ next }: { next?: string }) {
   async function onSubmit(form: FormData) {
     setBusy(true);
     setError(null);
-    const result = await signIn("credentials", {
-      email: String(form.get("email") ?? ""),
-      password: String(form.get("password") ?? ""),
-      redirect: false,
-    });
+    const result = await signInWithPassword(String(form.get("email") ?? ""), String(form.get("password") ?? ""));
     setBusy(false);
-    if (!result || result.error) {
-      setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong e-mail or password.");
+    if (!result.ok) {
+      setError(result.error);
       return;
     }
     // Only same-site paths: never bounce a fresh session to another origin (checked again here
