@@ -6,21 +6,11 @@
  *            --clock cpu (process CPU time instead of wall time, for machines shared with other jobs)
  */
 import os from "node:os";
-import { type AbsHooks, type BenchRow, runAbeBenchmark } from "../lib/abe/bench";
+import { type BenchRow, runAbeBenchmark } from "../lib/abe/bench";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-async function loadAbs(): Promise<AbsHooks | undefined> {
-  try {
-    const abs = (await import("../lib/abe/abs")) as unknown as { absSign?: AbsHooks["sign"]; absVerify?: AbsHooks["verify"] };
-    if (typeof abs.absSign === "function" && typeof abs.absVerify === "function") return { sign: abs.absSign, verify: abs.absVerify };
-  } catch {
-    // ABS not available: its columns stay empty.
-  }
-  return undefined;
 }
 
 function machine() {
@@ -63,7 +53,6 @@ async function main() {
   const reps = Number(arg("--reps") ?? 15);
   const refReps = Number(arg("--ref-reps") ?? 3);
   const attributes = (arg("--attributes") ?? "2,3,5,8,10").split(",").map(Number);
-  const abs = await loadAbs();
   const cpuClock = arg("--clock") === "cpu";
   const clock = cpuClock
     ? () => {
@@ -75,7 +64,6 @@ async function main() {
     attributes,
     repetitions: reps,
     referenceRepetitions: refReps,
-    abs,
     clock,
     onProgress: json ? undefined : (p) => process.stderr.write(`  [${p.done}/${p.total}] ${p.label}\n`),
   });

@@ -4,8 +4,7 @@
  * responsive. One run per attribute count, so each row reaches the page as soon as it is
  * measured and the chart fills in point by point, after one discarded warm-up run.
  */
-import { absSign, absVerify } from "@/lib/abe";
-import { runAbeBenchmark, type AbsHooks, type BenchResult, type BenchRow } from "@/lib/abe/bench";
+import { runAbeBenchmark, type BenchResult, type BenchRow } from "@/lib/abe/bench";
 
 export type BenchJob = { attributes: number[]; repetitions: number; referenceRepetitions: number };
 
@@ -28,9 +27,6 @@ const NEXT_STEP: [RegExp, string][] = [
 function nextStep(finished: string): string {
   return NEXT_STEP.find(([re]) => re.test(finished))?.[1] ?? `finished ${finished.replace(/^N=\d+: /, "")}`;
 }
-
-// Attribute-based signatures (sign a request, verify it) are timed too: the ABS columns.
-const abs: AbsHooks = { sign: absSign, verify: absVerify };
 
 self.onmessage = async (event: MessageEvent<BenchJob>) => {
   const { attributes, repetitions, referenceRepetitions } = event.data;
@@ -55,7 +51,6 @@ self.onmessage = async (event: MessageEvent<BenchJob>) => {
         attributes: [N],
         repetitions,
         referenceRepetitions: warmUp ? 1 : referenceRepetitions,
-        abs,
         onProgress: (p) => {
           stepsPerRun = p.total;
           if (p.done < p.total) post(where(p.done, nextStep(p.label)));

@@ -9,6 +9,7 @@ describe("benchmark module", () => {
       repetitions: 1,
       referenceRepetitions: 1,
       warmupRounds: 0,
+      signatures: false,
       onProgress: (p) => seen.push(p.label),
     });
     expect(backend).toBe("wasm");

@@ -114,10 +114,6 @@ export async function ownRequest(requestId: string, userId: string) {
   return { requestId: request.id, status: request.status, decision: requestDecision(request.items) };
 }
 
-export async function rejectRequest(requestId: string, reason: string) {
-  await db().accessRequest.update({ where: { id: requestId }, data: { status: "REJECTED", reason, decidedAt: new Date() } });
-}
-
 /**
  * The CSP's share of decryption for a verified request: for each requested envelope whose
  * policy the transform key satisfies at the envelope's key versions, one multi-pairing partial
