@@ -15,7 +15,7 @@ import {
   type HopcmBackend,
   type HopcmOptions,
   type HopcmResult,
-} from "./hopcm";
+} from ".";
 import { adjustedRandIndex } from "./metrics";
 import { makeBlobs } from "./synthetic";
 

@@ -9,7 +9,7 @@ import {
   runHopcmAsync,
   type AsyncHopcmBackend,
   type HopcmBackend,
-} from "./hopcm";
+} from ".";
 import { adjustedRandIndex, clusterSizes } from "./metrics";
 import { mulberry32 } from "./prng";
 import {

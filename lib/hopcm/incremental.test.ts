@@ -11,7 +11,7 @@ import {
   withPrototypes,
   type AsyncHopcmBackend,
   type HopcmModel,
-} from "./hopcm";
+} from ".";
 import { adjustedRandIndex } from "./metrics";
 import { makeBlobs } from "./synthetic";
 

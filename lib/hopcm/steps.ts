@@ -11,6 +11,7 @@
  * (d2, u, t, w) is cluster-major k x n. Distances are Euclidean: a tensor metric G is applied
  * beforehand by transforming the data with L^T (see metric.ts).
  */
+import type { LabelRule } from "./options";
 
 /** d2[i*n + j] = ||x_j - v_i||^2 (the distance step). `out` is reused when given. */
 export function distanceStep(
@@ -460,4 +461,10 @@ export function argmaxLabels(M: Float64Array, k: number, n: number, out: Int32Ar
     out[j] = best;
   }
   return out;
+}
+
+/** Hard labels by the chosen rule: argmax over clusters of u, t or w (see HopcmOptions.labelBy). */
+export function labelsFor(rule: LabelRule, bufs: { u: Float64Array; t: Float64Array; w: Float64Array }, k: number, n: number): Int32Array {
+  const M = rule === "typicality" ? bufs.t : rule === "membership" ? bufs.u : bufs.w;
+  return argmaxLabels(M, k, n);
 }

@@ -7,7 +7,7 @@ import { fcm, kmeans } from "./baselines";
 import { clusterCsvText, parseClusterArgs } from "./cluster-csv";
 import { csvRecords, parseCsv } from "./csv";
 import { fitFeatures } from "./features";
-import { hopcm, hopcmIncremental, hopcmPredict, type HopcmModel } from "./hopcm";
+import { hopcm, hopcmIncremental, hopcmPredict, type HopcmModel } from ".";
 import { adjustedRandIndex, clusterSizes, normalizedMutualInfo, silhouette } from "./metrics";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
