@@ -6,6 +6,7 @@ import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
 import { seal, unseal } from "./seal";
+import { NumberList, fromJson } from "@/lib/db/json";
 
 /**
  * The key holder of the clustering protocol (DESIGN.md "Clustering"): one active CKKS key pair,
@@ -33,7 +34,7 @@ function infoOf(row: { id: string; paramsId: string; publicKey: Uint8Array; reli
       publicKey: new Uint8Array(row.publicKey),
       relinKeys: new Uint8Array(row.relinKeys),
       galoisKeys: new Uint8Array(row.galoisKeys),
-      rotationSteps: row.rotationSteps as number[],
+      rotationSteps: fromJson(NumberList, row.rotationSteps, "ckks_keys.rotation_steps"),
     },
   };
 }

@@ -6,6 +6,7 @@ import { appendAudit } from "@/lib/ledger/append";
 import { sikWrapContext } from "@/lib/keystore/contexts";
 import { storeNewVersion } from "./catalogue";
 import { secretAad, unseal } from "./seal";
+import { KeyVersions, fromJson } from "@/lib/db/json";
 
 type Holder = { id: string; gid: string; wrapPublicKey: Uint8Array | null };
 type AttributeRef = { id: string; name: string; currentVersion: number };
@@ -165,8 +166,8 @@ export async function myKeyMaterial(userId: string) {
     // keyVersions: the newest layer; covers: every attribute key version the stored layers cover ("HA1.cardiology@1").
     transformKey: tk.length
       ? {
-          keyVersions: tk[0].keyVersions as Record<string, number>,
-          covers: tk.flatMap((l) => Object.entries(l.keyVersions as Record<string, number>).map(([a, v]) => `${a}@${v}`)).sort(),
+          keyVersions: fromJson(KeyVersions, tk[0].keyVersions, "transform_keys.key_versions"),
+          covers: tk.flatMap((l) => Object.entries(fromJson(KeyVersions, l.keyVersions, "transform_keys.key_versions")).map(([a, v]) => `${a}@${v}`)).sort(),
           createdAt: tk[0].createdAt.toISOString(),
         }
       : null,

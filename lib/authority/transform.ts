@@ -3,6 +3,7 @@ import { AbeError, decodeTransformKey, encodeTransformKey } from "@/lib/abe";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
+import { KeyVersions, fromJson } from "@/lib/db/json";
 
 /** Layers a transform key may have: key versions of one attribute a person can hold at once. */
 export const MAX_TK_LAYERS = 16;
@@ -74,5 +75,5 @@ export async function releaseTransformKey(userId: string): Promise<{ layers: Tra
   if (!row || row.status !== "APPROVED") throw new AppError("FORBIDDEN", "This person may not receive decryption help.");
   const rows = await db().transformKey.findMany({ where: { userId }, orderBy: { layer: "asc" } });
   if (rows.length === 0) throw new AppError("INVALID_STATE", "This person has no transform key: they must create one on their keys page (/keys).");
-  return { layers: rows.map((r) => ({ tk: r.tk, keyVersions: r.keyVersions as Record<string, number> })) };
+  return { layers: rows.map((r) => ({ tk: r.tk, keyVersions: fromJson(KeyVersions, r.keyVersions, "transform_keys.key_versions") })) };
 }

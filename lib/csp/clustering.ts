@@ -5,6 +5,7 @@ import { enqueueRun } from "@/lib/jobs/queue";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { checkRunStart, columnMismatch, RUN_LIMITS, type BaseRun } from "@/lib/validation/clustering";
 import { storedFeatureShapes } from "./features";
+import { NumberList, StringList, fromJson, fromJsonOrNull } from "@/lib/db/json";
 
 /**
  * The CSP's side of clustering runs, on its own tables only (csp.clustering_runs, run_labels,
@@ -45,9 +46,9 @@ export async function listRunRows() {
   });
   return runs.map((r) => ({
     ...r,
-    uploadIds: r.uploadIds as string[],
-    addedUploadIds: r.addedUploadIds as string[],
-    clusterSizes: (r.clusterSizes as number[] | null) ?? null,
+    uploadIds: fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids"),
+    addedUploadIds: fromJson(StringList, r.addedUploadIds, "clustering_runs.added_upload_ids"),
+    clusterSizes: fromJsonOrNull(NumberList, r.clusterSizes, "clustering_runs.cluster_sizes"),
   }));
 }
 
@@ -58,7 +59,13 @@ export async function runRow(runId: string) {
     select: { ...RUN_FIELDS, columns: true, objective: true },
   });
   if (!run) return null;
-  return { ...run, uploadIds: run.uploadIds as string[], addedUploadIds: run.addedUploadIds as string[], columns: run.columns as string[], objective: run.objective as number[] };
+  return {
+    ...run,
+    uploadIds: fromJson(StringList, run.uploadIds, "clustering_runs.upload_ids"),
+    addedUploadIds: fromJson(StringList, run.addedUploadIds, "clustering_runs.added_upload_ids"),
+    columns: fromJson(StringList, run.columns, "clustering_runs.columns"),
+    objective: fromJson(NumberList, run.objective, "clustering_runs.objective"),
+  };
 }
 
 /** Public facts of some uploads (the authority adds the organisations' names). */
@@ -113,8 +120,8 @@ export async function clusterSummaries() {
     FROM csp.run_labels WHERE run_id::text = ANY(${runIds}) GROUP BY run_id, label ORDER BY run_id, label`;
   const members = await db().$queryRaw<Array<{ run_id: string; label: number; upload_id: string }>>`
     SELECT DISTINCT run_id::text AS run_id, label, upload_id::text AS upload_id FROM csp.run_labels WHERE run_id::text = ANY(${runIds})`;
-  const uploads = await uploadFacts([...new Set(runs.flatMap((r) => r.uploadIds as string[]))]);
-  return { runs: runs.map((r) => ({ ...r, uploadIds: r.uploadIds as string[] })), stats, members, uploads };
+  const uploads = await uploadFacts([...new Set(runs.flatMap((r) => fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids")))]);
+  return { runs: runs.map((r) => ({ ...r, uploadIds: fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids") })), stats, members, uploads };
 }
 
 /** The records of one cluster, as references into their uploads (what an access request asks for). */
@@ -132,7 +139,7 @@ export async function finishedRuns() {
     orderBy: { finishedAt: "desc" },
     select: { id: true, name: true, k: true, n: true, p: true, uploadIds: true, columns: true, createdAt: true, finishedAt: true, baseRunId: true },
   });
-  return runs.map((r) => ({ ...r, uploadIds: r.uploadIds as string[], columns: r.columns as string[] }));
+  return runs.map((r) => ({ ...r, uploadIds: fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids"), columns: fromJson(StringList, r.columns, "clustering_runs.columns") }));
 }
 
 /** Stored uploads with stored encrypted features: what a run can cluster. */
@@ -145,7 +152,7 @@ export async function clusterableUploads() {
   });
   return uploads.map((u) => {
     const f = features.find((x) => x.uploadId === u.id)!;
-    return { id: u.id, label: u.label, records: u.recordCount, organisationId: u.organisationId, features: f.p, columns: f.columns as string[] };
+    return { id: u.id, label: u.label, records: u.recordCount, organisationId: u.organisationId, features: f.p, columns: fromJson(StringList, f.columns, "upload_features.columns") };
   });
 }
 
@@ -178,11 +185,11 @@ export async function createRun(actorId: string, input: CreateRunInput) {
   const missing = added.filter((id) => !shapes.some((s) => s.uploadId === id));
   if (missing.length) throw new AppError("VALIDATION", `No stored encrypted features for upload${missing.length > 1 ? "s" : ""} ${missing.join(", ")}.`);
   const ordered = added.map((id) => shapes.find((s) => s.uploadId === id)!);
-  const columns = base ? base.columns : (ordered[0].columns as string[]);
+  const columns = base ? base.columns : fromJson(StringList, ordered[0].columns, "upload_features.columns");
   if (ordered.some((s) => JSON.stringify(s.columns) !== JSON.stringify(columns))) {
     if (base) throw new AppError("VALIDATION", "An added upload has other feature columns than the base run; extend a run with uploads of the same features.");
     const labels = new Map((await db().upload.findMany({ where: { id: { in: added } }, select: { id: true, label: true } })).map((u) => [u.id, u.label]));
-    throw new AppError("VALIDATION", columnMismatch(ordered.map((s) => ({ label: labels.get(s.uploadId) ?? s.uploadId, columns: s.columns as string[] })))!);
+    throw new AppError("VALIDATION", columnMismatch(ordered.map((s) => ({ label: labels.get(s.uploadId) ?? s.uploadId, columns: fromJson(StringList, s.columns, "upload_features.columns") })))!);
   }
   if (ordered.some((s) => s.ckksKeyId !== input.keyId)) throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
   // The key holder sees one aggregate per upload read (and, in an extension, can subtract the
@@ -216,7 +223,7 @@ export async function createRun(actorId: string, input: CreateRunInput) {
 /** A run as a base of an extension (null: no such run). */
 async function baseRun(runId: string): Promise<BaseRun | null> {
   const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { id: true, status: true, k: true, n: true, p: true, uploadIds: true, columns: true } });
-  return run && { ...run, uploadIds: run.uploadIds as string[], columns: run.columns as string[] };
+  return run && { ...run, uploadIds: fromJson(StringList, run.uploadIds, "clustering_runs.upload_ids"), columns: fromJson(StringList, run.columns, "clustering_runs.columns") };
 }
 
 /** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */

@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
+import { IndexList, fromJsonOrNull } from "@/lib/db/json";
 
 /**
  * Owner decisions (issue #15), at the CSP: an upload decided "by the hospital" leaves each
@@ -52,7 +53,7 @@ export async function decideRequest(org: string, by: string, input: Decision) {
       if (input.periodDays !== undefined && input.periodDays > request.periodDays)
         throw new AppError("VALIDATION", `The period can only be shortened: ${request.periodDays} days were asked for.`, { periodDays: [`At most ${request.periodDays} days (asked).`] });
       const asked = (i: (typeof open)[number]) => {
-        const indices = i.recordIndices as number[] | null;
+        const indices = fromJsonOrNull(IndexList, i.recordIndices, "access_request_uploads.record_indices");
         return indices ?? Array.from({ length: uploads.find((u) => u.id === i.uploadId)!.recordCount }, (_, n) => n);
       };
       if (input.records !== undefined)

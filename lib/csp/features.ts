@@ -5,6 +5,7 @@ import { nodeCkks } from "@/lib/ckks/node";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
+import { StringList, fromJson } from "@/lib/db/json";
 
 /**
  * The CSP's store of feature tensors: per upload, column-major blocks of CKKS ciphertexts the
@@ -192,7 +193,7 @@ export async function loadEncryptedFeatures(
     out.push({
       uploadId,
       keyId: f.ckksKeyId,
-      columns: f.columns as string[],
+      columns: fromJson(StringList, f.columns, "upload_features.columns"),
       paramsId: f.paramsId,
       n: f.n,
       p: f.p,

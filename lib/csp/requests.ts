@@ -22,6 +22,7 @@ import { releaseDigest, releasedIds } from "@/lib/requests/release";
 import type { RequestUpload } from "@/lib/validation/request";
 import { releasedUploadsLogProofs } from "@/lib/ledger/upload-proof";
 import { assertDecided, requestDecision } from "./decisions";
+import { IndexList, KeyVersions, StringList, fromJson, fromJsonOrNull } from "@/lib/db/json";
 
 const pp = setupGlobal();
 
@@ -71,6 +72,8 @@ export async function createRequest(input: {
         expiresAt: new Date(Date.now() + (input.periodDays ?? ACCESS_PERIOD.defaultDays) * DAY_MS),
         targetType: input.cluster ? "cluster" : "uploads",
         targetId: input.cluster ? `${input.cluster.runId}:${input.cluster.cluster}` : uploads.map((u) => u.id).sort().join(","),
+        clusterRunId: input.cluster?.runId ?? null,
+        clusterIndex: input.cluster?.cluster ?? null,
         absPolicy,
         nonce,
         tokenHash: tokenHash(token),
@@ -92,7 +95,7 @@ export async function createRequest(input: {
     targetType: request.targetType,
     targetId: request.targetId,
     absPolicy,
-    uploads: uploads.map((u) => ({ id: u.id, label: u.label, policy: u.policy, recordCount: u.recordCount, keyVersions: u.keyVersions as Record<string, number> })),
+    uploads: uploads.map((u) => ({ id: u.id, label: u.label, policy: u.policy, recordCount: u.recordCount, keyVersions: fromJson(KeyVersions, u.keyVersions, "uploads.key_versions") })),
     awaitingDecision: uploads.some((u) => u.decisionMode === "hospital"),
   };
 }
@@ -140,7 +143,7 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
       continue;
     }
     const env = decodeEnvelope(u.envelope);
-    const versions = u.keyVersions as Record<string, number>;
+    const versions = fromJson(KeyVersions, u.keyVersions, "uploads.key_versions");
     // Only keys of the versions this envelope was made with can help: pick them from any layer.
     const usable = new Map<string, G2>();
     for (const [a, v] of Object.entries(versions)) {
@@ -159,7 +162,7 @@ export async function partialDecryptRequest(requestId: string, requesterId: stri
   const released = releaseDigest(
     results.filter((r) => r.pd).flatMap((r) => {
       const item = items.find((i) => i.uploadId === r.uploadId);
-      return releasedIds(r.uploadId, (item?.recordIndices as number[] | null) ?? null, uploads.find((u) => u.id === r.uploadId)?.recordCount ?? 0);
+      return releasedIds(r.uploadId, fromJsonOrNull(IndexList, item?.recordIndices, "access_request_uploads.record_indices"), uploads.find((u) => u.id === r.uploadId)?.recordCount ?? 0);
     }),
   );
   await db().$transaction(async (tx) => {
@@ -227,16 +230,15 @@ export async function verifiedRequestData(requestId: string, userId: string, tok
 /** Everything the requester's browser needs to finish decryption and check the results (its shape: lib/validation/request.ts). */
 export async function requestData(requestId: string): Promise<RequestUpload[]> {
   const items = await db().accessRequestUpload.findMany({ where: { requestId } });
-  const request = await db().accessRequest.findUniqueOrThrow({ where: { id: requestId }, select: { targetType: true, targetId: true } });
+  const { clusterRunId: runId, clusterIndex } = await db().accessRequest.findUniqueOrThrow({ where: { id: requestId }, select: { clusterRunId: true, clusterIndex: true } });
   // For a cluster: each record's typicality to that cluster (rounded CSP knowledge), for the charts.
-  const [runId, clusterText] = request.targetType === "cluster" ? request.targetId.split(":") : [];
   const out = [];
   for (const item of items) {
-    const indices = (item.recordIndices as number[] | null) ?? null;
+    const indices = fromJsonOrNull(IndexList, item.recordIndices, "access_request_uploads.record_indices");
     const typicality: Record<number, number> = {};
     if (runId && indices) {
       const labels = await db().runLabel.findMany({ where: { runId, uploadId: item.uploadId, recordIndex: { in: indices } }, select: { recordIndex: true, typicality: true } });
-      for (const l of labels) typicality[l.recordIndex] = l.typicality[Number(clusterText)] ?? 0;
+      for (const l of labels) typicality[l.recordIndex] = l.typicality[clusterIndex ?? 0] ?? 0;
     }
     const upload = await db().upload.findUniqueOrThrow({
       where: { id: item.uploadId },
@@ -250,7 +252,7 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
       organisationId: upload.organisationId,
       envelope: Buffer.from(upload.envelope).toString("base64"),
       partialDecryption: item.partialDecryption ? Buffer.from(item.partialDecryption).toString("base64") : null,
-      missing: (item.missing as string[] | null) ?? [],
+      missing: fromJsonOrNull(StringList, item.missing, "access_request_uploads.missing") ?? [],
       /** For a cluster request: the records of this upload in the cluster (the browser opens only these). */
       recordIndices: indices,
       typicality: runId ? typicality : null,
@@ -258,7 +260,7 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
       source: {
         signature: Buffer.from(upload.signature).toString("base64"),
         policy: upload.signaturePolicy,
-        versions: upload.signatureVersions as Record<string, number>,
+        versions: fromJson(KeyVersions, upload.signatureVersions, "uploads.signature_versions"),
         gid: upload.signerGid,
         chunkCount: upload.chunkCount,
         totalBytes: upload.totalBytes,
@@ -309,7 +311,7 @@ export async function listRequests() {
     withdrawnAt: r.withdrawnAt,
     renewalRequestedAt: r.renewalRequestedAt,
     decision: requestDecision(r.items),
-    uploads: r.items.map((i) => ({ uploadId: i.uploadId, opened: Boolean(i.partialDecryption), missing: (i.missing as string[] | null) ?? [] })),
+    uploads: r.items.map((i) => ({ uploadId: i.uploadId, opened: Boolean(i.partialDecryption), missing: fromJsonOrNull(StringList, i.missing, "access_request_uploads.missing") ?? [] })),
   }));
 }
 

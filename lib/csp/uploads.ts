@@ -18,6 +18,7 @@ import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { UPLOAD_LIMITS, unpackChunk, uploadSignatureMessage } from "@/lib/uploads/protocol";
+import { KeyVersions, fromJson } from "@/lib/db/json";
 
 const pp = setupGlobal();
 
@@ -424,7 +425,7 @@ export async function listUploads(organisationId: string, currentVersions: Recor
         : ({ status: "incomplete", received: features._count.ciphertexts, expected: features.ciphertextCount } as const),
     /** Unfinished uploads: how many chunks arrived (resumable until expiresAt). */
     receivedChunks: _count.chunks,
-    outdated: Object.entries(keyVersions as Record<string, number>)
+    outdated: Object.entries(fromJson(KeyVersions, keyVersions, "uploads.key_versions"))
       .filter(([a, v]) => currentVersions[a] !== undefined && currentVersions[a] > v)
       .map(([attribute, version]) => ({ attribute, version, current: currentVersions[attribute] })),
   }));

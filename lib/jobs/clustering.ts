@@ -35,6 +35,7 @@ import {
 import { appendCspAudit } from "@/lib/ledger/append";
 import { fcmObjective, multiUploadBackend, observed, type RunTimes } from "./backend";
 import { enqueueRun, hasLiveJob } from "./queue";
+import { StringList, fromJson } from "@/lib/db/json";
 
 /**
  * Clustering runs: HoPCM on the CKKS-encrypted features of one or more uploads (DESIGN.md
@@ -100,7 +101,7 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
   let csp: CspEvaluator | null = null;
   const datasets: CspDataset[] = [];
   try {
-    const addedIds = run.addedUploadIds as string[];
+    const addedIds = fromJson(StringList, run.addedUploadIds, "clustering_runs.added_upload_ids");
     const features = await loadEncryptedFeatures(addedIds);
     const keyId = features[0].keyId;
     if (features.some((f) => f.keyId !== keyId)) throw new Error("the uploads were encrypted under different clustering keys");
