@@ -21,6 +21,7 @@ import { ACCESS_PERIOD, requestDataSchema } from "@/lib/validation/request";
 import type { ForYou } from "@/lib/requests/for-you";
 import { Results } from "./results";
 import { keepHead, keptHead } from "@/lib/browser/kept-log-head";
+import { callWorker } from "@/lib/browser/worker-call";
 
 export type ClusterView = {
   runId: string;
@@ -216,21 +217,15 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: { gid: str
     if (!contents.transform) return fail("This browser has no transform secret (z); create your transform key on My keys.", true);
 
     const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys, log: { publicKey: answer.data.logPublicKey, kept } };
-    const worker = new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" });
-    const uploads = await new Promise<DecryptedUpload[]>((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent<DecryptMessage>) => {
-        const m = e.data;
-        if (m.type === "progress") setStep({ name: "working", note: `Decrypting ${m.label} in your browser…`, progress: m.done / Math.max(1, m.total) });
-        else if (m.type === "done") {
-          // The CSP's log head this browser now vouches for: the next check must extend it.
-          if (m.head) keepHead(m.head);
-          resolve(m.uploads);
-        }
-        else reject(new Error(m.message));
-      };
-      worker.onerror = (e) => reject(new Error(e.message || "The decryption worker failed."));
-      worker.postMessage(job);
-    }).finally(() => worker.terminate());
+    const decrypted = await callWorker<DecryptJob, DecryptMessage>(
+      () => new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" }),
+      job,
+      "The decryption worker failed.",
+      { onProgress: (m) => setStep({ name: "working", note: `Decrypting ${m.label} in your browser…`, progress: m.done / Math.max(1, m.total) }) },
+    );
+    // The CSP's log head this browser now vouches for: the next check must extend it.
+    if (decrypted.head) keepHead(decrypted.head);
+    const uploads = decrypted.uploads;
     for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
     const outcome = uploads.some((u) => u.status === "failed") ? "refused" : uploads.some((u) => u.status === "opened") ? "decrypted" : "failed";
     await reportRequestOutcomeAction({ requestId, outcome, ...(outcome === "failed" ? { detail: "no requested dataset could be opened with your attributes" } : {}) });

@@ -9,6 +9,7 @@ import type { Row } from "@/lib/records/dataset";
 import { packFramed, type FramedRecords } from "@/lib/uploads/protocol";
 import type { EncryptJob, EncryptMessage } from "./encrypt.worker";
 import type { SealJob, SealMessage } from "./seal.worker";
+import { callWorker, workerLane } from "@/lib/browser/worker-call";
 
 /** Rows per slice handed to a seal worker: small enough for steady progress, large enough to amortise messaging. */
 export const SLICE_ROWS = 4096;
@@ -22,19 +23,8 @@ export function sealWorkerCount(): number {
 type Sealed = Extract<SealMessage, { type: "done" }>;
 
 /** One worker's job queue: jobs run one after another on it. */
-function sealLane() {
-  const worker = new Worker(new URL("./seal.worker.ts", import.meta.url), { type: "module" });
-  return {
-    run(job: SealJob): Promise<Sealed> {
-      return new Promise<Sealed>((resolve, reject) => {
-        worker.onmessage = (e: MessageEvent<SealMessage>) => (e.data.type === "done" ? resolve(e.data) : reject(new Error(e.data.message)));
-        worker.onerror = (e) => reject(new Error(e.message || "The encryption worker failed."));
-        worker.postMessage(job);
-      });
-    },
-    stop: () => worker.terminate(),
-  };
-}
+const sealLane = () =>
+  workerLane<SealJob, SealMessage>(() => new Worker(new URL("./seal.worker.ts", import.meta.url), { type: "module" }), "The encryption worker failed.");
 
 /**
  * Seals every row (record i at position i) with the batch's zeta, in parallel slices. Returns
@@ -53,7 +43,7 @@ export async function sealRows(rows: readonly Row[], columns: string[], zeta: Ui
       lanes.map(async (lane) => {
         while (next < slices.length) {
           const k = next++;
-          out[k] = await lane.run({ zeta, firstIndex: slices[k].first, rows: slices[k].rows, columns });
+          out[k] = await lane.call({ zeta, firstIndex: slices[k].first, rows: slices[k].rows, columns });
           done += slices[k].rows.length;
           onProgress(done, rows.length);
         }
@@ -76,10 +66,10 @@ export async function sealRows(rows: readonly Row[], columns: string[], zeta: Ui
 
 /** The envelope over the sealed batch and the hospital's signature (encrypt.worker.ts). */
 export function sealEnvelopeAndSign(job: EncryptJob): Promise<Extract<EncryptMessage, { type: "done" }>> {
-  const worker = new Worker(new URL("./encrypt.worker.ts", import.meta.url), { type: "module" });
-  return new Promise<Extract<EncryptMessage, { type: "done" }>>((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent<EncryptMessage>) => (e.data.type === "done" ? resolve(e.data) : reject(new Error(e.data.message)));
-    worker.onerror = (e) => reject(new Error(e.message || "The encryption worker failed."));
-    worker.postMessage(job, [job.leaves.buffer as ArrayBuffer]);
-  }).finally(() => worker.terminate());
+  return callWorker<EncryptJob, EncryptMessage>(
+    () => new Worker(new URL("./encrypt.worker.ts", import.meta.url), { type: "module" }),
+    job,
+    "The encryption worker failed.",
+    { transfer: [job.leaves.buffer as ArrayBuffer] },
+  );
 }

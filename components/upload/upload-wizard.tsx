@@ -26,6 +26,7 @@ import { clearUploadMeasures, measureSince, timed } from "@/lib/uploads/timing";
 import { numericFeatureColumns } from "@/lib/records/encode";
 import { sealEnvelopeAndSign, sealRows } from "./encrypt-records";
 import type { FeaturesJob, FeaturesMessage } from "./features.worker";
+import { callWorker } from "@/lib/browser/worker-call";
 
 /**
  * Encrypts the numeric fields under the authority's CKKS key in a worker, so the cloud can
@@ -43,16 +44,14 @@ async function encryptFeatures(dataset: Dataset, onNote: (note: string) => void)
     publicKey: Uint8Array.from(atob(key.publicKey), (ch) => ch.charCodeAt(0)),
     paramsId: key.paramsId,
   };
-  const worker = new Worker(new URL("./features.worker.ts", import.meta.url), { type: "module" });
-  const done = await new Promise<Extract<FeaturesMessage, { type: "done" }>>((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent<FeaturesMessage>) => {
-      if (e.data.type === "progress") onNote(e.data.note);
-      else if (e.data.type === "done") resolve(e.data);
-      else reject(new UploadError(e.data.message));
-    };
-    worker.onerror = (e) => reject(new UploadError(e.message || "The feature-encryption worker failed."));
-    worker.postMessage(job);
-  }).finally(() => worker.terminate());
+  const done = await callWorker<FeaturesJob, FeaturesMessage>(
+    () => new Worker(new URL("./features.worker.ts", import.meta.url), { type: "module" }),
+    job,
+    "The feature-encryption worker failed.",
+    { onProgress: (m) => onNote(m.note) },
+  ).catch((error: Error) => {
+    throw new UploadError(error.message);
+  });
   const { paramsId, n, p, columns: names, blocks, stats } = done;
   return { features: { paramsId, keyId: key.keyId, n, p, columns: names, blocks, stats }, note: `${p} numeric fields were encrypted for clustering (CKKS) and stored.` };
 }
