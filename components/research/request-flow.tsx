@@ -3,25 +3,21 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { KeyGate } from "@/components/keys/key-gate";
-import { fetchPublicKeys, type KeyMaterial } from "@/components/keys/use-key-store";
+import type { KeyMaterial } from "@/components/keys/use-key-store";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/page-header";
 import { Progress } from "@/components/ui/progress";
-import { AbeError, absSign, decodeAttributeVk, encodeAbsSignature, parsePolicy, policyAttributes, type AttributeVk } from "@/lib/abe";
 import { createRequestAction } from "@/lib/actions/requests/create-request";
 import { reportVerificationFailureAction } from "@/lib/actions/requests/report-failure";
 import { reportRequestOutcomeAction } from "@/lib/actions/requests/report-outcome";
 import { submitSignatureAction } from "@/lib/actions/requests/submit-signature";
-import { userKeys } from "@/lib/keystore/operations";
-import { b64, type KeystoreContents } from "@/lib/keystore/sealed";
-import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
-import type { DecryptJob, DecryptMessage, DecryptedUpload } from "./decrypt.worker";
-import { ACCESS_PERIOD, requestDataSchema } from "@/lib/validation/request";
+import type { KeystoreContents } from "@/lib/keystore/sealed";
+import type { DecryptedUpload } from "./decrypt.worker";
+import { ACCESS_PERIOD } from "@/lib/validation/request";
 import type { ForYou } from "@/lib/requests/for-you";
 import { Results } from "./results";
-import { keepHead, keptHead } from "@/lib/browser/kept-log-head";
-import { callWorker } from "@/lib/browser/worker-call";
+import { fetchAndDecrypt, signRequest } from "./request-pipeline";
 
 export type ClusterView = {
   runId: string;
@@ -166,34 +162,12 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: { gid: str
 
   async function finish(contents: KeystoreContents, req: Extract<Awaited<ReturnType<typeof createRequestAction>>, { ok: true }>["data"], fail: (message: string, link?: boolean) => Promise<void>) {
     setStep({ name: "working", note: "Signing the request with your attribute keys (ABS)…", progress: null });
-    const publicKeys = await fetchPublicKeys();
-    const names = policyAttributes(parsePolicy(req.absPolicy));
-    const versions: Record<string, number> = {};
-    const vks = new Map<string, AttributeVk>();
-    for (const a of names) {
-      const cur = publicKeys.find((k) => k.attribute === a && k.current);
-      if (!cur) return fail(`No public key is published for ${a}.`);
-      versions[a] = cur.version;
-      vks.set(a, decodeAttributeVk(b64.decode(cur.vk)));
-    }
-    const keys = userKeys(contents);
-    const signedAt = new Date().toISOString();
-    const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(req.token), signedAt };
-    let signature: Uint8Array;
-    try {
-      // only keys of the current versions can satisfy the authority
-      const current = new Map([...keys.keys].filter(([a]) => !versions[a] || contents.keys[`${a}@${versions[a]}`]));
-      signature = encodeAbsSignature(absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: contents.gid, keys: current, vks }));
-    } catch (error) {
-      if (error instanceof AbeError && error.code === "POLICY_UNSATISFIED") {
-        const missing = (error as AbeError & { detail?: { missing?: string[] } }).detail?.missing ?? [];
-        return fail(`You cannot sign this request: you lack ${missing.join(", ") || "the attributes its policy needs"} (policy: ${req.absPolicy}).`);
-      }
-      throw error;
-    }
+    const signed = await signRequest(contents, req);
+    if ("error" in signed) return fail(signed.error);
+    const { signature, versions, signedAt } = signed;
 
     setStep({ name: "working", note: "The authority is verifying your signature; the cloud then does its part of the decryption…", progress: null });
-    const submitted = await submitSignatureAction({ requestId: req.requestId, token: req.token, signature: b64.encode(signature), signatureVersions: versions, signedAt });
+    const submitted = await submitSignatureAction({ requestId: req.requestId, token: req.token, signature, signatureVersions: versions, signedAt });
     if (!submitted.ok) return fail(submitted.error.message, /transform key/.test(submitted.error.message));
     const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
     if (req.awaitingDecision) {
@@ -206,26 +180,9 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: { gid: str
 
   async function download(contents: KeystoreContents, requestId: string, token: string, expected: Waiting["expected"], fail: (message: string, link?: boolean) => Promise<void>, cluster: { runId: string; cluster: number } | null) {
     setStep({ name: "working", note: "Downloading ciphertexts…", progress: 0 });
-    const publicKeys = await fetchPublicKeys();
-    const kept = keptHead();
-    const res = await fetch(`/api/requests/${requestId}/data${kept ? `?since=${kept.size}` : ""}`, { headers: { "x-request-token": token } });
-    const body = await res.json();
-    if (!res.ok) return fail(body?.error?.message ?? "The cloud refused to serve the data.");
-    // The answer's shape is checked before anything of it reaches the decryption worker.
-    const answer = requestDataSchema.safeParse(body);
-    if (!answer.success) return fail("The cloud's answer is malformed; nothing of it was decrypted or shown.");
-    if (!contents.transform) return fail("This browser has no transform secret (z); create your transform key on My keys.", true);
-
-    const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys, log: { publicKey: answer.data.logPublicKey, kept } };
-    const decrypted = await callWorker<DecryptJob, DecryptMessage>(
-      () => new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" }),
-      job,
-      "The decryption worker failed.",
-      { onProgress: (m) => setStep({ name: "working", note: `Decrypting ${m.label} in your browser…`, progress: m.done / Math.max(1, m.total) }) },
-    );
-    // The CSP's log head this browser now vouches for: the next check must extend it.
-    if (decrypted.head) keepHead(decrypted.head);
-    const uploads = decrypted.uploads;
+    const fetched = await fetchAndDecrypt(contents, requestId, token, expected, (label, progress) => setStep({ name: "working", note: `Decrypting ${label} in your browser…`, progress }));
+    if ("error" in fetched) return fail(fetched.error, fetched.link);
+    const { uploads } = fetched;
     for (const u of uploads) if (u.status === "failed") await reportVerificationFailureAction({ requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
     const outcome = uploads.some((u) => u.status === "failed") ? "refused" : uploads.some((u) => u.status === "opened") ? "decrypted" : "failed";
     await reportRequestOutcomeAction({ requestId, outcome, ...(outcome === "failed" ? { detail: "no requested dataset could be opened with your attributes" } : {}) });
