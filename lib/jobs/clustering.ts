@@ -25,6 +25,7 @@ import {
   createCspEvaluator,
   cspEvalKeys,
   cspPrepare,
+  disposeCspEvaluator,
   disposeDataset,
   MAX_FEATURE_SCALE,
   type Ckks,
@@ -180,11 +181,7 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     return cancelled ? { status: "CANCELLED" } : { status: "FAILED", error: reason ?? undefined };
   } finally {
     for (const d of datasets) disposeDataset(d);
-    if (csp) {
-      for (const m of csp.masks.values()) for (const pt of [...m.top, ...m.mid]) pt.delete();
-      csp.relinKeys.delete();
-      csp.galoisKeys.delete();
-    }
+    if (csp) disposeCspEvaluator(csp);
     keyHolder?.dispose();
   }
 }
