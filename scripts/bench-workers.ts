@@ -51,10 +51,10 @@ try {
   const ckks = await nodeCkks();
   const encrypted = encryptFeatureBlocks(ckks, publicKeys.publicKey, fm.X, fm.n, fm.p);
   const org = staff.user.organisation.id;
-  await beginFeatures(uploadId, org, { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: encrypted.blocks.length });
-  for (const [b, block] of encrypted.blocks.entries()) for (const [f, ct] of block.entries()) await putFeatureCiphertext(uploadId, org, b, f, ct);
-  await putFeatureStats(uploadId, org, encryptColumnStats(ckks, publicKeys.publicKey, { ...statsOfSchema(fm.schema, fm.n, fm.report.constant), maxNorm: maxRecordNorm(fm.X, fm.n, fm.p) }));
-  await completeFeatures(uploadId, org, staff.user.id);
+  await beginFeatures({ uploadId, organisationId: org, input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: encrypted.blocks.length } });
+  for (const [b, block] of encrypted.blocks.entries()) for (const [f, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: f, ct });
+  await putFeatureStats({ uploadId, organisationId: org, ct: encryptColumnStats(ckks, publicKeys.publicKey, { ...statsOfSchema(fm.schema, fm.n, fm.report.constant), maxNorm: maxRecordNorm(fm.X, fm.n, fm.p) }) });
+  await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id });
 
   const workerEnv = { ...process.env, DATABASE_URL: urls.clustering, MEDSHARE_WORKER: "on", NEXT_TELEMETRY_DISABLED: "1" };
   const startWorker = () => {

@@ -38,7 +38,7 @@ try {
     const created = a.role === "AUTHORITY_ADMIN" ? admin : await createApprovedAccount({ ...a, password: DEMO_PASSWORD, reason: "seed:demo" });
     if (created && a.attributes.length) {
       const ids = (await db().attribute.findMany({ where: { name: { in: [...a.attributes] } }, select: { id: true } })).map((x) => x.id);
-      await grantAttributesNow(adminId, created.id, ids);
+      await grantAttributesNow({ adminId, userId: created.id, attributeIds: ids });
     }
     rows.push({ role: a.role, email: a.email, password: DEMO_PASSWORD, attributes: a.attributes.join(", ") || "—", status: created ? "created" : "already there" });
   }

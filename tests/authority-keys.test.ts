@@ -126,7 +126,7 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
 
   it("revoking an attribute destroys the transform key and starts a new key version", async () => {
     const oldAlice = await browserKeys(alice);
-    await revokeAttribute(adminId, alice.id, attr.cardiology, "left the cardiology study");
+    await revokeAttribute({ adminId, userId: alice.id, attributeId: attr.cardiology, reason: "left the cardiology study" });
     await expect(releaseTransformKey(alice.id)).rejects.toThrow(/no transform key/);
     expect(await db().auditEntry.count({ where: { action: "TRANSFORM_KEY_DESTROYED", subjectId: alice.id } })).toBe(1);
 
@@ -147,19 +147,19 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
     const { tk } = makeTransformKey({ gid: bob.gid, keys: new Map([...keys].map(([a, v]) => [a, v.K])) });
     await storeTransformKey({ id: bob.id, gid: bob.gid }, encodeTransformKey(tk), Object.fromEntries([...keys].map(([a, v]) => [a, v.version])));
     const before = await db().user.findUniqueOrThrow({ where: { id: bob.id } });
-    await revokePerson(adminId, bob.id, "contract ended");
+    await revokePerson({ adminId, userId: bob.id, reason: "contract ended" });
     const after = await db().user.findUniqueOrThrow({ where: { id: bob.id } });
     expect(after.status).toBe("REVOKED");
     expect(after.sessionVersion).toBe(before.sessionVersion + 1);
     expect(await db().transformKey.count({ where: { userId: bob.id } })).toBe(0);
     await expect(releaseTransformKey(bob.id)).rejects.toThrow(/may not receive decryption help/);
     expect(await db().issuedKey.count({ where: { userId: bob.id, revokedAt: null } })).toBe(0);
-    await expect(grantAttributesNow(adminId, bob.id, [attr.oncology])).rejects.toThrow(/approved/);
+    await expect(grantAttributesNow({ adminId, userId: bob.id, attributeIds: [attr.oncology] })).rejects.toThrow(/approved/);
   });
 
   it("a person without a browser key yet gets keys when it registers one", async () => {
     const carol = await makeUser("HOSPITAL_STAFF");
-    await grantAttributesNow(adminId, carol.id, [attr.oncology]);
+    await grantAttributesNow({ adminId, userId: carol.id, attributeIds: [attr.oncology] });
     expect(await db().issuedKey.count({ where: { userId: carol.id } })).toBe(0);
     const wrap = generateWrapKeyPair();
     await setWrapPublicKey(carol.id, wrap.publicKey);

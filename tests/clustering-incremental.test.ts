@@ -44,11 +44,11 @@ async function uploadWithFeatures(staff: Staff, part: RawRecord[], keep?: (colum
   const { keyId, publicKeys } = await ckksPublicKeys();
   const enc = encryptFeatureBlocks(await nodeCkks(), publicKeys.publicKey, fm.X, fm.n, fm.p);
   const org = staff.user.organisation.id;
-  await beginFeatures(uploadId, org, { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: enc.blocks.length });
-  for (const [b, block] of enc.blocks.entries()) for (const [l, ct] of block.entries()) await putFeatureCiphertext(uploadId, org, b, l, ct);
+  await beginFeatures({ uploadId, organisationId: org, input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: enc.blocks.length } });
+  for (const [b, block] of enc.blocks.entries()) for (const [l, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: l, ct });
   const stats = { ...statsOfSchema(fm.schema, fm.n, fm.report.constant), maxNorm: maxRecordNorm(fm.X, fm.n, fm.p) };
-  await putFeatureStats(uploadId, org, encryptColumnStats(await nodeCkks(), publicKeys.publicKey, stats));
-  expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ stored: fm.p });
+  await putFeatureStats({ uploadId, organisationId: org, ct: encryptColumnStats(await nodeCkks(), publicKeys.publicKey, stats) });
+  expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ stored: fm.p });
   return { uploadId, X: fm.X, n: fm.n, p: fm.p, stats };
 }
 
@@ -107,7 +107,7 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     // only finished runs
     const queued = await extend({ uploadIds: [first.uploadId], k: K });
     await expect(extend({ uploadIds: [second.uploadId], baseRunId: queued.runId })).rejects.toThrow(/Only a finished/);
-    await cancelRun(admin.id, queued.runId);
+    await cancelRun({ adminId: admin.id, runId: queued.runId });
     // runs made before incremental clustering have no mass
     const saved = await rawSql(database.url(), `SELECT sealed_mass FROM authority.run_secrets WHERE run_id = $1`, [baseRunId]);
     await rawSql(database.url(), `UPDATE authority.run_secrets SET sealed_mass = NULL WHERE run_id = $1`, [baseRunId]);
@@ -196,7 +196,7 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     const next = await startClusteringRun(admin.id, { uploadIds: [third.uploadId], baseRunId: extensionId }, { enqueue: false });
     expect(next).toMatchObject({ n: rows.length + 30, added: 30 });
     expect((await runDetail(extensionId)).extensions.map((e) => e.id)).toEqual([next.runId]);
-    await cancelRun(admin.id, next.runId);
+    await cancelRun({ adminId: admin.id, runId: next.runId });
   });
 
   it("no plaintext value of the new records, and none of the key holder's centers or mass, in any table", async () => {

@@ -67,26 +67,26 @@ describe("clustering on encrypted features", () => {
     const { keyId, publicKeys } = await ckksPublicKeys();
     expect([n, p, encrypted.blocks.length]).toEqual([569, 30, 1]);
     const begin = { paramsId: publicKeys.paramsId, keyId, n, p, columns, blocks: encrypted.blocks.length };
-    await expect(beginFeatures(uploadId, org, { ...begin, n: 568 })).rejects.toThrow(/does not match the upload's 569 records/);
-    await expect(beginFeatures(uploadId, "00000000-0000-0000-0000-000000000000", begin)).rejects.toThrow(/No such upload/);
-    expect(await beginFeatures(uploadId, org, begin)).toMatchObject({ resumed: false });
-    expect(await beginFeatures(uploadId, org, begin)).toMatchObject({ resumed: true });
+    await expect(beginFeatures({ uploadId, organisationId: org, input: { ...begin, n: 568 } })).rejects.toThrow(/does not match the upload's 569 records/);
+    await expect(beginFeatures({ uploadId, organisationId: "00000000-0000-0000-0000-000000000000", input: begin })).rejects.toThrow(/No such upload/);
+    expect(await beginFeatures({ uploadId, organisationId: org, input: begin })).toMatchObject({ resumed: false });
+    expect(await beginFeatures({ uploadId, organisationId: org, input: begin })).toMatchObject({ resumed: true });
     const row = encrypted.blocks[0];
-    await expect(putFeatureCiphertext(uploadId, org, 0, p, row[0])).rejects.toThrow(/out of range/);
-    await expect(putFeatureCiphertext(uploadId, org, 0, 0, row[0].subarray(0, 5000))).rejects.toThrow(/Ciphertext rejected/);
-    for (let l = 0; l < p - 1; l++) expect(await putFeatureCiphertext(uploadId, org, 0, l, row[l])).toMatchObject({ duplicate: false });
-    expect(await putFeatureCiphertext(uploadId, org, 0, 0, row[0])).toMatchObject({ duplicate: true });
-    await expect(putFeatureCiphertext(uploadId, org, 0, 0, row[1])).rejects.toThrow(/different content/);
-    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ missing: [{ block: 0, feature: p - 1 }, "stats"] });
+    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: p, ct: row[0] })).rejects.toThrow(/out of range/);
+    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[0].subarray(0, 5000) })).rejects.toThrow(/Ciphertext rejected/);
+    for (let l = 0; l < p - 1; l++) expect(await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: l, ct: row[l] })).toMatchObject({ duplicate: false });
+    expect(await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[0] })).toMatchObject({ duplicate: true });
+    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[1] })).rejects.toThrow(/different content/);
+    expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ missing: [{ block: 0, feature: p - 1 }, "stats"] });
     await expect(startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false })).rejects.toThrow(/No stored encrypted features/);
-    await putFeatureCiphertext(uploadId, org, 0, p - 1, row[p - 1]);
-    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ missing: ["stats"] });
+    await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: p - 1, ct: row[p - 1] });
+    expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ missing: ["stats"] });
     // the column statistics: a fresh ciphertext only the key holder can read
-    await expect(putFeatureStats(uploadId, org, row[0].subarray(0, 100))).rejects.toThrow(/Ciphertext rejected/);
-    expect(await putFeatureStats(uploadId, org, stats)).toEqual({ duplicate: false });
-    expect(await putFeatureStats(uploadId, org, stats)).toEqual({ duplicate: true });
-    await expect(putFeatureStats(uploadId, org, row[0])).rejects.toThrow(/different content/);
-    expect(await completeFeatures(uploadId, org, staff.user.id)).toEqual({ stored: p });
+    await expect(putFeatureStats({ uploadId, organisationId: org, ct: row[0].subarray(0, 100) })).rejects.toThrow(/Ciphertext rejected/);
+    expect(await putFeatureStats({ uploadId, organisationId: org, ct: stats })).toEqual({ duplicate: false });
+    expect(await putFeatureStats({ uploadId, organisationId: org, ct: stats })).toEqual({ duplicate: true });
+    await expect(putFeatureStats({ uploadId, organisationId: org, ct: row[0] })).rejects.toThrow(/different content/);
+    expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ stored: p });
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_FEATURES_STORED", subjectId: uploadId } })).toBe(1);
   });
 
@@ -200,12 +200,12 @@ describe("clustering on encrypted features", () => {
     expect(await scanDatabase(database.url(), needles, [...MEDSHARE_SCHEMAS, "pgboss"])).toEqual([]);
     const jobs = await rawSql(database.url(), `SELECT data FROM pgboss.job WHERE name = 'clustering' AND data->>'runId' = $1`, [second.runId]);
     expect(jobs.rows.map((r) => Object.keys(r.data as object))).toEqual([["runId"]]); // the scan saw this run's job
-    await cancelRun(admin.id, second.runId);
+    await cancelRun({ adminId: admin.id, runId: second.runId });
   });
 
   it("cancels a queued run at once and a running run at its next iteration", async () => {
     const queued = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
-    expect(await cancelRun(admin.id, queued.runId)).toEqual({ status: "CANCELLED" });
+    expect(await cancelRun({ adminId: admin.id, runId: queued.runId })).toEqual({ status: "CANCELLED" });
     expect(await processRun(queued.runId)).toMatchObject({ status: "SKIPPED" });
 
     const running = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
@@ -215,14 +215,14 @@ describe("clustering on encrypted features", () => {
       if (r.iteration >= 1) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(await cancelRun(admin.id, running.runId)).toEqual({ status: "CANCELLING" });
+    expect(await cancelRun({ adminId: admin.id, runId: running.runId })).toEqual({ status: "CANCELLING" });
     expect(await outcome).toEqual({ status: "CANCELLED" });
     const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: running.runId } });
     expect(run.status).toBe("CANCELLED");
     expect(run.iteration).toBeLessThan(10);
     expect(await db().runLabel.count({ where: { runId: running.runId } })).toBe(0);
     expect(await db().runSecret.count({ where: { runId: running.runId } })).toBe(0);
-    await expect(cancelRun(admin.id, running.runId)).rejects.toThrow(/queued or running/);
+    await expect(cancelRun({ adminId: admin.id, runId: running.runId })).rejects.toThrow(/queued or running/);
   });
 
   it("a run whose data went missing fails with a reason", async () => {
@@ -252,7 +252,7 @@ describe("clustering on encrypted features", () => {
     await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 3, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [dead]);
     expect((await recoverRuns()).failed).toEqual([dead]);
     expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: dead } })).toMatchObject({ status: "FAILED", error: expect.stringMatching(/interrupted by a restart/) });
-    for (const id of [orphan]) await cancelRun(admin.id, id);
+    for (const id of [orphan]) await cancelRun({ adminId: admin.id, runId: id });
   });
 
   it("the audit chain is intact", async () => {

@@ -56,8 +56,8 @@ describe("owner decisions: a named approver (and second reviewer) decide; the CS
   async function upload(decision: { decisionMode: "hospital"; approverId: string; reviewerId?: string }) {
     const { chunks, body } = await prepareUpload(staff, "DEC.researcher", rows, "DSRC.hospital");
     const { id } = await startUpload(staff.user, { ...body, ...decision });
-    for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, c);
-    await completeUpload(id, staff.user.organisation.id, staff.user.id);
+    for (const [i, c] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: c });
+    await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id });
     return id;
   }
 

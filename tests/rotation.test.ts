@@ -28,7 +28,7 @@ async function holder(adminId: string, attributeIds: string[]): Promise<Holder> 
   const full = await db().user.findUniqueOrThrow({ where: { id: u.id }, include: { organisation: true } });
   const contents = newKeystore(full.gid);
   await setWrapPublicKey(u.id, Buffer.from(contents.wrapPublicKey, "base64"));
-  await grantAttributesNow(adminId, u.id, attributeIds);
+  await grantAttributesNow({ adminId, userId: u.id, attributeIds });
   const user: SessionUser = {
     id: full.id, email: full.email, name: full.name, gid: full.gid, role: full.role, status: full.status, decisionReason: null,
     organisation: { id: full.organisation.id, name: full.organisation.name, kind: full.organisation.kind },
@@ -91,7 +91,7 @@ describe("issue #15: a rotation does not lock out the attribute's other holders"
 
   it("after HA1.cardiology is revoked from one holder, the other reads both the version-1 and the version-2 upload", async () => {
     expect((await read(h2, [uploadA])).rows[uploadA]).toEqual(before);
-    await revokeAttribute(adminId, h1.user.id, ids["HA1.cardiology"], "left the study");
+    await revokeAttribute({ adminId, userId: h1.user.id, attributeId: ids["HA1.cardiology"], reason: "left the study" });
     uploadB = await uploadRows(staff, "HA1.researcher AND HA1.cardiology", after, "SRC.hospital");
     const up = await db().upload.findUniqueOrThrow({ where: { id: uploadB }, select: { keyVersions: true } });
     expect(up.keyVersions).toMatchObject({ "HA1.cardiology": 2 });

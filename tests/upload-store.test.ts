@@ -27,7 +27,7 @@ describe("storing a large upload (bulk inserts in one transaction)", () => {
   async function sent(label: string) {
     const { chunks, body } = await prepareUpload(staff, "HA1.researcher", rows, "SRC.hospital", 256 * 1024, label);
     const { id } = await startUpload(staff.user, body);
-    for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, c);
+    for (const [i, c] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: c });
     return { id, chunks };
   }
 
@@ -40,22 +40,22 @@ describe("storing a large upload (bulk inserts in one transaction)", () => {
        CREATE TRIGGER refuse_one_record BEFORE INSERT ON csp.record_ciphertexts FOR EACH ROW WHEN (NEW.index = ${STORE_BATCH + 7}) EXECUTE FUNCTION csp.refuse_one_record();`,
     );
     try {
-      await expect(completeUpload(id, staff.user.organisation.id, staff.user.id)).rejects.toThrow();
+      await expect(completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).rejects.toThrow();
     } finally {
       await rawSql(database.url(), "DROP TRIGGER refuse_one_record ON csp.record_ciphertexts; DROP FUNCTION csp.refuse_one_record();");
     }
     // nothing of the first slice stayed, the chunks are all still there, no audit entry claims it stored
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(0);
-    expect(await uploadProgress(id, staff.user.organisation.id)).toMatchObject({ status: "RECEIVING", received: [...chunks.keys()] });
+    expect(await uploadProgress({ uploadId: id, organisationId: staff.user.organisation.id })).toMatchObject({ status: "RECEIVING", received: [...chunks.keys()] });
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(0);
 
-    expect(await completeUpload(id, staff.user.organisation.id, staff.user.id)).toEqual({ stored: rows.length });
+    expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toEqual({ stored: rows.length });
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(1);
   });
 
   it("stores every record of every slice with its ciphertext, id and Merkle leaf, in index order", async () => {
     const { id, chunks } = await sent("stored in slices");
-    expect(await completeUpload(id, staff.user.organisation.id, staff.user.id)).toEqual({ stored: rows.length });
+    expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toEqual({ stored: rows.length });
     const expected = chunks.flatMap(unpackChunk);
     const stored = await db().recordCiphertext.findMany({ where: { uploadId: id }, orderBy: { index: "asc" } });
     expect(stored.length).toBe(rows.length);

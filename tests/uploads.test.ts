@@ -40,12 +40,12 @@ describe("upload to the CSP", () => {
     const { chunks, body } = await prepare(staff, "HA1.researcher AND HA1.cardiology");
     expect(chunks.length).toBeGreaterThan(2);
     const { id } = await startUpload(staff.user, body);
-    await putChunk(id, staff.user.organisation.id, 0, chunks[0]);
-    await putChunk(id, staff.user.organisation.id, 0, chunks[0]); // resent after a dropped connection
-    expect((await uploadProgress(id, staff.user.organisation.id)).received).toEqual([0]);
-    expect(await completeUpload(id, staff.user.organisation.id, staff.user.id)).toMatchObject({ missing: [...chunks.keys()].slice(1) });
-    for (let i = 1; i < chunks.length; i++) await putChunk(id, staff.user.organisation.id, i, chunks[i]);
-    expect(await completeUpload(id, staff.user.organisation.id, staff.user.id)).toEqual({ stored: patients.length });
+    await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: 0, data: chunks[0] });
+    await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: 0, data: chunks[0] }); // resent after a dropped connection
+    expect((await uploadProgress({ uploadId: id, organisationId: staff.user.organisation.id })).received).toEqual([0]);
+    expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toMatchObject({ missing: [...chunks.keys()].slice(1) });
+    for (let i = 1; i < chunks.length; i++) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: chunks[i] });
+    expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toEqual({ stored: patients.length });
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(patients.length);
     expect(await db().uploadChunk.count()).toBe(0);
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(1);
@@ -56,8 +56,8 @@ describe("upload to the CSP", () => {
     const { id } = await startUpload(staff.user, body);
     const tampered = chunks.map((c) => new Uint8Array(c));
     tampered[1][tampered[1].length - 5] ^= 0x01; // one byte of one record ciphertext
-    for (const [i, c] of tampered.entries()) await putChunk(id, staff.user.organisation.id, i, c);
-    await expect(completeUpload(id, staff.user.organisation.id, staff.user.id)).rejects.toThrow(/do not match the envelope's commitment/);
+    for (const [i, c] of tampered.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: c });
+    await expect(completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).rejects.toThrow(/do not match the envelope's commitment/);
     expect(await db().upload.count({ where: { id } })).toBe(0);
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(0);
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_REJECTED", subjectId: id } })).toBe(1);
@@ -66,8 +66,8 @@ describe("upload to the CSP", () => {
   it("rejects a truncated chunk", async () => {
     const { chunks, body } = await prepare(staff, "HA1.researcher");
     const { id } = await startUpload(staff.user, body);
-    for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, i === 0 ? c.subarray(0, c.length - 7) : c);
-    await expect(completeUpload(id, staff.user.organisation.id, staff.user.id)).rejects.toThrow(/malformed|match|signed for/);
+    for (const [i, c] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: i === 0 ? c.subarray(0, c.length - 7) : c });
+    await expect(completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).rejects.toThrow(/malformed|match|signed for/);
     expect(await db().upload.count({ where: { id } })).toBe(0);
   });
 
@@ -91,19 +91,19 @@ describe("upload to the CSP", () => {
   it("marks uploads under a revoked key version and lets their owner re-encrypt them", async () => {
     const { chunks, body } = await prepare(staff, "HA1.researcher AND HA1.cardiology");
     const { id: oldId } = await startUpload(staff.user, body);
-    for (const [i, c] of chunks.entries()) await putChunk(oldId, staff.user.organisation.id, i, c);
-    await completeUpload(oldId, staff.user.organisation.id, staff.user.id);
+    for (const [i, c] of chunks.entries()) await putChunk({ uploadId: oldId, organisationId: staff.user.organisation.id, index: i, data: c });
+    await completeUpload({ uploadId: oldId, organisationId: staff.user.organisation.id, actorId: staff.user.id });
     // someone loses HA1.cardiology: it moves to key version 2
     const researcher = await personWithKeys(admin.id, "RESEARCHER", [ids["HA1.cardiology"]]);
-    await revokeAttribute(admin.id, researcher.user.id, ids["HA1.cardiology"], "left");
+    await revokeAttribute({ adminId: admin.id, userId: researcher.user.id, attributeId: ids["HA1.cardiology"], reason: "left" });
     const listed = (await listUploads(staff.user.organisation.id, await allCurrentVersions())).find((u) => u.id === oldId)!;
     expect(listed.outdated).toEqual([{ attribute: "HA1.cardiology", version: 1, current: 2 }]);
     // the owner re-encrypts from the source: the new copy replaces the old one when stored
     const again = await prepare(staff, "HA1.researcher AND HA1.cardiology");
     expect(again.body.keyVersions).toEqual({ "HA1.researcher": 1, "HA1.cardiology": 2 });
     const { id: newId } = await startUpload(staff.user, { ...again.body, replaces: oldId });
-    for (const [i, c] of again.chunks.entries()) await putChunk(newId, staff.user.organisation.id, i, c);
-    await completeUpload(newId, staff.user.organisation.id, staff.user.id);
+    for (const [i, c] of again.chunks.entries()) await putChunk({ uploadId: newId, organisationId: staff.user.organisation.id, index: i, data: c });
+    await completeUpload({ uploadId: newId, organisationId: staff.user.organisation.id, actorId: staff.user.id });
     expect(await db().upload.count({ where: { id: oldId } })).toBe(0);
     expect((await listUploads(staff.user.organisation.id, await allCurrentVersions())).find((u) => u.id === newId)!.outdated).toEqual([]);
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_REPLACED", subjectId: oldId } })).toBe(1);
@@ -115,8 +115,8 @@ describe("upload to the CSP", () => {
     expect(await uploadsByDigest(staff.user.organisation.id, digest)).toEqual([]);
     const { chunks, body } = await prepare(staff, "HA1.researcher");
     const { id } = await startUpload(staff.user, { ...body, sourceDigest: digest });
-    for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, c);
-    await completeUpload(id, staff.user.organisation.id, staff.user.id);
+    for (const [i, c] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: c });
+    await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id });
     expect(await uploadsByDigest(staff.user.organisation.id, digest)).toEqual([expect.objectContaining({ id, status: "STORED", recordCount: patients.length })]);
     // another organisation's digest of the same bytes differs, and it cannot look up this one's
     const other = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);

@@ -54,7 +54,7 @@ export async function grantAttributes(tx: Tx, adminId: string, userId: string, a
   }
 }
 
-export async function grantAttributesNow(adminId: string, userId: string, attributeIds: string[]) {
+export async function grantAttributesNow({ adminId, userId, attributeIds }: { adminId: string; userId: string; attributeIds: string[] }) {
   return db().$transaction((tx) => grantAttributes(tx, adminId, userId, attributeIds), KEY_TX);
 }
 
@@ -90,7 +90,7 @@ async function revokeGrant(tx: Tx, adminId: string, userId: string, attribute: A
 }
 
 /** Takes one attribute from a person: their transform key is destroyed at once. */
-export async function revokeAttribute(adminId: string, userId: string, attributeId: string, reason: string) {
+export async function revokeAttribute({ adminId, userId, attributeId, reason }: { adminId: string; userId: string; attributeId: string; reason: string }) {
   return db().$transaction(async (tx) => {
     const grant = await tx.attributeGrant.findFirst({ where: { userId, attributeId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
     if (!grant) throw new AppError("INVALID_STATE", "This person does not hold that attribute.");
@@ -101,7 +101,7 @@ export async function revokeAttribute(adminId: string, userId: string, attribute
 }
 
 /** Revokes a person entirely: account, every attribute, transform key; sessions end at once. */
-export async function revokePerson(adminId: string, userId: string, reason: string) {
+export async function revokePerson({ adminId, userId, reason }: { adminId: string; userId: string; reason: string }) {
   if (adminId === userId) throw new AppError("INVALID_STATE", "You cannot revoke your own account.");
   return db().$transaction(async (tx) => {
     const changed = await tx.user.updateMany({

@@ -227,7 +227,7 @@ async function baseRun(runId: string): Promise<BaseRun | null> {
 }
 
 /** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
-export async function cancelRun(actorId: string, runId: string) {
+export async function cancelRun({ actorId, runId }: { actorId: string; runId: string }) {
   return db().$transaction(async (tx) => {
     const run = await tx.clusteringRun.findUnique({ where: { id: runId }, select: { status: true, cancelRequested: true, iteration: true } });
     if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
@@ -246,7 +246,7 @@ export async function cancelRun(actorId: string, runId: string) {
 }
 
 /** Renames a run and sets its note (the admin's words), audited. */
-export async function describeRun(actorId: string, runId: string, text: { name: string; note: string }) {
+export async function describeRun({ actorId, runId, ...text }: { actorId: string; runId: string; name: string; note: string }) {
   return db().$transaction(async (tx) => {
     const run = await tx.clusteringRun.findUnique({ where: { id: runId }, select: { name: true, note: true } });
     if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
@@ -267,7 +267,7 @@ export async function describeRun(actorId: string, runId: string, text: { name: 
  * Deletes a finished, failed or cancelled run with its labels, audited. A queued or running run
  * is refused (cancel it first), and so is a run that later runs extend (delete those first).
  */
-export async function deleteRun(actorId: string, runId: string) {
+export async function deleteRun({ actorId, runId }: { actorId: string; runId: string }) {
   return db().$transaction(async (tx) => {
     const [run] = await tx.$queryRaw<Array<{ status: string; name: string; k: number; n: number }>>`
       SELECT status::text AS status, name, k, n FROM csp.clustering_runs WHERE id = ${runId}::uuid FOR UPDATE`;

@@ -53,7 +53,7 @@ async function receivingFeatures(uploadId: string, organisationId: string) {
  * count, so labels map back to records), p named columns, ceil(n / slots) blocks. Calling it
  * again with the same shape resumes; a different shape restarts (drops what was received).
  */
-export async function beginFeatures(uploadId: string, organisationId: string, input: BeginFeatures) {
+export async function beginFeatures({ uploadId, organisationId, input }: { uploadId: string; organisationId: string; input: BeginFeatures }) {
   const upload = await ownedUpload(uploadId, organisationId);
   const ckks = await nodeCkks();
   const { n, p, columns, blocks } = input;
@@ -87,7 +87,7 @@ export async function beginFeatures(uploadId: string, organisationId: string, in
  * parameters as a fresh feature ciphertext (top level, scale Delta). Sending the same bytes
  * again is harmless (resume after a dropped connection); different bytes are a conflict.
  */
-export async function putFeatureCiphertext(uploadId: string, organisationId: string, block: number, feature: number, ct: Uint8Array) {
+export async function putFeatureCiphertext({ uploadId, organisationId, block, feature, ct }: { uploadId: string; organisationId: string; block: number; feature: number; ct: Uint8Array }) {
   const features = await receivingFeatures(uploadId, organisationId);
   if (!Number.isInteger(block) || block < 0 || block >= features.blockCount) throw new AppError("VALIDATION", `Block ${block} is out of range.`);
   if (!Number.isInteger(feature) || feature < 0 || feature >= features.p) throw new AppError("VALIDATION", `Feature ${feature} is out of range.`);
@@ -141,7 +141,7 @@ async function checkFreshCiphertext(ct: Uint8Array, what: string) {
  * Stores the upload's column statistics, CKKS-encrypted by the browser (lib/hopcm/encrypted
  * `encryptColumnStats`): only the key holder can read them. Same bytes again: harmless.
  */
-export async function putFeatureStats(uploadId: string, organisationId: string, ct: Uint8Array) {
+export async function putFeatureStats({ uploadId, organisationId, ct }: { uploadId: string; organisationId: string; ct: Uint8Array }) {
   const features = await receivingFeatures(uploadId, organisationId);
   await checkFreshCiphertext(ct, "column statistics");
   if (features.statsCt) {
@@ -153,7 +153,7 @@ export async function putFeatureStats(uploadId: string, organisationId: string, 
 }
 
 /** Marks the features complete once every (block, feature) ciphertext and the statistics are there, with its audit entry. */
-export async function completeFeatures(uploadId: string, organisationId: string, actorId: string) {
+export async function completeFeatures({ uploadId, organisationId, actorId }: { uploadId: string; organisationId: string; actorId: string }) {
   const features = await receivingFeatures(uploadId, organisationId);
   const have = await db().featureCiphertext.findMany({ where: { uploadId }, select: { block: true, feature: true } });
   const got = new Set(have.map((c) => c.block * features.p + c.feature));

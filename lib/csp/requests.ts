@@ -101,7 +101,7 @@ export async function createRequest(input: {
 }
 
 /** The request, if `token` is its access token and `userId` its requester; otherwise refused. */
-export async function requestForToken(requestId: string, userId: string, token: string) {
+export async function requestForToken({ requestId, userId, token }: { requestId: string; userId: string; token: string }) {
   const request = await db().accessRequest.findUnique({ where: { id: requestId } });
   const expected = Buffer.from(request?.tokenHash ?? "0".repeat(64), "hex");
   const given = Buffer.from(tokenHash(token), "hex");
@@ -111,7 +111,7 @@ export async function requestForToken(requestId: string, userId: string, token: 
 }
 
 /** The request if it exists and is `userId`'s; otherwise the same answer as for no request at all. */
-export async function ownRequest(requestId: string, userId: string) {
+export async function ownRequest({ requestId, userId }: { requestId: string; userId: string }) {
   const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, status: true, items: { select: { decision: true } } } });
   if (!request || request.requesterId !== userId) throw new AppError("NOT_FOUND", "No such request.");
   return { requestId: request.id, status: request.status, decision: requestDecision(request.items) };
@@ -124,7 +124,7 @@ export async function ownRequest(requestId: string, userId: string) {
  * of key versions, all under the requester's one z), so an upload made before a rotation and one
  * made after it each find their version. Without z the results open nothing.
  */
-export async function partialDecryptRequest(requestId: string, requesterId: string, layers: Array<{ tk: Uint8Array; keyVersions: Record<string, number> }>) {
+export async function partialDecryptRequest({ requestId, requesterId, layers }: { requestId: string; requesterId: string; layers: Array<{ tk: Uint8Array; keyVersions: Record<string, number> }> }) {
   // The authority's token names the requester; the CSP still refuses a request that is not theirs.
   const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, expiresAt: true, withdrawnAt: true, periodDays: true } });
   if (!request || request.requesterId !== requesterId) throw new AppError("FORBIDDEN", "This request belongs to someone else.");
@@ -211,8 +211,8 @@ function transformPoints(layers: Array<{ tk: Uint8Array; keyVersions: Record<str
 }
 
 /** A verified request's data, to its requester only, on presentation of its access token. */
-export async function verifiedRequestData(requestId: string, userId: string, token: string, since?: number) {
-  const request = await requestForToken(requestId, userId, token);
+export async function verifiedRequestData({ requestId, userId, token, since }: { requestId: string; userId: string; token: string; since?: number }) {
+  const request = await requestForToken({ requestId, userId, token });
   await assertDecided(request, "ciphertexts");
   if (request.status !== "READY") throw new AppError("INVALID_STATE", "This request has not been verified yet.");
   await assertGrantLive(request, "ciphertexts");
@@ -348,7 +348,7 @@ async function ownedRequest(tx: Tx, requestId: string, organisationId: string) {
 }
 
 /** The owner ends a grant at once: from now the CSP serves nothing of the request and runs no partial decryption for it. */
-export async function withdrawGrant(requestId: string, organisationId: string, by: string, reason: string) {
+export async function withdrawGrant({ requestId, organisationId, by, reason }: { requestId: string; organisationId: string; by: string; reason: string }) {
   return db().$transaction(async (tx) => {
     const request = await ownedRequest(tx, requestId, organisationId);
     if (request.withdrawnAt) return { withdrawnAt: request.withdrawnAt, already: true };
@@ -360,7 +360,7 @@ export async function withdrawGrant(requestId: string, organisationId: string, b
 }
 
 /** The owner renews a granted, not withdrawn request for its period, from now. */
-export async function renewGrant(requestId: string, organisationId: string, by: string) {
+export async function renewGrant({ requestId, organisationId, by }: { requestId: string; organisationId: string; by: string }) {
   return db().$transaction(async (tx) => {
     const request = await ownedRequest(tx, requestId, organisationId);
     if (request.status !== "READY") throw new AppError("INVALID_STATE", "Only a granted request can be renewed.");
@@ -373,7 +373,7 @@ export async function renewGrant(requestId: string, organisationId: string, by: 
 }
 
 /** The requester asks the owner for a renewal of a granted request. */
-export async function askRenewal(requestId: string, requesterId: string) {
+export async function askRenewal({ requestId, requesterId }: { requestId: string; requesterId: string }) {
   return db().$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId } });
     if (!request || request.requesterId !== requesterId) throw new AppError("NOT_FOUND", "No such request.");

@@ -210,7 +210,7 @@ async function lockUpload(tx: Tx, uploadId: string, organisationId: string): Pro
  * never above totalBytes. Sending the same chunk again is harmless (resume after a dropped
  * connection); different bytes for a stored index are refused.
  */
-export async function putChunk(uploadId: string, organisationId: string, index: number, data: Uint8Array) {
+export async function putChunk({ uploadId, organisationId, index, data }: { uploadId: string; organisationId: string; index: number; data: Uint8Array }) {
   if (data.length === 0 || data.length > UPLOAD_LIMITS.maxChunkBytes) throw new AppError("VALIDATION", "Chunk size is out of range.");
   const sha256 = createHash("sha256").update(data).digest("hex");
   return db().$transaction(async (tx) => {
@@ -230,7 +230,7 @@ export async function putChunk(uploadId: string, organisationId: string, index: 
   }, TX);
 }
 
-export async function uploadProgress(uploadId: string, organisationId: string) {
+export async function uploadProgress({ uploadId, organisationId }: { uploadId: string; organisationId: string }) {
   return db().$transaction(async (tx) => {
     const upload = await lockUpload(tx, uploadId, organisationId);
     const chunks = await tx.uploadChunk.findMany({ where: { uploadId }, select: { index: true }, orderBy: { index: "asc" } });
@@ -244,7 +244,7 @@ export async function uploadProgress(uploadId: string, organisationId: string) {
  * wrong removes the whole upload: a rejected upload leaves no ciphertext behind. Completing
  * a stored upload again answers as the first time did (parallel retries are harmless).
  */
-export async function completeUpload(uploadId: string, organisationId: string, actorId: string) {
+export async function completeUpload({ uploadId, organisationId, actorId }: { uploadId: string; organisationId: string; actorId: string }) {
   const outcome = await db().$transaction(
     async (tx): Promise<{ stored: number } | { missing: number[] } | { rejected: string }> => {
       const upload = await lockUpload(tx, uploadId, organisationId);
@@ -333,7 +333,7 @@ async function store(tx: Tx, upload: LockedUpload, organisationId: string, actor
 }
 
 /** Drops an unfinished upload (the uploader discarded it), audited in the same transaction. */
-export async function abandonUpload(uploadId: string, organisationId: string, actorId: string) {
+export async function abandonUpload({ uploadId, organisationId, actorId }: { uploadId: string; organisationId: string; actorId: string }) {
   await db().$transaction(async (tx) => {
     const upload = await lockUpload(tx, uploadId, organisationId);
     if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "A stored upload cannot be discarded here.");
@@ -343,7 +343,7 @@ export async function abandonUpload(uploadId: string, organisationId: string, ac
 }
 
 /** Sets the note the organisation keeps with one of its uploads, audited. */
-export async function describeUpload(uploadId: string, organisationId: string, actorId: string, note: string) {
+export async function describeUpload({ uploadId, organisationId, actorId, note }: { uploadId: string; organisationId: string; actorId: string; note: string }) {
   return db().$transaction(async (tx) => {
     const upload = await lockUpload(tx, uploadId, organisationId);
     const { note: before } = await tx.upload.findUniqueOrThrow({ where: { id: upload.id }, select: { note: true } });
@@ -360,7 +360,7 @@ export async function describeUpload(uploadId: string, organisationId: string, a
  * so no cluster releases them again. Refused while a queued or running run reads it. Audited in
  * the same transaction.
  */
-export async function deleteUpload(uploadId: string, organisationId: string, actorId: string) {
+export async function deleteUpload({ uploadId, organisationId, actorId }: { uploadId: string; organisationId: string; actorId: string }) {
   return db().$transaction(async (tx) => {
     const upload = await lockUpload(tx, uploadId, organisationId);
     if (upload.status !== "STORED") throw new AppError("INVALID_STATE", "An unfinished upload is discarded, not deleted.");
@@ -432,7 +432,7 @@ export async function listUploads(organisationId: string, currentVersions: Recor
 }
 
 /** One of the organisation's stored uploads (for re-encrypting it), or null. */
-export function storedUpload(uploadId: string, organisationId: string) {
+export function storedUpload({ uploadId, organisationId }: { uploadId: string; organisationId: string }) {
   return db().upload.findFirst({ where: { id: uploadId, organisationId, status: "STORED" }, select: { id: true, label: true, policy: true, recordCount: true } });
 }
 

@@ -252,13 +252,13 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
 }
 
 /** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
-export function cancelRun(adminId: string, runId: string) {
+export function cancelRun({ adminId, runId }: { adminId: string; runId: string }) {
   return cspCall("runs.cancel", { runId }, { sub: adminId });
 }
 
 /** Renames a run and sets its note; the CSP stores and audits them. */
-export function describeRun(adminId: string, runId: string, text: { name: string; note: string }) {
-  return cspCall("runs.describe", { runId, ...text }, { sub: adminId });
+export function describeRun({ adminId, runId, name, note }: { adminId: string; runId: string; name: string; note: string }) {
+  return cspCall("runs.describe", { runId, name, note }, { sub: adminId });
 }
 
 /**
@@ -266,7 +266,7 @@ export function describeRun(adminId: string, runId: string, text: { name: string
  * run or one others extend), then the authority drops what it kept of the run (its sealed seed,
  * centers, distances and mass), audited in the same transaction.
  */
-export async function deleteRun(adminId: string, runId: string) {
+export async function deleteRun({ adminId, runId }: { adminId: string; runId: string }) {
   await cspCall("runs.delete", { runId }, { sub: adminId });
   await db().$transaction(async (tx) => {
     const secrets = await tx.runSecret.deleteMany({ where: { runId } });

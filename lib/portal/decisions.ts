@@ -30,7 +30,7 @@ export async function decideRequest(user: SessionUser, input: { requestId: strin
     const verified = await db().absVerification.count({ where: { requestId: input.requestId, userId: result.requesterId, ok: true } });
     // Signed already: the partial decryption the approval released. Not yet signed: it runs when the signature verifies.
     if (verified > 0)
-      decrypted = await partiallyDecrypt(result.requesterId, input.requestId).then(
+      decrypted = await partiallyDecrypt({ requesterId: result.requesterId, requestId: input.requestId }).then(
         () => true,
         // The approval stands; without the requester's transform key the CSP cannot help yet (they are told on /research).
         () => false,

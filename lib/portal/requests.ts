@@ -69,7 +69,7 @@ export async function submitRequestSignature(
   if (!verdict.ok) throw new AppError("FORBIDDEN", `The authority refused the request: ${verdict.reason}.`);
   // A hospital decides this request: the signature stands, and the partial decryption waits for its approval.
   if (request.decision === "pending") return [];
-  return partiallyDecrypt(user.id, request.id);
+  return partiallyDecrypt({ requesterId: user.id, requestId: request.id });
 }
 
 /**
@@ -77,7 +77,7 @@ export async function submitRequestSignature(
  * releases the requester's transform key to the CSP, which computes the partial decryptions
  * (refusing by itself while a decision is pending), and the authority audits what it let open.
  */
-export async function partiallyDecrypt(requesterId: string, requestId: string) {
+export async function partiallyDecrypt({ requesterId, requestId }: { requesterId: string; requestId: string }) {
   const { layers } = await releaseTransformKey(requesterId);
   const answer = await cspCall("requests.partialDecrypt", { requestId, layers }, { sub: requesterId });
   // The authority's own record of what it let the CSP decrypt: which uploads, how many records and their digest.

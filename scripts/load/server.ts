@@ -55,8 +55,8 @@ async function seed(extraSeed?: ExtraSeed) {
     // the label is part of what the hospital signs
     const { chunks, body } = await prepareUpload(staff, "HA1.researcher AND HA1.cardiology", rows, "HA1.hospital", 1024, label);
     const { id } = await startUpload(staff.user, body);
-    for (const [i, chunk] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, chunk);
-    await completeUpload(id, staff.user.organisation.id, staff.user.id);
+    for (const [i, chunk] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: chunk });
+    await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id });
   }
   const extra = extraSeed ? await extraSeed(admin.id) : undefined;
   return { staff: { email: staff.user.email, password: FIXTURE_PASSWORD }, organisation: staff.user.organisation.name, extra };

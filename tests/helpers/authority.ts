@@ -23,7 +23,7 @@ export async function personWithKeys(adminId: string, role: Role, attributeIds: 
   const u = await makeUser(role);
   const wrap = generateWrapKeyPair();
   await setWrapPublicKey(u.id, wrap.publicKey);
-  await grantAttributesNow(adminId, u.id, attributeIds);
+  await grantAttributesNow({ adminId, userId: u.id, attributeIds });
   const full = await db().user.findUniqueOrThrow({ where: { id: u.id }, include: { organisation: true } });
   const issued = await db().issuedKey.findMany({ where: { userId: u.id, revokedAt: null }, include: { attribute: true } });
   const keys = new Map<string, G2>();

@@ -56,7 +56,7 @@ export async function prepareUpload(staff: Uploader, policy: string, rows: unkno
 export async function uploadRows(staff: Uploader, policy: string, rows: unknown[], signaturePolicy: string) {
   const { chunks, body } = await prepareUpload(staff, policy, rows, signaturePolicy);
   const { id } = await startUpload(staff.user, body);
-  for (const [i, c] of chunks.entries()) await putChunk(id, staff.user.organisation.id, i, c);
-  await completeUpload(id, staff.user.organisation.id, staff.user.id);
+  for (const [i, c] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: c });
+  await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id });
   return id;
 }

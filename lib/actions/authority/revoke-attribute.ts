@@ -5,5 +5,5 @@ import { revokeAttribute } from "@/lib/authority/keys";
 import { revokeAttributeSchema } from "@/lib/validation/authority";
 
 export const revokeAttributeAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, revokeAttributeSchema, (input, { user }) =>
-  revokeAttribute(user.id, input.userId, input.attributeId, input.reason),
+  revokeAttribute({ adminId: user.id, userId: input.userId, attributeId: input.attributeId, reason: input.reason }),
 );

@@ -5,5 +5,5 @@ import { revokePerson } from "@/lib/authority/keys";
 import { revokePersonSchema } from "@/lib/validation/authority";
 
 export const revokePersonAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, revokePersonSchema, (input, { user }) =>
-  revokePerson(user.id, input.userId, input.reason),
+  revokePerson({ adminId: user.id, userId: input.userId, reason: input.reason }),
 );

@@ -5,4 +5,4 @@ import { deleteRun } from "@/lib/portal/clustering";
 import { deleteRunSchema } from "@/lib/validation/clustering";
 
 /** Deletes a clustering run that no longer runs, with its labels and the authority's secrets of it. */
-export const deleteRunAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, deleteRunSchema, ({ runId }, { user }) => deleteRun(user.id, runId));
+export const deleteRunAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, deleteRunSchema, ({ runId }, { user }) => deleteRun({ adminId: user.id, runId }));

@@ -13,7 +13,7 @@ export const clusteringHandlers = {
   "runs.members": ({ runId, cluster }) => clusterMemberRows(runId, cluster),
   "runs.clusterable": () => clusterableUploads(),
   "runs.start": (input, c) => createRun(c.sub, input),
-  "runs.cancel": ({ runId }, c) => cancelRun(c.sub, runId),
-  "runs.describe": ({ runId, name, note }, c) => describeRun(c.sub, runId, { name, note }),
-  "runs.delete": ({ runId }, c) => deleteRun(c.sub, runId),
+  "runs.cancel": ({ runId }, c) => cancelRun({ actorId: c.sub, runId }),
+  "runs.describe": ({ runId, name, note }, c) => describeRun({ actorId: c.sub, runId, name, note }),
+  "runs.delete": ({ runId }, c) => deleteRun({ actorId: c.sub, runId }),
 } satisfies Handlers<keyof typeof clusteringApi>;

@@ -23,8 +23,8 @@ import type { requestsApi } from "./requests.wire";
  * follow at once (one call instead of two; the CSP checks the decision again when it decrypts).
  */
 async function signedFacts(requestId: string, userId: string, token: string) {
-  const r = await requestForToken(requestId, userId, token);
-  const { decision } = await ownRequest(requestId, userId);
+  const r = await requestForToken({ requestId, userId, token });
+  const { decision } = await ownRequest({ requestId, userId });
   return { id: r.id, requesterId: r.requesterId, targetType: r.targetType, targetId: r.targetId, nonce: r.nonce, createdAt: r.createdAt, absPolicy: r.absPolicy, status: r.status, decision };
 }
 
@@ -33,14 +33,14 @@ export const requestHandlers = {
   "datasets.list": () => listDatasets(),
   "requests.create": (input, c) => createRequest({ ...input, requesterId: c.sub, organisationId: c.org }),
   "requests.forToken": ({ requestId, token }, c) => signedFacts(requestId, c.sub, token),
-  "requests.partialDecrypt": ({ requestId, layers }, c) => partialDecryptRequest(requestId, c.sub, layers),
-  "requests.data": ({ requestId, token, since }, c) => verifiedRequestData(requestId, c.sub, token, since),
-  "requests.get": ({ requestId }, c) => ownRequest(requestId, c.sub),
+  "requests.partialDecrypt": ({ requestId, layers }, c) => partialDecryptRequest({ requestId, requesterId: c.sub, layers }),
+  "requests.data": ({ requestId, token, since }, c) => verifiedRequestData({ requestId, userId: c.sub, token, since }),
+  "requests.get": ({ requestId }, c) => ownRequest({ requestId, userId: c.sub }),
   "requests.list": () => listRequests(),
   "requests.forOrganisation": (_input, c) => requestsForOrganisation(c.org),
-  "requests.withdraw": ({ requestId, reason }, c) => withdrawGrant(requestId, c.org, c.sub, reason),
-  "requests.renew": ({ requestId }, c) => renewGrant(requestId, c.org, c.sub),
+  "requests.withdraw": ({ requestId, reason }, c) => withdrawGrant({ requestId, organisationId: c.org, by: c.sub, reason }),
+  "requests.renew": ({ requestId }, c) => renewGrant({ requestId, organisationId: c.org, by: c.sub }),
   "requests.decide": (input, c) => decideRequest(c.org, c.sub, input),
-  "requests.askRenewal": ({ requestId }, c) => askRenewal(requestId, c.sub),
+  "requests.askRenewal": ({ requestId }, c) => askRenewal({ requestId, requesterId: c.sub }),
   "requests.mine": (_input, c) => myRequests(c.sub),
 } satisfies Handlers<keyof typeof requestsApi>;
