@@ -82,7 +82,7 @@ describe("wasm field module", () => {
     W.fp12_sqr(C, B);
     expect(Fp12.eql(limbsToFp12(W.u32, C / 4), Fp12.sqr(y))).toBe(true);
     W.fp12_cyc_sqr(C, A);
-    expect(Fp12.eql(limbsToFp12(W.u32, C / 4), Fp12._cyclotomicSquare(x))).toBe(true);
+    expect(Fp12.eql(limbsToFp12(W.u32, C / 4), Fp12.sqr(x))).toBe(true); // x is in GT, where the two agree
     W.fp12_conj(C, B);
     expect(Fp12.eql(limbsToFp12(W.u32, C / 4), Fp12.conjugate(y))).toBe(true);
     for (const k of [1, 2, 3] as const) {

@@ -580,7 +580,7 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     ["fp6_copy", r, a],
     ["fp6_copy", off(r, F6), off(a, F6)],
   ]);
-  // Granger-Scott cyclotomic squaring, as noble's _cyclotomicSquare (valid inside GT).
+  // Granger-Scott cyclotomic squaring, as backend/cyclotomic.ts (valid inside GT).
   def("fp12_cyc_sqr", 2, (t) => {
     const c00 = off(a, 0), c01 = off(a, F2), c02 = off(a, 2 * F2);
     const c10 = off(a, F6), c11 = off(a, F6 + F2), c12 = off(a, F6 + 2 * F2);
