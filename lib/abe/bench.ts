@@ -6,14 +6,13 @@
  *
  * Exports: PAPER_TABLE_4_1_MS, BenchRow, BenchOptions, BenchResult, runAbeBenchmark.
  */
-import { fieldWasm } from "./wasm/runtime";
 import { seededRng } from "./testing";
 import { keygen, makeTransformKey, precomputeVk, setupAttribute, setupGlobal } from "./keys";
 import { assertIntegrity, decrypt, encrypt } from "./envelope";
 import { finishDecrypt, partialDecrypt } from "./outsource";
 import { absSign, absVerify } from "./abs";
 import type { AttributeAuthorityKeys, UserKeys } from "./types";
-import type { G2 } from "./group";
+import { type G2, arithmeticBackend } from "./group";
 
 /** "Computational overhead" of the paper (Ingle & Jadhav), Table 4.1: encryption + decryption. */
 export const PAPER_TABLE_4_1_MS: Readonly<Record<number, number>> = { 2: 6.8, 3: 11.0, 5: 15.8, 8: 22.0, 10: 28.6 };
@@ -244,5 +243,5 @@ export async function runAbeBenchmark(opts: BenchOptions = {}): Promise<BenchRes
       abs_verify_ms: verifyMs === null ? null : round(verifyMs),
     });
   }
-  return { backend: fieldWasm() ? "wasm" : "noble", rows };
+  return { backend: arithmeticBackend(), rows };
 }

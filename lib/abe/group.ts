@@ -1,14 +1,17 @@
 /**
- * Group layer for ABE-OD and ABS on BLS12-381 (@noble/curves 2.x, plus the generated wasm
- * field module in ./wasm for the hot paths; noble alone when WebAssembly is unavailable).
+ * Group layer for ABE-OD and ABS on BLS12-381 (@noble/curves 2.x types). The functions here
+ * reduce scalars, handle identities and report public exponents (./trace); the arithmetic runs
+ * on one backend (./backend: the generated wasm field module, or noble alone when WebAssembly
+ * is unavailable), chosen once.
  *
  * Types:      G1, G2 (noble Weierstrass points), GT (Fp12 element of the order-r subgroup),
  *             Fr (bigint mod r), Rng, G2Prepared, GtTable, Group.
  * Scalars:    R, P, frMod, frAdd, frSub, frMul, frNeg, frInv, frDiv, randomFr, defaultRng,
  *             hashToFr, encodeFr, decodeFr.
  * Points:     g1, g2, G1_ZERO, G2_ZERO, g1Mul, g2Mul (fixed-base tables), mulG1, mulG2 (variable
- *             base), mulG1Cached (long-lived base), rowsG1 (ciphertext rows), g2MulSecret,
- *             mulG1Secret, mulG2Secret (noble's constant-time multiply, for secret scalars),
+ *             base), mulG1Cached (long-lived base), rowsG1 (ciphertext rows); for secret
+ *             scalars (fixed operation sequence) g1MulSecret, g2MulSecret, mulG1Secret,
+ *             mulG2Secret, mulG1CachedSecret, rowsG1Secret, gtPowSecret(Multi), eggPowSecret;
  *             G1Points, G2Points (constructors).
  * Pairing:    pair, multiPair (one final exponentiation), prepareG2, pairRef, egg (= e(g1,g2)).
  * GT:         GT_ONE, gtMul, gtDiv, gtInv, gtEq, gtPow (Frobenius split), gtPowRef (generic),
@@ -17,35 +20,17 @@
  *             (RFC 9380 hash_to_curve; every use passes its own DST).
  * Encodings:  encodeG1/decodeG1 (48 B), encodeG2/decodeG2 (96 B), encodeGT/decodeGT (576 B),
  *             encodeFr/decodeFr (32 B). Decoders throw only AbeError.
- * Backends:   fastGroup and referenceGroup (single pairings, generic Fp12.pow, no
- *             precomputation) implement `Group`; groupFor(opts) picks one; arithmeticBackend().
+ * Paths:      fastGroup (the functions above) and referenceGroup (noble's single pairings,
+ *             generic Fp12.pow, no precomputation, whatever the backend) implement `Group`;
+ *             groupFor(opts) picks one; arithmeticBackend() names the backend in use.
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
-import { type Fp12, type Fp2, psiFrobenius } from "@noble/curves/abstract/tower.js";
+import type { Fp12, Fp2 } from "@noble/curves/abstract/tower.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { AbeError } from "./errors";
-import { fieldWasm } from "./wasm/runtime";
-import { WasmGtTable, X_ABS, splitX, wasmGtPow, wasmGtPowMulti, wasmGtProduct, wasmIsInGT } from "./wasm/gt";
-import {
-  WasmFixedBase,
-  WasmSecretComb,
-  g1Registers,
-  glvFromRegister,
-  readG1Register,
-  wasmFixedSums,
-  wasmG1InSubgroup,
-  wasmG2InSubgroup,
-  wasmMulVar,
-  wasmSqrtFp,
-  wasmMulSecretVar,
-  wasmSecretSums,
-  wasmSqrtFp2,
-} from "./wasm/curve";
-import { wasmHashToG1, wasmHashToG1Jacobian } from "./wasm/h2c";
-import { cachedSecretComb, nobleCombPowSecret, nobleGtPowSecret, secretTable, wasmCombPowSecret, wasmGtPowSecret } from "./wasm/gt-secret";
+import { type BackendGtTable, backend } from "./backend";
 import { notePublic } from "./trace";
-import { type WasmLines, wasmLines, wasmPairingProduct } from "./wasm/pairing";
 import { expandMessageXmd } from "./xmd";
 
 export type G1 = WeierstrassPoint<bigint>;
@@ -155,12 +140,6 @@ export const g2: G2 = G2Point.BASE;
 export const G1_ZERO: G1 = G1Point.ZERO;
 export const G2_ZERO: G2 = G2Point.ZERO;
 
-// Our own copies of the generators carry our window tables, so precomputation here never
-// changes the behaviour or memory of other noble users in the same process.
-const G1_WINDOW = 8;
-const G2_WINDOW = 8;
-const g1Fast: G1 = new G1Point(g1.X, g1.Y, g1.Z).precompute(G1_WINDOW, true);
-const g2Fast: G2 = new G2Point(g2.X, g2.Y, g2.Z).precompute(G2_WINDOW, true);
 // Fresh copies without a window table: the reference path's generic scalar multiplication.
 const g1Plain: G1 = new G1Point(g1.X, g1.Y, g1.Z);
 const g2Plain: G2 = new G2Point(g2.X, g2.Y, g2.Z);
@@ -169,150 +148,75 @@ const g2Plain: G2 = new G2Point(g2.X, g2.Y, g2.Z);
 export function mulG1(P: G1, k: Fr): G1 {
   const s = frMod(k);
   notePublic("mulG1", s);
-  if (s === 0n || P.is0()) return G1_ZERO;
-  const w = fieldWasm();
-  return w ? (wasmMulVar(w, "g1", P, s) as G1) : P.multiplyUnsafe(s);
+  return s === 0n || P.is0() ? G1_ZERO : backend().mulG1(P, s);
 }
 export function mulG2(Q: G2, k: Fr): G2 {
   const s = frMod(k);
   notePublic("mulG2", s);
-  if (s === 0n || Q.is0()) return G2_ZERO;
-  const w = fieldWasm();
-  return w ? (wasmMulVar(w, "g2", Q, s) as G2) : Q.multiplyUnsafe(s);
+  return s === 0n || Q.is0() ? G2_ZERO : backend().mulG2(Q, s);
 }
 
-let g1Table: WasmFixedBase | undefined;
-let g2Table: WasmFixedBase | undefined;
 /** g1^k with the fixed-base table (built lazily on first use). */
 export function g1Mul(k: Fr): G1 {
   const s = frMod(k);
   notePublic("g1Mul", s);
-  if (s === 0n) return G1_ZERO;
-  const w = fieldWasm();
-  if (!w) return g1Fast.multiplyUnsafe(s);
-  g1Table ??= new WasmFixedBase(w, "g1", g1);
-  return g1Table.mul(s) as G1;
+  return s === 0n ? G1_ZERO : backend().g1Mul(s);
 }
 /** g2^k with the fixed-base table. */
 export function g2Mul(k: Fr): G2 {
   const s = frMod(k);
   notePublic("g2Mul", s);
-  if (s === 0n) return G2_ZERO;
-  const w = fieldWasm();
-  if (!w) return g2Fast.multiplyUnsafe(s);
-  g2Table ??= new WasmFixedBase(w, "g2", g2);
-  return g2Table.mul(s) as G2;
+  return s === 0n ? G2_ZERO : backend().g2Mul(s);
 }
 /** Is g2^k == Q? (On wasm: compared in Jacobian coordinates, without an inversion.) */
 export function g2MulEquals(k: Fr, Q: G2): boolean {
   const s = frMod(k);
   notePublic("g2MulEquals", s);
-  const w = fieldWasm();
-  if (!w || s === 0n) return g2Mul(s).equals(Q);
-  g2Table ??= new WasmFixedBase(w, "g2", g2);
-  return g2Table.mulEquals(s, Q);
+  return s === 0n ? G2_ZERO.equals(Q) : backend().g2MulEquals(s, Q);
 }
 // ---------------------------------------------------------------------------------------------
 // Secret exponents (issue #11 item 12). Everything above that takes a scalar is variable time
 // (wasm tables indexed by digits, zero digits skipped, noble's multiplyUnsafe): for PUBLIC
 // exponents only. Secret ones (master secrets, d and everything derived from it, z, ABS nonces)
-// go through these: in G1/G2 the masked-lookup comb of wasm/curve.ts (WasmSecretComb) for the
-// fixed bases on wasm, noble's constant-time `multiply` otherwise; in GT the masked-lookup comb
-// (long-lived bases) or ladder (transient bases) of wasm/gt-secret.ts.
-//
-// noble path: every point here that takes a secret is a noble point with a precomputed window table
-// (`precompute(W)`: g1, g2, VK points). For such points noble 2.4's `multiply` ->
-// ScalarMultiplier.mulSecret -> mulCT -> runCT -> wnafCachedCT
-// (node_modules/@noble/curves/abstract/curve.js, "Constant-time: fixed window count with one
-// table addition per window — zero digits feed the fake accumulator — and no doublings; the
-// lookup scans the whole window slice"): ceil(255/W) + 1 complete additions, whatever the
-// scalar. (mulSecret blinds the scalar only for cofactor-1 curves or the BASE instance; our
-// copies take the unblinded mulCT, which is the same kernel.) A point without a table takes
-// fixedWindowCT, also a fixed sequence. `multiplyUnsafe` is never called with a secret. A zero scalar is only tested for the degenerate case (it never
-// occurs for a uniformly drawn secret, probability 2^-255).
+// go through these, which each backend runs as a fixed operation sequence (backend/wasm.ts:
+// masked-lookup combs and ladders; backend/noble.ts: noble's constant-time `multiply` on
+// windowed copies, and the masked-lookup GT ladder and comb of wasm/gt-secret.ts over noble's
+// Fp12). A zero scalar is only tested for the degenerate case (it never occurs for a uniformly
+// drawn secret, probability 2^-255).
 // ---------------------------------------------------------------------------------------------
-
-// On wasm, fixed bases (g1, g2, VK points) take the constant-time comb of wasm/curve.ts
-// (WasmSecretComb: 65 masked lookups and mixed additions, no doublings, ~5-10x faster than
-// noble's multiply); without wasm, noble's constant-time multiply on a windowed copy.
-let g1SecretComb: WasmSecretComb | undefined;
-let g2SecretComb: WasmSecretComb | undefined;
-const secretCombsG1 = new WeakMap<G1, WasmSecretComb>();
-function secretCombG1(P: G1, w: NonNullable<ReturnType<typeof fieldWasm>>): WasmSecretComb {
-  if (P === g1) return (g1SecretComb ??= new WasmSecretComb(w, "g1", g1));
-  let t = secretCombsG1.get(P);
-  if (!t) {
-    t = new WasmSecretComb(w, "g1", P);
-    secretCombsG1.set(P, t);
-  }
-  return t;
-}
 
 /** g1^k for secret k. */
 export function g1MulSecret(k: Fr): G1 {
   const s = frMod(k);
-  if (s === 0n) return G1_ZERO;
-  const w = fieldWasm();
-  return w ? (secretCombG1(g1, w).mul(s) as G1) : g1Fast.multiply(s);
+  return s === 0n ? G1_ZERO : backend().g1MulSecret(s);
 }
 /** g2^k for secret k. */
 export function g2MulSecret(k: Fr): G2 {
   const s = frMod(k);
-  if (s === 0n) return G2_ZERO;
-  const w = fieldWasm();
-  if (!w) return g2Fast.multiply(s);
-  g2SecretComb ??= new WasmSecretComb(w, "g2", g2);
-  return g2SecretComb.mul(s) as G2;
+  return s === 0n ? G2_ZERO : backend().g2MulSecret(s);
 }
 export function mulG2Secret(Q: G2, k: Fr): G2 {
   const s = frMod(k);
-  if (s === 0n || Q.is0()) return G2_ZERO;
-  const w = fieldWasm();
-  return w ? (wasmMulSecretVar(w, "g2", Q, s) as G2) : Q.multiply(s);
+  return s === 0n || Q.is0() ? G2_ZERO : backend().mulG2Secret(Q, s);
 }
 /** k·P for secret k and a variable point P (wasm: fixed-sequence signed-window ladder). */
 export function mulG1Secret(P: G1, k: Fr): G1 {
   const s = frMod(k);
-  if (s === 0n || P.is0()) return G1_ZERO;
-  const w = fieldWasm();
-  return w ? (wasmMulSecretVar(w, "g1", P, s) as G1) : P.multiply(s);
+  return s === 0n || P.is0() ? G1_ZERO : backend().mulG1Secret(P, s);
 }
-
-// noble copies of long-lived G1 points (VK's g1^gamma) with a window table for `multiply`:
-// window 8 as for g1 (33 additions per multiplication instead of 44 at window 6; the table,
-// 33 x 128 points, is built once per VK instance).
-const G1_SECRET_WINDOW = 8;
-const windowedG1 = new WeakMap<G1, G1>();
-function windowedCopy(P: G1): G1 {
-  let t = windowedG1.get(P);
-  if (!t) {
-    t = new G1Point(P.X, P.Y, P.Z).precompute(G1_SECRET_WINDOW, true);
-    windowedG1.set(P, t);
-  }
-  return t;
-}
-/** k·P for secret k and long-lived P. */
+/** k·P for secret k and long-lived P (a comb or window table per point instance). */
 export function mulG1CachedSecret(P: G1, k: Fr): G1 {
   const s = frMod(k);
-  if (s === 0n || P.is0()) return G1_ZERO;
-  const w = fieldWasm();
-  return w ? (secretCombG1(P, w).mul(s) as G1) : windowedCopy(P).multiply(s);
+  return s === 0n || P.is0() ? G1_ZERO : backend().mulG1CachedSecret(P, s);
 }
 /**
  * (g1^r, P^r g1^omega) for secret r, omega: the G1 parts of ciphertext rows. On wasm all sums
  * accumulate in Jacobian registers through the secret combs and share one inversion.
  */
 export function rowsG1Secret(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] {
-  const w = fieldWasm();
   const degenerate = items.some(([Pt, r, omega]) => Pt.is0() || frMod(r) === 0n || frMod(omega) === 0n);
-  if (!w || degenerate) return items.map(([Pt, r, omega]) => [g1MulSecret(r), mulG1CachedSecret(Pt, r).add(g1MulSecret(omega))]);
-  const gC = secretCombG1(g1, w);
-  const sums = items.flatMap(([Pt, r, omega]) => [
-    [[gC, frMod(r)] as const],
-    [[secretCombG1(Pt, w), frMod(r)] as const, [gC, frMod(omega)] as const],
-  ]);
-  const pts = wasmSecretSums(w, "g1", sums) as G1[];
-  return items.map((_, i) => [pts[2 * i], pts[2 * i + 1]]);
+  if (degenerate) return items.map(([Pt, r, omega]) => [g1MulSecret(r), mulG1CachedSecret(Pt, r).add(g1MulSecret(omega))]);
+  return backend().rowsG1Secret(items.map(([Pt, r, omega]) => [Pt, frMod(r), frMod(omega)] as const));
 }
 /** hash_to_curve(msg)^k for secret k (the hash itself is public). */
 export function hashToG1PowSecret(dst: string, msg: Uint8Array, k: Fr): G1 {
@@ -326,13 +230,7 @@ export function hashToG1PowSecret(dst: string, msg: Uint8Array, k: Fr): G1 {
  * (a transient base such as B in A / B^z) the ladder with a per-call table.
  */
 export function gtPowSecretMulti(terms: ReadonlyArray<readonly [GT, Fr]>, cache = false): GT {
-  const w = fieldWasm();
-  if (cache) {
-    const combs = terms.map(([a, k]) => [cachedSecretComb(a, w), frMod(k)] as const);
-    return w ? wasmCombPowSecret(w, combs) : nobleCombPowSecret(combs);
-  }
-  const tabled = terms.map(([a, k]) => [secretTable(a, w), frMod(k)] as const);
-  return w ? wasmGtPowSecret(w, tabled) : nobleGtPowSecret(tabled);
+  return backend().gtPowSecretMulti(terms.map(([a, k]) => [a, frMod(k)] as const), cache);
 }
 /** a^k in GT for secret k and a transient base (B in K = A / B^z). */
 export function gtPowSecret(a: GT, k: Fr): GT {
@@ -343,27 +241,11 @@ export function eggPowSecret(k: Fr): GT {
   return gtPowSecretMulti([[egg(), k]], true);
 }
 
-// Per-point tables for variable bases that are reused (VK's g1^gamma). Keyed by the caller's
-// point instance; the tables are garbage-collected with it.
-const G1_VAR_WINDOW = 6;
-const preparedG1 = new WeakMap<G1, G1 | WasmFixedBase>();
-function preparedFor(P: G1): G1 | WasmFixedBase {
-  let t = preparedG1.get(P);
-  if (!t) {
-    const w = fieldWasm();
-    t = w ? new WasmFixedBase(w, "g1", P) : new G1Point(P.X, P.Y, P.Z).precompute(G1_VAR_WINDOW, true);
-    preparedG1.set(P, t);
-  }
-  return t;
-}
-
 /** k·P where P is long-lived (e.g. a VK point): precomputes a table for P once. */
 export function mulG1Cached(P: G1, k: Fr): G1 {
   const s = frMod(k);
   notePublic("mulG1Cached", s);
-  if (s === 0n || P.is0()) return G1_ZERO;
-  const t = preparedFor(P);
-  return t instanceof WasmFixedBase ? (t.mul(s) as G1) : t.multiplyUnsafe(s);
+  return s === 0n || P.is0() ? G1_ZERO : backend().mulG1Cached(P, s);
 }
 
 /**
@@ -375,19 +257,8 @@ export function rowsG1(items: ReadonlyArray<readonly [G1, Fr, Fr]>): [G1, G1][] 
     notePublic("rowsG1", frMod(r));
     notePublic("rowsG1", frMod(omega));
   }
-  const w = fieldWasm();
-  const tables = items.map(([P]) => (P.is0() ? null : preparedFor(P)));
-  if (w && tables.every((t) => t instanceof WasmFixedBase)) {
-    g1Table ??= new WasmFixedBase(w, "g1", g1);
-    const gT = g1Table;
-    const sums = items.flatMap(([, r, omega], i) => [
-      [[gT, frMod(r)] as const],
-      [[tables[i] as WasmFixedBase, frMod(r)] as const, [gT, frMod(omega)] as const],
-    ]);
-    const pts = wasmFixedSums(w, "g1", sums) as G1[];
-    return items.map((_, i) => [pts[2 * i], pts[2 * i + 1]]);
-  }
-  return items.map(([P, r, omega]) => [g1Mul(r), mulG1Cached(P, r).add(g1Mul(omega))]);
+  if (items.some(([P]) => P.is0())) return items.map(([P, r, omega]) => [g1Mul(r), mulG1Cached(P, r).add(g1Mul(omega))]);
+  return backend().rowsG1(items.map(([P, r, omega]) => [P, frMod(r), frMod(omega)] as const));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -466,21 +337,12 @@ export function decodeG1(bytes: Uint8Array, opts: PointDecodeOptions = {}): G1 {
   }
   const x = readFp(bytes, 0, true, "G1 point");
   const rhs = Fp.add(Fp.mul(Fp.sqr(x), x), 4n); // y^2 = x^3 + 4
-  const w = fieldWasm();
-  let y: bigint | null;
-  if (w) y = wasmSqrtFp(w, rhs);
-  else {
-    try {
-      y = Fp.sqrt(rhs);
-    } catch {
-      y = null;
-    }
-  }
+  const b = backend();
+  let y = b.sqrtFp(rhs);
   if (y === null || !Fp.eql(Fp.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G1 point: x is not on the curve");
   if (y > HALF_P !== sort) y = Fp.neg(y);
   const pt = new G1Point(x, y, Fp.ONE);
-  const inSubgroup = w ? wasmG1InSubgroup(w, x, y) : pt.isTorsionFree();
-  if (!inSubgroup) throw new AbeError("DECODE_SUBGROUP", "G1 point outside the order-r subgroup");
+  if (!b.g1InSubgroup(pt)) throw new AbeError("DECODE_SUBGROUP", "G1 point outside the order-r subgroup");
   return pt;
 }
 
@@ -493,37 +355,15 @@ export function decodeG2(bytes: Uint8Array, opts: PointDecodeOptions = {}): G2 {
   }
   const x: Fp2 = Fp2F.create({ c1: readFp(bytes, 0, true, "G2 point"), c0: readFp(bytes, 48, false, "G2 point") });
   const rhs = Fp2F.add(Fp2F.mul(Fp2F.sqr(x), x), G2_B);
-  const w = fieldWasm();
-  let y: Fp2 | null;
-  if (w) y = wasmSqrtFp2(w, rhs);
-  else {
-    try {
-      y = Fp2F.sqrt(rhs);
-    } catch {
-      y = null;
-    }
-  }
+  const b = backend();
+  let y = b.sqrtFp2(rhs);
   if (y === null || !Fp2F.eql(Fp2F.sqr(y), rhs)) throw new AbeError("DECODE_POINT", "G2 point: x is not on the curve");
   const big = y.c1 !== 0n ? y.c1 > HALF_P : y.c0 > HALF_P;
   if (big !== sort) y = Fp2F.neg(y);
   const pt = new G2Point(x, y, Fp2F.ONE);
-  const inSubgroup = w ? wasmG2InSubgroup(w, pt, psi(pt)) : pt.isTorsionFree();
-  if (!inSubgroup) throw new AbeError("DECODE_SUBGROUP", "G2 point outside the order-r subgroup");
+  if (!b.g2InSubgroup(pt)) throw new AbeError("DECODE_SUBGROUP", "G2 point outside the order-r subgroup");
   return pt;
 }
-
-// The untwist-Frobenius-twist endomorphism psi on G2 (affine): psi(x, y) = (conj(x) cx, conj(y) cy).
-let psiConsts: { cx: Fp2; cy: Fp2 } | undefined;
-function psi(Q: G2): G2 {
-  if (!psiConsts) {
-    const f = psiFrobenius(Fp, Fp2F, Fp2F.div(Fp2F.ONE, Fp2F.NONRESIDUE));
-    psiConsts = { cx: f.PSI_X, cy: f.PSI_Y };
-  }
-  const { x, y } = Q.toAffine();
-  const conj = (a: Fp2): Fp2 => Fp2F.create({ c0: a.c0, c1: Fp.neg(a.c1) });
-  return new G2Point(Fp2F.mul(conj(x), psiConsts.cx), Fp2F.mul(conj(y), psiConsts.cy), Fp2F.ONE);
-}
-
 
 // ---------------------------------------------------------------------------------------------
 // Hash to curve (RFC 9380, hash_to_curve = random-oracle variant, one DST per use)
@@ -535,22 +375,18 @@ export const DST_GID = "MEDSHARE-V1-GID_BLS12381G2_XMD:SHA-256_SSWU_RO_";
 /** RFC 9380 hash_to_curve into G1 with a caller-chosen DST (each use must have its own). */
 export function hashToG1(dst: string, msg: Uint8Array): G1 {
   if (dst.length === 0) throw new AbeError("INVALID_ARGUMENT", "empty DST");
-  const w = fieldWasm();
-  return w ? wasmHashToG1(w, dst, msg) : bls12_381.G1.hashToCurve(msg, { DST: dst });
+  return backend().hashToG1(dst, msg);
 }
 export function hashToG2(dst: string, msg: Uint8Array): G2 {
   if (dst.length === 0) throw new AbeError("INVALID_ARGUMENT", "empty DST");
   return bls12_381.G2.hashToCurve(msg, { DST: dst });
 }
 
-/** hash_to_curve(msg)^k in G1 without converting the hash point in between (wasm). */
+/** hash_to_curve(msg)^k in G1 (wasm: without converting the hash point in between). */
 export function hashToG1Pow(dst: string, msg: Uint8Array, k: Fr): G1 {
   notePublic("hashToG1Pow", frMod(k));
-  const w = fieldWasm();
-  if (!w) return mulG1(hashToG1(dst, msg), k);
-  const R = g1Registers(w);
-  if (!wasmHashToG1Jacobian(w, dst, msg, R.odd0)) return G1_ZERO;
-  return glvFromRegister(w, R.odd0, frMod(k)) ? readG1Register(w, R.acc) : G1_ZERO;
+  if (dst.length === 0) throw new AbeError("INVALID_ARGUMENT", "empty DST");
+  return backend().hashToG1Pow(dst, msg, frMod(k));
 }
 
 const GID_CACHE_MAX = 256;
@@ -593,37 +429,13 @@ export const GT_ONE: GT = Fp12F.ONE;
  * checks, or computed from such), so noble's per-call validity checks are bypassed.
  */
 export function multiPair(pairs: ReadonlyArray<readonly [G1, G2 | G2Prepared]>): GT {
-  const w = fieldWasm();
-  if (w) {
-    const batchW: [G1, WasmLines][] = [];
-    for (const [Pt, q] of pairs) {
-      const Q = "lines" in q ? q.point : (q as G2);
-      if (Pt.is0() || Q.is0()) continue;
-      batchW.push([Pt, wasmLinesFor(Q, "lines" in q ? q.lines : undefined)]);
-    }
-    return batchW.length ? wasmPairingProduct(w, batchW) : GT_ONE;
-  }
-  const batch: [MillerLines, bigint, bigint][] = [];
+  const batch: [G1, G2Prepared][] = [];
   for (const [Pt, q] of pairs) {
-    const prepared = "lines" in q ? q : null;
-    const Q = prepared ? prepared.point : (q as G2);
+    const Q = "lines" in q ? q.point : q;
     if (Pt.is0() || Q.is0()) continue;
-    const lines = prepared ? prepared.lines : prepareG2(Q).lines;
-    const { x, y } = Pt.toAffine();
-    batch.push([lines, x, y]);
+    batch.push([Pt, "lines" in q ? q : prepareG2(Q)]);
   }
-  if (batch.length === 0) return GT_ONE;
-  return Fp12F.finalExponentiate(bls12_381.millerLoopBatch(batch));
-}
-
-const wasmLinesCache = new WeakMap<G2, WasmLines>();
-function wasmLinesFor(Q: G2, known?: MillerLines): WasmLines {
-  let l = wasmLinesCache.get(Q);
-  if (!l) {
-    l = wasmLines(known ?? prepareG2(Q).lines);
-    wasmLinesCache.set(Q, l);
-  }
-  return l;
+  return batch.length ? backend().multiPair(batch) : GT_ONE;
 }
 
 /** e(P, Q), one pairing. */
@@ -656,27 +468,12 @@ export const gtEq = (a: GT, b: GT): boolean => Fp12F.eql(a, b);
 /** prod xs (wasm when available: one conversion instead of noble multiplications). */
 export function gtProduct(xs: readonly GT[]): GT {
   if (xs.length <= 1) return xs[0] ?? GT_ONE;
-  const w = fieldWasm();
-  return w ? wasmGtProduct(w, xs) : xs.reduce((acc, x) => Fp12F.mul(acc, x));
+  return backend().gtProduct(xs);
 }
-const cycSqr = (a: GT): GT => Fp12F._cyclotomicSquare(a);
-const frob = (a: GT, k: number): GT => Fp12F.frobeniusMap(a, k);
 
 /** Generic square-and-multiply (noble Fp12.pow): the reference path. */
 export function gtPowRef(a: GT, k: Fr): GT {
   return Fp12F.pow(a, frMod(k));
-}
-
-/**
- * Recombine the four partial results: for y in GT, y^|x| = conj(frob1(y)) because
- * frob1(y) = y^p = y^x and x < 0; likewise y^(|x|^2) = frob2(y), y^(|x|^3) = conj(frob3(y)).
- */
-function recombine(y0: GT, y1: GT, y2: GT, y3: GT): GT {
-  let acc = y0;
-  acc = Fp12F.mul(acc, Fp12F.conjugate(frob(y1, 1)));
-  acc = Fp12F.mul(acc, frob(y2, 2));
-  acc = Fp12F.mul(acc, Fp12F.conjugate(frob(y3, 3)));
-  return acc;
 }
 
 /**
@@ -689,78 +486,25 @@ export function gtPow(a: GT, k: Fr): GT {
   notePublic("gtPow", e);
   if (e === 0n) return GT_ONE;
   if (e === 1n) return a;
-  const w = fieldWasm();
-  if (w) return wasmGtPow(w, a, e);
-  const d = splitX(e);
-  const b1 = Fp12F.conjugate(frob(a, 1));
-  const b2 = frob(a, 2);
-  const b3 = Fp12F.conjugate(frob(a, 3));
-  const bases = [a, b1, b2, b3];
-  // table[mask] = product of bases whose bit is set in mask.
-  const table: GT[] = new Array<GT>(16);
-  table[0] = GT_ONE;
-  for (let m = 1; m < 16; m++) {
-    const low = m & -m;
-    const i = 31 - Math.clz32(low);
-    table[m] = m === low ? bases[i] : Fp12F.mul(table[m ^ low], bases[i]);
-  }
-  let acc: GT | null = null;
-  for (let bit = 63; bit >= 0; bit--) {
-    if (acc) acc = cycSqr(acc);
-    const sh = BigInt(bit);
-    const m =
-      Number((d[0] >> sh) & 1n) | (Number((d[1] >> sh) & 1n) << 1) | (Number((d[2] >> sh) & 1n) << 2) | (Number((d[3] >> sh) & 1n) << 3);
-    if (m) acc = acc ? Fp12F.mul(acc, table[m]) : table[m];
-  }
-  return acc ?? GT_ONE;
+  return backend().gtPow(a, e);
 }
 
 /**
  * Fixed-base comb table for a^k with a reused base (e(g1,g2), e(g1,g2)^alpha_i):
  * T[j][v-1] = a^(v * 2^(w j)) for 64-bit digit exponents; combined with the Frobenius split,
  * an exponentiation costs about 4 * ceil(64/w) multiplications and no squarings.
- * Backed by the wasm field module when available, by noble otherwise.
+ * Built by the backend in use when it is constructed.
  */
 export class GtTable {
   readonly base: GT;
   readonly window: number;
-  private readonly rows: GT[][] | null;
-  readonly wasm: WasmGtTable | null;
+  readonly table: BackendGtTable;
 
   constructor(base: GT, window = 8) {
     if (!Number.isInteger(window) || window < 1 || window > 10) throw new AbeError("INVALID_ARGUMENT", "GT table window must be 1..10");
     this.base = base;
     this.window = window;
-    const w = fieldWasm();
-    if (w) {
-      this.wasm = new WasmGtTable(w, base, window);
-      this.rows = null;
-      return;
-    }
-    this.wasm = null;
-    const windows = Math.ceil(64 / window);
-    const rows: GT[][] = [];
-    let g = base;
-    for (let j = 0; j < windows; j++) {
-      const row: GT[] = [g];
-      for (let v = 2; v < 1 << window; v++) row.push(Fp12F.mul(row[v - 2], g));
-      rows.push(row);
-      // Next row's generator: g^(2^w), by w cyclotomic squarings.
-      for (let s = 0; s < window; s++) g = cycSqr(g);
-    }
-    this.rows = rows;
-  }
-
-  /** Product over windows of table lookups for one 64-bit digit; null when the digit is 0. */
-  digitProduct(d: bigint, acc: GT | null): GT | null {
-    const rows = this.rows as GT[][];
-    const w = BigInt(this.window);
-    const mask = (1n << w) - 1n;
-    for (let j = 0; d > 0n; j++, d >>= w) {
-      const v = Number(d & mask);
-      if (v) acc = acc ? Fp12F.mul(acc, rows[j][v - 1]) : rows[j][v - 1];
-    }
-    return acc;
+    this.table = backend().gtTable(base, window);
   }
 
   pow(k: Fr): GT {
@@ -771,19 +515,12 @@ export class GtTable {
 /** prod_i T_i.base^(k_i) over fixed-base tables, sharing the Frobenius recombination. */
 export function gtPowMulti(terms: ReadonlyArray<readonly [GtTable, Fr]>): GT {
   for (const [, k] of terms) notePublic("gtPowMulti", frMod(k));
-  const w = fieldWasm();
-  if (w && terms.every(([t]) => t.wasm !== null)) return wasmGtPowMulti(w, terms.map(([t, k]) => [t.wasm as WasmGtTable, frMod(k)] as const));
-  const ys: (GT | null)[] = [null, null, null, null];
-  for (const [t, k] of terms) {
-    if (t.wasm) {
-      // Mixed backends only happen in tests that toggle wasm: fall back to a plain power.
-      ys[0] = Fp12F.mul(ys[0] ?? GT_ONE, gtPow(t.base, k));
-      continue;
-    }
-    const d = splitX(frMod(k));
-    for (let i = 0; i < 4; i++) ys[i] = t.digitProduct(d[i], ys[i]);
-  }
-  return recombine(ys[0] ?? GT_ONE, ys[1] ?? GT_ONE, ys[2] ?? GT_ONE, ys[3] ?? GT_ONE);
+  const b = backend();
+  const own = terms.filter(([t]) => t.table.owner === b);
+  const ys = b.gtPowMulti(own.map(([t, k]) => [t.table, frMod(k)] as const));
+  if (own.length === terms.length) return ys;
+  // A table from the other backend (only tests toggle WebAssembly): a plain power for it.
+  return terms.reduce((acc, [t, k]) => (t.table.owner === b ? acc : Fp12F.mul(acc, gtPow(t.base, k))), ys);
 }
 
 const tableCache = new WeakMap<GT, GtTable>();
@@ -814,13 +551,7 @@ export function eggTable(): GtTable {
  * for BLS12-381 (checked in group.test.ts), both together force a^r = 1.
  */
 export function isInGT(a: GT): boolean {
-  if (Fp12F.is0(a)) return false;
-  const w = fieldWasm();
-  if (w) return wasmIsInGT(w, a);
-  if (!Fp12F.eql(Fp12F.mul(frob(a, 4), a), frob(a, 2))) return false;
-  // a^x with x < 0: conjugate of the cyclotomic power by |x|.
-  const ax = Fp12F.conjugate(Fp12F._cyclotomicExp(a, X_ABS));
-  return Fp12F.eql(frob(a, 1), ax);
+  return !Fp12F.is0(a) && backend().isInGT(a);
 }
 
 /** 576-byte canonical GT encoding: the 12 Fp coefficients (noble tower order), big-endian. */
@@ -932,7 +663,7 @@ export const referenceGroup: Group = {
 
 /** Which arithmetic the fast path runs on here: the wasm field module or noble's BigInt code. */
 export function arithmeticBackend(): "wasm" | "noble" {
-  return fieldWasm() ? "wasm" : "noble";
+  return backend().name;
 }
 
 export function groupFor(opts?: { reference?: boolean }): Group {

@@ -1,7 +1,7 @@
 /**
  * A minimal WebAssembly binary writer: just the sections and opcodes the field-arithmetic
- * generator (field-gen.ts) needs. The module is generated at runtime from TypeScript, so the
- * repository holds no opaque binary and the generator is the single source of truth.
+ * generator (field-gen.ts) needs. The generator is the single source of truth; its output is
+ * checked in as field-module.generated.ts (npm run gen:wasm) and tested to match.
  *
  * Exports: I32, I64, Code, ModuleBuilder.
  */

@@ -13,29 +13,15 @@
  * The tower and curve functions are written in a small three-address form (calls on pointers)
  * with private scratch per function, so they may alias their output with their inputs.
  *
- * Exports: genFieldModule, Layout, LIMBS, LIMB_BITS, FP_BYTES, FP2_BYTES, FP6_BYTES, FP12_BYTES.
+ * The module is built ahead of time: `npm run gen:wasm` writes field-module.generated.ts, which
+ * the runtime instantiates; wasm.test.ts checks that file still equals this generator's output.
+ *
+ * Exports: genFieldModule.
  */
 import { Code, I32, I64, ModuleBuilder } from "./asm";
+import { FP2_BYTES, FP6_BYTES, FP_BYTES, LIMBS, LIMB_BITS, type Layout } from "./layout";
 
-export const LIMBS = 14;
-export const LIMB_BITS = 28;
-export const FP_BYTES = LIMBS * 4;
-export const FP2_BYTES = 2 * FP_BYTES;
-export const FP6_BYTES = 3 * FP2_BYTES;
-export const FP12_BYTES = 2 * FP6_BYTES;
 const MASK = (1n << BigInt(LIMB_BITS)) - 1n;
-
-export type Layout = {
-  /** Constant Fp zero and Montgomery one. */
-  zero: number;
-  one: number;
-  /** Per Frobenius power k = 1, 2, 3: gamma_k^1..gamma_k^5 (Fp2 each), gamma_k = (1+u)^((p^k-1)/6). */
-  frob: [number, number, number];
-  /** First byte of the area JavaScript may use as registers. */
-  heap: number;
-  /** Total memory in bytes. */
-  memBytes: number;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Straight-line three-address code over pointers
@@ -594,7 +580,7 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     ["fp6_copy", r, a],
     ["fp6_copy", off(r, F6), off(a, F6)],
   ]);
-  // Granger-Scott cyclotomic squaring, as noble's _cyclotomicSquare (valid inside GT).
+  // Granger-Scott cyclotomic squaring, as backend/cyclotomic.ts (valid inside GT).
   def("fp12_cyc_sqr", 2, (t) => {
     const c00 = off(a, 0), c01 = off(a, F2), c02 = off(a, 2 * F2);
     const c10 = off(a, F6), c11 = off(a, F6 + F2), c12 = off(a, F6 + 2 * F2);

@@ -1,15 +1,17 @@
 /**
- * Loads the generated field module (synchronously, on first use) and converts between noble's
+ * Loads the prebuilt field module (field-module.generated.ts, written by `npm run gen:wasm`;
+ * synchronously, on first use) and converts between noble's
  * bigint representation and Montgomery limbs in wasm memory.
  *
  * If WebAssembly is unavailable (or blocked, e.g. by a Content-Security-Policy without
  * 'wasm-unsafe-eval'), `fieldWasm()` returns null and callers fall back to noble.
  *
- * Exports: FieldWasm, fieldWasm, toMont, fromMont, WASM_DISABLED (test hook).
+ * Exports: FieldWasm, fieldWasm, fieldModuleBytes, toMont, fromMont, WASM_DISABLED (test hook).
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { Fp12, Fp2 } from "@noble/curves/abstract/tower.js";
-import { FP12_BYTES, FP2_BYTES, FP6_BYTES, FP_BYTES, LIMBS, LIMB_BITS, type Layout, genFieldModule } from "./field-gen";
+import { FIELD_MODULE_BASE64, FIELD_MODULE_LAYOUT } from "./field-module.generated";
+import { FP12_BYTES, FP2_BYTES, FP6_BYTES, FP_BYTES, LIMBS, LIMB_BITS, type Layout } from "./layout";
 
 const { Fp, Fp2: Fp2F } = bls12_381.fields;
 const P = Fp.ORDER;
@@ -95,16 +97,19 @@ function frobeniusConstants(): Fp2[][] {
   return out;
 }
 
+/** The checked-in module bytes (atob: available in browsers, workers and Node >= 16). */
+export function fieldModuleBytes(): Uint8Array {
+  return Uint8Array.from(atob(FIELD_MODULE_BASE64), (c) => c.charCodeAt(0));
+}
+
 function load(): FieldWasm | null {
   if (WASM_DISABLED.value) return null;
   if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") return null;
   let exports: WebAssembly.Exports;
-  let layout: Layout;
+  const layout: Layout = FIELD_MODULE_LAYOUT;
   try {
-    const gen = genFieldModule(P);
-    layout = gen.layout;
     // Synchronous compile: the module is far below the 8 MB main-thread limit of current browsers.
-    const mod = new WebAssembly.Module(gen.bytes as BufferSource);
+    const mod = new WebAssembly.Module(fieldModuleBytes() as BufferSource);
     exports = new WebAssembly.Instance(mod, {}).exports;
   } catch {
     return null;
