@@ -19,7 +19,8 @@ vi.mock("@/lib/auth/session-token", () => ({
     claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
 }));
 
-const { savePolicyTemplateAction, deletePolicyTemplateAction } = await import("@/lib/actions/uploads/policy-templates");
+const { savePolicyTemplateAction } = await import("@/lib/actions/uploads/save-policy-template");
+const { deletePolicyTemplateAction } = await import("@/lib/actions/uploads/delete-policy-template");
 const { createRequestAction } = await import("@/lib/actions/requests/create-request");
 const { submitSignatureAction } = await import("@/lib/actions/requests/submit-signature");
 const { db } = await import("@/lib/db/client");

@@ -6,10 +6,10 @@ import { PartyOutage } from "@/components/ui/party-outage";
 import { forYou, forYouAll, type Holdings } from "@/lib/requests/for-you";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { myKeyMaterial } from "@/lib/authority/keys";
-import { db } from "@/lib/db/client";
 import { cspCall } from "@/lib/parties/csp-client";
 import { orOutage } from "@/lib/parties/outage";
 import { myGrants } from "@/lib/portal/grants";
+import { organisationsOf } from "@/lib/portal/organisation";
 
 export const metadata = { title: "Research" };
 
@@ -17,7 +17,7 @@ export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
   const [material, listed, mine] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()])), orOutage(myGrants(user))]);
   const [datasets, clusterList] = listed.data ?? [[], []];
-  const orgs = await db().organisation.findMany({ where: { id: { in: datasets.map((d) => d.organisationId) } }, select: { id: true, name: true, terms: true } });
+  const orgs = await organisationsOf(datasets.map((d) => d.organisationId));
   // "For you" from what this person holds: attributes, key versions issued, transform-key coverage (issue #15).
   const holdings: Holdings = {
     grants: Object.fromEntries(material.grants.map((g) => [g.attribute, g.currentVersion])),

@@ -5,7 +5,8 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { describePolicy, formatPolicy, parsePolicy, policyAttributes, PolicyError, type PolicyNode } from "@/lib/abe";
 import { addAttribute, flatGate, joinAttributes, removeAttribute, type Gate } from "@/lib/uploads/policy-edit";
-import { deletePolicyTemplateAction, savePolicyTemplateAction } from "@/lib/actions/uploads/policy-templates";
+import { deletePolicyTemplateAction } from "@/lib/actions/uploads/delete-policy-template";
+import { savePolicyTemplateAction } from "@/lib/actions/uploads/save-policy-template";
 
 export type CatalogueAttribute = { attribute: string; description?: string };
 export type Template = { id: string; name: string; policy: string };

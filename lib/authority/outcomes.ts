@@ -22,6 +22,13 @@ export async function recordRequestOutcome(userId: string, input: { requestId: s
   });
 }
 
+/** A partial decryption or record that failed verification in the requester's browser: a security event, never data. */
+export async function recordVerificationFailure(userId: string, input: { requestId: string; uploadId: string; detail: string }) {
+  await db().$transaction((tx) =>
+    appendAudit(tx, { actorId: userId, action: "DECRYPTION_VERIFICATION_FAILED", subjectType: "request", subjectId: input.requestId, data: { uploadId: input.uploadId, detail: input.detail } }),
+  );
+}
+
 export type RequestState = { label: string; tone: "ok" | "bad" | "wait" | "off"; completedAt: string | null; detail: string | null };
 
 /**

@@ -33,3 +33,8 @@ export async function listPeople() {
       })),
   }));
 }
+
+/** Every account, whatever its status, by name: who an audit entry's actor is. */
+export function listAccounts() {
+  return db().user.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, email: true } });
+}

@@ -1,6 +1,7 @@
 import path from "node:path";
+import { settings } from "./env";
 
 /** The local, git-ignored folder for the embedded database, generated secrets and demo files. */
 export function dataDir(): string {
-  return path.resolve(process.env.MEDSHARE_DATA_DIR ?? ".data");
+  return path.resolve(settings().MEDSHARE_DATA_DIR);
 }

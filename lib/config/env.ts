@@ -37,3 +37,59 @@ export function kek(): Buffer {
   if (key.length !== 32) throw new Error("MedShare is not configured: MEDSHARE_KEK must be 32 bytes, base64. Start it with `npm start`.");
   return key;
 }
+
+const GiB = 1024 ** 3;
+const text = z.string().optional();
+/** A positive number of the given kind, else the default (an unset or unusable value never stops the server). */
+const positive = (ok: (n: number) => boolean, fallback: number) => text.transform((v) => (ok(Number(v)) && Number(v) > 0 ? Number(v) : fallback));
+
+/**
+ * What an operator may set for a running party, besides the secrets `env()` requires, typed and
+ * defaulted. A key's format is checked by the code that uses it: a malformed key fails the call
+ * that needs it, not every request.
+ */
+const settingsSchema = z.object({
+  /** This process's database (npm start sets it per party). */
+  DATABASE_URL: text,
+  /** The address people open; else the run file's, else http://localhost:PORT. */
+  NEXTAUTH_URL: text,
+  PORT: z.string().default("3000"),
+  /** The local folder for the embedded database, generated secrets and demo files. */
+  MEDSHARE_DATA_DIR: z.string().default(".data"),
+  /** "authority" (the default: a plain `next dev`) or "csp" (lib/parties/role.ts checks it). */
+  MEDSHARE_ROLE: z.string().default("authority"),
+  /** Where each party reaches the other. */
+  MEDSHARE_CSP_URL: text,
+  MEDSHARE_AUTHORITY_URL: text,
+  /** The authority signs its calls to the CSP with this Ed25519 key (hex); the CSP accepts only its public key. */
+  MEDSHARE_PARTY_SIGNING_KEY: text,
+  MEDSHARE_AUTHORITY_PUBLIC_KEY: text,
+  /** Each party's log is signed with its own key (hex); the other's heads are checked against its public key. */
+  MEDSHARE_LEDGER_SIGNING_KEY: text,
+  MEDSHARE_CSP_LOG_SIGNING_KEY: text,
+  MEDSHARE_AUTHORITY_LOG_PUBLIC_KEY: text,
+  MEDSHARE_CSP_LOG_PUBLIC_KEY: text,
+  /** Where the ledger's signed checkpoints are kept; else the data folder's `ledger/`. */
+  MEDSHARE_LEDGER_DIR: text,
+  /** Seconds between witness runs of the other party's log; 0 (or anything not a positive number) turns it off. */
+  MEDSHARE_WITNESS_INTERVAL_S: text.transform((v) => {
+    const n = Number(v ?? 300);
+    return Number.isFinite(n) && n > 0 ? n : null;
+  }),
+  /** "off": the clustering worker runs as its own process, not inside the Next server. */
+  MEDSHARE_WORKER: text,
+  /** Bytes an organisation may keep at the CSP (default 2 GiB); hours an unfinished upload waits (default 24). */
+  MEDSHARE_ORG_QUOTA_BYTES: positive(Number.isSafeInteger, 2 * GiB),
+  MEDSHARE_UPLOAD_TTL_HOURS: positive(Number.isFinite, 24),
+  /** Any value: the embedded PostgreSQL's log goes to the data folder. */
+  MEDSHARE_PG_LOG: text,
+});
+export type Settings = z.output<typeof settingsSchema>;
+
+/**
+ * The running party's settings, read from the environment when asked: `npm start` fills it after
+ * modules load, and tests change it between calls. Parsing it is cheap next to any call that needs it.
+ */
+export function settings(): Settings {
+  return settingsSchema.parse(process.env);
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { dataDir } from "./data-dir";
+import { settings } from "./env";
 
 /** Written by `npm start` (scripts/start.ts): where the app answers and which processes run it. */
 export type RunFile = { url?: string; launcher?: number; web?: number | null; csp?: number | null; worker?: number | null };
@@ -17,5 +18,6 @@ export function readRunFile(): RunFile | null {
 
 /** The address people open: the running server's, else what PORT would give. */
 export function appUrl(): string {
-  return process.env.NEXTAUTH_URL ?? readRunFile()?.url ?? `http://localhost:${process.env.PORT ?? 3000}`;
+  const { NEXTAUTH_URL, PORT } = settings();
+  return NEXTAUTH_URL ?? readRunFile()?.url ?? `http://localhost:${PORT}`;
 }

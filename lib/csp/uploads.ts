@@ -14,6 +14,7 @@ import {
   merkleRoot,
   recordLeaf,
 } from "@/lib/abe";
+import { settings } from "@/lib/config/env";
 import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
@@ -46,18 +47,14 @@ export type BeginUpload = {
   reviewerId?: string;
 };
 
-const GiB = 1024 ** 3;
-
-/** Bytes an organisation may keep at the CSP, stored and reserved by unfinished uploads together. */
+/** Bytes an organisation may keep at the CSP, stored and reserved by unfinished uploads together (MEDSHARE_ORG_QUOTA_BYTES). */
 export function orgQuotaBytes(): number {
-  const n = Number(process.env.MEDSHARE_ORG_QUOTA_BYTES);
-  return Number.isSafeInteger(n) && n > 0 ? n : 2 * GiB;
+  return settings().MEDSHARE_ORG_QUOTA_BYTES;
 }
 
-/** How long an unfinished upload waits for its chunks before the CSP removes it. */
+/** How long an unfinished upload waits for its chunks before the CSP removes it (MEDSHARE_UPLOAD_TTL_HOURS). */
 export function uploadTtlMs(): number {
-  const hours = Number(process.env.MEDSHARE_UPLOAD_TTL_HOURS);
-  return (Number.isFinite(hours) && hours > 0 ? hours : 24) * 3600_000;
+  return settings().MEDSHARE_UPLOAD_TTL_HOURS * 3600_000;
 }
 
 function reject(reason: string): never {

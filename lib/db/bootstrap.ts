@@ -8,6 +8,8 @@ import { startEmbeddedPostgres } from "./embedded";
 import { publicKeyOf, hexKey } from "@/lib/parties/token";
 import { migrateAsOwner, OWNER_ROLE, PARTY_ROLES, provisionRoles, roleOf, type Party } from "./roles";
 
+// The launcher fills the environment that lib/config/env.ts reads (its own and each party's), so it reads and writes process.env itself.
+
 export type Database = {
   /** The authority's URL: what the scripts (seed, admin:create) connect with. */
   url: string;

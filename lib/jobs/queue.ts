@@ -1,5 +1,6 @@
 import "server-only";
 import PgBoss from "pg-boss";
+import { settings } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { isDatabaseUnreachable, noteDatabaseUnreachable } from "@/lib/db/outage";
 
@@ -23,7 +24,7 @@ function logQueueError(error: Error) {
 }
 
 async function startBoss(): Promise<PgBoss> {
-  const connectionString = process.env.DATABASE_URL;
+  const connectionString = settings().DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set.");
   const boss = new PgBoss({ connectionString, schema: "pgboss", max: 4 });
   boss.on("error", logQueueError);

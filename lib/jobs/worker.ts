@@ -1,4 +1,5 @@
 import "server-only";
+import { settings } from "@/lib/config/env";
 import { isDatabaseUnreachable, noteDatabaseReachable, noteDatabaseUnreachable } from "@/lib/db/outage";
 import { processRun, recoverRuns } from "./clustering";
 import { CLUSTERING_QUEUE, queue, type ClusteringJob } from "./queue";
@@ -15,9 +16,10 @@ const RECOVER_EVERY_MS = 30_000;
 const globalForWorker = globalThis as unknown as { medshareWorker?: Promise<boolean> };
 
 export function workerEnabled(): boolean {
-  if (!process.env.DATABASE_URL) return false;
-  if (process.env.NEXT_PHASE === "phase-production-build") return false;
-  return process.env.MEDSHARE_WORKER !== "off";
+  const { DATABASE_URL, MEDSHARE_WORKER } = settings();
+  if (!DATABASE_URL) return false;
+  if (process.env.NEXT_PHASE === "phase-production-build") return false; // set by Next itself, not an operator
+  return MEDSHARE_WORKER !== "off";
 }
 
 /** Starts the worker once per process; resolves to whether it is running. */

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { dataDir } from "@/lib/config/data-dir";
+import { settings } from "@/lib/config/env";
 import { db as defaultDb, type Db } from "@/lib/db/client";
 import { entryHash } from "./canonical";
 
@@ -27,7 +28,7 @@ const message = (c: Pick<Checkpoint, "entries" | "head" | "at">) => new TextEnco
 
 /** MEDSHARE_LEDGER_SIGNING_KEY: 32 bytes, hex (npm start generates it into .data/secrets.json). */
 function signingKey(): Uint8Array | null {
-  const hex = process.env.MEDSHARE_LEDGER_SIGNING_KEY;
+  const hex = settings().MEDSHARE_LEDGER_SIGNING_KEY;
   if (!hex) return null;
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error("MEDSHARE_LEDGER_SIGNING_KEY must be 32 bytes, hex");
   return Uint8Array.from(Buffer.from(hex, "hex"));
@@ -37,7 +38,7 @@ export const checkpointsConfigured = () => signingKey() !== null;
 
 /** Where checkpoints are kept: MEDSHARE_LEDGER_DIR, or the data folder's `ledger/`. */
 export function checkpointFile(): string {
-  return path.join(process.env.MEDSHARE_LEDGER_DIR ?? path.join(dataDir(), "ledger"), "checkpoints.jsonl");
+  return path.join(settings().MEDSHARE_LEDGER_DIR ?? path.join(dataDir(), "ledger"), "checkpoints.jsonl");
 }
 
 export function signCheckpoint(entries: number, head: string, at = new Date()): Checkpoint {
@@ -131,7 +132,7 @@ const state = globalThis as unknown as { medshareCheckpointTimer?: NodeJS.Timeou
  * transaction has committed (the head is read back from the database then).
  */
 export function scheduleCheckpoint() {
-  if (state.medshareCheckpointTimer || !process.env.MEDSHARE_LEDGER_SIGNING_KEY) return;
+  if (state.medshareCheckpointTimer || !settings().MEDSHARE_LEDGER_SIGNING_KEY) return;
   state.medshareCheckpointTimer = setTimeout(() => {
     state.medshareCheckpointTimer = null;
     checkpointNow()

@@ -1,4 +1,5 @@
 import "server-only";
+import { settings, type Settings } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
 import { fromHex } from "./merkle";
 import { publicKeyHex, signTreeHead, type SignedTreeHead } from "./sth";
@@ -10,11 +11,11 @@ import type { Db } from "@/lib/db/client";
  * its ledger key (MEDSHARE_LEDGER_SIGNING_KEY), the CSP with MEDSHARE_CSP_LOG_SIGNING_KEY. The
  * other party and the browsers check heads against the public keys named below.
  */
-const SECRET_ENV: Record<LogName, string> = { authority: "MEDSHARE_LEDGER_SIGNING_KEY", csp: "MEDSHARE_CSP_LOG_SIGNING_KEY" };
-const PUBLIC_ENV: Record<LogName, string> = { authority: "MEDSHARE_AUTHORITY_LOG_PUBLIC_KEY", csp: "MEDSHARE_CSP_LOG_PUBLIC_KEY" };
+const SECRET_ENV = { authority: "MEDSHARE_LEDGER_SIGNING_KEY", csp: "MEDSHARE_CSP_LOG_SIGNING_KEY" } as const satisfies Record<LogName, keyof Settings>;
+const PUBLIC_ENV = { authority: "MEDSHARE_AUTHORITY_LOG_PUBLIC_KEY", csp: "MEDSHARE_CSP_LOG_PUBLIC_KEY" } as const satisfies Record<LogName, keyof Settings>;
 
 function secretKey(log: LogName): Uint8Array | null {
-  const hex = process.env[SECRET_ENV[log]];
+  const hex = settings()[SECRET_ENV[log]];
   if (!hex) return null;
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${SECRET_ENV[log]} must be 32 bytes, hex`);
   return fromHex(hex.toLowerCase());
@@ -22,7 +23,7 @@ function secretKey(log: LogName): Uint8Array | null {
 
 /** The public key heads of `log` must verify under: configured, or derived where the secret is held. */
 export function logPublicKey(log: LogName): string | null {
-  const configured = process.env[PUBLIC_ENV[log]];
+  const configured = settings()[PUBLIC_ENV[log]];
   if (configured && /^[0-9a-fA-F]{64}$/.test(configured)) return configured.toLowerCase();
   const secret = secretKey(log);
   return secret ? publicKeyHex(secret) : null;

@@ -1,4 +1,4 @@
-import type { Db } from "@/lib/db/client";
+import { db as defaultDb, type Db } from "@/lib/db/client";
 import { entryHash, GENESIS_HASH } from "./canonical";
 import { checkpointNow, latestCheckpoint, readCheckpoints, type Checkpoint } from "./checkpoint";
 
@@ -55,7 +55,7 @@ async function hashesAt(db: Db, seqs: number[]): Promise<Map<number, string>> {
  * whose hash no longer matches a signed head (a rewrite re-hashed by someone who could bypass the
  * trigger). When everything agrees, the current head is checkpointed.
  */
-export async function verifyLedger(db: Db): Promise<LedgerReport> {
+export async function verifyLedger(db: Db = defaultDb()): Promise<LedgerReport> {
   const lines = readCheckpoints();
   const checkpoint = latestCheckpoint(lines);
   const chain = await verifyChain(db);

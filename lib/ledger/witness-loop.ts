@@ -1,11 +1,13 @@
 import "server-only";
+import { settings } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { serviceRole } from "@/lib/parties/role";
 import { httpLogSource, witnessOnce, type WitnessResult } from "./witness";
 
 /** Where this party reads the other's log: the authority the CSP's (MEDSHARE_CSP_URL), the CSP the authority's (MEDSHARE_AUTHORITY_URL). */
 function otherPartyUrl(): string | null {
-  const url = serviceRole() === "authority" ? process.env.MEDSHARE_CSP_URL : process.env.MEDSHARE_AUTHORITY_URL;
+  const { MEDSHARE_CSP_URL, MEDSHARE_AUTHORITY_URL } = settings();
+  const url = serviceRole() === "authority" ? MEDSHARE_CSP_URL : MEDSHARE_AUTHORITY_URL;
   return url ? url.replace(/\/$/, "") : null;
 }
 
@@ -24,8 +26,8 @@ const state = globalThis as unknown as { medshareWitnessTimer?: NodeJS.Timeout }
  * witness itself; only the kind of failure reaches the server log.
  */
 export function startWitness() {
-  const seconds = Number(process.env.MEDSHARE_WITNESS_INTERVAL_S ?? 300);
-  if (state.medshareWitnessTimer || !Number.isFinite(seconds) || seconds <= 0 || !otherPartyUrl()) return;
+  const seconds = settings().MEDSHARE_WITNESS_INTERVAL_S;
+  if (state.medshareWitnessTimer || seconds === null || !otherPartyUrl()) return;
   const run = () => witnessNow().catch((error: Error) => console.error(`[ledger] witness run failed (${error.name})`));
   setTimeout(run, Math.min(seconds, 15) * 1000).unref?.();
   state.medshareWitnessTimer = setInterval(run, seconds * 1000);

@@ -1,4 +1,5 @@
 import "server-only";
+import { settings } from "@/lib/config/env";
 import { AppError, type AppErrorCode } from "@/lib/errors";
 import type { CspOutput } from "@/lib/csp/api/handlers";
 import { cspApi, type CspInput, type CspOp } from "@/lib/csp/api/wire";
@@ -13,7 +14,7 @@ const CODES = new Set<AppErrorCode>(["UNAUTHENTICATED", "NOT_APPROVED", "FORBIDD
 
 /** MEDSHARE_CSP_URL: where the CSP's service answers (npm start sets it to its loopback port). */
 export function cspUrl(): string {
-  const url = process.env.MEDSHARE_CSP_URL;
+  const url = settings().MEDSHARE_CSP_URL;
   if (!url) throw new AppError("UNAVAILABLE", "The storage service (CSP) is not configured (MEDSHARE_CSP_URL).");
   return url.replace(/\/$/, "");
 }
@@ -28,7 +29,7 @@ export function cspUrl(): string {
 async function send<K extends CspOp>(op: K, input: CspInput<K>, acting: Acting): Promise<Response> {
   const spec = cspApi[op];
   const res = spec.resource(input as never) ?? undefined;
-  const token = signPartyToken({ aud: "csp", op, res, ...acting }, hexKey(process.env.MEDSHARE_PARTY_SIGNING_KEY, "MEDSHARE_PARTY_SIGNING_KEY"));
+  const token = signPartyToken({ aud: "csp", op, res, ...acting }, hexKey(settings().MEDSHARE_PARTY_SIGNING_KEY, "MEDSHARE_PARTY_SIGNING_KEY"));
   const { body, contentType } = toWireBody(input);
   let response: Response;
   try {

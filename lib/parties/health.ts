@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { settings } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import pkg from "@/package.json" with { type: "json" };
 import { serviceRole } from "./role";
@@ -60,7 +61,7 @@ async function authorityHealth(): Promise<ServiceHealth> {
 export async function cspHealth(): Promise<ServiceHealth> {
   const base = { party: "csp" as const, name: "Storage service (CSP)", version: null };
   const checkedAt = () => new Date().toISOString();
-  const url = process.env.MEDSHARE_CSP_URL?.replace(/\/$/, "");
+  const url = settings().MEDSHARE_CSP_URL?.replace(/\/$/, "");
   if (!url) return { ...base, status: "unreachable", message: `${CSP} is not configured (MEDSHARE_CSP_URL is not set).`, checkedAt: checkedAt() };
   let report: HealthReport | undefined;
   let slow = false;

@@ -1,3 +1,5 @@
+import { settings } from "@/lib/config/env";
+
 /**
  * Which party this process is (DESIGN.md "Parties and trust"): one codebase, one Next.js build,
  * started in roles. `authority` serves the portal's pages, actions and API; `csp` serves only
@@ -6,7 +8,7 @@
 export type ServiceRole = "authority" | "csp";
 
 export function serviceRole(): ServiceRole {
-  const role = process.env.MEDSHARE_ROLE ?? "authority";
+  const role = settings().MEDSHARE_ROLE;
   if (role !== "authority" && role !== "csp") throw new Error(`MEDSHARE_ROLE must be "authority" or "csp", not "${role}"`);
   return role;
 }

@@ -31,6 +31,11 @@ export function termsDigest(terms: string[]) {
   return createHash("sha256").update(JSON.stringify(terms)).digest("hex");
 }
 
+/** The given organisations' names and terms of use, for the datasets a researcher browses. */
+export function organisationsOf(organisationIds: string[]) {
+  return db().organisation.findMany({ where: { id: { in: organisationIds } }, select: { id: true, name: true, terms: true } });
+}
+
 /** The terms of use of the given organisations, for the researcher to read and accept. */
 export async function termsOf(organisationIds: string[]) {
   const orgs = await db().organisation.findMany({ where: { id: { in: organisationIds } }, orderBy: { name: "asc" }, select: { id: true, name: true, terms: true } });

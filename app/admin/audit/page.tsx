@@ -5,10 +5,11 @@ import { VerifyLedger } from "@/components/admin/verify-ledger";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { db } from "@/lib/db/client";
+import { listAccounts } from "@/lib/authority/people";
 import { AppError } from "@/lib/errors";
 import { formatDateTimeSeconds } from "@/lib/format/date";
 import { latestCheckpoint } from "@/lib/ledger/checkpoint";
+import { authorityActions, authorityEntries } from "@/lib/ledger/entries";
 import { logOverview } from "@/lib/ledger/overview";
 import { cspCall } from "@/lib/parties/csp-client";
 import { z } from "@/lib/validation/zod";
@@ -62,12 +63,11 @@ export const metadata = { title: "Audit ledger" };
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Raw> }) {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/audit");
   const { query: q, problem } = readQuery(await searchParams);
-  const where = { ...(q.before ? { seq: { lt: BigInt(q.before) } } : {}), ...(q.action ? { action: q.action } : {}), ...(q.actor ? { actorId: q.actor } : {}) };
   const [entries, csp, actions, users, overview] = await Promise.all([
-    db().auditEntry.findMany({ where, orderBy: { seq: "desc" }, take: q.take }),
+    authorityEntries({ take: q.take, before: q.before, action: q.action, actorId: q.actor }),
     cspLog(q),
-    db().auditEntry.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } }),
-    db().user.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, email: true } }),
+    authorityActions(),
+    listAccounts(),
     logOverview(),
   ]);
   const people: People = new Map(users.map((u) => [u.id, { name: u.name, email: u.email }]));

@@ -3,9 +3,9 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { listPublicKeys } from "@/lib/authority/catalogue";
 import { myKeyMaterial } from "@/lib/authority/keys";
-import { db } from "@/lib/db/client";
 import { cspCall } from "@/lib/parties/csp-client";
 import { orgSettings } from "@/lib/portal/organisation";
+import { listPolicyTemplates } from "@/lib/portal/policy-templates";
 
 export const metadata = { title: "Upload records" };
 
@@ -18,7 +18,7 @@ export default async function UploadPage({ searchParams }: { searchParams: Promi
   const [material, catalogue, templates, settings] = await Promise.all([
     myKeyMaterial(user.id),
     listPublicKeys(),
-    db().policyTemplate.findMany({ where: { organisationId: user.organisation.id }, orderBy: { name: "asc" }, select: { id: true, name: true, policy: true } }),
+    listPolicyTemplates(user),
     orgSettings(user),
   ]);
   const decisionDefault = { decisionMode: settings.decisionMode, approverId: settings.approverId ?? "", reviewerId: settings.reviewerId ?? "" };

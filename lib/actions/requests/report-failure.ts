@@ -1,8 +1,7 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { db } from "@/lib/db/client";
-import { appendAudit } from "@/lib/ledger/append";
+import { recordVerificationFailure } from "@/lib/authority/outcomes";
 import { cspCall } from "@/lib/parties/csp-client";
 import { verificationFailureSchema } from "@/lib/validation/request";
 
@@ -13,8 +12,6 @@ import { verificationFailureSchema } from "@/lib/validation/request";
 export const reportVerificationFailureAction = defineAction({ roles: ["RESEARCHER"] }, verificationFailureSchema, async (input, { user }) => {
   // Only the requester reports on their request: the CSP answers "No such request." to anyone else.
   await cspCall("requests.get", { requestId: input.requestId }, { sub: user.id });
-  await db().$transaction((tx) =>
-    appendAudit(tx, { actorId: user.id, action: "DECRYPTION_VERIFICATION_FAILED", subjectType: "request", subjectId: input.requestId, data: { uploadId: input.uploadId, detail: input.detail } }),
-  );
+  await recordVerificationFailure(user.id, input);
   return { recorded: true };
 });

@@ -1,4 +1,5 @@
 import "server-only";
+import { settings } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/error-response";
@@ -11,7 +12,7 @@ import { cspApi, isCspOp } from "./wire";
 
 
 /** MEDSHARE_AUTHORITY_PUBLIC_KEY: the authority's Ed25519 public key (hex), the only signer the CSP accepts. */
-const authorityKey = () => hexKey(process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY, "MEDSHARE_AUTHORITY_PUBLIC_KEY");
+const authorityKey = () => hexKey(settings().MEDSHARE_AUTHORITY_PUBLIC_KEY, "MEDSHARE_AUTHORITY_PUBLIC_KEY");
 
 /** A token's nonce is good once: a replayed call is refused, and nothing it asked for happens. */
 async function spendNonce(nonce: string, exp: number) {
