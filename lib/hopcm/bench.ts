@@ -13,9 +13,9 @@ import {
   runHopcmAsync,
   type AsyncHopcmBackend,
   type HopcmBackend,
-  type HopcmOptions,
   type HopcmResult,
-} from ".";
+} from "./hopcm";
+import type { HopcmOptions } from "./options";
 import { adjustedRandIndex } from "./metrics";
 import { makeBlobs } from "./synthetic";
 
