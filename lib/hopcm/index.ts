@@ -6,7 +6,6 @@
  * - hopcm: the coordinator, plaintext driver, incremental mode, prediction
  * - baselines, metrics: k-means, FCM, ARI, NMI, silhouette, PCM objective
  */
-export * from "./csv";
 export * from "./features";
 export * from "./metric";
 export * from "./steps";
