@@ -58,6 +58,10 @@ describe("readCsv", () => {
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
+  it("a closing quote before a lone CR (a line end to the old readers, not to papaparse reading LF) ends the record", () => {
+    expect(readCsv(' ,\n"b,"\r\r ').records).toEqual([[" ", ""], ["b,"]]);
+  });
+
   it("whitespace between a closing quote and the delimiter is dropped silently (papaparse; the old tokenizers kept it, with a warning)", () => {
     expect(readCsv('a,b\n"x"  ,1\n')).toMatchObject({ records: [["a", "b"], ["x", "1"]], textAfterQuote: [] });
   });

@@ -11,6 +11,8 @@
  * - `"abc"def` (text after a closing quote): papaparse runs on to the next valid closing quote,
  *   possibly the end of the file; here the field is `abcdef` and a `textAfterQuote` is reported.
  * - mixed CRLF / LF: papaparse picks one line break for the file; here a row ends at either.
+ * Not kept: whitespace alone after a closing quote is dropped silently (`"x"  ,`), and in a file
+ * of LF or CRLF lines a lone CR ends a line only after a closing quote (elsewhere it is text).
  */
 import Papa from "papaparse";
 
@@ -119,12 +121,14 @@ function repairQuotes(text: string, from: number, delimiter: string, lineEnd: st
     let end = close + 1;
     while (end < text.length && text[end] !== delimiter && text[end] !== "\n" && text[end] !== "\r") end++;
     const after = text.slice(close + 1, end);
-    if (after.trim() !== "" || open === flagged) {
+    // A lone CR ends a line, as in the old tokenizers; papaparse reading "\n" would not see it.
+    const loneCr = lineEnd === "\n" && text[end] === "\r" && text[end + 1] !== "\n";
+    if (after.trim() !== "" || open === flagged || loneCr) {
       const escaped = after.replaceAll(QUOTE, '""');
-      parts.push(text.slice(copied, close), escaped, QUOTE);
-      repairs.push({ open: open + shift, close: close + shift, after });
+      parts.push(text.slice(copied, close), escaped, QUOTE, loneCr ? "\n" : "");
+      if (after !== "") repairs.push({ open: open + shift, close: close + shift, after });
       shift += escaped.length - after.length;
-      copied = end;
+      copied = loneCr ? end + 1 : end;
     }
     open = text.indexOf(QUOTE, end);
   }
@@ -149,6 +153,7 @@ export function readCsv(input: string, opts: CsvReadOptions = {}): CsvRead {
   let line = 1; // line of text[from]
   let repairs: Repair[] = [];
   let nextRepair = 0;
+  let flagged = -1; // opening quote of the field papaparse last flagged
   // Papaparse reads until the end, or until the first field with text after its closing quote;
   // then the rest of the file is repaired and read again from that record.
   for (let pass = true; pass; ) {
@@ -168,7 +173,14 @@ export function readCsv(input: string, opts: CsvReadOptions = {}): CsvRead {
         const place = (field: number): CsvPlace => ({ record, line, field });
         const bad = errors.find((e) => e.code === "InvalidQuotes");
         if (bad) {
-          ({ text, repairs } = repairQuotes(text, from + start, delimiter, newline, bad.index === undefined ? -1 : from + bad.index - 1));
+          const open = bad.index === undefined ? -1 : from + bad.index - 1;
+          if (open === flagged) {
+            // Repairing did not satisfy papaparse (not seen in tests): read the field as never closed.
+            out.stop = { kind: "unterminatedQuote", ...place(fields.length - 1) };
+            return parser.abort();
+          }
+          flagged = open;
+          ({ text, repairs } = repairQuotes(text, from + start, delimiter, newline, open));
           nextRepair = 0;
           from += start;
           pass = true;

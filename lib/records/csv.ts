@@ -26,12 +26,13 @@ export const fieldLabel = (header: readonly string[] | undefined, c: number): st
 
 export function tokenizeCsv(text: string, delimiter: string, limits: Pick<Limits, "maxRows" | "maxCellLength">): TokenizeResult {
   const read = readCsv(text, { delimiter, maxDataRows: limits.maxRows, maxCellLength: limits.maxCellLength });
-  const header = read.records[0];
+  // Fields of the header itself are named by position.
+  const label = (record: number, field: number) => fieldLabel(record === 0 ? undefined : read.records[0], field);
   const warnings: Issue[] = read.textAfterQuote.map((t) => ({
     severity: "warning",
     row: t.record,
     line: t.line,
-    column: fieldLabel(header, t.field),
+    column: label(t.record, t.field),
     message: `Row ${t.record}: text follows a closing quote (${JSON.stringify(t.text.slice(0, 20))}); it was kept as part of the field.`,
   }));
   const { stop } = read;
@@ -51,7 +52,7 @@ export function tokenizeCsv(text: string, delimiter: string, limits: Pick<Limits
         severity: "error",
         row: stop.record,
         line: stop.line,
-        column: fieldLabel(header, stop.field),
+        column: label(stop.record, stop.field),
         message: `A cell in row ${stop.record} is longer than ${limits.maxCellLength} characters (the limit). Is the delimiter right, or a quote left open?`,
       },
     };
@@ -64,7 +65,7 @@ export function tokenizeCsv(text: string, delimiter: string, limits: Pick<Limits
         severity: "error",
         row: stop.record,
         line: stop.line,
-        column: fieldLabel(header, stop.field),
+        column: label(stop.record, stop.field),
         message: `${stop.record === 0 ? "The header" : `Row ${stop.record}`} (line ${stop.line}) opens a quoted field that is never closed: the file ends inside quotes.`,
       },
     };
