@@ -8,7 +8,7 @@
  * valueQuantity.value that is not a number) arrives as `Invalid`, holding the JSON as found.
  */
 import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Identifier, Observation, Patient, Period, Quantity, Reference } from "fhir/r4";
-import { z } from "zod";
+import { z } from "../validation/zod"; // jitless in the browser: the pages' CSP has no unsafe-eval
 
 /** A value present with the wrong JSON type; the importer names the type in its message. */
 export interface Invalid {
