@@ -3,7 +3,7 @@ import nextTs from "eslint-config-next/typescript";
 
 const pureLibraries = {
   // These libraries run unchanged in the browser and in Node: no app, framework or Node-only code.
-  files: ["lib/abe/**/*.ts", "lib/hopcm/**/*.ts", "lib/records/**/*.ts", "lib/keystore/**/*.ts", "lib/uploads/protocol.ts", "lib/requests/protocol.ts"],
+  files: ["lib/abe/**/*.ts", "lib/csv/**/*.ts", "lib/hopcm/**/*.ts", "lib/records/**/*.ts", "lib/keystore/**/*.ts", "lib/uploads/protocol.ts", "lib/requests/protocol.ts"],
   ignores: ["**/*.test.ts"],
   rules: {
     "no-restricted-imports": [

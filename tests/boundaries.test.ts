@@ -36,6 +36,13 @@ describe("module boundaries", () => {
     }
   });
 
+  it("lib/csv is pure: papaparse only, nothing from the rest of lib", () => {
+    for (const file of sourceFiles("lib/csv")) {
+      if (file.endsWith(".test.ts")) continue;
+      for (const spec of importsOf(file)) expect(spec, `${file} imports ${spec}`).toMatch(/^(\.\/|papaparse$)/);
+    }
+  });
+
   it("the boundary check itself catches a forbidden import", () => {
     expect(importsOf("tests/boundaries.test.ts")).toContain("node:fs");
   });

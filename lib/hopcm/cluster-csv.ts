@@ -2,7 +2,7 @@
  * The `npm run cluster` command without its I/O: argument parsing, CSV -> features -> HoPCM,
  * the readable summary and the JSON output. scripts/cluster.ts reads the file and prints.
  */
-import { parseCsv, csvRecords } from "./csv";
+import { parseCsv, csvRecords } from "../csv/csv";
 import { FeatureError, fitFeatures, featureNames, unscale, type FeatureMatrix } from "./features";
 import { hopcm, type HopcmResult } from "./hopcm";
 import { adjustedRandIndex, normalizedMutualInfo, clusterSizes } from "./metrics";

@@ -8,7 +8,6 @@
  * - incremental: prediction and incremental mode over a fitted model
  * - baselines, metrics: k-means, FCM, ARI, NMI, silhouette, PCM objective
  */
-export * from "./csv";
 export * from "./features";
 export * from "./metric";
 export * from "./steps";

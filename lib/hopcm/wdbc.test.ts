@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fcm, kmeans } from "./baselines";
 import { clusterCsvText, parseClusterArgs } from "./cluster-csv";
-import { csvRecords, parseCsv } from "./csv";
+import { csvRecords, parseCsv } from "../csv/csv";
 import { fitFeatures } from "./features";
 import { hopcm, hopcmIncremental, hopcmPredict, type HopcmModel } from ".";
 import { adjustedRandIndex, clusterSizes, normalizedMutualInfo, silhouette } from "./metrics";

@@ -138,6 +138,11 @@ describe("parseCsvDataset: malformed input gives row-level errors and no dataset
     expect(issues).toEqual([expect.objectContaining({ severity: "warning", row: 1, column: "a" })]);
   });
 
+  it("text after a closing quote in the header: the column is named by position", () => {
+    const { issues } = parseCsvDataset('"a"b,c\n1,2\n');
+    expect(issues).toEqual([expect.objectContaining({ severity: "warning", row: 0, column: "#1" })]);
+  });
+
   it("lists at most MAX_LISTED_ISSUES and summarises the rest", () => {
     const text = ["a,b", ...Array.from({ length: 150 }, () => "1")].join("\n");
     const { issues } = parseCsvDataset(text);

@@ -7,7 +7,7 @@
  * column that is otherwise numeric (set `invalidNumbers: "missing"` to turn those into
  * warnings and empty cells instead), and the limits (file size, rows, columns, cell length:
  * reported alone, nothing else is checked).
- * Warnings: text after a closing quote or quotes inside unquoted fields (kept as text), rows
+ * Warnings: text after a closing quote (spaces alone are dropped) or quotes inside unquoted fields (kept as text), rows
  * whose cells are all empty (skipped), columns with no values.
  * Cells are trimmed; DEFAULT_MISSING_VALUES ("", "NA", "?", ...) become null.
  */

@@ -20,6 +20,8 @@
  * Warnings: unsupported resource types (skipped, one warning per type), Observations with
  * status entered-in-error/cancelled or an unsupported value type (skipped), one code with
  * both numbers and text (kept as text), patients without observations.
+ *
+ * The JSON is read once through fhir-schema.ts; everything below walks its typed output.
  */
 import {
   type Cell,
@@ -35,6 +37,7 @@ import {
   summarize,
   textSizeIssue,
 } from "./dataset";
+import { bundleSchema, type FhirCodeableConcept, type FhirComponent, type FhirObservation, type FhirPatient, isInvalid, jsonType, VALUE_KEYS } from "./fhir-schema";
 
 export const LOINC_SYSTEM = "http://loinc.org";
 export const UCUM_SYSTEM = "http://unitsofmeasure.org";
@@ -69,12 +72,7 @@ export interface FhirImportOptions {
   limits?: Partial<Limits>;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
-
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v.trim() : null);
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? v : []);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const only = (issue: Issue): ImportResult => ({ dataset: null, issues: [issue] });
 
 interface PatientRow {
@@ -104,51 +102,50 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
   const sizeIssue = textSizeIssue(text, limits);
   if (sizeIssue) return only(sizeIssue);
 
-  let root: unknown;
+  let json: unknown;
   try {
-    root = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     return only({ severity: "error", message: `The file is not valid JSON (${e instanceof Error ? e.message : String(e)}).` });
   }
-  if (!isObj(root)) return only({ severity: "error", path: "", message: "The file is JSON but not a FHIR resource (expected an object with resourceType \"Bundle\")." });
+  if (!isObj(json)) return only({ severity: "error", path: "", message: "The file is JSON but not a FHIR resource (expected an object with resourceType \"Bundle\")." });
+  const root = bundleSchema.parse(json);
   if (root.resourceType !== "Bundle") {
     const what = typeof root.resourceType === "string" ? `a ${root.resourceType} resource` : "not a FHIR resource (no resourceType)";
     return only({ severity: "error", path: "resourceType", message: `The file is ${what}; expected a Bundle of Patient and Observation resources.` });
   }
-  if (!Array.isArray(root.entry) || root.entry.length === 0)
-    return only({ severity: "error", path: "entry", message: "The Bundle has no entries." });
+  if (root.entry.length === 0) return only({ severity: "error", path: "entry", message: "The Bundle has no entries." });
 
   const issues = new IssueList();
   const entries = root.entry;
   const patients: PatientRow[] = [];
   /** Reference key ("Patient/<id>", a fullUrl) -> patient index. */
   const patientIndex = new Map<string, number>();
-  const observations: Array<{ resource: Obj; path: string; order: number }> = [];
+  const observations: Array<{ resource: FhirObservation; path: string; order: number }> = [];
   const unsupported = new Map<string, { count: number; path: string }>();
 
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
     const path = `entry[${i}]`;
-    if (!isObj(entry)) {
+    if ("invalid" in entry) {
       issues.error("The entry is not an object.", { path });
       continue;
     }
     const resource = entry.resource;
-    if (!isObj(resource)) {
+    if (resource.kind === "none") {
       issues.error("The entry has no resource.", { path: `${path}.resource` });
       continue;
     }
-    const type = str(resource.resourceType);
-    if (!type) {
+    if (resource.kind === "untyped") {
       issues.error("The resource has no resourceType.", { path: `${path}.resource.resourceType` });
       continue;
     }
-    if (type === "Patient") {
+    if (resource.kind === "patient") {
       if (patients.length >= limits.maxRows)
         return only({ severity: "error", message: `The Bundle has more than ${limits.maxRows.toLocaleString("en-US")} patients (the limit). Split it into smaller files.` });
       const index = patients.length;
-      const id = str(resource.id);
-      const fullUrl = str(entry.fullUrl);
+      const id = resource.patient.id ?? null;
+      const fullUrl = entry.fullUrl ?? null;
       const keys = [id ? `Patient/${id}` : null, fullUrl].filter((k): k is string => k !== null);
       for (const key of new Set(keys)) {
         const other = patientIndex.get(key);
@@ -156,17 +153,17 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
         else patientIndex.set(key, index);
       }
       if (keys.length === 0) issues.warning("The Patient has neither an id nor a fullUrl: no Observation can refer to it.", { path: `${path}.resource` });
-      const values = patientValues(resource, fullUrl);
+      const values = patientValues(resource.patient, fullUrl);
       for (const [k, v] of Object.entries(values))
         if (v.length > limits.maxCellLength)
           return only({ severity: "error", path: `${path}.resource`, column: k, message: `The Patient's ${k} is longer than ${limits.maxCellLength} characters (the limit).` });
       patients.push({ values, path: `${path}.resource`, observations: 0 });
-    } else if (type === "Observation") {
-      observations.push({ resource, path: `${path}.resource`, order: i });
+    } else if (resource.kind === "observation") {
+      observations.push({ resource: resource.observation, path: `${path}.resource`, order: i });
     } else {
-      const u = unsupported.get(type);
+      const u = unsupported.get(resource.type);
       if (u) u.count++;
-      else unsupported.set(type, { count: 1, path: `${path}.resource.resourceType` });
+      else unsupported.set(resource.type, { count: 1, path: `${path}.resource.resourceType` });
     }
   }
   for (const [type, { count, path }] of unsupported)
@@ -194,7 +191,7 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
   };
 
   for (const { resource: o, path, order } of observations) {
-    const status = str(o.status);
+    const status = o.status;
     if (status === "entered-in-error" || status === "cancelled") {
       issues.warning(`The Observation has status ${status}; it was skipped.`, { path: `${path}.status` });
       continue;
@@ -202,12 +199,12 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
     const p = resolveSubject(o, path, patientIndex, issues);
     const time = effectiveTime(o);
     // The Observation's own value, then its components.
-    const parts: Array<{ holder: Obj; path: string }> = [];
+    const parts: Array<{ holder: FhirObservation | FhirComponent; path: string }> = [];
     const hasValue = valueKey(o) !== null;
-    if (hasValue || o.dataAbsentReason !== undefined || arr(o.component).length === 0) parts.push({ holder: o, path });
-    arr(o.component).forEach((c, j) => {
-      if (isObj(c)) parts.push({ holder: c, path: `${path}.component[${j}]` });
-      else issues.error("The component is not an object.", { path: `${path}.component[${j}]` });
+    if (hasValue || o.dataAbsentReason !== undefined || o.component.length === 0) parts.push({ holder: o, path });
+    o.component.forEach((c, j) => {
+      if ("invalid" in c) issues.error("The component is not an object.", { path: `${path}.component[${j}]` });
+      else parts.push({ holder: c, path: `${path}.component[${j}]` });
     });
     for (const part of parts) {
       const code = codeOf(part.holder.code);
@@ -291,31 +288,27 @@ function stripUndefined<T extends object>(o: T): T {
 // ---------------------------------------------------------------------------------------
 // Patient
 
-const typeCode = (identifier: Obj): string | null => {
-  for (const c of arr(isObj(identifier.type) ? identifier.type.coding : undefined)) if (isObj(c) && str(c.code)) return str(c.code);
-  return null;
-};
+type Identifier = FhirPatient["identifier"][number];
+const typeCode = (identifier: Identifier): string | null => identifier.type?.coding.find((c) => c.code)?.code ?? null;
 
 /** The preferred element of a repeating field: the first with an accepted `use`, else the first. */
-function preferred(list: Json[], uses: readonly string[]): Obj | null {
-  const objs = list.filter(isObj);
+function preferred<T extends { use?: string }>(list: T[], uses: readonly string[]): T | null {
   for (const use of uses) {
-    const hit = objs.find((o) => o.use === use);
+    const hit = list.find((o) => o.use === use);
     if (hit) return hit;
   }
-  return objs.find((o) => o.use !== "old") ?? objs[0] ?? null;
+  return list.find((o) => o.use !== "old") ?? list[0] ?? null;
 }
 
-function patientValues(p: Obj, fullUrl: string | null): Partial<Record<FhirPatientColumn, string>> {
+function patientValues(p: FhirPatient, fullUrl: string | null): Partial<Record<FhirPatientColumn, string>> {
   const v: Partial<Record<FhirPatientColumn, string>> = {};
-  const set = (k: FhirPatientColumn, x: string | null) => {
-    if (x !== null && x !== "") v[k] = x;
+  const set = (k: FhirPatientColumn, x: string | null | undefined) => {
+    if (x != null && x !== "") v[k] = x;
   };
-  set("id", str(p.id) ?? (fullUrl?.startsWith("urn:") ? fullUrl : null));
+  set("id", p.id ?? (fullUrl?.startsWith("urn:") ? fullUrl : null));
   const others: string[] = [];
-  for (const id of arr(p.identifier)) {
-    if (!isObj(id)) continue;
-    const value = str(id.value);
+  for (const id of p.identifier) {
+    const value = id.value;
     if (!value) continue;
     const t = typeCode(id);
     const k: FhirPatientColumn | null = id.system === SSN_SYSTEM || t === "SS" ? "ssn" : t === "MR" ? "mrn" : t === "DL" ? "driversLicense" : t === "PPN" ? "passport" : null;
@@ -324,30 +317,24 @@ function patientValues(p: Obj, fullUrl: string | null): Partial<Record<FhirPatie
   }
   if (others.length) set("identifier", others.join("; "));
 
-  const name = preferred(arr(p.name), ["official", "usual"]);
-  if (name) {
-    const text = str(name.text);
-    const given = arr(name.given).map(str).filter((s): s is string => s !== null);
-    const family = str(name.family);
-    set("name", text ?? [...given, ...(family ? [family] : [])].join(" "));
-  }
-  set("gender", str(p.gender));
-  set("birthDate", str(p.birthDate));
-  set("deceasedDateTime", str(p.deceasedDateTime));
+  const name = preferred(p.name, ["official", "usual"]);
+  if (name) set("name", name.text ?? [...name.given, ...(name.family ? [name.family] : [])].join(" "));
+  set("gender", p.gender);
+  set("birthDate", p.birthDate);
+  set("deceasedDateTime", p.deceasedDateTime);
 
-  const addr = preferred(arr(p.address), ["home"]);
+  const addr = preferred(p.address, ["home"]);
   if (addr) {
-    set("address", arr(addr.line).map(str).filter((s): s is string => s !== null).join(", "));
-    set("city", str(addr.city));
-    set("district", str(addr.district));
-    set("state", str(addr.state));
-    set("postalCode", str(addr.postalCode));
-    set("country", str(addr.country));
+    set("address", addr.line.join(", "));
+    set("city", addr.city);
+    set("district", addr.district);
+    set("state", addr.state);
+    set("postalCode", addr.postalCode);
+    set("country", addr.country);
   }
-  const telecom = arr(p.telecom).filter(isObj);
   for (const system of ["phone", "fax", "email"] as const) {
-    const t = preferred(telecom.filter((t) => t.system === system), ["home", "mobile", "work"]);
-    if (t) set(system, str(t.value));
+    const t = preferred(p.telecom.filter((t) => t.system === system), ["home", "mobile", "work"]);
+    if (t) set(system, t.value);
   }
   return v;
 }
@@ -357,9 +344,8 @@ function patientValues(p: Obj, fullUrl: string | null): Partial<Record<FhirPatie
 
 const PATIENT_REF_RE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
-function resolveSubject(o: Obj, path: string, index: Map<string, number>, issues: IssueList): number | null {
-  const subject = o.subject;
-  const ref = isObj(subject) ? str(subject.reference) : null;
+function resolveSubject(o: FhirObservation, path: string, index: Map<string, number>, issues: IssueList): number | null {
+  const ref = o.subject?.reference;
   if (!ref) {
     issues.error("The Observation has no subject.reference: it cannot be linked to a patient.", { path: `${path}.subject.reference` });
     return null;
@@ -373,10 +359,9 @@ function resolveSubject(o: Obj, path: string, index: Map<string, number>, issues
   return null;
 }
 
-function effectiveTime(o: Obj): number {
-  const candidates = [o.effectiveDateTime, o.effectiveInstant, isObj(o.effectivePeriod) ? (o.effectivePeriod.start ?? o.effectivePeriod.end) : undefined, o.issued];
-  for (const c of candidates) {
-    const s = str(c);
+function effectiveTime(o: FhirObservation): number {
+  const candidates = [o.effectiveDateTime, o.effectiveInstant, o.effectivePeriod ? (o.effectivePeriod.start ?? o.effectivePeriod.end) : undefined, o.issued];
+  for (const s of candidates) {
     if (!s) continue;
     const t = Date.parse(s.length === 4 ? `${s}-01-01` : s.length === 7 ? `${s}-01` : s);
     if (Number.isFinite(t)) return t;
@@ -391,80 +376,68 @@ interface CodeRef {
   label?: string;
 }
 
-function codeOf(cc: unknown): CodeRef | null {
-  if (!isObj(cc)) return null;
-  const codings = arr(cc.coding).filter(isObj);
-  const coding = codings.find((c) => c.system === LOINC_SYSTEM && str(c.code)) ?? codings.find((c) => str(c.code));
-  const text = str(cc.text);
-  if (coding) {
-    const display = str(coding.display) ?? undefined;
-    return { system: str(coding.system) ?? undefined, code: str(coding.code) as string, display, label: text ?? display };
-  }
+function codeOf(cc: FhirCodeableConcept | undefined): CodeRef | null {
+  if (!cc) return null;
+  const coding = cc.coding.find((c) => c.system === LOINC_SYSTEM && c.code) ?? cc.coding.find((c) => c.code);
+  const text = cc.text;
+  if (coding?.code) return { system: coding.system, code: coding.code, display: coding.display, label: text ?? coding.display };
   return text ? { code: text, label: text } : null;
 }
 
-const VALUE_KEYS = [
-  "valueQuantity",
-  "valueCodeableConcept",
-  "valueString",
-  "valueBoolean",
-  "valueInteger",
-  "valueRange",
-  "valueRatio",
-  "valueSampledData",
-  "valueTime",
-  "valueDateTime",
-  "valuePeriod",
-] as const;
-
-const valueKey = (o: Obj) => VALUE_KEYS.find((k) => o[k] !== undefined) ?? null;
+const valueKey = (o: FhirObservation | FhirComponent) => VALUE_KEYS.find((k) => o[k] !== undefined) ?? null;
 
 /** The value of an Observation or component; undefined when an issue was reported (or it is skipped). */
-function readValue(o: Obj, path: string, issues: IssueList): { value: Cell; unit?: string; path: string } | undefined {
+function readValue(o: FhirObservation | FhirComponent, path: string, issues: IssueList): { value: Cell; unit?: string; path: string } | undefined {
   const key = valueKey(o);
   if (key === null) {
     if (o.dataAbsentReason !== undefined) return { value: null, path: `${path}.dataAbsentReason` };
     issues.error("The Observation has no value (valueQuantity, valueCodeableConcept, valueString, ...) and no dataAbsentReason.", { path: `${path}.value[x]` });
     return undefined;
   }
-  const v = o[key];
   const p = `${path}.${key}`;
+  const wrongType = (v: unknown) => {
+    issues.error(`${key} has the wrong JSON type (${jsonType(v)}).`, { path: p });
+    return undefined;
+  };
   switch (key) {
     case "valueQuantity": {
-      if (!isObj(v)) break;
-      if (typeof v.value !== "number" || !Number.isFinite(v.value)) {
-        issues.error(v.value === undefined ? "valueQuantity has no value." : `valueQuantity.value ${JSON.stringify(v.value)} is not a number.`, { path: `${p}.value` });
+      const v = o.valueQuantity!;
+      if (isInvalid(v)) return wrongType(v.invalid);
+      if (v.value === undefined || isInvalid(v.value)) {
+        issues.error(v.value === undefined ? "valueQuantity has no value." : `valueQuantity.value ${JSON.stringify(v.value.invalid)} is not a number.`, { path: `${p}.value` });
         return undefined;
       }
       if (v.comparator !== undefined) issues.warning(`The value has comparator ${JSON.stringify(v.comparator)}; it was imported as ${v.value}.`, { path: `${p}.comparator` });
-      const unit = (v.system === UCUM_SYSTEM ? str(v.code) : null) ?? str(v.unit) ?? str(v.code) ?? undefined;
+      const unit = (v.system === UCUM_SYSTEM ? v.code : undefined) ?? v.unit ?? v.code;
       return { value: v.value, unit, path: `${p}.value` };
     }
-    case "valueInteger":
-      if (typeof v === "number" && Number.isInteger(v)) return { value: v, path: p };
-      break;
+    case "valueInteger": {
+      const v = o.valueInteger!;
+      return isInvalid(v) ? wrongType(v.invalid) : { value: v, path: p };
+    }
     case "valueCodeableConcept": {
-      if (!isObj(v)) break;
-      const first = arr(v.coding).find(isObj);
-      const s = str(v.text) ?? (first ? (str(first.display) ?? str(first.code)) : null);
-      if (s === null) {
+      const v = o.valueCodeableConcept!;
+      if (isInvalid(v)) return wrongType(v.invalid);
+      const first = v.coding[0];
+      const s = v.text ?? (first ? (first.display ?? first.code) : undefined);
+      if (s === undefined) {
         issues.error("valueCodeableConcept has neither text nor a coding with a display or code.", { path: p });
         return undefined;
       }
       return { value: s, path: p };
     }
-    case "valueBoolean":
-      if (typeof v === "boolean") return { value: String(v), path: p };
-      break;
+    case "valueBoolean": {
+      const v = o.valueBoolean!;
+      return isInvalid(v) ? wrongType(v.invalid) : { value: String(v), path: p };
+    }
     case "valueString":
     case "valueTime":
-    case "valueDateTime":
-      if (typeof v === "string") return { value: v, path: p };
-      break;
+    case "valueDateTime": {
+      const v = o[key]!;
+      return isInvalid(v) ? wrongType(v.invalid) : { value: v, path: p };
+    }
     default:
       issues.warning(`${key} is not supported; this value was skipped.`, { path: p });
       return undefined;
   }
-  issues.error(`${key} has the wrong JSON type (${Array.isArray(v) ? "array" : typeof v}).`, { path: p });
-  return undefined;
 }

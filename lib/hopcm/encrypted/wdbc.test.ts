@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { csvRecords, parseCsv } from "../csv";
+import { csvRecords, parseCsv } from "../../csv/csv";
 import { fitFeatures } from "../features";
 import { hopcm, runHopcmAsync } from "../hopcm";
 import { maxRecordNorm, setupEncryptedHopcm } from ".";
