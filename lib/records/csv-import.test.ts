@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tokenizeCsv, writeCsv } from "./csv";
 import { parseCsvDataset } from "./csv-import";
+import { recordBytes, recordFromBytes } from "./encode";
 import { DEFAULT_LIMITS, type Issue, MAX_COLUMNS, MAX_LISTED_ISSUES } from "./dataset";
 import { generatePatients, toCsv } from "./synthetic";
 
@@ -187,5 +188,18 @@ describe("tokenizeCsv / writeCsv", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("a column named __proto__", () => {
+  it("keeps its values as an ordinary column (an assignment would have set the row's prototype and lost them)", () => {
+    const { dataset, issues } = parseCsvDataset("__proto__,b\nx1,2\nx2,3\n");
+    expect(issues.filter((i) => i.severity === "error")).toEqual([]);
+    expect(dataset!.rows.map((r) => Object.getOwnPropertyDescriptor(r, "__proto__")?.value)).toEqual(["x1", "x2"]);
+    expect(Object.getPrototypeOf(dataset!.rows[0])).toBe(Object.prototype);
+    // and it survives the trip through the record encoding
+    const back = recordFromBytes(recordBytes(dataset!.rows[0], dataset!.columns));
+    expect(Object.getOwnPropertyDescriptor(back, "__proto__")?.value).toBe("x1");
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
   });
 });

@@ -25,6 +25,7 @@ import {
   parseNumber,
   resolveLimits,
   type Row,
+  setCell,
   summarize,
   textSizeIssue,
 } from "./dataset";
@@ -134,7 +135,7 @@ export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): Impo
   const rows: Row[] = new Array(cells.length);
   for (let j = 0; j < cells.length; j++) {
     const row: Row = {};
-    for (let c = 0; c < header.length; c++) row[header[c]] = typed[c][j];
+    for (let c = 0; c < header.length; c++) setCell(row, header[c], typed[c][j]);
     rows[j] = row;
   }
   const dataset: Dataset = { source: "csv", columns, rows };

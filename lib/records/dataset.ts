@@ -42,6 +42,15 @@ export interface Dataset {
   rows: Row[];
 }
 
+/**
+ * Sets a row's cell as an own property, whatever the column is called: a plain assignment to
+ * a column named "__proto__" (a header anyone can write) would set the row's prototype and lose
+ * the value.
+ */
+export function setCell(row: Row, column: string, value: Cell): void {
+  Object.defineProperty(row, column, { value, writable: true, enumerable: true, configurable: true });
+}
+
 export const columnValues = (dataset: Dataset, column: string): Cell[] => dataset.rows.map((r) => r[column] ?? null);
 
 export * from "./issues";

@@ -3,7 +3,7 @@
  * JSON.stringify escaping, missing -> null), UTF-8. The same row and columns always give the
  * same bytes, in the browser and in Node.
  */
-import type { Cell, ColumnInfo, Dataset, Row } from "./dataset";
+import { setCell, type Cell, type ColumnInfo, type Dataset, type Row } from "./dataset";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -40,7 +40,7 @@ export function recordFromBytes(bytes: Uint8Array): Row {
   const row: Row = {};
   for (const [k, v] of Object.entries(parsed)) {
     if (v !== null && typeof v !== "string" && typeof v !== "number") throw new SyntaxError(`not a record: column ${JSON.stringify(k)} holds a ${typeof v}`);
-    row[k] = v as Cell;
+    setCell(row, k, v as Cell);
   }
   return row;
 }

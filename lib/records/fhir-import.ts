@@ -34,6 +34,7 @@ import {
   type Limits,
   resolveLimits,
   type Row,
+  setCell,
   summarize,
   textSizeIssue,
 } from "./dataset";
@@ -260,10 +261,10 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
 
   const rows: Row[] = patients.map((p, j) => {
     const row: Row = {};
-    for (const c of patientCols) row[c] = p.values[c] ?? null;
+    for (const c of patientCols) setCell(row, c, p.values[c] ?? null);
     for (const c of obsCols) {
       const v = latest[j].get(c.name)?.value ?? null;
-      row[c.name] = typeof v === "number" && c.hasString ? String(v) : v;
+      setCell(row, c.name, typeof v === "number" && c.hasString ? String(v) : v);
     }
     return row;
   });

@@ -23,6 +23,7 @@ import {
   normalizeName,
   parseDate,
   type Row,
+  setCell,
   summarize,
 } from "./dataset";
 
@@ -381,7 +382,7 @@ export function deidentify(dataset: Dataset, decisions: Record<string, Decision>
     const row: Row = {};
     for (const { info, g } of plan) {
       const v = r[info.name] ?? null;
-      row[info.name] = g ? generalizeCell(g, v, o) : v;
+      setCell(row, info.name, g ? generalizeCell(g, v, o) : v);
     }
     return row;
   });
