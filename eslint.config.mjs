@@ -1,17 +1,32 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
+import prettier from "eslint-config-prettier/flat";
 
 const pureLibraries = {
   // These libraries run unchanged in the browser and in Node: no app, framework or Node-only code.
-  files: ["lib/abe/**/*.ts", "lib/csv/**/*.ts", "lib/hopcm/**/*.ts", "lib/records/**/*.ts", "lib/keystore/**/*.ts", "lib/uploads/protocol.ts", "lib/requests/protocol.ts"],
+  files: [
+    "lib/abe/**/*.ts",
+    "lib/csv/**/*.ts",
+    "lib/hopcm/**/*.ts",
+    "lib/records/**/*.ts",
+    "lib/keystore/**/*.ts",
+    "lib/uploads/protocol.ts",
+    "lib/requests/protocol.ts",
+  ],
   ignores: ["**/*.test.ts"],
   rules: {
     "no-restricted-imports": [
       "error",
       {
         patterns: [
-          { group: ["node:*", "fs", "path", "crypto", "buffer", "worker_threads"], message: "lib/abe and lib/hopcm must stay isomorphic (no Node-only imports)." },
-          { group: ["@/*", "next", "next/*", "react", "react-dom", "next-auth", "next-auth/*", "@prisma/*"], message: "lib/abe and lib/hopcm must not import the app or a framework." },
+          {
+            group: ["node:*", "fs", "path", "crypto", "buffer", "worker_threads"],
+            message: "lib/abe and lib/hopcm must stay isomorphic (no Node-only imports).",
+          },
+          {
+            group: ["@/*", "next", "next/*", "react", "react-dom", "next-auth", "next-auth/*", "@prisma/*"],
+            message: "lib/abe and lib/hopcm must not import the app or a framework.",
+          },
         ],
       },
     ],
@@ -24,7 +39,11 @@ const cspBoundary = {
   rules: {
     "no-restricted-imports": [
       "error",
-      { patterns: [{ group: ["@/lib/authority", "@/lib/authority/*", "../authority", "../authority/*"], message: "lib/csp must not import lib/authority internals." }] },
+      {
+        patterns: [
+          { group: ["@/lib/authority", "@/lib/authority/*", "../authority", "../authority/*"], message: "lib/csp must not import lib/authority internals." },
+        ],
+      },
     ],
   },
 };
@@ -38,6 +57,8 @@ const config = [
   { files: ["e2e/**/*.ts", "tests/**/*.ts"], rules: { "react-hooks/rules-of-hooks": "off" } },
   pureLibraries,
   cspBoundary,
+  // Layout is Prettier's (npm run lint checks it): no ESLint rule may disagree with it.
+  prettier,
 ];
 
 export default config;

@@ -1,4 +1,4 @@
-// `npm test`: typecheck, Vitest (unit + integration on a real PostgreSQL), production build,
+// `npm test`: lint (ESLint and Prettier's formatting check), typecheck, Vitest (unit + integration on a real PostgreSQL), production build,
 // Playwright journeys in Chromium against it, then the journey across two hosts (network
 // namespaces, playwright.netns.config.ts). Ends with one line: `N passed, N failed`.
 import { spawnSync } from "node:child_process";
@@ -51,6 +51,12 @@ function add(t: Tally | null, fallbackOk: boolean) {
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
 
+if (want("lint")) {
+  const ok = step("lint (ESLint, formatting)", "npm", ["run", "lint"]);
+  if (ok) total.passed += 1;
+  else total.failed += 1;
+}
+
 if (want("typecheck")) {
   const ok = step("typecheck", "npx", ["tsc", "--noEmit"]);
   if (ok) total.passed += 1;
@@ -58,7 +64,13 @@ if (want("typecheck")) {
 }
 
 if (want("unit")) {
-  const ok = step("vitest (unit + integration)", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${resultsDir}/vitest.json`]);
+  const ok = step("vitest (unit + integration)", "npx", [
+    "vitest",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${resultsDir}/vitest.json`,
+  ]);
   add(countVitest(`${resultsDir}/vitest.json`), ok);
 }
 
