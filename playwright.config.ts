@@ -32,8 +32,14 @@ export default defineConfig({
       // Debian's Chromium, never a downloaded browser; Playwright's own one elsewhere if installed.
       executablePath: chromium,
       args: [
-        "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
       ],
     },
   },

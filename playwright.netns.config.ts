@@ -35,8 +35,14 @@ export default defineConfig({
     launchOptions: {
       executablePath: chromium,
       args: [
-        "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
         // The portal is served over plain HTTP on a non-loopback address here; a deployment serves
         // it over TLS. The browser's secure-context APIs (crypto.randomUUID) need one of the two.
         `--unsafely-treat-insecure-origin-as-secure=${portal}`,

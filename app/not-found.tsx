@@ -8,7 +8,11 @@ export default function NotFound() {
     <div className="mx-auto max-w-xl">
       <h1 className="text-2xl font-semibold">Page not found</h1>
       <p className="mt-2 text-sm text-slate-600">
-        There is no page at this address, or it moved. <Link href="/" className="underline">Go to the start page</Link>.
+        There is no page at this address, or it moved.{" "}
+        <Link href="/" className="underline">
+          Go to the start page
+        </Link>
+        .
       </p>
     </div>
   );

@@ -27,7 +27,10 @@ function connectFrom(ns: string, host: string, port: number): string {
 /** The TCP addresses listening in namespace `ns` ("address:port"). */
 function listening(ns: string): string[] {
   const r = spawnSync("ip", ["netns", "exec", ns, "ss", "-Hltn"], { encoding: "utf8" });
-  return r.stdout.split("\n").filter(Boolean).map((line) => line.trim().split(/\s+/)[3]);
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.trim().split(/\s+/)[3]);
 }
 
 test("upload, clustering run, cluster request and decryption with the authority and the CSP on two hosts", async ({ browser, baseURL }, info) => {
@@ -80,7 +83,11 @@ test("upload, clustering run, cluster request and decryption with the authority 
   await rp.getByRole("button", { name: "Create transform key" }).click();
   await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
   await rp.goto("/research");
-  const row = rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first();
+  const row = rp
+    .getByTestId(`run-${runId}`)
+    .getByRole("row")
+    .filter({ has: rp.getByRole("radio") })
+    .first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   const size = Number((await row.getByRole("cell").nth(2).innerText({ timeout: 30_000 })).replace(/\D/g, ""));
   expect(size).toBeGreaterThan(0);

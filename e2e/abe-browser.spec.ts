@@ -16,7 +16,12 @@ const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64")
 
 async function bundle(): Promise<string> {
   const result = await build({
-    stdin: { contents: `import * as abe from "./lib/abe/index.ts"; (globalThis as any).abe = abe;`, resolveDir: root, loader: "ts", sourcefile: "abe-entry.ts" },
+    stdin: {
+      contents: `import * as abe from "./lib/abe/index.ts"; (globalThis as any).abe = abe;`,
+      resolveDir: root,
+      loader: "ts",
+      sourcefile: "abe-entry.ts",
+    },
     bundle: true,
     format: "iife",
     platform: "browser",

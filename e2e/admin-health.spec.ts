@@ -21,7 +21,10 @@ test("the admin home shows the portal and the CSP up, with their version", async
       throw new Error(`the CSP reads "${status}"`);
     }
   }).toPass({ timeout: 60_000 });
-  for (const [party, name] of [["authority", "Portal (authority)"], ["csp", "Storage service (CSP)"]] as const) {
+  for (const [party, name] of [
+    ["authority", "Portal (authority)"],
+    ["csp", "Storage service (CSP)"],
+  ] as const) {
     const card = panel.getByTestId(`service-${party}`);
     await expect(card.getByRole("heading", { name })).toBeVisible();
     await expect(card.getByTestId("service-status")).toHaveText("Up");

@@ -64,12 +64,27 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   await expect(admin.getByTestId("run-status")).toContainText("succeeded", { timeout: 300_000 });
   await expect(admin.getByTestId("run-base")).toContainText("569 records, whose labels it keeps");
   await expect(admin.getByTestId("run-base")).toContainText("clustered the 60 records of the added upload");
-  await expect(admin.getByTestId("run-uploads").getByRole("row").filter({ hasText: `WDBC follow-up ${code}` })).toContainText("in this run");
+  await expect(
+    admin
+      .getByTestId("run-uploads")
+      .getByRole("row")
+      .filter({ hasText: `WDBC follow-up ${code}` }),
+  ).toContainText("in this run");
   // the follow-up was z-scored in its own browser; the key holder mapped it to the run's units
   await expect(admin.getByTestId("run-units")).toContainText("mapped to the run's normalisation");
-  await expect(admin.getByTestId("run-uploads").getByRole("row").filter({ hasText: `WDBC clustering ${code}` })).toContainText("earlier run (labels kept)");
+  await expect(
+    admin
+      .getByTestId("run-uploads")
+      .getByRole("row")
+      .filter({ hasText: `WDBC clustering ${code}` }),
+  ).toContainText("earlier run (labels kept)");
   const sizes = await admin.getByTestId("run-clusters").getByRole("row").allInnerTexts();
-  expect(sizes.slice(1).map((r) => Number(r.split(/\s+/)[1].replace(/\D/g, ""))).reduce((a, b) => a + b, 0)).toBe(629);
+  expect(
+    sizes
+      .slice(1)
+      .map((r) => Number(r.split(/\s+/)[1].replace(/\D/g, "")))
+      .reduce((a, b) => a + b, 0),
+  ).toBe(629);
   await admin.screenshot({ path: test.info().outputPath("clustering-extension.png"), fullPage: true });
 
   // a researcher requests one cluster and decrypts exactly its records
@@ -78,7 +93,11 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
   await rp.goto("/research");
   // clusters are listed by run (here unnamed: by its date), each cluster a row with its radio
-  const row = rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first();
+  const row = rp
+    .getByTestId(`run-${runId}`)
+    .getByRole("row")
+    .filter({ has: rp.getByRole("radio") })
+    .first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   const size = Number((await row.getByRole("cell").nth(2).innerText({ timeout: 30_000 })).replace(/\D/g, ""));
   expect(size).toBeGreaterThan(0);
@@ -93,8 +112,17 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
 
   // the cloud's tables hold no plaintext feature value after the encrypted run
   // five or more decimals: the CSP legitimately stores typicalities rounded to four
-  const values = [...new Set(readFileSync(WDBC, "utf8").split(/[\n,]/).filter((v) => /^\d+\.\d{5,}$/.test(v)))].slice(0, 80);
+  const values = [
+    ...new Set(
+      readFileSync(WDBC, "utf8")
+        .split(/[\n,]/)
+        .filter((v) => /^\d+\.\d{5,}$/.test(v)),
+    ),
+  ].slice(0, 80);
   expect(values.length).toBe(80);
-  const hits = await scanDatabase(e2eDatabaseUrl(), values.map((v) => ({ name: v, text: v })));
+  const hits = await scanDatabase(
+    e2eDatabaseUrl(),
+    values.map((v) => ({ name: v, text: v })),
+  );
   expect(hits, JSON.stringify(hits.slice(0, 3))).toEqual([]);
 });

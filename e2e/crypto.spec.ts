@@ -13,7 +13,6 @@ import { newApplicant, signIn, unlockKeyStore, sealedInBrowser } from "./fixture
 
 test.describe.configure({ timeout: 240_000 });
 
-
 async function putSealedInBrowser(page: Page, sealed: SealedKeystore): Promise<void> {
   await page.evaluate(
     (s) =>
@@ -31,7 +30,9 @@ async function putSealedInBrowser(page: Page, sealed: SealedKeystore): Promise<v
   );
 }
 
-test("attack (issue #11, 11): weak key passphrases are refused, backups are Argon2id, old scrypt stores are upgraded at unlock and weak old passphrases replaced", async ({ page }, info) => {
+test("attack (issue #11, 11): weak key passphrases are refused, backups are Argon2id, old scrypt stores are upgraded at unlock and weak old passphrases replaced", async ({
+  page,
+}, info) => {
   const r = newApplicant("Kdf");
   await page.goto("/register");
   // (the form clears its fields after each submission, so every attempt fills it again)

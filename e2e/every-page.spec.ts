@@ -16,7 +16,13 @@ async function seriousViolations(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze();
   return violations
     .filter((x) => x.impact === "serious" || x.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}) ${v.help}: ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(" "))
+          .join(", ")}`,
+    );
 }
 
 /** Elements that reach past the viewport's right edge, innermost first: what to fix when a page scrolls sideways. */
@@ -35,7 +41,12 @@ async function overflowing(page: Page, width: number): Promise<string[]> {
         p = p.parentElement;
       }
       if (contained) continue;
-      out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}.${String(el.getAttribute("class") ?? "").split(" ").slice(0, 4).join(".")} right=${Math.round(r.right)}`);
+      out.push(
+        `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}.${String(el.getAttribute("class") ?? "")
+          .split(" ")
+          .slice(0, 4)
+          .join(".")} right=${Math.round(r.right)}`,
+      );
     }
     return out.slice(-8);
   }, width);
@@ -47,7 +58,9 @@ async function overflowing(page: Page, width: number): Promise<string[]> {
  * 1280 px and at 390 px no serious or critical accessibility violation; at 390 px no page
  * scrolls sideways; a screenshot at each width into .data/screenshots/ to look at.
  */
-test("every page for every role: no serious accessibility violation at 1280 and 390 px, nothing scrolls sideways on a phone; screenshots", async ({ browser }) => {
+test("every page for every role: no serious accessibility violation at 1280 and 390 px, nothing scrolls sideways on a phone; screenshots", async ({
+  browser,
+}) => {
   mkdirSync(SHOTS, { recursive: true });
   const seen: string[] = [];
   await visitEveryPage(browser, async ({ role, name, page }) => {
@@ -61,7 +74,9 @@ test("every page for every role: no serious accessibility violation at 1280 and 
       if (viewport === PHONE) {
         const width = await page.evaluate(() => document.scrollingElement!.scrollWidth);
         if (width > PHONE.width) console.log(`wide ${where}: ${width} px`);
-        expect.soft(width, `${where} is ${width} px wide at 390 px; overflowing: ${(await overflowing(page, PHONE.width)).join(" | ")}`).toBeLessThanOrEqual(PHONE.width);
+        expect
+          .soft(width, `${where} is ${width} px wide at 390 px; overflowing: ${(await overflowing(page, PHONE.width)).join(" | ")}`)
+          .toBeLessThanOrEqual(PHONE.width);
       }
       await page.screenshot({ path: path.join(SHOTS, `${role}-${name}-${viewport.width}.png`), fullPage: true });
     }

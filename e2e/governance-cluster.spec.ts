@@ -41,7 +41,11 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   await rp.getByRole("button", { name: "Create transform key" }).click();
   await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
   await rp.goto("/research");
-  const row = rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first();
+  const row = rp
+    .getByTestId(`run-${runId}`)
+    .getByRole("row")
+    .filter({ has: rp.getByRole("radio") })
+    .first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   const size = Number((await row.getByRole("cell").nth(2).innerText()).replace(/\D/g, ""));
   expect(size).toBeGreaterThan(0);
@@ -77,8 +81,20 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   }
   await expect(rp.getByText(`${label}: ${size} records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
   // the CSP's release entry names exactly that many records; the grant lasts the 14 days asked for
-  await expect.poll(async () => (await e2eSql<{ n: string }>(`SELECT data->>'records' AS n FROM csp_ledger.audit_entries WHERE action = 'CIPHERTEXTS_RELEASED' AND subject_id = $1`, [firstId]))[0]?.n).toBe(String(size));
-  const [grant] = await e2eSql<{ days: number; left: number }>(`SELECT period_days AS days, extract(epoch FROM expires_at - decided_at)::int AS left FROM csp.access_requests WHERE id = $1`, [firstId]);
+  await expect
+    .poll(
+      async () =>
+        (
+          await e2eSql<{ n: string }>(`SELECT data->>'records' AS n FROM csp_ledger.audit_entries WHERE action = 'CIPHERTEXTS_RELEASED' AND subject_id = $1`, [
+            firstId,
+          ])
+        )[0]?.n,
+    )
+    .toBe(String(size));
+  const [grant] = await e2eSql<{ days: number; left: number }>(
+    `SELECT period_days AS days, extract(epoch FROM expires_at - decided_at)::int AS left FROM csp.access_requests WHERE id = $1`,
+    [firstId],
+  );
   expect(grant).toEqual({ days: 14, left: 14 * 86_400 });
 
   // 2. A dishonest cloud: one record's proof altered on its way. The browser refuses, shows nothing, reports.
@@ -91,7 +107,13 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
     await route.fulfill({ response: fetched, json });
   });
   await rp.goto("/research");
-  await rp.getByTestId(`run-${runId}`).getByRole("row").filter({ has: rp.getByRole("radio") }).first().getByRole("radio").check();
+  await rp
+    .getByTestId(`run-${runId}`)
+    .getByRole("row")
+    .filter({ has: rp.getByRole("radio") })
+    .first()
+    .getByRole("radio")
+    .check();
   await rp.getByLabel("Purpose of use").fill("Checking the proofs of a cluster");
   await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
   const tampered = rp.waitForResponse((r) => DATA.test(new URL(r.url()).pathname));
@@ -104,6 +126,10 @@ test("a cluster request downloads exactly the cluster's records, each proof veri
   await rp.unroute("**/api/requests/*/data*");
 
   await admin.goto("/admin/requests");
-  await expect(admin.getByTestId("requests").getByRole("row").filter({ hasText: "Characterise one cluster, minimal release" }).getByTestId("request-outcome")).toContainText("decrypted");
-  await expect(admin.getByTestId("requests").getByRole("row").filter({ hasText: "Checking the proofs of a cluster" }).getByTestId("request-outcome")).toContainText("refused");
+  await expect(
+    admin.getByTestId("requests").getByRole("row").filter({ hasText: "Characterise one cluster, minimal release" }).getByTestId("request-outcome"),
+  ).toContainText("decrypted");
+  await expect(
+    admin.getByTestId("requests").getByRole("row").filter({ hasText: "Checking the proofs of a cluster" }).getByTestId("request-outcome"),
+  ).toContainText("refused");
 });

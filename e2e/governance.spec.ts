@@ -46,7 +46,10 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   const firstId = DATA.exec(new URL(response.url()).pathname)![1];
   const firstToken = response.request().headers()["x-request-token"];
   await expect(rp.getByText(`${label}: 60 records decrypted in your browser`)).toBeVisible({ timeout: 120_000 });
-  const [grant] = await e2eSql<{ days: number; left: number }>(`SELECT period_days AS days, extract(epoch FROM expires_at - decided_at)::int AS left FROM csp.access_requests WHERE id = $1`, [firstId]);
+  const [grant] = await e2eSql<{ days: number; left: number }>(
+    `SELECT period_days AS days, extract(epoch FROM expires_at - decided_at)::int AS left FROM csp.access_requests WHERE id = $1`,
+    [firstId],
+  );
   expect(grant).toEqual({ days: 14, left: 14 * 86_400 });
 
   // A dishonest cloud: one byte of the partial decryption altered. The browser refuses, shows nothing, reports.
@@ -100,7 +103,10 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   const refused = await rp.request.get(`/api/requests/${firstId}/data`, { headers: { "x-request-token": firstToken } });
   expect(refused.status()).toBe(403);
   expect((await refused.json()).error.message).toMatch(/withdrew this grant/);
-  const withdrawn = await e2eSql<{ action: string }>(`SELECT action FROM csp_ledger.audit_entries WHERE subject_id = $1 AND action IN ('GRANT_WITHDRAWN', 'GRANT_REFUSED') ORDER BY seq`, [firstId]);
+  const withdrawn = await e2eSql<{ action: string }>(
+    `SELECT action FROM csp_ledger.audit_entries WHERE subject_id = $1 AND action IN ('GRANT_WITHDRAWN', 'GRANT_REFUSED') ORDER BY seq`,
+    [firstId],
+  );
   expect(withdrawn.map((w) => w.action)).toEqual(["GRANT_WITHDRAWN", "GRANT_REFUSED"]);
 
   // 5. An expired grant: the CSP checks the expiry it stores, whatever the portal says.
@@ -110,7 +116,9 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   const expired = await rp.request.get(`/api/requests/${secondId}/data`, { headers: { "x-request-token": secondToken } });
   expect(expired.status()).toBe(403);
   expect((await expired.json()).error.message).toMatch(/expired/);
-  expect(await e2eSql(`SELECT 1 FROM csp_ledger.audit_entries WHERE subject_id = $1 AND action = 'GRANT_REFUSED' AND data->>'reason' = 'expired'`, [secondId])).toHaveLength(1);
+  expect(
+    await e2eSql(`SELECT 1 FROM csp_ledger.audit_entries WHERE subject_id = $1 AND action = 'GRANT_REFUSED' AND data->>'reason' = 'expired'`, [secondId]),
+  ).toHaveLength(1);
 
   // the researcher sees both ends and asks for a renewal of the expired one; the owner sees the ask
   await rp.goto("/research");

@@ -10,7 +10,6 @@ import { newApplicant, register, signIn, unlockKeyStore, sealedInBrowser } from 
 
 test.describe.configure({ timeout: 360_000 }); // three browsers and two registrations on a shared, loaded machine
 
-
 test("keys reach the researcher's browser, a transform key is stored, a backup moves them to another browser", async ({ page, browser }, info) => {
   const admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["researcher", "cardiology"]);
@@ -120,7 +119,10 @@ test("revoking a researcher's attribute destroys their transform key and shows t
 
   // revoking the person signs them out at once
   await admin.goto("/admin/people");
-  await admin.getByTestId(`person-${r.email}`).getByRole("button", { name: `Revoke person: ${r.name}` }).click();
+  await admin
+    .getByTestId(`person-${r.email}`)
+    .getByRole("button", { name: `Revoke person: ${r.name}` })
+    .click();
   const confirm = admin.getByRole("dialog", { name: `Revoke ${r.name}'s access?` });
   await confirm.getByLabel("Reason").fill("Left the institute");
   await confirm.getByRole("button", { name: "Revoke access" }).click();

@@ -57,8 +57,10 @@ async function tickValues(labels: Locator) {
   });
 }
 
-const cspLog = (subject: string) => e2eSql<{ action: string }>(`SELECT action FROM csp_ledger.audit_entries WHERE subject_id = $1 ORDER BY seq`, [subject]).then((r) => r.map((x) => x.action));
-const authorityLog = (subject: string) => e2eSql<{ action: string }>(`SELECT action FROM ledger.audit_entries WHERE subject_id = $1 ORDER BY seq`, [subject]).then((r) => r.map((x) => x.action));
+const cspLog = (subject: string) =>
+  e2eSql<{ action: string }>(`SELECT action FROM csp_ledger.audit_entries WHERE subject_id = $1 ORDER BY seq`, [subject]).then((r) => r.map((x) => x.action));
+const authorityLog = (subject: string) =>
+  e2eSql<{ action: string }>(`SELECT action FROM ledger.audit_entries WHERE subject_id = $1 ORDER BY seq`, [subject]).then((r) => r.map((x) => x.action));
 
 test("runs and uploads have names, notes and deletion; research browses without keys; charts fit and agree", async ({ browser }, info) => {
   const admin = await adminPage(browser);
@@ -120,7 +122,10 @@ test("runs and uploads have names, notes and deletion; research browses without 
   const curve = await convergence.locator(".recharts-line-curve").boundingBox();
   expect(curve!.height / grid!.height, "the curve uses the plot's height, not a sliver of it").toBeGreaterThan(0.4);
   // cluster sizes: one colour per cluster, the same as the typicality and centers charts use
-  const sizeFills = await admin.getByTestId("chart-cluster-sizes").locator(".recharts-bar-rectangle path").evaluateAll((ps) => ps.map((p) => p.getAttribute("fill")));
+  const sizeFills = await admin
+    .getByTestId("chart-cluster-sizes")
+    .locator(".recharts-bar-rectangle path")
+    .evaluateAll((ps) => ps.map((p) => p.getAttribute("fill")));
   expect(sizeFills).toEqual(CHART_COLORS.slice(0, 2));
 
   // name and note can be changed later (stored at the CSP, audited)
@@ -194,9 +199,12 @@ test("runs and uploads have names, notes and deletion; research browses without 
   // each group keeps its colour in the distribution's legend (recharts may list the legend in another order)
   const key = (name: string) => name.replace(/\s+/g, ""); // tick labels may wrap into several lines
   const groups = (await tickLabels(sizes, "xAxis").allTextContents()).map(key);
-  const legend = await rp.getByTestId("chart-distribution").locator(".recharts-legend-item").evaluateAll((items) =>
-    items.map((i) => [i.querySelector(".recharts-legend-item-text")?.textContent ?? "", i.querySelector("path")?.getAttribute("fill") ?? ""] as const),
-  );
+  const legend = await rp
+    .getByTestId("chart-distribution")
+    .locator(".recharts-legend-item")
+    .evaluateAll((items) =>
+      items.map((i) => [i.querySelector(".recharts-legend-item-text")?.textContent ?? "", i.querySelector("path")?.getAttribute("fill") ?? ""] as const),
+    );
   expect(Object.fromEntries(legend.map(([name, fill]) => [key(name), fill]))).toEqual(Object.fromEntries(groups.map((g, i) => [g, fills[i]])));
   await shoot(rp, "research-results");
 
@@ -218,7 +226,9 @@ test("runs and uploads have names, notes and deletion; research browses without 
   expect(await cspLog(extensionId)).toContain("CLUSTERING_RUN_DELETED");
   expect(await authorityLog(extensionId)).toContain("CLUSTERING_RUN_DELETED");
   expect(await e2eSql(`SELECT 1 FROM csp.run_labels WHERE run_id = $1`, [extensionId])).toHaveLength(0);
-  expect(await e2eSql(`SELECT 1 FROM authority.run_secrets WHERE run_id = $1 UNION ALL SELECT 1 FROM authority.run_seeds WHERE run_id = $1`, [extensionId])).toHaveLength(0);
+  expect(
+    await e2eSql(`SELECT 1 FROM authority.run_secrets WHERE run_id = $1 UNION ALL SELECT 1 FROM authority.run_seeds WHERE run_id = $1`, [extensionId]),
+  ).toHaveLength(0);
   await rp.goto("/research");
   await expect(rp.getByTestId(`run-${extensionId}`)).toHaveCount(0);
   await expect(rp.getByTestId(`run-${baseId}`)).toBeVisible();

@@ -39,7 +39,11 @@ function file(name: string, content: string | Buffer): string {
 
 /** A small CSV with two numeric columns (enough for clustering tensors). */
 const smallCsv = (name: string, seed: number) =>
-  file(name, ["marker,value,score", ...Array.from({ length: 12 }, (_, i) => `m${seed}-${i},${(seed + i * 1.25).toFixed(2)},${(i * 0.5 + 3).toFixed(1)}`)].join("\n") + "\n");
+  file(
+    name,
+    ["marker,value,score", ...Array.from({ length: 12 }, (_, i) => `m${seed}-${i},${(seed + i * 1.25).toFixed(2)},${(i * 0.5 + 3).toFixed(1)}`)].join("\n") +
+      "\n",
+  );
 
 async function openUpload(page: Page) {
   await page.goto("/hospital/upload");
@@ -79,10 +83,15 @@ test("item 5: chips reflect and edit the typed policy without destroying it; the
   const policy = page.getByLabel("Policy", { exact: true });
   const chip = (a: string) => page.getByRole("checkbox", { name: `${code}.${a}`, exact: true });
   // what a mouse user clicks: the chip (its checkbox is visually hidden)
-  const clickChip = (a: string) => page.locator("label").filter({ has: chip(a) }).click();
+  const clickChip = (a: string) =>
+    page
+      .locator("label")
+      .filter({ has: chip(a) })
+      .click();
   // the placeholder's example uses attributes of the catalogue, and is accepted as typed
   const example = (await policy.getAttribute("placeholder"))!.replace(/^e\.g\. /, "");
-  for (const attribute of example.match(/[A-Za-z][\w-]*\.[A-Za-z][\w-]*/g)!) await expect(page.getByRole("checkbox", { name: attribute, exact: true })).toHaveCount(1);
+  for (const attribute of example.match(/[A-Za-z][\w-]*\.[A-Za-z][\w-]*/g)!)
+    await expect(page.getByRole("checkbox", { name: attribute, exact: true })).toHaveCount(1);
   await policy.fill(example);
   await expect(page.getByTestId("policy-feedback")).toContainText("Readable by");
 
@@ -211,7 +220,9 @@ test("item 4: an upload whose clustering tensors failed says so on /hospital and
   await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
   await page.getByLabel("Label").fill(label);
   // the second feature ciphertext is refused: the records are stored, the tensors are not
-  await page.route("**/api/uploads/*/features/0/1", (route) => route.fulfill({ status: 422, json: { error: { code: "VALIDATION", message: "tensor refused by the test" } } }));
+  await page.route("**/api/uploads/*/features/0/1", (route) =>
+    route.fulfill({ status: 422, json: { error: { code: "VALIDATION", message: "tensor refused by the test" } } }),
+  );
   await page.getByRole("button", { name: "Encrypt and upload" }).click();
   await expect(page.getByText("Upload stored, without clustering data")).toBeVisible({ timeout: 180_000 });
   await expect(page.getByText(/tensor refused by the test/)).toBeVisible();
@@ -247,14 +258,22 @@ test("item 4: an upload whose clustering tensors failed says so on /hospital and
   await expect(page.getByTestId(`stored-${label}`)).toContainText("stored, verified", { timeout: 120_000 });
   expect(await sql(`SELECT status::text FROM csp.upload_features WHERE upload_id = $1`, [id])).toEqual([{ status: "STORED" }]);
   await expect
-    .poll(() => page.evaluate(() => new Promise<number>((resolve) => {
-      const req = indexedDB.open("medshare-pending-uploads", 1);
-      req.onupgradeneeded = () => req.result.createObjectStore("uploads", { keyPath: "id" });
-      req.onsuccess = () => {
-        const count = req.result.transaction("uploads").objectStore("uploads").count();
-        count.onsuccess = () => { req.result.close(); resolve(count.result); };
-      };
-    })))
+    .poll(() =>
+      page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const req = indexedDB.open("medshare-pending-uploads", 1);
+            req.onupgradeneeded = () => req.result.createObjectStore("uploads", { keyPath: "id" });
+            req.onsuccess = () => {
+              const count = req.result.transaction("uploads").objectStore("uploads").count();
+              count.onsuccess = () => {
+                req.result.close();
+                resolve(count.result);
+              };
+            };
+          }),
+      ),
+    )
     .toBe(0);
   await admin.goto("/admin/clustering");
   await expect(admin.getByTestId(`missing-${label}`)).toHaveCount(0);

@@ -25,7 +25,9 @@ async function askAndWait(rp: Page, label: string, purpose: string, passphrase: 
 }
 
 /** Issue #15, owner decisions: the named approver approves one request and denies another; the researcher sees both; the CSP serves only the approved one. */
-test("a hospital approver approves one request and denies another; the researcher sees both outcomes and decrypts only the approved one", async ({ browser }) => {
+test("a hospital approver approves one request and denies another; the researcher sees both outcomes and decrypts only the approved one", async ({
+  browser,
+}) => {
   const admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["hospital", "researcher"]);
   const { a: staff, page } = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Own");
@@ -55,7 +57,9 @@ test("a hospital approver approves one request and denies another; the researche
   await askAndWait(rp, label, "Owner study A, to approve", res.passphrase, true);
   await askAndWait(rp, label, "Owner study B, to deny", res.passphrase, true);
   const waiting = await rp.evaluate(() =>
-    Object.keys(localStorage).filter((k) => k.startsWith("medshare-waiting-request:")).map((k) => ({ id: k.split(":")[1], token: (JSON.parse(localStorage.getItem(k)!) as { token: string }).token })),
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("medshare-waiting-request:"))
+      .map((k) => ({ id: k.split(":")[1], token: (JSON.parse(localStorage.getItem(k)!) as { token: string }).token })),
   );
   expect(waiting).toHaveLength(2);
 
@@ -97,8 +101,12 @@ test("a hospital approver approves one request and denies another; the researche
   // The researcher is told both outcomes in the portal.
   await rp.goto("/research");
   const mine = rp.getByTestId("my-requests");
-  await expect(mine.getByRole("listitem").filter({ hasText: "Owner study A, to approve" }).getByTestId("my-request-decision")).toContainText("Approved by the hospital");
-  await expect(mine.getByRole("listitem").filter({ hasText: "Owner study B, to deny" }).getByTestId("my-request-decision")).toContainText("Denied by the hospital: Outside the consent our patients gave");
+  await expect(mine.getByRole("listitem").filter({ hasText: "Owner study A, to approve" }).getByTestId("my-request-decision")).toContainText(
+    "Approved by the hospital",
+  );
+  await expect(mine.getByRole("listitem").filter({ hasText: "Owner study B, to deny" }).getByTestId("my-request-decision")).toContainText(
+    "Denied by the hospital: Outside the consent our patients gave",
+  );
   for (const width of [1280, 390]) {
     await rp.setViewportSize({ width, height: 844 });
     await rp.screenshot({ path: path.join(SHOTS, `owner-decisions-research-${width}.png`), fullPage: true });
@@ -120,7 +128,10 @@ test("a hospital approver approves one request and denies another; the researche
 
   // Every decision is in both parties' audit logs.
   for (const log of ["ledger", "csp_ledger"]) {
-    const rows = await e2eSql<{ action: string; subject_id: string }>(`SELECT action, subject_id FROM ${log}.audit_entries WHERE action IN ('REQUEST_APPROVED', 'REQUEST_DENIED') AND subject_id IN ($1, $2)`, waiting.map((w) => w.id));
+    const rows = await e2eSql<{ action: string; subject_id: string }>(
+      `SELECT action, subject_id FROM ${log}.audit_entries WHERE action IN ('REQUEST_APPROVED', 'REQUEST_DENIED') AND subject_id IN ($1, $2)`,
+      waiting.map((w) => w.id),
+    );
     expect(rows.find((r) => r.subject_id === deniedId)?.action, `${log}: the denial`).toBe("REQUEST_DENIED");
     expect(rows.find((r) => r.subject_id !== deniedId)?.action, `${log}: the approval`).toBe("REQUEST_APPROVED");
   }

@@ -58,7 +58,10 @@ const uploadLabel = () => `WDBC parties ${code}`;
 test("a journey across the split: staff encrypt and upload, a researcher takes keys and makes a transform key", async ({ browser }) => {
   await upload(staff.page, staff.a.passphrase, WDBC, `${code}.researcher`, uploadLabel());
   await expect(staff.page.getByText("Upload stored")).toBeVisible({ timeout: 120_000 });
-  const [row] = await e2eSql<{ id: string; org: string; record_count: number }>(`SELECT id::text, organisation_id::text AS org, record_count FROM csp.uploads WHERE label = $1`, [uploadLabel()]);
+  const [row] = await e2eSql<{ id: string; org: string; record_count: number }>(
+    `SELECT id::text, organisation_id::text AS org, record_count FROM csp.uploads WHERE label = $1`,
+    [uploadLabel()],
+  );
   expect(row.record_count).toBe(569);
   uploadX = row.id;
   org = row.org;
@@ -85,14 +88,20 @@ test.describe("tokens on the CSP's API", () => {
     const before = await tableDigests(CSP_SCHEMAS);
 
     refused(await callCsp("uploads.abandon", abandon()), "malformed", /needs the authority's token/);
-    refused(await callCsp("uploads.abandon", abandon(), null, { Authorization: `Basic ${Buffer.from("csp:csp").toString("base64")}` }), "malformed", /needs the authority's token/);
+    refused(
+      await callCsp("uploads.abandon", abandon(), null, { Authorization: `Basic ${Buffer.from("csp:csp").toString("base64")}` }),
+      "malformed",
+      /needs the authority's token/,
+    );
     refused(await callCsp("uploads.abandon", abandon(), "garbage"), "malformed", /malformed/);
     refused(await callCsp("uploads.abandon", abandon(), `mst1.${"A".repeat(3000)}.x`), "malformed", /malformed/);
     // signed with another Ed25519 key: the attacker's own
     refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant(), randomBytes(32))), "bad-signature", /not signed by the authority/);
     // a genuine token with its claims edited (another organisation): the signature no longer holds
     const [prefix, , sig] = signPartyToken(grant(), key()).split(".");
-    const edited = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(signPartyToken(grant(), key()).split(".")[1], "base64url").toString()), org: randomUUID() })).toString("base64url");
+    const edited = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(signPartyToken(grant(), key()).split(".")[1], "base64url").toString()), org: randomUUID() }),
+    ).toString("base64url");
     refused(await callCsp("uploads.abandon", abandon(), `${prefix}.${edited}.${sig}`), "bad-signature", /not signed by the authority/);
     // expired: issued 3 minutes ago (60 s lifetime + 30 s skew long past)
     refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant(), key(), Date.now() - 180_000)), "expired", /expired/);
@@ -107,14 +116,22 @@ test.describe("tokens on the CSP's API", () => {
   test("a valid token used beyond its scope: another operation, another upload, no organisation: 401, and nothing changes", async () => {
     const before = await tableDigests(CSP_SCHEMAS);
     // a token for reading upload X's progress, used to abandon it
-    refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ op: "uploads.progress" }), key())), "wrong-scope", /allows uploads\.progress, not uploads\.abandon/);
+    refused(
+      await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ op: "uploads.progress" }), key())),
+      "wrong-scope",
+      /allows uploads\.progress, not uploads\.abandon/,
+    );
     // a token for abandoning upload Y, used on upload X
     refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ res: randomUUID() }), key())), "wrong-scope", /another resource/);
     // a token naming no resource at all
     refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ res: undefined }), key())), "wrong-scope", /another resource/);
     // a token naming no organisation, on operations that act for one
     refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ org: undefined }), key())), "wrong-scope", /does not name the organisation/);
-    refused(await callCsp("uploads.list", toWireJson({ currentVersions: {} }), signPartyToken({ aud: "csp", op: "uploads.list" }, key())), "wrong-scope", /does not name the organisation/);
+    refused(
+      await callCsp("uploads.list", toWireJson({ currentVersions: {} }), signPartyToken({ aud: "csp", op: "uploads.list" }, key())),
+      "wrong-scope",
+      /does not name the organisation/,
+    );
     // and no person, where the call is audited under one
     refused(await callCsp("uploads.abandon", abandon(), signPartyToken(grant({ sub: undefined }), key())), "wrong-scope", /does not name the person/);
     expect(await tableDigests(CSP_SCHEMAS)).toEqual(before);
@@ -166,11 +183,19 @@ function checkCspEnvironment(csp: Record<string, string>, authority: Record<stri
   expect(csp.DATABASE_URL).toBe(e2eCspDatabaseUrl());
   expect(decodeURIComponent(new URL(csp.DATABASE_URL).username)).toBe("medshare_csp");
   for (const [name, value] of Object.entries(csp))
-    for (const url of value.match(/postgres(?:ql)?:\/\/[^\s"']+/g) ?? []) expect(decodeURIComponent(new URL(url).username), `${name} names another role`).toBe("medshare_csp");
+    for (const url of value.match(/postgres(?:ql)?:\/\/[^\s"']+/g) ?? [])
+      expect(decodeURIComponent(new URL(url).username), `${name} names another role`).toBe("medshare_csp");
   // none of the authority's secret values under any name, nor its database URL or password
   const authorityUrl = new URL(authority.DATABASE_URL);
-  const secrets = [...AUTHORITY_SECRETS.map((n) => [n, authority[n]]), ["the authority's DATABASE_URL", authority.DATABASE_URL], ["the authority's database password", decodeURIComponent(authorityUrl.password)], ["the superuser's database password", decodeURIComponent(new URL(e2eDatabaseUrl()).password)]];
-  const all = Object.entries(csp).map(([k, v]) => `${k}=${v}`).join("\n");
+  const secrets = [
+    ...AUTHORITY_SECRETS.map((n) => [n, authority[n]]),
+    ["the authority's DATABASE_URL", authority.DATABASE_URL],
+    ["the authority's database password", decodeURIComponent(authorityUrl.password)],
+    ["the superuser's database password", decodeURIComponent(new URL(e2eDatabaseUrl()).password)],
+  ];
+  const all = Object.entries(csp)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
   for (const [name, value] of secrets) {
     expect(value.length, name).toBeGreaterThan(8);
     expect(all.includes(value), `${name} is in the CSP's environment`).toBe(false);
@@ -215,7 +240,11 @@ async function scanCspDatabase() {
     needles.push(...needlesOf(`${v.name} v${v.version} sealed`, v.sealed));
     const plain = unsealWithKek(kek, v.sealed, `medshare-attribute-secret:${v.name}:v${v.version}`);
     const secret = decodeAttributeSecret(plain);
-    needles.push(...needlesOf(`${v.name} secret`, plain), ...needlesOf(`${v.name} alpha`, encodeFr(secret.alpha)), ...needlesOf(`${v.name} gamma`, encodeFr(secret.gamma)));
+    needles.push(
+      ...needlesOf(`${v.name} secret`, plain),
+      ...needlesOf(`${v.name} alpha`, encodeFr(secret.alpha)),
+      ...needlesOf(`${v.name} gamma`, encodeFr(secret.gamma)),
+    );
   }
   // the CKKS secret key, sealed and unsealed (three 48-byte windows of its serialisation: its
   // header is shared with public SEAL objects, so the windows are taken from the key material)
@@ -238,7 +267,8 @@ async function scanCspDatabase() {
       needles.push(...needlesOf(`${person.a.gid}'s key ${id}`, Buffer.from(encoded, "base64")));
       for (const [name, sik] of decodeUserKeys(Buffer.from(encoded, "base64")).keys) needles.push(...needlesOf(`${person.a.gid}'s SIK ${name}`, encodeG2(sik)));
     }
-    if (contents.transform) needles.push(...needlesOf(`${person.a.gid}'s z`, encodeFr(decodeTransformSecret(Buffer.from(contents.transform.secret, "base64")).z)));
+    if (contents.transform)
+      needles.push(...needlesOf(`${person.a.gid}'s z`, encodeFr(decodeTransformSecret(Buffer.from(contents.transform.secret, "base64")).z)));
     if (person === researcher) expect(contents.transform, "the researcher made a transform key").not.toBeNull();
   }
 
@@ -264,7 +294,11 @@ test("each party's database role is refused the other's tables", async () => {
     await client.connect();
     try {
       const out: Record<string, string> = {};
-      for (const s of statements) out[s] = await client.query(s).then(() => "allowed", (e: Error) => e.message);
+      for (const s of statements)
+        out[s] = await client.query(s).then(
+          () => "allowed",
+          (e: Error) => e.message,
+        );
       return out;
     } finally {
       await client.end();
@@ -304,7 +338,10 @@ test("the services connect as their own roles, none a superuser", async () => {
     `SELECT a.usename, a.application_name, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
      WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND a.application_name NOT LIKE 'e2e-%'`,
   );
-  expect(sessions.filter((s) => s.rolsuper), JSON.stringify(sessions)).toEqual([]);
+  expect(
+    sessions.filter((s) => s.rolsuper),
+    JSON.stringify(sessions),
+  ).toEqual([]);
   const roles = new Set(sessions.map((s) => s.usename));
   expect(roles.has("medshare_authority"), JSON.stringify(sessions)).toBe(true);
   expect(roles.has("medshare_csp"), JSON.stringify(sessions)).toBe(true);
@@ -314,8 +351,16 @@ test("the services connect as their own roles, none a superuser", async () => {
 test.describe("the CSP down in the middle of an upload", () => {
   const COPIES = 4;
   const RECORDS = 569 * COPIES;
-  const cspAnswers = () => fetch(`${cspBase()}/api/csp/uploads.list`, { method: "POST", body: "{}" }).then((r) => r.status === 401, () => false);
-  const cspRefuses = () => fetch(`${cspBase()}/api/csp/uploads.list`, { method: "POST", body: "{}" }).then(() => false, () => true);
+  const cspAnswers = () =>
+    fetch(`${cspBase()}/api/csp/uploads.list`, { method: "POST", body: "{}" }).then(
+      (r) => r.status === 401,
+      () => false,
+    );
+  const cspRefuses = () =>
+    fetch(`${cspBase()}/api/csp/uploads.list`, { method: "POST", body: "{}" }).then(
+      () => false,
+      () => true,
+    );
   /** The e2e server's test hook: SIGUSR2 stops the CSP's service, the next starts it again. */
   const toggleCsp = () => process.kill(e2ePids().gateway, "SIGUSR2");
 
@@ -363,7 +408,9 @@ test.describe("the CSP down in the middle of an upload", () => {
     expect(shown).toContain("Upload paused");
     expect(shown).not.toMatch(/\bat .*\.(js|ts):\d+|ECONNREFUSED|fetch failed|TypeError/);
     // the cloud kept what arrived, nothing more, and the upload is not lost
-    expect(await e2eSql(`SELECT status::text, received_bytes > 0 AS some FROM csp.uploads WHERE id = $1`, [start!.uploadId])).toEqual([{ status: "RECEIVING", some: true }]);
+    expect(await e2eSql(`SELECT status::text, received_bytes > 0 AS some FROM csp.uploads WHERE id = $1`, [start!.uploadId])).toEqual([
+      { status: "RECEIVING", some: true },
+    ]);
     expect((await e2eSql(`SELECT count(*)::int AS n FROM csp.upload_chunks WHERE upload_id = $1`, [start!.uploadId]))[0].n).toBe(1);
 
     toggleCsp();
@@ -375,7 +422,9 @@ test.describe("the CSP down in the middle of an upload", () => {
     await expect(page.getByTestId(`unfinished-${label}`)).toContainText(`1 of ${start!.chunkCount} chunks arrived`);
     await page.getByRole("button", { name: `Resume ${label}` }).click();
     // the records first (the clustering tensors follow, and can take minutes on a busy machine)
-    await expect.poll(async () => (await e2eSql(`SELECT status::text, record_count FROM csp.uploads WHERE id = $1`, [start!.uploadId]))[0], { timeout: 180_000 }).toEqual({ status: "STORED", record_count: RECORDS });
+    await expect
+      .poll(async () => (await e2eSql(`SELECT status::text, record_count FROM csp.uploads WHERE id = $1`, [start!.uploadId]))[0], { timeout: 180_000 })
+      .toEqual({ status: "STORED", record_count: RECORDS });
     expect((await e2eSql(`SELECT count(*)::int AS n FROM csp.record_ciphertexts WHERE upload_id = $1`, [start!.uploadId]))[0].n).toBe(RECORDS);
     await expect(row).toContainText("stored, verified", { timeout: 300_000 });
     await expect(row).toContainText(RECORDS.toLocaleString("en-US"));

@@ -20,7 +20,10 @@ test("hospital staff registers, waits, is approved by the admin, then reaches /h
   await expect(row).toContainText(staff.organisation);
   await row.getByRole("button", { name: `Approve ${staff.name}` }).click();
   // no attribute ticked: the app asks first
-  await admin.getByRole("dialog", { name: `Approve ${staff.name} without attributes?` }).getByRole("button", { name: "Approve without attributes" }).click();
+  await admin
+    .getByRole("dialog", { name: `Approve ${staff.name} without attributes?` })
+    .getByRole("button", { name: "Approve without attributes" })
+    .click();
   await expect(row).toHaveCount(0);
   await expect(admin.getByTestId("notice")).toContainText(`Approved ${staff.name} without attributes`);
   await adminContext.close();
@@ -90,7 +93,11 @@ test("a sign-in the server cannot answer says so and stays on the form; the next
   // journey to it). Both calls the form makes answer 503 once here, as a restarting server does.
   const staff = newApplicant("Unanswered");
   await register(page, staff, "Hospital staff");
-  const restarting = { status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "MedShare is restarting. Please try again in a few seconds." } }) };
+  const restarting = {
+    status: 503,
+    contentType: "application/json",
+    body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "MedShare is restarting. Please try again in a few seconds." } }),
+  };
   await page.route("**/api/auth/callback/credentials", (route) => route.fulfill(restarting), { times: 1 });
   await signIn(page, staff.email, staff.password);
   await expect(page.locator("#login-error")).toContainText("MedShare is restarting. Please try again in a few seconds.");

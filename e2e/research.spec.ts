@@ -51,7 +51,8 @@ test("a researcher requests, signs, and decrypts in the browser exactly what was
   await expect(page.getByTestId("request-outcome")).toContainText(`You lack ${code}.oncology`);
 
   // charts render
-  for (const id of ["chart-sizes", "chart-distribution", "chart-projection"]) await expect(page.getByTestId(id).locator("svg.recharts-surface").first()).toBeVisible();
+  for (const id of ["chart-sizes", "chart-distribution", "chart-projection"])
+    await expect(page.getByTestId(id).locator("svg.recharts-surface").first()).toBeVisible();
   await expect(page.getByTestId("chart-projection").locator(".recharts-scatter-symbol").first()).toBeVisible();
   await page.screenshot({ path: info.outputPath("research.png"), fullPage: true });
 

@@ -39,8 +39,10 @@ test("after a rotation the other holder reads old- and new-version uploads; the 
   }
   const [one, two] = holders;
 
-  const before = `Before ${code}`, after = `After ${code}`;
-  const fileA = info.outputPath("before.csv"), fileB = info.outputPath("after.csv");
+  const before = `Before ${code}`,
+    after = `After ${code}`;
+  const fileA = info.outputPath("before.csv"),
+    fileB = info.outputPath("after.csv");
   writeFileSync(fileA, "troponin,ef\n0.041,55\n0.093,41\n0.120,38\n");
   writeFileSync(fileB, "troponin,ef\n0.210,30\n0.015,62\n");
   await upload(staff.page, staff.a.passphrase, fileA, policy, before);
@@ -55,7 +57,11 @@ test("after a rotation the other holder reads old- and new-version uploads; the 
   await expect(admin.getByTestId("notice").filter({ hasText: `Revoked ${code}.cardiology from ${one.a.name}` })).toBeVisible();
 
   await upload(staff.page, staff.a.passphrase, fileB, policy, after);
-  const versions = await e2eSql<{ label: string; v: string }>(`SELECT label, key_versions->>$1 AS v FROM csp.uploads WHERE label IN ($2, $3)`, [`${code}.cardiology`, before, after]);
+  const versions = await e2eSql<{ label: string; v: string }>(`SELECT label, key_versions->>$1 AS v FROM csp.uploads WHERE label IN ($2, $3)`, [
+    `${code}.cardiology`,
+    before,
+    after,
+  ]);
   expect(Object.fromEntries(versions.map((r) => [r.label, r.v]))).toEqual({ [before]: "1", [after]: "2" });
 
   // Holder two, before unlocking: both open for them; the new one once the browser adds v2 to the transform key.

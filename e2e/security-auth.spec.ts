@@ -135,7 +135,9 @@ test.describe("sign-in abuse (item 2)", () => {
     expect(errors.slice(0, 30).every((e) => e === "Wrong e-mail or password.")).toBe(true);
     expect(errors[30]).toMatch(/Too many failed sign-ins from this address/);
     // even the right password is refused from there for now …
-    expect(await credentialsSignIn(attacker, E2E_ADMIN.email, E2E_ADMIN.password, { [ADDRESS]: "198.51.100.99", "x-forwarded-for": "10.99.0.1" })).toMatch(/Too many/);
+    expect(await credentialsSignIn(attacker, E2E_ADMIN.email, E2E_ADMIN.password, { [ADDRESS]: "198.51.100.99", "x-forwarded-for": "10.99.0.1" })).toMatch(
+      /Too many/,
+    );
     // … but nobody else is locked out: the owner from their own address signs in
     const owner = await client(baseURL, "127.0.0.11");
     expect(await credentialsSignIn(owner, E2E_ADMIN.email, E2E_ADMIN.password)).toBeNull();
@@ -186,9 +188,14 @@ test.describe("sign-in abuse (item 2)", () => {
     await register(page, a, "Hospital staff");
     const args = JSON.parse((await captured).postData()!) as Array<Record<string, string>>;
     const api = await client(baseURL);
-    for (const [field, value] of [["name", "Eve\u0000 Null"], ["newOrganisationName", "Org\u0000 Null"]] as const) {
+    for (const [field, value] of [
+      ["name", "Eve\u0000 Null"],
+      ["newOrganisationName", "Org\u0000 Null"],
+    ] as const) {
       const b = newApplicant("Nul");
-      const { status, body } = await replayAction(api, await captured, [{ ...args[0], email: b.email, gid: b.gid, newOrganisationName: b.organisation, [field]: value }]);
+      const { status, body } = await replayAction(api, await captured, [
+        { ...args[0], email: b.email, gid: b.gid, newOrganisationName: b.organisation, [field]: value },
+      ]);
       expect(status).toBeLessThan(500);
       expect(body).toContain('"code":"VALIDATION"');
       expect(body).toContain("control character");

@@ -18,7 +18,17 @@ test.describe.configure({ mode: "serial" });
 /** The parties' roles (lib/db/roles.ts PARTY_ROLES). */
 const PARTY_ROLES = { authority: "medshare_authority", csp: "medshare_csp", clustering: "medshare_clustering" };
 
-type Row = { seq: string; at: Date; actor_id: string | null; action: string; subject_type: string; subject_id: string | null; data: unknown; prev_hash: string; hash: string };
+type Row = {
+  seq: string;
+  at: Date;
+  actor_id: string | null;
+  action: string;
+  subject_type: string;
+  subject_id: string | null;
+  data: unknown;
+  prev_hash: string;
+  hash: string;
+};
 
 /** Runs `work` on one superuser connection, named so the role check below can tell it apart. */
 async function asSuperuser<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -41,7 +51,15 @@ async function rewriteLedger(edit: string) {
     await c.query(edit);
     let prevHash = GENESIS_HASH;
     for (const r of await ledgerRows(c)) {
-      const hash = entryHash(prevHash, { seq: BigInt(r.seq), at: r.at, actorId: r.actor_id, action: r.action, subjectType: r.subject_type, subjectId: r.subject_id, data: r.data });
+      const hash = entryHash(prevHash, {
+        seq: BigInt(r.seq),
+        at: r.at,
+        actorId: r.actor_id,
+        action: r.action,
+        subjectType: r.subject_type,
+        subjectId: r.subject_id,
+        data: r.data,
+      });
       await c.query(`UPDATE ledger.audit_entries SET prev_hash = $1, hash = $2 WHERE seq = $3`, [prevHash, hash, r.seq]);
       prevHash = hash;
     }
@@ -85,12 +103,17 @@ test("each service connects as its own party's role, never as a superuser", asyn
   await admin.goto("/admin/audit"); // the portal has a pooled connection open now, and the CSP too (its log is shown through its API)
   expect(new URL(e2eAppDatabaseUrl()).username).toBe(PARTY_ROLES.authority);
   const sessions = await asSuperuser((c) =>
-    c.query<{ usename: string; application_name: string; rolsuper: boolean }>(
-      `SELECT a.usename, a.application_name, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+    c
+      .query<{ usename: string; application_name: string; rolsuper: boolean }>(
+        `SELECT a.usename, a.application_name, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
        WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()`,
-    ).then((r) => r.rows),
+      )
+      .then((r) => r.rows),
   );
-  expect(sessions.filter((s) => s.rolsuper), JSON.stringify(sessions)).toEqual([]);
+  expect(
+    sessions.filter((s) => s.rolsuper),
+    JSON.stringify(sessions),
+  ).toEqual([]);
   const roles = new Set(sessions.map((s) => s.usename));
   expect(roles.has(PARTY_ROLES.authority), JSON.stringify(sessions)).toBe(true);
   expect(roles.has(PARTY_ROLES.csp), JSON.stringify(sessions)).toBe(true);
@@ -148,9 +171,7 @@ test("a superuser's re-hashed rewrite shows as tampered, deleting the last 5 ent
   await expect(report).toContainText(/Tampered at entry #\d+/);
   await expect(report).not.toContainText("Chain intact");
 
-  await asSuperuser((c) =>
-    c.query(`SET session_replication_role = replica; DELETE FROM ledger.audit_entries WHERE seq > ${original.length - 5}`),
-  );
+  await asSuperuser((c) => c.query(`SET session_replication_role = replica; DELETE FROM ledger.audit_entries WHERE seq > ${original.length - 5}`));
   report = await verifyOnPage(admin);
   await expect(report).toContainText(`Rollback: entries deleted after #${original.length - 5}`);
 });

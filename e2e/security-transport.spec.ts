@@ -14,7 +14,14 @@ const base = `http://localhost:${port}`;
 const MiB = 1024 * 1024;
 
 /** The processes scripts/e2e-server.ts runs: the gateway (itself), the portal's next-server, the CSP's, the clustering worker. */
-const pids = () => JSON.parse(readFileSync(path.resolve(".data", `e2e-pids-${port}.json`), "utf8")) as { gateway: number; web: number; csp: number; csps?: number[]; worker: number };
+const pids = () =>
+  JSON.parse(readFileSync(path.resolve(".data", `e2e-pids-${port}.json`), "utf8")) as {
+    gateway: number;
+    web: number;
+    csp: number;
+    csps?: number[];
+    worker: number;
+  };
 
 let staffCookie = "";
 
@@ -44,7 +51,10 @@ test("a chunked 64 MiB POST to the sign-in callback is cut off with 413 and next
 test("signed-in staff: a chunked 64 MiB upload-chunk PUT is cut off with 413 and next-server does not grow", async () => {
   const web = pids().web;
   const before = rssMiB(web);
-  const reply = await streamChunked(`${base}/api/uploads/some-upload/chunks/0`, 64 * MiB, { method: "PUT", headers: { cookie: staffCookie, origin: base, "content-type": "application/octet-stream" } });
+  const reply = await streamChunked(`${base}/api/uploads/some-upload/chunks/0`, 64 * MiB, {
+    method: "PUT",
+    headers: { cookie: staffCookie, origin: base, "content-type": "application/octet-stream" },
+  });
   expect(reply.status).toBe(413);
   expect(rssMiB(web) - before).toBeLessThan(50);
 });
@@ -57,7 +67,11 @@ test("a Content-Length over the route's limit is refused with 413 before the bod
 
 test("a server action from another site is refused, even with X-Forwarded-Host matching its Origin", async () => {
   const call = (headers: Record<string, string>) =>
-    send(`${base}/register`, { method: "POST", headers: { "next-action": actionId("registerAction"), "content-type": "text/plain;charset=UTF-8", ...headers }, body: "[{}]" });
+    send(`${base}/register`, {
+      method: "POST",
+      headers: { "next-action": actionId("registerAction"), "content-type": "text/plain;charset=UTF-8", ...headers },
+      body: "[{}]",
+    });
   const spoofed = await call({ origin: "http://evil.test", "x-forwarded-host": "evil.test", "x-forwarded-proto": "http" });
   expect(spoofed.status).toBe(403);
   expect(spoofed.body).not.toContain("VALIDATION"); // the action never ran
@@ -80,7 +94,8 @@ test("malformed server-action and multipart bodies get 400, not 500", async () =
 });
 
 test("route handlers refuse state-changing requests from another origin or without one", async () => {
-  const start = (headers: Record<string, string>) => send(`${base}/api/uploads`, { method: "POST", headers: { cookie: staffCookie, "content-type": "application/json", ...headers }, body: "{}" });
+  const start = (headers: Record<string, string>) =>
+    send(`${base}/api/uploads`, { method: "POST", headers: { cookie: staffCookie, "content-type": "application/json", ...headers }, body: "{}" });
   const crossSite = await start({ origin: "http://evil.test" });
   expect(crossSite.status).toBe(403);
   expect(JSON.parse(crossSite.body).error.message).toMatch(/Cross-origin/);
@@ -96,7 +111,16 @@ test("pages carry a strict nonce-based Content-Security-Policy", async ({ page, 
   const csp = String(first.headers["content-security-policy"]);
   const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
   expect(nonce).toBeTruthy();
-  for (const directive of ["default-src 'self'", "'strict-dynamic'", "'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"]) expect(csp).toContain(directive);
+  for (const directive of [
+    "default-src 'self'",
+    "'strict-dynamic'",
+    "'wasm-unsafe-eval'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ])
+    expect(csp).toContain(directive);
   expect(csp).not.toContain("'unsafe-eval'");
   expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
   // Next put this response's nonce on its scripts; the next response has another.
@@ -119,7 +143,6 @@ test("pages carry a strict nonce-based Content-Security-Policy", async ({ page, 
   expect(ran).toEqual({ directive: "script-src-attr", ran: false });
   await expect.poll(() => cspViolations.length).toBeGreaterThan(0); // the fixture saw it too…
   cspViolations.splice(0); // …and this one was the point of the test
-
 });
 
 test("Next telemetry is off in every process the server runs", async () => {

@@ -90,14 +90,25 @@ test.beforeAll(async ({ browser, baseURL }) => {
   raced = await holdChunks(staff.page, `Raced ${code}`);
 });
 
-const uploadsLabelled = async (label: string) => (await sql<{ id: string; status: string }>(`SELECT id::text, status::text FROM csp.uploads WHERE label = $1`, [label]));
-const chunksOf = async (id: string) => (await sql<{ n: string; bytes: string | null }>(`SELECT count(*)::text AS n, sum(length(data))::text AS bytes FROM csp.upload_chunks WHERE upload_id = $1`, [id]))[0];
+const uploadsLabelled = async (label: string) =>
+  await sql<{ id: string; status: string }>(`SELECT id::text, status::text FROM csp.uploads WHERE label = $1`, [label]);
+const chunksOf = async (id: string) =>
+  (
+    await sql<{ n: string; bytes: string | null }>(`SELECT count(*)::text AS n, sum(length(data))::text AS bytes FROM csp.upload_chunks WHERE upload_id = $1`, [
+      id,
+    ])
+  )[0];
 // Upload events are the CSP's: its own log.
-const auditOf = async (action: string, id: string) => Number((await sql<{ n: string }>(`SELECT count(*)::text AS n FROM csp_ledger.audit_entries WHERE action = $1 AND subject_id = $2`, [action, id]))[0].n);
+const auditOf = async (action: string, id: string) =>
+  Number((await sql<{ n: string }>(`SELECT count(*)::text AS n FROM csp_ledger.audit_entries WHERE action = $1 AND subject_id = $2`, [action, id]))[0].n);
 
 test("sizes are signed: a start body with a larger totalBytes or chunkCount is refused", async () => {
   const [a] = held;
-  for (const tampered of [{ ...a, totalBytes: 20 * 1024 * 1024 }, { ...a, chunkCount: a.chunkCount + 40 }, { ...a, label: `${a.label} (renamed)` }]) {
+  for (const tampered of [
+    { ...a, totalBytes: 20 * 1024 * 1024 },
+    { ...a, chunkCount: a.chunkCount + 40 },
+    { ...a, label: `${a.label} (renamed)` },
+  ]) {
     const res = await api.post("/api/uploads", { data: tampered, headers: headers() });
     expect(res.status()).toBe(422);
     expect((await res.json()).error.message).toMatch(/signature does not verify/);
@@ -113,19 +124,31 @@ test("chunks beyond the signed bounds are refused and nothing is stored; odd ind
   expect((await started.json()).id).toBe(id);
 
   // more bytes than the hospital signed for, in one chunk
-  const big = await api.put(`/api/uploads/${id}/chunks/0`, { data: randomBytes(a.totalBytes + 1), headers: headers({ "content-type": "application/octet-stream" }) });
+  const big = await api.put(`/api/uploads/${id}/chunks/0`, {
+    data: randomBytes(a.totalBytes + 1),
+    headers: headers({ "content-type": "application/octet-stream" }),
+  });
   expect(big.status()).toBe(422);
   expect((await big.json()).error.message).toMatch(/past the \d+ bytes/);
   // an index past the signed chunk count
-  const past = await api.put(`/api/uploads/${id}/chunks/${a.chunkCount}`, { data: randomBytes(16), headers: headers({ "content-type": "application/octet-stream" }) });
+  const past = await api.put(`/api/uploads/${id}/chunks/${a.chunkCount}`, {
+    data: randomBytes(16),
+    headers: headers({ "content-type": "application/octet-stream" }),
+  });
   expect(past.status()).toBe(422);
   // indexes that Number() would read as 0
   for (const index of ["0x0", "%20", "1e0", "-0", "00", "+0", "0.0", "%25"]) {
-    const res = await api.put(`/api/uploads/${id}/chunks/${index}`, { data: randomBytes(16), headers: headers({ "content-type": "application/octet-stream" }) });
+    const res = await api.put(`/api/uploads/${id}/chunks/${index}`, {
+      data: randomBytes(16),
+      headers: headers({ "content-type": "application/octet-stream" }),
+    });
     expect(res.status(), index).toBe(422);
   }
   // a chunk over the per-chunk limit (1 MiB)
-  const stream = await api.put(`/api/uploads/${id}/chunks/0`, { data: randomBytes(2 * 1024 * 1024), headers: headers({ "content-type": "application/octet-stream" }) });
+  const stream = await api.put(`/api/uploads/${id}/chunks/0`, {
+    data: randomBytes(2 * 1024 * 1024),
+    headers: headers({ "content-type": "application/octet-stream" }),
+  });
   expect(stream.status()).toBeGreaterThanOrEqual(400);
   expect(stream.status()).toBeLessThan(500);
   expect(await chunksOf(id)).toEqual({ n: "0", bytes: null });
@@ -201,14 +224,20 @@ test("an unfinished upload past its expiry is removed with its chunks at the nex
   expect(await uploadsLabelled(a.label)).toEqual([]);
   expect(await chunksOf(a.uploadId)).toEqual({ n: "0", bytes: null });
   expect(await auditOf("UPLOAD_EXPIRED", a.uploadId)).toBe(1);
-  expect((await api.put(`/api/uploads/${a.uploadId}/chunks/0`, { data: randomBytes(8), headers: headers({ "content-type": "application/octet-stream" }) })).status()).toBe(404);
+  expect(
+    (await api.put(`/api/uploads/${a.uploadId}/chunks/0`, { data: randomBytes(8), headers: headers({ "content-type": "application/octet-stream" }) })).status(),
+  ).toBe(404);
   // an expired start cannot be replayed into a new upload either
   expect((await api.post("/api/uploads", { data: a, headers: headers() })).status()).toBe(409);
 });
 
 test("NUL bytes in a label are a 422, not a 500", async () => {
   const [, , d] = held;
-  for (const body of [{ ...d, label: "nul\u0000label" }, { ...d, signaturePolicy: `${code}.hospital\u0000` }, { ...d, keyVersions: { "x\u0000": 1 } }]) {
+  for (const body of [
+    { ...d, label: "nul\u0000label" },
+    { ...d, signaturePolicy: `${code}.hospital\u0000` },
+    { ...d, keyVersions: { "x\u0000": 1 } },
+  ]) {
     const res = await api.post("/api/uploads", { data: body, headers: headers() });
     expect(res.status()).toBe(422);
   }
@@ -227,7 +256,12 @@ async function plantedEnvelope(policy: string, rows: Array<Record<string, string
   );
   const vks = new Map<string, AttributeVk>(attrs.map((a) => [a.name, decodeAttributeVk(new Uint8Array(a.vk))]));
   const columns = Object.keys(rows[0]);
-  return encryptBatch(pp, vks, policy, rows.map((row, i) => ({ id: `planted-${i}`, data: recordBytes(row, columns) })));
+  return encryptBatch(
+    pp,
+    vks,
+    policy,
+    rows.map((row, i) => ({ id: `planted-${i}`, data: recordBytes(row, columns) })),
+  );
 }
 
 async function uploadThroughWizard(page: Page, passphrase: string, file: string, policy: string, label: string, again = false) {
@@ -246,19 +280,39 @@ test("planted and swapped envelopes: the researcher's browser shows a security a
   writeFileSync(small, "marker,value\ng1-51001,1.25\ng2-51002,2.5\n");
   const other = test.info().outputPath("other.csv");
   writeFileSync(other, "marker,value\no1-62001,7.75\no2-62002,8.5\n");
-  for (const label of ["Planted", "Swapped", "Source"]) await uploadThroughWizard(staff.page, staff.a.passphrase, label === "Source" ? other : small, policy, `${label} ${code}`, label === "Swapped");
+  for (const label of ["Planted", "Swapped", "Source"])
+    await uploadThroughWizard(staff.page, staff.a.passphrase, label === "Source" ? other : small, policy, `${label} ${code}`, label === "Swapped");
   const [planted] = await uploadsLabelled(`Planted ${code}`);
   const [swapped] = await uploadsLabelled(`Swapped ${code}`);
   const [source] = await uploadsLabelled(`Source ${code}`);
 
   // 1. planted: a valid envelope (public integrity check passes) under a policy the researcher satisfies, rows of the CSP's choosing, the hospital's signature left as it was
-  const { envelope, records } = await plantedEnvelope(policy, [{ marker: "planted-99311", value: 1 }, { marker: "planted-99312", value: 2 }]);
-  const chunks = packRecords(records);
-  await sql(`UPDATE csp.uploads SET envelope = $2, envelope_digest = $3, records_root = $4, record_count = $5, total_bytes = $6, chunk_count = $7 WHERE id = $1`, [
-    planted.id, Buffer.from(encodeEnvelope(envelope)), Buffer.from(envelopeDigest(envelope)), Buffer.from(envelope.recordsRoot), records.length, chunks.reduce((n, c) => n + c.length, 0), chunks.length,
+  const { envelope, records } = await plantedEnvelope(policy, [
+    { marker: "planted-99311", value: 1 },
+    { marker: "planted-99312", value: 2 },
   ]);
+  const chunks = packRecords(records);
+  await sql(
+    `UPDATE csp.uploads SET envelope = $2, envelope_digest = $3, records_root = $4, record_count = $5, total_bytes = $6, chunk_count = $7 WHERE id = $1`,
+    [
+      planted.id,
+      Buffer.from(encodeEnvelope(envelope)),
+      Buffer.from(envelopeDigest(envelope)),
+      Buffer.from(envelope.recordsRoot),
+      records.length,
+      chunks.reduce((n, c) => n + c.length, 0),
+      chunks.length,
+    ],
+  );
   await sql(`DELETE FROM csp.record_ciphertexts WHERE upload_id = $1`, [planted.id]);
-  for (const r of records) await sql(`INSERT INTO csp.record_ciphertexts (upload_id, index, record_id, ct, leaf_hash) VALUES ($1, $2, $3, $4, $5)`, [planted.id, r.index, r.id, Buffer.from(r.ct), Buffer.alloc(32)]);
+  for (const r of records)
+    await sql(`INSERT INTO csp.record_ciphertexts (upload_id, index, record_id, ct, leaf_hash) VALUES ($1, $2, $3, $4, $5)`, [
+      planted.id,
+      r.index,
+      r.id,
+      Buffer.from(r.ct),
+      Buffer.alloc(32),
+    ]);
 
   // 2. swapped: another genuine upload's envelope, signature and records served as "Swapped"
   await sql(
@@ -268,7 +322,10 @@ test("planted and swapped envelopes: the researcher's browser shows a security a
     [swapped.id, source.id],
   );
   await sql(`DELETE FROM csp.record_ciphertexts WHERE upload_id = $1`, [swapped.id]);
-  await sql(`INSERT INTO csp.record_ciphertexts (upload_id, index, record_id, ct, leaf_hash) SELECT $1, index, record_id, ct, leaf_hash FROM csp.record_ciphertexts WHERE upload_id = $2`, [swapped.id, source.id]);
+  await sql(
+    `INSERT INTO csp.record_ciphertexts (upload_id, index, record_id, ct, leaf_hash) SELECT $1, index, record_id, ct, leaf_hash FROM csp.record_ciphertexts WHERE upload_id = $2`,
+    [swapped.id, source.id],
+  );
 
   const res = await approvedPerson(browser, admin, "Institute researcher", [policy]);
   await res.page.getByRole("button", { name: "Create transform key" }).click();
@@ -289,6 +346,15 @@ test("planted and swapped envelopes: the researcher's browser shows a security a
   await expect(page.getByRole("button", { name: "Export CSV" })).toHaveCount(0);
   for (const id of [planted.id, swapped.id])
     await expect
-      .poll(async () => Number((await sql<{ n: string }>(`SELECT count(*)::text AS n FROM ledger.audit_entries WHERE action = 'DECRYPTION_VERIFICATION_FAILED' AND data->>'uploadId' = $1`, [id]))[0].n))
+      .poll(async () =>
+        Number(
+          (
+            await sql<{ n: string }>(
+              `SELECT count(*)::text AS n FROM ledger.audit_entries WHERE action = 'DECRYPTION_VERIFICATION_FAILED' AND data->>'uploadId' = $1`,
+              [id],
+            )
+          )[0].n,
+        ),
+      )
       .toBe(1);
 });

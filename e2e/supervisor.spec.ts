@@ -23,14 +23,23 @@ let launcher: ChildProcess;
 let output = "";
 
 async function serving(): Promise<boolean> {
-  return fetch(`${base}/login`).then((r) => r.ok, () => false);
+  return fetch(`${base}/login`).then(
+    (r) => r.ok,
+    () => false,
+  );
 }
 
 test.describe.configure({ mode: "serial", timeout: 300_000 });
 test.use({ baseURL: base });
 
 test.beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MEDSHARE_DATA_DIR: dataDir, MEDSHARE_PG_PORT: String(pgPort), MEDSHARE_CSP_PORT: String(cspPort) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    MEDSHARE_DATA_DIR: dataDir,
+    MEDSHARE_PG_PORT: String(pgPort),
+    MEDSHARE_CSP_PORT: String(cspPort),
+  };
   for (const name of ["DATABASE_URL", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "MEDSHARE_KEK", "NEXT_TELEMETRY_DISABLED"]) delete env[name];
   launcher = spawn("npm", ["start"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   launcher.stdout!.on("data", (d) => (output += d));
@@ -71,7 +80,19 @@ test("with the database down: 503 not 403, pages say so, and the log gets a line
 
   const postmaster = Number(readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
   process.kill(postmaster, "SIGINT"); // PostgreSQL's fast shutdown
-  await expect.poll(() => { try { process.kill(postmaster, 0); return "running"; } catch { return "stopped"; } }, { timeout: 20_000 }).toBe("stopped");
+  await expect
+    .poll(
+      () => {
+        try {
+          process.kill(postmaster, 0);
+          return "running";
+        } catch {
+          return "stopped";
+        }
+      },
+      { timeout: 20_000 },
+    )
+    .toBe("stopped");
   const logBefore = output.split("\n").length;
 
   for (let i = 0; i < 30; i++) {
@@ -86,7 +107,10 @@ test("with the database down: 503 not 403, pages say so, and the log gets a line
   await page.goto("/pending");
   await expect(page.getByRole("heading", { name: "MedShare is temporarily unavailable" })).toBeVisible();
 
-  const newLines = output.split("\n").slice(logBefore - 1).filter((l) => l.trim());
+  const newLines = output
+    .split("\n")
+    .slice(logBefore - 1)
+    .filter((l) => l.trim());
   expect(newLines.length, newLines.join("\n")).toBeLessThanOrEqual(6);
   expect(newLines.join("\n")).toContain("the database is unreachable");
   expect(newLines.join("\n")).not.toMatch(/\n\s+at /); // no stack trace
@@ -98,7 +122,14 @@ test("SIGTERM stops everything cleanly with exit 0 and no restart", async () => 
   const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
   process.kill(launcherPid, "SIGTERM");
   expect(await exited).toBe(0);
-  const gone = (pid: number) => { try { process.kill(pid, 0); return "running"; } catch { return "stopped"; } };
+  const gone = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return "running";
+    } catch {
+      return "stopped";
+    }
+  };
   await expect.poll(() => gone(web), { timeout: 15_000 }).toBe("stopped");
   expect(output).not.toContain("giving up");
   expect(output).not.toMatch(/web server exited with signal SIGTERM/);

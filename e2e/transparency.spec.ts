@@ -82,7 +82,9 @@ test("a tampered proof, entry or head is refused in the browser, never shown as 
   await staff.evaluate(() => localStorage.removeItem("medshare:log-head:csp"));
 });
 
-test("the researcher's browser shows decrypted records only once the upload is proven in the CSP's log; a tampered proof shows nothing", async ({ browser }) => {
+test("the researcher's browser shows decrypted records only once the upload is proven in the CSP's log; a tampered proof shows nothing", async ({
+  browser,
+}) => {
   const researcher = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "LogRes");
   const page = researcher.page;
   await page.getByRole("button", { name: "Create transform key" }).click();

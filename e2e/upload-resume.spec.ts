@@ -38,7 +38,15 @@ const packages = (page: Page) =>
           all.onsuccess = () => {
             req.result.close();
             const text = (b: Uint8Array) => Array.from(b, (x) => String.fromCharCode(x)).join("");
-            resolve(all.result.map((p) => JSON.stringify({ ...p, chunks: p.chunks.map(text), features: p.features && { ...p.features, blocks: p.features.blocks.length, stats: p.features.stats.length } })));
+            resolve(
+              all.result.map((p) =>
+                JSON.stringify({
+                  ...p,
+                  chunks: p.chunks.map(text),
+                  features: p.features && { ...p.features, blocks: p.features.blocks.length, stats: p.features.stats.length },
+                }),
+              ),
+            );
           };
         };
       }),
@@ -95,7 +103,13 @@ test("an upload interrupted by a reload is resumed from /hospital, sending only 
   // the kept package is ciphertext only: no WDBC value in it
   const kept = await packages(page);
   expect(kept).toHaveLength(1);
-  const values = [...new Set(readFileSync(WDBC, "utf8").split(/[\n,]/).filter((v) => /^\d+\.\d{4,}$/.test(v)))];
+  const values = [
+    ...new Set(
+      readFileSync(WDBC, "utf8")
+        .split(/[\n,]/)
+        .filter((v) => /^\d+\.\d{4,}$/.test(v)),
+    ),
+  ];
   for (const v of values) expect(kept[0].includes(v), `plaintext ${v} is kept in the browser`).toBe(false);
 
   await page.goto("/hospital");
@@ -111,16 +125,22 @@ test("an upload interrupted by a reload is resumed from /hospital, sending only 
   await expect(row).toContainText(RECORDS.toLocaleString("en-US"));
   // only the missing chunks went out, each once
   expect(sent.sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: start!.chunkCount - 1 }, (_, i) => String(i + 1)));
-  expect(await sql(`SELECT status::text, record_count FROM csp.uploads WHERE id = $1`, [start!.uploadId])).toEqual([{ status: "STORED", record_count: RECORDS }]);
+  expect(await sql(`SELECT status::text, record_count FROM csp.uploads WHERE id = $1`, [start!.uploadId])).toEqual([
+    { status: "STORED", record_count: RECORDS },
+  ]);
   // the clustering tensors kept with the package were sent too
-  await expect.poll(async () => (await sql<{ status: string }>(`SELECT status::text FROM csp.upload_features WHERE upload_id = $1`, [start!.uploadId]))[0]?.status).toBe("STORED");
+  await expect
+    .poll(async () => (await sql<{ status: string }>(`SELECT status::text FROM csp.upload_features WHERE upload_id = $1`, [start!.uploadId]))[0]?.status)
+    .toBe("STORED");
   expect(await packages(page)).toEqual([]);
 });
 
 test("an unfinished upload this browser holds no package for can only be discarded, and says why", async () => {
   const page = staff.page;
   const label = `WDBC elsewhere ${code}`;
-  await page.route("**/api/uploads/*/complete", (route) => route.fulfill({ status: 422, json: { error: { code: "VALIDATION", message: "completion held back by the test" } } }));
+  await page.route("**/api/uploads/*/complete", (route) =>
+    route.fulfill({ status: 422, json: { error: { code: "VALIDATION", message: "completion held back by the test" } } }),
+  );
   await page.goto("/hospital/upload");
   await unlockGate(page, staff.a.passphrase);
   await page.getByLabel(/Drop a CSV/).setInputFiles(WDBC);

@@ -65,9 +65,19 @@ test("uploads the WDBC CSV under a policy with progress, resuming after a droppe
   await expect(page.getByRole("progressbar", { name: "Upload" })).toBeVisible();
   await expect(page.getByText("Upload stored")).toBeVisible({ timeout: 120_000 });
   expect(dropped).toBe(true);
-  const values = [...new Set(readFileSync(WDBC, "utf8").split(/[\n,]/).filter((v) => /^\d+\.\d{4,}$/.test(v)))];
+  const values = [
+    ...new Set(
+      readFileSync(WDBC, "utf8")
+        .split(/[\n,]/)
+        .filter((v) => /^\d+\.\d{4,}$/.test(v)),
+    ),
+  ];
   expect(sent.length).toBeGreaterThan(2);
-  for (const v of values) expect(sent.some((b) => b.includes(v)), `plaintext ${v} was sent`).toBe(false);
+  for (const v of values)
+    expect(
+      sent.some((b) => b.includes(v)),
+      `plaintext ${v} was sent`,
+    ).toBe(false);
   await page.goto("/hospital");
   const row = page.getByTestId("upload-WDBC breast cancer");
   await expect(row).toContainText("569");
@@ -94,10 +104,21 @@ test("uploads a generated FHIR Bundle after one-click de-identification", async 
 
   // nothing of either file is in the database in plaintext
   // five or more decimals: typicalities the CSP keeps after a clustering run are rounded to four
-  const wdbcValues = [...new Set(readFileSync(WDBC, "utf8").split(/[\n,]/).filter((v) => /^\d+\.\d{5,}$/.test(v)))].slice(0, 60);
+  const wdbcValues = [
+    ...new Set(
+      readFileSync(WDBC, "utf8")
+        .split(/[\n,]/)
+        .filter((v) => /^\d+\.\d{5,}$/.test(v)),
+    ),
+  ].slice(0, 60);
   const needles = [
     ...wdbcValues.map((v) => ({ name: `wdbc ${v}`, text: v })),
-    ...patients.slice(0, 20).flatMap((p) => [{ name: p.mrn, text: p.mrn }, { name: p.ssn, text: p.ssn }, { name: p.email, text: p.email }, { name: p.id, text: p.id }]),
+    ...patients.slice(0, 20).flatMap((p) => [
+      { name: p.mrn, text: p.mrn },
+      { name: p.ssn, text: p.ssn },
+      { name: p.email, text: p.email },
+      { name: p.id, text: p.id },
+    ]),
   ];
   expect(needles.length).toBeGreaterThan(60);
   const hits = await scanDatabase(e2eDatabaseUrl(), needles);
@@ -114,7 +135,18 @@ test("malformed files, unknown attributes and a tampered upload change nothing",
   await expect(page.getByRole("button", { name: "Encrypt and upload" })).toHaveCount(0);
 
   const badFhir = info.outputPath("bad.json");
-  writeFileSync(badFhir, JSON.stringify({ resourceType: "Bundle", type: "collection", entry: [{ resource: { resourceType: "Observation", status: "final", code: { text: "x" }, subject: { reference: "Patient/ghost" }, valueQuantity: { value: 1 } } }] }));
+  writeFileSync(
+    badFhir,
+    JSON.stringify({
+      resourceType: "Bundle",
+      type: "collection",
+      entry: [
+        {
+          resource: { resourceType: "Observation", status: "final", code: { text: "x" }, subject: { reference: "Patient/ghost" }, valueQuantity: { value: 1 } },
+        },
+      ],
+    }),
+  );
   await page.getByLabel(/Drop a CSV/).setInputFiles(badFhir);
   await expect(page.getByTestId("parse-issues")).toContainText("entry[0]");
 

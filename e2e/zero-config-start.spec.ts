@@ -10,7 +10,12 @@ const port = Number(process.env.ZERO_CONFIG_PORT ?? 3210);
 const dataDir = path.resolve(".data", `start-test-${process.pid}`);
 
 function start(): Promise<{ child: ChildProcess; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MEDSHARE_DATA_DIR: dataDir, MEDSHARE_PG_PORT: process.env.ZERO_CONFIG_PG_PORT ?? "55439" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    MEDSHARE_DATA_DIR: dataDir,
+    MEDSHARE_PG_PORT: process.env.ZERO_CONFIG_PG_PORT ?? "55439",
+  };
   delete env.DATABASE_URL;
   delete env.NEXTAUTH_SECRET;
   delete env.NEXTAUTH_URL;

@@ -68,7 +68,14 @@ async function main() {
     onProgress: json ? undefined : (p) => process.stderr.write(`  [${p.done}/${p.total}] ${p.label}\n`),
   });
   const out = {
-    machine: { ...machine(), backend: result.backend, clock: cpuClock ? "process CPU time" : "wall", load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), repetitions: reps, reference_repetitions: refReps },
+    machine: {
+      ...machine(),
+      backend: result.backend,
+      clock: cpuClock ? "process CPU time" : "wall",
+      load_average: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      repetitions: reps,
+      reference_repetitions: refReps,
+    },
     rows: result.rows,
   };
   if (json) {
@@ -76,7 +83,9 @@ async function main() {
     return;
   }
   console.log(`ABE-OD benchmark, ${out.machine.cpu} (${out.machine.cores} cores), Node ${out.machine.node}, backend ${result.backend}`);
-  console.log(`medians of ${reps} runs (reference path: ${refReps}), ${out.machine.clock} clock, load average ${out.machine.load_average.join(" ")}; AND policies over N attributes; times in ms\n`);
+  console.log(
+    `medians of ${reps} runs (reference path: ${refReps}), ${out.machine.clock} clock, load average ${out.machine.load_average.join(" ")}; AND policies over N attributes; times in ms\n`,
+  );
   console.log(table(result.rows));
 }
 

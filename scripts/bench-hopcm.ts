@@ -111,7 +111,22 @@ const encrypted = encryptedRuns.map(({ n, p, run }) => {
 });
 
 function encryptedTable(): string {
-  const head = ["n", "p", "k", "iter", "CSP ms/iter", "(dist + sums)", "KH crypto ms/iter", "(dist + sums)", "coordinator ms/iter", "total ms/iter", "seed CSP/KH ms", "setup keygen/encrypt/prepare ms", "labels = ref", "max |dv|"];
+  const head = [
+    "n",
+    "p",
+    "k",
+    "iter",
+    "CSP ms/iter",
+    "(dist + sums)",
+    "KH crypto ms/iter",
+    "(dist + sums)",
+    "coordinator ms/iter",
+    "total ms/iter",
+    "seed CSP/KH ms",
+    "setup keygen/encrypt/prepare ms",
+    "labels = ref",
+    "max |dv|",
+  ];
   const f = (x: number) => x.toFixed(0);
   const body = encrypted.map((e) => [
     String(e.n),
@@ -137,9 +152,7 @@ function encryptedTable(): string {
 if (process.argv.includes("--json"))
   process.stdout.write(`${JSON.stringify({ cpu: cpuModel(), node: process.version, clock: cpuClock ? "cpu" : "wall", rows, encrypted })}\n`);
 else {
-  process.stdout.write(
-    `HoPCM reference, seeded blobs (makeBlobs seed 1), median of timed runs after one first run, ${cpuClock ? "CPU" : "wall"} time\n`,
-  );
+  process.stdout.write(`HoPCM reference, seeded blobs (makeBlobs seed 1), median of timed runs after one first run, ${cpuClock ? "CPU" : "wall"} time\n`);
   process.stdout.write(`${cpuModel()}, ${os.cpus().length} logical CPUs, Node ${process.version}\n\n${table(rows)}\n`);
   if (encrypted.length)
     process.stdout.write(

@@ -29,7 +29,11 @@ const stored = tree.levels.reduce((n, l) => n + l.length, 0);
 const root = rootHash(tree.get, size);
 
 type Row = { what: string; times: number[]; nodes: number[] };
-const rows: Row[] = ["inclusion proof: generate", "inclusion proof: verify", "consistency proof: generate", "consistency proof: verify"].map((what) => ({ what, times: [], nodes: [] }));
+const rows: Row[] = ["inclusion proof: generate", "inclusion proof: verify", "consistency proof: generate", "consistency proof: verify"].map((what) => ({
+  what,
+  times: [],
+  nodes: [],
+}));
 const rand = (n: number) => randomBytes(4).readUInt32BE() % n;
 for (let s = 0; s < samples; s++) {
   const index = rand(size);
@@ -54,11 +58,15 @@ for (let s = 0; s < samples; s++) {
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const f = (ms: number) => ms.toFixed(3).padStart(8);
-console.log(`RFC 9162 tree of ${size.toLocaleString("en")} entries: built in ${(buildMs / 1000).toFixed(1)} s, ${stored.toLocaleString("en")} stored subtrees; ${samples} random samples`);
+console.log(
+  `RFC 9162 tree of ${size.toLocaleString("en")} entries: built in ${(buildMs / 1000).toFixed(1)} s, ${stored.toLocaleString("en")} stored subtrees; ${samples} random samples`,
+);
 console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, load ${os.loadavg()[0].toFixed(1)}`);
 console.log("| operation | median ms | p99 ms | max ms | stored nodes read (max) | under 10 ms |");
 console.log("|---|---:|---:|---:|---:|---|");
 for (const r of rows) {
   const max = Math.max(...r.times);
-  console.log(`| ${r.what} | ${f(pct(r.times, 50))} | ${f(pct(r.times, 99))} | ${f(max)} | ${r.nodes.length ? Math.max(...r.nodes) : "–"} | ${pct(r.times, 99) < 10 ? "yes" : "NO"} |`);
+  console.log(
+    `| ${r.what} | ${f(pct(r.times, 50))} | ${f(pct(r.times, 99))} | ${f(max)} | ${r.nodes.length ? Math.max(...r.nodes) : "–"} | ${pct(r.times, 99) < 10 ? "yes" : "NO"} |`,
+  );
 }

@@ -50,7 +50,11 @@ const env = await startLoadEnvironment({
   },
 });
 try {
-  const { staff, researcher, uploads } = env.extra as { staff: Awaited<ReturnType<typeof personWithKeys>>; researcher: Awaited<ReturnType<typeof personWithKeys>>; uploads: Awaited<ReturnType<typeof prepareUpload>>[] };
+  const { staff, researcher, uploads } = env.extra as {
+    staff: Awaited<ReturnType<typeof personWithKeys>>;
+    researcher: Awaited<ReturnType<typeof personWithKeys>>;
+    uploads: Awaited<ReturnType<typeof prepareUpload>>[];
+  };
   // Portal code in this process (the request step) calls the launched CSP, with the keys the launcher gave it.
   process.env.MEDSHARE_CSP_URL = env.cspUrl;
   const staffCookie = await signIn(env.baseUrl, { email: staff.user.email, password: FIXTURE_PASSWORD });
@@ -58,11 +62,19 @@ try {
   const timings: Array<{ upload: number; request: number; data: number; direct: number; hop: number; bytes: number }> = [];
   for (const { chunks, body } of uploads) {
     const t0 = performance.now();
-    const start = await fetch(`${env.baseUrl}/api/uploads`, { method: "POST", headers: { cookie: staffCookie, "content-type": "application/json", origin: env.baseUrl }, body: JSON.stringify(body) });
+    const start = await fetch(`${env.baseUrl}/api/uploads`, {
+      method: "POST",
+      headers: { cookie: staffCookie, "content-type": "application/json", origin: env.baseUrl },
+      body: JSON.stringify(body),
+    });
     if (start.status !== 201) throw new Error(`start: ${start.status} ${await start.text()}`);
     const { id } = (await start.json()) as { id: string };
     for (const [i, c] of chunks.entries()) {
-      const put = await fetch(`${env.baseUrl}/api/uploads/${id}/chunks/${i}`, { method: "PUT", headers: { cookie: staffCookie, "content-type": "application/octet-stream", origin: env.baseUrl }, body: new Uint8Array(c) });
+      const put = await fetch(`${env.baseUrl}/api/uploads/${id}/chunks/${i}`, {
+        method: "PUT",
+        headers: { cookie: staffCookie, "content-type": "application/octet-stream", origin: env.baseUrl },
+        body: new Uint8Array(c),
+      });
       if (!put.ok) throw new Error(`chunk ${i}: ${put.status} ${await put.text()}`);
     }
     const done = await fetch(`${env.baseUrl}/api/uploads/${id}/complete`, { method: "POST", headers: { cookie: staffCookie, origin: env.baseUrl } });
@@ -71,10 +83,30 @@ try {
 
     const t1 = performance.now();
     const req = await openRequest(researcher.user, { uploadIds: [id], purpose: "benchmark" });
-    const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(req.token), signedAt: new Date().toISOString() };
+    const statement = {
+      requestId: req.requestId,
+      targetType: req.targetType,
+      targetId: req.targetId,
+      nonce: req.nonce,
+      issuedAt: req.issuedAt,
+      tokenHash: tokenHash(req.token),
+      signedAt: new Date().toISOString(),
+    };
     const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
-    const signature = absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: researcher.user.gid, keys: researcher.keys, vks: await vksFor(versions) });
-    await submitRequestSignature(researcher.user, { requestId: req.requestId, token: req.token, signature: encodeAbsSignature(signature), signatureVersions: versions, signedAt: statement.signedAt });
+    const signature = absSign({
+      message: requestSignatureMessage(statement),
+      policy: req.absPolicy,
+      gid: researcher.user.gid,
+      keys: researcher.keys,
+      vks: await vksFor(versions),
+    });
+    await submitRequestSignature(researcher.user, {
+      requestId: req.requestId,
+      token: req.token,
+      signature: encodeAbsSignature(signature),
+      signatureVersions: versions,
+      signedAt: statement.signedAt,
+    });
     const request = performance.now() - t1;
 
     const t2 = performance.now();
@@ -92,15 +124,27 @@ try {
     timings.push({ upload, request, data: dataMs, direct: performance.now() - t3, hop, bytes: text.length });
   }
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`\nbench:parties, ${rows} rows, ${uploads[0].chunks.length} chunks of <= 512 KiB, ${runs} runs (median), ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg()[0].toFixed(2)}`);
+  console.log(
+    `\nbench:parties, ${rows} rows, ${uploads[0].chunks.length} chunks of <= 512 KiB, ${runs} runs (median), ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg()[0].toFixed(2)}`,
+  );
   console.log("| step | median | runs |");
   console.log("|---|---|---|");
-  console.log(`| upload: start + chunks + complete, through the portal | ${fmt(median(timings.map((t) => t.upload)))} | ${timings.map((t) => fmt(t.upload)).join(", ")} |`);
-  console.log(`| request: create + ABS verification + partial decryption | ${fmt(median(timings.map((t) => t.request)))} | ${timings.map((t) => fmt(t.request)).join(", ")} |`);
-  console.log(`| request data: GET /api/requests/:id/data (${(timings[0].bytes / 1024 ** 2).toFixed(1)} MiB) | ${fmt(median(timings.map((t) => t.data)))} | ${timings.map((t) => fmt(t.data)).join(", ")} |`);
-  console.log(`| of which the CSP: requests.data called directly, parsed | ${fmt(median(timings.map((t) => t.direct)))} | ${timings.map((t) => fmt(t.direct)).join(", ")} |`);
+  console.log(
+    `| upload: start + chunks + complete, through the portal | ${fmt(median(timings.map((t) => t.upload)))} | ${timings.map((t) => fmt(t.upload)).join(", ")} |`,
+  );
+  console.log(
+    `| request: create + ABS verification + partial decryption | ${fmt(median(timings.map((t) => t.request)))} | ${timings.map((t) => fmt(t.request)).join(", ")} |`,
+  );
+  console.log(
+    `| request data: GET /api/requests/:id/data (${(timings[0].bytes / 1024 ** 2).toFixed(1)} MiB) | ${fmt(median(timings.map((t) => t.data)))} | ${timings.map((t) => fmt(t.data)).join(", ")} |`,
+  );
+  console.log(
+    `| of which the CSP: requests.data called directly, parsed | ${fmt(median(timings.map((t) => t.direct)))} | ${timings.map((t) => fmt(t.direct)).join(", ")} |`,
+  );
   const ms = (x: number) => `${x.toFixed(1)} ms`;
-  console.log(`| one small call on the CSP (requests.get), mean of 20 | ${ms(median(timings.map((t) => t.hop)))} | ${timings.map((t) => ms(t.hop)).join(", ")} |`);
+  console.log(
+    `| one small call on the CSP (requests.get), mean of 20 | ${ms(median(timings.map((t) => t.hop)))} | ${timings.map((t) => ms(t.hop)).join(", ")} |`,
+  );
 } finally {
   await env.stop();
 }

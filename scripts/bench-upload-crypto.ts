@@ -102,7 +102,14 @@ function check(result: UploadBenchResult, auth: Map<string, AttributeAuthorityKe
   assertIntegrity(pp, envelope);
   if (envelope.recordCount !== result.rows) throw new Error(`envelope commits to ${envelope.recordCount} records, expected ${result.rows}`);
   const signed = absVerify({
-    message: uploadSignatureMessage(envelopeDigest(envelope), { ...BENCH_STATEMENT, organisationId: ORGANISATION, signerGid: GID, recordCount: result.rows, chunkCount: result.chunks, totalBytes: result.chunkBytes }),
+    message: uploadSignatureMessage(envelopeDigest(envelope), {
+      ...BENCH_STATEMENT,
+      organisationId: ORGANISATION,
+      signerGid: GID,
+      recordCount: result.rows,
+      chunkCount: result.chunks,
+      totalBytes: result.chunkBytes,
+    }),
     policy: SIGNER,
     gid: GID,
     signature: unb64(a.signature),
@@ -127,9 +134,7 @@ async function main() {
   log(`generating ${rows.toLocaleString("en-US")} synthetic patients (seed 1) and keys in Node`);
   const csv = toCsv(generatePatients({ n: rows, seed: 1 }));
   const csvBytes = Buffer.byteLength(csv, "utf8");
-  const auth = new Map<string, AttributeAuthorityKeys>(
-    ["HA1.researcher", "HA1.cardiology", "HA1.oncology", SIGNER].map((n) => [n, setupAttribute(n)]),
-  );
+  const auth = new Map<string, AttributeAuthorityKeys>(["HA1.researcher", "HA1.cardiology", "HA1.oncology", SIGNER].map((n) => [n, setupAttribute(n)]));
   const signKey = keygen(auth.get(SIGNER)!.secret, GID);
   const input: UploadBenchInput = {
     csv,
@@ -151,7 +156,15 @@ async function main() {
   try {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+      ],
     });
     const chromiumVersion = browser.version();
     const page = await browser.newPage();
@@ -182,7 +195,9 @@ async function main() {
     log("checked in Node: envelope integrity, ABS signature, record 0 decrypts");
 
     const phases = ["parse", "encode", "keys", "encrypt", "sign", "pack"] as const satisfies readonly (keyof UploadBenchPhases)[];
-    const med = Object.fromEntries([...phases, "total"].map((p) => [p, round(median(measured.map((r) => r.ms[p as keyof UploadBenchResult["ms"]])))])) as UploadBenchPhases & { total: number };
+    const med = Object.fromEntries(
+      [...phases, "total"].map((p) => [p, round(median(measured.map((r) => r.ms[p as keyof UploadBenchResult["ms"]])))]),
+    ) as UploadBenchPhases & { total: number };
     const envelopeMs = median(measured.map((r) => r.envelopeOnlyMs));
     const totalS = median(measured.map((r) => r.ms.total)) / 1000;
     const out = {
@@ -194,7 +209,17 @@ async function main() {
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
         load_average_1m: { start: round(load[0], 2), end: round(load[1], 2) },
       },
-      config: { rows, seed: 1, policy: POLICY, signer_policy: SIGNER, runs, warmup_runs: 1, backend: last.backend, native_random_uuid: last.nativeRandomUUID, mb: "10^6 bytes" },
+      config: {
+        rows,
+        seed: 1,
+        policy: POLICY,
+        signer_policy: SIGNER,
+        runs,
+        warmup_runs: 1,
+        backend: last.backend,
+        native_random_uuid: last.nativeRandomUUID,
+        mb: "10^6 bytes",
+      },
       result: {
         rows: last.rows,
         columns: last.columns,
@@ -219,9 +244,24 @@ async function main() {
     const m = out.machine;
     const r = out.result;
     console.log(`Upload encryption in the browser: ${m.cpu} (${m.cores} cores), Chromium ${m.chromium}, Node ${m.node}, backend ${last.backend}`);
-    console.log(`policy "${POLICY}", signed as ${SIGNER}; medians of ${runs} runs after 1 warm-up; load average ${m.load_average_1m.start} -> ${m.load_average_1m.end}; MB = 10^6 bytes\n`);
+    console.log(
+      `policy "${POLICY}", signed as ${SIGNER}; medians of ${runs} runs after 1 warm-up; load average ${m.load_average_1m.start} -> ${m.load_average_1m.end}; MB = 10^6 bytes\n`,
+    );
     const head = ["rows", "input MB", "ciphertext MB", "parse", "encode", "keys", "encrypt", "sign", "pack", "total ms", "records/s", "MB/s"];
-    const cells = [r.rows, r.input_mb, r.ciphertext_mb, med.parse, med.encode, med.keys, med.encrypt, med.sign, med.pack, med.total, r.records_per_s, r.mb_per_s].map(String);
+    const cells = [
+      r.rows,
+      r.input_mb,
+      r.ciphertext_mb,
+      med.parse,
+      med.encode,
+      med.keys,
+      med.encrypt,
+      med.sign,
+      med.pack,
+      med.total,
+      r.records_per_s,
+      r.mb_per_s,
+    ].map(String);
     const widths = head.map((h, i) => Math.max(h.length, cells[i].length));
     console.log(head.map((h, i) => h.padStart(widths[i])).join("  "));
     console.log(cells.map((c, i) => c.padStart(widths[i])).join("  "));

@@ -86,7 +86,13 @@ function run(input: UploadBenchInput): UploadBenchResult {
   const t0 = now();
 
   const parsed = parseCsvDataset(input.csv);
-  if (!parsed.dataset || hasErrors(parsed.issues)) throw new Error(`CSV did not parse: ${parsed.issues.slice(0, 3).map((i) => i.message).join("; ")}`);
+  if (!parsed.dataset || hasErrors(parsed.issues))
+    throw new Error(
+      `CSV did not parse: ${parsed.issues
+        .slice(0, 3)
+        .map((i) => i.message)
+        .join("; ")}`,
+    );
   const dataset = parsed.dataset;
   const t1 = now();
 
@@ -108,7 +114,14 @@ function run(input: UploadBenchInput): UploadBenchResult {
   const t5 = now();
 
   const signature = absSign({
-    message: uploadSignatureMessage(envelopeDigest(envelope), { ...BENCH_STATEMENT, organisationId: input.signer.organisationId, signerGid: input.signer.gid, recordCount: sealed.length, chunkCount: chunks.length, totalBytes: chunks.reduce((n, c) => n + c.length, 0) }),
+    message: uploadSignatureMessage(envelopeDigest(envelope), {
+      ...BENCH_STATEMENT,
+      organisationId: input.signer.organisationId,
+      signerGid: input.signer.gid,
+      recordCount: sealed.length,
+      chunkCount: chunks.length,
+      totalBytes: chunks.reduce((n, c) => n + c.length, 0),
+    }),
     policy: input.signer.attribute,
     gid: input.signer.gid,
     keys: signKeys,

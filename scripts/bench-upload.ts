@@ -53,7 +53,14 @@ const load = [os.loadavg()[0]];
 log("running scripts/bench/upload.bench.ts in Chromium against the built services");
 const run = spawnSync("npx", ["playwright", "test", "-c", "playwright.bench.config.ts"], {
   stdio: ["ignore", json ? "ignore" : "inherit", "inherit"],
-  env: { ...process.env, E2E_PORT: process.env.E2E_PORT ?? "3400", BENCH_UPLOAD_CSV: csv, BENCH_UPLOAD_OUT: out, BENCH_UPLOAD_ROWS: String(rows), NEXT_TELEMETRY_DISABLED: "1" },
+  env: {
+    ...process.env,
+    E2E_PORT: process.env.E2E_PORT ?? "3400",
+    BENCH_UPLOAD_CSV: csv,
+    BENCH_UPLOAD_OUT: out,
+    BENCH_UPLOAD_ROWS: String(rows),
+    NEXT_TELEMETRY_DISABLED: "1",
+  },
 });
 load.push(os.loadavg()[0]);
 if (run.status !== 0 || !existsSync(out)) {
@@ -80,8 +87,34 @@ const result = {
   requests: Object.fromEntries(
     (["chunk", "tensor"] as const).map((kind) => {
       const rs = (r.requests ?? []).filter((q) => q.kind === kind);
-      const pct = (xs: number[], q: number) => (xs.length ? Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]) : null);
-      return [kind, { count: rs.length, queued_ms: { p50: pct(rs.map((q) => q.queued), 0.5), p90: pct(rs.map((q) => q.queued), 0.9) }, served_ms: { p50: pct(rs.map((q) => q.served), 0.5), p90: pct(rs.map((q) => q.served), 0.9) } }];
+      const pct = (xs: number[], q: number) =>
+        xs.length ? Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]) : null;
+      return [
+        kind,
+        {
+          count: rs.length,
+          queued_ms: {
+            p50: pct(
+              rs.map((q) => q.queued),
+              0.5,
+            ),
+            p90: pct(
+              rs.map((q) => q.queued),
+              0.9,
+            ),
+          },
+          served_ms: {
+            p50: pct(
+              rs.map((q) => q.served),
+              0.5,
+            ),
+            p90: pct(
+              rs.map((q) => q.served),
+              0.9,
+            ),
+          },
+        },
+      ];
     }),
   ),
   stages: Object.fromEntries(
@@ -97,12 +130,16 @@ const result = {
 if (json) {
   process.stdout.write(JSON.stringify(result) + "\n");
 } else {
-  console.log(`\nUpload, pick to stored, in Chromium: ${result.machine.cpu} (${result.machine.cores} cores), Node ${result.machine.node}, load average ${load[0].toFixed(2)} -> ${load[1].toFixed(2)}`);
+  console.log(
+    `\nUpload, pick to stored, in Chromium: ${result.machine.cpu} (${result.machine.cores} cores), Node ${result.machine.node}, load average ${load[0].toFixed(2)} -> ${load[1].toFixed(2)}`,
+  );
   console.log(`${rows.toLocaleString("en-US")} rows, CSV ${result.csv_mb} MB (10^6 bytes)\n`);
   console.log("stage              seconds   from (s)   to (s)   (seconds after the pick; stages may overlap)");
   for (const st of stages) {
     const v = result.stages[st];
-    console.log(`${st.padEnd(18)} ${v ? String(v.seconds).padStart(7) : "      -"}   ${v ? String(v.from).padStart(8) : "       -"}   ${v ? String(v.to).padStart(6) : "     -"}`);
+    console.log(
+      `${st.padEnd(18)} ${v ? String(v.seconds).padStart(7) : "      -"}   ${v ? String(v.from).padStart(8) : "       -"}   ${v ? String(v.to).padStart(6) : "     -"}`,
+    );
   }
   console.log(`\npick to stored      ${result.seconds.pick_to_stored} s`);
   console.log(`  user steps        ${result.seconds.user_steps} s (de-identify, policy, label: typed by the bench between parse and click)`);
@@ -110,5 +147,7 @@ if (json) {
   console.log(`click to stored     ${result.seconds.click_to_stored} s`);
   console.log("\nrequests   count   queued in the browser p50 / p90 (ms)   sent + answered p50 / p90 (ms)");
   for (const [kind, v] of Object.entries(result.requests))
-    console.log(`${kind.padEnd(10)} ${String(v.count).padStart(5)}   ${`${v.queued_ms.p50} / ${v.queued_ms.p90}`.padStart(20)}                  ${`${v.served_ms.p50} / ${v.served_ms.p90}`.padStart(14)}`);
+    console.log(
+      `${kind.padEnd(10)} ${String(v.count).padStart(5)}   ${`${v.queued_ms.p50} / ${v.queued_ms.p90}`.padStart(20)}                  ${`${v.served_ms.p50} / ${v.served_ms.p90}`.padStart(14)}`,
+    );
 }

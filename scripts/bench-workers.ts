@@ -51,14 +51,26 @@ try {
   const ckks = await nodeCkks();
   const encrypted = encryptFeatureBlocks(ckks, publicKeys.publicKey, fm.X, fm.n, fm.p);
   const org = staff.user.organisation.id;
-  await beginFeatures({ uploadId, organisationId: org, input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: encrypted.blocks.length } });
-  for (const [b, block] of encrypted.blocks.entries()) for (const [f, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: f, ct });
-  await putFeatureStats({ uploadId, organisationId: org, ct: encryptColumnStats(ckks, publicKeys.publicKey, { ...statsOfSchema(fm.schema, fm.n, fm.report.constant), maxNorm: maxRecordNorm(fm.X, fm.n, fm.p) }) });
+  await beginFeatures({
+    uploadId,
+    organisationId: org,
+    input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: encrypted.blocks.length },
+  });
+  for (const [b, block] of encrypted.blocks.entries())
+    for (const [f, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: f, ct });
+  await putFeatureStats({
+    uploadId,
+    organisationId: org,
+    ct: encryptColumnStats(ckks, publicKeys.publicKey, { ...statsOfSchema(fm.schema, fm.n, fm.report.constant), maxNorm: maxRecordNorm(fm.X, fm.n, fm.p) }),
+  });
   await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id });
 
   const workerEnv = { ...process.env, DATABASE_URL: urls.clustering, MEDSHARE_WORKER: "on", NEXT_TELEMETRY_DISABLED: "1" };
   const startWorker = () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/worker.ts"], { stdio: ["ignore", "ignore", "inherit"], env: workerEnv });
+    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/worker.ts"], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: workerEnv,
+    });
     workers.push(child);
     return child;
   };
@@ -81,7 +93,9 @@ try {
   };
   const one = await phase(1);
   const two = await phase(2);
-  console.log(`\nbench:workers, WDBC ${rows.length} x ${fm.p}, k = 2, ${runsPerPhase} runs per phase, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg()[0].toFixed(2)}`);
+  console.log(
+    `\nbench:workers, WDBC ${rows.length} x ${fm.p}, k = 2, ${runsPerPhase} runs per phase, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg()[0].toFixed(2)}`,
+  );
   console.log("| clustering workers | wall time for the runs | speed-up |");
   console.log("|---|---|---|");
   console.log(`| 1 | ${one.toFixed(1)} s | 1.00x |`);
@@ -90,7 +104,9 @@ try {
   for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
   await csp.close();
   await stopQueue().catch(() => {});
-  await db().$disconnect().catch(() => {});
+  await db()
+    .$disconnect()
+    .catch(() => {});
   await pg.stop().catch(() => {});
   rmSync(dir, { recursive: true, force: true });
 }

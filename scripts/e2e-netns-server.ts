@@ -121,14 +121,13 @@ try {
   const cspPids = await startHost("the CSP's host", net.csp.ns, { envs: { csp }, port, cspPort, cspHost: net.csp.toAuth });
   // The portal listens on its link to the root namespace, where the browser is.
   const authPids = await startHost("the authority's host", net.auth.ns, { envs: { authority, clustering }, port, cspPort, host: net.auth.toRoot });
-  writeFileSync(
-    stateFile(port),
-    JSON.stringify({ topology: net, port, cspPort, portalUrl, cspUrl, pids: { ...authPids, csp: cspPids.csp } }),
-    { mode: 0o600 },
-  );
+  writeFileSync(stateFile(port), JSON.stringify({ topology: net, port, cspPort, portalUrl, cspUrl, pids: { ...authPids, csp: cspPids.csp } }), { mode: 0o600 });
   // Ready when the portal answers on the browser's side of its link.
-  for (let started = Date.now(); ; ) {
-    const status = await fetch(`${portalUrl}/login`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0);
+  for (let started = Date.now(); ;) {
+    const status = await fetch(`${portalUrl}/login`, { signal: AbortSignal.timeout(5_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) break;
     if (Date.now() - started > 120_000) throw new Error(`the portal at ${portalUrl} did not answer (last status ${status})`);
     await new Promise((r) => setTimeout(r, 500));

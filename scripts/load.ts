@@ -23,7 +23,9 @@ const { values } = parseArgs({
 const duration = Number(values.duration);
 const connectionCounts = values.connections.split(",").map(Number);
 if (!(duration > 0 && duration <= 120) || connectionCounts.some((c) => !Number.isInteger(c) || c < 1 || c > 500)) {
-  console.error("usage: npm run load -- [--duration 1..120 seconds] [--connections 10,50 (1..500 each)] [--routes /login,/hospital,/api/public-keys] [--probe]");
+  console.error(
+    "usage: npm run load -- [--duration 1..120 seconds] [--connections 10,50 (1..500 each)] [--routes /login,/hospital,/api/public-keys] [--probe]",
+  );
   process.exit(2);
 }
 

@@ -4,7 +4,8 @@ import { runId, topology } from "./netns";
 describe("split-hosts topology", () => {
   it("names fit Linux's 15-character interface names, even for the largest pid", () => {
     const t = topology(runId(4_194_304), 249);
-    for (const name of [t.auth.link.toRoot, t.auth.link.toCsp, t.csp.link.toRoot, t.csp.link.toAuth, `ms${t.id}ra`, `ms${t.id}rc`]) expect(name.length).toBeLessThanOrEqual(15);
+    for (const name of [t.auth.link.toRoot, t.auth.link.toCsp, t.csp.link.toRoot, t.csp.link.toAuth, `ms${t.id}ra`, `ms${t.id}rc`])
+      expect(name.length).toBeLessThanOrEqual(15);
     expect(parseInt(t.id.slice(0, -2), 36)).toBe(4_194_304);
   });
 

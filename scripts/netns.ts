@@ -60,7 +60,10 @@ export function freeOctet(): number {
 }
 
 /** A short id for this run's namespaces and links (interface names have at most 15 characters). */
-export const runId = (pid = process.pid) => `${pid.toString(36)}${randomInt(36 * 36).toString(36).padStart(2, "0")}`;
+export const runId = (pid = process.pid) =>
+  `${pid.toString(36)}${randomInt(36 * 36)
+    .toString(36)
+    .padStart(2, "0")}`;
 
 /** Gives an interface its address and brings it up, in namespace `ns` (null: the root namespace). */
 function up(ns: string | null, dev: string, address: string) {

@@ -13,9 +13,33 @@ import { writeSyntheticFiles } from "./generate-synthetic";
 const DEMO_PASSWORD = "medshare-demo-2026";
 
 const accounts = [
-  { organisation: "Hospital Authority HA1", kind: "AUTHORITY", role: "AUTHORITY_ADMIN", name: "Alex Admin", email: "admin@medshare.demo", gid: "admin.ha1", attributes: [] },
-  { organisation: "St. Mary's General Hospital", kind: "HOSPITAL", role: "HOSPITAL_STAFF", name: "Hana Hospital", email: "staff@medshare.demo", gid: "hana.stmarys", attributes: ["HA1.hospital"] },
-  { organisation: "Northfield Medical Research Institute", kind: "INSTITUTE", role: "RESEARCHER", name: "Riley Researcher", email: "researcher@medshare.demo", gid: "riley.northfield", attributes: ["HA1.researcher", "HA1.cardiology"] },
+  {
+    organisation: "Hospital Authority HA1",
+    kind: "AUTHORITY",
+    role: "AUTHORITY_ADMIN",
+    name: "Alex Admin",
+    email: "admin@medshare.demo",
+    gid: "admin.ha1",
+    attributes: [],
+  },
+  {
+    organisation: "St. Mary's General Hospital",
+    kind: "HOSPITAL",
+    role: "HOSPITAL_STAFF",
+    name: "Hana Hospital",
+    email: "staff@medshare.demo",
+    gid: "hana.stmarys",
+    attributes: ["HA1.hospital"],
+  },
+  {
+    organisation: "Northfield Medical Research Institute",
+    kind: "INSTITUTE",
+    role: "RESEARCHER",
+    name: "Riley Researcher",
+    email: "researcher@medshare.demo",
+    gid: "riley.northfield",
+    attributes: ["HA1.researcher", "HA1.cardiology"],
+  },
 ] as const;
 
 const catalogue = [
@@ -40,7 +64,13 @@ try {
       const ids = (await db().attribute.findMany({ where: { name: { in: [...a.attributes] } }, select: { id: true } })).map((x) => x.id);
       await grantAttributesNow({ adminId, userId: created.id, attributeIds: ids });
     }
-    rows.push({ role: a.role, email: a.email, password: DEMO_PASSWORD, attributes: a.attributes.join(", ") || "—", status: created ? "created" : "already there" });
+    rows.push({
+      role: a.role,
+      email: a.email,
+      password: DEMO_PASSWORD,
+      attributes: a.attributes.join(", ") || "—",
+      status: created ? "created" : "already there",
+    });
   }
   const files = await writeSyntheticFiles({ n: 500, seed: 42, outDir: path.join(dataDir(), "demo") });
   console.log(`Demo accounts (sign in at ${appUrl()}/login):`);

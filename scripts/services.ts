@@ -54,7 +54,10 @@ export function countFrom(value: string | undefined, name: string): number {
 async function warmUp(internalPort: number) {
   const until = Date.now() + 120_000;
   while (Date.now() < until) {
-    const answered = await fetch(`http://127.0.0.1:${internalPort}/api/health`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.status === 200 || r.status === 503, () => false);
+    const answered = await fetch(`http://127.0.0.1:${internalPort}/api/health`, { signal: AbortSignal.timeout(30_000) }).then(
+      (r) => r.status === 200 || r.status === 503,
+      () => false,
+    );
     if (answered) return;
     await new Promise((resolve) => setTimeout(resolve, 500).unref());
   }
@@ -64,11 +67,22 @@ export async function startServices(opts: ServiceOptions): Promise<Services> {
   const common = { dev: opts.dev, output: opts.output, log: opts.log, onGiveUp: opts.onGiveUp, onStart: () => opts.onStart && setImmediate(opts.onStart) };
   const workers =
     opts.envs.clustering && opts.workerWanted !== false
-      ? Array.from({ length: Math.max(1, opts.workers ?? 1) }, () => superviseWorker(opts.envs.clustering!, { output: opts.workerOutput, onGiveUp: opts.onGiveUp }))
+      ? Array.from({ length: Math.max(1, opts.workers ?? 1) }, () =>
+          superviseWorker(opts.envs.clustering!, { output: opts.workerOutput, onGiveUp: opts.onGiveUp }),
+        )
       : [];
   // The CSP first: the portal's first pages already call it.
   const startCsp = async () => {
-    const tier = opts.envs.csp ? await startWebTier({ ...common, env: opts.envs.csp, publicPort: opts.cspPort, host: opts.cspHost ?? "127.0.0.1", name: "the CSP service", processes: opts.cspProcesses }) : null;
+    const tier = opts.envs.csp
+      ? await startWebTier({
+          ...common,
+          env: opts.envs.csp,
+          publicPort: opts.cspPort,
+          host: opts.cspHost ?? "127.0.0.1",
+          name: "the CSP service",
+          processes: opts.cspProcesses,
+        })
+      : null;
     for (const port of tier?.internalPorts ?? []) void warmUp(port);
     return tier;
   };

@@ -49,7 +49,10 @@ async function main() {
 
   if (!dev && buildIsStale()) {
     log("building the app (first start or sources changed; about a minute)…");
-    const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit", env: withoutTelemetry({ ...process.env, NODE_ENV: "production" }) });
+    const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], {
+      stdio: "inherit",
+      env: withoutTelemetry({ ...process.env, NODE_ENV: "production" }),
+    });
     if (built.status !== 0) {
       await database.stop();
       process.exit(built.status ?? 1);
@@ -82,7 +85,13 @@ async function main() {
   const writeRunFile = () =>
     writeFileSync(
       runFile(),
-      JSON.stringify({ url, launcher: process.pid, web: services?.authority?.next.pid() ?? null, csp: services?.csp?.next.pid() ?? null, worker: services?.worker?.pid() ?? null }),
+      JSON.stringify({
+        url,
+        launcher: process.pid,
+        web: services?.authority?.next.pid() ?? null,
+        csp: services?.csp?.next.pid() ?? null,
+        worker: services?.worker?.pid() ?? null,
+      }),
       { mode: 0o600 },
     );
   services = await startServices({
@@ -101,7 +110,8 @@ async function main() {
   if (services.csp) log(`the CSP's service is running at http://${process.env.MEDSHARE_CSP_HOST ?? "127.0.0.1"}:${cspPort}`);
   if (!services.authority) return;
   log(`MedShare is running at http://localhost:${port}`);
-  if (token) log(`No authority admin yet. Create the first one at http://localhost:${port}/register?setup=${token} (one-time link), or run \`npm run admin:create\`.`);
+  if (token)
+    log(`No authority admin yet. Create the first one at http://localhost:${port}/register?setup=${token} (one-time link), or run \`npm run admin:create\`.`);
   if (database.embedded) log("Demo accounts: run `npm run seed:demo` in another terminal.");
 }
 

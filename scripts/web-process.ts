@@ -54,7 +54,9 @@ export async function startWebTier(opts: WebOptions): Promise<WebTier> {
   );
   // Several processes take requests in turn (the state they share is in PostgreSQL).
   let turn = 0;
-  const gateway = createGateway({ upstream: () => ({ host: "127.0.0.1", port: ports[turn++ % ports.length] }), trusted: trustedProxies(opts.env.MEDSHARE_TRUSTED_PROXIES),
+  const gateway = createGateway({
+    upstream: () => ({ host: "127.0.0.1", port: ports[turn++ % ports.length] }),
+    trusted: trustedProxies(opts.env.MEDSHARE_TRUSTED_PROXIES),
     allowedOrigins: opts.env.NEXTAUTH_URL ? [new URL(opts.env.NEXTAUTH_URL).origin] : [],
   });
   await new Promise<void>((resolve, reject) => {

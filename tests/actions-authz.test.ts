@@ -7,8 +7,7 @@ import { makeUser } from "./helpers/users";
 const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
 // A cookie names a live server-side session (portal.sessions); the mock signs in with one.
 vi.mock("@/lib/auth/session-token", () => ({
-  readSessionClaims: async () =>
-    claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
+  readSessionClaims: async () => claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
 }));
 
 const { decideRegistrationAction } = await import("@/lib/actions/registration/decide");
@@ -109,9 +108,15 @@ describe("grant and outcome actions check role and input before anything reaches
     as(await makeUser("RESEARCHER", "APPROVED"));
     expect(await reportRequestOutcomeAction({ requestId, outcome: "stolen" as "decrypted" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     for (const periodDays of [0, 181, 2.5])
-      expect(await createRequestAction({ uploadIds: [requestId], purpose: "a long enough purpose", periodDays, acceptTerms: true })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+      expect(await createRequestAction({ uploadIds: [requestId], purpose: "a long enough purpose", periodDays, acceptTerms: true })).toMatchObject({
+        ok: false,
+        error: { code: "VALIDATION" },
+      });
     // the hospitals' terms of use must be accepted: refused before anything reaches the CSP
-    expect(await createRequestAction({ uploadIds: [requestId], purpose: "a long enough purpose", acceptTerms: false as true })).toMatchObject({ ok: false, error: { code: "VALIDATION", fieldErrors: { acceptTerms: [expect.stringMatching(/terms of use/)] } } });
+    expect(await createRequestAction({ uploadIds: [requestId], purpose: "a long enough purpose", acceptTerms: false as true })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION", fieldErrors: { acceptTerms: [expect.stringMatching(/terms of use/)] } },
+    });
     expect(await db().requestOutcome.count()).toBe(0);
   });
 });

@@ -76,7 +76,8 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
   beforeAll(async () => {
     adminId = (await makeUser("AUTHORITY_ADMIN")).id;
     const ha1 = await createAuthority(adminId, { code: "HA1", name: "Hospital Authority 1", description: "" });
-    for (const n of ["researcher", "cardiology", "oncology"]) attr[n] = (await createAttribute(adminId, { authorityId: ha1.id, localName: n, description: "" })).id;
+    for (const n of ["researcher", "cardiology", "oncology"])
+      attr[n] = (await createAttribute(adminId, { authorityId: ha1.id, localName: n, description: "" })).id;
     alice = await registerResearcher("alice.lab", "Lab A");
     bob = await registerResearcher("bob.lab", "Lab B");
   });
@@ -111,7 +112,9 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
     const versions = Object.fromEntries([...keys].map(([a, v]) => [a, v.version]));
     await expect(storeTransformKey({ id: bob.id, gid: bob.gid }, encodeTransformKey(tk), versions)).rejects.toThrow(/another person/);
     const foreign = makeTransformKey({ gid: alice.gid, keys: new Map([["HA1.oncology", uk.keys.get("HA1.cardiology")!]]) }).tk;
-    await expect(storeTransformKey({ id: alice.id, gid: alice.gid }, encodeTransformKey(foreign), { "HA1.oncology": 1 })).rejects.toThrow(/do not hold HA1.oncology/);
+    await expect(storeTransformKey({ id: alice.id, gid: alice.gid }, encodeTransformKey(foreign), { "HA1.oncology": 1 })).rejects.toThrow(
+      /do not hold HA1.oncology/,
+    );
     await expect(storeTransformKey({ id: alice.id, gid: alice.gid }, new Uint8Array([1, 2, 3]), versions)).rejects.toBeInstanceOf(AppError);
     await storeTransformKey({ id: alice.id, gid: alice.gid }, encodeTransformKey(tk), versions);
     expect((await releaseTransformKey(alice.id)).layers.map((l) => l.keyVersions)).toEqual([versions]);
@@ -121,7 +124,11 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
     expect(secretsSeen.length).toBeGreaterThanOrEqual(5);
     expect(await scanDatabase(database.url(), secretsSeen)).toEqual([]);
     // the scan does find what is there: the (public) wrapping key is stored
-    expect(await scanDatabase(database.url(), [{ name: "wrap public key", bytes: alice.wrap.publicKey }])).toContainEqual({ table: "portal.users", column: "wrap_public_key", needle: "wrap public key" });
+    expect(await scanDatabase(database.url(), [{ name: "wrap public key", bytes: alice.wrap.publicKey }])).toContainEqual({
+      table: "portal.users",
+      column: "wrap_public_key",
+      needle: "wrap public key",
+    });
   });
 
   it("revoking an attribute destroys the transform key and starts a new key version", async () => {
@@ -169,7 +176,17 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
   it("every change above is in an intact audit chain", async () => {
     expect(await verifyChain(db())).toMatchObject({ ok: true });
     const actions = new Set((await db().auditEntry.findMany({ select: { action: true } })).map((e) => e.action));
-    for (const a of ["AUTHORITY_CREATED", "ATTRIBUTE_CREATED", "ATTRIBUTE_GRANTED", "KEY_ISSUED", "TRANSFORM_KEY_STORED", "ATTRIBUTE_REVOKED", "ATTRIBUTE_ROTATED", "USER_REVOKED", "WRAP_KEY_SET"])
+    for (const a of [
+      "AUTHORITY_CREATED",
+      "ATTRIBUTE_CREATED",
+      "ATTRIBUTE_GRANTED",
+      "KEY_ISSUED",
+      "TRANSFORM_KEY_STORED",
+      "ATTRIBUTE_REVOKED",
+      "ATTRIBUTE_ROTATED",
+      "USER_REVOKED",
+      "WRAP_KEY_SET",
+    ])
       expect(actions.has(a), a).toBe(true);
   });
 });

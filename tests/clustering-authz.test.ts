@@ -6,8 +6,7 @@ import { makeUser } from "./helpers/users";
 const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
 // A cookie names a live server-side session (portal.sessions); the mock signs in with one.
 vi.mock("@/lib/auth/session-token", () => ({
-  readSessionClaims: async () =>
-    claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
+  readSessionClaims: async () => claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
 }));
 
 const { startRunAction } = await import("@/lib/actions/clustering/start-run");
@@ -30,7 +29,7 @@ const as = (u: { id: string; sessionVersion: number } | null) => {
   claims.current = u ? { uid: u.id, sv: u.sessionVersion } : null;
 };
 const someId = "00000000-0000-4000-8000-000000000000";
-const ctx = <T,>(params: T) => ({ params: Promise.resolve(params) });
+const ctx = <T>(params: T) => ({ params: Promise.resolve(params) });
 
 describe("clustering entry points", () => {
   it("server actions: admins only, input validated", async () => {
@@ -55,7 +54,10 @@ describe("clustering entry points", () => {
     expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "NOT_APPROVED" } });
     as(await makeUser("AUTHORITY_ADMIN"));
     expect(await startRunAction({ uploadIds: [], k: 1 })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
-    expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({ ok: false, error: { code: "VALIDATION", message: expect.stringMatching(/No stored encrypted features/) } });
+    expect(await startRunAction({ uploadIds: [someId], k: 2 })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION", message: expect.stringMatching(/No stored encrypted features/) },
+    });
     expect(await cancelRunAction({ runId: someId })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     expect(await describeRunAction({ runId: someId, name: "y".repeat(121), note: "" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     expect(await db().clusteringRun.count()).toBe(0);
@@ -78,7 +80,11 @@ describe("clustering entry points", () => {
     as(await makeUser("HOSPITAL_STAFF"));
     const bad = new Request("http://x", { method: "POST", headers: sameOrigin, body: JSON.stringify({ n: 1 }) });
     expect((await beginRoute.POST(bad, ctx({ id: someId }))).status).toBe(422);
-    const good = new Request("http://x", { method: "POST", headers: sameOrigin, body: JSON.stringify({ paramsId: body.paramsId, keyId: body.keyId, n: 1, p: 1, columns: ["a"], blocks: 1 }) });
+    const good = new Request("http://x", {
+      method: "POST",
+      headers: sameOrigin,
+      body: JSON.stringify({ paramsId: body.paramsId, keyId: body.keyId, n: 1, p: 1, columns: ["a"], blocks: 1 }),
+    });
     expect((await beginRoute.POST(good, ctx({ id: someId }))).status).toBe(404);
     expect((await completeRoute.POST(new Request("http://x", { method: "POST", headers: sameOrigin }), ctx({ id: someId }))).status).toBe(404);
   });

@@ -44,8 +44,13 @@ async function uploadWithFeatures(staff: Staff, part: RawRecord[], keep?: (colum
   const { keyId, publicKeys } = await ckksPublicKeys();
   const enc = encryptFeatureBlocks(await nodeCkks(), publicKeys.publicKey, fm.X, fm.n, fm.p);
   const org = staff.user.organisation.id;
-  await beginFeatures({ uploadId, organisationId: org, input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: enc.blocks.length } });
-  for (const [b, block] of enc.blocks.entries()) for (const [l, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: l, ct });
+  await beginFeatures({
+    uploadId,
+    organisationId: org,
+    input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: enc.blocks.length },
+  });
+  for (const [b, block] of enc.blocks.entries())
+    for (const [l, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: l, ct });
   const stats = { ...statsOfSchema(fm.schema, fm.n, fm.report.constant), maxNorm: maxRecordNorm(fm.X, fm.n, fm.p) };
   await putFeatureStats({ uploadId, organisationId: org, ct: encryptColumnStats(await nodeCkks(), publicKeys.publicKey, stats) });
   expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ stored: fm.p });
@@ -139,14 +144,28 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     expect(outcome).toMatchObject({ status: "SUCCEEDED" });
 
     const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: extensionId } });
-    expect(run).toMatchObject({ status: "SUCCEEDED", baseRunId, n: rows.length, uploadIds: [first.uploadId, second.uploadId], addedUploadIds: [second.uploadId] });
+    expect(run).toMatchObject({
+      status: "SUCCEEDED",
+      baseRunId,
+      n: rows.length,
+      uploadIds: [first.uploadId, second.uploadId],
+      addedUploadIds: [second.uploadId],
+    });
     expect(run.iteration).toBe(reference.result.iterations);
     // the new records: the reference's labels
     const added = await db().runLabel.findMany({ where: { runId: extensionId, uploadId: second.uploadId }, orderBy: { recordIndex: "asc" } });
     expect(added.map((l) => l.label)).toEqual(Array.from(reference.labels));
     // the base run's records keep their labels and typicalities
-    const carried = await db().runLabel.findMany({ where: { runId: extensionId, uploadId: first.uploadId }, orderBy: { recordIndex: "asc" }, select: { recordIndex: true, label: true, typicality: true } });
-    const original = await db().runLabel.findMany({ where: { runId: baseRunId }, orderBy: { recordIndex: "asc" }, select: { recordIndex: true, label: true, typicality: true } });
+    const carried = await db().runLabel.findMany({
+      where: { runId: extensionId, uploadId: first.uploadId },
+      orderBy: { recordIndex: "asc" },
+      select: { recordIndex: true, label: true, typicality: true },
+    });
+    const original = await db().runLabel.findMany({
+      where: { runId: baseRunId },
+      orderBy: { recordIndex: "asc" },
+      select: { recordIndex: true, label: true, typicality: true },
+    });
     expect(carried).toEqual(original);
     // the key holder's new model: centers within 1e-6 of the reference, mass = every record seen
     const secrets = (await openRunSecrets(extensionId, { distances: true }))!;
@@ -160,7 +179,10 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     const truth = rows.map((r) => String(r.diagnosis));
     const all = [...original.map((l) => l.label), ...added.map((l) => l.label)];
     const ari = adjustedRandIndex(truth, all);
-    const batch = adjustedRandIndex(truth, Array.from(hopcm(fitFeatures(rows, { label: "diagnosis", strictNumeric: true }).X, rows.length, first.p, runOptions(K, seed)).labels));
+    const batch = adjustedRandIndex(
+      truth,
+      Array.from(hopcm(fitFeatures(rows, { label: "diagnosis", strictNumeric: true }).X, rows.length, first.p, runOptions(K, seed)).labels),
+    );
     // (the base run's own quality on its 330 records bounds it: ARI 0.60 there)
     expect(ari).toBeGreaterThan(0.55);
     // in the added upload's own z-scores (no units), the same step does clearly worse (0.48)
@@ -191,7 +213,9 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     const members = await clusterMembers(extensionId, 0);
     expect(new Set(members.map((m) => m.uploadId))).toEqual(new Set([first.uploadId, second.uploadId]));
     // and the extension can itself be extended (its mass is stored), with uploads it does not cover yet
-    await expect(startClusteringRun(admin.id, { uploadIds: [second.uploadId], baseRunId: extensionId }, { enqueue: false })).rejects.toThrow(/already in the base run/);
+    await expect(startClusteringRun(admin.id, { uploadIds: [second.uploadId], baseRunId: extensionId }, { enqueue: false })).rejects.toThrow(
+      /already in the base run/,
+    );
     const third = await uploadWithFeatures(await personWithKeys(admin.id, "HOSPITAL_STAFF", [hospitalAttribute]), rows.slice(100, 130));
     const next = await startClusteringRun(admin.id, { uploadIds: [third.uploadId], baseRunId: extensionId }, { enqueue: false });
     expect(next).toMatchObject({ n: rows.length + 30, added: 30 });
@@ -216,5 +240,4 @@ describe("incremental clustering: extending a finished run with new uploads", ()
   it("the audit chain is intact", async () => {
     expect(await verifyChain(db())).toMatchObject({ ok: true });
   });
-
 });

@@ -73,8 +73,11 @@ describe("clustering on encrypted features", () => {
     expect(await beginFeatures({ uploadId, organisationId: org, input: begin })).toMatchObject({ resumed: true });
     const row = encrypted.blocks[0];
     await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: p, ct: row[0] })).rejects.toThrow(/out of range/);
-    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[0].subarray(0, 5000) })).rejects.toThrow(/Ciphertext rejected/);
-    for (let l = 0; l < p - 1; l++) expect(await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: l, ct: row[l] })).toMatchObject({ duplicate: false });
+    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[0].subarray(0, 5000) })).rejects.toThrow(
+      /Ciphertext rejected/,
+    );
+    for (let l = 0; l < p - 1; l++)
+      expect(await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: l, ct: row[l] })).toMatchObject({ duplicate: false });
     expect(await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[0] })).toMatchObject({ duplicate: true });
     await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[1] })).rejects.toThrow(/different content/);
     expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ missing: [{ block: 0, feature: p - 1 }, "stats"] });
@@ -112,7 +115,12 @@ describe("clustering on encrypted features", () => {
     expect(secrets.distances!.length).toBe(K * n);
     const truth = rows.map((r) => String(r.diagnosis));
     expect(adjustedRandIndex(truth, Array.from(reference.labels))).toBeGreaterThanOrEqual(0.66);
-    expect(adjustedRandIndex(truth, stored.map((r) => r.label))).toBeGreaterThanOrEqual(0.66);
+    expect(
+      adjustedRandIndex(
+        truth,
+        stored.map((r) => r.label),
+      ),
+    ).toBeGreaterThanOrEqual(0.66);
     const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: runId } });
     expect(run).toMatchObject({ status: "SUCCEEDED", progress: 1, iteration: reference.iterations, cancelRequested: false, error: null });
     expect((run.objective as number[]).length).toBe(reference.iterations);
@@ -154,7 +162,13 @@ describe("clustering on encrypted features", () => {
     // a JSON field) or when long enough not to occur by chance in timestamps and hashes.
     for (let j = 0; j < 40; j++) {
       const r = rows[j];
-      needles.push({ name: `row ${j} as CSV`, text: numeric.slice(0, 3).map((c) => String(r[c])).join(",") });
+      needles.push({
+        name: `row ${j} as CSV`,
+        text: numeric
+          .slice(0, 3)
+          .map((c) => String(r[c]))
+          .join(","),
+      });
       needles.push({ name: `row ${j} as JSON`, text: `"${numeric[0]}":${r[numeric[0]]}` });
       for (const c of numeric) {
         const v = r[c] as number;
@@ -166,7 +180,11 @@ describe("clustering on encrypted features", () => {
     for (let j = 0; j < 5; j++)
       for (let l = 0; l < 10; l++) {
         const z = X[j * p + l];
-        needles.push({ name: `z ${j},${l} float64`, bytes: f64(z) }, { name: `z ${j},${l} text`, text: z.toFixed(6) }, { name: `z ${j},${l} full`, text: String(z) });
+        needles.push(
+          { name: `z ${j},${l} float64`, bytes: f64(z) },
+          { name: `z ${j},${l} text`, text: z.toFixed(6) },
+          { name: `z ${j},${l} full`, text: String(z) },
+        );
       }
     // The key holder's knowledge (centers) is sealed: not in the clear anywhere either.
     const { centers } = (await openRunSecrets(runId))!;
@@ -240,7 +258,11 @@ describe("clustering on encrypted features", () => {
   it("after a restart, runs left RUNNING (stale heartbeat) or QUEUED without a job are queued again", async () => {
     const { runId: orphan } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
     const { runId: dead } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
-    await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 1, iteration = 7, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [dead]);
+    await rawSql(
+      database.url(),
+      `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 1, iteration = 7, heartbeat_at = now() - interval '1 hour' WHERE id = $1`,
+      [dead],
+    );
     const report = await recoverRuns();
     expect(report.resent).toContain(orphan);
     expect(report.requeued).toEqual([dead]);
@@ -249,9 +271,14 @@ describe("clustering on encrypted features", () => {
     expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: dead } })).toMatchObject({ status: "QUEUED", iteration: 0 });
     expect(await db().cspAuditEntry.count({ where: { action: "CLUSTERING_RUN_REQUEUED", subjectId: dead } })).toBe(1);
     // a third interruption is the last: FAILED, with the reason
-    await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 3, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [dead]);
+    await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 3, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [
+      dead,
+    ]);
     expect((await recoverRuns()).failed).toEqual([dead]);
-    expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: dead } })).toMatchObject({ status: "FAILED", error: expect.stringMatching(/interrupted by a restart/) });
+    expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: dead } })).toMatchObject({
+      status: "FAILED",
+      error: expect.stringMatching(/interrupted by a restart/),
+    });
     for (const id of [orphan]) await cancelRun({ adminId: admin.id, runId: id });
   });
 

@@ -69,7 +69,15 @@ async function rewriteAsSuperuser(edit: string) {
     const { rows } = await client.query(`SELECT seq, at, actor_id, action, subject_type, subject_id, data, hash FROM ledger.audit_entries ORDER BY seq`);
     let prevHash = GENESIS_HASH;
     for (const r of rows) {
-      const fields = { seq: BigInt(r.seq), at: r.at, actorId: r.actor_id, action: r.action, subjectType: r.subject_type, subjectId: r.subject_id, data: r.data };
+      const fields = {
+        seq: BigInt(r.seq),
+        at: r.at,
+        actorId: r.actor_id,
+        action: r.action,
+        subjectType: r.subject_type,
+        subjectId: r.subject_id,
+        data: r.data,
+      };
       const hash = entryHash(prevHash, fields);
       await client.query(`UPDATE ledger.audit_entries SET prev_hash = $1, hash = $2 WHERE seq = $3`, [prevHash, hash, r.seq]);
       prevHash = hash;
@@ -144,7 +152,15 @@ describe("database roles", () => {
     // The CSP's role: its own schema and log, and not one row of the authority's or the portal's.
     await expect(asCsp(`SELECT count(*) FROM csp.uploads`)).resolves.toBeTruthy();
     await expect(asCsp(`SELECT count(*) FROM csp_ledger.audit_entries`)).resolves.toBeTruthy();
-    for (const table of ["authority.attribute_key_versions", "authority.ckks_keys", "authority.run_secrets", "authority.transform_keys", "portal.users", "portal.sessions", "ledger.audit_entries"])
+    for (const table of [
+      "authority.attribute_key_versions",
+      "authority.ckks_keys",
+      "authority.run_secrets",
+      "authority.transform_keys",
+      "portal.users",
+      "portal.sessions",
+      "ledger.audit_entries",
+    ])
       await expect(asCsp(`SELECT * FROM ${table} LIMIT 1`), table).rejects.toThrow(/permission denied/);
     await expect(asCsp(`UPDATE csp_ledger.audit_entries SET action = 'X'`)).rejects.toThrow(/permission denied/);
     // The authority's role: not one row of the CSP's.

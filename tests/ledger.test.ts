@@ -30,8 +30,11 @@ describe("audit ledger", () => {
   });
 
   it("keeps the chain intact under concurrent appends", async () => {
-    await Promise.all(Array.from({ length: 8 }, (_, i) =>
-      db().$transaction((tx) => appendAudit(tx, { actorId: null, action: "LOGIN_FAILED", subjectType: "user", data: { c: i } }))));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        db().$transaction((tx) => appendAudit(tx, { actorId: null, action: "LOGIN_FAILED", subjectType: "user", data: { c: i } })),
+      ),
+    );
     expect(await verifyChain(db())).toMatchObject({ ok: true, entries: 13 });
   });
 

@@ -89,7 +89,9 @@ describe("sign-in", () => {
 
   it("prunes attempts no limit reads any more", async () => {
     const old = new Date(Date.now() - 2 * 60 * 60_000);
-    await db().loginAttempt.createMany({ data: Array.from({ length: 20 }, () => ({ ...attemptKeys("10.4.0.1", "old@test.example"), success: false, at: old })) });
+    await db().loginAttempt.createMany({
+      data: Array.from({ length: 20 }, () => ({ ...attemptKeys("10.4.0.1", "old@test.example"), success: false, at: old })),
+    });
     await codeOf(authenticate("someone@test.example", "wrong", "10.4.0.2"));
     expect(await db().loginAttempt.count({ where: { at: { lt: new Date(Date.now() - 60 * 60_000) } } })).toBe(0);
   });

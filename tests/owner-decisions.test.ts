@@ -32,7 +32,15 @@ const rows = Array.from({ length: 10 }, (_, i) => ({ patient: `D-${i}-4410`, val
 
 async function sign(p: Person, req: Opened) {
   const signedAt = new Date().toISOString();
-  const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(req.token), signedAt };
+  const statement = {
+    requestId: req.requestId,
+    targetType: req.targetType,
+    targetId: req.targetId,
+    nonce: req.nonce,
+    issuedAt: req.issuedAt,
+    tokenHash: tokenHash(req.token),
+    signedAt,
+  };
   const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
   const signature = absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: p.user.gid, keys: p.keys, vks: await vksFor(versions) });
   return { requestId: req.requestId, token: req.token, signature: encodeAbsSignature(signature), signatureVersions: versions, signedAt };
@@ -51,7 +59,8 @@ const as = async (p: Person | null) => {
 
 describe("owner decisions: a named approver (and second reviewer) decide; the CSP waits for them", () => {
   let staff: Person, approver: Person, reviewer: Person, other: Person, alice: Person;
-  let single = "", reviewed = "";
+  let single = "",
+    reviewed = "";
 
   async function upload(decision: { decisionMode: "hospital"; approverId: string; reviewerId?: string }) {
     const { chunks, body } = await prepareUpload(staff, "DEC.researcher", rows, "DSRC.hospital");
@@ -78,15 +87,29 @@ describe("owner decisions: a named approver (and second reviewer) decide; the CS
   it("the deciders must be two different approved staff of the uploading hospital; the organisation's default and terms are audited", async () => {
     const { body } = await prepareUpload(staff, "DEC.researcher", rows, "DSRC.hospital");
     await expect(startUpload(staff.user, { ...body, decisionMode: "hospital", approverId: alice.user.id })).rejects.toMatchObject({ code: "VALIDATION" });
-    await expect(startUpload(staff.user, { ...body, decisionMode: "hospital", approverId: approver.user.id, reviewerId: approver.user.id })).rejects.toMatchObject({ code: "VALIDATION" });
+    await expect(
+      startUpload(staff.user, { ...body, decisionMode: "hospital", approverId: approver.user.id, reviewerId: approver.user.id }),
+    ).rejects.toMatchObject({ code: "VALIDATION" });
     await expect(startUpload(staff.user, { ...body, decisionMode: "hospital" })).rejects.toMatchObject({ code: "VALIDATION" });
     expect(await db().upload.count({ where: { id: body.uploadId } })).toBe(0);
 
     await as(staff);
-    expect(await updateOrgSettingsAction({ decisionMode: "hospital", terms: "x" })).toMatchObject({ ok: false, error: { code: "VALIDATION", fieldErrors: { approverId: expect.any(Array) } } });
-    const saved = await updateOrgSettingsAction({ decisionMode: "hospital", approverId: approver.user.id, reviewerId: reviewer.user.id, terms: "No re-identification. Cite the hospital." });
+    expect(await updateOrgSettingsAction({ decisionMode: "hospital", terms: "x" })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION", fieldErrors: { approverId: expect.any(Array) } },
+    });
+    const saved = await updateOrgSettingsAction({
+      decisionMode: "hospital",
+      approverId: approver.user.id,
+      reviewerId: reviewer.user.id,
+      terms: "No re-identification. Cite the hospital.",
+    });
     expect(saved).toMatchObject({ ok: true });
-    expect(await db().organisation.findUniqueOrThrow({ where: { id: staff.user.organisation.id } })).toMatchObject({ decisionMode: "hospital", approverId: approver.user.id, terms: "No re-identification. Cite the hospital." });
+    expect(await db().organisation.findUniqueOrThrow({ where: { id: staff.user.organisation.id } })).toMatchObject({
+      decisionMode: "hospital",
+      approverId: approver.user.id,
+      terms: "No re-identification. Cite the hospital.",
+    });
     expect(await db().auditEntry.count({ where: { action: "ORG_SETTINGS_CHANGED", subjectId: staff.user.organisation.id } })).toBe(1);
     await as(alice);
     expect(await updateOrgSettingsAction({ decisionMode: "automatic", terms: "" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
@@ -94,36 +117,69 @@ describe("owner decisions: a named approver (and second reviewer) decide; the CS
 
   it("a request without the terms accepted is refused; with them, it records the acceptance and waits, after the ABS check, for the approver", async () => {
     await as(alice);
-    expect(await createRequestAction({ uploadIds: [single], purpose: "decision study, unaccepted", acceptTerms: false as true })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await createRequestAction({ uploadIds: [single], purpose: "decision study, unaccepted", acceptTerms: false as true })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION" },
+    });
     const created = await createRequestAction({ uploadIds: [single], purpose: "decision study, approved", periodDays: 20, acceptTerms: true });
     if (!created.ok) throw new Error(created.error.message);
     const req = created.data;
     expect(req.awaitingDecision).toBe(true);
-    expect(await db().accessRequest.findUniqueOrThrow({ where: { id: req.requestId } })).toMatchObject({ termsAcceptedAt: expect.any(Date), termsDigest: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await db().accessRequest.findUniqueOrThrow({ where: { id: req.requestId } })).toMatchObject({
+      termsAcceptedAt: expect.any(Date),
+      termsDigest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
 
     // the signature verifies, and nothing is decrypted: the CSP refuses by itself while the decision is pending
     expect(await submitRequestSignature(alice.user, await sign(alice, req))).toEqual([]);
     expect(await db().auditEntry.count({ where: { action: "ABS_VERIFIED", subjectId: req.requestId } })).toBe(1);
     expect(await db().accessRequestUpload.count({ where: { requestId: req.requestId, NOT: { partialDecryption: null } } })).toBe(0);
     const { releaseTransformKey } = await import("@/lib/authority/transform");
-    await expect(cspCall("requests.partialDecrypt", { requestId: req.requestId, ...(await releaseTransformKey(alice.user.id)) }, { sub: alice.user.id })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/awaiting the hospital's decision/) });
+    await expect(
+      cspCall("requests.partialDecrypt", { requestId: req.requestId, ...(await releaseTransformKey(alice.user.id)) }, { sub: alice.user.id }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/awaiting the hospital's decision/) });
     await expect(cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: alice.user.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    expect(await db().cspAuditEntry.count({ where: { action: "GRANT_REFUSED", subjectId: req.requestId, data: { path: ["reason"], equals: "pending" } } })).toBe(2);
+    expect(
+      await db().cspAuditEntry.count({ where: { action: "GRANT_REFUSED", subjectId: req.requestId, data: { path: ["reason"], equals: "pending" } } }),
+    ).toBe(2);
     expect((await myGrants(alice.user)).find((g) => g.id === req.requestId)).toMatchObject({ decision: "pending" });
     const listed = (await requestsForHospital(approver.user)).find((r) => r.id === req.requestId)!;
-    expect(listed).toMatchObject({ decision: "pending", state: { label: "awaiting the hospital's decision" }, decisions: [{ mine: true, role: "approver", approver: approver.user.name }] });
+    expect(listed).toMatchObject({
+      decision: "pending",
+      state: { label: "awaiting the hospital's decision" },
+      decisions: [{ mine: true, role: "approver", approver: approver.user.name }],
+    });
     expect((await requestsForHospital(other.user)).find((r) => r.id === req.requestId)!.decisions[0].mine).toBe(false);
 
     // a researcher, another staff member of the same hospital, and bad input are refused; nothing changes
     expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     await as(other);
-    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN", message: expect.stringMatching(/Only the approver or the second reviewer/) } });
+    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({
+      ok: false,
+      error: { code: "FORBIDDEN", message: expect.stringMatching(/Only the approver or the second reviewer/) },
+    });
     await as(approver);
-    expect(await decideRequestAction({ requestId: req.requestId, decision: "deny", reason: " " })).toMatchObject({ ok: false, error: { code: "VALIDATION", fieldErrors: { reason: expect.any(Array) } } });
-    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve", records: 11 })).toMatchObject({ ok: false, error: { code: "VALIDATION", message: expect.stringMatching(/more than was asked/) } });
-    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve", periodDays: 21 })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
-    expect(await decideRequestAction({ requestId: "7d0b7bd3-39a4-4c43-9d0e-1a1a1a1a1a1a", decision: "approve" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
-    expect(await db().accessRequestUpload.findFirstOrThrow({ where: { requestId: req.requestId } })).toMatchObject({ decision: "pending", approvedBy: null, recordIndices: null });
+    expect(await decideRequestAction({ requestId: req.requestId, decision: "deny", reason: " " })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION", fieldErrors: { reason: expect.any(Array) } },
+    });
+    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve", records: 11 })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION", message: expect.stringMatching(/more than was asked/) },
+    });
+    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve", periodDays: 21 })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION" },
+    });
+    expect(await decideRequestAction({ requestId: "7d0b7bd3-39a4-4c43-9d0e-1a1a1a1a1a1a", decision: "approve" })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
+    expect(await db().accessRequestUpload.findFirstOrThrow({ where: { requestId: req.requestId } })).toMatchObject({
+      decision: "pending",
+      approvedBy: null,
+      recordIndices: null,
+    });
     expect(await db().cspAuditEntry.count({ where: { subjectId: req.requestId, action: { startsWith: "REQUEST_", not: "REQUEST_CREATED" } } })).toBe(0);
 
     // the approver narrows (6 of 10 records, 10 of 20 days): the authority lets the CSP decrypt at once
@@ -135,26 +191,61 @@ describe("owner decisions: a named approver (and second reviewer) decide; the CS
     const [data] = await cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: alice.user.id });
     expect(data.records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(data.records.every((r) => r.proof !== null)).toBe(true);
-    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "REQUEST_NARROWED", subjectId: req.requestId } })).toMatchObject({ actorId: approver.user.id, data: { records: 6, periodDays: 10 } });
-    expect(await db().auditEntry.findFirstOrThrow({ where: { action: "REQUEST_NARROWED", subjectId: req.requestId } })).toMatchObject({ actorId: approver.user.id });
-    expect((await myGrants(alice.user)).find((g) => g.id === req.requestId)).toMatchObject({ decision: "approved", narrowed: true, narrowedTo: [{ records: 6, asked: 10 }], askedPeriodDays: 20 });
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "REQUEST_NARROWED", subjectId: req.requestId } })).toMatchObject({
+      actorId: approver.user.id,
+      data: { records: 6, periodDays: 10 },
+    });
+    expect(await db().auditEntry.findFirstOrThrow({ where: { action: "REQUEST_NARROWED", subjectId: req.requestId } })).toMatchObject({
+      actorId: approver.user.id,
+    });
+    expect((await myGrants(alice.user)).find((g) => g.id === req.requestId)).toMatchObject({
+      decision: "approved",
+      narrowed: true,
+      narrowedTo: [{ records: 6, asked: 10 }],
+      askedPeriodDays: 20,
+    });
     // decided once: a second decision is refused
-    expect(await decideRequestAction({ requestId: req.requestId, decision: "deny", reason: "changed my mind" })).toMatchObject({ ok: false, error: { code: "INVALID_STATE" } });
+    expect(await decideRequestAction({ requestId: req.requestId, decision: "deny", reason: "changed my mind" })).toMatchObject({
+      ok: false,
+      error: { code: "INVALID_STATE" },
+    });
   });
 
   it("with a second reviewer, approval needs both people; a denial carries its reason to the researcher and the CSP serves nothing", async () => {
     const req = await openRequest(alice.user, { uploadIds: [reviewed], purpose: "two reviewers", acceptTerms: true });
     await submitRequestSignature(alice.user, await sign(alice, req));
     await as(approver);
-    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({ ok: true, data: { state: "pending", decrypted: false } });
+    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({
+      ok: true,
+      data: { state: "pending", decrypted: false },
+    });
     expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({ ok: false, error: { code: "INVALID_STATE" } });
-    await expect(cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: alice.user.id })).rejects.toThrow(/awaiting the hospital's decision/);
+    await expect(cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: alice.user.id })).rejects.toThrow(
+      /awaiting the hospital's decision/,
+    );
     await as(reviewer);
     expect(await decideRequestAction({ requestId: req.requestId, decision: "approve", records: 2 })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
-    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({ ok: true, data: { state: "approved", decrypted: true } });
+    expect(await decideRequestAction({ requestId: req.requestId, decision: "approve" })).toMatchObject({
+      ok: true,
+      data: { state: "approved", decrypted: true },
+    });
     expect((await cspCall("requests.data", { requestId: req.requestId, token: req.token }, { sub: alice.user.id }))[0].records).toHaveLength(rows.length);
-    expect((await db().cspAuditEntry.findMany({ where: { subjectId: req.requestId, action: { startsWith: "REQUEST_", not: "REQUEST_CREATED" } }, orderBy: { seq: "asc" } })).map((e) => e.action)).toEqual(["REQUEST_APPROVED_FIRST", "REQUEST_REVIEWED"]);
-    expect((await db().auditEntry.findMany({ where: { subjectId: req.requestId, action: { startsWith: "REQUEST_", not: "REQUEST_CREATED" } }, orderBy: { seq: "asc" } })).map((e) => e.action)).toEqual(["REQUEST_APPROVED_FIRST", "REQUEST_REVIEWED"]);
+    expect(
+      (
+        await db().cspAuditEntry.findMany({
+          where: { subjectId: req.requestId, action: { startsWith: "REQUEST_", not: "REQUEST_CREATED" } },
+          orderBy: { seq: "asc" },
+        })
+      ).map((e) => e.action),
+    ).toEqual(["REQUEST_APPROVED_FIRST", "REQUEST_REVIEWED"]);
+    expect(
+      (
+        await db().auditEntry.findMany({
+          where: { subjectId: req.requestId, action: { startsWith: "REQUEST_", not: "REQUEST_CREATED" } },
+          orderBy: { seq: "asc" },
+        })
+      ).map((e) => e.action),
+    ).toEqual(["REQUEST_APPROVED_FIRST", "REQUEST_REVIEWED"]);
 
     // denied (by the second reviewer after the approver's approval): refused at the CSP with the reason
     const denied = await openRequest(alice.user, { uploadIds: [reviewed], purpose: "denied study", acceptTerms: true });
@@ -162,12 +253,24 @@ describe("owner decisions: a named approver (and second reviewer) decide; the CS
     await as(approver);
     await decideRequestAction({ requestId: denied.requestId, decision: "approve" });
     await as(reviewer);
-    expect(await decideRequestAction({ requestId: denied.requestId, decision: "deny", reason: "Purpose outside our ethics approval" })).toMatchObject({ ok: true, data: { state: "denied" } });
-    await expect(cspCall("requests.data", { requestId: denied.requestId, token: denied.token }, { sub: alice.user.id })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/denied this request: Purpose outside our ethics approval/) });
+    expect(await decideRequestAction({ requestId: denied.requestId, decision: "deny", reason: "Purpose outside our ethics approval" })).toMatchObject({
+      ok: true,
+      data: { state: "denied" },
+    });
+    await expect(cspCall("requests.data", { requestId: denied.requestId, token: denied.token }, { sub: alice.user.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/denied this request: Purpose outside our ethics approval/),
+    });
     expect(await db().accessRequestUpload.count({ where: { requestId: denied.requestId, NOT: { partialDecryption: null } } })).toBe(0);
     expect(await db().cspAuditEntry.count({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: denied.requestId } })).toBe(0);
-    expect((await myGrants(alice.user)).find((g) => g.id === denied.requestId)).toMatchObject({ decision: "denied", denialReasons: ["Purpose outside our ethics approval"] });
-    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "REQUEST_DENIED", subjectId: denied.requestId } })).toMatchObject({ actorId: reviewer.user.id, data: { reason: "Purpose outside our ethics approval" } });
+    expect((await myGrants(alice.user)).find((g) => g.id === denied.requestId)).toMatchObject({
+      decision: "denied",
+      denialReasons: ["Purpose outside our ethics approval"],
+    });
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "REQUEST_DENIED", subjectId: denied.requestId } })).toMatchObject({
+      actorId: reviewer.user.id,
+      data: { reason: "Purpose outside our ethics approval" },
+    });
     expect(await db().auditEntry.count({ where: { action: "REQUEST_DENIED", subjectId: denied.requestId } })).toBe(1);
   });
 });

@@ -55,7 +55,15 @@ async function withTransformKey(p: Person) {
 
 /** The researcher's browser: sign the request statement under the request's policy. */
 async function sign(p: Person, req: Awaited<ReturnType<typeof openRequest>>, signedAt = new Date().toISOString(), token = req.token) {
-  const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(token), signedAt };
+  const statement = {
+    requestId: req.requestId,
+    targetType: req.targetType,
+    targetId: req.targetId,
+    nonce: req.nonce,
+    issuedAt: req.issuedAt,
+    tokenHash: tokenHash(token),
+    signedAt,
+  };
   // every attribute of the policy at its current version (simulated branches need their VKs too)
   const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
   const signature = absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: p.user.gid, keys: p.keys, vks: await vksFor(versions) });
@@ -64,12 +72,16 @@ async function sign(p: Person, req: Awaited<ReturnType<typeof openRequest>>, sig
 
 describe("researcher requests: ABS verification, outsourced decryption", () => {
   let alice: Person, bob: Person;
-  let cardiacUpload = "", oncologyUpload = "";
+  let cardiacUpload = "",
+    oncologyUpload = "";
   let staff: Person;
 
   beforeAll(async () => {
     const admin = await makeUser("AUTHORITY_ADMIN");
-    const ids = { ...(await makeCatalogue(admin.id, "SRC", ["hospital"])), ...(await makeCatalogue(admin.id, "HA1", ["researcher", "cardiology", "oncology"])) };
+    const ids = {
+      ...(await makeCatalogue(admin.id, "SRC", ["hospital"])),
+      ...(await makeCatalogue(admin.id, "HA1", ["researcher", "cardiology", "oncology"])),
+    };
     staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
     cardiacUpload = await uploadRows(staff, "HA1.researcher AND HA1.cardiology", cardiac, "SRC.hospital");
     oncologyUpload = await uploadRows(staff, "HA1.researcher AND HA1.oncology", oncology, "SRC.hospital");
@@ -90,7 +102,9 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     const env = decodeEnvelope(Buffer.from(item.envelope, "base64"));
     const pd = decodePartialDecryption(Buffer.from(item.partialDecryption!, "base64"));
     const { batchKey } = finishDecrypt(pp, env, pd, z);
-    const rows = item.records.map((r) => JSON.parse(new TextDecoder().decode(openRecord(batchKey, { index: r.index, id: r.id, ct: Buffer.from(r.ct, "base64") }))));
+    const rows = item.records.map((r) =>
+      JSON.parse(new TextDecoder().decode(openRecord(batchKey, { index: r.index, id: r.id, ct: Buffer.from(r.ct, "base64") }))),
+    );
     expect(rows).toEqual(cardiac);
     expect(data.find((d) => d.uploadId === oncologyUpload)!.records).toEqual([]);
 
@@ -104,7 +118,12 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     const cluster = [2, 5, 7, 11];
     const req = await cspCall(
       "requests.create",
-      { requestId: randomUUID(), purpose: "one cluster only", uploadIds: [cardiacUpload], cluster: { runId: randomUUID(), cluster: 1, indices: { [cardiacUpload]: cluster } } },
+      {
+        requestId: randomUUID(),
+        purpose: "one cluster only",
+        uploadIds: [cardiacUpload],
+        cluster: { runId: randomUUID(), cluster: 1, indices: { [cardiacUpload]: cluster } },
+      },
       { org: alice.user.organisation.id, sub: alice.user.id },
     );
     expect(await submitRequestSignature(alice.user, await sign(alice, req))).toEqual([{ uploadId: cardiacUpload, opened: true, missing: [] }]);
@@ -113,7 +132,12 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     // exactly the cluster's ciphertexts left the CSP, each with its proof against the envelope's root
     expect(item.records.map((r) => r.index)).toEqual(cluster);
     const env = decodeEnvelope(Buffer.from(item.envelope, "base64"));
-    const served = item.records.map((r) => ({ index: r.index, id: r.id, ct: Buffer.from(r.ct, "base64"), proof: r.proof && { ...r.proof, path: r.proof.path.map((p) => Buffer.from(p, "base64")) } }));
+    const served = item.records.map((r) => ({
+      index: r.index,
+      id: r.id,
+      ct: Buffer.from(r.ct, "base64"),
+      proof: r.proof && { ...r.proof, path: r.proof.path.map((p) => Buffer.from(p, "base64")) },
+    }));
     expect(served.every((r) => r.proof && r.proof.count === cardiac.length)).toBe(true);
     const checked = checkServedRecords(env, served, cluster);
     const { batchKey } = finishDecrypt(pp, env, decodePartialDecryption(Buffer.from(item.partialDecryption!, "base64")), z);
@@ -124,7 +148,10 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     const expectedEntry = { uploadId: cardiacUpload, digest: toHex(envelopeDigest(env)), recordsRoot: toHex(env.recordsRoot) };
     expect(item.log).not.toBeNull();
     expect(checkUploadInLog(item.log!, cspLogKey, expectedEntry)).toMatchObject({ ok: true });
-    expect(checkUploadInLog(item.log!, cspLogKey, { ...expectedEntry, digest: "00".repeat(32) })).toMatchObject({ ok: false, reason: expect.stringMatching(/another envelope digest/) });
+    expect(checkUploadInLog(item.log!, cspLogKey, { ...expectedEntry, digest: "00".repeat(32) })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/another envelope digest/),
+    });
     expect(checkUploadInLog(item.log!, logPublicKey("authority")!, expectedEntry)).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed/) });
     // a head the browser kept earlier: the answer carries the consistency proof from it, and a forked kept head is refused
     const keptSize = item.log!.sth.size - 1;
@@ -132,7 +159,10 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     const keptRoot = await treeRoot(db(), "csp", keptSize);
     expect(later.log!.consistency?.first).toBe(keptSize);
     expect(checkUploadInLog(later.log!, cspLogKey, expectedEntry, { size: keptSize, root: keptRoot })).toMatchObject({ ok: true });
-    expect(checkUploadInLog(later.log!, cspLogKey, expectedEntry, { size: keptSize, root: "ab".repeat(32) })).toMatchObject({ ok: false, reason: expect.stringMatching(/fork/) });
+    expect(checkUploadInLog(later.log!, cspLogKey, expectedEntry, { size: keptSize, root: "ab".repeat(32) })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/fork/),
+    });
 
     const released = releaseDigest(cluster.map((i) => `${cardiacUpload}:${i}`));
     const cspRelease = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } });
@@ -145,7 +175,9 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     // a whole-upload request of the same data releases all of it, and its digest differs
     const whole = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "the whole upload" });
     await submitRequestSignature(alice.user, await sign(alice, whole));
-    expect((await cspCall("requests.data", { requestId: whole.requestId, token: whole.token }, { sub: alice.user.id }))[0].records).toHaveLength(cardiac.length);
+    expect((await cspCall("requests.data", { requestId: whole.requestId, token: whole.token }, { sub: alice.user.id }))[0].records).toHaveLength(
+      cardiac.length,
+    );
     const wholeRelease = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: whole.requestId } });
     expect(wholeRelease.data).toMatchObject({ records: cardiac.length, recordsDigest: releaseDigest(cardiac.map((_, i) => `${cardiacUpload}:${i}`)).digest });
   });
@@ -221,7 +253,10 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     // the grant's end passes: the CSP refuses on its own stored expiry
     await db().accessRequest.update({ where: { id: req.requestId }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const releasedBefore = await db().cspAuditEntry.count({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } });
-    await expect(cspCall("requests.data", asAlice, { sub: alice.user.id })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/expired/) });
+    await expect(cspCall("requests.data", asAlice, { sub: alice.user.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/expired/),
+    });
     expect(await db().cspAuditEntry.count({ where: { action: "CIPHERTEXTS_RELEASED", subjectId: req.requestId } })).toBe(releasedBefore);
     const refusal = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: req.requestId } });
     expect(refusal.data).toMatchObject({ reason: "expired", refused: "ciphertexts" });
@@ -232,7 +267,9 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     await db().accessRequest.update({ where: { id: late.requestId }, data: { expiresAt: new Date(Date.now() - 1000) } });
     await expect(submitRequestSignature(alice.user, await sign(alice, late))).rejects.toThrow(/expired/);
     expect(await db().accessRequestUpload.count({ where: { requestId: late.requestId, NOT: { partialDecryption: null } } })).toBe(0);
-    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: late.requestId } })).toMatchObject({ data: { reason: "expired", refused: "partial decryption" } });
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: late.requestId } })).toMatchObject({
+      data: { reason: "expired", refused: "partial decryption" },
+    });
 
     // the researcher asks for a renewal; only the owner's staff can renew; then the CSP serves again
     await askRenewal(alice.user, req.requestId);
@@ -252,9 +289,13 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     expect(await db().accessRequest.findUniqueOrThrow({ where: { id: req.requestId } })).toMatchObject({ withdrawnAt: null });
     await withdrawGrant(staff.user, { requestId: req.requestId, reason: "consent withdrawn" });
     await expect(cspCall("requests.data", asAlice, { sub: alice.user.id })).rejects.toThrow(/withdrew this grant/);
-    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_WITHDRAWN", subjectId: req.requestId } })).toMatchObject({ data: { reason: "consent withdrawn" } });
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_WITHDRAWN", subjectId: req.requestId } })).toMatchObject({
+      data: { reason: "consent withdrawn" },
+    });
     expect(await db().auditEntry.count({ where: { action: "GRANT_WITHDRAWN", subjectId: req.requestId } })).toBe(1);
-    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: req.requestId } })).toMatchObject({ data: { reason: "withdrawn" } });
+    expect(await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: req.requestId } })).toMatchObject({
+      data: { reason: "withdrawn" },
+    });
     // withdrawing again changes nothing; a withdrawn grant cannot be renewed or asked to be
     await withdrawGrant(staff.user, { requestId: req.requestId, reason: "again" });
     expect(await db().auditEntry.count({ where: { action: "GRANT_WITHDRAWN", subjectId: req.requestId } })).toBe(1);
@@ -290,7 +331,11 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
   });
 
   it("the CSP's tables hold no plaintext value, and the audit chain is intact", async () => {
-    const needles = [...cardiac.map((r) => ({ name: r.patient, text: r.patient })), ...cardiac.map((r) => ({ name: String(r.troponin), text: String(r.troponin) })), ...oncology.map((r) => ({ name: r.patient, text: r.patient }))];
+    const needles = [
+      ...cardiac.map((r) => ({ name: r.patient, text: r.patient })),
+      ...cardiac.map((r) => ({ name: String(r.troponin), text: String(r.troponin) })),
+      ...oncology.map((r) => ({ name: r.patient, text: r.patient })),
+    ];
     const hits = await scanDatabase(database.url(), needles);
     expect(hits, JSON.stringify(hits)).toEqual([]);
     expect(await verifyChain(db())).toMatchObject({ ok: true });

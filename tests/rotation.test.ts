@@ -1,5 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { absSign, decodeEnvelope, decodePartialDecryption, encodeAbsSignature, finishDecrypt, openRecord, parsePolicy, policyAttributes, setupGlobal } from "@/lib/abe";
+import {
+  absSign,
+  decodeEnvelope,
+  decodePartialDecryption,
+  encodeAbsSignature,
+  finishDecrypt,
+  openRecord,
+  parsePolicy,
+  policyAttributes,
+  setupGlobal,
+} from "@/lib/abe";
 import { currentVersions, listPublicKeys, vksFor } from "@/lib/authority/catalogue";
 import { myKeyMaterial, revokeAttribute, setWrapPublicKey } from "@/lib/authority/keys";
 import { storeTransformKeys } from "@/lib/authority/transform";
@@ -30,9 +40,16 @@ async function holder(adminId: string, attributeIds: string[]): Promise<Holder> 
   await setWrapPublicKey(u.id, Buffer.from(contents.wrapPublicKey, "base64"));
   await grantAttributesNow({ adminId, userId: u.id, attributeIds });
   const user: SessionUser = {
-    id: full.id, email: full.email, name: full.name, gid: full.gid, role: full.role, status: full.status, decisionReason: null,
+    id: full.id,
+    email: full.email,
+    name: full.name,
+    gid: full.gid,
+    role: full.role,
+    status: full.status,
+    decisionReason: null,
     organisation: { id: full.organisation.id, name: full.organisation.name, kind: full.organisation.kind },
-    sessionId: "00000000-0000-4000-8000-000000000000", keyStoreReplaced: null,
+    sessionId: "00000000-0000-4000-8000-000000000000",
+    keyStoreReplaced: null,
   };
   return sync({ user, contents });
 }
@@ -47,7 +64,10 @@ async function sync(h: Holder): Promise<Holder> {
 /** "Create / refresh transform key" on /keys: made in the browser, stored with the authority. */
 async function refreshTk(h: Holder): Promise<Holder> {
   const made = createTransformKey(h.contents);
-  await storeTransformKeys(h.user, made.layers.map((l) => ({ tk: Buffer.from(l.tk, "base64"), keyVersions: l.keyVersions })));
+  await storeTransformKeys(
+    h.user,
+    made.layers.map((l) => ({ tk: Buffer.from(l.tk, "base64"), keyVersions: l.keyVersions })),
+  );
   return { ...h, contents: made.contents };
 }
 
@@ -55,30 +75,61 @@ async function refreshTk(h: Holder): Promise<Holder> {
 async function read(h: Holder, uploadIds: string[]) {
   const req = await openRequest(h.user, { uploadIds, purpose: "rotation study" });
   const signedAt = new Date().toISOString();
-  const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(req.token), signedAt };
+  const statement = {
+    requestId: req.requestId,
+    targetType: req.targetType,
+    targetId: req.targetId,
+    nonce: req.nonce,
+    issuedAt: req.issuedAt,
+    tokenHash: tokenHash(req.token),
+    signedAt,
+  };
   const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
   const keys = userKeys(h.contents, versions);
-  const signature = absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: h.user.gid, keys: keys.keys, vks: await vksFor(versions) });
-  const answer = await submitRequestSignature(h.user, { requestId: req.requestId, token: req.token, signature: encodeAbsSignature(signature), signatureVersions: versions, signedAt });
+  const signature = absSign({
+    message: requestSignatureMessage(statement),
+    policy: req.absPolicy,
+    gid: h.user.gid,
+    keys: keys.keys,
+    vks: await vksFor(versions),
+  });
+  const answer = await submitRequestSignature(h.user, {
+    requestId: req.requestId,
+    token: req.token,
+    signature: encodeAbsSignature(signature),
+    signatureVersions: versions,
+    signedAt,
+  });
   const z = transformSecret(h.contents)!;
   const data = await requestData(req.requestId);
   const rows: Record<string, unknown[]> = {};
   for (const item of data) {
     if (!item.partialDecryption) continue;
-    const { batchKey } = finishDecrypt(pp, decodeEnvelope(Buffer.from(item.envelope, "base64")), decodePartialDecryption(Buffer.from(item.partialDecryption, "base64")), z);
-    rows[item.uploadId] = item.records.map((r) => JSON.parse(new TextDecoder().decode(openRecord(batchKey, { index: r.index, id: r.id, ct: Buffer.from(r.ct, "base64") }))));
+    const { batchKey } = finishDecrypt(
+      pp,
+      decodeEnvelope(Buffer.from(item.envelope, "base64")),
+      decodePartialDecryption(Buffer.from(item.partialDecryption, "base64")),
+      z,
+    );
+    rows[item.uploadId] = item.records.map((r) =>
+      JSON.parse(new TextDecoder().decode(openRecord(batchKey, { index: r.index, id: r.id, ct: Buffer.from(r.ct, "base64") }))),
+    );
   }
   return { answer, rows };
 }
 
 describe("issue #15: a rotation does not lock out the attribute's other holders", () => {
-  const before = [{ patient: "A-1", troponin: 0.041 }, { patient: "A-2", troponin: 0.093 }];
+  const before = [
+    { patient: "A-1", troponin: 0.041 },
+    { patient: "A-2", troponin: 0.093 },
+  ];
   const after = [{ patient: "B-1", troponin: 0.112 }];
   let adminId = "";
   let ids: Record<string, string> = {};
   let staff: Awaited<ReturnType<typeof personWithKeys>>;
   let h1: Holder, h2: Holder;
-  let uploadA = "", uploadB = "";
+  let uploadA = "",
+    uploadB = "";
 
   beforeAll(async () => {
     adminId = (await makeUser("AUTHORITY_ADMIN")).id;
@@ -104,7 +155,12 @@ describe("issue #15: a rotation does not lock out the attribute's other holders"
     expect(material.transformKey?.covers).toEqual(["HA1.cardiology@1", "HA1.researcher@1"]);
     expect(transformOutOfDate(h2.contents, material.transformKey!.covers)).toBe(true);
     const stale = await read(h2, [uploadA, uploadB]);
-    expect(stale.answer).toEqual(expect.arrayContaining([{ uploadId: uploadA, opened: true, missing: [] }, { uploadId: uploadB, opened: false, missing: ["HA1.cardiology at key version 2"] }]));
+    expect(stale.answer).toEqual(
+      expect.arrayContaining([
+        { uploadId: uploadA, opened: true, missing: [] },
+        { uploadId: uploadB, opened: false, missing: ["HA1.cardiology at key version 2"] },
+      ]),
+    );
     expect(stale.rows[uploadA]).toEqual(before);
 
     // the refresh (done on unlock) keeps z and covers both versions, in two layers
@@ -117,7 +173,12 @@ describe("issue #15: a rotation does not lock out the attribute's other holders"
     const stored = await db().auditEntry.findFirst({ where: { action: "TRANSFORM_KEY_STORED", subjectId: h2.user.id }, orderBy: { seq: "desc" } });
     expect((stored?.data as { covers?: string[] }).covers).toEqual(["HA1.cardiology@1", "HA1.cardiology@2", "HA1.researcher@1"]);
     const both = await read(h2, [uploadA, uploadB]);
-    expect(both.answer).toEqual(expect.arrayContaining([{ uploadId: uploadA, opened: true, missing: [] }, { uploadId: uploadB, opened: true, missing: [] }]));
+    expect(both.answer).toEqual(
+      expect.arrayContaining([
+        { uploadId: uploadA, opened: true, missing: [] },
+        { uploadId: uploadB, opened: true, missing: [] },
+      ]),
+    );
     expect(both.rows[uploadA]).toEqual(before);
     expect(both.rows[uploadB]).toEqual(after);
   });

@@ -15,8 +15,7 @@ import { makeUser } from "./helpers/users";
 const claims = vi.hoisted(() => ({ current: null as null | { uid: string; sv: number } }));
 // A cookie names a live server-side session (portal.sessions); the mock signs in with one.
 vi.mock("@/lib/auth/session-token", () => ({
-  readSessionClaims: async () =>
-    claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
+  readSessionClaims: async () => claims.current && { ...claims.current, sid: await (await import("./helpers/users")).liveSessionId(claims.current.uid) },
 }));
 
 const { savePolicyTemplateAction } = await import("@/lib/actions/uploads/save-policy-template");
@@ -50,7 +49,10 @@ describe("templates and requests refuse what would break or flood them", () => {
     expect(await savePolicyTemplateAction({ name: "nul\u0000name", policy: "HA1.researcher" })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     expect(await db().policyTemplate.count()).toBe(0);
     await as(researcher);
-    expect(await createRequestAction({ uploadIds: [uploadId], purpose: "a purpose with \u0000 inside it", acceptTerms: true })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await createRequestAction({ uploadIds: [uploadId], purpose: "a purpose with \u0000 inside it", acceptTerms: true })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION" },
+    });
     expect(await db().accessRequest.count()).toBe(0);
   });
 
@@ -70,17 +72,43 @@ describe("templates and requests refuse what would break or flood them", () => {
     const req = created.data;
     const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
     const signedAt = new Date().toISOString();
-    const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(req.token), signedAt };
+    const statement = {
+      requestId: req.requestId,
+      targetType: req.targetType,
+      targetId: req.targetId,
+      nonce: req.nonce,
+      issuedAt: req.issuedAt,
+      tokenHash: tokenHash(req.token),
+      signedAt,
+    };
     // signed over another statement: a well-formed signature that does not verify for this request
-    const wrong = absSign({ message: requestSignatureMessage({ ...statement, nonce: "0".repeat(32) }), policy: req.absPolicy, gid: researcher.user.gid, keys: researcher.keys, vks: await vksFor(versions) });
+    const wrong = absSign({
+      message: requestSignatureMessage({ ...statement, nonce: "0".repeat(32) }),
+      policy: req.absPolicy,
+      gid: researcher.user.gid,
+      keys: researcher.keys,
+      vks: await vksFor(versions),
+    });
     const attempt = (signature: Uint8Array) =>
-      submitSignatureAction({ requestId: req.requestId, token: req.token, signature: Buffer.from(signature).toString("base64"), signatureVersions: versions, signedAt });
+      submitSignatureAction({
+        requestId: req.requestId,
+        token: req.token,
+        signature: Buffer.from(signature).toString("base64"),
+        signatureVersions: versions,
+        signedAt,
+      });
     const results = await Promise.all(Array.from({ length: 8 }, () => attempt(encodeAbsSignature(wrong))));
     expect(results.filter((r) => !r.ok && r.error.code === "FORBIDDEN")).toHaveLength(5);
     expect(results.filter((r) => !r.ok && r.error.code === "RATE_LIMITED")).toHaveLength(3);
     expect(await db().absVerification.count({ where: { requestId: req.requestId } })).toBe(5);
     // even a valid signature is no longer checked for this request
-    const right = absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: researcher.user.gid, keys: researcher.keys, vks: await vksFor(versions) });
+    const right = absSign({
+      message: requestSignatureMessage(statement),
+      policy: req.absPolicy,
+      gid: researcher.user.gid,
+      keys: researcher.keys,
+      vks: await vksFor(versions),
+    });
     const late = await attempt(encodeAbsSignature(right));
     expect(late).toMatchObject({ ok: false, error: { code: "RATE_LIMITED" } });
     if (!late.ok) expect(late.error.message).toMatch(/5 rejected signatures; start a new request/);

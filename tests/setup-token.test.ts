@@ -39,7 +39,16 @@ describe("setup links (issue #11 item 1)", () => {
 
   it("are all consumed when an admin is created by admin:create, and none is printed afterwards", async () => {
     await issueSetupTokenIfNoAdmin("printed-at-first-start");
-    await createApprovedAccount({ organisation: "Auth Org", kind: "AUTHORITY", name: "Scripted", email: "scripted@authority.example", gid: "scripted", password: "a long enough password", role: "AUTHORITY_ADMIN", reason: "admin:create" });
+    await createApprovedAccount({
+      organisation: "Auth Org",
+      kind: "AUTHORITY",
+      name: "Scripted",
+      email: "scripted@authority.example",
+      gid: "scripted",
+      password: "a long enough password",
+      role: "AUTHORITY_ADMIN",
+      reason: "admin:create",
+    });
     expect(await db().setupToken.count({ where: { usedAt: null } })).toBe(0);
     expect(await messageOf(register(admin("second", "printed-at-first-start")))).toMatch(/invalid or was already used/);
     expect(await issueSetupTokenIfNoAdmin("never-printed")).toBeNull();

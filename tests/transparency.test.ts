@@ -28,7 +28,15 @@ async function superuserRewrite(edit: string) {
   let prev = GENESIS_HASH;
   const updates: string[] = [];
   for (const r of edited) {
-    const hash = entryHash(prev, { seq: BigInt(r.seq), at: r.at, actorId: r.actor_id, action: r.action, subjectType: r.subject_type, subjectId: r.subject_id, data: r.data });
+    const hash = entryHash(prev, {
+      seq: BigInt(r.seq),
+      at: r.at,
+      actorId: r.actor_id,
+      action: r.action,
+      subjectType: r.subject_type,
+      subjectId: r.subject_id,
+      data: r.data,
+    });
     updates.push(`UPDATE ledger.audit_entries SET prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${r.seq}`);
     prev = hash;
   }
@@ -39,9 +47,12 @@ async function superuserRewrite(edit: string) {
       ...updates,
       "DELETE FROM ledger.log_nodes",
       `INSERT INTO ledger.log_nodes (level, index, hash) SELECT 0, seq - 1, sha256('\\x00'::bytea || decode(hash, 'hex')) FROM ledger.audit_entries`,
-      ...Array.from({ length: 20 }, (_, l) =>
-        `INSERT INTO ledger.log_nodes (level, index, hash) SELECT ${l + 1}, a.index / 2, sha256('\\x01'::bytea || a.hash || b.hash)
-         FROM ledger.log_nodes a JOIN ledger.log_nodes b ON b.level = a.level AND b.index = a.index + 1 WHERE a.level = ${l} AND a.index % 2 = 0`),
+      ...Array.from(
+        { length: 20 },
+        (_, l) =>
+          `INSERT INTO ledger.log_nodes (level, index, hash) SELECT ${l + 1}, a.index / 2, sha256('\\x01'::bytea || a.hash || b.hash)
+         FROM ledger.log_nodes a JOIN ledger.log_nodes b ON b.level = a.level AND b.index = a.index + 1 WHERE a.level = ${l} AND a.index % 2 = 0`,
+      ),
     ].join(";\n"),
   );
 }
@@ -132,7 +143,15 @@ describe("the authority's log as an RFC 9162 tree", () => {
 describe("an upload's place in the CSP's log, as the browser checks it", () => {
   const uploadId = "7d1f3a52-1b0e-4c8e-9a55-0f5b7c9e2a11";
   const org = "0b7e2f4c-8a3d-4e61-b1f2-9c8d7e6f5a40";
-  const stored = { uploadId, records: 3, organisationId: org, digest: "aa".repeat(32), recordsRoot: "bb".repeat(32), policy: "HA1:Cardiology", location: `csp:record_ciphertexts/${uploadId}` };
+  const stored = {
+    uploadId,
+    records: 3,
+    organisationId: org,
+    digest: "aa".repeat(32),
+    recordsRoot: "bb".repeat(32),
+    policy: "HA1:Cardiology",
+    location: `csp:record_ciphertexts/${uploadId}`,
+  };
 
   it("verifies the UPLOAD_STORED entry's inclusion under the CSP's signed head, and refuses anything else", async () => {
     const { appendCspAudit } = await import("@/lib/ledger/append");
@@ -140,7 +159,8 @@ describe("an upload's place in the CSP's log, as the browser checks it", () => {
     const { checkUploadInLog } = await import("@/lib/ledger/check-upload");
     const { logPublicKey } = await import("@/lib/ledger/log-keys");
     await db().$transaction((tx) => appendCspAudit(tx, { actorId: null, action: "UPLOAD_STORED", subjectType: "upload", subjectId: uploadId, data: stored }));
-    for (let i = 0; i < 4; i++) await db().$transaction((tx) => appendCspAudit(tx, { actorId: null, action: "REQUEST_CREATED", subjectType: "request", data: { i } }));
+    for (let i = 0; i < 4; i++)
+      await db().$transaction((tx) => appendCspAudit(tx, { actorId: null, action: "REQUEST_CREATED", subjectType: "request", data: { i } }));
     const key = logPublicKey("csp")!;
     const expected = { uploadId, digest: stored.digest, recordsRoot: stored.recordsRoot };
     const first = await uploadLogProof(db(), uploadId, org);

@@ -46,7 +46,10 @@ describe("storing a large upload (bulk inserts in one transaction)", () => {
     }
     // nothing of the first slice stayed, the chunks are all still there, no audit entry claims it stored
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(0);
-    expect(await uploadProgress({ uploadId: id, organisationId: staff.user.organisation.id })).toMatchObject({ status: "RECEIVING", received: [...chunks.keys()] });
+    expect(await uploadProgress({ uploadId: id, organisationId: staff.user.organisation.id })).toMatchObject({
+      status: "RECEIVING",
+      received: [...chunks.keys()],
+    });
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(0);
 
     expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toEqual({ stored: rows.length });

@@ -17,7 +17,12 @@ const database = withFreshDatabase();
 
 type Staff = Awaited<ReturnType<typeof personWithKeys>>;
 
-const patients = Array.from({ length: 40 }, (_, i) => ({ id: `P${1000 + i}`, glucose: Number((90.1234 + i * 1.37).toFixed(4)), diagnosis: i % 2 ? "M" : "B", note: `marker-${i}-zq` }));
+const patients = Array.from({ length: 40 }, (_, i) => ({
+  id: `P${1000 + i}`,
+  glucose: Number((90.1234 + i * 1.37).toFixed(4)),
+  diagnosis: i % 2 ? "M" : "B",
+  note: `marker-${i}-zq`,
+}));
 
 const prepare = (staff: Staff, policy: string) => prepareUpload(staff, policy, patients, "SRC.hospital");
 
@@ -43,7 +48,9 @@ describe("upload to the CSP", () => {
     await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: 0, data: chunks[0] });
     await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: 0, data: chunks[0] }); // resent after a dropped connection
     expect((await uploadProgress({ uploadId: id, organisationId: staff.user.organisation.id })).received).toEqual([0]);
-    expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toMatchObject({ missing: [...chunks.keys()].slice(1) });
+    expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toMatchObject({
+      missing: [...chunks.keys()].slice(1),
+    });
     for (let i = 1; i < chunks.length; i++) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: chunks[i] });
     expect(await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).toEqual({ stored: patients.length });
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(patients.length);
@@ -57,7 +64,9 @@ describe("upload to the CSP", () => {
     const tampered = chunks.map((c) => new Uint8Array(c));
     tampered[1][tampered[1].length - 5] ^= 0x01; // one byte of one record ciphertext
     for (const [i, c] of tampered.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: c });
-    await expect(completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).rejects.toThrow(/do not match the envelope's commitment/);
+    await expect(completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).rejects.toThrow(
+      /do not match the envelope's commitment/,
+    );
     expect(await db().upload.count({ where: { id } })).toBe(0);
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(0);
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_REJECTED", subjectId: id } })).toBe(1);
@@ -66,8 +75,11 @@ describe("upload to the CSP", () => {
   it("rejects a truncated chunk", async () => {
     const { chunks, body } = await prepare(staff, "HA1.researcher");
     const { id } = await startUpload(staff.user, body);
-    for (const [i, c] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: i === 0 ? c.subarray(0, c.length - 7) : c });
-    await expect(completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).rejects.toThrow(/malformed|match|signed for/);
+    for (const [i, c] of chunks.entries())
+      await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: i === 0 ? c.subarray(0, c.length - 7) : c });
+    await expect(completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id })).rejects.toThrow(
+      /malformed|match|signed for/,
+    );
     expect(await db().upload.count({ where: { id } })).toBe(0);
   });
 
@@ -117,7 +129,9 @@ describe("upload to the CSP", () => {
     const { id } = await startUpload(staff.user, { ...body, sourceDigest: digest });
     for (const [i, c] of chunks.entries()) await putChunk({ uploadId: id, organisationId: staff.user.organisation.id, index: i, data: c });
     await completeUpload({ uploadId: id, organisationId: staff.user.organisation.id, actorId: staff.user.id });
-    expect(await uploadsByDigest(staff.user.organisation.id, digest)).toEqual([expect.objectContaining({ id, status: "STORED", recordCount: patients.length })]);
+    expect(await uploadsByDigest(staff.user.organisation.id, digest)).toEqual([
+      expect.objectContaining({ id, status: "STORED", recordCount: patients.length }),
+    ]);
     // another organisation's digest of the same bytes differs, and it cannot look up this one's
     const other = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
     expect(await sourceDigest(other.user.organisation.id, bytes)).not.toBe(digest);
@@ -128,7 +142,11 @@ describe("upload to the CSP", () => {
   });
 
   it("holds no plaintext value of the uploaded records anywhere", async () => {
-    const needles = patients.flatMap((p) => [{ name: p.id, text: p.id }, { name: p.note, text: p.note }, { name: String(p.glucose), text: String(p.glucose) }]);
+    const needles = patients.flatMap((p) => [
+      { name: p.id, text: p.id },
+      { name: p.note, text: p.note },
+      { name: String(p.glucose), text: String(p.glucose) },
+    ]);
     const hits = await scanDatabase(database.url(), needles);
     expect(hits, JSON.stringify(hits)).toEqual([]);
     expect(await verifyChain(db())).toMatchObject({ ok: true });

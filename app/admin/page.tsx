@@ -28,13 +28,22 @@ export default async function AdminPage() {
       {pending.length === 0 ? (
         <EmptyState title="No registrations are waiting">New registrations appear here as soon as they are sent.</EmptyState>
       ) : (
-        <div role="region" aria-label="Waiting registrations" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
+        <div
+          role="region"
+          aria-label="Waiting registrations"
+          tabIndex={0}
+          className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4"
+        >
           <table className="w-full text-left">
             <caption className="sr-only">Registrations waiting for a decision</caption>
             <thead className="text-xs uppercase text-slate-500">
               <tr>
-                <th className="py-2 pr-4">Person</th><th className="py-2 pr-4">Role</th><th className="py-2 pr-4">Organisation</th>
-                <th className="py-2 pr-4">GID</th><th className="py-2 pr-4">Sent</th><th className="py-2">Decision</th>
+                <th className="py-2 pr-4">Person</th>
+                <th className="py-2 pr-4">Role</th>
+                <th className="py-2 pr-4">Organisation</th>
+                <th className="py-2 pr-4">GID</th>
+                <th className="py-2 pr-4">Sent</th>
+                <th className="py-2">Decision</th>
               </tr>
             </thead>
             <tbody>
@@ -42,7 +51,16 @@ export default async function AdminPage() {
                 <RegistrationRow
                   key={p.id}
                   attributes={attributes}
-                  r={{ id: p.id, name: p.name, email: p.email, gid: p.gid, role: p.role, organisation: p.organisation.name, kind: p.organisation.kind, createdAt: p.createdAt.toISOString() }}
+                  r={{
+                    id: p.id,
+                    name: p.name,
+                    email: p.email,
+                    gid: p.gid,
+                    role: p.role,
+                    organisation: p.organisation.name,
+                    kind: p.organisation.kind,
+                    createdAt: p.createdAt.toISOString(),
+                  }}
                 />
               ))}
             </tbody>
@@ -51,10 +69,20 @@ export default async function AdminPage() {
       )}
       <section aria-labelledby="services-heading" className="mt-10">
         <div className="mb-3 max-w-3xl">
-          <h2 id="services-heading" className="text-lg font-semibold text-slate-900">Services</h2>
-          <p className="mt-1 text-sm text-slate-600">Each party runs as its own process, with its own database role. Checked when this page loaded; reload to check again.</p>
+          <h2 id="services-heading" className="text-lg font-semibold text-slate-900">
+            Services
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Each party runs as its own process, with its own database role. Checked when this page loaded; reload to check again.
+          </p>
         </div>
-        <Suspense fallback={<p className="text-sm text-slate-500" role="status">Checking the services…</p>}>
+        <Suspense
+          fallback={
+            <p className="text-sm text-slate-500" role="status">
+              Checking the services…
+            </p>
+          }
+        >
           <ServicesPanel health={health} />
         </Suspense>
       </section>

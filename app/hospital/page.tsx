@@ -33,33 +33,63 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
         description="Upload patient records encrypted in your browser, choose who may read them, and see who asked for access."
         actions={
           <div className="flex flex-wrap items-center gap-3">
-            <Link href="/hospital/settings" className="text-sm underline">Settings: decisions and terms</Link>
-            <Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">Upload records</Link>
+            <Link href="/hospital/settings" className="text-sm underline">
+              Settings: decisions and terms
+            </Link>
+            <Link href="/hospital/upload" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
+              Upload records
+            </Link>
           </div>
         }
       />
       {listed.outage && (
-        <PartyOutage message={listed.outage}>Your uploads are kept; an upload in progress resumes where it stopped once the storage service is back.</PartyOutage>
+        <PartyOutage message={listed.outage}>
+          Your uploads are kept; an upload in progress resumes where it stopped once the storage service is back.
+        </PartyOutage>
       )}
-      {denied && <p role="status" className="mb-4 rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900">Your role cannot open {denied}.</p>}
+      {denied && (
+        <p role="status" className="mb-4 rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900">
+          Your role cannot open {denied}.
+        </p>
+      )}
       {outdated.length > 0 && (
         <div role="status" className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
-          {outdated.length} upload{outdated.length > 1 ? "s are" : " is"} still encrypted under an older key version of an attribute the authority
-          revoked from someone. New keys cannot open {outdated.length > 1 ? "them" : "it"}; re-encrypt from your source file to keep it readable by current holders.
+          {outdated.length} upload{outdated.length > 1 ? "s are" : " is"} still encrypted under an older key version of an attribute the authority revoked from
+          someone. New keys cannot open {outdated.length > 1 ? "them" : "it"}; re-encrypt from your source file to keep it readable by current holders.
         </div>
       )}
-      <PrunePendingUploads organisationId={user.organisation.id} uploads={uploads.map((u) => ({ id: u.id, status: u.status, expiresAt: u.expiresAt?.toISOString() ?? null, clusteringStored: u.clustering.status === "stored" }))} />
+      <PrunePendingUploads
+        organisationId={user.organisation.id}
+        uploads={uploads.map((u) => ({
+          id: u.id,
+          status: u.status,
+          expiresAt: u.expiresAt?.toISOString() ?? null,
+          clusteringStored: u.clustering.status === "stored",
+        }))}
+      />
       <h2 className="mb-2 text-lg font-semibold">Uploads of your hospital</h2>
       {listed.outage ? null : uploads.length === 0 ? (
         <EmptyState title="No uploads yet">
-          <Link className="underline" href="/hospital/upload">Upload a CSV or FHIR file</Link>: it is encrypted here, in your browser, before anything is sent.
+          <Link className="underline" href="/hospital/upload">
+            Upload a CSV or FHIR file
+          </Link>
+          : it is encrypted here, in your browser, before anything is sent.
         </EmptyState>
       ) : (
         <div role="region" aria-label="Your uploads" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
           <table className="w-full text-left text-sm" data-testid="uploads">
             <caption className="sr-only">Uploads, newest first</caption>
             <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-2 pr-4">When</th><th className="py-2 pr-4">Label</th><th className="py-2 pr-4">Records</th><th className="py-2 pr-4">Policy</th><th className="py-2 pr-4">Size</th><th className="py-2 pr-4">Status</th><th className="py-2 pr-4">Signed by</th><th className="py-2">Key versions</th></tr>
+              <tr>
+                <th className="py-2 pr-4">When</th>
+                <th className="py-2 pr-4">Label</th>
+                <th className="py-2 pr-4">Records</th>
+                <th className="py-2 pr-4">Policy</th>
+                <th className="py-2 pr-4">Size</th>
+                <th className="py-2 pr-4">Status</th>
+                <th className="py-2 pr-4">Signed by</th>
+                <th className="py-2">Key versions</th>
+              </tr>
             </thead>
             <tbody>
               {uploads.map((u) => (
@@ -75,7 +105,9 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                   <td className="py-2 pr-4 text-xs">
                     {u.status === "STORED" && u.clustering.status === "stored" ? (
                       <>
-                        <span className="text-green-800" data-testid={`stored-${u.label}`}>stored, verified</span>
+                        <span className="text-green-800" data-testid={`stored-${u.label}`}>
+                          stored, verified
+                        </span>
                         <LogCheck uploadId={u.id} digest={u.digest} recordsRoot={u.recordsRoot} label={u.label} />
                       </>
                     ) : u.status === "STORED" ? (
@@ -99,14 +131,18 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
                       </span>
                     )}
                   </td>
-                  <td className="py-2 pr-4 text-xs"><span className="font-mono">{u.signerGid}</span> as {u.signaturePolicy}</td>
+                  <td className="py-2 pr-4 text-xs">
+                    <span className="font-mono">{u.signerGid}</span> as {u.signaturePolicy}
+                  </td>
                   <td className="py-2 text-xs">
                     {u.outdated.length === 0 ? (
                       "current"
                     ) : (
                       <>
                         <span className="text-amber-800">older: {u.outdated.map((o) => `${o.attribute} v${o.version} (now v${o.current})`).join(", ")}</span>{" "}
-                        <Link className="underline" href={`/hospital/upload?replace=${u.id}`}>Re-encrypt…</Link>
+                        <Link className="underline" href={`/hospital/upload?replace=${u.id}`}>
+                          Re-encrypt…
+                        </Link>
                       </>
                     )}
                   </td>
@@ -120,7 +156,9 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
       {requests.outage !== null ? (
         <PartyOutage message={requests.outage} />
       ) : requests.data.length === 0 ? (
-        <EmptyState title="No one has asked for these records yet">Researchers&apos; requests for your records, or for clusters containing them, will appear here with their outcome and how long access lasts.</EmptyState>
+        <EmptyState title="No one has asked for these records yet">
+          Researchers&apos; requests for your records, or for clusters containing them, will appear here with their outcome and how long access lasts.
+        </EmptyState>
       ) : (
         <HospitalRequests requests={requests.data} />
       )}

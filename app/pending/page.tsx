@@ -24,8 +24,8 @@ export default async function PendingPage() {
       <h1 className="text-2xl font-semibold">{titles[user.status]}</h1>
       {user.status === "PENDING" && (
         <Alert tone="info" title="Your registration is with the hospital authority">
-          You asked to join <strong>{user.organisation.name}</strong> as {roleLabels[user.role].toLowerCase()}. An authority
-          admin will approve or reject it; until then you cannot open MedShare&apos;s role pages. Come back later and sign in again.
+          You asked to join <strong>{user.organisation.name}</strong> as {roleLabels[user.role].toLowerCase()}. An authority admin will approve or reject it;
+          until then you cannot open MedShare&apos;s role pages. Come back later and sign in again.
         </Alert>
       )}
       {user.status === "REJECTED" && (
@@ -34,16 +34,16 @@ export default async function PendingPage() {
             Reason given: {user.decisionReason ?? "none"}.
           </Alert>
           <p className="text-sm text-slate-700">
-            You can apply again with this account (the same e-mail and identifier): the authority then decides anew. Contact
-            the authority if you think this is a mistake.
+            You can apply again with this account (the same e-mail and identifier): the authority then decides anew. Contact the authority if you think this is
+            a mistake.
           </p>
           <ApplyAgain organisation={user.organisation.name} />
         </>
       )}
       {user.status === "REVOKED" && (
         <Alert tone="error" title="Your access was revoked">
-          Reason given: {user.decisionReason ?? "none"}. Your attribute keys no longer open new records. Contact the hospital
-          authority if you think this is a mistake; only they can restore access, with a new registration.
+          Reason given: {user.decisionReason ?? "none"}. Your attribute keys no longer open new records. Contact the hospital authority if you think this is a
+          mistake; only they can restore access, with a new registration.
         </Alert>
       )}
     </div>

@@ -15,7 +15,11 @@ export const metadata = { title: "Research" };
 
 export default async function ResearchPage() {
   const user = await requirePageUser(["RESEARCHER"], "/research");
-  const [material, listed, mine] = await Promise.all([myKeyMaterial(user.id), orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()])), orOutage(myGrants(user))]);
+  const [material, listed, mine] = await Promise.all([
+    myKeyMaterial(user.id),
+    orOutage(Promise.all([cspCall("datasets.list", {}), listClusters()])),
+    orOutage(myGrants(user)),
+  ]);
   const [datasets, clusterList] = listed.data ?? [[], []];
   const orgs = await organisationsOf(datasets.map((d) => d.organisationId));
   // "For you" from what this person holds: attributes, key versions issued, transform-key coverage (issue #15).
@@ -28,13 +32,29 @@ export default async function ResearchPage() {
   const verdict = (d: { policy: string; keyVersions: unknown }) => forYou(d.policy, d.keyVersions as Record<string, number>, holdings);
   const terms = orgs.map((o) => ({ organisation: o.name, terms: o.terms }));
   // Requests that waited for their hospital and were approved: decrypted from here, with the token kept in the browser.
-  const approved = (mine.data ?? []).filter((r) => r.decision === "approved" && r.status === "READY" && !r.outcome && !r.withdrawnAt && !r.expired).map((r) => ({ id: r.id, purpose: r.purpose, narrowed: r.narrowed }));
+  const approved = (mine.data ?? [])
+    .filter((r) => r.decision === "approved" && r.status === "READY" && !r.outcome && !r.withdrawnAt && !r.expired)
+    .map((r) => ({ id: r.id, purpose: r.purpose, narrowed: r.narrowed }));
   const views: DatasetView[] = datasets.map((d) => {
     const f = verdict(d);
-    return { id: d.id, label: d.label, policy: d.policy, recordCount: d.recordCount, organisation: orgs.find((o) => o.id === d.organisationId)?.name ?? "—", canOpen: f.ok, missing: f.missing, forYou: f };
+    return {
+      id: d.id,
+      label: d.label,
+      policy: d.policy,
+      recordCount: d.recordCount,
+      organisation: orgs.find((o) => o.id === d.organisationId)?.name ?? "—",
+      canOpen: f.ok,
+      missing: f.missing,
+      forYou: f,
+    };
   });
   const clusters: ClusterView[] = clusterList.map((c) => {
-    const f = forYouAll(c.uploadIds.map((id) => byId.get(id)).filter((d) => d !== undefined).map(verdict));
+    const f = forYouAll(
+      c.uploadIds
+        .map((id) => byId.get(id))
+        .filter((d) => d !== undefined)
+        .map(verdict),
+    );
     const { missing } = f;
     return {
       runId: c.runId,
@@ -42,7 +62,16 @@ export default async function ResearchPage() {
       runNote: c.runNote,
       baseRunId: c.baseRunId,
       finishedAt: c.finishedAt?.toISOString() ?? null,
-      cluster: c.cluster, k: c.k, size: c.size, typicality: c.typicality, organisations: c.organisations, policies: c.policies.filter((p): p is string => Boolean(p)), canOpen: f.ok, missing, forYou: f };
+      cluster: c.cluster,
+      k: c.k,
+      size: c.size,
+      typicality: c.typicality,
+      organisations: c.organisations,
+      policies: c.policies.filter((p): p is string => Boolean(p)),
+      canOpen: f.ok,
+      missing,
+      forYou: f,
+    };
   });
   return (
     <>
@@ -59,7 +88,9 @@ export default async function ResearchPage() {
       )}
       {mine.data && mine.data.length > 0 && (
         <section className="mt-8" aria-labelledby="my-requests-title">
-          <h2 id="my-requests-title" className="mb-2 text-lg font-semibold">Your requests</h2>
+          <h2 id="my-requests-title" className="mb-2 text-lg font-semibold">
+            Your requests
+          </h2>
           <MyRequests requests={mine.data} />
         </section>
       )}

@@ -8,7 +8,9 @@ export default function UnavailablePage() {
     <div className="mx-auto max-w-md">
       <h1 className="mb-2 text-2xl font-semibold">MedShare is temporarily unavailable</h1>
       <p className="mb-4 text-sm text-slate-600">MedShare cannot reach its database right now. Nothing was changed. Please try again in a minute.</p>
-      <Link href="/home" className="font-medium text-brand-700 underline">Try again</Link>
+      <Link href="/home" className="font-medium text-brand-700 underline">
+        Try again
+      </Link>
     </div>
   );
 }

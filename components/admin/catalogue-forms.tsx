@@ -22,7 +22,11 @@ export function CreateAuthorityForm() {
         const form = e.currentTarget;
         const data = new FormData(form);
         setBusy(true);
-        const r = await createAuthorityAction({ code: String(data.get("code")), name: String(data.get("name")), description: String(data.get("description") ?? "") });
+        const r = await createAuthorityAction({
+          code: String(data.get("code")),
+          name: String(data.get("name")),
+          description: String(data.get("description") ?? ""),
+        });
         setBusy(false);
         if (!r.ok) return setError(r.error);
         setError(null);
@@ -41,7 +45,9 @@ export function CreateAuthorityForm() {
       <Field id="authority-description" label="Description (optional)">
         <TextInput id="authority-description" name="description" />
       </Field>
-      <Button type="submit" disabled={busy}>{busy ? "Creating…" : "Create authority"}</Button>
+      <Button type="submit" disabled={busy}>
+        {busy ? "Creating…" : "Create authority"}
+      </Button>
     </form>
   );
 }
@@ -76,13 +82,17 @@ export function CreateAttributeForm({ authorities }: { authorities: Array<{ id: 
       }}
     >
       <h2 className="font-semibold">New attribute</h2>
-      <p className="text-xs text-slate-600">Creating an attribute runs its authority setup: fresh master secrets, sealed at rest, and a public verification key.</p>
+      <p className="text-xs text-slate-600">
+        Creating an attribute runs its authority setup: fresh master secrets, sealed at rest, and a public verification key.
+      </p>
       {error && !error.fieldErrors && <Alert tone="error">{error.message}</Alert>}
       {created && <Alert tone="success">Attribute {created} is ready.</Alert>}
       <Field id="attribute-authority" label="Authority">
         <select id="attribute-authority" name="authorityId" className="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm">
           {authorities.map((a) => (
-            <option key={a.id} value={a.id}>{a.code} — {a.name}</option>
+            <option key={a.id} value={a.id}>
+              {a.code} — {a.name}
+            </option>
           ))}
         </select>
       </Field>
@@ -92,7 +102,9 @@ export function CreateAttributeForm({ authorities }: { authorities: Array<{ id: 
       <Field id="attribute-description" label="Description (optional)">
         <TextInput id="attribute-description" name="description" />
       </Field>
-      <Button type="submit" disabled={busy}>{busy ? "Running setup…" : "Create attribute"}</Button>
+      <Button type="submit" disabled={busy}>
+        {busy ? "Running setup…" : "Create attribute"}
+      </Button>
     </form>
   );
 }

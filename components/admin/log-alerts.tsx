@@ -11,7 +11,11 @@ export async function LogAlerts() {
     <div className="mb-6 space-y-2" data-testid="log-alerts">
       {alerts.map((a) => (
         <Alert key={a.log} tone="error" title={`${title[a.status] ?? "Log alert"}: the ${a.log === "csp" ? "CSP's" : "authority's"} log`}>
-          {a.problem} Checked {a.checkedAt.replace("T", " ").slice(0, 19)} UTC. See <a className="underline" href="/admin/audit">the audit page</a>.
+          {a.problem} Checked {a.checkedAt.replace("T", " ").slice(0, 19)} UTC. See{" "}
+          <a className="underline" href="/admin/audit">
+            the audit page
+          </a>
+          .
         </Alert>
       ))}
     </div>

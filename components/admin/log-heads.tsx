@@ -14,11 +14,15 @@ function Head({ name, view, testId }: { name: string; view: HeadView; testId: st
           <dt className="text-slate-500">Size</dt>
           <dd data-testid={`${testId}-size`}>{view.head.size} entries</dd>
           <dt className="text-slate-500">Root</dt>
-          <dd className="break-all font-mono text-xs" title={view.head.root}>{view.head.root}</dd>
+          <dd className="break-all font-mono text-xs" title={view.head.root}>
+            {view.head.root}
+          </dd>
           <dt className="text-slate-500">Signed</dt>
           <dd>{when(view.head.timestamp)}</dd>
           <dt className="text-slate-500">Signature</dt>
-          <dd className={view.signatureOk ? "text-emerald-700" : "font-semibold text-red-700"}>{view.signatureOk ? "valid (Ed25519, the party's log key)" : "INVALID or key not configured"}</dd>
+          <dd className={view.signatureOk ? "text-emerald-700" : "font-semibold text-red-700"}>
+            {view.signatureOk ? "valid (Ed25519, the party's log key)" : "INVALID or key not configured"}
+          </dd>
         </dl>
       )}
     </div>
@@ -29,7 +33,9 @@ function Witness({ who, of, view, testId }: { who: string; of: string; view: Wit
   const s = view.state;
   return (
     <div className="rounded-md border border-slate-200 p-3 text-sm" data-testid={testId}>
-      <p className="font-semibold">{who} witnesses {of}</p>
+      <p className="font-semibold">
+        {who} witnesses {of}
+      </p>
       {view.error ? (
         <p className="text-red-700">{view.error}</p>
       ) : !s ? (
@@ -41,7 +47,8 @@ function Witness({ who, of, view, testId }: { who: string; of: string; view: Wit
             {s.problem ? `: ${s.problem}` : ""}
           </p>
           <p className="text-slate-600">
-            Kept head: {s.size} entries, root <code title={s.root}>{s.root.slice(0, 16)}…</code>. Last checked {when(s.checkedAt)}; last agreed {when(s.agreedAt)}.
+            Kept head: {s.size} entries, root <code title={s.root}>{s.root.slice(0, 16)}…</code>. Last checked {when(s.checkedAt)}; last agreed{" "}
+            {when(s.agreedAt)}.
           </p>
         </>
       )}
@@ -53,9 +60,12 @@ function Witness({ who, of, view, testId }: { who: string; of: string; view: Wit
 export function LogHeads({ overview }: { overview: LogOverview }) {
   return (
     <section aria-labelledby="log-heads" className="mb-8">
-      <h2 id="log-heads" className="mb-1 text-lg font-semibold">Transparency logs</h2>
+      <h2 id="log-heads" className="mb-1 text-lg font-semibold">
+        Transparency logs
+      </h2>
       <p className="mb-3 max-w-3xl text-sm text-slate-600">
-        Each party&apos;s log is an RFC 9162 Merkle tree with signed heads published at /.well-known/medshare/log/sth. The other party keeps the last head it saw and accepts a new one only with a consistency proof: a rewritten or shortened log shows here as a fork or a rollback.
+        Each party&apos;s log is an RFC 9162 Merkle tree with signed heads published at /.well-known/medshare/log/sth. The other party keeps the last head it
+        saw and accepts a new one only with a consistency proof: a rewritten or shortened log shows here as a fork or a rollback.
       </p>
       <div className="grid gap-3 md:grid-cols-2">
         <Head name="The authority's log" view={overview.authority} testId="head-authority" />

@@ -36,8 +36,12 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
     <tr className="border-t border-slate-200 align-top" data-testid={`person-${p.email}`}>
       <td className="py-3 pr-4">
         <div className="font-medium">{p.name}</div>
-        <div className="text-xs text-slate-500">{p.email} · <span className="font-mono">{p.gid}</span></div>
-        <div className="text-xs text-slate-500">{p.role.replace("_", " ").toLowerCase()} · {p.organisation}</div>
+        <div className="text-xs text-slate-500">
+          {p.email} · <span className="font-mono">{p.gid}</span>
+        </div>
+        <div className="text-xs text-slate-500">
+          {p.role.replace("_", " ").toLowerCase()} · {p.organisation}
+        </div>
       </td>
       <td className="py-3 pr-4">
         {p.attributes.length === 0 ? (
@@ -47,14 +51,19 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
             {p.attributes.map((a) => (
               <li key={a.id} className="flex items-center gap-2 text-sm">
                 <span className="font-mono">{a.name}</span>
-                <span className="text-xs text-slate-500">{a.versions.length ? `key v${a.versions.join(", v")}` : p.hasWrapKey ? "no key" : "key waits for their browser"}</span>
+                <span className="text-xs text-slate-500">
+                  {a.versions.length ? `key v${a.versions.join(", v")}` : p.hasWrapKey ? "no key" : "key waits for their browser"}
+                </span>
                 <ConfirmWithReason
                   trigger="Revoke"
                   triggerLabel={`Revoke ${a.name} from ${p.name}`}
                   title={`Revoke ${a.name} from ${p.name}?`}
                   confirmLabel="Revoke attribute"
                   onConfirm={async (reason) =>
-                    done(await revokeAttributeAction({ userId: p.id, attributeId: a.id, reason }), `Revoked ${a.name} from ${p.name}; their transform key is destroyed.`)
+                    done(
+                      await revokeAttributeAction({ userId: p.id, attributeId: a.id, reason }),
+                      `Revoked ${a.name} from ${p.name}; their transform key is destroyed.`,
+                    )
                   }
                 >
                   Their transform key is destroyed now; {a.name} gets a new key version for new uploads, issued to its other holders.
@@ -80,12 +89,25 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
               setGrant("");
             }}
           >
-            <label className="sr-only" htmlFor={`grant-${p.id}`}>Attribute to grant to {p.name}</label>
-            <select id={`grant-${p.id}`} value={grant} onChange={(e) => setGrant(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1 text-sm">
+            <label className="sr-only" htmlFor={`grant-${p.id}`}>
+              Attribute to grant to {p.name}
+            </label>
+            <select
+              id={`grant-${p.id}`}
+              value={grant}
+              onChange={(e) => setGrant(e.target.value)}
+              className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+            >
               <option value="">Grant attribute…</option>
-              {grantable.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+              {grantable.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
             </select>
-            <Button type="submit" disabled={!grant}>Grant</Button>
+            <Button type="submit" disabled={!grant}>
+              Grant
+            </Button>
           </form>
         )}
         {!self && (
@@ -99,7 +121,11 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
             They are signed out at once, lose every attribute, and their transform key is destroyed. This cannot be undone.
           </ConfirmWithReason>
         )}
-        {error && <p role="alert" className="mt-1 text-xs text-red-700">{error}</p>}
+        {error && (
+          <p role="alert" className="mt-1 text-xs text-red-700">
+            {error}
+          </p>
+        )}
       </td>
     </tr>
   );

@@ -81,7 +81,16 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
           <Button onClick={() => (chosen.length === 0 ? setConfirmBare(true) : void decide("APPROVE"))} disabled={busy} aria-label={`Approve ${r.name}`}>
             Approve
           </Button>
-          <Button variant="secondary" onClick={() => { setError(null); setDialogOpen(true); dialog.current?.showModal(); }} disabled={busy} aria-label={`Reject ${r.name}`}>
+          <Button
+            variant="secondary"
+            onClick={() => {
+              setError(null);
+              setDialogOpen(true);
+              dialog.current?.showModal();
+            }}
+            disabled={busy}
+            aria-label={`Reject ${r.name}`}
+          >
             Reject…
           </Button>
         </div>
@@ -93,11 +102,20 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
           onClose={() => setConfirmBare(false)}
           onConfirm={() => decide("APPROVE")}
         >
-          No attribute is ticked, so {r.name} gets no keys and can neither upload under a policy nor decrypt anything until
-          you grant attributes on the People page. Cancel to tick attributes first.
+          No attribute is ticked, so {r.name} gets no keys and can neither upload under a policy nor decrypt anything until you grant attributes on the People
+          page. Cancel to tick attributes first.
         </ConfirmDialog>
-        {error && !dialogOpen && !confirmBare && <p role="alert" className="mt-2 text-xs text-red-700">{error}</p>}
-        <dialog ref={dialog} onClose={() => setDialogOpen(false)} className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40" aria-labelledby={`reject-${r.id}`}>
+        {error && !dialogOpen && !confirmBare && (
+          <p role="alert" className="mt-2 text-xs text-red-700">
+            {error}
+          </p>
+        )}
+        <dialog
+          ref={dialog}
+          onClose={() => setDialogOpen(false)}
+          className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40"
+          aria-labelledby={`reject-${r.id}`}
+        >
           <form
             onSubmit={(e) => {
               e.preventDefault();
@@ -105,14 +123,33 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
             }}
             className="space-y-4"
           >
-            <h2 id={`reject-${r.id}`} className="text-lg font-semibold">Reject {r.name}?</h2>
+            <h2 id={`reject-${r.id}`} className="text-lg font-semibold">
+              Reject {r.name}?
+            </h2>
             <p className="text-sm text-slate-600">The applicant will see this reason when they sign in. This cannot be undone.</p>
-            <label className="block text-sm font-medium" htmlFor={`reason-${r.id}`}>Reason</label>
-            <textarea id={`reason-${r.id}`} name="reason" required minLength={3} className="block w-full rounded-md border border-slate-300 p-2 text-sm" rows={3} />
-            {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
+            <label className="block text-sm font-medium" htmlFor={`reason-${r.id}`}>
+              Reason
+            </label>
+            <textarea
+              id={`reason-${r.id}`}
+              name="reason"
+              required
+              minLength={3}
+              className="block w-full rounded-md border border-slate-300 p-2 text-sm"
+              rows={3}
+            />
+            {error && (
+              <p role="alert" className="text-xs text-red-700">
+                {error}
+              </p>
+            )}
             <div className="flex justify-end gap-2">
-              <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>Cancel</Button>
-              <Button type="submit" variant="danger" disabled={busy}>Reject registration</Button>
+              <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>
+                Cancel
+              </Button>
+              <Button type="submit" variant="danger" disabled={busy}>
+                Reject registration
+              </Button>
             </div>
           </form>
         </dialog>

@@ -34,7 +34,9 @@ export async function ServicesPanel({ health }: { health: Promise<ServiceHealth[
                 {s.version && portalVersion && s.version !== portalVersion && <span className="ml-2 text-amber-800">(the portal runs {portalVersion})</span>}
               </dd>
               <dt className="text-slate-500">Checked</dt>
-              <dd className="text-slate-900"><time dateTime={s.checkedAt}>{clock(s.checkedAt)}</time></dd>
+              <dd className="text-slate-900">
+                <time dateTime={s.checkedAt}>{clock(s.checkedAt)}</time>
+              </dd>
             </dl>
           </li>
         );

@@ -40,7 +40,9 @@ export function VerifyLedger() {
           </Alert>
         )}
         {report && !report.ok && (
-          <Alert tone="error" title={problemTitle[report.problem](report.brokenAt)}>{report.reason}. Entries that verified: {report.entries}.</Alert>
+          <Alert tone="error" title={problemTitle[report.problem](report.brokenAt)}>
+            {report.reason}. Entries that verified: {report.entries}.
+          </Alert>
         )}
       </div>
     </div>

@@ -24,7 +24,10 @@ export function WitnessNow() {
           setBusy(false);
           if (!r.ok) return setResult({ tone: "error", lines: [r.error.message] });
           const ok = r.data.authority.outcome === "ok" && r.data.csp.outcome === "ok";
-          setResult({ tone: ok ? "success" : "error", lines: [said("The authority, witnessing the CSP's log", r.data.authority), said("The CSP, witnessing the authority's log", r.data.csp)] });
+          setResult({
+            tone: ok ? "success" : "error",
+            lines: [said("The authority, witnessing the CSP's log", r.data.authority), said("The CSP, witnessing the authority's log", r.data.csp)],
+          });
           router.refresh();
         }}
       >

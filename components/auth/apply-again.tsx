@@ -13,7 +13,9 @@ export function ApplyAgain({ organisation }: { organisation: string }) {
   const [asking, setAsking] = useState(false);
   return (
     <>
-      <Button type="button" onClick={() => setAsking(true)}>Apply again</Button>
+      <Button type="button" onClick={() => setAsking(true)}>
+        Apply again
+      </Button>
       <ConfirmDialog
         open={asking}
         title="Send your registration again?"
@@ -28,9 +30,8 @@ export function ApplyAgain({ organisation }: { organisation: string }) {
           return null;
         }}
       >
-        The hospital authority sees your registration for <strong>{organisation}</strong> again, with the same e-mail and
-        identifier. If the reason they gave can be fixed outside MedShare (for example, by your organisation vouching for
-        you), do that first.
+        The hospital authority sees your registration for <strong>{organisation}</strong> again, with the same e-mail and identifier. If the reason they gave
+        can be fixed outside MedShare (for example, by your organisation vouching for you), do that first.
       </ConfirmDialog>
     </>
   );

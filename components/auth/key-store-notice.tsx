@@ -13,8 +13,8 @@ export function KeyStoreNotice({ user }: { user: SessionUser | null }) {
   return (
     <div className="mx-auto max-w-6xl px-6 pt-4" data-testid="key-store-notice">
       <Alert tone="warning" title="Your key store was replaced">
-        Your key store was replaced on {when} from {replaced.from ?? "an unknown address"}, and your other sessions were
-        ended. If this wasn&apos;t you, contact the hospital authority at once.
+        Your key store was replaced on {when} from {replaced.from ?? "an unknown address"}, and your other sessions were ended. If this wasn&apos;t you, contact
+        the hospital authority at once.
       </Alert>
     </div>
   );

@@ -32,7 +32,9 @@ export function LoginForm({ next }: { next?: string }) {
     <form action={onSubmit} className="space-y-4" aria-describedby={error ? "login-error" : undefined}>
       {error && (
         <div id="login-error">
-          <Alert tone="error" title="Could not sign in">{error}</Alert>
+          <Alert tone="error" title="Could not sign in">
+            {error}
+          </Alert>
         </div>
       )}
       <Field id="email" label="E-mail">

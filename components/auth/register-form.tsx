@@ -78,8 +78,7 @@ function checkLocally(v: Values, role: Role, mode: "existing" | "new"): { missin
       if (key in EMPTY && !fieldErrors[key]) fieldErrors[key] = [issue.message];
     }
   if (!fieldErrors.keyPassphrase && v.keyPassphrase) {
-    const problem =
-      keyPassphraseProblem(v.keyPassphrase) ?? (v.keyPassphrase === v.password ? "Use a key passphrase different from your password." : null);
+    const problem = keyPassphraseProblem(v.keyPassphrase) ?? (v.keyPassphrase === v.password ? "Use a key passphrase different from your password." : null);
     if (problem) fieldErrors.keyPassphrase = [problem];
   }
   if (!fieldErrors.keyPassphrase2 && v.keyPassphrase2 && v.keyPassphrase2 !== v.keyPassphrase) fieldErrors.keyPassphrase2 = ["The two entries differ."];
@@ -172,11 +171,20 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
     return (
       <Alert tone="success" title={done === "APPROVED" ? "Your admin account is ready" : "Registration received"}>
         {done === "APPROVED" ? (
-          <>You are the first authority admin. <Link className="underline" href="/login">Sign in</Link> to approve others.</>
+          <>
+            You are the first authority admin.{" "}
+            <Link className="underline" href="/login">
+              Sign in
+            </Link>{" "}
+            to approve others.
+          </>
         ) : (
           <>
-            The hospital authority will review it. You can <Link className="underline" href="/login">sign in</Link> now to see
-            its status; your role&apos;s pages open once an admin approves you.
+            The hospital authority will review it. You can{" "}
+            <Link className="underline" href="/login">
+              sign in
+            </Link>{" "}
+            now to see its status; your role&apos;s pages open once an admin approves you.
           </>
         )}
       </Alert>
@@ -184,13 +192,29 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
 
   return (
     <form onSubmit={onSubmit} className="space-y-5" noValidate aria-label="Registration">
-      {error && <Alert tone="error" title="Registration not sent">{error.message}</Alert>}
+      {error && (
+        <Alert tone="error" title="Registration not sent">
+          {error.message}
+        </Alert>
+      )}
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-slate-800">I am registering as</legend>
         <div className="grid grid-cols-1 gap-2 sm:grid-cols-3">
           {ROLES.filter((r) => (setupToken ? r === "AUTHORITY_ADMIN" : true)).map((r) => (
-            <label key={r} className={`flex cursor-pointer items-center gap-2 rounded-md border px-3 py-2 text-sm ${role === r ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}>
-              <input type="radio" name="role" value={r} checked={role === r} onChange={() => { setRole(r); set("organisationId", ""); }} />
+            <label
+              key={r}
+              className={`flex cursor-pointer items-center gap-2 rounded-md border px-3 py-2 text-sm ${role === r ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}
+            >
+              <input
+                type="radio"
+                name="role"
+                value={r}
+                checked={role === r}
+                onChange={() => {
+                  setRole(r);
+                  set("organisationId", "");
+                }}
+              />
               {roleLabels[r]}
             </label>
           ))}
@@ -217,18 +241,24 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
               value={values.organisationId}
               onChange={(e) => set("organisationId", e.target.value)}
               aria-invalid={Boolean(fe.organisationId ?? fe.organisation) || undefined}
-              aria-describedby={fe.organisationId ?? fe.organisation ? "organisationId-error" : undefined}
-              className={`block w-full rounded-md border px-3 py-2 text-sm ${fe.organisationId ?? fe.organisation ? "border-red-500" : "border-slate-300"}`}
+              aria-describedby={(fe.organisationId ?? fe.organisation) ? "organisationId-error" : undefined}
+              className={`block w-full rounded-md border px-3 py-2 text-sm ${(fe.organisationId ?? fe.organisation) ? "border-red-500" : "border-slate-300"}`}
             >
               <option value="">Choose your organisation…</option>
               {matchingOrgs.map((o) => (
-                <option key={o.id} value={o.id}>{o.name}</option>
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
               ))}
             </select>
           </Field>
         ) : (
           <Field id="newOrganisationName" label={`Name of the new ${kindLabel[kind]}`} error={fe.newOrganisationName ?? fe.organisation}>
-            <TextInput {...bind("newOrganisationName")} invalid={Boolean(fe.newOrganisationName ?? fe.organisation)} placeholder="e.g. St. Mary's General Hospital" />
+            <TextInput
+              {...bind("newOrganisationName")}
+              invalid={Boolean(fe.newOrganisationName ?? fe.organisation)}
+              placeholder="e.g. St. Mary's General Hospital"
+            />
           </Field>
         )}
       </fieldset>
@@ -239,8 +269,12 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
       <Field id="email" label="Work e-mail" error={fe.email}>
         <TextInput {...bind("email")} type="email" autoComplete="email" />
       </Field>
-      <Field id="gid" label="Global identifier (GID)" error={fe.gid}
-        hint="Your attribute keys are bound to this identifier; it cannot change later. Example: dr.ada.lovelace@stmarys">
+      <Field
+        id="gid"
+        label="Global identifier (GID)"
+        error={fe.gid}
+        hint="Your attribute keys are bound to this identifier; it cannot change later. Example: dr.ada.lovelace@stmarys"
+      >
         <TextInput {...bind("gid")} />
       </Field>
       <Field id="password" label="Password" hint="At least 12 characters." error={fe.password}>
@@ -249,17 +283,24 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
       <fieldset className="space-y-3 rounded-md border border-slate-200 p-4">
         <legend className="px-1 text-sm font-medium text-slate-800">Key passphrase</legend>
         <p className="text-xs text-slate-600">
-          Your attribute keys will be kept in this browser, encrypted under this passphrase. The server never sees it
-          and cannot recover it: keep it safe, and export a key backup once your keys arrive.
+          Your attribute keys will be kept in this browser, encrypted under this passphrase. The server never sees it and cannot recover it: keep it safe, and
+          export a key backup once your keys arrive.
         </p>
-        <Field id="keyPassphrase" label="Key passphrase" hint="At least 12 characters, not a common password (a few unrelated words work well); different from your password." error={fe.keyPassphrase}>
+        <Field
+          id="keyPassphrase"
+          label="Key passphrase"
+          hint="At least 12 characters, not a common password (a few unrelated words work well); different from your password."
+          error={fe.keyPassphrase}
+        >
           <TextInput {...bind("keyPassphrase")} type="password" autoComplete="off" />
         </Field>
         <Field id="keyPassphrase2" label="Repeat key passphrase" error={fe.keyPassphrase2}>
           <TextInput {...bind("keyPassphrase2")} type="password" autoComplete="off" />
         </Field>
       </fieldset>
-      <Button type="submit" disabled={busy} className="w-full">{busy ? "Sending…" : "Register"}</Button>
+      <Button type="submit" disabled={busy} className="w-full">
+        {busy ? "Sending…" : "Register"}
+      </Button>
     </form>
   );
 }

@@ -152,14 +152,7 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
         </div>
 
         <div className="mt-4" aria-live="polite">
-          {running && (
-            <Progress
-              testId="bench-progress"
-              label={progressLabel(state.progress)}
-              value={state.progress.done}
-              max={state.progress.total}
-            />
-          )}
+          {running && <Progress testId="bench-progress" label={progressLabel(state.progress)} value={state.progress.done} max={state.progress.total} />}
           {state.phase === "done" && (
             <p role="status" className="text-sm text-slate-700" data-testid="bench-status">
               Finished in {state.seconds?.toFixed(1)} s on the <strong>{state.backend}</strong> arithmetic backend ({PRESETS[run.preset].label.toLowerCase()}).
@@ -172,8 +165,7 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
           )}
           {state.phase === "idle" && (
             <p className="text-sm text-slate-700" data-testid="bench-status">
-              Not started. The benchmark keeps one core of this device busy for a few minutes; the paper&apos;s series is shown
-              until then.
+              Not started. The benchmark keeps one core of this device busy for a few minutes; the paper&apos;s series is shown until then.
             </p>
           )}
           {state.phase === "error" && (
@@ -190,7 +182,9 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
             <span className="font-semibold text-slate-900">Encryption + decryption against the number of attributes</span>
             {running && (
               <span className="text-xs text-slate-500" data-testid="measuring-note">
-                {rows.length === 0 ? "measuring… the paper's series is shown alone until the first result" : `measuring… ${rows.length} of ${paper.length} points`}
+                {rows.length === 0
+                  ? "measuring… the paper's series is shown alone until the first result"
+                  : `measuring… ${rows.length} of ${paper.length} points`}
               </span>
             )}
           </figcaption>
@@ -200,9 +194,9 @@ export function BenchmarkRunner({ paper }: { paper: PaperPoint[] }) {
         </figure>
         {state.phase === "done" && last && lastPaper && (
           <p className="mt-3 text-sm text-slate-700" data-testid="bench-summary">
-            At N = {last.attributes}, encryption plus the user&apos;s decryption step took{" "}
-            <strong>{formatMs(last.enc_plus_user_dec_ms)} ms</strong> in this browser, against {lastPaper.ms.toFixed(1)} ms in the paper; the
-            reference path took {formatMs(last.reference_enc_plus_dec_ms)} ms ({last.speedup.toFixed(1)}× slower).
+            At N = {last.attributes}, encryption plus the user&apos;s decryption step took <strong>{formatMs(last.enc_plus_user_dec_ms)} ms</strong> in this
+            browser, against {lastPaper.ms.toFixed(1)} ms in the paper; the reference path took {formatMs(last.reference_enc_plus_dec_ms)} ms (
+            {last.speedup.toFixed(1)}× slower).
           </p>
         )}
       </Card>

@@ -1,16 +1,37 @@
 "use client";
 
-import { Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from "recharts";
 import { chartColor } from "@/components/charts/palette";
 import { Card } from "@/components/ui/page-header";
 import { niceAxis } from "@/lib/charts/nice-axis";
 
 /** Axis domain with a margin, so the largest markers are not cut off at the plot's edge. */
-const padded: [(min: number) => number, (max: number) => number] = [(min) => Math.floor(Math.min(min, 0) * 1.25 - 0.5), (max) => Math.ceil(Math.max(max, 0) * 1.25 + 0.5)];
+const padded: [(min: number) => number, (max: number) => number] = [
+  (min) => Math.floor(Math.min(min, 0) * 1.25 - 0.5),
+  (max) => Math.ceil(Math.max(max, 0) * 1.25 + 0.5),
+];
 
 /** Tick labels with as many decimals as the axis's step has, so neighbouring ticks never read the same. */
 const tickLabel = (step: number) => {
-  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (Math.round(step / 10 ** Math.floor(Math.log10(step))) === step / 10 ** Math.floor(Math.log10(step)) ? 0 : 1));
+  const decimals = Math.max(
+    0,
+    Math.ceil(-Math.log10(step) - 1e-9) + (Math.round(step / 10 ** Math.floor(Math.log10(step))) === step / 10 ** Math.floor(Math.log10(step)) ? 0 : 1),
+  );
   return (v: number) => v.toLocaleString("en", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 };
 
@@ -38,8 +59,15 @@ export function RunCharts({ data }: { data: RunChartsData }) {
         <div className="h-64" data-testid="chart-cluster-sizes">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={sizes}>
-              <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="cluster" interval={0} /><YAxis allowDecimals={false} /><Tooltip />
-              <Bar dataKey="records" isAnimationActive={false}>{sizes.map((_, i) => <Cell key={i} fill={chartColor(i)} />)}</Bar>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="cluster" interval={0} />
+              <YAxis allowDecimals={false} />
+              <Tooltip />
+              <Bar dataKey="records" isAnimationActive={false}>
+                {sizes.map((_, i) => (
+                  <Cell key={i} fill={chartColor(i)} />
+                ))}
+              </Bar>
             </BarChart>
           </ResponsiveContainer>
         </div>
@@ -49,9 +77,19 @@ export function RunCharts({ data }: { data: RunChartsData }) {
         <div className="h-64" data-testid="chart-convergence">
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={convergence}>
-              <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="iteration" />
-              <YAxis type="number" domain={yAxis.domain} ticks={yAxis.ticks} interval={0} tickFormatter={tickLabel(yAxis.step)} tick={{ fontSize: 10 }} width={64} />
-              <Tooltip /><Line dataKey="objective" stroke={chartColor(0)} dot={false} isAnimationActive={false} />
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="iteration" />
+              <YAxis
+                type="number"
+                domain={yAxis.domain}
+                ticks={yAxis.ticks}
+                interval={0}
+                tickFormatter={tickLabel(yAxis.step)}
+                tick={{ fontSize: 10 }}
+                width={64}
+              />
+              <Tooltip />
+              <Line dataKey="objective" stroke={chartColor(0)} dot={false} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>
         </div>
@@ -61,8 +99,14 @@ export function RunCharts({ data }: { data: RunChartsData }) {
         <div className="h-64" data-testid="chart-typicality">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={hist}>
-              <CartesianGrid strokeDasharray="3 3" /><XAxis dataKey="typicality" tick={{ fontSize: 10 }} /><YAxis allowDecimals={false} /><Tooltip /><Legend />
-              {data.typicalityHistogram.map((c) => <Bar key={c.cluster} dataKey={`cluster ${c.cluster}`} stackId="t" fill={chartColor(c.cluster)} isAnimationActive={false} />)}
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="typicality" tick={{ fontSize: 10 }} />
+              <YAxis allowDecimals={false} />
+              <Tooltip />
+              <Legend />
+              {data.typicalityHistogram.map((c) => (
+                <Bar key={c.cluster} dataKey={`cluster ${c.cluster}`} stackId="t" fill={chartColor(c.cluster)} isAnimationActive={false} />
+              ))}
             </BarChart>
           </ResponsiveContainer>
         </div>
@@ -72,8 +116,15 @@ export function RunCharts({ data }: { data: RunChartsData }) {
         <div className="h-64" data-testid="chart-centers">
           <ResponsiveContainer width="100%" height="100%">
             <ScatterChart>
-              <CartesianGrid strokeDasharray="3 3" /><XAxis type="number" dataKey="x" name="PC1" tick={{ fontSize: 10 }} domain={padded} /><YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} domain={padded} /><ZAxis type="number" dataKey="size" range={[60, 400]} name="records" /><Tooltip /><Legend />
-              {data.projection.map((p) => <Scatter key={p.cluster} name={`cluster ${p.cluster}`} data={[p]} fill={chartColor(p.cluster)} isAnimationActive={false} />)}
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis type="number" dataKey="x" name="PC1" tick={{ fontSize: 10 }} domain={padded} />
+              <YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} domain={padded} />
+              <ZAxis type="number" dataKey="size" range={[60, 400]} name="records" />
+              <Tooltip />
+              <Legend />
+              {data.projection.map((p) => (
+                <Scatter key={p.cluster} name={`cluster ${p.cluster}`} data={[p]} fill={chartColor(p.cluster)} isAnimationActive={false} />
+              ))}
             </ScatterChart>
           </ResponsiveContainer>
         </div>

@@ -9,7 +9,19 @@ import { Progress } from "@/components/ui/progress";
 import { cancelRunAction } from "@/lib/actions/clustering/cancel-run";
 
 /** Keeps a page with unfinished runs fresh (every 2 s) and offers cancel with confirmation. */
-export function RunLive({ runId, status, progress, iteration, cancelRequested }: { runId: string; status: string; progress: number; iteration: number; cancelRequested: boolean }) {
+export function RunLive({
+  runId,
+  status,
+  progress,
+  iteration,
+  cancelRequested,
+}: {
+  runId: string;
+  status: string;
+  progress: number;
+  iteration: number;
+  cancelRequested: boolean;
+}) {
   const router = useRouter();
   const [asking, setAsking] = useState(false);
   const active = status === "QUEUED" || status === "RUNNING";
@@ -22,11 +34,7 @@ export function RunLive({ runId, status, progress, iteration, cancelRequested }:
   return (
     <div className="space-y-2" data-testid={`run-live-${runId}`}>
       <Progress label={status === "QUEUED" ? "Queued" : `Iteration ${iteration}`} value={status === "QUEUED" ? null : progress} testId="run-progress" />
-      <Button
-        variant="secondary"
-        disabled={cancelRequested}
-        onClick={() => setAsking(true)}
-      >
+      <Button variant="secondary" disabled={cancelRequested} onClick={() => setAsking(true)}>
         {cancelRequested ? "Cancelling…" : "Cancel run"}
       </Button>
       <ConfirmDialog

@@ -53,8 +53,7 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
       <fieldset className="space-y-1 text-sm">
         <legend className="font-medium">What to run</legend>
         <label className="flex items-center gap-2">
-          <input type="radio" name="mode" value="new" checked={mode === "new"} onChange={() => setMode("new")} />
-          A new run over the chosen uploads
+          <input type="radio" name="mode" value="new" checked={mode === "new"} onChange={() => setMode("new")} />A new run over the chosen uploads
         </label>
         <label className="flex items-center gap-2">
           <input type="radio" name="mode" value="extend" checked={mode === "extend"} disabled={runs.length === 0} onChange={() => setMode("extend")} />
@@ -67,25 +66,39 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
           <span className="font-medium">Run to extend</span>
           <select className="mt-1 block w-full rounded border border-slate-300 px-2 py-1 text-sm" value={baseId} onChange={(e) => setBaseId(e.target.value)}>
             {runs.map((r) => (
-              <option key={r.id} value={r.id}>{r.label}</option>
+              <option key={r.id} value={r.id}>
+                {r.label}
+              </option>
             ))}
           </select>
           <span className="mt-1 block text-xs text-slate-500">
-            Only the added uploads are read. The run starts from this run&apos;s {base.k} centers, each weighted by the records it already holds, so clusters keep their numbers; the {base.n.toLocaleString()} records already clustered keep their labels.
+            Only the added uploads are read. The run starts from this run&apos;s {base.k} centers, each weighted by the records it already holds, so clusters
+            keep their numbers; the {base.n.toLocaleString()} records already clustered keep their labels.
           </span>
         </label>
       )}
       <fieldset>
         <legend className="text-sm font-medium">{base ? "Uploads to add" : "Uploads to cluster together"}</legend>
         {candidates.length === 0 ? (
-          <p className="mt-1 text-sm text-slate-600">{base ? "Every upload with the same feature columns is already in this run. New uploads appear here once hospitals send their encrypted features." : "No upload to choose."}</p>
+          <p className="mt-1 text-sm text-slate-600">
+            {base
+              ? "Every upload with the same feature columns is already in this run. New uploads appear here once hospitals send their encrypted features."
+              : "No upload to choose."}
+          </p>
         ) : (
           <ul className="mt-1 space-y-1 text-sm">
             {candidates.map((u) => (
               <li key={u.id}>
                 <label className="flex items-center gap-2">
-                  <input type="checkbox" checked={chosen.includes(u.id)} onChange={(e) => setChosen(e.target.checked ? [...chosen, u.id] : chosen.filter((x) => x !== u.id))} />
-                  {u.label} <span className="text-xs text-slate-500">({u.records.toLocaleString()} records × {u.features} features, {u.organisation})</span>
+                  <input
+                    type="checkbox"
+                    checked={chosen.includes(u.id)}
+                    onChange={(e) => setChosen(e.target.checked ? [...chosen, u.id] : chosen.filter((x) => x !== u.id))}
+                  />
+                  {u.label}{" "}
+                  <span className="text-xs text-slate-500">
+                    ({u.records.toLocaleString()} records × {u.features} features, {u.organisation})
+                  </span>
                 </label>
               </li>
             ))}
@@ -94,21 +107,43 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
       </fieldset>
       <label className="flex items-center gap-2 text-sm">
         Number of clusters (k)
-        <input type="number" min={2} max={12} value={base ? base.k : k} disabled={Boolean(base)} onChange={(e) => setK(Number(e.target.value))} className="w-20 rounded border border-slate-300 px-2 py-1 disabled:bg-slate-100" />
+        <input
+          type="number"
+          min={2}
+          max={12}
+          value={base ? base.k : k}
+          disabled={Boolean(base)}
+          onChange={(e) => setK(Number(e.target.value))}
+          className="w-20 rounded border border-slate-300 px-2 py-1 disabled:bg-slate-100"
+        />
         {base && <span className="text-xs text-slate-500">(kept from the run)</span>}
       </label>
       <label className="block text-sm">
         <span className="font-medium">Name of the run</span> <span className="text-xs text-slate-500">(optional; researchers see runs by it)</span>
-        <input name="run-name" maxLength={RUN_TEXT_LIMITS.name} className="mt-1 block w-full rounded border border-slate-300 px-2 py-1 text-sm" placeholder="e.g. Breast aspirates, spring cohort" />
+        <input
+          name="run-name"
+          maxLength={RUN_TEXT_LIMITS.name}
+          className="mt-1 block w-full rounded border border-slate-300 px-2 py-1 text-sm"
+          placeholder="e.g. Breast aspirates, spring cohort"
+        />
       </label>
       <label className="block text-sm">
         <span className="font-medium">Note</span> <span className="text-xs text-slate-500">(optional)</span>
         <textarea name="run-note" maxLength={RUN_TEXT_LIMITS.note} rows={2} className="mt-1 block w-full rounded border border-slate-300 px-2 py-1 text-sm" />
       </label>
-      {mismatch && !error && <p className="text-xs text-amber-800" data-testid="columns-mismatch">{mismatch}</p>}
-      <p className="text-xs text-slate-500">All chosen uploads must have the same feature columns. The cloud computes on ciphertexts; the authority, as key holder, sees only distances and aggregate sums.</p>
+      {mismatch && !error && (
+        <p className="text-xs text-amber-800" data-testid="columns-mismatch">
+          {mismatch}
+        </p>
+      )}
+      <p className="text-xs text-slate-500">
+        All chosen uploads must have the same feature columns. The cloud computes on ciphertexts; the authority, as key holder, sees only distances and
+        aggregate sums.
+      </p>
       {error && <Alert tone="error">{error}</Alert>}
-      <Button type="submit" disabled={busy || picked.length === 0}>{busy ? "Starting…" : base ? "Add to run" : "Start clustering run"}</Button>
+      <Button type="submit" disabled={busy || picked.length === 0}>
+        {busy ? "Starting…" : base ? "Add to run" : "Start clustering run"}
+      </Button>
     </form>
   );
 }

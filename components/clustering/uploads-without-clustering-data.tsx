@@ -16,7 +16,10 @@ export async function UploadsWithoutClusteringData() {
       <ul className="mt-2 space-y-2">
         {listed.data.map((u) => (
           <li key={u.id} data-testid={`missing-${u.label}`}>
-            <strong>{u.label}</strong> <span className="text-xs">({u.organisation}, {u.recordCount.toLocaleString()} records)</span>
+            <strong>{u.label}</strong>{" "}
+            <span className="text-xs">
+              ({u.organisation}, {u.recordCount.toLocaleString()} records)
+            </span>
             <span className="block text-xs">no clustering data: {u.reason}.</span>
           </li>
         ))}

@@ -41,7 +41,10 @@ export function DecideRequest({ request: r, onMessage }: Props) {
     setErrors({});
     onMessage({
       tone: "ok",
-      text: res.data.state === "pending" ? "Approved: the second reviewer decides now." : `Approved${narrow ? " (narrowed)" : ""}: ${r.requester} can now decrypt${res.data.decrypted ? "" : " once their signature verifies"}.`,
+      text:
+        res.data.state === "pending"
+          ? "Approved: the second reviewer decides now."
+          : `Approved${narrow ? " (narrowed)" : ""}: ${r.requester} can now decrypt${res.data.decrypted ? "" : " once their signature verifies"}.`,
     });
     router.refresh();
   }
@@ -50,7 +53,9 @@ export function DecideRequest({ request: r, onMessage }: Props) {
     <div className="mt-3 space-y-3 rounded-md border border-amber-200 bg-amber-50 p-3" data-testid="decide-request">
       <p className="text-sm font-medium">Your decision{mine[0].role === "reviewer" ? " as second reviewer" : ""}</p>
       <div className="flex flex-wrap gap-2">
-        <Button type="button" disabled={busy} onClick={() => approve(false)} aria-label={`Approve the request of ${r.requester}`}>Approve</Button>
+        <Button type="button" disabled={busy} onClick={() => approve(false)} aria-label={`Approve the request of ${r.requester}`}>
+          Approve
+        </Button>
         <ConfirmWithReason
           trigger="Deny"
           triggerLabel={`Deny the request of ${r.requester}`}
@@ -72,16 +77,46 @@ export function DecideRequest({ request: r, onMessage }: Props) {
           <summary className="cursor-pointer">Approve fewer records or a shorter period</summary>
           <div className="mt-2 flex flex-wrap items-end gap-3">
             <div className="space-y-1">
-              <label htmlFor={`${id}-records`} className="block text-xs font-medium">Records (of {asked.toLocaleString()} asked)</label>
-              <input id={`${id}-records`} type="number" inputMode="numeric" min={1} max={asked} value={records} onChange={(e) => setRecords(e.target.value)} aria-invalid={Boolean(errors.records) || undefined} className="block w-32 rounded-md border border-slate-300 p-2 text-sm" />
+              <label htmlFor={`${id}-records`} className="block text-xs font-medium">
+                Records (of {asked.toLocaleString()} asked)
+              </label>
+              <input
+                id={`${id}-records`}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={asked}
+                value={records}
+                onChange={(e) => setRecords(e.target.value)}
+                aria-invalid={Boolean(errors.records) || undefined}
+                className="block w-32 rounded-md border border-slate-300 p-2 text-sm"
+              />
             </div>
             <div className="space-y-1">
-              <label htmlFor={`${id}-days`} className="block text-xs font-medium">Days (of {r.periodDays} asked)</label>
-              <input id={`${id}-days`} type="number" inputMode="numeric" min={1} max={r.periodDays} value={days} onChange={(e) => setDays(e.target.value)} aria-invalid={Boolean(errors.periodDays) || undefined} className="block w-32 rounded-md border border-slate-300 p-2 text-sm" />
+              <label htmlFor={`${id}-days`} className="block text-xs font-medium">
+                Days (of {r.periodDays} asked)
+              </label>
+              <input
+                id={`${id}-days`}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={r.periodDays}
+                value={days}
+                onChange={(e) => setDays(e.target.value)}
+                aria-invalid={Boolean(errors.periodDays) || undefined}
+                className="block w-32 rounded-md border border-slate-300 p-2 text-sm"
+              />
             </div>
-            <Button type="button" variant="secondary" disabled={busy || (!records && !days)} onClick={() => approve(true)}>Approve narrowed</Button>
+            <Button type="button" variant="secondary" disabled={busy || (!records && !days)} onClick={() => approve(true)}>
+              Approve narrowed
+            </Button>
           </div>
-          {[...(errors.records ?? []), ...(errors.periodDays ?? [])].map((e) => <p key={e} role="alert" className="mt-1 text-xs font-medium text-red-700">{e}</p>)}
+          {[...(errors.records ?? []), ...(errors.periodDays ?? [])].map((e) => (
+            <p key={e} role="alert" className="mt-1 text-xs font-medium text-red-700">
+              {e}
+            </p>
+          ))}
         </details>
       )}
     </div>

@@ -18,7 +18,16 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
   const [message, setMessage] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
   return (
     <div className="space-y-3">
-      <div aria-live="polite">{message && <p role={message.tone === "error" ? "alert" : "status"} className={`rounded-md px-4 py-2 text-sm ${message.tone === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>{message.text}</p>}</div>
+      <div aria-live="polite">
+        {message && (
+          <p
+            role={message.tone === "error" ? "alert" : "status"}
+            className={`rounded-md px-4 py-2 text-sm ${message.tone === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}
+          >
+            {message.text}
+          </p>
+        )}
+      </div>
       <ul className="space-y-3" data-testid="hospital-requests">
         {requests.map((r) => {
           const live = r.status === "READY" && !r.withdrawnAt && !r.expired;
@@ -40,19 +49,35 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                       {r.decisions.map((d) => (
                         <span key={d.uploadId} className="block">
                           <span className={`font-medium ${d.decision === "approved" ? tones.ok : d.decision === "denied" ? tones.bad : tones.wait}`}>
-                            {d.decision === "pending" ? (d.approvedBy || d.reviewedBy ? `approved by ${d.approvedBy ?? d.reviewedBy}, awaiting ${d.approvedBy ? d.reviewer : d.approver}` : "awaiting a decision") : d.decision}
+                            {d.decision === "pending"
+                              ? d.approvedBy || d.reviewedBy
+                                ? `approved by ${d.approvedBy ?? d.reviewedBy}, awaiting ${d.approvedBy ? d.reviewer : d.approver}`
+                                : "awaiting a decision"
+                              : d.decision}
                           </span>
                           {d.decision === "approved" && d.askedRecords !== null && ` (narrowed to ${d.asked} of ${d.askedRecords} records)`}
                           {d.reason && <span className="text-slate-600"> · {d.reason}</span>}
-                          <span className="text-slate-500"> · approver {d.approver}{d.reviewer && `, second reviewer ${d.reviewer}`}</span>
+                          <span className="text-slate-500">
+                            {" "}
+                            · approver {d.approver}
+                            {d.reviewer && `, second reviewer ${d.reviewer}`}
+                          </span>
                         </span>
                       ))}
-                      {r.askedPeriodDays !== null && <span className="block text-slate-600">period narrowed to {r.periodDays} of {r.askedPeriodDays} days</span>}
+                      {r.askedPeriodDays !== null && (
+                        <span className="block text-slate-600">
+                          period narrowed to {r.periodDays} of {r.askedPeriodDays} days
+                        </span>
+                      )}
                     </dd>
                   </>
                 )}
                 <dt className="text-slate-500">Outcome</dt>
-                <dd data-testid="hospital-request-outcome"><span className={`font-medium ${tones[r.state.tone]}`}>{r.state.label}</span>{r.state.completedAt && <span className="text-slate-500"> · {when(r.state.completedAt)}</span>}{r.state.detail && <span className="block text-slate-500">{r.state.detail}</span>}</dd>
+                <dd data-testid="hospital-request-outcome">
+                  <span className={`font-medium ${tones[r.state.tone]}`}>{r.state.label}</span>
+                  {r.state.completedAt && <span className="text-slate-500"> · {when(r.state.completedAt)}</span>}
+                  {r.state.detail && <span className="block text-slate-500">{r.state.detail}</span>}
+                </dd>
                 <dt className="text-slate-500">Access</dt>
                 <dd data-testid="hospital-request-access">
                   {r.withdrawnAt
@@ -62,7 +87,9 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                       : r.expired
                         ? `expired ${when(r.expiresAt!)}`
                         : `until ${when(r.expiresAt!)} (${r.periodDays} days asked)`}
-                  {r.renewalRequestedAt && !r.withdrawnAt && <span className="block text-amber-800">The researcher asks for a renewal ({when(r.renewalRequestedAt)}).</span>}
+                  {r.renewalRequestedAt && !r.withdrawnAt && (
+                    <span className="block text-amber-800">The researcher asks for a renewal ({when(r.renewalRequestedAt)}).</span>
+                  )}
                 </dd>
               </dl>
               <DecideRequest request={r} onMessage={setMessage} />
@@ -74,7 +101,11 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                       variant="secondary"
                       onClick={async () => {
                         const res = await renewGrantAction({ requestId: r.id });
-                        setMessage(res.ok ? { tone: "ok", text: `Renewed for ${r.periodDays} days, until ${when(res.data.expiresAt)}.` } : { tone: "error", text: res.error.message });
+                        setMessage(
+                          res.ok
+                            ? { tone: "ok", text: `Renewed for ${r.periodDays} days, until ${when(res.data.expiresAt)}.` }
+                            : { tone: "error", text: res.error.message },
+                        );
                         router.refresh();
                       }}
                     >
@@ -95,7 +126,8 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                         return null;
                       }}
                     >
-                      From now on the cloud refuses to serve these records to {r.requester} or to help decrypt them. Records already decrypted in their browser cannot be taken back.
+                      From now on the cloud refuses to serve these records to {r.requester} or to help decrypt them. Records already decrypted in their browser
+                      cannot be taken back.
                     </ConfirmWithReason>
                   )}
                 </div>

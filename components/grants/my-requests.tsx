@@ -17,10 +17,23 @@ export function MyRequests({ requests }: { requests: MyGrant[] }) {
   if (granted.length === 0) return <p className="text-sm text-slate-500">None yet: a request appears here once the authority has verified it.</p>;
   return (
     <div className="space-y-3">
-      <div aria-live="polite">{message && <p role={message.tone === "error" ? "alert" : "status"} className={`rounded-md px-4 py-2 text-sm ${message.tone === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>{message.text}</p>}</div>
+      <div aria-live="polite">
+        {message && (
+          <p
+            role={message.tone === "error" ? "alert" : "status"}
+            className={`rounded-md px-4 py-2 text-sm ${message.tone === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}
+          >
+            {message.text}
+          </p>
+        )}
+      </div>
       <ul className="space-y-2" data-testid="my-requests">
         {granted.map((r) => (
-          <li key={r.id} className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-200 bg-white p-3 text-sm" data-testid={`my-request-${r.id}`}>
+          <li
+            key={r.id}
+            className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-200 bg-white p-3 text-sm"
+            data-testid={`my-request-${r.id}`}
+          >
             <div className="min-w-0">
               <p className="break-words">{r.purpose}</p>
               {r.decision !== "automatic" && (
@@ -32,7 +45,8 @@ export function MyRequests({ requests }: { requests: MyGrant[] }) {
                   ) : (
                     <span className="text-emerald-700">
                       Approved by the hospital
-                      {r.narrowed && ` (narrowed: ${[...r.narrowedTo.map((n) => `${n.records} of ${n.asked} records`), ...(r.askedPeriodDays ? [`${r.periodDays} of ${r.askedPeriodDays} days`] : [])].join(", ")})`}
+                      {r.narrowed &&
+                        ` (narrowed: ${[...r.narrowedTo.map((n) => `${n.records} of ${n.asked} records`), ...(r.askedPeriodDays ? [`${r.periodDays} of ${r.askedPeriodDays} days`] : [])].join(", ")})`}
                     </span>
                   )}
                 </p>
@@ -40,8 +54,19 @@ export function MyRequests({ requests }: { requests: MyGrant[] }) {
               <p className="text-xs text-slate-500">
                 asked {when(r.createdAt)}
                 {r.outcome && ` · ${r.outcome}`}
-                {r.status !== "READY" ? null : <> ·{" "}
-                {r.withdrawnAt ? <span className="text-red-700">withdrawn by the hospital {when(r.withdrawnAt)}</span> : r.expired ? <span className="text-amber-800">expired {when(r.expiresAt!)}</span> : `access until ${when(r.expiresAt!)}`}</>}
+                {r.status !== "READY" ? null : (
+                  <>
+                    {" "}
+                    ·{" "}
+                    {r.withdrawnAt ? (
+                      <span className="text-red-700">withdrawn by the hospital {when(r.withdrawnAt)}</span>
+                    ) : r.expired ? (
+                      <span className="text-amber-800">expired {when(r.expiresAt!)}</span>
+                    ) : (
+                      `access until ${when(r.expiresAt!)}`
+                    )}
+                  </>
+                )}
                 {r.renewalRequestedAt && !r.withdrawnAt && " · renewal asked"}
               </p>
             </div>
@@ -51,7 +76,9 @@ export function MyRequests({ requests }: { requests: MyGrant[] }) {
                 variant="secondary"
                 onClick={async () => {
                   const res = await askRenewalAction({ requestId: r.id });
-                  setMessage(res.ok ? { tone: "ok", text: "Renewal asked: the hospital that owns these records decides." } : { tone: "error", text: res.error.message });
+                  setMessage(
+                    res.ok ? { tone: "ok", text: "Renewal asked: the hospital that owns these records decides." } : { tone: "error", text: res.error.message },
+                  );
                   router.refresh();
                 }}
               >

@@ -26,7 +26,14 @@ function describeCovers(covers: string[]): string {
   }
   return [...versions]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([a, vs]) => (vs.length > 1 ? `${a} (${vs.sort((x, y) => x - y).map((v) => `v${v}`).join(", ")})` : a))
+    .map(([a, vs]) =>
+      vs.length > 1
+        ? `${a} (${vs
+            .sort((x, y) => x - y)
+            .map((v) => `v${v}`)
+            .join(", ")})`
+        : a,
+    )
     .join(", ");
 }
 
@@ -57,7 +64,19 @@ function useStep() {
 }
 
 /** `askPassword`: also asks for the account password (setting a key store re-authenticates). */
-function PassphraseForm({ label, onSubmit, busy, confirm, askPassword }: { label: string; busy: boolean; confirm?: boolean; askPassword?: boolean; onSubmit: (passphrase: string, password: string) => void }) {
+function PassphraseForm({
+  label,
+  onSubmit,
+  busy,
+  confirm,
+  askPassword,
+}: {
+  label: string;
+  busy: boolean;
+  confirm?: boolean;
+  askPassword?: boolean;
+  onSubmit: (passphrase: string, password: string) => void;
+}) {
   const [mismatch, setMismatch] = useState(false);
   const [weak, setWeak] = useState<string | null>(null);
   return (
@@ -69,7 +88,7 @@ function PassphraseForm({ label, onSubmit, busy, confirm, askPassword }: { label
         const data = new FormData(e.currentTarget);
         const p = String(data.get("passphrase") ?? "");
         // A passphrase being chosen (confirm) must be strong; unlocking takes what was chosen then.
-        const problem = confirm ? keyPassphraseSchema.safeParse(p).error?.issues[0]?.message ?? null : null;
+        const problem = confirm ? (keyPassphraseSchema.safeParse(p).error?.issues[0]?.message ?? null) : null;
         const differs = Boolean(confirm) && p !== String(data.get("passphrase2") ?? "");
         setWeak(problem);
         setMismatch(differs);
@@ -89,7 +108,9 @@ function PassphraseForm({ label, onSubmit, busy, confirm, askPassword }: { label
           <TextInput id={`${label}-account-password`} name="account-password" type="password" autoComplete="current-password" required />
         </Field>
       )}
-      <Button type="submit" disabled={busy}>{busy ? "Working…" : label}</Button>
+      <Button type="submit" disabled={busy}>
+        {busy ? "Working…" : label}
+      </Button>
     </form>
   );
 }
@@ -109,7 +130,9 @@ function PassphraseCard({ weakness, busy, onChange }: { weakness: string | null;
       )}
       <details className="mt-2 text-sm" open={Boolean(weakness)}>
         <summary className="cursor-pointer">Change key passphrase</summary>
-        <div className="mt-2"><PassphraseForm label="Change key passphrase" confirm busy={busy} onSubmit={onChange} /></div>
+        <div className="mt-2">
+          <PassphraseForm label="Change key passphrase" confirm busy={busy} onSubmit={onChange} />
+        </div>
       </details>
     </Card>
   );
@@ -133,7 +156,9 @@ function ImportBackup({ onImport, busy }: { busy: boolean; onImport: (text: stri
       <Field id="backup-passphrase" label="Passphrase of the backup">
         <TextInput id="backup-passphrase" name="passphrase" type="password" autoComplete="off" required />
       </Field>
-      <Button type="submit" variant="secondary" disabled={busy}>Import backup</Button>
+      <Button type="submit" variant="secondary" disabled={busy}>
+        Import backup
+      </Button>
     </form>
   );
 }
@@ -145,9 +170,10 @@ function PolicyCheck({ held }: { held: string[] }) {
     try {
       const node = parsePolicy(text);
       const missing = explainMissing(node, held);
-      verdict = missing.length === 0
-        ? { tone: "success", text: `You satisfy it: ${describePolicy(node)}.` }
-        : { tone: "warning", text: `You lack ${missing.join(", ")} for: ${describePolicy(node)}.` };
+      verdict =
+        missing.length === 0
+          ? { tone: "success", text: `You satisfy it: ${describePolicy(node)}.` }
+          : { tone: "warning", text: `You lack ${missing.join(", ")} for: ${describePolicy(node)}.` };
     } catch (e) {
       verdict = { tone: "error", text: e instanceof PolicyError ? e.message : "Not a policy." };
     }
@@ -157,7 +183,9 @@ function PolicyCheck({ held }: { held: string[] }) {
       <Field id="policy-check" label="Does a policy let me in?" hint="e.g. HA1.researcher AND (HA1.cardiology OR HA1.oncology)">
         <TextInput id="policy-check" value={text} onChange={(e) => setText(e.target.value)} />
       </Field>
-      <div aria-live="polite" data-testid="policy-verdict">{verdict && <Alert tone={verdict.tone}>{verdict.text}</Alert>}</div>
+      <div aria-live="polite" data-testid="policy-verdict">
+        {verdict && <Alert tone={verdict.tone}>{verdict.text}</Alert>}
+      </div>
     </div>
   );
 }
@@ -176,30 +204,39 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
     });
 
   const setUp = async (passphrase: string, password: string, replacing: boolean) => {
-      const contents = newKeystore(gid);
-      const store = await sealKeystore(contents, passphrase);
-      const r = await setWrapKeyAction({ publicKey: contents.wrapPublicKey, password });
-      if (!r.ok) throw new Error(r.error.fieldErrors?.password?.[0] ?? r.error.message);
-      await saveSealed(store);
-      await ks.unlock(store, passphrase);
-      return replacing ? "New key store created; your current keys were issued to it again." : "Key storage is set up in this browser.";
+    const contents = newKeystore(gid);
+    const store = await sealKeystore(contents, passphrase);
+    const r = await setWrapKeyAction({ publicKey: contents.wrapPublicKey, password });
+    if (!r.ok) throw new Error(r.error.fieldErrors?.password?.[0] ?? r.error.message);
+    await saveSealed(store);
+    await ks.unlock(store, passphrase);
+    return replacing ? "New key store created; your current keys were issued to it again." : "Key storage is set up in this browser.";
   };
 
   const header = (
     <Alert tone="info">
-      Your keys live only in this browser, encrypted under your key passphrase. The server keeps your keys wrapped to this
-      browser&apos;s key, never in the clear, and never learns your passphrase.
+      Your keys live only in this browser, encrypted under your key passphrase. The server keeps your keys wrapped to this browser&apos;s key, never in the
+      clear, and never learns your passphrase.
     </Alert>
   );
 
   const feedback = (
     <div aria-live="polite" className="space-y-2">
-      {step.error && <Alert tone="error" title="Nothing was changed">{step.error}</Alert>}
+      {step.error && (
+        <Alert tone="error" title="Nothing was changed">
+          {step.error}
+        </Alert>
+      )}
       {step.notice && <Alert tone="success">{step.notice}</Alert>}
     </div>
   );
 
-  if (sealed === undefined) return <p role="status" className="text-sm text-slate-500">Looking for your key store…</p>;
+  if (sealed === undefined)
+    return (
+      <p role="status" className="text-sm text-slate-500">
+        Looking for your key store…
+      </p>
+    );
 
   if (!unlocked) {
     return (
@@ -221,17 +258,29 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
           <Card>
             <h2 className="font-semibold">Set up key storage</h2>
             <p className="mb-3 text-sm text-slate-600">Choose a key passphrase. Your browser makes a key pair and sends the authority only its public half.</p>
-            <PassphraseForm label="Set up key storage" confirm askPassword busy={step.busy === "setup"} onSubmit={(p, pw) => step.run("setup", () => setUp(p, pw, false))} />
+            <PassphraseForm
+              label="Set up key storage"
+              confirm
+              askPassword
+              busy={step.busy === "setup"}
+              onSubmit={(p, pw) => step.run("setup", () => setUp(p, pw, false))}
+            />
           </Card>
         )}
         {material.hasWrapKey && (
           <details className="rounded-md border border-slate-200 bg-white p-4 text-sm">
             <summary className="cursor-pointer font-medium">Lost your key store and backup?</summary>
             <p className="my-2 text-slate-600">
-              Start over with a new key store: the authority issues your current keys again to it. Your transform key is destroyed and
-              keys of older versions are gone for good.
+              Start over with a new key store: the authority issues your current keys again to it. Your transform key is destroyed and keys of older versions
+              are gone for good.
             </p>
-            <PassphraseForm label="Start a new key store" confirm askPassword busy={step.busy === "setup"} onSubmit={(p, pw) => step.run("setup", () => setUp(p, pw, true))} />
+            <PassphraseForm
+              label="Start a new key store"
+              confirm
+              askPassword
+              busy={step.busy === "setup"}
+              onSubmit={(p, pw) => step.run("setup", () => setUp(p, pw, true))}
+            />
           </details>
         )}
       </div>
@@ -253,15 +302,25 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
         <div className="space-y-2">
           {sync.added.length > 0 && <Alert tone="success">New keys received and checked: {sync.added.join(", ")}.</Alert>}
           {sync.removed.length > 0 && <Alert tone="warning">Keys withdrawn by the authority: {sync.removed.join(", ")}.</Alert>}
-          {sync.rejected.map((r) => <Alert key={r.key} tone="error" title={`Key ${r.key} refused`}>Not stored: {r.reason}</Alert>)}
+          {sync.rejected.map((r) => (
+            <Alert key={r.key} tone="error" title={`Key ${r.key} refused`}>
+              Not stored: {r.reason}
+            </Alert>
+          ))}
           {sync.refreshed && <Alert tone="success">Transform key brought up to date: it covers every key version you hold.</Alert>}
-          {sync.refreshError && <Alert tone="error" title="Transform key not refreshed">{sync.refreshError} Use “Refresh transform key” below.</Alert>}
+          {sync.refreshError && (
+            <Alert tone="error" title="Transform key not refreshed">
+              {sync.refreshError} Use “Refresh transform key” below.
+            </Alert>
+          )}
         </div>
       )}
       <Card>
         <div className="mb-3 flex items-center justify-between">
           <h2 className="font-semibold">Attribute keys in this browser</h2>
-          <Button variant="secondary" onClick={ks.lock}>Lock</Button>
+          <Button variant="secondary" onClick={ks.lock}>
+            Lock
+          </Button>
         </div>
         {Object.keys(contents.keys).length === 0 ? (
           <p className="text-sm text-slate-600">No keys yet. They arrive once the authority grants you attributes.</p>
@@ -269,19 +328,27 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
           <div role="region" aria-label="Your keys" tabIndex={0} className="relative overflow-x-auto">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">Your attribute keys</caption>
-              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1">Status</th></tr></thead>
+              <thead className="text-xs uppercase text-slate-500">
+                <tr>
+                  <th className="py-1 pr-4">Attribute</th>
+                  <th className="py-1 pr-4">Key version</th>
+                  <th className="py-1">Status</th>
+                </tr>
+              </thead>
               <tbody>
-                {Object.keys(contents.keys).sort().map((id) => {
-                  const { attribute, version } = parseKeyId(id);
-                  const current = material.grants.find((g) => g.attribute === attribute)?.currentVersion;
-                  return (
-                    <tr key={id} className="border-t border-slate-100" data-testid={`key-${attribute}`}>
-                      <td className="py-1 pr-4 font-mono">{attribute}</td>
-                      <td className="py-1 pr-4">v{version}</td>
-                      <td className="py-1">{current === version ? "current" : current ? `older (current is v${current})` : "attribute no longer granted"}</td>
-                    </tr>
-                  );
-                })}
+                {Object.keys(contents.keys)
+                  .sort()
+                  .map((id) => {
+                    const { attribute, version } = parseKeyId(id);
+                    const current = material.grants.find((g) => g.attribute === attribute)?.currentVersion;
+                    return (
+                      <tr key={id} className="border-t border-slate-100" data-testid={`key-${attribute}`}>
+                        <td className="py-1 pr-4 font-mono">{attribute}</td>
+                        <td className="py-1 pr-4">v{version}</td>
+                        <td className="py-1">{current === version ? "current" : current ? `older (current is v${current})` : "attribute no longer granted"}</td>
+                      </tr>
+                    );
+                  })}
               </tbody>
             </table>
           </div>
@@ -292,8 +359,8 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
       <Card>
         <h2 className="font-semibold">Transform key (outsourced decryption)</h2>
         <p className="mb-3 text-sm text-slate-600">
-          The cloud does the heavy part of decrypting records you request with a transform key made from your keys and a secret
-          number that stays in this browser. Without that number, the cloud&apos;s work opens nothing.
+          The cloud does the heavy part of decrypting records you request with a transform key made from your keys and a secret number that stays in this
+          browser. Without that number, the cloud&apos;s work opens nothing.
         </p>
         <p className="mb-3 text-sm" data-testid="tk-status">
           {serverTk
@@ -319,11 +386,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
             {serverTk ? "Refresh transform key" : "Create transform key"}
           </Button>
           {serverTk && (
-            <Button
-              variant="secondary"
-              disabled={step.busy !== null}
-              onClick={() => setAskDeleteTk(true)}
-            >
+            <Button variant="secondary" disabled={step.busy !== null} onClick={() => setAskDeleteTk(true)}>
               Delete transform key
             </Button>
           )}
@@ -380,7 +443,9 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
           </Button>
           <details className="text-sm">
             <summary className="cursor-pointer">Import a backup instead</summary>
-            <div className="mt-2"><ImportBackup busy={step.busy === "import"} onImport={importBackup} /></div>
+            <div className="mt-2">
+              <ImportBackup busy={step.busy === "import"} onImport={importBackup} />
+            </div>
           </details>
         </div>
       </Card>

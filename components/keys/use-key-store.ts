@@ -37,7 +37,10 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
   const [unlocked, setUnlocked] = useState<Unlocked | null>(null);
 
   useEffect(() => {
-    loadSealed(gid).then((s) => setSealed(s ?? null), () => setSealed(null));
+    loadSealed(gid).then(
+      (s) => setSealed(s ?? null),
+      () => setSealed(null),
+    );
   }, [gid]);
 
   const refreshMaterial = useCallback(async () => {

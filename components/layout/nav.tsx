@@ -49,7 +49,9 @@ export function Nav({ user }: { user: SessionUser | null }) {
           {user ? (
             <div className="flex items-center justify-between gap-3 text-sm lg:justify-end">
               <span className="min-w-0 leading-tight lg:max-w-56 lg:text-right">
-                <span className="block truncate font-medium" data-testid="nav-user">{user.name}</span>
+                <span className="block truncate font-medium" data-testid="nav-user">
+                  {user.name}
+                </span>
                 <span className="block truncate text-xs text-slate-600">
                   {roleLabels[user.role]} · {user.organisation.name}
                 </span>
@@ -58,8 +60,12 @@ export function Nav({ user }: { user: SessionUser | null }) {
             </div>
           ) : (
             <div className="flex gap-3 text-sm">
-              <Link href="/login" className="text-slate-700 hover:text-brand-700">Sign in</Link>
-              <Link href="/register" className="rounded-md bg-brand-600 px-3 py-1.5 text-white hover:bg-brand-700">Register</Link>
+              <Link href="/login" className="text-slate-700 hover:text-brand-700">
+                Sign in
+              </Link>
+              <Link href="/register" className="rounded-md bg-brand-600 px-3 py-1.5 text-white hover:bg-brand-700">
+                Register
+              </Link>
             </div>
           )}
         </NavMenu>

@@ -10,7 +10,11 @@ import { DecisionFields, decisionInput, type DecisionChoice } from "./decision-f
 /** The hospital's default for deciding requests and its terms of use. */
 export function SettingsForm({ settings }: { settings: OrgSettings }) {
   const router = useRouter();
-  const [choice, setChoice] = useState<DecisionChoice>({ decisionMode: settings.decisionMode, approverId: settings.approverId ?? "", reviewerId: settings.reviewerId ?? "" });
+  const [choice, setChoice] = useState<DecisionChoice>({
+    decisionMode: settings.decisionMode,
+    approverId: settings.approverId ?? "",
+    reviewerId: settings.reviewerId ?? "",
+  });
   const [terms, setTerms] = useState(settings.terms);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [message, setMessage] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
@@ -34,13 +38,40 @@ export function SettingsForm({ settings }: { settings: OrgSettings }) {
     >
       <DecisionFields value={choice} onChange={setChoice} staff={settings.staff} errors={errors} idPrefix="org" />
       <div className="space-y-1">
-        <label htmlFor="terms" className="block text-sm font-medium">Terms of use</label>
-        <textarea id="terms" value={terms} onChange={(e) => setTerms(e.target.value)} rows={6} maxLength={5000} aria-describedby="terms-hint" className="block w-full rounded-md border border-slate-300 p-2 text-sm" />
-        <p id="terms-hint" className="text-xs text-slate-500">Shown to every researcher who asks for your records; they must accept them before the request is made.</p>
-        {errors.terms?.map((e) => <p key={e} role="alert" className="text-xs font-medium text-red-700">{e}</p>)}
+        <label htmlFor="terms" className="block text-sm font-medium">
+          Terms of use
+        </label>
+        <textarea
+          id="terms"
+          value={terms}
+          onChange={(e) => setTerms(e.target.value)}
+          rows={6}
+          maxLength={5000}
+          aria-describedby="terms-hint"
+          className="block w-full rounded-md border border-slate-300 p-2 text-sm"
+        />
+        <p id="terms-hint" className="text-xs text-slate-500">
+          Shown to every researcher who asks for your records; they must accept them before the request is made.
+        </p>
+        {errors.terms?.map((e) => (
+          <p key={e} role="alert" className="text-xs font-medium text-red-700">
+            {e}
+          </p>
+        ))}
       </div>
-      <div aria-live="polite">{message && <p role={message.tone === "error" ? "alert" : "status"} className={`rounded-md px-4 py-2 text-sm ${message.tone === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}>{message.text}</p>}</div>
-      <Button type="submit" disabled={busy}>{busy ? "Saving…" : "Save settings"}</Button>
+      <div aria-live="polite">
+        {message && (
+          <p
+            role={message.tone === "error" ? "alert" : "status"}
+            className={`rounded-md px-4 py-2 text-sm ${message.tone === "error" ? "bg-red-50 text-red-800" : "bg-emerald-50 text-emerald-900"}`}
+          >
+            {message.text}
+          </p>
+        )}
+      </div>
+      <Button type="submit" disabled={busy}>
+        {busy ? "Saving…" : "Save settings"}
+      </Button>
     </form>
   );
 }

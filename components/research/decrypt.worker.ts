@@ -70,7 +70,13 @@ class SourceError extends Error {
  * (its id, label, organisation, record count and size): otherwise the cloud planted or swapped
  * it, and nothing is opened.
  */
-function checkSource(u: RequestUpload, env: ReturnType<typeof decodeEnvelope>, expected: ExpectedUpload[], seen: Set<string>, vkOf: (a: string, v: number) => AttributeVk | undefined) {
+function checkSource(
+  u: RequestUpload,
+  env: ReturnType<typeof decodeEnvelope>,
+  expected: ExpectedUpload[],
+  seen: Set<string>,
+  vkOf: (a: string, v: number) => AttributeVk | undefined,
+) {
   const asked = expected.find((e) => e.id === u.uploadId);
   if (!asked || seen.has(u.uploadId)) throw new SourceError("the cloud answered with an upload that was not requested");
   seen.add(u.uploadId);
@@ -95,13 +101,19 @@ function checkSource(u: RequestUpload, env: ReturnType<typeof decodeEnvelope>, e
     signature: b64.decode(u.source.signature),
     vks,
   });
-  if (!verdict.ok) throw new SourceError(`the uploading hospital's signature does not verify (${verdict.reason}): these records were not signed by their source`);
+  if (!verdict.ok)
+    throw new SourceError(`the uploading hospital's signature does not verify (${verdict.reason}): these records were not signed by their source`);
 }
 
 /** The upload must be in the CSP's log as this envelope: otherwise the CSP serves something it never logged (or forked its log). */
 function checkInLog(u: RequestDataUpload, env: ReturnType<typeof decodeEnvelope>, log: DecryptJob["log"]) {
   if (!u.log) throw new SourceError("the CSP gave no proof that this upload is in its transparency log");
-  const result = checkUploadInLog(u.log, log.publicKey, { uploadId: u.uploadId, digest: toHex(envelopeDigest(env)), recordsRoot: toHex(env.recordsRoot) }, log.kept);
+  const result = checkUploadInLog(
+    u.log,
+    log.publicKey,
+    { uploadId: u.uploadId, digest: toHex(envelopeDigest(env)), recordsRoot: toHex(env.recordsRoot) },
+    log.kept,
+  );
   if (!result.ok) throw new SourceError(`not in the CSP's transparency log: ${result.reason}`);
   return { size: result.head.size, root: result.head.root };
 }
@@ -135,7 +147,12 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
         // request must be exactly the cluster's records, each proven included in that root.
         const records: RecordCiphertext[] = checkServedRecords(
           env,
-          u.records.map((r) => ({ index: r.index, id: r.id, ct: b64.decode(r.ct), proof: r.proof && { index: r.proof.index, count: r.proof.count, path: r.proof.path.map((p) => b64.decode(p)) } })),
+          u.records.map((r) => ({
+            index: r.index,
+            id: r.id,
+            ct: b64.decode(r.ct),
+            proof: r.proof && { index: r.proof.index, count: r.proof.count, path: r.proof.path.map((p) => b64.decode(p)) },
+          })),
           u.recordIndices,
         );
         const rows: Row[] = [];
@@ -145,7 +162,14 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
           if (u.typicality) typicality.push(u.typicality[r.index] ?? 0);
           if (++done % 200 === 0) post({ type: "progress", done, total, label: u.label });
         }
-        out.push({ uploadId: u.uploadId, label: u.label, status: "opened", rows, typicality: u.typicality ? typicality : null, source: { gid: u.source.gid, policy: u.source.policy, verified: true } });
+        out.push({
+          uploadId: u.uploadId,
+          label: u.label,
+          status: "opened",
+          rows,
+          typicality: u.typicality ? typicality : null,
+          source: { gid: u.source.gid, policy: u.source.policy, verified: true },
+        });
       } catch (error) {
         const detail = error instanceof AbeError ? `${error.code}: ${error.message}` : (error as Error).message;
         out.push({ uploadId: u.uploadId, label: u.label, status: "failed", detail });

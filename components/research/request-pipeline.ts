@@ -26,7 +26,10 @@ export type CreatedRequest = { requestId: string; targetType: string; targetId: 
 export type Expected = Array<{ id: string; label: string; recordCount: number }>;
 
 /** Signs the request statement with the keys of the current versions of the policy's attributes. */
-export async function signRequest(contents: KeystoreContents, req: CreatedRequest): Promise<{ signature: string; versions: Record<string, number>; signedAt: string } | Failure> {
+export async function signRequest(
+  contents: KeystoreContents,
+  req: CreatedRequest,
+): Promise<{ signature: string; versions: Record<string, number>; signedAt: string } | Failure> {
   const publicKeys = await fetchPublicKeys();
   const names = policyAttributes(parsePolicy(req.absPolicy));
   const versions: Record<string, number> = {};
@@ -39,11 +42,21 @@ export async function signRequest(contents: KeystoreContents, req: CreatedReques
   }
   const keys = userKeys(contents);
   const signedAt = new Date().toISOString();
-  const statement = { requestId: req.requestId, targetType: req.targetType, targetId: req.targetId, nonce: req.nonce, issuedAt: req.issuedAt, tokenHash: tokenHash(req.token), signedAt };
+  const statement = {
+    requestId: req.requestId,
+    targetType: req.targetType,
+    targetId: req.targetId,
+    nonce: req.nonce,
+    issuedAt: req.issuedAt,
+    tokenHash: tokenHash(req.token),
+    signedAt,
+  };
   try {
     // only keys of the current versions can satisfy the authority
     const current = new Map([...keys.keys].filter(([a]) => !versions[a] || contents.keys[`${a}@${versions[a]}`]));
-    const signature = encodeAbsSignature(absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: contents.gid, keys: current, vks }));
+    const signature = encodeAbsSignature(
+      absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: contents.gid, keys: current, vks }),
+    );
     return { signature: b64.encode(signature), versions, signedAt };
   } catch (error) {
     if (error instanceof AbeError && error.code === "POLICY_UNSATISFIED") {
@@ -76,7 +89,13 @@ export async function fetchAndDecrypt(
   if (!answer.success) return { error: "The cloud's answer is malformed; nothing of it was decrypted or shown." };
   if (!contents.transform) return { error: "This browser has no transform secret (z); create your transform key on My keys.", link: true };
 
-  const job: DecryptJob = { uploads: answer.data.uploads, expected, transformSecret: contents.transform.secret, publicKeys, log: { publicKey: answer.data.logPublicKey, kept } };
+  const job: DecryptJob = {
+    uploads: answer.data.uploads,
+    expected,
+    transformSecret: contents.transform.secret,
+    publicKeys,
+    log: { publicKey: answer.data.logPublicKey, kept },
+  };
   const decrypted = await callWorker<DecryptJob, DecryptMessage>(
     () => new Worker(new URL("./decrypt.worker.ts", import.meta.url), { type: "module" }),
     job,

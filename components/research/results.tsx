@@ -53,7 +53,15 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
 
   const filtered = useMemo(() => {
     const q = query.trim().toLowerCase();
-    let out = q ? rows.filter((r) => columns.some((c) => String(r[c] ?? "").toLowerCase().includes(q))) : rows;
+    let out = q
+      ? rows.filter((r) =>
+          columns.some((c) =>
+            String(r[c] ?? "")
+              .toLowerCase()
+              .includes(q),
+          ),
+        )
+      : rows;
     if (sort) {
       out = [...out].sort((a, b) => {
         const x = a[sort.column];
@@ -69,7 +77,10 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
 
   const typicalities = useMemo(() => opened.flatMap((u) => u.typicality ?? []), [opened]);
   const typicalityHist = useMemo(
-    () => (typicalities.length ? histogram([0, 1, ...typicalities], 10).map((b, i, all) => ({ ...b, count: b.count - (i === 0 ? 1 : 0) - (i === all.length - 1 ? 1 : 0) })) : []),
+    () =>
+      typicalities.length
+        ? histogram([0, 1, ...typicalities], 10).map((b, i, all) => ({ ...b, count: b.count - (i === 0 ? 1 : 0) - (i === all.length - 1 ? 1 : 0) }))
+        : [],
     [typicalities],
   );
   const groups = useMemo(() => [...new Set(rows.map(groupOf))], [rows]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -85,7 +96,14 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
     return bins.map((b, i) => {
       const next = bins[i + 1]?.from ?? Infinity;
       const entry: Record<string, number | string> = { bin: b.bin };
-      for (const g of groups) entry[g] = rows.filter((r) => groupOf(r) === g && typeof r[shownFeature] === "number" && (r[shownFeature] as number) >= b.from && ((r[shownFeature] as number) < next || i === bins.length - 1)).length;
+      for (const g of groups)
+        entry[g] = rows.filter(
+          (r) =>
+            groupOf(r) === g &&
+            typeof r[shownFeature] === "number" &&
+            (r[shownFeature] as number) >= b.from &&
+            ((r[shownFeature] as number) < next || i === bins.length - 1),
+        ).length;
       return entry;
     });
   }, [rows, shownFeature, groups]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -105,13 +123,17 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
               {u.missing.some((m) => m.includes(" at key version ")) && (
                 <>
                   {" "}
-                  <Link className="underline" href="/keys">Refresh your keys at /keys</Link>, then request it again.
+                  <Link className="underline" href="/keys">
+                    Refresh your keys at /keys
+                  </Link>
+                  , then request it again.
                 </>
               )}
             </Alert>
           ) : (
             <Alert key={u.uploadId} tone="error" title={`Security alert: ${u.label} failed verification`}>
-              The cloud&apos;s partial decryption, the records or the uploading hospital&apos;s signature did not verify ({u.detail}). Nothing from this dataset is shown; the authority has been notified.
+              The cloud&apos;s partial decryption, the records or the uploading hospital&apos;s signature did not verify ({u.detail}). Nothing from this dataset
+              is shown; the authority has been notified.
             </Alert>
           ),
         )}
@@ -126,10 +148,21 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                   <BarChart data={sizes} margin={{ bottom: 8 }}>
                     <CartesianGrid strokeDasharray="3 3" />
                     {/* every bar labelled: slanted, so long group names fit side by side */}
-                    <XAxis dataKey="group" interval={0} tick={{ fontSize: 10 }} angle={sizes.length > 1 ? -20 : 0} textAnchor={sizes.length > 1 ? "end" : "middle"} height={sizes.length > 1 ? 70 : 30} />
+                    <XAxis
+                      dataKey="group"
+                      interval={0}
+                      tick={{ fontSize: 10 }}
+                      angle={sizes.length > 1 ? -20 : 0}
+                      textAnchor={sizes.length > 1 ? "end" : "middle"}
+                      height={sizes.length > 1 ? 70 : 30}
+                    />
                     <YAxis allowDecimals={false} />
                     <Tooltip />
-                    <Bar dataKey="records" isAnimationActive={false}>{sizes.map((s, i) => <Cell key={s.group} fill={chartColor(i)} />)}</Bar>
+                    <Bar dataKey="records" isAnimationActive={false}>
+                      {sizes.map((s, i) => (
+                        <Cell key={s.group} fill={chartColor(i)} />
+                      ))}
+                    </Bar>
                   </BarChart>
                 </ResponsiveContainer>
               </div>
@@ -140,7 +173,11 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                 <label className="text-sm">
                   <span className="sr-only">Feature</span>
                   <select value={shownFeature} onChange={(e) => setFeature(e.target.value)} className="rounded border border-slate-300 px-2 py-1 text-xs">
-                    {numeric.map((c) => <option key={c} value={c}>{c}</option>)}
+                    {numeric.map((c) => (
+                      <option key={c} value={c}>
+                        {c}
+                      </option>
+                    ))}
                   </select>
                 </label>
               </div>
@@ -152,7 +189,9 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                     <YAxis allowDecimals={false} />
                     <Tooltip />
                     <Legend />
-                    {groups.map((g, i) => <Bar key={g} dataKey={g} stackId="a" fill={chartColor(i)} isAnimationActive={false} />)}
+                    {groups.map((g, i) => (
+                      <Bar key={g} dataKey={g} stackId="a" fill={chartColor(i)} isAnimationActive={false} />
+                    ))}
                   </BarChart>
                 </ResponsiveContainer>
               </div>
@@ -167,11 +206,15 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                     <YAxis type="number" dataKey="y" name="PC2" tick={{ fontSize: 10 }} />
                     <Tooltip />
                     <Legend />
-                    {projection.map((g, i) => <Scatter key={g.group} name={g.group} data={g.points} fill={chartColor(i)} isAnimationActive={false} />)}
+                    {projection.map((g, i) => (
+                      <Scatter key={g.group} name={g.group} data={g.points} fill={chartColor(i)} isAnimationActive={false} />
+                    ))}
                   </ScatterChart>
                 </ResponsiveContainer>
               </div>
-              {typicalityHist.length === 0 && <p className="mt-2 text-xs text-slate-500">Request a cluster (found by HoPCM) to see how typical each record is of it.</p>}
+              {typicalityHist.length === 0 && (
+                <p className="mt-2 text-xs text-slate-500">Request a cluster (found by HoPCM) to see how typical each record is of it.</p>
+              )}
             </Card>
           </div>
 
@@ -194,13 +237,55 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
           <Card>
             <div className="mb-3 flex flex-wrap items-center gap-3">
               <h3 className="font-semibold">Records</h3>
-              <label htmlFor="record-search" className="sr-only">Search records</label>
-              <input id="record-search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search…" className="rounded border border-slate-300 px-2 py-1 text-sm" />
-              <span className="text-xs text-slate-500" role="status">{filtered.length.toLocaleString()} of {rows.length.toLocaleString()}</span>
+              <label htmlFor="record-search" className="sr-only">
+                Search records
+              </label>
+              <input
+                id="record-search"
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                placeholder="Search…"
+                className="rounded border border-slate-300 px-2 py-1 text-sm"
+              />
+              <span className="text-xs text-slate-500" role="status">
+                {filtered.length.toLocaleString()} of {rows.length.toLocaleString()}
+              </span>
               <div className="flex flex-wrap gap-2 sm:ml-auto">
-                <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "csv"), toSafeCsv(["dataset", ...columns], filtered.map((r) => ({ ...r, dataset: r.__dataset }))), "text/csv")}>Export CSV</Button>
-                <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "ndjson"), toNdjson(filtered.map(({ __dataset, ...r }) => ({ dataset: __dataset, ...r }))), "application/x-ndjson")}>NDJSON</Button>
-                <Button variant="secondary" onClick={() => download(exportFileName(fileBase, "fhir.json"), JSON.stringify(toFhirCollection(columns, filtered), null, 1), "application/fhir+json")}>FHIR Bundle</Button>
+                <Button
+                  variant="secondary"
+                  onClick={() =>
+                    download(
+                      exportFileName(fileBase, "csv"),
+                      toSafeCsv(
+                        ["dataset", ...columns],
+                        filtered.map((r) => ({ ...r, dataset: r.__dataset })),
+                      ),
+                      "text/csv",
+                    )
+                  }
+                >
+                  Export CSV
+                </Button>
+                <Button
+                  variant="secondary"
+                  onClick={() =>
+                    download(
+                      exportFileName(fileBase, "ndjson"),
+                      toNdjson(filtered.map(({ __dataset, ...r }) => ({ dataset: __dataset, ...r }))),
+                      "application/x-ndjson",
+                    )
+                  }
+                >
+                  NDJSON
+                </Button>
+                <Button
+                  variant="secondary"
+                  onClick={() =>
+                    download(exportFileName(fileBase, "fhir.json"), JSON.stringify(toFhirCollection(columns, filtered), null, 1), "application/fhir+json")
+                  }
+                >
+                  FHIR Bundle
+                </Button>
               </div>
             </div>
             <div role="region" aria-label="Decrypted records" tabIndex={0} className="relative overflow-x-auto">
@@ -210,7 +295,13 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                     <th className="border-b px-2 py-1">dataset</th>
                     {columns.map((c) => (
                       <th key={c} className="border-b px-2 py-1" aria-sort={sort?.column === c ? (sort.dir === 1 ? "ascending" : "descending") : undefined}>
-                        <button type="button" className="font-medium hover:underline" onClick={() => setSort({ column: c, dir: sort?.column === c && sort.dir === 1 ? -1 : 1 })}>{c}</button>
+                        <button
+                          type="button"
+                          className="font-medium hover:underline"
+                          onClick={() => setSort({ column: c, dir: sort?.column === c && sort.dir === 1 ? -1 : 1 })}
+                        >
+                          {c}
+                        </button>
                       </th>
                     ))}
                   </tr>
@@ -219,13 +310,21 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
                   {filtered.slice(0, limit).map((r, i) => (
                     <tr key={i} className="border-b border-slate-100">
                       <td className="px-2 py-1 text-slate-500">{r.__dataset}</td>
-                      {columns.map((c) => <td key={c} className="px-2 py-1">{cellText(c, r[c] ?? null)}</td>)}
+                      {columns.map((c) => (
+                        <td key={c} className="px-2 py-1">
+                          {cellText(c, r[c] ?? null)}
+                        </td>
+                      ))}
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
-            {filtered.length > limit && <Button variant="secondary" className="mt-3" onClick={() => setLimit(limit + 100)}>Show more</Button>}
+            {filtered.length > limit && (
+              <Button variant="secondary" className="mt-3" onClick={() => setLimit(limit + 100)}>
+                Show more
+              </Button>
+            )}
           </Card>
         </>
       )}

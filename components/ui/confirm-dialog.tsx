@@ -29,7 +29,15 @@ export function ConfirmWithReason({
   const id = `confirm-${useId().replace(/\W+/g, "")}`;
   return (
     <>
-      <Button type="button" variant="secondary" aria-label={triggerLabel} onClick={() => { setError(null); dialog.current?.showModal(); }}>
+      <Button
+        type="button"
+        variant="secondary"
+        aria-label={triggerLabel}
+        onClick={() => {
+          setError(null);
+          dialog.current?.showModal();
+        }}
+      >
         {trigger}
       </Button>
       <dialog ref={dialog} aria-labelledby={`${id}-title`} className="m-auto w-full max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40">
@@ -44,14 +52,26 @@ export function ConfirmWithReason({
             if (!message) dialog.current?.close();
           }}
         >
-          <h2 id={`${id}-title`} className="text-lg font-semibold">{title}</h2>
+          <h2 id={`${id}-title`} className="text-lg font-semibold">
+            {title}
+          </h2>
           {children && <div className="text-sm text-slate-600">{children}</div>}
-          <label htmlFor={`${id}-reason`} className="block text-sm font-medium">Reason</label>
+          <label htmlFor={`${id}-reason`} className="block text-sm font-medium">
+            Reason
+          </label>
           <textarea id={`${id}-reason`} name="reason" required minLength={3} rows={3} className="block w-full rounded-md border border-slate-300 p-2 text-sm" />
-          {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
+          {error && (
+            <p role="alert" className="text-xs text-red-700">
+              {error}
+            </p>
+          )}
           <div className="flex justify-end gap-2">
-            <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>Cancel</Button>
-            <Button type="submit" variant="danger" disabled={busy}>{busy ? "Working…" : confirmLabel}</Button>
+            <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>
+              Cancel
+            </Button>
+            <Button type="submit" variant="danger" disabled={busy}>
+              {busy ? "Working…" : confirmLabel}
+            </Button>
           </div>
         </form>
       </dialog>
@@ -96,13 +116,26 @@ export function ConfirmDialog({
     } else if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={dialog} onClose={onClose} aria-labelledby={`${id}-title`} className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40">
+    <dialog
+      ref={dialog}
+      onClose={onClose}
+      aria-labelledby={`${id}-title`}
+      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40"
+    >
       <div className="space-y-4">
-        <h2 id={`${id}-title`} className="text-lg font-semibold">{title}</h2>
+        <h2 id={`${id}-title`} className="text-lg font-semibold">
+          {title}
+        </h2>
         {children && <div className="text-sm text-slate-600">{children}</div>}
-        {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
+        {error && (
+          <p role="alert" className="text-xs text-red-700">
+            {error}
+          </p>
+        )}
         <div className="flex flex-wrap justify-end gap-2">
-          <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>{cancelLabel}</Button>
+          <Button type="button" variant="secondary" onClick={() => dialog.current?.close()}>
+            {cancelLabel}
+          </Button>
           <Button
             type="button"
             variant={danger ? "danger" : "primary"}

@@ -1,19 +1,7 @@
 import type { InputHTMLAttributes, ReactNode } from "react";
 
 /** A labelled form control with its hint and error, wired for screen readers. */
-export function Field({
-  id,
-  label,
-  hint,
-  error,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: ReactNode;
-  error?: string[] | string;
-  children: ReactNode;
-}) {
+export function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: ReactNode; error?: string[] | string; children: ReactNode }) {
   const errors = typeof error === "string" ? [error] : error;
   return (
     <div className="space-y-1">

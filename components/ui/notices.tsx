@@ -31,17 +31,31 @@ const subscribe = (l: () => void) => {
 const EMPTY: Notice[] = [];
 
 export function Notices() {
-  const list = useSyncExternalStore(subscribe, () => notices, () => EMPTY);
+  const list = useSyncExternalStore(
+    subscribe,
+    () => notices,
+    () => EMPTY,
+  );
   useEffect(() => {
     if (list.length === 0) return;
     const t = setTimeout(() => dismiss(list[0].id), 8000);
     return () => clearTimeout(t);
   }, [list]);
   return (
-    <div role="status" aria-live="polite" data-testid="notices" className="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4">
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid="notices"
+      className="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4"
+    >
       {list.map((n) => (
-        <div key={n.id} className="pointer-events-auto flex w-full max-w-md items-start gap-3 rounded-md border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 shadow-lg">
-          <p className="flex-1" data-testid="notice">{n.message}</p>
+        <div
+          key={n.id}
+          className="pointer-events-auto flex w-full max-w-md items-start gap-3 rounded-md border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 shadow-lg"
+        >
+          <p className="flex-1" data-testid="notice">
+            {n.message}
+          </p>
           <button
             type="button"
             onClick={() => dismiss(n.id)}

@@ -15,7 +15,10 @@ export function Progress({ label, value, max = 1, testId }: { label: string; val
         aria-valuenow={pct ?? undefined}
         className="h-2 w-full overflow-hidden rounded-full bg-slate-200"
       >
-        <div className={`h-full bg-brand-600 transition-all ${pct === null ? "w-1/3 animate-pulse" : ""}`} style={pct === null ? undefined : { width: `${pct}%` }} />
+        <div
+          className={`h-full bg-brand-600 transition-all ${pct === null ? "w-1/3 animate-pulse" : ""}`}
+          style={pct === null ? undefined : { width: `${pct}%` }}
+        />
       </div>
     </div>
   );

@@ -31,10 +31,10 @@ self.onmessage = async (event: MessageEvent<FeaturesJob>) => {
     // uploads put them in one run-wide normalisation (lib/hopcm units.ts).
     const { mean, sd } = statsOfSchema(features.schema, features.n, features.report.constant);
     const stats = encryptColumnStats(ckks, job.publicKey, { mean, sd, maxNorm: maxRecordNorm(features.X, features.n, features.p) });
-    post(
-      { type: "done", paramsId: encrypted.paramsId, n: encrypted.n, p: encrypted.p, columns: job.columns, blocks: encrypted.blocks, stats },
-      [...encrypted.blocks.flat().map((b) => b.buffer as ArrayBuffer), stats.buffer as ArrayBuffer],
-    );
+    post({ type: "done", paramsId: encrypted.paramsId, n: encrypted.n, p: encrypted.p, columns: job.columns, blocks: encrypted.blocks, stats }, [
+      ...encrypted.blocks.flat().map((b) => b.buffer as ArrayBuffer),
+      stats.buffer as ArrayBuffer,
+    ]);
   } catch (error) {
     post({ type: "error", message: (error as Error).message ?? "Feature encryption failed." });
   }

@@ -20,7 +20,9 @@ export async function fetchAndCheck(uploadId: string, expected: { digest?: strin
 
 /** "In the CSP's log": the upload's inclusion proof, verified in this browser. */
 export function LogCheck({ uploadId, digest, recordsRoot, label }: { uploadId: string; digest: string; recordsRoot: string; label: string }) {
-  const [state, setState] = useState<{ kind: "checking" } | { kind: "ok"; index: number; size: number } | { kind: "failed"; reason: string }>({ kind: "checking" });
+  const [state, setState] = useState<{ kind: "checking" } | { kind: "ok"; index: number; size: number } | { kind: "failed"; reason: string }>({
+    kind: "checking",
+  });
   const check = useCallback(
     () =>
       fetchAndCheck(uploadId, { digest, recordsRoot }).then(
@@ -47,7 +49,9 @@ export function LogCheck({ uploadId, digest, recordsRoot, label }: { uploadId: s
       {state.kind === "failed" && (
         <span className="text-red-700" role="alert">
           ✗ Not verified in the CSP&apos;s log: {state.reason}.{" "}
-          <button type="button" className="underline" onClick={run}>Check again</button>
+          <button type="button" className="underline" onClick={run}>
+            Check again
+          </button>
         </span>
       )}
     </span>

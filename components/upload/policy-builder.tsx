@@ -91,7 +91,11 @@ export function PolicyBuilder({
         </p>
         <div className="mt-2 flex flex-wrap gap-2">
           {catalogue.map((c) => (
-            <label key={c.attribute} title={c.description} className={`flex items-center gap-1 rounded-full border px-3 py-1 text-xs has-[:focus-visible]:outline has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-brand-600 ${unparsable ? "cursor-not-allowed border-slate-200 text-slate-400" : "cursor-pointer"} ${inPolicy.has(c.attribute) ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}>
+            <label
+              key={c.attribute}
+              title={c.description}
+              className={`flex items-center gap-1 rounded-full border px-3 py-1 text-xs has-[:focus-visible]:outline has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-brand-600 ${unparsable ? "cursor-not-allowed border-slate-200 text-slate-400" : "cursor-pointer"} ${inPolicy.has(c.attribute) ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}
+            >
               <input type="checkbox" className="sr-only" disabled={unparsable} checked={inPolicy.has(c.attribute)} onChange={() => toggle(c.attribute)} />
               <span className="font-mono">{c.attribute}</span>
             </label>
@@ -109,14 +113,27 @@ export function PolicyBuilder({
         {gate === "THRESHOLD" && !nested && (
           <label className="flex items-center gap-1">
             <span className="sr-only">How many</span>
-            <input type="number" min={1} max={Math.max(1, attributes.length)} value={k} className="w-16 rounded border border-slate-300 px-2 py-1"
-              onChange={(e) => regate("THRESHOLD", Number(e.target.value))} /> of them
+            <input
+              type="number"
+              min={1}
+              max={Math.max(1, attributes.length)}
+              value={k}
+              className="w-16 rounded border border-slate-300 px-2 py-1"
+              onChange={(e) => regate("THRESHOLD", Number(e.target.value))}
+            />{" "}
+            of them
           </label>
         )}
-        {nested && <span id="gate-hint" className="text-xs text-slate-500">The policy nests groups; edit its text to change how they combine.</span>}
+        {nested && (
+          <span id="gate-hint" className="text-xs text-slate-500">
+            The policy nests groups; edit its text to change how they combine.
+          </span>
+        )}
       </fieldset>
       <div className="space-y-1">
-        <label htmlFor="policy" className="block text-sm font-medium text-slate-800">Policy</label>
+        <label htmlFor="policy" className="block text-sm font-medium text-slate-800">
+          Policy
+        </label>
         <textarea
           id="policy"
           rows={2}
@@ -129,7 +146,11 @@ export function PolicyBuilder({
         />
         <div id="policy-feedback" aria-live="polite" data-testid="policy-feedback">
           {state.error && <pre className="whitespace-pre-wrap rounded-md bg-red-50 p-2 text-xs text-red-800">{state.error}</pre>}
-          {state.unknown.length > 0 && <Alert tone="error">Unknown attribute{state.unknown.length > 1 ? "s" : ""}: {state.unknown.join(", ")}. Only catalogue attributes can protect data.</Alert>}
+          {state.unknown.length > 0 && (
+            <Alert tone="error">
+              Unknown attribute{state.unknown.length > 1 ? "s" : ""}: {state.unknown.join(", ")}. Only catalogue attributes can protect data.
+            </Alert>
+          )}
           {state.node && state.unknown.length === 0 && <Alert tone="success">Readable by {describePolicy(state.node)}.</Alert>}
         </div>
       </div>
@@ -138,28 +159,54 @@ export function PolicyBuilder({
         <ul className="mt-2 space-y-1">
           {templates.map((t) => (
             <li key={t.id} className="flex items-center gap-2">
-              <button type="button" className="text-brand-700 underline" onClick={() => onChange(t.policy)}>{t.name}</button>
+              <button type="button" className="text-brand-700 underline" onClick={() => onChange(t.policy)}>
+                {t.name}
+              </button>
               <code className="text-xs text-slate-600">{t.policy}</code>
-              <button type="button" aria-label={`Delete template ${t.name}`} className="ml-auto text-xs text-red-700"
+              <button
+                type="button"
+                aria-label={`Delete template ${t.name}`}
+                className="ml-auto text-xs text-red-700"
                 onClick={async () => {
                   if (!confirm(`Delete the template “${t.name}”?`)) return;
                   const r = await deletePolicyTemplateAction({ id: t.id });
                   if (r.ok) setTemplates((all) => all.filter((x) => x.id !== t.id));
-                }}>Delete</button>
+                }}
+              >
+                Delete
+              </button>
             </li>
           ))}
         </ul>
         <div className="mt-3 flex gap-2">
-          <label htmlFor="template-name" className="sr-only">Template name</label>
-          <input id="template-name" value={templateName} onChange={(e) => setTemplateName(e.target.value)} placeholder="Template name" className="rounded border border-slate-300 px-2 py-1" />
-          <Button type="button" variant="secondary" disabled={!state.node || state.unknown.length > 0 || !templateName.trim()}
+          <label htmlFor="template-name" className="sr-only">
+            Template name
+          </label>
+          <input
+            id="template-name"
+            value={templateName}
+            onChange={(e) => setTemplateName(e.target.value)}
+            placeholder="Template name"
+            className="rounded border border-slate-300 px-2 py-1"
+          />
+          <Button
+            type="button"
+            variant="secondary"
+            disabled={!state.node || state.unknown.length > 0 || !templateName.trim()}
             onClick={async () => {
               const r = await savePolicyTemplateAction({ name: templateName, policy: formatPolicy(state.node!) });
               setTemplateMsg(r.ok ? `Saved “${r.data.name}”.` : r.error.message);
               if (r.ok) setTemplates((all) => [...all.filter((x) => x.name !== r.data.name), r.data]);
-            }}>Save current policy</Button>
+            }}
+          >
+            Save current policy
+          </Button>
         </div>
-        {templateMsg && <p className="mt-1 text-xs" role="status">{templateMsg}</p>}
+        {templateMsg && (
+          <p className="mt-1 text-xs" role="status">
+            {templateMsg}
+          </p>
+        )}
       </details>
     </div>
   );

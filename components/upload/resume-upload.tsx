@@ -30,7 +30,9 @@ export function ResumeUpload({ id, label }: { id: string; label: string }) {
     loadPending(id)
       .then((p) => live && setState(p ? { name: "ready" } : { name: "absent" }))
       .catch(() => live && setState({ name: "absent" }));
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [id]);
 
   async function resume() {
@@ -54,7 +56,11 @@ export function ResumeUpload({ id, label }: { id: string; label: string }) {
 
   if (state.name === "checking") return null;
   if (state.name === "absent")
-    return <span className="text-slate-600" data-testid={`resume-absent-${label}`}>This upload can only be resumed from the browser that started it; discard it and upload again.</span>;
+    return (
+      <span className="text-slate-600" data-testid={`resume-absent-${label}`}>
+        This upload can only be resumed from the browser that started it; discard it and upload again.
+      </span>
+    );
   return (
     <span className="flex min-w-48 flex-col gap-1" aria-live="polite">
       {(state.name === "ready" || state.name === "failed") && (
@@ -69,7 +75,11 @@ export function ResumeUpload({ id, label }: { id: string; label: string }) {
         </>
       )}
       {state.name === "done" && <span role="status">{state.message}</span>}
-      {state.name === "failed" && <span role="alert" className="text-red-700">{state.message}</span>}
+      {state.name === "failed" && (
+        <span role="alert" className="text-red-700">
+          {state.message}
+        </span>
+      )}
     </span>
   );
 }
@@ -88,7 +98,9 @@ export function RetryFeatures({ id, label, incomplete }: { id: string; label: st
     loadPending(id)
       .then((p) => live && setState(p?.features ? { name: "ready" } : { name: "absent" }))
       .catch(() => live && setState({ name: "absent" }));
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [id]);
 
   async function retry() {
@@ -127,13 +139,23 @@ export function RetryFeatures({ id, label, incomplete }: { id: string; label: st
         </>
       )}
       {state.name === "done" && <span role="status">{state.message}</span>}
-      {state.name === "failed" && <span role="alert" className="text-red-700">{state.message}</span>}
+      {state.name === "failed" && (
+        <span role="alert" className="text-red-700">
+          {state.message}
+        </span>
+      )}
     </span>
   );
 }
 
 /** Drops this browser's packages of uploads the cloud no longer waits for (stored, discarded, expired). */
-export function PrunePendingUploads({ organisationId, uploads }: { organisationId: string; uploads: { id: string; status: string; expiresAt: string | null; clusteringStored: boolean }[] }) {
+export function PrunePendingUploads({
+  organisationId,
+  uploads,
+}: {
+  organisationId: string;
+  uploads: { id: string; status: string; expiresAt: string | null; clusteringStored: boolean }[];
+}) {
   const key = JSON.stringify(uploads);
   useEffect(() => {
     void prunePending(organisationId, JSON.parse(key)).catch(() => undefined);

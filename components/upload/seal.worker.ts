@@ -14,8 +14,7 @@ import { frameRecords } from "@/lib/uploads/protocol";
 export type SealJob = { zeta: Uint8Array; firstIndex: number; rows: Row[]; columns: string[] };
 export type SealMessage =
   /** bytes: the slice's framed records back to back; lengths: each one's framed length; leaves: 32 bytes per record, in order. */
-  | { type: "done"; bytes: Uint8Array; lengths: Uint32Array; leaves: Uint8Array; plaintextBytes: number }
-  | { type: "error"; message: string };
+  { type: "done"; bytes: Uint8Array; lengths: Uint32Array; leaves: Uint8Array; plaintextBytes: number } | { type: "error"; message: string };
 
 const post = (m: SealMessage, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 

@@ -34,18 +34,54 @@ export function UploadMeta({ id, label, note }: { id: string; label: string; not
             router.refresh();
           }}
         >
-          <label htmlFor={`note-${id}`} className="sr-only">Note on {label}</label>
-          <textarea id={`note-${id}`} name="note" defaultValue={note} maxLength={UPLOAD_NOTE_MAX} rows={2} className="block w-full min-w-48 rounded border border-slate-300 p-1 text-xs" autoFocus />
-          {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
+          <label htmlFor={`note-${id}`} className="sr-only">
+            Note on {label}
+          </label>
+          <textarea
+            id={`note-${id}`}
+            name="note"
+            defaultValue={note}
+            maxLength={UPLOAD_NOTE_MAX}
+            rows={2}
+            className="block w-full min-w-48 rounded border border-slate-300 p-1 text-xs"
+            autoFocus
+          />
+          {error && (
+            <p role="alert" className="text-xs text-red-700">
+              {error}
+            </p>
+          )}
           <div className="flex gap-2">
-            <Button type="submit" className="px-2 py-1 text-xs" disabled={busy}>{busy ? "Saving…" : "Save note"}</Button>
-            <Button type="button" variant="secondary" className="px-2 py-1 text-xs" onClick={() => { setEditing(false); setError(null); }}>Cancel</Button>
+            <Button type="submit" className="px-2 py-1 text-xs" disabled={busy}>
+              {busy ? "Saving…" : "Save note"}
+            </Button>
+            <Button
+              type="button"
+              variant="secondary"
+              className="px-2 py-1 text-xs"
+              onClick={() => {
+                setEditing(false);
+                setError(null);
+              }}
+            >
+              Cancel
+            </Button>
           </div>
         </form>
       ) : (
         <div className="flex flex-wrap items-center gap-2">
-          {note && <p className="text-xs text-slate-600" data-testid={`upload-note-${label}`}>{note}</p>}
-          <Button type="button" variant="secondary" className="px-2 py-1 text-xs" aria-label={`${note ? "Edit note on" : "Add note to"} ${label}`} onClick={() => setEditing(true)}>
+          {note && (
+            <p className="text-xs text-slate-600" data-testid={`upload-note-${label}`}>
+              {note}
+            </p>
+          )}
+          <Button
+            type="button"
+            variant="secondary"
+            className="px-2 py-1 text-xs"
+            aria-label={`${note ? "Edit note on" : "Add note to"} ${label}`}
+            onClick={() => setEditing(true)}
+          >
             {note ? "Edit note" : "Add note"}
           </Button>
           <ConfirmButton

@@ -39,7 +39,12 @@ export type UploadPlan = {
   pickedAt: number | null;
 };
 
-export type UploadProgress = { encrypt: number; upload: { sent: number; total: number } | null; features: { sent: number; total: number } | null; note: string };
+export type UploadProgress = {
+  encrypt: number;
+  upload: { sent: number; total: number } | null;
+  features: { sent: number; total: number } | null;
+  note: string;
+};
 
 export type UploadOutcome =
   | { name: "done"; records: number; seconds: number; features: { failed: boolean; note: string } }
@@ -71,7 +76,10 @@ async function encryptFeatures(dataset: Dataset, onNote: (note: string) => void)
     throw new UploadError(error.message);
   });
   const { paramsId, n, p, columns: names, blocks, stats } = done;
-  return { features: { paramsId, keyId: key.keyId, n, p, columns: names, blocks, stats }, note: `${p} numeric fields were encrypted for clustering (CKKS) and stored.` };
+  return {
+    features: { paramsId, keyId: key.keyId, n, p, columns: names, blocks, stats },
+    note: `${p} numeric fields were encrypted for clustering (CKKS) and stored.`,
+  };
 }
 
 /**
@@ -95,7 +103,12 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
   const uploadId = crypto.randomUUID();
   const uploadLabel = plan.label;
   // Everything below runs at once where it can: what each part shows, in one place.
-  const shown = { encrypt: 0, upload: null as { sent: number; total: number } | null, features: null as { sent: number; total: number } | null, note: `Encrypting ${rows.toLocaleString()} records and their clustering tensors in your browser…` };
+  const shown = {
+    encrypt: 0,
+    upload: null as { sent: number; total: number } | null,
+    features: null as { sent: number; total: number } | null,
+    note: `Encrypting ${rows.toLocaleString()} records and their clustering tensors in your browser…`,
+  };
   // Once the upload has ended (stored, paused, failed), late progress from work still in flight
   // (e.g. tensors sent alongside refused records) must not bring "working" back.
   let live = true;
@@ -106,9 +119,10 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
   show({});
 
   // The clustering tensors (CKKS) in their own worker, alongside the records' encryption.
-  const tensors = timed("ckks", () => encryptFeatures(dataset, () => undefined)).catch(
-    (error): { features: PendingFeatures | null; note: string } => ({ features: null, note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).` }),
-  );
+  const tensors = timed("ckks", () => encryptFeatures(dataset, () => undefined)).catch((error): { features: PendingFeatures | null; note: string } => ({
+    features: null,
+    note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).`,
+  }));
   // The records: slices sealed in parallel workers, then the envelope and signature over all of them.
   const zeta = crypto.getRandomValues(new Uint8Array(32));
   let result: Awaited<ReturnType<typeof sealEnvelopeAndSign>>;
@@ -126,7 +140,12 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
         totalBytes: sealed.totalBytes,
         policy: policyText,
         policyKeys,
-        signer: { gid: contents.gid, organisationId, policy: signer, keys: { [signer]: { version: signVersion, key: contents.keys[keyId(signer, signVersion)], vk: signVk.vk } } },
+        signer: {
+          gid: contents.gid,
+          organisationId,
+          policy: signer,
+          keys: { [signer]: { version: signVersion, key: contents.keys[keyId(signer, signVersion)], vk: signVk.vk } },
+        },
       });
       return { result, sealed };
     }));
@@ -158,10 +177,12 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
   };
   // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes it.
   const pending = { id: uploadId, organisationId, body, chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() };
-  const kept = await timed("keep", () =>
-    savePending(pending)
-      .then(() => true)
-      .catch(() => false), // private windows may refuse storage: the upload still works, only not across a reload
+  const kept = await timed(
+    "keep",
+    () =>
+      savePending(pending)
+        .then(() => true)
+        .catch(() => false), // private windows may refuse storage: the upload still works, only not across a reload
   );
   show({ upload: { sent: 0, total: chunks.length }, note: "Uploading ciphertexts to the cloud…" });
   let started = false;

@@ -22,7 +22,6 @@ import { notTextMessage, notTextReason } from "@/lib/records/text-file";
 import { clearUploadMeasures, measureSince } from "@/lib/uploads/timing";
 import { encryptAndUploadDataset } from "./upload-pipeline";
 
-
 import { evaluatePolicy, PolicyBuilder, type Template } from "./policy-builder";
 import { DecisionFields, decisionInput, type DecisionChoice, type StaffMember } from "@/components/organisation/decision-fields";
 
@@ -56,11 +55,19 @@ function IssueList({ issues }: { issues: Issue[] }) {
   const errors = issues.filter((i) => i.severity === "error");
   return (
     <div className="space-y-2" data-testid="parse-issues">
-      <Alert tone={errors.length ? "error" : "warning"} title={errors.length ? `${errors.length} problem${errors.length > 1 ? "s" : ""}: nothing will be uploaded until the file is fixed` : "Warnings"}>
+      <Alert
+        tone={errors.length ? "error" : "warning"}
+        title={errors.length ? `${errors.length} problem${errors.length > 1 ? "s" : ""}: nothing will be uploaded until the file is fixed` : "Warnings"}
+      >
         <ul className="mt-1 max-h-48 list-disc overflow-auto pl-5 text-xs">
           {issues.slice(0, 100).map((i, n) => (
             <li key={n}>
-              {i.row !== undefined && <strong>Row {i.row}{i.column ? `, ${i.column}` : ""}: </strong>}
+              {i.row !== undefined && (
+                <strong>
+                  Row {i.row}
+                  {i.column ? `, ${i.column}` : ""}:{" "}
+                </strong>
+              )}
               {i.row === undefined && i.path && <code className="mr-1">{i.path}</code>}
               {i.message}
             </li>
@@ -77,14 +84,28 @@ function Preview({ dataset }: { dataset: Dataset }) {
     <div role="region" aria-label="Preview of the file" tabIndex={0} className="relative overflow-x-auto">
       <table className="min-w-full text-left text-xs" data-testid="preview">
         <caption className="mb-1 text-left text-sm text-slate-600">
-          {dataset.rows.length.toLocaleString()} records, {dataset.columns.length} columns{dataset.columns.length > 12 ? " (first 12 shown)" : ""}. Preview of the first rows; this stays in your browser.
+          {dataset.rows.length.toLocaleString()} records, {dataset.columns.length} columns{dataset.columns.length > 12 ? " (first 12 shown)" : ""}. Preview of
+          the first rows; this stays in your browser.
         </caption>
         <thead>
-          <tr>{cols.map((c) => <th key={c.name} className="border-b px-2 py-1 font-medium">{c.name}<span className="block font-normal text-slate-500">{c.kind}</span></th>)}</tr>
+          <tr>
+            {cols.map((c) => (
+              <th key={c.name} className="border-b px-2 py-1 font-medium">
+                {c.name}
+                <span className="block font-normal text-slate-500">{c.kind}</span>
+              </th>
+            ))}
+          </tr>
         </thead>
         <tbody>
           {dataset.rows.slice(0, 6).map((r, i) => (
-            <tr key={i} className="border-b border-slate-100">{cols.map((c) => <td key={c.name} className="px-2 py-1">{r[c.name] === null ? "—" : String(r[c.name])}</td>)}</tr>
+            <tr key={i} className="border-b border-slate-100">
+              {cols.map((c) => (
+                <td key={c.name} className="px-2 py-1">
+                  {r[c.name] === null ? "—" : String(r[c.name])}
+                </td>
+              ))}
+            </tr>
           ))}
         </tbody>
       </table>
@@ -94,7 +115,23 @@ function Preview({ dataset }: { dataset: Dataset }) {
 
 export type Replacing = { id: string; label: string; policy: string; recordCount: number } | null;
 
-function UploadFlow({ contents, organisationId, catalogue, templates, replacing, decisionDefault, staff }: { contents: KeystoreContents; organisationId: string; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing; decisionDefault: DecisionChoice; staff: StaffMember[] }) {
+function UploadFlow({
+  contents,
+  organisationId,
+  catalogue,
+  templates,
+  replacing,
+  decisionDefault,
+  staff,
+}: {
+  contents: KeystoreContents;
+  organisationId: string;
+  catalogue: PublicKeyRow[];
+  templates: Template[];
+  replacing: Replacing;
+  decisionDefault: DecisionChoice;
+  staff: StaffMember[];
+}) {
   // Who decides requests for this upload: the hospital's default unless changed here (issue #15).
   const [decider, setDecider] = useState<DecisionChoice>(decisionDefault);
   const [parsed, setParsed] = useState<Parsed | null>(null);
@@ -136,8 +173,10 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
     const suggested = file.name.replace(/\.[^.]+$/, "").slice(0, 80);
     if (!label.trim() || label === suggestedLabel.current) setLabel(suggested);
     suggestedLabel.current = suggested;
-    const refuse = (message: string) => setParsed({ fileName: file.name, format: "csv", dataset: null, issues: [{ severity: "error", message }], text: false, digest: null });
-    if (file.size > MAX_FILE_BYTES) return refuse(`The file is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1048576} MB. Split it into smaller files.`);
+    const refuse = (message: string) =>
+      setParsed({ fileName: file.name, format: "csv", dataset: null, issues: [{ severity: "error", message }], text: false, digest: null });
+    if (file.size > MAX_FILE_BYTES)
+      return refuse(`The file is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1048576} MB. Split it into smaller files.`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     const binary = notTextReason(bytes);
     if (binary) return refuse(notTextMessage(binary));
@@ -172,7 +211,16 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
 
   const duplicate = (duplicates?.length ?? 0) > 0;
   const ready =
-    dataset && !hasErrors(parsed!.issues) && policyState.node && policyState.unknown.length === 0 && signer && label.trim() && (kept.length === 0 || acceptPhi) && (!duplicate || acceptDuplicate) && phase.name !== "working" && phase.name !== "done";
+    dataset &&
+    !hasErrors(parsed!.issues) &&
+    policyState.node &&
+    policyState.unknown.length === 0 &&
+    signer &&
+    label.trim() &&
+    (kept.length === 0 || acceptPhi) &&
+    (!duplicate || acceptDuplicate) &&
+    phase.name !== "working" &&
+    phase.name !== "done";
 
   async function encryptAndUpload() {
     if (!ready || !dataset || !policyState.node || busy.current) return;
@@ -205,7 +253,6 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
     setPhase(outcome.name === "done" ? { name: "done", records: outcome.records, seconds: outcome.seconds, features: outcome.features } : outcome);
   }
 
-
   return (
     <div className="space-y-6">
       {replacing && (
@@ -217,27 +264,51 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
         <h2 className="mb-3 font-semibold">1. Choose a file</h2>
         <label
           htmlFor="file"
-          onDragOver={(e) => { e.preventDefault(); setDragging(true); }}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
           onDragLeave={() => setDragging(false)}
-          onDrop={(e) => { e.preventDefault(); setDragging(false); const f = e.dataTransfer.files[0]; if (f) void onFile(f); }}
+          onDrop={(e) => {
+            e.preventDefault();
+            setDragging(false);
+            const f = e.dataTransfer.files[0];
+            if (f) void onFile(f);
+          }}
           className={`flex cursor-pointer flex-col items-center rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-brand-700 ${dragging ? "border-brand-600 bg-brand-50" : "border-slate-300"}`}
         >
           <span className="font-medium">Drop a CSV (header row) or a FHIR R4 Bundle (JSON) here, or click to choose</span>
           <span className="mt-1 text-xs text-slate-500">Parsed and encrypted here, in your browser. Up to {MAX_FILE_BYTES / 1048576} MB.</span>
-          <input ref={fileInput} id="file" type="file" accept=".csv,.json,text/csv,application/json,application/fhir+json" className="sr-only" onChange={(e) => { const f = e.target.files?.[0]; if (f) void onFile(f); }} />
+          <input
+            ref={fileInput}
+            id="file"
+            type="file"
+            accept=".csv,.json,text/csv,application/json,application/fhir+json"
+            className="sr-only"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void onFile(f);
+            }}
+          />
         </label>
         {parsed && (
           <div className="mt-4 space-y-3">
             <p className="text-sm" data-testid="picked-file">
-              <strong>{parsed.fileName}</strong>{parsed.text ? ` read as ${parsed.format === "fhir" ? "a FHIR R4 Bundle" : "CSV"}.` : " was not read."}
+              <strong>{parsed.fileName}</strong>
+              {parsed.text ? ` read as ${parsed.format === "fhir" ? "a FHIR R4 Bundle" : "CSV"}.` : " was not read."}
             </p>
             <IssueList issues={parsed.issues} />
             {duplicate && (
               <Alert tone="warning" title="This file was already uploaded">
                 <span data-testid="duplicate-warning">
                   Your hospital uploaded the same file before:{" "}
-                  {duplicates!.map((u) => `“${u.label}” (${u.recordCount.toLocaleString()} records, ${new Date(u.createdAt).toISOString().slice(0, 10)}${u.status === "RECEIVING" ? ", unfinished" : ""})`).join("; ")}.
-                  Uploading it again stores a second, identical copy.
+                  {duplicates!
+                    .map(
+                      (u) =>
+                        `“${u.label}” (${u.recordCount.toLocaleString()} records, ${new Date(u.createdAt).toISOString().slice(0, 10)}${u.status === "RECEIVING" ? ", unfinished" : ""})`,
+                    )
+                    .join("; ")}
+                  . Uploading it again stores a second, identical copy.
                 </span>
                 <label className="mt-2 flex items-center gap-2">
                   <input type="checkbox" checked={acceptDuplicate} onChange={(e) => setAcceptDuplicate(e.target.checked)} />
@@ -258,15 +329,31 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
           </Alert>
           <div role="region" aria-label="Columns that look like identifiers" tabIndex={0} className="relative overflow-x-auto">
             <table className="mt-3 w-full text-left text-sm" data-testid="phi-findings">
-              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-3">Column</th><th className="py-1 pr-3">Looks like</th><th className="py-1">Action</th></tr></thead>
+              <thead className="text-xs uppercase text-slate-500">
+                <tr>
+                  <th className="py-1 pr-3">Column</th>
+                  <th className="py-1 pr-3">Looks like</th>
+                  <th className="py-1">Action</th>
+                </tr>
+              </thead>
               <tbody>
                 {findings.map((f) => (
                   <tr key={f.column} className="border-t border-slate-100">
                     <td className="py-1 pr-3 font-mono">{f.column}</td>
-                    <td className="py-1 pr-3">{SAFE_HARBOR_LABELS[f.identifier]}<span className="block text-xs text-slate-500">{f.evidence}</span></td>
+                    <td className="py-1 pr-3">
+                      {SAFE_HARBOR_LABELS[f.identifier]}
+                      <span className="block text-xs text-slate-500">{f.evidence}</span>
+                    </td>
                     <td className="py-1">
-                      <label className="sr-only" htmlFor={`phi-${f.column}`}>Action for {f.column}</label>
-                      <select id={`phi-${f.column}`} value={decisions[f.column] ?? f.suggested} onChange={(e) => setDecisions({ ...decisions, [f.column]: e.target.value as Decision })} className="rounded border border-slate-300 px-2 py-1 text-xs">
+                      <label className="sr-only" htmlFor={`phi-${f.column}`}>
+                        Action for {f.column}
+                      </label>
+                      <select
+                        id={`phi-${f.column}`}
+                        value={decisions[f.column] ?? f.suggested}
+                        onChange={(e) => setDecisions({ ...decisions, [f.column]: e.target.value as Decision })}
+                        className="rounded border border-slate-300 px-2 py-1 text-xs"
+                      >
                         <option value="drop">drop the column</option>
                         <option value="generalize">generalise</option>
                         <option value="keep">keep as is</option>
@@ -278,11 +365,13 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
             </table>
           </div>
           <div className="mt-3 flex flex-wrap items-center gap-4">
-            <Button type="button" onClick={applyDeidentification}>De-identify</Button>
+            <Button type="button" onClick={applyDeidentification}>
+              De-identify
+            </Button>
             {kept.length > 0 && (
               <label className="flex items-center gap-2 text-sm">
-                <input type="checkbox" checked={acceptPhi} onChange={(e) => setAcceptPhi(e.target.checked)} />
-                I confirm {kept.map((k) => k.column).join(", ")} may be shared under the policy.
+                <input type="checkbox" checked={acceptPhi} onChange={(e) => setAcceptPhi(e.target.checked)} />I confirm {kept.map((k) => k.column).join(", ")}{" "}
+                may be shared under the policy.
               </label>
             )}
           </div>
@@ -299,9 +388,18 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
               <TextInput id="label" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={120} />
             </Field>
             <Field id="signer" label="Sign as (source authenticity)" hint="Researchers will see this attribute and your GID as the verified source.">
-              <select id="signer" value={signer} onChange={(e) => setSigner(e.target.value)} className="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm">
+              <select
+                id="signer"
+                value={signer}
+                onChange={(e) => setSigner(e.target.value)}
+                className="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+              >
                 {held.length === 0 && <option value="">You hold no attribute keys</option>}
-                {held.map((a) => <option key={a} value={a}>{a}</option>)}
+                {held.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
               </select>
             </Field>
           </div>
@@ -323,12 +421,19 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
           </Card>
         )}
         {phase.name === "done" && (
-          <Alert tone={phase.features.failed ? "warning" : "success"} title={phase.features.failed ? "Upload stored, without clustering data" : "Upload stored"}>
+          <Alert
+            tone={phase.features.failed ? "warning" : "success"}
+            title={phase.features.failed ? "Upload stored, without clustering data" : "Upload stored"}
+          >
             {phase.records.toLocaleString()} records encrypted in your browser and verified by the cloud in {phase.seconds.toFixed(1)} s. {phase.features.note}{" "}
             {phase.features.failed ? (
-              <Link href="/hospital" className="underline">Retry sending the clustering data from your uploads</Link>
+              <Link href="/hospital" className="underline">
+                Retry sending the clustering data from your uploads
+              </Link>
             ) : (
-              <Link href="/hospital" className="underline">See your uploads</Link>
+              <Link href="/hospital" className="underline">
+                See your uploads
+              </Link>
             )}
             .
           </Alert>
@@ -336,14 +441,23 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
         {phase.name === "paused" && (
           <Alert tone="warning" title="Upload paused">
             {phase.message} The cloud keeps what arrived, and this browser keeps the encrypted package, until the upload expires.{" "}
-            <Link href="/hospital" className="underline">Resume it from your uploads</Link>.
+            <Link href="/hospital" className="underline">
+              Resume it from your uploads
+            </Link>
+            .
           </Alert>
         )}
-        {phase.name === "failed" && <Alert tone="error" title="Not uploaded">{phase.message} Nothing was stored.</Alert>}
+        {phase.name === "failed" && (
+          <Alert tone="error" title="Not uploaded">
+            {phase.message} Nothing was stored.
+          </Alert>
+        )}
       </div>
 
       {phase.name === "done" ? (
-        <Button type="button" variant="secondary" onClick={startOver}>Upload another file</Button>
+        <Button type="button" variant="secondary" onClick={startOver}>
+          Upload another file
+        </Button>
       ) : (
         dataset && (
           <Button
@@ -359,10 +473,29 @@ function UploadFlow({ contents, organisationId, catalogue, templates, replacing,
   );
 }
 
-export function UploadWizard(props: { gid: string; organisationId: string; material: KeyMaterial; catalogue: PublicKeyRow[]; templates: Template[]; replacing: Replacing; decisionDefault: DecisionChoice; staff: StaffMember[] }) {
+export function UploadWizard(props: {
+  gid: string;
+  organisationId: string;
+  material: KeyMaterial;
+  catalogue: PublicKeyRow[];
+  templates: Template[];
+  replacing: Replacing;
+  decisionDefault: DecisionChoice;
+  staff: StaffMember[];
+}) {
   return (
     <KeyGate gid={props.gid} initial={props.material} purpose="Uploading">
-      {(contents) => <UploadFlow contents={contents} organisationId={props.organisationId} catalogue={props.catalogue} templates={props.templates} replacing={props.replacing} decisionDefault={props.decisionDefault} staff={props.staff} />}
+      {(contents) => (
+        <UploadFlow
+          contents={contents}
+          organisationId={props.organisationId}
+          catalogue={props.catalogue}
+          templates={props.templates}
+          replacing={props.replacing}
+          decisionDefault={props.decisionDefault}
+          staff={props.staff}
+        />
+      )}
     </KeyGate>
   );
 }

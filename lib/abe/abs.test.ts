@@ -1,15 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  type AbsSignature,
-  type AbsVerificationKey,
-  absPolicyId,
-  absSign,
-  absVerify,
-  clearAbsCache,
-  decodeAbsSignature,
-  encodeAbsSignature,
-} from "./abs";
+import { type AbsSignature, type AbsVerificationKey, absPolicyId, absSign, absVerify, clearAbsCache, decodeAbsSignature, encodeAbsSignature } from "./abs";
 import { AbeError } from "./errors";
 import {
   type G2,
@@ -47,8 +38,7 @@ const ALICE = "gid:alice@ha1";
 const BOB = "gid:bob@inst2";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const request = (id: number, nonce: string): Uint8Array =>
-  enc(JSON.stringify({ requestId: id, clusterId: "c-7", nonce, at: "2025-01-01T10:00:00Z" }));
+const request = (id: number, nonce: string): Uint8Array => enc(JSON.stringify({ requestId: id, clusterId: "c-7", nonce, at: "2025-01-01T10:00:00Z" }));
 
 let authorities: Map<string, AttributeAuthorityKeys>;
 let vks: Map<string, AbsVerificationKey>;
@@ -195,7 +185,7 @@ describe("absVerify: rejections", () => {
     const positions = [0, 2, 3, 5, 10, 24, 27, 30, cStart, cStart + 17, cStart + 63, zStart - 2, zStart, zStart + 50, zStart + 96 + 5, bytes.length - 1];
     for (const pos of positions) {
       const tampered = bytes.slice();
-      tampered[pos] ^= 1 << pos % 8;
+      tampered[pos] ^= 1 << (pos % 8);
       const res = absVerify({ message, policy, gid: ALICE, signature: tampered, vks });
       expect(res.ok, `flip at ${pos}`).toBe(false);
     }
@@ -246,12 +236,7 @@ describe("absSign: who cannot sign", () => {
  * leaves in `simulated` get the given challenge and a simulated proof, the others are proven
  * with the given keys after `answer` turns the root challenge into their challenges.
  */
-function manualSign(
-  policy: string,
-  keys: Map<string, G2>,
-  simulated: Map<number, bigint>,
-  answer: (root: bigint) => Map<number, bigint>,
-): AbsSignature {
+function manualSign(policy: string, keys: Map<string, G2>, simulated: Map<number, bigint>, answer: (root: bigint) => Map<number, bigint>): AbsSignature {
   const tree = parsePolicy(policy);
   const leaves = policyLeaves(tree);
   const H = hashGid(ALICE);
@@ -303,7 +288,15 @@ describe("challenge consistency (soundness of the composition)", () => {
     const cB = randomFr();
     const cC = randomFr();
     // f through (0, root) and (2, cB) gives f(1) = (root + cB) / 2; C's challenge is ignored.
-    const sig = manualSign(policy, issue(ALICE, [A]), new Map([[1, cB], [2, cC]]), (root) => new Map([[0, frMul(frAdd(root, cB), half)]]));
+    const sig = manualSign(
+      policy,
+      issue(ALICE, [A]),
+      new Map([
+        [1, cB],
+        [2, cC],
+      ]),
+      (root) => new Map([[0, frMul(frAdd(root, cB), half)]]),
+    );
     expect(absVerify({ message, policy, gid: ALICE, signature: sig, vks })).toEqual({ ok: false, reason: "BAD_SIGNATURE" });
   });
 

@@ -68,16 +68,7 @@ import {
   prepareG2,
   randomFr,
 } from "./group";
-import {
-  POLICY_LIMITS,
-  type PolicyNode,
-  explainMissing,
-  formatPolicy,
-  policyAttributes,
-  policyLeaves,
-  resolvePolicy,
-  satisfies,
-} from "./policy";
+import { POLICY_LIMITS, type PolicyNode, explainMissing, formatPolicy, policyAttributes, policyLeaves, resolvePolicy, satisfies } from "./policy";
 import type { AttributeVk, UserKeys } from "./types";
 
 // ---------------------------------------------------------------------------------------------
@@ -184,12 +175,7 @@ export function absPolicyId(policy: string | PolicyNode): Uint8Array {
 }
 
 /** Missing VKs are reported through `onMissing` (sign and verify react differently). */
-function statement(
-  policyInput: string | PolicyNode,
-  gid: string,
-  vkInput: AbsVkInput,
-  onMissing: (attrs: string[]) => never,
-): Statement {
+function statement(policyInput: string | PolicyNode, gid: string, vkInput: AbsVkInput, onMissing: (attrs: string[]) => never): Statement {
   const policy = resolvePolicy(policyInput);
   const canonical = formatPolicy(policy);
   const attrs = policyAttributes(policy);
@@ -220,14 +206,7 @@ function rootChallenge(st: Statement, message: Uint8Array, R: GT[]): bigint {
     const vk = st.vks.get(a)!;
     return [utf8.encode(a), encodeGT(vk.eggAlpha), encodeG1(vk.g1Gamma)];
   });
-  return hashToFr(
-    DST_CHALLENGE,
-    message,
-    utf8.encode(st.canonical),
-    utf8.encode(st.gid),
-    ...vkParts,
-    ...R.map(encodeGT),
-  );
+  return hashToFr(DST_CHALLENGE, message, utf8.encode(st.canonical), utf8.encode(st.gid), ...vkParts, ...R.map(encodeGT));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -72,7 +72,15 @@ export function sealBatchRecords(zeta: Uint8Array, records: readonly BatchRecord
  * encryptBatch's last step: the envelope under `policy` for a batch of `count` records sealed
  * with this zeta whose leaves (recordLeaf, in index order) have Merkle root `root`.
  */
-export function sealBatchEnvelope(pp: PublicParams, vks: VkSet, policy: string | PolicyNode, zeta: Uint8Array, root: Uint8Array, count: number, opts: EncryptOptions = {}): Envelope {
+export function sealBatchEnvelope(
+  pp: PublicParams,
+  vks: VkSet,
+  policy: string | PolicyNode,
+  zeta: Uint8Array,
+  root: Uint8Array,
+  count: number,
+  opts: EncryptOptions = {},
+): Envelope {
   if (!Number.isSafeInteger(count) || count < 1) throw new AbeError("INVALID_ARGUMENT", "a batch needs at least one record");
   return sealEnvelope(pp, vks, policy, batchHeader(root, count), { root, count }, { ...opts, zeta }).envelope;
 }

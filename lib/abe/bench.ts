@@ -81,8 +81,6 @@ const tick = async (): Promise<void> => {
   lastYield = wallClock();
 };
 
-
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -142,8 +142,7 @@ export class Reader {
   /** Length-prefixed bytes; `exact` demands a fixed length, `max` bounds variable ones. */
   bytes(what: string, opts: { exact?: number; max?: number } = {}): Uint8Array {
     const n = this.u32(`${what} length`);
-    if (opts.exact !== undefined && n !== opts.exact)
-      throw new AbeError("DECODE_LENGTH", `${what}: expected ${opts.exact} bytes, got ${n}`);
+    if (opts.exact !== undefined && n !== opts.exact) throw new AbeError("DECODE_LENGTH", `${what}: expected ${opts.exact} bytes, got ${n}`);
     if (opts.max !== undefined && n > opts.max) throw new AbeError("DECODE_LENGTH", `${what}: ${n} bytes exceeds ${opts.max}`);
     return this.take(n, what);
   }
@@ -153,8 +152,7 @@ export class Reader {
   /** u32 count then items; `minItemLen` lets the count be checked against the remaining input. */
   list<T>(what: string, minItemLen: number, f: (r: Reader, i: number) => T): T[] {
     const n = this.u32(`${what} count`);
-    if (n * Math.max(1, minItemLen) > this.remaining)
-      throw new AbeError("DECODE_LENGTH", `${what}: count ${n} exceeds remaining input`);
+    if (n * Math.max(1, minItemLen) > this.remaining) throw new AbeError("DECODE_LENGTH", `${what}: count ${n} exceeds remaining input`);
     const out: T[] = [];
     for (let i = 0; i < n; i++) out.push(f(this, i));
     return out;

@@ -127,7 +127,12 @@ function deriveEnvelope(G: Group, vks: ReadonlyMap<string, AttributeVk>, pol: Co
   // C1_x = e(g1,g2)^lambda_x * (e(g1,g2)^alpha_i)^r_x, and K = e(g1,g2)^s. For small AND/OR
   // policies K comes from the rows' e(g1,g2)^lambda_x (s = sum c_x lambda_x, c_x = +/-1).
   const coeffs = pol.lsss.rho.length <= SMALL_POLICY_ROWS ? unitReconstruction(pol) : null;
-  const joint = coeffs ? G.c1RowsWithK(pol.lsss.rho.map((attr, x) => [lambda[x], vkOf(attr).eggAlpha, r[x]] as const), coeffs) : null;
+  const joint = coeffs
+    ? G.c1RowsWithK(
+        pol.lsss.rho.map((attr, x) => [lambda[x], vkOf(attr).eggAlpha, r[x]] as const),
+        coeffs,
+      )
+    : null;
   const C1 = joint ? joint.C1 : pol.lsss.rho.map((attr, x) => G.eggPowTimes(lambda[x], vkOf(attr).eggAlpha, r[x]));
   const rows: CiphertextRow[] = pol.lsss.rho.map((_, x) => ({ C1: C1[x], C2: g1Parts[x][0], C3: g1Parts[x][1] }));
   const K = joint ? joint.K : G.eggPow(s); // e(g1,g2)^s
@@ -208,7 +213,13 @@ export function assertIntegrity(pp: PublicParams, env: Envelope, opts: SchemeOpt
   const h = opts.reference ? groupFor(opts).hashToG1(DST.H4, H4Input(envelopeTranscript(env))) : H4(envelopeTranscript(env));
   const ok = opts.reference
     ? gtEq(pairRef(env.C4bar, g2), pairRef(h, env.C3bar))
-    : gtEq(multiPair([[env.C4bar, prepareG2(g2)], [h.negate(), env.C3bar]]), GT_ONE);
+    : gtEq(
+        multiPair([
+          [env.C4bar, prepareG2(g2)],
+          [h.negate(), env.C3bar],
+        ]),
+        GT_ONE,
+      );
   if (!ok) throw new AbeError("INTEGRITY", "ciphertext integrity check failed");
 }
 

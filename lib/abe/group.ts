@@ -230,7 +230,10 @@ export function hashToG1PowSecret(dst: string, msg: Uint8Array, k: Fr): G1 {
  * (a transient base such as B in A / B^z) the ladder with a per-call table.
  */
 export function gtPowSecretMulti(terms: ReadonlyArray<readonly [GT, Fr]>, cache = false): GT {
-  return backend().gtPowSecretMulti(terms.map(([a, k]) => [a, frMod(k)] as const), cache);
+  return backend().gtPowSecretMulti(
+    terms.map(([a, k]) => [a, frMod(k)] as const),
+    cache,
+  );
 }
 /** a^k in GT for secret k and a transient base (B in K = A / B^z). */
 export function gtPowSecret(a: GT, k: Fr): GT {
@@ -624,7 +627,14 @@ export const fastGroup: Group = {
   hashToG1,
   hashToG1Pow: hashToG1PowSecret,
   mulG1,
-  eggPowTimes: (a, base, b) => gtPowSecretMulti([[egg(), a], [base, b]], true),
+  eggPowTimes: (a, base, b) =>
+    gtPowSecretMulti(
+      [
+        [egg(), a],
+        [base, b],
+      ],
+      true,
+    ),
   // The joint C1/K trick of gt.ts indexes comb tables by secret digits: not used for secrets.
   c1RowsWithK: () => null,
   eggPow: eggPowSecret,

@@ -88,13 +88,4 @@ export {
   type PolicyNode,
 } from "./policy";
 // Module 4: attribute-based signatures (lib/abe/abs.ts).
-export {
-  absSign,
-  absVerify,
-  encodeAbsSignature,
-  decodeAbsSignature,
-  absPolicyId,
-  type AbsSignature,
-  type AbsVerifyResult,
-  type AbsFailureReason,
-} from "./abs";
+export { absSign, absVerify, encodeAbsSignature, decodeAbsSignature, absPolicyId, type AbsSignature, type AbsVerifyResult, type AbsFailureReason } from "./abs";

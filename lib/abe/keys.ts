@@ -25,7 +25,16 @@ import {
   randomFr,
 } from "./group";
 import { isAttributeName } from "./policy";
-import { type AttributeAuthorityKeys, type AttributeSecret, type AttributeVk, type PublicParams, SUITE, type TransformKey, type TransformSecret, type UserKeys } from "./types";
+import {
+  type AttributeAuthorityKeys,
+  type AttributeSecret,
+  type AttributeVk,
+  type PublicParams,
+  SUITE,
+  type TransformKey,
+  type TransformSecret,
+  type UserKeys,
+} from "./types";
 
 /** The global parameters are fixed by the suite; this returns them (and checks nothing else). */
 export function setupGlobal(): PublicParams {

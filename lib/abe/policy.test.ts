@@ -58,29 +58,23 @@ function policyArb(pool: string[] = POOL, maxDepth = 4): fc.Arbitrary<PolicyNode
     ),
   }));
   // Mostly gates at the root, so that few cases are a lone attribute.
-  return fc
-    .oneof({ arbitrary: leaf, weight: 1 }, { arbitrary: gate, weight: 9 })
-    .filter((x) => policyLeaves(x).length <= 40);
+  return fc.oneof({ arbitrary: leaf, weight: 1 }, { arbitrary: gate, weight: 9 }).filter((x) => policyLeaves(x).length <= 40);
 }
 
 /** Prints a tree with random keyword case, spacing and redundant parentheses. */
 function noisyTextArb(node: PolicyNode): fc.Arbitrary<string> {
   const ws = fc.constantFrom("", " ", "  ", "\t", "\n ");
   const kw = (word: string): fc.Arbitrary<string> =>
-    fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((up) =>
-      [...word].map((ch, i) => (up[i] ? ch.toUpperCase() : ch.toLowerCase())).join(""),
-    );
+    fc
+      .array(fc.boolean(), { minLength: word.length, maxLength: word.length })
+      .map((up) => [...word].map((ch, i) => (up[i] ? ch.toUpperCase() : ch.toLowerCase())).join(""));
   const go = (n: PolicyNode): fc.Arbitrary<string> => {
     const body: fc.Arbitrary<string> =
       n.kind === "attr"
         ? fc.constant(n.name)
         : n.kind === "threshold"
-          ? fc
-              .tuple(kw("of"), ws, ...n.children.map(go))
-              .map(([of, w, ...cs]) => `${n.k} ${of}${w}(${cs.join(`,${w}`)})`)
-          : fc
-              .tuple(kw(n.kind), ws, ...n.children.map(go))
-              .map(([k, w, ...cs]) => cs.map((c) => `(${c})`).join(` ${w}${k} `));
+          ? fc.tuple(kw("of"), ws, ...n.children.map(go)).map(([of, w, ...cs]) => `${n.k} ${of}${w}(${cs.join(`,${w}`)})`)
+          : fc.tuple(kw(n.kind), ws, ...n.children.map(go)).map(([k, w, ...cs]) => cs.map((c) => `(${c})`).join(` ${w}${k} `));
     return fc.tuple(body, fc.boolean(), ws).map(([b, paren, w]) => (paren ? `(${w}${b}${w})` : b));
   };
   return go(node);
@@ -104,9 +98,7 @@ function subsets<T>(items: T[]): T[][] {
 
 describe("parsePolicy", () => {
   it("parses AND/OR with AND binding tighter", () => {
-    expect(parsePolicy("HA1.a AND HA1.b OR HA2.c AND HA2.d")).toEqual(
-      or(and(attr("HA1.a"), attr("HA1.b")), and(attr("HA2.c"), attr("HA2.d"))),
-    );
+    expect(parsePolicy("HA1.a AND HA1.b OR HA2.c AND HA2.d")).toEqual(or(and(attr("HA1.a"), attr("HA1.b")), and(attr("HA2.c"), attr("HA2.d"))));
     expect(parsePolicy("HA1.cardiology AND (HA1.researcher OR HA2.oncology)")).toEqual(
       and(attr("HA1.cardiology"), or(attr("HA1.researcher"), attr("HA2.oncology"))),
     );
@@ -114,16 +106,12 @@ describe("parsePolicy", () => {
 
   it("accepts any keyword case, free whitespace, and flattens same-kind gates", () => {
     expect(parsePolicy("  (HA1.a)and(HA1.b)  aNd\n\tHA1.c ")).toEqual(and(attr("HA1.a"), attr("HA1.b"), attr("HA1.c")));
-    expect(parsePolicy("(HA1.a OR HA1.b) or (HA1.c Or HA1.a)")).toEqual(
-      or(attr("HA1.a"), attr("HA1.b"), attr("HA1.c"), attr("HA1.a")),
-    );
+    expect(parsePolicy("(HA1.a OR HA1.b) or (HA1.c Or HA1.a)")).toEqual(or(attr("HA1.a"), attr("HA1.b"), attr("HA1.c"), attr("HA1.a")));
     expect(parsePolicy("((HA1.a))")).toEqual(attr("HA1.a"));
   });
 
   it("parses thresholds whose children are sub-policies", () => {
-    expect(parsePolicy("2 OF (HA1.a, HA1.b AND HA1.c, 1 of (HA2.x))")).toEqual(
-      th(2, attr("HA1.a"), and(attr("HA1.b"), attr("HA1.c")), th(1, attr("HA2.x"))),
-    );
+    expect(parsePolicy("2 OF (HA1.a, HA1.b AND HA1.c, 1 of (HA2.x))")).toEqual(th(2, attr("HA1.a"), and(attr("HA1.b"), attr("HA1.c")), th(1, attr("HA2.x"))));
     expect(parsePolicy("2of(HA1.a,HA1.b) AND HA3.z")).toEqual(and(th(2, attr("HA1.a"), attr("HA1.b")), attr("HA3.z")));
   });
 
@@ -210,9 +198,7 @@ describe("assertPolicyNode / resolvePolicy", () => {
 
   it("normalizes trees: single-child gates vanish, nested same-kind gates flatten", () => {
     expect(resolvePolicy(and(attr("H.a")))).toEqual(attr("H.a"));
-    expect(resolvePolicy(and(and(attr("H.a"), attr("H.b")), or(attr("H.c")), attr("H.d")))).toEqual(
-      and(attr("H.a"), attr("H.b"), attr("H.c"), attr("H.d")),
-    );
+    expect(resolvePolicy(and(and(attr("H.a"), attr("H.b")), or(attr("H.c")), attr("H.d")))).toEqual(and(attr("H.a"), attr("H.b"), attr("H.c"), attr("H.d")));
   });
 });
 
@@ -231,9 +217,7 @@ describe("formatPolicy / describePolicy / policyAttributes", () => {
     expect(describePolicy(parsePolicy("HA1.cardiology AND (HA1.researcher OR HA2.oncology)"))).toBe(
       "holders of HA1.cardiology and (HA1.researcher or HA2.oncology)",
     );
-    expect(describePolicy(parsePolicy("2 of (HA1.a, HA1.b, HA2.c) AND HA1.d"))).toBe(
-      "holders of at least 2 of (HA1.a, HA1.b, HA2.c) and HA1.d",
-    );
+    expect(describePolicy(parsePolicy("2 of (HA1.a, HA1.b, HA2.c) AND HA1.d"))).toBe("holders of at least 2 of (HA1.a, HA1.b, HA2.c) and HA1.d");
     expect(describePolicy(parsePolicy("1 of (H.a, H.b) OR 2 of (H.c, H.d)"))).toBe("holders of any of (H.a, H.b) or all of (H.c, H.d)");
   });
 

@@ -25,10 +25,17 @@ beforeAll(() => {
 /** Random policies over the universe: AND / OR / k-of-n gates, nesting depth <= 2, 2-7 rows. */
 const leafArb = fc.constantFrom(...UNIVERSE);
 function gateArb(depth: number): fc.Arbitrary<string> {
-  const child = depth > 0 ? fc.oneof(leafArb, leafArb, gateArb(depth - 1).map((g) => `(${g})`)) : leafArb;
-  return fc.tuple(fc.constantFrom("AND", "OR", "THRESHOLD"), fc.array(child, { minLength: 2, maxLength: 3 }), fc.nat()).map(([kind, kids, k]) =>
-    kind === "THRESHOLD" ? `${1 + (k % kids.length)} of (${kids.join(", ")})` : kids.join(` ${kind} `),
-  );
+  const child =
+    depth > 0
+      ? fc.oneof(
+          leafArb,
+          leafArb,
+          gateArb(depth - 1).map((g) => `(${g})`),
+        )
+      : leafArb;
+  return fc
+    .tuple(fc.constantFrom("AND", "OR", "THRESHOLD"), fc.array(child, { minLength: 2, maxLength: 3 }), fc.nat())
+    .map(([kind, kids, k]) => (kind === "THRESHOLD" ? `${1 + (k % kids.length)} of (${kids.join(", ")})` : kids.join(` ${kind} `)));
 }
 const policyArb = gateArb(1);
 

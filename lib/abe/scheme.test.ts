@@ -6,14 +6,7 @@ import { assertIntegrity, checkIntegrity, decrypt, encrypt, openWithKey } from "
 import { finishDecrypt, partialDecrypt } from "./outsource";
 import { encryptBatch, openRecord, recordProof, verifyRecord } from "./batch";
 import { H1, H4, Hs, hashPayload } from "./kdf";
-import {
-  decodeEnvelope,
-  decodePartialDecryption,
-  encodeEnvelope,
-  encodePartialDecryption,
-  envelopeDigest,
-  envelopeTranscript,
-} from "./serialize";
+import { decodeEnvelope, decodePartialDecryption, encodeEnvelope, encodePartialDecryption, envelopeDigest, envelopeTranscript } from "./serialize";
 import { makeAuthorities, makeUserKeys, seededRng } from "./testing";
 import type { AttributeAuthorityKeys, AttributeVk, Envelope, UserKeys } from "./types";
 
@@ -174,9 +167,7 @@ describe("attacks", () => {
     // Through the wire: a byte flip inside A either fails decoding or verification.
     const wire = encodePartialDecryption(pd);
     wire[wire.length - 700] ^= 1;
-    expect(["DECODE_SUBGROUP", "DECODE_POINT", "OUTSOURCED_VERIFY"]).toContain(
-      codeOf(() => finishDecrypt(pp, env, decodePartialDecryption(wire), secret)),
-    );
+    expect(["DECODE_SUBGROUP", "DECODE_POINT", "OUTSOURCED_VERIFY"]).toContain(codeOf(() => finishDecrypt(pp, env, decodePartialDecryption(wire), secret)));
   });
 
   it("the TK alone (without z) does not yield the key", () => {
@@ -265,4 +256,3 @@ describe("batches", () => {
     expect(envelopeDigest(swapped)).not.toEqual(envelopeDigest(b.envelope));
   });
 });
-

@@ -66,7 +66,19 @@ describe.each([
     if (!noWasm) expect(fieldWasm()).not.toBeNull();
     for (const k of [...edgy, randomFr(), randomFr()]) expect(hex(encodeGT(gtPowSecret(base, k)))).toBe(hex(encodeGT(Fp12.pow(base, k))));
     const [a, b] = [randomFr(), randomFr()];
-    expect(hex(encodeGT(gtPowSecretMulti([[egg(), a], [base, b]], true)))).toBe(hex(encodeGT(Fp12.mul(Fp12.pow(egg(), a), Fp12.pow(base, b)))));
+    expect(
+      hex(
+        encodeGT(
+          gtPowSecretMulti(
+            [
+              [egg(), a],
+              [base, b],
+            ],
+            true,
+          ),
+        ),
+      ),
+    ).toBe(hex(encodeGT(Fp12.mul(Fp12.pow(egg(), a), Fp12.pow(base, b)))));
     expect(hex(encodeGT(eggPowSecret(a)))).toBe(hex(encodeGT(Fp12.pow(egg(), a))));
   });
 
@@ -83,7 +95,18 @@ describe.each([
     expect(steps.filter((s) => s === "scan:16")).toHaveLength(64);
     expect(steps.filter((s) => s.startsWith("public:"))).toEqual([]);
     // two bases share the squarings
-    const two = [randomFr(), 3n].map((k) => trace(() => gtPowSecretMulti([[egg(), k], [base, R - k]], true)).ops);
+    const two = [randomFr(), 3n].map(
+      (k) =>
+        trace(() =>
+          gtPowSecretMulti(
+            [
+              [egg(), k],
+              [base, R - k],
+            ],
+            true,
+          ),
+        ).ops,
+    );
     expect(two[0]).toEqual(two[1]);
     expect(two[0].filter((o) => o.path === "secret" && o.step === "mul")).toHaveLength(128);
   });
@@ -102,9 +125,19 @@ describe.each([
     for (const k of [0n, ...edgy, randomFr(), randomFr()])
       expect(hex(encodeGT(gtPowSecretMulti([[longLived, k]], true)))).toBe(hex(encodeGT(Fp12.pow(longLived, k))));
     const [a, b] = [randomFr(), randomFr()];
-    expect(hex(encodeGT(gtPowSecretMulti([[egg(), a], [longLived, b]], true)))).toBe(
-      hex(encodeGT(Fp12.mul(Fp12.pow(egg(), a), Fp12.pow(longLived, b)))),
-    );
+    expect(
+      hex(
+        encodeGT(
+          gtPowSecretMulti(
+            [
+              [egg(), a],
+              [longLived, b],
+            ],
+            true,
+          ),
+        ),
+      ),
+    ).toBe(hex(encodeGT(Fp12.mul(Fp12.pow(egg(), a), Fp12.pow(longLived, b)))));
   });
 
   it("same sequence for every exponent: per base 64 full-row scans and 64 multiplications, no squarings", () => {
@@ -116,7 +149,18 @@ describe.each([
     for (const t of traces) expect(t).toEqual(traces[0]);
     const steps = traces[0].map((o) => (o.path === "secret" ? o.step : `public:${o.op}`));
     expect(steps).toEqual(Array.from({ length: 64 }, () => ["scan:16", "mul"]).flat());
-    const two = [randomFr(), 3n].map((k) => trace(() => gtPowSecretMulti([[egg(), k], [longLived, R - k]], true)).ops);
+    const two = [randomFr(), 3n].map(
+      (k) =>
+        trace(() =>
+          gtPowSecretMulti(
+            [
+              [egg(), k],
+              [longLived, R - k],
+            ],
+            true,
+          ),
+        ).ops,
+    );
     expect(two[0]).toEqual(two[1]);
     expect(two[0].filter((o) => o.path === "secret" && o.step === "sqr")).toHaveLength(0);
     expect(two[0].filter((o) => o.path === "secret" && o.step === "mul")).toHaveLength(128);
@@ -131,7 +175,12 @@ describe("comb table", () => {
     expect(comb.length).toBe(SECRET_COMB_WORDS);
     expect(Array.from(secretComb(base, fieldWasm()))).toEqual(Array.from(comb));
     const W = SECRET_COMB_WORDS / (64 * 16);
-    for (const [j, v] of [[0, 0], [0, 1], [5, 9], [63, 15]]) {
+    for (const [j, v] of [
+      [0, 0],
+      [0, 1],
+      [5, 9],
+      [63, 15],
+    ]) {
       const out = new Uint32Array(W);
       maskedSelectRow(comb, j * 16 * W, v, out, 0);
       expect(Array.from(out)).toEqual(Array.from(fp12ToLimbs(Fp12.pow(base, 16n ** BigInt(j) * BigInt(v)))));
@@ -198,9 +247,15 @@ describe("G1/G2 secret multiplication", () => {
     const [[C2, C3]] = rowsG1Secret([[P, 5n, 9n]]);
     expect(C2.equals(G1.BASE.multiply(5n)) && C3.equals(P.multiply(5n).add(G1.BASE.multiply(9n)))).toBe(true);
     const [r, omega] = [randomFr(), randomFr()];
-    const rows = rowsG1Secret([[P, r, omega], [P, R - 1n, 1n]]);
+    const rows = rowsG1Secret([
+      [P, r, omega],
+      [P, R - 1n, 1n],
+    ]);
     expect(rows.map(([a, b]) => hex(encodeG1(a)) + hex(encodeG1(b)))).toEqual(
-      [[r, omega], [R - 1n, 1n]].map(([x, y]) => hex(encodeG1(G1.BASE.multiply(x))) + hex(encodeG1(P.multiply(x).add(G1.BASE.multiply(y))))),
+      [
+        [r, omega],
+        [R - 1n, 1n],
+      ].map(([x, y]) => hex(encodeG1(G1.BASE.multiply(x))) + hex(encodeG1(P.multiply(x).add(G1.BASE.multiply(y))))),
     );
   });
 
@@ -228,7 +283,12 @@ describe("G1/G2 secret multiplication", () => {
       const traces = ks.map((k) => trace(() => fn(k)).ops);
       for (const t of traces) expect(t, name).toEqual(traces[0]);
       const terms = name === "rows" ? 3 : 1;
-      expect(traces[0], name).toEqual(Array.from({ length: 65 * terms }, () => [{ path: "secret", step: "scan:8" }, { path: "secret", step: "add" }]).flat());
+      expect(traces[0], name).toEqual(
+        Array.from({ length: 65 * terms }, () => [
+          { path: "secret", step: "scan:8" },
+          { path: "secret", step: "add" },
+        ]).flat(),
+      );
     }
   });
 
@@ -283,7 +343,13 @@ describe("the scheme routes its secret exponents to the constant-time entries", 
   const a = setupAttribute("HA1.researcher");
   const b = setupAttribute("HA1.cardiology");
   const vks = [a.vk, b.vk];
-  const keys = { gid: "alice", keys: new Map([["HA1.researcher", keygen(a.secret, "alice")], ["HA1.cardiology", keygen(b.secret, "alice")]]) };
+  const keys = {
+    gid: "alice",
+    keys: new Map([
+      ["HA1.researcher", keygen(a.secret, "alice")],
+      ["HA1.cardiology", keygen(b.secret, "alice")],
+    ]),
+  };
   const payload = new TextEncoder().encode("a record");
 
   it("encryption: no variable-time exponentiation at all (every exponent derives from d)", () => {
@@ -305,7 +371,9 @@ describe("the scheme routes its secret exponents to the constant-time entries", 
   });
 
   it("ABS signing: nonces only in the constant-time GT paths (the only public exponents are the signature's challenges)", () => {
-    const { out: sig, ops } = trace(() => absSign({ message: new TextEncoder().encode("request 1"), policy: "HA1.researcher OR HA1.cardiology", gid: "alice", keys, vks }));
+    const { out: sig, ops } = trace(() =>
+      absSign({ message: new TextEncoder().encode("request 1"), policy: "HA1.researcher OR HA1.cardiology", gid: "alice", keys, vks }),
+    );
     const challenges = new Set(sig.c.flatMap((c) => [c, (R - c) % R]));
     const publicKs = ops.flatMap((o) => (o.path === "public" ? [o.k] : []));
     expect(publicKs.length).toBeGreaterThan(0);

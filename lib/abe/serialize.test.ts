@@ -55,7 +55,14 @@ function onlyAbeErrors(decode: (b: Uint8Array) => unknown, bytes: Uint8Array): b
 
 describe("framing", () => {
   it("writes magic, version and type, and reads fields back exactly", () => {
-    const b = encodeObject(0x42, (w) => w.u8(7).u32(0xdeadbeef).bytes(new Uint8Array([1, 2])).string("é").list([1, 2, 3], (ww, n) => ww.u8(n)));
+    const b = encodeObject(0x42, (w) =>
+      w
+        .u8(7)
+        .u32(0xdeadbeef)
+        .bytes(new Uint8Array([1, 2]))
+        .string("é")
+        .list([1, 2, 3], (ww, n) => ww.u8(n)),
+    );
     expect([...b.subarray(0, 4)]).toEqual([...MAGIC, FORMAT_VERSION, 0x42]);
     const out = decodeObject(b, 0x42, (r: Reader) => [r.u8(), r.u32(), [...r.bytes("b")], r.string("s"), r.list("l", 1, (rr) => rr.u8())]);
     expect(out).toEqual([7, 0xdeadbeef, [1, 2], "é", [1, 2, 3]]);

@@ -195,8 +195,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     const C2bar = r.bytes("C-bar2", { max: MAX_PAYLOAD }).slice();
     const C3bar = rG2(r, "C-bar3");
     const C4bar = rG1(r, "C-bar4");
-    if (recordCount === 0 && recordsRoot.some((b) => b !== 0))
-      throw new AbeError("DECODE_FORMAT", "records root must be zero when there are no records");
+    if (recordCount === 0 && recordsRoot.some((b) => b !== 0)) throw new AbeError("DECODE_FORMAT", "records root must be zero when there are no records");
     return { policy, rows, recordCount, recordsRoot, C1bar, C2bar, C3bar, C4bar };
   });
 }
@@ -220,7 +219,12 @@ export function decodeRecordCiphertext(bytes: Uint8Array): RecordCiphertext {
 }
 
 export function encodeMerkleProof(p: MerkleProof): Uint8Array {
-  return encodeObject(ObjectType.MerkleProof, (w) => w.u32(p.index).u32(p.count).list(p.path, (ww, h) => ww.bytes(h)));
+  return encodeObject(ObjectType.MerkleProof, (w) =>
+    w
+      .u32(p.index)
+      .u32(p.count)
+      .list(p.path, (ww, h) => ww.bytes(h)),
+  );
 }
 export function decodeMerkleProof(bytes: Uint8Array): MerkleProof {
   return decodeObject(bytes, ObjectType.MerkleProof, (r) => {

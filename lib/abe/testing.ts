@@ -24,7 +24,10 @@ export function seededRng(seed: string): Rng {
 }
 
 /** One authority key pair per attribute name, with the encryptor's tables precomputed. */
-export function makeAuthorities(names: readonly string[], seed = "authorities"): {
+export function makeAuthorities(
+  names: readonly string[],
+  seed = "authorities",
+): {
   auth: Map<string, AttributeAuthorityKeys>;
   vks: Map<string, AttributeVk>;
 } {

@@ -25,10 +25,7 @@ const { Fp, Fp2: Fp2F, Fp12 } = bls12_381.fields;
 const P = Fp.ORDER;
 const w = fieldWasm();
 const rng = seededRng("wasm-test");
-const fpArb = fc.oneof(
-  fc.bigInt({ min: 0n, max: P - 1n }),
-  fc.constantFrom(0n, 1n, 2n, P - 1n, P - 2n, (P - 1n) / 2n, (P + 1n) / 2n, 1n << 380n),
-);
+const fpArb = fc.oneof(fc.bigInt({ min: 0n, max: P - 1n }), fc.constantFrom(0n, 1n, 2n, P - 1n, P - 2n, (P - 1n) / 2n, (P + 1n) / 2n, 1n << 380n));
 const fp2Arb = fc.record({ c0: fpArb, c1: fpArb });
 
 describe("wasm field module", () => {
@@ -156,7 +153,15 @@ describe("wasm group operations", () => {
       expect(Fp12.eql(wasmGtPowMulti(W, [[t, k]]), ref)).toBe(true);
     }
     const [a, b] = [randomFr(rng), randomFr(rng)];
-    expect(Fp12.eql(wasmGtPowMulti(W, [[t, a], [t2, b]]), Fp12.mul(gtPowRef(base, a), gtPowRef(egg(), b)))).toBe(true);
+    expect(
+      Fp12.eql(
+        wasmGtPowMulti(W, [
+          [t, a],
+          [t2, b],
+        ]),
+        Fp12.mul(gtPowRef(base, a), gtPowRef(egg(), b)),
+      ),
+    ).toBe(true);
     expect(wasmIsInGT(W, base)).toBe(true);
     expect(wasmIsInGT(W, Fp12.fromBigTwelve([3n, 1n, 4n, 1n, 5n, 9n, 2n, 6n, 5n, 3n, 5n, 8n]))).toBe(false);
   });

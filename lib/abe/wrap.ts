@@ -64,8 +64,7 @@ export function unwrapKey(recipientSecretKey: Uint8Array, wrapped: Uint8Array, c
     ephPub: r.bytes("ephemeral public key", { exact: 32 }),
     ct: r.bytes("wrapped ciphertext", { max: MAX_WRAPPED }),
   }));
-  if (!(recipientSecretKey instanceof Uint8Array) || recipientSecretKey.length !== 32)
-    throw new AbeError("UNWRAP", "recipient secret key must be 32 bytes");
+  if (!(recipientSecretKey instanceof Uint8Array) || recipientSecretKey.length !== 32) throw new AbeError("UNWRAP", "recipient secret key must be 32 bytes");
   try {
     const recipientPub = x25519.getPublicKey(recipientSecretKey);
     const shared = x25519.getSharedSecret(recipientSecretKey, ephPub);

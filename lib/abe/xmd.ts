@@ -43,12 +43,22 @@ export function expandMessageXmd(msg: Uint8Array, dst: string, lenInBytes: numbe
     .update(prime)
     .digest();
   const out = new Uint8Array(ell * B_IN_BYTES);
-  let prev = sha256.create().update(b0).update(new Uint8Array([1])).update(prime).digest();
+  let prev = sha256
+    .create()
+    .update(b0)
+    .update(new Uint8Array([1]))
+    .update(prime)
+    .digest();
   out.set(prev, 0);
   for (let i = 2; i <= ell; i++) {
     const x = new Uint8Array(B_IN_BYTES);
     for (let j = 0; j < B_IN_BYTES; j++) x[j] = b0[j] ^ prev[j];
-    prev = sha256.create().update(x).update(new Uint8Array([i])).update(prime).digest();
+    prev = sha256
+      .create()
+      .update(x)
+      .update(new Uint8Array([i]))
+      .update(prime)
+      .digest();
     out.set(prev, (i - 1) * B_IN_BYTES);
   }
   return out.subarray(0, lenInBytes);

@@ -5,9 +5,7 @@ const DEFAULT = { N: 32768, r: 8, p: 1, keyLen: 32 };
 
 function scryptAsync(password: string, salt: Buffer, p: typeof DEFAULT): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize("NFKC"), salt, p.keyLen, { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
+    scrypt(password.normalize("NFKC"), salt, p.keyLen, { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r }, (err, key) => (err ? reject(err) : resolve(key))),
   );
 }
 
@@ -21,7 +19,12 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parts = stored.split("$");
   if (parts.length !== 4 || parts[0] !== "scrypt") return false;
-  const params = Object.fromEntries(parts[1].split(",").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]));
+  const params = Object.fromEntries(
+    parts[1]
+      .split(",")
+      .map((kv) => kv.split("="))
+      .map(([k, v]) => [k, Number(v)]),
+  );
   const expected = Buffer.from(parts[3], "base64url");
   const p = { N: params.N, r: params.r, p: params.p, keyLen: expected.length };
   if (![p.N, p.r, p.p].every((n) => Number.isSafeInteger(n) && n > 0)) return false;

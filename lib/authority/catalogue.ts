@@ -10,7 +10,13 @@ export async function createAuthority(adminId: string, input: { code: string; na
   try {
     return await db().$transaction(async (tx) => {
       const authority = await tx.attributeAuthority.create({ data: input, select: { id: true, code: true } });
-      await appendAudit(tx, { actorId: adminId, action: "AUTHORITY_CREATED", subjectType: "attribute-authority", subjectId: authority.id, data: { code: input.code } });
+      await appendAudit(tx, {
+        actorId: adminId,
+        action: "AUTHORITY_CREATED",
+        subjectType: "attribute-authority",
+        subjectId: authority.id,
+        data: { code: input.code },
+      });
       return authority;
     });
   } catch (error) {

@@ -26,7 +26,14 @@ type Cache = { active?: CkksKeyInfo; byId: Map<string, CkksKeyInfo> };
 const globalForKeys = globalThis as unknown as { medshareCkksKeys?: Cache };
 const cache = (): Cache => (globalForKeys.medshareCkksKeys ??= { byId: new Map() });
 
-function infoOf(row: { id: string; paramsId: string; publicKey: Uint8Array; relinKeys: Uint8Array; galoisKeys: Uint8Array; rotationSteps: unknown }): CkksKeyInfo {
+function infoOf(row: {
+  id: string;
+  paramsId: string;
+  publicKey: Uint8Array;
+  relinKeys: Uint8Array;
+  galoisKeys: Uint8Array;
+  rotationSteps: unknown;
+}): CkksKeyInfo {
   return {
     keyId: row.id,
     publicKeys: {

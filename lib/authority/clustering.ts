@@ -19,9 +19,18 @@ const floatsOf = (b: Uint8Array) => new Float64Array(b.buffer.slice(b.byteOffset
 export async function storeRunSecrets(
   tx: Tx,
   runId: string,
-  s: { k: number; n: number; p: number; centers: Float64Array; mass: Float64Array; distances: Float64Array; reference: { mean: Float64Array; sd: Float64Array } | null },
+  s: {
+    k: number;
+    n: number;
+    p: number;
+    centers: Float64Array;
+    mass: Float64Array;
+    distances: Float64Array;
+    reference: { mean: Float64Array; sd: Float64Array } | null;
+  },
 ) {
-  if (s.centers.length !== s.k * s.p || s.mass.length !== s.k || s.distances.length !== s.k * s.n) throw new RangeError("run secrets: sizes do not match k, n, p");
+  if (s.centers.length !== s.k * s.p || s.mass.length !== s.k || s.distances.length !== s.k * s.n)
+    throw new RangeError("run secrets: sizes do not match k, n, p");
   await tx.runSecret.create({
     data: {
       runId,

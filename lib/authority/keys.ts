@@ -68,18 +68,26 @@ async function rotateAttribute(tx: Tx, adminId: string, attribute: AttributeRef)
   await tx.attributeKeyVersion.updateMany({ where: { attributeId: attribute.id, retiredAt: null }, data: { retiredAt: new Date() } });
   await storeNewVersion(tx, attribute, version);
   await tx.attribute.update({ where: { id: attribute.id }, data: { currentVersion: version } });
-  await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_ROTATED", subjectType: "attribute", subjectId: attribute.id, data: { attribute: attribute.name, version } });
+  await appendAudit(tx, {
+    actorId: adminId,
+    action: "ATTRIBUTE_ROTATED",
+    subjectType: "attribute",
+    subjectId: attribute.id,
+    data: { attribute: attribute.name, version },
+  });
   const next = { ...attribute, currentVersion: version };
   const secret = await attributeSecret(tx, next, version);
   const grants = await tx.attributeGrant.findMany({ where: { attributeId: attribute.id, revokedAt: null }, select: { userId: true } });
-  const holders = await tx.user.findMany({ where: { id: { in: grants.map((g) => g.userId) }, status: "APPROVED" }, select: { id: true, gid: true, wrapPublicKey: true } });
+  const holders = await tx.user.findMany({
+    where: { id: { in: grants.map((g) => g.userId) }, status: "APPROVED" },
+    select: { id: true, gid: true, wrapPublicKey: true },
+  });
   for (const holder of holders) await issueCurrent(tx, adminId, holder, next, secret);
 }
 
 async function destroyTransformKey(tx: Tx, actorId: string | null, userId: string, reason: string) {
   const gone = await tx.transformKey.deleteMany({ where: { userId } });
-  if (gone.count > 0)
-    await appendAudit(tx, { actorId, action: "TRANSFORM_KEY_DESTROYED", subjectType: "user", subjectId: userId, data: { reason } });
+  if (gone.count > 0) await appendAudit(tx, { actorId, action: "TRANSFORM_KEY_DESTROYED", subjectType: "user", subjectId: userId, data: { reason } });
 }
 
 async function revokeGrant(tx: Tx, adminId: string, userId: string, attribute: AttributeRef, reason: string) {
@@ -92,7 +100,10 @@ async function revokeGrant(tx: Tx, adminId: string, userId: string, attribute: A
 /** Takes one attribute from a person: their transform key is destroyed at once. */
 export async function revokeAttribute({ adminId, userId, attributeId, reason }: { adminId: string; userId: string; attributeId: string; reason: string }) {
   return db().$transaction(async (tx) => {
-    const grant = await tx.attributeGrant.findFirst({ where: { userId, attributeId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
+    const grant = await tx.attributeGrant.findFirst({
+      where: { userId, attributeId, revokedAt: null },
+      select: { attribute: { select: { id: true, name: true, currentVersion: true } } },
+    });
     if (!grant) throw new AppError("INVALID_STATE", "This person does not hold that attribute.");
     await destroyTransformKey(tx, adminId, userId, `attribute ${grant.attribute.name} revoked`);
     await revokeGrant(tx, adminId, userId, grant.attribute, reason);
@@ -111,7 +122,10 @@ export async function revokePerson({ adminId, userId, reason }: { adminId: strin
     if (changed.count !== 1) throw new AppError("INVALID_STATE", "Only an approved person can be revoked.");
     await appendAudit(tx, { actorId: adminId, action: "USER_REVOKED", subjectType: "user", subjectId: userId, data: { reason } });
     await destroyTransformKey(tx, adminId, userId, "person revoked");
-    const grants = await tx.attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
+    const grants = await tx.attributeGrant.findMany({
+      where: { userId, revokedAt: null },
+      select: { attribute: { select: { id: true, name: true, currentVersion: true } } },
+    });
     for (const g of grants) await revokeGrant(tx, adminId, userId, g.attribute, reason);
     return { attributes: grants.map((g) => g.attribute.name) };
   }, KEY_TX);
@@ -137,14 +151,25 @@ export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, fr
       where: { id: userId },
       data: { wrapPublicKey: new Uint8Array(publicKey), ...(replacing && from ? { keyStoreReplacedAt: now, keyStoreReplacedFrom: from.address } : {}) },
     });
-    const sessionsEnded = from ? (await tx.session.updateMany({ where: { userId, revokedAt: null, id: { not: from.sessionId } }, data: { revokedAt: now } })).count : 0;
-    await appendAudit(tx, { actorId: userId, action: "WRAP_KEY_SET", subjectType: "user", subjectId: userId, data: { replacing, reauthenticated: Boolean(from), sessionsEnded } });
+    const sessionsEnded = from
+      ? (await tx.session.updateMany({ where: { userId, revokedAt: null, id: { not: from.sessionId } }, data: { revokedAt: now } })).count
+      : 0;
+    await appendAudit(tx, {
+      actorId: userId,
+      action: "WRAP_KEY_SET",
+      subjectType: "user",
+      subjectId: userId,
+      data: { replacing, reauthenticated: Boolean(from), sessionsEnded },
+    });
     if (replacing) {
       await tx.issuedKey.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
       await destroyTransformKey(tx, userId, userId, "key store replaced");
     }
     const holder = { ...user, wrapPublicKey: new Uint8Array(publicKey) };
-    const grants = await tx.attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { attribute: { select: { id: true, name: true, currentVersion: true } } } });
+    const grants = await tx.attributeGrant.findMany({
+      where: { userId, revokedAt: null },
+      select: { attribute: { select: { id: true, name: true, currentVersion: true } } },
+    });
     for (const g of grants) await issueCurrent(tx, userId, holder, g.attribute);
     return { issued: grants.length, sessionsEnded };
   }, KEY_TX);
@@ -154,15 +179,32 @@ export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, fr
 export async function myKeyMaterial(userId: string) {
   const [user, grants, keys, tk] = await Promise.all([
     db().user.findUniqueOrThrow({ where: { id: userId }, select: { gid: true, wrapPublicKey: true } }),
-    db().attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { grantedAt: true, attribute: { select: { name: true, currentVersion: true, description: true } } } }),
-    db().issuedKey.findMany({ where: { userId, revokedAt: null }, orderBy: { issuedAt: "asc" }, select: { version: true, wrappedKey: true, issuedAt: true, attribute: { select: { name: true } } } }),
+    db().attributeGrant.findMany({
+      where: { userId, revokedAt: null },
+      select: { grantedAt: true, attribute: { select: { name: true, currentVersion: true, description: true } } },
+    }),
+    db().issuedKey.findMany({
+      where: { userId, revokedAt: null },
+      orderBy: { issuedAt: "asc" },
+      select: { version: true, wrappedKey: true, issuedAt: true, attribute: { select: { name: true } } },
+    }),
     db().transformKey.findMany({ where: { userId }, orderBy: { layer: "asc" }, select: { keyVersions: true, createdAt: true } }),
   ]);
   return {
     gid: user.gid,
     hasWrapKey: Boolean(user.wrapPublicKey),
-    grants: grants.map((g) => ({ attribute: g.attribute.name, description: g.attribute.description, currentVersion: g.attribute.currentVersion, grantedAt: g.grantedAt.toISOString() })),
-    keys: keys.map((k) => ({ attribute: k.attribute.name, version: k.version, issuedAt: k.issuedAt.toISOString(), wrapped: Buffer.from(k.wrappedKey).toString("base64") })),
+    grants: grants.map((g) => ({
+      attribute: g.attribute.name,
+      description: g.attribute.description,
+      currentVersion: g.attribute.currentVersion,
+      grantedAt: g.grantedAt.toISOString(),
+    })),
+    keys: keys.map((k) => ({
+      attribute: k.attribute.name,
+      version: k.version,
+      issuedAt: k.issuedAt.toISOString(),
+      wrapped: Buffer.from(k.wrappedKey).toString("base64"),
+    })),
     // keyVersions: the newest layer; covers: every attribute key version the stored layers cover ("HA1.cardiology@1").
     transformKey: tk.length
       ? {

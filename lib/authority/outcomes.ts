@@ -17,7 +17,13 @@ export async function recordRequestOutcome(userId: string, input: { requestId: s
     const existing = await tx.requestOutcome.findUnique({ where: { requestId: input.requestId } });
     if (existing) return { recorded: false, outcome: existing.outcome as Outcome };
     await tx.requestOutcome.create({ data: { requestId: input.requestId, userId, outcome: input.outcome, detail: input.detail } });
-    await appendAudit(tx, { actorId: userId, action: "REQUEST_OUTCOME", subjectType: "request", subjectId: input.requestId, data: { outcome: input.outcome, ...(input.detail ? { detail: input.detail } : {}) } });
+    await appendAudit(tx, {
+      actorId: userId,
+      action: "REQUEST_OUTCOME",
+      subjectType: "request",
+      subjectId: input.requestId,
+      data: { outcome: input.outcome, ...(input.detail ? { detail: input.detail } : {}) },
+    });
     return { recorded: true, outcome: input.outcome };
   });
 }
@@ -25,7 +31,13 @@ export async function recordRequestOutcome(userId: string, input: { requestId: s
 /** A partial decryption or record that failed verification in the requester's browser: a security event, never data. */
 export async function recordVerificationFailure(userId: string, input: { requestId: string; uploadId: string; detail: string }) {
   await db().$transaction((tx) =>
-    appendAudit(tx, { actorId: userId, action: "DECRYPTION_VERIFICATION_FAILED", subjectType: "request", subjectId: input.requestId, data: { uploadId: input.uploadId, detail: input.detail } }),
+    appendAudit(tx, {
+      actorId: userId,
+      action: "DECRYPTION_VERIFICATION_FAILED",
+      subjectType: "request",
+      subjectId: input.requestId,
+      data: { uploadId: input.uploadId, detail: input.detail },
+    }),
   );
 }
 
@@ -44,13 +56,20 @@ export function requestState(
 ): RequestState {
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   if (r.withdrawnAt) return { label: "withdrawn by the owner", tone: "off", completedAt: iso(outcome?.completedAt ?? r.decidedAt), detail: null };
-  if (outcome) return { label: outcome.outcome, tone: outcome.outcome === "decrypted" ? "ok" : "bad", completedAt: iso(outcome.completedAt), detail: outcome.detail };
+  if (outcome)
+    return { label: outcome.outcome, tone: outcome.outcome === "decrypted" ? "ok" : "bad", completedAt: iso(outcome.completedAt), detail: outcome.detail };
   if (r.decision === "denied") return { label: "denied by the hospital", tone: "bad", completedAt: iso(r.decidedAt), detail: null };
-  if (r.decision === "pending") return { label: "awaiting the hospital's decision", tone: "wait", completedAt: null, detail: lastCheck?.ok ? "signature verified" : null };
+  if (r.decision === "pending")
+    return { label: "awaiting the hospital's decision", tone: "wait", completedAt: null, detail: lastCheck?.ok ? "signature verified" : null };
   if (r.status === "READY") return { label: "partially decrypted (the browser has not reported)", tone: "wait", completedAt: iso(r.decidedAt), detail: null };
   if (r.status === "REJECTED") return { label: "failed", tone: "bad", completedAt: iso(r.decidedAt), detail: "rejected" };
   if (lastCheck && !lastCheck.ok) return { label: "failed", tone: "bad", completedAt: iso(lastCheck.at), detail: `signature refused: ${lastCheck.reason}` };
   if (now - r.createdAt.getTime() > REQUEST_SIGNATURE_TTL_MS)
-    return { label: "failed", tone: "bad", completedAt: new Date(r.createdAt.getTime() + REQUEST_SIGNATURE_TTL_MS).toISOString(), detail: "not signed in time" };
+    return {
+      label: "failed",
+      tone: "bad",
+      completedAt: new Date(r.createdAt.getTime() + REQUEST_SIGNATURE_TTL_MS).toISOString(),
+      detail: "not signed in time",
+    };
   return { label: "awaiting signature", tone: "wait", completedAt: null, detail: null };
 }

@@ -10,7 +10,10 @@ export async function listPeople() {
   });
   const ids = users.map((u) => u.id);
   const [grants, keys, tks] = await Promise.all([
-    db().attributeGrant.findMany({ where: { userId: { in: ids }, revokedAt: null }, select: { userId: true, attribute: { select: { id: true, name: true } } } }),
+    db().attributeGrant.findMany({
+      where: { userId: { in: ids }, revokedAt: null },
+      select: { userId: true, attribute: { select: { id: true, name: true } } },
+    }),
     db().issuedKey.findMany({ where: { userId: { in: ids }, revokedAt: null }, select: { userId: true, attributeId: true, version: true } }),
     db().transformKey.findMany({ where: { userId: { in: ids } }, select: { userId: true } }),
   ]);
@@ -29,7 +32,10 @@ export async function listPeople() {
       .map((g) => ({
         id: g.attribute.id,
         name: g.attribute.name,
-        versions: keys.filter((k) => k.userId === u.id && k.attributeId === g.attribute.id).map((k) => k.version).sort(),
+        versions: keys
+          .filter((k) => k.userId === u.id && k.attributeId === g.attribute.id)
+          .map((k) => k.version)
+          .sort(),
       })),
   }));
 }

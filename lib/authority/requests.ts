@@ -42,11 +42,19 @@ export async function verifyRequestSignature(input: VerifyInput): Promise<{ ok: 
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`abs-attempts:${input.user.id}`}))`;
       const locked = await attemptsExhausted(tx, input.statement.requestId, input.user.id);
       if (locked) {
-        await appendAudit(tx, { actorId: input.user.id, action: "ABS_LOCKED", subjectType: "request", subjectId: input.statement.requestId, data: { reason: locked } });
+        await appendAudit(tx, {
+          actorId: input.user.id,
+          action: "ABS_LOCKED",
+          subjectType: "request",
+          subjectId: input.statement.requestId,
+          data: { reason: locked },
+        });
         return { ok: false as const, reason: locked, locked: true as const };
       }
       const reason = await verdictFor(input);
-      await tx.absVerification.create({ data: { requestId: input.statement.requestId, userId: input.user.id, ok: !reason, reason: reason ?? "verified", policy: input.policy } });
+      await tx.absVerification.create({
+        data: { requestId: input.statement.requestId, userId: input.user.id, ok: !reason, reason: reason ?? "verified", policy: input.policy },
+      });
       await appendAudit(tx, {
         actorId: input.user.id,
         action: reason ? "ABS_REJECTED" : "ABS_VERIFIED",
@@ -95,7 +103,13 @@ async function verdictFor(input: VerifyInput): Promise<string | null> {
   if (!reason) {
     try {
       const vks = await vksFor(input.signatureVersions);
-      const verdict = absVerify({ message: requestSignatureMessage(input.statement), policy: input.policy, gid: input.user.gid, signature: input.signature, vks });
+      const verdict = absVerify({
+        message: requestSignatureMessage(input.statement),
+        policy: input.policy,
+        gid: input.user.gid,
+        signature: input.signature,
+        vks,
+      });
       if (!verdict.ok) reason = reasons[verdict.reason];
     } catch {
       reason = "wrong attributes: unknown attribute or key version";
@@ -113,7 +127,10 @@ export async function listRequestsForAdmin(admin: { role: Role }) {
   const requests = await cspCall("requests.list", {});
   const [verifications, users, outcomes] = await Promise.all([
     db().absVerification.findMany({ where: { requestId: { in: requests.map((r) => r.id) } }, orderBy: { at: "asc" } }),
-    db().user.findMany({ where: { id: { in: [...new Set(requests.map((r) => r.requesterId))] } }, select: { id: true, name: true, gid: true, organisation: { select: { name: true } } } }),
+    db().user.findMany({
+      where: { id: { in: [...new Set(requests.map((r) => r.requesterId))] } },
+      select: { id: true, name: true, gid: true, organisation: { select: { name: true } } },
+    }),
     db().requestOutcome.findMany({ where: { requestId: { in: requests.map((r) => r.id) } } }),
   ]);
   return requests.map(({ requesterId, createdAt, decidedAt, expiresAt, withdrawnAt, renewalRequestedAt, ...r }) => {
@@ -125,7 +142,11 @@ export async function listRequestsForAdmin(admin: { role: Role }) {
       expiresAt: expiresAt?.toISOString() ?? null,
       withdrawnAt: withdrawnAt?.toISOString() ?? null,
       renewalRequestedAt: renewalRequestedAt?.toISOString() ?? null,
-      state: requestState({ status: r.status, createdAt, decidedAt, expiresAt, withdrawnAt, decision: r.decision }, outcomes.find((o) => o.requestId === r.id), checks.at(-1)),
+      state: requestState(
+        { status: r.status, createdAt, decidedAt, expiresAt, withdrawnAt, decision: r.decision },
+        outcomes.find((o) => o.requestId === r.id),
+        checks.at(-1),
+      ),
       verifications: checks.map((v) => ({ ok: v.ok, reason: v.reason, at: v.at.toISOString() })),
     };
   });

@@ -19,7 +19,10 @@ export type TransformKeyLayer = { tk: Uint8Array; keyVersions: Record<string, nu
  */
 export async function storeTransformKeys(user: { id: string; gid: string }, layers: TransformKeyLayer[]) {
   if (layers.length === 0 || layers.length > MAX_TK_LAYERS) throw new AppError("VALIDATION", `A transform key has 1 to ${MAX_TK_LAYERS} layers.`);
-  const issued = await db().issuedKey.findMany({ where: { userId: user.id, revokedAt: null }, select: { version: true, attribute: { select: { name: true } } } });
+  const issued = await db().issuedKey.findMany({
+    where: { userId: user.id, revokedAt: null },
+    select: { version: true, attribute: { select: { name: true } } },
+  });
   const held = new Set(issued.map((k) => `${k.attribute.name}@${k.version}`));
   const seen = new Set<string>();
   const canonical: Array<{ tk: Uint8Array<ArrayBuffer>; keyVersions: Record<string, number> }> = [];
@@ -48,7 +51,13 @@ export async function storeTransformKeys(user: { id: string; gid: string }, laye
   return db().$transaction(async (tx) => {
     await tx.transformKey.deleteMany({ where: { userId: user.id } });
     await tx.transformKey.createMany({ data: canonical.map((l, layer) => ({ userId: user.id, layer, tk: l.tk, keyVersions: l.keyVersions })) });
-    await appendAudit(tx, { actorId: user.id, action: "TRANSFORM_KEY_STORED", subjectType: "user", subjectId: user.id, data: { keyVersions: canonical[0].keyVersions, covers: [...seen].sort() } });
+    await appendAudit(tx, {
+      actorId: user.id,
+      action: "TRANSFORM_KEY_STORED",
+      subjectType: "user",
+      subjectId: user.id,
+      data: { keyVersions: canonical[0].keyVersions, covers: [...seen].sort() },
+    });
     return { attributes: [...new Set(canonical.flatMap((l) => Object.keys(l.keyVersions)))].sort(), covers: [...seen].sort() };
   });
 }
@@ -61,7 +70,14 @@ export function storeTransformKey(user: { id: string; gid: string }, tk: Uint8Ar
 export async function deleteMyTransformKey(userId: string) {
   return db().$transaction(async (tx) => {
     const gone = await tx.transformKey.deleteMany({ where: { userId } });
-    if (gone.count > 0) await appendAudit(tx, { actorId: userId, action: "TRANSFORM_KEY_DESTROYED", subjectType: "user", subjectId: userId, data: { reason: "deleted by its owner" } });
+    if (gone.count > 0)
+      await appendAudit(tx, {
+        actorId: userId,
+        action: "TRANSFORM_KEY_DESTROYED",
+        subjectType: "user",
+        subjectId: userId,
+        data: { reason: "deleted by its owner" },
+      });
     return { deleted: gone.count > 0 };
   });
 }

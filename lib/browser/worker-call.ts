@@ -39,7 +39,12 @@ export function workerLane<Job, M extends { type: string }>(start: () => Worker,
 }
 
 /** One job on a worker of its own, which is ended whatever the outcome. */
-export async function callWorker<Job, M extends { type: string }>(start: () => Worker, job: Job, failure: string, options: CallOptions<M> = {}): Promise<Done<M>> {
+export async function callWorker<Job, M extends { type: string }>(
+  start: () => Worker,
+  job: Job,
+  failure: string,
+  options: CallOptions<M> = {},
+): Promise<Done<M>> {
   const lane = workerLane<Job, M>(start, failure);
   try {
     return await lane.call(job, options);

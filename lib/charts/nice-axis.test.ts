@@ -17,7 +17,13 @@ describe("niceAxis", () => {
   });
 
   it("uses steps of 1, 2, 2.5 or 5 times a power of ten, without floating-point noise", () => {
-    for (const [lo, hi] of [[0.1, 0.7], [3, 97], [0.0012, 0.0049], [-40, 15], [12_000, 530_000]]) {
+    for (const [lo, hi] of [
+      [0.1, 0.7],
+      [3, 97],
+      [0.0012, 0.0049],
+      [-40, 15],
+      [12_000, 530_000],
+    ]) {
       const { ticks, step } = niceAxis([lo, hi]);
       const mantissa = step / 10 ** Math.floor(Math.log10(step));
       expect([1, 2, 2.5, 5]).toContain(Number(mantissa.toPrecision(6)));

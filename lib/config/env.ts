@@ -8,9 +8,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgresql:// URL"),
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
   NEXTAUTH_URL: z.url().optional(),
-  MEDSHARE_KEK: z
-    .string()
-    .refine((v) => Buffer.from(v, "base64").length === 32, "MEDSHARE_KEK must be 32 bytes, base64"),
+  MEDSHARE_KEK: z.string().refine((v) => Buffer.from(v, "base64").length === 32, "MEDSHARE_KEK must be 32 bytes, base64"),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -89,8 +89,14 @@ export async function runDetailAtCsp(runId: string) {
     histogram[l.label][Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(t * HISTOGRAM_BINS)))]++;
   }
   const [base, extensions, uploads] = await Promise.all([
-    run.baseRunId ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, name: true, n: true, createdAt: true, finishedAt: true } }) : null,
-    db().clusteringRun.findMany({ where: { baseRunId: runId }, orderBy: { createdAt: "asc" }, select: { id: true, name: true, status: true, n: true, createdAt: true } }),
+    run.baseRunId
+      ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, name: true, n: true, createdAt: true, finishedAt: true } })
+      : null,
+    db().clusteringRun.findMany({
+      where: { baseRunId: runId },
+      orderBy: { createdAt: "asc" },
+      select: { id: true, name: true, status: true, n: true, createdAt: true },
+    }),
     uploadFacts(run.uploadIds),
   ]);
   return {
@@ -111,7 +117,11 @@ export async function runDetailAtCsp(runId: string) {
  * rounded typicalities the CSP holds), which uploads each cluster draws from.
  */
 export async function clusterSummaries() {
-  const runs = await db().clusteringRun.findMany({ where: { status: "SUCCEEDED" }, orderBy: { finishedAt: "desc" }, select: { id: true, name: true, note: true, k: true, n: true, createdAt: true, finishedAt: true, uploadIds: true, baseRunId: true } });
+  const runs = await db().clusteringRun.findMany({
+    where: { status: "SUCCEEDED" },
+    orderBy: { finishedAt: "desc" },
+    select: { id: true, name: true, note: true, k: true, n: true, createdAt: true, finishedAt: true, uploadIds: true, baseRunId: true },
+  });
   if (runs.length === 0) return { runs: [], stats: [], members: [], uploads: [] };
   const runIds = runs.map((r) => r.id);
   const stats = await db().$queryRaw<Array<{ run_id: string; label: number; size: number; mean: number; min: number; max: number }>>`
@@ -129,7 +139,11 @@ export async function clusterMemberRows(runId: string, cluster: number) {
   const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { status: true, k: true } });
   if (!run || run.status !== "SUCCEEDED") throw new AppError("NOT_FOUND", "No such finished clustering run.");
   if (!Number.isInteger(cluster) || cluster < 0 || cluster >= run.k) throw new AppError("VALIDATION", `Cluster must be 0..${run.k - 1}.`);
-  return db().runLabel.findMany({ where: { runId, label: cluster }, orderBy: [{ uploadId: "asc" }, { recordIndex: "asc" }], select: { uploadId: true, recordIndex: true } });
+  return db().runLabel.findMany({
+    where: { runId, label: cluster },
+    orderBy: [{ uploadId: "asc" }, { recordIndex: "asc" }],
+    select: { uploadId: true, recordIndex: true },
+  });
 }
 
 /** Finished runs, newest first (the authority keeps those whose centers' mass it holds: extendable). */
@@ -139,12 +153,19 @@ export async function finishedRuns() {
     orderBy: { finishedAt: "desc" },
     select: { id: true, name: true, k: true, n: true, p: true, uploadIds: true, columns: true, createdAt: true, finishedAt: true, baseRunId: true },
   });
-  return runs.map((r) => ({ ...r, uploadIds: fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids"), columns: fromJson(StringList, r.columns, "clustering_runs.columns") }));
+  return runs.map((r) => ({
+    ...r,
+    uploadIds: fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids"),
+    columns: fromJson(StringList, r.columns, "clustering_runs.columns"),
+  }));
 }
 
 /** Stored uploads with stored encrypted features: what a run can cluster. */
 export async function clusterableUploads() {
-  const features = await db().uploadFeatures.findMany({ where: { status: "STORED", upload: { status: "STORED" } }, select: { uploadId: true, p: true, columns: true } });
+  const features = await db().uploadFeatures.findMany({
+    where: { status: "STORED", upload: { status: "STORED" } },
+    select: { uploadId: true, p: true, columns: true },
+  });
   const uploads = await db().upload.findMany({
     where: { id: { in: features.map((f) => f.uploadId) }, status: "STORED" },
     orderBy: { createdAt: "desc" },
@@ -152,7 +173,14 @@ export async function clusterableUploads() {
   });
   return uploads.map((u) => {
     const f = features.find((x) => x.uploadId === u.id)!;
-    return { id: u.id, label: u.label, records: u.recordCount, organisationId: u.organisationId, features: f.p, columns: fromJson(StringList, f.columns, "upload_features.columns") };
+    return {
+      id: u.id,
+      label: u.label,
+      records: u.recordCount,
+      organisationId: u.organisationId,
+      features: f.p,
+      columns: fromJson(StringList, f.columns, "upload_features.columns"),
+    };
   });
 }
 
@@ -189,13 +217,21 @@ export async function createRun(actorId: string, input: CreateRunInput) {
   if (ordered.some((s) => JSON.stringify(s.columns) !== JSON.stringify(columns))) {
     if (base) throw new AppError("VALIDATION", "An added upload has other feature columns than the base run; extend a run with uploads of the same features.");
     const labels = new Map((await db().upload.findMany({ where: { id: { in: added } }, select: { id: true, label: true } })).map((u) => [u.id, u.label]));
-    throw new AppError("VALIDATION", columnMismatch(ordered.map((s) => ({ label: labels.get(s.uploadId) ?? s.uploadId, columns: fromJson(StringList, s.columns, "upload_features.columns") })))!);
+    throw new AppError(
+      "VALIDATION",
+      columnMismatch(
+        ordered.map((s) => ({ label: labels.get(s.uploadId) ?? s.uploadId, columns: fromJson(StringList, s.columns, "upload_features.columns") })),
+      )!,
+    );
   }
   if (ordered.some((s) => s.ckksKeyId !== input.keyId)) throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
   // The key holder sees one aggregate per upload read (and, in an extension, can subtract the
   // prototypes it holds): every upload read next to something else needs a minimum size.
   if ((base || ordered.length > 1) && ordered.some((s) => s.n < RUN_LIMITS.minRecordsPerUpload))
-    throw new AppError("VALIDATION", `Each upload ${base ? "added to a run" : "of a multi-upload run"} needs at least ${RUN_LIMITS.minRecordsPerUpload} records.`);
+    throw new AppError(
+      "VALIDATION",
+      `Each upload ${base ? "added to a run" : "of a multi-upload run"} needs at least ${RUN_LIMITS.minRecordsPerUpload} records.`,
+    );
   const addedN = ordered.reduce((t, s) => t + s.n, 0);
   if (!base && k > addedN) throw new AppError("VALIDATION", `k = ${k} exceeds the ${addedN} records.`);
   const n = (base?.n ?? 0) + addedN;
@@ -203,8 +239,23 @@ export async function createRun(actorId: string, input: CreateRunInput) {
   const uploadIds = [...(base?.uploadIds ?? []), ...added];
   const runId = input.runId;
   await db().$transaction(async (tx) => {
-    if (await tx.clusteringRun.findUnique({ where: { id: runId }, select: { id: true } })) throw new AppError("CONFLICT", "A clustering run with this id exists already.");
-    await tx.clusteringRun.create({ data: { id: runId, name: input.name ?? "", note: input.note ?? "", k, uploadIds, addedUploadIds: added, columns, baseRunId: base?.id ?? null, n, p, createdById: actorId } });
+    if (await tx.clusteringRun.findUnique({ where: { id: runId }, select: { id: true } }))
+      throw new AppError("CONFLICT", "A clustering run with this id exists already.");
+    await tx.clusteringRun.create({
+      data: {
+        id: runId,
+        name: input.name ?? "",
+        note: input.note ?? "",
+        k,
+        uploadIds,
+        addedUploadIds: added,
+        columns,
+        baseRunId: base?.id ?? null,
+        n,
+        p,
+        createdById: actorId,
+      },
+    });
     await appendCspAudit(tx, {
       actorId,
       action: "CLUSTERING_RUN_STARTED",
@@ -222,8 +273,17 @@ export async function createRun(actorId: string, input: CreateRunInput) {
 
 /** A run as a base of an extension (null: no such run). */
 async function baseRun(runId: string): Promise<BaseRun | null> {
-  const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { id: true, status: true, k: true, n: true, p: true, uploadIds: true, columns: true } });
-  return run && { ...run, uploadIds: fromJson(StringList, run.uploadIds, "clustering_runs.upload_ids"), columns: fromJson(StringList, run.columns, "clustering_runs.columns") };
+  const run = await db().clusteringRun.findUnique({
+    where: { id: runId },
+    select: { id: true, status: true, k: true, n: true, p: true, uploadIds: true, columns: true },
+  });
+  return (
+    run && {
+      ...run,
+      uploadIds: fromJson(StringList, run.uploadIds, "clustering_runs.upload_ids"),
+      columns: fromJson(StringList, run.columns, "clustering_runs.columns"),
+    }
+  );
 }
 
 /** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
@@ -239,7 +299,13 @@ export async function cancelRun({ actorId, runId }: { actorId: string; runId: st
     if (run.status !== "RUNNING") throw new AppError("INVALID_STATE", "Only a queued or running run can be cancelled.");
     if (!run.cancelRequested) {
       await tx.clusteringRun.update({ where: { id: runId }, data: { cancelRequested: true } });
-      await appendCspAudit(tx, { actorId, action: "CLUSTERING_RUN_CANCELLED", subjectType: "clustering_run", subjectId: runId, data: { phase: "requested", iteration: run.iteration } });
+      await appendCspAudit(tx, {
+        actorId,
+        action: "CLUSTERING_RUN_CANCELLED",
+        subjectType: "clustering_run",
+        subjectId: runId,
+        data: { phase: "requested", iteration: run.iteration },
+      });
     }
     return { status: "CANCELLING" as const };
   });
@@ -274,7 +340,11 @@ export async function deleteRun({ actorId, runId }: { actorId: string; runId: st
     if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
     if (run.status === "QUEUED" || run.status === "RUNNING") throw new AppError("INVALID_STATE", "This run is still running: cancel it before deleting it.");
     const extensions = await tx.clusteringRun.count({ where: { baseRunId: runId } });
-    if (extensions) throw new AppError("INVALID_STATE", `${extensions} later run${extensions > 1 ? "s extend" : " extends"} this run: delete ${extensions > 1 ? "them" : "it"} first.`);
+    if (extensions)
+      throw new AppError(
+        "INVALID_STATE",
+        `${extensions} later run${extensions > 1 ? "s extend" : " extends"} this run: delete ${extensions > 1 ? "them" : "it"} first.`,
+      );
     const labels = await tx.runLabel.deleteMany({ where: { runId } });
     await tx.clusteringRun.delete({ where: { id: runId } });
     await appendCspAudit(tx, {

@@ -28,7 +28,12 @@ export async function decideRequest(org: string, by: string, input: Decision) {
     // One decision at a time per request: two reviewers clicking together cannot both read "pending".
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`decision:${input.requestId}`}))`;
     const request = await tx.accessRequest.findUnique({ where: { id: input.requestId }, include: { items: true } });
-    const uploads = request ? await tx.upload.findMany({ where: { id: { in: request.items.map((i) => i.uploadId) }, organisationId: org }, select: { id: true, approverId: true, reviewerId: true, recordCount: true } }) : [];
+    const uploads = request
+      ? await tx.upload.findMany({
+          where: { id: { in: request.items.map((i) => i.uploadId) }, organisationId: org },
+          select: { id: true, approverId: true, reviewerId: true, recordCount: true },
+        })
+      : [];
     if (!request || uploads.length === 0) throw new AppError("NOT_FOUND", "No request for your organisation's data has that id.");
     const mine = request.items.filter((i) => {
       const u = uploads.find((x) => x.id === i.uploadId);
@@ -43,15 +48,32 @@ export async function decideRequest(org: string, by: string, input: Decision) {
 
     if (input.decision === "deny") {
       const reason = input.reason?.trim() ?? "";
-      if (reason.length < 3) throw new AppError("VALIDATION", "Give the reason for the denial.", { reason: ["Give the reason for the denial (at least 3 characters)."] });
+      if (reason.length < 3)
+        throw new AppError("VALIDATION", "Give the reason for the denial.", { reason: ["Give the reason for the denial (at least 3 characters)."] });
       for (const i of open)
-        await tx.accessRequestUpload.update({ where: { requestId_uploadId: { requestId: i.requestId, uploadId: i.uploadId } }, data: { decision: "denied", decisionReason: reason, ...(asApprover(i.uploadId) ? { approvedBy: by, approvedAt: now } : { reviewedBy: by, reviewedAt: now }) } });
-      await appendCspAudit(tx, { actorId: by, action: "REQUEST_DENIED", subjectType: "request", subjectId: request.id, data: { organisationId: org, uploads: open.map((i) => i.uploadId), reason } });
+        await tx.accessRequestUpload.update({
+          where: { requestId_uploadId: { requestId: i.requestId, uploadId: i.uploadId } },
+          data: {
+            decision: "denied",
+            decisionReason: reason,
+            ...(asApprover(i.uploadId) ? { approvedBy: by, approvedAt: now } : { reviewedBy: by, reviewedAt: now }),
+          },
+        });
+      await appendCspAudit(tx, {
+        actorId: by,
+        action: "REQUEST_DENIED",
+        subjectType: "request",
+        subjectId: request.id,
+        data: { organisationId: org, uploads: open.map((i) => i.uploadId), reason },
+      });
     } else {
       const narrowing = input.records !== undefined || input.periodDays !== undefined;
-      if (narrowing && open.some((i) => !asApprover(i.uploadId))) throw new AppError("FORBIDDEN", "Only the approver narrows a request; the second reviewer approves or denies it.");
+      if (narrowing && open.some((i) => !asApprover(i.uploadId)))
+        throw new AppError("FORBIDDEN", "Only the approver narrows a request; the second reviewer approves or denies it.");
       if (input.periodDays !== undefined && input.periodDays > request.periodDays)
-        throw new AppError("VALIDATION", `The period can only be shortened: ${request.periodDays} days were asked for.`, { periodDays: [`At most ${request.periodDays} days (asked).`] });
+        throw new AppError("VALIDATION", `The period can only be shortened: ${request.periodDays} days were asked for.`, {
+          periodDays: [`At most ${request.periodDays} days (asked).`],
+        });
       const asked = (i: (typeof open)[number]) => {
         const indices = fromJsonOrNull(IndexList, i.recordIndices, "access_request_uploads.record_indices");
         return indices ?? Array.from({ length: uploads.find((u) => u.id === i.uploadId)!.recordCount }, (_, n) => n);
@@ -59,7 +81,10 @@ export async function decideRequest(org: string, by: string, input: Decision) {
       if (input.records !== undefined)
         for (const i of open) {
           const n = asked(i).length;
-          if (input.records > n) throw new AppError("VALIDATION", `Narrowing cannot release more than was asked: ${n} records were asked for.`, { records: [`At most ${n} records (asked).`] });
+          if (input.records > n)
+            throw new AppError("VALIDATION", `Narrowing cannot release more than was asked: ${n} records were asked for.`, {
+              records: [`At most ${n} records (asked).`],
+            });
         }
       const reviewerWaits: string[] = [];
       for (const i of open) {
@@ -82,14 +107,29 @@ export async function decideRequest(org: string, by: string, input: Decision) {
         });
       }
       if (input.periodDays !== undefined && input.periodDays < request.periodDays)
-        await tx.accessRequest.update({ where: { id: request.id }, data: { periodDays: input.periodDays, askedPeriodDays: request.askedPeriodDays ?? request.periodDays } });
-      action = reviewerWaits.length ? "REQUEST_APPROVED_FIRST" : open.some((i) => !asApprover(i.uploadId)) ? "REQUEST_REVIEWED" : narrowing ? "REQUEST_NARROWED" : "REQUEST_APPROVED";
+        await tx.accessRequest.update({
+          where: { id: request.id },
+          data: { periodDays: input.periodDays, askedPeriodDays: request.askedPeriodDays ?? request.periodDays },
+        });
+      action = reviewerWaits.length
+        ? "REQUEST_APPROVED_FIRST"
+        : open.some((i) => !asApprover(i.uploadId))
+          ? "REQUEST_REVIEWED"
+          : narrowing
+            ? "REQUEST_NARROWED"
+            : "REQUEST_APPROVED";
       await appendCspAudit(tx, {
         actorId: by,
         action,
         subjectType: "request",
         subjectId: request.id,
-        data: { organisationId: org, uploads: open.map((i) => i.uploadId), ...(input.records !== undefined ? { records: input.records } : {}), ...(input.periodDays !== undefined ? { periodDays: input.periodDays } : {}), ...(reviewerWaits.length ? { awaitingReviewer: reviewerWaits } : {}) },
+        data: {
+          organisationId: org,
+          uploads: open.map((i) => i.uploadId),
+          ...(input.records !== undefined ? { records: input.records } : {}),
+          ...(input.periodDays !== undefined ? { periodDays: input.periodDays } : {}),
+          ...(reviewerWaits.length ? { awaitingReviewer: reviewerWaits } : {}),
+        },
       });
     }
     const items = await tx.accessRequestUpload.findMany({ where: { requestId: request.id }, select: { decision: true, decisionReason: true } });
@@ -110,8 +150,20 @@ export async function assertDecided(request: { id: string; requesterId: string }
   const items = await db().accessRequestUpload.findMany({ where: { requestId: request.id }, select: { decision: true, decisionReason: true } });
   const state = requestDecision(items);
   if (state === "automatic" || state === "approved") return;
-  await db().$transaction((tx) => appendCspAudit(tx, { actorId: request.requesterId, action: "GRANT_REFUSED", subjectType: "request", subjectId: request.id, data: { reason: state, refused } }));
-  if (state === "pending") throw new AppError("FORBIDDEN", "This request is awaiting the hospital's decision: the cloud serves nothing and decrypts nothing until the hospital approves it.");
+  await db().$transaction((tx) =>
+    appendCspAudit(tx, {
+      actorId: request.requesterId,
+      action: "GRANT_REFUSED",
+      subjectType: "request",
+      subjectId: request.id,
+      data: { reason: state, refused },
+    }),
+  );
+  if (state === "pending")
+    throw new AppError(
+      "FORBIDDEN",
+      "This request is awaiting the hospital's decision: the cloud serves nothing and decrypts nothing until the hospital approves it.",
+    );
   const reasons = [...new Set(items.map((i) => i.decisionReason).filter(Boolean))].join("; ");
   throw new AppError("FORBIDDEN", `The hospital denied this request${reasons ? `: ${reasons}` : ""}. The cloud serves none of its records.`);
 }

@@ -61,7 +61,8 @@ export async function beginFeatures({ uploadId, organisationId, input }: { uploa
   if (n !== upload.recordCount) reject(`n = ${n} does not match the upload's ${upload.recordCount} records`);
   if (!Number.isInteger(p) || p < 1 || p > FEATURE_LIMITS.maxFeatures) reject(`p must be 1..${FEATURE_LIMITS.maxFeatures}`);
   if (columns.length !== p) reject(`${columns.length} column names for p = ${p}`);
-  if (columns.some((c) => typeof c !== "string" || c.length === 0 || c.length > FEATURE_LIMITS.maxColumnNameLength)) reject("a column name is empty or too long");
+  if (columns.some((c) => typeof c !== "string" || c.length === 0 || c.length > FEATURE_LIMITS.maxColumnNameLength))
+    reject("a column name is empty or too long");
   if (new Set(columns).size !== p) reject("column names must be distinct");
   if (blocks !== blocksOf(n, ckks.slots).length) reject(`${n} records make ${blocksOf(n, ckks.slots).length} blocks, not ${blocks}`);
   const shape = { paramsId: input.paramsId, ckksKeyId: input.keyId, n, p, columns, blockCount: blocks, ciphertextCount: blocks * p };
@@ -87,7 +88,19 @@ export async function beginFeatures({ uploadId, organisationId, input }: { uploa
  * parameters as a fresh feature ciphertext (top level, scale Delta). Sending the same bytes
  * again is harmless (resume after a dropped connection); different bytes are a conflict.
  */
-export async function putFeatureCiphertext({ uploadId, organisationId, block, feature, ct }: { uploadId: string; organisationId: string; block: number; feature: number; ct: Uint8Array }) {
+export async function putFeatureCiphertext({
+  uploadId,
+  organisationId,
+  block,
+  feature,
+  ct,
+}: {
+  uploadId: string;
+  organisationId: string;
+  block: number;
+  feature: number;
+  ct: Uint8Array;
+}) {
   const features = await receivingFeatures(uploadId, organisationId);
   if (!Number.isInteger(block) || block < 0 || block >= features.blockCount) throw new AppError("VALIDATION", `Block ${block} is out of range.`);
   if (!Number.isInteger(feature) || feature < 0 || feature >= features.p) throw new AppError("VALIDATION", `Feature ${feature} is out of range.`);
@@ -145,7 +158,8 @@ export async function putFeatureStats({ uploadId, organisationId, ct }: { upload
   const features = await receivingFeatures(uploadId, organisationId);
   await checkFreshCiphertext(ct, "column statistics");
   if (features.statsCt) {
-    if (Buffer.compare(Buffer.from(features.statsCt), Buffer.from(ct)) !== 0) throw new AppError("CONFLICT", "The column statistics were already received with different content.");
+    if (Buffer.compare(Buffer.from(features.statsCt), Buffer.from(ct)) !== 0)
+      throw new AppError("CONFLICT", "The column statistics were already received with different content.");
     return { duplicate: true };
   }
   await db().uploadFeatures.update({ where: { uploadId }, data: { statsCt: new Uint8Array(ct) } });
@@ -164,7 +178,13 @@ export async function completeFeatures({ uploadId, organisationId, actorId }: { 
   return db().$transaction(async (tx) => {
     const changed = await tx.uploadFeatures.updateMany({ where: { uploadId, status: "RECEIVING" }, data: { status: "STORED", storedAt: new Date() } });
     if (changed.count !== 1) throw new AppError("INVALID_STATE", "This upload's features are already complete.");
-    await appendCspAudit(tx, { actorId, action: "UPLOAD_FEATURES_STORED", subjectType: "upload", subjectId: uploadId, data: { n: features.n, p: features.p, blocks: features.blockCount } });
+    await appendCspAudit(tx, {
+      actorId,
+      action: "UPLOAD_FEATURES_STORED",
+      subjectType: "upload",
+      subjectId: uploadId,
+      data: { n: features.n, p: features.p, blocks: features.blockCount },
+    });
     return { stored: features.ciphertextCount };
   });
 }
@@ -186,8 +206,13 @@ export async function loadEncryptedFeatures(
   for (const uploadId of uploadIds) {
     const f = await db().uploadFeatures.findUnique({ where: { uploadId } });
     if (!f || f.status !== "STORED") throw new AppError("INVALID_STATE", `The features of upload ${uploadId} are not stored.`);
-    const cts = await db().featureCiphertext.findMany({ where: { uploadId }, orderBy: [{ block: "asc" }, { feature: "asc" }], select: { block: true, feature: true, ct: true } });
-    if (cts.length !== f.ciphertextCount) throw new AppError("INVALID_STATE", `Upload ${uploadId} has ${cts.length} of ${f.ciphertextCount} feature ciphertexts.`);
+    const cts = await db().featureCiphertext.findMany({
+      where: { uploadId },
+      orderBy: [{ block: "asc" }, { feature: "asc" }],
+      select: { block: true, feature: true, ct: true },
+    });
+    if (cts.length !== f.ciphertextCount)
+      throw new AppError("INVALID_STATE", `Upload ${uploadId} has ${cts.length} of ${f.ciphertextCount} feature ciphertexts.`);
     const blocks: Uint8Array[][] = Array.from({ length: f.blockCount }, () => new Array<Uint8Array>(f.p));
     for (const c of cts) blocks[c.block][c.feature] = new Uint8Array(c.ct);
     out.push({
@@ -213,7 +238,13 @@ export async function uploadsWithoutFeatures() {
   const uploads = await db().upload.findMany({
     where: { status: "STORED", OR: [{ features: null }, { features: { status: { not: "STORED" } } }] },
     orderBy: { createdAt: "desc" },
-    select: { id: true, label: true, recordCount: true, organisationId: true, features: { select: { ciphertextCount: true, _count: { select: { ciphertexts: true } } } } },
+    select: {
+      id: true,
+      label: true,
+      recordCount: true,
+      organisationId: true,
+      features: { select: { ciphertextCount: true, _count: { select: { ciphertexts: true } } } },
+    },
   });
   return uploads.map(({ features, ...u }) => ({
     ...u,

@@ -31,7 +31,18 @@ export function listDatasets() {
   return db().upload.findMany({
     where: { status: "STORED" },
     orderBy: { storedAt: "desc" },
-    select: { id: true, label: true, format: true, policy: true, keyVersions: true, recordCount: true, storedAt: true, organisationId: true, signerGid: true, signaturePolicy: true },
+    select: {
+      id: true,
+      label: true,
+      format: true,
+      policy: true,
+      keyVersions: true,
+      recordCount: true,
+      storedAt: true,
+      organisationId: true,
+      signerGid: true,
+      signaturePolicy: true,
+    },
   });
 }
 
@@ -54,7 +65,10 @@ export async function createRequest(input: {
   /** A cluster: the record indices of each upload that belong to it (otherwise whole uploads). */
   cluster?: { runId: string; cluster: number; indices: Record<string, number[]> };
 }) {
-  const uploads = await db().upload.findMany({ where: { id: { in: input.uploadIds }, status: "STORED" }, select: { id: true, policy: true, recordCount: true, keyVersions: true, label: true, decisionMode: true } });
+  const uploads = await db().upload.findMany({
+    where: { id: { in: input.uploadIds }, status: "STORED" },
+    select: { id: true, policy: true, recordCount: true, keyVersions: true, label: true, decisionMode: true },
+  });
   if (uploads.length !== new Set(input.uploadIds).size) throw new AppError("NOT_FOUND", "A requested dataset does not exist.");
   const policies = [...new Set(uploads.map((u) => u.policy))];
   const absPolicy = formatPolicy(parsePolicy(policies.length === 1 ? policies[0] : policies.map((p) => `(${p})`).join(" OR ")));
@@ -71,7 +85,12 @@ export async function createRequest(input: {
         // Until granted, the request can be used for no longer than the period either; reset at grant.
         expiresAt: new Date(Date.now() + (input.periodDays ?? ACCESS_PERIOD.defaultDays) * DAY_MS),
         targetType: input.cluster ? "cluster" : "uploads",
-        targetId: input.cluster ? `${input.cluster.runId}:${input.cluster.cluster}` : uploads.map((u) => u.id).sort().join(","),
+        targetId: input.cluster
+          ? `${input.cluster.runId}:${input.cluster.cluster}`
+          : uploads
+              .map((u) => u.id)
+              .sort()
+              .join(","),
         clusterRunId: input.cluster?.runId ?? null,
         clusterIndex: input.cluster?.cluster ?? null,
         absPolicy,
@@ -80,11 +99,29 @@ export async function createRequest(input: {
         termsAcceptedAt: input.termsDigest ? new Date() : null,
         termsDigest: input.termsDigest ?? null,
         // An upload decided by its hospital waits for that decision; the others are decided by the ABS check alone.
-        items: { create: uploads.map((u) => ({ uploadId: u.id, recordIndices: input.cluster ? input.cluster.indices[u.id] ?? [] : undefined, decision: u.decisionMode === "hospital" ? "pending" : null })) },
+        items: {
+          create: uploads.map((u) => ({
+            uploadId: u.id,
+            recordIndices: input.cluster ? (input.cluster.indices[u.id] ?? []) : undefined,
+            decision: u.decisionMode === "hospital" ? "pending" : null,
+          })),
+        },
       },
       select: { id: true, createdAt: true, targetType: true, targetId: true },
     });
-    await appendCspAudit(tx, { actorId: input.requesterId, action: "REQUEST_CREATED", subjectType: "request", subjectId: r.id, data: { uploads: uploads.map((u) => u.id), records: uploads.reduce((n, u) => n + u.recordCount, 0), periodDays: input.periodDays ?? ACCESS_PERIOD.defaultDays, awaitingDecision: uploads.filter((u) => u.decisionMode === "hospital").map((u) => u.id), ...(input.termsDigest ? { termsDigest: input.termsDigest } : {}) } });
+    await appendCspAudit(tx, {
+      actorId: input.requesterId,
+      action: "REQUEST_CREATED",
+      subjectType: "request",
+      subjectId: r.id,
+      data: {
+        uploads: uploads.map((u) => u.id),
+        records: uploads.reduce((n, u) => n + u.recordCount, 0),
+        periodDays: input.periodDays ?? ACCESS_PERIOD.defaultDays,
+        awaitingDecision: uploads.filter((u) => u.decisionMode === "hospital").map((u) => u.id),
+        ...(input.termsDigest ? { termsDigest: input.termsDigest } : {}),
+      },
+    });
     return r;
   });
   return {
@@ -95,7 +132,13 @@ export async function createRequest(input: {
     targetType: request.targetType,
     targetId: request.targetId,
     absPolicy,
-    uploads: uploads.map((u) => ({ id: u.id, label: u.label, policy: u.policy, recordCount: u.recordCount, keyVersions: fromJson(KeyVersions, u.keyVersions, "uploads.key_versions") })),
+    uploads: uploads.map((u) => ({
+      id: u.id,
+      label: u.label,
+      policy: u.policy,
+      recordCount: u.recordCount,
+      keyVersions: fromJson(KeyVersions, u.keyVersions, "uploads.key_versions"),
+    })),
     awaitingDecision: uploads.some((u) => u.decisionMode === "hospital"),
   };
 }
@@ -112,7 +155,10 @@ export async function requestForToken({ requestId, userId, token }: { requestId:
 
 /** The request if it exists and is `userId`'s; otherwise the same answer as for no request at all. */
 export async function ownRequest({ requestId, userId }: { requestId: string; userId: string }) {
-  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, status: true, items: { select: { decision: true } } } });
+  const request = await db().accessRequest.findUnique({
+    where: { id: requestId },
+    select: { id: true, requesterId: true, status: true, items: { select: { decision: true } } },
+  });
   if (!request || request.requesterId !== userId) throw new AppError("NOT_FOUND", "No such request.");
   return { requestId: request.id, status: request.status, decision: requestDecision(request.items) };
 }
@@ -124,9 +170,20 @@ export async function ownRequest({ requestId, userId }: { requestId: string; use
  * of key versions, all under the requester's one z), so an upload made before a rotation and one
  * made after it each find their version. Without z the results open nothing.
  */
-export async function partialDecryptRequest({ requestId, requesterId, layers }: { requestId: string; requesterId: string; layers: Array<{ tk: Uint8Array; keyVersions: Record<string, number> }> }) {
+export async function partialDecryptRequest({
+  requestId,
+  requesterId,
+  layers,
+}: {
+  requestId: string;
+  requesterId: string;
+  layers: Array<{ tk: Uint8Array; keyVersions: Record<string, number> }>;
+}) {
   // The authority's token names the requester; the CSP still refuses a request that is not theirs.
-  const request = await db().accessRequest.findUnique({ where: { id: requestId }, select: { id: true, requesterId: true, expiresAt: true, withdrawnAt: true, periodDays: true } });
+  const request = await db().accessRequest.findUnique({
+    where: { id: requestId },
+    select: { id: true, requesterId: true, expiresAt: true, withdrawnAt: true, periodDays: true },
+  });
   if (!request || request.requesterId !== requesterId) throw new AppError("FORBIDDEN", "This request belongs to someone else.");
   await assertGrantLive(request, "partial decryption");
   await assertDecided(request, "partial decryption");
@@ -134,7 +191,10 @@ export async function partialDecryptRequest({ requestId, requesterId, layers }: 
   // Attributes the transform key has at some version: a miss on those is a version, not the attribute.
   const covered = new Set([...points.keys()].map((id) => id.slice(0, id.lastIndexOf("@"))));
   const items = await db().accessRequestUpload.findMany({ where: { requestId }, select: { uploadId: true, recordIndices: true, decision: true } });
-  const uploads = await db().upload.findMany({ where: { id: { in: items.map((i) => i.uploadId) } }, select: { id: true, envelope: true, keyVersions: true, recordCount: true } });
+  const uploads = await db().upload.findMany({
+    where: { id: { in: items.map((i) => i.uploadId) } },
+    select: { id: true, envelope: true, keyVersions: true, recordCount: true },
+  });
   const results: Array<{ uploadId: string; pd: Uint8Array<ArrayBuffer> | null; missing: string[] | null }> = [];
   for (const u of uploads) {
     // An upload its owner denied is not opened, whatever the other uploads' owners decided.
@@ -152,7 +212,11 @@ export async function partialDecryptRequest({ requestId, requesterId, layers }: 
     }
     const node = parsePolicy(env.policy);
     if (!satisfies(node, usable.keys())) {
-      results.push({ uploadId: u.id, pd: null, missing: explainMissing(node, usable.keys()).map((a) => (covered.has(a) ? `${a} at key version ${versions[a]}` : a)) });
+      results.push({
+        uploadId: u.id,
+        pd: null,
+        missing: explainMissing(node, usable.keys()).map((a) => (covered.has(a) ? `${a} at key version ${versions[a]}` : a)),
+      });
       continue;
     }
     const pd = partialDecrypt(pp, env, { gid, keys: usable });
@@ -160,23 +224,40 @@ export async function partialDecryptRequest({ requestId, requesterId, layers }: 
   }
   // What this partial decryption lets the requester read: the requested records of the opened uploads.
   const released = releaseDigest(
-    results.filter((r) => r.pd).flatMap((r) => {
-      const item = items.find((i) => i.uploadId === r.uploadId);
-      return releasedIds(r.uploadId, fromJsonOrNull(IndexList, item?.recordIndices, "access_request_uploads.record_indices"), uploads.find((u) => u.id === r.uploadId)?.recordCount ?? 0);
-    }),
+    results
+      .filter((r) => r.pd)
+      .flatMap((r) => {
+        const item = items.find((i) => i.uploadId === r.uploadId);
+        return releasedIds(
+          r.uploadId,
+          fromJsonOrNull(IndexList, item?.recordIndices, "access_request_uploads.record_indices"),
+          uploads.find((u) => u.id === r.uploadId)?.recordCount ?? 0,
+        );
+      }),
   );
   await db().$transaction(async (tx) => {
     for (const r of results)
-      await tx.accessRequestUpload.update({ where: { requestId_uploadId: { requestId, uploadId: r.uploadId } }, data: { partialDecryption: r.pd, missing: r.missing ?? undefined } });
+      await tx.accessRequestUpload.update({
+        where: { requestId_uploadId: { requestId, uploadId: r.uploadId } },
+        data: { partialDecryption: r.pd, missing: r.missing ?? undefined },
+      });
     const now = new Date();
     // The grant runs for the period asked for, from now; the CSP itself refuses after it.
-    await tx.accessRequest.update({ where: { id: requestId }, data: { status: "READY", decidedAt: now, expiresAt: new Date(now.getTime() + request.periodDays * DAY_MS) } });
+    await tx.accessRequest.update({
+      where: { id: requestId },
+      data: { status: "READY", decidedAt: now, expiresAt: new Date(now.getTime() + request.periodDays * DAY_MS) },
+    });
     await appendCspAudit(tx, {
       actorId: requesterId,
       action: "PARTIAL_DECRYPTION",
       subjectType: "request",
       subjectId: requestId,
-      data: { opened: results.filter((r) => r.pd).map((r) => r.uploadId), refused: results.filter((r) => !r.pd).map((r) => r.uploadId), records: released.count, recordsDigest: released.digest },
+      data: {
+        opened: results.filter((r) => r.pd).map((r) => r.uploadId),
+        refused: results.filter((r) => !r.pd).map((r) => r.uploadId),
+        records: released.count,
+        recordsDigest: released.digest,
+      },
     });
   });
   return { uploads: results.map((r) => ({ uploadId: r.uploadId, opened: Boolean(r.pd), missing: r.missing ?? [] })), released };
@@ -220,29 +301,58 @@ export async function verifiedRequestData({ requestId, userId, token, since }: {
   // The release itself is audited: exactly which records' ciphertexts left the CSP.
   const released = releaseDigest(data.flatMap((u) => u.records.map((r) => `${u.uploadId}:${r.index}`)));
   await db().$transaction((tx) =>
-    appendCspAudit(tx, { actorId: userId, action: "CIPHERTEXTS_RELEASED", subjectType: "request", subjectId: requestId, data: { uploads: data.filter((u) => u.records.length).map((u) => u.uploadId), records: released.count, recordsDigest: released.digest } }),
+    appendCspAudit(tx, {
+      actorId: userId,
+      action: "CIPHERTEXTS_RELEASED",
+      subjectType: "request",
+      subjectId: requestId,
+      data: { uploads: data.filter((u) => u.records.length).map((u) => u.uploadId), records: released.count, recordsDigest: released.digest },
+    }),
   );
   // Each upload's UPLOAD_STORED entry, proven in the CSP's log: the browser shows nothing it cannot find there.
-  const proofs = await releasedUploadsLogProofs(db(), data.map((u) => u.uploadId), since);
+  const proofs = await releasedUploadsLogProofs(
+    db(),
+    data.map((u) => u.uploadId),
+    since,
+  );
   return data.map((u) => ({ ...u, log: proofs.get(u.uploadId) ?? null }));
 }
 
 /** Everything the requester's browser needs to finish decryption and check the results (its shape: lib/validation/request.ts). */
 export async function requestData(requestId: string): Promise<RequestUpload[]> {
   const items = await db().accessRequestUpload.findMany({ where: { requestId } });
-  const { clusterRunId: runId, clusterIndex } = await db().accessRequest.findUniqueOrThrow({ where: { id: requestId }, select: { clusterRunId: true, clusterIndex: true } });
+  const { clusterRunId: runId, clusterIndex } = await db().accessRequest.findUniqueOrThrow({
+    where: { id: requestId },
+    select: { clusterRunId: true, clusterIndex: true },
+  });
   // For a cluster: each record's typicality to that cluster (rounded CSP knowledge), for the charts.
   const out = [];
   for (const item of items) {
     const indices = fromJsonOrNull(IndexList, item.recordIndices, "access_request_uploads.record_indices");
     const typicality: Record<number, number> = {};
     if (runId && indices) {
-      const labels = await db().runLabel.findMany({ where: { runId, uploadId: item.uploadId, recordIndex: { in: indices } }, select: { recordIndex: true, typicality: true } });
+      const labels = await db().runLabel.findMany({
+        where: { runId, uploadId: item.uploadId, recordIndex: { in: indices } },
+        select: { recordIndex: true, typicality: true },
+      });
       for (const l of labels) typicality[l.recordIndex] = l.typicality[clusterIndex ?? 0] ?? 0;
     }
     const upload = await db().upload.findUniqueOrThrow({
       where: { id: item.uploadId },
-      select: { id: true, label: true, policy: true, envelope: true, signature: true, signaturePolicy: true, signatureVersions: true, signerGid: true, organisationId: true, keyVersions: true, chunkCount: true, totalBytes: true },
+      select: {
+        id: true,
+        label: true,
+        policy: true,
+        envelope: true,
+        signature: true,
+        signaturePolicy: true,
+        signatureVersions: true,
+        signerGid: true,
+        organisationId: true,
+        keyVersions: true,
+        chunkCount: true,
+        totalBytes: true,
+      },
     });
     const records = item.partialDecryption ? await releasedRecords(item.uploadId, indices) : [];
     out.push({
@@ -285,9 +395,19 @@ async function releasedRecords(uploadId: string, indices: number[] | null) {
   // The tree from the leaf hashes stored at upload; ciphertexts read for the requested records only.
   const leaves = await db().recordCiphertext.findMany({ where: { uploadId }, orderBy: { index: "asc" }, select: { index: true, leafHash: true } });
   const wanted = [...new Set(indices)].filter((i) => i < leaves.length).sort((a, b) => a - b);
-  const proofs = merkleProofs(leaves.map((l) => l.leafHash), wanted);
-  const rows = await db().recordCiphertext.findMany({ where: { uploadId, index: { in: wanted } }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } });
-  return rows.map((r, n) => ({ ...wire(r), proof: { index: proofs[n].index, count: proofs[n].count, path: proofs[n].path.map((p) => Buffer.from(p).toString("base64")) } }));
+  const proofs = merkleProofs(
+    leaves.map((l) => l.leafHash),
+    wanted,
+  );
+  const rows = await db().recordCiphertext.findMany({
+    where: { uploadId, index: { in: wanted } },
+    orderBy: { index: "asc" },
+    select: { index: true, recordId: true, ct: true },
+  });
+  return rows.map((r, n) => ({
+    ...wire(r),
+    proof: { index: proofs[n].index, count: proofs[n].count, path: proofs[n].path.map((p) => Buffer.from(p).toString("base64")) },
+  }));
 }
 
 /**
@@ -296,7 +416,11 @@ async function releasedRecords(uploadId: string, indices: number[] | null) {
  * the partial decryption.
  */
 export async function listRequests() {
-  const requests = await db().accessRequest.findMany({ orderBy: { createdAt: "desc" }, take: 200, include: { items: { select: { uploadId: true, partialDecryption: true, missing: true, decision: true } } } });
+  const requests = await db().accessRequest.findMany({
+    orderBy: { createdAt: "desc" },
+    take: 200,
+    include: { items: { select: { uploadId: true, partialDecryption: true, missing: true, decision: true } } },
+  });
   return requests.map((r) => ({
     id: r.id,
     requesterId: r.requesterId,
@@ -311,7 +435,11 @@ export async function listRequests() {
     withdrawnAt: r.withdrawnAt,
     renewalRequestedAt: r.renewalRequestedAt,
     decision: requestDecision(r.items),
-    uploads: r.items.map((i) => ({ uploadId: i.uploadId, opened: Boolean(i.partialDecryption), missing: fromJsonOrNull(StringList, i.missing, "access_request_uploads.missing") ?? [] })),
+    uploads: r.items.map((i) => ({
+      uploadId: i.uploadId,
+      opened: Boolean(i.partialDecryption),
+      missing: fromJsonOrNull(StringList, i.missing, "access_request_uploads.missing") ?? [],
+    })),
   }));
 }
 
@@ -319,7 +447,10 @@ export async function listRequests() {
  * The CSP's own check, before it serves ciphertexts or runs a partial decryption: a grant past
  * its expiry, or withdrawn by its owner, is refused, and the refusal is audited in its log.
  */
-async function assertGrantLive(request: { id: string; requesterId: string; expiresAt: Date | null; withdrawnAt: Date | null }, refused: "ciphertexts" | "partial decryption") {
+async function assertGrantLive(
+  request: { id: string; requesterId: string; expiresAt: Date | null; withdrawnAt: Date | null },
+  refused: "ciphertexts" | "partial decryption",
+) {
   const reason = request.withdrawnAt ? "withdrawn" : request.expiresAt && request.expiresAt.getTime() <= Date.now() ? "expired" : null;
   if (!reason) return;
   await db().$transaction((tx) =>
@@ -328,7 +459,11 @@ async function assertGrantLive(request: { id: string; requesterId: string; expir
       action: "GRANT_REFUSED",
       subjectType: "request",
       subjectId: request.id,
-      data: { reason, refused, ...(reason === "expired" ? { expiredAt: request.expiresAt!.toISOString() } : { withdrawnAt: request.withdrawnAt!.toISOString() }) },
+      data: {
+        reason,
+        refused,
+        ...(reason === "expired" ? { expiredAt: request.expiresAt!.toISOString() } : { withdrawnAt: request.withdrawnAt!.toISOString() }),
+      },
     }),
   );
   throw new AppError(
@@ -367,7 +502,13 @@ export async function renewGrant({ requestId, organisationId, by }: { requestId:
     if (request.withdrawnAt) throw new AppError("INVALID_STATE", "This grant was withdrawn; the researcher must make a new request.");
     const expiresAt = new Date(Date.now() + request.periodDays * DAY_MS);
     await tx.accessRequest.update({ where: { id: requestId }, data: { expiresAt, renewalRequestedAt: null } });
-    await appendCspAudit(tx, { actorId: by, action: "GRANT_RENEWED", subjectType: "request", subjectId: requestId, data: { organisationId, expiresAt: expiresAt.toISOString(), periodDays: request.periodDays } });
+    await appendCspAudit(tx, {
+      actorId: by,
+      action: "GRANT_RENEWED",
+      subjectType: "request",
+      subjectId: requestId,
+      data: { organisationId, expiresAt: expiresAt.toISOString(), periodDays: request.periodDays },
+    });
     return { expiresAt };
   });
 }
@@ -387,12 +528,39 @@ export async function askRenewal({ requestId, requesterId }: { requestId: string
   });
 }
 
-const grantFields = { id: true, requesterId: true, organisationId: true, purpose: true, status: true, targetType: true, createdAt: true, decidedAt: true, periodDays: true, expiresAt: true, withdrawnAt: true, withdrawReason: true, renewalRequestedAt: true, askedPeriodDays: true, termsAcceptedAt: true } as const;
-const decisionFields = { decision: true, decisionReason: true, approvedBy: true, approvedAt: true, reviewedBy: true, reviewedAt: true, askedRecords: true } as const;
+const grantFields = {
+  id: true,
+  requesterId: true,
+  organisationId: true,
+  purpose: true,
+  status: true,
+  targetType: true,
+  createdAt: true,
+  decidedAt: true,
+  periodDays: true,
+  expiresAt: true,
+  withdrawnAt: true,
+  withdrawReason: true,
+  renewalRequestedAt: true,
+  askedPeriodDays: true,
+  termsAcceptedAt: true,
+} as const;
+const decisionFields = {
+  decision: true,
+  decisionReason: true,
+  approvedBy: true,
+  approvedAt: true,
+  reviewedBy: true,
+  reviewedAt: true,
+  askedRecords: true,
+} as const;
 
 /** Requests covering the organisation's uploads, newest first, with only that organisation's uploads named. */
 export async function requestsForOrganisation(organisationId: string) {
-  const uploads = await db().upload.findMany({ where: { organisationId }, select: { id: true, label: true, recordCount: true, approverId: true, reviewerId: true } });
+  const uploads = await db().upload.findMany({
+    where: { organisationId },
+    select: { id: true, label: true, recordCount: true, approverId: true, reviewerId: true },
+  });
   const ids = uploads.map((u) => u.id);
   const requests = await db().accessRequest.findMany({
     where: { items: { some: { uploadId: { in: ids } } } },
@@ -407,19 +575,34 @@ export async function requestsForOrganisation(organisationId: string) {
       .filter((i) => ids.includes(i.uploadId))
       .map(({ uploadId, recordIndices, ...d }) => {
         const u = uploads.find((x) => x.id === uploadId);
-        return { uploadId, label: u?.label ?? "", records: Array.isArray(recordIndices) ? recordIndices.length : null, recordCount: u?.recordCount ?? 0, approverId: u?.approverId ?? null, reviewerId: u?.reviewerId ?? null, ...d };
+        return {
+          uploadId,
+          label: u?.label ?? "",
+          records: Array.isArray(recordIndices) ? recordIndices.length : null,
+          recordCount: u?.recordCount ?? 0,
+          approverId: u?.approverId ?? null,
+          reviewerId: u?.reviewerId ?? null,
+          ...d,
+        };
       }),
   }));
 }
 
 /** The requester's own requests and their grants, newest first. */
 export async function myRequests(requesterId: string) {
-  const requests = await db().accessRequest.findMany({ where: { requesterId }, orderBy: { createdAt: "desc" }, take: 100, select: { ...grantFields, items: { select: { uploadId: true, recordIndices: true, decision: true, decisionReason: true, askedRecords: true } } } });
+  const requests = await db().accessRequest.findMany({
+    where: { requesterId },
+    orderBy: { createdAt: "desc" },
+    take: 100,
+    select: { ...grantFields, items: { select: { uploadId: true, recordIndices: true, decision: true, decisionReason: true, askedRecords: true } } },
+  });
   return requests.map(({ items, ...r }) => ({
     ...r,
     decision: requestDecision(items),
     denialReasons: [...new Set(items.filter((i) => i.decision === "denied").map((i) => i.decisionReason ?? ""))].filter(Boolean),
     narrowed: r.askedPeriodDays !== null || items.some((i) => i.askedRecords !== null),
-    narrowedTo: items.filter((i) => i.askedRecords !== null).map((i) => ({ uploadId: i.uploadId, records: Array.isArray(i.recordIndices) ? i.recordIndices.length : 0, asked: i.askedRecords! })),
+    narrowedTo: items
+      .filter((i) => i.askedRecords !== null)
+      .map((i) => ({ uploadId: i.uploadId, records: Array.isArray(i.recordIndices) ? i.recordIndices.length : 0, asked: i.askedRecords! })),
   }));
 }

@@ -124,7 +124,8 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
   await sweepExpiredUploads();
   if (input.replaces) {
     const old = await db().upload.findUnique({ where: { id: input.replaces }, select: { organisationId: true, status: true } });
-    if (!old || old.organisationId !== input.organisationId || old.status !== "STORED") throw new AppError("VALIDATION", "The upload to replace does not exist or is not yours.");
+    if (!old || old.organisationId !== input.organisationId || old.status !== "STORED")
+      throw new AppError("VALIDATION", "The upload to replace does not exist or is not yours.");
   }
   return db().$transaction(async (tx) => {
     // One organisation's starts queue here, so two parallel starts cannot both slip under the quota.
@@ -136,7 +137,10 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
     const used = await usedBytes(tx, input.organisationId);
     const quota = orgQuotaBytes();
     if (used + input.totalBytes > quota)
-      throw new AppError("VALIDATION", `Upload rejected: your organisation's storage quota (${mib(quota)}) would be exceeded (${mib(used)} in use or reserved, this upload needs ${mib(input.totalBytes)}). Discard unfinished uploads or ask the operator for more. Nothing was stored.`);
+      throw new AppError(
+        "VALIDATION",
+        `Upload rejected: your organisation's storage quota (${mib(quota)}) would be exceeded (${mib(used)} in use or reserved, this upload needs ${mib(input.totalBytes)}). Discard unfinished uploads or ask the operator for more. Nothing was stored.`,
+      );
     const upload = await tx.upload.create({
       data: {
         id: input.uploadId,
@@ -165,7 +169,19 @@ export async function beginUpload(input: BeginUpload, vks: Parameters<typeof che
       },
       select: { id: true, expiresAt: true },
     });
-    await appendCspAudit(tx, { actorId: input.uploaderId, action: "UPLOAD_STARTED", subjectType: "upload", subjectId: upload.id, data: { organisationId: input.organisationId, totalBytes: input.totalBytes, chunkCount: input.chunkCount, decisionMode: input.decisionMode ?? "automatic", ...(input.decisionMode === "hospital" ? { approverId: input.approverId, reviewerId: input.reviewerId ?? null } : {}) } });
+    await appendCspAudit(tx, {
+      actorId: input.uploaderId,
+      action: "UPLOAD_STARTED",
+      subjectType: "upload",
+      subjectId: upload.id,
+      data: {
+        organisationId: input.organisationId,
+        totalBytes: input.totalBytes,
+        chunkCount: input.chunkCount,
+        decisionMode: input.decisionMode ?? "automatic",
+        ...(input.decisionMode === "hospital" ? { approverId: input.approverId, reviewerId: input.reviewerId ?? null } : {}),
+      },
+    });
     return upload;
   }, TX);
 }
@@ -198,7 +214,8 @@ async function lockUpload(tx: Tx, uploadId: string, organisationId: string): Pro
   const [row] = await tx.$queryRaw<LockedUpload[]>`
     SELECT id::text, status::text, chunk_count, total_bytes, received_bytes, record_count, records_root, envelope_digest, policy, replaces_id::text, expires_at FROM csp.uploads
     WHERE id = ${uploadId}::uuid AND organisation_id = ${organisationId}::uuid FOR UPDATE`;
-  if (!row || (row.status === "RECEIVING" && row.expires_at && row.expires_at.getTime() <= Date.now())) throw new AppError("NOT_FOUND", "No such upload (unfinished uploads expire).");
+  if (!row || (row.status === "RECEIVING" && row.expires_at && row.expires_at.getTime() <= Date.now()))
+    throw new AppError("NOT_FOUND", "No such upload (unfinished uploads expire).");
   return row;
 }
 
@@ -218,9 +235,13 @@ export async function putChunk({ uploadId, organisationId, index, data }: { uplo
       return { index, duplicate: true };
     }
     if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "This upload is already complete.");
-    if (!Number.isInteger(index) || index < 0 || index >= upload.chunk_count) throw new AppError("VALIDATION", `Chunk ${index} is out of range: this upload was signed for ${upload.chunk_count} chunk(s).`);
+    if (!Number.isInteger(index) || index < 0 || index >= upload.chunk_count)
+      throw new AppError("VALIDATION", `Chunk ${index} is out of range: this upload was signed for ${upload.chunk_count} chunk(s).`);
     if (upload.received_bytes + data.length > upload.total_bytes)
-      throw new AppError("VALIDATION", `Chunk ${index} would take this upload past the ${upload.total_bytes} bytes its hospital signed for. Nothing was stored.`);
+      throw new AppError(
+        "VALIDATION",
+        `Chunk ${index} would take this upload past the ${upload.total_bytes} bytes its hospital signed for. Nothing was stored.`,
+      );
     await tx.uploadChunk.create({ data: { uploadId, index, data: new Uint8Array(data), sha256 } });
     await tx.upload.update({ where: { id: uploadId }, data: { receivedBytes: { increment: data.length } } });
     return { index, duplicate: false };
@@ -231,7 +252,14 @@ export async function uploadProgress({ uploadId, organisationId }: { uploadId: s
   return db().$transaction(async (tx) => {
     const upload = await lockUpload(tx, uploadId, organisationId);
     const chunks = await tx.uploadChunk.findMany({ where: { uploadId }, select: { index: true }, orderBy: { index: "asc" } });
-    return { status: upload.status, chunkCount: upload.chunk_count, totalBytes: upload.total_bytes, receivedBytes: upload.received_bytes, expiresAt: upload.expires_at, received: chunks.map((c) => c.index) };
+    return {
+      status: upload.status,
+      chunkCount: upload.chunk_count,
+      totalBytes: upload.total_bytes,
+      receivedBytes: upload.received_bytes,
+      expiresAt: upload.expires_at,
+      received: chunks.map((c) => c.index),
+    };
   }, TX);
 }
 
@@ -325,7 +353,8 @@ async function store(tx: Tx, upload: LockedUpload, organisationId: string, actor
   if (upload.replaces_id) {
     // the re-encrypted copy is stored: the copy under the old key versions goes, in the same transaction
     const gone = await tx.upload.deleteMany({ where: { id: upload.replaces_id, organisationId } });
-    if (gone.count) await appendCspAudit(tx, { actorId, action: "UPLOAD_REPLACED", subjectType: "upload", subjectId: upload.replaces_id, data: { by: uploadId } });
+    if (gone.count)
+      await appendCspAudit(tx, { actorId, action: "UPLOAD_REPLACED", subjectType: "upload", subjectId: upload.replaces_id, data: { by: uploadId } });
   }
 }
 
@@ -335,7 +364,13 @@ export async function abandonUpload({ uploadId, organisationId, actorId }: { upl
     const upload = await lockUpload(tx, uploadId, organisationId);
     if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "A stored upload cannot be discarded here.");
     await tx.upload.delete({ where: { id: uploadId } });
-    await appendCspAudit(tx, { actorId, action: "UPLOAD_DISCARDED", subjectType: "upload", subjectId: uploadId, data: { organisationId, receivedBytes: upload.received_bytes } });
+    await appendCspAudit(tx, {
+      actorId,
+      action: "UPLOAD_DISCARDED",
+      subjectType: "upload",
+      subjectId: uploadId,
+      data: { organisationId, receivedBytes: upload.received_bytes },
+    });
   }, TX);
 }
 
@@ -385,7 +420,14 @@ export async function sweepExpiredUploads() {
   return db().$transaction(async (tx) => {
     const gone = await tx.$queryRaw<Array<{ id: string; organisation_id: string }>>`
       DELETE FROM csp.uploads WHERE status = 'RECEIVING' AND expires_at <= now() RETURNING id::text, organisation_id::text`;
-    for (const u of gone) await appendCspAudit(tx, { actorId: null, action: "UPLOAD_EXPIRED", subjectType: "upload", subjectId: u.id, data: { organisationId: u.organisation_id } });
+    for (const u of gone)
+      await appendCspAudit(tx, {
+        actorId: null,
+        action: "UPLOAD_EXPIRED",
+        subjectType: "upload",
+        subjectId: u.id,
+        data: { organisationId: u.organisation_id },
+      });
     return gone.length;
   }, TX);
 }
@@ -404,8 +446,25 @@ export async function listUploads(organisationId: string, currentVersions: Recor
     where: { organisationId },
     orderBy: { createdAt: "desc" },
     select: {
-      id: true, label: true, note: true, format: true, policy: true, recordCount: true, totalBytes: true, status: true, createdAt: true, storedAt: true, signerGid: true, signaturePolicy: true, keyVersions: true,
-      chunkCount: true, receivedBytes: true, expiresAt: true, _count: { select: { chunks: true } }, envelopeDigest: true, recordsRoot: true,
+      id: true,
+      label: true,
+      note: true,
+      format: true,
+      policy: true,
+      recordCount: true,
+      totalBytes: true,
+      status: true,
+      createdAt: true,
+      storedAt: true,
+      signerGid: true,
+      signaturePolicy: true,
+      keyVersions: true,
+      chunkCount: true,
+      receivedBytes: true,
+      expiresAt: true,
+      _count: { select: { chunks: true } },
+      envelopeDigest: true,
+      recordsRoot: true,
       features: { select: { status: true, ciphertextCount: true, _count: { select: { ciphertexts: true } } } },
     },
   });
@@ -430,7 +489,10 @@ export async function listUploads(organisationId: string, currentVersions: Recor
 
 /** One of the organisation's stored uploads (for re-encrypting it), or null. */
 export function storedUpload({ uploadId, organisationId }: { uploadId: string; organisationId: string }) {
-  return db().upload.findFirst({ where: { id: uploadId, organisationId, status: "STORED" }, select: { id: true, label: true, policy: true, recordCount: true } });
+  return db().upload.findFirst({
+    where: { id: uploadId, organisationId, status: "STORED" },
+    select: { id: true, label: true, policy: true, recordCount: true },
+  });
 }
 
 /**

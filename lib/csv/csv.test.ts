@@ -7,7 +7,11 @@ import { parseCsv, readCsv, writeCsv } from "./csv";
 describe("readCsv", () => {
   it("line breaks inside quotes stay in the field; the next record's line counts them", () => {
     const r = readCsv('a,b\n"x\ny\r\nz",1\n2,3\n');
-    expect(r.records).toEqual([["a", "b"], ["x\ny\r\nz", "1"], ["2", "3"]]);
+    expect(r.records).toEqual([
+      ["a", "b"],
+      ["x\ny\r\nz", "1"],
+      ["2", "3"],
+    ]);
     expect(r.lines).toEqual([1, 2, 5]);
   });
 
@@ -17,7 +21,12 @@ describe("readCsv", () => {
   });
 
   it("CRLF, LF, CR-only and a file mixing CRLF and LF (papaparse alone would pick one break per file)", () => {
-    const rows = [["a", "b"], ["1", "2"], ["3", "4"], ["5", "6"]];
+    const rows = [
+      ["a", "b"],
+      ["1", "2"],
+      ["3", "4"],
+      ["5", "6"],
+    ];
     expect(readCsv("a,b\r\n1,2\r\n3,4\r\n5,6\r\n").records).toEqual(rows);
     expect(readCsv("a,b\n1,2\n3,4\n5,6").records).toEqual(rows);
     expect(readCsv("a,b\r1,2\r3,4\r5,6\r").records).toEqual(rows);
@@ -25,12 +34,20 @@ describe("readCsv", () => {
     expect(mixed.records).toEqual(rows);
     expect(mixed.lines).toEqual([1, 2, 3, 4]);
     // A quoted CR at the end of the last field is data, not a line end.
-    expect(readCsv('a,b\r\n1,"2\r"\r\n').records).toEqual([["a", "b"], ["1", "2\r"]]);
+    expect(readCsv('a,b\r\n1,"2\r"\r\n').records).toEqual([
+      ["a", "b"],
+      ["1", "2\r"],
+    ]);
   });
 
   it("ragged rows are read as they are (the callers judge them), blank and whitespace-only lines are skipped", () => {
     const r = readCsv("a,b,c\n1,2\n\n   \n3,4,5,6\n7,8,9,\n");
-    expect(r.records).toEqual([["a", "b", "c"], ["1", "2"], ["3", "4", "5", "6"], ["7", "8", "9", ""]]);
+    expect(r.records).toEqual([
+      ["a", "b", "c"],
+      ["1", "2"],
+      ["3", "4", "5", "6"],
+      ["7", "8", "9", ""],
+    ]);
     expect(r.lines).toEqual([1, 2, 5, 6]);
   });
 
@@ -40,7 +57,12 @@ describe("readCsv", () => {
 
   it("text after a closing quote: kept in the field and reported (papaparse would read on to the next valid closing quote)", () => {
     const r = readCsv('a,b\n"x"y"z,1\n"p"q,"r"\n2,3\n');
-    expect(r.records).toEqual([["a", "b"], ['xy"z', "1"], ["pq", "r"], ["2", "3"]]);
+    expect(r.records).toEqual([
+      ["a", "b"],
+      ['xy"z', "1"],
+      ["pq", "r"],
+      ["2", "3"],
+    ]);
     expect(r.textAfterQuote).toEqual([
       { record: 1, line: 2, field: 0, text: 'y"z', quoteLine: 2 },
       { record: 2, line: 3, field: 0, text: "q", quoteLine: 3 },
@@ -63,7 +85,13 @@ describe("readCsv", () => {
   });
 
   it("whitespace between a closing quote and the delimiter is dropped silently (papaparse; the old tokenizers kept it, with a warning)", () => {
-    expect(readCsv('a,b\n"x"  ,1\n')).toMatchObject({ records: [["a", "b"], ["x", "1"]], textAfterQuote: [] });
+    expect(readCsv('a,b\n"x"  ,1\n')).toMatchObject({
+      records: [
+        ["a", "b"],
+        ["x", "1"],
+      ],
+      textAfterQuote: [],
+    });
   });
 
   it("counts quotes inside unquoted fields", () => {
@@ -79,7 +107,10 @@ describe("readCsv", () => {
   });
 
   it("reads another delimiter, refuses an impossible one", () => {
-    expect(readCsv("a;b\n1,5;2\n", { delimiter: ";" }).records).toEqual([["a", "b"], ["1,5", "2"]]);
+    expect(readCsv("a;b\n1,5;2\n", { delimiter: ";" }).records).toEqual([
+      ["a", "b"],
+      ["1,5", "2"],
+    ]);
     expect(() => readCsv("a", { delimiter: '"' })).toThrow(RangeError);
     expect(() => readCsv("a", { delimiter: ";;" })).toThrow(RangeError);
   });
@@ -91,13 +122,19 @@ describe("parseCsv (the clustering command's reader)", () => {
   });
 
   it("skips a whitespace-only line (the old reader took it for a one-field row)", () => {
-    expect(parseCsv("a,b\n1,2\n  \n3,4\n").rows).toEqual([["1", "2"], ["3", "4"]]);
+    expect(parseCsv("a,b\n1,2\n  \n3,4\n").rows).toEqual([
+      ["1", "2"],
+      ["3", "4"],
+    ]);
   });
 });
 
 describe("writeCsv", () => {
   it("quotes what needs it, writes null as empty, ends every line with CRLF", () => {
-    const rows = [{ a: "x,y", b: ' q"', c: null }, { a: 1.5, b: "\tz", c: "line\nbreak" }];
+    const rows = [
+      { a: "x,y", b: ' q"', c: null },
+      { a: 1.5, b: "\tz", c: "line\nbreak" },
+    ];
     expect(writeCsv(["a", "b", "c"], rows)).toBe('a,b,c\r\n"x,y"," q""",\r\n1.5,"\tz","line\nbreak"\r\n');
     expect(writeCsv(["a"], [])).toBe("a\r\n");
     expect(writeCsv(["a", "b"], [{ a: "1;2", b: "3" }], ";")).toBe('a;b\r\n"1;2";3\r\n');

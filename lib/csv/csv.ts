@@ -33,10 +33,7 @@ export interface CsvPlace {
 }
 
 /** Why reading stopped early. An unterminated quote would make the rest of the file one field. */
-export type CsvStop =
-  | ({ kind: "unterminatedQuote" } & CsvPlace)
-  | ({ kind: "cellTooLong" } & CsvPlace)
-  | { kind: "tooManyRows" };
+export type CsvStop = ({ kind: "unterminatedQuote" } & CsvPlace) | ({ kind: "cellTooLong" } & CsvPlace) | { kind: "tooManyRows" };
 
 export interface CsvRead {
   /** Every non-blank record; the header (if any) is records[0]. */
@@ -110,7 +107,7 @@ function repairQuotes(text: string, from: number, delimiter: string, lineEnd: st
   const repairs: Repair[] = [];
   let copied = from;
   let shift = 0; // repaired text is longer by the quotes doubled so far
-  for (let open = text.indexOf(QUOTE, from); open !== -1; ) {
+  for (let open = text.indexOf(QUOTE, from); open !== -1;) {
     if (open !== from && text[open - 1] !== delimiter && text[open - 1] !== lineEnd) {
       open = text.indexOf(QUOTE, open + 1); // inside an unquoted field: text
       continue;
@@ -156,7 +153,7 @@ export function readCsv(input: string, opts: CsvReadOptions = {}): CsvRead {
   let flagged = -1; // opening quote of the field papaparse last flagged
   // Papaparse reads until the end, or until the first field with text after its closing quote;
   // then the rest of the file is repaired and read again from that record.
-  for (let pass = true; pass; ) {
+  for (let pass = true; pass;) {
     pass = false;
     const chunk = from === 0 ? text : text.slice(from);
     let start = 0; // of the current record, in chunk
@@ -204,7 +201,8 @@ export function readCsv(input: string, opts: CsvReadOptions = {}): CsvRead {
             });
           // A CRLF row read with newline "\n": its last field, when unquoted, ends in the CR.
           const last = fields.length - 1;
-          if (newline === "\n" && fields[last].endsWith("\r") && !fieldStarts(chunk, start, fields, delimiter)[last].quoted) fields[last] = fields[last].slice(0, -1);
+          if (newline === "\n" && fields[last].endsWith("\r") && !fieldStarts(chunk, start, fields, delimiter)[last].quoted)
+            fields[last] = fields[last].slice(0, -1);
           const long = fields.findIndex((f) => f.length > maxCellLength);
           if (long !== -1) {
             out.stop = { kind: "cellTooLong", ...place(long) };
@@ -261,8 +259,7 @@ export function parseCsv(text: string, delimiter = ","): CsvTable {
   });
   const rows = records.slice(1);
   rows.forEach((r, idx) => {
-    if (r.length !== header.length)
-      throw new CsvError(`expected ${header.length} fields (as in the header), found ${r.length}`, lines[idx + 1]);
+    if (r.length !== header.length) throw new CsvError(`expected ${header.length} fields (as in the header), found ${r.length}`, lines[idx + 1]);
   });
   return { header, rows, lines: lines.slice(1) };
 }

@@ -72,7 +72,10 @@ export const PARTY_DATABASE_ENV: Record<Party, string> = {
 
 /** The services this launcher runs (MEDSHARE_SERVICES, comma-separated; default all, on one machine). */
 export function servicesHere(): Party[] {
-  const listed = (process.env.MEDSHARE_SERVICES ?? "authority,csp,clustering").split(",").map((s) => s.trim()).filter(Boolean);
+  const listed = (process.env.MEDSHARE_SERVICES ?? "authority,csp,clustering")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = listed.filter((s) => !Object.hasOwn(PARTY_ROLES, s));
   if (unknown.length) throw new Error(`MEDSHARE_SERVICES: unknown service ${unknown.join(", ")} (authority, csp, clustering)`);
   return listed as Party[];
@@ -137,7 +140,10 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
  */
 export async function provisionFreshDatabase(superuserUrl: string, log?: (m: string) => void) {
   const password = () => randomBytes(18).toString("base64url");
-  const parties = Object.fromEntries(Object.entries(PARTY_ROLES).map(([party, name]) => [party, { name, password: password() }])) as Record<Party, { name: string; password: string }>;
+  const parties = Object.fromEntries(Object.entries(PARTY_ROLES).map(([party, name]) => [party, { name, password: password() }])) as Record<
+    Party,
+    { name: string; password: string }
+  >;
   const { ownerUrl, urls } = await provisionRoles(superuserUrl, { owner: { name: OWNER_ROLE, password: password() }, parties });
   await migrateAsOwner(ownerUrl, PARTY_ROLES, log);
   return { ownerUrl, urls };
@@ -177,11 +183,14 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
   // Without the authority on this host, its keys are not in the local secrets: a key made up
   // here would make the CSP refuse every call, and the worker unable to unseal anything.
   if (csp && !authority && !process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY)
-    throw new Error("this host runs the CSP without the authority: set MEDSHARE_AUTHORITY_PUBLIC_KEY (`npm run party:public-key` on the authority's host prints it; docs/DEPLOY.md).");
+    throw new Error(
+      "this host runs the CSP without the authority: set MEDSHARE_AUTHORITY_PUBLIC_KEY (`npm run party:public-key` on the authority's host prints it; docs/DEPLOY.md).",
+    );
   if (clustering && !authority && !process.env.MEDSHARE_KEK)
     throw new Error("this host runs the clustering worker without the authority: set MEDSHARE_KEK to the authority's key-encryption key (docs/DEPLOY.md).");
   const signing = process.env.MEDSHARE_PARTY_SIGNING_KEY ?? s.partySigningKey;
-  const authorityPublicKey = process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY ?? Buffer.from(publicKeyOf(hexKey(signing, "MEDSHARE_PARTY_SIGNING_KEY"))).toString("hex");
+  const authorityPublicKey =
+    process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY ?? Buffer.from(publicKeyOf(hexKey(signing, "MEDSHARE_PARTY_SIGNING_KEY"))).toString("hex");
   const kek = process.env.MEDSHARE_KEK ?? s.kek;
   // Log keys (lib/ledger/log-keys.ts): each party signs its own heads and witnesses the other's.
   // A key pair made up here is only right for the party this host runs.

@@ -58,8 +58,7 @@ export async function startEmbeddedPostgres(opts: {
     onError: (m) => verbose && console.error(`[postgres] ${String(m)}`),
   });
   if (!existsSync(path.join(opts.dir, "PG_VERSION"))) await pg.initialise();
-  if (opts.allowHosts?.length)
-    appendFileSync(path.join(opts.dir, "pg_hba.conf"), opts.allowHosts.map((h) => `host all all ${h}/32 scram-sha-256\n`).join(""));
+  if (opts.allowHosts?.length) appendFileSync(path.join(opts.dir, "pg_hba.conf"), opts.allowHosts.map((h) => `host all all ${h}/32 scram-sha-256\n`).join(""));
   await pg.start();
   const client = pg.getPgClient("postgres", "127.0.0.1");
   await client.connect();

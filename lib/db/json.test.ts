@@ -10,7 +10,9 @@ describe("Json columns are checked where they are read", () => {
   });
 
   it("refuses a malformed value with the column's name, never passing it on", () => {
-    expect(() => fromJson(KeyVersions, { "HA1.cardiology": "2" }, "uploads.key_versions")).toThrow("The stored uploads.key_versions does not have the expected shape.");
+    expect(() => fromJson(KeyVersions, { "HA1.cardiology": "2" }, "uploads.key_versions")).toThrow(
+      "The stored uploads.key_versions does not have the expected shape.",
+    );
     expect(() => fromJson(StringList, "a,b", "clustering_runs.columns")).toThrow("clustering_runs.columns");
     expect(() => fromJsonOrNull(IndexList, [-1], "access_request_uploads.record_indices")).toThrow("record_indices");
     expect(() => fromJsonOrNull(IndexList, [1.5], "access_request_uploads.record_indices")).toThrow("record_indices");

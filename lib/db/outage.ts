@@ -5,12 +5,19 @@
  */
 // Not ECONNRESET/EPIPE: a client that went away mid-request raises those too.
 const UNREACHABLE_CODES = new Set([
-  "ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH",
-  "57P01", "57P02", "57P03", // PostgreSQL: admin shutdown, crash shutdown, cannot connect now
-  "P1001", "P1002", "P1017", // Prisma: can't reach / timed out / server closed the connection
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "57P01",
+  "57P02",
+  "57P03", // PostgreSQL: admin shutdown, crash shutdown, cannot connect now
+  "P1001",
+  "P1002",
+  "P1017", // Prisma: can't reach / timed out / server closed the connection
 ]);
 const UNREACHABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
-const UNREACHABLE_TEXT = /ECONNREFUSED|Can't reach database|Connection terminated unexpectedly|terminating connection due to administrator command|the database system is (shutting down|starting up)/i;
+const UNREACHABLE_TEXT =
+  /ECONNREFUSED|Can't reach database|Connection terminated unexpectedly|terminating connection due to administrator command|the database system is (shutting down|starting up)/i;
 
 export function isDatabaseUnreachable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 5) return false;

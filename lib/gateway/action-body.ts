@@ -40,7 +40,11 @@ function hasDanglingReference(value: unknown, depth = 0): boolean {
 function malformedMultipart(lowerType: string, type: string, body: Buffer): string | null {
   const at = lowerType.indexOf("boundary=");
   if (at < 0) return "Multipart body without a boundary.";
-  const boundary = type.slice(at + 9).split(";")[0].trim().replace(/^"|"$/g, "");
+  const boundary = type
+    .slice(at + 9)
+    .split(";")[0]
+    .trim()
+    .replace(/^"|"$/g, "");
   if (!boundary || boundary.length > 70) return "Malformed multipart boundary.";
   const text = body.toString("latin1");
   const opening = text.startsWith(`--${boundary}\r\n`);

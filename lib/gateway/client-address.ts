@@ -7,7 +7,10 @@ import { BlockList, isIP } from "node:net";
  */
 export function trustedProxies(spec: string | undefined): BlockList {
   const list = new BlockList();
-  for (const raw of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of (spec ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address, bits] = raw.split("/");
     const type = isIP(address) === 6 ? "ipv6" : isIP(address) === 4 ? "ipv4" : null;
     if (!type) throw new Error(`MEDSHARE_TRUSTED_PROXIES: "${raw}" is not an IP address or CIDR`);

@@ -102,7 +102,9 @@ describe("body limits", () => {
     const at = `http://127.0.0.1:${PORT}`;
     expect(await sendHeadOnly(`${at}/api/uploads/x/chunks/0`, "PUT", { "content-length": String(BODY_LIMITS.uploadChunk + 1) })).toBe(413);
     expect(await sendHeadOnly(`${at}/api/auth/callback/credentials`, "POST", { "content-length": String(1024 * 1024 * 1024) })).toBe(413);
-    expect(await sendHeadOnly(`${at}/register`, "POST", { "next-action": "7f".repeat(21), "content-type": "text/plain", "content-length": String(2 * 1024 * 1024) })).toBe(413);
+    expect(
+      await sendHeadOnly(`${at}/register`, "POST", { "next-action": "7f".repeat(21), "content-type": "text/plain", "content-length": String(2 * 1024 * 1024) }),
+    ).toBe(413);
     expect(seen).toHaveLength(0);
   });
 
@@ -146,8 +148,11 @@ describe("malformed server-action bodies", () => {
   });
 
   it("passes what Next's client sends", () => {
-    expect(malformedActionBody(action, Buffer.from(JSON.stringify([{ name: "$$literal dollar", at: "$D2026-01-01T00:00:00.000Z", n: "$n12", u: "$undefined" }])))).toBeNull();
-    const multipart = '--b\r\nContent-Disposition: form-data; name="1_name"\r\n\r\nAda\r\n--b\r\nContent-Disposition: form-data; name="0"\r\n\r\n["$K1"]\r\n--b--\r\n';
+    expect(
+      malformedActionBody(action, Buffer.from(JSON.stringify([{ name: "$$literal dollar", at: "$D2026-01-01T00:00:00.000Z", n: "$n12", u: "$undefined" }]))),
+    ).toBeNull();
+    const multipart =
+      '--b\r\nContent-Disposition: form-data; name="1_name"\r\n\r\nAda\r\n--b\r\nContent-Disposition: form-data; name="0"\r\n\r\n["$K1"]\r\n--b--\r\n';
     expect(malformedActionBody({ ...action, "content-type": "multipart/form-data; boundary=b" }, Buffer.from(multipart))).toBeNull();
   });
 });
@@ -156,7 +161,14 @@ describe("forwarding headers", () => {
   it("strips every client-sent forwarding header and says who the client is", async () => {
     seen.length = 0;
     await send("/login", {
-      headers: { "x-forwarded-for": "6.6.6.6", "x-forwarded-host": "evil.test", "x-forwarded-proto": "https", "x-real-ip": "6.6.6.6", forwarded: "for=6.6.6.6", "x-medshare-client-address": "6.6.6.6" },
+      headers: {
+        "x-forwarded-for": "6.6.6.6",
+        "x-forwarded-host": "evil.test",
+        "x-forwarded-proto": "https",
+        "x-real-ip": "6.6.6.6",
+        forwarded: "for=6.6.6.6",
+        "x-medshare-client-address": "6.6.6.6",
+      },
     });
     const h = seen[0].headers;
     for (const name of ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "forwarded"]) expect(h[name]).toBeUndefined();
@@ -177,12 +189,21 @@ describe("forwarding headers", () => {
     seen.length = 0;
     const reply = await send("/register", {
       method: "POST",
-      headers: { "next-action": "7f87c525904a3e4606022e10d65cc722489507b822", "content-type": "text/plain", origin: "http://evil.test", "x-forwarded-host": "evil.test" },
+      headers: {
+        "next-action": "7f87c525904a3e4606022e10d65cc722489507b822",
+        "content-type": "text/plain",
+        origin: "http://evil.test",
+        "x-forwarded-host": "evil.test",
+      },
       body: "[]",
     });
     expect(reply.status).toBe(403);
     expect(seen).toHaveLength(0);
-    const own = await send("/register", { method: "POST", headers: { "next-action": "7f87c525904a3e4606022e10d65cc722489507b822", "content-type": "text/plain", origin: "https://medshare.example" }, body: "[]" });
+    const own = await send("/register", {
+      method: "POST",
+      headers: { "next-action": "7f87c525904a3e4606022e10d65cc722489507b822", "content-type": "text/plain", origin: "https://medshare.example" },
+      body: "[]",
+    });
     expect(own.status).toBe(200);
   });
 });
@@ -203,13 +224,17 @@ describe("pass-through", () => {
     const time = async (port: number) => {
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < 200; i++) {
-        await new Promise<void>((resolve, reject) => http.get({ host: "127.0.0.1", port, path: "/login", agent }, (res) => res.resume().on("end", resolve)).on("error", reject));
+        await new Promise<void>((resolve, reject) =>
+          http.get({ host: "127.0.0.1", port, path: "/login", agent }, (res) => res.resume().on("end", resolve)).on("error", reject),
+        );
       }
       return Number(process.hrtime.bigint() - t0) / 1e6 / 200;
     };
     const direct = await time((upstream.address() as AddressInfo).port);
     const through = await time(PORT);
-    console.log(`gateway latency: direct ${direct.toFixed(3)} ms/request, through the gateway ${through.toFixed(3)} ms/request (+${(through - direct).toFixed(3)} ms)`);
+    console.log(
+      `gateway latency: direct ${direct.toFixed(3)} ms/request, through the gateway ${through.toFixed(3)} ms/request (+${(through - direct).toFixed(3)} ms)`,
+    );
     agent.destroy();
     expect(through - direct).toBeLessThan(5);
   });

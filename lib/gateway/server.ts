@@ -22,7 +22,15 @@ export type GatewayOptions = {
 };
 
 /** Headers a client may not set: the gateway alone says who the client is and how it reached us. */
-const CLIENT_FORWARDING_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded", "x-medshare-client-address"];
+const CLIENT_FORWARDING_HEADERS = [
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-real-ip",
+  "forwarded",
+  "x-medshare-client-address",
+];
 /** Hop-by-hop headers (RFC 9110 §7.6.1) end at the gateway. */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate"];
 export const CLIENT_ADDRESS_HEADER = "x-medshare-client-address";
@@ -39,7 +47,9 @@ export function jsonError(res: ServerResponse, status: number, code: string, mes
 
 function upstreamHeaders(req: IncomingMessage, trusted: BlockList): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = { ...req.headers };
-  const connectionTokens = String(req.headers.connection ?? "").split(",").map((t) => t.trim().toLowerCase());
+  const connectionTokens = String(req.headers.connection ?? "")
+    .split(",")
+    .map((t) => t.trim().toLowerCase());
   for (const name of [...HOP_BY_HOP, ...connectionTokens, ...CLIENT_FORWARDING_HEADERS]) delete headers[name];
   headers[CLIENT_ADDRESS_HEADER] = clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted);
   return headers;

@@ -7,14 +7,7 @@
  * tensors). Each is driven by the same coordinator and reported beside the reference, with
  * whether its labels match and how far its centers are from the reference's.
  */
-import {
-  plaintextBackend,
-  runHopcm,
-  runHopcmAsync,
-  type AsyncHopcmBackend,
-  type HopcmBackend,
-  type HopcmResult,
-} from "./hopcm";
+import { plaintextBackend, runHopcm, runHopcmAsync, type AsyncHopcmBackend, type HopcmBackend, type HopcmResult } from "./hopcm";
 import type { HopcmOptions } from "./options";
 import { adjustedRandIndex } from "./metrics";
 import { makeBlobs } from "./synthetic";
@@ -27,9 +20,13 @@ export interface StepTimes {
 }
 
 /** Wraps a backend and accumulates the wall time of each request kind (ms). */
-export function timedBackend<B extends HopcmBackend | AsyncHopcmBackend>(backend: B, now: () => number = () => performance.now()): { backend: B; times: StepTimes } {
+export function timedBackend<B extends HopcmBackend | AsyncHopcmBackend>(
+  backend: B,
+  now: () => number = () => performance.now(),
+): { backend: B; times: StepTimes } {
   const times: StepTimes = { distances: 0, pointDistances: 0, weightedSums: 0, requests: 0 };
-  const time = <A extends unknown[], R>(key: "distances" | "pointDistances" | "weightedSums", f: (...a: A) => R) =>
+  const time =
+    <A extends unknown[], R>(key: "distances" | "pointDistances" | "weightedSums", f: (...a: A) => R) =>
     (...a: A): R => {
       const t0 = now();
       const r = f(...a);

@@ -132,8 +132,7 @@ export interface ClusterRun {
   json: ClusterJson;
 }
 
-const rows = (M: Float64Array, rowsN: number, cols: number) =>
-  Array.from({ length: rowsN }, (_, r) => Array.from(M.subarray(r * cols, (r + 1) * cols)));
+const rows = (M: Float64Array, rowsN: number, cols: number) => Array.from({ length: rowsN }, (_, r) => Array.from(M.subarray(r * cols, (r + 1) * cols)));
 
 /** CSV text -> z-scored features -> HoPCM. Throws CsvError / FeatureError / RangeError. */
 export function clusterCsvText(text: string, args: ClusterArgs, now: () => number = () => performance.now()): ClusterRun {

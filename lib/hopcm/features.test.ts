@@ -56,7 +56,10 @@ describe("fitFeatures", () => {
   });
 
   it("reports constant columns and keeps them finite", () => {
-    const f = fitFeatures([{ a: 1, c: 5 }, { a: 2, c: 5 }]);
+    const f = fitFeatures([
+      { a: 1, c: 5 },
+      { a: 2, c: 5 },
+    ]);
     expect(f.report.constant).toEqual(["c"]);
     expect(Array.from(f.X)).toEqual([-1, 0, 1, 0]);
   });
@@ -71,7 +74,13 @@ describe("fitFeatures", () => {
   });
 
   it("accepts a 2-D shape", () => {
-    const f = fitFeatures([{ a: 1, b: 2, c: 3, d: 4 }, { a: 2, b: 1, c: 0, d: 1 }], { shape: [2, 2] });
+    const f = fitFeatures(
+      [
+        { a: 1, b: 2, c: 3, d: 4 },
+        { a: 2, b: 1, c: 0, d: 1 },
+      ],
+      { shape: [2, 2] },
+    );
     expect(f.schema.shape).toEqual([2, 2]);
   });
 });

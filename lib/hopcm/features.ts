@@ -182,8 +182,7 @@ export function fitFeatures(records: RawRecord[], options: FitFeatureOptions = {
   }
   if (offset === 0) throw new FeatureError("no feature columns left after removing the label and excluded columns");
   const shape = options.shape ?? [offset];
-  if (shape.reduce((a, b) => a * b, 1) !== offset)
-    throw new FeatureError(`shape [${shape.join(", ")}] does not hold ${offset} features`);
+  if (shape.reduce((a, b) => a * b, 1) !== offset) throw new FeatureError(`shape [${shape.join(", ")}] does not hold ${offset} features`);
   const schema: FeatureSchema = { version: 1, columns, p: offset, shape, label, excluded: [...excluded] };
   const encoded = applyFeatures(schema, records);
   // Constant columns are known only at fit time (std was replaced by 1).

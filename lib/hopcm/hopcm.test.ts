@@ -1,15 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  HOPCM_DEFAULTS,
-  hopcm,
-  hopcmCoordinator,
-  hopcmPredict,
-  plaintextBackend,
-  runHopcm,
-  runHopcmAsync,
-  type AsyncHopcmBackend,
-  type HopcmBackend,
-} from ".";
+import { HOPCM_DEFAULTS, hopcm, hopcmCoordinator, hopcmPredict, plaintextBackend, runHopcm, runHopcmAsync, type AsyncHopcmBackend, type HopcmBackend } from ".";
 import { adjustedRandIndex, clusterSizes } from "./metrics";
 import { mulberry32 } from "./prng";
 import {

@@ -235,12 +235,7 @@ function maxShift2(a: Float64Array, b: Float64Array, k: number, p: number): numb
  * returns their distance rows (k x n). The seed points themselves never leave the backend;
  * the first FCM step turns these rows into centers that are weighted means.
  */
-function* seedKMeansPlusPlus(
-  n: number,
-  k: number,
-  omega: Float64Array | undefined,
-  rng: () => number,
-): Ask<Float64Array> {
+function* seedKMeansPlusPlus(n: number, k: number, omega: Float64Array | undefined, rng: () => number): Ask<Float64Array> {
   const d2 = new Float64Array(k * n);
   const minD = new Float64Array(n).fill(Infinity);
   const prob = new Float64Array(n);
@@ -414,7 +409,6 @@ export function* hopcmCoordinator(n: number, p: number, options: HopcmOptions): 
   };
 }
 
-
 /**
  * Coincident-cluster detection. Centers i, l coincide when ||v_i - v_l||^2 < coincidence *
  * min(eta_i, eta_l); a cluster is empty when it is nobody's nearest center. `doomed`: the
@@ -470,14 +464,7 @@ function collapsedClusters(
  * Replaces the distance rows of `doomed` clusters by distances to fresh points drawn by D^2
  * sampling against the remaining clusters.
  */
-function* reseed(
-  d2: Float64Array,
-  doomed: number[],
-  k: number,
-  n: number,
-  omega: Float64Array | undefined,
-  rng: () => number,
-): Ask<Float64Array> {
+function* reseed(d2: Float64Array, doomed: number[], k: number, n: number, omega: Float64Array | undefined, rng: () => number): Ask<Float64Array> {
   const keep = new Uint8Array(k).fill(1);
   for (const i of doomed) keep[i] = 0;
   const dmin = new Float64Array(n).fill(Infinity);

@@ -67,13 +67,7 @@ export function normalizedMutualInfo(truth: Labels, predicted: Labels): number {
  * is taken over a seeded sample of points (each still compared with all n points).
  * Points in singleton clusters score 0; fewer than 2 clusters gives 0.
  */
-export function silhouette(
-  X: Float64Array,
-  n: number,
-  p: number,
-  labels: ArrayLike<number>,
-  options: { sampleSize?: number; seed?: number } = {},
-): number {
+export function silhouette(X: Float64Array, n: number, p: number, labels: ArrayLike<number>, options: { sampleSize?: number; seed?: number } = {}): number {
   const sampleSize = options.sampleSize ?? 2000;
   let k = 0;
   for (let j = 0; j < n; j++) if (labels[j] + 1 > k) k = labels[j] + 1;

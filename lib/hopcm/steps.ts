@@ -67,13 +67,7 @@ export function distanceStep(
 }
 
 /** d2 of every point to the single point `index` (used by k-means++ seeding). */
-export function pointDistanceStep(
-  X: Float64Array,
-  n: number,
-  p: number,
-  index: number,
-  out: Float64Array = new Float64Array(n),
-): Float64Array {
+export function pointDistanceStep(X: Float64Array, n: number, p: number, index: number, out: Float64Array = new Float64Array(n)): Float64Array {
   const co = index * p;
   for (let j = 0, xo = 0; j < n; j++, xo += p) {
     let s = 0;
@@ -91,14 +85,7 @@ export function pointDistanceStep(
  * taken four at a time (about 2.5x faster in V8), so sums are grouped in fours: a
  * reimplementation matches to rounding, not bit for bit.
  */
-export function weightedSumStep(
-  X: Float64Array,
-  n: number,
-  p: number,
-  w: Float64Array,
-  k: number,
-  out: Float64Array = new Float64Array(k * p),
-): Float64Array {
+export function weightedSumStep(X: Float64Array, n: number, p: number, w: Float64Array, k: number, out: Float64Array = new Float64Array(k * p)): Float64Array {
   out.fill(0);
   for (let i = 0; i < k; i++) {
     const so = i * p;
@@ -163,14 +150,7 @@ export function centersFromSums(
 }
 
 /** The whole center step in one process: v_i = sum_j w_ij x_j / sum_j w_ij. */
-export function centerStep(
-  X: Float64Array,
-  n: number,
-  p: number,
-  w: Float64Array,
-  k: number,
-  previous?: Float64Array,
-): Float64Array {
+export function centerStep(X: Float64Array, n: number, p: number, w: Float64Array, k: number, previous?: Float64Array): Float64Array {
   return centersFromSums(weightedSumStep(X, n, p, w, k), weightTotals(w, k, n), k, p, previous);
 }
 

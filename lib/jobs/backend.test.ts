@@ -1,7 +1,32 @@
 // A run over several uploads = the plaintext reference over their concatenated records.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adjustedRandIndex, applyUnits, chunkOf, hopcm, hopcmIncremental, incrementalOptions, makeBlobs, modelOf, runHopcmAsync, runUnits, standardize, withPrototypes } from "@/lib/hopcm";
-import { createCkks, createCspEvaluator, createKeyHolder, cspEvalKeys, cspPrepare, disposeDataset, encryptFeatureBlocks, type Ckks, type CspDataset, type CspEvaluator, type KeyHolder } from "@/lib/hopcm/encrypted";
+import {
+  adjustedRandIndex,
+  applyUnits,
+  chunkOf,
+  hopcm,
+  hopcmIncremental,
+  incrementalOptions,
+  makeBlobs,
+  modelOf,
+  runHopcmAsync,
+  runUnits,
+  standardize,
+  withPrototypes,
+} from "@/lib/hopcm";
+import {
+  createCkks,
+  createCspEvaluator,
+  createKeyHolder,
+  cspEvalKeys,
+  cspPrepare,
+  disposeDataset,
+  encryptFeatureBlocks,
+  type Ckks,
+  type CspDataset,
+  type CspEvaluator,
+  type KeyHolder,
+} from "@/lib/hopcm/encrypted";
 import { loadSealNode } from "@/lib/hopcm/encrypted/seal-node";
 import { fcmObjective, multiUploadBackend, observed } from "./backend";
 

@@ -109,7 +109,9 @@ export function multiUploadBackend(
     offsets,
 
     distances(centers, k) {
-      const requests = (units ?? [null]).map((unit) => timed("keyHolder", () => keyHolder.encryptCenters(unit ? shifted(centers, k, unit.shift) : centers, k, p)));
+      const requests = (units ?? [null]).map((unit) =>
+        timed("keyHolder", () => keyHolder.encryptCenters(unit ? shifted(centers, k, unit.shift) : centers, k, p)),
+      );
       try {
         return allDistances((u) => requests[units ? u : 0], k);
       } finally {

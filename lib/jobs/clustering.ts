@@ -78,9 +78,7 @@ class RunCancelled extends Error {}
 class RunSuperseded extends Error {}
 
 export type ProcessOutcome =
-  | { status: "SUCCEEDED"; result: HopcmResult; times: RunTimes }
-  | { status: "CANCELLED" | "FAILED"; error?: string }
-  | { status: "SKIPPED"; reason: string };
+  { status: "SUCCEEDED"; result: HopcmResult; times: RunTimes } | { status: "CANCELLED" | "FAILED"; error?: string } | { status: "SKIPPED"; reason: string };
 
 /**
  * Runs one clustering run to its end, synchronously (the pg-boss handler calls this; tests call
@@ -106,7 +104,8 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     const features = await loadEncryptedFeatures(addedIds);
     const keyId = features[0].keyId;
     if (features.some((f) => f.keyId !== keyId)) throw new Error("the uploads were encrypted under different clustering keys");
-    if (features.some((f) => JSON.stringify(f.columns) !== JSON.stringify(run.columns))) throw new Error("an upload's feature columns changed since the run was started");
+    if (features.some((f) => JSON.stringify(f.columns) !== JSON.stringify(run.columns)))
+      throw new Error("an upload's feature columns changed since the run was started");
     const ckks = await nodeCkks();
     // Authority side: the key holder (secret key unsealed for this run only) and, for an
     // extension, the base run's centers and their mass (sealed in the authority's tables).
@@ -168,7 +167,10 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     const reason = cancelled ? null : error instanceof Error ? error.message : String(error);
     if (!cancelled) console.error(`[jobs] clustering run ${runId} failed:`, error);
     await db().$transaction(async (tx) => {
-      const changed = await tx.clusteringRun.updateMany({ where: mine, data: { status: cancelled ? "CANCELLED" : "FAILED", error: reason, finishedAt: new Date() } });
+      const changed = await tx.clusteringRun.updateMany({
+        where: mine,
+        data: { status: cancelled ? "CANCELLED" : "FAILED", error: reason, finishedAt: new Date() },
+      });
       if (changed.count !== 1) return;
       await appendCspAudit(tx, {
         actorId: null,

@@ -150,7 +150,10 @@ export function createTransformKey(contents: KeystoreContents): {
   if (versionSets.length === 0) throw new Error("You hold no attribute keys yet.");
   let secret = transformSecret(contents);
   if (!secret || secret.gid !== contents.gid) secret = makeTransformKey(userKeys(contents, versionSets[0])).secret;
-  const layers = versionSets.map((keyVersions) => ({ tk: b64.encode(encodeTransformKey(transformKeyFor(userKeys(contents, keyVersions), secret))), keyVersions }));
+  const layers = versionSets.map((keyVersions) => ({
+    tk: b64.encode(encodeTransformKey(transformKeyFor(userKeys(contents, keyVersions), secret))),
+    keyVersions,
+  }));
   const covers = versionSets.flatMap((set) => Object.entries(set).map(([a, v]) => keyId(a, v))).sort();
   return {
     layers,
@@ -162,4 +165,3 @@ export function createTransformKey(contents: KeystoreContents): {
 export function transformSecret(contents: KeystoreContents): TransformSecret | null {
   return contents.transform ? decodeTransformSecret(b64.decode(contents.transform.secret)) : null;
 }
-

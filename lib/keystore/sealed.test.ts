@@ -2,19 +2,15 @@ import { describe, expect, it } from "vitest";
 import { keyPassphraseProblem, keyPassphraseSchema } from "../validation/passphrase";
 import { newKeystore } from "./operations";
 import { sealKeystoreV1 as sealV1 } from "../../tests/helpers/keystore-v1";
-import {
-  DEFAULT_KDF,
-  KeystoreError,
-  needsReseal,
-  openKeystore,
-  parseSealedKeystore,
-  sealKeystore,
-} from "./sealed";
+import { DEFAULT_KDF, KeystoreError, needsReseal, openKeystore, parseSealedKeystore, sealKeystore } from "./sealed";
 
 const STRONG = "copper-lantern-orbit-47";
 
 async function rejects(p: Promise<unknown>, code: string) {
-  const e = await p.then(() => null, (x) => x);
+  const e = await p.then(
+    () => null,
+    (x) => x,
+  );
   expect(e).toBeInstanceOf(KeystoreError);
   expect((e as KeystoreError).code).toBe(code);
 }
@@ -56,12 +52,20 @@ describe("key store sealing (Argon2id, format v2)", () => {
   it("a v1 body cannot be relabelled v2 (the version is in the associated data)", async () => {
     const v1 = await sealV1(newKeystore("x.gid"), STRONG);
     const forged = { ...v1, v: 2 };
-    await rejects(Promise.resolve().then(() => parseSealedKeystore(JSON.stringify(forged))), "CORRUPT");
+    await rejects(
+      Promise.resolve().then(() => parseSealedKeystore(JSON.stringify(forged))),
+      "CORRUPT",
+    );
   });
 
   it("refuses files whose KDF parameters would exhaust memory or are too weak", async () => {
     const sealed = await sealKeystore(newKeystore("y.gid"), STRONG);
-    for (const kdf of [{ ...sealed.kdf, m: 4 * 1024 * 1024 }, { ...sealed.kdf, m: 64 }, { ...sealed.kdf, t: 1000 }, { ...sealed.kdf, name: "pbkdf2" }])
+    for (const kdf of [
+      { ...sealed.kdf, m: 4 * 1024 * 1024 },
+      { ...sealed.kdf, m: 64 },
+      { ...sealed.kdf, t: 1000 },
+      { ...sealed.kdf, name: "pbkdf2" },
+    ])
       expect(() => parseSealedKeystore(JSON.stringify({ ...sealed, kdf }))).toThrow(KeystoreError);
     expect(needsReseal({ ...sealed, kdf: { ...sealed.kdf, m: 8192 } })).toBe(true);
   });

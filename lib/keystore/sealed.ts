@@ -152,12 +152,17 @@ const positive = (n: unknown): n is number => Number.isSafeInteger(n) && (n as n
 
 function kdfOk(v: unknown, kdf: Record<string, unknown> | undefined): boolean {
   if (!kdf || typeof kdf.salt !== "string") return false;
-  if (v === 1)
-    return kdf.name === "scrypt" && positive(kdf.N) && positive(kdf.r) && positive(kdf.p) && kdf.N <= 1 << 20 && kdf.r <= 32 && kdf.p <= 4;
+  if (v === 1) return kdf.name === "scrypt" && positive(kdf.N) && positive(kdf.r) && positive(kdf.p) && kdf.N <= 1 << 20 && kdf.r <= 32 && kdf.p <= 4;
   if (v === 2)
     return (
-      kdf.name === "argon2id" && positive(kdf.m) && positive(kdf.t) && positive(kdf.p) &&
-      kdf.m >= ARGON2_LIMITS.mMin && kdf.m <= ARGON2_LIMITS.mMax && kdf.t <= ARGON2_LIMITS.tMax && kdf.p <= ARGON2_LIMITS.pMax
+      kdf.name === "argon2id" &&
+      positive(kdf.m) &&
+      positive(kdf.t) &&
+      positive(kdf.p) &&
+      kdf.m >= ARGON2_LIMITS.mMin &&
+      kdf.m <= ARGON2_LIMITS.mMax &&
+      kdf.t <= ARGON2_LIMITS.tMax &&
+      kdf.p <= ARGON2_LIMITS.pMax
     );
   return false;
 }
@@ -166,8 +171,13 @@ function kdfOk(v: unknown, kdf: Record<string, unknown> | undefined): boolean {
 export function isSealedKeystore(value: unknown): value is SealedKeystore {
   const s = value as Partial<SealedCommon> & { v?: unknown; kdf?: Record<string, unknown> };
   return Boolean(
-    s && s.format === KEYSTORE_FORMAT && typeof s.gid === "string" && typeof s.check === "string" &&
-      typeof s.nonce === "string" && typeof s.ct === "string" && kdfOk(s.v, s.kdf),
+    s &&
+    s.format === KEYSTORE_FORMAT &&
+    typeof s.gid === "string" &&
+    typeof s.check === "string" &&
+    typeof s.nonce === "string" &&
+    typeof s.ct === "string" &&
+    kdfOk(s.v, s.kdf),
   );
 }
 

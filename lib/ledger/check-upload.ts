@@ -39,10 +39,19 @@ export function checkUploadInLog(p: UploadLogProof, publicKey: string, expected:
     if (!sth.success || sth.data.log !== "csp") return fail("the CSP's log head is malformed");
     if (!treeHeadSignatureValid(sth.data, publicKey)) return fail("the CSP's log head is not signed by the CSP's log key");
     const e = p.entry;
-    if (e.action !== "UPLOAD_STORED" || e.subjectId !== expected.uploadId || e.data.uploadId !== expected.uploadId) return fail("the log entry is not this upload's");
+    if (e.action !== "UPLOAD_STORED" || e.subjectId !== expected.uploadId || e.data.uploadId !== expected.uploadId)
+      return fail("the log entry is not this upload's");
     if (expected.digest !== undefined && e.data.digest !== expected.digest) return fail("the log entry names another envelope digest");
     if (expected.recordsRoot !== undefined && e.data.recordsRoot !== expected.recordsRoot) return fail("the log entry names another records root");
-    const hash = entryHash(e.prevHash, { seq: BigInt(e.seq), at: new Date(e.at), actorId: e.actorId, action: e.action, subjectType: e.subjectType, subjectId: e.subjectId, data: e.data });
+    const hash = entryHash(e.prevHash, {
+      seq: BigInt(e.seq),
+      at: new Date(e.at),
+      actorId: e.actorId,
+      action: e.action,
+      subjectType: e.subjectType,
+      subjectId: e.subjectId,
+      data: e.data,
+    });
     const index = e.seq - 1;
     if (!verifyInclusion(entryLeafOf(hash), index, sth.data.size, p.proof.map(fromHex), fromHex(sth.data.root)))
       return fail("the inclusion proof does not lead to the CSP's signed log head");

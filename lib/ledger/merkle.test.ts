@@ -151,7 +151,12 @@ describe("RFC 9162 Merkle tree", () => {
 
   it("stores per append exactly the subtrees the append completes, and proofs read O(log n) of them", () => {
     expect(nodesClosedBy(0)).toEqual([{ level: 0, index: 0 }]);
-    expect(nodesClosedBy(7)).toEqual([{ level: 0, index: 7 }, { level: 1, index: 3 }, { level: 2, index: 1 }, { level: 3, index: 0 }]);
+    expect(nodesClosedBy(7)).toEqual([
+      { level: 0, index: 7 },
+      { level: 1, index: 3 },
+      { level: 2, index: 1 },
+      { level: 3, index: 0 },
+    ]);
     const t = treeOf(Array.from({ length: 1000 }, (_, i) => leafHash(Uint8Array.of(i & 255, i >> 8))));
     expect(t.levels.reduce((n, l) => n + l.length, 0)).toBe(2000 - 6); // 2n - popcount(n)
     const read = nodesRead((get) => inclusionPath(get, 517, 999));

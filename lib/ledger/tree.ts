@@ -13,7 +13,6 @@ export type LogName = "authority" | "csp";
 const SCHEMA: Record<LogName, string> = { authority: "ledger", csp: "csp_ledger" };
 type Q = Pick<Db, "$queryRawUnsafe"> | Pick<Tx, "$queryRawUnsafe">;
 
-
 /** The leaf of an entry: its chain hash (hex, 32 bytes) under the RFC's leaf prefix. */
 export const entryLeaf = entryLeafOf;
 

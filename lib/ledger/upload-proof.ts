@@ -7,7 +7,8 @@ import type { SignedTreeHead } from "./sth";
 import { consistency, inclusionProof } from "./tree";
 
 /** An upload's UPLOAD_STORED entry in the CSP's log (the first: a re-encryption stores a new upload). */
-const storedEntry = (q: Db, uploadId: string) => q.cspAuditEntry.findFirst({ where: { action: "UPLOAD_STORED", subjectId: uploadId }, orderBy: { seq: "asc" } });
+const storedEntry = (q: Db, uploadId: string) =>
+  q.cspAuditEntry.findFirst({ where: { action: "UPLOAD_STORED", subjectId: uploadId }, orderBy: { seq: "asc" } });
 type Entry = NonNullable<Awaited<ReturnType<typeof storedEntry>>>;
 
 /** The consistency proof from a head of `since` entries the browser kept to `sth`, or null when there is none to give. */
@@ -43,7 +44,8 @@ async function proofOf(q: Db, entry: Entry, sth: SignedTreeHead, proofFromKept: 
 export async function uploadLogProof(q: Db, uploadId: string, organisationId: string, since?: number): Promise<UploadLogProof> {
   const entry = await storedEntry(q, uploadId);
   const data = entry?.data as { organisationId?: string } | undefined;
-  if (!entry || data?.organisationId !== organisationId) throw new AppError("NOT_FOUND", "This upload is not in the CSP's log (not stored, or not your organisation's).");
+  if (!entry || data?.organisationId !== organisationId)
+    throw new AppError("NOT_FOUND", "This upload is not in the CSP's log (not stored, or not your organisation's).");
   const sth = await signedHead(q, "csp");
   return proofOf(q, entry, sth, await consistencyFrom(q, sth, since));
 }

@@ -2,9 +2,7 @@ import { db as defaultDb, type Db } from "@/lib/db/client";
 import { entryHash, GENESIS_HASH } from "./canonical";
 import { checkpointNow, latestCheckpoint, readCheckpoints, type Checkpoint } from "./checkpoint";
 
-export type ChainReport =
-  | { ok: true; entries: number; head: string }
-  | { ok: false; entries: number; brokenAt: string; reason: string };
+export type ChainReport = { ok: true; entries: number; head: string } | { ok: false; entries: number; brokenAt: string; reason: string };
 
 /**
  * Re-computes the whole hash chain in seq order and reports the first broken link: an edited
@@ -26,8 +24,7 @@ export async function verifyChain(db: Db, batchSize = 1000, log: "authority" | "
     for (const e of batch) {
       const seq = e.seq.toString();
       if (e.seq !== expectedSeq) return { ok: false, entries: count, brokenAt: seq, reason: `entry ${expectedSeq} is missing` };
-      if (e.prevHash !== prevHash)
-        return { ok: false, entries: count, brokenAt: seq, reason: `entry ${seq} does not link to entry ${expectedSeq - 1n}` };
+      if (e.prevHash !== prevHash) return { ok: false, entries: count, brokenAt: seq, reason: `entry ${seq} does not link to entry ${expectedSeq - 1n}` };
       const recomputed = entryHash(prevHash, e);
       if (recomputed !== e.hash)
         return { ok: false, entries: count, brokenAt: seq, reason: `entry ${seq} was altered: its content no longer matches its hash` };
@@ -65,14 +62,18 @@ export async function verifyLedger(db: Db = defaultDb()): Promise<LedgerReport> 
     return { ok: false, problem, entries: chain.entries, brokenAt: String(brokenAt), reason, checkpoint };
   };
   const forged = lines.find((l) => !l.valid);
-  if (forged) return fail("forged", `line ${forged.line}`, `checkpoint line ${forged.line} has no valid signature: someone wrote it without the ledger's signing key`);
+  if (forged)
+    return fail("forged", `line ${forged.line}`, `checkpoint line ${forged.line} has no valid signature: someone wrote it without the ledger's signing key`);
   const valid = lines.flatMap((l) => (l.valid ? [l.checkpoint] : [])).sort((a, b) => a.entries - b.entries);
   const highest = valid.at(-1);
   const count = chain.ok ? chain.entries : Number((await db.auditEntry.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } }))?.seq ?? 0n);
   if (highest && count < highest.entries)
     return fail("rollback", count, `entries deleted after #${count} (rollback): the checkpoint signed at ${highest.at} counted ${highest.entries} entries`);
   if (!chain.ok) return fail("chain", chain.brokenAt, chain.reason);
-  const hashes = await hashesAt(db, valid.map((c) => c.entries).filter((n) => n > 0));
+  const hashes = await hashesAt(
+    db,
+    valid.map((c) => c.entries).filter((n) => n > 0),
+  );
   let lastGood = 0;
   for (const c of valid) {
     if (c.entries === 0) continue;

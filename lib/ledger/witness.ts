@@ -59,7 +59,17 @@ export function localLogSource(q: Db, log: LogName): LogSource {
   return { head: () => signedHead(q, log), consistency: async (first, second) => ({ proof: await consistency(q, log, first, second) }) };
 }
 
-type Row = { log: string; size: bigint; root: string; timestamp: Date; signature: string; checkedAt: Date; agreedAt: Date | null; status: string; problem: string | null };
+type Row = {
+  log: string;
+  size: bigint;
+  root: string;
+  timestamp: Date;
+  signature: string;
+  checkedAt: Date;
+  agreedAt: Date | null;
+  status: string;
+  problem: string | null;
+};
 const table = (q: Db, witness: LogName) => (witness === "authority" ? q.logWitness : q.cspLogWitness) as unknown as Db["logWitness"];
 const toState = (r: Row): WitnessState => ({
   log: r.log as LogName,
@@ -83,7 +93,8 @@ export async function witnessOnce(q: Db, witness: LogName, source: LogSource, pu
   const watched = other(witness);
   const rows = table(q, witness);
   const previous = await rows.findUnique({ where: { log: watched } });
-  if (!publicKey) return { state: previous ? toState(previous) : null, outcome: "unconfigured", problem: `No public key for the ${watched}'s log is configured.` };
+  if (!publicKey)
+    return { state: previous ? toState(previous) : null, outcome: "unconfigured", problem: `No public key for the ${watched}'s log is configured.` };
   let raw: unknown;
   try {
     raw = await source.head();
@@ -95,7 +106,10 @@ export async function witnessOnce(q: Db, witness: LogName, source: LogSource, pu
   const head = parsed.success ? parsed.data : null;
   let verdict: { status: WitnessStatus; problem: string | null };
   if (!head || head.log !== watched || !treeHeadSignatureValid(head, publicKey)) {
-    verdict = { status: "rejected", problem: `A head of the ${watched}'s log was refused: ${!head ? "malformed" : head.log !== watched ? `it names the ${head.log}'s log` : "its signature does not verify under the " + watched + "'s log key"}.` };
+    verdict = {
+      status: "rejected",
+      problem: `A head of the ${watched}'s log was refused: ${!head ? "malformed" : head.log !== watched ? `it names the ${head.log}'s log` : "its signature does not verify under the " + watched + "'s log key"}.`,
+    };
   } else if (!previous) {
     verdict = { status: "ok", problem: null };
   } else {
@@ -153,5 +167,8 @@ async function compare(previous: Row, head: SignedTreeHead, source: LogSource): 
   }
   return verifyConsistency(kept, head.size, proof.map(fromHex), fromHex(previous.root), fromHex(head.root))
     ? { status: "ok", problem: null }
-    : { status: "fork", problem: `The ${head.log}'s log of ${head.size} entries does not extend the ${kept} entries seen before (fork): its history was rewritten.` };
+    : {
+        status: "fork",
+        problem: `The ${head.log}'s log of ${head.size} entries does not extend the ${kept} entries seen before (fork): its history was rewritten.`,
+      };
 }

@@ -10,7 +10,20 @@ import { fromWireJson, toWireBody } from "./wire";
 export type Acting = { org?: string; sub?: string };
 
 const UNREACHABLE = "The storage service (CSP) is unreachable right now. Nothing was lost; please try again in a minute.";
-const CODES = new Set<AppErrorCode>(["UNAUTHENTICATED", "NOT_APPROVED", "FORBIDDEN", "VALIDATION", "NOT_FOUND", "CONFLICT", "INVALID_STATE", "RATE_LIMITED", "LOCKED", "PAYLOAD_TOO_LARGE", "UNAVAILABLE", "INTERNAL"]);
+const CODES = new Set<AppErrorCode>([
+  "UNAUTHENTICATED",
+  "NOT_APPROVED",
+  "FORBIDDEN",
+  "VALIDATION",
+  "NOT_FOUND",
+  "CONFLICT",
+  "INVALID_STATE",
+  "RATE_LIMITED",
+  "LOCKED",
+  "PAYLOAD_TOO_LARGE",
+  "UNAVAILABLE",
+  "INTERNAL",
+]);
 
 /** MEDSHARE_CSP_URL: where the CSP's service answers (npm start sets it to its loopback port). */
 export function cspUrl(): string {
@@ -82,13 +95,21 @@ type PlainOp = { [K in CspOp]: (typeof cspApi)[K] extends { plain: true } ? K : 
  * it, inside `{"<field>": <answer>, ...extra}`: the request data (megabytes of base64 record
  * ciphertexts) crosses the portal once, not parsed and serialised again.
  */
-export async function cspPassThrough(op: PlainOp, input: CspInput<PlainOp>, acting: Acting, field: string, extra: Record<string, unknown>): Promise<ReadableStream<Uint8Array>> {
+export async function cspPassThrough(
+  op: PlainOp,
+  input: CspInput<PlainOp>,
+  acting: Acting,
+  field: string,
+  extra: Record<string, unknown>,
+): Promise<ReadableStream<Uint8Array>> {
   if (!cspApi[op].plain) throw new Error(`${op} is not a plain operation`);
   const response = await send(op, input, acting);
   const answer = response.body;
   if (!answer) throw new AppError("UNAVAILABLE", UNREACHABLE);
   const encoder = new TextEncoder();
-  const tail = Object.entries(extra).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join("");
+  const tail = Object.entries(extra)
+    .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    .join("");
   const reader = answer.getReader();
   let started = false;
   return new ReadableStream<Uint8Array>({

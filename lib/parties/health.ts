@@ -76,7 +76,8 @@ export async function cspHealth(): Promise<ServiceHealth> {
     const message = slow ? `${CSP} is unreachable: it did not answer within ${TIMEOUT_MS / 1000} seconds.` : `${CSP} is unreachable.`;
     return { ...base, status: "unreachable", message, checkedAt: checkedAt() };
   }
-  if (report.service !== "csp") return { ...base, status: "unreachable", message: `${CSP} is unreachable: the service at MEDSHARE_CSP_URL is not the CSP.`, checkedAt: checkedAt() };
+  if (report.service !== "csp")
+    return { ...base, status: "unreachable", message: `${CSP} is unreachable: the service at MEDSHARE_CSP_URL is not the CSP.`, checkedAt: checkedAt() };
   const up = report.database === "ok";
   return {
     ...base,

@@ -40,7 +40,8 @@ describe("party tokens (Ed25519, one call, one minute)", () => {
     expect(reason(() => verifyPartyToken(signPartyToken(grant, secret, Date.now() - 5 * 60_000), pub, expect1))).toBe("expired");
     expect(reason(() => verifyPartyToken(signPartyToken(grant, secret, Date.now() + 5 * 60_000), pub, expect1))).toBe("not-yet-valid");
     expect(reason(() => verifyPartyToken(signPartyToken(grant, secret, Date.now(), 3600), pub, expect1))).toBe("not-yet-valid");
-    for (const bad of ["", "mst1", "mst1..", "jwt.a.b", `mst1.${"A".repeat(5000)}.x`]) expect(reason(() => verifyPartyToken(bad, pub, expect1))).toBe(bad.startsWith("mst1.") && bad.length < 100 ? "bad-signature" : "malformed");
+    for (const bad of ["", "mst1", "mst1..", "jwt.a.b", `mst1.${"A".repeat(5000)}.x`])
+      expect(reason(() => verifyPartyToken(bad, pub, expect1))).toBe(bad.startsWith("mst1.") && bad.length < 100 ? "bad-signature" : "malformed");
   });
 
   it("refuses a token for another operation or another resource", () => {
@@ -68,7 +69,13 @@ describe("party tokens (Ed25519, one call, one minute)", () => {
 
 describe("wire JSON", () => {
   it("keeps bytes, dates and big integers across the boundary", () => {
-    const value = { b: new Uint8Array([0, 1, 255]), d: new Date("2026-12-03T12:00:00.000Z"), n: 2n ** 70n, nested: [{ x: new Uint8Array(0) }], plain: { $b64: 1 } };
+    const value = {
+      b: new Uint8Array([0, 1, 255]),
+      d: new Date("2026-12-03T12:00:00.000Z"),
+      n: 2n ** 70n,
+      nested: [{ x: new Uint8Array(0) }],
+      plain: { $b64: 1 },
+    };
     const back = fromWireJson<typeof value>(toWireJson(value));
     expect(back.b).toEqual(value.b);
     expect(back.d.toISOString()).toBe(value.d.toISOString());
@@ -81,7 +88,14 @@ describe("wire JSON", () => {
 describe("wire bodies (bytes as they are)", () => {
   it("a call with bytes is framed binary, keeps bytes, dates and big integers, and is no larger than the bytes plus the JSON", () => {
     const chunk = randomBytes(512 * 1024);
-    const value = { uploadId: "u", index: 3, data: new Uint8Array(chunk), more: [new Uint8Array([9]), new Uint8Array(0)], d: new Date("2026-12-05T00:00:00.000Z"), n: 2n ** 70n };
+    const value = {
+      uploadId: "u",
+      index: 3,
+      data: new Uint8Array(chunk),
+      more: [new Uint8Array([9]), new Uint8Array(0)],
+      d: new Date("2026-12-05T00:00:00.000Z"),
+      n: 2n ** 70n,
+    };
     const { body, contentType } = toWireBody(value);
     expect(contentType).toBe(WIRE_BINARY_TYPE);
     expect(body.length).toBeLessThan(chunk.length + 300);

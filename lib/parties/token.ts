@@ -63,9 +63,10 @@ function keyObject(kind: "private" | "public", key: Uint8Array): KeyObject {
   const id = `${kind}:${Buffer.from(key).toString("hex")}`;
   let made = keyObjects.get(id);
   if (!made) {
-    made = kind === "private"
-      ? createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", d: b64(key), x: b64(publicKeyOf(key)) }, format: "jwk" })
-      : createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64(key) }, format: "jwk" });
+    made =
+      kind === "private"
+        ? createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", d: b64(key), x: b64(publicKeyOf(key)) }, format: "jwk" })
+        : createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64(key) }, format: "jwk" });
     if (keyObjects.size > 16) keyObjects.clear();
     keyObjects.set(id, made);
   }
@@ -109,7 +110,8 @@ export function verifyPartyToken(
   const t = Math.floor(now / 1000);
   if (claims.aud !== expect.aud) throw new PartyTokenError("wrong-audience", `The party token is for the ${claims.aud}, not the ${expect.aud}.`);
   if (claims.exp + CLOCK_SKEW_S < t) throw new PartyTokenError("expired", "The party token has expired.");
-  if (claims.iat - CLOCK_SKEW_S > t || claims.exp - claims.iat > 10 * TOKEN_TTL_S) throw new PartyTokenError("not-yet-valid", "The party token's times are implausible.");
+  if (claims.iat - CLOCK_SKEW_S > t || claims.exp - claims.iat > 10 * TOKEN_TTL_S)
+    throw new PartyTokenError("not-yet-valid", "The party token's times are implausible.");
   if (claims.op !== expect.op) throw new PartyTokenError("wrong-scope", `The party token allows ${claims.op}, not ${expect.op}.`);
   if (expect.res !== undefined && claims.res !== expect.res) throw new PartyTokenError("wrong-scope", "The party token is for another resource.");
   return claims;

@@ -83,7 +83,13 @@ export function fromWireBody<T = unknown>(bytes: Uint8Array, contentType: string
     const keys = Object.keys(o);
     if (keys.length === 1 && Array.isArray(o.$bin)) {
       const [start, length] = o.$bin as unknown[];
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || (start as number) < 0 || (length as number) < 0 || (start as number) + (length as number) > payload.length)
+      if (
+        !Number.isSafeInteger(start) ||
+        !Number.isSafeInteger(length) ||
+        (start as number) < 0 ||
+        (length as number) < 0 ||
+        (start as number) + (length as number) > payload.length
+      )
         throw new SyntaxError("a byte string outside the wire body");
       return payload.slice(start as number, (start as number) + (length as number));
     }

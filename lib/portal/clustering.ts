@@ -84,7 +84,14 @@ export async function runDetail(runId: string) {
     projection,
     uploads: run.uploadIds.map((id) => {
       const u = info.get(id);
-      return { id, label: u?.label ?? "(removed)", organisation: u?.organisation ?? "(removed)", policy: u?.policy ?? null, records: u?.recordCount ?? 0, added: added.has(id) };
+      return {
+        id,
+        label: u?.label ?? "(removed)",
+        organisation: u?.organisation ?? "(removed)",
+        policy: u?.policy ?? null,
+        records: u?.recordCount ?? 0,
+        added: added.has(id),
+      };
     }),
     organisations: [...new Set([...info.values()].map((u) => u.organisation))].sort(),
     policies: [...new Set([...info.values()].map((u) => u.policy))].sort(),
@@ -145,7 +152,10 @@ export async function listClusters() {
     .sort((a, b) => order.get(a.run_id)! - order.get(b.run_id)! || a.label - b.label)
     .map((s) => {
       const run = runs[order.get(s.run_id)!];
-      const uploads = members.filter((m) => m.run_id === s.run_id && m.label === s.label).map((m) => info.get(m.upload_id)).filter((u) => u !== undefined);
+      const uploads = members
+        .filter((m) => m.run_id === s.run_id && m.label === s.label)
+        .map((m) => info.get(m.upload_id))
+        .filter((u) => u !== undefined);
       return {
         runId: s.run_id,
         runName: runTitle(run),
@@ -173,7 +183,9 @@ export async function clusterMembers(runId: string, cluster: number) {
 export async function extendableRuns() {
   const runs = await cspCall("runs.finished", {});
   const withMass = new Set(
-    (await db().runSecret.findMany({ where: { runId: { in: runs.map((r) => r.id) }, NOT: { sealedMass: null } }, select: { runId: true } })).map((s) => s.runId),
+    (await db().runSecret.findMany({ where: { runId: { in: runs.map((r) => r.id) }, NOT: { sealedMass: null } }, select: { runId: true } })).map(
+      (s) => s.runId,
+    ),
   );
   return runs
     .filter((r) => withMass.has(r.id) && r.columns.length === r.p)
@@ -245,7 +257,13 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
     if (error instanceof AppError && error.code !== "UNAVAILABLE")
       await db().$transaction(async (tx) => {
         await tx.runSeed.deleteMany({ where: { runId } });
-        await appendAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_REFUSED", subjectType: "clustering_run", subjectId: runId, data: { code: error.code, reason: error.message } });
+        await appendAudit(tx, {
+          actorId: adminId,
+          action: "CLUSTERING_RUN_REFUSED",
+          subjectType: "clustering_run",
+          subjectId: runId,
+          data: { code: error.code, reason: error.message },
+        });
       });
     throw error;
   }
@@ -271,7 +289,13 @@ export async function deleteRun({ adminId, runId }: { adminId: string; runId: st
   await db().$transaction(async (tx) => {
     const secrets = await tx.runSecret.deleteMany({ where: { runId } });
     const seeds = await tx.runSeed.deleteMany({ where: { runId } });
-    await appendAudit(tx, { actorId: adminId, action: "CLUSTERING_RUN_DELETED", subjectType: "clustering_run", subjectId: runId, data: { secrets: secrets.count, seeds: seeds.count } });
+    await appendAudit(tx, {
+      actorId: adminId,
+      action: "CLUSTERING_RUN_DELETED",
+      subjectType: "clustering_run",
+      subjectId: runId,
+      data: { secrets: secrets.count, seeds: seeds.count },
+    });
   });
   return { deleted: true };
 }

@@ -12,7 +12,10 @@ import { partiallyDecrypt } from "./requests";
  * approved a request whose signature already verified, the authority lets the CSP do its part
  * of the decryption, so the researcher can download at once.
  */
-export async function decideRequest(user: SessionUser, input: { requestId: string; decision: "approve" | "deny"; reason?: string; records?: number; periodDays?: number }) {
+export async function decideRequest(
+  user: SessionUser,
+  input: { requestId: string; decision: "approve" | "deny"; reason?: string; records?: number; periodDays?: number },
+) {
   const result = await cspCall("requests.decide", input, { org: user.organisation.id, sub: user.id });
   // The same entry as the CSP's: first approval of two, approval, narrowed approval, second review or denial.
   const action = result.action;
@@ -22,7 +25,13 @@ export async function decideRequest(user: SessionUser, input: { requestId: strin
       action,
       subjectType: "request",
       subjectId: input.requestId,
-      data: { organisationId: user.organisation.id, state: result.state, ...(input.reason ? { reason: input.reason } : {}), ...(input.records !== undefined ? { records: input.records } : {}), ...(input.periodDays !== undefined ? { periodDays: input.periodDays } : {}) },
+      data: {
+        organisationId: user.organisation.id,
+        state: result.state,
+        ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.records !== undefined ? { records: input.records } : {}),
+        ...(input.periodDays !== undefined ? { periodDays: input.periodDays } : {}),
+      },
     }),
   );
   let decrypted = false;

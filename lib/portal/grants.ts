@@ -17,9 +17,14 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 export async function requestsForHospital(user: SessionUser) {
   const requests = await cspCall("requests.forOrganisation", {}, { org: user.organisation.id });
   const ids = requests.map((r) => r.id);
-  const deciders = requests.flatMap((r) => r.uploads.flatMap((u) => [u.approverId, u.reviewerId, u.approvedBy, u.reviewedBy])).filter((x): x is string => Boolean(x));
+  const deciders = requests
+    .flatMap((r) => r.uploads.flatMap((u) => [u.approverId, u.reviewerId, u.approvedBy, u.reviewedBy]))
+    .filter((x): x is string => Boolean(x));
   const [users, outcomes, checks] = await Promise.all([
-    db().user.findMany({ where: { id: { in: [...new Set([...requests.map((r) => r.requesterId), ...deciders])] } }, select: { id: true, name: true, organisation: { select: { name: true } } } }),
+    db().user.findMany({
+      where: { id: { in: [...new Set([...requests.map((r) => r.requesterId), ...deciders])] } },
+      select: { id: true, name: true, organisation: { select: { name: true } } },
+    }),
     db().requestOutcome.findMany({ where: { requestId: { in: ids } } }),
     db().absVerification.findMany({ where: { requestId: { in: ids } }, orderBy: { at: "asc" } }),
   ]);
@@ -64,7 +69,11 @@ export async function requestsForHospital(user: SessionUser) {
             role,
           };
         }),
-      state: requestState(r, outcomes.find((o) => o.requestId === r.id), checks.filter((c) => c.requestId === r.id).at(-1)),
+      state: requestState(
+        r,
+        outcomes.find((o) => o.requestId === r.id),
+        checks.filter((c) => c.requestId === r.id).at(-1),
+      ),
     };
   });
 }
@@ -100,7 +109,13 @@ export async function withdrawGrant(user: SessionUser, input: { requestId: strin
   const result = await cspCall("requests.withdraw", input, { org: user.organisation.id, sub: user.id });
   if (!result.already)
     await db().$transaction((tx) =>
-      appendAudit(tx, { actorId: user.id, action: "GRANT_WITHDRAWN", subjectType: "request", subjectId: input.requestId, data: { organisationId: user.organisation.id, reason: input.reason } }),
+      appendAudit(tx, {
+        actorId: user.id,
+        action: "GRANT_WITHDRAWN",
+        subjectType: "request",
+        subjectId: input.requestId,
+        data: { organisationId: user.organisation.id, reason: input.reason },
+      }),
     );
   return { withdrawnAt: result.withdrawnAt.toISOString() };
 }
@@ -109,7 +124,13 @@ export async function withdrawGrant(user: SessionUser, input: { requestId: strin
 export async function renewGrant(user: SessionUser, requestId: string) {
   const { expiresAt } = await cspCall("requests.renew", { requestId }, { org: user.organisation.id, sub: user.id });
   await db().$transaction((tx) =>
-    appendAudit(tx, { actorId: user.id, action: "GRANT_RENEWED", subjectType: "request", subjectId: requestId, data: { organisationId: user.organisation.id, expiresAt: expiresAt.toISOString() } }),
+    appendAudit(tx, {
+      actorId: user.id,
+      action: "GRANT_RENEWED",
+      subjectType: "request",
+      subjectId: requestId,
+      data: { organisationId: user.organisation.id, expiresAt: expiresAt.toISOString() },
+    }),
   );
   return { expiresAt: expiresAt.toISOString() };
 }

@@ -8,7 +8,11 @@ import { checkPolicy } from "./uploads";
 
 /** The hospital's named policies, by name, for the upload wizard. */
 export function listPolicyTemplates(user: SessionUser) {
-  return db().policyTemplate.findMany({ where: { organisationId: user.organisation.id }, orderBy: { name: "asc" }, select: { id: true, name: true, policy: true } });
+  return db().policyTemplate.findMany({
+    where: { organisationId: user.organisation.id },
+    orderBy: { name: "asc" },
+    select: { id: true, name: true, policy: true },
+  });
 }
 
 /** Saves (or replaces) a named policy for the hospital; the policy must parse and name known attributes. */
@@ -22,7 +26,13 @@ export async function savePolicyTemplate(user: SessionUser, input: { name: strin
       update: { policy },
       select: { id: true, name: true, policy: true },
     });
-    await appendAudit(tx, { actorId: user.id, action: "POLICY_TEMPLATE_SAVED", subjectType: "policy-template", subjectId: t.id, data: { name: t.name, policy } });
+    await appendAudit(tx, {
+      actorId: user.id,
+      action: "POLICY_TEMPLATE_SAVED",
+      subjectType: "policy-template",
+      subjectId: t.id,
+      data: { name: t.name, policy },
+    });
     return t;
   });
 }
@@ -33,7 +43,13 @@ export function deletePolicyTemplate(user: SessionUser, id: string) {
     const template = await tx.policyTemplate.findFirst({ where: { id, organisationId: user.organisation.id }, select: { name: true, policy: true } });
     const gone = await tx.policyTemplate.deleteMany({ where: { id, organisationId: user.organisation.id } });
     if (!template || gone.count === 0) throw new AppError("NOT_FOUND", "No such template.");
-    await appendAudit(tx, { actorId: user.id, action: "POLICY_TEMPLATE_DELETED", subjectType: "policy-template", subjectId: id, data: { name: template.name, policy: template.policy } });
+    await appendAudit(tx, {
+      actorId: user.id,
+      action: "POLICY_TEMPLATE_DELETED",
+      subjectType: "policy-template",
+      subjectId: id,
+      data: { name: template.name, policy: template.policy },
+    });
     return { deleted: true };
   });
 }

@@ -93,7 +93,8 @@ export async function register(input: z.output<typeof registrationSchema>) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       const target = String((error.meta as { target?: unknown; modelName?: string })?.target ?? error.message);
       if (target.includes("email") || target.includes("gid")) return auditDuplicate(target.includes("email") ? "email" : "gid");
-      if (target.includes("name")) throw new AppError("CONFLICT", "An organisation with this name exists: choose it from the list.", { newOrganisationName: ["Already exists."] });
+      if (target.includes("name"))
+        throw new AppError("CONFLICT", "An organisation with this name exists: choose it from the list.", { newOrganisationName: ["Already exists."] });
       throw new AppError("CONFLICT");
     }
     throw error;
@@ -102,9 +103,7 @@ export async function register(input: z.output<typeof registrationSchema>) {
 
 /** The person who really holds that e-mail or GID can see the attempt in the audit log; the applicant sees nothing. */
 async function auditDuplicate(field: "email" | "gid") {
-  await db().$transaction((tx) =>
-    appendAudit(tx, { actorId: null, action: "REGISTRATION_DUPLICATE", subjectType: "user", data: { field } }),
-  );
+  await db().$transaction((tx) => appendAudit(tx, { actorId: null, action: "REGISTRATION_DUPLICATE", subjectType: "user", data: { field } }));
   return REGISTRATION_RECEIVED;
 }
 

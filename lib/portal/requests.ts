@@ -13,7 +13,7 @@ import { termsDigest, termsOf } from "./organisation";
 
 /** The digest of the terms of use the researcher accepted: those of the organisations owning the requested uploads. */
 async function acceptedTerms(uploadIds: string[] | undefined, cluster: { runId: string; cluster: number } | undefined) {
-  const ids = new Set(cluster ? (await clusterMembers(cluster.runId, cluster.cluster)).map((m) => m.uploadId) : uploadIds ?? []);
+  const ids = new Set(cluster ? (await clusterMembers(cluster.runId, cluster.cluster)).map((m) => m.uploadId) : (uploadIds ?? []));
   const datasets = await cspCall("datasets.list", {});
   const orgs = [...new Set(datasets.filter((d) => ids.has(d.id)).map((d) => d.organisationId))];
   return termsDigest((await termsOf(orgs)).map((t) => `${t.organisation}\n${t.terms}`));
@@ -23,7 +23,10 @@ async function acceptedTerms(uploadIds: string[] | undefined, cluster: { runId: 
  * The CSP records the request and answers with its access token. The portal picks the request's
  * id, so the token it signs for the call is scoped to that one request.
  */
-export async function openRequest(user: SessionUser, input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string; periodDays?: number; acceptTerms?: true }) {
+export async function openRequest(
+  user: SessionUser,
+  input: { uploadIds?: string[]; cluster?: { runId: string; cluster: number }; purpose: string; periodDays?: number; acceptTerms?: true },
+) {
   const acting = { org: user.organisation.id, sub: user.id };
   const requestId = randomUUID();
   const terms = input.acceptTerms ? await acceptedTerms(input.uploadIds, input.cluster) : undefined;
@@ -33,9 +36,24 @@ export async function openRequest(user: SessionUser, input: { uploadIds?: string
     if (members.length === 0) throw new AppError("NOT_FOUND", "That cluster is empty.");
     const indices: Record<string, number[]> = {};
     for (const m of members) (indices[m.uploadId] ??= []).push(m.recordIndex);
-    return cspCall("requests.create", { requestId, purpose: input.purpose, periodDays: input.periodDays, uploadIds: Object.keys(indices), cluster: { ...input.cluster, indices }, termsDigest: terms }, acting);
+    return cspCall(
+      "requests.create",
+      {
+        requestId,
+        purpose: input.purpose,
+        periodDays: input.periodDays,
+        uploadIds: Object.keys(indices),
+        cluster: { ...input.cluster, indices },
+        termsDigest: terms,
+      },
+      acting,
+    );
   }
-  return cspCall("requests.create", { requestId, purpose: input.purpose, periodDays: input.periodDays, uploadIds: input.uploadIds ?? [], termsDigest: terms }, acting);
+  return cspCall(
+    "requests.create",
+    { requestId, purpose: input.purpose, periodDays: input.periodDays, uploadIds: input.uploadIds ?? [], termsDigest: terms },
+    acting,
+  );
 }
 
 /**

@@ -8,7 +8,10 @@ import { cspCall } from "@/lib/parties/csp-client";
  */
 export async function uploadsWithoutFeatures() {
   const uploads = await cspCall("features.missing", {});
-  const orgs = await db().organisation.findMany({ where: { id: { in: [...new Set(uploads.map((u) => u.organisationId))] } }, select: { id: true, name: true } });
+  const orgs = await db().organisation.findMany({
+    where: { id: { in: [...new Set(uploads.map((u) => u.organisationId))] } },
+    select: { id: true, name: true },
+  });
   const name = new Map(orgs.map((o) => [o.id, o.name]));
   return uploads.map(({ organisationId, ...u }) => ({ ...u, organisation: name.get(organisationId) ?? "—" }));
 }

@@ -21,7 +21,10 @@ export async function checkPolicy(text: string) {
     throw error;
   }
   const { versions, unknown } = await currentVersions(policyAttributes(node));
-  if (unknown.length) throw new AppError("VALIDATION", `Unknown attribute${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`, { policy: [`Not in the catalogue: ${unknown.join(", ")}`] });
+  if (unknown.length)
+    throw new AppError("VALIDATION", `Unknown attribute${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`, {
+      policy: [`Not in the catalogue: ${unknown.join(", ")}`],
+    });
   return { node, versions };
 }
 
@@ -29,7 +32,10 @@ export async function checkPolicy(text: string) {
  * Portal side of starting an upload: the uploader encrypted under the current key versions
  * and signed with attributes they hold; the CSP then checks the envelope and the signature.
  */
-export async function startUpload(user: SessionUser, input: Omit<z.output<typeof startUploadSchema>, "decisionMode"> & { decisionMode?: "automatic" | "hospital" }) {
+export async function startUpload(
+  user: SessionUser,
+  input: Omit<z.output<typeof startUploadSchema>, "decisionMode"> & { decisionMode?: "automatic" | "hospital" },
+) {
   const held = await db().issuedKey.findMany({ where: { userId: user.id, revokedAt: null }, select: { version: true, attribute: { select: { name: true } } } });
   const heldIds = new Set(held.map((k) => `${k.attribute.name}@${k.version}`));
   const notHeld = Object.entries(input.signatureVersions).filter(([a, v]) => !heldIds.has(`${a}@${v}`));
@@ -44,7 +50,14 @@ export async function startUpload(user: SessionUser, input: Omit<z.output<typeof
   const [policy, signature] = await Promise.all([encodedVksFor(input.keyVersions), encodedVksFor(input.signatureVersions)]);
   return cspCall(
     "uploads.begin",
-    { ...input, ...decision, signerGid: user.gid, envelope: Buffer.from(input.envelope, "base64"), signature: Buffer.from(input.signature, "base64"), vks: { policy, signature } },
+    {
+      ...input,
+      ...decision,
+      signerGid: user.gid,
+      envelope: Buffer.from(input.envelope, "base64"),
+      signature: Buffer.from(input.signature, "base64"),
+      vks: { policy, signature },
+    },
     { org: user.organisation.id, sub: user.id },
   );
 }
@@ -55,11 +68,17 @@ export async function startUpload(user: SessionUser, input: Omit<z.output<typeof
  */
 export async function checkDeciders(user: SessionUser, input: { decisionMode: "automatic" | "hospital"; approverId?: string; reviewerId?: string }) {
   if (input.decisionMode === "automatic") return { decisionMode: "automatic" as const, approverId: undefined, reviewerId: undefined };
-  if (!input.approverId) throw new AppError("VALIDATION", "Name the approver who decides requests for these records.", { approverId: ["Choose the approver."] });
+  if (!input.approverId)
+    throw new AppError("VALIDATION", "Name the approver who decides requests for these records.", { approverId: ["Choose the approver."] });
   if (input.reviewerId && input.reviewerId === input.approverId)
-    throw new AppError("VALIDATION", "The second reviewer must be another person than the approver.", { reviewerId: ["Choose another person than the approver."] });
+    throw new AppError("VALIDATION", "The second reviewer must be another person than the approver.", {
+      reviewerId: ["Choose another person than the approver."],
+    });
   const ids = [input.approverId, ...(input.reviewerId ? [input.reviewerId] : [])];
   const staff = await db().user.count({ where: { id: { in: ids }, organisationId: user.organisation.id, role: "HOSPITAL_STAFF", status: "APPROVED" } });
-  if (staff !== ids.length) throw new AppError("VALIDATION", "The approver and the reviewer must be approved staff of your hospital.", { approverId: ["Not approved staff of your hospital."] });
+  if (staff !== ids.length)
+    throw new AppError("VALIDATION", "The approver and the reviewer must be approved staff of your hospital.", {
+      approverId: ["Not approved staff of your hospital."],
+    });
   return { decisionMode: "hospital" as const, approverId: input.approverId, reviewerId: input.reviewerId };
 }

@@ -64,11 +64,16 @@ export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): Impo
   const firstIndex = new Map<string, number>();
   header.forEach((h, c) => {
     if (h === "") {
-      issues.error(`Column ${c + 1} of the header has no name${c === header.length - 1 ? " (a trailing delimiter?)" : ""}.`, { row: 0, line: lines[0], column: `#${c + 1}` });
+      issues.error(`Column ${c + 1} of the header has no name${c === header.length - 1 ? " (a trailing delimiter?)" : ""}.`, {
+        row: 0,
+        line: lines[0],
+        column: `#${c + 1}`,
+      });
       return;
     }
     const first = firstIndex.get(h);
-    if (first !== undefined) issues.error(`Column name ${JSON.stringify(h)} appears twice in the header (columns ${first + 1} and ${c + 1}).`, { row: 0, line: lines[0], column: h });
+    if (first !== undefined)
+      issues.error(`Column name ${JSON.stringify(h)} appears twice in the header (columns ${first + 1} and ${c + 1}).`, { row: 0, line: lines[0], column: h });
     else firstIndex.set(h, c);
   });
 

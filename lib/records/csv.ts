@@ -41,7 +41,10 @@ export function tokenizeCsv(text: string, delimiter: string, limits: Pick<Limits
       ok: false,
       limit: true,
       warnings: [],
-      issue: { severity: "error", message: `The file has more than ${limits.maxRows.toLocaleString("en-US")} data rows (the limit). Split it into smaller files.` },
+      issue: {
+        severity: "error",
+        message: `The file has more than ${limits.maxRows.toLocaleString("en-US")} data rows (the limit). Split it into smaller files.`,
+      },
     };
   if (stop?.kind === "cellTooLong")
     return {

@@ -23,14 +23,18 @@ describe("recordBytes / recordFromBytes", () => {
   it("round-trips any row, and equal rows give equal bytes whatever their key order (property)", () => {
     const cell = fc.oneof(fc.constant(null), fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }));
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 6 }), fc.array(cell, { minLength: 6, maxLength: 6 }), (columns, cells) => {
-        const row: Row = Object.fromEntries(columns.map((c, i) => [c, cells[i]]));
-        const reversed: Row = Object.fromEntries([...columns].reverse().map((c) => [c, row[c]]));
-        const bytes = recordBytes(row, columns);
-        expect(recordBytes(reversed, columns)).toEqual(bytes);
-        const back = recordFromBytes(bytes);
-        for (const c of columns) expect(back[c]).toEqual(Object.is(row[c], -0) ? 0 : row[c]);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 6 }),
+        fc.array(cell, { minLength: 6, maxLength: 6 }),
+        (columns, cells) => {
+          const row: Row = Object.fromEntries(columns.map((c, i) => [c, cells[i]]));
+          const reversed: Row = Object.fromEntries([...columns].reverse().map((c) => [c, row[c]]));
+          const bytes = recordBytes(row, columns);
+          expect(recordBytes(reversed, columns)).toEqual(bytes);
+          const back = recordFromBytes(bytes);
+          for (const c of columns) expect(back[c]).toEqual(Object.is(row[c], -0) ? 0 : row[c]);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -19,7 +19,7 @@ const WDBC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 
 describe("exports", () => {
   it("neutralises spreadsheet formulas and quotes", () => {
-    expect(csvCell("=HYPERLINK(\"http://x\")")).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvCell("+1")).toBe("'+1");
     expect(csvCell("-2+3")).toBe("'-2+3");
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
@@ -28,19 +28,30 @@ describe("exports", () => {
     expect(csvCell(null)).toBe("");
   });
   it("round-trips through the importer", () => {
-    const rows = [{ a: 1.5, b: "x,y", c: null }, { a: 2, b: "=cmd", c: "z" }];
+    const rows = [
+      { a: 1.5, b: "x,y", c: null },
+      { a: 2, b: "=cmd", c: "z" },
+    ];
     const { dataset, issues } = parseCsvDataset(toSafeCsv(["a", "b", "c"], rows));
     expect(issues.filter((i) => i.severity === "error")).toEqual([]);
     expect(dataset!.rows[0]).toEqual({ a: 1.5, b: "x,y", c: null });
     expect(dataset!.rows[1].b).toBe("'=cmd");
-    expect(toNdjson(rows).trim().split("\n").map((l) => JSON.parse(l))).toEqual(rows);
+    expect(
+      toNdjson(rows)
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual(rows);
   });
   it("writes ages over 89 as 90+ in CSV and NDJSON", () => {
     expect(isAgeColumn("30525-0 Age")).toBe(true);
     expect(isAgeColumn("age_years")).toBe(true);
     expect(isAgeColumn("8867-4 Heart rate")).toBe(false);
     expect(isAgeColumn("stage")).toBe(false);
-    const rows = [{ age: 93, stage: 95 }, { age: 89, stage: 1 }];
+    const rows = [
+      { age: 93, stage: 95 },
+      { age: 89, stage: 1 },
+    ];
     expect(toSafeCsv(["age", "stage"], rows)).toBe("age,stage\r\n90+,95\r\n89,1\r\n");
     expect(toNdjson(rows)).toBe('{"age":"90+","stage":95}\n{"age":89,"stage":1}\n');
   });
@@ -56,11 +67,17 @@ describe("FHIR R4 export", () => {
     expect(schemaErrors({ resourceType: "Observation", status: "final" }).length).toBeGreaterThan(0);
     expect(schemaErrors({ resourceType: "Observation", status: "final", code: { text: "x" }, valueQuantity: { value: "1" } }).length).toBeGreaterThan(0);
     expect(schemaErrors({ resourceType: "Patient", gender: "M" }).length).toBeGreaterThan(0);
-    expect(schemaErrors({ resourceType: "Bundle", type: "collection", entry: [{ fullUrl: "urn:uuid:1", resource: { resourceType: "Observation", status: "final" } }] }).length).toBeGreaterThan(0);
+    expect(
+      schemaErrors({
+        resourceType: "Bundle",
+        type: "collection",
+        entry: [{ fullUrl: "urn:uuid:1", resource: { resourceType: "Observation", status: "final" } }],
+      }).length,
+    ).toBeGreaterThan(0);
   });
 
   it("exports de-identified synthetic FHIR as a valid R4 collection: Patient fields, LOINC codings, UCUM units, fullUrls, 90+", () => {
-    const patients = generatePatients({ n: 60, seed: 3 }) // seed 3 has a patient over 89;
+    const patients = generatePatients({ n: 60, seed: 3 }); // seed 3 has a patient over 89;
     const imported = parseFhirBundle(JSON.stringify(toFhirBundle(patients))).dataset!;
     const ds = deidentifyAll(imported, { referenceYear: 2026 });
     const columns = ds.columns.map((c) => c.name);
@@ -114,7 +131,13 @@ describe("FHIR R4 export", () => {
     const columns = dataset!.columns.map((c) => c.name);
     const bundle = toFhirCollection(columns, dataset!.rows.slice(0, 20));
     expect(schemaErrors(bundle)).toEqual([]);
-    const more = toFhirCollection(["Age", "sex", "birth_year", "note"], [{ Age: 97, sex: "F", birth_year: 1931, note: "=x" }, { Age: null, sex: "?", birth_year: null, note: null }]);
+    const more = toFhirCollection(
+      ["Age", "sex", "birth_year", "note"],
+      [
+        { Age: 97, sex: "F", birth_year: 1931, note: "=x" },
+        { Age: null, sex: "?", birth_year: null, note: null },
+      ],
+    );
     expect(schemaErrors(more)).toEqual([]);
     const res = entriesOf(more).map((e) => e.resource as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(res[0]).toMatchObject({ resourceType: "Patient", gender: "female", birthDate: "1931" });

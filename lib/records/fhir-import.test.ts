@@ -60,7 +60,13 @@ describe("parseFhirBundle: valid bundles", () => {
     expect(issues).toEqual([]);
     expect(dataset!.rows).toEqual([
       { id: "a", gender: "female", birthDate: "1950-02-03", "8867-4 Heart rate": 80, "72166-2 Tobacco smoking status": "Former smoker" },
-      { id: "urn:uuid:6f1c0d3e-1111-4222-8333-944455556666", gender: "male", birthDate: null, "8867-4 Heart rate": 101, "72166-2 Tobacco smoking status": null },
+      {
+        id: "urn:uuid:6f1c0d3e-1111-4222-8333-944455556666",
+        gender: "male",
+        birthDate: null,
+        "8867-4 Heart rate": 101,
+        "72166-2 Tobacco smoking status": null,
+      },
     ]);
   });
 
@@ -87,11 +93,26 @@ describe("parseFhirBundle: valid bundles", () => {
     const { dataset, issues } = parseFhirBundle(text);
     expect(errors(issues)).toEqual([]);
     expect(dataset!.rows).toEqual([
-      { id: "p", gender: "female", birthDate: "1950-02-03", "8480-6 Systolic blood pressure": 120, "8462-4 Diastolic blood pressure": 80, "8867-4 Heart rate": null },
+      {
+        id: "p",
+        gender: "female",
+        birthDate: "1950-02-03",
+        "8480-6 Systolic blood pressure": 120,
+        "8462-4 Diastolic blood pressure": 80,
+        "8867-4 Heart rate": null,
+      },
     ]);
     expect(issues).toEqual([
-      expect.objectContaining({ severity: "warning", path: "entry[4].resource.resourceType", message: expect.stringMatching(/2 Encounter resources were skipped/) }),
-      expect.objectContaining({ severity: "warning", path: "entry[6].resource.resourceType", message: expect.stringMatching(/1 Condition resource was skipped/) }),
+      expect.objectContaining({
+        severity: "warning",
+        path: "entry[4].resource.resourceType",
+        message: expect.stringMatching(/2 Encounter resources were skipped/),
+      }),
+      expect.objectContaining({
+        severity: "warning",
+        path: "entry[6].resource.resourceType",
+        message: expect.stringMatching(/1 Condition resource was skipped/),
+      }),
       expect.objectContaining({ severity: "warning", path: "entry[3].resource.status" }),
     ]);
   });
@@ -99,13 +120,18 @@ describe("parseFhirBundle: valid bundles", () => {
 
 describe("parseFhirBundle: invalid bundles give path-level errors and no dataset", () => {
   it("not JSON, not an object, not a Bundle, no entries", () => {
-    expect(parseFhirBundle("{ not json")).toEqual({ dataset: null, issues: [expect.objectContaining({ severity: "error", message: expect.stringMatching(/not valid JSON/) })] });
+    expect(parseFhirBundle("{ not json")).toEqual({
+      dataset: null,
+      issues: [expect.objectContaining({ severity: "error", message: expect.stringMatching(/not valid JSON/) })],
+    });
     expect(parseFhirBundle("[1,2]").issues[0].message).toMatch(/not a FHIR resource/);
     expect(parseFhirBundle(JSON.stringify(patient("a")))).toEqual({
       dataset: null,
       issues: [expect.objectContaining({ path: "resourceType", message: expect.stringMatching(/a Patient resource; expected a Bundle/) })],
     });
-    expect(parseFhirBundle('{"resourceType":"Bundle","entry":[]}').issues).toEqual([expect.objectContaining({ path: "entry", message: "The Bundle has no entries." })]);
+    expect(parseFhirBundle('{"resourceType":"Bundle","entry":[]}').issues).toEqual([
+      expect.objectContaining({ path: "entry", message: "The Bundle has no entries." }),
+    ]);
   });
 
   it("entry without resource, dangling subject, missing value, non-numeric quantity, missing code, duplicate patient, mixed units", () => {
@@ -140,14 +166,22 @@ describe("parseFhirBundle: invalid bundles give path-level errors and no dataset
       "The Bundle has no Patient resources.",
       expect.stringMatching(/not a Patient in this Bundle/),
     ]);
-    expect(errors(parseFhirBundle(bundle(patient("a"))).issues)).toEqual([expect.objectContaining({ message: expect.stringMatching(/no Observation resources/) })]);
+    expect(errors(parseFhirBundle(bundle(patient("a"))).issues)).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/no Observation resources/) }),
+    ]);
   });
 
   it("limits are reported alone", () => {
     const text = bundle(patient("a"), patient("b"), patient("c"), hr("Patient/zzz", 1));
-    expect(parseFhirBundle(text, { limits: { maxRows: 2 } })).toEqual({ dataset: null, issues: [expect.objectContaining({ message: expect.stringMatching(/more than 2 patients/) })] });
+    expect(parseFhirBundle(text, { limits: { maxRows: 2 } })).toEqual({
+      dataset: null,
+      issues: [expect.objectContaining({ message: expect.stringMatching(/more than 2 patients/) })],
+    });
     expect(parseFhirBundle(text, { limits: { maxBytes: 10 } }).issues).toHaveLength(1);
     const ok = bundle(patient("a"), hr("Patient/a", 1));
-    expect(parseFhirBundle(ok, { limits: { maxColumns: 3 } })).toEqual({ dataset: null, issues: [expect.objectContaining({ message: expect.stringMatching(/4 columns.*limit is 3/) })] });
+    expect(parseFhirBundle(ok, { limits: { maxColumns: 3 } })).toEqual({
+      dataset: null,
+      issues: [expect.objectContaining({ message: expect.stringMatching(/4 columns.*limit is 3/) })],
+    });
   });
 });

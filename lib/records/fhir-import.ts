@@ -38,7 +38,16 @@ import {
   summarize,
   textSizeIssue,
 } from "./dataset";
-import { bundleSchema, type FhirCodeableConcept, type FhirComponent, type FhirObservation, type FhirPatient, isInvalid, jsonType, VALUE_KEYS } from "./fhir-schema";
+import {
+  bundleSchema,
+  type FhirCodeableConcept,
+  type FhirComponent,
+  type FhirObservation,
+  type FhirPatient,
+  isInvalid,
+  jsonType,
+  VALUE_KEYS,
+} from "./fhir-schema";
 
 export const LOINC_SYSTEM = "http://loinc.org";
 export const UCUM_SYSTEM = "http://unitsofmeasure.org";
@@ -109,7 +118,8 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
   } catch (e) {
     return only({ severity: "error", message: `The file is not valid JSON (${e instanceof Error ? e.message : String(e)}).` });
   }
-  if (!isObj(json)) return only({ severity: "error", path: "", message: "The file is JSON but not a FHIR resource (expected an object with resourceType \"Bundle\")." });
+  if (!isObj(json))
+    return only({ severity: "error", path: "", message: 'The file is JSON but not a FHIR resource (expected an object with resourceType "Bundle").' });
   const root = bundleSchema.parse(json);
   if (root.resourceType !== "Bundle") {
     const what = typeof root.resourceType === "string" ? `a ${root.resourceType} resource` : "not a FHIR resource (no resourceType)";
@@ -143,21 +153,30 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
     }
     if (resource.kind === "patient") {
       if (patients.length >= limits.maxRows)
-        return only({ severity: "error", message: `The Bundle has more than ${limits.maxRows.toLocaleString("en-US")} patients (the limit). Split it into smaller files.` });
+        return only({
+          severity: "error",
+          message: `The Bundle has more than ${limits.maxRows.toLocaleString("en-US")} patients (the limit). Split it into smaller files.`,
+        });
       const index = patients.length;
       const id = resource.patient.id ?? null;
       const fullUrl = entry.fullUrl ?? null;
       const keys = [id ? `Patient/${id}` : null, fullUrl].filter((k): k is string => k !== null);
       for (const key of new Set(keys)) {
         const other = patientIndex.get(key);
-        if (other !== undefined) issues.error(`${key} appears twice in the Bundle (also at ${patients[other].path}).`, { path: `${path}.resource${key === fullUrl ? "" : ".id"}` });
+        if (other !== undefined)
+          issues.error(`${key} appears twice in the Bundle (also at ${patients[other].path}).`, { path: `${path}.resource${key === fullUrl ? "" : ".id"}` });
         else patientIndex.set(key, index);
       }
       if (keys.length === 0) issues.warning("The Patient has neither an id nor a fullUrl: no Observation can refer to it.", { path: `${path}.resource` });
       const values = patientValues(resource.patient, fullUrl);
       for (const [k, v] of Object.entries(values))
         if (v.length > limits.maxCellLength)
-          return only({ severity: "error", path: `${path}.resource`, column: k, message: `The Patient's ${k} is longer than ${limits.maxCellLength} characters (the limit).` });
+          return only({
+            severity: "error",
+            path: `${path}.resource`,
+            column: k,
+            message: `The Patient's ${k} is longer than ${limits.maxCellLength} characters (the limit).`,
+          });
       patients.push({ values, path: `${path}.resource`, observations: 0 });
     } else if (resource.kind === "observation") {
       observations.push({ resource: resource.observation, path: `${path}.resource`, order: i });
@@ -249,13 +268,18 @@ export function parseFhirBundle(text: string, opts: FhirImportOptions = {}): Imp
 
   const without = patients.filter((p) => p.observations === 0);
   if (without.length > 0 && observations.length > 0)
-    issues.warning(`${without.length} patient${without.length === 1 ? " has" : "s have"} no observations (first: ${without[0].path}).`, { path: without[0].path });
+    issues.warning(`${without.length} patient${without.length === 1 ? " has" : "s have"} no observations (first: ${without[0].path}).`, {
+      path: without[0].path,
+    });
 
   const patientCols = FHIR_PATIENT_COLUMNS.filter((c) => patients.some((p) => p.values[c] !== undefined));
   const obsCols = [...columns.values()];
   const names2 = [...patientCols, ...obsCols.map((c) => c.name)];
   if (names2.length > limits.maxColumns)
-    return only({ severity: "error", message: `The Bundle has ${names2.length} columns (Patient fields and Observation codes); the limit is ${limits.maxColumns}.` });
+    return only({
+      severity: "error",
+      message: `The Bundle has ${names2.length} columns (Patient fields and Observation codes); the limit is ${limits.maxColumns}.`,
+    });
 
   if (issues.hasErrors) return { dataset: null, issues: issues.toArray() };
 
@@ -312,7 +336,8 @@ function patientValues(p: FhirPatient, fullUrl: string | null): Partial<Record<F
     const value = id.value;
     if (!value) continue;
     const t = typeCode(id);
-    const k: FhirPatientColumn | null = id.system === SSN_SYSTEM || t === "SS" ? "ssn" : t === "MR" ? "mrn" : t === "DL" ? "driversLicense" : t === "PPN" ? "passport" : null;
+    const k: FhirPatientColumn | null =
+      id.system === SSN_SYSTEM || t === "SS" ? "ssn" : t === "MR" ? "mrn" : t === "DL" ? "driversLicense" : t === "PPN" ? "passport" : null;
     if (k && v[k] === undefined) set(k, value);
     else others.push(value);
   }
@@ -334,7 +359,10 @@ function patientValues(p: FhirPatient, fullUrl: string | null): Partial<Record<F
     set("country", addr.country);
   }
   for (const system of ["phone", "fax", "email"] as const) {
-    const t = preferred(p.telecom.filter((t) => t.system === system), ["home", "mobile", "work"]);
+    const t = preferred(
+      p.telecom.filter((t) => t.system === system),
+      ["home", "mobile", "work"],
+    );
     if (t) set(system, t.value);
   }
   return v;
@@ -405,10 +433,13 @@ function readValue(o: FhirObservation | FhirComponent, path: string, issues: Iss
       const v = o.valueQuantity!;
       if (isInvalid(v)) return wrongType(v.invalid);
       if (v.value === undefined || isInvalid(v.value)) {
-        issues.error(v.value === undefined ? "valueQuantity has no value." : `valueQuantity.value ${JSON.stringify(v.value.invalid)} is not a number.`, { path: `${p}.value` });
+        issues.error(v.value === undefined ? "valueQuantity has no value." : `valueQuantity.value ${JSON.stringify(v.value.invalid)} is not a number.`, {
+          path: `${p}.value`,
+        });
         return undefined;
       }
-      if (v.comparator !== undefined) issues.warning(`The value has comparator ${JSON.stringify(v.comparator)}; it was imported as ${v.value}.`, { path: `${p}.comparator` });
+      if (v.comparator !== undefined)
+        issues.warning(`The value has comparator ${JSON.stringify(v.comparator)}; it was imported as ${v.value}.`, { path: `${p}.comparator` });
       const unit = (v.system === UCUM_SYSTEM ? v.code : undefined) ?? v.unit ?? v.code;
       return { value: v.value, unit, path: `${p}.value` };
     }

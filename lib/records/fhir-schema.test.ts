@@ -15,7 +15,10 @@ describe("fhir-schema", () => {
   });
 
   it("reads entries by kind", () => {
-    const b = bundleSchema.parse({ resourceType: "Bundle", entry: [1, {}, { resource: {} }, { resource: { resourceType: " Patient " } }, { resource: { resourceType: "Encounter" } }] });
+    const b = bundleSchema.parse({
+      resourceType: "Bundle",
+      entry: [1, {}, { resource: {} }, { resource: { resourceType: " Patient " } }, { resource: { resourceType: "Encounter" } }],
+    });
     expect(b.entry.map((e) => ("invalid" in e ? "invalid" : e.resource.kind))).toEqual(["invalid", "none", "untyped", "patient", "other"]);
   });
 });

@@ -47,7 +47,9 @@ const codeableConcept = z.object({ coding: objects(coding), text }) satisfies z.
 
 const identifier = z.object({ system: text, type: object(z.object({ coding: objects(coding) })), value: text }) satisfies z.ZodType<Read<Identifier>>;
 const humanName = z.object({ use: text, text, family: text, given: texts }) satisfies z.ZodType<Read<HumanName>>;
-const address = z.object({ use: text, line: texts, city: text, district: text, state: text, postalCode: text, country: text }) satisfies z.ZodType<Read<Address>>;
+const address = z.object({ use: text, line: texts, city: text, district: text, state: text, postalCode: text, country: text }) satisfies z.ZodType<
+  Read<Address>
+>;
 const contactPoint = z.object({ system: text, use: text, value: text }) satisfies z.ZodType<Read<ContactPoint>>;
 
 export const patientSchema = z.object({
@@ -88,7 +90,19 @@ const valueFields = {
   valuePeriod: any,
   dataAbsentReason: any,
 };
-export const VALUE_KEYS = ["valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueInteger", "valueRange", "valueRatio", "valueSampledData", "valueTime", "valueDateTime", "valuePeriod"] as const;
+export const VALUE_KEYS = [
+  "valueQuantity",
+  "valueCodeableConcept",
+  "valueString",
+  "valueBoolean",
+  "valueInteger",
+  "valueRange",
+  "valueRatio",
+  "valueSampledData",
+  "valueTime",
+  "valueDateTime",
+  "valuePeriod",
+] as const;
 export type ValueKey = (typeof VALUE_KEYS)[number];
 
 const component = z.object({ code: object(codeableConcept), ...valueFields });
@@ -104,9 +118,12 @@ export const observationSchema = z.object({
   issued: text,
   ...valueFields,
   /** Components that are not objects are Invalid (an error each). */
-  component: any.transform((v): (z.output<typeof component> | Invalid)[] => (Array.isArray(v) ? v.map((c: unknown) => (isObject(c) ? component.parse(c) : { invalid: c })) : [])),
+  component: any.transform((v): (z.output<typeof component> | Invalid)[] =>
+    Array.isArray(v) ? v.map((c: unknown) => (isObject(c) ? component.parse(c) : { invalid: c })) : [],
+  ),
 });
-type ObservationRead = Omit<Read<Observation>, ValueKey | "component" | "dataAbsentReason"> & Partial<Record<ValueKey | "dataAbsentReason", unknown>> & { component: unknown[] };
+type ObservationRead = Omit<Read<Observation>, ValueKey | "component" | "dataAbsentReason"> &
+  Partial<Record<ValueKey | "dataAbsentReason", unknown>> & { component: unknown[] };
 observationSchema satisfies z.ZodType<ObservationRead>;
 
 export type FhirPatient = z.output<typeof patientSchema>;

@@ -9,11 +9,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const sources = readdirSync(here).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
 
 describe("lib/records is isomorphic", () => {
-  it.each(sources)("%s imports only lib/records, pure lib/hopcm and lib/csv modules, lib/validation/zod and the FHIR R4 types, and uses no Node or DOM globals", (file) => {
-    const text = readFileSync(path.join(here, file), "utf8");
-    const imports = [...text.matchAll(/\bfrom\s+["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']/g)].map((m) => m[1] ?? m[2]);
-    for (const spec of imports) expect(spec).toMatch(/^\.\/[\w-]+$|^\.\.\/hopcm\/prng$|^\.\.\/csv\/csv$|^\.\.\/validation\/zod$|^fhir\/r4$/);
-    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
-    expect(code).not.toMatch(/\b(Buffer|process|require|window|document|localStorage|__dirname)\b/);
-  });
+  it.each(sources)(
+    "%s imports only lib/records, pure lib/hopcm and lib/csv modules, lib/validation/zod and the FHIR R4 types, and uses no Node or DOM globals",
+    (file) => {
+      const text = readFileSync(path.join(here, file), "utf8");
+      const imports = [...text.matchAll(/\bfrom\s+["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']/g)].map((m) => m[1] ?? m[2]);
+      for (const spec of imports) expect(spec).toMatch(/^\.\/[\w-]+$|^\.\.\/hopcm\/prng$|^\.\.\/csv\/csv$|^\.\.\/validation\/zod$|^fhir\/r4$/);
+      const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+      expect(code).not.toMatch(/\b(Buffer|process|require|window|document|localStorage|__dirname)\b/);
+    },
+  );
 });

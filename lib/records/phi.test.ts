@@ -57,11 +57,18 @@ describe("findPhi", () => {
       col4: Array.from({ length: n }, (_, i) => `MRN-${1000000 + i}`),
       col5: Array.from({ length: n }, (_, i) => `0${2100 + i}`),
       col6: Array.from({ length: n }, (_, i) => `19${50 + (i % 40)}-03-1${i % 10}`),
-      col7: Array.from({ length: n }, (_, i) => `${["Anna", "Omar", "Mei", "Luis", "Grace", "Raj"][i % 6]} ${["Novak", "Haddad", "Chen", "Flores", "Okafor"][i % 5]}`),
+      col7: Array.from(
+        { length: n },
+        (_, i) => `${["Anna", "Omar", "Mei", "Luis", "Grace", "Raj"][i % 6]} ${["Novak", "Haddad", "Chen", "Flores", "Okafor"][i % 5]}`,
+      ),
       col8: Array.from({ length: n }, (_, i) => `10.0.${i}.7`),
       col9: Array.from({ length: n }, (_, i) => `${i + 1} Willow Ln`),
       col10: Array.from({ length: n }, (_, i) => `https://portal.example.com/u/${i}`),
-      notes: Array.from({ length: n }, (_, i) => (i === 3 ? "Call back on 617-555-0199 about the results, please, before Friday afternoon" : `Follow-up visit number ${i}, all stable, no change in medication, review again next quarter`)),
+      notes: Array.from({ length: n }, (_, i) =>
+        i === 3
+          ? "Call back on 617-555-0199 about the results, please, before Friday afternoon"
+          : `Follow-up visit number ${i}, all stable, no change in medication, review again next quarter`,
+      ),
       score: Array.from({ length: n }, (_, i) => i * 1.5),
     });
     const found = Object.fromEntries(findPhi(ds).map((f) => [f.column, f.identifier]));

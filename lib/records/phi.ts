@@ -76,7 +76,23 @@ export const SAFE_HARBOR_LABELS: Record<SafeHarborIdentifier, string> = {
  * Safe Harbor requires "000" for them.
  */
 export const RESTRICTED_ZIP3: ReadonlySet<string> = new Set([
-  "036", "059", "063", "102", "203", "556", "692", "790", "821", "823", "830", "831", "878", "879", "884", "890", "893",
+  "036",
+  "059",
+  "063",
+  "102",
+  "203",
+  "556",
+  "692",
+  "790",
+  "821",
+  "823",
+  "830",
+  "831",
+  "878",
+  "879",
+  "884",
+  "890",
+  "893",
 ]);
 
 export type PhiAction = "drop" | "generalize";
@@ -148,17 +164,48 @@ const NAME_RULES: NameRule[] = [
   { re: /\b(e ?mail|email address)\b/, identifier: "email", suggested: "drop", what: "an e-mail address" },
   { re: /\bfax\b/, identifier: "fax", suggested: "drop", what: "a fax number" },
   { re: /\b(phone|telephone|tel|mobile|cell ?phone|pager|contact number)\b/, identifier: "phone", suggested: "drop", what: "a telephone number" },
-  { re: /\b(mrn|medical record( number| no| num| id)?|chart (number|no|id)|hospital (number|no)|patient (number|no))\b/, identifier: "medical-record-number", suggested: "drop", what: "a medical record number" },
-  { re: /\b(health plan|insurance|insurer|member (id|number|no)|beneficiary|policy (id|number|no)|medicare|medicaid|subscriber|payer id)\b/, identifier: "health-plan-number", suggested: "drop", what: "a health plan beneficiary number" },
+  {
+    re: /\b(mrn|medical record( number| no| num| id)?|chart (number|no|id)|hospital (number|no)|patient (number|no))\b/,
+    identifier: "medical-record-number",
+    suggested: "drop",
+    what: "a medical record number",
+  },
+  {
+    re: /\b(health plan|insurance|insurer|member (id|number|no)|beneficiary|policy (id|number|no)|medicare|medicaid|subscriber|payer id)\b/,
+    identifier: "health-plan-number",
+    suggested: "drop",
+    what: "a health plan beneficiary number",
+  },
   { re: /\b(account|acct|billing (id|number|no)|invoice)\b/, identifier: "account-number", suggested: "drop", what: "an account number" },
   { re: /\b(vehicle|vin|licen[cs]e plate|plate (number|no))\b/, identifier: "vehicle-identifier", suggested: "drop", what: "a vehicle identifier" },
-  { re: /\b(licen[cs]e|drivers? licen[cs]e|certificate|cert (number|no)|dea (number|no))\b/, identifier: "license-number", suggested: "drop", what: "a certificate or license number" },
-  { re: /\b(device (id|identifier|serial|number|no)|serial( number| no)?|udi|imei|mac address)\b/, identifier: "device-identifier", suggested: "drop", what: "a device identifier" },
+  {
+    re: /\b(licen[cs]e|drivers? licen[cs]e|certificate|cert (number|no)|dea (number|no))\b/,
+    identifier: "license-number",
+    suggested: "drop",
+    what: "a certificate or license number",
+  },
+  {
+    re: /\b(device (id|identifier|serial|number|no)|serial( number| no)?|udi|imei|mac address)\b/,
+    identifier: "device-identifier",
+    suggested: "drop",
+    what: "a device identifier",
+  },
   { re: /\b(url|uri|website|web site|homepage|home page|web page|link)\b/, identifier: "url", suggested: "drop", what: "a web URL" },
   { re: /\b(ip|ip address|ipv4|ipv6)\b/, identifier: "ip-address", suggested: "drop", what: "an IP address" },
-  { re: /\b(fingerprint|finger print|voiceprint|voice print|biometric|iris scan|retina scan|retinal scan|palm print|face template)\b/, identifier: "biometric", suggested: "drop", what: "a biometric identifier" },
+  {
+    re: /\b(fingerprint|finger print|voiceprint|voice print|biometric|iris scan|retina scan|retinal scan|palm print|face template)\b/,
+    identifier: "biometric",
+    suggested: "drop",
+    what: "a biometric identifier",
+  },
   { re: /\b(photo|photograph|picture|headshot|face image|facial image|portrait|selfie)\b/, identifier: "photo", suggested: "drop", what: "a photograph" },
-  { re: /\b(dob|date of birth|birth ?date|birth day|birthday|born)\b/, identifier: "date", suggested: "generalize", what: "a birth date", generalization: "birth-year" },
+  {
+    re: /\b(dob|date of birth|birth ?date|birth day|birthday|born)\b/,
+    identifier: "date",
+    suggested: "generalize",
+    what: "a birth date",
+    generalization: "birth-year",
+  },
   {
     re: /\b(birth year|year of birth|yob)\b/,
     identifier: "date",
@@ -175,8 +222,21 @@ const NAME_RULES: NameRule[] = [
     when: (a) => numericMax(a) > 89,
     generalization: "age",
   },
-  { re: /\b(date|datetime|timestamp|time stamp|dod|dos)\b/, identifier: "date", suggested: "generalize", what: "a date", when: holdsDates, generalization: "year" },
-  { re: /\b(zip|zipcode|zip code|zip5|postal|postcode|post code)\b/, identifier: "geographic", suggested: "generalize", what: "a ZIP code", generalization: "zip3" },
+  {
+    re: /\b(date|datetime|timestamp|time stamp|dod|dos)\b/,
+    identifier: "date",
+    suggested: "generalize",
+    what: "a date",
+    when: holdsDates,
+    generalization: "year",
+  },
+  {
+    re: /\b(zip|zipcode|zip code|zip5|postal|postcode|post code)\b/,
+    identifier: "geographic",
+    suggested: "generalize",
+    what: "a ZIP code",
+    generalization: "zip3",
+  },
   {
     re: /\b(address|street|addr|city|town|county|municipality|district|neighbou?rhood|precinct|geocode|latitude|longitude|lat|lng|coordinates|census tract)\b/,
     identifier: "geographic",
@@ -212,7 +272,8 @@ const MAC_RE = /^(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 const PHONE_RE = /^(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?$|^\+\d{1,3}(?:[\s.-]\d{1,5}){2,5}$/i;
 const MRN_RE = /^MRN[-:#\s]?\d{4,}$/i;
 const ZIP_RE = /^\d{5}(?:-\d{4})?$/;
-const STREET_RE = /^\d{1,6}[A-Za-z]?\s+(?:[A-Za-z0-9.'-]+\s+){0,5}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Ter|Terrace|Pkwy|Parkway|Hwy|Highway|Cir|Circle|Sq|Square)\b\.?/i;
+const STREET_RE =
+  /^\d{1,6}[A-Za-z]?\s+(?:[A-Za-z0-9.'-]+\s+){0,5}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Ter|Terrace|Pkwy|Parkway|Hwy|Highway|Cir|Circle|Sq|Square)\b\.?/i;
 const VIN_RE = /^(?=.*\d)(?=.*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}$/;
 const PERSON_RE = /^[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*(?: [A-Z]\.?)?(?: (?:[A-Z]'|Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*){1,2}$/;
 const IMAGE_RE = /^data:image\/|\.(?:jpe?g|png|gif|bmp|tiff?|heic|webp|dcm)$/i;
@@ -268,7 +329,12 @@ function assess(dataset: Dataset, info: ColumnInfo, opts: PhiOptions): Assessmen
   const dateShare = strings.length ? strings.filter((s) => parseDate(s) !== null).length / sample.length : 0;
   const a: Assessed = { info, sample, strings, dateShare, referenceYear };
   const name = normalizeName(info.name);
-  const finding = (identifier: SafeHarborIdentifier, suggested: PhiAction, evidence: string): PhiFinding => ({ column: info.name, identifier, evidence, suggested });
+  const finding = (identifier: SafeHarborIdentifier, suggested: PhiAction, evidence: string): PhiFinding => ({
+    column: info.name,
+    identifier,
+    evidence,
+    suggested,
+  });
 
   for (const rule of NAME_RULES) {
     if (!rule.re.test(name) || (rule.when && !rule.when(a))) continue;
@@ -282,19 +348,29 @@ function assess(dataset: Dataset, info: ColumnInfo, opts: PhiOptions): Assessmen
       const hits = strings.filter(rule.test).length;
       const share = hits / sample.length;
       if (share < VALUE_SHARE) continue;
-      return { finding: finding(rule.identifier, rule.suggested, `${pct(share)} of ${sample.length} sampled values look like ${rule.what}`), generalization: rule.generalization ?? null };
+      return {
+        finding: finding(rule.identifier, rule.suggested, `${pct(share)} of ${sample.length} sampled values look like ${rule.what}`),
+        generalization: rule.generalization ?? null,
+      };
     }
     if (info.kind === "text") {
       for (const rule of TEXT_RULES) {
         const hits = strings.filter((s) => rule.re.test(s)).length;
-        if (hits > 0) return { finding: finding(rule.identifier, "drop", `free text: ${hits} of ${sample.length} sampled values contain what look like ${rule.what}`), generalization: null };
+        if (hits > 0)
+          return {
+            finding: finding(rule.identifier, "drop", `free text: ${hits} of ${sample.length} sampled values contain what look like ${rule.what}`),
+            generalization: null,
+          };
       }
     }
     if (strings.length >= 5) {
       const persons = strings.filter((s) => PERSON_RE.test(s));
       const distinct = new Set(persons).size;
       if (persons.length / sample.length >= VALUE_SHARE && distinct >= 5 && distinct >= 0.5 * persons.length)
-        return { finding: finding("name", "drop", `${pct(persons.length / sample.length)} of ${sample.length} sampled values look like personal names`), generalization: null };
+        return {
+          finding: finding("name", "drop", `${pct(persons.length / sample.length)} of ${sample.length} sampled values look like personal names`),
+          generalization: null,
+        };
     }
   }
   if (info.kind === "identifier")

@@ -31,7 +31,11 @@ export function pca2(rows: readonly Row[], columns: readonly string[]): Array<{ 
   for (let j = 0; j < p; j++) {
     let sum = 0;
     let count = 0;
-    for (const r of rows) if (typeof r[columns[j]] === "number") { sum += r[columns[j]] as number; count++; }
+    for (const r of rows)
+      if (typeof r[columns[j]] === "number") {
+        sum += r[columns[j]] as number;
+        count++;
+      }
     const mean = count ? sum / count : 0;
     let ss = 0;
     for (const r of rows) if (typeof r[columns[j]] === "number") ss += ((r[columns[j]] as number) - mean) ** 2;

@@ -34,10 +34,23 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const valuesOf = (ps: PatientRecord[], key: MeasureKey) => ps.map((p) => p.values[key]).filter((v): v is number => v !== undefined);
 const byPhenotype = (key: MeasureKey, stat = mean) =>
-  Object.fromEntries(PHENOTYPES.map((ph) => [ph, stat(valuesOf(patients.filter((p) => p.phenotype === ph), key))])) as Record<Phenotype, number>;
+  Object.fromEntries(
+    PHENOTYPES.map((ph) => [
+      ph,
+      stat(
+        valuesOf(
+          patients.filter((p) => p.phenotype === ph),
+          key,
+        ),
+      ),
+    ]),
+  ) as Record<Phenotype, number>;
 function correlation(a: number[], b: number[]) {
-  const ma = mean(a), mb = mean(b);
-  let s = 0, sa = 0, sb = 0;
+  const ma = mean(a),
+    mb = mean(b);
+  let s = 0,
+    sa = 0,
+    sb = 0;
   for (let i = 0; i < a.length; i++) {
     s += (a[i] - ma) * (b[i] - mb);
     sa += (a[i] - ma) ** 2;
@@ -45,7 +58,10 @@ function correlation(a: number[], b: number[]) {
   }
   return s / Math.sqrt(sa * sb);
 }
-const sorted = (r: Row) => Object.keys(r).sort().map((k) => [k, r[k]]);
+const sorted = (r: Row) =>
+  Object.keys(r)
+    .sort()
+    .map((k) => [k, r[k]]);
 /** Rows keyed by id. */
 const rowsById = (ds: Dataset) => new Map(ds.rows.map((r) => [r.id as string, r]));
 
@@ -107,7 +123,10 @@ describe("generatePatients", () => {
   it("has within-patient correlations (glucose-HbA1c, systolic-diastolic, BNP-LVEF)", () => {
     const pairs = (a: MeasureKey, b: MeasureKey) => {
       const both = patients.filter((p) => p.values[a] !== undefined && p.values[b] !== undefined);
-      return correlation(both.map((p) => p.values[a]!), both.map((p) => p.values[b]!));
+      return correlation(
+        both.map((p) => p.values[a]!),
+        both.map((p) => p.values[b]!),
+      );
     };
     expect(pairs("glucose", "hba1c")).toBeGreaterThan(0.7);
     expect(pairs("systolicBp", "diastolicBp")).toBeGreaterThan(0.6);
@@ -117,7 +136,10 @@ describe("generatePatients", () => {
   it("k-means on the labs and vitals recovers the phenotypes (ARI > 0.6)", () => {
     const ds = csvParsed.dataset!;
     const features = MEASURES.filter((m) => m.key !== "age").map(measureColumn);
-    const fm = fitFeatures(ds.rows, { label: PHENOTYPE_COLUMN, exclude: ds.columns.map((c) => c.name).filter((c) => !features.includes(c) && c !== PHENOTYPE_COLUMN) });
+    const fm = fitFeatures(ds.rows, {
+      label: PHENOTYPE_COLUMN,
+      exclude: ds.columns.map((c) => c.name).filter((c) => !features.includes(c) && c !== PHENOTYPE_COLUMN),
+    });
     const { labels } = kmeans(fm.X, fm.n, fm.p, { k: 3, seed: 1 });
     expect(adjustedRandIndex(fm.labels as string[], labels)).toBeGreaterThan(0.6);
   });
@@ -145,7 +167,8 @@ describe("toCsv / toFhirBundle round trip", () => {
       }
     }
     expect([...loinc].sort()).toEqual(MEASURES.map((m) => m.loinc).sort());
-    for (const code of ["8867-4", "8480-6", "8462-4", "39156-5", "2339-0", "4548-4", "2571-8", "2093-3", "10839-9", "30934-4", "10230-1", "8310-5"]) expect(loinc).toContain(code);
+    for (const code of ["8867-4", "8480-6", "8462-4", "39156-5", "2339-0", "4548-4", "2571-8", "2093-3", "10839-9", "30934-4", "10230-1", "8310-5"])
+      expect(loinc).toContain(code);
     expect(patients.some((p) => p.earlier.length > 0)).toBe(true);
 
     const { dataset, issues } = fhirParsed;

@@ -19,8 +19,7 @@ const SIGNATURES: { name: string; bytes: number[] }[] = [
  * signature, NUL bytes (never in CSV or JSON; UTF-16 text has them too), invalid UTF-8.
  */
 export function notTextReason(bytes: Uint8Array): string | null {
-  for (const s of SIGNATURES)
-    if (bytes.length >= s.bytes.length && s.bytes.every((b, i) => bytes[i] === b)) return `it looks like ${s.name}`;
+  for (const s of SIGNATURES) if (bytes.length >= s.bytes.length && s.bytes.every((b, i) => bytes[i] === b)) return `it looks like ${s.name}`;
   const nul = bytes.indexOf(0);
   if (nul !== -1) return `it contains NUL bytes (the first at byte ${nul + 1}); CSV and JSON files must be saved as UTF-8 text`;
   try {

@@ -1,6 +1,5 @@
 /** Cell values: what counts as missing, numbers as a CSV writes them, and dates in the forms clinics use. */
 
-
 /**
  * Cell texts read as missing (after trimming). "?" is UCI's marker; "NA"/"N/A"/"NaN" are R's and
  * Excel's. Not "-" or "None": in clinical data they are results ("-" negative, smoking "None").
@@ -46,7 +45,8 @@ export function parseDate(text: string): DateParts | null {
   if (m) return valid(+m[1], +m[2], m[3] ? +m[3] : 1);
   m = SLASH_DATE_RE.exec(text);
   if (m) {
-    const a = +m[1], b = +m[2];
+    const a = +m[1],
+      b = +m[2];
     // US month/day first; fall back to day/month when the first part cannot be a month.
     return a <= 12 ? valid(+m[3], a, b) : valid(+m[3], b, a);
   }

@@ -17,7 +17,12 @@ describe("forYou: /research's verdict from attributes, key versions and transfor
   it("a transform key still at version 1: the new upload opens once the browser adds v2, and says so with the link", () => {
     const h = { ...holder, transformCovers: ["HA1.researcher@1", "HA1.cardiology@1"] };
     expect(forYou(policy, v1, h).fix).toBeUndefined();
-    expect(forYou(policy, v2, h)).toEqual({ ok: true, missing: [], text: "your attributes satisfy it; your transform key gains HA1.cardiology v2 when you unlock your keys", fix: "Refresh your keys at /keys" });
+    expect(forYou(policy, v2, h)).toEqual({
+      ok: true,
+      missing: [],
+      text: "your attributes satisfy it; your transform key gains HA1.cardiology v2 when you unlock your keys",
+      fix: "Refresh your keys at /keys",
+    });
   });
 
   it("the revoked person lacks the attribute for both uploads", () => {
@@ -27,8 +32,16 @@ describe("forYou: /research's verdict from attributes, key versions and transfor
   });
 
   it("a holder granted after the rotation cannot read the old version until it is re-encrypted", () => {
-    const h = { grants: { "HA1.researcher": 1, "HA1.cardiology": 2 }, keys: ["HA1.researcher@1", "HA1.cardiology@2"], transformCovers: ["HA1.researcher@1", "HA1.cardiology@2"] };
-    expect(forYou(policy, v1, h)).toMatchObject({ ok: false, missing: ["HA1.cardiology"], text: expect.stringContaining("HA1.cardiology key version 1, which you do not hold") });
+    const h = {
+      grants: { "HA1.researcher": 1, "HA1.cardiology": 2 },
+      keys: ["HA1.researcher@1", "HA1.cardiology@2"],
+      transformCovers: ["HA1.researcher@1", "HA1.cardiology@2"],
+    };
+    expect(forYou(policy, v1, h)).toMatchObject({
+      ok: false,
+      missing: ["HA1.cardiology"],
+      text: expect.stringContaining("HA1.cardiology key version 1, which you do not hold"),
+    });
     expect(forYou(policy, v2, h).ok).toBe(true);
   });
 

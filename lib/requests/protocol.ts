@@ -28,7 +28,5 @@ export type RequestStatement = {
 
 /** Canonical bytes of the statement: request, target, nonce, times and token hash, in this order. */
 export function requestSignatureMessage(s: RequestStatement): Uint8Array {
-  return new TextEncoder().encode(
-    ["medshare-request-v1", s.requestId, s.targetType, s.targetId, s.nonce, s.issuedAt, s.tokenHash, s.signedAt].join("|"),
-  );
+  return new TextEncoder().encode(["medshare-request-v1", s.requestId, s.targetType, s.targetId, s.nonce, s.issuedAt, s.tokenHash, s.signedAt].join("|"));
 }

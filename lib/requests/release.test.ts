@@ -28,7 +28,13 @@ const codeOf = (f: () => unknown) => {
 describe("minimal release: what the browser accepts from the cloud", () => {
   it("accepts exactly the requested records with valid proofs, and a whole upload against its root", () => {
     expect(checkServedRecords(envelope, served(), cluster).map((r) => r.index)).toEqual(cluster);
-    expect(checkServedRecords(envelope, records.map((r) => ({ ...r, proof: null })), null)).toHaveLength(13);
+    expect(
+      checkServedRecords(
+        envelope,
+        records.map((r) => ({ ...r, proof: null })),
+        null,
+      ),
+    ).toHaveLength(13);
   });
 
   it("refuses a tampered proof, a tampered record, a missing proof, a proof for another position", () => {
@@ -62,7 +68,15 @@ describe("minimal release: what the browser accepts from the cloud", () => {
     expect(codeOf(() => checkServedRecords(envelope, served([1, 4, 5, 9, 11]), cluster))).toBe("INTEGRITY");
     expect(codeOf(() => checkServedRecords(envelope, [...served(), served([12])[0]], cluster))).toBe("INTEGRITY");
     // a whole upload with a record missing does not match the root
-    expect(codeOf(() => checkServedRecords(envelope, records.slice(1).map((r) => ({ ...r, proof: null })), null))).toBe("INTEGRITY");
+    expect(
+      codeOf(() =>
+        checkServedRecords(
+          envelope,
+          records.slice(1).map((r) => ({ ...r, proof: null })),
+          null,
+        ),
+      ),
+    ).toBe("INTEGRITY");
   });
 
   it("the release digest is the SHA-256 of the sorted record names, whatever their order", () => {

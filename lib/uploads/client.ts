@@ -77,7 +77,11 @@ export async function startUpload(body: UploadBody): Promise<{ id: string }> {
  * Sends the chunks the CSP lacks (it says which it has) and completes. Used right after the
  * start and again to resume after a reload, from the package kept in this browser.
  */
-export async function finishUpload(id: string, chunks: Uint8Array[], onProgress: (sent: number, total: number) => void): Promise<{ id: string; stored: number }> {
+export async function finishUpload(
+  id: string,
+  chunks: Uint8Array[],
+  onProgress: (sent: number, total: number) => void,
+): Promise<{ id: string; stored: number }> {
   const sendMissing = async () => {
     const progress = await withRetry(() => fetch(`/api/uploads/${id}`).then(json));
     const have = new Set<number>(progress.received);
@@ -86,7 +90,9 @@ export async function finishUpload(id: string, chunks: Uint8Array[], onProgress:
     const missing = chunks.map((_, i) => i).filter((i) => !have.has(i));
     await inParallel(missing, IN_FLIGHT, async (i) => {
       await withRetry(() =>
-        fetch(`/api/uploads/${id}/chunks/${i}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: chunks[i] as BodyInit }).then(json),
+        fetch(`/api/uploads/${id}/chunks/${i}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: chunks[i] as BodyInit }).then(
+          json,
+        ),
       );
       onProgress(++sent, chunks.length);
     });
@@ -127,18 +133,28 @@ export async function uploadFeatures(
 ): Promise<void> {
   const { blocks, stats, ...declared } = features;
   await withRetry(() =>
-    fetch(`/api/uploads/${uploadId}/features`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...declared, blocks: blocks.length }) }).then(json),
+    fetch(`/api/uploads/${uploadId}/features`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...declared, blocks: blocks.length }),
+    }).then(json),
   );
   const cells = blocks.flatMap((row, b) => row.map((_, f) => [b, f] as const));
   let sent = 0;
   await inParallel(cells, IN_FLIGHT, async ([b, f]) => {
     await withRetry(() =>
-      fetch(`/api/uploads/${uploadId}/features/${b}/${f}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: blocks[b][f] as BodyInit }).then(json),
+      fetch(`/api/uploads/${uploadId}/features/${b}/${f}`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/octet-stream" },
+        body: blocks[b][f] as BodyInit,
+      }).then(json),
     );
     onProgress(++sent, cells.length);
   });
   await withRetry(() =>
-    fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(json),
+    fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(
+      json,
+    ),
   );
   await beforeComplete;
   const res = await withRetry(() => fetch(`/api/uploads/${uploadId}/features/complete`, { method: "POST" }));
@@ -162,6 +178,9 @@ export async function sendFeatures(
     await uploadFeatures(uploadId, features, onProgress, beforeComplete);
     return { failed: false, note };
   } catch (error) {
-    return { failed: true, note: `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}), so they cannot be clustered yet.` };
+    return {
+      failed: true,
+      note: `The records are stored, but their clustering tensors could not be sent (${(error as Error).message}), so they cannot be clustered yet.`,
+    };
   }
 }

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { decrypt, encryptBatch, keygen, leafHash, merkleRoot, openRecord, recordLeaf, sealBatchEnvelope, sealBatchRecords, setupAttribute, setupGlobal } from "@/lib/abe";
+import {
+  decrypt,
+  encryptBatch,
+  keygen,
+  leafHash,
+  merkleRoot,
+  openRecord,
+  recordLeaf,
+  sealBatchEnvelope,
+  sealBatchRecords,
+  setupAttribute,
+  setupGlobal,
+} from "@/lib/abe";
 import { frameRecords, packFramed, packRecords, unpackChunk } from "./protocol";
 import { inParallel } from "./client";
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parsePolicy, formatPolicy } from "@/lib/abe";
 import { addAttribute, flatGate, joinAttributes, removeAttribute } from "./policy-edit";
 
-const add = (text: string, attr: string, gate: "AND" | "OR" | "THRESHOLD" = "AND", k = 2) => addAttribute(text, text.trim() ? parsePolicy(text) : null, attr, gate, k);
+const add = (text: string, attr: string, gate: "AND" | "OR" | "THRESHOLD" = "AND", k = 2) =>
+  addAttribute(text, text.trim() ? parsePolicy(text) : null, attr, gate, k);
 
 describe("policy chips edit the typed policy", () => {
   it("keeps a nested typed policy and ANDs the new attribute (issue #17 item 5)", () => {

@@ -111,7 +111,9 @@ export type UploadStatement = {
  * the ABE part and the Merkle root over every record).
  */
 export function uploadSignatureMessage(envelopeDigest: Uint8Array, s: UploadStatement): Uint8Array {
-  const head = enc.encode(`medshare-upload-v2|${JSON.stringify([s.uploadId, s.organisationId, s.signerGid, s.label, s.recordCount, s.chunkCount, s.totalBytes])}|`);
+  const head = enc.encode(
+    `medshare-upload-v2|${JSON.stringify([s.uploadId, s.organisationId, s.signerGid, s.label, s.recordCount, s.chunkCount, s.totalBytes])}|`,
+  );
   const out = new Uint8Array(head.length + envelopeDigest.length);
   out.set(head);
   out.set(envelopeDigest, head.length);

@@ -10,7 +10,12 @@ export const createAuthoritySchema = z.object({
 
 export const createAttributeSchema = z.object({
   authorityId: z.uuid("Choose an attribute authority."),
-  localName: z.string().trim().min(2, "Use at least 2 characters.").max(48).regex(NAME_PART, "Start with a letter; letters, digits, _ and - only (e.g. cardiology)."),
+  localName: z
+    .string()
+    .trim()
+    .min(2, "Use at least 2 characters.")
+    .max(48)
+    .regex(NAME_PART, "Start with a letter; letters, digits, _ and - only (e.g. cardiology)."),
   description: z.string().trim().max(500).default(""),
 });
 
@@ -34,7 +39,10 @@ export const revokeAttributeSchema = z.object({
 
 /** Base64 of lib/abe binary objects (bounded: a TK for 64 attributes is well under 16 KB). */
 export const base64Bytes = (max: number) =>
-  z.string().max(Math.ceil((max * 4) / 3) + 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, "Not base64.");
+  z
+    .string()
+    .max(Math.ceil((max * 4) / 3) + 4)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, "Not base64.");
 
 export const transformKeyLayerSchema = z.object({
   tk: base64Bytes(16_384),

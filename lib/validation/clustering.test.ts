@@ -18,7 +18,12 @@ describe("start form: uploads with the same columns", () => {
   });
 
   it("names each mismatching upload and the columns the others lack", () => {
-    expect(columnMismatch([{ label: "A", columns: ["age", "bmi"] }, { label: "B", columns: ["age", "bmi"] }])).toBeNull();
+    expect(
+      columnMismatch([
+        { label: "A", columns: ["age", "bmi"] },
+        { label: "B", columns: ["age", "bmi"] },
+      ]),
+    ).toBeNull();
     const message = columnMismatch([
       { label: "A", columns: ["age", "bmi", "glucose"] },
       { label: "B", columns: ["age", "bmi", "glucose"] },
@@ -27,9 +32,19 @@ describe("start form: uploads with the same columns", () => {
     expect(message).toContain("“A”, “B” (3 columns, of them not in the others: bmi, glucose)");
     expect(message).toContain("“C” (2 columns, of them not in the others: marker_x)");
     // the same columns in another order are another tensor layout: listed, and said so
-    expect(columnMismatch([{ label: "A", columns: ["a", "b"] }, { label: "B", columns: ["b", "a"] }])).toContain("(a, b, in another order)");
+    expect(
+      columnMismatch([
+        { label: "A", columns: ["a", "b"] },
+        { label: "B", columns: ["b", "a"] },
+      ]),
+    ).toContain("(a, b, in another order)");
     // long lists are cut short
-    expect(columnMismatch([{ label: "W", columns: wdbc }, { label: "S", columns: ["s"] }])).toContain("f0, f1, f2, f3, f4, f5, f6, f7 and 22 more");
+    expect(
+      columnMismatch([
+        { label: "W", columns: wdbc },
+        { label: "S", columns: ["s"] },
+      ]),
+    ).toContain("f0, f1, f2, f3, f4, f5, f6, f7 and 22 more");
   });
 
   it("calls an unnamed run by its date", () => {

@@ -100,8 +100,13 @@ export function checkRunStart(input: { uploadIds: string[]; k?: number; baseRunI
   const extended = input.baseRunId ? base : null;
   const k = extended ? extended.k : input.k;
   if (extended && input.k !== undefined && input.k !== extended.k) throw new AppError("VALIDATION", `An extension keeps the base run's k = ${extended.k}.`);
-  if (k === undefined || !Number.isInteger(k) || k < RUN_LIMITS.minK || k > RUN_LIMITS.maxK) throw new AppError("VALIDATION", `k must be ${RUN_LIMITS.minK} to ${RUN_LIMITS.maxK}.`);
+  if (k === undefined || !Number.isInteger(k) || k < RUN_LIMITS.minK || k > RUN_LIMITS.maxK)
+    throw new AppError("VALIDATION", `k must be ${RUN_LIMITS.minK} to ${RUN_LIMITS.maxK}.`);
   const already = extended ? added.filter((id) => extended.uploadIds.includes(id)) : [];
-  if (already.length) throw new AppError("VALIDATION", `Upload${already.length > 1 ? "s" : ""} ${already.join(", ")} ${already.length > 1 ? "are" : "is"} already in the base run.`);
+  if (already.length)
+    throw new AppError(
+      "VALIDATION",
+      `Upload${already.length > 1 ? "s" : ""} ${already.join(", ")} ${already.length > 1 ? "are" : "is"} already in the base run.`,
+    );
   return { added, k };
 }

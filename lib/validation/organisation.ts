@@ -10,4 +10,7 @@ export const orgSettingsSchema = z
     terms: z.string().trim().max(5000, "At most 5,000 characters.").refine(noNul, "Must not contain NUL characters."),
   })
   .refine((v) => v.decisionMode === "automatic" || Boolean(v.approverId), { message: "Choose the approver who decides requests.", path: ["approverId"] })
-  .refine((v) => !v.reviewerId || v.reviewerId !== v.approverId, { message: "The second reviewer must be another person than the approver.", path: ["reviewerId"] });
+  .refine((v) => !v.reviewerId || v.reviewerId !== v.approverId, {
+    message: "The second reviewer must be another person than the approver.",
+    path: ["reviewerId"],
+  });

@@ -46,13 +46,19 @@ export function passphraseBits(p: string): number {
   return Math.min(effective, 2 * distinct) * Math.log2(Math.max(pool(p), 2));
 }
 
-const LEET: Record<string, string> = { "@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t" };
+const LEET: Record<string, string> = { "@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", $: "s", "5": "s", "7": "t" };
 
 /** "Password1234!", "P@ssw0rd-2024", "passwordpassword": a common word under the usual disguises. */
 function isCommon(p: string): boolean {
   const lower = p.toLowerCase();
   const trimmed = lower.replace(/^[^a-z@$]+|[^a-z]+$/g, "");
-  const candidates = [lower.replace(/[^a-z]/g, ""), [...trimmed].map((c) => LEET[c] ?? c).join("").replace(/[^a-z]/g, "")];
+  const candidates = [
+    lower.replace(/[^a-z]/g, ""),
+    [...trimmed]
+      .map((c) => LEET[c] ?? c)
+      .join("")
+      .replace(/[^a-z]/g, ""),
+  ];
   return candidates.some((core) => core.length > 0 && (COMMON.has(core) || repeatsCommonWord(core)));
 }
 

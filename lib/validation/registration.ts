@@ -15,10 +15,7 @@ function plainText(what: string) {
   return z.string().refine((v) => !CONTROL_CHARS.test(v), `${what} contains a control character (such as a NUL byte); remove it.`);
 }
 
-export const passwordSchema = z
-  .string()
-  .min(12, "Use at least 12 characters.")
-  .max(200, "Use at most 200 characters.");
+export const passwordSchema = z.string().min(12, "Use at least 12 characters.").max(200, "Use at most 200 characters.");
 
 /** A person's global identifier: the GID that attribute keys are bound to. */
 export const gidSchema = z

@@ -8,7 +8,12 @@ export { ACCESS_PERIOD };
 
 export const createRequestSchema = z
   .object({
-    periodDays: z.number().int("Whole days only.").min(1, "At least one day.").max(ACCESS_PERIOD.maxDays, `At most ${ACCESS_PERIOD.maxDays} days.`).default(ACCESS_PERIOD.defaultDays),
+    periodDays: z
+      .number()
+      .int("Whole days only.")
+      .min(1, "At least one day.")
+      .max(ACCESS_PERIOD.maxDays, `At most ${ACCESS_PERIOD.maxDays} days.`)
+      .default(ACCESS_PERIOD.defaultDays),
     uploadIds: z.array(z.uuid()).max(50).optional(),
     cluster: z.object({ runId: z.uuid(), cluster: z.number().int().min(0).max(63) }).optional(),
     purpose: z.string().trim().min(10, "Describe the purpose of use (at least 10 characters).").max(1000).refine(noNul, "Must not contain NUL characters."),
@@ -101,4 +106,7 @@ export const decideRequestSchema = z
     records: z.number().int("Whole records only.").min(1, "At least one record.").max(1_000_000).optional(),
     periodDays: z.number().int("Whole days only.").min(1, "At least one day.").max(ACCESS_PERIOD.maxDays).optional(),
   })
-  .refine((v) => v.decision === "approve" || (v.reason?.length ?? 0) >= 3, { message: "Give the reason for the denial (at least 3 characters).", path: ["reason"] });
+  .refine((v) => v.decision === "approve" || (v.reason?.length ?? 0) >= 3, {
+    message: "Give the reason for the denial (at least 3 characters).",
+    path: ["reason"],
+  });

@@ -6,7 +6,9 @@ import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
 export const noNul = (s: string) => !s.includes("\u0000");
 const NUL_MESSAGE = "Must not contain NUL characters.";
 
-const versions = z.record(z.string().max(120).refine(noNul, NUL_MESSAGE), z.number().int().positive()).refine((v) => Object.keys(v).length <= 128, "Too many attributes.");
+const versions = z
+  .record(z.string().max(120).refine(noNul, NUL_MESSAGE), z.number().int().positive())
+  .refine((v) => Object.keys(v).length <= 128, "Too many attributes.");
 
 /** SHA-256, lower-case hex. */
 export const sourceDigestSchema = z.string().regex(/^[0-9a-f]{64}$/, "A source digest is 64 lower-case hex digits.");

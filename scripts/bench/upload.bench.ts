@@ -46,14 +46,24 @@ test("bench: pick to stored", async ({ browser }) => {
   await expect(page.getByText("Upload stored, without clustering data")).toHaveCount(0);
 
   const measures = await page.evaluate(
-    (prefix) => performance.getEntriesByType("measure").filter((m) => m.name.startsWith(prefix)).map((m) => ({ stage: m.name.slice(prefix.length), start: m.startTime, ms: m.duration })),
+    (prefix) =>
+      performance
+        .getEntriesByType("measure")
+        .filter((m) => m.name.startsWith(prefix))
+        .map((m) => ({ stage: m.name.slice(prefix.length), start: m.startTime, ms: m.duration })),
     UPLOAD_MEASURE,
   );
   // per request: queued in the browser, sent and answered (request start to the answer's first byte)
   const requests = await page.evaluate(() =>
     (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
       .filter((e) => /\/api\/uploads\/[^/]+\/(chunks\/\d+|features\/\d+\/\d+)$/.test(new URL(e.name).pathname))
-      .map((e) => ({ kind: /\/chunks\//.test(e.name) ? "chunk" : "tensor", start: e.startTime, queued: e.requestStart - e.startTime, served: e.responseStart - e.requestStart, total: e.duration })),
+      .map((e) => ({
+        kind: /\/chunks\//.test(e.name) ? "chunk" : "tensor",
+        start: e.startTime,
+        queued: e.requestStart - e.startTime,
+        served: e.responseStart - e.requestStart,
+        total: e.duration,
+      })),
   );
   // what the CSP holds: every record, stored, and the clustering tensors complete
   const [upload] = await e2eSql<{ id: string; status: string; records: string; features: string | null }>(

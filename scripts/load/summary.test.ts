@@ -5,7 +5,16 @@ const result = { requests: { average: 123.456 }, latency: { p50: 40.4, p99: 480.
 
 describe("load summary", () => {
   it("reports connection errors (timeouts included) apart from non-2xx answers", () => {
-    expect(summarise("/hospital", 50, result, 1.5)).toEqual({ route: "/hospital", connections: 50, reqPerSec: 123.456, p50Ms: 40.4, p99Ms: 480.6, errors: 5, non2xx: 7, load1: 1.5 });
+    expect(summarise("/hospital", 50, result, 1.5)).toEqual({
+      route: "/hospital",
+      connections: 50,
+      reqPerSec: 123.456,
+      p50Ms: 40.4,
+      p99Ms: 480.6,
+      errors: 5,
+      non2xx: 7,
+      load1: 1.5,
+    });
   });
 
   it("prints a markdown table with one line per case", () => {

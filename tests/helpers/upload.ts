@@ -15,7 +15,12 @@ export async function prepareUpload(staff: Uploader, policy: string, rows: unkno
   const { versions } = await checkPolicy(policy);
   const vks = await vksFor(versions);
   const enc = new TextEncoder();
-  const { envelope, records } = encryptBatch(pp, vks, policy, rows.map((p, i) => ({ id: `r${i}`, data: enc.encode(JSON.stringify(p)) })));
+  const { envelope, records } = encryptBatch(
+    pp,
+    vks,
+    policy,
+    rows.map((p, i) => ({ id: `r${i}`, data: enc.encode(JSON.stringify(p)) })),
+  );
   const chunks = packRecords(records, chunkBytes);
   const uploadId = randomUUID();
   const totalBytes = chunks.reduce((n, c) => n + c.length, 0);

@@ -16,7 +16,10 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <h1 className="mb-2 text-2xl font-semibold">Sign in to MedShare</h1>
       <p className="mb-6 text-sm text-slate-600">
         Hospital staff, institute researchers and authority admins sign in here. New here?{" "}
-        <Link href="/register" className="font-medium text-brand-700 underline">Register your organisation</Link>.
+        <Link href="/register" className="font-medium text-brand-700 underline">
+          Register your organisation
+        </Link>
+        .
       </p>
       <Card>
         <LoginForm next={next} />

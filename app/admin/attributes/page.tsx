@@ -32,7 +32,12 @@ export default async function AttributesPage() {
                     <table className="mt-3 w-full text-left text-sm">
                       <caption className="sr-only">Attributes of {a.code}</caption>
                       <thead className="text-xs uppercase text-slate-500">
-                        <tr><th className="py-1 pr-4">Attribute</th><th className="py-1 pr-4">Key version</th><th className="py-1 pr-4">Holders</th><th className="py-1">Description</th></tr>
+                        <tr>
+                          <th className="py-1 pr-4">Attribute</th>
+                          <th className="py-1 pr-4">Key version</th>
+                          <th className="py-1 pr-4">Holders</th>
+                          <th className="py-1">Description</th>
+                        </tr>
                       </thead>
                       <tbody>
                         {a.attributes.map((x) => (
@@ -52,8 +57,12 @@ export default async function AttributesPage() {
           )}
         </div>
         <div className="space-y-6">
-          <Card><CreateAuthorityForm /></Card>
-          <Card><CreateAttributeForm authorities={catalogue.map((a) => ({ id: a.id, code: a.code, name: a.name }))} /></Card>
+          <Card>
+            <CreateAuthorityForm />
+          </Card>
+          <Card>
+            <CreateAttributeForm authorities={catalogue.map((a) => ({ id: a.id, code: a.code, name: a.name }))} />
+          </Card>
         </div>
       </div>
     </>

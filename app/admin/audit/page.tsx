@@ -19,10 +19,19 @@ type People = Map<string, { name: string; email: string }>;
 
 /** The page's query: filters and paging, checked like any input (a bad one is said, not a 500). */
 const querySchema = z.object({
-  action: z.string().regex(/^[A-Z][A-Z_]{0,63}$/, "An action is written in capitals, like REGISTRATION_APPROVED.").optional(),
+  action: z
+    .string()
+    .regex(/^[A-Z][A-Z_]{0,63}$/, "An action is written in capitals, like REGISTRATION_APPROVED.")
+    .optional(),
   actor: z.uuid("Choose the actor from the list.").optional(),
-  before: z.string().regex(/^[1-9][0-9]{0,18}$/, "Not an entry number.").optional(),
-  cspBefore: z.string().regex(/^[1-9][0-9]{0,18}$/, "Not an entry number.").optional(),
+  before: z
+    .string()
+    .regex(/^[1-9][0-9]{0,18}$/, "Not an entry number.")
+    .optional(),
+  cspBefore: z
+    .string()
+    .regex(/^[1-9][0-9]{0,18}$/, "Not an entry number.")
+    .optional(),
   take: z.coerce.number().int().min(5).max(500).default(200),
 });
 type Query = z.output<typeof querySchema>;
@@ -88,8 +97,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           {checkpoint ? (
             <>
               Latest signed head (kept outside the database): entry #{checkpoint.entries}, hash{" "}
-              <code className="break-all" title={checkpoint.head}>{checkpoint.head.slice(0, 16)}…</code>, checkpointed{" "}
-              {formatDateTimeSeconds(checkpoint.at)}.
+              <code className="break-all" title={checkpoint.head}>
+                {checkpoint.head.slice(0, 16)}…
+              </code>
+              , checkpointed {formatDateTimeSeconds(checkpoint.at)}.
             </>
           ) : (
             "No signed checkpoint yet: one is written shortly after the next entry, and by every verification."
@@ -97,28 +108,68 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </p>
         <VerifyLedger />
       </Card>
-      <form method="get" action="/admin/audit" className="mb-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4" aria-label="Filter the logs">
+      <form
+        method="get"
+        action="/admin/audit"
+        className="mb-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+        aria-label="Filter the logs"
+      >
         <div className="space-y-1">
-          <label htmlFor="audit-action" className="block text-sm font-medium text-slate-800">Action</label>
-          <select id="audit-action" name="action" defaultValue={q.action ?? ""} className="block w-full max-w-xs rounded-md border border-slate-300 px-3 py-2 text-sm">
+          <label htmlFor="audit-action" className="block text-sm font-medium text-slate-800">
+            Action
+          </label>
+          <select
+            id="audit-action"
+            name="action"
+            defaultValue={q.action ?? ""}
+            className="block w-full max-w-xs rounded-md border border-slate-300 px-3 py-2 text-sm"
+          >
             <option value="">Any action</option>
-            {(q.action && !actionNames.includes(q.action) ? [q.action, ...actionNames] : actionNames).map((a) => <option key={a} value={a}>{a}</option>)}
+            {(q.action && !actionNames.includes(q.action) ? [q.action, ...actionNames] : actionNames).map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
           </select>
         </div>
         <div className="space-y-1">
-          <label htmlFor="audit-actor" className="block text-sm font-medium text-slate-800">Actor</label>
-          <select id="audit-actor" name="actor" defaultValue={q.actor ?? ""} className="block w-full max-w-xs rounded-md border border-slate-300 px-3 py-2 text-sm">
+          <label htmlFor="audit-actor" className="block text-sm font-medium text-slate-800">
+            Actor
+          </label>
+          <select
+            id="audit-actor"
+            name="actor"
+            defaultValue={q.actor ?? ""}
+            className="block w-full max-w-xs rounded-md border border-slate-300 px-3 py-2 text-sm"
+          >
             <option value="">Anyone</option>
-            {users.map((u) => <option key={u.id} value={u.id}>{u.name} ({u.email})</option>)}
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name} ({u.email})
+              </option>
+            ))}
           </select>
         </div>
         {q.take !== 200 && <input type="hidden" name="take" value={q.take} />}
-        <button type="submit" className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-700">
+        <button
+          type="submit"
+          className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-700"
+        >
           Filter
         </button>
-        {filtered && <Link href={href(q, { action: undefined, actor: undefined, before: undefined, cspBefore: undefined })} className="pb-2 text-sm underline">Clear the filter</Link>}
+        {filtered && (
+          <Link href={href(q, { action: undefined, actor: undefined, before: undefined, cspBefore: undefined })} className="pb-2 text-sm underline">
+            Clear the filter
+          </Link>
+        )}
       </form>
-      {problem && <div className="mb-4"><Alert tone="error" title="This filter could not be used">{problem} Showing the latest entries instead.</Alert></div>}
+      {problem && (
+        <div className="mb-4">
+          <Alert tone="error" title="This filter could not be used">
+            {problem} Showing the latest entries instead.
+          </Alert>
+        </div>
+      )}
       <LogTable
         entries={entries}
         people={people}
@@ -130,13 +181,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <Card className="mb-6">
         <div data-testid="csp-ledger-report" aria-live="polite">
           {csp.error && <Alert tone="error">{csp.error}</Alert>}
-          {csp.chain?.ok && csp.chain.entries === 0 && <p className="text-sm text-slate-600">The CSP&apos;s log has no entries yet: its first is written with the first upload.</p>}
+          {csp.chain?.ok && csp.chain.entries === 0 && (
+            <p className="text-sm text-slate-600">The CSP&apos;s log has no entries yet: its first is written with the first upload.</p>
+          )}
           {csp.chain?.ok && csp.chain.entries > 0 && (
             <Alert tone="success" title="Chain intact">
               All {csp.chain.entries} entries of the CSP&apos;s log link up. Head: <code className="break-all">{csp.chain.head}</code>
             </Alert>
           )}
-          {csp.chain && !csp.chain.ok && <Alert tone="error" title={`Broken at entry ${csp.chain.brokenAt}`}>{csp.chain.reason}.</Alert>}
+          {csp.chain && !csp.chain.ok && (
+            <Alert tone="error" title={`Broken at entry ${csp.chain.brokenAt}`}>
+              {csp.chain.reason}.
+            </Alert>
+          )}
         </div>
       </Card>
       <LogTable
@@ -157,8 +214,16 @@ function Pager({ q, entries, param, label }: { q: Query; entries: Entry[]; param
   if (!more && !q[param]) return null;
   return (
     <nav aria-label={`Pages of ${label}`} className="mt-3 flex flex-wrap gap-4 text-sm">
-      {q[param] && <Link href={href(q, { [param]: undefined })} className="underline">Newest entries</Link>}
-      {more && <Link href={href(q, { [param]: last.seq.toString() })} className="underline">Older entries of {label}</Link>}
+      {q[param] && (
+        <Link href={href(q, { [param]: undefined })} className="underline">
+          Newest entries
+        </Link>
+      )}
+      {more && (
+        <Link href={href(q, { [param]: last.seq.toString() })} className="underline">
+          Older entries of {label}
+        </Link>
+      )}
     </nav>
   );
 }
@@ -167,13 +232,28 @@ function LogTable({ entries, caption, people, testId }: { entries: Entry[]; capt
   return (
     <>
       {entries.length === 0 ? (
-        <EmptyState title="No entries">{caption.startsWith("Latest") ? "Nothing to show here yet, or nothing matches the filter." : "No older entries."}</EmptyState>
+        <EmptyState title="No entries">
+          {caption.startsWith("Latest") ? "Nothing to show here yet, or nothing matches the filter." : "No older entries."}
+        </EmptyState>
       ) : (
-        <div role="region" aria-label={caption} tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4" data-testid={testId}>
+        <div
+          role="region"
+          aria-label={caption}
+          tabIndex={0}
+          className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4"
+          data-testid={testId}
+        >
           <table className="w-full text-left text-sm">
             <caption className="sr-only">{caption}</caption>
             <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-2 pr-4">#</th><th className="py-2 pr-4">When</th><th className="py-2 pr-4">Action</th><th className="py-2 pr-4">Subject</th><th className="py-2 pr-4">Actor</th><th className="py-2">Hash</th></tr>
+              <tr>
+                <th className="py-2 pr-4">#</th>
+                <th className="py-2 pr-4">When</th>
+                <th className="py-2 pr-4">Action</th>
+                <th className="py-2 pr-4">Subject</th>
+                <th className="py-2 pr-4">Actor</th>
+                <th className="py-2">Hash</th>
+              </tr>
             </thead>
             <tbody>
               {entries.map((e) => {
@@ -183,11 +263,24 @@ function LogTable({ entries, caption, people, testId }: { entries: Entry[]; capt
                     <td className="py-2 pr-4 font-mono text-xs">{e.seq.toString()}</td>
                     <td className="whitespace-nowrap py-2 pr-4 text-xs">{formatDateTimeSeconds(e.at)}</td>
                     <td className="py-2 pr-4 font-medium">{e.action}</td>
-                    <td className="py-2 pr-4 text-xs">{e.subjectType}{e.subjectId ? ` ${e.subjectId.slice(0, 8)}…` : ""}</td>
-                    <td className="py-2 pr-4 text-xs" data-testid="actor">
-                      {!e.actorId ? "—" : actor ? <span title={actor.email}>{actor.name}</span> : <span className="font-mono" title={e.actorId}>{e.actorId.slice(0, 8)}… (not a person)</span>}
+                    <td className="py-2 pr-4 text-xs">
+                      {e.subjectType}
+                      {e.subjectId ? ` ${e.subjectId.slice(0, 8)}…` : ""}
                     </td>
-                    <td className="py-2 font-mono text-xs" title={e.hash}>{e.hash.slice(0, 16)}…</td>
+                    <td className="py-2 pr-4 text-xs" data-testid="actor">
+                      {!e.actorId ? (
+                        "—"
+                      ) : actor ? (
+                        <span title={actor.email}>{actor.name}</span>
+                      ) : (
+                        <span className="font-mono" title={e.actorId}>
+                          {e.actorId.slice(0, 8)}… (not a person)
+                        </span>
+                      )}
+                    </td>
+                    <td className="py-2 font-mono text-xs" title={e.hash}>
+                      {e.hash.slice(0, 16)}…
+                    </td>
                   </tr>
                 );
               })}

@@ -23,10 +23,17 @@ export default async function PeoplePage() {
           <table className="w-full text-left">
             <caption className="sr-only">Approved people</caption>
             <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-2 pr-4">Person</th><th className="py-2 pr-4">Attributes</th><th className="py-2 pr-4">Keys</th><th className="py-2">Actions</th></tr>
+              <tr>
+                <th className="py-2 pr-4">Person</th>
+                <th className="py-2 pr-4">Attributes</th>
+                <th className="py-2 pr-4">Keys</th>
+                <th className="py-2">Actions</th>
+              </tr>
             </thead>
             <tbody>
-              {people.map((p) => <PersonRow key={p.id} p={p} catalogue={attributes} self={p.id === admin.id} />)}
+              {people.map((p) => (
+                <PersonRow key={p.id} p={p} catalogue={attributes} self={p.id === admin.id} />
+              ))}
             </tbody>
           </table>
         </div>

@@ -28,5 +28,17 @@ export const GET = withUser(["HOSPITAL_STAFF"], async (req, user) => {
     return Response.json({ uploads: same });
   }
   const uploads = await cspCall("uploads.list", { currentVersions: await allCurrentVersions() }, { org: user.organisation.id });
-  return Response.json({ uploads: uploads.map(({ id, label, status, recordCount, chunkCount, receivedChunks, totalBytes, receivedBytes, expiresAt }) => ({ id, label, status, recordCount, chunkCount, receivedChunks, totalBytes, receivedBytes, expiresAt })) });
+  return Response.json({
+    uploads: uploads.map(({ id, label, status, recordCount, chunkCount, receivedChunks, totalBytes, receivedBytes, expiresAt }) => ({
+      id,
+      label,
+      status,
+      recordCount,
+      chunkCount,
+      receivedChunks,
+      totalBytes,
+      receivedBytes,
+      expiresAt,
+    })),
+  });
 });

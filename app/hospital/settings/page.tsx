@@ -14,7 +14,11 @@ export default async function HospitalSettingsPage() {
       <PageHeader
         title="Hospital settings"
         description={`How requests for ${user.organisation.name}'s records are decided by default, and the terms of use researchers accept. Each upload can choose otherwise.`}
-        actions={<Link href="/hospital" className="text-sm underline">Back to my hospital</Link>}
+        actions={
+          <Link href="/hospital" className="text-sm underline">
+            Back to my hospital
+          </Link>
+        }
       />
       <Card>
         <SettingsForm settings={settings} />

@@ -12,9 +12,7 @@ export const metadata = { title: "Upload records" };
 export default async function UploadPage({ searchParams }: { searchParams: Promise<{ replace?: string }> }) {
   const user = await requirePageUser(["HOSPITAL_STAFF"], "/hospital/upload");
   const { replace } = await searchParams;
-  const replacing = replace && /^[0-9a-f-]{36}$/.test(replace)
-    ? await cspCall("uploads.get", { uploadId: replace }, { org: user.organisation.id })
-    : null;
+  const replacing = replace && /^[0-9a-f-]{36}$/.test(replace) ? await cspCall("uploads.get", { uploadId: replace }, { org: user.organisation.id }) : null;
   const [material, catalogue, templates, settings] = await Promise.all([
     myKeyMaterial(user.id),
     listPublicKeys(),
@@ -28,7 +26,16 @@ export default async function UploadPage({ searchParams }: { searchParams: Promi
         title="Upload records"
         description="Your file is checked, optionally de-identified and encrypted under an access policy here, in your browser. The cloud receives only ciphertext; it checks its integrity and your hospital's signature before storing it."
       />
-      <UploadWizard replacing={replacing} gid={user.gid} organisationId={user.organisation.id} material={material} catalogue={catalogue} templates={templates} decisionDefault={decisionDefault} staff={settings.staff} />
+      <UploadWizard
+        replacing={replacing}
+        gid={user.gid}
+        organisationId={user.organisation.id}
+        material={material}
+        catalogue={catalogue}
+        templates={templates}
+        decisionDefault={decisionDefault}
+        staff={settings.staff}
+      />
     </>
   );
 }

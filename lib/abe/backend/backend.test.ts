@@ -61,9 +61,25 @@ describe("backend choice", () => {
     const fromWasm = new GtTable(egg(), 4);
     const [a, b] = [k(), k()];
     const want = Fp12.pow(egg(), (a + b) % R);
-    expect(Fp12.eql(gtPowMulti([[fromNoble, a], [fromWasm, b]]), want)).toBe(true);
+    expect(
+      Fp12.eql(
+        gtPowMulti([
+          [fromNoble, a],
+          [fromWasm, b],
+        ]),
+        want,
+      ),
+    ).toBe(true);
     WASM_DISABLED.value = true;
-    expect(Fp12.eql(gtPowMulti([[fromNoble, a], [fromWasm, b]]), want)).toBe(true);
+    expect(
+      Fp12.eql(
+        gtPowMulti([
+          [fromNoble, a],
+          [fromWasm, b],
+        ]),
+        want,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -98,7 +114,11 @@ describe.each([
   });
 
   it("ciphertext rows (g1^r, P^r g1^omega), zero exponents allowed on the public path", () => {
-    const items = [[P, k(), k()], [P, R - 1n, 1n], [G1P.BASE, 2n, 3n]] as const;
+    const items = [
+      [P, k(), k()],
+      [P, R - 1n, 1n],
+      [G1P.BASE, 2n, 3n],
+    ] as const;
     const want = items.map(([Pt, r, o]) => [G1P.BASE.multiply(r), Pt.multiply(r).add(G1P.BASE.multiply(o))]);
     for (const rows of [B().rowsG1(items), B().rowsG1Secret(items)])
       rows.forEach(([a, b], i) => expect(a.equals(want[i][0]) && b.equals(want[i][1])).toBe(true));
@@ -127,7 +147,12 @@ describe.each([
   it("hash to G1 and its powers", () => {
     const H = bls12_381.G1.hashToCurve(msg, { DST });
     expect(B().hashToG1(DST, msg).equals(H)).toBe(true);
-    for (const s of [0n, ...ks]) expect(B().hashToG1Pow(DST, msg, s).equals(s === 0n ? G1P.ZERO : H.multiply(s))).toBe(true);
+    for (const s of [0n, ...ks])
+      expect(
+        B()
+          .hashToG1Pow(DST, msg, s)
+          .equals(s === 0n ? G1P.ZERO : H.multiply(s)),
+      ).toBe(true);
   });
 
   it("pairing products, GT products, powers, tables and membership", () => {
@@ -135,7 +160,15 @@ describe.each([
     const Q2 = G2P.BASE.multiply(k());
     const e = (a: G1, b: G2) => bls12_381.pairing(a, b);
     const want = Fp12.mul(e(P, Q), e(P2, Q2));
-    expect(Fp12.eql(B().multiPair([[P, prepareG2(Q)], [P2, prepareG2(Q2)]]), want)).toBe(true);
+    expect(
+      Fp12.eql(
+        B().multiPair([
+          [P, prepareG2(Q)],
+          [P2, prepareG2(Q2)],
+        ]),
+        want,
+      ),
+    ).toBe(true);
     const x = e(P, Q);
     const y = e(P2, Q2);
     expect(Fp12.eql(B().gtProduct([x, y, x]), Fp12.mul(Fp12.mul(x, y), x))).toBe(true);
@@ -143,10 +176,29 @@ describe.each([
     const [tx, ty] = [B().gtTable(x, 5), B().gtTable(y, 8)];
     expect(tx.owner).toBe(B());
     const [a, b] = [k(), k()];
-    expect(Fp12.eql(B().gtPowMulti([[tx, a], [ty, b]]), Fp12.mul(Fp12.pow(x, a), Fp12.pow(y, b)))).toBe(true);
+    expect(
+      Fp12.eql(
+        B().gtPowMulti([
+          [tx, a],
+          [ty, b],
+        ]),
+        Fp12.mul(Fp12.pow(x, a), Fp12.pow(y, b)),
+      ),
+    ).toBe(true);
     expect(Fp12.eql(B().gtPowMulti([[tx, 0n]]), Fp12.ONE)).toBe(true);
     for (const cache of [false, true])
-      expect(Fp12.eql(B().gtPowSecretMulti([[x, a], [y, b]], cache), Fp12.mul(Fp12.pow(x, a), Fp12.pow(y, b)))).toBe(true);
+      expect(
+        Fp12.eql(
+          B().gtPowSecretMulti(
+            [
+              [x, a],
+              [y, b],
+            ],
+            cache,
+          ),
+          Fp12.mul(Fp12.pow(x, a), Fp12.pow(y, b)),
+        ),
+      ).toBe(true);
     expect(B().isInGT(x)).toBe(true);
     const f = Fp12.fromBigTwelve([3n, 1n, 4n, 1n, 5n, 9n, 2n, 6n, 5n, 3n, 5n, 8n]);
     const t0 = Fp12.div(Fp12.frobeniusMap(f, 6), f);

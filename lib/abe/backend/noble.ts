@@ -103,8 +103,7 @@ function gtPow(a: GT, k: Fr): GT {
   for (let bit = 63; bit >= 0; bit--) {
     if (acc) acc = cyclotomicSquare(acc);
     const sh = BigInt(bit);
-    const m =
-      Number((d[0] >> sh) & 1n) | (Number((d[1] >> sh) & 1n) << 1) | (Number((d[2] >> sh) & 1n) << 2) | (Number((d[3] >> sh) & 1n) << 3);
+    const m = Number((d[0] >> sh) & 1n) | (Number((d[1] >> sh) & 1n) << 1) | (Number((d[2] >> sh) & 1n) << 2) | (Number((d[3] >> sh) & 1n) << 3);
     if (m) acc = acc ? Fp12F.mul(acc, table[m]) : table[m];
   }
   return acc ?? GT_ONE;

@@ -129,8 +129,14 @@ export function wasmBackend(w: FieldWasm): GroupBackend {
     },
     gtPowSecretMulti: (terms, cache) =>
       cache
-        ? wasmCombPowSecret(w, terms.map(([a, k]) => [cachedSecretComb(a, w), k] as const))
-        : wasmGtPowSecret(w, terms.map(([a, k]) => [secretTable(a, w), k] as const)),
+        ? wasmCombPowSecret(
+            w,
+            terms.map(([a, k]) => [cachedSecretComb(a, w), k] as const),
+          )
+        : wasmGtPowSecret(
+            w,
+            terms.map(([a, k]) => [secretTable(a, w), k] as const),
+          ),
 
     sqrtFp: (a) => wasmSqrtFp(w, a),
     sqrtFp2: (a) => wasmSqrtFp2(w, a),
@@ -145,12 +151,20 @@ export function wasmBackend(w: FieldWasm): GroupBackend {
       return glvFromRegister(w, R.odd0, k) ? readG1Register(w, R.acc) : G1_ZERO;
     },
 
-    multiPair: (pairs) => wasmPairingProduct(w, pairs.map(([P, q]) => [P, linesFor(q)] as const)),
+    multiPair: (pairs) =>
+      wasmPairingProduct(
+        w,
+        pairs.map(([P, q]) => [P, linesFor(q)] as const),
+      ),
 
     gtProduct: (xs) => wasmGtProduct(w, xs),
     gtPow: (a, k) => wasmGtPow(w, a, k),
     gtTable: (base, window): WasmBackendGtTable => ({ owner: self, table: new WasmGtTable(w, base, window) }),
-    gtPowMulti: (terms) => wasmGtPowMulti(w, terms.map(([t, k]) => [(t as WasmBackendGtTable).table, k] as const)),
+    gtPowMulti: (terms) =>
+      wasmGtPowMulti(
+        w,
+        terms.map(([t, k]) => [(t as WasmBackendGtTable).table, k] as const),
+      ),
     isInGT: (a) => wasmIsInGT(w, a),
   };
   return self;

@@ -119,7 +119,13 @@ function planRows(n: PolicyNode, held: Set<string>, cursor: { next: number }): R
   }
   const plans = n.children.map((c) => planRows(c, held, cursor));
   const shape = gateShape(n);
-  if (shape === "and") return plans.every((p) => p !== null) ? mergePlans(plans as RowPlan[], plans.map(() => 1n)) : null;
+  if (shape === "and")
+    return plans.every((p) => p !== null)
+      ? mergePlans(
+          plans as RowPlan[],
+          plans.map(() => 1n),
+        )
+      : null;
   const k = shape === "or" ? 1 : n.kind === "threshold" ? n.k : n.children.length;
   const ok = plans
     .map((p, i) => ({ p, j: i + 1 }))
@@ -163,10 +169,7 @@ function solveLinear(lsss: Lsss, held: Set<string>): Reconstruction | null {
   const S = lsss.rho.flatMap((name, x) => (held.has(name) ? [x] : []));
   const cols = lsss.M[0]?.length ?? 0;
   // Augmented system A c = e1: one equation per column of M, one unknown per held row.
-  const A: bigint[][] = Array.from({ length: cols }, (_, j) => [
-    ...S.map((x) => Fr.create(lsss.M[x][j] ?? 0n)),
-    j === 0 ? 1n : 0n,
-  ]);
+  const A: bigint[][] = Array.from({ length: cols }, (_, j) => [...S.map((x) => Fr.create(lsss.M[x][j] ?? 0n)), j === 0 ? 1n : 0n]);
   const pivots: number[] = []; // pivots[r] = unknown whose pivot is in equation r
   let r = 0;
   for (let u = 0; u < S.length && r < cols; u++) {

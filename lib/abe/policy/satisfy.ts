@@ -42,7 +42,11 @@ export function explainMissing(node: PolicyNode, attrs: Iterable<string>): strin
   if (sat(node, held)) return [];
   const order = policyAttributes(node);
   const dp = minimalMissing(node, held);
-  const greedy = prune(node, held, order.filter((a) => dp.has(a)));
+  const greedy = prune(
+    node,
+    held,
+    order.filter((a) => dp.has(a)),
+  );
   const exact = exactMissing(node, held, order, greedy.length);
   return exact ?? greedy;
 }
@@ -100,11 +104,7 @@ function exactMissing(node: PolicyNode, held: Set<string>, order: string[], boun
 }
 
 /** Visits size-subsets of items in lexicographic order until visit says found or stop. */
-function searchCombinations(
-  items: string[],
-  size: number,
-  visit: (combo: string[]) => "found" | "next" | "stop",
-): string[] | "stop" | null {
+function searchCombinations(items: string[], size: number, visit: (combo: string[]) => "found" | "next" | "stop"): string[] | "stop" | null {
   const idx = Array.from({ length: size }, (_, i) => i);
   if (size > items.length) return null;
   for (;;) {

@@ -30,12 +30,7 @@ export type PolicyNode =
   | { kind: "or"; children: PolicyNode[] }
   | { kind: "threshold"; k: number; children: PolicyNode[] };
 
-export type PolicyErrorCode =
-  | "POLICY_EMPTY"
-  | "POLICY_SYNTAX"
-  | "POLICY_THRESHOLD"
-  | "POLICY_TOO_LARGE"
-  | "POLICY_INVALID";
+export type PolicyErrorCode = "POLICY_EMPTY" | "POLICY_SYNTAX" | "POLICY_THRESHOLD" | "POLICY_TOO_LARGE" | "POLICY_INVALID";
 
 /** A policy that cannot be used, with a message a hospital user can act on. */
 export class PolicyError extends Error {
@@ -100,8 +95,7 @@ function tokenize(text: string): Token[] {
 }
 
 function unexpectedCharMessage(ch: string, pos: number): string {
-  const hint =
-    ch === "&" ? "; write AND" : ch === "|" ? "; write OR" : ch === "[" || ch === "{" ? '; use "(" and ")"' : "";
+  const hint = ch === "&" ? "; write AND" : ch === "|" ? "; write OR" : ch === "[" || ch === "{" ? '; use "(" and ")"' : "";
   return `unexpected character "${ch}" ${at(pos)}${hint}`;
 }
 
@@ -124,11 +118,7 @@ function describeToken(t: Token): string {
 
 function enter(s: ParserState, pos: number): void {
   if (++s.depth > POLICY_LIMITS.maxDepth) {
-    throw new PolicyError(
-      "POLICY_TOO_LARGE",
-      `the policy nests deeper than ${POLICY_LIMITS.maxDepth} levels ${at(pos)}`,
-      pos,
-    );
+    throw new PolicyError("POLICY_TOO_LARGE", `the policy nests deeper than ${POLICY_LIMITS.maxDepth} levels ${at(pos)}`, pos);
   }
 }
 
@@ -164,11 +154,7 @@ function parsePrimary(s: ParserState): PolicyNode {
   if (t.type === "word" && ATTRIBUTE_RE.test(t.text)) {
     s.i++;
     if (++s.leaves > POLICY_LIMITS.maxLeaves) {
-      throw new PolicyError(
-        "POLICY_TOO_LARGE",
-        `the policy names more than ${POLICY_LIMITS.maxLeaves} attributes ${at(t.pos)}`,
-        t.pos,
-      );
+      throw new PolicyError("POLICY_TOO_LARGE", `the policy names more than ${POLICY_LIMITS.maxLeaves} attributes ${at(t.pos)}`, t.pos);
     }
     return { kind: "attr", name: t.text };
   }
@@ -191,11 +177,7 @@ function expectedAttributeMessage(t: Token): string {
 function expectClose(s: ParserState, open: Token): void {
   const t = peek(s);
   if (t.type !== ")") {
-    throw new PolicyError(
-      "POLICY_SYNTAX",
-      `expected ")" to close the "(" ${at(open.pos)}, found ${describeToken(t)} ${at(t.pos)}`,
-      t.pos,
-    );
+    throw new PolicyError("POLICY_SYNTAX", `expected ")" to close the "(" ${at(open.pos)}, found ${describeToken(t)} ${at(t.pos)}`, t.pos);
   }
   s.i++;
 }
@@ -214,11 +196,7 @@ function parseThreshold(s: ParserState): PolicyNode {
   s.i++;
   const open = peek(s);
   if (open.type !== "(") {
-    throw new PolicyError(
-      "POLICY_SYNTAX",
-      `expected "(" with a comma-separated list after "${num.text} ${of.text}" ${at(open.pos)}`,
-      open.pos,
-    );
+    throw new PolicyError("POLICY_SYNTAX", `expected "(" with a comma-separated list after "${num.text} ${of.text}" ${at(open.pos)}`, open.pos);
   }
   enter(s, open.pos);
   s.i++;
@@ -266,28 +244,17 @@ function gate(kind: "and" | "or", children: PolicyNode[]): PolicyNode {
  */
 export function parsePolicy(text: string): PolicyNode {
   if (text.length > POLICY_LIMITS.maxLength) {
-    throw new PolicyError(
-      "POLICY_TOO_LARGE",
-      `the policy is longer than ${POLICY_LIMITS.maxLength} characters`,
-      POLICY_LIMITS.maxLength,
-    );
+    throw new PolicyError("POLICY_TOO_LARGE", `the policy is longer than ${POLICY_LIMITS.maxLength} characters`, POLICY_LIMITS.maxLength);
   }
   const tokens = tokenize(text);
   if (tokens.length === 1) {
-    throw new PolicyError(
-      "POLICY_EMPTY",
-      "the policy is empty: write attributes like HA1.cardiology joined by AND / OR",
-      0,
-    );
+    throw new PolicyError("POLICY_EMPTY", "the policy is empty: write attributes like HA1.cardiology joined by AND / OR", 0);
   }
   const s: ParserState = { tokens, i: 0, depth: 0, leaves: 0 };
   const node = parseOr(s);
   const t = peek(s);
   if (t.type !== "end") {
-    const msg =
-      t.type === ")"
-        ? `unmatched ")" ${at(t.pos)}`
-        : `expected AND, OR or the end of the policy ${at(t.pos)}, found ${describeToken(t)}`;
+    const msg = t.type === ")" ? `unmatched ")" ${at(t.pos)}` : `expected AND, OR or the end of the policy ${at(t.pos)}, found ${describeToken(t)}`;
     throw new PolicyError("POLICY_SYNTAX", msg, t.pos);
   }
   return node;

@@ -291,7 +291,13 @@ export function wasmFixedSums(w: FieldWasm, kind: CurveKind, sums: ReadonlyArray
       for (const [t, k] of terms) if (k !== 0n) t.addInto(acc, R.aff, k);
       return acc;
     });
-    out.push(...readJacobianMany(w, s, accs.map((a) => (a.inf ? null : a.addr))));
+    out.push(
+      ...readJacobianMany(
+        w,
+        s,
+        accs.map((a) => (a.inf ? null : a.addr)),
+      ),
+    );
   }
   return out;
 }
@@ -563,7 +569,6 @@ function wnafW(k: bigint, width: number): number[] {
   return out;
 }
 
-
 // ---- subgroup checks and square roots for decoding ----------------------------------------
 
 const X_ABS_BITS = 0xd201000000010000n;
@@ -816,8 +821,14 @@ export function maskedSelectPoint(table: Uint32Array, row: number, pw: number, v
   const [m0, m1, m2, m3, m4, m5, m6, m7] = [m(0), m(1), m(2), m(3), m(4), m(5), m(6), m(7)];
   for (let i = 0, o = row; i < pw; i++, o++) {
     dst[at + i] =
-      (table[o] & m0) | (table[o + pw] & m1) | (table[o + 2 * pw] & m2) | (table[o + 3 * pw] & m3) |
-      (table[o + 4 * pw] & m4) | (table[o + 5 * pw] & m5) | (table[o + 6 * pw] & m6) | (table[o + 7 * pw] & m7);
+      (table[o] & m0) |
+      (table[o + pw] & m1) |
+      (table[o + 2 * pw] & m2) |
+      (table[o + 3 * pw] & m3) |
+      (table[o + 4 * pw] & m4) |
+      (table[o + 5 * pw] & m5) |
+      (table[o + 6 * pw] & m6) |
+      (table[o + 7 * pw] & m7);
   }
 }
 
@@ -839,7 +850,13 @@ export function wasmSecretSums(w: FieldWasm, kind: CurveKind, sums: ReadonlyArra
       for (const [t, k] of terms) t.addInto(acc, R.aff, R.tmp, k, ORDER);
       return acc;
     });
-    out.push(...readJacobianMany(w, s, accs.map((a) => (a.inf ? null : a.addr))));
+    out.push(
+      ...readJacobianMany(
+        w,
+        s,
+        accs.map((a) => (a.inf ? null : a.addr)),
+      ),
+    );
   }
   return out;
 }

@@ -53,7 +53,7 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   // n0 = -p^-1 mod 2^28 (Newton iteration on the low limb).
   let inv = 1n;
   for (let i = 0; i < 6; i++) inv = (inv * (2n - pl[0] * inv)) & MASK;
-  const n0 = (-inv) & MASK;
+  const n0 = -inv & MASK;
 
   const PAGES = 8;
   const mb = new ModuleBuilder(PAGES);
@@ -85,21 +85,44 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   // Uses locals d (14), borrow, tmp.
   function condSubStore(c: Code, base: number, d: number, borrow: number, tmp: number, outOff = 0): void {
     // Below p's top limb the value is certainly < p: store as is (the common, cheap case).
-    c.get(base + LIMBS - 1).i64(pl[LIMBS - 1]).ltU().if(
-      (c) => {
-        for (let i = 0; i < LIMBS; i++) c.get(0).get(base + i).store32(outOff + 4 * i);
-      },
-      (c) => {
-        c.i64(0n).set(borrow);
-        for (let i = 0; i < LIMBS; i++) {
-          c.get(base + i).i64(pl[i]).sub().get(borrow).add().tee(tmp).i64(BigInt(LIMB_BITS)).shrS().set(borrow);
-          c.get(tmp).i64(MASK).and().set(d + i);
-        }
-        for (let i = 0; i < LIMBS; i++) {
-          c.get(0).get(d + i).get(base + i).get(borrow).eqz().select().store32(outOff + 4 * i);
-        }
-      },
-    );
+    c.get(base + LIMBS - 1)
+      .i64(pl[LIMBS - 1])
+      .ltU()
+      .if(
+        (c) => {
+          for (let i = 0; i < LIMBS; i++)
+            c.get(0)
+              .get(base + i)
+              .store32(outOff + 4 * i);
+        },
+        (c) => {
+          c.i64(0n).set(borrow);
+          for (let i = 0; i < LIMBS; i++) {
+            c.get(base + i)
+              .i64(pl[i])
+              .sub()
+              .get(borrow)
+              .add()
+              .tee(tmp)
+              .i64(BigInt(LIMB_BITS))
+              .shrS()
+              .set(borrow);
+            c.get(tmp)
+              .i64(MASK)
+              .and()
+              .set(d + i);
+          }
+          for (let i = 0; i < LIMBS; i++) {
+            c.get(0)
+              .get(d + i)
+              .get(base + i)
+              .get(borrow)
+              .eqz()
+              .select()
+              .store32(outOff + 4 * i);
+          }
+        },
+      );
   }
 
   /** Emits terms[0] + ... + terms[n-1] as a balanced binary tree of i64.add. */
@@ -126,22 +149,57 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     const TMP = BORROW + 1;
     const nLocals = TMP + 1 - 3;
     mb.define("fp_mul", new Array(nLocals).fill(I64), (c) => {
-      for (let i = 0; i < LIMBS; i++) c.get(1).load32u(4 * i).set(A + i);
-      for (let i = 0; i < LIMBS; i++) c.get(2).load32u(4 * i).set(B + i);
+      for (let i = 0; i < LIMBS; i++)
+        c.get(1)
+          .load32u(4 * i)
+          .set(A + i);
+      for (let i = 0; i < LIMBS; i++)
+        c.get(2)
+          .load32u(4 * i)
+          .set(B + i);
       c.i64(0n).set(T);
       for (let k = 0; k <= 2 * LIMBS - 2; k++) {
         // Column k: t + sum a_i b_(k-i) + sum m_i p_(k-i), summed as a balanced tree so the
         // additions do not form one long dependency chain.
         const terms: ((c: Code) => void)[] = [(c) => c.get(T)];
-        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k, LIMBS - 1); i++) terms.push((c) => c.get(A + i).get(B + k - i).mul());
-        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k - 1, LIMBS - 1); i++) terms.push((c) => c.get(M + i).i64(pl[k - i]).mul());
+        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k, LIMBS - 1); i++)
+          terms.push((c) =>
+            c
+              .get(A + i)
+              .get(B + k - i)
+              .mul(),
+          );
+        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k - 1, LIMBS - 1); i++)
+          terms.push((c) =>
+            c
+              .get(M + i)
+              .i64(pl[k - i])
+              .mul(),
+          );
         sumTree(c, terms);
         if (k < LIMBS) {
           // m_k makes the column divisible by 2^28.
-          c.tee(T).i64(MASK).and().i64(n0).mul().i64(MASK).and().set(M + k);
-          c.get(T).get(M + k).i64(pl[0]).mul().add().i64(BigInt(LIMB_BITS)).shrU().set(T);
+          c.tee(T)
+            .i64(MASK)
+            .and()
+            .i64(n0)
+            .mul()
+            .i64(MASK)
+            .and()
+            .set(M + k);
+          c.get(T)
+            .get(M + k)
+            .i64(pl[0])
+            .mul()
+            .add()
+            .i64(BigInt(LIMB_BITS))
+            .shrU()
+            .set(T);
         } else {
-          c.tee(T).i64(MASK).and().set(Rr + k - LIMBS);
+          c.tee(T)
+            .i64(MASK)
+            .and()
+            .set(Rr + k - LIMBS);
           c.get(T).i64(BigInt(LIMB_BITS)).shrU().set(T);
         }
       }
@@ -161,25 +219,63 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     const BORROW = D + LIMBS;
     const TMP = BORROW + 1;
     mb.define("fp_sqr", new Array(TMP + 1 - 2).fill(I64), (c) => {
-      for (let i = 0; i < LIMBS; i++) c.get(1).load32u(4 * i).set(A + i);
+      for (let i = 0; i < LIMBS; i++)
+        c.get(1)
+          .load32u(4 * i)
+          .set(A + i);
       c.i64(0n).set(T);
       for (let k = 0; k <= 2 * LIMBS - 2; k++) {
         const terms: ((c: Code) => void)[] = [(c) => c.get(T)];
         const cross: ((c: Code) => void)[] = [];
-        for (let i = Math.max(0, k - LIMBS + 1); i < k - i; i++) cross.push((c) => c.get(A + i).get(A + k - i).mul());
+        for (let i = Math.max(0, k - LIMBS + 1); i < k - i; i++)
+          cross.push((c) =>
+            c
+              .get(A + i)
+              .get(A + k - i)
+              .mul(),
+          );
         if (cross.length)
           terms.push((c) => {
             sumTree(c, cross);
             c.i64(1n).shl();
           });
-        if (k % 2 === 0 && k / 2 < LIMBS) terms.push((c) => c.get(A + k / 2).get(A + k / 2).mul());
-        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k - 1, LIMBS - 1); i++) terms.push((c) => c.get(M + i).i64(pl[k - i]).mul());
+        if (k % 2 === 0 && k / 2 < LIMBS)
+          terms.push((c) =>
+            c
+              .get(A + k / 2)
+              .get(A + k / 2)
+              .mul(),
+          );
+        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k - 1, LIMBS - 1); i++)
+          terms.push((c) =>
+            c
+              .get(M + i)
+              .i64(pl[k - i])
+              .mul(),
+          );
         sumTree(c, terms);
         if (k < LIMBS) {
-          c.tee(T).i64(MASK).and().i64(n0).mul().i64(MASK).and().set(M + k);
-          c.get(T).get(M + k).i64(pl[0]).mul().add().i64(BigInt(LIMB_BITS)).shrU().set(T);
+          c.tee(T)
+            .i64(MASK)
+            .and()
+            .i64(n0)
+            .mul()
+            .i64(MASK)
+            .and()
+            .set(M + k);
+          c.get(T)
+            .get(M + k)
+            .i64(pl[0])
+            .mul()
+            .add()
+            .i64(BigInt(LIMB_BITS))
+            .shrU()
+            .set(T);
         } else {
-          c.tee(T).i64(MASK).and().set(Rr + k - LIMBS);
+          c.tee(T)
+            .i64(MASK)
+            .and()
+            .set(Rr + k - LIMBS);
           c.get(T).i64(BigInt(LIMB_BITS)).shrU().set(T);
         }
       }
@@ -193,7 +289,14 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   // code is dominated by these small operations.
   type Limb = (c: Code, i: number) => void;
   /** Locals used by the emitters below (after the i32 params). */
-  const linLocals = (base: number) => ({ S: base, CARRY: base + LIMBS, D: base + LIMBS + 1, BORROW: base + 2 * LIMBS + 1, TMP: base + 2 * LIMBS + 2, n: 2 * LIMBS + 3 });
+  const linLocals = (base: number) => ({
+    S: base,
+    CARRY: base + LIMBS,
+    D: base + LIMBS + 1,
+    BORROW: base + 2 * LIMBS + 1,
+    TMP: base + 2 * LIMBS + 2,
+    n: 2 * LIMBS + 3,
+  });
 
   /** out = x + y mod p for limb sources x, y (values < p), stored at param 0 + outOff. */
   function emitAdd(c: Code, x: Limb, y: Limb, outOff: number, L: ReturnType<typeof linLocals>): void {
@@ -202,7 +305,10 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
       x(c, i);
       y(c, i);
       c.add().get(L.CARRY).add().tee(L.TMP).i64(BigInt(LIMB_BITS)).shrU().set(L.CARRY);
-      c.get(L.TMP).i64(MASK).and().set(L.S + i);
+      c.get(L.TMP)
+        .i64(MASK)
+        .and()
+        .set(L.S + i);
     }
     condSubStore(c, L.S, L.D, L.BORROW, L.TMP, outOff);
   }
@@ -213,23 +319,46 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
       x(c, i);
       y(c, i);
       c.sub().get(L.BORROW).add().tee(L.TMP).i64(BigInt(LIMB_BITS)).shrS().set(L.BORROW);
-      c.get(L.TMP).i64(MASK).and().set(L.S + i);
+      c.get(L.TMP)
+        .i64(MASK)
+        .and()
+        .set(L.S + i);
     }
     // borrow is 0 (done) or -1 (add p back, dropping the final carry).
-    c.get(L.BORROW).eqz().if(
-      (c) => {
-        for (let i = 0; i < LIMBS; i++) c.get(0).get(L.S + i).store32(outOff + 4 * i);
-      },
-      (c) => {
-        c.i64(0n).set(L.CARRY);
-        for (let i = 0; i < LIMBS; i++) {
-          c.get(L.S + i).i64(pl[i]).add().get(L.CARRY).add().tee(L.TMP).i64(BigInt(LIMB_BITS)).shrU().set(L.CARRY);
-          c.get(0).get(L.TMP).i64(MASK).and().store32(outOff + 4 * i);
-        }
-      },
-    );
+    c.get(L.BORROW)
+      .eqz()
+      .if(
+        (c) => {
+          for (let i = 0; i < LIMBS; i++)
+            c.get(0)
+              .get(L.S + i)
+              .store32(outOff + 4 * i);
+        },
+        (c) => {
+          c.i64(0n).set(L.CARRY);
+          for (let i = 0; i < LIMBS; i++) {
+            c.get(L.S + i)
+              .i64(pl[i])
+              .add()
+              .get(L.CARRY)
+              .add()
+              .tee(L.TMP)
+              .i64(BigInt(LIMB_BITS))
+              .shrU()
+              .set(L.CARRY);
+            c.get(0)
+              .get(L.TMP)
+              .i64(MASK)
+              .and()
+              .store32(outOff + 4 * i);
+          }
+        },
+      );
   }
-  const mem = (param: number, off: number): Limb => (c, i) => c.get(param).load32u(off + 4 * i);
+  const mem =
+    (param: number, off: number): Limb =>
+    (c, i) =>
+      c.get(param).load32u(off + 4 * i);
   const zeroLimb: Limb = (c) => c.i64(0n);
 
   for (const [width, prefix] of [
@@ -262,7 +391,10 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     const L = linLocals(A + 2 * LIMBS);
     mb.declare("fp2_mul_nr", [I32, I32]);
     mb.define("fp2_mul_nr", new Array(2 * LIMBS + L.n).fill(I64), (c) => {
-      for (let i = 0; i < 2 * LIMBS; i++) c.get(1).load32u(4 * i).set(A + i);
+      for (let i = 0; i < 2 * LIMBS; i++)
+        c.get(1)
+          .load32u(4 * i)
+          .set(A + i);
       const a0: Limb = (c, i) => c.get(A + i);
       const a1: Limb = (c, i) => c.get(A + LIMBS + i);
       emitSub(c, a0, a1, 0, L);
@@ -271,18 +403,35 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   }
 
   mb.define("fp_copy", [], (c) => {
-    for (let i = 0; i < LIMBS; i++) c.get(0).get(1).load32u(4 * i).store32(4 * i);
+    for (let i = 0; i < LIMBS; i++)
+      c.get(0)
+        .get(1)
+        .load32u(4 * i)
+        .store32(4 * i);
   });
 
   mb.define("fp_is_zero", [I64], (c) => {
     c.i64(0n).set(1);
-    for (let i = 0; i < LIMBS; i++) c.get(1).get(0).load32u(4 * i).or().set(1);
+    for (let i = 0; i < LIMBS; i++)
+      c.get(1)
+        .get(0)
+        .load32u(4 * i)
+        .or()
+        .set(1);
     c.get(1).eqz();
   });
 
   mb.define("fp_eq", [I64], (c) => {
     c.i64(0n).set(2);
-    for (let i = 0; i < LIMBS; i++) c.get(2).get(0).load32u(4 * i).get(1).load32u(4 * i).sub().or().set(2);
+    for (let i = 0; i < LIMBS; i++)
+      c.get(2)
+        .get(0)
+        .load32u(4 * i)
+        .get(1)
+        .load32u(4 * i)
+        .sub()
+        .or()
+        .set(2);
     c.get(2).eqz();
   });
 
@@ -313,26 +462,61 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
         const M = lane ? L.M1 : L.M0;
         const Rr = lane ? L.R1 : L.R0;
         const terms: ((c: Code) => void)[] = [(c) => c.get(T), (c) => column(c, k, lane)];
-        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k - 1, LIMBS - 1); i++) terms.push((c) => c.get(M + i).i64(pl[k - i]).mul());
+        for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k - 1, LIMBS - 1); i++)
+          terms.push((c) =>
+            c
+              .get(M + i)
+              .i64(pl[k - i])
+              .mul(),
+          );
         sumTree(c, terms);
         if (k < LIMBS) {
-          c.tee(T).i64(MASK).and().i64(n0).mul().i64(MASK).and().set(M + k);
-          c.get(T).get(M + k).i64(pl[0]).mul().add().i64(BigInt(LIMB_BITS)).shrS().set(T);
+          c.tee(T)
+            .i64(MASK)
+            .and()
+            .i64(n0)
+            .mul()
+            .i64(MASK)
+            .and()
+            .set(M + k);
+          c.get(T)
+            .get(M + k)
+            .i64(pl[0])
+            .mul()
+            .add()
+            .i64(BigInt(LIMB_BITS))
+            .shrS()
+            .set(T);
         } else {
-          c.tee(T).i64(MASK).and().set(Rr + k - LIMBS);
+          c.tee(T)
+            .i64(MASK)
+            .and()
+            .set(Rr + k - LIMBS);
           c.get(T).i64(BigInt(LIMB_BITS)).shrS().set(T);
         }
       }
     }
-    c.get(L.T0).i64(extraTop[0]).add().set(L.R0 + LIMBS - 1);
-    c.get(L.T1).i64(extraTop[1]).add().set(L.R1 + LIMBS - 1);
+    c.get(L.T0)
+      .i64(extraTop[0])
+      .add()
+      .set(L.R0 + LIMBS - 1);
+    c.get(L.T1)
+      .i64(extraTop[1])
+      .add()
+      .set(L.R1 + LIMBS - 1);
     condSubStore(c, L.R0, L.D, L.BORROW, L.TMP, 0);
     condSubStore(c, L.R1, L.D, L.BORROW, L.TMP, FP_BYTES);
   }
 
   function products(c: Code, x: number, y: number, k: number): boolean {
     const ts: ((c: Code) => void)[] = [];
-    for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k, LIMBS - 1); i++) ts.push((c) => c.get(x + i).get(y + k - i).mul());
+    for (let i = Math.max(0, k - LIMBS + 1); i <= Math.min(k, LIMBS - 1); i++)
+      ts.push((c) =>
+        c
+          .get(x + i)
+          .get(y + k - i)
+          .mul(),
+      );
     if (!ts.length) return false;
     sumTree(c, ts);
     return true;
@@ -345,17 +529,45 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
       n += len;
       return at;
     };
-    const A0 = blk(LIMBS), A1 = blk(LIMBS), B0 = blk(LIMBS), B1 = blk(LIMBS), S = blk(LIMBS), U = blk(LIMBS);
-    const M0 = blk(LIMBS), M1 = blk(LIMBS), R0 = blk(LIMBS), R1 = blk(LIMBS), D = blk(LIMBS);
-    const T0 = blk(1), T1 = blk(1), BORROW = blk(1), TMP = blk(1), X0 = blk(1), X1 = blk(1);
+    const A0 = blk(LIMBS),
+      A1 = blk(LIMBS),
+      B0 = blk(LIMBS),
+      B1 = blk(LIMBS),
+      S = blk(LIMBS),
+      U = blk(LIMBS);
+    const M0 = blk(LIMBS),
+      M1 = blk(LIMBS),
+      R0 = blk(LIMBS),
+      R1 = blk(LIMBS),
+      D = blk(LIMBS);
+    const T0 = blk(1),
+      T1 = blk(1),
+      BORROW = blk(1),
+      TMP = blk(1),
+      X0 = blk(1),
+      X1 = blk(1);
     mb.define("fp2_mul", new Array(n - 3).fill(I64), (c) => {
       for (let i = 0; i < LIMBS; i++) {
-        c.get(1).load32u(4 * i).set(A0 + i);
-        c.get(1).load32u(FP_BYTES + 4 * i).set(A1 + i);
-        c.get(2).load32u(4 * i).set(B0 + i);
-        c.get(2).load32u(FP_BYTES + 4 * i).set(B1 + i);
-        c.get(A0 + i).get(A1 + i).add().set(S + i);
-        c.get(B0 + i).get(B1 + i).add().set(U + i);
+        c.get(1)
+          .load32u(4 * i)
+          .set(A0 + i);
+        c.get(1)
+          .load32u(FP_BYTES + 4 * i)
+          .set(A1 + i);
+        c.get(2)
+          .load32u(4 * i)
+          .set(B0 + i);
+        c.get(2)
+          .load32u(FP_BYTES + 4 * i)
+          .set(B1 + i);
+        c.get(A0 + i)
+          .get(A1 + i)
+          .add()
+          .set(S + i);
+        c.get(B0 + i)
+          .get(B1 + i)
+          .add()
+          .set(U + i);
       }
       twoLaneMont(
         c,
@@ -385,16 +597,42 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
       n += len;
       return at;
     };
-    const A0 = blk(LIMBS), A1 = blk(LIMBS), S = blk(LIMBS), Dd = blk(LIMBS), A12 = blk(LIMBS);
-    const M0 = blk(LIMBS), M1 = blk(LIMBS), R0 = blk(LIMBS), R1 = blk(LIMBS), D = blk(LIMBS);
-    const T0 = blk(1), T1 = blk(1), BORROW = blk(1), TMP = blk(1);
+    const A0 = blk(LIMBS),
+      A1 = blk(LIMBS),
+      S = blk(LIMBS),
+      Dd = blk(LIMBS),
+      A12 = blk(LIMBS);
+    const M0 = blk(LIMBS),
+      M1 = blk(LIMBS),
+      R0 = blk(LIMBS),
+      R1 = blk(LIMBS),
+      D = blk(LIMBS);
+    const T0 = blk(1),
+      T1 = blk(1),
+      BORROW = blk(1),
+      TMP = blk(1);
     mb.define("fp2_sqr", new Array(n - 2).fill(I64), (c) => {
       for (let i = 0; i < LIMBS; i++) {
-        c.get(1).load32u(4 * i).set(A0 + i);
-        c.get(1).load32u(FP_BYTES + 4 * i).set(A1 + i);
-        c.get(A0 + i).get(A1 + i).add().set(S + i);
-        c.get(A0 + i).i64(pl[i]).add().get(A1 + i).sub().set(Dd + i);
-        c.get(A1 + i).get(A1 + i).add().set(A12 + i);
+        c.get(1)
+          .load32u(4 * i)
+          .set(A0 + i);
+        c.get(1)
+          .load32u(FP_BYTES + 4 * i)
+          .set(A1 + i);
+        c.get(A0 + i)
+          .get(A1 + i)
+          .add()
+          .set(S + i);
+        c.get(A0 + i)
+          .i64(pl[i])
+          .add()
+          .get(A1 + i)
+          .sub()
+          .set(Dd + i);
+        c.get(A1 + i)
+          .get(A1 + i)
+          .add()
+          .set(A12 + i);
       }
       twoLaneMont(
         c,
@@ -409,7 +647,13 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
 
   // ---- three-address functions -------------------------------------------------------------
 
-  type Fn3 = { name: string; params: number; result?: "status"; body: (tmp: (bytes: number) => Ptr) => Op[]; ret?: (tmp: (bytes: number) => Ptr) => [Ptr, Ptr] };
+  type Fn3 = {
+    name: string;
+    params: number;
+    result?: "status";
+    body: (tmp: (bytes: number) => Ptr) => Op[];
+    ret?: (tmp: (bytes: number) => Ptr) => [Ptr, Ptr];
+  };
   const fns: Fn3[] = [];
   const def = (name: string, params: number, body: Fn3["body"]) => fns.push({ name, params, body });
 
@@ -441,7 +685,14 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   // Karatsuba (as noble): c0 = ((a1+a2)(b1+b2) - t1 - t2) xi + t0, c1 = (a0+a1)(b0+b1) - t0 - t1 + xi t2,
   // c2 = (a0+a2)(b0+b2) - t0 + t1 - t2
   def("fp6_mul", 3, (t) => {
-    const t0 = t(F2), t1 = t(F2), t2 = t(F2), x = t(F2), y = t(F2), c0 = t(F2), c1 = t(F2), c2 = t(F2);
+    const t0 = t(F2),
+      t1 = t(F2),
+      t2 = t(F2),
+      x = t(F2),
+      y = t(F2),
+      c0 = t(F2),
+      c1 = t(F2),
+      c2 = t(F2);
     const [a0, a1, a2] = [0, 1, 2].map((i) => off(a, i * F2));
     const [b0, b1, b2] = [0, 1, 2].map((i) => off(b, i * F2));
     return [
@@ -486,8 +737,16 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
 
   // Sparse products for Miller-loop lines (noble's mul014ByLine): a * (b0 + b1 v) and a * (b1 v).
   def("fp6_mul01", 4, (t) => {
-    const b0 = arg(2), b1 = arg(3);
-    const t0 = t(F2), t1 = t(F2), x = t(F2), y = t(F2), z = t(F2), c0 = t(F2), c1 = t(F2), c2 = t(F2);
+    const b0 = arg(2),
+      b1 = arg(3);
+    const t0 = t(F2),
+      t1 = t(F2),
+      x = t(F2),
+      y = t(F2),
+      z = t(F2),
+      c0 = t(F2),
+      c1 = t(F2),
+      c2 = t(F2);
     const [a0, a1, a2] = [0, 1, 2].map((i) => off(a, i * F2));
     return [
       ["fp2_mul", t0, a0, b0],
@@ -512,7 +771,9 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     ];
   });
   def("fp6_mul1", 3, (t) => {
-    const c0 = t(F2), c1 = t(F2), c2 = t(F2);
+    const c0 = t(F2),
+      c1 = t(F2),
+      c2 = t(F2);
     return [
       ["fp2_mul", c0, off(a, 2 * F2), b],
       ["fp2_mul_nr", c0, c0],
@@ -527,7 +788,10 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   // -- Fp12 = Fp6[w]/(w^2 - v)
   // c0 = a0 b0 + v a1 b1, c1 = (a0 + a1)(b0 + b1) - a0 b0 - a1 b1
   def("fp12_mul", 3, (t) => {
-    const t1 = t(F6), t2 = t(F6), x = t(F6), y = t(F6);
+    const t1 = t(F6),
+      t2 = t(F6),
+      x = t(F6),
+      y = t(F6);
     return [
       ["fp6_mul", t1, a, b],
       ["fp6_mul", t2, off(a, F6), off(b, F6)],
@@ -542,7 +806,9 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   });
   // c0 = (a0 + v a1)(a0 + a1) - ab - v ab, c1 = 2 ab, ab = a0 a1
   def("fp12_sqr", 2, (t) => {
-    const ab = t(F6), x = t(F6), y = t(F6);
+    const ab = t(F6),
+      x = t(F6),
+      y = t(F6);
     return [
       ["fp6_mul", ab, a, off(a, F6)],
       ["fp6_mul_nr", x, off(a, F6)],
@@ -558,8 +824,15 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   // f * (o0 + o1 w^2... ) for a line with nonzero slots 0, 1, 4 (multiplicative twist):
   // t0 = f0 * (o0, o1), t1 = f1 * (o4 v), c0 = t0 + v t1, c1 = (f0 + f1)(o0, o1 + o4) - t0 - t1
   def("fp12_mul014", 5, (t) => {
-    const o0 = arg(2), o1 = arg(3), o4 = arg(4);
-    const t0 = t(F6), t1 = t(F6), s6 = t(F6), o14 = t(F2), t2 = t(F6), c0 = t(F6);
+    const o0 = arg(2),
+      o1 = arg(3),
+      o4 = arg(4);
+    const t0 = t(F6),
+      t1 = t(F6),
+      s6 = t(F6),
+      o14 = t(F2),
+      t2 = t(F6),
+      c0 = t(F6);
     return [
       ["fp6_mul01", t0, a, o0, o1],
       ["fp6_mul1", t1, off(a, F6), o4],
@@ -582,13 +855,20 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
   ]);
   // Granger-Scott cyclotomic squaring, as backend/cyclotomic.ts (valid inside GT).
   def("fp12_cyc_sqr", 2, (t) => {
-    const c00 = off(a, 0), c01 = off(a, F2), c02 = off(a, 2 * F2);
-    const c10 = off(a, F6), c11 = off(a, F6 + F2), c12 = off(a, F6 + 2 * F2);
+    const c00 = off(a, 0),
+      c01 = off(a, F2),
+      c02 = off(a, 2 * F2);
+    const c10 = off(a, F6),
+      c11 = off(a, F6 + F2),
+      c12 = off(a, F6 + 2 * F2);
     const out = t(2 * F6);
     const ops: Op[] = [];
     // Fp4Square(x, y): first = xi y^2 + x^2, second = (x + y)^2 - x^2 - y^2
     const fp4 = (x: Ptr, y: Ptr): [Ptr, Ptr] => {
-      const x2 = t(F2), y2 = t(F2), first = t(F2), second = t(F2);
+      const x2 = t(F2),
+        y2 = t(F2),
+        first = t(F2),
+        second = t(F2);
       ops.push(
         ["fp2_sqr", x2, x],
         ["fp2_sqr", y2, y],
@@ -655,7 +935,14 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     // dbl-2009-l: A = X^2, B = Y^2, C = B^2, D = 2((X + B)^2 - A - C), E = 3A, F = E^2,
     // X3 = F - 2D, Y3 = E(D - X3) - 8C, Z3 = 2 Y Z
     def(`${g}_dbl`, 2, (t) => {
-      const A = t(S), B = t(S), C = t(S), D = t(S), E = t(S), Fv = t(S), Z3 = t(S), u = t(S);
+      const A = t(S),
+        B = t(S),
+        C = t(S),
+        D = t(S),
+        E = t(S),
+        Fv = t(S),
+        Z3 = t(S),
+        u = t(S);
       return [
         [`${f}_sqr`, A, X(a)],
         [`${f}_sqr`, B, Y(a)],
@@ -686,8 +973,19 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
     // Z3 = (Z1 + H)^2 - Z1Z1 - HH. Status: bit 0 = (H == 0), bit 1 = (rr == 0); the caller
     // handles P = infinity and the H == 0 cases (doubling or cancellation).
     const maddBody = (t: (n: number) => Ptr): Op[] => {
-      const Z1Z1 = t(S), U2 = t(S), S2 = t(S), HH = t(S), I = t(S), J = t(S), V = t(S), u = t(S), X3 = t(S), Y3 = t(S), Z3 = t(S);
-      const H = statusH(g, t, S), RR = statusR(g, t, S);
+      const Z1Z1 = t(S),
+        U2 = t(S),
+        S2 = t(S),
+        HH = t(S),
+        I = t(S),
+        J = t(S),
+        V = t(S),
+        u = t(S),
+        X3 = t(S),
+        Y3 = t(S),
+        Z3 = t(S);
+      const H = statusH(g, t, S),
+        RR = statusR(g, t, S);
       return [
         [`${f}_sqr`, Z1Z1, Z(a)],
         [`${f}_mul`, U2, X(b), Z1Z1],
@@ -728,8 +1026,21 @@ export function genFieldModule(P: bigint): { bytes: Uint8Array; layout: Layout }
       params: 3,
       result: "status",
       body: (t) => {
-        const Z1Z1 = t(S), Z2Z2 = t(S), U1 = t(S), U2 = t(S), S1 = t(S), S2 = t(S), I = t(S), J = t(S), V = t(S), u = t(S), X3 = t(S), Y3 = t(S), Z3 = t(S);
-        const H = statusH(`${g}a`, t, S), RR = statusR(`${g}a`, t, S);
+        const Z1Z1 = t(S),
+          Z2Z2 = t(S),
+          U1 = t(S),
+          U2 = t(S),
+          S1 = t(S),
+          S2 = t(S),
+          I = t(S),
+          J = t(S),
+          V = t(S),
+          u = t(S),
+          X3 = t(S),
+          Y3 = t(S),
+          Z3 = t(S);
+        const H = statusH(`${g}a`, t, S),
+          RR = statusR(`${g}a`, t, S);
         return [
           [`${f}_sqr`, Z1Z1, Z(a)],
           [`${f}_sqr`, Z2Z2, Z(b)],

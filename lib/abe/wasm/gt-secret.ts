@@ -52,10 +52,22 @@ export function maskedSelectRow(table: Uint32Array, row: number, v: number, dst:
   const [m8, m9, m10, m11, m12, m13, m14, m15] = [m(8), m(9), m(10), m(11), m(12), m(13), m(14), m(15)];
   for (let i = 0, o = row; i < W; i++, o++) {
     dst[at + i] =
-      (table[o] & m0) | (table[o + W] & m1) | (table[o + 2 * W] & m2) | (table[o + 3 * W] & m3) |
-      (table[o + 4 * W] & m4) | (table[o + 5 * W] & m5) | (table[o + 6 * W] & m6) | (table[o + 7 * W] & m7) |
-      (table[o + 8 * W] & m8) | (table[o + 9 * W] & m9) | (table[o + 10 * W] & m10) | (table[o + 11 * W] & m11) |
-      (table[o + 12 * W] & m12) | (table[o + 13 * W] & m13) | (table[o + 14 * W] & m14) | (table[o + 15 * W] & m15);
+      (table[o] & m0) |
+      (table[o + W] & m1) |
+      (table[o + 2 * W] & m2) |
+      (table[o + 3 * W] & m3) |
+      (table[o + 4 * W] & m4) |
+      (table[o + 5 * W] & m5) |
+      (table[o + 6 * W] & m6) |
+      (table[o + 7 * W] & m7) |
+      (table[o + 8 * W] & m8) |
+      (table[o + 9 * W] & m9) |
+      (table[o + 10 * W] & m10) |
+      (table[o + 11 * W] & m11) |
+      (table[o + 12 * W] & m12) |
+      (table[o + 13 * W] & m13) |
+      (table[o + 14 * W] & m14) |
+      (table[o + 15 * W] & m15);
   }
   step(`scan:${ENTRIES}`);
 }
@@ -92,8 +104,7 @@ export function secretTable(a: Fp12, w: FieldWasm | null = null): Uint32Array {
   const out = new Uint32Array(SECRET_TABLE_WORDS);
   const powers: Fp12[] = [Fp12F.ONE, a];
   for (let v = 2; v < ENTRIES; v++) powers.push(Fp12F.mul(powers[v - 1], a));
-  for (let i = 0; i < SUB; i++)
-    for (let v = 0; v < ENTRIES; v++) fp12ToLimbs(v === 0 ? Fp12F.ONE : subBase(powers[v], i), out, (i * ENTRIES + v) * W);
+  for (let i = 0; i < SUB; i++) for (let v = 0; v < ENTRIES; v++) fp12ToLimbs(v === 0 ? Fp12F.ONE : subBase(powers[v], i), out, (i * ENTRIES + v) * W);
   return out;
 }
 

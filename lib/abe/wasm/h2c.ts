@@ -144,7 +144,9 @@ function regs(w: FieldWasm): Regs {
 function mapToE(w: FieldWasm, R: Regs, u: bigint, out: number): boolean {
   const { A, B, Z: Zc, C2: c2 } = R.consts;
   const [U, T1, T2, T3, T4, T5, T6, X, Y, Y1, S1, S2, BASE, CHK, XN, YN] = R.f;
-  const mul = w.fp_mul, add = w.fp_add, sub = w.fp_sub;
+  const mul = w.fp_mul,
+    add = w.fp_add,
+    sub = w.fp_sub;
   toMont(u, w.u32, U / 4);
   mul(T1, U, U);
   mul(T1, T1, Zc); // tv1 = Z u^2
@@ -195,7 +197,8 @@ function mapToE(w: FieldWasm, R: Regs, u: bigint, out: number): boolean {
       add(dst, dst, CHK);
     }
   };
-  const XD = S1, YD = S2;
+  const XD = S1,
+    YD = S2;
   horner(R.k[0], XN); // deg 11: x_E = XN / (XD xd)
   horner(R.k[1], XD); // deg 10
   horner(R.k[2], YN); // deg 15: y_E = y YN / YD

@@ -5,4 +5,6 @@ import { cancelRun } from "@/lib/portal/clustering";
 import { cancelRunSchema } from "@/lib/validation/clustering";
 
 /** Cancels a queued run at once, a running one at its next iteration. */
-export const cancelRunAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, cancelRunSchema, (input, { user }) => cancelRun({ adminId: user.id, runId: input.runId }));
+export const cancelRunAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, cancelRunSchema, (input, { user }) =>
+  cancelRun({ adminId: user.id, runId: input.runId }),
+);

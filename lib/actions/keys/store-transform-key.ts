@@ -6,5 +6,8 @@ import { ALL_ROLES } from "@/lib/auth/roles";
 import { uploadTransformKeySchema } from "@/lib/validation/authority";
 
 export const storeTransformKeyAction = defineAction({ roles: ALL_ROLES }, uploadTransformKeySchema, (input, { user }) =>
-  storeTransformKeys(user, input.layers.map((l) => ({ tk: Buffer.from(l.tk, "base64"), keyVersions: l.keyVersions }))),
+  storeTransformKeys(
+    user,
+    input.layers.map((l) => ({ tk: Buffer.from(l.tk, "base64"), keyVersions: l.keyVersions })),
+  ),
 );

@@ -1,5 +1,17 @@
 import "server-only";
-import { cancelRun, clusterableUploads, deleteRun, describeRun, clusterMemberRows, clusterSummaries, createRun, finishedRuns, listRunRows, runDetailAtCsp, runRow } from "@/lib/csp/clustering";
+import {
+  cancelRun,
+  clusterableUploads,
+  deleteRun,
+  describeRun,
+  clusterMemberRows,
+  clusterSummaries,
+  createRun,
+  finishedRuns,
+  listRunRows,
+  runDetailAtCsp,
+  runRow,
+} from "@/lib/csp/clustering";
 import type { Handlers } from "./handlers";
 import type { clusteringApi } from "./clustering.wire";
 

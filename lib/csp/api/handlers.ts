@@ -1,6 +1,17 @@
 import "server-only";
 import { decodeAttributeVk, type AttributeVk } from "@/lib/abe";
-import { abandonUpload, beginUpload, completeUpload, listUploads, putChunk, uploadProgress, storedUpload, uploadsByDigest, deleteUpload, describeUpload } from "@/lib/csp/uploads";
+import {
+  abandonUpload,
+  beginUpload,
+  completeUpload,
+  listUploads,
+  putChunk,
+  uploadProgress,
+  storedUpload,
+  uploadsByDigest,
+  deleteUpload,
+  describeUpload,
+} from "@/lib/csp/uploads";
 import { db } from "@/lib/db/client";
 import { verifyChain } from "@/lib/ledger/verify";
 import { witnessState } from "@/lib/ledger/witness";

@@ -25,7 +25,17 @@ import type { requestsApi } from "./requests.wire";
 async function signedFacts(requestId: string, userId: string, token: string) {
   const r = await requestForToken({ requestId, userId, token });
   const { decision } = await ownRequest({ requestId, userId });
-  return { id: r.id, requesterId: r.requesterId, targetType: r.targetType, targetId: r.targetId, nonce: r.nonce, createdAt: r.createdAt, absPolicy: r.absPolicy, status: r.status, decision };
+  return {
+    id: r.id,
+    requesterId: r.requesterId,
+    targetType: r.targetType,
+    targetId: r.targetId,
+    nonce: r.nonce,
+    createdAt: r.createdAt,
+    absPolicy: r.absPolicy,
+    status: r.status,
+    decision,
+  };
 }
 
 /** Handlers of ./requests.wire.ts, on the CSP's own tables only; the requester is always the token's `sub`. */

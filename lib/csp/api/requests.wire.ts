@@ -23,9 +23,14 @@ export const requestsApi = {
       purpose: z.string().max(1000),
       periodDays: z.number().int().min(1).max(ACCESS_PERIOD.maxDays).default(ACCESS_PERIOD.defaultDays),
       /** SHA-256 (hex) of the owners' terms of use the researcher accepted. */
-      termsDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      termsDigest: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
       uploadIds: z.array(id).min(1).max(1000),
-      cluster: z.object({ runId: id, cluster: z.number().int().min(0).max(63), indices: z.record(id, z.array(z.number().int().min(0)).max(UPLOAD_LIMITS.maxRecords)) }).optional(),
+      cluster: z
+        .object({ runId: id, cluster: z.number().int().min(0).max(63), indices: z.record(id, z.array(z.number().int().min(0)).max(UPLOAD_LIMITS.maxRecords)) })
+        .optional(),
     }),
     byRequest,
     ["org", "sub"],
@@ -33,9 +38,21 @@ export const requestsApi = {
   /** The request's signed facts, once the CSP has checked the access token is the requester's. */
   "requests.forToken": spec(z.object({ requestId: id, token }), byRequest, ["sub"]),
   /** The requester's transform key (its layers: one per set of key versions), released by the authority after the signature verified. */
-  "requests.partialDecrypt": spec(z.object({ requestId: id, layers: z.array(z.object({ tk: bytes(16_384), keyVersions: versions })).min(1).max(16) }), byRequest, ["sub"]),
+  "requests.partialDecrypt": spec(
+    z.object({
+      requestId: id,
+      layers: z
+        .array(z.object({ tk: bytes(16_384), keyVersions: versions }))
+        .min(1)
+        .max(16),
+    }),
+    byRequest,
+    ["sub"],
+  ),
   /** A verified request's envelopes, partial decryptions and ciphertexts, on the access token, with each upload's log proof (`since`: the size of the CSP log head the browser kept). */
-  "requests.data": spec(z.object({ requestId: id, token, since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }), byRequest, ["sub"], { plain: true }),
+  "requests.data": spec(z.object({ requestId: id, token, since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }), byRequest, ["sub"], {
+    plain: true,
+  }),
   /** Whether the request exists and is the caller's (no token needed: reveals nothing new to them). */
   "requests.get": spec(z.object({ requestId: id }), byRequest, ["sub"]),
   /** All requests, for the authority's admin page: the portal signs this only after its admin check. */

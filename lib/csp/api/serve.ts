@@ -10,7 +10,6 @@ import { hexKey, PartyTokenError, verifyPartyToken } from "@/lib/parties/token";
 import { handlers } from "./handlers";
 import { cspApi, isCspOp } from "./wire";
 
-
 /** MEDSHARE_AUTHORITY_PUBLIC_KEY: the authority's Ed25519 public key (hex), the only signer the CSP accepts. */
 const authorityKey = () => hexKey(settings().MEDSHARE_AUTHORITY_PUBLIC_KEY, "MEDSHARE_AUTHORITY_PUBLIC_KEY");
 
@@ -47,7 +46,8 @@ export async function serveCspCall(req: Request, op: string): Promise<Response> 
     const parsed = spec.input.safeParse(raw);
     if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const resource = spec.resource(parsed.data as never);
-    if (resource !== null && claims.res !== resource) throw new PartyTokenError("wrong-scope", "The party token is for another resource than this call touches.");
+    if (resource !== null && claims.res !== resource)
+      throw new PartyTokenError("wrong-scope", "The party token is for another resource than this call touches.");
     for (const need of spec.needs)
       if (!claims[need]) throw new PartyTokenError("wrong-scope", `The party token does not name the ${need === "org" ? "organisation" : "person"} acting.`);
     await spendNonce(claims.nonce, claims.exp);
@@ -56,10 +56,15 @@ export async function serveCspCall(req: Request, op: string): Promise<Response> 
     // A `plain` operation's answer is plain JSON (no bytes, dates as ISO strings): the portal passes it on to the browser unread.
     // no-transform: Next does not gzip the answer (ciphertexts in base64 barely compress, and a
     // 10 MB answer cost ~0.5 s of CPU at each end of the link between the parties).
-    return new Response(spec.plain ? JSON.stringify(result ?? null) : toWireJson(result ?? null), { headers: { "Content-Type": "application/json", "Cache-Control": "no-store, no-transform" } });
+    return new Response(spec.plain ? JSON.stringify(result ?? null) : toWireJson(result ?? null), {
+      headers: { "Content-Type": "application/json", "Cache-Control": "no-store, no-transform" },
+    });
   } catch (error) {
     if (error instanceof PartyTokenError)
-      return Response.json({ error: { code: "UNAUTHENTICATED", message: `The CSP refused the call: ${error.message}`, reason: error.reason } }, { status: 401 });
+      return Response.json(
+        { error: { code: "UNAUTHENTICATED", message: `The CSP refused the call: ${error.message}`, reason: error.reason } },
+        { status: 401 },
+      );
     return errorResponse(error);
   }
 }

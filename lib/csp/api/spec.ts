@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /** Helpers for the CSP API's definitions (./wire.ts). */
-export const bytes = (max: number) => z.custom<Uint8Array>((v) => v instanceof Uint8Array, "Expected bytes.").refine((b) => b.length <= max, `At most ${max} bytes.`);
+export const bytes = (max: number) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "Expected bytes.").refine((b) => b.length <= max, `At most ${max} bytes.`);
 export const versions = z.record(z.string().max(120), z.number().int().positive());
 
 /**
@@ -9,6 +10,9 @@ export const versions = z.record(z.string().max(120), z.number().int().positive(
  * streams on to the browser without reading it (lib/parties/csp-client.ts `cspPassThrough`).
  */
 export type Spec = { input: z.ZodType; resource: (input: never) => string | null; needs: ReadonlyArray<"org" | "sub">; plain?: boolean };
-export const spec = <S extends z.ZodType, P extends boolean = false>(input: S, resource: ((input: z.output<S>) => string | null) | null, needs: ReadonlyArray<"org" | "sub"> = [], options: { plain?: P } = {}) =>
-  ({ input, resource: (resource ?? (() => null)) as (input: never) => string | null, needs, plain: (options.plain ?? false) as P }) satisfies Spec;
-
+export const spec = <S extends z.ZodType, P extends boolean = false>(
+  input: S,
+  resource: ((input: z.output<S>) => string | null) | null,
+  needs: ReadonlyArray<"org" | "sub"> = [],
+  options: { plain?: P } = {},
+) => ({ input, resource: (resource ?? (() => null)) as (input: never) => string | null, needs, plain: (options.plain ?? false) as P }) satisfies Spec;

@@ -53,8 +53,14 @@ export const cspApi = {
     z.object({
       take: z.number().int().min(1).max(500),
       /** Paging: only entries older than this sequence number. */
-      before: z.string().regex(/^[1-9][0-9]{0,18}$/).optional(),
-      action: z.string().regex(/^[A-Z][A-Z_]{0,63}$/).optional(),
+      before: z
+        .string()
+        .regex(/^[1-9][0-9]{0,18}$/)
+        .optional(),
+      action: z
+        .string()
+        .regex(/^[A-Z][A-Z_]{0,63}$/)
+        .optional(),
       actorId: z.uuid().optional(),
     }),
     null,

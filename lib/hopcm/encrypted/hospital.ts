@@ -73,10 +73,12 @@ export function encryptColumnStats(
   const { mean, sd, maxNorm } = stats;
   const p = mean.length;
   if (sd.length !== p || p < 1 || 2 * p + 1 > ckks.slots) throw new RangeError(`column statistics: ${p} means and ${sd.length} standard deviations`);
-  if (!(maxNorm >= 0 && maxNorm <= ckks.params.maxRecordNorm)) throw new RangeError(`column statistics: record norm ${maxNorm} outside 0..${ckks.params.maxRecordNorm}`);
+  if (!(maxNorm >= 0 && maxNorm <= ckks.params.maxRecordNorm))
+    throw new RangeError(`column statistics: record norm ${maxNorm} outside 0..${ckks.params.maxRecordNorm}`);
   const values = new Float64Array(ckks.slots);
   for (let l = 0; l < p; l++) {
-    if (!Number.isFinite(mean[l]) || !(sd[l] >= 0) || !Number.isFinite(sd[l])) throw new RangeError(`column statistics: feature ${l} has mean ${mean[l]}, sd ${sd[l]}`);
+    if (!Number.isFinite(mean[l]) || !(sd[l] >= 0) || !Number.isFinite(sd[l]))
+      throw new RangeError(`column statistics: feature ${l} has mean ${mean[l]}, sd ${sd[l]}`);
     values[l] = mean[l];
     values[p + l] = sd[l];
   }

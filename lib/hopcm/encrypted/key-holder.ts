@@ -227,8 +227,7 @@ function keyHolderFrom(ckks: Ckks, secretKeyIn: SecretKey, publicKeys: CkksPubli
         for (let t = 0; t < slots; t++) {
           const c = t % classes;
           const expected = c < p ? y[c] : c === p ? (totals[i] > 0 ? 1 : 0) : 0;
-          if (Math.abs(y[t] - expected) > AGGREGATE_TOLERANCE)
-            throw new RangeError(`sums: cluster ${i}, slot ${t} (class ${c}) is not a consistent aggregate`);
+          if (Math.abs(y[t] - expected) > AGGREGATE_TOLERANCE) throw new RangeError(`sums: cluster ${i}, slot ${t} (class ${c}) is not a consistent aggregate`);
         }
         for (let l = 0; l < p; l++) S[i * p + l] = y[l] * totals[i];
       }

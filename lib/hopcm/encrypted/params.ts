@@ -187,5 +187,6 @@ function constantEncoder(
 /** Throws unless `ct` sits at `level` (number of primes) with the expected scale. */
 export function expectCiphertext(ct: CipherText, level: number, scale: number, what: string): void {
   if (ct.coeffModulusSize !== level) throw new RangeError(`${what}: ciphertext at level ${ct.coeffModulusSize}, expected ${level}`);
-  if (Math.abs(ct.scale - scale) > 1e-9 * scale) throw new RangeError(`${what}: ciphertext scale 2^${Math.log2(ct.scale).toFixed(3)}, expected 2^${Math.log2(scale).toFixed(3)}`);
+  if (Math.abs(ct.scale - scale) > 1e-9 * scale)
+    throw new RangeError(`${what}: ciphertext scale 2^${Math.log2(ct.scale).toFixed(3)}, expected 2^${Math.log2(scale).toFixed(3)}`);
 }

@@ -212,9 +212,18 @@ describe("stored feature blocks", () => {
         const v = X[j * p + l];
         const next = X[(j + 1) * p + l];
         for (const le of [true, false]) {
-          patterns.set(word((d) => d.setFloat64(0, v, le)), `float64 ${v}`);
-          patterns.set(word((d) => d.setBigInt64(0, BigInt(Math.round(v * ckks.featureScale)), le)), `int64 ${v} * Delta`);
-          patterns.set(word((d) => (d.setFloat32(0, v, le), d.setFloat32(4, next, le))), `float32 ${v}, ${next}`);
+          patterns.set(
+            word((d) => d.setFloat64(0, v, le)),
+            `float64 ${v}`,
+          );
+          patterns.set(
+            word((d) => d.setBigInt64(0, BigInt(Math.round(v * ckks.featureScale)), le)),
+            `int64 ${v} * Delta`,
+          );
+          patterns.set(
+            word((d) => (d.setFloat32(0, v, le), d.setFloat32(4, next, le))),
+            `float32 ${v}, ${next}`,
+          );
         }
       }
     const texts = Array.from({ length: 40 * p }, (_, i) => [String(X[i]), X[i].toFixed(4), X[i].toFixed(6)]).flat();

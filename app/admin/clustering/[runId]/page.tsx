@@ -25,34 +25,64 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
         description={`Uploads: ${run.uploads.map((u) => `${u.label} (${u.organisation})`).join(", ")}. Policies: ${run.policies.join("; ")}.`}
         actions={
           <div className="flex items-center gap-4 text-sm">
-            {run.extendable && <Link className="underline" href={`/admin/clustering?extend=${run.id}`}>Add new uploads to this run</Link>}
-            <Link className="underline" href="/admin/clustering">All runs</Link>
+            {run.extendable && (
+              <Link className="underline" href={`/admin/clustering?extend=${run.id}`}>
+                Add new uploads to this run
+              </Link>
+            )}
+            <Link className="underline" href="/admin/clustering">
+              All runs
+            </Link>
           </div>
         }
       />
-      <RunMeta runId={run.id} name={run.name} note={run.note} title={run.title} active={run.status === "QUEUED" || run.status === "RUNNING"} extensions={run.extensions.length} />
+      <RunMeta
+        runId={run.id}
+        name={run.name}
+        note={run.note}
+        title={run.title}
+        active={run.status === "QUEUED" || run.status === "RUNNING"}
+        extensions={run.extensions.length}
+      />
       {run.base && (
         <div className="mb-4">
           <Alert tone="info">
             <span data-testid="run-base">
-              This run extends <Link className="underline" href={`/admin/clustering/${run.base.id}`}>{runTitle(run.base)}</Link> ({run.base.n.toLocaleString()} records, whose labels it keeps). It clustered
-              the {run.addedRecords.toLocaleString()} records of the added upload{run.uploads.filter((u) => u.added).length === 1 ? "" : "s"} on ciphertexts, starting from the earlier
-              run&apos;s centers weighted by their mass; the earlier uploads&apos; data were not read again.
+              This run extends{" "}
+              <Link className="underline" href={`/admin/clustering/${run.base.id}`}>
+                {runTitle(run.base)}
+              </Link>{" "}
+              ({run.base.n.toLocaleString()} records, whose labels it keeps). It clustered the {run.addedRecords.toLocaleString()} records of the added upload
+              {run.uploads.filter((u) => u.added).length === 1 ? "" : "s"} on ciphertexts, starting from the earlier run&apos;s centers weighted by their mass;
+              the earlier uploads&apos; data were not read again.
             </span>
           </Alert>
         </div>
       )}
       <div className="mb-6 space-y-3" data-testid="run-status">
-        <p className="text-sm">Status: <strong>{run.status.toLowerCase()}</strong>{run.iteration ? `, ${run.iteration} iterations` : ""}{run.times.cspMs ? ` · cloud ${Math.round(run.times.cspMs / 1000)} s, key holder ${Math.round((run.times.keyHolderMs ?? 0) / 1000)} s` : ""}</p>
+        <p className="text-sm">
+          Status: <strong>{run.status.toLowerCase()}</strong>
+          {run.iteration ? `, ${run.iteration} iterations` : ""}
+          {run.times.cspMs ? ` · cloud ${Math.round(run.times.cspMs / 1000)} s, key holder ${Math.round((run.times.keyHolderMs ?? 0) / 1000)} s` : ""}
+        </p>
         {run.error && <Alert tone="error">{run.error}</Alert>}
         <RunLive runId={run.id} status={run.status} progress={run.progress} iteration={run.iteration} cancelRequested={run.cancelRequested} />
       </div>
       <div className="mb-6 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <section aria-labelledby="uploads-heading">
-          <h2 id="uploads-heading" className="mb-2 text-sm font-semibold">Uploads</h2>
+          <h2 id="uploads-heading" className="mb-2 text-sm font-semibold">
+            Uploads
+          </h2>
           <div role="region" aria-label="Uploads of this run" tabIndex={0} className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" data-testid="run-uploads">
-              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Upload</th><th className="py-1 pr-4">Organisation</th><th className="py-1 pr-4">Records</th><th className="py-1">Clustered</th></tr></thead>
+              <thead className="text-xs uppercase text-slate-500">
+                <tr>
+                  <th className="py-1 pr-4">Upload</th>
+                  <th className="py-1 pr-4">Organisation</th>
+                  <th className="py-1 pr-4">Records</th>
+                  <th className="py-1">Clustered</th>
+                </tr>
+              </thead>
               <tbody>
                 {run.uploads.map((u) => (
                   <tr key={u.id} className="border-t border-slate-100">
@@ -68,10 +98,18 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
         </section>
         {run.status === "SUCCEEDED" && (
           <section aria-labelledby="clusters-heading">
-            <h2 id="clusters-heading" className="mb-2 text-sm font-semibold">Clusters</h2>
+            <h2 id="clusters-heading" className="mb-2 text-sm font-semibold">
+              Clusters
+            </h2>
             <div role="region" aria-label="Clusters of this run" tabIndex={0} className="relative overflow-x-auto">
               <table className="w-full text-left text-sm" data-testid="run-clusters">
-                <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1 pr-4">Cluster</th><th className="py-1 pr-4">Records</th><th className="py-1">Mass (weight for later runs)</th></tr></thead>
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr>
+                    <th className="py-1 pr-4">Cluster</th>
+                    <th className="py-1 pr-4">Records</th>
+                    <th className="py-1">Mass (weight for later runs)</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {run.sizes.map((size, i) => (
                     <tr key={i} className="border-t border-slate-100">
@@ -94,14 +132,22 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
               <p className="mt-2 text-xs text-slate-600">
                 Extended by:{" "}
                 {run.extensions.map((e, i) => (
-                  <span key={e.id}>{i > 0 && ", "}<Link className="underline" href={`/admin/clustering/${e.id}`}>{runTitle(e)}</Link> ({e.status.toLowerCase()})</span>
+                  <span key={e.id}>
+                    {i > 0 && ", "}
+                    <Link className="underline" href={`/admin/clustering/${e.id}`}>
+                      {runTitle(e)}
+                    </Link>{" "}
+                    ({e.status.toLowerCase()})
+                  </span>
                 ))}
               </p>
             )}
           </section>
         )}
       </div>
-      {run.status === "SUCCEEDED" && <RunCharts data={{ sizes: run.sizes, objective: run.objective, typicalityHistogram: run.typicalityHistogram, projection: run.projection }} />}
+      {run.status === "SUCCEEDED" && (
+        <RunCharts data={{ sizes: run.sizes, objective: run.objective, typicalityHistogram: run.typicalityHistogram, projection: run.projection }} />
+      )}
     </>
   );
 }

@@ -20,6 +20,12 @@ export const GET = withUser(["RESEARCHER"], async (req, user, { params }: Ctx) =
   const publicKey = logPublicKey("csp");
   if (!publicKey) throw new AppError("UNAVAILABLE", "The CSP's log key is not configured (MEDSHARE_CSP_LOG_PUBLIC_KEY).");
   // The CSP's answer goes on to the browser as it came (megabytes of ciphertexts, not parsed here).
-  const body = await cspPassThrough("requests.data", { requestId: id, token: req.headers.get("x-request-token") ?? "", since: parsed.data }, { sub: user.id }, "uploads", { logPublicKey: publicKey });
+  const body = await cspPassThrough(
+    "requests.data",
+    { requestId: id, token: req.headers.get("x-request-token") ?? "", since: parsed.data },
+    { sub: user.id },
+    "uploads",
+    { logPublicKey: publicKey },
+  );
   return new Response(body, { headers: { "Content-Type": "application/json", "Cache-Control": "no-store, no-transform" } });
 });

@@ -11,6 +11,7 @@ export const PUT = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: Ct
   const { id, block, feature } = await params;
   const body = await readBodyBytes(req, FEATURE_LIMITS.maxCiphertextBytes);
   const [b, f] = [Number(block), Number(feature)];
-  if (!Number.isSafeInteger(b) || !Number.isSafeInteger(f) || b < 0 || f < 0) throw new AppError("VALIDATION", "Block and feature are plain decimal numbers (0, 1, 2, …).");
+  if (!Number.isSafeInteger(b) || !Number.isSafeInteger(f) || b < 0 || f < 0)
+    throw new AppError("VALIDATION", "Block and feature are plain decimal numbers (0, 1, 2, …).");
   return Response.json(await cspCall("features.put", { uploadId: id, block: b, feature: f, ct: body }, { org: user.organisation.id }));
 });
