@@ -1,22 +1,21 @@
 import { readFileSync } from "node:fs";
+import { get_dmmf } from "@prisma/prisma-schema-wasm";
 import { describe, expect, it } from "vitest";
 import { rawSql, withFreshDatabase } from "./helpers/db";
 
 const database = withFreshDatabase();
 
-type RuntimeModel = { dbName: string | null; schema: string; fields: Array<{ name: string; kind: string; dbName?: string }> };
+type DmmfModel = { name: string; dbName: string | null; schema: string; fields: Array<{ name: string; kind: string; dbName?: string | null }> };
 
-/** The generated client's data model (what Prisma will query), read from the generated code. */
-function generatedModels(): Record<string, RuntimeModel> {
-  const source = readFileSync("lib/generated/prisma/internal/class.ts", "utf8");
-  const match = source.match(/config\.runtimeDataModel = JSON\.parse\((".*")\)/);
-  if (!match) throw new Error("runtimeDataModel not found in the generated client");
-  return JSON.parse(JSON.parse(match[1])).models;
+/** The data model as Prisma reads schema.prisma (its own schema engine, compiled to WebAssembly: Prisma's DMMF). */
+function schemaModels(): DmmfModel[] {
+  const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: readFileSync("prisma/schema.prisma", "utf8") })));
+  return dmmf.datamodel.models;
 }
 
 describe("schema.prisma and the SQL migrations agree", () => {
   it("every model's columns exist in the migrated database, and no table column is unknown to Prisma", async () => {
-    const models = generatedModels();
+    const models = schemaModels();
     const { rows } = await rawSql<{ table_schema: string; table_name: string; column_name: string }>(
       database.url(),
       `SELECT table_schema, table_name, column_name FROM information_schema.columns
@@ -29,8 +28,8 @@ describe("schema.prisma and the SQL migrations agree", () => {
       live.get(key)!.add(r.column_name);
     }
     const expected = new Map<string, Set<string>>();
-    for (const [name, m] of Object.entries(models)) {
-      const key = `${m.schema}.${m.dbName ?? name}`;
+    for (const m of models) {
+      const key = `${m.schema}.${m.dbName ?? m.name}`;
       expected.set(key, new Set(m.fields.filter((f) => f.kind !== "object").map((f) => f.dbName ?? f.name)));
     }
     expect([...live.keys()].sort()).toEqual([...expected.keys()].sort());
