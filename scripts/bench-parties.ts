@@ -20,7 +20,7 @@ import { storeTransformKey } from "@/lib/authority/transform";
 import { openRequest, submitRequestSignature } from "@/lib/portal/requests";
 import { cspCall } from "@/lib/parties/csp-client";
 import { generatePatients } from "@/lib/records/synthetic";
-import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
+import { requestSignatureMessage, requestStatement } from "@/lib/requests/protocol";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
 import { prepareUpload } from "@/tests/helpers/upload";
 import { signIn } from "./load/sign-in";
@@ -83,15 +83,7 @@ try {
 
     const t1 = performance.now();
     const req = await openRequest(researcher.user, { uploadIds: [id], purpose: "benchmark" });
-    const statement = {
-      requestId: req.requestId,
-      targetType: req.targetType,
-      targetId: req.targetId,
-      nonce: req.nonce,
-      issuedAt: req.issuedAt,
-      tokenHash: tokenHash(req.token),
-      signedAt: new Date().toISOString(),
-    };
+    const statement = requestStatement(req, new Date().toISOString());
     const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
     const signature = absSign({
       message: requestSignatureMessage(statement),

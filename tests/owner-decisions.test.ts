@@ -19,7 +19,7 @@ const { myGrants, requestsForHospital } = await import("@/lib/portal/grants");
 const { openRequest, submitRequestSignature } = await import("@/lib/portal/requests");
 const { startUpload } = await import("@/lib/portal/uploads");
 const { completeUpload, putChunk } = await import("@/lib/csp/uploads");
-const { requestSignatureMessage, tokenHash } = await import("@/lib/requests/protocol");
+const { requestSignatureMessage, requestStatement } = await import("@/lib/requests/protocol");
 const { makeCatalogue, personWithKeys } = await import("./helpers/authority");
 const { prepareUpload } = await import("./helpers/upload");
 const { makeUser } = await import("./helpers/users");
@@ -32,15 +32,7 @@ const rows = Array.from({ length: 10 }, (_, i) => ({ patient: `D-${i}-4410`, val
 
 async function sign(p: Person, req: Opened) {
   const signedAt = new Date().toISOString();
-  const statement = {
-    requestId: req.requestId,
-    targetType: req.targetType,
-    targetId: req.targetId,
-    nonce: req.nonce,
-    issuedAt: req.issuedAt,
-    tokenHash: tokenHash(req.token),
-    signedAt,
-  };
+  const statement = requestStatement(req, signedAt);
   const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
   const signature = absSign({ message: requestSignatureMessage(statement), policy: req.absPolicy, gid: p.user.gid, keys: p.keys, vks: await vksFor(versions) });
   return { requestId: req.requestId, token: req.token, signature: encodeAbsSignature(signature), signatureVersions: versions, signedAt };

@@ -19,7 +19,7 @@ import { absorbIssuedKeys, createTransformKey, transformOutOfDate, transformSecr
 import type { KeystoreContents } from "@/lib/keystore/sealed";
 import { newKeystore } from "@/lib/keystore/operations";
 import { openRequest, submitRequestSignature } from "@/lib/portal/requests";
-import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
+import { requestSignatureMessage, requestStatement } from "@/lib/requests/protocol";
 import { grantAttributesNow } from "@/lib/authority/keys";
 import type { SessionUser } from "@/lib/auth/session";
 import { withFreshDatabase } from "./helpers/db";
@@ -75,15 +75,7 @@ async function refreshTk(h: Holder): Promise<Holder> {
 async function read(h: Holder, uploadIds: string[]) {
   const req = await openRequest(h.user, { uploadIds, purpose: "rotation study" });
   const signedAt = new Date().toISOString();
-  const statement = {
-    requestId: req.requestId,
-    targetType: req.targetType,
-    targetId: req.targetId,
-    nonce: req.nonce,
-    issuedAt: req.issuedAt,
-    tokenHash: tokenHash(req.token),
-    signedAt,
-  };
+  const statement = requestStatement(req, signedAt);
   const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
   const keys = userKeys(h.contents, versions);
   const signature = absSign({

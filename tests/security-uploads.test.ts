@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeAbsSignature, absSign, parsePolicy, policyAttributes } from "@/lib/abe";
 import { currentVersions, vksFor } from "@/lib/authority/catalogue";
-import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
+import { requestSignatureMessage, requestStatement } from "@/lib/requests/protocol";
 import { withFreshDatabase } from "./helpers/db";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { uploadRows } from "./helpers/upload";
@@ -72,15 +72,7 @@ describe("templates and requests refuse what would break or flood them", () => {
     const req = created.data;
     const { versions } = await currentVersions(policyAttributes(parsePolicy(req.absPolicy)));
     const signedAt = new Date().toISOString();
-    const statement = {
-      requestId: req.requestId,
-      targetType: req.targetType,
-      targetId: req.targetId,
-      nonce: req.nonce,
-      issuedAt: req.issuedAt,
-      tokenHash: tokenHash(req.token),
-      signedAt,
-    };
+    const statement = requestStatement(req, signedAt);
     // signed over another statement: a well-formed signature that does not verify for this request
     const wrong = absSign({
       message: requestSignatureMessage({ ...statement, nonce: "0".repeat(32) }),

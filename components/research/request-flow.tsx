@@ -138,21 +138,9 @@ export function groupByRun(clusters: ClusterView[]): RunGroup[] {
 
 const when = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "");
 
-function Flow({
-  gid,
-  material,
-  datasets,
-  clusters,
-  terms,
-  approved,
-}: {
-  gid: string;
-  material: KeyMaterial;
-  datasets: DatasetView[];
-  clusters: ClusterView[];
-  terms: OrgTerms[];
-  approved: ApprovedRequest[];
-}) {
+type FlowProps = { gid: string; material: KeyMaterial; datasets: DatasetView[]; clusters: ClusterView[]; terms: OrgTerms[]; approved: ApprovedRequest[] };
+
+function Flow({ gid, material, datasets, clusters, terms, approved }: FlowProps) {
   const [accepted, setAccepted] = useState(false);
   const [selected, setSelected] = useState<string[]>([]);
   const [cluster, setCluster] = useState<{ runId: string; cluster: number } | null>(null);
@@ -519,20 +507,6 @@ function TermsOfUse({ terms, accepted, onChange }: { terms: OrgTerms[]; accepted
  * Browsing datasets and clusters needs no keys (their metadata are public); the key store is
  * unlocked only when a request is signed and its records decrypted.
  */
-export function RequestFlow({
-  gid,
-  material,
-  datasets,
-  clusters,
-  terms,
-  approved,
-}: {
-  gid: string;
-  material: KeyMaterial;
-  datasets: DatasetView[];
-  clusters: ClusterView[];
-  terms: OrgTerms[];
-  approved: ApprovedRequest[];
-}) {
-  return <Flow gid={gid} material={material} datasets={datasets} clusters={clusters} terms={terms} approved={approved} />;
+export function RequestFlow(props: FlowProps) {
+  return <Flow {...props} />;
 }

@@ -12,7 +12,7 @@ import { keepHead, keptHead } from "@/lib/browser/kept-log-head";
 import { callWorker } from "@/lib/browser/worker-call";
 import { userKeys } from "@/lib/keystore/operations";
 import { b64, type KeystoreContents } from "@/lib/keystore/sealed";
-import { requestSignatureMessage, tokenHash } from "@/lib/requests/protocol";
+import { requestSignatureMessage, requestStatement } from "@/lib/requests/protocol";
 import { requestDataSchema } from "@/lib/validation/request";
 import type { DecryptJob, DecryptMessage, DecryptedUpload } from "./decrypt.worker";
 
@@ -42,15 +42,7 @@ export async function signRequest(
   }
   const keys = userKeys(contents);
   const signedAt = new Date().toISOString();
-  const statement = {
-    requestId: req.requestId,
-    targetType: req.targetType,
-    targetId: req.targetId,
-    nonce: req.nonce,
-    issuedAt: req.issuedAt,
-    tokenHash: tokenHash(req.token),
-    signedAt,
-  };
+  const statement = requestStatement(req, signedAt);
   try {
     // only keys of the current versions can satisfy the authority
     const current = new Map([...keys.keys].filter(([a]) => !versions[a] || contents.keys[`${a}@${versions[a]}`]));

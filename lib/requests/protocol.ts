@@ -26,6 +26,15 @@ export type RequestStatement = {
   signedAt: string;
 };
 
+/** The statement a researcher signs for a request as the authority issued it (`token`: its access token, bound by hash). */
+export function requestStatement(
+  req: { requestId: string; targetType: string; targetId: string; nonce: string; issuedAt: string; token: string },
+  signedAt: string,
+): RequestStatement {
+  const { requestId, targetType, targetId, nonce, issuedAt } = req;
+  return { requestId, targetType, targetId, nonce, issuedAt, tokenHash: tokenHash(req.token), signedAt };
+}
+
 /** Canonical bytes of the statement: request, target, nonce, times and token hash, in this order. */
 export function requestSignatureMessage(s: RequestStatement): Uint8Array {
   return new TextEncoder().encode(["medshare-request-v1", s.requestId, s.targetType, s.targetId, s.nonce, s.issuedAt, s.tokenHash, s.signedAt].join("|"));
