@@ -18,9 +18,14 @@ export type KeyMaterial = {
 
 export async function fetchPublicKeys(): Promise<PublicKeyRow[]> {
   // Revalidated every time (a 304 when unchanged): a key version issued a minute ago must verify.
-  const r = await fetch("/api/public-keys", { credentials: "same-origin", cache: "no-cache" });
-  if (!r.ok) throw new Error("Could not load the public verification keys.");
-  return (await r.json()).keys;
+  // A GET can be asked again: one more try after a dropped connection or a server error (a busy
+  // or restarting server), never after a refusal.
+  for (let attempt = 0; ; attempt++) {
+    const r = await fetch("/api/public-keys", { credentials: "same-origin", cache: "no-cache" }).catch(() => null);
+    if (r?.ok) return (await r.json()).keys;
+    if (attempt >= 1 || (r && r.status < 500)) throw new Error("Could not load the public verification keys.");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** refreshed: the transform key was made again on unlock (new key versions); refreshError: why that failed. */

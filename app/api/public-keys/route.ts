@@ -13,7 +13,8 @@ export async function GET(request: Request) {
   try {
     await requireApproved();
   } catch (error) {
-    if (isDatabaseUnreachable(error)) return errorResponse(error); // 503, not "not allowed"
+    // An outage is a 503 and any other failure a 500: "not allowed" only when the session says so.
+    if (isDatabaseUnreachable(error) || !(error instanceof AppError)) return errorResponse(error);
     const e = toActionError(error);
     return Response.json({ error: e.message }, { status: error instanceof AppError && error.code === "UNAUTHENTICATED" ? 401 : 403 });
   }
