@@ -102,6 +102,8 @@ test("a sign-in the server cannot answer says so and stays on the form; the next
   await signIn(page, staff.email, staff.password);
   await expect(page.locator("#login-error")).toContainText("MedShare is restarting. Please try again in a few seconds.");
   await expect(page).toHaveURL(/\/login/);
+  // the address typed stays for the next try (a form action would have reset the field)
+  await expect(page.getByLabel("E-mail")).toHaveValue(staff.email);
 
   await page.route("**/api/auth/csrf", (route) => route.fulfill(restarting));
   await signIn(page, staff.email, staff.password);

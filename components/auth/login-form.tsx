@@ -12,6 +12,8 @@ export function LoginForm({ next }: { next?: string }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Controlled, so the address survives a refused try (a form action resets uncontrolled fields).
+  const [email, setEmail] = useState("");
 
   async function onSubmit(form: FormData) {
     setBusy(true);
@@ -38,7 +40,7 @@ export function LoginForm({ next }: { next?: string }) {
         </div>
       )}
       <Field id="email" label="E-mail">
-        <TextInput id="email" name="email" type="email" autoComplete="username" required autoFocus />
+        <TextInput id="email" name="email" type="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
       </Field>
       <Field id="password" label="Password">
         <TextInput id="password" name="password" type="password" autoComplete="current-password" required />

@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { keyMaterialAction } from "@/lib/actions/keys/key-material";
+import { getOnceMore } from "@/lib/browser/get-once-more";
 import { loadSealed, saveSealed } from "@/lib/keystore/idb";
 import { storeTransformKeyAction } from "@/lib/actions/keys/store-transform-key";
 import { absorbIssuedKeys, createTransformKey, transformOutOfDate, vkIndex, type AbsorbResult, type PublicKeyRow } from "@/lib/keystore/operations";
@@ -18,14 +19,9 @@ export type KeyMaterial = {
 
 export async function fetchPublicKeys(): Promise<PublicKeyRow[]> {
   // Revalidated every time (a 304 when unchanged): a key version issued a minute ago must verify.
-  // A GET can be asked again: one more try after a dropped connection or a server error (a busy
-  // or restarting server), never after a refusal.
-  for (let attempt = 0; ; attempt++) {
-    const r = await fetch("/api/public-keys", { credentials: "same-origin", cache: "no-cache" }).catch(() => null);
-    if (r?.ok) return (await r.json()).keys;
-    if (attempt >= 1 || (r && r.status < 500)) throw new Error("Could not load the public verification keys.");
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  const r = await getOnceMore("/api/public-keys", { credentials: "same-origin", cache: "no-cache" });
+  if (!r?.ok) throw new Error("Could not load the public verification keys.");
+  return (await r.json()).keys;
 }
 
 /** refreshed: the transform key was made again on unlock (new key versions); refreshError: why that failed. */

@@ -5,6 +5,8 @@
  * any answer as JSON, so a 503 from the gateway left the form spinning with no message. Here
  * every outcome is a sentence for the form, and nothing navigates.
  */
+import { getOnceMore } from "@/lib/browser/get-once-more";
+
 export type SignInOutcome = { ok: true } | { ok: false; error: string };
 
 const UNAVAILABLE = "Sign-in is unavailable right now. Please try again in a few seconds.";
@@ -12,15 +14,9 @@ const WRONG = "Wrong e-mail or password.";
 const EXPIRED = "This sign-in form has expired. Please sign in again.";
 
 async function csrfToken(): Promise<string | null> {
-  // A GET may be sent twice: the first can meet a socket the server just closed.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const token = await fetch("/api/auth/csrf", { cache: "no-store", credentials: "same-origin" })
-      .then((r) => (r.ok ? (r.json() as Promise<{ csrfToken?: unknown }>) : null))
-      .then((body) => (typeof body?.csrfToken === "string" ? body.csrfToken : null))
-      .catch(() => null);
-    if (token) return token;
-  }
-  return null;
+  const response = await getOnceMore("/api/auth/csrf", { cache: "no-store", credentials: "same-origin" });
+  const body = response?.ok ? ((await response.json().catch(() => null)) as { csrfToken?: unknown } | null) : null;
+  return typeof body?.csrfToken === "string" ? body.csrfToken : null;
 }
 
 /**
