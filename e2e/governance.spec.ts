@@ -119,6 +119,12 @@ test("outcomes at /admin/requests and /hospital; the owner withdraws a grant; wi
   expect(
     await e2eSql(`SELECT 1 FROM csp_ledger.audit_entries WHERE subject_id = $1 AND action = 'GRANT_REFUSED' AND data->>'reason' = 'expired'`, [secondId]),
   ).toHaveLength(1);
+  // the expiry is in the CSP's log too, once, before the refusal it caused
+  const ended = await e2eSql<{ action: string }>(
+    `SELECT action FROM csp_ledger.audit_entries WHERE subject_id = $1 AND action IN ('GRANT_EXPIRED', 'GRANT_REFUSED') ORDER BY seq`,
+    [secondId],
+  );
+  expect(ended.map((e) => e.action)).toEqual(["GRANT_EXPIRED", "GRANT_REFUSED"]);
 
   // the researcher sees both ends and asks for a renewal of the expired one; the owner sees the ask
   await rp.goto("/research");

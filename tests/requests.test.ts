@@ -261,6 +261,13 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     const refusal = await db().cspAuditEntry.findFirstOrThrow({ where: { action: "GRANT_REFUSED", subjectId: req.requestId } });
     expect(refusal.data).toMatchObject({ reason: "expired", refused: "ciphertexts" });
     expect((await requestsForHospital(staff.user)).find((r) => r.id === req.requestId)).toMatchObject({ expired: true });
+    // the expiry itself is in the CSP's log, once, before the refusal it caused
+    const expiredEntries = () => db().cspAuditEntry.findMany({ where: { action: "GRANT_EXPIRED", subjectId: req.requestId }, orderBy: { seq: "asc" } });
+    const [expiry] = await expiredEntries();
+    expect(expiry.data).toMatchObject({ expiredAt: expect.any(String), periodDays: 7 });
+    expect(expiry.seq).toBeLessThan(refusal.seq);
+    await requestsForHospital(staff.user);
+    expect(await expiredEntries()).toHaveLength(1);
 
     // a request whose period ran out before it was signed gets no partial decryption either
     const late = await openRequest(alice.user, { uploadIds: [cardiacUpload], purpose: "expired before the partial decryption" });
@@ -278,6 +285,11 @@ describe("researcher requests: ABS verification, outsourced decryption", () => {
     await renewGrant(staff.user, req.requestId);
     expect(await db().auditEntry.count({ where: { action: "GRANT_RENEWED", subjectId: req.requestId } })).toBe(1);
     expect((await cspCall("requests.data", asAlice, { sub: alice.user.id }))[0].records).toHaveLength(cardiac.length);
+    // the renewed grant's own expiry is logged when it passes; the request never signed has no grant to expire
+    await db().accessRequest.update({ where: { id: req.requestId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await requestsForHospital(staff.user);
+    expect(await expiredEntries()).toHaveLength(2);
+    expect(await db().cspAuditEntry.count({ where: { action: "GRANT_EXPIRED", subjectId: late.requestId } })).toBe(0);
   });
 
   it("the owner withdraws a grant at once; another organisation cannot; both logs record it", async () => {

@@ -22,6 +22,7 @@ import { releaseDigest, releasedIds } from "@/lib/requests/release";
 import type { RequestUpload } from "@/lib/validation/request";
 import { releasedUploadsLogProofs } from "@/lib/ledger/upload-proof";
 import { assertDecided, requestDecision } from "./decisions";
+import { sweepExpiredGrants } from "./grant-expiry";
 import { IndexList, KeyVersions, StringList, fromJson, fromJsonOrNull } from "@/lib/db/json";
 
 const pp = setupGlobal();
@@ -416,6 +417,7 @@ async function releasedRecords(uploadId: string, indices: number[] | null) {
  * the partial decryption.
  */
 export async function listRequests() {
+  await sweepExpiredGrants();
   const requests = await db().accessRequest.findMany({
     orderBy: { createdAt: "desc" },
     take: 200,
@@ -453,6 +455,8 @@ async function assertGrantLive(
 ) {
   const reason = request.withdrawnAt ? "withdrawn" : request.expiresAt && request.expiresAt.getTime() <= Date.now() ? "expired" : null;
   if (!reason) return;
+  // the expiry itself is in the log before the refusal it causes
+  if (reason === "expired") await sweepExpiredGrants();
   await db().$transaction((tx) =>
     appendCspAudit(tx, {
       actorId: request.requesterId,
@@ -557,6 +561,7 @@ const decisionFields = {
 
 /** Requests covering the organisation's uploads, newest first, with only that organisation's uploads named. */
 export async function requestsForOrganisation(organisationId: string) {
+  await sweepExpiredGrants();
   const uploads = await db().upload.findMany({
     where: { organisationId },
     select: { id: true, label: true, recordCount: true, approverId: true, reviewerId: true },
@@ -590,6 +595,7 @@ export async function requestsForOrganisation(organisationId: string) {
 
 /** The requester's own requests and their grants, newest first. */
 export async function myRequests(requesterId: string) {
+  await sweepExpiredGrants();
   const requests = await db().accessRequest.findMany({
     where: { requesterId },
     orderBy: { createdAt: "desc" },

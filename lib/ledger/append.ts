@@ -57,6 +57,7 @@ export type AuditAction =
   | "REQUEST_OUTCOME"
   | "GRANT_REFUSED"
   | "GRANT_WITHDRAWN"
+  | "GRANT_EXPIRED"
   | "GRANT_RENEWAL_ASKED"
   // owner decisions (issue #15): first approval of two, approval, narrowed approval, second review, denial; org settings
   | "REQUEST_APPROVED_FIRST"
