@@ -1,5 +1,6 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
+import { settings } from "@/lib/config/env";
 import { contentSecurityPolicy, newNonce } from "@/lib/http/csp";
 import { servesPath, serviceRole } from "@/lib/parties/role";
 
@@ -18,10 +19,11 @@ export async function proxy(req: NextRequest) {
     return NextResponse.json({ error: { code: "NOT_FOUND", message: `Not served by the ${serviceRole()} service.` } }, { status: 404 });
   if (req.nextUrl.pathname.startsWith("/api/")) return NextResponse.next();
   const nonce = newNonce();
+  // NODE_ENV is Next's own (inlined at build), not an operator's setting
   const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
   const withPolicy = (res: NextResponse) => (res.headers.set("Content-Security-Policy", csp), res);
 
-  if (isRolePage(req.nextUrl.pathname) && !(await getToken({ req, secret: process.env.NEXTAUTH_SECRET }))) {
+  if (isRolePage(req.nextUrl.pathname) && !(await getToken({ req, secret: settings().NEXTAUTH_SECRET }))) {
     const url = new URL("/login", req.url);
     url.searchParams.set("next", req.nextUrl.pathname);
     return withPolicy(NextResponse.redirect(url));

@@ -42,9 +42,23 @@ const defaultMessages: Record<AppErrorCode, string> = {
 export type ActionError = { code: AppErrorCode; message: string; fieldErrors?: Record<string, string[]> };
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: ActionError };
 
+/**
+ * What may be logged of an unexpected error: its kind, its code when it is a plain identifier
+ * (PostgreSQL's SQLSTATE, Prisma's P-codes, Node's E-codes) and where it was thrown (the first
+ * stack frame: a function and a file position). Never its message, which may carry data.
+ */
+export function errorSummary(error: unknown): string {
+  const name = (error as Error)?.name ?? typeof error;
+  const code = (error as { code?: unknown })?.code;
+  const codeText = typeof code === "string" && /^[A-Za-z0-9_]{1,32}$/.test(code) ? ` code ${code}` : "";
+  const frame = typeof (error as Error)?.stack === "string" ? (error as Error).stack!.split("\n").find((line) => /^\s+at /.test(line)) : undefined;
+  const where = frame && /^\s+at [\w$.<>\[\] ]*\(?[\w@:/\\.\-[\] ]+:\d+:\d+\)?$/.test(frame) ? ` ${frame.trim()}` : "";
+  return `${name}${codeText}${where}`;
+}
+
 export function toActionError(error: unknown): ActionError {
   if (error instanceof AppError) return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
-  // Never echo unknown errors: they may carry data. Log the kind only.
-  console.error(`[medshare] unexpected error: ${(error as Error)?.name ?? typeof error}`);
+  // Never echo unknown errors: they may carry data. Log the kind, code and place only.
+  console.error(`[medshare] unexpected error: ${errorSummary(error)}`);
   return { code: "INTERNAL", message: defaultMessages.INTERNAL };
 }

@@ -51,6 +51,8 @@ const settingsSchema = z.object({
   DATABASE_URL: text,
   /** The address people open; else the run file's, else http://localhost:PORT. */
   NEXTAUTH_URL: text,
+  /** The session cookies' secret (the authority's; env() checks its length where sessions are made). */
+  NEXTAUTH_SECRET: text,
   PORT: z.string().default("3000"),
   /** The local folder for the embedded database, generated secrets and demo files. */
   MEDSHARE_DATA_DIR: z.string().default(".data"),

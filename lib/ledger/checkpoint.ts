@@ -5,6 +5,7 @@ import { z } from "zod";
 import { dataDir } from "@/lib/config/data-dir";
 import { settings } from "@/lib/config/env";
 import { db as defaultDb, type Db } from "@/lib/db/client";
+import { errorSummary } from "@/lib/errors";
 import { entryHash } from "./canonical";
 
 /**
@@ -138,8 +139,8 @@ export function scheduleCheckpoint() {
     checkpointNow()
       .then(() => (state.medshareCheckpointFailed = false))
       .catch((error: Error) => {
-        // Once per failure streak, and only the error's name: no entry content in logs.
-        if (!state.medshareCheckpointFailed) console.error(`[ledger] could not write a checkpoint (${error.name})`);
+        // Once per failure streak, and only the error's kind, code and place: no entry content in logs.
+        if (!state.medshareCheckpointFailed) console.error(`[ledger] could not write a checkpoint (${errorSummary(error)})`);
         state.medshareCheckpointFailed = true;
       });
   }, CHECKPOINT_DELAY_MS);

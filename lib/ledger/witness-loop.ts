@@ -1,5 +1,6 @@
 import "server-only";
 import { settings } from "@/lib/config/env";
+import { errorSummary } from "@/lib/errors";
 import { db } from "@/lib/db/client";
 import { serviceRole } from "@/lib/parties/role";
 import { httpLogSource, witnessOnce, type WitnessResult } from "./witness";
@@ -28,7 +29,7 @@ const state = globalThis as unknown as { medshareWitnessTimer?: NodeJS.Timeout }
 export function startWitness() {
   const seconds = settings().MEDSHARE_WITNESS_INTERVAL_S;
   if (state.medshareWitnessTimer || seconds === null || !otherPartyUrl()) return;
-  const run = () => witnessNow().catch((error: Error) => console.error(`[ledger] witness run failed (${error.name})`));
+  const run = () => witnessNow().catch((error: Error) => console.error(`[ledger] witness run failed (${errorSummary(error)})`));
   setTimeout(run, Math.min(seconds, 15) * 1000).unref?.();
   state.medshareWitnessTimer = setInterval(run, seconds * 1000);
   state.medshareWitnessTimer.unref?.();
