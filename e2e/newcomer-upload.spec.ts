@@ -157,6 +157,20 @@ test("item 6: a PNG, NUL bytes or invalid UTF-8 renamed .csv/.json is 'not a tex
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
+test("a semicolon-separated export with decimal commas is read as its table, and the page says how it was read", async () => {
+  const page = staff.page;
+  await openUpload(page);
+  const rows = Array.from({ length: 6 }, (_, i) => `P${100 + i};${60 + i},5;${i % 2 ? "F" : "M"}`);
+  await page.getByLabel(/Drop a CSV/).setInputFiles(file("export-semicolons.csv", Buffer.from(["patient_id;weight_kg;sex", ...rows].join("\n") + "\n")));
+  await expect(page.getByTestId("parse-issues")).toContainText("separated by semicolons, not commas");
+  await expect(page.getByTestId("parse-issues")).toContainText("decimal commas (1,5 read as 1.5)");
+  const preview = page.getByTestId("preview");
+  await expect(preview).toContainText("6 records");
+  await expect(preview).toContainText("weight_kg");
+  await expect(preview).toContainText("60.5");
+  await expect(page.getByRole("button", { name: "Encrypt and upload" })).toBeVisible();
+});
+
 test("item 4: leaving mid-upload warns; after success 'Upload another file' replaces the button; the same file again is flagged and needs confirming", async () => {
   const page = staff.page;
   const source = smallCsv("lab-results.csv", 7);

@@ -55,6 +55,20 @@ export function checkDelimiter(delimiter: string): void {
     throw new RangeError(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
 }
 
+/** Delimiters detectDelimiter tells apart, in the order it prefers them on a tie. */
+export const DETECTED_DELIMITERS = [",", ";", "\t", "|"] as const;
+
+/**
+ * The delimiter a file was written with, guessed by papaparse from its first rows (the one giving
+ * the same number of fields, more than one, on every row); "," when none does, e.g. a file of one
+ * column. Spreadsheets in much of Europe write ";" (their decimal separator is the comma).
+ */
+export function detectDelimiter(text: string): string {
+  const sample = text.slice(0, 64 * 1024);
+  const guessed = Papa.parse(sample, { preview: 20, delimitersToGuess: [...DETECTED_DELIMITERS], quoteChar: QUOTE, skipEmptyLines: true }).meta.delimiter;
+  return (DETECTED_DELIMITERS as readonly string[]).includes(guessed) ? guessed : ",";
+}
+
 /** Line breaks in text[from, to): LF, CRLF or a lone CR each count once. */
 function lineBreaks(text: string, from: number, to: number): number {
   let n = 0;

@@ -78,6 +78,39 @@ describe("parseCsvDataset: well-formed edge cases", () => {
   });
 });
 
+describe("parseCsvDataset: the delimiter is detected", () => {
+  it("a semicolon file with decimal commas (a European spreadsheet's export) reads as the same table, and says so", () => {
+    const comma = parseCsvDataset('patient_id,weight_kg,note\nP1,72.5,"a, b"\nP2,80,c\nP3,-0.5,d\n');
+    const semi = parseCsvDataset("patient_id;weight_kg;note\nP1;72,5;a, b\nP2;80;c\nP3;-0,5;d\n");
+    expect(semi.dataset!.rows).toEqual(comma.dataset!.rows);
+    expect(semi.dataset!.columns.map((c) => c.kind)).toEqual(comma.dataset!.columns.map((c) => c.kind));
+    expect(comma.issues).toEqual([]);
+    expect(semi.issues).toEqual([
+      expect.objectContaining({ severity: "warning", row: 0, message: expect.stringMatching(/separated by semicolons.*decimal commas \(1,5 read as 1\.5\)/) }),
+    ]);
+  });
+
+  it("tabs and vertical bars; a comma in a text column of a semicolon file stays text", () => {
+    expect(parseCsvDataset("a\tb\n1\t2\n3\t4\n").dataset!.rows).toEqual([
+      { a: 1, b: 2 },
+      { a: 3, b: 4 },
+    ]);
+    expect(parseCsvDataset("a|b\n1|x\n3|y\n").dataset!.rows).toEqual([
+      { a: 1, b: "x" },
+      { a: 3, b: "y" },
+    ]);
+    const mixed = parseCsvDataset("code;label\nA;1,5 and more\nB;2,5\nC;text\n");
+    expect(mixed.dataset!.rows.map((r) => r.label)).toEqual(["1,5 and more", "2,5", "text"]);
+    expect(mixed.issues[0].message).not.toMatch(/decimal commas/);
+  });
+
+  it("a file of one column, or a delimiter given by the caller, is read as before", () => {
+    expect(parseCsvDataset("value\n1\n2\n").dataset!.rows).toEqual([{ value: 1 }, { value: 2 }]);
+    const given = parseCsvDataset("a;b\n1;2\n", { delimiter: "," });
+    expect(given.dataset!.columns.map((c) => c.name)).toEqual(["a;b"]);
+  });
+});
+
 describe("parseCsvDataset: malformed input gives row-level errors and no dataset", () => {
   it("ragged rows: every one is reported with row, line and both counts", () => {
     const text = "a,b,c\n1,2,3\n4,5\n\n6,7,8,9\n10,11,12,\n";

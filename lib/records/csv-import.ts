@@ -8,9 +8,11 @@
  * warnings and empty cells instead), and the limits (file size, rows, columns, cell length:
  * reported alone, nothing else is checked).
  * Warnings: text after a closing quote (spaces alone are dropped) or quotes inside unquoted fields (kept as text), rows
- * whose cells are all empty (skipped), columns with no values.
+ * whose cells are all empty (skipped), columns with no values, a delimiter other than the comma
+ * (detected from the first rows; such a file's decimal commas are read in numeric columns).
  * Cells are trimmed; DEFAULT_MISSING_VALUES ("", "NA", "?", ...) become null.
  */
+import { detectDelimiter } from "../csv/csv";
 import { fieldLabel, tokenizeCsv } from "./csv";
 import {
   type Cell,
@@ -31,7 +33,7 @@ import {
 } from "./dataset";
 
 export interface CsvImportOptions {
-  /** Field delimiter (default ","). */
+  /** Field delimiter (default: detected from the first rows, "," when unclear). */
   delimiter?: string;
   /** Cell texts read as missing, compared after trimming (default DEFAULT_MISSING_VALUES). */
   missingValues?: readonly string[];
@@ -40,6 +42,10 @@ export interface CsvImportOptions {
   limits?: Partial<Limits>;
 }
 
+const DECIMAL_COMMA_RE = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
+const commaToDot = (v: string): string => (DECIMAL_COMMA_RE.test(v) ? v.replace(",", ".") : v);
+const DELIMITER_NAMES: Record<string, string> = { ";": "semicolons", "\t": "tabs", "|": "vertical bars" };
+
 const only = (issue: ImportResult["issues"][number]): ImportResult => ({ dataset: null, issues: [issue] });
 
 export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): ImportResult {
@@ -47,7 +53,8 @@ export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): Impo
   const sizeIssue = textSizeIssue(text, limits);
   if (sizeIssue) return only(sizeIssue);
 
-  const tok = tokenizeCsv(text, opts.delimiter ?? ",", limits);
+  const delimiter = opts.delimiter ?? detectDelimiter(text);
+  const tok = tokenizeCsv(text, delimiter, limits);
   if (!tok.ok) return tok.limit ? only(tok.issue) : { dataset: null, issues: [tok.issue, ...tok.warnings] };
 
   const { records, lines } = tok;
@@ -60,6 +67,9 @@ export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): Impo
 
   const issues = new IssueList();
   tok.warnings.forEach((w) => issues.add(w));
+  // A file separated by something else than commas may write decimals with a comma (1,5).
+  const decimalComma = delimiter !== ",";
+  let commaDecimals = 0;
 
   const firstIndex = new Map<string, number>();
   header.forEach((h, c) => {
@@ -110,7 +120,10 @@ export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): Impo
   header.forEach((name, c) => {
     const present: string[] = [];
     for (const row of cells) if (row[c] !== null) present.push(row[c] as string);
-    const kind = inferKind(name, present);
+    // decimal commas count as numbers only when they make the column numeric
+    const withDots = decimalComma && present.some((v) => DECIMAL_COMMA_RE.test(v)) ? present.map(commaToDot) : null;
+    const dotted = withDots !== null && inferKind(name, withDots) === "numeric";
+    const kind = dotted ? "numeric" : inferKind(name, present);
     const out: Cell[] = new Array(cells.length);
     if (kind === "numeric") {
       for (let j = 0; j < cells.length; j++) {
@@ -119,7 +132,8 @@ export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): Impo
           out[j] = null;
           continue;
         }
-        const x = parseNumber(v);
+        if (dotted && DECIMAL_COMMA_RE.test(v)) commaDecimals++;
+        const x = parseNumber(dotted ? commaToDot(v) : v);
         out[j] = x;
         if (x === null) {
           const message = `Row ${rowNumbers[j]} (line ${rowLines[j]}), column ${JSON.stringify(name)}: ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)} is not a number, but at least ${Math.round(NUMERIC_SHARE * 100)}% of this column is numeric.`;
@@ -135,6 +149,11 @@ export function parseCsvDataset(text: string, opts: CsvImportOptions = {}): Impo
     typed.push(out);
   });
 
+  if (delimiter !== "," && opts.delimiter === undefined)
+    issues.warning(
+      `The fields are separated by ${DELIMITER_NAMES[delimiter] ?? JSON.stringify(delimiter)}, not commas; the file was read that way${commaDecimals > 0 ? ", with decimal commas (1,5 read as 1.5)" : ""}.`,
+      { row: 0, line: lines[0] },
+    );
   if (issues.hasErrors) return { dataset: null, issues: issues.toArray() };
 
   const rows: Row[] = new Array(cells.length);
