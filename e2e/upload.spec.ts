@@ -58,8 +58,13 @@ test("uploads the WDBC CSV under a policy with progress, resuming after a droppe
   await page.getByLabel(/Drop a CSV/).setInputFiles(WDBC);
   await expect(page.getByTestId("preview")).toContainText("569 records, 31 columns");
   await expect(page.getByText("No HIPAA Safe Harbor identifiers found")).toBeVisible();
+  // who can read it: the uploader holds the hospital attribute; nobody holds researcher and cardiology of this fresh catalogue
+  await page.getByLabel("Policy", { exact: true }).fill(`${code}.hospital OR ${code}.researcher`);
+  await expect(page.getByTestId("policy-readers")).toContainText("1 approved person holds a satisfying set of attributes today.");
+  await expect(page.getByTestId("policy-readers")).toContainText(`Keys for it can be issued by ${code} alone (${code}: `);
   await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher AND ${code}.cardiology`);
   await expect(page.getByTestId("policy-feedback")).toContainText("Readable by");
+  await expect(page.getByTestId("policy-readers")).toContainText("No approved person holds a satisfying set of attributes today");
   await page.getByLabel("Label").fill("WDBC breast cancer");
   await page.getByRole("button", { name: "Encrypt and upload" }).click();
   await expect(page.getByRole("progressbar", { name: "Upload" })).toBeVisible();

@@ -1,12 +1,14 @@
 "use client";
 
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { describePolicy, formatPolicy, parsePolicy, policyAttributes, PolicyError, type PolicyNode } from "@/lib/abe";
+import { describeAuthorityGroups, describePolicy, formatPolicy, parsePolicy, policyAttributes, PolicyError, type PolicyNode } from "@/lib/abe";
 import { addAttribute, flatGate, joinAttributes, removeAttribute, type Gate } from "@/lib/uploads/policy-edit";
 import { deletePolicyTemplateAction } from "@/lib/actions/uploads/delete-policy-template";
 import { savePolicyTemplateAction } from "@/lib/actions/uploads/save-policy-template";
+import { policyReadersAction } from "@/lib/actions/uploads/policy-readers";
+import type { PolicyReaders } from "@/lib/portal/policy-readers";
 
 export type CatalogueAttribute = { attribute: string; description?: string };
 export type Template = { id: string; name: string; policy: string };
@@ -67,6 +69,8 @@ export function PolicyBuilder({
   const gate: Gate = flat?.gate ?? preferred;
   const k = flat?.gate === "THRESHOLD" ? flat.k : preferredK;
   const attributes = flat?.attributes ?? [];
+  const readable = state.node && state.unknown.length === 0 ? formatPolicy(state.node) : null;
+  const readers = useReaders(readable);
 
   function toggle(attribute: string) {
     if (unparsable) return; // never rewrite text that does not parse
@@ -153,6 +157,7 @@ export function PolicyBuilder({
           )}
           {state.node && state.unknown.length === 0 && <Alert tone="success">Readable by {describePolicy(state.node)}.</Alert>}
         </div>
+        {readable && <WhoCanRead readers={readers} />}
       </div>
       <details className="rounded-md border border-slate-200 p-3 text-sm">
         <summary className="cursor-pointer font-medium">Policy templates of your hospital ({templates.length})</summary>
@@ -208,6 +213,63 @@ export function PolicyBuilder({
           </p>
         )}
       </details>
+    </div>
+  );
+}
+
+type ReadersState = { policy: string; result: PolicyReaders } | { policy: string; error: string } | null;
+
+/** Asks the authority who can read the policy, once the text has been still for a moment; the newest answer wins. */
+function useReaders(policy: string | null): ReadersState {
+  const [answer, setAnswer] = useState<ReadersState>(null);
+  useEffect(() => {
+    if (!policy) return;
+    let current = true;
+    const timer = setTimeout(async () => {
+      const r = await policyReadersAction({ policy }).catch(() => null);
+      if (!current) return;
+      if (r?.ok) setAnswer({ policy, result: r.data });
+      else setAnswer({ policy, error: r?.error.message ?? "The authority did not answer." });
+    }, 350);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [policy]);
+  return answer && answer.policy === policy ? answer : null;
+}
+
+/** How many approved people could read the policy today, and which attribute authorities could issue such keys. */
+function WhoCanRead({ readers }: { readers: ReadersState }) {
+  return (
+    <div aria-live="polite" data-testid="policy-readers" className="text-sm">
+      {!readers ? (
+        <p className="text-xs text-slate-500">Checking who can read it…</p>
+      ) : "error" in readers ? (
+        <p className="text-xs text-slate-600">Could not check who can read it: {readers.error}</p>
+      ) : (
+        <div className="space-y-1 rounded-md border border-slate-200 p-3">
+          <p className="font-medium text-slate-800">Who can read it</p>
+          {readers.result.people === 0 ? (
+            <p className="text-amber-900">
+              No approved person holds a satisfying set of attributes today: nobody could read these records until an administrator grants such attributes.
+            </p>
+          ) : (
+            <p>
+              {readers.result.people === 1 ? "1 approved person holds" : `${readers.result.people} approved people hold`} a satisfying set of attributes today.
+            </p>
+          )}
+          <p className="text-xs text-slate-600">
+            Keys for it can be issued by {describeAuthorityGroups(readers.result.authorityGroups)}
+            {Object.keys(readers.result.authorityNames).length > 0 &&
+              ` (${Object.entries(readers.result.authorityNames)
+                .map(([code, name]) => `${code}: ${name}`)
+                .join("; ")})`}
+            . Such a group’s operators could issue themselves those keys and read the records: an authority can issue keys for its own attributes (key escrow
+            per authority is part of attribute-based encryption).
+          </p>
+        </div>
+      )}
     </div>
   );
 }

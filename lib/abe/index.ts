@@ -86,6 +86,9 @@ export {
   reconstruct,
   PolicyError,
   type PolicyNode,
+  authorityGroups,
+  describeAuthorityGroups,
+  attributeAuthority,
 } from "./policy";
 // Module 4: attribute-based signatures (lib/abe/abs.ts).
 export { absSign, absVerify, encodeAbsSignature, decodeAbsSignature, absPolicyId, type AbsSignature, type AbsVerifyResult, type AbsFailureReason } from "./abs";

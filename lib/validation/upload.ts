@@ -38,7 +38,12 @@ export const startUploadSchema = z.object({
   reviewerId: z.uuid().optional(),
 });
 
+const policyText = z.string().trim().min(3).max(4096).refine(noNul, NUL_MESSAGE);
+
 export const policyTemplateSchema = z.object({
   name: z.string().trim().min(2, "Name the template.").max(80).refine(noNul, NUL_MESSAGE),
-  policy: z.string().trim().min(3).max(4096).refine(noNul, NUL_MESSAGE),
+  policy: policyText,
 });
+
+/** A policy to look at (who can read it). */
+export const policyTextSchema = z.object({ policy: policyText });

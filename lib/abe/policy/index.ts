@@ -5,3 +5,4 @@
 export * from "./syntax";
 export * from "./satisfy";
 export * from "./lsss";
+export * from "./authorities";
