@@ -126,7 +126,11 @@ export async function checkpointNow(db: Db = defaultDb()): Promise<Checkpoint | 
 }
 
 const CHECKPOINT_DELAY_MS = 2_000;
-const state = globalThis as unknown as { medshareCheckpointTimer?: NodeJS.Timeout | null; medshareCheckpointFailed?: boolean };
+const state = globalThis as unknown as {
+  medshareCheckpointTimer?: NodeJS.Timeout | null;
+  medshareCheckpointFailed?: boolean;
+  medshareCheckpointRunning?: Promise<void> | null;
+};
 
 /**
  * Called after each append: checkpoints at most every couple of seconds, after the appending
@@ -134,15 +138,34 @@ const state = globalThis as unknown as { medshareCheckpointTimer?: NodeJS.Timeou
  */
 export function scheduleCheckpoint() {
   if (state.medshareCheckpointTimer || !settings().MEDSHARE_LEDGER_SIGNING_KEY) return;
-  state.medshareCheckpointTimer = setTimeout(() => {
-    state.medshareCheckpointTimer = null;
-    checkpointNow()
-      .then(() => (state.medshareCheckpointFailed = false))
-      .catch((error: Error) => {
-        // Once per failure streak, and only the error's kind, code and place: no entry content in logs.
-        if (!state.medshareCheckpointFailed) console.error(`[ledger] could not write a checkpoint (${errorSummary(error)})`);
-        state.medshareCheckpointFailed = true;
-      });
-  }, CHECKPOINT_DELAY_MS);
+  state.medshareCheckpointTimer = setTimeout(() => void runCheckpoint(), CHECKPOINT_DELAY_MS);
   state.medshareCheckpointTimer.unref?.();
+}
+
+function runCheckpoint(): Promise<void> {
+  state.medshareCheckpointTimer = null;
+  const running = checkpointNow()
+    .then(() => void (state.medshareCheckpointFailed = false))
+    .catch((error: Error) => {
+      // Once per failure streak, and only the error's kind, code and place: no entry content in logs.
+      if (!state.medshareCheckpointFailed) console.error(`[ledger] could not write a checkpoint (${errorSummary(error)})`);
+      state.medshareCheckpointFailed = true;
+    })
+    .finally(() => {
+      if (state.medshareCheckpointRunning === running) state.medshareCheckpointRunning = null;
+    });
+  state.medshareCheckpointRunning = running;
+  return running;
+}
+
+/**
+ * Before a short-lived process (a script) closes its database: writes the checkpoint that is
+ * waiting for its timer now, or waits for the one being written (it used to run into the closed
+ * connection: "could not write a checkpoint (P2039)").
+ */
+export async function flushCheckpoint(): Promise<void> {
+  if (state.medshareCheckpointTimer) {
+    clearTimeout(state.medshareCheckpointTimer);
+    await runCheckpoint();
+  } else await state.medshareCheckpointRunning;
 }
