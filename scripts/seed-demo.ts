@@ -1,4 +1,4 @@
-// `npm run seed:demo`: a demo authority with attributes, one approved account per role (printed
+// `npm run seed:demo`: two demo attribute authorities with attributes, one approved account per role (printed
 // with passwords) holding sensible attributes, and synthetic patient files to upload.
 import path from "node:path";
 import { dataDir } from "@/lib/config/data-dir";
@@ -7,6 +7,7 @@ import { openDatabase } from "@/lib/db/bootstrap";
 import { db } from "@/lib/db/client";
 import { createAttribute, createAuthority } from "@/lib/authority/catalogue";
 import { grantAttributesNow } from "@/lib/authority/keys";
+import { flushCheckpoint } from "@/lib/ledger/checkpoint";
 import { createApprovedAccount } from "@/lib/portal/accounts";
 import { writeSyntheticFiles } from "./generate-synthetic";
 
@@ -38,24 +39,43 @@ const accounts = [
     name: "Riley Researcher",
     email: "researcher@medshare.demo",
     gid: "riley.northfield",
-    attributes: ["HA1.researcher", "HA1.cardiology"],
+    attributes: ["HA1.researcher", "HA1.cardiology", "NRI.oncology"],
   },
 ] as const;
 
-const catalogue = [
-  ["hospital", "Staff of a member hospital (signs uploads)"],
-  ["researcher", "Approved researcher of a member institute"],
-  ["cardiology", "Cardiology studies"],
-  ["oncology", "Oncology studies"],
+// Two attribute authorities: the consortium's HA1 and the research institute's NRI, so a policy
+// can span both ("HA1.researcher AND NRI.oncology": the policy builder says "HA1 and NRI together").
+const authorities = [
+  {
+    code: "HA1",
+    name: "Hospital Authority 1",
+    description: "Demo attribute authority of the hospital consortium",
+    attributes: [
+      ["hospital", "Staff of a member hospital (signs uploads)"],
+      ["researcher", "Approved researcher of a member institute"],
+      ["cardiology", "Cardiology studies"],
+      ["oncology", "Oncology studies"],
+    ],
+  },
+  {
+    code: "NRI",
+    name: "Northfield Research Institute",
+    description: "Demo attribute authority of the research institute (its own programmes)",
+    attributes: [
+      ["oncology", "Member of the institute's oncology programme"],
+      ["genomics", "Member of the institute's genomics programme"],
+    ],
+  },
 ] as const;
 
 const database = await openDatabase();
 try {
   const admin = await createApprovedAccount({ ...accounts[0], password: DEMO_PASSWORD, reason: "seed:demo" });
   const adminId = admin?.id ?? (await db().user.findUniqueOrThrow({ where: { email: accounts[0].email } })).id;
-  if (!(await db().attributeAuthority.findUnique({ where: { code: "HA1" } }))) {
-    const ha1 = await createAuthority(adminId, { code: "HA1", name: "Hospital Authority 1", description: "Demo attribute authority" });
-    for (const [localName, description] of catalogue) await createAttribute(adminId, { authorityId: ha1.id, localName, description });
+  for (const { code, name, description, attributes } of authorities) {
+    if (await db().attributeAuthority.findUnique({ where: { code } })) continue;
+    const authority = await createAuthority(adminId, { code, name, description });
+    for (const [localName, about] of attributes) await createAttribute(adminId, { authorityId: authority.id, localName, description: about });
   }
   const rows: Array<{ role: string; email: string; password: string; attributes: string; status: string }> = [];
   for (const a of accounts) {
@@ -79,5 +99,6 @@ try {
   console.log(`Synthetic patients to upload (no real people): ${files.csv} and ${files.fhir}`);
   console.log(`A real public dataset works too: ${path.resolve("..", "shared", "datasets", "wdbc.csv")}`);
 } finally {
+  await flushCheckpoint();
   await database.stop();
 }
