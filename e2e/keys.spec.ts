@@ -26,6 +26,7 @@ test("keys reach the researcher's browser, a transform key is stored, a backup m
   await expect(page.getByText(/New keys received and checked/)).toBeVisible();
   await expect(page.getByTestId(`key-${code}.researcher`)).toContainText("v1");
   await expect(page.getByTestId(`key-${code}.cardiology`)).toContainText("current");
+  await expect(page.getByTestId(`key-${code}.cardiology`)).toContainText(`${code} · Authority ${code}`); // which attribute authority issued it
   await page.getByRole("button", { name: "Create transform key" }).click();
   await expect(page.getByTestId("tk-status")).toContainText(`Stored with the authority, covering ${code}.cardiology, ${code}.researcher`);
   await page.getByLabel("Does a policy let me in?").fill(`${code}.researcher AND ${code}.oncology`);

@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, TextInput } from "@/components/ui/field";
 import { Card } from "@/components/ui/page-header";
-import { describePolicy, explainMissing, parsePolicy, PolicyError } from "@/lib/abe";
+import { attributeAuthority, describePolicy, explainMissing, parsePolicy, PolicyError } from "@/lib/abe";
 import { deleteTransformKeyAction } from "@/lib/actions/keys/delete-transform-key";
 import { setWrapKeyAction } from "@/lib/actions/keys/set-wrap-key";
 import { storeTransformKeyAction } from "@/lib/actions/keys/store-transform-key";
@@ -332,6 +332,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
                 <tr>
                   <th className="py-1 pr-4">Attribute</th>
                   <th className="py-1 pr-4">Key version</th>
+                  <th className="py-1 pr-4">Issued by</th>
                   <th className="py-1">Status</th>
                 </tr>
               </thead>
@@ -340,11 +341,15 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
                   .sort()
                   .map((id) => {
                     const { attribute, version } = parseKeyId(id);
-                    const current = material.grants.find((g) => g.attribute === attribute)?.currentVersion;
+                    const grant = material.grants.find((g) => g.attribute === attribute);
+                    const current = grant?.currentVersion;
                     return (
                       <tr key={id} className="border-t border-slate-100" data-testid={`key-${attribute}`}>
                         <td className="py-1 pr-4 font-mono">{attribute}</td>
                         <td className="py-1 pr-4">v{version}</td>
+                        <td className="py-1 pr-4" title={grant ? grant.issuer.name : undefined}>
+                          {grant ? `${grant.issuer.code} · ${grant.issuer.name}` : attributeAuthority(attribute)}
+                        </td>
                         <td className="py-1">{current === version ? "current" : current ? `older (current is v${current})` : "attribute no longer granted"}</td>
                       </tr>
                     );

@@ -11,7 +11,7 @@ import { needsReseal, openKeystore, sealKeystore, type KeystoreContents, type Se
 export type KeyMaterial = {
   gid: string;
   hasWrapKey: boolean;
-  grants: Array<{ attribute: string; description: string; currentVersion: number; grantedAt: string }>;
+  grants: Array<{ attribute: string; description: string; currentVersion: number; grantedAt: string; issuer: { code: string; name: string } }>;
   keys: Array<{ attribute: string; version: number; issuedAt: string; wrapped: string }>;
   /** covers: every key version the stored layers cover, e.g. "HA1.cardiology@1". */
   transformKey: { keyVersions: Record<string, number>; covers: string[]; createdAt: string } | null;

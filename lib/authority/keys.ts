@@ -181,7 +181,10 @@ export async function myKeyMaterial(userId: string) {
     db().user.findUniqueOrThrow({ where: { id: userId }, select: { gid: true, wrapPublicKey: true } }),
     db().attributeGrant.findMany({
       where: { userId, revokedAt: null },
-      select: { grantedAt: true, attribute: { select: { name: true, currentVersion: true, description: true } } },
+      select: {
+        grantedAt: true,
+        attribute: { select: { name: true, currentVersion: true, description: true, authority: { select: { code: true, name: true } } } },
+      },
     }),
     db().issuedKey.findMany({
       where: { userId, revokedAt: null },
@@ -198,6 +201,8 @@ export async function myKeyMaterial(userId: string) {
       description: g.attribute.description,
       currentVersion: g.attribute.currentVersion,
       grantedAt: g.grantedAt.toISOString(),
+      /** The attribute authority that issues this attribute's keys. */
+      issuer: g.attribute.authority,
     })),
     keys: keys.map((k) => ({
       attribute: k.attribute.name,
