@@ -14,7 +14,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ckksPublicKeys } from "@/lib/authority/ckks";
 import { nodeCkks } from "@/lib/ckks/node";
-import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
+import { beginFeatures, completeFeatures, putFeatureRun, putFeatureStats } from "@/lib/csp/features";
+import { encodeFeatureBatch, planFeatureRuns } from "@/lib/uploads/feature-batch";
 import { provisionFreshDatabase } from "@/lib/db/bootstrap";
 import { db } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
@@ -57,7 +58,8 @@ try {
     input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: encrypted.blocks.length },
   });
   for (const [b, block] of encrypted.blocks.entries())
-    for (const [f, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: f, ct });
+    for (const { first, count } of planFeatureRuns(block.map((ct) => ct.length)))
+      await putFeatureRun({ uploadId, organisationId: org, block: b, batch: encodeFeatureBatch({ first, cts: block.slice(first, first + count) }) });
   await putFeatureStats({
     uploadId,
     organisationId: org,

@@ -19,9 +19,10 @@ const publicKeyRoute = await import("@/app/api/ckks/public-key/route");
 // What a browser sends with a fetch from our own pages (route handlers refuse cross-site writes).
 const sameOrigin = { "sec-fetch-site": "same-origin" };
 const beginRoute = await import("@/app/api/uploads/[id]/features/route");
-const putRoute = await import("@/app/api/uploads/[id]/features/[block]/[feature]/route");
+const putRoute = await import("@/app/api/uploads/[id]/features/[block]/route");
 const completeRoute = await import("@/app/api/uploads/[id]/features/complete/route");
 const { db } = await import("@/lib/db/client");
+const { encodeFeatureBatch } = await import("@/lib/uploads/feature-batch");
 
 withFreshDatabase();
 
@@ -75,9 +76,20 @@ describe("clustering entry points", () => {
     expect(await db().auditEntry.count({ where: { action: "CKKS_KEYS_CREATED" } })).toBe(1);
     // researchers cannot upload features
     const put = new Request("http://x", { method: "PUT", headers: sameOrigin, body: new Uint8Array(10) });
-    expect((await putRoute.PUT(put, ctx({ id: someId, block: "0", feature: "0" }))).status).toBe(403);
+    expect((await putRoute.PUT(put, ctx({ id: someId, block: "0" }))).status).toBe(403);
     // hospital staff: validation, then ownership
     as(await makeUser("HOSPITAL_STAFF"));
+    const putBlock = (block: string, body: Uint8Array<ArrayBuffer>) =>
+      putRoute.PUT(new Request("http://x", { method: "PUT", headers: sameOrigin, body }), ctx({ id: someId, block }));
+    const malformed = await putBlock("0", new Uint8Array(10));
+    expect(malformed.status).toBe(422);
+    expect((await malformed.json()).error.message).toMatch(/Feature batch rejected: not a feature batch/);
+    const truncated = await putBlock("0", encodeFeatureBatch({ first: 0, cts: [new Uint8Array(100)] }).subarray(0, 60));
+    expect((await truncated.json()).error.message).toMatch(/cut short inside ciphertext 1 of 1/);
+    expect((await putBlock("x", encodeFeatureBatch({ first: 0, cts: [new Uint8Array(100)] }))).status).toBe(422);
+    expect((await putBlock("0", new Uint8Array(8 * 1024 * 1024 + 1))).status).toBe(413);
+    // well formed: the CSP answers for the upload (none such here)
+    expect((await putBlock("0", encodeFeatureBatch({ first: 0, cts: [new Uint8Array(100)] }))).status).toBe(404);
     const bad = new Request("http://x", { method: "POST", headers: sameOrigin, body: JSON.stringify({ n: 1 }) });
     expect((await beginRoute.POST(bad, ctx({ id: someId }))).status).toBe(422);
     const good = new Request("http://x", {

@@ -8,7 +8,8 @@ import { ckksPublicKeys } from "@/lib/authority/ckks";
 import { openRunSecrets } from "@/lib/authority/clustering";
 import { openRunSeed } from "@/lib/authority/run-seed";
 import { nodeCkks } from "@/lib/ckks/node";
-import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
+import { beginFeatures, completeFeatures, putFeatureRun, putFeatureStats } from "@/lib/csp/features";
+import { encodeFeatureBatch, planFeatureRuns } from "@/lib/uploads/feature-batch";
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, applyUnits, featureNames, fitFeatures, hopcm, hopcmIncremental, runUnits, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
@@ -50,7 +51,8 @@ async function uploadWithFeatures(staff: Staff, part: RawRecord[], keep?: (colum
     input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns: featureNames(fm.schema), blocks: enc.blocks.length },
   });
   for (const [b, block] of enc.blocks.entries())
-    for (const [l, ct] of block.entries()) await putFeatureCiphertext({ uploadId, organisationId: org, block: b, feature: l, ct });
+    for (const { first, count } of planFeatureRuns(block.map((ct) => ct.length)))
+      await putFeatureRun({ uploadId, organisationId: org, block: b, batch: encodeFeatureBatch({ first, cts: block.slice(first, first + count) }) });
   const stats = { ...statsOfSchema(fm.schema, fm.n, fm.report.constant), maxNorm: maxRecordNorm(fm.X, fm.n, fm.p) };
   await putFeatureStats({ uploadId, organisationId: org, ct: encryptColumnStats(await nodeCkks(), publicKeys.publicKey, stats) });
   expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ stored: fm.p });

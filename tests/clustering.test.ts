@@ -9,7 +9,8 @@ import { openRunSecrets } from "@/lib/authority/clustering";
 import { openRunSeed, runSeedAad } from "@/lib/authority/run-seed";
 import { unseal } from "@/lib/authority/seal";
 import { nodeCkks } from "@/lib/ckks/node";
-import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats } from "@/lib/csp/features";
+import { beginFeatures, completeFeatures, putFeatureRun, putFeatureStats } from "@/lib/csp/features";
+import { encodeFeatureBatch } from "@/lib/uploads/feature-batch";
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
@@ -62,7 +63,7 @@ describe("clustering on encrypted features", () => {
     await stopQueue();
   });
 
-  it("stores an upload's feature ciphertexts: checked, resumable, complete only when every one is there", async () => {
+  it("stores an upload's feature ciphertexts by runs of a block: checked, whole or nothing, resumable, complete only when every one is there", async () => {
     const org = staff.user.organisation.id;
     const { keyId, publicKeys } = await ckksPublicKeys();
     expect([n, p, encrypted.blocks.length]).toEqual([569, 30, 1]);
@@ -70,19 +71,33 @@ describe("clustering on encrypted features", () => {
     await expect(beginFeatures({ uploadId, organisationId: org, input: { ...begin, n: 568 } })).rejects.toThrow(/does not match the upload's 569 records/);
     await expect(beginFeatures({ uploadId, organisationId: "00000000-0000-0000-0000-000000000000", input: begin })).rejects.toThrow(/No such upload/);
     expect(await beginFeatures({ uploadId, organisationId: org, input: begin })).toMatchObject({ resumed: false });
-    expect(await beginFeatures({ uploadId, organisationId: org, input: begin })).toMatchObject({ resumed: true });
+    expect(await beginFeatures({ uploadId, organisationId: org, input: begin })).toMatchObject({ resumed: true, received: [[]] });
     const row = encrypted.blocks[0];
-    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: p, ct: row[0] })).rejects.toThrow(/out of range/);
-    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[0].subarray(0, 5000) })).rejects.toThrow(
-      /Ciphertext rejected/,
-    );
-    for (let l = 0; l < p - 1; l++)
-      expect(await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: l, ct: row[l] })).toMatchObject({ duplicate: false });
-    expect(await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[0] })).toMatchObject({ duplicate: true });
-    await expect(putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: 0, ct: row[1] })).rejects.toThrow(/different content/);
+    const put = (first: number, cts: Uint8Array[], block = 0) =>
+      putFeatureRun({ uploadId, organisationId: org, block, batch: encodeFeatureBatch({ first, cts }) });
+    const stored = () => db().featureCiphertext.count({ where: { uploadId } });
+    await expect(put(0, [row[0]], 1)).rejects.toThrow(/Block 1 is out of range/);
+    await expect(put(p - 1, row.slice(0, 2))).rejects.toThrow(/Features 29..30 are out of range: this upload has 30/);
+    await expect(
+      putFeatureRun({ uploadId, organisationId: org, block: 0, batch: encodeFeatureBatch({ first: 0, cts: [row[0]] }).subarray(0, 5000) }),
+    ).rejects.toThrow(/Feature batch rejected: cut short inside ciphertext 1 of 1/);
+    // each ciphertext is checked as before; one bad ciphertext stores nothing of its run
+    await expect(put(0, [row[0], row[1].subarray(0, 5000), row[2]])).rejects.toThrow(/Ciphertext rejected/);
+    expect(await stored()).toBe(0);
+    // runs of a block (the browser splits a block over 8 MiB: 30 fresh ciphertexts are 11.8 MB)
+    expect(await put(0, row.slice(0, 21))).toMatchObject({ first: 0, count: 21, duplicate: false });
+    expect(await put(21, row.slice(21, p - 1))).toMatchObject({ first: 21, count: p - 22, duplicate: false });
+    expect(await put(0, row.slice(0, 21))).toMatchObject({ duplicate: true });
+    // a resume is told what is there
+    const { received } = await beginFeatures({ uploadId, organisationId: org, input: begin });
+    expect(received).toEqual([Array.from({ length: p - 1 }, (_, f) => f)]);
+    // different bytes for a stored ciphertext: a conflict, and the run's new ciphertext is not stored either
+    await expect(put(p - 2, [row[0], row[p - 1]])).rejects.toThrow(/\(0, 28\) was already received with different content/);
+    expect(await stored()).toBe(p - 1);
     expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ missing: [{ block: 0, feature: p - 1 }, "stats"] });
     await expect(startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false })).rejects.toThrow(/No stored encrypted features/);
-    await putFeatureCiphertext({ uploadId, organisationId: org, block: 0, feature: p - 1, ct: row[p - 1] });
+    // a run overlapping stored ciphertexts with the same bytes stores the rest
+    expect(await put(p - 2, row.slice(p - 2))).toMatchObject({ count: 2, duplicate: false });
     expect(await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id })).toEqual({ missing: ["stats"] });
     // the column statistics: a fresh ciphertext only the key holder can read
     await expect(putFeatureStats({ uploadId, organisationId: org, ct: row[0].subarray(0, 100) })).rejects.toThrow(/Ciphertext rejected/);

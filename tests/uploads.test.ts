@@ -1,3 +1,4 @@
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { completeUpload, listUploads, putChunk, uploadProgress, uploadsByDigest } from "@/lib/csp/uploads";
 import { uploadsWithoutFeatures } from "@/lib/csp/features";
@@ -56,6 +57,47 @@ describe("upload to the CSP", () => {
     expect(await db().recordCiphertext.count({ where: { uploadId: id } })).toBe(patients.length);
     expect(await db().uploadChunk.count()).toBe(0);
     expect(await db().cspAuditEntry.count({ where: { action: "UPLOAD_STORED", subjectId: id } })).toBe(1);
+  });
+
+  it("stores chunks in parallel without waiting on each other, once each, and a complete waits for those in flight", async () => {
+    const org = staff.user.organisation.id;
+    const { chunks, body } = await prepare(staff, "HA1.researcher");
+    const { id } = await startUpload(staff.user, body);
+    // a chunk store in flight elsewhere: the upload row share-locked and its chunk written, not yet committed
+    const held = new pg.Client({ connectionString: database.url() });
+    await held.connect();
+    try {
+      await held.query("BEGIN");
+      await held.query("SELECT 1 FROM csp.uploads WHERE id = $1 FOR KEY SHARE", [id]);
+      await held.query("INSERT INTO csp.upload_chunks (upload_id, index, data, sha256) VALUES ($1, 0, $2, 'x')", [id, Buffer.from(chunks[0])]);
+      const timeout = (ms: number) => new Promise((resolve) => setTimeout(() => resolve("waited"), ms));
+      // another chunk's store does not wait for it (it used to: the upload row was locked FOR UPDATE per chunk)
+      expect(await Promise.race([putChunk({ uploadId: id, organisationId: org, index: 1, data: chunks[1] }), timeout(10_000)])).toEqual({
+        index: 1,
+        duplicate: false,
+      });
+      // a complete does
+      const completing = completeUpload({ uploadId: id, organisationId: org, actorId: staff.user.id });
+      expect(await Promise.race([completing, timeout(1000)])).toBe("waited");
+      await held.query("ROLLBACK");
+      expect(await completing).toMatchObject({ missing: [0, ...[...chunks.keys()].slice(2)] });
+    } finally {
+      await held.end();
+    }
+    // every chunk twice, all at once (retries beside their originals): each stored once, the bytes counted once
+    const results = await Promise.all(
+      [...chunks.entries(), ...chunks.entries()].map(([index, data]) => putChunk({ uploadId: id, organisationId: org, index, data })),
+    );
+    expect(
+      results
+        .filter((r) => !r.duplicate)
+        .map((r) => r.index)
+        .sort((a, b) => a - b),
+    ).toEqual([0, ...[...chunks.keys()].slice(2)]);
+    expect(await db().uploadChunk.count({ where: { uploadId: id } })).toBe(chunks.length);
+    expect((await db().upload.findUniqueOrThrow({ where: { id } })).receivedBytes).toBe(chunks.reduce((n, c) => n + c.length, 0));
+    await expect(putChunk({ uploadId: id, organisationId: org, index: 0, data: chunks[1] })).rejects.toThrow(/different content/);
+    expect(await completeUpload({ uploadId: id, organisationId: org, actorId: staff.user.id })).toEqual({ stored: patients.length });
   });
 
   it("rejects a record changed in transit and stores nothing of it", async () => {

@@ -6,12 +6,13 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { StringList, fromJson } from "@/lib/db/json";
+import { decodeFeatureBatch, FeatureBatchError, type FeatureRun } from "@/lib/uploads/feature-batch";
 
 /**
  * The CSP's store of feature tensors: per upload, column-major blocks of CKKS ciphertexts the
  * hospital's browser encrypted under the key holder's public key (lib/hopcm/encrypted
  * `encryptFeatureBlocks`). The CSP keeps column names (public schema) and sizes, never values.
- * Flow: beginFeatures -> putFeatureCiphertext per (block, feature), resumable -> completeFeatures.
+ * Flow: beginFeatures -> putFeatureRun per block (or run of a block), resumable -> completeFeatures.
  */
 export const FEATURE_LIMITS = {
   maxFeatures: 256,
@@ -51,7 +52,8 @@ async function receivingFeatures(uploadId: string, organisationId: string) {
 /**
  * Declares an upload's feature tensors: one row per record of the upload (n must be its record
  * count, so labels map back to records), p named columns, ceil(n / slots) blocks. Calling it
- * again with the same shape resumes; a different shape restarts (drops what was received).
+ * again with the same shape resumes (`received`: the features each block already has); a
+ * different shape restarts (drops what was received).
  */
 export async function beginFeatures({ uploadId, organisationId, input }: { uploadId: string; organisationId: string; input: BeginFeatures }) {
   const upload = await ownedUpload(uploadId, organisationId);
@@ -79,41 +81,83 @@ export async function beginFeatures({ uploadId, organisationId, input }: { uploa
       JSON.stringify(existing.columns) === JSON.stringify(columns);
     if (existing && !same) await tx.uploadFeatures.delete({ where: { uploadId } });
     if (!same) await tx.uploadFeatures.create({ data: { uploadId, ...shape } });
-    return { uploadId, blocks, p, resumed: Boolean(same) };
+    // What a resume need not send again: the features already stored, per block.
+    const received: number[][] = Array.from({ length: blocks }, () => []);
+    if (same)
+      for (const c of await tx.featureCiphertext.findMany({
+        where: { uploadId },
+        select: { block: true, feature: true },
+        orderBy: [{ block: "asc" }, { feature: "asc" }],
+      }))
+        received[c.block]?.push(c.feature);
+    return { uploadId, blocks, p, resumed: Boolean(same), received };
   });
 }
 
 /**
- * Stores one ciphertext (feature `feature` of block `block`). It must load under the protocol's
- * parameters as a fresh feature ciphertext (top level, scale Delta). Sending the same bytes
- * again is harmless (resume after a dropped connection); different bytes are a conflict.
+ * Stores a run of one block's ciphertexts (features `first` .. `first + count - 1`, encoded by
+ * lib/uploads/feature-batch.ts): each must load under the protocol's parameters as a fresh
+ * feature ciphertext (top level, scale Delta), as before, and the run is stored in one INSERT,
+ * whole or not at all. Sending the same bytes again is harmless (resume after a dropped
+ * connection); different bytes for a stored ciphertext are a conflict and store nothing.
  */
-export async function putFeatureCiphertext({
+export async function putFeatureRun({
   uploadId,
   organisationId,
   block,
-  feature,
-  ct,
+  batch,
 }: {
   uploadId: string;
   organisationId: string;
   block: number;
-  feature: number;
-  ct: Uint8Array;
+  batch: Uint8Array;
 }) {
   const features = await receivingFeatures(uploadId, organisationId);
   if (!Number.isInteger(block) || block < 0 || block >= features.blockCount) throw new AppError("VALIDATION", `Block ${block} is out of range.`);
-  if (!Number.isInteger(feature) || feature < 0 || feature >= features.p) throw new AppError("VALIDATION", `Feature ${feature} is out of range.`);
-  await checkFreshCiphertext(ct, "feature ciphertext");
-  const sha256 = createHash("sha256").update(ct).digest("hex");
-  const key = { uploadId_block_feature: { uploadId, block, feature } };
-  const existing = await db().featureCiphertext.findUnique({ where: key, select: { sha256: true } });
-  if (existing) {
-    if (existing.sha256 !== sha256) throw new AppError("CONFLICT", `Ciphertext (${block}, ${feature}) was already received with different content.`);
-    return { block, feature, duplicate: true };
+  let run: FeatureRun;
+  try {
+    run = decodeFeatureBatch(batch);
+  } catch (error) {
+    if (error instanceof FeatureBatchError) throw new AppError("VALIDATION", `Feature batch rejected: ${error.message}.`);
+    throw error;
   }
-  await db().featureCiphertext.create({ data: { uploadId, block, feature, ct: new Uint8Array(ct), sha256 } });
-  return { block, feature, duplicate: false };
+  const { first, cts } = run;
+  if (first + cts.length > features.p)
+    throw new AppError("VALIDATION", `Features ${first}..${first + cts.length - 1} are out of range: this upload has ${features.p}.`);
+  for (const [i, ct] of cts.entries()) await checkFreshCiphertext(ct, `feature ciphertext (${block}, ${first + i})`);
+  const rows = cts.map((ct, i) => ({
+    feature: first + i,
+    ct: Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength),
+    sha256: createHash("sha256").update(ct).digest("hex"),
+  }));
+  return db().$transaction(async (tx) => {
+    // ON CONFLICT: a ciphertext already there (a resent run, or a parallel retry) is kept as it
+    // is; then every one of the run must hold these bytes, or the whole run is undone.
+    const inserted = await tx.$executeRawUnsafe(
+      `INSERT INTO csp.feature_ciphertexts (upload_id, block, feature, ct, sha256)
+       SELECT $1::uuid, $2::int, * FROM unnest($3::int[], $4::bytea[], $5::text[])
+       ON CONFLICT (upload_id, block, feature) DO NOTHING`,
+      uploadId,
+      block,
+      rows.map((r) => r.feature),
+      rows.map((r) => r.ct),
+      rows.map((r) => r.sha256),
+    );
+    if (inserted < rows.length) {
+      const stored = await tx.featureCiphertext.findMany({
+        where: { uploadId, block, feature: { gte: first, lt: first + rows.length } },
+        select: { feature: true, sha256: true },
+      });
+      const sha = new Map(stored.map((s) => [s.feature, s.sha256]));
+      const differs = rows.find((r) => sha.get(r.feature) !== r.sha256);
+      if (differs)
+        throw new AppError(
+          "CONFLICT",
+          `Ciphertext (${block}, ${differs.feature}) was already received with different content. Nothing of this run was stored.`,
+        );
+    }
+    return { block, first, count: rows.length, duplicate: inserted === 0 };
+  });
 }
 
 /**

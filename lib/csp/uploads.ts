@@ -205,15 +205,22 @@ type LockedUpload = {
 };
 
 /**
- * The upload row, locked until the transaction ends: chunk PUTs and completes of one upload run
- * one at a time, so parallel retries see each other's work instead of colliding. An expired
- * unfinished upload is as good as gone.
+ * The upload row, locked until the transaction ends. "UPDATE" (completes, progress): one at a
+ * time, and no chunk store of the upload runs beside them, so parallel retries see each other's
+ * work instead of colliding. "KEY SHARE" (chunk stores): chunk stores of one upload run side by
+ * side, and a complete waits for those in flight (and they for it). An expired unfinished upload
+ * is as good as gone.
  */
-async function lockUpload(tx: Tx, uploadId: string, organisationId: string): Promise<LockedUpload> {
+async function lockUpload(tx: Tx, uploadId: string, organisationId: string, mode: "UPDATE" | "KEY SHARE" = "UPDATE"): Promise<LockedUpload> {
   if (!UUID.test(uploadId)) throw new AppError("NOT_FOUND", "No such upload.");
-  const [row] = await tx.$queryRaw<LockedUpload[]>`
+  const [row] =
+    mode === "UPDATE"
+      ? await tx.$queryRaw<LockedUpload[]>`
     SELECT id::text, status::text, chunk_count, total_bytes, received_bytes, record_count, records_root, envelope_digest, policy, replaces_id::text, expires_at FROM csp.uploads
-    WHERE id = ${uploadId}::uuid AND organisation_id = ${organisationId}::uuid FOR UPDATE`;
+    WHERE id = ${uploadId}::uuid AND organisation_id = ${organisationId}::uuid FOR UPDATE`
+      : await tx.$queryRaw<LockedUpload[]>`
+    SELECT id::text, status::text, chunk_count, total_bytes, received_bytes, record_count, records_root, envelope_digest, policy, replaces_id::text, expires_at FROM csp.uploads
+    WHERE id = ${uploadId}::uuid AND organisation_id = ${organisationId}::uuid FOR KEY SHARE`;
   if (!row || (row.status === "RECEIVING" && row.expires_at && row.expires_at.getTime() <= Date.now()))
     throw new AppError("NOT_FOUND", "No such upload (unfinished uploads expire).");
   return row;
@@ -227,23 +234,34 @@ async function lockUpload(tx: Tx, uploadId: string, organisationId: string): Pro
 export async function putChunk({ uploadId, organisationId, index, data }: { uploadId: string; organisationId: string; index: number; data: Uint8Array }) {
   if (data.length === 0 || data.length > UPLOAD_LIMITS.maxChunkBytes) throw new AppError("VALIDATION", "Chunk size is out of range.");
   const sha256 = createHash("sha256").update(data).digest("hex");
-  return db().$transaction(async (tx) => {
-    const upload = await lockUpload(tx, uploadId, organisationId);
+  const sameAsStored = async (tx: Tx) => {
     const existing = await tx.uploadChunk.findUnique({ where: { uploadId_index: { uploadId, index } }, select: { sha256: true } });
-    if (existing) {
-      if (existing.sha256 !== sha256) throw new AppError("CONFLICT", `Chunk ${index} was already received with different content.`);
-      return { index, duplicate: true };
-    }
+    if (existing && existing.sha256 !== sha256) throw new AppError("CONFLICT", `Chunk ${index} was already received with different content.`);
+    return Boolean(existing);
+  };
+  return db().$transaction(async (tx) => {
+    const upload = await lockUpload(tx, uploadId, organisationId, "KEY SHARE");
+    if (await sameAsStored(tx)) return { index, duplicate: true };
     if (upload.status !== "RECEIVING") throw new AppError("INVALID_STATE", "This upload is already complete.");
     if (!Number.isInteger(index) || index < 0 || index >= upload.chunk_count)
       throw new AppError("VALIDATION", `Chunk ${index} is out of range: this upload was signed for ${upload.chunk_count} chunk(s).`);
-    if (upload.received_bytes + data.length > upload.total_bytes)
-      throw new AppError(
-        "VALIDATION",
-        `Chunk ${index} would take this upload past the ${upload.total_bytes} bytes its hospital signed for. Nothing was stored.`,
-      );
-    await tx.uploadChunk.create({ data: { uploadId, index, data: new Uint8Array(data), sha256 } });
-    await tx.upload.update({ where: { id: uploadId }, data: { receivedBytes: { increment: data.length } } });
+    const tooMany = () =>
+      new AppError("VALIDATION", `Chunk ${index} would take this upload past the ${upload.total_bytes} bytes its hospital signed for. Nothing was stored.`);
+    if (upload.received_bytes + data.length > upload.total_bytes) throw tooMany();
+    // The same chunk stored in parallel (a retry beside its original): the later one keeps the first's row.
+    const inserted = await tx.$executeRaw`
+      INSERT INTO csp.upload_chunks (upload_id, index, data, sha256) VALUES (${uploadId}::uuid, ${index}, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)}, ${sha256})
+      ON CONFLICT (upload_id, index) DO NOTHING`;
+    if (inserted === 0) {
+      await sameAsStored(tx);
+      return { index, duplicate: true };
+    }
+    // Last, so the row lock it takes is held only until the commit: the count (and the signed
+    // bound, checked again on the latest row) is the one step parallel chunk stores take in turn.
+    const counted = await tx.$executeRaw`
+      UPDATE csp.uploads SET received_bytes = received_bytes + ${data.length}
+      WHERE id = ${uploadId}::uuid AND received_bytes + ${data.length} <= total_bytes`;
+    if (counted !== 1) throw tooMany();
     return { index, duplicate: false };
   }, TX);
 }

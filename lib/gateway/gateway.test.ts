@@ -121,7 +121,11 @@ describe("body limits", () => {
 
   it("knows each route's limit", () => {
     expect(bodyLimit("POST", "/api/auth/callback/credentials", false)).toBe(16 * 1024);
-    expect(bodyLimit("PUT", "/api/uploads/abc/features/3/7", false)).toBe(BODY_LIMITS.featureCiphertext);
+    // a run of a block's feature ciphertexts: up to 8 MiB, under Next's 10 MiB proxy cap; the old per-ciphertext path is just an API route
+    expect(bodyLimit("PUT", "/api/uploads/abc/features/3", false)).toBe(8 * 1024 * 1024);
+    expect(bodyLimit("PUT", "/api/uploads/abc/features/3/7", false)).toBe(BODY_LIMITS.api);
+    expect(bodyLimit("POST", "/api/csp/features.putBlock", false)).toBe(BODY_LIMITS.cspFeatureRun);
+    expect(bodyLimit("POST", "/api/csp/uploads.putChunk", false)).toBe(BODY_LIMITS.cspCall);
     expect(bodyLimit("PUT", "/api/uploads/abc/features/stats", false)).toBe(BODY_LIMITS.featureCiphertext);
     expect(bodyLimit("POST", "/api/uploads", false)).toBe(BODY_LIMITS.uploadStart);
     expect(bodyLimit("POST", "/keys", true)).toBe(1024 * 1024);

@@ -13,12 +13,16 @@ export const BODY_LIMITS = {
   serverAction: 1 * MiB,
   /** PUT /api/uploads/:id/chunks/:index: UPLOAD_LIMITS.maxChunkBytes (lib/uploads/protocol.ts). */
   uploadChunk: 1 * MiB,
-  /** PUT /api/uploads/:id/features/(stats|:block/:feature): FEATURE_LIMITS.maxCiphertextBytes (lib/csp/features.ts). */
+  /** PUT /api/uploads/:id/features/stats: FEATURE_LIMITS.maxCiphertextBytes (lib/csp/features.ts). */
   featureCiphertext: 1 * MiB,
+  /** PUT /api/uploads/:id/features/:block, a run of a block's ciphertexts: FEATURE_BATCH.maxBodyBytes (lib/uploads/feature-batch.ts), under Next's 10 MiB proxy cap. */
+  featureRun: 8 * MiB,
   /** POST /api/uploads: the signed envelope (UPLOAD_LIMITS.maxEnvelopeBytes) in base64 inside JSON. */
   uploadStart: 1 * MiB,
   /** POST /api/csp/:op, one call on the CSP's API: a chunk or ciphertext as raw bytes in a wire body, or base64 inside JSON (lib/csp/api/serve.ts). */
   cspCall: 2 * MiB,
+  /** POST /api/csp/features.putBlock: a feature run (featureRun) plus the wire header. */
+  cspFeatureRun: 8 * MiB + 64 * KiB,
   /** Small JSON bodies of the other API routes (e.g. the feature declaration: 256 column names). */
   api: 128 * KiB,
   /** Pages take no body except server actions posted by forms (handled as serverAction). */
@@ -26,15 +30,18 @@ export const BODY_LIMITS = {
 } as const;
 
 const UPLOAD_CHUNK = /^\/api\/uploads\/[^/]+\/chunks\/[^/]+\/?$/;
-const FEATURE_CIPHERTEXT = /^\/api\/uploads\/[^/]+\/features\/(stats|[^/]+\/[^/]+)\/?$/;
+const FEATURE_STATS = /^\/api\/uploads\/[^/]+\/features\/stats\/?$/;
+const FEATURE_RUN = /^\/api\/uploads\/[^/]+\/features\/\d+\/?$/;
 
 /** The largest body this request may carry. `isAction`: it has a Next-Action header or posts a form to a page. */
 export function bodyLimit(method: string, pathname: string, isAction: boolean): number {
   if (method === "GET" || method === "HEAD") return 0;
   if (pathname.startsWith("/api/auth/")) return BODY_LIMITS.auth;
   if (method === "PUT" && UPLOAD_CHUNK.test(pathname)) return BODY_LIMITS.uploadChunk;
-  if (method === "PUT" && FEATURE_CIPHERTEXT.test(pathname)) return BODY_LIMITS.featureCiphertext;
+  if (method === "PUT" && FEATURE_STATS.test(pathname)) return BODY_LIMITS.featureCiphertext;
+  if (method === "PUT" && FEATURE_RUN.test(pathname)) return BODY_LIMITS.featureRun;
   if (method === "POST" && (pathname === "/api/uploads" || pathname === "/api/uploads/")) return BODY_LIMITS.uploadStart;
+  if (method === "POST" && (pathname === "/api/csp/features.putBlock" || pathname === "/api/csp/features.putBlock/")) return BODY_LIMITS.cspFeatureRun;
   if (method === "POST" && pathname.startsWith("/api/csp/")) return BODY_LIMITS.cspCall;
   if (pathname.startsWith("/api/")) return BODY_LIMITS.api;
   if (isAction) return BODY_LIMITS.serverAction;

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { startUploadSchema } from "@/lib/validation/upload";
 import type { PendingFeatures } from "./pending-store";
 import { measureSince } from "./timing";
+import { encodeFeatureBatch, planFeatureRuns } from "./feature-batch";
 
 /** The start body, as the portal checks it (defined once, in lib/validation/upload.ts). */
 export type UploadBody = z.input<typeof startUploadSchema>;
@@ -29,7 +30,7 @@ async function json(res: Response) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Requests in flight at once per kind (record chunks, feature ciphertexts): the servers work on several while more travel. */
+/** Requests in flight at once per kind (record chunks, feature blocks): the servers work on several while more travel. */
 export const IN_FLIGHT = 3;
 
 /** Runs fn over items with at most `limit` running at once; the first failure stops new starts and is thrown. */
@@ -120,10 +121,12 @@ export async function finishUpload(
 }
 
 /**
- * Sends an upload's CKKS-encrypted feature tensors: declare, the ciphertexts (several in flight;
- * resumable: declaring again resumes), the statistics, complete. The cloud stores them for
- * clustering. `beforeComplete`: completion waits for it (the records' own completion), so
- * tensors sent alongside the chunks are only marked complete once the records are stored.
+ * Sends an upload's CKKS-encrypted feature tensors: declare, one request per block (a block past
+ * the body limit goes as several runs; lib/uploads/feature-batch.ts), several in flight, the
+ * statistics, complete. Resumable: declaring again says what each block already has, and those
+ * runs are skipped. The cloud stores them for clustering. `beforeComplete`: completion waits for
+ * it (the records' own completion), so tensors sent alongside the chunks are only marked
+ * complete once the records are stored.
  */
 export async function uploadFeatures(
   uploadId: string,
@@ -132,25 +135,35 @@ export async function uploadFeatures(
   beforeComplete?: Promise<unknown>,
 ): Promise<void> {
   const { blocks, stats, ...declared } = features;
-  await withRetry(() =>
+  const begun: { received?: number[][] } = await withRetry(() =>
     fetch(`/api/uploads/${uploadId}/features`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ ...declared, blocks: blocks.length }),
     }).then(json),
   );
-  const cells = blocks.flatMap((row, b) => row.map((_, f) => [b, f] as const));
-  let sent = 0;
-  await inParallel(cells, IN_FLIGHT, async ([b, f]) => {
-    await withRetry(() =>
-      fetch(`/api/uploads/${uploadId}/features/${b}/${f}`, {
-        method: "PUT",
-        headers: { "Content-Type": "application/octet-stream" },
-        body: blocks[b][f] as BodyInit,
-      }).then(json),
-    );
-    onProgress(++sent, cells.length);
+  const total = blocks.reduce((n, row) => n + row.length, 0);
+  const runs = blocks.flatMap((row, b) => {
+    const have = new Set(begun.received?.[b] ?? []);
+    return planFeatureRuns(row.map((ct) => ct.length)).map((run) => ({
+      block: b,
+      ...run,
+      stored: Array.from({ length: run.count }, (_, i) => run.first + i).every((f) => have.has(f)),
+    }));
   });
+  let sent = runs.filter((r) => r.stored).reduce((n, r) => n + r.count, 0);
+  onProgress(sent, total);
+  await inParallel(
+    runs.filter((r) => !r.stored),
+    IN_FLIGHT,
+    async ({ block, first, count }) => {
+      const body = encodeFeatureBatch({ first, cts: blocks[block].slice(first, first + count) });
+      await withRetry(() =>
+        fetch(`/api/uploads/${uploadId}/features/${block}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body }).then(json),
+      );
+      onProgress((sent += count), total);
+    },
+  );
   await withRetry(() =>
     fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(
       json,

@@ -56,7 +56,7 @@ test("bench: pick to stored", async ({ browser }) => {
   // per request: queued in the browser, sent and answered (request start to the answer's first byte)
   const requests = await page.evaluate(() =>
     (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
-      .filter((e) => /\/api\/uploads\/[^/]+\/(chunks\/\d+|features\/\d+\/\d+)$/.test(new URL(e.name).pathname))
+      .filter((e) => /\/api\/uploads\/[^/]+\/(chunks\/\d+|features\/\d+)$/.test(new URL(e.name).pathname))
       .map((e) => ({
         kind: /\/chunks\//.test(e.name) ? "chunk" : "tensor",
         start: e.startTime,

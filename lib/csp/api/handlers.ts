@@ -17,7 +17,7 @@ import { verifyChain } from "@/lib/ledger/verify";
 import { witnessState } from "@/lib/ledger/witness";
 import { witnessNow } from "@/lib/ledger/witness-loop";
 import { uploadLogProof } from "@/lib/ledger/upload-proof";
-import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats, uploadsWithoutFeatures } from "@/lib/csp/features";
+import { beginFeatures, completeFeatures, putFeatureRun, putFeatureStats, uploadsWithoutFeatures } from "@/lib/csp/features";
 import type { z } from "zod";
 import type { cspApi, CspOp } from "./wire";
 import { requestHandlers } from "./requests.handlers";
@@ -44,7 +44,7 @@ export const handlers = {
   "uploads.describe": ({ uploadId, note }, c) => describeUpload({ uploadId, organisationId: c.org, actorId: c.sub, note }),
   "uploads.delete": ({ uploadId }, c) => deleteUpload({ uploadId, organisationId: c.org, actorId: c.sub }),
   "features.begin": ({ uploadId, ...input }, c) => beginFeatures({ uploadId, organisationId: c.org, input }),
-  "features.put": ({ uploadId, block, feature, ct }, c) => putFeatureCiphertext({ uploadId, organisationId: c.org, block, feature, ct }),
+  "features.putBlock": ({ uploadId, block, batch }, c) => putFeatureRun({ uploadId, organisationId: c.org, block, batch }),
   "features.stats": ({ uploadId, ct }, c) => putFeatureStats({ uploadId, organisationId: c.org, ct }),
   "features.complete": ({ uploadId }, c) => completeFeatures({ uploadId, organisationId: c.org, actorId: c.sub }),
   "features.missing": () => uploadsWithoutFeatures(),

@@ -38,7 +38,7 @@ export async function serveCspCall(req: Request, op: string): Promise<Response> 
     const spec = cspApi[op];
     let raw: unknown;
     try {
-      raw = fromWireBody(await readBodyBytes(req, BODY_LIMITS.cspCall), req.headers.get("content-type"));
+      raw = fromWireBody(await readBodyBytes(req, spec.body ?? BODY_LIMITS.cspCall), req.headers.get("content-type"));
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError("VALIDATION", "The call's body is not valid wire JSON or a valid wire body.");

@@ -3,6 +3,8 @@ import { sourceDigestSchema, startUploadSchema } from "@/lib/validation/upload";
 import { beginFeaturesSchema } from "@/lib/validation/clustering";
 import { UPLOAD_LIMITS } from "@/lib/uploads/protocol";
 import { uploadNoteSchema } from "@/lib/validation/notes";
+import { FEATURE_BATCH } from "@/lib/uploads/feature-batch";
+import { BODY_LIMITS } from "@/lib/gateway/limits";
 
 /**
  * The CSP's API, defined once: for every operation the portal (the authority's process) may
@@ -44,7 +46,10 @@ export const cspApi = {
   "uploads.delete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
   // ---- clustering features of an upload (lib/csp/features.ts)
   "features.begin": spec(beginFeaturesSchema.extend({ uploadId: id }), byUpload, ["org"]),
-  "features.put": spec(z.object({ uploadId: id, block: z.number().int().min(0), feature: z.number().int().min(0), ct: bytes(1 << 20) }), byUpload, ["org"]),
+  /** A run of one block's ciphertexts, as the browser encoded it (lib/uploads/feature-batch.ts); the CSP decodes and checks each. */
+  "features.putBlock": spec(z.object({ uploadId: id, block: z.number().int().min(0), batch: bytes(FEATURE_BATCH.maxBodyBytes) }), byUpload, ["org"], {
+    body: BODY_LIMITS.cspFeatureRun,
+  }),
   "features.stats": spec(z.object({ uploadId: id, ct: bytes(1 << 20) }), byUpload, ["org"]),
   "features.complete": spec(z.object({ uploadId: id }), byUpload, ["org", "sub"]),
   "features.missing": spec(z.object({}), null),

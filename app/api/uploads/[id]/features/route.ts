@@ -9,7 +9,7 @@ type Ctx = { params: Promise<{ id: string }> };
 
 /**
  * Declares the upload's CKKS-encrypted feature tensors: {paramsId, keyId, n, p, columns, blocks}.
- * Then PUT each ciphertext to ./[block]/[feature] and POST ./complete. Repeating it resumes.
+ * Then PUT each block (or run of a block, lib/uploads/feature-batch.ts) to ./[block] and POST ./complete. Repeating it resumes and says what each block already has.
  */
 export const POST = withUser(["HOSPITAL_STAFF"], async (req, user, { params }: Ctx) => {
   const { id } = await params;
