@@ -20,7 +20,7 @@ import { db } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { featureNames, fitFeatures, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
-import { stopQueue } from "@/lib/jobs/queue";
+import { stopQueue } from "@/lib/clustering/queue";
 import { startClusteringRun } from "@/lib/portal/clustering";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";

@@ -13,8 +13,8 @@ import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats 
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
-import { processRun, recoverRuns, runOptions } from "@/lib/jobs/clustering";
-import { hasLiveJob, stopQueue } from "@/lib/jobs/queue";
+import { processRun, recoverRuns, runOptions } from "@/lib/clustering/clustering";
+import { hasLiveJob, stopQueue } from "@/lib/clustering/queue";
 import { verifyChain } from "@/lib/ledger/verify";
 import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, runProgress, startClusteringRun } from "@/lib/portal/clustering";
 import { parseCsvDataset } from "@/lib/records";

@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { enqueueRun } from "@/lib/jobs/queue";
+import { enqueueRun } from "@/lib/clustering/queue";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { checkRunStart, columnMismatch, RUN_LIMITS, type BaseRun } from "@/lib/validation/clustering";
 import { storedFeatureShapes } from "./features";
@@ -12,7 +12,7 @@ import { NumberList, StringList, fromJson, fromJsonOrNull } from "@/lib/db/json"
  * uploads, upload_features): the run rows, their labels and what the portal shows of them.
  * The authority reaches these through the CSP's API (lib/csp/api/clustering.wire.ts) and joins
  * what it holds itself (organisation names, a run's sealed centers and mass). The worker
- * (lib/jobs/clustering.ts) processes the runs created here.
+ * (lib/clustering/clustering.ts) processes the runs created here.
  */
 
 /** A run's state and progress, as every view of it shows them. */
