@@ -21,7 +21,7 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { featureNames, fitFeatures, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
 import { stopQueue } from "@/lib/clustering/queue";
-import { startClusteringRun } from "@/lib/portal/clustering";
+import { startClusteringRun } from "@/lib/clustering/portal";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
 import { startCspService } from "@/tests/helpers/csp-service";

@@ -13,10 +13,11 @@ import { beginFeatures, completeFeatures, putFeatureCiphertext, putFeatureStats 
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
-import { processRun, recoverRuns, runOptions } from "@/lib/clustering/clustering";
+import { processRun, runOptions } from "@/lib/clustering/process";
+import { recoverRuns } from "@/lib/clustering/recover";
 import { hasLiveJob, stopQueue } from "@/lib/clustering/queue";
 import { verifyChain } from "@/lib/ledger/verify";
-import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, runProgress, startClusteringRun } from "@/lib/portal/clustering";
+import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, runProgress, startClusteringRun } from "@/lib/clustering/portal";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { rawSql, withFreshDatabase } from "./helpers/db";

@@ -30,7 +30,7 @@ async function startBoss(): Promise<PgBoss> {
   boss.on("error", logQueueError);
   await boss.start();
   // Failures are recorded on the run itself (FAILED + reason), so pg-boss does not retry;
-  // a run left behind by a dead worker is recovered by recoverRuns() (lib/clustering/clustering.ts).
+  // a run left behind by a dead worker is recovered by recoverRuns() (./recover.ts).
   await boss.createQueue(CLUSTERING_QUEUE, { name: CLUSTERING_QUEUE, retryLimit: 0, expireInSeconds: 23 * 3600 });
   return boss;
 }

@@ -13,7 +13,7 @@ import { runMigrations } from "./migrate";
  *   cannot ALTER a table (so it cannot switch the append-only trigger off). Anything else is
  *   "permission denied": the CSP's role cannot read a single row of the authority's tables.
  * - `clustering`, for now, the clustering worker: the CSP's evaluator and the key holder still
- *   run in one process (lib/clustering/clustering.ts), so it reads the CSP's clustering tables and the
+ *   run in one process (lib/clustering/process.ts), so it reads the CSP's clustering tables and the
  *   key holder's few authority tables, named one by one below. Splitting it over the two
  *   services' APIs is what the clustering protocol issue does.
  */
