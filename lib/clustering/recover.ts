@@ -5,12 +5,36 @@ import { enqueueRun, hasLiveJob } from "./queue";
 
 /**
  * Restart policy (recoverRuns): a run is never lost silently. A QUEUED run without a live
- * pg-boss job gets a new job. A RUNNING run whose heartbeat (touched every iteration) is older
- * than STALE_MS lost its worker: it is re-queued from the start (runs are deterministic and
- * write their results in one transaction at the end, so nothing half-done remains), up to
- * MAX_ATTEMPTS, then FAILED "interrupted by a restart". A cancelled-while-interrupted run
- * becomes CANCELLED. Every worker claims a run by bumping `attempts`; a worker whose attempt
- * is no longer current (the run was taken over) stops without writing anything.
+ * pg-boss job (its job_id names no waiting or active job) gets a new job. A RUNNING run whose
+ * heartbeat (touched every iteration, ./heartbeat.ts) is older than STALE_MS lost its worker: it
+ * is re-queued from the start (runs are deterministic and write their results in one
+ * transaction at the end, so nothing half-done remains), up to MAX_ATTEMPTS, then FAILED
+ * "interrupted by a restart". A cancelled-while-interrupted run becomes CANCELLED. Every worker
+ * claims a run by bumping `attempts`; a worker whose attempt is no longer current (the run was
+ * taken over) stops without writing anything. Taking a run over clears its job_id: the dead
+ * worker's job stays "active" in pg-boss until it expires and must not count as the run's job.
+ *
+ * What pg-boss (10.4, the version installed) does itself, and why this stays ours:
+ * - Job lookup: used. hasLiveJob asks pg-boss for the run's job by id (getJobById) instead of
+ *   reading pgboss.job's payloads in SQL.
+ * - Retry (retryLimit): off. pg-boss retries a job whose handler threw or which expired.
+ *   processRun records a run's failure (FAILED + reason + audit) and cancellation (CANCELLED)
+ *   itself and returns; throwing instead, for pg-boss to retry, would start again a run whose
+ *   failure or cancellation is already recorded and audited. A retry of an interrupted run
+ *   finds it RUNNING, which the claim refuses: re-running it takes what pg-boss does not do,
+ *   resetting it to QUEUED with the audit entry CLUSTERING_RUN_REQUEUED, `attempts` for the
+ *   superseded check, a requested cancellation honoured, FAILED with a reason after MAX_ATTEMPTS.
+ * - Expiry (expireInSeconds, 23 h on the queue): kept as pg-boss's backstop that moves a dead
+ *   worker's job out of "active". It cannot stand in for STALE_MS: it counts from the job's
+ *   start, not from the last progress, and a sound run takes from a minute (WDBC) to hours.
+ * - Heartbeat: pg-boss 10 has none (later releases add heartbeatSeconds, which fails or retries
+ *   the job, see above). Our beat is also the progress write, the cancellation read-back and the
+ *   attempt check, once per iteration: it shows that the run advances, where a timer-driven
+ *   heartbeat shows only that the process lives (and misses its beats while SEAL blocks it).
+ * - singletonKey: not used. On a standard queue it deduplicates nothing; under the "singleton"
+ *   or "stately" policies the dead worker's still-active job would hold back the recovery job
+ *   under the same key until it expires. Duplicate jobs are harmless: the claim (QUEUED ->
+ *   RUNNING with the current `attempts`) lets one through and the others return SKIPPED.
  */
 
 export const STALE_MS = 120_000;
@@ -37,8 +61,8 @@ export async function recoverRuns(options: { staleMs?: number; now?: Date } = {}
         where: { id: run.id, status: "RUNNING", attempts: run.attempts },
         data:
           next === "QUEUED"
-            ? { status: "QUEUED", heartbeatAt: null, iteration: 0, progress: 0, objective: [] }
-            : { status: next, finishedAt: now, error: next === "FAILED" ? `interrupted by a restart (${run.attempts} attempts)` : null },
+            ? { status: "QUEUED", jobId: null, heartbeatAt: null, iteration: 0, progress: 0, objective: [] }
+            : { status: next, jobId: null, finishedAt: now, error: next === "FAILED" ? `interrupted by a restart (${run.attempts} attempts)` : null },
       });
       if (changed.count !== 1) return false;
       await appendCspAudit(tx, {
