@@ -33,6 +33,8 @@ const pureLibraries = {
   },
 };
 
+const authorityModules = ["@/lib/authority", "@/lib/authority/*", "@/lib/portal", "@/lib/portal/*"];
+
 const cspBoundary = {
   // The CSP is a separate party: it talks to the authority through its published interface only.
   files: ["lib/csp/**/*.ts"],
@@ -40,9 +42,58 @@ const cspBoundary = {
     "no-restricted-imports": [
       "error",
       {
+        patterns: [{ group: [...authorityModules, "../authority", "../authority/*"], message: "lib/csp must not import lib/authority internals." }],
+      },
+    ],
+  },
+};
+
+const clusteringAuthorityFiles = ["portal", "runs", "start", "cancel", "manage"];
+
+const clusteringCspBoundary = {
+  // lib/clustering/csp is the CSP's side of clustering: no authority modules, not the portal's clustering files.
+  files: ["lib/clustering/csp/**/*.ts"],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
         patterns: [
-          { group: ["@/lib/authority", "@/lib/authority/*", "../authority", "../authority/*"], message: "lib/csp must not import lib/authority internals." },
+          {
+            group: [...authorityModules, ...clusteringAuthorityFiles.flatMap((f) => [`@/lib/clustering/${f}`, `../${f}`])],
+            message: "lib/clustering/csp is the CSP's: it must not import the authority's modules.",
+          },
         ],
+      },
+    ],
+  },
+};
+
+const clusteringAuthorityBoundary = {
+  // The portal's clustering files reach the CSP's runs through its API (cspCall), never its tables or the worker's internals.
+  files: clusteringAuthorityFiles.map((f) => `lib/clustering/${f}.ts`),
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: [
+          {
+            group: ["@/lib/csp", "@/lib/csp/*", "@/lib/clustering/*", "./*", ...clusteringAuthorityFiles.flatMap((f) => [`!@/lib/clustering/${f}`, `!./${f}`])],
+            message: "The authority's clustering files use the CSP's API (cspCall), not lib/csp, lib/clustering/csp or the worker's modules.",
+          },
+        ],
+      },
+    ],
+  },
+};
+
+const clusteringEntryPoint = {
+  // Pages and server actions call clustering through one module.
+  files: ["app/**/*.ts", "app/**/*.tsx", "lib/actions/**/*.ts"],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: [{ group: ["@/lib/clustering/*", "!@/lib/clustering/portal"], message: "Pages and actions import lib/clustering/portal only." }],
       },
     ],
   },
@@ -57,6 +108,9 @@ const config = [
   { files: ["e2e/**/*.ts", "tests/**/*.ts"], rules: { "react-hooks/rules-of-hooks": "off" } },
   pureLibraries,
   cspBoundary,
+  clusteringCspBoundary,
+  clusteringAuthorityBoundary,
+  clusteringEntryPoint,
   // Layout is Prettier's (npm run lint checks it): no ESLint rule may disagree with it.
   prettier,
 ];

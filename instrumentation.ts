@@ -1,6 +1,6 @@
 /**
  * Next.js start-up hook: refuses to serve as a PostgreSQL superuser (lib/db/superuser-check.ts),
- * then starts the clustering job worker inside the Node.js server (lib/jobs/worker.ts). Neither
+ * then starts the clustering job worker inside the Node.js server (lib/clustering/worker.ts). Neither
  * runs during `next build` or without DATABASE_URL (startWorker checks both again, and
  * MEDSHARE_WORKER=off), and the witness of the other party's log (MEDSHARE_WITNESS_INTERVAL_S).
  */
@@ -18,7 +18,7 @@ export async function register() {
       // A database that is down is reported by the requests that need it, not fatal here.
       console.error("[medshare] could not check the database role at start-up (database unreachable?)");
     }
-    const { startWorker } = await import("./lib/jobs/worker");
+    const { startWorker } = await import("./lib/clustering/worker");
     await startWorker();
     // Each party witnesses the other's transparency log (lib/ledger/witness.ts).
     const { startWitness } = await import("./lib/ledger/witness-loop");

@@ -1,8 +1,8 @@
-// The clustering job worker as its own process (lib/jobs/worker.ts): `npm start`, `npm run dev`
+// The clustering job worker as its own process (lib/clustering/worker.ts): `npm start`, `npm run dev`
 // and the e2e server run it beside the Next server through scripts/worker-process.ts. Needs the
 // server's environment (DATABASE_URL, MEDSHARE_KEK to unseal the key holder's CKKS key).
-import { stopQueue } from "@/lib/jobs/queue";
-import { startWorker } from "@/lib/jobs/worker";
+import { stopQueue } from "@/lib/clustering/queue";
+import { startWorker } from "@/lib/clustering/worker";
 
 if (!(await startWorker())) {
   console.error("[jobs] worker process: not started (DATABASE_URL unset, MEDSHARE_WORKER=off, or the queue is unreachable)");

@@ -13,10 +13,10 @@ import { encodeFeatureBatch, planFeatureRuns } from "@/lib/uploads/feature-batch
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, applyUnits, featureNames, fitFeatures, hopcm, hopcmIncremental, runUnits, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
-import { processRun, runOptions } from "@/lib/jobs/clustering";
-import { stopQueue } from "@/lib/jobs/queue";
+import { processRun, runOptions } from "@/lib/clustering/process";
+import { stopQueue } from "@/lib/clustering/queue";
 import { verifyChain } from "@/lib/ledger/verify";
-import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, startClusteringRun } from "@/lib/portal/clustering";
+import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, startClusteringRun } from "@/lib/clustering/portal";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { rawSql, withFreshDatabase } from "./helpers/db";

@@ -14,10 +14,11 @@ import { encodeFeatureBatch } from "@/lib/uploads/feature-batch";
 import { db } from "@/lib/db/client";
 import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
-import { processRun, recoverRuns, runOptions } from "@/lib/jobs/clustering";
-import { hasLiveJob, stopQueue } from "@/lib/jobs/queue";
+import { processRun, runOptions } from "@/lib/clustering/process";
+import { recoverRuns } from "@/lib/clustering/recover";
+import { hasLiveJob, stopQueue } from "@/lib/clustering/queue";
 import { verifyChain } from "@/lib/ledger/verify";
-import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, runProgress, startClusteringRun } from "@/lib/portal/clustering";
+import { cancelRun, clusterMembers, listClusters, listRuns, runDetail, runProgress, startClusteringRun } from "@/lib/clustering/portal";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "./helpers/authority";
 import { rawSql, withFreshDatabase } from "./helpers/db";
@@ -295,6 +296,27 @@ describe("clustering on encrypted features", () => {
       error: expect.stringMatching(/interrupted by a restart/),
     });
     for (const id of [orphan]) await cancelRun({ adminId: admin.id, runId: id });
+  });
+
+  it("a run names its current pg-boss job: taken over from a dead worker, its job id changes and the old job does not count", async () => {
+    const { runId: taken } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }); // queued through pg-boss
+    const jobOf = async () => (await db().clusteringRun.findUniqueOrThrow({ where: { id: taken }, select: { jobId: true } })).jobId;
+    const first = await jobOf();
+    expect(first).not.toBeNull();
+    expect(await hasLiveJob(taken)).toBe(true);
+    // its worker took the job and died: the run is RUNNING with a stale heartbeat, the old job still in pg-boss
+    await rawSql(database.url(), `UPDATE csp.clustering_runs SET status = 'RUNNING', attempts = 1, heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [
+      taken,
+    ]);
+    expect((await recoverRuns()).requeued).toContain(taken);
+    const second = await jobOf();
+    expect(second).not.toBeNull();
+    expect(second).not.toBe(first);
+    // Without its new job the run has no live job, though the dead worker's is still waiting in pg-boss.
+    await rawSql(database.url(), `DELETE FROM pgboss.job WHERE id = $1`, [second]);
+    expect((await rawSql(database.url(), `SELECT 1 FROM pgboss.job WHERE id = $1 AND state::text IN ('created', 'active')`, [first])).rowCount).toBe(1);
+    expect(await hasLiveJob(taken)).toBe(false);
+    await cancelRun({ adminId: admin.id, runId: taken });
   });
 
   it("the audit chain is intact", async () => {

@@ -47,7 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { stopQueue } = await import("@/lib/jobs/queue");
+  const { stopQueue } = await import("@/lib/clustering/queue");
   await stopQueue().catch(() => {});
 });
 

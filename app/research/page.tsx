@@ -1,6 +1,6 @@
 import { MyRequests } from "@/components/grants/my-requests";
 import { RequestFlow, type ClusterView, type DatasetView } from "@/components/research/request-flow";
-import { listClusters } from "@/lib/portal/clustering";
+import { listClusters } from "@/lib/clustering/portal";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { PartyOutage } from "@/components/ui/party-outage";
 import { forYou, forYouAll, type Holdings } from "@/lib/requests/for-you";

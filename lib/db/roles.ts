@@ -13,7 +13,7 @@ import { runMigrations } from "./migrate";
  *   cannot ALTER a table (so it cannot switch the append-only trigger off). Anything else is
  *   "permission denied": the CSP's role cannot read a single row of the authority's tables.
  * - `clustering`, for now, the clustering worker: the CSP's evaluator and the key holder still
- *   run in one process (lib/jobs/clustering.ts), so it reads the CSP's clustering tables and the
+ *   run in one process (lib/clustering/process.ts), so it reads the CSP's clustering tables and the
  *   key holder's few authority tables, named one by one below. Splitting it over the two
  *   services' APIs is what the clustering protocol issue does.
  */
@@ -146,7 +146,7 @@ async function installQueue(ownerUrl: string) {
   boss.on("error", () => {});
   await boss.start();
   try {
-    // Same options as lib/jobs/queue.ts (the first createQueue wins; later calls change nothing).
+    // Same options as lib/clustering/queue.ts (the first createQueue wins; later calls change nothing).
     await boss.createQueue("clustering", { name: "clustering", retryLimit: 0, expireInSeconds: 23 * 3600 });
   } finally {
     await boss.stop({ graceful: false, wait: true, close: true });

@@ -8,7 +8,7 @@ import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
 import { cspCall } from "@/lib/parties/csp-client";
 import { tokenHash } from "@/lib/requests/protocol";
-import { clusterMembers } from "./clustering";
+import { clusterMembers } from "@/lib/clustering/portal";
 import { termsDigest, termsOf } from "./organisation";
 
 /** The digest of the terms of use the researcher accepted: those of the organisations owning the requested uploads. */

@@ -4,7 +4,7 @@ import { StartRunForm } from "@/components/clustering/start-run-form";
 import { UploadsWithoutClusteringData } from "@/components/clustering/uploads-without-clustering-data";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { clusterableUploads, extendableRuns, listRuns } from "@/lib/portal/clustering";
+import { clusterableUploads, extendableRuns, listRuns } from "@/lib/clustering/portal";
 import { PartyOutage } from "@/components/ui/party-outage";
 import { orOutage } from "@/lib/parties/outage";
 import { formatDateTime } from "@/lib/format/date";

@@ -1,7 +1,7 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { cancelRun } from "@/lib/portal/clustering";
+import { cancelRun } from "@/lib/clustering/portal";
 import { cancelRunSchema } from "@/lib/validation/clustering";
 
 /** Cancels a queued run at once, a running one at its next iteration. */

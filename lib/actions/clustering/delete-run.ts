@@ -1,7 +1,7 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { deleteRun } from "@/lib/portal/clustering";
+import { deleteRun } from "@/lib/clustering/portal";
 import { deleteRunSchema } from "@/lib/validation/clustering";
 
 /** Deletes a clustering run that no longer runs, with its labels and the authority's secrets of it. */

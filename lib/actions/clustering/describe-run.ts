@@ -1,7 +1,7 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { describeRun } from "@/lib/portal/clustering";
+import { describeRun } from "@/lib/clustering/portal";
 import { describeRunSchema } from "@/lib/validation/clustering";
 
 /** Renames a clustering run and sets its note (stored and audited at the CSP). */

@@ -1,17 +1,8 @@
 import "server-only";
-import {
-  cancelRun,
-  clusterableUploads,
-  deleteRun,
-  describeRun,
-  clusterMemberRows,
-  clusterSummaries,
-  createRun,
-  finishedRuns,
-  listRunRows,
-  runDetailAtCsp,
-  runRow,
-} from "@/lib/csp/clustering";
+import { cancelRun } from "@/lib/clustering/csp/cancel";
+import { deleteRun, describeRun } from "@/lib/clustering/csp/manage";
+import { clusterableUploads, clusterMemberRows, clusterSummaries, finishedRuns, listRunRows, runDetailAtCsp, runRow } from "@/lib/clustering/csp/runs";
+import { createRun } from "@/lib/clustering/csp/start";
 import type { Handlers } from "./handlers";
 import type { clusteringApi } from "./clustering.wire";
 

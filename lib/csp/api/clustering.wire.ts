@@ -3,7 +3,7 @@ import { RUN_LIMITS, runNameSchema, runNoteSchema } from "@/lib/validation/clust
 import { spec } from "./spec";
 
 /**
- * The CSP's API for clustering runs (lib/csp/clustering.ts); merged into ./wire.ts. Reads are
+ * The CSP's API for clustering runs (lib/clustering/csp/); merged into ./wire.ts. Reads are
  * the admin's and researchers' views (the portal checks roles); starting and cancelling name the
  * run (the authority chose its id and sealed its seed first) and the person acting.
  */

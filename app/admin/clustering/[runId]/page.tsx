@@ -7,7 +7,7 @@ import { Alert } from "@/components/ui/alert";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { AppError } from "@/lib/errors";
-import { runDetail } from "@/lib/portal/clustering";
+import { runDetail } from "@/lib/clustering/portal";
 import { runTitle } from "@/lib/validation/clustering";
 
 export const metadata = { title: "Clustering run" };

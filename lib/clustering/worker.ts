@@ -1,7 +1,8 @@
 import "server-only";
 import { settings } from "@/lib/config/env";
 import { isDatabaseUnreachable, noteDatabaseReachable, noteDatabaseUnreachable } from "@/lib/db/outage";
-import { processRun, recoverRuns } from "./clustering";
+import { processRun } from "./process";
+import { recoverRuns } from "./recover";
 import { CLUSTERING_QUEUE, queue, type ClusteringJob } from "./queue";
 
 /**

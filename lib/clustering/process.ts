@@ -1,13 +1,13 @@
 import "server-only";
 import { ckksPublicKeysById, keyHolderFor } from "@/lib/authority/ckks";
-import { openRunSecrets, storeRunSecrets } from "@/lib/authority/clustering";
+import { openRunSecrets } from "@/lib/authority/clustering";
 import { runSeedFor } from "@/lib/authority/run-seed";
 import { nodeCkks } from "@/lib/ckks/node";
 import { loadEncryptedFeatures } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
+import { StringList, fromJson } from "@/lib/db/json";
 import {
   chunkOf,
-  clusterSizes,
   HOPCM_DEFAULTS,
   incrementalOptions,
   pointColumns,
@@ -35,17 +35,17 @@ import {
 } from "@/lib/hopcm/encrypted";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { fcmObjective, multiUploadBackend, observed, type RunTimes } from "./backend";
-import { enqueueRun, hasLiveJob } from "./queue";
-import { StringList, fromJson } from "@/lib/db/json";
+import { beat, RunCancelled, RunSuperseded } from "./heartbeat";
+import { storeResult, type Reference } from "./result";
 
 /**
- * Clustering runs: HoPCM on the CKKS-encrypted features of one or more uploads (DESIGN.md
- * "Clustering"). The job runs the CSP (evaluation keys, ciphertexts) and the key holder (the
- * authority's secret key, unsealed for the run) in this process, each through its own module;
- * only labels and rounded typicalities reach the CSP's tables, centers and distances are sealed
- * in the authority's. Runs are started and cancelled in two steps, one per party (the authority
- * seals the run's seed, lib/portal/clustering.ts; the CSP creates the run row and queues it,
- * lib/csp/clustering.ts); this module is the worker's: it processes and recovers them.
+ * Processing one clustering run: HoPCM on the CKKS-encrypted features of one or more uploads
+ * (DESIGN.md "Clustering"). The job runs the CSP (evaluation keys, ciphertexts) and the key
+ * holder (the authority's secret key, unsealed for the run) in this process, each through its
+ * own module; only labels and rounded typicalities reach the CSP's tables, centers and distances
+ * are sealed in the authority's (./result.ts). Runs are started and cancelled in two steps, one
+ * per party (the authority: ./start.ts, ./cancel.ts; the CSP: ./csp/start.ts, ./csp/cancel.ts);
+ * the worker (./worker.ts) calls this for each job, and ./recover.ts re-queues interrupted runs.
  *
  * Incremental runs (DESIGN.md, Bu et al. 2021): a run may extend a finished base run with new
  * uploads. It reads only the added uploads' ciphertexts; the key holder brings the base run's
@@ -53,29 +53,13 @@ import { StringList, fromJson } from "@/lib/db/json";
  * `withPrototypes`), and the run starts from them, so cluster identities carry over. The base
  * run's records keep their labels (copied, not recomputed: old data is not re-read); the new
  * run covers the base run's uploads plus the added ones and can itself be extended.
- *
- * Restart policy (recoverRuns): a run is never lost silently. A QUEUED run without a live
- * pg-boss job gets a new job. A RUNNING run whose heartbeat (touched every iteration) is older
- * than STALE_MS lost its worker: it is re-queued from the start (runs are deterministic and
- * write their results in one transaction at the end, so nothing half-done remains), up to
- * MAX_ATTEMPTS, then FAILED "interrupted by a restart". A cancelled-while-interrupted run
- * becomes CANCELLED. Every worker claims a run by bumping `attempts`; a worker whose attempt
- * is no longer current (the run was taken over) stops without writing anything.
  */
-export const STALE_MS = 120_000;
-export const MAX_ATTEMPTS = 3;
-/** Typicalities stored at the CSP are rounded: full-precision CKKS decryptions must not reach the party holding the ciphertexts. */
-const TYPICALITY_DIGITS = 1e4;
-const RESULT_TX = { timeout: 120_000, maxWait: 10_000 } as const;
 
 /**
  * HoPCM options of a run (the plaintext reference with the same options gives the same labels).
  * `seed` is the run's secret k-means++ seed (lib/authority/run-seed): never a constant.
  */
 export const runOptions = (k: number, seed: number): HopcmOptions => ({ k, seed });
-
-class RunCancelled extends Error {}
-class RunSuperseded extends Error {}
 
 export type ProcessOutcome =
   { status: "SUCCEEDED"; result: HopcmResult; times: RunTimes } | { status: "CANCELLED" | "FAILED"; error?: string } | { status: "SKIPPED"; reason: string };
@@ -188,17 +172,6 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
   }
 }
 
-type Mine = { id: string; attempts: number; status: "RUNNING" };
-
-/** Progress update + heartbeat; also tells the worker whether the run was cancelled or taken over. */
-async function beat(mine: Mine, data: { iteration?: number; progress?: number; objective?: number[]; cspMs?: number; keyHolderMs?: number }) {
-  const changed = await db().clusteringRun.updateMany({ where: mine, data: { ...data, heartbeatAt: new Date() } });
-  if (changed.count !== 1) throw new RunSuperseded();
-  return db().clusteringRun.findUniqueOrThrow({ where: { id: mine.id }, select: { cancelRequested: true } });
-}
-
-type Reference = { mean: Float64Array; sd: Float64Array };
-
 /** The base run's final centers, their mass and its units: the key holder's prototypes for an extension. */
 async function baseModel(baseRunId: string, k: number, p: number): Promise<Pick<HopcmModel, "centers" | "mass"> & { reference: Reference | null }> {
   const secrets = await openRunSecrets(baseRunId);
@@ -236,127 +209,4 @@ function unitsFor(
       throw new Error(`upload ${features[i].uploadId} is on too different a scale from the run's other data; cluster it separately`);
   });
   return { units, reference };
-}
-
-type RunRow = { id: string; k: number; n: number; p: number; baseRunId: string | null };
-
-/**
- * One transaction: labels and rounded typicalities of the records this run read (plus, for an
- * extension, the base run's labels copied as they are), sealed centers, mass and distances,
- * SUCCEEDED, audit entry.
- */
-async function storeResult(
-  mine: Mine,
-  run: RunRow,
-  out: {
-    offsets: number[];
-    uploadIds: string[];
-    result: HopcmResult;
-    labels: Int32Array;
-    typicality: Float64Array;
-    d2: Float64Array;
-    times: RunTimes;
-    reference: Reference | null;
-  },
-) {
-  const { result, labels, typicality, offsets, uploadIds, times } = out;
-  const { k, p } = run;
-  const n = labels.length;
-  const sizes = clusterSizes(labels, k);
-  const rows: Array<{ runId: string; uploadId: string; recordIndex: number; label: number; typicality: number[] }> = [];
-  for (let u = 0; u < uploadIds.length; u++) {
-    const end = u + 1 < offsets.length ? offsets[u + 1] : n;
-    for (let j = offsets[u]; j < end; j++)
-      rows.push({
-        runId: run.id,
-        uploadId: uploadIds[u],
-        recordIndex: j - offsets[u],
-        label: labels[j],
-        typicality: Array.from({ length: k }, (_, i) => Math.round(typicality[i * n + j] * TYPICALITY_DIGITS) / TYPICALITY_DIGITS),
-      });
-  }
-  await db().$transaction(async (tx) => {
-    if (run.baseRunId) {
-      const carried = await tx.$executeRaw`
-        INSERT INTO csp.run_labels (run_id, upload_id, record_index, label, typicality)
-        SELECT ${run.id}::uuid, upload_id, record_index, label, typicality FROM csp.run_labels WHERE run_id = ${run.baseRunId}::uuid`;
-      const base = await tx.runLabel.groupBy({ by: ["label"], where: { runId: run.id }, _count: { _all: true } });
-      for (const g of base) sizes[g.label] += g._count._all;
-      if (carried + n !== run.n) throw new Error(`the base run's labels changed (${carried} + ${n} records, expected ${run.n})`);
-    }
-    const changed = await tx.clusteringRun.updateMany({
-      where: mine,
-      data: {
-        status: "SUCCEEDED",
-        finishedAt: new Date(),
-        progress: 1,
-        iteration: result.iterations,
-        clusterSizes: sizes,
-        cspMs: times.csp,
-        keyHolderMs: times.keyHolder,
-      },
-    });
-    if (changed.count !== 1) throw new RunSuperseded();
-    for (let i = 0; i < rows.length; i += 5000) await tx.runLabel.createMany({ data: rows.slice(i, i + 5000) });
-    await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, distances: out.d2, reference: out.reference });
-    await appendCspAudit(tx, {
-      actorId: null,
-      action: "CLUSTERING_RUN_COMPLETED",
-      subjectType: "clustering_run",
-      subjectId: run.id,
-      data: {
-        k,
-        n: run.n,
-        ...(run.baseRunId ? { base: run.baseRunId, added: n } : {}),
-        iterations: result.iterations,
-        sizes,
-        converged: result.converged,
-        cspMs: Math.round(times.csp),
-        keyHolderMs: Math.round(times.keyHolder),
-      },
-    });
-  }, RESULT_TX);
-}
-
-/** See the restart policy at the top of this file. Returns what it did, for logs and tests. */
-export async function recoverRuns(options: { staleMs?: number; now?: Date } = {}) {
-  const staleMs = options.staleMs ?? STALE_MS;
-  const now = options.now ?? new Date();
-  const report = { resent: [] as string[], requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
-  for (const run of await db().clusteringRun.findMany({ where: { status: "QUEUED" }, select: { id: true } })) {
-    if (await hasLiveJob(run.id)) continue;
-    await enqueueRun(run.id);
-    report.resent.push(run.id);
-  }
-  const stale = await db().clusteringRun.findMany({
-    where: { status: "RUNNING", OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: new Date(now.getTime() - staleMs) } }] },
-    select: { id: true, attempts: true, cancelRequested: true },
-  });
-  for (const run of stale) {
-    const next = run.cancelRequested ? "CANCELLED" : run.attempts >= MAX_ATTEMPTS ? "FAILED" : "QUEUED";
-    const done = await db().$transaction(async (tx) => {
-      const changed = await tx.clusteringRun.updateMany({
-        where: { id: run.id, status: "RUNNING", attempts: run.attempts },
-        data:
-          next === "QUEUED"
-            ? { status: "QUEUED", heartbeatAt: null, iteration: 0, progress: 0, objective: [] }
-            : { status: next, finishedAt: now, error: next === "FAILED" ? `interrupted by a restart (${run.attempts} attempts)` : null },
-      });
-      if (changed.count !== 1) return false;
-      await appendCspAudit(tx, {
-        actorId: null,
-        action: next === "QUEUED" ? "CLUSTERING_RUN_REQUEUED" : next === "FAILED" ? "CLUSTERING_RUN_FAILED" : "CLUSTERING_RUN_CANCELLED",
-        subjectType: "clustering_run",
-        subjectId: run.id,
-        data: { reason: "interrupted by a restart", attempts: run.attempts },
-      });
-      return true;
-    });
-    if (!done) continue;
-    if (next === "QUEUED") {
-      await enqueueRun(run.id);
-      report.requeued.push(run.id);
-    } else (next === "FAILED" ? report.failed : report.cancelled).push(run.id);
-  }
-  return report;
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import PgBoss from "pg-boss";
 import { settings } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
@@ -29,8 +30,8 @@ async function startBoss(): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString, schema: "pgboss", max: 4 });
   boss.on("error", logQueueError);
   await boss.start();
-  // Failures are recorded on the run itself (FAILED + reason), so pg-boss does not retry;
-  // a run left behind by a dead worker is recovered by recoverRuns() (lib/jobs/clustering.ts).
+  // Failures are recorded on the run itself (FAILED + reason), so pg-boss does not retry; a run
+  // left behind by a dead worker is recovered by recoverRuns() (./recover.ts says why not pg-boss).
   await boss.createQueue(CLUSTERING_QUEUE, { name: CLUSTERING_QUEUE, retryLimit: 0, expireInSeconds: 23 * 3600 });
   return boss;
 }
@@ -44,19 +45,28 @@ export function queue(): Promise<PgBoss> {
   return globalForBoss.medshareBoss;
 }
 
+/**
+ * Sends a run's job under an id chosen here and recorded on the run first (job_id), so the run
+ * always names its current job: if the send fails after the record, hasLiveJob finds no such job
+ * and recoverRuns sends another. A run that no longer exists gets no job (null).
+ */
 export async function enqueueRun(runId: string): Promise<string | null> {
   const boss = await queue();
-  return boss.send(CLUSTERING_QUEUE, { runId } satisfies ClusteringJob, { retryLimit: 0 });
+  const jobId = randomUUID();
+  const recorded = await db().clusteringRun.updateMany({ where: { id: runId }, data: { jobId } });
+  if (recorded.count !== 1) return null;
+  return boss.send(CLUSTERING_QUEUE, { runId } satisfies ClusteringJob, { id: jobId, retryLimit: 0 });
 }
 
-/** Whether any job for this run is waiting or being worked on (pg-boss's job table, read only). */
+/** pg-boss states of a job still waiting or being worked on. */
+const LIVE_STATES: ReadonlySet<string> = new Set(["created", "retry", "active"]);
+
+/** Whether the run's current job (job_id) is waiting or being worked on, asked of pg-boss by id. */
 export async function hasLiveJob(runId: string): Promise<boolean> {
-  await queue(); // the pgboss schema exists once pg-boss has started
-  const rows = await db().$queryRaw<unknown[]>`
-    SELECT 1 FROM pgboss.job
-    WHERE name = ${CLUSTERING_QUEUE} AND data->>'runId' = ${runId} AND state::text IN ('created', 'retry', 'active')
-    LIMIT 1`;
-  return rows.length > 0;
+  const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { jobId: true } });
+  if (!run?.jobId) return false;
+  const job = await (await queue()).getJobById<ClusteringJob>(CLUSTERING_QUEUE, run.jobId);
+  return job !== null && LIVE_STATES.has(job.state);
 }
 
 export async function stopQueue(): Promise<void> {

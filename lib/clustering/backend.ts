@@ -10,7 +10,7 @@
  *
  * With one upload this is exactly `encryptedBackend`. With several, the key holder sees each
  * upload's aggregate sum_{j in u} w_ij x_j instead of only their total (documented in
- * lib/jobs/README.md; runs require a minimum number of records per upload).
+ * lib/clustering/README.md; runs require a minimum number of records per upload).
  *
  * Units (lib/hopcm units.ts): with `units`, upload u's records count as z = a_u x + b_u. The CSP
  * rescales the upload's distance copies once by encrypted a_u (`cspScaleFeatures`, no extra

@@ -1,16 +1,12 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
-import { activeCkksKeyId } from "@/lib/authority/ckks";
 import { openRunSecrets } from "@/lib/authority/clustering";
-import { createRunSeed } from "@/lib/authority/run-seed";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { appendAudit } from "@/lib/ledger/append";
 import { cspCall } from "@/lib/parties/csp-client";
-import { checkRunStart, runTitle } from "@/lib/validation/clustering";
+import { runTitle } from "@/lib/validation/clustering";
 
 /**
- * Clustering in the portal (the authority's process). The runs, their labels and the uploads
+ * What the portal shows of clustering runs (the authority's process). The runs, their labels and the uploads
  * are the CSP's: they come through its API (lib/csp/api/clustering.wire.ts). The authority
  * joins what it holds itself: organisation names, and for admins a run's sealed centers and
  * their mass (lib/authority/clustering.ts). Admin views (listRuns, runDetail) include what the
@@ -207,95 +203,4 @@ export async function clusterableUploads() {
   const uploads = await cspCall("runs.clusterable", {});
   const orgName = await organisationNames(uploads.map((u) => u.organisationId));
   return uploads.map(({ organisationId, ...u }) => ({ ...u, organisation: orgName.get(organisationId) ?? "—" }));
-}
-
-export type StartRunInput = {
-  /** Uploads to cluster (a full run) or to add (an extension). */
-  uploadIds: string[];
-  /** Clusters; an extension keeps the base run's k (omit it, or give the same). */
-  k?: number;
-  /** Extend this finished run with the uploads instead of clustering them from scratch. */
-  baseRunId?: string;
-  /** The admin's name and note for the run. */
-  name?: string;
-  note?: string;
-};
-
-/**
- * Starts a clustering run, in two steps, one per party. The authority checks what it can (k,
- * a base run it can extend: it holds the base's centers' mass), chooses the run's id and, in
- * one transaction, seals the run's secret k-means++ seed (lib/authority/run-seed.ts) with its
- * audit entry CLUSTERING_RUN_STARTED. Then the CSP (`runs.start`, scoped to that id) checks
- * the stored features, creates the run row with its own log entry and queues the job. The seed
- * is committed before the run exists, so the worker always finds it. If the CSP refuses, the
- * seed is removed again and the refusal logged; if the CSP cannot be reached (it may or may not
- * have made the run), the seed stays: sealed and bound to an id no other run can take.
- */
-export async function startClusteringRun(adminId: string, input: StartRunInput, options: { enqueue?: boolean } = {}) {
-  const base = input.baseRunId ? await cspCall("runs.get", { runId: input.baseRunId }) : null;
-  const hasMass = base ? Boolean((await db().runSecret.findUnique({ where: { runId: base.id }, select: { sealedMass: true } }))?.sealedMass) : undefined;
-  const { added, k } = checkRunStart(input, base, hasMass);
-  const keyId = await activeCkksKeyId();
-  const runId = randomUUID();
-  await db().$transaction(async (tx) => {
-    await createRunSeed(tx, runId);
-    await appendAudit(tx, {
-      actorId: adminId,
-      action: "CLUSTERING_RUN_STARTED",
-      subjectType: "clustering_run",
-      subjectId: runId,
-      data: base ? { k, base: base.id, uploads: added } : { k, uploads: added },
-    });
-  });
-  try {
-    return await cspCall(
-      "runs.start",
-      { runId, uploadIds: added, k, baseRunId: base?.id ?? null, keyId, enqueue: options.enqueue !== false, name: input.name ?? "", note: input.note ?? "" },
-      { sub: adminId },
-    );
-  } catch (error) {
-    if (error instanceof AppError && error.code !== "UNAVAILABLE")
-      await db().$transaction(async (tx) => {
-        await tx.runSeed.deleteMany({ where: { runId } });
-        await appendAudit(tx, {
-          actorId: adminId,
-          action: "CLUSTERING_RUN_REFUSED",
-          subjectType: "clustering_run",
-          subjectId: runId,
-          data: { code: error.code, reason: error.message },
-        });
-      });
-    throw error;
-  }
-}
-
-/** Cancels a queued run at once; a running one stops at its next iteration (status CANCELLED). */
-export function cancelRun({ adminId, runId }: { adminId: string; runId: string }) {
-  return cspCall("runs.cancel", { runId }, { sub: adminId });
-}
-
-/** Renames a run and sets its note; the CSP stores and audits them. */
-export function describeRun({ adminId, runId, name, note }: { adminId: string; runId: string; name: string; note: string }) {
-  return cspCall("runs.describe", { runId, name, note }, { sub: adminId });
-}
-
-/**
- * Deletes a run that no longer runs: the CSP deletes its row and labels (and refuses a running
- * run or one others extend), then the authority drops what it kept of the run (its sealed seed,
- * centers, distances and mass), audited in the same transaction.
- */
-export async function deleteRun({ adminId, runId }: { adminId: string; runId: string }) {
-  await cspCall("runs.delete", { runId }, { sub: adminId });
-  await db().$transaction(async (tx) => {
-    const secrets = await tx.runSecret.deleteMany({ where: { runId } });
-    const seeds = await tx.runSeed.deleteMany({ where: { runId } });
-    await appendAudit(tx, {
-      actorId: adminId,
-      action: "CLUSTERING_RUN_DELETED",
-      subjectType: "clustering_run",
-      subjectId: runId,
-      data: { secrets: secrets.count, seeds: seeds.count },
-    });
-  });
-  return { deleted: true };
 }
