@@ -2,6 +2,7 @@
 // and the e2e server run it beside the Next server through scripts/worker-process.ts. Needs the
 // server's environment (DATABASE_URL, MEDSHARE_KEK to unseal the key holder's CKKS key).
 import { stopQueue } from "@/lib/clustering/queue";
+import { flushCheckpoint } from "@/lib/ledger/checkpoint";
 import { startWorker } from "@/lib/clustering/worker";
 
 if (!(await startWorker())) {
@@ -14,6 +15,7 @@ const stop = async () => {
   stopping = true;
   // A run in progress is left RUNNING: its heartbeat goes stale and recoverRuns re-queues it.
   await stopQueue().catch(() => {});
+  await flushCheckpoint(); // a run's last entries are signed now, not 2 s later by a process that is gone
   process.exit(0);
 };
 process.on("SIGTERM", () => void stop());
