@@ -9,6 +9,7 @@ import { createAttribute, createAuthority } from "@/lib/authority/catalogue";
 import { grantAttributesNow } from "@/lib/authority/keys";
 import { flushCheckpoint } from "@/lib/ledger/checkpoint";
 import { createApprovedAccount } from "@/lib/portal/accounts";
+import { savePolicyTemplate } from "@/lib/portal/policy-templates";
 import { writeSyntheticFiles } from "./generate-synthetic";
 
 const DEMO_PASSWORD = "medshare-demo-2026";
@@ -68,6 +69,11 @@ const authorities = [
   },
 ] as const;
 
+const templates = [
+  ["Cardiology researchers (HA1)", "HA1.researcher AND HA1.cardiology"],
+  ["Oncology programme (HA1 and NRI)", "HA1.researcher AND NRI.oncology"],
+] as const;
+
 const database = await openDatabase();
 try {
   const admin = await createApprovedAccount({ ...accounts[0], password: DEMO_PASSWORD, reason: "seed:demo" });
@@ -92,6 +98,11 @@ try {
       status: created ? "created" : "already there",
     });
   }
+  // The hospital's templates span both authorities (the policy builder says who could issue such keys).
+  const staff = await db().user.findUniqueOrThrow({ where: { email: accounts[1].email }, select: { id: true, organisationId: true } });
+  for (const [name, policy] of templates)
+    if (!(await db().policyTemplate.findFirst({ where: { organisationId: staff.organisationId, name } })))
+      await savePolicyTemplate({ id: staff.id, organisation: { id: staff.organisationId } }, { name, policy });
   const files = await writeSyntheticFiles({ n: 500, seed: 42, outDir: path.join(dataDir(), "demo") });
   console.log(`Demo accounts (sign in at ${appUrl()}/login):`);
   console.table(rows);

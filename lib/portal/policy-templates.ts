@@ -1,13 +1,16 @@
 import "server-only";
 import { formatPolicy } from "@/lib/abe";
 import type { SessionUser } from "@/lib/auth/session";
+
+/** Who acts on a hospital's templates: the person and their organisation. */
+type Owner = Pick<SessionUser, "id"> & { organisation: Pick<SessionUser["organisation"], "id"> };
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
 import { checkPolicy } from "./uploads";
 
 /** The hospital's named policies, by name, for the upload wizard. */
-export function listPolicyTemplates(user: SessionUser) {
+export function listPolicyTemplates(user: Owner) {
   return db().policyTemplate.findMany({
     where: { organisationId: user.organisation.id },
     orderBy: { name: "asc" },
@@ -16,7 +19,7 @@ export function listPolicyTemplates(user: SessionUser) {
 }
 
 /** Saves (or replaces) a named policy for the hospital; the policy must parse and name known attributes. */
-export async function savePolicyTemplate(user: SessionUser, input: { name: string; policy: string }) {
+export async function savePolicyTemplate(user: Owner, input: { name: string; policy: string }) {
   const { node } = await checkPolicy(input.policy);
   const policy = formatPolicy(node);
   return db().$transaction(async (tx) => {
@@ -38,7 +41,7 @@ export async function savePolicyTemplate(user: SessionUser, input: { name: strin
 }
 
 /** Deletes one of the hospital's templates, audited in the same transaction. */
-export function deletePolicyTemplate(user: SessionUser, id: string) {
+export function deletePolicyTemplate(user: Owner, id: string) {
   return db().$transaction(async (tx) => {
     const template = await tx.policyTemplate.findFirst({ where: { id, organisationId: user.organisation.id }, select: { name: true, policy: true } });
     const gone = await tx.policyTemplate.deleteMany({ where: { id, organisationId: user.organisation.id } });
