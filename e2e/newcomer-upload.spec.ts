@@ -235,9 +235,18 @@ test("item 4: an upload whose clustering tensors failed says so on /hospital and
   await page.getByLabel("Label").fill(label);
   // the block's second run of feature ciphertexts is refused (30 ciphertexts of 393 KB go as runs of 21 and 9,
   // lib/uploads/feature-batch.ts): the records are stored, the tensors are not
-  await page.route("**/api/uploads/*/features/0", (route) => {
+  // The two runs travel at once; the refusal is held until the first run's answer is in, or the browser, stopping at
+  // the refusal, may abort the first run before it lands (CI saw "0 of 30 arrived").
+  let firstStored!: () => void;
+  const firstRun = new Promise<void>((resolve) => (firstStored = resolve));
+  await page.route("**/api/uploads/*/features/0", async (route) => {
     const body = route.request().postDataBuffer();
-    if (!body || body.readUInt32BE(4) === 0) return route.continue();
+    if (!body || body.readUInt32BE(4) === 0) {
+      const response = await route.fetch();
+      await route.fulfill({ response });
+      return firstStored();
+    }
+    await firstRun;
     return route.fulfill({ status: 422, json: { error: { code: "VALIDATION", message: "tensor refused by the test" } } });
   });
   await page.getByRole("button", { name: "Encrypt and upload" }).click();
