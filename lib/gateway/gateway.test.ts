@@ -1,7 +1,7 @@
 // The front gateway against real sockets: a real upstream HTTP server behind it, real clients
 // in front (node:http, so bodies can be streamed chunked and headers spoofed at will).
 import http, { type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientAddress, trustedProxies } from "./client-address";
 import { BODY_LIMITS, bodyLimit } from "./limits";
@@ -95,6 +95,26 @@ describe("body limits", () => {
     expect(reply.sent).toBeLessThan(16 * 1024 * 1024); // refused while streaming, not after
     await new Promise((r) => setTimeout(r, 100));
     expect(seen.reduce((n, s) => n + s.bytes, 0)).toBeLessThanOrEqual(BODY_LIMITS.auth);
+  });
+
+  it("a client that writes 32 MiB before it reads anything still gets its 413 (no reset under it)", async () => {
+    // A busy client (CI's loaded journeys) writes on before reading the answer; cutting the socket once
+    // 8 MiB were dropped reset the connection under it and the 413 was lost ("write ECONNRESET").
+    const socket = net.connect(PORT, "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    let error: Error | null = null;
+    socket.on("error", (e) => (error = e));
+    socket.pause(); // read nothing yet
+    socket.write("POST /api/auth/callback/credentials HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    for (let sent = 0; sent < 32 * 1024 * 1024; sent += piece.length) socket.write(`${piece.length.toString(16)}\r\n${piece.toString()}\r\n`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    let answer = "";
+    socket.on("data", (d: Buffer) => (answer += d.toString()));
+    socket.resume();
+    await expect.poll(() => answer, { timeout: 3_000 }).toMatch(/^HTTP\/1\.1 413/);
+    expect(error).toBeNull();
+    socket.destroy();
   });
 
   it("answers 413 from Content-Length alone, before reading the body", async () => {

@@ -61,14 +61,16 @@ function responseHeaders(res: IncomingMessage): IncomingHttpHeaders {
   return headers;
 }
 
-/** After a 413, how long and how much of the rest of the body is read and dropped before the socket is cut. */
-const LINGER_MS = 2_000;
+/** After a 413, how long the socket stays open, and how much of the rest of the body is read and dropped meanwhile. */
+const LINGER_MS = 5_000;
 const LINGER_BYTES = 8 * 1024 * 1024;
 
 /**
  * Answers (413, 403) and then reads and drops what the client is still sending, for a bounded while:
  * closing at once would reset the connection under a client still writing, and it would see
- * a network error instead of the 413. Nothing is kept; past the budget the socket is cut.
+ * a network error instead of the 413. Past the byte budget reading stops (the client's writes
+ * block, so it reads the answer) and the socket is cut when the time is up. Cutting at the byte
+ * budget lost the 413 to a busy client that had not read it yet (CI: "write ECONNRESET").
  */
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) {
   refuseAndDrain(req, res, 413, "PAYLOAD_TOO_LARGE", tooLargeMessage(limit));
@@ -82,7 +84,7 @@ function refuseAndDrain(req: IncomingMessage, res: ServerResponse, status: numbe
   timer.unref();
   req.on("data", (chunk: Buffer) => {
     dropped += chunk.length;
-    if (dropped > LINGER_BYTES) cut();
+    if (dropped > LINGER_BYTES) req.pause();
   });
   req.on("end", () => clearTimeout(timer));
   req.on("close", () => clearTimeout(timer));
