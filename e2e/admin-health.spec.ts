@@ -1,6 +1,7 @@
 /**
- * /admin shows each party's health: the portal (authority) and the CSP, each its own process,
- * both up and running this build's version (the CSP's as it answers over the network).
+ * /admin shows each party's health: the portal (authority), the CSP and the attribute
+ * authorities HA1 and NRI, each its own process, all up and running this build's version (each
+ * as it answers over the network).
  */
 import { readFileSync } from "node:fs";
 import { expect, test } from "./fixtures/test";
@@ -8,7 +9,7 @@ import { adminPage } from "./fixtures/admin";
 
 const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
-test("the admin home shows the portal and the CSP up, with their version", async ({ browser }) => {
+test("the admin home shows the portal, the CSP and both attribute authorities up, with their version", async ({ browser }) => {
   const admin = await adminPage(browser);
   const panel = admin.getByRole("region", { name: "Services" });
   // Checked once per page load: a CSP just started may answer its very first request too late
@@ -24,6 +25,8 @@ test("the admin home shows the portal and the CSP up, with their version", async
   for (const [party, name] of [
     ["authority", "Portal (authority)"],
     ["csp", "Storage service (CSP)"],
+    ["aa:HA1", "Attribute authority HA1"],
+    ["aa:NRI", "Attribute authority NRI"],
   ] as const) {
     const card = panel.getByTestId(`service-${party}`);
     await expect(card.getByRole("heading", { name })).toBeVisible();

@@ -22,7 +22,18 @@ import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { environ } from "./fixtures/attacks";
 import { e2eAppDatabaseUrl, e2eDatabaseUrl, e2eSql } from "./fixtures/database";
 import { sealedInBrowser, unlockGate, type Applicant } from "./fixtures/helpers";
-import { callCsp, cspBase, e2eCspDatabaseUrl, e2ePartySigningKey, e2ePids, needlesOf, tableDigests, tablesAsText, textNeedles } from "./fixtures/parties";
+import {
+  callCsp,
+  cspBase,
+  e2eAaDatabaseUrls,
+  e2eCspDatabaseUrl,
+  e2ePartySigningKey,
+  e2ePids,
+  needlesOf,
+  tableDigests,
+  tablesAsText,
+  textNeedles,
+} from "./fixtures/parties";
 
 test.describe.configure({ mode: "serial", timeout: 300_000 });
 
@@ -161,6 +172,12 @@ test.describe("tokens on the CSP's API", () => {
     const sig = Buffer.from(ed25519.sign(new TextEncoder().encode(`medshare-party-token/v1\n${body}`), key())).toString("base64url");
     const before = await tableDigests(CSP_SCHEMAS);
     refused(await callCsp("uploads.list", toWireJson({ currentVersions: {} }), `mst1.${body}.${sig}`), "malformed", /claims are malformed/);
+    // a real token for an attribute authority's service, sent to the CSP
+    refused(
+      await callCsp("uploads.list", toWireJson({ currentVersions: {} }), signPartyToken({ aud: "aa:HA1", op: "uploads.list", org }, key())),
+      "wrong-audience",
+      /for the aa:HA1, not the csp/,
+    );
     expect(await tableDigests(CSP_SCHEMAS)).toEqual(before);
   });
 });
@@ -212,6 +229,104 @@ function unsealWithKek(kek: Buffer, sealed: Buffer, aad: string): Buffer {
   return Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()]);
 }
 
+/** One attribute authority's master secrets: read from its database with its service role, unsealed with the KEK from its process's environment. */
+async function aaMasterSecrets(name: string) {
+  const env = environ(e2ePids().aas![name].pid!);
+  const kek = Buffer.from(env.MEDSHARE_AA_KEK, "base64");
+  expect(kek.length, `${name}'s KEK`).toBe(32);
+  const client = new pg.Client({ connectionString: e2eAaDatabaseUrls()[name], application_name: "e2e-scan" });
+  await client.connect();
+  try {
+    const rows = (
+      await client.query<{ attribute: string; version: number; sealed: Buffer }>("SELECT attribute, version, sealed_secret AS sealed FROM aa.key_versions")
+    ).rows;
+    return rows.map((v) => {
+      const plain = unsealWithKek(kek, v.sealed, `medshare-attribute-secret:${v.attribute}:v${v.version}`);
+      const secret = decodeAttributeSecret(plain);
+      return {
+        name: v.attribute,
+        needles: [
+          ...needlesOf(`${v.attribute} v${v.version} sealed`, v.sealed),
+          ...needlesOf(`${v.attribute} secret`, plain),
+          ...needlesOf(`${v.attribute} alpha`, encodeFr(secret.alpha)),
+          ...needlesOf(`${v.attribute} gamma`, encodeFr(secret.gamma)),
+        ],
+      };
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every row of every table of an attribute authority's database (its schema `aa`), as its service role reads it. */
+async function aaTablesAsText(name: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: e2eAaDatabaseUrls()[name], application_name: "e2e-scan" });
+  await client.connect();
+  try {
+    const out: string[] = [];
+    for (const table of ["namespaces", "key_versions", "issued_keys", "token_nonces"])
+      for (const row of (await client.query(`SELECT * FROM aa.${table}`)).rows)
+        out.push(
+          JSON.stringify(row, (_k, v: unknown) =>
+            v && typeof v === "object" && (v as { type?: string }).type === "Buffer" ? Buffer.from((v as { data: number[] }).data).toString("hex") : v,
+          ),
+        );
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+test("each attribute authority's process and database hold its own master secrets only; the portal holds none", async () => {
+  const pids = e2ePids();
+  const names = Object.keys(pids.aas ?? {}).sort();
+  expect(names).toEqual(["HA1", "NRI"]);
+  const authority = environ(pids.web);
+  const envs = Object.fromEntries(names.map((n) => [n, environ(pids.aas![n].pid!)]));
+  const secrets = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await aaMasterSecrets(n)] as const)));
+  for (const name of names) {
+    const env = envs[name];
+    expect([env.MEDSHARE_ROLE, env.MEDSHARE_AA_NAME]).toEqual(["aa", name]);
+    expect(decodeURIComponent(new URL(env.DATABASE_URL).username)).toMatch(new RegExp(`^medshare_aa_${name.toLowerCase()}_service$`));
+    const all = Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n");
+    // none of the registration authority's secrets, none of the other AA's, no other database
+    for (const secret of AUTHORITY_SECRETS) expect(all.includes(authority[secret]), `${secret} is in ${name}'s environment`).toBe(false);
+    for (const other of names.filter((n) => n !== name))
+      expect(all.includes(envs[other].MEDSHARE_AA_KEK), `${other}'s KEK is in ${name}'s environment`).toBe(false);
+    expect(all.includes(authority.DATABASE_URL)).toBe(false);
+    expect(all).not.toMatch(/medshare_(authority|csp|clustering)\b/);
+    // its database: only its own namespaces' secrets, all opening with its own KEK; nothing of the other's
+    const rows = await aaTablesAsText(name);
+    const own = secrets[name];
+    expect(own.length).toBeGreaterThan(0);
+    const namespaces = new Set(own.map((v) => v.name.split(".")[0]));
+    for (const other of names.filter((n) => n !== name)) {
+      for (const v of secrets[other]) {
+        expect(namespaces.has(v.name.split(".")[0]), `${v.name} is kept by both ${name} and ${other}`).toBe(false);
+        for (const n of v.needles)
+          expect(
+            rows.some((r) => r.includes(n.text)),
+            `${n.name} is in ${name}'s database`,
+          ).toBe(false);
+      }
+    }
+  }
+  expect(secrets.NRI.map((v) => v.name)).toContain("NRI.oncology");
+  // the portal (registration authority): no AA's KEK in its environment, no master secret in its database
+  const portalEnv = Object.entries(authority)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
+  for (const name of names) expect(portalEnv.includes(envs[name].MEDSHARE_AA_KEK), `${name}'s KEK is in the portal's environment`).toBe(false);
+  const portalTables = await tablesAsText(["portal", "authority", "ledger"]);
+  const found: string[] = [];
+  for (const [table, rows] of portalTables)
+    for (const row of rows)
+      for (const v of Object.values(secrets).flat()) for (const n of v.needles) if (row.includes(n.text)) found.push(`${n.name} in ${table}`);
+  expect([...new Set(found)]).toEqual([]);
+});
+
 /**
  * Every row of every table of the CSP's schemas, read as the superuser, searched for the
  * authority's secrets (KEK, signing keys, session key), the attribute authorities' master
@@ -230,22 +345,10 @@ async function scanCspDatabase() {
     ...needlesOf("the ledger signing key", Buffer.from(authority.MEDSHARE_LEDGER_SIGNING_KEY, "hex")),
     ...textNeedles("NEXTAUTH_SECRET", authority.NEXTAUTH_SECRET),
   ];
-  // the attribute authorities' master secrets, sealed and unsealed (alpha_i, gamma_i)
-  const versions = await e2eSql<{ name: string; version: number; sealed: Buffer }>(
-    `SELECT a.name, v.version, v.sealed_secret AS sealed FROM authority.attribute_key_versions v JOIN authority.attributes a ON a.id = v.attribute_id WHERE a.name LIKE $1`,
-    [`${code}.%`],
-  );
-  expect(versions.length).toBeGreaterThanOrEqual(2);
-  for (const v of versions) {
-    needles.push(...needlesOf(`${v.name} v${v.version} sealed`, v.sealed));
-    const plain = unsealWithKek(kek, v.sealed, `medshare-attribute-secret:${v.name}:v${v.version}`);
-    const secret = decodeAttributeSecret(plain);
-    needles.push(
-      ...needlesOf(`${v.name} secret`, plain),
-      ...needlesOf(`${v.name} alpha`, encodeFr(secret.alpha)),
-      ...needlesOf(`${v.name} gamma`, encodeFr(secret.gamma)),
-    );
-  }
+  // the attribute authorities' master secrets, sealed and unsealed (alpha_i, gamma_i), from each AA's own database and KEK
+  const versions = (await Promise.all(Object.keys(e2eAaDatabaseUrls()).map((name) => aaMasterSecrets(name)))).flat();
+  expect(versions.filter((v) => v.name.startsWith(`${code}.`)).length).toBeGreaterThanOrEqual(2);
+  for (const v of versions) needles.push(...v.needles);
   // the CKKS secret key, sealed and unsealed (three 48-byte windows of its serialisation: its
   // header is shared with public SEAL objects, so the windows are taken from the key material)
   const ckksKeys = await e2eSql<{ id: string; sealed: Buffer }>(`SELECT id, sealed_secret_key AS sealed FROM authority.ckks_keys`);
@@ -307,7 +410,7 @@ test("each party's database role is refused the other's tables", async () => {
   // the CSP's role: its own tables yes, the authority's (master secrets, accounts, sessions, log) no
   const asCsp = await tryAs(e2eCspDatabaseUrl(), [
     "SELECT count(*) FROM csp.uploads",
-    "SELECT sealed_secret FROM authority.attribute_key_versions",
+    "SELECT vk FROM authority.attribute_key_versions",
     "SELECT sealed_secret_key FROM authority.ckks_keys",
     "SELECT password_hash FROM portal.users",
     "SELECT * FROM portal.sessions",
@@ -328,6 +431,26 @@ test("each party's database role is refused the other's tables", async () => {
   ]);
   expect(asAuthority["SELECT count(*) FROM portal.users"]).toBe("allowed");
   for (const [s, outcome] of Object.entries(asAuthority)) if (!s.includes("portal.")) expect(outcome, s).toMatch(/permission denied/);
+  // an attribute authority's database: no other party's role may even connect to it, and its role to no other database
+  for (const [name, aaUrl] of Object.entries(e2eAaDatabaseUrls())) {
+    const database = new URL(aaUrl).pathname;
+    for (const other of [e2eCspDatabaseUrl(), e2eAppDatabaseUrl()]) {
+      const intruder = new URL(other);
+      intruder.pathname = database;
+      await expect(tryAs(intruder.toString(), ["SELECT 1"]), `${intruder.username} into ${name}'s database`).rejects.toThrow(/permission denied for database/);
+    }
+    const out = new URL(aaUrl);
+    out.pathname = new URL(e2eAppDatabaseUrl()).pathname;
+    await expect(tryAs(out.toString(), ["SELECT 1"]), `${name}'s role into the portal's database`).rejects.toThrow(/permission denied for database/);
+    const own = await tryAs(aaUrl, [
+      "SELECT count(*) FROM aa.key_versions",
+      "UPDATE aa.key_versions SET sealed_secret = '\\x00'",
+      "DELETE FROM aa.key_versions",
+      "DROP TABLE aa.issued_keys",
+    ]);
+    expect(own["SELECT count(*) FROM aa.key_versions"]).toBe("allowed");
+    for (const [s, outcome] of Object.entries(own)) if (!s.startsWith("SELECT")) expect(outcome, `${name}: ${s}`).toMatch(/permission denied|must be owner/);
+  }
 });
 
 test("the services connect as their own roles, none a superuser", async () => {
@@ -345,7 +468,8 @@ test("the services connect as their own roles, none a superuser", async () => {
   const roles = new Set(sessions.map((s) => s.usename));
   expect(roles.has("medshare_authority"), JSON.stringify(sessions)).toBe(true);
   expect(roles.has("medshare_csp"), JSON.stringify(sessions)).toBe(true);
-  for (const role of roles) expect(["medshare_authority", "medshare_csp", "medshare_clustering"]).toContain(role);
+  for (const role of roles)
+    expect(["medshare_authority", "medshare_csp", "medshare_clustering", "medshare_aa_ha1_service", "medshare_aa_nri_service"]).toContain(role);
 });
 
 test.describe("the CSP down in the middle of an upload", () => {

@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { partyEnvs, provisionFreshDatabase, type PartyEnvOptions } from "@/lib/db/bootstrap";
+import { aaEnvs, partyEnvs, provisionFreshDatabase, type Database, type PartyEnvOptions } from "@/lib/db/bootstrap";
+import { DEFAULT_AAS } from "@/lib/aa/deploy";
 import type { Party } from "@/lib/db/roles";
 import { createApprovedAccount } from "@/lib/portal/accounts";
 import { E2E_ADMIN } from "@/e2e/fixtures/accounts";
@@ -16,6 +17,9 @@ export type E2eDatabase = {
   urls: Partial<Record<Party, string>>;
   /** Each service's environment (lib/db/bootstrap.ts partyEnvs) with this run's one-off secrets. */
   envs(opts: PartyEnvOptions): Partial<Record<Party, NodeJS.ProcessEnv>>;
+  /** The attribute authorities (HA1, NRI), each on its own database: their environments on these ports. */
+  aas(ports: Record<string, number>, host?: string): ReturnType<typeof aaEnvs>;
+  aaNames: readonly string[];
   stop(): Promise<void>;
 };
 
@@ -35,7 +39,7 @@ export async function startE2eDatabase(opts: {
   const password = randomBytes(18).toString("base64url");
   const pg = await startEmbeddedPostgres({ dir, password, listen: opts.listen, allowHosts: opts.allowHosts });
   // Each party runs as its own least-privilege role, like under `npm start` (lib/db/roles.ts).
-  const { urls } = await provisionFreshDatabase(pg.url);
+  const { urls, aas } = await provisionFreshDatabase(pg.url, undefined, DEFAULT_AAS);
   process.env.DATABASE_URL = urls.authority;
   // Signed ledger checkpoints of this run only, in a folder removed with it.
   process.env.MEDSHARE_LEDGER_DIR = ledgerDir;
@@ -61,11 +65,20 @@ export async function startE2eDatabase(opts: {
     partySigningKey: randomBytes(32).toString("hex"),
     ledgerSigningKey: process.env.MEDSHARE_LEDGER_SIGNING_KEY,
     cspLogSigningKey: randomBytes(32).toString("hex"),
+    aaServices: {},
   };
+  const database: Database = { url: urls.authority!, urls, ownerUrl: "", embedded: true, stop: async () => {}, secrets, aas };
+  if (opts.writeUrls)
+    // The attribute authorities' databases (service roles), for the scans of e2e/parties.spec.ts.
+    writeFileSync(path.resolve(".data", "e2e-aa-database-urls.json"), JSON.stringify(Object.fromEntries(aas.map((a) => [a.name, a.databaseUrl]))), {
+      mode: 0o600,
+    });
   return {
     adminUrl: pg.url,
     urls,
-    envs: (envOpts) => partyEnvs({ url: urls.authority!, urls, ownerUrl: "", embedded: true, stop: async () => {}, secrets }, envOpts),
+    envs: (envOpts) => partyEnvs(database, envOpts),
+    aas: (ports, host) => aaEnvs(database, ports, host),
+    aaNames: DEFAULT_AAS,
     async stop() {
       await pg.stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });

@@ -111,7 +111,9 @@ try {
   process.on("SIGINT", () => void stop(0));
   const portalUrl = `http://${net.auth.toRoot}:${port}`;
   const cspUrl = `http://${net.csp.toAuth}:${cspPort}`;
-  const envs = db.envs({ portalUrl, cspUrl });
+  // The attribute authorities run on the authority's host (its loopback), each on its own database.
+  const aas = db.aas(Object.fromEntries(db.aaNames.map((name, i) => [name, port + 2000 + i]))).map((aa) => ({ ...aa, env: via(aa.env, net.root.toAuth) }));
+  const envs = db.envs({ portalUrl, cspUrl, aaUrls: aas.map((aa) => `${aa.name}=${aa.url}`).join(",") });
   // Each host reaches PostgreSQL over its own link to the root namespace.
   const authority = via(envs.authority, net.root.toAuth);
   const clustering = via(envs.clustering, net.root.toAuth);
@@ -120,7 +122,7 @@ try {
   // The CSP first: the portal's first pages already call it. It listens on its link to the authority only.
   const cspPids = await startHost("the CSP's host", net.csp.ns, { envs: { csp }, port, cspPort, cspHost: net.csp.toAuth });
   // The portal listens on its link to the root namespace, where the browser is.
-  const authPids = await startHost("the authority's host", net.auth.ns, { envs: { authority, clustering }, port, cspPort, host: net.auth.toRoot });
+  const authPids = await startHost("the authority's host", net.auth.ns, { envs: { authority, clustering }, aas, port, cspPort, host: net.auth.toRoot });
   writeFileSync(stateFile(port), JSON.stringify({ topology: net, port, cspPort, portalUrl, cspUrl, pids: { ...authPids, csp: cspPids.csp } }), { mode: 0o600 });
   // Ready when the portal answers on the browser's side of its link.
   for (let started = Date.now(); ;) {

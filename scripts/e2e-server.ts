@@ -11,7 +11,13 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const cspPort = Number(process.env.E2E_CSP_PORT ?? port + 1000);
 
 const db = await startE2eDatabase({ tag: String(process.pid), writeUrls: true });
-const envs = db.envs({ portalUrl: `http://localhost:${port}`, cspUrl: `http://127.0.0.1:${cspPort}` });
+// The attribute authorities HA1 and NRI on E2E_PORT + 2000, + 2001.
+const aas = db.aas(Object.fromEntries(db.aaNames.map((name, i) => [name, port + 2000 + i])));
+const envs = db.envs({
+  portalUrl: `http://localhost:${port}`,
+  cspUrl: `http://127.0.0.1:${cspPort}`,
+  aaUrls: aas.map((aa) => `${aa.name}=${aa.url}`).join(","),
+});
 
 // The authority's party-token signing key, for e2e/parties.spec.ts: it signs valid tokens to
 // show that the CSP refuses a replay or a token used beyond its scope (not only forged ones).
@@ -35,6 +41,7 @@ const writePids = () =>
       cspPort,
       worker: services?.worker?.pid() ?? null,
       workers: services?.workers.map((w) => w.pid()) ?? [],
+      aas: Object.fromEntries(services?.aas.map((a) => [a.name, { pid: a.process.pid(), url: a.url }]) ?? []),
     }),
     { mode: 0o600 },
   );
@@ -50,6 +57,7 @@ services = await startServices({
   // The journeys run against a scaled-out CSP: two web processes behind its gateway, two clustering workers.
   cspProcesses: 2,
   workers: 2,
+  aas,
 });
 writePids();
 

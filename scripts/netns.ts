@@ -109,7 +109,7 @@ export function destroyTopology(t: { id: string; auth: { ns: string }; csp: { ns
 export const inNetns = (ns: string, argv: string[]): [string, string[]] => ["ip", ["netns", "exec", ns, ...argv]];
 
 /** What scripts/netns-service.ts reads on stdin: the services to run in its namespace and where they listen. */
-export type NetnsServiceConfig = Pick<ServiceOptions, "envs" | "port" | "cspPort" | "host" | "cspHost">;
+export type NetnsServiceConfig = Pick<ServiceOptions, "envs" | "aas" | "port" | "cspPort" | "host" | "cspHost">;
 /** The line it prints once they listen, followed by their pids as JSON. */
 export const READY = "[netns-service] ready ";
 

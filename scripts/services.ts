@@ -5,6 +5,10 @@
 import type { Supervised } from "./supervisor";
 import { startWebTier, type WebOptions, type WebTier } from "./web-process";
 import { superviseWorker } from "./worker-process";
+import { aaReady, superviseAa } from "./aa-process";
+
+/** One attribute authority's service (scripts/aa.ts): its process and where the portal reaches it. */
+export type AaRunning = { name: string; url: string; process: Supervised };
 
 /** `worker` is the first clustering worker; `workers` all of them (MEDSHARE_CLUSTERING_WORKERS). */
 export type Services = {
@@ -12,6 +16,8 @@ export type Services = {
   csp: WebTier | null;
   worker: Supervised | null;
   workers: Supervised[];
+  /** The attribute authorities' services this launcher runs. */
+  aas: AaRunning[];
   stop(): Promise<void>;
   /** Stops the CSP's service alone (gateway and next-servers), as an outage would; `startCsp` brings it back on the same port. */
   stopCsp(): Promise<void>;
@@ -20,6 +26,8 @@ export type Services = {
 
 export type ServiceOptions = {
   envs: { authority?: NodeJS.ProcessEnv; csp?: NodeJS.ProcessEnv; clustering?: NodeJS.ProcessEnv };
+  /** Attribute authorities to run (lib/db/bootstrap.ts aaEnvs). */
+  aas?: Array<{ name: string; env: NodeJS.ProcessEnv; url: string }>;
   /** The portal's public port, and the CSP's. */
   port: number;
   cspPort: number;
@@ -87,14 +95,22 @@ export async function startServices(opts: ServiceOptions): Promise<Services> {
     return tier;
   };
   const csp = await startCsp();
+  // The attribute authorities before the portal: creating an attribute or issuing a key calls them.
+  const aas: AaRunning[] = (opts.aas ?? []).map((aa) => ({
+    name: aa.name,
+    url: aa.url,
+    process: superviseAa(aa.name, aa.env, { output: opts.workerOutput, onGiveUp: opts.onGiveUp }),
+  }));
+  for (const aa of aas) if (!(await aaReady(aa.url))) opts.log?.(`the attribute authority ${aa.name} did not answer at ${aa.url} yet`);
   const authority = opts.envs.authority ? await startWebTier({ ...common, env: opts.envs.authority, publicPort: opts.port, host: opts.host }) : null;
   const services: Services = {
     authority,
     csp,
     worker: workers[0] ?? null,
     workers,
+    aas,
     async stop() {
-      await Promise.all([...workers.map((w) => w.stop()), authority?.stop(), services.csp?.stop()]);
+      await Promise.all([...workers.map((w) => w.stop()), ...aas.map((a) => a.process.stop()), authority?.stop(), services.csp?.stop()]);
     },
     async stopCsp() {
       const running = services.csp;

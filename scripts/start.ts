@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { openDatabase, partyEnvs } from "@/lib/db/bootstrap";
+import { aaEnvs, openDatabase, partyEnvs } from "@/lib/db/bootstrap";
+import { aaEnvName } from "@/lib/aa/deploy";
 import { issueSetupTokenIfNoAdmin } from "@/lib/portal/registrations";
 import { runFile } from "@/lib/config/run-file";
 import { freePort } from "@/lib/gateway/server";
@@ -44,7 +45,12 @@ async function main() {
   // The CSP's port: MEDSHARE_CSP_PORT when another host must reach it, else any free loopback port.
   const cspPort = process.env.MEDSHARE_CSP_PORT ? Number(process.env.MEDSHARE_CSP_PORT) : await freePort();
   const database = await openDatabase({ log });
-  const envs = partyEnvs(database, { portalUrl: `http://localhost:${port}`, cspUrl: `http://127.0.0.1:${cspPort}` });
+  // Each attribute authority on its own port: MEDSHARE_AA_<NAME>_PORT when another host must reach it, else any free loopback port.
+  const aaPorts: Record<string, number> = {};
+  for (const aa of database.aas) aaPorts[aa.name] = Number(process.env[aaEnvName(aa.name, "PORT")] ?? 0) || (await freePort());
+  const aas = aaEnvs(database, aaPorts, process.env.MEDSHARE_AA_HOST);
+  const aaUrls = aas.map((aa) => `${aa.name}=${aa.url}`).join(",");
+  const envs = partyEnvs(database, { portalUrl: `http://localhost:${port}`, cspUrl: `http://127.0.0.1:${cspPort}`, aaUrls });
   const url = envs.authority?.NEXTAUTH_URL ?? `http://localhost:${port}`;
 
   if (!dev && buildIsStale()) {
@@ -91,6 +97,8 @@ async function main() {
         web: services?.authority?.next.pid() ?? null,
         csp: services?.csp?.next.pid() ?? null,
         worker: services?.worker?.pid() ?? null,
+        aas: Object.fromEntries(services?.aas.map((a) => [a.name, a.process.pid()]) ?? []),
+        aaUrls: process.env.MEDSHARE_AA_URLS ?? aaUrls,
       }),
       { mode: 0o600 },
     );
@@ -103,11 +111,13 @@ async function main() {
     onGiveUp: gaveUp,
     onStart: writeRunFile,
     workerWanted: workerWanted(process.env),
+    aas,
     cspProcesses: countFrom(process.env.MEDSHARE_CSP_PROCESSES, "MEDSHARE_CSP_PROCESSES"),
     workers: countFrom(process.env.MEDSHARE_CLUSTERING_WORKERS, "MEDSHARE_CLUSTERING_WORKERS"),
   });
   writeRunFile();
   if (services.csp) log(`the CSP's service is running at http://${process.env.MEDSHARE_CSP_HOST ?? "127.0.0.1"}:${cspPort}`);
+  for (const aa of services.aas) log(`the attribute authority ${aa.name} is running at ${aa.url}`);
   if (!services.authority) return;
   log(`MedShare is running at http://localhost:${port}`);
   if (token)

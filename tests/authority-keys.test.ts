@@ -16,14 +16,15 @@ import {
 import { encodeFr, encodeG2 } from "@/lib/abe/group";
 import { createAttribute, createAuthority, listPublicKeys } from "@/lib/authority/catalogue";
 import { grantAttributesNow, revokeAttribute, revokePerson, setWrapPublicKey } from "@/lib/authority/keys";
-import { secretAad, unseal } from "@/lib/authority/seal";
+import { secretAad } from "@/lib/aa/schema";
+import { unsealWith } from "@/lib/parties/seal";
 import { releaseTransformKey, storeTransformKey } from "@/lib/authority/transform";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { sikWrapContext } from "@/lib/keystore/contexts";
 import { verifyChain } from "@/lib/ledger/verify";
 import { decideRegistration, register } from "@/lib/portal/registrations";
-import { withFreshDatabase } from "./helpers/db";
+import { rawSql, withFreshDatabase } from "./helpers/db";
 import { scanDatabase } from "./helpers/scan";
 import { makeUser } from "./helpers/users";
 
@@ -82,12 +83,19 @@ describe("authority: attributes, key issuance, transform keys, revocation", () =
     bob = await registerResearcher("bob.lab", "Lab B");
   });
 
-  it("seals master secrets at rest and publishes verification keys", async () => {
-    const row = await db().attributeKeyVersion.findFirstOrThrow({ where: { attributeId: attr.cardiology }, include: { attribute: true } });
-    const secret = decodeAttributeSecret(unseal(row.sealedSecret, secretAad(row.attribute.name, row.version)));
+  it("the attribute authority seals master secrets in its own database; the registration authority keeps verification keys only", async () => {
+    const ha1 = database.aas().find((a) => a.name === "HA1")!;
+    const { rows } = await rawSql<{ attribute: string; version: number; sealed_secret: Buffer }>(
+      ha1.ownerUrl,
+      "SELECT attribute, version, sealed_secret FROM aa.key_versions WHERE attribute = 'HA1.cardiology'",
+    );
+    const secret = decodeAttributeSecret(unsealWith(ha1.kek, rows[0].sealed_secret, secretAad(rows[0].attribute, rows[0].version)));
     secretsSeen.push({ name: "alpha", bytes: encodeFr(secret.alpha) }, { name: "gamma", bytes: encodeFr(secret.gamma) });
-    expect(() => unseal(row.sealedSecret, secretAad(row.attribute.name, 2))).toThrow(); // bound to its row
+    expect(() => unsealWith(ha1.kek, rows[0].sealed_secret, secretAad(rows[0].attribute, 2))).toThrow(); // bound to its row
+    // another AA's key does not open it
+    expect(() => unsealWith(database.aas().find((a) => a.name === "NRI")!.kek, rows[0].sealed_secret, secretAad(rows[0].attribute, 1))).toThrow();
     expect(await scanDatabase(database.url(), secretsSeen)).toEqual([]);
+    expect(await scanDatabase(ha1.ownerUrl, secretsSeen)).toEqual([]);
     expect((await listPublicKeys()).map((k) => k.attribute)).toEqual(["HA1.cardiology", "HA1.oncology", "HA1.researcher"]);
   });
 

@@ -9,7 +9,8 @@ import { createAttributeAction } from "@/lib/actions/authority/create-attribute"
 import { createAuthorityAction } from "@/lib/actions/authority/create-authority";
 import type { ActionError } from "@/lib/errors";
 
-export function CreateAuthorityForm() {
+/** `services`: the attribute authority services the portal knows (MEDSHARE_AA_URLS); the new namespace's master secrets live at the one chosen. */
+export function CreateAuthorityForm({ services }: { services: string[] }) {
   const router = useRouter();
   const [error, setError] = useState<ActionError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -26,6 +27,7 @@ export function CreateAuthorityForm() {
           code: String(data.get("code")),
           name: String(data.get("name")),
           description: String(data.get("description") ?? ""),
+          service: String(data.get("service") ?? "") || undefined,
         });
         setBusy(false);
         if (!r.ok) return setError(r.error);
@@ -44,6 +46,21 @@ export function CreateAuthorityForm() {
       </Field>
       <Field id="authority-description" label="Description (optional)">
         <TextInput id="authority-description" name="description" />
+      </Field>
+      <Field
+        id="authority-service"
+        label="Run by"
+        hint="The attribute authority service that makes and keeps this namespace's master secrets and issues its keys. Its operator alone could issue itself these keys."
+        error={fe.service}
+      >
+        <select id="authority-service" name="service" className="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm">
+          <option value="">The service named like the code, else {services[0] ?? "the first"}</option>
+          {services.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
       </Field>
       <Button type="submit" disabled={busy}>
         {busy ? "Creating…" : "Create authority"}
@@ -83,7 +100,8 @@ export function CreateAttributeForm({ authorities }: { authorities: Array<{ id: 
     >
       <h2 className="font-semibold">New attribute</h2>
       <p className="text-xs text-slate-600">
-        Creating an attribute runs its authority setup: fresh master secrets, sealed at rest, and a public verification key.
+        Creating an attribute has its authority&apos;s service run the setup: fresh master secrets, kept there under its own key, and a public verification key
+        published here.
       </p>
       {error && !error.fieldErrors && <Alert tone="error">{error.message}</Alert>}
       {created && <Alert tone="success">Attribute {created} is ready.</Alert>}

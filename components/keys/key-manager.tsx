@@ -228,6 +228,13 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
         </Alert>
       )}
       {step.notice && <Alert tone="success">{step.notice}</Alert>}
+      {material.pendingAuthorities.length > 0 && (
+        <Alert tone="warning" title="Some keys are not issued yet">
+          The attribute {material.pendingAuthorities.length === 1 ? "authority" : "authorities"} {material.pendingAuthorities.join(" and ")}{" "}
+          {material.pendingAuthorities.length === 1 ? "is" : "are"} unreachable right now, so keys for attributes{" "}
+          {material.pendingAuthorities.length === 1 ? "it issues" : "they issue"} are pending. Your other keys work; reload this page later.
+        </Alert>
+      )}
     </div>
   );
 
@@ -347,7 +354,10 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
                       <tr key={id} className="border-t border-slate-100" data-testid={`key-${attribute}`}>
                         <td className="py-1 pr-4 font-mono">{attribute}</td>
                         <td className="py-1 pr-4">v{version}</td>
-                        <td className="py-1 pr-4" title={grant ? grant.issuer.name : undefined}>
+                        <td
+                          className="py-1 pr-4"
+                          title={grant ? `${grant.issuer.name}, run by the attribute authority service ${grant.issuer.service}` : undefined}
+                        >
                           {grant ? `${grant.issuer.code} · ${grant.issuer.name}` : attributeAuthority(attribute)}
                         </td>
                         <td className="py-1">{current === version ? "current" : current ? `older (current is v${current})` : "attribute no longer granted"}</td>

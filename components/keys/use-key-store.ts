@@ -11,7 +11,16 @@ import { needsReseal, openKeystore, sealKeystore, type KeystoreContents, type Se
 export type KeyMaterial = {
   gid: string;
   hasWrapKey: boolean;
-  grants: Array<{ attribute: string; description: string; currentVersion: number; grantedAt: string; issuer: { code: string; name: string } }>;
+  /** Attribute authority services that could not issue this person's keys just now (unreachable). */
+  pendingAuthorities: string[];
+  grants: Array<{
+    attribute: string;
+    description: string;
+    currentVersion: number;
+    grantedAt: string;
+    /** The namespace's authority and the AA service that runs it (holds its master secrets, issues its keys). */
+    issuer: { code: string; name: string; service: string };
+  }>;
   keys: Array<{ attribute: string; version: number; issuedAt: string; wrapped: string }>;
   /** covers: every key version the stored layers cover, e.g. "HA1.cardiology@1". */
   transformKey: { keyVersions: Record<string, number>; covers: string[]; createdAt: string } | null;

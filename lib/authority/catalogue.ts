@@ -1,21 +1,50 @@
 import "server-only";
-import { decodeAttributeVk, encodeAttributeSecret, encodeAttributeVk, setupAttribute, type AttributeVk } from "@/lib/abe";
+import { decodeAttributeVk, type AttributeVk } from "@/lib/abe";
+import { aaCall, aaServices } from "@/lib/aa/client";
 import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/ledger/append";
-import { seal, secretAad } from "./seal";
 
-export async function createAuthority(adminId: string, input: { code: string; name: string; description: string }) {
+/**
+ * The AA service that runs a new namespace: the one asked for, else the one named like the code
+ * (HA1 runs HA1), else the first configured. Only configured services can be chosen.
+ */
+export function serviceFor(code: string, asked?: string): string {
+  const services = [...aaServices().keys()];
+  if (services.length === 0) throw new AppError("UNAVAILABLE", "No attribute authority service is configured (MEDSHARE_AA_URLS; docs/DEPLOY.md).");
+  if (asked) {
+    if (!services.includes(asked))
+      throw new AppError("VALIDATION", `There is no attribute authority service ${asked}.`, { service: ["Choose one of the list."] });
+    return asked;
+  }
+  return services.includes(code) ? code : services[0];
+}
+
+/** The configured AA services, for the admin's "Run by" choice. */
+export const attributeAuthorityServices = () => [...aaServices().keys()];
+
+/**
+ * Registers a namespace: the AA service that will run it takes it on first (idempotent), then the
+ * catalogue records it. An unreachable AA: nothing is recorded.
+ */
+export async function createAuthority(adminId: string, input: { code: string; name: string; description: string; service?: string }) {
+  const service = serviceFor(input.code, input.service);
+  const existing = await db().attributeAuthority.findUnique({ where: { code: input.code }, select: { id: true } });
+  if (existing) throw new AppError("CONFLICT", `An attribute authority with code ${input.code} exists.`, { code: ["Already used."] });
+  await aaCall(service, "aa.addNamespace", { code: input.code });
   try {
     return await db().$transaction(async (tx) => {
-      const authority = await tx.attributeAuthority.create({ data: input, select: { id: true, code: true } });
+      const authority = await tx.attributeAuthority.create({
+        data: { code: input.code, name: input.name, description: input.description, service },
+        select: { id: true, code: true },
+      });
       await appendAudit(tx, {
         actorId: adminId,
         action: "AUTHORITY_CREATED",
         subjectType: "attribute-authority",
         subjectId: authority.id,
-        data: { code: input.code },
+        data: { code: input.code, service },
       });
       return authority;
     });
@@ -26,35 +55,38 @@ export async function createAuthority(adminId: string, input: { code: string; na
   }
 }
 
-/**
- * Stores a fresh key version of `attribute`: runs the authority setup (alpha_i, gamma_i), seals
- * the secret under the key-encryption key and publishes VK_i.
- */
-export async function storeNewVersion(tx: Tx, attribute: { id: string; name: string }, version: number) {
-  const { secret, vk } = setupAttribute(attribute.name);
-  await tx.attributeKeyVersion.create({
-    data: {
-      attributeId: attribute.id,
-      version,
-      vk: new Uint8Array(encodeAttributeVk(vk)),
-      sealedSecret: seal(encodeAttributeSecret(secret), secretAad(attribute.name, version)),
-    },
-  });
-  return vk;
+/** Records a key version's public verification key VK_i as the attribute's AA service published it. */
+export async function publishVersion(tx: Tx, attribute: { id: string; name: string }, version: number, vkBase64: string) {
+  const vk = new Uint8Array(Buffer.from(vkBase64, "base64"));
+  decodeAttributeVk(vk); // a malformed key from the AA fails here, before anyone encrypts under it
+  await tx.attributeKeyVersion.create({ data: { attributeId: attribute.id, version, vk } });
 }
 
+/**
+ * A new attribute: its AA service runs the setup (alpha_i, gamma_i, kept there) and publishes VK_1,
+ * which the catalogue records. The AA's step is idempotent, so a failure here can be retried.
+ */
 export async function createAttribute(adminId: string, input: { authorityId: string; localName: string; description: string }) {
   const authority = await db().attributeAuthority.findUnique({ where: { id: input.authorityId } });
   if (!authority) throw new AppError("NOT_FOUND", "That attribute authority does not exist.");
   const name = `${authority.code}.${input.localName}`;
+  if (await db().attribute.findUnique({ where: { name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `The attribute ${name} exists.`, { localName: ["Already exists."] });
+  const published = await aaCall(authority.service, "aa.setupAttribute", { attribute: name });
   try {
     return await db().$transaction(async (tx) => {
       const attribute = await tx.attribute.create({
         data: { authorityId: authority.id, name, description: input.description, currentVersion: 1 },
         select: { id: true, name: true },
       });
-      await storeNewVersion(tx, attribute, 1);
-      await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_CREATED", subjectType: "attribute", subjectId: attribute.id, data: { name, version: 1 } });
+      await publishVersion(tx, attribute, 1, published.vk);
+      await appendAudit(tx, {
+        actorId: adminId,
+        action: "ATTRIBUTE_CREATED",
+        subjectType: "attribute",
+        subjectId: attribute.id,
+        data: { name, version: 1, service: authority.service },
+      });
       return attribute;
     });
   } catch (error) {
@@ -72,6 +104,7 @@ export function listCatalogue() {
       code: true,
       name: true,
       description: true,
+      service: true,
       attributes: {
         orderBy: { name: "asc" },
         select: { id: true, name: true, description: true, currentVersion: true, _count: { select: { grants: { where: { revokedAt: null } } } } },

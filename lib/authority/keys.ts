@@ -1,48 +1,79 @@
 import "server-only";
-import { decodeAttributeSecret, encodeUserKeys, keygen, wrapKey, type AttributeSecret } from "@/lib/abe";
+import { aaCall } from "@/lib/aa/client";
 import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/ledger/append";
-import { sikWrapContext } from "@/lib/keystore/contexts";
-import { storeNewVersion } from "./catalogue";
-import { secretAad, unseal } from "./seal";
+import { publishVersion } from "./catalogue";
 import { KeyVersions, fromJson } from "@/lib/db/json";
 
 type Holder = { id: string; gid: string; wrapPublicKey: Uint8Array | null };
-type AttributeRef = { id: string; name: string; currentVersion: number };
+/** An attribute and the AA service that issues its keys. */
+type AttributeRef = { id: string; name: string; currentVersion: number; service: string };
 
-/** Long crypto inside: key generation is tens of milliseconds per key. */
+/** Long work inside: each key is a call on the attribute's AA service. */
 export const KEY_TX = { timeout: 120_000, maxWait: 10_000 } as const;
 
-async function attributeSecret(tx: Tx, attribute: AttributeRef, version: number): Promise<AttributeSecret> {
-  const row = await tx.attributeKeyVersion.findUniqueOrThrow({ where: { attributeId_version: { attributeId: attribute.id, version } } });
-  return decodeAttributeSecret(unseal(row.sealedSecret, secretAad(attribute.name, version)));
+const ATTRIBUTE_REF = { id: true, name: true, currentVersion: true, authority: { select: { service: true } } } as const;
+const toRef = (a: { id: string; name: string; currentVersion: number; authority: { service: string } }): AttributeRef => ({
+  id: a.id,
+  name: a.name,
+  currentVersion: a.currentVersion,
+  service: a.authority.service,
+});
+
+/**
+ * Has the attribute's AA service issue SIK_{i,GID} for its current version, wrapped to the
+ * holder's X25519 key: the registration authority signs the statement (this person, approved,
+ * holds this attribute; their gid and browser key) and stores what comes back, which only that
+ * browser can unwrap. Without a wrapping key yet (account made by a script), issuance waits
+ * until the person's browser registers one (see setWrapPublicKey). An AA that is unreachable
+ * leaves the key pending (answered with the service's name); issuePending retries it.
+ */
+async function issueCurrent(tx: Tx, actorId: string | null, holder: Holder, attribute: AttributeRef): Promise<"issued" | "held" | "pending"> {
+  if (!holder.wrapPublicKey) return "held";
+  const version = attribute.currentVersion;
+  const exists = await tx.issuedKey.findUnique({ where: { userId_attributeId_version: { userId: holder.id, attributeId: attribute.id, version } } });
+  if (exists && !exists.revokedAt) return "held";
+  let issued;
+  try {
+    issued = await aaCall(
+      attribute.service,
+      "aa.issueKey",
+      { attribute: attribute.name, version },
+      { sub: holder.id, gid: holder.gid, wrap: Buffer.from(holder.wrapPublicKey).toString("base64url") },
+    );
+  } catch (error) {
+    if (error instanceof AppError && error.code === "UNAVAILABLE") return "pending";
+    throw error;
+  }
+  const wrappedKey = new Uint8Array(Buffer.from(issued.wrapped, "base64"));
+  if (exists) await tx.issuedKey.update({ where: { id: exists.id }, data: { wrappedKey, revokedAt: null, issuedAt: new Date() } });
+  else await tx.issuedKey.create({ data: { userId: holder.id, attributeId: attribute.id, version, wrappedKey } });
+  await appendAudit(tx, {
+    actorId,
+    action: "KEY_ISSUED",
+    subjectType: "user",
+    subjectId: holder.id,
+    data: { attribute: attribute.name, version, service: attribute.service },
+  });
+  return "issued";
+}
+
+/** Issues each attribute's key; answers the AA services that could not be reached (keys pending there). */
+async function issueAll(tx: Tx, actorId: string | null, holder: Holder, attributes: AttributeRef[]): Promise<string[]> {
+  const pending = new Set<string>();
+  for (const attribute of attributes) if ((await issueCurrent(tx, actorId, holder, attribute)) === "pending") pending.add(attribute.service);
+  return [...pending].sort();
 }
 
 /**
- * Issues SIK_{i,GID} for the attribute's current version, wrapped to the holder's X25519 key.
- * Without a wrapping key yet (account made by a script), issuance waits until the person's
- * browser registers one (see setWrapPublicKey).
+ * Grants attributes to a person and has their keys issued, in the caller's transaction. Answers
+ * the AA services whose keys are pending (unreachable now; issued on the person's next visit).
  */
-async function issueCurrent(tx: Tx, actorId: string | null, holder: Holder, attribute: AttributeRef, secret?: AttributeSecret) {
-  if (!holder.wrapPublicKey) return false;
-  const version = attribute.currentVersion;
-  const exists = await tx.issuedKey.findUnique({ where: { userId_attributeId_version: { userId: holder.id, attributeId: attribute.id, version } } });
-  if (exists && !exists.revokedAt) return false;
-  const sik = keygen(secret ?? (await attributeSecret(tx, attribute, version)), holder.gid);
-  const plaintext = encodeUserKeys({ gid: holder.gid, keys: new Map([[attribute.name, sik]]) });
-  const wrappedKey = new Uint8Array(wrapKey(holder.wrapPublicKey, plaintext, sikWrapContext(holder.gid, attribute.name, version)));
-  if (exists) await tx.issuedKey.update({ where: { id: exists.id }, data: { wrappedKey, revokedAt: null, issuedAt: new Date() } });
-  else await tx.issuedKey.create({ data: { userId: holder.id, attributeId: attribute.id, version, wrappedKey } });
-  await appendAudit(tx, { actorId, action: "KEY_ISSUED", subjectType: "user", subjectId: holder.id, data: { attribute: attribute.name, version } });
-  return true;
-}
-
-/** Grants attributes to a person and issues their keys, in the caller's transaction. */
 export async function grantAttributes(tx: Tx, adminId: string, userId: string, attributeIds: string[]) {
   const holder = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true, status: true } });
   if (holder.status !== "APPROVED") throw new AppError("INVALID_STATE", "Only approved people can hold attributes.");
-  const attributes = await tx.attribute.findMany({ where: { id: { in: attributeIds } }, select: { id: true, name: true, currentVersion: true } });
+  const attributes = (await tx.attribute.findMany({ where: { id: { in: attributeIds } }, select: ATTRIBUTE_REF })).map(toRef);
   if (attributes.length !== new Set(attributeIds).size) throw new AppError("VALIDATION", "An attribute you chose does not exist.");
   for (const attribute of attributes) {
     const active = await tx.attributeGrant.findFirst({ where: { userId, attributeId: attribute.id, revokedAt: null } });
@@ -50,8 +81,8 @@ export async function grantAttributes(tx: Tx, adminId: string, userId: string, a
       await tx.attributeGrant.create({ data: { userId, attributeId: attribute.id, grantedById: adminId } });
       await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_GRANTED", subjectType: "user", subjectId: userId, data: { attribute: attribute.name } });
     }
-    await issueCurrent(tx, adminId, holder, attribute);
   }
+  return { pending: await issueAll(tx, adminId, holder, attributes) };
 }
 
 export async function grantAttributesNow({ adminId, userId, attributeIds }: { adminId: string; userId: string; attributeIds: string[] }) {
@@ -59,30 +90,48 @@ export async function grantAttributesNow({ adminId, userId, attributeIds }: { ad
 }
 
 /**
- * Starts a new key version of an attribute after a holder lost it: fresh (alpha_i, gamma_i),
- * the old version retired (still opens data encrypted under it for those who hold it), and
- * new-version keys issued to every remaining holder. New uploads use the new version.
+ * Keys a person's grants call for that are not issued yet (their AA was unreachable): asked for
+ * again. Answers the AA services still unreachable.
+ */
+export async function issuePending(userId: string): Promise<string[]> {
+  return db().$transaction(async (tx) => {
+    const holder = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true, status: true } });
+    if (holder.status !== "APPROVED" || !holder.wrapPublicKey) return [];
+    const grants = await tx.attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { attribute: { select: ATTRIBUTE_REF } } });
+    const issued = await tx.issuedKey.findMany({ where: { userId, revokedAt: null }, select: { attributeId: true, version: true } });
+    const held = new Set(issued.map((k) => `${k.attributeId}@${k.version}`));
+    const missing = grants.map((g) => toRef(g.attribute)).filter((a) => !held.has(`${a.id}@${a.currentVersion}`));
+    return missing.length ? issueAll(tx, userId, holder, missing) : [];
+  }, KEY_TX);
+}
+
+/**
+ * Starts a new key version of an attribute after a holder lost it: its AA service makes fresh
+ * (alpha_i, gamma_i) and retires the old version (which still opens data encrypted under it for
+ * those who hold it), the catalogue records the new VK, and new-version keys are issued to every
+ * remaining holder. New uploads use the new version. An unreachable AA stops the revocation
+ * whole (nothing changes): the old version must not stay current for new uploads.
  */
 async function rotateAttribute(tx: Tx, adminId: string, attribute: AttributeRef) {
-  const version = attribute.currentVersion + 1;
+  const rotated = await aaCall(attribute.service, "aa.rotateAttribute", { attribute: attribute.name, from: attribute.currentVersion });
+  const version = rotated.version;
   await tx.attributeKeyVersion.updateMany({ where: { attributeId: attribute.id, retiredAt: null }, data: { retiredAt: new Date() } });
-  await storeNewVersion(tx, attribute, version);
+  await publishVersion(tx, attribute, version, rotated.vk);
   await tx.attribute.update({ where: { id: attribute.id }, data: { currentVersion: version } });
   await appendAudit(tx, {
     actorId: adminId,
     action: "ATTRIBUTE_ROTATED",
     subjectType: "attribute",
     subjectId: attribute.id,
-    data: { attribute: attribute.name, version },
+    data: { attribute: attribute.name, version, service: attribute.service },
   });
   const next = { ...attribute, currentVersion: version };
-  const secret = await attributeSecret(tx, next, version);
   const grants = await tx.attributeGrant.findMany({ where: { attributeId: attribute.id, revokedAt: null }, select: { userId: true } });
   const holders = await tx.user.findMany({
     where: { id: { in: grants.map((g) => g.userId) }, status: "APPROVED" },
     select: { id: true, gid: true, wrapPublicKey: true },
   });
-  for (const holder of holders) await issueCurrent(tx, adminId, holder, next, secret);
+  for (const holder of holders) await issueCurrent(tx, adminId, holder, next);
 }
 
 async function destroyTransformKey(tx: Tx, actorId: string | null, userId: string, reason: string) {
@@ -102,11 +151,11 @@ export async function revokeAttribute({ adminId, userId, attributeId, reason }: 
   return db().$transaction(async (tx) => {
     const grant = await tx.attributeGrant.findFirst({
       where: { userId, attributeId, revokedAt: null },
-      select: { attribute: { select: { id: true, name: true, currentVersion: true } } },
+      select: { attribute: { select: ATTRIBUTE_REF } },
     });
     if (!grant) throw new AppError("INVALID_STATE", "This person does not hold that attribute.");
     await destroyTransformKey(tx, adminId, userId, `attribute ${grant.attribute.name} revoked`);
-    await revokeGrant(tx, adminId, userId, grant.attribute, reason);
+    await revokeGrant(tx, adminId, userId, toRef(grant.attribute), reason);
     return { attribute: grant.attribute.name, newVersion: grant.attribute.currentVersion + 1 };
   }, KEY_TX);
 }
@@ -124,9 +173,9 @@ export async function revokePerson({ adminId, userId, reason }: { adminId: strin
     await destroyTransformKey(tx, adminId, userId, "person revoked");
     const grants = await tx.attributeGrant.findMany({
       where: { userId, revokedAt: null },
-      select: { attribute: { select: { id: true, name: true, currentVersion: true } } },
+      select: { attribute: { select: ATTRIBUTE_REF } },
     });
-    for (const g of grants) await revokeGrant(tx, adminId, userId, g.attribute, reason);
+    for (const g of grants) await revokeGrant(tx, adminId, userId, toRef(g.attribute), reason);
     return { attributes: grants.map((g) => g.attribute.name) };
   }, KEY_TX);
 }
@@ -168,22 +217,29 @@ export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, fr
     const holder = { ...user, wrapPublicKey: new Uint8Array(publicKey) };
     const grants = await tx.attributeGrant.findMany({
       where: { userId, revokedAt: null },
-      select: { attribute: { select: { id: true, name: true, currentVersion: true } } },
+      select: { attribute: { select: ATTRIBUTE_REF } },
     });
-    for (const g of grants) await issueCurrent(tx, userId, holder, g.attribute);
-    return { issued: grants.length, sessionsEnded };
+    const pending = await issueAll(
+      tx,
+      userId,
+      holder,
+      grants.map((g) => toRef(g.attribute)),
+    );
+    return { issued: grants.length, sessionsEnded, pending };
   }, KEY_TX);
 }
 
 /** What a person's browser needs to refresh its key store: their wrapped keys and attributes. */
 export async function myKeyMaterial(userId: string) {
+  // Keys an unreachable AA owed this person: asked for again first.
+  const pending = await issuePending(userId).catch(() => [] as string[]);
   const [user, grants, keys, tk] = await Promise.all([
     db().user.findUniqueOrThrow({ where: { id: userId }, select: { gid: true, wrapPublicKey: true } }),
     db().attributeGrant.findMany({
       where: { userId, revokedAt: null },
       select: {
         grantedAt: true,
-        attribute: { select: { name: true, currentVersion: true, description: true, authority: { select: { code: true, name: true } } } },
+        attribute: { select: { name: true, currentVersion: true, description: true, authority: { select: { code: true, name: true, service: true } } } },
       },
     }),
     db().issuedKey.findMany({
@@ -196,6 +252,8 @@ export async function myKeyMaterial(userId: string) {
   return {
     gid: user.gid,
     hasWrapKey: Boolean(user.wrapPublicKey),
+    /** AA services that could not issue this person's keys just now (unreachable): named on /keys. */
+    pendingAuthorities: pending,
     grants: grants.map((g) => ({
       attribute: g.attribute.name,
       description: g.attribute.description,

@@ -1,27 +1,11 @@
 import "server-only";
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { kek } from "@/lib/config/env";
+import { sealWith, unsealWith } from "@/lib/parties/seal";
 
 /**
- * Master secrets at rest: AES-256-GCM under the key-encryption key (MEDSHARE_KEK), with the
- * secret's identity (attribute and version) as associated data, so a sealed blob cannot be
- * moved to another row. Layout: version byte 1 | 12-byte IV | ciphertext | 16-byte tag.
+ * The authority's secrets at rest (the clustering key holder's CKKS key, run secrets): sealed
+ * under its key-encryption key (MEDSHARE_KEK), lib/parties/seal.ts. Attribute master secrets
+ * are not among them: each attribute authority seals its own (lib/aa).
  */
-export function seal(plaintext: Uint8Array, aad: string): Uint8Array<ArrayBuffer> {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", kek(), iv);
-  cipher.setAAD(Buffer.from(aad, "utf8"));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return new Uint8Array(Buffer.concat([Buffer.from([1]), iv, body, cipher.getAuthTag()]));
-}
-
-export function unseal(sealed: Uint8Array, aad: string): Uint8Array {
-  const buf = Buffer.from(sealed);
-  if (buf.length < 1 + 12 + 16 || buf[0] !== 1) throw new Error("sealed secret has an unknown format");
-  const decipher = createDecipheriv("aes-256-gcm", kek(), buf.subarray(1, 13));
-  decipher.setAAD(Buffer.from(aad, "utf8"));
-  decipher.setAuthTag(buf.subarray(buf.length - 16));
-  return new Uint8Array(Buffer.concat([decipher.update(buf.subarray(13, buf.length - 16)), decipher.final()]));
-}
-
-export const secretAad = (attribute: string, version: number) => `medshare-attribute-secret:${attribute}:v${version}`;
+export const seal = (plaintext: Uint8Array, aad: string) => sealWith(kek(), plaintext, aad);
+export const unseal = (sealed: Uint8Array, aad: string) => unsealWith(kek(), sealed, aad);

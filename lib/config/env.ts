@@ -61,6 +61,8 @@ const settingsSchema = z.object({
   /** Where each party reaches the other. */
   MEDSHARE_CSP_URL: text,
   MEDSHARE_AUTHORITY_URL: text,
+  /** The attribute authorities' services the registration authority knows: "HA1=http://127.0.0.1:4101,NRI=https://aa.nri.example". */
+  MEDSHARE_AA_URLS: text,
   /** The authority signs its calls to the CSP with this Ed25519 key (hex); the CSP accepts only its public key. */
   MEDSHARE_PARTY_SIGNING_KEY: text,
   MEDSHARE_AUTHORITY_PUBLIC_KEY: text,

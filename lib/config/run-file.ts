@@ -4,7 +4,16 @@ import { dataDir } from "./data-dir";
 import { settings } from "./env";
 
 /** Written by `npm start` (scripts/start.ts): where the app answers and which processes run it. */
-export type RunFile = { url?: string; launcher?: number; web?: number | null; csp?: number | null; worker?: number | null };
+export type RunFile = {
+  url?: string;
+  launcher?: number;
+  web?: number | null;
+  csp?: number | null;
+  worker?: number | null;
+  /** Each attribute authority's process, and where the portal reaches them (MEDSHARE_AA_URLS). */
+  aas?: Record<string, number | null>;
+  aaUrls?: string;
+};
 
 export const runFile = () => path.join(dataDir(), "run.json");
 

@@ -22,6 +22,11 @@ const secretsSchema = z.object({
   ledgerSigningKey: z.string().regex(/^[0-9a-f]{64}$/),
   /** Ed25519 secret key (hex) that signs the CSP's log's tree heads (lib/ledger/log-keys.ts); the CSP's only. */
   cspLogSigningKey: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * Each attribute authority service run on this machine (lib/aa): its own key-encryption key
+   * (base64, 32 bytes) and its database role's password. Given to that AA's process only.
+   */
+  aaServices: z.record(z.string(), z.object({ kek: z.string().regex(/^[A-Za-z0-9+/]{43}=$/), dbPassword: z.string().min(16) })).default({}),
 });
 export type LocalSecrets = z.infer<typeof secretsSchema>;
 
@@ -60,7 +65,22 @@ export function ensureLocalSecrets(dir: string): LocalSecrets {
     kek: randomBytes(32).toString("base64"),
     pgPassword: randomBytes(18).toString("base64url"),
     ...laterSecrets(),
+    aaServices: {},
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: "wx" });
   return secrets;
+}
+
+/** The secrets of the attribute authority `name` on this machine, generated into secrets.json on first use. */
+export function ensureAaSecrets(dir: string, name: string): { kek: string; dbPassword: string } {
+  const file = path.join(dir, "secrets.json");
+  const secrets = ensureLocalSecrets(dir);
+  const known = secrets.aaServices[name];
+  if (known) return known;
+  const made = { kek: randomBytes(32).toString("base64"), dbPassword: randomBytes(18).toString("base64url") };
+  const stored = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  const upgraded = { ...stored, aaServices: { ...((stored.aaServices as object | undefined) ?? {}), [name]: made } };
+  writeFileSync(`${file}.tmp`, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+  return made;
 }

@@ -2,8 +2,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { dataDir } from "@/lib/config/data-dir";
+import { readRunFile } from "@/lib/config/run-file";
 import { checkpointNow } from "@/lib/ledger/checkpoint";
-import { ensureLocalSecrets, type LocalSecrets } from "@/lib/config/secrets";
+import { ensureAaSecrets, ensureLocalSecrets, type LocalSecrets } from "@/lib/config/secrets";
+import { aaServiceEnv, aasHere, externalAa, type AaDeployment } from "@/lib/aa/deploy";
+import { provisionAaDatabase } from "@/lib/aa/schema";
 import { startEmbeddedPostgres } from "./embedded";
 import { publicKeyOf, hexKey } from "@/lib/parties/token";
 import { migrateAsOwner, OWNER_ROLE, PARTY_ROLES, provisionRoles, roleOf, type Party } from "./roles";
@@ -20,6 +23,8 @@ export type Database = {
   embedded: boolean;
   stop: () => Promise<void>;
   secrets: LocalSecrets;
+  /** The attribute authorities this launcher runs (lib/aa/deploy.ts), each on its own database. */
+  aas: AaDeployment[];
 };
 
 function runningEmbeddedPort(pgDir: string): number | null {
@@ -60,7 +65,13 @@ async function openEmbedded(dir: string, secrets: LocalSecrets, log: (m: string)
       clustering: { name: PARTY_ROLES.clustering, password: secrets.clusteringDbPassword },
     },
   });
-  return { ownerUrl, urls: urls as Partial<Record<Party, string>>, stop };
+  const aas: AaDeployment[] = [];
+  for (const name of aasHere()) {
+    const own = ensureAaSecrets(dir, name);
+    const { url } = await provisionAaDatabase(superuserUrl, name, { name: OWNER_ROLE, password: secrets.ownerPassword }, own.dbPassword);
+    aas.push({ name, databaseUrl: url, kek: own.kek });
+  }
+  return { ownerUrl, urls: urls as Partial<Record<Party, string>>, stop, aas };
 }
 
 /** Environment variable holding each party's database URL on an external PostgreSQL. */
@@ -85,7 +96,7 @@ export function servicesHere(): Party[] {
  * An external PostgreSQL: `DATABASE_URL` is the owner role (migrations), and each service this
  * launcher runs connects with its own least-privilege role (PARTY_DATABASE_ENV).
  */
-function externalUrls(ownerUrl: string) {
+async function externalUrls(ownerUrl: string) {
   const urls: Partial<Record<Party, string>> = {};
   for (const party of servicesHere()) {
     const url = process.env[PARTY_DATABASE_ENV[party]];
@@ -96,7 +107,8 @@ function externalUrls(ownerUrl: string) {
       );
     urls[party] = url;
   }
-  return { ownerUrl, urls, stop: async () => {} };
+  const aas = await Promise.all(aasHere().map((name) => externalAa(name, process.env, () => ensureAaSecrets(dataDir(), name).kek)));
+  return { ownerUrl, urls, stop: async () => {}, aas };
 }
 
 const initial = globalThis as unknown as { medshareInitialDatabaseUrl?: string };
@@ -113,7 +125,7 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
   initial.medshareInitialDatabaseUrl ??= process.env.DATABASE_URL ?? "";
   const external = initial.medshareInitialDatabaseUrl;
   const embedded = !external;
-  const { ownerUrl, urls, stop } = embedded ? await openEmbedded(dir, secrets, log) : externalUrls(external);
+  const { ownerUrl, urls, stop, aas } = embedded ? await openEmbedded(dir, secrets, log) : await externalUrls(external);
   const roles = Object.fromEntries(Object.entries(urls).map(([party, url]) => [party, roleOf(url)]));
   if (opts.migrate !== false) await migrateAsOwner(ownerUrl, roles, log);
   // Scripts in this process (seed, admin:create) reach the authority's tables through
@@ -125,28 +137,38 @@ export async function openDatabase(opts: { log?: (m: string) => void; migrate?: 
     process.env.NEXTAUTH_SECRET ??= secrets.nextauthSecret;
     process.env.MEDSHARE_LEDGER_SIGNING_KEY ??= secrets.ledgerSigningKey;
     process.env.MEDSHARE_PARTY_SIGNING_KEY ??= secrets.partySigningKey;
+    // Where `npm start` runs the attribute authorities (a seed creates attributes there).
+    const running = readRunFile()?.aaUrls;
+    if (running) process.env.MEDSHARE_AA_URLS ??= running;
   }
   // A short-lived script (seed, admin:create) ends before the checkpoint timer fires: sign its entries now.
   const stopAfterCheckpoint = async () => {
     await checkpointNow().catch(() => {});
     await stop();
   };
-  return { url, urls, ownerUrl, embedded, stop: stopAfterCheckpoint, secrets };
+  return { url, urls, ownerUrl, embedded, stop: stopAfterCheckpoint, secrets, aas };
 }
 
 /**
  * A fresh database (the e2e server's, a test's) given its superuser URL: the owner and every
  * party's role with one-off passwords, migrated as the owner. Returns their URLs.
  */
-export async function provisionFreshDatabase(superuserUrl: string, log?: (m: string) => void) {
+export async function provisionFreshDatabase(superuserUrl: string, log?: (m: string) => void, aaNames: readonly string[] = []) {
   const password = () => randomBytes(18).toString("base64url");
   const parties = Object.fromEntries(Object.entries(PARTY_ROLES).map(([party, name]) => [party, { name, password: password() }])) as Record<
     Party,
     { name: string; password: string }
   >;
-  const { ownerUrl, urls } = await provisionRoles(superuserUrl, { owner: { name: OWNER_ROLE, password: password() }, parties });
+  const owner = { name: OWNER_ROLE, password: password() };
+  const { ownerUrl, urls } = await provisionRoles(superuserUrl, { owner, parties });
   await migrateAsOwner(ownerUrl, PARTY_ROLES, log);
-  return { ownerUrl, urls };
+  // Each attribute authority: its own database and role, its own one-off KEK.
+  const aas: AaDeployment[] = [];
+  for (const name of aaNames) {
+    const { url } = await provisionAaDatabase(superuserUrl, name, owner, password());
+    aas.push({ name, databaseUrl: url, kek: randomBytes(32).toString("base64") });
+  }
+  return { ownerUrl, urls, aas };
 }
 
 /** Secrets that belong to the authority alone: never in another party's environment. */
@@ -159,6 +181,8 @@ const DATABASE_VARS = ["DATABASE_URL", ...Object.values(PARTY_DATABASE_ENV)];
 export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
   for (const name of [...AUTHORITY_SECRETS, ...CSP_SECRETS, ...DATABASE_VARS]) delete out[name];
+  // An attribute authority's KEK and database (MEDSHARE_AA_<NAME>_*) go to that AA's process alone.
+  for (const name of Object.keys(out)) if (name.startsWith("MEDSHARE_AA_")) delete out[name];
   return out;
 }
 
@@ -167,7 +191,30 @@ export type PartyEnvOptions = {
   portalUrl: string;
   /** Where the authority reaches the CSP's service. */
   cspUrl: string;
+  /** Where it reaches each attribute authority's service: "HA1=http://…,NRI=http://…" (MEDSHARE_AA_URLS). */
+  aaUrls?: string;
 };
+
+/** The registration authority's token public key (hex), as the CSP and the AAs must know it. */
+function authorityPublicKeyOf(database: Database): string {
+  const signing = process.env.MEDSHARE_PARTY_SIGNING_KEY ?? database.secrets.partySigningKey;
+  return process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY ?? Buffer.from(publicKeyOf(hexKey(signing, "MEDSHARE_PARTY_SIGNING_KEY"))).toString("hex");
+}
+
+/**
+ * Each attribute authority's process environment (lib/aa/deploy.ts): its own database, KEK and
+ * port, the registration authority's public key; `url` is where the portal reaches it.
+ */
+export function aaEnvs(database: Database, ports: Record<string, number>, host = "127.0.0.1") {
+  const base = withoutSecrets(process.env);
+  delete base.DATABASE_URL;
+  const authorityPublicKey = authorityPublicKeyOf(database);
+  return database.aas.map((aa) => ({
+    name: aa.name,
+    env: aaServiceEnv(base, aa, { authorityPublicKey, port: ports[aa.name], host }),
+    url: `http://${host}:${ports[aa.name]}`,
+  }));
+}
 
 /**
  * Each service's environment, filled from the local secrets where not set: the authority gets
@@ -189,8 +236,7 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
   if (clustering && !authority && !process.env.MEDSHARE_KEK)
     throw new Error("this host runs the clustering worker without the authority: set MEDSHARE_KEK to the authority's key-encryption key (docs/DEPLOY.md).");
   const signing = process.env.MEDSHARE_PARTY_SIGNING_KEY ?? s.partySigningKey;
-  const authorityPublicKey =
-    process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY ?? Buffer.from(publicKeyOf(hexKey(signing, "MEDSHARE_PARTY_SIGNING_KEY"))).toString("hex");
+  const authorityPublicKey = authorityPublicKeyOf(database);
   const kek = process.env.MEDSHARE_KEK ?? s.kek;
   // Log keys (lib/ledger/log-keys.ts): each party signs its own heads and witnesses the other's.
   // A key pair made up here is only right for the party this host runs.
@@ -206,6 +252,7 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
       MEDSHARE_ROLE: "authority",
       DATABASE_URL: authority,
       MEDSHARE_CSP_URL: process.env.MEDSHARE_CSP_URL ?? opts.cspUrl,
+      ...(process.env.MEDSHARE_AA_URLS || opts.aaUrls ? { MEDSHARE_AA_URLS: process.env.MEDSHARE_AA_URLS ?? opts.aaUrls } : {}),
       MEDSHARE_KEK: kek,
       MEDSHARE_PARTY_SIGNING_KEY: signing,
       MEDSHARE_LEDGER_SIGNING_KEY: ledgerKey,

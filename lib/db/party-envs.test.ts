@@ -14,8 +14,17 @@ const secrets = {
   partySigningKey: "22".repeat(32),
   ledgerSigningKey: "33".repeat(32),
   cspLogSigningKey: "44".repeat(32),
+  aaServices: {},
 };
-const database = (urls: Database["urls"]): Database => ({ url: urls.authority ?? "", urls, ownerUrl: "", embedded: false, stop: async () => {}, secrets });
+const database = (urls: Database["urls"]): Database => ({
+  url: urls.authority ?? "",
+  urls,
+  ownerUrl: "",
+  embedded: false,
+  stop: async () => {},
+  secrets,
+  aas: [],
+});
 const opts = { portalUrl: "https://portal.example", cspUrl: "https://csp.example" };
 const saved = { ...process.env };
 afterEach(() => {

@@ -4,6 +4,7 @@ import { settings } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import pkg from "@/package.json" with { type: "json" };
 import { serviceRole } from "./role";
+import { aaServices, fetchAaHealth } from "@/lib/aa/client";
 
 /** What GET /api/health answers on every service: no secrets, no data. */
 const healthReport = z.object({
@@ -33,7 +34,8 @@ export async function ownHealth(): Promise<HealthReport> {
 export type ServiceStatus = "up" | "database-unreachable" | "unreachable";
 
 export type ServiceHealth = {
-  party: "authority" | "csp";
+  /** "aa:HA1" for an attribute authority's service. */
+  party: "authority" | "csp" | `aa:${string}`;
   name: string;
   status: ServiceStatus;
   /** One plain sentence for the admin; never an error's text or a stack. */
@@ -94,5 +96,39 @@ export async function cspHealth(): Promise<ServiceHealth> {
  * progress on /admin/clustering. Never rejects.
  */
 export async function checkServices(): Promise<ServiceHealth[]> {
-  return Promise.all([authorityHealth(), cspHealth()]);
+  return Promise.all([authorityHealth(), cspHealth(), ...[...aaServices().keys()].map(aaHealth)]);
+}
+
+/** An attribute authority's service (lib/aa): its own /api/aa/health, over the network. */
+async function aaHealth(name: string): Promise<ServiceHealth> {
+  const base = { party: `aa:${name}` as const, name: `Attribute authority ${name}` };
+  try {
+    const report = await fetchAaHealth(name, TIMEOUT_MS);
+    if (report.name !== name)
+      return {
+        ...base,
+        status: "unreachable",
+        message: `The service configured as ${name} says it is ${report.name}.`,
+        version: null,
+        checkedAt: new Date().toISOString(),
+      };
+    const up = report.database === "ok";
+    return {
+      ...base,
+      status: up ? "up" : "database-unreachable",
+      message: up
+        ? `Issues keys for ${report.namespaces.join(", ") || "no namespace yet"}; its database answers.`
+        : `The attribute authority ${name} runs, but its database does not answer.`,
+      version: report.version,
+      checkedAt: new Date().toISOString(),
+    };
+  } catch {
+    return {
+      ...base,
+      status: "unreachable",
+      message: `The attribute authority ${name} is unreachable. Keys it already issued keep working; new keys from it wait.`,
+      version: null,
+      checkedAt: new Date().toISOString(),
+    };
+  }
 }

@@ -11,7 +11,8 @@ import { z } from "zod";
  */
 export const partyTokenClaims = z.strictObject({
   iss: z.literal("authority"),
-  aud: z.enum(["csp"]),
+  /** "csp", or "aa:<service>" for an attribute authority's service (lib/aa). */
+  aud: z.string().regex(/^(csp|aa:[A-Za-z][A-Za-z0-9_-]{1,15})$/),
   /** The operation allowed, e.g. "uploads.putChunk". */
   op: z.string().regex(/^[a-z]+\.[A-Za-z]+$/),
   /** The one resource the operation may touch (upload, request or run id), if it has one. */
@@ -20,12 +21,18 @@ export const partyTokenClaims = z.strictObject({
   org: z.uuid().optional(),
   /** The person acting (audit actor). */
   sub: z.uuid().optional(),
+  /** An attribute authority's key issuance: the person's global id and the browser's X25519 wrapping key (base64url) the key is for. */
+  gid: z.string().min(1).max(100).optional(),
+  wrap: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
   iat: z.number().int(),
   exp: z.number().int(),
   nonce: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
 });
 export type PartyTokenClaims = z.infer<typeof partyTokenClaims>;
-export type PartyGrant = Pick<PartyTokenClaims, "aud" | "op" | "res" | "org" | "sub">;
+export type PartyGrant = Pick<PartyTokenClaims, "aud" | "op" | "res" | "org" | "sub" | "gid" | "wrap">;
 
 const PREFIX = "mst1";
 /** A token lives one minute: long enough for one call over a slow link, too short to be worth stealing. */

@@ -6,6 +6,8 @@ export const createAuthoritySchema = z.object({
   code: z.string().trim().min(2, "Use at least 2 characters.").max(16).regex(NAME_PART, "Start with a letter; letters, digits, _ and - only (e.g. HA1)."),
   name: z.string().trim().min(3, "Give the authority a name.").max(120),
   description: z.string().trim().max(500).default(""),
+  /** The attribute authority service that will run the namespace (lib/aa); empty: the one named like the code, else the first. */
+  service: z.string().trim().max(16).optional(),
 });
 
 export const createAttributeSchema = z.object({

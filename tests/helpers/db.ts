@@ -4,15 +4,17 @@ import path from "node:path";
 import pg from "pg";
 import { beforeAll, afterAll, inject } from "vitest";
 import { runMigrations } from "@/lib/db/migrate";
+import type { TestAa } from "./aa-service";
 
 /**
  * Gives the calling test file its own freshly migrated database on the run's PostgreSQL and
  * points lib/db/client at it (each test file runs in its own module context), with the CSP's
  * API served over HTTP on it (./csp-service.ts).
  */
-export function withFreshDatabase(): { url: () => string } {
+export function withFreshDatabase(): { url: () => string; aas: () => TestAa[] } {
   let url = "";
   let csp: { close(): Promise<void> } | null = null;
+  let aaServices: { aas: TestAa[]; close(): Promise<void> } | null = null;
   beforeAll(async () => {
     const admin = inject("adminDatabaseUrl");
     const name = `t_${randomBytes(6).toString("hex")}`;
@@ -32,14 +34,18 @@ export function withFreshDatabase(): { url: () => string } {
     // The CSP's API over HTTP, for portal code that calls it (lib/parties/csp-client.ts).
     const { startCspService } = await import("./csp-service");
     csp = await startCspService();
+    // The attribute authorities HA1 and NRI over HTTP, each on its own database (./aa-service.ts).
+    const { startAaServices } = await import("./aa-service");
+    aaServices = await startAaServices();
   });
   afterAll(async () => {
+    await aaServices?.close();
     await csp?.close();
     const { db } = await import("@/lib/db/client");
     await db().$disconnect();
     if (process.env.MEDSHARE_LEDGER_DIR) rmSync(process.env.MEDSHARE_LEDGER_DIR, { recursive: true, force: true });
   });
-  return { url: () => url };
+  return { url: () => url, aas: () => aaServices?.aas ?? [] };
 }
 
 /** Runs raw SQL as the superuser on the test database (to bypass guards on purpose). */

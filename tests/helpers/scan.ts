@@ -9,7 +9,7 @@ const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
  * Looks for secret byte strings (and text) in every table of every MedShare schema: raw in
  * bytea columns, as hex or base64 in text and JSON. Returns each place a needle was found.
  */
-export const MEDSHARE_SCHEMAS = ["portal", "authority", "csp", "ledger", "public"];
+export const MEDSHARE_SCHEMAS = ["portal", "authority", "csp", "ledger", "public", "aa"];
 
 export async function scanDatabase(
   url: string,

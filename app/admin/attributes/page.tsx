@@ -1,7 +1,7 @@
 import { CreateAttributeForm, CreateAuthorityForm } from "@/components/admin/catalogue-forms";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { listCatalogue } from "@/lib/authority/catalogue";
+import { attributeAuthorityServices, listCatalogue } from "@/lib/authority/catalogue";
 
 export const metadata = { title: "Attributes" };
 
@@ -12,7 +12,7 @@ export default async function AttributesPage() {
     <>
       <PageHeader
         title="Attribute catalogue"
-        description="Attribute authorities own a namespace of attributes (HA1.cardiology). Policies are written over these attributes; people receive a key per attribute they hold."
+        description="Attribute authorities own a namespace of attributes (HA1.cardiology). Each runs as its own service that alone keeps its master secrets and issues its keys; this portal approves people, records their attributes and signs the statements the services check."
       />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
@@ -25,6 +25,11 @@ export default async function AttributesPage() {
                   <span className="font-mono">{a.code}</span> · {a.name}
                 </h2>
                 {a.description && <p className="text-sm text-slate-600">{a.description}</p>}
+                <p className="mt-1 text-xs text-slate-600" data-testid={`authority-service-${a.code}`}>
+                  Run by the attribute authority service <span className="font-mono">{a.service}</span>. Its operator could issue itself any {a.code} key and so
+                  read records whose policy the attributes of {a.service} alone satisfy (key escrow per authority, inherent to attribute-based encryption); a
+                  policy that also needs another service&apos;s attribute needs both operators together.
+                </p>
                 {a.attributes.length === 0 ? (
                   <p className="mt-3 text-sm text-slate-500">No attributes yet.</p>
                 ) : (
@@ -58,7 +63,7 @@ export default async function AttributesPage() {
         </div>
         <div className="space-y-6">
           <Card>
-            <CreateAuthorityForm />
+            <CreateAuthorityForm services={attributeAuthorityServices()} />
           </Card>
           <Card>
             <CreateAttributeForm authorities={catalogue.map((a) => ({ id: a.id, code: a.code, name: a.name }))} />

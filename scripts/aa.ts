@@ -1,0 +1,41 @@
+// One attribute authority's service (issue #13, lib/aa/service.ts): its own process, database and
+// key-encryption key. `npm start` runs one per configured AA (MEDSHARE_AAS, default HA1 and NRI);
+// another organisation runs its own with `MEDSHARE_SERVICES=aa:NRI npm start` (docs/DEPLOY.md).
+// Environment: MEDSHARE_AA_NAME, DATABASE_URL (its own database, its service role),
+// MEDSHARE_AA_KEK (base64, 32 bytes), MEDSHARE_AUTHORITY_PUBLIC_KEY (the registration
+// authority's token key, hex), PORT, HOST.
+import { createAaService } from "@/lib/aa/service";
+import { serveHandler } from "@/lib/aa/http";
+import { hexKey } from "@/lib/parties/token";
+
+const name = process.env.MEDSHARE_AA_NAME ?? "";
+const kek = Buffer.from(process.env.MEDSHARE_AA_KEK ?? "", "base64");
+if (!name || !process.env.DATABASE_URL || kek.length !== 32) {
+  console.error("[medshare aa] MEDSHARE_AA_NAME, DATABASE_URL and MEDSHARE_AA_KEK (32 bytes, base64) must be set");
+  process.exit(1);
+}
+const service = createAaService({
+  name,
+  databaseUrl: process.env.DATABASE_URL,
+  kek,
+  registrationAuthorityKey: hexKey(process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY, "MEDSHARE_AUTHORITY_PUBLIC_KEY"),
+});
+const served = await serveHandler(service.handle, { port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? "127.0.0.1" });
+console.log(`[medshare aa ${name}] the attribute authority ${name} is running at ${served.url}`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await served.close();
+  await service.close();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
+// Supervised (scripts/aa-process.ts): stdin is a pipe from the parent; it closes when the parent dies.
+if (process.env.MEDSHARE_AA_SUPERVISED === "1") {
+  process.stdin.on("end", () => void stop());
+  process.stdin.on("error", () => void stop());
+  process.stdin.resume();
+}
