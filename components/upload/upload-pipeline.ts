@@ -196,11 +196,16 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
   try {
     const { id } = await timed("start", () => startUpload(body));
     started = true;
-    // The record chunks and the clustering tensors travel together; the tensors are marked
-    // complete only once the records are stored (a paused upload resumes both).
-    const records = finishUpload(id, chunks, (sent, total) => show({ upload: { sent, total } }));
+    // The record chunks first, then the clustering tensors while the cloud checks and stores the
+    // records: sent together, the tensors' 6 MB requests held each chunk up for seconds (bench,
+    // 2026-12-06). The tensors are marked complete only once the records are stored (a paused
+    // upload resumes both).
+    let chunksSent = () => {};
+    const chunksAway = new Promise<void>((resolve) => (chunksSent = resolve));
+    const records = finishUpload(id, chunks, (sent, total) => show({ upload: { sent, total } }), chunksSent);
+    void records.catch(() => undefined).finally(chunksSent);
     const features = timed("features-upload", async () => {
-      const encrypted = await tensors;
+      const [encrypted] = await Promise.all([tensors, chunksAway]);
       return sendFeatures(id, encrypted.features, encrypted.note, (sent, total) => show({ features: { sent, total } }), records);
     });
     const done = await records;
