@@ -1,12 +1,13 @@
 /// <reference lib="webworker" />
 /**
  * Seals one slice of an upload batch off the main thread: encodes its rows, encrypts each with
- * its per-record AES-GCM key derived from the batch's zeta (lib/abe sealBatchRecords), frames
+ * its per-record AES-GCM key derived from the batch's zeta (lib/abe sealBatchRecordsNative: the
+ * browser's own AES-GCM, the same bytes as the pure-JS sealBatchRecords), frames
  * the ciphertexts as they travel and hashes each into its Merkle leaf. Several of these run in
  * parallel on slices of one batch; the page packs their output into chunks and the envelope
  * worker (encrypt.worker.ts) commits to the leaves.
  */
-import { leafHash, sealBatchRecords } from "@/lib/abe";
+import { leafHash, sealBatchRecordsNative } from "@/lib/abe";
 import type { Row } from "@/lib/records/dataset";
 import { recordBytes } from "@/lib/records/encode";
 import { frameRecords } from "@/lib/uploads/protocol";
@@ -18,7 +19,7 @@ export type SealMessage =
 
 const post = (m: SealMessage, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 
-self.onmessage = (event: MessageEvent<SealJob>) => {
+self.onmessage = async (event: MessageEvent<SealJob>) => {
   const { zeta, firstIndex, rows, columns } = event.data;
   try {
     let plaintextBytes = 0;
@@ -28,7 +29,7 @@ self.onmessage = (event: MessageEvent<SealJob>) => {
       // the record's id is chosen here, at random: nothing about the patient
       return { id: crypto.randomUUID(), data };
     });
-    const { bytes, lengths } = frameRecords(sealBatchRecords(zeta, records, firstIndex));
+    const { bytes, lengths } = frameRecords(await sealBatchRecordsNative(zeta, records, firstIndex));
     const leaves = new Uint8Array(32 * lengths.length);
     let o = 0;
     lengths.forEach((len, i) => {

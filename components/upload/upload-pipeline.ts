@@ -14,10 +14,14 @@ import type { KeystoreContents } from "@/lib/keystore/sealed";
 import type { Dataset } from "@/lib/records/dataset";
 import { numericFeatureColumns } from "@/lib/records/encode";
 import { ConnectionLost, finishUpload, sendFeatures, startUpload, UploadError, type UploadBody } from "@/lib/uploads/client";
-import { deletePending, keepFeaturesOnly, savePending, type PendingFeatures } from "@/lib/uploads/pending-store";
+import { deletePending, keepFeaturesOnly, savePending, type PendingFeatures, type PendingUpload } from "@/lib/uploads/pending-store";
 import { measureSince, timed } from "@/lib/uploads/timing";
 import { sealEnvelopeAndSign, sealRows } from "./encrypt-records";
 import type { FeaturesJob, FeaturesMessage } from "./features.worker";
+
+/** What a resume says when the page was left before the tensors were kept beside the records. */
+const TENSORS_NOT_KEPT =
+  "The clustering tensors were not yet kept in this browser when the upload was interrupted, so the records are stored without them; upload the file again to cluster it.";
 
 /** What the person chose in the wizard. */
 export type UploadPlan = {
@@ -155,9 +159,6 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
   } finally {
     zeta.fill(0); // the envelope carries it to entitled readers; this page needs it no more
   }
-  show({ encrypt: 1, note: "Encrypting the clustering tensors…" });
-  // The package kept for a resume after a reload is complete only with the tensors.
-  const encrypted = await tensors;
   const chunks = sealed.chunks;
   const body: UploadBody = {
     uploadId,
@@ -175,37 +176,51 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
     ...(plan.sourceDigest ? { sourceDigest: plan.sourceDigest } : {}),
     ...plan.decision,
   };
-  // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes it.
-  const pending = { id: uploadId, organisationId, body, chunks, features: encrypted.features, featuresNote: encrypted.note, savedAt: Date.now() };
+  // Kept in this browser (ciphertext only) until stored, discarded or expired: /hospital resumes
+  // it. The records first: the start waits for them (a started upload can always be resumed), but
+  // not for the clustering tensors (five times their size), which join the kept package while
+  // the chunks travel.
+  const recordsOnly: PendingUpload = { id: uploadId, organisationId, body, chunks, features: null, featuresNote: TENSORS_NOT_KEPT, savedAt: Date.now() };
   const kept = await timed(
     "keep",
     () =>
-      savePending(pending)
+      savePending(recordsOnly)
         .then(() => true)
         .catch(() => false), // private windows may refuse storage: the upload still works, only not across a reload
   );
-  show({ upload: { sent: 0, total: chunks.length }, note: "Uploading ciphertexts to the cloud…" });
+  const pending: Promise<PendingUpload> = tensors.then((encrypted) => ({ ...recordsOnly, features: encrypted.features, featuresNote: encrypted.note }));
+  // settles once the tensors are kept (or could not be): anything that later deletes or rewrites the package waits for it
+  const keepingTensors = kept ? pending.then((p) => savePending(p)).catch(() => undefined) : Promise.resolve();
+  show({ encrypt: 1, upload: { sent: 0, total: chunks.length }, note: "Uploading ciphertexts to the cloud…" });
   let started = false;
   try {
     const { id } = await timed("start", () => startUpload(body));
     started = true;
-    // The record chunks and the clustering tensors travel together; the tensors are marked
-    // complete only once the records are stored (a paused upload resumes both).
-    const records = finishUpload(id, chunks, (sent, total) => show({ upload: { sent, total } }));
-    const features = timed("features-upload", () =>
-      sendFeatures(id, encrypted.features, encrypted.note, (sent, total) => show({ features: { sent, total } }), records),
-    );
+    // The record chunks first, then the clustering tensors while the cloud checks and stores the
+    // records: sent together, the tensors' 6 MB requests held each chunk up for seconds (bench,
+    // 2026-12-06). The tensors are marked complete only once the records are stored (a paused
+    // upload resumes both).
+    let chunksSent = () => {};
+    const chunksAway = new Promise<void>((resolve) => (chunksSent = resolve));
+    const records = finishUpload(id, chunks, (sent, total) => show({ upload: { sent, total } }), chunksSent);
+    void records.catch(() => undefined).finally(chunksSent);
+    const features = timed("features-upload", async () => {
+      const [encrypted] = await Promise.all([tensors, chunksAway]);
+      return sendFeatures(id, encrypted.features, encrypted.note, (sent, total) => show({ features: { sent, total } }), records);
+    });
     const done = await records;
     show({ note: "Sending encrypted feature tensors for clustering…" });
     const featuresDone = await features;
+    await keepingTensors;
     // sending the tensors failed: keep them (not the chunks) so /hospital can send them again
-    if (featuresDone.failed && kept) await keepFeaturesOnly(pending).catch(() => undefined);
+    if (featuresDone.failed && kept) await keepFeaturesOnly(await pending).catch(() => undefined);
     else await deletePending(uploadId).catch(() => undefined);
     if (plan.pickedAt !== null) measureSince("total", plan.pickedAt);
     live = false;
     return { name: "done", records: done.stored, seconds: (performance.now() - startedAt) / 1000, features: featuresDone };
   } catch (error) {
     live = false;
+    await keepingTensors;
     if (started && kept && error instanceof ConnectionLost) return { name: "paused", message: error.message };
     // refused by the server (it keeps nothing) or never started: the package is of no use
     await deletePending(uploadId).catch(() => undefined);

@@ -5,12 +5,12 @@
  * over the record ciphertexts (in the public envelope fields, in H4's input, and inside the
  * encrypted batch header that d is computed from).
  *
- * Exports: encryptBatch (or sealBatchRecords per slice + sealBatchEnvelope), openRecord, recordLeaf, recordProof, verifyRecord, BatchRecordInput.
+ * Exports: encryptBatch (or sealBatchRecords / sealBatchRecordsNative per slice + sealBatchEnvelope), openRecord, recordLeaf, recordProof, verifyRecord, BatchRecordInput.
  */
 import { gcm } from "@noble/ciphers/aes.js";
 import { concatBytes, u32be, utf8 } from "./codec";
 import { AbeError } from "./errors";
-import { deriveBatchKey, deriveRecordKey } from "./kdf";
+import { deriveBatchKey, deriveRecordKey, recordKeyDeriver } from "./kdf";
 import { leafHash, merkleProof, merkleRoot, verifyMerkleProof } from "./merkle";
 import { type EncryptOptions, batchHeader, sealEnvelope } from "./envelope";
 import { encodeRecordCiphertext } from "./serialize";
@@ -21,11 +21,6 @@ import { defaultRng } from "./group";
 export type BatchRecordInput = Uint8Array | { readonly id: string; readonly data: Uint8Array };
 
 const recordAad = (index: number, id: string): Uint8Array => concatBytes(utf8.encode("MEDSHARE-V1-record"), u32be(index), utf8.encode(id));
-
-function sealRecord(batchKey: Uint8Array, index: number, id: string, data: Uint8Array): RecordCiphertext {
-  const { key, nonce } = deriveRecordKey(batchKey, index, id);
-  return { index, id, ct: gcm(key, nonce, recordAad(index, id)).encrypt(data) };
-}
 
 /** Leaf of the records tree: hash of the record's full encoding (index, id and ciphertext). */
 export function recordLeaf(rec: RecordCiphertext): Uint8Array {
@@ -57,15 +52,54 @@ export function encryptBatch(
  * only on zeta, so records can be sealed before the envelope exists.
  */
 export function sealBatchRecords(zeta: Uint8Array, records: readonly BatchRecordInput[], firstIndex = 0): RecordCiphertext[] {
+  const derive = sliceKeys(zeta, firstIndex);
+  return records.map((r, k) => {
+    const { index, id, data } = recordInput(r, firstIndex + k);
+    const { key, nonce } = derive(index, id);
+    return { index, id, ct: gcm(key, nonce, recordAad(index, id)).encrypt(data) };
+  });
+}
+
+/**
+ * sealBatchRecords with the platform's AES-256-GCM (WebCrypto), for the uploader's browser: the
+ * same records byte for byte (GCM is a function of key, nonce, AAD and data), with the cipher
+ * native instead of pure JS, which is most of the per-record cost. `subtle` defaults to
+ * globalThis.crypto.subtle (browsers and workers, Node 20).
+ */
+export async function sealBatchRecordsNative(
+  zeta: Uint8Array,
+  records: readonly BatchRecordInput[],
+  firstIndex = 0,
+  subtle: SubtleCrypto = globalThis.crypto.subtle,
+): Promise<RecordCiphertext[]> {
+  const derive = sliceKeys(zeta, firstIndex);
+  const inputs = records.map((r, k) => recordInput(r, firstIndex + k));
+  return Promise.all(
+    inputs.map(async ({ index, id, data }) => {
+      const { key, nonce } = derive(index, id);
+      const aesKey = await subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["encrypt"]);
+      const params: AesGcmParams = {
+        name: "AES-GCM",
+        iv: nonce as Uint8Array<ArrayBuffer>,
+        additionalData: recordAad(index, id) as Uint8Array<ArrayBuffer>,
+        tagLength: 128,
+      };
+      return { index, id, ct: new Uint8Array(await subtle.encrypt(params, aesKey, data as Uint8Array<ArrayBuffer>)) };
+    }),
+  );
+}
+
+/** The per-record key derivation of the slice starting at firstIndex of the batch sealed with zeta. */
+function sliceKeys(zeta: Uint8Array, firstIndex: number) {
   if (!(zeta instanceof Uint8Array) || zeta.length !== 32) throw new AbeError("INVALID_ARGUMENT", "zeta must be 32 bytes");
   if (!Number.isSafeInteger(firstIndex) || firstIndex < 0) throw new AbeError("INVALID_ARGUMENT", "firstIndex must be a non-negative integer");
-  const batchKey = deriveBatchKey(zeta);
-  return records.map((r, k) => {
-    const i = firstIndex + k;
-    const { id, data } = r instanceof Uint8Array ? { id: String(i), data: r } : r;
-    if (typeof id !== "string" || !(data instanceof Uint8Array)) throw new AbeError("INVALID_ARGUMENT", "records are bytes or { id, data }");
-    return sealRecord(batchKey, i, id, data);
-  });
+  return recordKeyDeriver(deriveBatchKey(zeta));
+}
+
+function recordInput(r: BatchRecordInput, index: number): { index: number; id: string; data: Uint8Array } {
+  const { id, data } = r instanceof Uint8Array ? { id: String(index), data: r } : r;
+  if (typeof id !== "string" || !(data instanceof Uint8Array)) throw new AbeError("INVALID_ARGUMENT", "records are bytes or { id, data }");
+  return { index, id, data };
 }
 
 /**

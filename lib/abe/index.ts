@@ -47,8 +47,18 @@ export {
 export { setupGlobal, setupAttribute, vkFromSecret, keygen, verifyUserKey, makeTransformKey, transformKeyFor, precomputeVk } from "./keys";
 export { encrypt, checkIntegrity, assertIntegrity, decrypt, compilePolicy, type EncryptOptions, type DecryptOptions } from "./envelope";
 export { partialDecrypt, finishDecrypt, type FinishOptions } from "./outsource";
-export { encryptBatch, sealBatchRecords, sealBatchEnvelope, openRecord, recordProof, verifyRecord, recordLeaf, type BatchRecordInput } from "./batch";
-export { merkleRoot, merkleProof, merkleProofs, verifyMerkleProof, leafHash } from "./merkle";
+export {
+  encryptBatch,
+  sealBatchRecords,
+  sealBatchRecordsNative,
+  sealBatchEnvelope,
+  openRecord,
+  recordProof,
+  verifyRecord,
+  recordLeaf,
+  type BatchRecordInput,
+} from "./batch";
+export { merkleRoot, merkleProof, merkleProofs, verifyMerkleProof, leafHash, type Sha256 } from "./merkle";
 export { generateWrapKeyPair, wrapKey, unwrapKey, encodeWrapPublicKey, decodeWrapPublicKey, type WrapKeyPair } from "./wrap";
 export {
   encodePublicParams,

@@ -7,10 +7,10 @@
  * linearly (s = Hs(d), v_j = Hv(d, j), w_j = Hw(d, j), r_x = Hr(d, x)).
  *
  * Exports: DST, H1, Hs, Hv, Hw, Hr, H2, H3, H4, H4Input, hashPayload, deriveBatchKey, deriveRecordKey,
- *          xor32.
+ *          recordKeyDeriver, xor32.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
+import { expand, extract, hkdf } from "@noble/hashes/hkdf.js";
 import { type Fr, type G1, type GT, encodeFr, encodeGT, hashToFr, hashToG1 } from "./group";
 import { concatBytes, u32be, utf8 } from "./codec";
 
@@ -95,6 +95,18 @@ export function deriveRecordKey(batchKey: Uint8Array, index: number, id: string)
   const info = concatBytes(u32be(index), utf8.encode(id));
   const okm = hkdf(sha256, batchKey, tag(DST.RECORD), info, 44);
   return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) };
+}
+
+/**
+ * deriveRecordKey for many records of one batch: HKDF's extract step depends only on the batch
+ * key, so it runs once and each record pays only the expand step. Same output as deriveRecordKey.
+ */
+export function recordKeyDeriver(batchKey: Uint8Array): (index: number, id: string) => { key: Uint8Array; nonce: Uint8Array } {
+  const prk = extract(sha256, batchKey, tag(DST.RECORD));
+  return (index, id) => {
+    const okm = expand(sha256, prk, concatBytes(u32be(index), utf8.encode(id)), 44);
+    return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) };
+  };
 }
 
 export function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { leafHash, merkleProof, merkleProofs, merkleRoot, verifyMerkleProof } from "./merkle";
 
@@ -51,5 +52,15 @@ describe("Merkle tree (RFC 9162 shape)", () => {
       expect(merkleProofs(L, picked)).toEqual(picked.map((i) => merkleProof(L, i)));
     }
     expect(() => merkleProofs(leaves(4), [4])).toThrow(/out of range/);
+  });
+
+  it("gives the same leaves and roots with another SHA-256 (the CSP passes Node's native one)", () => {
+    const native = (d: Uint8Array) => new Uint8Array(createHash("sha256").update(d).digest());
+    for (const n of [1, 2, 3, 7, 64, 100]) {
+      const data = Array.from({ length: n }, (_, i) => new Uint8Array([i, 7, i >> 8]));
+      const L = data.map((d) => leafHash(d));
+      expect(data.map((d) => leafHash(d, native))).toEqual(L);
+      expect(merkleRoot(L, native)).toEqual(merkleRoot(L));
+    }
   });
 });

@@ -3,7 +3,7 @@
  * node = H(0x01 || left || right), left subtree = largest power of two below n), so a single
  * record can be verified against the envelope's root with a log-size proof.
  *
- * Exports: leafHash, merkleRoot, merkleProof, merkleProofs, verifyMerkleProof.
+ * Exports: leafHash, merkleRoot, merkleProof, merkleProofs, verifyMerkleProof, Sha256.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesEqual, concatBytes } from "./codec";
@@ -13,8 +13,11 @@ import type { MerkleProof } from "./types";
 const LEAF = new Uint8Array([0]);
 const NODE = new Uint8Array([1]);
 
-export const leafHash = (data: Uint8Array): Uint8Array => sha256(concatBytes(LEAF, data));
-const nodeHash = (l: Uint8Array, r: Uint8Array): Uint8Array => sha256(concatBytes(NODE, l, r));
+/** SHA-256 as a function of its input bytes (the default is @noble/hashes; a server may pass its native one). */
+export type Sha256 = (data: Uint8Array) => Uint8Array;
+
+export const leafHash = (data: Uint8Array, hash: Sha256 = sha256): Uint8Array => hash(concatBytes(LEAF, data));
+const nodeHash = (l: Uint8Array, r: Uint8Array, hash: Sha256 = sha256): Uint8Array => hash(concatBytes(NODE, l, r));
 
 function split(n: number): number {
   let k = 1;
@@ -22,16 +25,16 @@ function split(n: number): number {
   return k;
 }
 
-function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
+function rootOf(leaves: readonly Uint8Array[], hash: Sha256 = sha256): Uint8Array {
   if (leaves.length === 1) return leaves[0];
   const k = split(leaves.length);
-  return nodeHash(rootOf(leaves.slice(0, k)), rootOf(leaves.slice(k)));
+  return nodeHash(rootOf(leaves.slice(0, k), hash), rootOf(leaves.slice(k), hash), hash);
 }
 
-/** Root over leaf hashes (non-empty). */
-export function merkleRoot(leafHashes: readonly Uint8Array[]): Uint8Array {
+/** Root over leaf hashes (non-empty). `hash`: SHA-256 from elsewhere (the same root, faster where native). */
+export function merkleRoot(leafHashes: readonly Uint8Array[], hash: Sha256 = sha256): Uint8Array {
   if (leafHashes.length === 0) throw new AbeError("INVALID_ARGUMENT", "empty Merkle tree");
-  return rootOf(leafHashes);
+  return rootOf(leafHashes, hash);
 }
 
 /** Audit path for leaf `index`, bottom-up. */

@@ -31,6 +31,12 @@ export type BeginFeatures = {
   blocks: number;
 };
 
+/**
+ * Room for a loaded machine: a block's run is megabytes written in one statement, and Prisma's
+ * default (2 s to start, 5 s to finish) ended such transactions under load (P2028, answered 500).
+ */
+const TX = { maxWait: 10_000, timeout: 60_000 } as const;
+
 function reject(reason: string): never {
   throw new AppError("VALIDATION", `Features rejected: ${reason}.`);
 }
@@ -91,7 +97,7 @@ export async function beginFeatures({ uploadId, organisationId, input }: { uploa
       }))
         received[c.block]?.push(c.feature);
     return { uploadId, blocks, p, resumed: Boolean(same), received };
-  });
+  }, TX);
 }
 
 /**
@@ -157,7 +163,7 @@ export async function putFeatureRun({
         );
     }
     return { block, first, count: rows.length, duplicate: inserted === 0 };
-  });
+  }, TX);
 }
 
 /**
@@ -230,7 +236,7 @@ export async function completeFeatures({ uploadId, organisationId, actorId }: { 
       data: { n: features.n, p: features.p, blocks: features.blockCount },
     });
     return { stored: features.ciphertextCount };
-  });
+  }, TX);
 }
 
 /** Shapes of the stored features of these uploads (for starting a run); missing or unfinished ones are left out. */

@@ -11,8 +11,9 @@ import {
   setupGlobal,
   type AttributeVk,
   type Envelope,
+  encodeRecordCiphertext,
+  leafHash,
   merkleRoot,
-  recordLeaf,
 } from "@/lib/abe";
 import { settings } from "@/lib/config/env";
 import { db, type Tx } from "@/lib/db/client";
@@ -326,8 +327,10 @@ function assemble(chunks: Chunk[], upload: LockedUpload) {
   }
   if (records.length !== upload.record_count) return { ...none, reason: `expected ${upload.record_count} records, received ${records.length}` };
   if (records.some((r, i) => r.index !== i)) return { ...none, reason: "records are out of order or duplicated" };
-  const leaves = records.map(recordLeaf);
-  if (!equal(merkleRoot(leaves), upload.records_root)) return { ...none, reason: "the records do not match the envelope's commitment (tampered in transit?)" };
+  // recordLeaf of each record and the root over them, with Node's native SHA-256 (the same hashes)
+  const leaves = records.map((r) => leafHash(encodeRecordCiphertext(r), nativeSha256));
+  if (!equal(merkleRoot(leaves, nativeSha256), upload.records_root))
+    return { ...none, reason: "the records do not match the envelope's commitment (tampered in transit?)" };
   return { records, leaves, reason: null };
 }
 
@@ -449,6 +452,8 @@ export async function sweepExpiredUploads() {
     return gone.length;
   }, TX);
 }
+
+const nativeSha256 = (data: Uint8Array): Uint8Array => createHash("sha256").update(data).digest();
 
 function equal(a: Uint8Array, b: Uint8Array) {
   return a.length === b.length && a.every((x, i) => x === b[i]);

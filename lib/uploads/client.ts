@@ -76,12 +76,14 @@ export async function startUpload(body: UploadBody): Promise<{ id: string }> {
 
 /**
  * Sends the chunks the CSP lacks (it says which it has) and completes. Used right after the
- * start and again to resume after a reload, from the package kept in this browser.
+ * start and again to resume after a reload, from the package kept in this browser. `onSent`:
+ * called once, when every chunk has been sent the first time (before the completion).
  */
 export async function finishUpload(
   id: string,
   chunks: Uint8Array[],
   onProgress: (sent: number, total: number) => void,
+  onSent?: () => void,
 ): Promise<{ id: string; stored: number }> {
   const sendMissing = async () => {
     const progress = await withRetry(() => fetch(`/api/uploads/${id}`).then(json));
@@ -102,6 +104,7 @@ export async function finishUpload(
     const sending = performance.now();
     await sendMissing();
     measureSince("chunks", sending);
+    if (round === 0) onSent?.();
     const completing = performance.now();
     const res = await withRetry(async () => {
       const r = await fetch(`/api/uploads/${id}/complete`, { method: "POST" });

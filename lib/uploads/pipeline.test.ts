@@ -9,6 +9,7 @@ import {
   recordLeaf,
   sealBatchEnvelope,
   sealBatchRecords,
+  sealBatchRecordsNative,
   setupAttribute,
   setupGlobal,
 } from "@/lib/abe";
@@ -50,6 +51,18 @@ describe("the upload pipeline's parallel pieces", () => {
     const { batchKey } = decrypt(pp, [auth.vk], whole.envelope, { gid: "reader", keys: new Map([["HA1.researcher", reader]]) });
     const unpacked = packFramed(framed, 1000).flatMap(unpackChunk);
     expect(unpacked.map((r) => openRecord(batchKey, r))).toEqual(records.map((r) => r.data));
+  });
+
+  it("slices sealed with the platform's AES-GCM (WebCrypto) are byte for byte the pure-JS ones", async () => {
+    const cuts = [0, 5, 6, 17, 23];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const slice = records.slice(cuts[k], cuts[k + 1]);
+      expect(await sealBatchRecordsNative(zeta, slice, cuts[k])).toEqual(sealBatchRecords(zeta, slice, cuts[k]));
+    }
+    const plain = [enc.encode("a"), new Uint8Array(0), enc.encode("x".repeat(5000))];
+    expect(await sealBatchRecordsNative(zeta, plain, 7)).toEqual(sealBatchRecords(zeta, plain, 7));
+    await expect(sealBatchRecordsNative(zeta.subarray(1), records)).rejects.toThrow(/zeta/);
+    await expect(sealBatchRecordsNative(zeta, records, -1)).rejects.toThrow(/firstIndex/);
   });
 
   it("a slice sealed at the wrong position does not match the batch", () => {

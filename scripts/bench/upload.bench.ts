@@ -25,6 +25,21 @@ test("bench: pick to stored", async ({ browser }) => {
   await expect(page.getByText("1. Choose a file")).toBeVisible();
 
   const now = () => page.evaluate(() => performance.now());
+  // BENCH_UPLOAD_CALLS=1: when the page's code calls fetch for a chunk or tensor, when fetch() returns, when its answer resolves
+  if (process.env.BENCH_UPLOAD_CALLS)
+    await page.evaluate(() => {
+      const w = window as unknown as { fetch: typeof fetch; __calls: unknown[] };
+      const original = w.fetch.bind(window);
+      w.__calls = [];
+      w.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+        const url = String(input);
+        const call = performance.now();
+        const p = original(input, init);
+        const rec = { url, call, returned: performance.now(), answered: 0 };
+        if (/\/(chunks|features)\/\d+$/.test(url)) w.__calls.push(rec);
+        return p.then((r) => ((rec.answered = performance.now()), r));
+      };
+    });
   // every chunk and tensor request's Resource Timing (the default buffer keeps 250)
   await page.evaluate(() => performance.setResourceTimingBufferSize(100_000));
   const pick = await now();
@@ -39,11 +54,21 @@ test("bench: pick to stored", async ({ browser }) => {
   await page.getByLabel("Label").fill(label);
   const button = page.getByRole("button", { name: "Encrypt and upload" });
   await expect(button).toBeEnabled();
+  // BENCH_UPLOAD_PROFILE=file.cpuprofile: the page's main thread, click to stored (V8 CPU profile, DevTools can open it)
+  const profile = process.env.BENCH_UPLOAD_PROFILE;
+  const cdp = profile ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
+    await cdp.send("Profiler.start");
+  }
   const click = await now();
   await button.click();
   await expect(page.getByText(/Upload stored/)).toBeVisible({ timeout: 25 * 60_000 });
   const stored = await now();
-  await expect(page.getByText("Upload stored, without clustering data")).toHaveCount(0);
+  if (cdp) writeFileSync(profile!, JSON.stringify((await cdp.send("Profiler.stop")).profile));
+  if (await page.getByText("Upload stored, without clustering data").count())
+    throw new Error(`stored without clustering data: ${/[^.]*tensors[^.]*\./.exec(await page.locator("main").innerText())?.[0]}`);
 
   const measures = await page.evaluate(
     (prefix) =>
@@ -65,6 +90,7 @@ test("bench: pick to stored", async ({ browser }) => {
         total: e.duration,
       })),
   );
+  const calls = process.env.BENCH_UPLOAD_CALLS ? await page.evaluate(() => (window as unknown as { __calls: unknown[] }).__calls) : undefined;
   // what the CSP holds: every record, stored, and the clustering tensors complete
   const [upload] = await e2eSql<{ id: string; status: string; records: string; features: string | null }>(
     `SELECT u.id::text, u.status::text, (SELECT count(*) FROM csp.record_ciphertexts r WHERE r.upload_id = u.id)::text AS records,
@@ -75,5 +101,5 @@ test("bench: pick to stored", async ({ browser }) => {
   expect(upload.status).toBe("STORED");
   expect(Number(upload.records)).toBe(rows);
   expect(upload.features).toBe("STORED");
-  writeFileSync(out, JSON.stringify({ rows, pick, formStart, click, stored, measures, requests, features: upload.features }));
+  writeFileSync(out, JSON.stringify({ rows, pick, formStart, click, stored, measures, requests, calls, features: upload.features }));
 });
