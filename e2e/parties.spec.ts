@@ -278,6 +278,9 @@ async function aaTablesAsText(name: string): Promise<string[]> {
 }
 
 test("each attribute authority's process and database hold its own master secrets only; the portal holds none", async () => {
+  // A namespace run by NRI (the journey's own runs at HA1), made through the UI; the page says who runs it.
+  const nriCode = await createCatalogue(admin, ["oncology"], "NRI");
+  await expect(admin.getByTestId(`authority-service-${nriCode}`)).toContainText("Run by the attribute authority service NRI");
   const pids = e2ePids();
   const names = Object.keys(pids.aas ?? {}).sort();
   expect(names).toEqual(["HA1", "NRI"]);
@@ -313,7 +316,8 @@ test("each attribute authority's process and database hold its own master secret
       }
     }
   }
-  expect(secrets.NRI.map((v) => v.name)).toContain("NRI.oncology");
+  expect(secrets.NRI.map((v) => v.name)).toContain(`${nriCode}.oncology`);
+  expect(secrets.HA1.map((v) => v.name)).toContain(`${code}.researcher`);
   // the portal (registration authority): no AA's KEK in its environment, no master secret in its database
   const portalEnv = Object.entries(authority)
     .map(([k, v]) => `${k}=${v}`)

@@ -1,6 +1,6 @@
 // One attribute authority's service (issue #13, lib/aa/service.ts): its own process, database and
 // key-encryption key. `npm start` runs one per configured AA (MEDSHARE_AAS, default HA1 and NRI);
-// another organisation runs its own with `MEDSHARE_SERVICES=aa:NRI npm start` (docs/DEPLOY.md).
+// another organisation runs its own with `MEDSHARE_SERVICES=aa MEDSHARE_AAS=NRI npm start` (docs/DEPLOY.md).
 // Environment: MEDSHARE_AA_NAME, DATABASE_URL (its own database, its service role),
 // MEDSHARE_AA_KEK (base64, 32 bytes), MEDSHARE_AUTHORITY_PUBLIC_KEY (the registration
 // authority's token key, hex), PORT, HOST.

@@ -87,9 +87,10 @@ export function servicesHere(): Party[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = listed.filter((s) => !Object.hasOwn(PARTY_ROLES, s));
-  if (unknown.length) throw new Error(`MEDSHARE_SERVICES: unknown service ${unknown.join(", ")} (authority, csp, clustering)`);
-  return listed as Party[];
+  const unknown = listed.filter((s) => !Object.hasOwn(PARTY_ROLES, s) && s !== "aa");
+  if (unknown.length) throw new Error(`MEDSHARE_SERVICES: unknown service ${unknown.join(", ")} (authority, csp, clustering, aa)`);
+  // `aa`: the attribute authorities named in MEDSHARE_AAS (lib/aa/deploy.ts aasHere).
+  return listed.filter((s) => s !== "aa") as Party[];
 }
 
 /**
