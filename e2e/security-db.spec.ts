@@ -17,6 +17,8 @@ test.describe.configure({ mode: "serial" });
 
 /** The parties' roles (lib/db/roles.ts PARTY_ROLES). */
 const PARTY_ROLES = { authority: "medshare_authority", csp: "medshare_csp", clustering: "medshare_clustering" };
+/** The default attribute authorities' service roles (lib/aa/schema.ts aaRoleName of DEFAULT_AAS). */
+const AA_ROLES = ["medshare_aa_ha1_service", "medshare_aa_nri_service"];
 
 type Row = {
   seq: string;
@@ -117,7 +119,9 @@ test("each service connects as its own party's role, never as a superuser", asyn
   const roles = new Set(sessions.map((s) => s.usename));
   expect(roles.has(PARTY_ROLES.authority), JSON.stringify(sessions)).toBe(true);
   expect(roles.has(PARTY_ROLES.csp), JSON.stringify(sessions)).toBe(true);
-  for (const role of roles) expect(Object.values(PARTY_ROLES) as string[]).toContain(role);
+  // The attribute authorities are services too, each with its own database and role (#13).
+  const serviceRoles = [...Object.values(PARTY_ROLES), ...AA_ROLES] as string[];
+  for (const role of roles) expect(serviceRoles).toContain(role);
 });
 
 test("a web server given a superuser's DATABASE_URL refuses to start", async () => {
