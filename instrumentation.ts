@@ -2,7 +2,8 @@
  * Next.js start-up hook: refuses to serve as a PostgreSQL superuser (lib/db/superuser-check.ts),
  * then starts the clustering job worker inside the Node.js server (lib/clustering/worker.ts). Neither
  * runs during `next build` or without DATABASE_URL (startWorker checks both again, and
- * MEDSHARE_WORKER=off), and the witness of the other party's log (MEDSHARE_WITNESS_INTERVAL_S).
+ * MEDSHARE_WORKER=off), the witness of the other party's log (MEDSHARE_WITNESS_INTERVAL_S), and, in the
+ * portal, the move of attribute secrets from before the AA services to their AA.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
@@ -23,5 +24,11 @@ export async function register() {
     // Each party witnesses the other's transparency log (lib/ledger/witness.ts).
     const { startWitness } = await import("./lib/ledger/witness-loop");
     startWitness();
+    // Attribute secrets from before the AA services move to their AA (lib/authority/legacy-secrets.ts).
+    const { serviceRole } = await import("./lib/parties/role");
+    if (serviceRole() === "authority") {
+      const { startLegacySecretMove } = await import("./lib/authority/legacy-secrets");
+      startLegacySecretMove();
+    }
   }
 }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { decodeAttributeSecret, encodeAttributeSecret, encodeAttributeVk, encodeUserKeys, keygen, setupAttribute, wrapKey } from "@/lib/abe";
+import { decodeAttributeSecret, encodeAttributeSecret, encodeAttributeVk, encodeUserKeys, keygen, setupAttribute, vkFromSecret, wrapKey } from "@/lib/abe";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/error-response";
 import { readBodyBytes } from "@/lib/http/read-body";
@@ -85,6 +85,21 @@ export function createAaService(config: AaConfig): AaService {
     return { attribute, version, vk: b64(encoded) };
   }
 
+  /** A secret sent for import, read strictly: malformed, for another attribute or not matching its key is a 422. */
+  function importedSecret(input: AaInput<"aa.importVersion">) {
+    let secret: ReturnType<typeof decodeAttributeSecret>;
+    try {
+      secret = decodeAttributeSecret(new Uint8Array(Buffer.from(input.secret, "base64")));
+    } catch {
+      throw new AppError("VALIDATION", `The secret sent for ${input.attribute} v${input.version} is not an attribute secret.`);
+    }
+    if (secret.attribute !== input.attribute) throw new AppError("VALIDATION", `The secret sent is ${secret.attribute}'s, not ${input.attribute}'s.`);
+    const vk = encodeAttributeVk(vkFromSecret(secret));
+    if (Buffer.compare(Buffer.from(vk), Buffer.from(input.vk, "base64")) !== 0)
+      throw new AppError("VALIDATION", `The secret sent for ${input.attribute} v${input.version} does not match its published verification key.`);
+    return { secret, vk };
+  }
+
   const handlers: { [K in AaOp]: (input: AaInput<K>, claims: PartyTokenClaims) => Promise<AaOutput<K>> } = {
     "aa.addNamespace": (input, claims) =>
       inTransaction(async (client) => {
@@ -143,6 +158,32 @@ export function createAaService(config: AaConfig): AaService {
           claims.wrap,
         ]);
         return { attribute: input.attribute, version: input.version, wrapped: b64(wrapped) };
+      }),
+    "aa.importVersion": (input, claims) =>
+      inTransaction(async (client) => {
+        const { secret, vk } = importedSecret(input);
+        await spend(client, claims);
+        await requireNamespace(client, input.attribute);
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [input.attribute]);
+        const held = await client.query<{ vk: Buffer }>("SELECT vk FROM aa.key_versions WHERE attribute = $1 AND version = $2", [
+          input.attribute,
+          input.version,
+        ]);
+        if (held.rowCount) {
+          if (Buffer.compare(held.rows[0].vk, Buffer.from(vk)) === 0) return { attribute: input.attribute, version: input.version, imported: false };
+          throw new AppError("CONFLICT", `${config.name} already holds another key for ${input.attribute} v${input.version}; nothing was imported.`);
+        }
+        await client.query(
+          "INSERT INTO aa.key_versions (attribute, version, vk, sealed_secret, retired_at) VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END)",
+          [
+            input.attribute,
+            input.version,
+            Buffer.from(vk),
+            Buffer.from(sealWith(config.kek, encodeAttributeSecret(secret), secretAad(input.attribute, input.version))),
+            input.retired,
+          ],
+        );
+        return { attribute: input.attribute, version: input.version, imported: true };
       }),
   };
 

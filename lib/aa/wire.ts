@@ -44,6 +44,18 @@ export const aaApi = {
     output: z.object({ attribute, version: z.number().int(), wrapped: b64 }),
     resource: (i: { attribute: string; version: number }) => `${i.attribute}@${i.version}`,
   },
+  /**
+   * Takes over one key version an install made before the AA services existed (migration 0024):
+   * the registration authority sends the master secret it sealed then, once, and forgets it when
+   * the AA answers. The AA keeps it only if it matches the published key; the same version again
+   * is a no-op, a different secret for a version it holds is refused.
+   */
+  "aa.importVersion": {
+    path: "import",
+    input: z.strictObject({ attribute, version: z.number().int().min(1), secret: b64.max(512), vk: b64.max(2048), retired: z.boolean() }),
+    output: z.object({ attribute, version: z.number().int(), imported: z.boolean() }),
+    resource: (i: { attribute: string; version: number }) => `${i.attribute}@${i.version}`,
+  },
 } as const;
 export type AaOp = keyof typeof aaApi;
 export type AaInput<K extends AaOp> = z.infer<(typeof aaApi)[K]["input"]>;

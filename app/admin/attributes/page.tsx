@@ -1,19 +1,38 @@
 import { CreateAttributeForm, CreateAuthorityForm } from "@/components/admin/catalogue-forms";
+import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { attributeAuthorityServices, listCatalogue } from "@/lib/authority/catalogue";
+import { legacySecretsWaiting } from "@/lib/authority/legacy-secrets";
 
 export const metadata = { title: "Attributes" };
 
 export default async function AttributesPage() {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/attributes");
-  const catalogue = await listCatalogue();
+  const [catalogue, waiting] = await Promise.all([listCatalogue(), legacySecretsWaiting()]);
   return (
     <>
       <PageHeader
         title="Attribute catalogue"
         description="Attribute authorities own a namespace of attributes (HA1.cardiology). Each runs as its own service that alone keeps its master secrets and issues its keys; this portal approves people, records their attributes and signs the statements the services check."
       />
+      {waiting.length > 0 && (
+        <div className="mb-6" data-testid="legacy-secrets">
+          <Alert tone="warning" title="This portal still holds attribute master secrets from before the attribute authority services">
+            <p>They move to the service that runs their namespace automatically, a few seconds after the portal starts and every five minutes until done:</p>
+            <ul className="mt-1 list-disc pl-5">
+              {waiting.map((w) => (
+                <li key={w.service}>
+                  {w.versions} key version{w.versions === 1 ? "" : "s"} for <span className="font-mono">{w.service}</span>
+                  {w.configured
+                    ? " (waiting for the service to answer)"
+                    : `: no attribute authority service named ${w.service} is configured; run one (MEDSHARE_AAS, docs/DEPLOY.md)`}
+                </li>
+              ))}
+            </ul>
+          </Alert>
+        </div>
+      )}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
           {catalogue.length === 0 ? (
