@@ -33,6 +33,8 @@ test("the admin home shows the portal, the CSP and both attribute authorities up
     await expect(card.getByTestId("service-status")).toHaveText("Up");
     await expect(card.getByTestId("service-version")).toHaveText(version);
     await expect(card.locator("time")).toHaveText(/^\d\d:\d\d:\d\d UTC$/);
+    // Each AA's log as the portal witnesses it (lib/aa/witness.ts): not yet, or agreeing; never an alert.
+    if (party.startsWith("aa:")) await expect(card.getByTestId("service-log")).toHaveText(/^(Not witnessed yet|Witnessed: agrees at \d+ entries)/);
   }
   await expect(panel).not.toContainText(/error|stack|at .*\.js/i);
 });

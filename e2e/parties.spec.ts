@@ -264,7 +264,7 @@ async function aaTablesAsText(name: string): Promise<string[]> {
   await client.connect();
   try {
     const out: string[] = [];
-    for (const table of ["namespaces", "key_versions", "issued_keys", "token_nonces"])
+    for (const table of ["namespaces", "key_versions", "issued_keys", "token_nonces", "log_entries", "log_nodes"])
       for (const row of (await client.query(`SELECT * FROM aa.${table}`)).rows)
         out.push(
           JSON.stringify(row, (_k, v: unknown) =>
@@ -298,6 +298,8 @@ test("each attribute authority's process and database hold its own master secret
     for (const secret of AUTHORITY_SECRETS) expect(all.includes(authority[secret]), `${secret} is in ${name}'s environment`).toBe(false);
     for (const other of names.filter((n) => n !== name))
       expect(all.includes(envs[other].MEDSHARE_AA_KEK), `${other}'s KEK is in ${name}'s environment`).toBe(false);
+    for (const other of names.filter((n) => n !== name))
+      expect(all.includes(envs[other].MEDSHARE_AA_LOG_SIGNING_KEY), `${other}'s log key is in ${name}'s environment`).toBe(false);
     expect(all.includes(authority.DATABASE_URL)).toBe(false);
     expect(all).not.toMatch(/medshare_(authority|csp|clustering)\b/);
     // its database: only its own namespaces' secrets, all opening with its own KEK; nothing of the other's
@@ -322,7 +324,10 @@ test("each attribute authority's process and database hold its own master secret
   const portalEnv = Object.entries(authority)
     .map(([k, v]) => `${k}=${v}`)
     .join("\n");
-  for (const name of names) expect(portalEnv.includes(envs[name].MEDSHARE_AA_KEK), `${name}'s KEK is in the portal's environment`).toBe(false);
+  for (const name of names) {
+    expect(portalEnv.includes(envs[name].MEDSHARE_AA_KEK), `${name}'s KEK is in the portal's environment`).toBe(false);
+    expect(portalEnv.includes(envs[name].MEDSHARE_AA_LOG_SIGNING_KEY), `${name}'s log key is in the portal's environment`).toBe(false);
+  }
   const portalTables = await tablesAsText(["portal", "authority", "ledger"]);
   const found: string[] = [];
   for (const [table, rows] of portalTables)

@@ -1,3 +1,4 @@
+import type { WitnessState } from "@/lib/ledger/witness";
 import type { ServiceHealth, ServiceStatus } from "@/lib/parties/health";
 
 const statusLook: Record<ServiceStatus, { label: string; dot: string; text: string }> = {
@@ -9,7 +10,25 @@ const statusLook: Record<ServiceStatus, { label: string; dot: string; text: stri
 /** "19:20:05 UTC": the server renders this, so no browser time zone is guessed. */
 const clock = (iso: string) => `${iso.slice(11, 19)} UTC`;
 
-/** Each party's status, version and when it was checked (lib/parties/health.ts). */
+const alarm = { fork: "FORK detected", rollback: "ROLLBACK detected", rejected: "Head REJECTED" } as const;
+
+/** An attribute authority's log as the portal witnesses it (lib/aa/witness.ts): agreement, or the alert. */
+function LogWitness({ state }: { state: WitnessState | null }) {
+  if (!state) return <span className="text-slate-600">Not witnessed yet (the portal checks every few minutes).</span>;
+  if (state.status === "ok")
+    return (
+      <span className="text-emerald-700">
+        Witnessed: agrees at {state.size} entries, checked {clock(state.checkedAt)}
+      </span>
+    );
+  return (
+    <span className="font-semibold text-red-700">
+      {alarm[state.status]}: {state.problem}
+    </span>
+  );
+}
+
+/** Each party's status, version and when it was checked (lib/parties/health.ts); each AA's log witness beside it. */
 export async function ServicesPanel({ health }: { health: Promise<ServiceHealth[]> }) {
   const services = await health;
   const portalVersion = services.find((s) => s.party === "authority")?.version;
@@ -37,6 +56,14 @@ export async function ServicesPanel({ health }: { health: Promise<ServiceHealth[
               <dd className="text-slate-900">
                 <time dateTime={s.checkedAt}>{clock(s.checkedAt)}</time>
               </dd>
+              {s.log !== undefined && (
+                <>
+                  <dt className="text-slate-500">Log</dt>
+                  <dd data-testid="service-log" data-status={s.log?.status ?? "none"}>
+                    <LogWitness state={s.log} />
+                  </dd>
+                </>
+              )}
             </dl>
           </li>
         );

@@ -9,7 +9,7 @@ import { witnessNowAction } from "@/lib/actions/ledger/witness";
 type Outcome = { outcome: string; problem: string | null };
 const said = (who: string, o: Outcome) => (o.outcome === "ok" ? `${who}: agreed.` : `${who}: ${o.outcome}${o.problem ? ` — ${o.problem}` : ""}`);
 
-/** Runs both witnesses now and reloads the heads and witnesses shown above. */
+/** Runs every witness now (both parties', and the authority's of each AA's log) and reloads the heads and witnesses shown above. */
 export function WitnessNow() {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
@@ -23,10 +23,14 @@ export function WitnessNow() {
           const r = await witnessNowAction({});
           setBusy(false);
           if (!r.ok) return setResult({ tone: "error", lines: [r.error.message] });
-          const ok = r.data.authority.outcome === "ok" && r.data.csp.outcome === "ok";
+          const ok = r.data.authority.outcome === "ok" && r.data.csp.outcome === "ok" && r.data.aas.every((a) => a.outcome === "ok");
           setResult({
             tone: ok ? "success" : "error",
-            lines: [said("The authority, witnessing the CSP's log", r.data.authority), said("The CSP, witnessing the authority's log", r.data.csp)],
+            lines: [
+              said("The authority, witnessing the CSP's log", r.data.authority),
+              said("The CSP, witnessing the authority's log", r.data.csp),
+              ...r.data.aas.map((a) => said(`The authority, witnessing the attribute authority ${a.name}'s log`, a)),
+            ],
           });
           router.refresh();
         }}

@@ -8,8 +8,8 @@ import { migrateAaDatabase } from "./schema";
  */
 export const DEFAULT_AAS = ["HA1", "NRI"] as const;
 
-/** A configured AA service: its database (service role), its key-encryption key (base64). */
-export type AaDeployment = { name: string; databaseUrl: string; kek: string };
+/** A configured AA service: its database (service role), its key-encryption key (base64), its log-signing key (hex). */
+export type AaDeployment = { name: string; databaseUrl: string; kek: string; logSigningKey: string };
 
 /** MEDSHARE_AAS (comma-separated, default HA1,NRI); none when MEDSHARE_SERVICES is set without `aa`. */
 export function aasHere(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -25,11 +25,11 @@ export function aasHere(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 /** The environment variables of one AA on an external PostgreSQL, e.g. MEDSHARE_AA_HA1_DATABASE_URL. */
-export const aaEnvName = (name: string, what: "DATABASE_URL" | "OWNER_URL" | "KEK" | "PORT") =>
+export const aaEnvName = (name: string, what: "DATABASE_URL" | "OWNER_URL" | "KEK" | "LOG_SIGNING_KEY" | "PORT") =>
   `MEDSHARE_AA_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_${what}`;
 
 /** An external PostgreSQL: the operator made the AA's database and roles; migrate it as its owner. */
-export async function externalAa(name: string, env: NodeJS.ProcessEnv, localKek: () => string): Promise<AaDeployment> {
+export async function externalAa(name: string, env: NodeJS.ProcessEnv, local: () => { kek: string; logSigningKey: string }): Promise<AaDeployment> {
   const databaseUrl = env[aaEnvName(name, "DATABASE_URL")];
   const ownerUrl = env[aaEnvName(name, "OWNER_URL")];
   if (!databaseUrl || !ownerUrl)
@@ -37,10 +37,15 @@ export async function externalAa(name: string, env: NodeJS.ProcessEnv, localKek:
       `DATABASE_URL is set, so the attribute authority ${name} needs ${aaEnvName(name, "DATABASE_URL")} (its service role) and ${aaEnvName(name, "OWNER_URL")} (the owner of its own database). See docs/DEPLOY.md.`,
     );
   await migrateAaDatabase(ownerUrl, decodeURIComponent(new URL(databaseUrl).username));
-  return { name, databaseUrl, kek: env[aaEnvName(name, "KEK")] ?? localKek() };
+  return {
+    name,
+    databaseUrl,
+    kek: env[aaEnvName(name, "KEK")] ?? local().kek,
+    logSigningKey: env[aaEnvName(name, "LOG_SIGNING_KEY")] ?? local().logSigningKey,
+  };
 }
 
-/** The AA's process environment: its name, database, KEK and the registration authority's public key; nothing of any other party. */
+/** The AA's process environment: its name, database, KEK, log key and the registration authority's public key; nothing of any other party. */
 export function aaServiceEnv(base: NodeJS.ProcessEnv, aa: AaDeployment, opts: { authorityPublicKey: string; port: number; host?: string }): NodeJS.ProcessEnv {
   return {
     ...base,
@@ -48,6 +53,7 @@ export function aaServiceEnv(base: NodeJS.ProcessEnv, aa: AaDeployment, opts: { 
     MEDSHARE_AA_NAME: aa.name,
     DATABASE_URL: aa.databaseUrl,
     MEDSHARE_AA_KEK: aa.kek,
+    MEDSHARE_AA_LOG_SIGNING_KEY: aa.logSigningKey,
     MEDSHARE_AUTHORITY_PUBLIC_KEY: opts.authorityPublicKey,
     PORT: String(opts.port),
     HOST: opts.host ?? "127.0.0.1",

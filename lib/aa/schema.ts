@@ -3,8 +3,10 @@ import pg from "pg";
 /**
  * An attribute authority's own database (one per AA service, never shared with another party):
  * its namespaces, its master secrets (alpha_i, gamma_i) per attribute and key version sealed
- * under its own key-encryption key, the keys it issued, and the party tokens it accepted once.
- * Run by the owner role at every start (idempotent); the service's role gets rows only.
+ * under its own key-encryption key, the keys it issued, the party tokens it accepted once, and its
+ * own transparency log (lib/aa/log.ts): hash-chained entries and their RFC 9162 Merkle tree,
+ * append-only like the portal's ledger. Run by the owner role at every start (idempotent); the
+ * service's role gets rows only.
  */
 const DDL = [
   `CREATE SCHEMA IF NOT EXISTS aa`,
@@ -30,6 +32,32 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS aa.token_nonces (
      nonce text PRIMARY KEY,
      expires_at timestamptz NOT NULL)`,
+  // The AA's log: the same entry shape and chain as the portal's ledger.audit_entries (lib/ledger/canonical.ts).
+  `CREATE TABLE IF NOT EXISTS aa.log_entries (
+     seq bigint PRIMARY KEY CHECK (seq >= 1),
+     at timestamptz(3) NOT NULL,
+     actor_id text,
+     action text NOT NULL,
+     subject_type text NOT NULL,
+     subject_id text,
+     data jsonb NOT NULL,
+     prev_hash text NOT NULL,
+     hash text NOT NULL UNIQUE)`,
+  `CREATE TABLE IF NOT EXISTS aa.log_nodes (
+     level smallint NOT NULL,
+     index bigint NOT NULL,
+     hash bytea NOT NULL,
+     PRIMARY KEY (level, index))`,
+  // Append-only whoever asks, the owner included (as ledger.refuse_change in prisma/migrations/0001).
+  `CREATE OR REPLACE FUNCTION aa.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     RAISE EXCEPTION 'aa.% is append-only (% refused)', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+   END;
+   $$`,
+  ...["log_entries", "log_nodes"].flatMap((table) => [
+    `CREATE OR REPLACE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON aa.${table} FOR EACH ROW EXECUTE FUNCTION aa.refuse_change()`,
+    `CREATE OR REPLACE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON aa.${table} FOR EACH STATEMENT EXECUTE FUNCTION aa.refuse_change()`,
+  ]),
 ];
 
 /** Creates or updates the AA's tables as `ownerUrl`'s role and grants `serviceRole` what it needs. */
@@ -46,6 +74,9 @@ export async function migrateAaDatabase(ownerUrl: string, serviceRole: string) {
     // A key version is made once and retired once; its secret is never changed or deleted.
     await client.query(`GRANT SELECT, INSERT, UPDATE (retired_at) ON aa.key_versions TO ${role}`);
     await client.query(`GRANT SELECT, INSERT, DELETE ON aa.token_nonces TO ${role}`);
+    // Its log: rows are added, never changed (the triggers refuse it to anyone; no grant allows it either).
+    await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON aa.log_entries, aa.log_nodes FROM ${role}`);
+    await client.query(`GRANT SELECT, INSERT ON aa.log_entries, aa.log_nodes TO ${role}`);
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA aa TO ${role}`);
     await client.query("COMMIT");
   } catch (error) {

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { z } from "zod";
 import { decodeAttributeSecret, encodeAttributeSecret, encodeAttributeVk, encodeUserKeys, keygen, setupAttribute, vkFromSecret, wrapKey } from "@/lib/abe";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/error-response";
@@ -6,7 +7,9 @@ import { readBodyBytes } from "@/lib/http/read-body";
 import { sikWrapContext } from "@/lib/keystore/contexts";
 import { sealWith, unsealWith } from "@/lib/parties/seal";
 import { PartyTokenError, verifyPartyToken, type PartyTokenClaims } from "@/lib/parties/token";
+import { publicKeyHex } from "@/lib/ledger/sth";
 import pkg from "@/package.json" with { type: "json" };
+import { aaConsistency, aaLogSize, aaSignedHead, appendAaLog, digestOf } from "./log";
 import { secretAad } from "./schema";
 import { aaApi, aaOpAt, type AaHealth, type AaInput, type AaOp, type AaOutput, type AaPublicKeys } from "./wire";
 
@@ -28,16 +31,23 @@ export type AaConfig = {
   kek: Uint8Array;
   /** The registration authority's Ed25519 public key: the only signer it accepts. */
   registrationAuthorityKey: Uint8Array;
+  /** Its log-signing key (Ed25519 secret, 32 bytes): signs the heads of its own log (lib/aa/log.ts). */
+  logKey: Uint8Array;
 };
 
 export type AaService = { handle(req: Request): Promise<Response>; close(): Promise<void> };
 
 const BODY_LIMIT = 16 * 1024;
+const size = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const logRange = z.object({ first: size, second: size });
+const logHeaders = { "Cache-Control": "no-store", "Access-Control-Allow-Origin": "*" };
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 const namespaceOf = (attribute: string) => attribute.slice(0, attribute.indexOf("."));
 
 export function createAaService(config: AaConfig): AaService {
   if (config.kek.length !== 32) throw new Error("an attribute authority's key-encryption key must be 32 bytes");
+  if (config.logKey.length !== 32) throw new Error("an attribute authority's log-signing key must be 32 bytes");
+  const logPublicKey = publicKeyHex(config.logKey);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4, application_name: `medshare-aa-${config.name}` });
   pool.on("error", () => {}); // an idle client's lost connection; the next query reports it
   const audience = `aa:${config.name}`;
@@ -105,6 +115,12 @@ export function createAaService(config: AaConfig): AaService {
       inTransaction(async (client) => {
         await spend(client, claims);
         const added = await client.query("INSERT INTO aa.namespaces (code) VALUES ($1) ON CONFLICT (code) DO NOTHING RETURNING code", [input.code]);
+        await appendAaLog(client, claims, {
+          action: "NAMESPACE_ADDED",
+          subjectType: "namespace",
+          subjectId: input.code,
+          data: { added: Boolean(added.rowCount) },
+        });
         return { code: input.code, added: Boolean(added.rowCount) };
       }),
     "aa.setupAttribute": (input, claims) =>
@@ -114,8 +130,16 @@ export function createAaService(config: AaConfig): AaService {
         await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [input.attribute]);
         // Asked again (the registration authority's own step failed after ours): the same key.
         const existing = await client.query<{ vk: Buffer }>("SELECT vk FROM aa.key_versions WHERE attribute = $1 AND version = 1", [input.attribute]);
-        if (existing.rowCount) return { attribute: input.attribute, version: 1, vk: b64(existing.rows[0].vk) };
-        return storeVersion(client, input.attribute, 1);
+        const out = existing.rowCount
+          ? { attribute: input.attribute, version: 1, vk: b64(existing.rows[0].vk) }
+          : await storeVersion(client, input.attribute, 1);
+        await appendAaLog(client, claims, {
+          action: "ATTRIBUTE_SET_UP",
+          subjectType: "attribute",
+          subjectId: input.attribute,
+          data: { version: 1, vk: digestOf(out.vk), created: !existing.rowCount },
+        });
+        return out;
       }),
     "aa.rotateAttribute": (input, claims) =>
       inTransaction(async (client) => {
@@ -128,11 +152,20 @@ export function createAaService(config: AaConfig): AaService {
         );
         if (!latest.rowCount) throw new AppError("NOT_FOUND", `The attribute authority ${config.name} has no attribute ${input.attribute}.`);
         const current = latest.rows[0];
-        if (current.version === input.from + 1) return { attribute: input.attribute, version: current.version, vk: b64(current.vk) };
-        if (current.version !== input.from)
+        const again = current.version === input.from + 1;
+        if (!again && current.version !== input.from)
           throw new AppError("CONFLICT", `${input.attribute} is at key version ${current.version} at ${config.name}, not ${input.from}.`);
-        await client.query("UPDATE aa.key_versions SET retired_at = now() WHERE attribute = $1 AND retired_at IS NULL", [input.attribute]);
-        return storeVersion(client, input.attribute, input.from + 1);
+        if (!again) await client.query("UPDATE aa.key_versions SET retired_at = now() WHERE attribute = $1 AND retired_at IS NULL", [input.attribute]);
+        const out = again
+          ? { attribute: input.attribute, version: current.version, vk: b64(current.vk) }
+          : await storeVersion(client, input.attribute, input.from + 1);
+        await appendAaLog(client, claims, {
+          action: "ATTRIBUTE_ROTATED",
+          subjectType: "attribute",
+          subjectId: input.attribute,
+          data: { from: input.from, version: out.version, vk: digestOf(out.vk), created: !again },
+        });
+        return out;
       }),
     "aa.issueKey": (input, claims) =>
       inTransaction(async (client) => {
@@ -157,6 +190,12 @@ export function createAaService(config: AaConfig): AaService {
           claims.gid,
           claims.wrap,
         ]);
+        await appendAaLog(client, claims, {
+          action: "KEY_ISSUED",
+          subjectType: "attribute",
+          subjectId: input.attribute,
+          data: { version: input.version, gid: claims.gid, wrapKey: digestOf(b64(wrapPublicKey)) },
+        });
         return { attribute: input.attribute, version: input.version, wrapped: b64(wrapped) };
       }),
     "aa.importVersion": (input, claims) =>
@@ -169,10 +208,16 @@ export function createAaService(config: AaConfig): AaService {
           input.attribute,
           input.version,
         ]);
-        if (held.rowCount) {
-          if (Buffer.compare(held.rows[0].vk, Buffer.from(vk)) === 0) return { attribute: input.attribute, version: input.version, imported: false };
+        const imported = !held.rowCount;
+        if (held.rowCount && Buffer.compare(held.rows[0].vk, Buffer.from(vk)) !== 0)
           throw new AppError("CONFLICT", `${config.name} already holds another key for ${input.attribute} v${input.version}; nothing was imported.`);
-        }
+        await appendAaLog(client, claims, {
+          action: "VERSION_IMPORTED",
+          subjectType: "attribute",
+          subjectId: input.attribute,
+          data: { version: input.version, vk: digestOf(b64(vk)), retired: input.retired, imported },
+        });
+        if (!imported) return { attribute: input.attribute, version: input.version, imported: false };
         await client.query(
           "INSERT INTO aa.key_versions (attribute, version, vk, sealed_secret, retired_at) VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END)",
           [
@@ -198,6 +243,7 @@ export function createAaService(config: AaConfig): AaService {
       version: pkg.version,
       database: namespaces ? "ok" : "unreachable",
       namespaces: namespaces ?? [],
+      logPublicKey,
     };
   }
 
@@ -206,6 +252,16 @@ export function createAaService(config: AaConfig): AaService {
       "SELECT attribute, version, vk, retired_at FROM aa.key_versions ORDER BY attribute, version",
     );
     return { name: config.name, keys: rows.rows.map((r) => ({ attribute: r.attribute, version: r.version, vk: b64(r.vk), retired: r.retired_at !== null })) };
+  }
+
+  /** GET log/consistency?first=&second=: as the portal's /.well-known/medshare/log/consistency (lib/ledger/public-log.ts). */
+  async function consistencyOf(url: URL) {
+    const parsed = logRange.safeParse(Object.fromEntries(url.searchParams));
+    if (!parsed.success) throw new AppError("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    const { first, second } = parsed.data;
+    const current = await aaLogSize(pool);
+    if (first > second || second > current) throw new AppError("VALIDATION", `Sizes must satisfy first <= second <= ${current} (the log's size).`);
+    return { first, second, proof: await aaConsistency(pool, first, second) };
   }
 
   async function call(req: Request, op: AaOp): Promise<unknown> {
@@ -236,6 +292,8 @@ export function createAaService(config: AaConfig): AaService {
           return Response.json(report, { status: report.database === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
         }
         if (req.method === "GET" && path === "public-keys") return Response.json(await publicKeys(), { headers: { "Cache-Control": "no-store" } });
+        if (req.method === "GET" && path === "log/sth") return Response.json(await aaSignedHead(pool, config.name, config.logKey), { headers: logHeaders });
+        if (req.method === "GET" && path === "log/consistency") return Response.json(await consistencyOf(new URL(req.url)), { headers: logHeaders });
         const op = aaOpAt(path);
         if (!op) throw new AppError("NOT_FOUND", `The attribute authority has no operation "${path}".`);
         if (req.method !== "POST") return Response.json({ error: { code: "VALIDATION", message: "Use POST." } }, { status: 405, headers: { Allow: "POST" } });

@@ -63,13 +63,17 @@ export type AaOutput<K extends AaOp> = z.infer<(typeof aaApi)[K]["output"]>;
 export const isAaOp = (op: string): op is AaOp => Object.hasOwn(aaApi, op);
 export const aaOpAt = (path: string): AaOp | undefined => (Object.keys(aaApi) as AaOp[]).find((op) => aaApi[op].path === path);
 
-/** GET /api/aa/health: the service, its version and namespaces; no secrets. */
+/**
+ * GET /api/aa/health: the service, its version and namespaces, and the public key its log heads
+ * verify under (GET /api/aa/log/sth and log/consistency serve the log; lib/aa/log.ts); no secrets.
+ */
 export const aaHealth = z.object({
   service: z.literal("attribute-authority"),
   name: z.string(),
   version: z.string(),
   database: z.enum(["ok", "unreachable"]),
   namespaces: z.array(z.string()),
+  logPublicKey: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type AaHealth = z.infer<typeof aaHealth>;
 

@@ -63,6 +63,8 @@ const settingsSchema = z.object({
   MEDSHARE_AUTHORITY_URL: text,
   /** The attribute authorities' services the registration authority knows: "HA1=http://127.0.0.1:4101,NRI=https://aa.nri.example". */
   MEDSHARE_AA_URLS: text,
+  /** Each AA's log public key (hex), "HA1=<hex>,NRI=<hex>": the portal witnesses their logs under these; unset, it pins the key it first sees. */
+  MEDSHARE_AA_LOG_PUBLIC_KEYS: text,
   /** The authority signs its calls to the CSP with this Ed25519 key (hex); the CSP accepts only its public key. */
   MEDSHARE_PARTY_SIGNING_KEY: text,
   MEDSHARE_AUTHORITY_PUBLIC_KEY: text,

@@ -24,9 +24,22 @@ const secretsSchema = z.object({
   cspLogSigningKey: z.string().regex(/^[0-9a-f]{64}$/),
   /**
    * Each attribute authority service run on this machine (lib/aa): its own key-encryption key
-   * (base64, 32 bytes) and its database role's password. Given to that AA's process only.
+   * (base64, 32 bytes), its database role's password and its log-signing key (Ed25519, hex; added
+   * on the first run after logs came). Given to that AA's process only.
    */
-  aaServices: z.record(z.string(), z.object({ kek: z.string().regex(/^[A-Za-z0-9+/]{43}=$/), dbPassword: z.string().min(16) })).default({}),
+  aaServices: z
+    .record(
+      z.string(),
+      z.object({
+        kek: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
+        dbPassword: z.string().min(16),
+        logSigningKey: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
+      }),
+    )
+    .default({}),
 });
 export type LocalSecrets = z.infer<typeof secretsSchema>;
 
@@ -71,13 +84,20 @@ export function ensureLocalSecrets(dir: string): LocalSecrets {
   return secrets;
 }
 
+export type AaSecrets = { kek: string; dbPassword: string; logSigningKey: string };
+
 /** The secrets of the attribute authority `name` on this machine, generated into secrets.json on first use. */
-export function ensureAaSecrets(dir: string, name: string): { kek: string; dbPassword: string } {
+export function ensureAaSecrets(dir: string, name: string): AaSecrets {
   const file = path.join(dir, "secrets.json");
   const secrets = ensureLocalSecrets(dir);
   const known = secrets.aaServices[name];
-  if (known) return known;
-  const made = { kek: randomBytes(32).toString("base64"), dbPassword: randomBytes(18).toString("base64url") };
+  if (known?.logSigningKey) return { ...known, logSigningKey: known.logSigningKey };
+  // A new AA, or one from before the AA logs: its KEK and password are kept, a log key is added.
+  const made = {
+    kek: known?.kek ?? randomBytes(32).toString("base64"),
+    dbPassword: known?.dbPassword ?? randomBytes(18).toString("base64url"),
+    logSigningKey: randomBytes(32).toString("hex"),
+  };
   const stored = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   const upgraded = { ...stored, aaServices: { ...((stored.aaServices as object | undefined) ?? {}), [name]: made } };
   writeFileSync(`${file}.tmp`, JSON.stringify(upgraded, null, 2), { mode: 0o600 });

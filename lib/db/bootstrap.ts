@@ -69,7 +69,7 @@ async function openEmbedded(dir: string, secrets: LocalSecrets, log: (m: string)
   for (const name of aasHere()) {
     const own = ensureAaSecrets(dir, name);
     const { url } = await provisionAaDatabase(superuserUrl, name, { name: OWNER_ROLE, password: secrets.ownerPassword }, own.dbPassword);
-    aas.push({ name, databaseUrl: url, kek: own.kek });
+    aas.push({ name, databaseUrl: url, kek: own.kek, logSigningKey: own.logSigningKey });
   }
   return { ownerUrl, urls: urls as Partial<Record<Party, string>>, stop, aas };
 }
@@ -108,7 +108,7 @@ async function externalUrls(ownerUrl: string) {
       );
     urls[party] = url;
   }
-  const aas = await Promise.all(aasHere().map((name) => externalAa(name, process.env, () => ensureAaSecrets(dataDir(), name).kek)));
+  const aas = await Promise.all(aasHere().map((name) => externalAa(name, process.env, () => ensureAaSecrets(dataDir(), name))));
   return { ownerUrl, urls, stop: async () => {}, aas };
 }
 
@@ -167,7 +167,7 @@ export async function provisionFreshDatabase(superuserUrl: string, log?: (m: str
   const aas: AaDeployment[] = [];
   for (const name of aaNames) {
     const { url } = await provisionAaDatabase(superuserUrl, name, owner, password());
-    aas.push({ name, databaseUrl: url, kek: randomBytes(32).toString("base64") });
+    aas.push({ name, databaseUrl: url, kek: randomBytes(32).toString("base64"), logSigningKey: randomBytes(32).toString("hex") });
   }
   return { ownerUrl, urls, aas };
 }
@@ -246,6 +246,9 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
   const logPublic = (hex: string) => Buffer.from(publicKeyOf(hexKey(hex, "log signing key"))).toString("hex");
   const authorityLogPublicKey = process.env.MEDSHARE_AUTHORITY_LOG_PUBLIC_KEY ?? (authority ? logPublic(ledgerKey) : undefined);
   const cspLogPublicKey = process.env.MEDSHARE_CSP_LOG_PUBLIC_KEY ?? (csp ? logPublic(cspLogKey) : undefined);
+  // The AAs this launcher runs: the portal witnesses their logs under these keys (lib/aa/witness.ts), not under what an AA announces.
+  const aaLogPublicKeys =
+    process.env.MEDSHARE_AA_LOG_PUBLIC_KEYS ?? (database.aas.map((aa) => `${aa.name}=${logPublic(aa.logSigningKey)}`).join(",") || undefined);
   const out: Partial<Record<Party, NodeJS.ProcessEnv>> = {};
   if (authority)
     out.authority = {
@@ -258,6 +261,7 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
       MEDSHARE_PARTY_SIGNING_KEY: signing,
       MEDSHARE_LEDGER_SIGNING_KEY: ledgerKey,
       ...(cspLogPublicKey ? { MEDSHARE_CSP_LOG_PUBLIC_KEY: cspLogPublicKey } : {}),
+      ...(aaLogPublicKeys ? { MEDSHARE_AA_LOG_PUBLIC_KEYS: aaLogPublicKeys } : {}),
       NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? s.nextauthSecret,
       NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? opts.portalUrl,
     };

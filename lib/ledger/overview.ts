@@ -5,6 +5,7 @@ import { cspCall, cspUrl } from "@/lib/parties/csp-client";
 import { logPublicKey, signedHead } from "./log-keys";
 import { signedTreeHeadSchema, treeHeadSignatureValid, type SignedTreeHead } from "./sth";
 import { httpLogSource, witnessState, type WitnessState } from "./witness";
+import { aaWitnessStates } from "@/lib/aa/witness";
 
 /** What /admin/audit shows of both logs: each one's signed head and who witnesses it, with their last agreement. */
 export type HeadView = { head: SignedTreeHead | null; signatureOk: boolean; error: string | null };
@@ -43,10 +44,10 @@ export async function logOverview(): Promise<LogOverview> {
   return { authority, csp, cspWitnessOfAuthority, authorityWitnessOfCsp };
 }
 
-/** Witness alerts for the /admin banner: any witness that saw a fork, a rollback or a refused head. */
+/** Witness alerts for the /admin banner: any witness that saw a fork, a rollback or a refused head (the CSP's, the authority's, each AA's log). */
 export async function logAlerts(): Promise<Array<{ log: string; status: string; problem: string; checkedAt: string }>> {
-  const [mine, theirs] = await Promise.all([witnessState(db(), "authority"), cspWitness()]);
-  return [mine, theirs.state]
+  const [mine, theirs, aas] = await Promise.all([witnessState(db(), "authority"), cspWitness(), aaWitnessStates(db())]);
+  return [mine, theirs.state, ...aas.values()]
     .filter((s): s is WitnessState => Boolean(s && s.status !== "ok"))
     .map((s) => ({ log: s.log, status: s.status, problem: s.problem ?? "", checkedAt: s.checkedAt }));
 }

@@ -6,8 +6,10 @@ import { fromHex, toHex } from "./merkle";
  * Signed tree heads (RFC 9162 §4.10 in spirit): Ed25519 over a domain-separated text of the
  * log's name, size, root and time. Isomorphic: browsers verify heads with this module.
  */
+/** The authority's, the CSP's, or an attribute authority's log (`aa:<service>`, lib/aa/log.ts). */
+export const logNameSchema = z.union([z.enum(["authority", "csp"]), z.string().regex(/^aa:[A-Za-z][A-Za-z0-9_-]{1,15}$/)]);
 export const signedTreeHeadSchema = z.object({
-  log: z.enum(["authority", "csp"]),
+  log: logNameSchema,
   size: z.number().int().nonnegative(),
   root: z.string().regex(/^[0-9a-f]{64}$/),
   timestamp: z.iso.datetime(),

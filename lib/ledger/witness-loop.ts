@@ -3,6 +3,8 @@ import { settings } from "@/lib/config/env";
 import { errorSummary } from "@/lib/errors";
 import { db } from "@/lib/db/client";
 import { serviceRole } from "@/lib/parties/role";
+import { aaServices } from "@/lib/aa/client";
+import { witnessAas } from "@/lib/aa/witness";
 import { httpLogSource, witnessOnce, type WitnessResult } from "./witness";
 
 /** Where this party reads the other's log: the authority the CSP's (MEDSHARE_CSP_URL), the CSP the authority's (MEDSHARE_AUTHORITY_URL). */
@@ -19,6 +21,11 @@ export async function witnessNow(): Promise<WitnessResult> {
   return witnessOnce(db(), serviceRole(), httpLogSource(url));
 }
 
+/** The authority witnesses each configured attribute authority's log too (lib/aa/witness.ts). */
+export async function witnessAasNow() {
+  return serviceRole() === "authority" ? witnessAas(db()) : [];
+}
+
 const state = globalThis as unknown as { medshareWitnessTimer?: NodeJS.Timeout };
 
 /**
@@ -28,8 +35,13 @@ const state = globalThis as unknown as { medshareWitnessTimer?: NodeJS.Timeout }
  */
 export function startWitness() {
   const seconds = settings().MEDSHARE_WITNESS_INTERVAL_S;
-  if (state.medshareWitnessTimer || seconds === null || !otherPartyUrl()) return;
-  const run = () => witnessNow().catch((error: Error) => console.error(`[ledger] witness run failed (${errorSummary(error)})`));
+  const aas = serviceRole() === "authority" && aaServices().size > 0;
+  if (state.medshareWitnessTimer || seconds === null || (!otherPartyUrl() && !aas)) return;
+  const failed = (error: Error) => console.error(`[ledger] witness run failed (${errorSummary(error)})`);
+  const run = async () => {
+    if (otherPartyUrl()) await witnessNow().catch(failed);
+    if (aas) await witnessAasNow().catch(failed);
+  };
   setTimeout(run, Math.min(seconds, 15) * 1000).unref?.();
   state.medshareWitnessTimer = setInterval(run, seconds * 1000);
   state.medshareWitnessTimer.unref?.();

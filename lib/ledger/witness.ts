@@ -20,7 +20,8 @@ export type LogSource = {
 };
 export type WitnessStatus = "ok" | "fork" | "rollback" | "rejected";
 export type WitnessState = {
-  log: LogName;
+  /** The watched log: the other party's, or an attribute authority's (`aa:HA1`). */
+  log: string;
   size: number;
   root: string;
   timestamp: string;
@@ -28,22 +29,26 @@ export type WitnessState = {
   agreedAt: string | null;
   status: WitnessStatus;
   problem: string | null;
+  /** The log key pinned for an attribute authority's log (lib/aa/witness.ts); null otherwise. */
+  publicKey: string | null;
 };
 export type WitnessResult = { state: WitnessState | null; outcome: WitnessStatus | "unreachable" | "unconfigured"; problem: string | null };
 
 const other = (log: LogName): LogName => (log === "authority" ? "csp" : "authority");
+/** How messages name a log: "csp", "authority", "attribute authority HA1". */
+const label = (log: string) => (log.startsWith("aa:") ? `attribute authority ${log.slice(3)}` : log);
 const ALERT = { fork: "LOG_FORK_DETECTED", rollback: "LOG_ROLLBACK_DETECTED", rejected: "LOG_HEAD_REJECTED" } as const;
 const proofSchema = z.object({ proof: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(128) });
 
 /** The other party did not answer (network, outage): nothing is concluded from silence. */
 export class LogUnreachable extends Error {}
 
-/** The other party's public log endpoints (its /.well-known/medshare/log/*), over HTTP. */
-export function httpLogSource(baseUrl: string): LogSource {
+/** The other party's public log endpoints (its /.well-known/medshare/log/*; an AA's /api/aa/log/*), over HTTP. */
+export function httpLogSource(baseUrl: string, logPath = "/.well-known/medshare/log"): LogSource {
   const get = async (path: string) => {
     let res: Response;
     try {
-      res = await fetch(`${baseUrl.replace(/\/$/, "")}/.well-known/medshare/log/${path}`, { cache: "no-store", signal: AbortSignal.timeout(15_000) });
+      res = await fetch(`${baseUrl.replace(/\/$/, "")}${logPath}/${path}`, { cache: "no-store", signal: AbortSignal.timeout(15_000) });
     } catch {
       throw new LogUnreachable("unreachable");
     }
@@ -69,10 +74,11 @@ type Row = {
   agreedAt: Date | null;
   status: string;
   problem: string | null;
+  publicKey?: string | null;
 };
 const table = (q: Db, witness: LogName) => (witness === "authority" ? q.logWitness : q.cspLogWitness) as unknown as Db["logWitness"];
 const toState = (r: Row): WitnessState => ({
-  log: r.log as LogName,
+  log: r.log,
   size: Number(r.size),
   root: r.root,
   timestamp: r.timestamp.toISOString(),
@@ -80,26 +86,37 @@ const toState = (r: Row): WitnessState => ({
   agreedAt: r.agreedAt?.toISOString() ?? null,
   status: r.status as WitnessStatus,
   problem: r.problem,
+  publicKey: r.publicKey ?? null,
 });
 
-/** What `witness` keeps of the other party's log. */
-export async function witnessState(q: Db, witness: LogName): Promise<WitnessState | null> {
-  const row = await table(q, witness).findUnique({ where: { log: other(witness) } });
+/** What `witness` keeps of the other party's log, or of `watched` (an AA's log the authority witnesses). */
+export async function witnessState(q: Db, witness: LogName, watched: string = other(witness)): Promise<WitnessState | null> {
+  const row = await table(q, witness).findUnique({ where: { log: watched } });
   return row ? toState(row) : null;
 }
 
-/** Checks the other party's current head once (see the module's comment). */
-export async function witnessOnce(q: Db, witness: LogName, source: LogSource, publicKey = logPublicKey(other(witness))): Promise<WitnessResult> {
-  const watched = other(witness);
+/**
+ * Checks the other party's current head once (see the module's comment); with `watched`, another
+ * log this party witnesses (the authority an AA's, lib/aa/witness.ts), and with `pin`, the key of
+ * the first head accepted is kept in the row (only the authority's table has the column).
+ */
+export async function witnessOnce(
+  q: Db,
+  witness: LogName,
+  source: LogSource,
+  publicKey = logPublicKey(other(witness)),
+  opts: { watched?: string; pin?: boolean } = {},
+): Promise<WitnessResult> {
+  const watched = opts.watched ?? other(witness);
   const rows = table(q, witness);
   const previous = await rows.findUnique({ where: { log: watched } });
   if (!publicKey)
-    return { state: previous ? toState(previous) : null, outcome: "unconfigured", problem: `No public key for the ${watched}'s log is configured.` };
+    return { state: previous ? toState(previous) : null, outcome: "unconfigured", problem: `No public key for the ${label(watched)}'s log is configured.` };
   let raw: unknown;
   try {
     raw = await source.head();
   } catch {
-    return { state: previous ? toState(previous) : null, outcome: "unreachable", problem: `The ${watched}'s log could not be reached.` };
+    return { state: previous ? toState(previous) : null, outcome: "unreachable", problem: `The ${label(watched)}'s log could not be reached.` };
   }
   const now = new Date();
   const parsed = signedTreeHeadSchema.safeParse(raw);
@@ -108,13 +125,13 @@ export async function witnessOnce(q: Db, witness: LogName, source: LogSource, pu
   if (!head || head.log !== watched || !treeHeadSignatureValid(head, publicKey)) {
     verdict = {
       status: "rejected",
-      problem: `A head of the ${watched}'s log was refused: ${!head ? "malformed" : head.log !== watched ? `it names the ${head.log}'s log` : "its signature does not verify under the " + watched + "'s log key"}.`,
+      problem: `A head of the ${label(watched)}'s log was refused: ${!head ? "malformed" : head.log !== watched ? `it names the ${label(head.log)}'s log` : "its signature does not verify under the " + label(watched) + "'s log key"}.`,
     };
   } else if (!previous) {
     verdict = { status: "ok", problem: null };
   } else {
     const compared = await compare(previous, head, source);
-    if (!compared) return { state: toState(previous), outcome: "unreachable", problem: `The ${watched}'s log could not be reached.` };
+    if (!compared) return { state: toState(previous), outcome: "unreachable", problem: `The ${label(watched)}'s log could not be reached.` };
     verdict = compared;
   }
   const accepted = verdict.status === "ok" && head ? head : null;
@@ -126,7 +143,15 @@ export async function witnessOnce(q: Db, witness: LogName, source: LogSource, pu
       : previous
         ? { size: previous.size, root: previous.root, timestamp: previous.timestamp, signature: previous.signature }
         : { size: 0n, root: "", timestamp: now, signature: "" };
-    const data = { ...kept, checkedAt: now, status: verdict.status, problem: verdict.problem, agreedAt: accepted ? now : (previous?.agreedAt ?? null) };
+    const pinned = opts.pin ? { publicKey: accepted ? publicKey : (previous?.publicKey ?? null) } : {};
+    const data = {
+      ...kept,
+      ...pinned,
+      checkedAt: now,
+      status: verdict.status,
+      problem: verdict.problem,
+      agreedAt: accepted ? now : (previous?.agreedAt ?? null),
+    };
     const row = await t.upsert({ where: { log: watched }, create: { log: watched, ...data }, update: data });
     // One alert per incident: a new kind of problem, or the first after an agreement.
     if (verdict.status !== "ok" && (!wasAlert || previous?.status !== verdict.status)) {
@@ -149,26 +174,27 @@ export async function witnessOnce(q: Db, witness: LogName, source: LogSource, pu
 async function compare(previous: Row, head: SignedTreeHead, source: LogSource): Promise<{ status: WitnessStatus; problem: string | null } | null> {
   const kept = Number(previous.size);
   if (head.size < kept)
-    return { status: "rollback", problem: `The ${head.log}'s log shrank from ${kept} to ${head.size} entries (rollback): entries were deleted.` };
+    return { status: "rollback", problem: `The ${label(head.log)}'s log shrank from ${kept} to ${head.size} entries (rollback): entries were deleted.` };
   if (head.size === kept)
     return head.root === previous.root
       ? { status: "ok", problem: null }
-      : { status: "fork", problem: `The ${head.log}'s log has another root for the same ${kept} entries (fork): its history was rewritten.` };
+      : { status: "fork", problem: `The ${label(head.log)}'s log has another root for the same ${kept} entries (fork): its history was rewritten.` };
   if (kept === 0) return { status: "ok", problem: null };
   let proof: string[];
   try {
     const parsed = proofSchema.safeParse(await source.consistency(kept, head.size));
-    if (!parsed.success) return { status: "fork", problem: `The ${head.log}'s log gave no valid consistency proof from ${kept} to ${head.size} entries.` };
+    if (!parsed.success)
+      return { status: "fork", problem: `The ${label(head.log)}'s log gave no valid consistency proof from ${kept} to ${head.size} entries.` };
     proof = parsed.data.proof;
   } catch (error) {
     if (error instanceof LogUnreachable) return null;
     // The tree cannot prove it extends the kept head (e.g. its nodes were removed): same as a failed proof.
-    return { status: "fork", problem: `The ${head.log}'s log could not prove it extends the ${kept} entries seen before.` };
+    return { status: "fork", problem: `The ${label(head.log)}'s log could not prove it extends the ${kept} entries seen before.` };
   }
   return verifyConsistency(kept, head.size, proof.map(fromHex), fromHex(previous.root), fromHex(head.root))
     ? { status: "ok", problem: null }
     : {
         status: "fork",
-        problem: `The ${head.log}'s log of ${head.size} entries does not extend the ${kept} entries seen before (fork): its history was rewritten.`,
+        problem: `The ${label(head.log)}'s log of ${head.size} entries does not extend the ${kept} entries seen before (fork): its history was rewritten.`,
       };
 }

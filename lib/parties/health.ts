@@ -5,6 +5,8 @@ import { db } from "@/lib/db/client";
 import pkg from "@/package.json" with { type: "json" };
 import { serviceRole } from "./role";
 import { aaServices, fetchAaHealth } from "@/lib/aa/client";
+import { aaLogName } from "@/lib/aa/log";
+import { witnessState, type WitnessState } from "@/lib/ledger/witness";
 
 /** What GET /api/health answers on every service: no secrets, no data. */
 const healthReport = z.object({
@@ -42,6 +44,8 @@ export type ServiceHealth = {
   message: string;
   version: string | null;
   checkedAt: string;
+  /** An attribute authority's log as the portal last witnessed it (lib/aa/witness.ts); null: not yet. */
+  log?: WitnessState | null;
 };
 
 const CSP = "The storage service (CSP)";
@@ -101,7 +105,8 @@ export async function checkServices(): Promise<ServiceHealth[]> {
 
 /** An attribute authority's service (lib/aa): its own /api/aa/health, over the network. */
 async function aaHealth(name: string): Promise<ServiceHealth> {
-  const base = { party: `aa:${name}` as const, name: `Attribute authority ${name}` };
+  const log = await witnessState(db(), "authority", aaLogName(name)).catch(() => null);
+  const base = { party: `aa:${name}` as const, name: `Attribute authority ${name}`, log };
   try {
     const report = await fetchAaHealth(name, TIMEOUT_MS);
     if (report.name !== name)

@@ -14,6 +14,8 @@ export type TestAa = {
   databaseUrl: string;
   ownerUrl: string;
   kek: Buffer;
+  /** Its log-signing key; a test may swap it (then stop and start) as a rogue operator would. */
+  logKey: Buffer;
   /** Takes it off the network (an outage) and back on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startAaServices(names: readonly string[] = ["HA1", "NRI"])
       role: `t_aa_${tag}_service`,
     });
     const kek = randomBytes(32);
+    const logKey = randomBytes(32);
     let service: AaService | null = null;
     let served: Awaited<ReturnType<typeof serveHandler>> | null = null;
     let port = 0;
@@ -48,8 +51,9 @@ export async function startAaServices(names: readonly string[] = ["HA1", "NRI"])
       databaseUrl,
       ownerUrl,
       kek,
+      logKey,
       async start() {
-        service = createAaService({ name, databaseUrl, kek, registrationAuthorityKey });
+        service = createAaService({ name, databaseUrl, kek, registrationAuthorityKey, logKey: aa.logKey });
         served = await serveHandler(service.handle, { port });
         port = served.port;
         aa.url = served.url;

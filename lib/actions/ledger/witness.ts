@@ -3,12 +3,13 @@
 import { z } from "zod";
 import { defineAction } from "@/lib/actions/safe-action";
 import { AppError } from "@/lib/errors";
-import { witnessNow } from "@/lib/ledger/witness-loop";
+import { witnessAasNow, witnessNow } from "@/lib/ledger/witness-loop";
 import { cspCall } from "@/lib/parties/csp-client";
 
 /**
  * "Witness now" on /admin/audit: the authority checks the CSP's current head against the one it
- * kept, and asks the CSP to check the authority's. Alerts are audited by the witness that raised them.
+ * kept, asks the CSP to check the authority's, and checks each attribute authority's log. Alerts
+ * are audited by the witness that raised them.
  */
 export const witnessNowAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, z.object({}), async () => {
   const mine = await witnessNow();
@@ -20,5 +21,6 @@ export const witnessNowAction = defineAction({ roles: ["AUTHORITY_ADMIN"] }, z.o
     if (!(error instanceof AppError)) throw error;
     theirs = { outcome: "unreachable", problem: error.message };
   }
-  return { authority: { outcome: mine.outcome, problem: mine.problem }, csp: theirs };
+  const aas = (await witnessAasNow()).map((r) => ({ name: r.name, outcome: r.outcome, problem: r.problem }));
+  return { authority: { outcome: mine.outcome, problem: mine.problem }, csp: theirs, aas };
 });
