@@ -36,8 +36,8 @@ async function legacyAttribute(code: string, local: string, versions: number) {
       data: {
         attributeId: attribute.id,
         version,
-        vk: encodeAttributeVk(vk),
-        legacySealedSecret: seal(encodeAttributeSecret(secret), secretAad(name, version)),
+        vk: Buffer.from(encodeAttributeVk(vk)),
+        legacySealedSecret: Buffer.from(seal(encodeAttributeSecret(secret), secretAad(name, version))),
         retiredAt: version < versions ? new Date() : null,
       },
     });
