@@ -7,6 +7,10 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { hexKey, signPartyToken } from "@/lib/parties/token";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { appendAudit } from "@/lib/ledger/append";
+import { verifyLedger } from "@/lib/ledger/verify";
 import { rawSql, withFreshDatabase } from "./helpers/db";
 import { makeUser } from "./helpers/users";
 
@@ -138,4 +142,54 @@ describe("attribute authorities as services", () => {
     // The registration authority's own client reaches it with the same checks.
     await expect(aaCall("HA1", "aa.issueKey", { attribute: "HA1.nothing", version: 1 }, statement)).rejects.toThrow(/no key version 1 of HA1.nothing/);
   });
+
+  it("a grant waiting on a slow AA does not hold the authority's ledger: other audited changes commit meanwhile", async () => {
+    const adminId = (await db().user.findFirstOrThrow({ where: { role: "AUTHORITY_ADMIN" } })).id;
+    const oncology = (await db().attribute.findUniqueOrThrow({ where: { name: "NRI.oncology" } })).id;
+    const person = await makeUser("RESEARCHER");
+    await setWrapPublicKey(person.id, generateWrapKeyPair().publicKey);
+    // NRI behind a relay that holds each call until the test lets it through.
+    const held = slowRelay(aa("NRI").url);
+    const urls = process.env.MEDSHARE_AA_URLS;
+    process.env.MEDSHARE_AA_URLS = (urls ?? "").replace(aa("NRI").url, await held.url);
+    try {
+      const grant = grantAttributesNow({ adminId, userId: person.id, attributeIds: [oncology] });
+      await held.arrived;
+      // While NRI thinks, someone else's audited change goes in (it waited for the grant's commit before).
+      const other = db().$transaction((tx) =>
+        appendAudit(tx, { actorId: null, action: "REGISTRATION_DUPLICATE", subjectType: "user", data: { field: "email" } }),
+      );
+      const first = await Promise.race([other.then(() => "other"), new Promise((r) => setTimeout(r, 5_000)).then(() => "timed out")]);
+      held.release();
+      expect(first).toBe("other");
+      expect((await grant).pending).toEqual([]);
+      const log = await db().auditEntry.findMany({ orderBy: { seq: "desc" }, take: 3, select: { action: true, subjectId: true } });
+      expect(log.map((e) => e.action)).toEqual(["KEY_ISSUED", "ATTRIBUTE_GRANTED", "REGISTRATION_DUPLICATE"]);
+      expect((await verifyLedger()).ok).toBe(true);
+    } finally {
+      held.release();
+      process.env.MEDSHARE_AA_URLS = urls;
+      await held.close();
+    }
+  });
 });
+
+/** An HTTP relay to `target` that answers nothing until `release()`; `arrived` settles when a call reaches it. */
+function slowRelay(target: string) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let arrive!: () => void;
+  const arrived = new Promise<void>((r) => (arrive = r));
+  const server = createServer(async (req, res) => {
+    arrive();
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    await released;
+    const headers = { authorization: String(req.headers.authorization ?? ""), "content-type": String(req.headers["content-type"] ?? "") };
+    const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) });
+    res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  const url = new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return { url, arrived, release, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

@@ -2,7 +2,7 @@ import "server-only";
 import { aaCall } from "@/lib/aa/client";
 import { db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { appendAudit } from "@/lib/ledger/append";
+import { appendBatch, type AuditBatch } from "@/lib/ledger/append";
 import { publishVersion } from "./catalogue";
 import { KeyVersions, fromJson } from "@/lib/db/json";
 
@@ -11,7 +11,7 @@ type Holder = { id: string; gid: string; wrapPublicKey: Uint8Array | null };
 type AttributeRef = { id: string; name: string; currentVersion: number; service: string };
 
 /** Long work inside: each key is a call on the attribute's AA service. */
-export const KEY_TX = { timeout: 120_000, maxWait: 10_000 } as const;
+const KEY_TX = { timeout: 120_000, maxWait: 10_000 } as const;
 
 const ATTRIBUTE_REF = { id: true, name: true, currentVersion: true, authority: { select: { service: true } } } as const;
 const toRef = (a: { id: string; name: string; currentVersion: number; authority: { service: string } }): AttributeRef => ({
@@ -29,7 +29,13 @@ const toRef = (a: { id: string; name: string; currentVersion: number; authority:
  * until the person's browser registers one (see setWrapPublicKey). An AA that is unreachable
  * leaves the key pending (answered with the service's name); issuePending retries it.
  */
-async function issueCurrent(tx: Tx, actorId: string | null, holder: Holder, attribute: AttributeRef): Promise<"issued" | "held" | "pending"> {
+async function issueCurrent(
+  tx: Tx,
+  batch: AuditBatch,
+  actorId: string | null,
+  holder: Holder,
+  attribute: AttributeRef,
+): Promise<"issued" | "held" | "pending"> {
   if (!holder.wrapPublicKey) return "held";
   const version = attribute.currentVersion;
   const exists = await tx.issuedKey.findUnique({ where: { userId_attributeId_version: { userId: holder.id, attributeId: attribute.id, version } } });
@@ -49,7 +55,7 @@ async function issueCurrent(tx: Tx, actorId: string | null, holder: Holder, attr
   const wrappedKey = new Uint8Array(Buffer.from(issued.wrapped, "base64"));
   if (exists) await tx.issuedKey.update({ where: { id: exists.id }, data: { wrappedKey, revokedAt: null, issuedAt: new Date() } });
   else await tx.issuedKey.create({ data: { userId: holder.id, attributeId: attribute.id, version, wrappedKey } });
-  await appendAudit(tx, {
+  batch.push({
     actorId,
     action: "KEY_ISSUED",
     subjectType: "user",
@@ -60,17 +66,18 @@ async function issueCurrent(tx: Tx, actorId: string | null, holder: Holder, attr
 }
 
 /** Issues each attribute's key; answers the AA services that could not be reached (keys pending there). */
-async function issueAll(tx: Tx, actorId: string | null, holder: Holder, attributes: AttributeRef[]): Promise<string[]> {
+async function issueAll(tx: Tx, batch: AuditBatch, actorId: string | null, holder: Holder, attributes: AttributeRef[]): Promise<string[]> {
   const pending = new Set<string>();
-  for (const attribute of attributes) if ((await issueCurrent(tx, actorId, holder, attribute)) === "pending") pending.add(attribute.service);
+  for (const attribute of attributes) if ((await issueCurrent(tx, batch, actorId, holder, attribute)) === "pending") pending.add(attribute.service);
   return [...pending].sort();
 }
 
 /**
- * Grants attributes to a person and has their keys issued, in the caller's transaction. Answers
- * the AA services whose keys are pending (unreachable now; issued on the person's next visit).
+ * Grants attributes to a person and has their keys issued, in the caller's transaction; the
+ * audit entries go to the caller's batch. Answers the AA services whose keys are pending
+ * (unreachable now; issued on the person's next visit).
  */
-export async function grantAttributes(tx: Tx, adminId: string, userId: string, attributeIds: string[]) {
+export async function grantAttributes(tx: Tx, batch: AuditBatch, adminId: string, userId: string, attributeIds: string[]) {
   const holder = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true, status: true } });
   if (holder.status !== "APPROVED") throw new AppError("INVALID_STATE", "Only approved people can hold attributes.");
   const attributes = (await tx.attribute.findMany({ where: { id: { in: attributeIds } }, select: ATTRIBUTE_REF })).map(toRef);
@@ -79,14 +86,27 @@ export async function grantAttributes(tx: Tx, adminId: string, userId: string, a
     const active = await tx.attributeGrant.findFirst({ where: { userId, attributeId: attribute.id, revokedAt: null } });
     if (!active) {
       await tx.attributeGrant.create({ data: { userId, attributeId: attribute.id, grantedById: adminId } });
-      await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_GRANTED", subjectType: "user", subjectId: userId, data: { attribute: attribute.name } });
+      batch.push({ actorId: adminId, action: "ATTRIBUTE_GRANTED", subjectType: "user", subjectId: userId, data: { attribute: attribute.name } });
     }
   }
-  return { pending: await issueAll(tx, adminId, holder, attributes) };
+  return { pending: await issueAll(tx, batch, adminId, holder, attributes) };
+}
+
+/**
+ * A transaction whose steps call AA services: their audit entries are gathered in a batch and
+ * appended at its end, so the ledger's lock is never held across those calls (lib/ledger/append.ts).
+ */
+export function keyTransaction<T>(steps: (tx: Tx, batch: AuditBatch) => Promise<T>): Promise<T> {
+  return db().$transaction(async (tx) => {
+    const batch: AuditBatch = [];
+    const result = await steps(tx, batch);
+    await appendBatch(tx, batch);
+    return result;
+  }, KEY_TX);
 }
 
 export async function grantAttributesNow({ adminId, userId, attributeIds }: { adminId: string; userId: string; attributeIds: string[] }) {
-  return db().$transaction((tx) => grantAttributes(tx, adminId, userId, attributeIds), KEY_TX);
+  return keyTransaction((tx, batch) => grantAttributes(tx, batch, adminId, userId, attributeIds));
 }
 
 /**
@@ -94,15 +114,15 @@ export async function grantAttributesNow({ adminId, userId, attributeIds }: { ad
  * again. Answers the AA services still unreachable.
  */
 export async function issuePending(userId: string): Promise<string[]> {
-  return db().$transaction(async (tx) => {
+  return keyTransaction(async (tx, batch) => {
     const holder = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true, status: true } });
     if (holder.status !== "APPROVED" || !holder.wrapPublicKey) return [];
     const grants = await tx.attributeGrant.findMany({ where: { userId, revokedAt: null }, select: { attribute: { select: ATTRIBUTE_REF } } });
     const issued = await tx.issuedKey.findMany({ where: { userId, revokedAt: null }, select: { attributeId: true, version: true } });
     const held = new Set(issued.map((k) => `${k.attributeId}@${k.version}`));
     const missing = grants.map((g) => toRef(g.attribute)).filter((a) => !held.has(`${a.id}@${a.currentVersion}`));
-    return missing.length ? issueAll(tx, userId, holder, missing) : [];
-  }, KEY_TX);
+    return missing.length ? issueAll(tx, batch, userId, holder, missing) : [];
+  });
 }
 
 /**
@@ -112,13 +132,13 @@ export async function issuePending(userId: string): Promise<string[]> {
  * remaining holder. New uploads use the new version. An unreachable AA stops the revocation
  * whole (nothing changes): the old version must not stay current for new uploads.
  */
-async function rotateAttribute(tx: Tx, adminId: string, attribute: AttributeRef) {
+async function rotateAttribute(tx: Tx, batch: AuditBatch, adminId: string, attribute: AttributeRef) {
   const rotated = await aaCall(attribute.service, "aa.rotateAttribute", { attribute: attribute.name, from: attribute.currentVersion });
   const version = rotated.version;
   await tx.attributeKeyVersion.updateMany({ where: { attributeId: attribute.id, retiredAt: null }, data: { retiredAt: new Date() } });
   await publishVersion(tx, attribute, version, rotated.vk);
   await tx.attribute.update({ where: { id: attribute.id }, data: { currentVersion: version } });
-  await appendAudit(tx, {
+  batch.push({
     actorId: adminId,
     action: "ATTRIBUTE_ROTATED",
     subjectType: "attribute",
@@ -131,53 +151,53 @@ async function rotateAttribute(tx: Tx, adminId: string, attribute: AttributeRef)
     where: { id: { in: grants.map((g) => g.userId) }, status: "APPROVED" },
     select: { id: true, gid: true, wrapPublicKey: true },
   });
-  for (const holder of holders) await issueCurrent(tx, adminId, holder, next);
+  for (const holder of holders) await issueCurrent(tx, batch, adminId, holder, next);
 }
 
-async function destroyTransformKey(tx: Tx, actorId: string | null, userId: string, reason: string) {
+async function destroyTransformKey(tx: Tx, batch: AuditBatch, actorId: string | null, userId: string, reason: string) {
   const gone = await tx.transformKey.deleteMany({ where: { userId } });
-  if (gone.count > 0) await appendAudit(tx, { actorId, action: "TRANSFORM_KEY_DESTROYED", subjectType: "user", subjectId: userId, data: { reason } });
+  if (gone.count > 0) batch.push({ actorId, action: "TRANSFORM_KEY_DESTROYED", subjectType: "user", subjectId: userId, data: { reason } });
 }
 
-async function revokeGrant(tx: Tx, adminId: string, userId: string, attribute: AttributeRef, reason: string) {
+async function revokeGrant(tx: Tx, batch: AuditBatch, adminId: string, userId: string, attribute: AttributeRef, reason: string) {
   await tx.attributeGrant.updateMany({ where: { userId, attributeId: attribute.id, revokedAt: null }, data: { revokedAt: new Date(), revokedById: adminId } });
   await tx.issuedKey.updateMany({ where: { userId, attributeId: attribute.id, revokedAt: null }, data: { revokedAt: new Date() } });
-  await appendAudit(tx, { actorId: adminId, action: "ATTRIBUTE_REVOKED", subjectType: "user", subjectId: userId, data: { attribute: attribute.name, reason } });
-  await rotateAttribute(tx, adminId, attribute);
+  batch.push({ actorId: adminId, action: "ATTRIBUTE_REVOKED", subjectType: "user", subjectId: userId, data: { attribute: attribute.name, reason } });
+  await rotateAttribute(tx, batch, adminId, attribute);
 }
 
 /** Takes one attribute from a person: their transform key is destroyed at once. */
 export async function revokeAttribute({ adminId, userId, attributeId, reason }: { adminId: string; userId: string; attributeId: string; reason: string }) {
-  return db().$transaction(async (tx) => {
+  return keyTransaction(async (tx, batch) => {
     const grant = await tx.attributeGrant.findFirst({
       where: { userId, attributeId, revokedAt: null },
       select: { attribute: { select: ATTRIBUTE_REF } },
     });
     if (!grant) throw new AppError("INVALID_STATE", "This person does not hold that attribute.");
-    await destroyTransformKey(tx, adminId, userId, `attribute ${grant.attribute.name} revoked`);
-    await revokeGrant(tx, adminId, userId, toRef(grant.attribute), reason);
+    await destroyTransformKey(tx, batch, adminId, userId, `attribute ${grant.attribute.name} revoked`);
+    await revokeGrant(tx, batch, adminId, userId, toRef(grant.attribute), reason);
     return { attribute: grant.attribute.name, newVersion: grant.attribute.currentVersion + 1 };
-  }, KEY_TX);
+  });
 }
 
 /** Revokes a person entirely: account, every attribute, transform key; sessions end at once. */
 export async function revokePerson({ adminId, userId, reason }: { adminId: string; userId: string; reason: string }) {
   if (adminId === userId) throw new AppError("INVALID_STATE", "You cannot revoke your own account.");
-  return db().$transaction(async (tx) => {
+  return keyTransaction(async (tx, batch) => {
     const changed = await tx.user.updateMany({
       where: { id: userId, status: "APPROVED" },
       data: { status: "REVOKED", decisionReason: reason, decidedAt: new Date(), decidedById: adminId, sessionVersion: { increment: 1 } },
     });
     if (changed.count !== 1) throw new AppError("INVALID_STATE", "Only an approved person can be revoked.");
-    await appendAudit(tx, { actorId: adminId, action: "USER_REVOKED", subjectType: "user", subjectId: userId, data: { reason } });
-    await destroyTransformKey(tx, adminId, userId, "person revoked");
+    batch.push({ actorId: adminId, action: "USER_REVOKED", subjectType: "user", subjectId: userId, data: { reason } });
+    await destroyTransformKey(tx, batch, adminId, userId, "person revoked");
     const grants = await tx.attributeGrant.findMany({
       where: { userId, revokedAt: null },
       select: { attribute: { select: ATTRIBUTE_REF } },
     });
-    for (const g of grants) await revokeGrant(tx, adminId, userId, toRef(g.attribute), reason);
+    for (const g of grants) await revokeGrant(tx, batch, adminId, userId, toRef(g.attribute), reason);
     return { attributes: grants.map((g) => g.attribute.name) };
-  }, KEY_TX);
+  });
 }
 
 /**
@@ -192,7 +212,7 @@ export async function revokePerson({ adminId, userId, reason }: { adminId: strin
  * notice), and a replacement is recorded on the account to be shown to the person.
  */
 export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, from?: { sessionId: string; address: string }) {
-  return db().$transaction(async (tx) => {
+  return keyTransaction(async (tx, batch) => {
     const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, gid: true, wrapPublicKey: true } });
     const replacing = Boolean(user.wrapPublicKey);
     const now = new Date();
@@ -203,7 +223,7 @@ export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, fr
     const sessionsEnded = from
       ? (await tx.session.updateMany({ where: { userId, revokedAt: null, id: { not: from.sessionId } }, data: { revokedAt: now } })).count
       : 0;
-    await appendAudit(tx, {
+    batch.push({
       actorId: userId,
       action: "WRAP_KEY_SET",
       subjectType: "user",
@@ -212,7 +232,7 @@ export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, fr
     });
     if (replacing) {
       await tx.issuedKey.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
-      await destroyTransformKey(tx, userId, userId, "key store replaced");
+      await destroyTransformKey(tx, batch, userId, userId, "key store replaced");
     }
     const holder = { ...user, wrapPublicKey: new Uint8Array(publicKey) };
     const grants = await tx.attributeGrant.findMany({
@@ -221,12 +241,13 @@ export async function setWrapPublicKey(userId: string, publicKey: Uint8Array, fr
     });
     const pending = await issueAll(
       tx,
+      batch,
       userId,
       holder,
       grants.map((g) => toRef(g.attribute)),
     );
     return { issued: grants.length, sessionsEnded, pending };
-  }, KEY_TX);
+  });
 }
 
 /** What a person's browser needs to refresh its key store: their wrapped keys and attributes. */

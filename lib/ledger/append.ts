@@ -95,6 +95,20 @@ export async function appendAudit(tx: Tx, input: AuditInput) {
   return entry;
 }
 
+/**
+ * Entries of a transaction whose steps call another party (an AA issuing keys, say), gathered
+ * while it runs and appended together at its end with `appendBatch`. The first append takes the
+ * log's lock until commit: appending as it goes would hold that lock across every call after it,
+ * and every other audited change in the portal (sign-ins, decisions) would wait, each holding a
+ * database connection, until the pool ran dry.
+ */
+export type AuditBatch = AuditInput[];
+
+/** Appends a batch's entries in the order they were gathered, inside the caller's transaction. */
+export async function appendBatch(tx: Tx, batch: AuditBatch) {
+  for (const input of batch) await appendAudit(tx, input);
+}
+
 /** The CSP's own log (`csp_ledger`): same chain, in the CSP's database, written by the CSP only. */
 export function appendCspAudit(tx: Tx, input: AuditInput) {
   return append(tx, tx.cspAuditEntry as unknown as LogTable, CSP_LEDGER_LOCK, "csp", input);

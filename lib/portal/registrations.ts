@@ -5,7 +5,7 @@ import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/ledger/append";
 import { hashPassword } from "@/lib/auth/password";
-import { grantAttributes, KEY_TX } from "@/lib/authority/keys";
+import { grantAttributes, keyTransaction } from "@/lib/authority/keys";
 import { roleOrgKind, type registrationSchema } from "@/lib/validation/registration";
 import type { z } from "zod";
 
@@ -112,7 +112,7 @@ export async function decideRegistration(
   adminId: string,
   decision: { userId: string; decision: "APPROVE"; attributeIds?: string[] } | { userId: string; decision: "REJECT"; reason: string },
 ) {
-  return db().$transaction(async (tx) => {
+  return keyTransaction(async (tx, batch) => {
     const approve = decision.decision === "APPROVE";
     const changed = await tx.user.updateMany({
       where: { id: decision.userId, status: "PENDING" },
@@ -125,7 +125,7 @@ export async function decideRegistration(
     });
     if (changed.count !== 1) throw new AppError("INVALID_STATE", "This registration was already decided or no longer exists.");
     if (approve && (await tx.user.count({ where: { id: decision.userId, role: "AUTHORITY_ADMIN" } }))) await consumeSetupTokens(tx);
-    await appendAudit(tx, {
+    batch.push({
       actorId: adminId,
       action: approve ? "REGISTRATION_APPROVED" : "REGISTRATION_REJECTED",
       subjectType: "user",
@@ -133,9 +133,9 @@ export async function decideRegistration(
       data: approve ? {} : { reason: decision.reason },
     });
     // Attributes chosen with the approval are granted, and their keys issued, in the same transaction.
-    if (decision.decision === "APPROVE" && decision.attributeIds?.length) await grantAttributes(tx, adminId, decision.userId, decision.attributeIds);
+    if (decision.decision === "APPROVE" && decision.attributeIds?.length) await grantAttributes(tx, batch, adminId, decision.userId, decision.attributeIds);
     return { userId: decision.userId, status: approve ? "APPROVED" : "REJECTED" };
-  }, KEY_TX);
+  });
 }
 
 /**
