@@ -4,7 +4,7 @@ import { decodeTransformSecret, decodeUserKeys } from "@/lib/abe";
 import { encodeFr, encodeG2 } from "@/lib/abe/group";
 import { b64, openKeystore } from "@/lib/keystore/sealed";
 import { scanDatabase } from "@/tests/helpers/scan";
-import { adminPage, approveWith, createCatalogue } from "./fixtures/admin";
+import { adminPage, approveWith, createCatalogue, personRow } from "./fixtures/admin";
 import { e2eDatabaseUrl } from "./fixtures/database";
 import { newApplicant, register, signIn, unlockKeyStore, sealedInBrowser } from "./fixtures/helpers";
 
@@ -101,8 +101,7 @@ test("revoking a researcher's attribute destroys their transform key and shows t
   await page.getByRole("button", { name: "Create transform key" }).click();
   await expect(page.getByTestId("tk-status")).toContainText("Stored with the authority");
 
-  await admin.goto("/admin/people");
-  const row = admin.getByTestId(`person-${r.email}`);
+  const row = await personRow(admin, r.email);
   await expect(row).toContainText("transform key stored");
   await row.getByRole("button", { name: `Revoke ${code}.oncology from ${r.name}` }).click();
   const dialog = admin.getByRole("dialog", { name: `Revoke ${code}.oncology from ${r.name}?` });
@@ -119,11 +118,7 @@ test("revoking a researcher's attribute destroys their transform key and shows t
   await expect(page.getByTestId("tk-status")).toContainText("No transform key stored.");
 
   // revoking the person signs them out at once
-  await admin.goto("/admin/people");
-  await admin
-    .getByTestId(`person-${r.email}`)
-    .getByRole("button", { name: `Revoke person: ${r.name}` })
-    .click();
+  await (await personRow(admin, r.email)).getByRole("button", { name: `Revoke person: ${r.name}` }).click();
   const confirm = admin.getByRole("dialog", { name: `Revoke ${r.name}'s access?` });
   await confirm.getByLabel("Reason").fill("Left the institute");
   await confirm.getByRole("button", { name: "Revoke access" }).click();

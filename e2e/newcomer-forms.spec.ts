@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
-import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
+import { adminPage, approvedPerson, createCatalogue, personRow } from "./fixtures/admin";
 import { newApplicant, register, signIn, unlockGate, unlockKeyStore } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 240_000 });
@@ -119,15 +119,71 @@ test("approving without attributes asks first; approve, grant and reject say the
   await expect(admin.getByTestId("notice")).toContainText(`Approved ${staff.name} without attributes`);
 
   // granting on the People page says so too
-  await admin.goto("/admin/people");
-  const person = admin.getByTestId(`person-${staff.email}`);
+  const person = await personRow(admin, staff.email);
   await person.getByLabel(`Attribute to grant to ${staff.name}`).selectOption({ label: `${code}.nurse` });
   await person.getByRole("button", { name: "Grant" }).click();
   await expect(admin.getByTestId("notice").filter({ hasText: `Granted ${code}.nurse to ${staff.name}.` })).toBeVisible();
-  await expect(person).toContainText(`${code}.nurse`);
+  // the row itself shows the grant (the select's options name it too, so ask for its Revoke button)
+  await expect(person.getByRole("button", { name: `Revoke ${code}.nurse from ${staff.name}` })).toBeVisible();
   // the revoke button's name starts with what it shows
   await expect(person.getByRole("button", { name: `Revoke person: ${staff.name}` })).toHaveText("Revoke person");
   await shoot(admin, "people-granted");
+});
+
+test("a notice stays while pointed at; /admin/people lists people a page at a time and finds one by GID; a search that matches nobody or a bad page is said", async ({
+  page,
+  browser,
+}) => {
+  const admin = await adminPage(browser);
+  const staff = newApplicant("Findme");
+  await register(page, staff, "Hospital staff");
+  await admin.goto("/admin");
+  await admin
+    .getByTestId(`registration-${staff.email}`)
+    .getByRole("button", { name: `Approve ${staff.name}` })
+    .click();
+  await admin
+    .getByRole("dialog", { name: `Approve ${staff.name} without attributes?` })
+    .getByRole("button", { name: "Approve without attributes" })
+    .click();
+  const notice = admin.getByTestId("notice").filter({ hasText: `Approved ${staff.name}` });
+  await expect(notice).toBeVisible();
+  // a notice stays while the pointer is on it (its 8 s start again when the pointer leaves)
+  await notice.hover();
+  await admin.waitForTimeout(9_000);
+  await expect(notice).toBeVisible();
+  await admin.mouse.move(5, 5);
+  await expect(notice).toBeHidden({ timeout: 15_000 });
+
+  await admin.goto("/admin/people");
+  const rows = admin.getByRole("region", { name: "Approved people" }).locator("tbody tr");
+  expect(await rows.count()).toBeLessThanOrEqual(25);
+  const search = admin.getByRole("search", { name: "Find a person" });
+  await search.getByLabel("Name, e-mail or GID").fill(staff.gid.toUpperCase());
+  await search.getByRole("button", { name: "Find" }).click();
+  await expect(admin).toHaveURL(/[?&]q=/);
+  await expect(rows).toHaveCount(1);
+  await expect(admin.getByTestId(`person-${staff.email}`)).toBeVisible();
+  await expect(admin.getByTestId("people-count")).toContainText("1 person matching");
+  // on a phone each person is a card: the grant and revoke controls are on screen, not past the table's right edge
+  await admin.setViewportSize({ width: 390, height: 844 });
+  const card = admin.getByTestId(`person-${staff.email}`);
+  for (const control of [card.getByRole("button", { name: "Grant" }), card.getByRole("button", { name: `Revoke person: ${staff.name}` })]) {
+    const box = (await control.boundingBox())!;
+    expect(box.x + box.width, "inside a 390 px screen").toBeLessThanOrEqual(390);
+  }
+  await admin.setViewportSize({ width: 1280, height: 720 });
+
+  await search.getByLabel("Name, e-mail or GID").fill("nobody-of-that-name");
+  await search.getByRole("button", { name: "Find" }).click();
+  await expect(admin.getByText("Nobody approved matches “nobody-of-that-name”")).toBeVisible();
+  await admin.getByRole("link", { name: "Show everyone" }).click();
+  await expect(admin).toHaveURL(/\/admin\/people$/);
+
+  const answer = await admin.goto("/admin/people?page=-3");
+  expect(answer?.status()).toBe(200);
+  await expect(admin.getByRole("alert").filter({ hasText: "This search could not be used" })).toContainText("Pages start at 1.");
+  await expect(rows.first()).toBeVisible(); // everyone's first page instead
 });
 
 test("a rejected applicant sees why, applies again with the same account, and the log says so by name", async ({ page, browser }) => {

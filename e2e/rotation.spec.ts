@@ -1,7 +1,7 @@
 import { expect, test } from "./fixtures/test";
 import type { Page } from "@playwright/test";
 import { writeFileSync } from "node:fs";
-import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
+import { adminPage, approvedPerson, createCatalogue, personRow } from "./fixtures/admin";
 import { e2eSql } from "./fixtures/database";
 import { unlockGate, unlockKeyStore } from "./fixtures/helpers";
 
@@ -48,8 +48,7 @@ test("after a rotation the other holder reads old- and new-version uploads; the 
   await upload(staff.page, staff.a.passphrase, fileA, policy, before);
 
   // the admin takes cardiology from holder one: a new key version (v2) of the attribute
-  await admin.goto("/admin/people");
-  const row = admin.getByTestId(`person-${one.a.email}`);
+  const row = await personRow(admin, one.a.email);
   await row.getByRole("button", { name: `Revoke ${code}.cardiology from ${one.a.name}` }).click();
   const dialog = admin.getByRole("dialog", { name: `Revoke ${code}.cardiology from ${one.a.name}?` });
   await dialog.getByLabel("Reason").fill("Left the cardiology study");

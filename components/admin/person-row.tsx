@@ -21,6 +21,9 @@ export type PersonView = {
   attributes: Array<{ id: string; name: string; versions: number[] }>;
 };
 
+/** A cell: a column of the table on wide screens, a line of the person's card on a phone (the table stacks there). */
+const CELL = "py-3 pr-4 max-sm:block max-sm:py-1 max-sm:pr-0";
+
 export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Array<{ id: string; name: string }>; self: boolean }) {
   const router = useRouter();
   const [grant, setGrant] = useState("");
@@ -33,8 +36,8 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
     return null;
   };
   return (
-    <tr className="border-t border-slate-200 align-top" data-testid={`person-${p.email}`}>
-      <td className="py-3 pr-4">
+    <tr className="border-t border-slate-200 align-top max-sm:block max-sm:py-2" data-testid={`person-${p.email}`}>
+      <td className={CELL}>
         <div className="font-medium">{p.name}</div>
         <div className="text-xs text-slate-500">
           {p.email} · <span className="font-mono">{p.gid}</span>
@@ -43,13 +46,13 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
           {p.role.replace("_", " ").toLowerCase()} · {p.organisation}
         </div>
       </td>
-      <td className="py-3 pr-4">
+      <td className={CELL}>
         {p.attributes.length === 0 ? (
           <span className="text-xs text-slate-500">none</span>
         ) : (
           <ul className="space-y-1">
             {p.attributes.map((a) => (
-              <li key={a.id} className="flex items-center gap-2 text-sm">
+              <li key={a.id} className="flex flex-wrap items-center gap-2 text-sm">
                 <span className="font-mono">{a.name}</span>
                 <span className="text-xs text-slate-500">
                   {a.versions.length ? `key v${a.versions.join(", v")}` : p.hasWrapKey ? "no key" : "key waits for their browser"}
@@ -73,11 +76,11 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
           </ul>
         )}
       </td>
-      <td className="py-3 pr-4 text-xs">
+      <td className={`${CELL} text-xs`}>
         <div>{p.hasWrapKey ? "key store set up" : "no key store yet"}</div>
         <div>{p.hasTransformKey ? "transform key stored" : "no transform key"}</div>
       </td>
-      <td className="py-3">
+      <td className={CELL}>
         {grantable.length > 0 && (
           <form
             className="mb-2 flex gap-2"

@@ -1,11 +1,29 @@
 import "server-only";
 import { db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 
-/** Approved people with their attributes, issued key versions and key-store status. */
-export async function listPeople() {
+export const PEOPLE_PAGE_SIZE = 25;
+
+/**
+ * One page of approved people (by role, then name) with their attributes, issued key versions
+ * and key-store status; `search` matches name, e-mail or GID, any case. A page, not everyone: each
+ * row carries the catalogue's grantable attributes, so the whole list grew as people x attributes.
+ */
+export async function listPeople({ search, page }: { search?: string; page: number }) {
+  const where: Prisma.UserWhereInput = {
+    status: "APPROVED",
+    ...(search && {
+      OR: (["name", "email", "gid"] as const).map((field) => ({ [field]: { contains: search, mode: "insensitive" as const } })),
+    }),
+  };
+  const total = await db().user.count({ where });
+  const pages = Math.max(1, Math.ceil(total / PEOPLE_PAGE_SIZE));
+  const current = Math.min(page, pages);
   const users = await db().user.findMany({
-    where: { status: "APPROVED" },
-    orderBy: [{ role: "asc" }, { name: "asc" }],
+    where,
+    orderBy: [{ role: "asc" }, { name: "asc" }, { id: "asc" }],
+    skip: (current - 1) * PEOPLE_PAGE_SIZE,
+    take: PEOPLE_PAGE_SIZE,
     select: { id: true, name: true, email: true, gid: true, role: true, wrapPublicKey: true, organisation: { select: { name: true } } },
   });
   const ids = users.map((u) => u.id);
@@ -18,7 +36,7 @@ export async function listPeople() {
     db().transformKey.findMany({ where: { userId: { in: ids } }, select: { userId: true } }),
   ]);
   const withTk = new Set(tks.map((t) => t.userId));
-  return users.map((u) => ({
+  const people = users.map((u) => ({
     id: u.id,
     name: u.name,
     email: u.email,
@@ -38,6 +56,7 @@ export async function listPeople() {
           .sort(),
       })),
   }));
+  return { people, total, page: current, pages };
 }
 
 /** Every account, whatever its status, by name: who an audit entry's actor is. */

@@ -12,6 +12,7 @@ import { latestCheckpoint } from "@/lib/ledger/checkpoint";
 import { authorityActions, authorityEntries } from "@/lib/ledger/entries";
 import { logOverview } from "@/lib/ledger/overview";
 import { cspCall } from "@/lib/parties/csp-client";
+import { readSearchParams, type RawSearchParams } from "@/lib/validation/search-params";
 import { z } from "@/lib/validation/zod";
 
 type Entry = { seq: bigint; at: Date; action: string; subjectType: string; subjectId: string | null; actorId: string | null; hash: string };
@@ -35,14 +36,6 @@ const querySchema = z.object({
   take: z.coerce.number().int().min(5).max(500).default(200),
 });
 type Query = z.output<typeof querySchema>;
-type Raw = Record<string, string | string[] | undefined>;
-
-function readQuery(raw: Raw): { query: Query; problem: string | null } {
-  const flat = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, (Array.isArray(v) ? v[0] : v)?.trim() || undefined]));
-  const parsed = querySchema.safeParse(flat);
-  if (parsed.success) return { query: parsed.data, problem: null };
-  return { query: querySchema.parse({}), problem: parsed.error.issues.map((i) => i.message).join(" ") };
-}
 
 /** The CSP's own log (its uploads, releases, runs), read through its API; its outage is said, not thrown. */
 async function cspLog(q: Query) {
@@ -69,9 +62,9 @@ function href(q: Query, change: Partial<Record<keyof Query, string | number | un
 
 export const metadata = { title: "Audit ledger" };
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Raw> }) {
+export default async function AuditPage({ searchParams }: { searchParams: Promise<RawSearchParams> }) {
   await requirePageUser(["AUTHORITY_ADMIN"], "/admin/audit");
-  const { query: q, problem } = readQuery(await searchParams);
+  const { query: q, problem } = readSearchParams(querySchema, await searchParams);
   const [entries, csp, actions, users, overview] = await Promise.all([
     authorityEntries({ take: q.take, before: q.before, action: q.action, actorId: q.actor }),
     cspLog(q),
