@@ -17,6 +17,7 @@ const pgPort = Number(process.env.SUPERVISOR_TEST_PG_PORT ?? 3324);
 const cspPort = Number(process.env.SUPERVISOR_TEST_CSP_PORT ?? 3325);
 const base = `http://localhost:${port}`;
 const dataDir = path.resolve(".data", `supervisor-test-${process.pid}`);
+// npm start rewrites it whole (lib/config/write-atomic.ts); it was once read half-written here
 const runFile = () => JSON.parse(readFileSync(path.join(dataDir, "run.json"), "utf8")) as { web: number; csp: number; worker: number; launcher: number };
 
 let launcher: ChildProcess;

@@ -6,12 +6,13 @@
 // which of them this machine runs (docs/DEPLOY.md).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { aaEnvs, openDatabase, partyEnvs } from "@/lib/db/bootstrap";
 import { aaEnvName } from "@/lib/aa/deploy";
 import { issueSetupTokenIfNoAdmin } from "@/lib/portal/registrations";
 import { runFile } from "@/lib/config/run-file";
+import { writeFileAtomic } from "@/lib/config/write-atomic";
 import { freePort } from "@/lib/gateway/server";
 import { countFrom, startServices, type Services } from "./services";
 import { withoutTelemetry, workerWanted } from "./worker-process";
@@ -88,8 +89,9 @@ async function main() {
 
   // Clustering jobs run in their own process: SEAL must not block the web server.
   // Which processes run and where, for operators, `npm run seed:demo`'s banner and e2e/supervisor.spec.ts.
+  // whole or not at all: e2e/supervisor.spec.ts and operators' tools read it while it is rewritten after a restart
   const writeRunFile = () =>
-    writeFileSync(
+    writeFileAtomic(
       runFile(),
       JSON.stringify({
         url,
@@ -100,7 +102,6 @@ async function main() {
         aas: Object.fromEntries(services?.aas.map((a) => [a.name, a.process.pid()]) ?? []),
         aaUrls: process.env.MEDSHARE_AA_URLS ?? aaUrls,
       }),
-      { mode: 0o600 },
     );
   services = await startServices({
     envs,
@@ -126,6 +127,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(`[medshare] could not start: ${(error as Error).message}`);
+  console.error(`[medshare] could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

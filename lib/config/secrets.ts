@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "./write-atomic";
 import { z } from "zod";
 
 const secretsSchema = z.object({
@@ -69,8 +70,7 @@ export function ensureLocalSecrets(dir: string): LocalSecrets {
     if (missing.length === 0) return secretsSchema.parse(stored);
     const upgraded = secretsSchema.parse({ ...stored, ...Object.fromEntries(missing) });
     // Write-then-rename: a crash mid-write must not lose the KEK that seals the master secrets.
-    writeFileSync(`${file}.tmp`, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, JSON.stringify(upgraded, null, 2));
     return upgraded;
   }
   const secrets: LocalSecrets = {
@@ -100,7 +100,6 @@ export function ensureAaSecrets(dir: string, name: string): AaSecrets {
   };
   const stored = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   const upgraded = { ...stored, aaServices: { ...((stored.aaServices as object | undefined) ?? {}), [name]: made } };
-  writeFileSync(`${file}.tmp`, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify(upgraded, null, 2));
   return made;
 }

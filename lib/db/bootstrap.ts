@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import { dataDir } from "@/lib/config/data-dir";
 import { readRunFile } from "@/lib/config/run-file";
 import { checkpointNow } from "@/lib/ledger/checkpoint";
@@ -39,13 +40,49 @@ function runningEmbeddedPort(pgDir: string): number | null {
   }
 }
 
+/** PostgreSQL's answer while it starts up or shuts down (SQLSTATE cannot_connect_now). */
+const CANNOT_CONNECT_NOW = "57P03";
+
+/**
+ * The port of an embedded PostgreSQL that runs in the data folder and takes connections, or null
+ * when none runs. One that is still shutting down (a restart right after a stop: the launcher has
+ * exited, its PostgreSQL not yet) or starting up is waited for, up to a minute, instead of being
+ * reused and failing with "the database system is shutting down".
+ */
+export async function usableEmbeddedPort(pgDir: string, password: string): Promise<number | null> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const port = runningEmbeddedPort(pgDir);
+    if (!port) return null;
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port,
+      user: "postgres",
+      password,
+      database: "postgres",
+      application_name: "medshare-setup",
+    });
+    try {
+      await client.connect();
+      return port;
+    } catch (error) {
+      // refused: it exited between the pid check and the connection (the next check says so)
+      const code = (error as { code?: string }).code;
+      if ((code !== CANNOT_CONNECT_NOW && code !== "ECONNREFUSED") || Date.now() > deadline) throw error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /**
  * The embedded PostgreSQL in the data folder (started here, or reused if `npm start` already runs
  * it): its superuser is used once, to create the owner and app roles (lib/db/roles.ts).
  */
 async function openEmbedded(dir: string, secrets: LocalSecrets, log: (m: string) => void) {
   const pgDir = path.join(dir, "pg");
-  const running = runningEmbeddedPort(pgDir);
+  const running = await usableEmbeddedPort(pgDir, secrets.pgPassword);
   let superuserUrl: string;
   let stop = async () => {};
   if (running) {

