@@ -138,6 +138,12 @@ test("/admin/audit shows each log's signed head and its witness, and both agree 
   await expect(admin.getByTestId("witness-of-authority-status")).toContainText("Agrees");
   await expect(admin.getByTestId("witness-of-csp-status")).toContainText("Agrees");
   await expect(admin.getByTestId("witness-of-csp")).toContainText(/last agreed \d{4}-\d\d-\d\d/);
+  // each attribute authority's log too: its head, valid under the key the authority witnesses it with, and agreeing
+  for (const aa of ["HA1", "NRI"]) {
+    await expect(admin.getByTestId(`head-aa-${aa}`)).toContainText("valid (Ed25519");
+    await expect(admin.getByTestId(`head-aa-${aa}-size`)).toContainText(/\d+ entries/);
+    await expect(admin.getByTestId(`witness-of-aa-${aa}-status`)).toContainText("Agrees");
+  }
   // No alert on /admin while the witnesses agree.
   await admin.goto("/admin");
   await expect(admin.getByTestId("log-alerts")).toHaveCount(0);

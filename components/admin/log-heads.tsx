@@ -1,3 +1,4 @@
+import { Fragment } from "react";
 import type { HeadView, LogOverview, WitnessView } from "@/lib/ledger/overview";
 import { WitnessNow } from "./witness-now";
 
@@ -64,8 +65,9 @@ export function LogHeads({ overview }: { overview: LogOverview }) {
         Transparency logs
       </h2>
       <p className="mb-3 max-w-3xl text-sm text-slate-600">
-        Each party&apos;s log is an RFC 9162 Merkle tree with signed heads published at /.well-known/medshare/log/sth. The other party keeps the last head it
-        saw and accepts a new one only with a consistency proof: a rewritten or shortened log shows here as a fork or a rollback.
+        Each party&apos;s log is an RFC 9162 Merkle tree with signed heads published at /.well-known/medshare/log/sth (an attribute authority&apos;s at
+        /api/aa/log/sth). The other party keeps the last head it saw and accepts a new one only with a consistency proof: a rewritten or shortened log shows
+        here as a fork or a rollback. The authority witnesses each attribute authority&apos;s log the same way.
       </p>
       <div className="grid gap-3 md:grid-cols-2">
         <Head name="The authority's log" view={overview.authority} testId="head-authority" />
@@ -73,6 +75,19 @@ export function LogHeads({ overview }: { overview: LogOverview }) {
         <Witness who="The CSP" of="the authority's log" view={overview.cspWitnessOfAuthority} testId="witness-of-authority" />
         <Witness who="The authority" of="the CSP's log" view={overview.authorityWitnessOfCsp} testId="witness-of-csp" />
       </div>
+      {overview.aas.length > 0 && (
+        <>
+          <h3 className="mb-2 mt-4 font-semibold">Attribute authorities&apos; logs</h3>
+          <div className="grid gap-3 md:grid-cols-2">
+            {overview.aas.map((aa) => (
+              <Fragment key={aa.name}>
+                <Head name={`${aa.name}'s log`} view={aa.head} testId={`head-aa-${aa.name}`} />
+                <Witness who="The authority" of={`${aa.name}'s log`} view={aa.witness} testId={`witness-of-aa-${aa.name}`} />
+              </Fragment>
+            ))}
+          </div>
+        </>
+      )}
       <div className="mt-3">
         <WitnessNow />
       </div>

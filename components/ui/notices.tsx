@@ -1,11 +1,13 @@
 "use client";
 
-import { useEffect, useSyncExternalStore } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 
 /**
  * Success notices that outlive the row or dialog that caused them: an approved registration's
  * row disappears on refresh, so the "Approved …" message lives here, rendered once by the root
- * layout. `notify` from any client component; each notice stays until dismissed or 8 s pass.
+ * layout. `notify` from any client component; each notice stays until dismissed or 8 s pass,
+ * and not while the pointer is over the notices or the keyboard focus is in them (WCAG 2.2.1:
+ * time to read; the 8 s start again when they are left).
  */
 type Notice = { id: number; message: string };
 
@@ -36,16 +38,26 @@ export function Notices() {
     () => notices,
     () => EMPTY,
   );
+  const [hovered, setHovered] = useState(false);
+  const [focused, setFocused] = useState(false);
+  const held = hovered || focused;
   useEffect(() => {
-    if (list.length === 0) return;
+    if (list.length === 0 || held) return;
     const t = setTimeout(() => dismiss(list[0].id), 8000);
     return () => clearTimeout(t);
-  }, [list]);
+  }, [list, held]);
   return (
     <div
       role="status"
       aria-live="polite"
       data-testid="notices"
+      data-held={held ? "true" : undefined}
+      onPointerEnter={() => setHovered(true)}
+      onPointerLeave={() => setHovered(false)}
+      onFocus={() => setFocused(true)}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocused(false);
+      }}
       className="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4"
     >
       {list.map((n) => (
@@ -58,7 +70,14 @@ export function Notices() {
           </p>
           <button
             type="button"
-            onClick={() => dismiss(n.id)}
+            onClick={() => {
+              // the last one gone under the pointer or focus: no leave event follows, so the hold ends here
+              if (list.length === 1) {
+                setHovered(false);
+                setFocused(false);
+              }
+              dismiss(n.id);
+            }}
             className="rounded px-1 text-emerald-900 hover:bg-emerald-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
             aria-label="Dismiss notice"
           >

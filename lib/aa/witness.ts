@@ -24,13 +24,18 @@ export function configuredAaLogKeys(): Map<string, string> {
   return out;
 }
 
+/** The key an AA's log heads must verify under: the configured one, else the one pinned in what the portal kept; null before either. */
+export function aaLogKey(name: string, kept: WitnessState | null): string | null {
+  return configuredAaLogKeys().get(name) ?? kept?.publicKey ?? null;
+}
+
 /** Witnesses the log of the AA service `name` once, now. */
 export async function witnessAa(q: Db, name: string): Promise<WitnessResult> {
   const watched = aaLogName(name);
   const url = aaServices().get(name);
   const previous = await witnessState(q, "authority", watched);
   if (!url) return { state: previous, outcome: "unconfigured", problem: `No attribute authority service named ${name} is configured.` };
-  let key = configuredAaLogKeys().get(name) ?? previous?.publicKey ?? null;
+  let key = aaLogKey(name, previous);
   if (!key) {
     try {
       key = (await fetchAaHealth(name)).logPublicKey;
