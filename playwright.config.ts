@@ -1,8 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
-import { existsSync } from "node:fs";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./e2e/fixtures/chromium";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
-const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
 /**
  * Journeys that change what every other journey relies on: the CSP taken down mid-upload
@@ -25,22 +24,16 @@ export default defineConfig({
   reporter: [["list"], ["json", { outputFile: ".data/test-results/playwright.json" }]],
   use: {
     baseURL: `http://localhost:${port}`,
-    trace: "retain-on-failure",
+    // A trace is kept only for a failing journey; without its screencast (a JPEG per frame,
+    // encoded by the browser process): 15% of the suite's CPU on two cores, measured on three
+    // journey files (231 -> 195 CPU s). DOM snapshots, network and console stay in the trace.
+    trace: { mode: "retain-on-failure", screenshots: false },
     screenshot: "only-on-failure",
     ...devices["Desktop Chrome"],
     launchOptions: {
       // Debian's Chromium, never a downloaded browser; Playwright's own one elsewhere if installed.
-      executablePath: chromium,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-quic",
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
     },
   },
   projects: [

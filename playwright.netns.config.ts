@@ -3,7 +3,7 @@
 // journey against it (e2e-netns/). Needs root and iproute2; elsewhere it serves nothing and
 // the journey skips, saying why. `npx playwright test -c playwright.netns.config.ts`
 import { defineConfig, devices } from "@playwright/test";
-import { existsSync } from "node:fs";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./e2e/fixtures/chromium";
 import { freeOctet, netnsUnavailable, runId } from "./scripts/netns";
 
 const port = Number(process.env.E2E_NETNS_PORT ?? 3601);
@@ -16,7 +16,6 @@ if (!unavailable) {
   process.env.E2E_NETNS_OCTET ??= String(freeOctet());
 }
 const portal = `http://10.231.${process.env.E2E_NETNS_OCTET ?? 0}.2:${port}`;
-const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
 export default defineConfig({
   testDir: "e2e-netns",
@@ -29,20 +28,13 @@ export default defineConfig({
   outputDir: "test-results/netns",
   use: {
     baseURL: portal,
-    trace: "retain-on-failure",
+    trace: { mode: "retain-on-failure", screenshots: false },
     screenshot: "only-on-failure",
     ...devices["Desktop Chrome"],
     launchOptions: {
-      executablePath: chromium,
+      executablePath: CHROMIUM_PATH,
       args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-quic",
+        ...CHROMIUM_ARGS,
         // The portal is served over plain HTTP on a non-loopback address here; a deployment serves
         // it over TLS. The browser's secure-context APIs (crypto.randomUUID) need one of the two.
         `--unsafely-treat-insecure-origin-as-secure=${portal}`,

@@ -36,6 +36,7 @@ import {
 import { generatePatients, toCsv } from "../lib/records/synthetic";
 import { unpackChunk, uploadSignatureMessage } from "../lib/uploads/protocol";
 import { BENCH_STATEMENT, type UploadBenchInput, type UploadBenchPhases, type UploadBenchResult } from "./bench-upload-entry";
+import { CHROMIUM_ARGS } from "../e2e/fixtures/chromium";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = "/usr/bin/chromium";
@@ -156,15 +157,7 @@ async function main() {
   try {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     const chromiumVersion = browser.version();
     const page = await browser.newPage();

@@ -11,6 +11,8 @@
  * playwright.bench.config.ts: a hospital member made through the UI, the file picked, the
  * suggested de-identification applied, a policy and a label typed, "Encrypt and upload", until
  * "Upload stored"; the CSP's database must then hold all N records and the clustering tensors.
+ * The pick-to-stored part runs in a plain Chromium without DevTools' Network domain (see
+ * scripts/bench/plain-chromium.ts); BENCH_UPLOAD_BROWSER=playwright runs it in Playwright's page.
  * Stages come from the page's User Timing measures (lib/uploads/timing.ts); they may overlap.
  * The crypto-only micro-benchmark in about:blank is `npm run bench:upload-crypto`.
  */
@@ -34,7 +36,7 @@ if (!existsSync(".next/BUILD_ID")) throw new Error("No production build (.next/B
 
 type Measure = { stage: string; start: number; ms: number };
 type Request = { kind: "chunk" | "tensor"; start: number; queued: number; served: number; total: number };
-type Output = { rows: number; pick: number; formStart: number; click: number; stored: number; measures: Measure[]; requests?: Request[] };
+type Output = { rows: number; browser?: string; pick: number; formStart: number; click: number; stored: number; measures: Measure[]; requests?: Request[] };
 
 // .data itself keeps its usual mode: the embedded PostgreSQL's own user must reach its folders in it
 mkdirSync(path.resolve(".data"), { recursive: true });
@@ -77,6 +79,8 @@ const userSteps = r.click - r.formStart;
 const result = {
   machine: { cpu, cores: os.cpus().length, node: process.version, load_average_1m: { start: load[0], end: load[1] } },
   rows,
+  // where the upload was timed (scripts/bench/upload.bench.ts): "plain" Chromium without DevTools' Network domain, or "playwright"
+  browser: r.browser ?? "playwright",
   csv_mb: Math.round(csvBytes / 1e4) / 100,
   seconds: {
     pick_to_stored: s(total),
@@ -133,7 +137,12 @@ if (json) {
   console.log(
     `\nUpload, pick to stored, in Chromium: ${result.machine.cpu} (${result.machine.cores} cores), Node ${result.machine.node}, load average ${load[0].toFixed(2)} -> ${load[1].toFixed(2)}`,
   );
-  console.log(`${rows.toLocaleString("en-US")} rows, CSV ${result.csv_mb} MB (10^6 bytes)\n`);
+  console.log(`${rows.toLocaleString("en-US")} rows, CSV ${result.csv_mb} MB (10^6 bytes)`);
+  console.log(
+    result.browser === "plain"
+      ? "timed in a plain Chromium (DevTools protocol over a pipe, Network domain off); BENCH_UPLOAD_BROWSER=playwright: in Playwright's page\n"
+      : "timed in Playwright's page (DevTools' Network domain on: request bodies cost ~14x)\n",
+  );
   console.log("stage              seconds   from (s)   to (s)   (seconds after the pick; stages may overlap)");
   for (const st of stages) {
     const v = result.stages[st];

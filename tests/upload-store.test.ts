@@ -2,6 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { recordLeaf } from "@/lib/abe";
 import { completeUpload, putChunk, STORE_BATCH, uploadProgress } from "@/lib/csp/uploads";
 import { db } from "@/lib/db/client";
+import { toHex } from "@/lib/ledger/merkle";
+import { entryLeaf, leavesFrom, logSize } from "@/lib/ledger/tree";
+import { verifyChain } from "@/lib/ledger/verify";
 import { startUpload } from "@/lib/portal/uploads";
 import { unpackChunk } from "@/lib/uploads/protocol";
 import { rawSql, withFreshDatabase } from "./helpers/db";
@@ -70,5 +73,12 @@ describe("storing a large upload (bulk inserts in one transaction)", () => {
     }
     expect(stored.every((r, i) => r.index === i && r.leafHash.length === 32)).toBe(true);
     expect(await db().uploadChunk.count({ where: { uploadId: id } })).toBe(0);
+    // the upload's entry (written on node-postgres, beside Prisma's) continues the CSP's chain and tree
+    const [entry] = await db().cspAuditEntry.findMany({ where: { action: "UPLOAD_STORED", subjectId: id } });
+    expect(entry.data).toMatchObject({ uploadId: id, records: rows.length, location: `csp:record_ciphertexts/${id}` });
+    expect(await verifyChain(db(), 1000, "csp")).toMatchObject({ ok: true });
+    expect(await logSize(db(), "csp")).toBe(Number(entry.seq));
+    const leaf = (await leavesFrom(db(), "csp", Number(entry.seq) - 1, 1)).get(Number(entry.seq) - 1);
+    expect(leaf).toBe(toHex(entryLeaf(entry.hash)));
   });
 });

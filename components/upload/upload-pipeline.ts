@@ -204,9 +204,10 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
     const chunksAway = new Promise<void>((resolve) => (chunksSent = resolve));
     const records = finishUpload(id, chunks, (sent, total) => show({ upload: { sent, total } }), chunksSent);
     void records.catch(() => undefined).finally(chunksSent);
+    // declared at once (a declaration waits for the records' completion otherwise), their runs after the chunks
     const features = timed("features-upload", async () => {
-      const [encrypted] = await Promise.all([tensors, chunksAway]);
-      return sendFeatures(id, encrypted.features, encrypted.note, (sent, total) => show({ features: { sent, total } }), records);
+      const encrypted = await tensors;
+      return sendFeatures(id, encrypted.features, encrypted.note, (sent, total) => show({ features: { sent, total } }), records, chunksAway);
     });
     const done = await records;
     show({ note: "Sending encrypted feature tensors for clustering…" });

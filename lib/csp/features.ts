@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { blocksOf, expectCiphertext, LEVEL, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
 import { nodeCkks } from "@/lib/ckks/node";
 import { db } from "@/lib/db/client";
+import { rawTransaction } from "@/lib/db/raw";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { StringList, fromJson } from "@/lib/db/json";
@@ -136,34 +137,35 @@ export async function putFeatureRun({
     ct: Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength),
     sha256: createHash("sha256").update(ct).digest("hex"),
   }));
-  return db().$transaction(async (tx) => {
-    // ON CONFLICT: a ciphertext already there (a resent run, or a parallel retry) is kept as it
-    // is; then every one of the run must hold these bytes, or the whole run is undone.
-    const inserted = await tx.$executeRawUnsafe(
-      `INSERT INTO csp.feature_ciphertexts (upload_id, block, feature, ct, sha256)
-       SELECT $1::uuid, $2::int, * FROM unnest($3::int[], $4::bytea[], $5::text[])
-       ON CONFLICT (upload_id, block, feature) DO NOTHING`,
-      uploadId,
-      block,
-      rows.map((r) => r.feature),
-      rows.map((r) => r.ct),
-      rows.map((r) => r.sha256),
-    );
-    if (inserted < rows.length) {
-      const stored = await tx.featureCiphertext.findMany({
-        where: { uploadId, block, feature: { gte: first, lt: first + rows.length } },
-        select: { feature: true, sha256: true },
-      });
-      const sha = new Map(stored.map((s) => [s.feature, s.sha256]));
-      const differs = rows.find((r) => sha.get(r.feature) !== r.sha256);
-      if (differs)
-        throw new AppError(
-          "CONFLICT",
-          `Ciphertext (${block}, ${differs.feature}) was already received with different content. Nothing of this run was stored.`,
+  return rawTransaction(
+    async (client) => {
+      // ON CONFLICT: a ciphertext already there (a resent run, or a parallel retry) is kept as it
+      // is; then every one of the run must hold these bytes, or the whole run is undone. One bound
+      // parameter per ciphertext: node-postgres sends it in binary (lib/db/raw.ts).
+      const values = rows.map((_, i) => `($1::uuid, $2::int, $${3 + i * 3}::int, $${4 + i * 3}::bytea, $${5 + i * 3}::text)`).join(", ");
+      const { rowCount } = await client.query(
+        `INSERT INTO csp.feature_ciphertexts (upload_id, block, feature, ct, sha256) VALUES ${values}
+         ON CONFLICT (upload_id, block, feature) DO NOTHING`,
+        [uploadId, block, ...rows.flatMap((r) => [r.feature, r.ct, r.sha256])],
+      );
+      const inserted = rowCount ?? 0;
+      if (inserted < rows.length) {
+        const stored = await client.query<{ feature: number; sha256: string }>(
+          `SELECT feature, sha256 FROM csp.feature_ciphertexts WHERE upload_id = $1::uuid AND block = $2::int AND feature >= $3::int AND feature < $4::int`,
+          [uploadId, block, first, first + rows.length],
         );
-    }
-    return { block, first, count: rows.length, duplicate: inserted === 0 };
-  }, TX);
+        const sha = new Map(stored.rows.map((s) => [s.feature, s.sha256]));
+        const differs = rows.find((r) => sha.get(r.feature) !== r.sha256);
+        if (differs)
+          throw new AppError(
+            "CONFLICT",
+            `Ciphertext (${block}, ${differs.feature}) was already received with different content. Nothing of this run was stored.`,
+          );
+      }
+      return { block, first, count: rows.length, duplicate: inserted === 0 };
+    },
+    { timeoutMs: TX.timeout },
+  );
 }
 
 /**

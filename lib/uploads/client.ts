@@ -129,13 +129,16 @@ export async function finishUpload(
  * statistics, complete. Resumable: declaring again says what each block already has, and those
  * runs are skipped. The cloud stores them for clustering. `beforeComplete`: completion waits for
  * it (the records' own completion), so tensors sent alongside the chunks are only marked
- * complete once the records are stored.
+ * complete once the records are stored. `beforeRuns`: the runs wait for it, the declaration
+ * does not (declaring inserts a row that refers to the upload's, so it would wait for the records'
+ * completion, which locks that row: 6 s at 100,000 rows, bench 2026-12-06).
  */
 export async function uploadFeatures(
   uploadId: string,
   features: { paramsId: string; keyId: string; n: number; p: number; columns: string[]; blocks: Uint8Array[][]; stats: Uint8Array },
   onProgress: (sent: number, total: number) => void,
   beforeComplete?: Promise<unknown>,
+  beforeRuns?: Promise<unknown>,
 ): Promise<void> {
   const { blocks, stats, ...declared } = features;
   const begun: { received?: number[][] } = await withRetry(() =>
@@ -156,6 +159,7 @@ export async function uploadFeatures(
   });
   let sent = runs.filter((r) => r.stored).reduce((n, r) => n + r.count, 0);
   onProgress(sent, total);
+  await beforeRuns;
   await inParallel(
     runs.filter((r) => !r.stored),
     IN_FLIGHT,
@@ -180,7 +184,7 @@ export async function uploadFeatures(
 /**
  * Sends the feature tensors; a failure leaves the stored records as they are and says so
  * (`failed`: the caller keeps the encrypted tensors so /hospital can retry sending them).
- * Never throws. `beforeComplete`: see uploadFeatures.
+ * Never throws. `beforeComplete`, `beforeRuns`: see uploadFeatures.
  */
 export async function sendFeatures(
   uploadId: string,
@@ -188,10 +192,11 @@ export async function sendFeatures(
   note: string,
   onProgress: (sent: number, total: number) => void,
   beforeComplete?: Promise<unknown>,
+  beforeRuns?: Promise<unknown>,
 ): Promise<{ failed: boolean; note: string }> {
   if (!features) return { failed: false, note };
   try {
-    await uploadFeatures(uploadId, features, onProgress, beforeComplete);
+    await uploadFeatures(uploadId, features, onProgress, beforeComplete, beforeRuns);
     return { failed: false, note };
   } catch (error) {
     return {
