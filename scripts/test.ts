@@ -36,6 +36,45 @@ function countPlaywright(file: string): Tally | null {
   return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed: s.unexpected ?? 0, skipped: s.skipped ?? 0 };
 }
 
+/**
+ * The failed journeys of a Playwright report, a few lines each (what failed, when, the error's
+ * first lines, what the failure fixture saw of the pages and the server): printed again at the
+ * end, where CI's log tail shows them, since the reporter's own account scrolls away.
+ */
+function playwrightFailures(file: string): string[] {
+  if (!existsSync(file)) return [];
+  type Result = { status: string; startTime: string; duration: number; errors?: { message?: string }[]; stdout?: { text?: string }[] };
+  type Spec = { title: string; file: string; line: number; tests: { results: Result[] }[] };
+  type Suite = { title: string; specs?: Spec[]; suites?: Suite[] };
+  const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "");
+  const out: string[] = [];
+  const walk = (suite: Suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const result of spec.tests.flatMap((t) => t.results))
+        if (result.status === "failed" || result.status === "timedOut") {
+          out.push(`✘ ${spec.file}:${spec.line} ${spec.title} (${result.status}, started ${result.startTime}, ${(result.duration / 1000).toFixed(0)} s)`);
+          for (const error of result.errors ?? [])
+            out.push(
+              ...plain(error.message ?? "")
+                .split("\n")
+                .filter(Boolean)
+                .slice(0, 4)
+                .map((l) => `    ${l.slice(0, 240)}`),
+            );
+          const seen = (result.stdout ?? []).map((s) => s.text ?? "").join("");
+          for (const line of plain(seen)
+            .split("\n")
+            .filter((l) => /^\[(failed journey|server state)\]|^ {2}\S/.test(l))
+            .slice(0, 24))
+            out.push(`    ${line.slice(0, 240)}`);
+        }
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of (JSON.parse(readFileSync(file, "utf8")).suites ?? []) as Suite[]) walk(suite);
+  return out;
+}
+const failures: string[] = [];
+
 function add(t: Tally | null, fallbackOk: boolean) {
   if (!t || t.passed + t.failed === 0) {
     // a runner that crashed before reporting counts as one failure, never as silence
@@ -81,13 +120,16 @@ if (want("e2e") || want("netns")) {
     if (want("e2e")) {
       const ok = step("playwright (Chromium)", "npx", ["playwright", "test"]);
       add(countPlaywright(`${resultsDir}/playwright.json`), ok);
+      failures.push(...playwrightFailures(`${resultsDir}/playwright.json`));
     }
     // The authority and the CSP on two hosts (network namespaces; skipped, saying why, where it cannot run).
     const ok = step("playwright, split hosts (network namespaces)", "npx", ["playwright", "test", "-c", "playwright.netns.config.ts"]);
     add(countPlaywright(`${resultsDir}/playwright-netns.json`), ok);
+    failures.push(...playwrightFailures(`${resultsDir}/playwright-netns.json`));
   }
 }
 
+if (failures.length) console.log(`\n=== failed journeys ===\n${failures.join("\n")}`);
 const line = `${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`;
 writeFileSync(`${resultsDir}/summary.txt`, `${line}\n`);
 console.log(`\n${line}`);
