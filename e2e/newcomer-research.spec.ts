@@ -114,6 +114,10 @@ test("runs and uploads have names, notes and deletion; research browses without 
   // ---- 10: the convergence chart's y-axis fits the curve with evenly spaced ticks
   const convergence = admin.getByTestId("chart-convergence");
   await expect(convergence.locator("svg.recharts-surface")).toBeVisible();
+  // the trace is the possibilistic phase; the note says what came before it
+  await expect(admin.getByTestId("convergence-note")).toContainText(
+    /after \d+ iterations? of fuzzy c-means initialisation from several k-means\+\+ draws, the one with the lowest objective kept/,
+  );
   const ticks = await tickValues(tickLabels(convergence, "yAxis"));
   expect(ticks.length).toBeGreaterThanOrEqual(3);
   const gaps = ticks.slice(1).map((t, i) => Math.abs(t - ticks[i]));
@@ -156,6 +160,7 @@ test("runs and uploads have names, notes and deletion; research browses without 
   expect(extensionId).not.toBe(baseId);
   await expect(admin.getByTestId("run-status")).toContainText("succeeded", { timeout: 420_000 });
   await expect(admin.getByTestId("run-base")).toContainText(`Glucose cohorts ${code} (spring)`);
+  await expect(admin.getByTestId("convergence-note")).toContainText("initialisation from the base run's centers");
 
   // ---- 9: a researcher browses clusters and datasets without the key passphrase
   const { a: res, page: rp } = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "NwcRes");

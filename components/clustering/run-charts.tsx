@@ -37,14 +37,20 @@ const tickLabel = (step: number) => {
 
 export type RunChartsData = {
   sizes: number[];
+  /** The FCM objective at each iteration of the possibilistic phase (lib/clustering/process.ts). */
   objective: number[];
+  /** Every iteration of the run: the FCM initialisation's, then the traced ones. */
+  iterations: number;
+  /** An extension starts from its base run's centers, not from k-means++ draws. */
+  extension: boolean;
   typicalityHistogram: Array<{ cluster: number; bins: Array<{ from: number; to: number; count: number }> }>;
   projection: Array<{ cluster: number; x: number; y: number; size: number }>;
 };
 
 export function RunCharts({ data }: { data: RunChartsData }) {
   const sizes = data.sizes.map((records, cluster) => ({ cluster: `cluster ${cluster}`, records }));
-  const convergence = data.objective.map((objective, i) => ({ iteration: i + 1, objective }));
+  const initIterations = Math.max(0, data.iterations - data.objective.length);
+  const convergence = data.objective.map((objective, i) => ({ iteration: initIterations + i + 1, objective }));
   const yAxis = niceAxis(data.objective);
   const bins = data.typicalityHistogram[0]?.bins ?? [];
   const hist = bins.map((b, i) => {
@@ -74,6 +80,10 @@ export function RunCharts({ data }: { data: RunChartsData }) {
       </Card>
       <Card>
         <h3 className="mb-2 font-semibold">Convergence (objective per iteration)</h3>
+        <p className="mb-2 text-xs text-slate-600" data-testid="convergence-note">
+          The possibilistic phase, after {initIterations} iteration{initIterations === 1 ? "" : "s"} of fuzzy c-means initialisation{" "}
+          {data.extension ? "from the base run's centers" : "from several k-means++ draws, the one with the lowest objective kept"}.
+        </p>
         <div className="h-64" data-testid="chart-convergence">
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={convergence}>

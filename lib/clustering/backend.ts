@@ -18,7 +18,7 @@
  * (a_u S_u + b_u W_u) in plaintext and, for seeding, selects with per-feature selectors carrying
  * a_u and shifts the selected record by b_u - b_u' for upload u'.
  */
-import { isIdentity, pointColumns, type AsyncHopcmBackend, type UploadUnits } from "@/lib/hopcm";
+import { isIdentity, pointColumns, type AsyncHopcmBackend, type HopcmStage, type UploadUnits } from "@/lib/hopcm";
 import {
   cspAddCenters,
   cspDistances,
@@ -169,10 +169,10 @@ export function multiUploadBackend(
 export interface IterationHook {
   /**
    * Called after every answered `distances` request of the coordinator with the new centers,
-   * their d2 (k x n) and how many center updates (weightedSums requests) came before; may throw
-   * (e.g. to cancel the run).
+   * their d2 (k x n), how many center updates (weightedSums requests) came before and the
+   * coordinator's stage (undefined from a driver that does not say); may throw (e.g. to cancel the run).
    */
-  (event: { centers: Float64Array; k: number; d2: Float64Array; weightedSums: number }): void | Promise<void>;
+  (event: { centers: Float64Array; k: number; d2: Float64Array; weightedSums: number; stage?: HopcmStage }): void | Promise<void>;
 }
 
 /**
@@ -187,9 +187,9 @@ export function observed(backend: AsyncHopcmBackend, afterDistances: IterationHo
     n: backend.n,
     p: backend.p,
     pointDistances: (index) => backend.pointDistances(index),
-    async distances(centers, k) {
-      const d2 = await backend.distances(centers, k);
-      await afterDistances({ centers, k, d2, weightedSums });
+    async distances(centers, k, stage) {
+      const d2 = await backend.distances(centers, k, stage);
+      await afterDistances({ centers, k, d2, weightedSums, stage });
       return d2;
     },
     weightedSums(weights, k) {

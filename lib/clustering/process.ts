@@ -8,7 +8,7 @@ import { db } from "@/lib/db/client";
 import { StringList, fromJson } from "@/lib/db/json";
 import {
   chunkOf,
-  HOPCM_DEFAULTS,
+  resolveHopcmOptions,
   incrementalOptions,
   pointColumns,
   runHopcmAsync,
@@ -35,6 +35,7 @@ import {
 } from "@/lib/hopcm/encrypted";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { fcmObjective, multiUploadBackend, observed, type RunTimes } from "./backend";
+import { runProgress } from "./progress";
 import { beat, RunCancelled, RunSuperseded } from "./heartbeat";
 import { storeResult, type Reference } from "./result";
 
@@ -106,21 +107,23 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     const coordinated: AsyncHopcmBackend = prev ? withPrototypes(records, prev) : records;
     const seed = await runSeedFor(run.id);
     const options = prev ? incrementalOptions(prev, records.n, runOptions(run.k, seed)) : runOptions(run.k, seed);
+    const resolved = resolveHopcmOptions(options);
+    // The convergence trace: the FCM objective (m = 2) at each possibilistic iteration's centers.
+    // The FCM initialisation before it starts over at each k-means++ draw, so it is not traced.
     const objective: number[] = [];
     let lastD2: Float64Array = new Float64Array(0);
     let prevCenters: Float64Array | null = null;
     let progress = 0;
-    const eps = HOPCM_DEFAULTS.eps;
-    const backend = observed(coordinated, async ({ centers, k, d2, weightedSums }) => {
+    let initUpdates = 0;
+    const backend = observed(coordinated, async ({ centers, k, d2, weightedSums, stage }) => {
       lastD2 = d2;
-      if (weightedSums === 0) return; // seeding, or the base run's centers
-      objective[weightedSums - 1] = fcmObjective(d2, k, coordinated.n, options.pointWeights);
+      if (weightedSums === 0 || !stage) return; // seeding, or the base run's centers
+      if (stage.phase === "init") initUpdates = weightedSums;
+      else objective[weightedSums - initUpdates - 1] = fcmObjective(d2, k, coordinated.n, options.pointWeights);
       if (prevCenters && prevCenters.length === centers.length) {
-        // Progress: how far the center shift has come down towards the stopping tolerance (log scale).
         let shift = 0;
         for (let i = 0; i < centers.length; i++) shift = Math.max(shift, Math.abs(centers[i] - prevCenters[i]));
-        const done = Math.log10(1 / Math.max(shift, eps)) / Math.log10(1 / eps);
-        progress = Math.min(0.99, Math.max(progress, done));
+        progress = Math.min(0.99, Math.max(progress, runProgress(stage, shift, resolved)));
       }
       prevCenters = Float64Array.from(centers);
       const row = await beat(mine, {

@@ -208,3 +208,54 @@ describe("step decomposition (the encrypted protocol's split)", () => {
     expect(Array.from(step.value.labels)).toEqual(Array.from(hopcm(X, n, p, { k }).labels));
   });
 });
+
+describe("restarts of the FCM initialisation (initRestarts)", () => {
+  // six 2-D blobs: some k-means++ draws put two seeds in one blob, and FCM keeps that local optimum
+  const six = makeBlobs(400, 2, 6, { seed: 3, spread: 6, std: 1 });
+  const ari = (seed: number, initRestarts: number) => adjustedRandIndex(six.labels, hopcm(six.X, six.n, six.p, { k: 6, seed, initRestarts }).labels);
+
+  it("keeps the draw with the lowest FCM objective: never worse over 30 seeds, better where one draw was bad", () => {
+    expect(HOPCM_DEFAULTS.initRestarts).toBe(3);
+    const gains = Array.from({ length: 30 }, (_, s) => ari(s + 1, 3) - ari(s + 1, 1));
+    expect(Math.min(...gains)).toBeGreaterThan(-0.02);
+    expect(gains.filter((g) => g > 0.02).length).toBeGreaterThanOrEqual(3);
+    expect(ari(6, 3)).toBeGreaterThan(ari(6, 1) + 0.02);
+  });
+
+  it("is a single draw at 1, and is not used from given centers", () => {
+    const one = hopcm(six.X, six.n, six.p, { k: 6, seed: 6, initRestarts: 1 });
+    const three = hopcm(six.X, six.n, six.p, { k: 6, seed: 6 });
+    expect(one.initIterations).toBeLessThan(three.initIterations);
+    const initialCenters = three.centers;
+    const a = hopcm(six.X, six.n, six.p, { k: 6, initialCenters, initRestarts: 1 });
+    const b = hopcm(six.X, six.n, six.p, { k: 6, initialCenters, initRestarts: 4 });
+    expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
+    expect(b.iterations).toBe(a.iterations);
+  });
+
+  it("tells a driver each distances request's stage: the draws' FCM iterations, then the possibilistic phase", () => {
+    const gen = hopcmCoordinator(six.n, six.p, { k: 6, seed: 6 });
+    const backend = plaintextBackend(six.X, six.n, six.p);
+    const stages: string[] = [];
+    let step = gen.next();
+    while (!step.done) {
+      const req = step.value;
+      if (req.kind === "distances") stages.push(`${req.stage.phase}:${req.stage.draw}/${req.stage.draws}`);
+      step = gen.next(
+        req.kind === "distances"
+          ? backend.distances(req.centers, req.k)
+          : req.kind === "weightedSums"
+            ? backend.weightedSums(req.weights, req.k)
+            : backend.pointDistances(req.index),
+      );
+    }
+    const runs = stages.filter((s, i) => s !== stages[i - 1]);
+    expect(runs).toEqual(["init:1/3", "init:2/3", "init:3/3", "possibilistic:3/3"]);
+    expect(stages.filter((s) => s.startsWith("init")).length).toBe(step.value.initIterations);
+  });
+
+  it("refuses a count that is not a positive integer", () => {
+    expect(() => hopcm(six.X, six.n, six.p, { k: 6, initRestarts: 0 })).toThrow(RangeError);
+    expect(() => hopcm(six.X, six.n, six.p, { k: 6, initRestarts: 1.5 })).toThrow(RangeError);
+  });
+});

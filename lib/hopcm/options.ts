@@ -9,7 +9,7 @@ export interface HopcmOptions {
   k: number;
   /** PRNG seed for k-means++ seeding and re-seeding. Default 42. */
   seed?: number;
-  /** Fuzzifier of the fuzzy memberships u. Default 2. */
+  /** Fuzzifier of the fuzzy memberships u. Default 1.5 (docs/BENCHMARKS.md, quality on public data). */
   m?: number;
   /** Exponent of the typicalities t. Default 2. */
   mt?: number;
@@ -17,7 +17,7 @@ export interface HopcmOptions {
   a?: number;
   /** Weight of the possibilistic term (0 = plain FCM). Default 4 (see the header). */
   b?: number;
-  /** Scale factor K in eta_i. Default 1. */
+  /** Scale factor K in eta_i. Default 0.5: a tighter zone of typicality. */
   K?: number;
   /**
    * Stop when the largest center shift (Euclidean, feature units) is below eps. Default 1e-6:
@@ -37,6 +37,12 @@ export interface HopcmOptions {
   initEps?: number;
   /** Iteration cap of the FCM initialisation. Default 100. */
   initMaxIter?: number;
+  /**
+   * FCM initialisations from this many k-means++ draws; the possibilistic phase starts from the
+   * one with the lowest FCM objective (one that FCM left collapsed only if all are). Default 3.
+   * Not with `initialCenters`.
+   */
+  initRestarts?: number;
   /**
    * What labels are the argmax of: "weight" (combined membership a u^m + b t^mt, default),
    * "membership" (u: the nearest center) or "typicality" (t).
@@ -63,16 +69,17 @@ export type ResolvedHopcmOptions = Required<Omit<HopcmOptions, DataOptions>> & P
 
 export const HOPCM_DEFAULTS = {
   seed: 42,
-  m: 2,
+  m: 1.5,
   mt: 2,
   a: 1,
   b: 4,
-  K: 1,
+  K: 0.5,
   eps: 1e-6,
   tol: 0,
   maxIter: 300,
   initEps: 1e-3,
   initMaxIter: 100,
+  initRestarts: 3,
   labelBy: "weight" as LabelRule,
   coincidence: 0.04,
   maxShrinks: 8,
@@ -94,6 +101,7 @@ export function resolveHopcmOptions(options: HopcmOptions): ResolvedHopcmOptions
   if (!(o.eps > 0)) throw new RangeError(`eps must be > 0, got ${o.eps}`);
   if (!(o.shrink > 0 && o.shrink < 1)) throw new RangeError(`shrink must be in (0, 1), got ${o.shrink}`);
   if (!(o.initMaxIter >= 1)) throw new RangeError(`initMaxIter must be >= 1, got ${o.initMaxIter}`);
+  if (!Number.isInteger(o.initRestarts) || o.initRestarts < 1) throw new RangeError(`initRestarts must be a positive integer, got ${o.initRestarts}`);
   return o;
 }
 

@@ -146,7 +146,16 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
         )}
       </div>
       {run.status === "SUCCEEDED" && (
-        <RunCharts data={{ sizes: run.sizes, objective: run.objective, typicalityHistogram: run.typicalityHistogram, projection: run.projection }} />
+        <RunCharts
+          data={{
+            sizes: run.sizes,
+            objective: run.objective,
+            iterations: run.iteration,
+            extension: Boolean(run.base),
+            typicalityHistogram: run.typicalityHistogram,
+            projection: run.projection,
+          }}
+        />
       )}
     </>
   );
