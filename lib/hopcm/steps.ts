@@ -154,9 +154,12 @@ export function centerStep(X: Float64Array, n: number, p: number, w: Float64Arra
   return centersFromSums(weightedSumStep(X, n, p, w, k), weightTotals(w, k, n), k, p, previous);
 }
 
-/** x^e with the common exponents 1 and 2 special-cased (Math.pow is the hot spot otherwise). */
+/**
+ * x^e with the exponents the defaults use special-cased (Math.pow is the hot spot otherwise):
+ * 2 and 1 (m = mt = 2; m = 1.5 gives 1/(m-1) = 2) and 1.5 (u^m at m = 1.5).
+ */
 function powFast(x: number, e: number): number {
-  return e === 2 ? x * x : e === 1 ? x : Math.pow(x, e);
+  return e === 2 ? x * x : e === 1 ? x : e === 1.5 ? x * Math.sqrt(x) : Math.pow(x, e);
 }
 
 /**
@@ -326,7 +329,7 @@ export function membershipStep(
     let s = 0;
     if (lo > 0) {
       if (quadratic) for (let idx = j; idx < kn; idx += n) s += lo / d2[idx];
-      else for (let idx = j; idx < kn; idx += n) s += Math.pow(lo / d2[idx], eU);
+      else for (let idx = j; idx < kn; idx += n) s += powFast(lo / d2[idx], eU);
     } else {
       lo = 0; // point on a center: shared by the centers at distance 0
       for (let idx = j; idx < kn; idx += n) if (!(d2[idx] > 0)) s++;
@@ -346,14 +349,14 @@ export function membershipStep(
       const raw = d2[o + j];
       const d = raw > 0 ? raw : 0;
       const lo = dmin[j];
-      const uij = lo > 0 ? Math.pow(lo / d, eU) * norm[j] : d > 0 ? 0 : norm[j];
+      const uij = lo > 0 ? powFast(lo / d, eU) * norm[j] : d > 0 ? 0 : norm[j];
       const omega = pointWeights ? pointWeights[j] : 1;
-      const tij = 1 / (1 + Math.pow(d * scale, eT));
-      const wij = omega * (a * Math.pow(uij, m) + b * Math.pow(tij, mt));
+      const tij = 1 / (1 + powFast(d * scale, eT));
+      const wij = omega * (a * powFast(uij, m) + b * powFast(tij, mt));
       if (u) u[o + j] = uij;
       if (t) t[o + j] = tij;
       w[o + j] = wij;
-      J += wij * d + omega * etaI * Math.pow(1 - tij, mt);
+      J += wij * d + omega * etaI * powFast(1 - tij, mt);
     }
   }
   return J;
