@@ -7,6 +7,7 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { listPendingRegistrations } from "@/lib/portal/registrations";
 import { listCatalogue } from "@/lib/authority/catalogue";
 import { checkServices } from "@/lib/parties/health";
+import { TableHead } from "@/components/ui/table-head";
 
 export const metadata = { title: "Registrations" };
 
@@ -36,16 +37,7 @@ export default async function AdminPage() {
         >
           <table className="w-full text-left">
             <caption className="sr-only">Registrations waiting for a decision</caption>
-            <thead className="text-xs uppercase text-slate-500">
-              <tr>
-                <th className="py-2 pr-4">Person</th>
-                <th className="py-2 pr-4">Role</th>
-                <th className="py-2 pr-4">Organisation</th>
-                <th className="py-2 pr-4">GID</th>
-                <th className="py-2 pr-4">Sent</th>
-                <th className="py-2">Decision</th>
-              </tr>
-            </thead>
+            <TableHead columns={["Person", "Role", "Organisation", "GID", "Sent", "Decision"]} />
             <tbody>
               {pending.map((p) => (
                 <RegistrationRow

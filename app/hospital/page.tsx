@@ -12,6 +12,7 @@ import { cspCall } from "@/lib/parties/csp-client";
 import { orOutage } from "@/lib/parties/outage";
 import { formatDateTime } from "@/lib/format/date";
 import { requestsForHospital } from "@/lib/portal/grants";
+import { TableHead } from "@/components/ui/table-head";
 
 export const metadata = { title: "My hospital" };
 
@@ -79,18 +80,7 @@ export default async function HospitalPage({ searchParams }: { searchParams: Pro
         <div role="region" aria-label="Your uploads" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
           <table className="w-full text-left text-sm" data-testid="uploads">
             <caption className="sr-only">Uploads, newest first</caption>
-            <thead className="text-xs uppercase text-slate-500">
-              <tr>
-                <th className="py-2 pr-4">When</th>
-                <th className="py-2 pr-4">Label</th>
-                <th className="py-2 pr-4">Records</th>
-                <th className="py-2 pr-4">Policy</th>
-                <th className="py-2 pr-4">Size</th>
-                <th className="py-2 pr-4">Status</th>
-                <th className="py-2 pr-4">Signed by</th>
-                <th className="py-2">Key versions</th>
-              </tr>
-            </thead>
+            <TableHead columns={["When", "Label", "Records", "Policy", "Size", "Status", "Signed by", "Key versions"]} />
             <tbody>
               {uploads.map((u) => (
                 <tr key={u.id} className="border-t border-slate-100" data-testid={`upload-${u.label}`}>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hopcmCoordinator, HOPCM_DEFAULTS, makeBlobs, plaintextBackend } from "@/lib/hopcm";
+import { answerRequest, hopcmCoordinator, HOPCM_DEFAULTS, makeBlobs, plaintextBackend } from "@/lib/hopcm";
 import { INIT_SHARE, runProgress } from "./progress";
 
 describe("a run's progress", () => {
@@ -33,13 +33,7 @@ describe("a run's progress", () => {
         }
         prev = Float64Array.from(req.centers);
       }
-      step = gen.next(
-        req.kind === "distances"
-          ? backend.distances(req.centers, req.k)
-          : req.kind === "weightedSums"
-            ? backend.weightedSums(req.weights, req.k)
-            : backend.pointDistances(req.index),
-      );
+      step = gen.next(answerRequest(backend, req));
     }
     expect(step.value.iterations).toBeLessThanOrEqual(100);
     expect(bar.at(-1)).toBeGreaterThan(0.9);

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { HOPCM_DEFAULTS, hopcm, hopcmCoordinator, hopcmPredict, plaintextBackend, runHopcm, runHopcmAsync, type AsyncHopcmBackend, type HopcmBackend } from ".";
+import {
+  answerRequest,
+  HOPCM_DEFAULTS,
+  hopcm,
+  hopcmCoordinator,
+  hopcmPredict,
+  plaintextBackend,
+  runHopcm,
+  runHopcmAsync,
+  type AsyncHopcmBackend,
+  type HopcmBackend,
+} from ".";
 import { adjustedRandIndex, clusterSizes } from "./metrics";
 import { mulberry32 } from "./prng";
 import {
@@ -241,13 +252,7 @@ describe("restarts of the FCM initialisation (initRestarts)", () => {
     while (!step.done) {
       const req = step.value;
       if (req.kind === "distances") stages.push(`${req.stage.phase}:${req.stage.draw}/${req.stage.draws}`);
-      step = gen.next(
-        req.kind === "distances"
-          ? backend.distances(req.centers, req.k)
-          : req.kind === "weightedSums"
-            ? backend.weightedSums(req.weights, req.k)
-            : backend.pointDistances(req.index),
-      );
+      step = gen.next(answerRequest(backend, req));
     }
     const runs = stages.filter((s, i) => s !== stages[i - 1]);
     expect(runs).toEqual(["init:1/3", "init:2/3", "init:3/3", "possibilistic:3/3"]);

@@ -161,7 +161,8 @@ export function plaintextBackend(X: Float64Array, n: number, p: number): HopcmBa
   };
 }
 
-function answer(backend: HopcmBackend, req: HopcmRequest): HopcmReply {
+/** One coordinator request answered by a synchronous backend (what `runHopcm` does each step; for drivers that step by hand). */
+export function answerRequest(backend: HopcmBackend, req: HopcmRequest): HopcmReply {
   switch (req.kind) {
     case "pointDistances":
       return backend.pointDistances(req.index);
@@ -187,7 +188,7 @@ async function answerAsync(backend: AsyncHopcmBackend, req: HopcmRequest): Promi
 export function runHopcm(backend: HopcmBackend, options: HopcmOptions): HopcmResult {
   const gen = hopcmCoordinator(backend.n, backend.p, options);
   let step = gen.next();
-  while (!step.done) step = gen.next(answer(backend, step.value));
+  while (!step.done) step = gen.next(answerRequest(backend, step.value));
   return step.value;
 }
 

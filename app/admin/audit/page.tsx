@@ -14,6 +14,7 @@ import { logOverview } from "@/lib/ledger/overview";
 import { cspCall } from "@/lib/parties/csp-client";
 import { readSearchParams, type RawSearchParams } from "@/lib/validation/search-params";
 import { z } from "@/lib/validation/zod";
+import { TableHead } from "@/components/ui/table-head";
 
 type Entry = { seq: bigint; at: Date; action: string; subjectType: string; subjectId: string | null; actorId: string | null; hash: string };
 type People = Map<string, { name: string; email: string }>;
@@ -238,16 +239,7 @@ function LogTable({ entries, caption, people, testId }: { entries: Entry[]; capt
         >
           <table className="w-full text-left text-sm">
             <caption className="sr-only">{caption}</caption>
-            <thead className="text-xs uppercase text-slate-500">
-              <tr>
-                <th className="py-2 pr-4">#</th>
-                <th className="py-2 pr-4">When</th>
-                <th className="py-2 pr-4">Action</th>
-                <th className="py-2 pr-4">Subject</th>
-                <th className="py-2 pr-4">Actor</th>
-                <th className="py-2">Hash</th>
-              </tr>
-            </thead>
+            <TableHead columns={["#", "When", "Action", "Subject", "Actor", "Hash"]} />
             <tbody>
               {entries.map((e) => {
                 const actor = e.actorId ? people.get(e.actorId) : null;

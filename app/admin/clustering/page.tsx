@@ -9,6 +9,7 @@ import { PartyOutage } from "@/components/ui/party-outage";
 import { orOutage } from "@/lib/parties/outage";
 import { formatDateTime } from "@/lib/format/date";
 import { runTitle } from "@/lib/validation/clustering";
+import { TableHead } from "@/components/ui/table-head";
 
 export const metadata = { title: "Clustering" };
 
@@ -43,16 +44,7 @@ export default async function ClusteringPage({ searchParams }: { searchParams: P
             <div role="region" aria-label="Clustering runs" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
               <table className="w-full text-left text-sm" data-testid="runs">
                 <caption className="sr-only">Clustering runs, newest first</caption>
-                <thead className="text-xs uppercase text-slate-500">
-                  <tr>
-                    <th className="py-2 pr-4">Run</th>
-                    <th className="py-2 pr-4">k</th>
-                    <th className="py-2 pr-4">Records</th>
-                    <th className="py-2 pr-4">Uploads</th>
-                    <th className="py-2 pr-4">Status</th>
-                    <th className="py-2">Sizes</th>
-                  </tr>
-                </thead>
+                <TableHead columns={["Run", "k", "Records", "Uploads", "Status", "Sizes"]} />
                 <tbody>
                   {runs.map((r) => (
                     <tr key={r.id} className="border-t border-slate-100 align-top">

@@ -7,6 +7,7 @@ import { listCatalogue } from "@/lib/authority/catalogue";
 import { listPeople, PEOPLE_PAGE_SIZE } from "@/lib/authority/people";
 import { readSearchParams, type RawSearchParams } from "@/lib/validation/search-params";
 import { z } from "@/lib/validation/zod";
+import { TableHead } from "@/components/ui/table-head";
 
 export const metadata = { title: "People and keys" };
 
@@ -82,14 +83,7 @@ export default async function PeoplePage({ searchParams }: { searchParams: Promi
           <div role="region" aria-label="Approved people" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white px-4">
             <table className="w-full text-left max-sm:block">
               <caption className="sr-only">Approved people</caption>
-              <thead className="text-xs uppercase text-slate-500 max-sm:sr-only">
-                <tr>
-                  <th className="py-2 pr-4">Person</th>
-                  <th className="py-2 pr-4">Attributes</th>
-                  <th className="py-2 pr-4">Keys</th>
-                  <th className="py-2">Actions</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Person", "Attributes", "Keys", "Actions"]} className="max-sm:sr-only" />
               <tbody className="max-sm:block">
                 {people.map((p) => (
                   <PersonRow key={p.id} p={p} catalogue={attributes} self={p.id === admin.id} />

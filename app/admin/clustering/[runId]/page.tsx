@@ -9,6 +9,7 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { AppError } from "@/lib/errors";
 import { runDetail } from "@/lib/clustering/portal";
 import { runTitle } from "@/lib/validation/clustering";
+import { TableHead } from "@/components/ui/table-head";
 
 export const metadata = { title: "Clustering run" };
 
@@ -75,14 +76,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
           </h2>
           <div role="region" aria-label="Uploads of this run" tabIndex={0} className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" data-testid="run-uploads">
-              <thead className="text-xs uppercase text-slate-500">
-                <tr>
-                  <th className="py-1 pr-4">Upload</th>
-                  <th className="py-1 pr-4">Organisation</th>
-                  <th className="py-1 pr-4">Records</th>
-                  <th className="py-1">Clustered</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Upload", "Organisation", "Records", "Clustered"]} dense />
               <tbody>
                 {run.uploads.map((u) => (
                   <tr key={u.id} className="border-t border-slate-100">
@@ -103,13 +97,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
             </h2>
             <div role="region" aria-label="Clusters of this run" tabIndex={0} className="relative overflow-x-auto">
               <table className="w-full text-left text-sm" data-testid="run-clusters">
-                <thead className="text-xs uppercase text-slate-500">
-                  <tr>
-                    <th className="py-1 pr-4">Cluster</th>
-                    <th className="py-1 pr-4">Records</th>
-                    <th className="py-1">Mass (weight for later runs)</th>
-                  </tr>
-                </thead>
+                <TableHead columns={["Cluster", "Records", "Mass (weight for later runs)"]} dense />
                 <tbody>
                   {run.sizes.map((size, i) => (
                     <tr key={i} className="border-t border-slate-100">
