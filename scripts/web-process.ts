@@ -3,9 +3,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Server } from "node:http";
 import { trustedProxies } from "@/lib/gateway/client-address";
-import { createGateway, freePort } from "@/lib/gateway/server";
+import { createGateway, freePort, UPSTREAM_IDLE_MS } from "@/lib/gateway/server";
 import { supervise, type RestartPolicy, type Supervised } from "./supervisor";
 import { NEXT_BIN, webEnv } from "./worker-process";
+
+/** next-server's keep-alive for the gateway's sockets: over twice the gateway's own idle limit. */
+const NEXT_KEEP_ALIVE_MS = UPSTREAM_IDLE_MS + 35_000;
 
 /** `next` is the first of the tier's `next start` processes; `replicas` all of them (MEDSHARE_CSP_PROCESSES). */
 export type WebTier = { gateway: Server; next: Supervised; replicas: Supervised[]; internalPort: number; internalPorts: number[]; stop(): Promise<void> };
@@ -40,7 +43,10 @@ export async function startWebTier(opts: WebOptions): Promise<WebTier> {
       onGiveUp: opts.onGiveUp,
       onStart: opts.onStart,
       spawn: () => {
-        const child = spawn(process.execPath, [NEXT_BIN, opts.dev ? "dev" : "start", "-H", "127.0.0.1", "-p", String(internalPort)], {
+        // Next keeps an idle socket from the gateway longer than the gateway keeps it (lib/gateway/server.ts
+        // UPSTREAM_IDLE_MS), so the gateway is the one that closes it and never sends on a closing socket.
+        const args = opts.dev ? ["dev"] : ["start", "--keepAliveTimeout", String(NEXT_KEEP_ALIVE_MS)];
+        const child = spawn(process.execPath, [NEXT_BIN, ...args, "-H", "127.0.0.1", "-p", String(internalPort)], {
           stdio: ["ignore", opts.output ? "pipe" : "inherit", opts.output ? "pipe" : "inherit"],
           env,
         });

@@ -8,6 +8,7 @@ import { Field, TextInput } from "@/components/ui/field";
 import { createAttributeAction } from "@/lib/actions/authority/create-attribute";
 import { createAuthorityAction } from "@/lib/actions/authority/create-authority";
 import type { ActionError } from "@/lib/errors";
+import { reach } from "@/lib/actions/reach";
 
 /** `services`: the attribute authority services the portal knows (MEDSHARE_AA_URLS); the new namespace's master secrets live at the one chosen. */
 export function CreateAuthorityForm({ services }: { services: string[] }) {
@@ -23,7 +24,7 @@ export function CreateAuthorityForm({ services }: { services: string[] }) {
         const form = e.currentTarget;
         const data = new FormData(form);
         setBusy(true);
-        const r = await createAuthorityAction({
+        const r = await reach(createAuthorityAction)({
           code: String(data.get("code")),
           name: String(data.get("name")),
           description: String(data.get("description") ?? ""),
@@ -85,7 +86,7 @@ export function CreateAttributeForm({ authorities }: { authorities: Array<{ id: 
         const data = new FormData(form);
         setBusy(true);
         setCreated(null);
-        const r = await createAttributeAction({
+        const r = await reach(createAttributeAction)({
           authorityId: String(data.get("authorityId")),
           localName: String(data.get("localName")),
           description: String(data.get("description") ?? ""),

@@ -8,6 +8,7 @@ import { notify } from "@/components/ui/notices";
 import { grantAttributesAction } from "@/lib/actions/authority/grant-attributes";
 import { revokeAttributeAction } from "@/lib/actions/authority/revoke-attribute";
 import { revokePersonAction } from "@/lib/actions/authority/revoke-person";
+import { reach } from "@/lib/actions/reach";
 
 export type PersonView = {
   id: string;
@@ -64,7 +65,7 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
                   confirmLabel="Revoke attribute"
                   onConfirm={async (reason) =>
                     done(
-                      await revokeAttributeAction({ userId: p.id, attributeId: a.id, reason }),
+                      await reach(revokeAttributeAction)({ userId: p.id, attributeId: a.id, reason }),
                       `Revoked ${a.name} from ${p.name}; their transform key is destroyed.`,
                     )
                   }
@@ -88,7 +89,7 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
               e.preventDefault();
               if (!grant) return;
               const name = grantable.find((a) => a.id === grant)?.name ?? "the attribute";
-              setError(done(await grantAttributesAction({ userId: p.id, attributeIds: [grant] }), `Granted ${name} to ${p.name}.`));
+              setError(done(await reach(grantAttributesAction)({ userId: p.id, attributeIds: [grant] }), `Granted ${name} to ${p.name}.`));
               setGrant("");
             }}
           >
@@ -119,7 +120,7 @@ export function PersonRow({ p, catalogue, self }: { p: PersonView; catalogue: Ar
             triggerLabel={`Revoke person: ${p.name}`}
             title={`Revoke ${p.name}'s access?`}
             confirmLabel="Revoke access"
-            onConfirm={async (reason) => done(await revokePersonAction({ userId: p.id, reason }), `Revoked ${p.name}'s access; they are signed out.`)}
+            onConfirm={async (reason) => done(await reach(revokePersonAction)({ userId: p.id, reason }), `Revoked ${p.name}'s access; they are signed out.`)}
           >
             They are signed out at once, lose every attribute, and their transform key is destroyed. This cannot be undone.
           </ConfirmWithReason>

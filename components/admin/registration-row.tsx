@@ -7,6 +7,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { notify } from "@/components/ui/notices";
 import { formatDateTime } from "@/lib/format/date";
 import { decideRegistrationAction } from "@/lib/actions/registration/decide";
+import { reach } from "@/lib/actions/reach";
 
 type Pending = { id: string; name: string; email: string; gid: string; role: string; organisation: string; kind: string; createdAt: string };
 
@@ -24,7 +25,7 @@ export function RegistrationRow({ r, attributes }: { r: Pending; attributes: Att
   async function decide(decision: "APPROVE" | "REJECT", reason?: string): Promise<string | null> {
     setBusy(true);
     setError(null);
-    const result = await decideRegistrationAction(
+    const result = await reach(decideRegistrationAction)(
       decision === "APPROVE" ? { userId: r.id, decision, attributeIds: chosen } : { userId: r.id, decision, reason: reason ?? "" },
     );
     setBusy(false);

@@ -5,6 +5,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { verifyLedgerAction } from "@/lib/actions/ledger/verify";
 import type { LedgerProblem, LedgerReport } from "@/lib/ledger/verify";
+import { reach } from "@/lib/actions/reach";
 
 const problemTitle: Record<LedgerProblem, (at: string) => string> = {
   chain: (at) => `Broken at entry ${at}`,
@@ -23,7 +24,7 @@ export function VerifyLedger() {
         onClick={async () => {
           setBusy(true);
           setError(null);
-          const result = await verifyLedgerAction({});
+          const result = await reach(verifyLedgerAction)({});
           setBusy(false);
           if (result.ok) setReport(result.data);
           else setError(result.error.message);

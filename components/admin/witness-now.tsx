@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { witnessNowAction } from "@/lib/actions/ledger/witness";
+import { reach } from "@/lib/actions/reach";
 
 type Outcome = { outcome: string; problem: string | null };
 const said = (who: string, o: Outcome) => (o.outcome === "ok" ? `${who}: agreed.` : `${who}: ${o.outcome}${o.problem ? ` — ${o.problem}` : ""}`);
@@ -20,7 +21,7 @@ export function WitnessNow() {
         disabled={busy}
         onClick={async () => {
           setBusy(true);
-          const r = await witnessNowAction({});
+          const r = await reach(witnessNowAction)({});
           setBusy(false);
           if (!r.ok) return setResult({ tone: "error", lines: [r.error.message] });
           const ok = r.data.authority.outcome === "ok" && r.data.csp.outcome === "ok" && r.data.aas.every((a) => a.outcome === "ok");

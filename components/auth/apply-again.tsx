@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { notify } from "@/components/ui/notices";
 import { resubmitRegistrationAction } from "@/lib/actions/registration/resubmit";
+import { reach } from "@/lib/actions/reach";
 
 /** On /pending for a rejected applicant: send the same registration (same e-mail and GID) back to the authority. */
 export function ApplyAgain({ organisation }: { organisation: string }) {
@@ -23,7 +24,7 @@ export function ApplyAgain({ organisation }: { organisation: string }) {
         danger={false}
         onClose={() => setAsking(false)}
         onConfirm={async () => {
-          const r = await resubmitRegistrationAction({});
+          const r = await reach(resubmitRegistrationAction)({});
           if (!r.ok) return r.error.message;
           notify("Your registration is with the hospital authority again.");
           router.refresh();

@@ -12,6 +12,7 @@ import { sealKeystore } from "@/lib/keystore/sealed";
 import type { ActionError } from "@/lib/errors";
 import { keyPassphraseProblem } from "@/lib/validation/passphrase";
 import { registrationSchema, ROLES, roleLabels, roleOrgKind } from "@/lib/validation/registration";
+import { reach } from "@/lib/actions/reach";
 
 type Org = { id: string; name: string; kind: "HOSPITAL" | "INSTITUTE" | "AUTHORITY" };
 type Role = (typeof ROLES)[number];
@@ -141,7 +142,7 @@ export function RegisterForm({ organisations, setupToken }: { organisations: Org
       // The key-wrapping pair is made here, in the browser; only its public half is sent.
       const contents = newKeystore(values.gid.trim());
       const sealed = await sealKeystore(contents, values.keyPassphrase);
-      const result = await registerAction({
+      const result = await reach(registerAction)({
         wrapPublicKey: contents.wrapPublicKey,
         name: values.name,
         email: values.email,

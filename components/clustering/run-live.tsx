@@ -7,6 +7,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { notify } from "@/components/ui/notices";
 import { Progress } from "@/components/ui/progress";
 import { cancelRunAction } from "@/lib/actions/clustering/cancel-run";
+import { reach } from "@/lib/actions/reach";
 
 /** Keeps a page with unfinished runs fresh (every 2 s) and offers cancel with confirmation. */
 export function RunLive({
@@ -44,7 +45,7 @@ export function RunLive({
         cancelLabel="Keep running"
         onClose={() => setAsking(false)}
         onConfirm={async () => {
-          const r = await cancelRunAction({ runId });
+          const r = await reach(cancelRunAction)({ runId });
           if (!r.ok) return r.error.message;
           notify("Cancelling the run: its partial results are discarded.");
           router.refresh();

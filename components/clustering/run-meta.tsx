@@ -9,6 +9,7 @@ import { Field, TextInput } from "@/components/ui/field";
 import { deleteRunAction } from "@/lib/actions/clustering/delete-run";
 import { describeRunAction } from "@/lib/actions/clustering/describe-run";
 import { RUN_TEXT_LIMITS } from "@/lib/validation/clustering";
+import { reach } from "@/lib/actions/reach";
 
 /**
  * A run's name and note, editable by the admin (stored and audited at the CSP), and deleting
@@ -46,7 +47,7 @@ export function RunMeta({
           const form = new FormData(e.currentTarget);
           setBusy(true);
           setSaved(false);
-          const r = await describeRunAction({ runId, name: String(form.get("name") ?? ""), note: String(form.get("note") ?? "") });
+          const r = await reach(describeRunAction)({ runId, name: String(form.get("name") ?? ""), note: String(form.get("note") ?? "") });
           setBusy(false);
           if (!r.ok) return setError(r.error.fieldErrors ? { name: r.error.fieldErrors.name, note: r.error.fieldErrors.note } : { message: r.error.message });
           setError({});
@@ -99,7 +100,7 @@ export function RunMeta({
                 }
                 confirmLabel="Delete run"
                 onConfirm={async () => {
-                  const r = await deleteRunAction({ runId });
+                  const r = await reach(deleteRunAction)({ runId });
                   if (!r.ok) return r.error.message;
                   router.push("/admin/clustering?deleted=1");
                   return null;

@@ -6,6 +6,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { startRunAction } from "@/lib/actions/clustering/start-run";
 import { columnMismatch, compatibleDefault, RUN_TEXT_LIMITS } from "@/lib/validation/clustering";
+import { reach } from "@/lib/actions/reach";
 
 export type ClusterableUpload = { id: string; label: string; organisation: string; records: number; features: number; columns: string[] };
 /** A finished run whose centers' mass is stored: it can be extended with new uploads. */
@@ -44,7 +45,7 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
         setBusy(true);
         const form = new FormData(e.currentTarget);
         const text = { name: String(form.get("run-name") ?? ""), note: String(form.get("run-note") ?? "") };
-        const r = await startRunAction(base ? { uploadIds: picked, baseRunId: base.id, ...text } : { uploadIds: picked, k, ...text });
+        const r = await reach(startRunAction)(base ? { uploadIds: picked, baseRunId: base.id, ...text } : { uploadIds: picked, k, ...text });
         setBusy(false);
         if (!r.ok) return setError(r.error.message);
         router.push(`/admin/clustering/${r.data.runId}`);

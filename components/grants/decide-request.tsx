@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmWithReason } from "@/components/ui/confirm-dialog";
 import { decideRequestAction } from "@/lib/actions/requests/decide-request";
 import type { HospitalRequest } from "@/lib/portal/grants";
+import { reach } from "@/lib/actions/reach";
 
 type Props = { request: HospitalRequest; onMessage: (m: { tone: "ok" | "error"; text: string }) => void };
 
@@ -27,7 +28,7 @@ export function DecideRequest({ request: r, onMessage }: Props) {
 
   async function approve(narrow: boolean) {
     setBusy(true);
-    const res = await decideRequestAction({
+    const res = await reach(decideRequestAction)({
       requestId: r.id,
       decision: "approve",
       ...(narrow && records ? { records: Number(records) } : {}),
@@ -62,7 +63,7 @@ export function DecideRequest({ request: r, onMessage }: Props) {
           title="Deny this request?"
           confirmLabel="Deny request"
           onConfirm={async (reason) => {
-            const res = await decideRequestAction({ requestId: r.id, decision: "deny", reason });
+            const res = await reach(decideRequestAction)({ requestId: r.id, decision: "deny", reason });
             if (!res.ok) return res.error.fieldErrors?.reason?.[0] ?? res.error.message;
             onMessage({ tone: "ok", text: `Denied: the cloud serves none of these records to ${r.requester}, who sees your reason.` });
             router.refresh();

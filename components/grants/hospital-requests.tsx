@@ -8,6 +8,7 @@ import { renewGrantAction } from "@/lib/actions/requests/renew-grant";
 import { withdrawGrantAction } from "@/lib/actions/requests/withdraw-grant";
 import type { HospitalRequest } from "@/lib/portal/grants";
 import { DecideRequest } from "./decide-request";
+import { reach } from "@/lib/actions/reach";
 
 const when = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 const tones = { ok: "text-emerald-700", bad: "text-red-700", wait: "text-slate-700", off: "text-slate-500" } as const;
@@ -100,7 +101,7 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                       type="button"
                       variant="secondary"
                       onClick={async () => {
-                        const res = await renewGrantAction({ requestId: r.id });
+                        const res = await reach(renewGrantAction)({ requestId: r.id });
                         setMessage(
                           res.ok
                             ? { tone: "ok", text: `Renewed for ${r.periodDays} days, until ${when(res.data.expiresAt)}.` }
@@ -119,7 +120,7 @@ export function HospitalRequests({ requests }: { requests: HospitalRequest[] }) 
                       title="Withdraw this grant now?"
                       confirmLabel="Withdraw access"
                       onConfirm={async (reason) => {
-                        const res = await withdrawGrantAction({ requestId: r.id, reason });
+                        const res = await reach(withdrawGrantAction)({ requestId: r.id, reason });
                         if (!res.ok) return res.error.fieldErrors?.reason?.[0] ?? res.error.message;
                         setMessage({ tone: "ok", text: `Access withdrawn: the cloud no longer serves these records to ${r.requester}.` });
                         router.refresh();

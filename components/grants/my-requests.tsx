@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { askRenewalAction } from "@/lib/actions/requests/ask-renewal";
 import type { MyGrant } from "@/lib/portal/grants";
+import { reach } from "@/lib/actions/reach";
 
 const when = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 
@@ -75,7 +76,7 @@ export function MyRequests({ requests }: { requests: MyGrant[] }) {
                 type="button"
                 variant="secondary"
                 onClick={async () => {
-                  const res = await askRenewalAction({ requestId: r.id });
+                  const res = await reach(askRenewalAction)({ requestId: r.id });
                   setMessage(
                     res.ok ? { tone: "ok", text: "Renewal asked: the hospital that owns these records decides." } : { tone: "error", text: res.error.message },
                   );

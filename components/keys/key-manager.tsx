@@ -16,6 +16,7 @@ import { KeystoreError, parseSealedKeystore, sealKeystore } from "@/lib/keystore
 import { saveSealed } from "@/lib/keystore/idb";
 import { keyPassphraseProblem, keyPassphraseSchema } from "@/lib/validation/passphrase";
 import { useKeyStore, type KeyMaterial } from "./use-key-store";
+import { reach } from "@/lib/actions/reach";
 
 /** "HA1.cardiology (v1, v2), HA1.researcher": attributes, with their versions when more than one is held. */
 function describeCovers(covers: string[]): string {
@@ -206,7 +207,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
   const setUp = async (passphrase: string, password: string, replacing: boolean) => {
     const contents = newKeystore(gid);
     const store = await sealKeystore(contents, passphrase);
-    const r = await setWrapKeyAction({ publicKey: contents.wrapPublicKey, password });
+    const r = await reach(setWrapKeyAction)({ publicKey: contents.wrapPublicKey, password });
     if (!r.ok) throw new Error(r.error.fieldErrors?.password?.[0] ?? r.error.message);
     await saveSealed(store);
     await ks.unlock(store, passphrase);
@@ -390,7 +391,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
             onClick={() =>
               step.run("tk", async () => {
                 const made = createTransformKey(contents);
-                const r = await storeTransformKeyAction({ layers: made.layers });
+                const r = await reach(storeTransformKeyAction)({ layers: made.layers });
                 if (!r.ok) throw new Error(r.error.message);
                 await ks.update(made.contents);
                 await ks.refreshMaterial();
@@ -412,7 +413,7 @@ export function KeyManager({ gid, initial }: { gid: string; initial: KeyMaterial
             onClose={() => setAskDeleteTk(false)}
             onConfirm={async () => {
               await step.run("tk-delete", async () => {
-                const r = await deleteTransformKeyAction({});
+                const r = await reach(deleteTransformKeyAction)({});
                 if (!r.ok) throw new Error(r.error.message);
                 await ks.update({ ...contents, transform: null });
                 await ks.refreshMaterial();

@@ -7,6 +7,7 @@ import { loadSealed, saveSealed } from "@/lib/keystore/idb";
 import { storeTransformKeyAction } from "@/lib/actions/keys/store-transform-key";
 import { absorbIssuedKeys, createTransformKey, transformOutOfDate, vkIndex, type AbsorbResult, type PublicKeyRow } from "@/lib/keystore/operations";
 import { needsReseal, openKeystore, sealKeystore, type KeystoreContents, type SealedKeystore } from "@/lib/keystore/sealed";
+import { reach } from "@/lib/actions/reach";
 
 export type KeyMaterial = {
   gid: string;
@@ -54,7 +55,7 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
   }, [gid]);
 
   const refreshMaterial = useCallback(async () => {
-    const r = await keyMaterialAction({});
+    const r = await reach(keyMaterialAction)({});
     if (!r.ok) throw new Error(r.error.message);
     setMaterial(r.data);
     return r.data as KeyMaterial;
@@ -86,7 +87,7 @@ export function useKeyStore(gid: string, initial: KeyMaterial) {
       if (fresh.transformKey && transformOutOfDate(next, fresh.transformKey.covers)) {
         try {
           const made = createTransformKey(next);
-          const r = await storeTransformKeyAction({ layers: made.layers });
+          const r = await reach(storeTransformKeyAction)({ layers: made.layers });
           if (!r.ok) throw new Error(r.error.message);
           next = made.contents;
           sync.refreshed = true;

@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { updateOrgSettingsAction } from "@/lib/actions/organisation/update-settings";
 import type { OrgSettings } from "@/lib/portal/organisation";
 import { DecisionFields, decisionInput, type DecisionChoice } from "./decision-fields";
+import { reach } from "@/lib/actions/reach";
 
 /** The hospital's default for deciding requests and its terms of use. */
 export function SettingsForm({ settings }: { settings: OrgSettings }) {
@@ -25,7 +26,7 @@ export function SettingsForm({ settings }: { settings: OrgSettings }) {
       onSubmit={async (e) => {
         e.preventDefault();
         setBusy(true);
-        const res = await updateOrgSettingsAction({ ...decisionInput(choice), terms });
+        const res = await reach(updateOrgSettingsAction)({ ...decisionInput(choice), terms });
         setBusy(false);
         if (!res.ok) {
           setErrors(res.error.fieldErrors ?? {});

@@ -18,6 +18,7 @@ import { ACCESS_PERIOD } from "@/lib/validation/request";
 import type { ForYou } from "@/lib/requests/for-you";
 import { Results } from "./results";
 import { fetchAndDecrypt, signRequest } from "./request-pipeline";
+import { reach } from "@/lib/actions/reach";
 
 export type ClusterView = {
   runId: string;
@@ -190,7 +191,7 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: FlowProps)
     acceptTerms: boolean,
   ) {
     setStep({ name: "working", note: "Asking the cloud for the records and an access token…", progress: null });
-    const created = await createRequestAction({
+    const created = await reach(createRequestAction)({
       ...(cluster ? { cluster } : { uploadIds: selected }),
       purpose,
       periodDays: Number(periodDays),
@@ -229,7 +230,7 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: FlowProps)
     const { signature, versions, signedAt } = signed;
 
     setStep({ name: "working", note: "The authority is verifying your signature; the cloud then does its part of the decryption…", progress: null });
-    const submitted = await submitSignatureAction({ requestId: req.requestId, token: req.token, signature, signatureVersions: versions, signedAt });
+    const submitted = await reach(submitSignatureAction)({ requestId: req.requestId, token: req.token, signature, signatureVersions: versions, signedAt });
     if (!submitted.ok) return fail(submitted.error.message, /transform key/.test(submitted.error.message));
     const expected = req.uploads.map((u) => ({ id: u.id, label: u.label, recordCount: u.recordCount }));
     if (req.awaitingDecision) {
@@ -255,9 +256,9 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: FlowProps)
     if ("error" in fetched) return fail(fetched.error, fetched.link);
     const { uploads } = fetched;
     for (const u of uploads)
-      if (u.status === "failed") await reportVerificationFailureAction({ requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
+      if (u.status === "failed") await reach(reportVerificationFailureAction)({ requestId, uploadId: u.uploadId, detail: u.detail.slice(0, 300) });
     const outcome = uploads.some((u) => u.status === "failed") ? "refused" : uploads.some((u) => u.status === "opened") ? "decrypted" : "failed";
-    await reportRequestOutcomeAction({
+    await reach(reportRequestOutcomeAction)({
       requestId,
       outcome,
       ...(outcome === "failed" ? { detail: "no requested dataset could be opened with your attributes" } : {}),

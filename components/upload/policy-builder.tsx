@@ -9,6 +9,7 @@ import { deletePolicyTemplateAction } from "@/lib/actions/uploads/delete-policy-
 import { savePolicyTemplateAction } from "@/lib/actions/uploads/save-policy-template";
 import { policyReadersAction } from "@/lib/actions/uploads/policy-readers";
 import type { PolicyReaders } from "@/lib/portal/policy-readers";
+import { reach } from "@/lib/actions/reach";
 
 export type CatalogueAttribute = { attribute: string; description?: string };
 export type Template = { id: string; name: string; policy: string };
@@ -174,7 +175,7 @@ export function PolicyBuilder({
                 className="ml-auto text-xs text-red-700"
                 onClick={async () => {
                   if (!confirm(`Delete the template “${t.name}”?`)) return;
-                  const r = await deletePolicyTemplateAction({ id: t.id });
+                  const r = await reach(deletePolicyTemplateAction)({ id: t.id });
                   if (r.ok) setTemplates((all) => all.filter((x) => x.id !== t.id));
                 }}
               >
@@ -199,7 +200,7 @@ export function PolicyBuilder({
             variant="secondary"
             disabled={!state.node || state.unknown.length > 0 || !templateName.trim()}
             onClick={async () => {
-              const r = await savePolicyTemplateAction({ name: templateName, policy: formatPolicy(state.node!) });
+              const r = await reach(savePolicyTemplateAction)({ name: templateName, policy: formatPolicy(state.node!) });
               setTemplateMsg(r.ok ? `Saved “${r.data.name}”.` : r.error.message);
               if (r.ok) setTemplates((all) => [...all.filter((x) => x.name !== r.data.name), r.data]);
             }}

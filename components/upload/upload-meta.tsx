@@ -7,6 +7,7 @@ import { ConfirmButton } from "@/components/ui/confirm-button";
 import { deleteUploadAction } from "@/lib/actions/uploads/delete-upload";
 import { describeUploadAction } from "@/lib/actions/uploads/describe-upload";
 import { UPLOAD_NOTE_MAX } from "@/lib/validation/notes";
+import { reach } from "@/lib/actions/reach";
 
 /**
  * A stored upload's note (the organisation's own words, kept at the cloud and audited) and
@@ -26,7 +27,7 @@ export function UploadMeta({ id, label, note }: { id: string; label: string; not
           onSubmit={async (e) => {
             e.preventDefault();
             setBusy(true);
-            const r = await describeUploadAction({ uploadId: id, note: String(new FormData(e.currentTarget).get("note") ?? "") });
+            const r = await reach(describeUploadAction)({ uploadId: id, note: String(new FormData(e.currentTarget).get("note") ?? "") });
             setBusy(false);
             if (!r.ok) return setError(r.error.fieldErrors?.note?.[0] ?? r.error.message);
             setError(null);
@@ -91,7 +92,7 @@ export function UploadMeta({ id, label, note }: { id: string; label: string; not
             body="The cloud deletes its encrypted records and clustering tensors; clusters of finished runs no longer include its records, and no one can request it again. Your source file is not touched. This cannot be undone."
             confirmLabel="Delete upload"
             onConfirm={async () => {
-              const r = await deleteUploadAction({ uploadId: id });
+              const r = await reach(deleteUploadAction)({ uploadId: id });
               if (!r.ok) return r.error.message;
               router.refresh();
               return null;

@@ -263,3 +263,48 @@ describe("pass-through", () => {
     expect(through - direct).toBeLessThan(5);
   });
 });
+
+describe("kept-alive sockets to the upstream", () => {
+  it("are closed by the gateway once idle for upstreamIdleMs, never reused as the upstream closes them", async () => {
+    // Node 20's agent reuses an idle socket until the upstream's FIN arrives: a request sent on it
+    // as next-server's keep-alive (5 s) ended got ECONNRESET, and the gateway answered a server
+    // action (not idempotent, so not retried) with 503 "restarting": a journey's "Start clustering
+    // run" on CI, 2026-12-07. The gateway now drops idle sockets first (30 s; Next keeps them 65 s).
+    const connections: net.Socket[] = [];
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+    });
+    slow.keepAliveTimeout = 10_000;
+    slow.on("connection", (c) => connections.push(c));
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    const target = { host: "127.0.0.1", port: (slow.address() as AddressInfo).port };
+    const front = createGateway({ upstream: () => target, trusted: trustedProxies(""), upstreamIdleMs: 150 });
+    await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+    const port = (front.address() as AddressInfo).port;
+    const post = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, path: "/api/thing", method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode!));
+        });
+        req.on("error", reject);
+        req.end("{}");
+      });
+    try {
+      expect(await post()).toBe(200);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(await post()).toBe(200);
+      expect(connections).toHaveLength(1); // kept alive while busy
+      await new Promise((r) => setTimeout(r, 400));
+      expect(connections[0].destroyed || connections[0].readableEnded).toBe(true); // the gateway hung up first
+      expect(await post()).toBe(200);
+      expect(connections).toHaveLength(2);
+    } finally {
+      front.closeAllConnections();
+      slow.closeAllConnections();
+      await new Promise((r) => front.close(r));
+      await new Promise((r) => slow.close(r));
+    }
+  });
+});

@@ -17,6 +17,8 @@ export type GatewayOptions = {
   trusted: BlockList;
   /** Origins besides the request's own host that may call server actions (NEXTAUTH_URL's). */
   allowedOrigins?: readonly string[];
+  /** How long an idle kept-alive socket to the upstream is kept (default 30 s; the upstream must keep it longer: web-process.ts starts Next with 65 s). */
+  upstreamIdleMs?: number;
   /** Overrides lib/gateway/limits.ts (tests). */
   limit?: (method: string, pathname: string, isAction: boolean) => number;
 };
@@ -35,7 +37,19 @@ const CLIENT_FORWARDING_HEADERS = [
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate"];
 export const CLIENT_ADDRESS_HEADER = "x-medshare-client-address";
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * Kept-alive sockets to the upstream: an idle one is closed after `upstreamIdleMs` (the
+ * agent's socket timeout destroys a free socket), well before next-server closes it (65 s,
+ * scripts/web-process.ts). Node 20's agent does not read the upstream's Keep-Alive hint, and
+ * reused a socket whose FIN was on its way: the request got ECONNRESET.
+ */
+export const UPSTREAM_IDLE_MS = 30_000;
+const agents = new Map<number, http.Agent>();
+function agentFor(idleMs: number): http.Agent {
+  let agent = agents.get(idleMs);
+  if (!agent) agents.set(idleMs, (agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: idleMs })));
+  return agent;
+}
 
 export function jsonError(res: ServerResponse, status: number, code: string, message: string, close = false) {
   if (res.headersSent) return void res.destroy();
@@ -124,6 +138,7 @@ function handle(req: IncomingMessage, res: ServerResponse, opts: GatewayOptions)
   // A body-less GET/HEAD can be sent again: see the retry below.
   const idempotent = (req.method === "GET" || req.method === "HEAD") && !req.headers["transfer-encoding"] && !(declared ?? 0);
   let retried = false;
+  const agent = agentFor(opts.upstreamIdleMs ?? UPSTREAM_IDLE_MS);
   const forward = (body: Buffer | null): http.ClientRequest => {
     const headers = upstreamHeaders(req, opts.trusted);
     if (body) {
