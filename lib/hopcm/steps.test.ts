@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32, sampleWeighted } from "./prng";
+import { makeBlobs } from "./synthetic";
 import {
   allocMembershipBuffers,
   argmaxLabels,
@@ -150,5 +151,23 @@ describe("prng", () => {
     expect(counts[2] / counts[0]).toBeGreaterThan(2.7);
     expect(counts[2] / counts[0]).toBeLessThan(3.3);
     expect(sampleWeighted([0, 0], rng)).toBe(-1);
+  });
+});
+
+describe("the membership step's own loops for the defaults' exponents", () => {
+  it("m = 1.5 and m = 2 with mt = 2 give what the general loop gives (unit point weights take the general loop)", () => {
+    const b = makeBlobs(500, 4, 3, { seed: 5 });
+    const centers = b.centers;
+    const d2 = distanceStep(b.X, b.n, b.p, centers, 3);
+    const eta = Float64Array.from([0.8, 1.1, 0.6]);
+    for (const m of [1.5, 2]) {
+      const fast = allocMembershipBuffers(3, b.n);
+      const general = allocMembershipBuffers(3, b.n);
+      const params = { m, mt: 2, a: 1, b: 4 };
+      const jFast = membershipStep(d2, 3, b.n, eta, params, fast);
+      const jGeneral = membershipStep(d2, 3, b.n, eta, params, general, new Float64Array(b.n).fill(1));
+      expect(Math.abs(jFast - jGeneral) / jGeneral).toBeLessThan(1e-12);
+      for (const key of ["u", "t", "w"] as const) for (let i = 0; i < fast[key].length; i++) expect(fast[key][i]).toBeCloseTo(general[key][i], 12);
+    }
   });
 });

@@ -317,7 +317,8 @@ export function membershipStep(
   const { m, mt, a, b } = params;
   const { u, t, w } = out;
   const kn = k * n;
-  const quadratic = m === 2 && mt === 2;
+  // The defaults' exponents have loops of their own: m = 2 or 1.5 (1/(m-1) = 1 or 2) with mt = 2.
+  const quadratic = (m === 2 || m === 1.5) && mt === 2;
   const eU = 1 / (m - 1);
   const eT = 1 / (mt - 1);
   // Pass 1, point by point: nearest distance and the FCM normaliser 1 / sum_l (dmin/d_l)^eU.
@@ -328,7 +329,12 @@ export function membershipStep(
     for (let idx = j; idx < kn; idx += n) if (d2[idx] < lo) lo = d2[idx];
     let s = 0;
     if (lo > 0) {
-      if (quadratic) for (let idx = j; idx < kn; idx += n) s += lo / d2[idx];
+      if (quadratic && m === 2) for (let idx = j; idx < kn; idx += n) s += lo / d2[idx];
+      else if (quadratic)
+        for (let idx = j; idx < kn; idx += n) {
+          const q = lo / d2[idx];
+          s += q * q;
+        }
       else for (let idx = j; idx < kn; idx += n) s += powFast(lo / d2[idx], eU);
     } else {
       lo = 0; // point on a center: shared by the centers at distance 0
@@ -339,7 +345,7 @@ export function membershipStep(
   }
   // Pass 2, cluster by cluster (contiguous rows). The default m = mt = 2 without point
   // weights has its own loop: no Math.pow and no branches (about 30% faster).
-  if (quadratic && !pointWeights) return quadraticPass(d2, k, n, eta, a, b, dmin, norm, w, u, t);
+  if (quadratic && !pointWeights) return quadraticPass(d2, k, n, eta, a, b, m === 1.5, dmin, norm, w, u, t);
   let J = 0;
   for (let i = 0; i < k; i++) {
     const o = i * n;
@@ -369,6 +375,8 @@ function quadraticPass(
   eta: Float64Array,
   a: number,
   b: number,
+  /** m = 1.5: u = (dmin/d)^2 / sum, u^m = u sqrt(u); else m = 2: u = (dmin/d) / sum, u^m = u^2. */
+  m15: boolean,
   dmin: Float64Array,
   norm: Float64Array,
   w: Float64Array,
@@ -384,9 +392,10 @@ function quadraticPass(
       const raw = d2[o + j];
       const d = raw > 0 ? raw : 0;
       const lo = dmin[j];
-      const uij = lo > 0 ? (lo / d) * norm[j] : d > 0 ? 0 : norm[j];
+      const q = lo / d;
+      const uij = lo > 0 ? (m15 ? q * q : q) * norm[j] : d > 0 ? 0 : norm[j];
       const tij = 1 / (1 + d * scale);
-      const wij = a * uij * uij + b * tij * tij;
+      const wij = a * (m15 ? uij * Math.sqrt(uij) : uij * uij) + b * tij * tij;
       const r = 1 - tij;
       w[o + j] = wij;
       if (u) u[o + j] = uij;
