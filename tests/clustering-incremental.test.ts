@@ -185,12 +185,14 @@ describe("incremental clustering: extending a finished run with new uploads", ()
       truth,
       Array.from(hopcm(fitFeatures(rows, { label: "diagnosis", strictNumeric: true }).X, rows.length, first.p, runOptions(K, seed)).labels),
     );
-    // (the base run's own quality on its 330 records bounds it: ARI 0.60 there)
     expect(ari).toBeGreaterThan(0.55);
-    // in the added upload's own z-scores (no units), the same step does clearly worse (0.48)
+    // about as good as one batch run on all 569 records (0.707 with the defaults of 2026-12-07)
+    expect(ari).toBeGreaterThan(batch - 0.05);
+    // in the added upload's own z-scores (no units) the same step does worse: 0.65 against 0.71
+    // (with the first defaults, m 2 and K 1: 0.48 against 0.59)
     const own = hopcmIncremental({ centers: base.centers, mass: base.mass! }, second, runOptions(K, seed));
     const ownAri = adjustedRandIndex(truth, [...original.map((l) => l.label), ...own.labels]);
-    expect(ari).toBeGreaterThan(ownAri + 0.08);
+    expect(ari).toBeGreaterThan(ownAri + 0.03);
     expect(run.iteration).toBeLessThan((await db().clusteringRun.findUniqueOrThrow({ where: { id: baseRunId } })).iteration); // starts from converged centers
     expect(run.clusterSizes).toEqual([0, 1].map((c) => all.filter((l) => l === c).length));
     expect(await db().cspAuditEntry.count({ where: { action: "CLUSTERING_RUN_COMPLETED", subjectId: extensionId } })).toBe(1);

@@ -37,7 +37,7 @@ const tickLabel = (step: number) => {
 
 export type RunChartsData = {
   sizes: number[];
-  /** The FCM objective at each iteration of the possibilistic phase (lib/clustering/process.ts). */
+  /** The PFCM objective at each iteration of the possibilistic phase (lib/clustering/process.ts). */
   objective: number[];
   /** Every iteration of the run: the FCM initialisation's, then the traced ones. */
   iterations: number;
@@ -81,8 +81,8 @@ export function RunCharts({ data }: { data: RunChartsData }) {
       <Card>
         <h3 className="mb-2 font-semibold">Convergence (objective per iteration)</h3>
         <p className="mb-2 text-xs text-slate-600" data-testid="convergence-note">
-          The possibilistic phase, after {initIterations} iteration{initIterations === 1 ? "" : "s"} of fuzzy c-means initialisation{" "}
-          {data.extension ? "from the base run's centers" : "from several k-means++ draws, the one with the lowest objective kept"}.
+          The objective the possibilistic phase minimises, per iteration, after {initIterations} iteration{initIterations === 1 ? "" : "s"} of fuzzy c-means
+          initialisation {data.extension ? "from the base run's centers" : "from several k-means++ draws, the one with the lowest objective kept"}.
         </p>
         <div className="h-64" data-testid="chart-convergence">
           <ResponsiveContainer width="100%" height="100%">

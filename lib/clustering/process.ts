@@ -108,7 +108,8 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     const seed = await runSeedFor(run.id);
     const options = prev ? incrementalOptions(prev, records.n, runOptions(run.k, seed)) : runOptions(run.k, seed);
     const resolved = resolveHopcmOptions(options);
-    // The convergence trace: the FCM objective (m = 2) at each possibilistic iteration's centers.
+    // The convergence trace: the PFCM objective the possibilistic phase minimises, per iteration
+    // (the coordinator's own; the FCM objective at m = 2 is the fallback for a driver without it).
     // The FCM initialisation before it starts over at each k-means++ draw, so it is not traced.
     const objective: number[] = [];
     let lastD2: Float64Array = new Float64Array(0);
@@ -119,7 +120,7 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
       lastD2 = d2;
       if (weightedSums === 0 || !stage) return; // seeding, or the base run's centers
       if (stage.phase === "init") initUpdates = weightedSums;
-      else objective[weightedSums - initUpdates - 1] = fcmObjective(d2, k, coordinated.n, options.pointWeights);
+      else objective[weightedSums - initUpdates - 1] = stage.objective ?? fcmObjective(d2, k, coordinated.n, options.pointWeights);
       if (prevCenters && prevCenters.length === centers.length) {
         let shift = 0;
         for (let i = 0; i < centers.length; i++) shift = Math.max(shift, Math.abs(centers[i] - prevCenters[i]));

@@ -248,15 +248,20 @@ describe("restarts of the FCM initialisation (initRestarts)", () => {
     const gen = hopcmCoordinator(six.n, six.p, { k: 6, seed: 6 });
     const backend = plaintextBackend(six.X, six.n, six.p);
     const stages: string[] = [];
+    const objective: number[] = [];
     let step = gen.next();
     while (!step.done) {
       const req = step.value;
       if (req.kind === "distances") stages.push(`${req.stage.phase}:${req.stage.draw}/${req.stage.draws}`);
+      if (req.kind === "distances" && req.stage.objective !== undefined) objective.push(req.stage.objective);
       step = gen.next(answerRequest(backend, req));
     }
     const runs = stages.filter((s, i) => s !== stages[i - 1]);
     expect(runs).toEqual(["init:1/3", "init:2/3", "init:3/3", "possibilistic:3/3"]);
     expect(stages.filter((s) => s.startsWith("init")).length).toBe(step.value.initIterations);
+    // the possibilistic phase's requests carry the objective it minimises: one per iteration, never rising
+    expect(objective).toHaveLength(step.value.pcmIterations);
+    for (let i = 1; i < objective.length; i++) expect(objective[i]).toBeLessThanOrEqual(objective[i - 1] * (1 + 1e-12));
   });
 
   it("refuses a count that is not a positive integer", () => {

@@ -113,7 +113,13 @@ export type HopcmReply = Float64Array;
  * of `draws` (k-means++ draws, options.initRestarts), or the possibilistic phase. For progress
  * and traces; a backend computes the same either way.
  */
-export type HopcmStage = { phase: "init" | "possibilistic"; draw: number; draws: number };
+export type HopcmStage = {
+  phase: "init" | "possibilistic";
+  draw: number;
+  draws: number;
+  /** Possibilistic phase: the PFCM objective J (what the phase minimises) at the centers this request's centers replace. */
+  objective?: number;
+};
 
 /**
  * A synchronous data holder (the plaintext reference, or a CSP in the same process).
@@ -411,7 +417,7 @@ export function* hopcmCoordinator(n: number, p: number, options: HopcmOptions): 
       const next = centersFromSums(sums, weightTotals(bufs.w, k, n, totals), k, p, centers);
       const shift = maxShift2(centers, next, k, p);
       centers = next;
-      d2 = yield* askDistances(centers, k, n, stage("possibilistic", restarts));
+      d2 = yield* askDistances(centers, k, n, { ...stage("possibilistic", restarts), objective: J });
       pcmIterations++;
       if (shift < o.eps * o.eps || Math.abs(prevJ - J) <= o.tol * Math.abs(J)) {
         converged = true;
