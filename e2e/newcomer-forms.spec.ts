@@ -6,10 +6,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Page, Route } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
 import { adminPage, approvedPerson, createCatalogue, personRow } from "./fixtures/admin";
-import { newApplicant, register, signIn, unlockGate, unlockKeyStore } from "./fixtures/helpers";
+import { failActionsAt, newApplicant, register, signIn, unlockGate, unlockKeyStore } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 240_000 });
 
@@ -90,21 +90,13 @@ test("registration keeps what was typed after a server error, names every missin
   await page.getByLabel("Your organisation").selectOption({ label: first.organisation });
   // ...but first the answer fails as it did on CI (the gateway's 503 for an action whose upstream
   // socket reset): the form says so and stays usable with every value, instead of staying busy
-  const action = (route: Route) =>
-    route.request().method() === "POST" && route.request().headers()["next-action"]
-      ? route.fulfill({
-          status: 503,
-          contentType: "application/json",
-          body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "MedShare is restarting." } }),
-        })
-      : route.fallback();
-  await page.route("**/register", action);
+  const answerAgain = await failActionsAt(page, "**/register");
   await page.getByRole("button", { name: "Register" }).click();
   await expect(form.getByRole("alert").first()).toContainText("MedShare did not answer");
   await expect(page.getByRole("button", { name: "Register" })).toBeEnabled();
   await expect(page.getByLabel("Full name")).toHaveValue(a.name);
   await expect(page.getByLabel("Your organisation")).toHaveValue(/.+/);
-  await page.unroute("**/register", action);
+  await answerAgain();
   await page.getByRole("button", { name: "Register" }).click();
   await expect(page.getByText("Registration received")).toBeVisible();
 
@@ -132,21 +124,13 @@ test("approving without attributes asks first; approve, grant and reject say the
   await expect(row).toBeVisible(); // nothing happened
   // the answer fails as it did on CI (the gateway's 503 for an action whose upstream socket
   // reset): the row says so and can be approved again, instead of staying busy
-  const unanswered = (route: Route) =>
-    route.request().method() === "POST" && route.request().headers()["next-action"]
-      ? route.fulfill({
-          status: 503,
-          contentType: "application/json",
-          body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "MedShare is restarting." } }),
-        })
-      : route.fallback();
-  await admin.route("**/admin", unanswered);
+  const answerAgain = await failActionsAt(admin, "**/admin");
   await row.getByRole("button", { name: `Approve ${staff.name}` }).click();
   await ask.getByRole("button", { name: "Approve without attributes" }).click();
   await expect(ask.getByRole("alert")).toContainText("MedShare did not answer");
   await ask.getByRole("button", { name: "Cancel" }).click();
   await expect(row.getByRole("button", { name: `Approve ${staff.name}` })).toBeEnabled();
-  await admin.unroute("**/admin", unanswered);
+  await answerAgain();
   await row.getByRole("button", { name: `Approve ${staff.name}` }).click();
   await ask.getByRole("button", { name: "Approve without attributes" }).click();
   await expect(row).toHaveCount(0);

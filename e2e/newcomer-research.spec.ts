@@ -1,11 +1,11 @@
 import { expect, test } from "./fixtures/test";
-import type { Locator, Page, Route } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CHART_COLORS } from "@/components/charts/palette";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { e2eSql } from "./fixtures/database";
-import { unlockGate } from "./fixtures/helpers";
+import { failActionsAt, unlockGate } from "./fixtures/helpers";
 
 // Issue #17, items 7-10: what a new user tripped over in clustering and research.
 test.describe.configure({ timeout: 900_000 });
@@ -107,19 +107,11 @@ test("runs and uploads have names, notes and deletion; research browses without 
   await start.getByLabel("Note").fill("First look at the spring cohorts");
   // an answer that never comes (CI, 2026-12-07: the gateway's 503 after an upstream socket reset
   // left this form "Starting…" for good): the form says so and can start again
-  const unanswered = (route: Route) =>
-    route.request().method() === "POST" && route.request().headers()["next-action"]
-      ? route.fulfill({
-          status: 503,
-          contentType: "application/json",
-          body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "MedShare is restarting." } }),
-        })
-      : route.fallback();
-  await admin.route("**/admin/clustering", unanswered);
+  const answerAgain = await failActionsAt(admin, "**/admin/clustering");
   await start.getByRole("button", { name: "Start clustering run" }).click();
   await expect(start.getByRole("alert")).toContainText("MedShare did not answer");
   await expect(start.getByRole("button", { name: "Start clustering run" })).toBeEnabled();
-  await admin.unroute("**/admin/clustering", unanswered);
+  await answerAgain();
   await start.getByRole("button", { name: "Start clustering run" }).click();
   await expect(admin).toHaveURL(/\/admin\/clustering\/[0-9a-f-]{36}$/);
   const baseId = admin.url().split("/").pop()!;
