@@ -3,7 +3,7 @@ import path from "node:path";
 import { scanDatabase } from "@/tests/helpers/scan";
 import { readFileSync, writeFileSync } from "node:fs";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
-import { e2eDatabaseUrl } from "./fixtures/database";
+import { e2eDatabaseUrl, e2eSql } from "./fixtures/database";
 import { unlockGate } from "./fixtures/helpers";
 
 test.describe.configure({ timeout: 900_000 });
@@ -111,7 +111,7 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
   await expect(rp.getByTestId("chart-projection").locator("svg.recharts-surface").first()).toBeVisible();
 
   // the cloud's tables hold no plaintext feature value after the encrypted run
-  // five or more decimals: the CSP legitimately stores typicalities rounded to four
+  // (five or more decimals: a value with four could be a typicality sum, which the CSP keeps per cluster)
   const values = [
     ...new Set(
       readFileSync(WDBC, "utf8")
@@ -125,4 +125,14 @@ test("features encrypted in the browser are clustered at the cloud as a backgrou
     values.map((v) => ({ name: v, text: v })),
   );
   expect(hits, JSON.stringify(hits.slice(0, 3))).toEqual([]);
+  // issue #14: the CSP keeps each record's label and per-cluster aggregates; the objective trace is the key holder's
+  const [stored] = await e2eSql<{ typicality: { bins: number[][] }; n: number }>(`SELECT typicality, n FROM csp.clustering_runs WHERE id = $1`, [runId]);
+  expect(stored.typicality.bins.flat().reduce((a, b) => a + b, 0)).toBe(stored.n);
+  expect(
+    await e2eSql(
+      `SELECT 1 FROM information_schema.columns WHERE table_schema = 'csp' AND column_name IN ('objective', 'typicality') AND table_name = 'run_labels'`,
+    ),
+  ).toEqual([]);
+  const [trace] = await e2eSql<{ objective: number[] }>(`SELECT objective FROM authority.run_traces WHERE run_id = $1`, [runId]);
+  expect(trace.objective.length).toBeGreaterThan(0);
 });

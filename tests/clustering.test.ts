@@ -1,11 +1,11 @@
 // Encrypted clustering end to end on a real PostgreSQL: a hospital uploads WDBC records (ABE-OD)
 // and their CKKS-encrypted feature tensors; the authority starts a run; the job clusters on
-// ciphertexts and stores labels (CSP) and sealed centers/distances (authority).
+// ciphertexts and stores labels (CSP) and sealed centers (authority): no per-record value besides the label.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ckksPublicKeys } from "@/lib/authority/ckks";
-import { openRunSecrets } from "@/lib/authority/clustering";
+import { openRunSecrets, runTrace } from "@/lib/authority/clustering";
 import { openRunSeed, runSeedAad } from "@/lib/authority/run-seed";
 import { unseal } from "@/lib/authority/seal";
 import { nodeCkks } from "@/lib/ckks/node";
@@ -15,6 +15,7 @@ import { db } from "@/lib/db/client";
 import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
 import { processRun, runOptions } from "@/lib/clustering/process";
+import { TypicalitySummary, summarizeTypicality } from "@/lib/clustering/typicality";
 import { recoverRuns } from "@/lib/clustering/recover";
 import { hasLiveJob, stopQueue } from "@/lib/clustering/queue";
 import { verifyChain } from "@/lib/ledger/verify";
@@ -124,11 +125,11 @@ describe("clustering on encrypted features", () => {
     const reference = hopcm(X, n, p, runOptions(K, seed!));
     const stored = await db().runLabel.findMany({ where: { runId }, orderBy: { recordIndex: "asc" } });
     expect(stored.map((r) => r.label)).toEqual(Array.from(reference.labels));
-    const secrets = (await openRunSecrets(runId, { distances: true }))!;
+    const secrets = (await openRunSecrets(runId))!;
     let diff = 0;
     for (let i = 0; i < K * p; i++) diff = Math.max(diff, Math.abs(secrets.centers[i] - reference.centers[i]));
     expect(diff).toBeLessThan(1e-6);
-    expect(secrets.distances!.length).toBe(K * n);
+    expect(secrets).not.toHaveProperty("distances");
     const truth = rows.map((r) => String(r.diagnosis));
     expect(adjustedRandIndex(truth, Array.from(reference.labels))).toBeGreaterThanOrEqual(0.66);
     expect(
@@ -140,12 +141,19 @@ describe("clustering on encrypted features", () => {
     const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: runId } });
     expect(run).toMatchObject({ status: "SUCCEEDED", progress: 1, iteration: reference.iterations, cancelRequested: false, error: null });
     // the trace covers the possibilistic phase; the FCM initialisation starts over at each k-means++ draw
-    expect((run.objective as number[]).length).toBe(reference.pcmIterations);
+    // (the key holder's, in the authority's table: the CSP keeps no objective)
+    expect(await runTrace(runId)).toHaveLength(reference.pcmIterations);
+    expect(run).not.toHaveProperty("objective");
     expect(run.cspMs).toBeGreaterThan(0);
     expect(run.keyHolderMs).toBeGreaterThan(0);
-    expect(stored[0].typicality).toHaveLength(K);
-    // typicalities reach the CSP rounded (never full-precision CKKS decryptions)
-    expect(stored.flatMap((r) => r.typicality).every((t) => Math.abs(t * 1e4 - Math.round(t * 1e4)) < 1e-6)).toBe(true);
+    // the CSP keeps each record's label only; typicality as per-cluster aggregates (bins, sums)
+    expect(Object.keys(stored[0]).sort()).toEqual(["label", "recordIndex", "runId", "uploadId"]);
+    const summary = TypicalitySummary.parse(run.typicality);
+    const expected = summarizeTypicality(reference.labels, reference.typicality, K);
+    for (let i = 0; i < K; i++) {
+      expect(summary.bins[i].reduce((a, b) => a + b, 0)).toBe(stored.filter((r) => r.label === i).length);
+      expect(Math.abs(summary.sums[i] - expected.sums[i])).toBeLessThan(1e-2);
+    }
     expect(await db().cspAuditEntry.count({ where: { action: "CLUSTERING_RUN_COMPLETED", subjectId: runId } })).toBe(1);
     console.log(
       `WDBC encrypted run: ${reference.iterations} iterations, ${seconds.toFixed(1)} s wall (CSP ${(run.cspMs / 1000).toFixed(1)} s, key holder ${(run.keyHolderMs / 1000).toFixed(1)} s)`,
@@ -165,10 +173,48 @@ describe("clustering on encrypted features", () => {
     const mine = clusters.filter((c) => c.runId === runId);
     expect(mine).toHaveLength(K);
     expect(mine.reduce((t, c) => t + c.size, 0)).toBe(n);
-    for (const c of mine) expect(c.typicality.min).toBeLessThanOrEqual(c.typicality.max);
+    for (const c of mine) expect(c.typicality.mean).toBeGreaterThan(0);
+    for (const c of mine) expect(c.typicality.mean).toBeLessThanOrEqual(1);
+    expect(detail.typicalityHistogram.map((h) => h.bins.reduce((a, b) => a + b.count, 0))).toEqual(detail.sizes);
     const members = await clusterMembers(runId, mine[0].cluster);
     expect(members).toHaveLength(mine[0].size);
     expect(members[0]).toEqual({ uploadId, recordIndex: expect.any(Number) });
+  });
+
+  it("issue #14: after a run the CSP's tables hold each record's label and no per-record number; the key holder keeps aggregates only", async () => {
+    // Before: csp.run_labels kept every record's typicality to every center (K x n numbers, rounded
+    // to 1e-4), which is each record's distance to each center up to one constant per cluster; and
+    // authority.run_secrets kept the K x n distances. Count every fractional number in every
+    // numeric, array and JSON column of the CSP's schemas (runs, labels, uploads, its log).
+    const { rows: columns } = await rawSql<{ table_schema: string; table_name: string; column_name: string }>(
+      database.url(),
+      `SELECT table_schema, table_name, column_name FROM information_schema.columns
+       WHERE table_schema IN ('csp', 'csp_ledger') AND data_type IN ('double precision', 'real', 'numeric', 'json', 'jsonb', 'ARRAY')`,
+    );
+    expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toContain("clustering_runs.typicality");
+    let fractional = 0;
+    const found: string[] = [];
+    for (const c of columns) {
+      const { rows: values } = await rawSql<{ v: string | null }>(
+        database.url(),
+        `SELECT "${c.column_name}"::text AS v FROM "${c.table_schema}"."${c.table_name}"`,
+      );
+      const count = values.reduce((t, r) => t + (r.v?.match(/-?\d+\.\d+/g)?.length ?? 0), 0);
+      if (count > 0) found.push(`${c.table_schema}.${c.table_name}.${c.column_name}: ${count}`);
+      fractional += count;
+    }
+    // aggregates only: per cluster a typicality sum, per run its progress and times, nowhere near one per record
+    expect(fractional, found.join("; ")).toBeLessThan(n / 10);
+    const { rows: labelColumns } = await rawSql<{ column_name: string }>(
+      database.url(),
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'csp' AND table_name = 'run_labels' ORDER BY column_name`,
+    );
+    expect(labelColumns.map((c) => c.column_name)).toEqual(["label", "record_index", "run_id", "upload_id"]);
+    // The key holder's sealed knowledge of the run: centers, mass, units (K x p, K, 2p numbers), no K x n distances.
+    const sealed = await db().runSecret.findUniqueOrThrow({ where: { runId } });
+    const bytes = Object.values(sealed).reduce<number>((t, v) => t + (v instanceof Uint8Array ? v.length : 0), 0);
+    expect(bytes).toBeLessThan(8 * (K * p + K + 2 * p) + 3 * 64);
+    expect(bytes).toBeLessThan(8 * K * n);
   });
 
   it("no plaintext feature value in the CSP's tables, the queue's, or anywhere else", async () => {

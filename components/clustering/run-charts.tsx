@@ -106,6 +106,9 @@ export function RunCharts({ data }: { data: RunChartsData }) {
       </Card>
       <Card>
         <h3 className="mb-2 font-semibold">Typicality to own cluster</h3>
+        <p className="mb-2 text-xs text-slate-600">
+          Records per typicality range, counted when the run finished. Only these counts are kept, never a record&apos;s own typicality.
+        </p>
         <div className="h-64" data-testid="chart-typicality">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={hist}>

@@ -48,7 +48,14 @@ export type DecryptJob = {
 };
 
 export type DecryptedUpload =
-  | { uploadId: string; label: string; status: "opened"; rows: Row[]; typicality: number[] | null; source: { gid: string; policy: string; verified: true } }
+  | {
+      uploadId: string;
+      label: string;
+      status: "opened";
+      rows: Row[];
+      clusterTypicality: number[] | null;
+      source: { gid: string; policy: string; verified: true };
+    }
   | { uploadId: string; label: string; status: "refused"; missing: string[] }
   | { uploadId: string; label: string; status: "failed"; detail: string };
 
@@ -156,10 +163,8 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
           u.recordIndices,
         );
         const rows: Row[] = [];
-        const typicality: number[] = [];
         for (const r of records) {
           rows.push(recordFromBytes(openRecord(opened.batchKey, r)));
-          if (u.typicality) typicality.push(u.typicality[r.index] ?? 0);
           if (++done % 200 === 0) post({ type: "progress", done, total, label: u.label });
         }
         out.push({
@@ -167,7 +172,7 @@ self.onmessage = (event: MessageEvent<DecryptJob>) => {
           label: u.label,
           status: "opened",
           rows,
-          typicality: u.typicality ? typicality : null,
+          clusterTypicality: u.clusterTypicality,
           source: { gid: u.source.gid, policy: u.source.policy, verified: true },
         });
       } catch (error) {

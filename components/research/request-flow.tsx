@@ -32,7 +32,8 @@ export type ClusterView = {
   cluster: number;
   k: number;
   size: number;
-  typicality: { mean: number; min: number; max: number };
+  /** Mean typicality of the cluster's records to it (null: the run kept none). */
+  typicality: { mean: number | null };
   organisations: string[];
   policies: string[];
   canOpen: boolean;
@@ -314,7 +315,9 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: FlowProps)
                   </th>
                   <th className="py-1 pr-3">Cluster</th>
                   <th className="py-1 pr-3">Records</th>
-                  <th className="py-1 pr-3">Typicality (mean, min–max)</th>
+                  <th className="py-1 pr-3">
+                    <abbr title="How typical the cluster's records are of it, on average (0 to 1): HoPCM's typicality">Mean typicality</abbr>
+                  </th>
                   <th className="py-1 pr-3">From</th>
                   <th className="py-1 pr-3">Policies</th>
                   <th className="py-1">For you</th>
@@ -347,9 +350,7 @@ function Flow({ gid, material, datasets, clusters, terms, approved }: FlowProps)
                         {c.cluster} of {c.k}
                       </td>
                       <td className="py-1 pr-3">{c.size.toLocaleString()}</td>
-                      <td className="py-1 pr-3 text-xs">
-                        {c.typicality.mean.toFixed(2)} ({c.typicality.min.toFixed(2)}–{c.typicality.max.toFixed(2)})
-                      </td>
+                      <td className="py-1 pr-3 text-xs">{c.typicality.mean === null ? "—" : c.typicality.mean.toFixed(2)}</td>
                       <td className="py-1 pr-3 text-xs">{c.organisations.join(", ")}</td>
                       <td className="py-1 pr-3 font-mono text-xs">{c.policies.join("; ")}</td>
                       <ForYouCell f={c.forYou} />

@@ -75,13 +75,11 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
     return out;
   }, [rows, columns, query, sort]);
 
-  const typicalities = useMemo(() => opened.flatMap((u) => u.typicality ?? []), [opened]);
+  // The cluster's typicality histogram: an aggregate the run kept (no record's own typicality is kept anywhere).
+  const clusterTypicality = opened.find((u) => u.clusterTypicality)?.clusterTypicality ?? null;
   const typicalityHist = useMemo(
-    () =>
-      typicalities.length
-        ? histogram([0, 1, ...typicalities], 10).map((b, i, all) => ({ ...b, count: b.count - (i === 0 ? 1 : 0) - (i === all.length - 1 ? 1 : 0) }))
-        : [],
-    [typicalities],
+    () => (clusterTypicality ? clusterTypicality.map((count, b) => ({ bin: `${(b / 10).toFixed(1)}–${((b + 1) / 10).toFixed(1)}`, count })) : []),
+    [clusterTypicality],
   );
   const groups = useMemo(() => [...new Set(rows.map(groupOf))], [rows]); // eslint-disable-line react-hooks/exhaustive-deps
   const sizes = groups.map((g) => ({ group: g, records: rows.filter((r) => groupOf(r) === g).length }));
@@ -220,7 +218,10 @@ export function Results({ uploads, name }: { uploads: DecryptedUpload[]; name?: 
 
           {typicalityHist.length > 0 && (
             <Card>
-              <h3 className="mb-2 font-semibold">Typicality of the records to their cluster (HoPCM)</h3>
+              <h3 className="mb-2 font-semibold">Typicality of the cluster&apos;s records to it (HoPCM)</h3>
+              <p className="mb-2 text-xs text-slate-600">
+                Records of the whole cluster per typicality range, as the clustering run counted them; no record&apos;s own typicality is kept.
+              </p>
               <div className="h-64" data-testid="chart-typicality">
                 <ResponsiveContainer width="100%" height="100%">
                   <BarChart data={typicalityHist}>

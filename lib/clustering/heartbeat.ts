@@ -17,7 +17,7 @@ export class RunCancelled extends Error {}
 export class RunSuperseded extends Error {}
 
 /** Progress update + heartbeat; also tells the worker whether the run was cancelled or taken over. */
-export async function beat(mine: Mine, data: { iteration?: number; progress?: number; objective?: number[]; cspMs?: number; keyHolderMs?: number }) {
+export async function beat(mine: Mine, data: { iteration?: number; progress?: number; cspMs?: number; keyHolderMs?: number }) {
   const changed = await db().clusteringRun.updateMany({ where: mine, data: { ...data, heartbeatAt: new Date() } });
   if (changed.count !== 1) throw new RunSuperseded();
   return db().clusteringRun.findUniqueOrThrow({ where: { id: mine.id }, select: { cancelRequested: true } });

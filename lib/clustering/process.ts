@@ -1,6 +1,6 @@
 import "server-only";
 import { ckksPublicKeysById, keyHolderFor } from "@/lib/authority/ckks";
-import { openRunSecrets } from "@/lib/authority/clustering";
+import { clearRunTrace, openRunSecrets, recordRunTrace } from "@/lib/authority/clustering";
 import { runSeedFor } from "@/lib/authority/run-seed";
 import { nodeCkks } from "@/lib/ckks/node";
 import { loadEncryptedFeatures } from "@/lib/csp/features";
@@ -10,7 +10,6 @@ import {
   chunkOf,
   resolveHopcmOptions,
   incrementalOptions,
-  pointColumns,
   runHopcmAsync,
   runUnits,
   unitsNormBound,
@@ -75,10 +74,11 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
   const attempt = claim.attempts + 1;
   const claimed = await db().clusteringRun.updateMany({
     where: { id: runId, status: "QUEUED", attempts: claim.attempts },
-    data: { status: "RUNNING", attempts: attempt, startedAt: new Date(), heartbeatAt: new Date(), iteration: 0, progress: 0, objective: [], error: null },
+    data: { status: "RUNNING", attempts: attempt, startedAt: new Date(), heartbeatAt: new Date(), iteration: 0, progress: 0, error: null },
   });
   if (claimed.count !== 1) return { status: "SKIPPED", reason: `run is ${claim.status}` };
   const mine = { id: runId, attempts: attempt, status: "RUNNING" as const };
+  await clearRunTrace(runId); // an earlier attempt's trace
   const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: runId } });
 
   let keyHolder: KeyHolder | null = null;
@@ -112,15 +112,16 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     // (the coordinator's own; the FCM objective at m = 2 is the fallback for a driver without it).
     // The FCM initialisation before it starts over at each k-means++ draw, so it is not traced.
     const objective: number[] = [];
-    let lastD2: Float64Array = new Float64Array(0);
     let prevCenters: Float64Array | null = null;
     let progress = 0;
     let initUpdates = 0;
     const backend = observed(coordinated, async ({ centers, k, d2, weightedSums, stage }) => {
-      lastD2 = d2;
       if (weightedSums === 0 || !stage) return; // seeding, or the base run's centers
       if (stage.phase === "init") initUpdates = weightedSums;
-      else objective[weightedSums - initUpdates - 1] = stage.objective ?? fcmObjective(d2, k, coordinated.n, options.pointWeights);
+      else {
+        objective[weightedSums - initUpdates - 1] = stage.objective ?? fcmObjective(d2, k, coordinated.n, options.pointWeights);
+        await recordRunTrace(run.id, objective); // the key holder's own table, not the CSP's
+      }
       if (prevCenters && prevCenters.length === centers.length) {
         let shift = 0;
         for (let i = 0; i < centers.length; i++) shift = Math.max(shift, Math.abs(centers[i] - prevCenters[i]));
@@ -130,7 +131,6 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
       const row = await beat(mine, {
         iteration: weightedSums,
         progress,
-        objective: objective.map((J) => Number(J.toPrecision(8))),
         cspMs: records.times.csp,
         keyHolderMs: records.times.keyHolder,
       });
@@ -144,7 +144,6 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
       result,
       labels: own.labels,
       typicality: own.typicality,
-      d2: prev ? pointColumns(lastD2, run.k, coordinated.n, prev.mass.length, coordinated.n) : lastD2,
       times: records.times,
       reference,
     });

@@ -61,7 +61,7 @@ export async function recoverRuns(options: { staleMs?: number; now?: Date } = {}
         where: { id: run.id, status: "RUNNING", attempts: run.attempts },
         data:
           next === "QUEUED"
-            ? { status: "QUEUED", jobId: null, heartbeatAt: null, iteration: 0, progress: 0, objective: [] }
+            ? { status: "QUEUED", jobId: null, heartbeatAt: null, iteration: 0, progress: 0 }
             : { status: next, jobId: null, finishedAt: now, error: next === "FAILED" ? `interrupted by a restart (${run.attempts} attempts)` : null },
       });
       if (changed.count !== 1) return false;

@@ -1,5 +1,5 @@
 import "server-only";
-import { openRunSecrets } from "@/lib/authority/clustering";
+import { openRunSecrets, runTrace } from "@/lib/authority/clustering";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { cspCall } from "@/lib/parties/csp-client";
@@ -11,7 +11,7 @@ import { runTitle } from "@/lib/validation/clustering";
  * joins what it holds itself: organisation names, and for admins a run's sealed centers and
  * their mass (lib/authority/clustering.ts). Admin views (listRuns, runDetail) include what the
  * authority knows (2-D projection of the unsealed centers); researcher views (listClusters,
- * clusterMembers) show only what the CSP may know: sizes, typicality summaries, the uploads'
+ * clusterMembers) show only what the CSP may know: sizes, typicality aggregates, the uploads'
  * organisations and policies, and record references. Callers check roles (pages / actions).
  */
 
@@ -23,7 +23,9 @@ export function listRuns() {
 export async function runProgress(runId: string) {
   const run = await cspCall("runs.get", { runId });
   if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
-  const { id, status, k, n, iteration, progress, objective, cancelRequested, error, startedAt, finishedAt, cspMs, keyHolderMs } = run;
+  const { id, status, k, n, iteration, progress, cancelRequested, error, startedAt, finishedAt, cspMs, keyHolderMs } = run;
+  // The convergence trace is the key holder's, kept beside the authority (never at the CSP).
+  const objective = await runTrace(runId);
   return { id, status, k, n, iteration, progress, objective, cancelRequested, error, startedAt, finishedAt, cspMs, keyHolderMs };
 }
 
@@ -75,7 +77,7 @@ export async function runDetail(runId: string) {
     /** Whether a later run can extend this one (its centers' mass is stored). */
     extendable: run.status === "SUCCEEDED" && Boolean(secrets?.mass),
     sizes,
-    objective: run.objective,
+    objective: await runTrace(runId),
     typicalityHistogram,
     projection,
     uploads: run.uploadIds.map((id) => {
@@ -135,8 +137,8 @@ export function projectCenters(centers: Float64Array, k: number, p: number): Arr
 }
 
 /**
- * Clusters of finished runs, as researchers browse them: no plaintext, no centers. Typicality
- * is each record's typicality to its own cluster (rounded at the CSP).
+ * Clusters of finished runs, as researchers browse them: no plaintext, no centers, no
+ * per-record value. Typicality is the mean of the cluster's records' typicality to it.
  */
 export async function listClusters() {
   const { runs, stats, members, uploads } = await cspCall("runs.clusters", {});
@@ -162,7 +164,8 @@ export async function listClusters() {
         createdAt: run.createdAt,
         finishedAt: run.finishedAt,
         size: s.size,
-        typicality: { mean: round(s.mean), min: round(s.min), max: round(s.max) },
+        /** Mean typicality of the cluster's records to it (an aggregate the run kept); null: not kept for this run. */
+        typicality: { mean: s.mean === null ? null : round(s.mean) },
         organisations: [...new Set(uploads.map((u) => u.organisation))].sort(),
         policies: [...new Set(uploads.map((u) => u.policy))].sort(),
         uploadIds: [...new Set(uploads.map((u) => u.id))],

@@ -24,6 +24,7 @@ import { releasedUploadsLogProofs } from "@/lib/ledger/upload-proof";
 import { assertDecided, requestDecision } from "./decisions";
 import { sweepExpiredGrants } from "./grant-expiry";
 import { IndexList, KeyVersions, StringList, fromJson, fromJsonOrNull } from "@/lib/db/json";
+import { TypicalitySummary, typicalityView } from "@/lib/clustering/typicality";
 
 const pp = setupGlobal();
 
@@ -326,18 +327,17 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
     where: { id: requestId },
     select: { clusterRunId: true, clusterIndex: true },
   });
-  // For a cluster: each record's typicality to that cluster (rounded CSP knowledge), for the charts.
+  // For a cluster: the run's aggregate of its records' typicality to that cluster (10 bins), for the chart.
+  // The CSP keeps no per-record typicality (issue #14).
+  let clusterTypicality: number[] | null = null;
+  if (runId) {
+    const run = await db().clusteringRun.findUnique({ where: { id: runId }, select: { k: true, typicality: true } });
+    const summary = run ? fromJsonOrNull(TypicalitySummary, run.typicality, "clustering_runs.typicality") : null;
+    if (run && summary) clusterTypicality = typicalityView(summary, run.k)[clusterIndex ?? 0].bins.map((b) => b.count);
+  }
   const out = [];
   for (const item of items) {
     const indices = fromJsonOrNull(IndexList, item.recordIndices, "access_request_uploads.record_indices");
-    const typicality: Record<number, number> = {};
-    if (runId && indices) {
-      const labels = await db().runLabel.findMany({
-        where: { runId, uploadId: item.uploadId, recordIndex: { in: indices } },
-        select: { recordIndex: true, typicality: true },
-      });
-      for (const l of labels) typicality[l.recordIndex] = l.typicality[clusterIndex ?? 0] ?? 0;
-    }
     const upload = await db().upload.findUniqueOrThrow({
       where: { id: item.uploadId },
       select: {
@@ -366,7 +366,7 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
       missing: fromJsonOrNull(StringList, item.missing, "access_request_uploads.missing") ?? [],
       /** For a cluster request: the records of this upload in the cluster (the browser opens only these). */
       recordIndices: indices,
-      typicality: runId ? typicality : null,
+      clusterTypicality,
       /** What the hospital signed besides the envelope (lib/uploads/protocol uploadSignatureMessage). */
       source: {
         signature: Buffer.from(upload.signature).toString("base64"),

@@ -34,6 +34,7 @@ const PARTY_GRANTS: Record<Party, { rows: string[]; log: string | null; queue: b
       "authority.ckks_keys": "SELECT",
       "authority.run_seeds": "SELECT",
       "authority.run_secrets": "SELECT, INSERT, UPDATE",
+      "authority.run_traces": "SELECT, INSERT, UPDATE, DELETE",
     },
   },
 };

@@ -64,8 +64,8 @@ export const requestUploadSchema = z.object({
   missing: z.array(z.string()),
   /** For a cluster request: the records of this upload in the cluster (the browser opens only these). */
   recordIndices: z.array(z.number().int().nonnegative()).nullable(),
-  /** Cluster requests: record index -> typicality to the cluster. */
-  typicality: z.record(z.string(), z.number()).nullable(),
+  /** Cluster requests: the cluster's records' typicality to it, as 10 bin counts over [0, 1] (an aggregate of the run). */
+  clusterTypicality: z.array(z.number().int().nonnegative()).length(10).nullable(),
   /** What the hospital signed besides the envelope (lib/uploads/protocol uploadSignatureMessage). */
   source: z.object({
     signature: z.string(),

@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { NumberList, StringList, fromJson, fromJsonOrNull } from "@/lib/db/json";
+import { TypicalitySummary, typicalityView } from "../typicality";
 
 /**
  * The CSP's side of clustering runs (this folder), on its own tables only (csp.clustering_runs,
@@ -54,7 +55,7 @@ export async function listRunRows() {
 export async function runRow(runId: string) {
   const run = await db().clusteringRun.findUnique({
     where: { id: runId },
-    select: { ...RUN_FIELDS, columns: true, objective: true },
+    select: { ...RUN_FIELDS, columns: true, typicality: true },
   });
   if (!run) return null;
   return {
@@ -62,7 +63,7 @@ export async function runRow(runId: string) {
     uploadIds: fromJson(StringList, run.uploadIds, "clustering_runs.upload_ids"),
     addedUploadIds: fromJson(StringList, run.addedUploadIds, "clustering_runs.added_upload_ids"),
     columns: fromJson(StringList, run.columns, "clustering_runs.columns"),
-    objective: fromJson(NumberList, run.objective, "clustering_runs.objective"),
+    typicality: fromJsonOrNull(TypicalitySummary, run.typicality, "clustering_runs.typicality"),
   };
 }
 
@@ -71,21 +72,13 @@ async function uploadFacts(uploadIds: string[]) {
   return db().upload.findMany({ where: { id: { in: uploadIds } }, select: { id: true, label: true, policy: true, organisationId: true, recordCount: true } });
 }
 
-const HISTOGRAM_BINS = 10;
-
-/** A run with what the CSP holds of its result: cluster sizes, typicality histograms, its base and extensions, its uploads. */
+/** A run with what the CSP holds of its result: cluster sizes, typicality histograms (aggregates), its base and extensions, its uploads. */
 export async function runDetailAtCsp(runId: string) {
-  const run = await runRow(runId);
-  if (!run) throw new AppError("NOT_FOUND", "No such clustering run.");
-  const labels = await db().runLabel.findMany({ where: { runId }, select: { label: true, typicality: true } });
+  const row = await runRow(runId);
+  if (!row) throw new AppError("NOT_FOUND", "No such clustering run.");
+  const { typicality, ...run } = row;
   const sizes = new Array<number>(run.k).fill(0);
-  // Typicality of each record to its own cluster, binned per cluster over [0, 1].
-  const histogram = Array.from({ length: run.k }, () => new Array<number>(HISTOGRAM_BINS).fill(0));
-  for (const l of labels) {
-    sizes[l.label]++;
-    const t = l.typicality[l.label] ?? 0;
-    histogram[l.label][Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(t * HISTOGRAM_BINS)))]++;
-  }
+  for (const g of await db().runLabel.groupBy({ by: ["label"], where: { runId }, _count: { _all: true } })) sizes[g.label] = g._count._all;
   const [base, extensions, uploads] = await Promise.all([
     run.baseRunId
       ? db().clusteringRun.findUnique({ where: { id: run.baseRunId }, select: { id: true, name: true, n: true, createdAt: true, finishedAt: true } })
@@ -100,10 +93,7 @@ export async function runDetailAtCsp(runId: string) {
   return {
     run,
     sizes,
-    typicalityHistogram: histogram.map((counts, cluster) => ({
-      cluster,
-      bins: counts.map((count, b) => ({ from: b / HISTOGRAM_BINS, to: (b + 1) / HISTOGRAM_BINS, count })),
-    })),
+    typicalityHistogram: typicalityView(typicality, run.k).map(({ cluster, bins }) => ({ cluster, bins })),
     base,
     extensions,
     uploads,
@@ -111,25 +101,33 @@ export async function runDetailAtCsp(runId: string) {
 }
 
 /**
- * The clusters of finished runs, as researchers browse them: sizes, typicality summaries (of the
- * rounded typicalities the CSP holds), which uploads each cluster draws from.
+ * The clusters of finished runs, as researchers browse them: sizes, mean typicality (from the
+ * run's aggregates; null for a run without them), which uploads each cluster draws from.
  */
 export async function clusterSummaries() {
   const runs = await db().clusteringRun.findMany({
     where: { status: "SUCCEEDED" },
     orderBy: { finishedAt: "desc" },
-    select: { id: true, name: true, note: true, k: true, n: true, createdAt: true, finishedAt: true, uploadIds: true, baseRunId: true },
+    select: { id: true, name: true, note: true, k: true, n: true, createdAt: true, finishedAt: true, uploadIds: true, baseRunId: true, typicality: true },
   });
   if (runs.length === 0) return { runs: [], stats: [], members: [], uploads: [] };
   const runIds = runs.map((r) => r.id);
-  const stats = await db().$queryRaw<Array<{ run_id: string; label: number; size: number; mean: number; min: number; max: number }>>`
-    SELECT run_id::text AS run_id, label, count(*)::int AS size,
-           avg(typicality[label + 1])::float8 AS mean, min(typicality[label + 1])::float8 AS min, max(typicality[label + 1])::float8 AS max
+  const counts = await db().$queryRaw<Array<{ run_id: string; label: number; size: number }>>`
+    SELECT run_id::text AS run_id, label, count(*)::int AS size
     FROM csp.run_labels WHERE run_id::text = ANY(${runIds}) GROUP BY run_id, label ORDER BY run_id, label`;
+  const means = new Map(
+    runs.map((r) => [r.id, typicalityView(fromJsonOrNull(TypicalitySummary, r.typicality, "clustering_runs.typicality"), r.k).map((v) => v.mean)]),
+  );
+  const stats = counts.map((c) => ({ ...c, mean: means.get(c.run_id)?.[c.label] ?? null }));
   const members = await db().$queryRaw<Array<{ run_id: string; label: number; upload_id: string }>>`
     SELECT DISTINCT run_id::text AS run_id, label, upload_id::text AS upload_id FROM csp.run_labels WHERE run_id::text = ANY(${runIds})`;
   const uploads = await uploadFacts([...new Set(runs.flatMap((r) => fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids")))]);
-  return { runs: runs.map((r) => ({ ...r, uploadIds: fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids") })), stats, members, uploads };
+  return {
+    runs: runs.map(({ typicality: _, ...r }) => ({ ...r, uploadIds: fromJson(StringList, r.uploadIds, "clustering_runs.upload_ids") })),
+    stats,
+    members,
+    uploads,
+  };
 }
 
 /** The records of one cluster, as references into their uploads (what an access request asks for). */
