@@ -4,24 +4,17 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { randomBytes, randomUUID } from "node:crypto";
-import pg from "pg";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
 import { runMigrations } from "@/lib/db/migrate";
-import { rawSql } from "./helpers/db";
+import { createEmptyDatabase, rawSql } from "./helpers/db";
 
 const before = mkdtempSync(path.join(tmpdir(), "medshare-migrations-"));
 afterAll(() => rmSync(before, { recursive: true, force: true }));
 
 describe("migration 0026: labels only at the CSP", () => {
   it("turns stored typicalities into per-cluster bins and sums, moves the trace, drops distances", async () => {
-    const admin = inject("adminDatabaseUrl");
-    const name = `t_${randomBytes(6).toString("hex")}`;
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`CREATE DATABASE ${name}`);
-    await client.end();
-    const url = admin.replace(/\/[^/?]+(\?.*)?$/, `/${name}`);
+    const url = await createEmptyDatabase();
     cpSync(path.resolve("prisma/migrations"), before, { recursive: true, filter: (src) => !src.includes("0026_csp_labels_only") });
     await runMigrations(url, before);
 

@@ -16,13 +16,8 @@ export function withFreshDatabase(): { url: () => string; aas: () => TestAa[] } 
   let csp: { close(): Promise<void> } | null = null;
   let aaServices: { aas: TestAa[]; close(): Promise<void> } | null = null;
   beforeAll(async () => {
-    const admin = inject("adminDatabaseUrl");
-    const name = `t_${randomBytes(6).toString("hex")}`;
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`CREATE DATABASE ${name}`);
-    await client.end();
-    url = admin.replace(/\/[^/?]+(\?.*)?$/, `/${name}`);
+    url = await createEmptyDatabase();
+    const name = new URL(url).pathname.slice(1);
     await runMigrations(url);
     process.env.DATABASE_URL = url;
     process.env.NEXTAUTH_SECRET ??= randomBytes(32).toString("base64url");
@@ -46,6 +41,17 @@ export function withFreshDatabase(): { url: () => string; aas: () => TestAa[] } 
     if (process.env.MEDSHARE_LEDGER_DIR) rmSync(process.env.MEDSHARE_LEDGER_DIR, { recursive: true, force: true });
   });
   return { url: () => url, aas: () => aaServices?.aas ?? [] };
+}
+
+/** A new, empty database on the run's PostgreSQL (not migrated); its URL, as the superuser. */
+export async function createEmptyDatabase(): Promise<string> {
+  const admin = inject("adminDatabaseUrl");
+  const name = `t_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  return admin.replace(/\/[^/?]+(\?.*)?$/, `/${name}`);
 }
 
 /** Runs raw SQL as the superuser on the test database (to bypass guards on purpose). */
