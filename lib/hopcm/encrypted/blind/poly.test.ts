@@ -68,6 +68,12 @@ describe("Chebyshev series on a CKKS ciphertext (N = 16384)", () => {
         `max error vs the float64 series ${vsSeries.toExponential(2)}, vs 1/(1+t) ${vsFunction.toExponential(2)}`,
     );
     expect(cost).toEqual({ products: 11, levels: 7 });
+    // a ciphertext without the levels is refused with the reason, before any work
+    const low = x.clone();
+    evaluator.cipherModSwitchToNext(low, low);
+    evaluator.cipherModSwitchToNext(low, low);
+    expect(() => evalSeriesEncrypted({ seal, context, encoder, evaluator, relinKeys }, low, series)).toThrow(/needs 7 levels; the ciphertext has 5 left/);
+    low.delete();
     expect(vsSeries).toBeLessThan(1e-6); // measured 2e-7 (with scales relabelled instead of kept exact: 7e-5)
     expect(vsFunction).toBeLessThan(2e-3);
     for (const o of [ct, x, publicKey, relinKeys, keygen, encoder, evaluator, encryptor, decryptor, context, parms]) o.delete();

@@ -111,6 +111,12 @@ export function evalSeriesEncrypted(tools: PolyTools, x: CipherText, series: Che
     return out;
   };
 
+  const degreeOf = series.c.length - 1;
+  const babyOf = Math.min(baby, Math.max(1, degreeOf));
+  const needed = 2 + Math.ceil(Math.log2(babyOf)) + Math.max(0, Math.ceil(Math.log2((degreeOf + 1) / babyOf)));
+  if (startLevel - 1 < needed)
+    throw new RangeError(`a degree-${degreeOf} series needs ${needed} levels; the ciphertext has ${startLevel - 1} left (refresh it first)`);
+
   // y = (2x - (a + b)) / (b - a): one level.
   const scaled = fresh();
   evaluator.multiplyPlain(x, constant(2 / (series.b - series.a), lastPrime(x), x), scaled);
