@@ -27,6 +27,7 @@ import { makeBlobs } from "../lib/hopcm/synthetic";
 import { mulberry32 } from "../lib/hopcm/prng";
 import type { CipherText } from "../lib/hopcm/encrypted";
 import { chebyshevSeries, evalSeries } from "../lib/hopcm/encrypted/blind/chebyshev";
+import { blindCkks } from "../lib/hopcm/encrypted/blind/context";
 import { evalSeriesEncrypted } from "../lib/hopcm/encrypted/blind/poly";
 import { loadSealNode } from "../lib/hopcm/encrypted/seal-node";
 
@@ -41,26 +42,19 @@ const T_MAX = 64;
 
 async function main() {
   const seal = await loadSealNode();
-  const N = 16384;
-  const parms = seal.EncryptionParameters(seal.SchemeType.ckks);
-  parms.setPolyModulusDegree(N);
-  parms.setCoeffModulus(seal.CoeffModulus.Create(N, Int32Array.from([58, 40, 40, 40, 40, 40, 40, 40, 40, 58])));
-  const context = seal.Context(parms, true, seal.SecurityLevel.tc128);
-  const keygen = seal.KeyGenerator(context);
-  const publicKey = keygen.createPublicKey();
-  const relinKeys = keygen.createRelinKeys();
-  const slots = N / 2;
+  const slots = 8192;
   const steps = Array.from({ length: Math.log2(slots) }, (_, i) => 2 ** i);
   // the class layout (F): P classes, B baby and G giant steps; rotations by B g, by b < B and by P 2^a
   const P = 2 ** Math.ceil(Math.log2(p + 1));
   const B = 2 ** Math.floor(Math.log2(P) / 2);
   const G = P / B;
   const layoutSteps = [...Array.from({ length: G - 1 }, (_, g) => B * (g + 1)), ...Array.from({ length: B - 1 }, (_, b) => b + 1)];
-  const galoisKeys = keygen.createGaloisKeys(Int32Array.from([...new Set([...steps, ...layoutSteps])].sort((a, b) => a - b)));
-  const encoder = seal.CKKSEncoder(context);
-  const evaluator = seal.Evaluator(context);
-  const encryptor = seal.Encryptor(context, publicKey);
-  const decryptor = seal.Decryptor(context, keygen.secretKey());
+  const { N, context, relinKeys, encoder, evaluator, encryptor, decryptor, ...ckks } = blindCkks(
+    seal,
+    [58, 40, 40, 40, 40, 40, 40, 40, 40, 58],
+    [...new Set([...steps, ...layoutSteps])].sort((a, b) => a - b),
+  );
+  const galoisKeys = ckks.galoisKeys!;
   if (n > slots) throw new RangeError(`n must be at most ${slots} (one block)`);
   const scale = 2 ** 40;
   const lastPrime = (ct: CipherText) => {

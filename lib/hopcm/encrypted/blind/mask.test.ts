@@ -6,21 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../prng";
 import { loadSealNode } from "../seal-node";
+import { blindCkks } from "./context";
 
 describe("masked refresh in the slot domain (N = 16384)", () => {
   it("keeps the value to ~2^(b + s - 53): usable at s = 30, lost at the design's s = 40", async () => {
-    const seal = await loadSealNode();
-    const N = 16384;
-    const parms = seal.EncryptionParameters(seal.SchemeType.ckks);
-    parms.setPolyModulusDegree(N);
-    parms.setCoeffModulus(seal.CoeffModulus.Create(N, Int32Array.from([60, 40, 40, 40, 40, 40, 40, 40, 60])));
-    const context = seal.Context(parms, true, seal.SecurityLevel.tc128);
-    const keygen = seal.KeyGenerator(context);
-    const publicKey = keygen.createPublicKey();
-    const encoder = seal.CKKSEncoder(context);
-    const evaluator = seal.Evaluator(context);
-    const encryptor = seal.Encryptor(context, publicKey);
-    const decryptor = seal.Decryptor(context, keygen.secretKey());
+    const { encoder, evaluator, encryptor, decryptor, dispose } = blindCkks(await loadSealNode());
     const slots = encoder.slotCount;
     const rng = mulberry32(11);
     const b = 7; // weights and typicalities are below 2^7 in the protocol's units
@@ -52,6 +42,6 @@ describe("masked refresh in the slot domain (N = 16384)", () => {
     expect(errors[20]).toBeLessThan(1e-6);
     expect(errors[30]).toBeLessThan(1e-3);
     expect(errors[40]).toBeGreaterThan(1e-2); // the design's width: the value is gone below ~2^-6
-    for (const o of [publicKey, keygen, encoder, evaluator, encryptor, decryptor, context, parms]) o.delete();
+    dispose();
   });
 });
