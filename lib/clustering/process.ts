@@ -118,10 +118,7 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     const backend = observed(coordinated, async ({ centers, k, d2, weightedSums, stage }) => {
       if (weightedSums === 0 || !stage) return; // seeding, or the base run's centers
       if (stage.phase === "init") initUpdates = weightedSums;
-      else {
-        objective[weightedSums - initUpdates - 1] = stage.objective ?? fcmObjective(d2, k, coordinated.n, options.pointWeights);
-        await recordRunTrace(run.id, objective); // the key holder's own table, not the CSP's
-      }
+      else objective[weightedSums - initUpdates - 1] = stage.objective ?? fcmObjective(d2, k, coordinated.n, options.pointWeights);
       if (prevCenters && prevCenters.length === centers.length) {
         let shift = 0;
         for (let i = 0; i < centers.length; i++) shift = Math.max(shift, Math.abs(centers[i] - prevCenters[i]));
@@ -134,6 +131,8 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
         cspMs: records.times.csp,
         keyHolderMs: records.times.keyHolder,
       });
+      // The trace goes to the key holder's own table (not the CSP's), once the beat has shown this attempt is still the run's.
+      if (stage.phase !== "init") await recordRunTrace(run.id, objective);
       if (row.cancelRequested) throw new RunCancelled();
     });
     const result = await runHopcmAsync(backend, options);
