@@ -93,11 +93,7 @@ test.beforeAll(async ({ browser, baseURL }) => {
 const uploadsLabelled = async (label: string) =>
   await sql<{ id: string; status: string }>(`SELECT id::text, status::text FROM csp.uploads WHERE label = $1`, [label]);
 const chunksOf = async (id: string) =>
-  (
-    await sql<{ n: string; bytes: string | null }>(`SELECT count(*)::text AS n, sum(length(data))::text AS bytes FROM csp.upload_chunks WHERE upload_id = $1`, [
-      id,
-    ])
-  )[0];
+  (await sql<{ n: string; bytes: string | null }>(`SELECT count(*)::text AS n, sum(size)::text AS bytes FROM csp.upload_chunks WHERE upload_id = $1`, [id]))[0];
 // Upload events are the CSP's: its own log.
 const auditOf = async (action: string, id: string) =>
   Number((await sql<{ n: string }>(`SELECT count(*)::text AS n FROM csp_ledger.audit_entries WHERE action = $1 AND subject_id = $2`, [action, id]))[0].n);

@@ -36,17 +36,17 @@ describe("schema.prisma and the SQL migrations agree", () => {
     for (const [table, columns] of expected) expect([...live.get(table)!].sort(), table).toEqual([...columns].sort());
   });
 
-  it("ciphertext columns are stored out of line without compression (migration 0023: pglz cannot shrink them)", async () => {
+  it("ciphertext and hash columns are stored out of line without compression (migrations 0023, 0027: pglz cannot shrink them)", async () => {
     const { rows } = await rawSql<{ col: string; storage: string }>(
       database.url(),
       `SELECT c.relname || '.' || a.attname AS col, a.attstorage AS storage FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'csp' AND (c.relname, a.attname) IN (('feature_ciphertexts', 'ct'), ('upload_features', 'stats_ct'), ('upload_chunks', 'data'))
+       WHERE n.nspname = 'csp' AND (c.relname, a.attname) IN (('feature_ciphertexts', 'ct'), ('upload_features', 'stats_ct'), ('upload_chunks', 'leaves'))
        ORDER BY 1`,
     );
     expect(rows).toEqual([
       { col: "feature_ciphertexts.ct", storage: "e" },
-      { col: "upload_chunks.data", storage: "e" },
+      { col: "upload_chunks.leaves", storage: "e" },
       { col: "upload_features.stats_ct", storage: "e" },
     ]);
   });

@@ -389,19 +389,21 @@ export async function requestData(requestId: string): Promise<RequestUpload[]> {
  */
 async function releasedRecords(uploadId: string, indices: number[] | null) {
   const wire = (r: { index: number; recordId: string; ct: Uint8Array }) => ({ index: r.index, id: r.recordId, ct: Buffer.from(r.ct).toString("base64") });
+  // Records of an upload still arriving are stored chunk by chunk but are not data yet.
+  const stored = { uploadId, upload: { status: "STORED" as const } };
   if (indices === null) {
-    const all = await db().recordCiphertext.findMany({ where: { uploadId }, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } });
+    const all = await db().recordCiphertext.findMany({ where: stored, orderBy: { index: "asc" }, select: { index: true, recordId: true, ct: true } });
     return all.map((r) => ({ ...wire(r), proof: null }));
   }
   // The tree from the leaf hashes stored at upload; ciphertexts read for the requested records only.
-  const leaves = await db().recordCiphertext.findMany({ where: { uploadId }, orderBy: { index: "asc" }, select: { index: true, leafHash: true } });
+  const leaves = await db().recordCiphertext.findMany({ where: stored, orderBy: { index: "asc" }, select: { index: true, leafHash: true } });
   const wanted = [...new Set(indices)].filter((i) => i < leaves.length).sort((a, b) => a - b);
   const proofs = merkleProofs(
     leaves.map((l) => l.leafHash),
     wanted,
   );
   const rows = await db().recordCiphertext.findMany({
-    where: { uploadId, index: { in: wanted } },
+    where: { ...stored, index: { in: wanted } },
     orderBy: { index: "asc" },
     select: { index: true, recordId: true, ct: true },
   });

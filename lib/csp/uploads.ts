@@ -11,6 +11,7 @@ import {
   setupGlobal,
   type AttributeVk,
   type Envelope,
+  type RecordCiphertext,
   encodeRecordCiphertext,
   leafHash,
   merkleRoot,
@@ -227,10 +228,29 @@ async function lockUpload(tx: Tx, uploadId: string, organisationId: string, mode
   return row;
 }
 
+/** A chunk's records and their Merkle leaves, or a 4xx saying why the body is not a chunk of whole, consecutive records. */
+function readChunk(index: number, data: Uint8Array) {
+  let records: RecordCiphertext[];
+  try {
+    records = unpackChunk(data);
+  } catch (error) {
+    throw new AppError("VALIDATION", `Chunk ${index} is malformed (${error instanceof AbeError ? error.code : (error as Error).message}). Nothing was stored.`);
+  }
+  const first = records[0].index;
+  if (records.some((r, k) => r.index !== first + k))
+    throw new AppError("VALIDATION", `Chunk ${index}'s records are out of order or duplicated. Nothing was stored.`);
+  // recordLeaf of each record, with Node's native SHA-256 (the same hashes)
+  const leaves = Buffer.concat(records.map((r) => leafHash(encodeRecordCiphertext(r), nativeSha256)));
+  return { records, first, leaves };
+}
+
 /**
  * Stores one chunk within the signed bounds: its index below chunkCount and the bytes received
- * never above totalBytes. Sending the same chunk again is harmless (resume after a dropped
- * connection); different bytes for a stored index are refused.
+ * never above totalBytes. Its records go into record_ciphertexts at once, in the chunk's own
+ * transaction (they stay invisible until the upload is STORED; readers ask for that status), so
+ * the completion only checks the chunks' layout and leaves. Sending the same chunk again is
+ * harmless (resume after a dropped connection); different bytes for a stored index are refused,
+ * and so are records another chunk already holds.
  */
 export async function putChunk({ uploadId, organisationId, index, data }: { uploadId: string; organisationId: string; index: number; data: Uint8Array }) {
   if (data.length === 0 || data.length > UPLOAD_LIMITS.maxChunkBytes) throw new AppError("VALIDATION", "Chunk size is out of range.");
@@ -249,14 +269,20 @@ export async function putChunk({ uploadId, organisationId, index, data }: { uplo
     const tooMany = () =>
       new AppError("VALIDATION", `Chunk ${index} would take this upload past the ${upload.total_bytes} bytes its hospital signed for. Nothing was stored.`);
     if (upload.received_bytes + data.length > upload.total_bytes) throw tooMany();
-    // The same chunk stored in parallel (a retry beside its original): the later one keeps the first's row.
+    const { records, first, leaves } = readChunk(index, data);
+    if (first + records.length > upload.record_count)
+      throw new AppError("VALIDATION", `Chunk ${index} holds records past the ${upload.record_count} its hospital signed for. Nothing was stored.`);
+    // The same chunk stored in parallel (a retry beside its original): the later one keeps the first's row, before any record is written.
     const inserted = await tx.$executeRaw`
-      INSERT INTO csp.upload_chunks (upload_id, index, data, sha256) VALUES (${uploadId}::uuid, ${index}, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)}, ${sha256})
+      INSERT INTO csp.upload_chunks (upload_id, index, sha256, size, first_record, record_count, leaves)
+      VALUES (${uploadId}::uuid, ${index}, ${sha256}, ${data.length}, ${first}, ${records.length}, ${leaves})
       ON CONFLICT (upload_id, index) DO NOTHING`;
     if (inserted === 0) {
       await sameAsStored(tx);
       return { index, duplicate: true };
     }
+    const written = await storeRecords(tx, uploadId, records, leaves);
+    if (written !== records.length) throw new AppError("CONFLICT", `Chunk ${index}'s records overlap another chunk's. Nothing was stored.`);
     // Last, so the row lock it takes is held only until the commit: the count (and the signed
     // bound, checked again on the latest row) is the one step parallel chunk stores take in turn.
     const counted = await tx.$executeRaw`
@@ -265,6 +291,29 @@ export async function putChunk({ uploadId, organisationId, index, data }: { uplo
     if (counted !== 1) throw tooMany();
     return { index, duplicate: false };
   }, TX);
+}
+
+/** Records per INSERT statement (one statement per slice, all in the chunk's transaction). */
+export const STORE_BATCH = 4096;
+
+/** Inserts consecutive records with their leaves (32 bytes each, in order); a record whose index is taken is skipped: returns how many were written. */
+async function storeRecords(tx: Tx, uploadId: string, records: RecordCiphertext[], leaves: Uint8Array) {
+  let written = 0;
+  // Column arrays through unnest: one round trip per slice instead of one bound row per record.
+  for (let k = 0; k < records.length; k += STORE_BATCH) {
+    const part = records.slice(k, k + STORE_BATCH);
+    written += await tx.$executeRawUnsafe(
+      `INSERT INTO csp.record_ciphertexts (upload_id, index, record_id, ct, leaf_hash)
+       SELECT $1::uuid, * FROM unnest($2::int[], $3::text[], $4::bytea[], $5::bytea[])
+       ON CONFLICT (upload_id, index) DO NOTHING`,
+      uploadId,
+      part.map((r) => r.index),
+      part.map((r) => r.id),
+      part.map((r) => Buffer.from(r.ct.buffer, r.ct.byteOffset, r.ct.byteLength)),
+      part.map((_, j) => Buffer.from(leaves.buffer, leaves.byteOffset + (k + j) * 32, 32)),
+    );
+  }
+  return written;
 }
 
 export async function uploadProgress({ uploadId, organisationId }: { uploadId: string; organisationId: string }) {
@@ -283,28 +332,35 @@ export async function uploadProgress({ uploadId, organisationId }: { uploadId: s
 }
 
 /**
- * Assembles the records, checks that they are exactly the ones the envelope commits to
- * (Merkle root), and stores them with the upload's audit entry in one transaction. Anything
- * wrong removes the whole upload: a rejected upload leaves no ciphertext behind. Completing
+ * Checks that the chunks' records are exactly the ones the envelope commits to (every chunk, the
+ * signed byte and record counts, consecutive records, the Merkle root over their stored leaves)
+ * and marks the upload STORED with its audit entry in one transaction. Anything wrong removes the
+ * whole upload, its records included: a rejected upload leaves no ciphertext behind. Completing
  * a stored upload again answers as the first time did (parallel retries are harmless).
  */
 export async function completeUpload({ uploadId, organisationId, actorId }: { uploadId: string; organisationId: string; actorId: string }) {
   const outcome = await db().$transaction(
     async (tx): Promise<{ stored: number } | { missing: number[] } | { rejected: string }> => {
+      // FOR UPDATE: waits for the chunk stores in flight, and keeps new ones out until the commit.
       const upload = await lockUpload(tx, uploadId, organisationId);
       if (upload.status === "STORED") return { stored: upload.record_count };
-      const chunks = await tx.uploadChunk.findMany({ where: { uploadId }, orderBy: { index: "asc" } });
+      const chunks = await tx.uploadChunk.findMany({
+        where: { uploadId },
+        orderBy: { index: "asc" },
+        select: { index: true, size: true, firstRecord: true, recordCount: true, leaves: true },
+      });
       if (chunks.length !== upload.chunk_count) {
-        return { missing: Array.from({ length: upload.chunk_count }, (_, i) => i).filter((i) => !chunks.some((c) => c.index === i)) };
+        const received = new Set(chunks.map((c) => c.index));
+        return { missing: Array.from({ length: upload.chunk_count }, (_, i) => i).filter((i) => !received.has(i)) };
       }
-      const { records, leaves, reason } = assemble(chunks, upload);
+      const reason = mismatch(chunks, upload);
       if (reason) {
         await tx.upload.delete({ where: { id: uploadId } });
         await appendCspAudit(tx, { actorId, action: "UPLOAD_REJECTED", subjectType: "upload", subjectId: uploadId, data: { reason } });
         return { rejected: reason };
       }
-      await store(tx, upload, organisationId, actorId, records, leaves);
-      return { stored: records.length };
+      await store(tx, upload, organisationId, actorId);
+      return { stored: upload.record_count };
     },
     { maxWait: TX.maxWait, timeout: 120_000 },
   );
@@ -312,46 +368,27 @@ export async function completeUpload({ uploadId, organisationId, actorId }: { up
   return outcome as { stored: number } | { missing: number[] };
 }
 
-type Chunk = { index: number; data: Uint8Array };
+type StoredChunk = { index: number; size: number; firstRecord: number; recordCount: number; leaves: Uint8Array };
 
-/** The chunks' records and their Merkle leaves, or why they are not the ones the hospital signed for. */
-function assemble(chunks: Chunk[], upload: LockedUpload) {
-  let records: ReturnType<typeof unpackChunk> = [];
-  const none = { records, leaves: [] as Uint8Array[] };
-  const bytes = chunks.reduce((n, c) => n + c.data.length, 0);
-  if (bytes !== upload.total_bytes) return { ...none, reason: `received ${bytes} bytes, the hospital signed for ${upload.total_bytes}` };
-  try {
-    records = chunks.flatMap((c) => unpackChunk(c.data));
-  } catch (error) {
-    return { ...none, reason: `a chunk is malformed (${error instanceof AbeError ? error.code : (error as Error).message})` };
+/** Why every chunk's records together are not the ones the hospital signed for, or null. */
+function mismatch(chunks: StoredChunk[], upload: LockedUpload): string | null {
+  const bytes = chunks.reduce((n, c) => n + c.size, 0);
+  if (bytes !== upload.total_bytes) return `received ${bytes} bytes, the hospital signed for ${upload.total_bytes}`;
+  const received = chunks.reduce((n, c) => n + c.recordCount, 0);
+  if (received !== upload.record_count) return `expected ${upload.record_count} records, received ${received}`;
+  // Each chunk's records are consecutive (checked on arrival): in chunk order they must run 0, 1, ... without a gap or overlap.
+  let next = 0;
+  for (const c of chunks) {
+    if (c.firstRecord !== next || c.leaves.length !== 32 * c.recordCount) return "records are out of order or duplicated";
+    next += c.recordCount;
   }
-  if (records.length !== upload.record_count) return { ...none, reason: `expected ${upload.record_count} records, received ${records.length}` };
-  if (records.some((r, i) => r.index !== i)) return { ...none, reason: "records are out of order or duplicated" };
-  // recordLeaf of each record and the root over them, with Node's native SHA-256 (the same hashes)
-  const leaves = records.map((r) => leafHash(encodeRecordCiphertext(r), nativeSha256));
-  if (!equal(merkleRoot(leaves, nativeSha256), upload.records_root))
-    return { ...none, reason: "the records do not match the envelope's commitment (tampered in transit?)" };
-  return { records, leaves, reason: null };
+  const leaves = chunks.flatMap((c) => Array.from({ length: c.recordCount }, (_, k) => c.leaves.subarray(32 * k, 32 * k + 32)));
+  if (!equal(merkleRoot(leaves, nativeSha256), upload.records_root)) return "the records do not match the envelope's commitment (tampered in transit?)";
+  return null;
 }
 
-/** Records per INSERT statement when an upload is stored (one statement per slice, all in the upload's transaction). */
-export const STORE_BATCH = 4096;
-
-async function store(tx: Tx, upload: LockedUpload, organisationId: string, actorId: string, records: ReturnType<typeof unpackChunk>, leaves: Uint8Array[]) {
+async function store(tx: Tx, upload: LockedUpload, organisationId: string, actorId: string) {
   const uploadId = upload.id;
-  // Column arrays through unnest: one round trip per slice instead of one bound row per record.
-  for (let k = 0; k < records.length; k += STORE_BATCH) {
-    const part = records.slice(k, k + STORE_BATCH);
-    await tx.$executeRawUnsafe(
-      `INSERT INTO csp.record_ciphertexts (upload_id, index, record_id, ct, leaf_hash)
-       SELECT $1::uuid, * FROM unnest($2::int[], $3::text[], $4::bytea[], $5::bytea[])`,
-      uploadId,
-      part.map((r) => r.index),
-      part.map((r) => r.id),
-      part.map((r) => Buffer.from(r.ct.buffer, r.ct.byteOffset, r.ct.byteLength)),
-      leaves.slice(k, k + STORE_BATCH).map((h) => Buffer.from(h.buffer, h.byteOffset, h.byteLength)),
-    );
-  }
   await tx.uploadChunk.deleteMany({ where: { uploadId } });
   await tx.upload.update({ where: { id: uploadId }, data: { status: "STORED", storedAt: new Date(), expiresAt: null } });
   // A leaf of the CSP's transparency log: what was stored, for whom, under which policy, and where
@@ -363,7 +400,7 @@ async function store(tx: Tx, upload: LockedUpload, organisationId: string, actor
     subjectId: uploadId,
     data: {
       uploadId,
-      records: records.length,
+      records: upload.record_count,
       organisationId,
       digest: Buffer.from(upload.envelope_digest).toString("hex"),
       recordsRoot: Buffer.from(upload.records_root).toString("hex"),
