@@ -46,18 +46,14 @@ for (const d of sets) {
   }
   for (const [v, o] of Object.entries(variants)) {
     let it = 0;
-    const st = { maxX: 0, maxT: 0, minR: Infinity };
     const a = mean((s) => {
       const { geo, ...rest } = o as Partial<BlindOptions> & { geo?: number | "exact" };
       const approx = geo === "exact" ? exactFunctions : geo !== undefined ? geometricFunctions(geo) : undefined;
       const r = blindCluster(d.X, d.n, d.p, { k: d.k, seed: s, ...rest, ...(approx ? { approx } : {}) });
       it = Math.max(it, r.iterations);
-      st.maxX = Math.max(st.maxX, r.stats.maxX);
-      st.maxT = Math.max(st.maxT, r.stats.maxT);
-      st.minR = Math.min(st.minR, r.stats.minR);
       return adjustedRandIndex(d.truth, r.labels);
     });
-    line += ` | ${v} ${a.toFixed(3)} ${it}` + (process.env.STATS ? ` [x<${st.maxX.toFixed(0)} t<${st.maxT.toFixed(0)} R>${st.minR.toExponential(1)}]` : "");
+    line += ` | ${v} ${a.toFixed(3)} ${it}`;
   }
   console.log(line);
 }

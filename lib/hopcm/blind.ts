@@ -40,8 +40,6 @@ export interface BlindOptions {
   draws?: number;
   maxIter?: number;
   eps?: number;
-  /** In the possibilistic phase, the fuzzy memberships from the typicalities (u_ij = t_ij / sum_c t_cj): one series per cluster instead of two. */
-  shared?: boolean;
   /** z-scores are clipped to [-clip, clip] by the hospital, so every squared distance is at most 4 p clip^2: the bound the functions are sized by. Default 3. */
   clip?: number;
   /** Functions the CSP evaluates: by default the geometric series it evaluates (`geometricFunctions(2)`); `exactFunctions` for comparison. */
@@ -67,16 +65,115 @@ export function geometricInverse(z: number, q: number): number {
   return z === 0 ? 2 ** q : (1 - e ** (2 ** q)) / z;
 }
 
-/** The geometric series sized by the bound: inv1p with 1 + x scaled into (0, 1], q = log2(top) + extra. */
-export function geometricFunctions(extra = 1): BlindFunctions {
-  const q = (top: number) => Math.max(1, Math.ceil(Math.log2(top)) + extra);
+/** The geometric series' order for an interval (0, top]: q = ceil(log2 top) + extra. */
+export function geometricOrder(top: number, extra = 2): number {
+  return Math.max(1, Math.ceil(Math.log2(top)) + extra);
+}
+
+/**
+ * The functions as the CSP evaluates them: 1 / (1 + x) for x in [0, top] as the geometric inverse of
+ * z = (1 + x) / (1 + top), and 1 / x for x in (0, top] as that of z = x / top with an interval 64 times
+ * wider for the series' order (the sum of k memberships falls well below k near no center).
+ */
+export function geometricFunctions(extra = 2): BlindFunctions {
   return {
-    inv1p: (x, top) => geometricInverse((1 + x) / (1 + top), q(1 + top)) / (1 + top),
-    inv: (x, top) => geometricInverse(x / top, q(top * 64)) / top,
+    inv1p: (x, top) => geometricInverse((1 + x) / (1 + top), geometricOrder(1 + top, extra)) / (1 + top),
+    inv: (x, top) => geometricInverse(x / top, geometricOrder(top * 64, extra)) / top,
   };
 }
 
 export const exactFunctions: BlindFunctions = { inv1p: (x) => 1 / (1 + x), inv: (x) => 1 / x };
+
+/** What one step needs besides the centers: the scales the key holder chose from aggregates. */
+export interface StepScales {
+  /** The regularising scale s of the fuzzy memberships. */
+  s: number;
+  /** Per cluster eta_i (possibilistic phase), or null (fuzzy phase: no typicality term). */
+  eta: Float64Array | null;
+  a: number;
+  b: number;
+  /** The public bound of every squared distance (4 p clip^2). */
+  D: number;
+}
+
+/**
+ * The party that holds the records (the CSP, or a plaintext stand-in). The controller, at the key
+ * holder, sees only what these return: aggregates.
+ */
+export interface BlindBackend {
+  readonly n: number;
+  readonly p: number;
+  readonly k: number;
+  /** Centers for the next step: the records at these indices (seeding), or centers from aggregates. Returns the mean squared distance to them. */
+  distances(centers: { seeds: number[] } | { values: Float64Array }): number;
+  /** Weights of this step and their aggregates, per cluster [sum w x (p), sum w, sum w d2]: k x (p + 2). */
+  aggregate(scales: StepScales): Float64Array;
+  /** Each record's nearest center, for the centers of the last `distances`. */
+  nearest(): Int32Array;
+}
+
+/** The plaintext stand-in: what the CSP computes, on the clipped records in the clear. */
+export function plaintextBlindBackend(Xin: Float64Array, n: number, p: number, k: number, clip = 3, f: BlindFunctions = geometricFunctions()): BlindBackend {
+  const X = Float64Array.from(Xin, (x) => Math.max(-clip, Math.min(clip, x)));
+  const d2 = new Float64Array(k * n);
+  const w = new Float64Array(k * n);
+  return {
+    n,
+    p,
+    k,
+    distances(centers) {
+      const v = "seeds" in centers ? Float64Array.from({ length: k * p }, (_, q) => X[centers.seeds[Math.floor(q / p)] * p + (q % p)]) : centers.values;
+      distanceStep(X, n, p, v, k, d2);
+      let mean = 0;
+      for (let q = 0; q < k * n; q++) mean += d2[q] / (k * n);
+      return mean;
+    },
+    aggregate({ s, eta, a, b, D }) {
+      for (let j = 0; j < n; j++) {
+        let R = 0;
+        for (let i = 0; i < k; i++) R += f.inv1p(d2[i * n + j] / s, D / s);
+        const invR = f.inv(R, k);
+        for (let i = 0; i < k; i++) {
+          const u = f.inv1p(d2[i * n + j] / s, D / s) * invR;
+          let weight = a * u * u;
+          if (eta) {
+            const t = f.inv1p((b * d2[i * n + j]) / eta[i], (b * D) / eta[i]);
+            weight += b * t * t;
+          }
+          w[i * n + j] = weight;
+        }
+      }
+      const sums = new Float64Array(k * (p + 2));
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j < n; j++) {
+          const wij = w[i * n + j];
+          sums[i * (p + 2) + p] += wij;
+          sums[i * (p + 2) + p + 1] += wij * d2[i * n + j];
+          for (let l = 0; l < p; l++) sums[i * (p + 2) + l] += wij * X[j * p + l];
+        }
+      return sums;
+    },
+    nearest() {
+      const labels = new Int32Array(n);
+      for (let j = 0; j < n; j++) {
+        let best = 0;
+        for (let i = 1; i < k; i++) if (d2[i * n + j] < d2[best * n + j]) best = i;
+        labels[j] = best;
+      }
+      return labels;
+    },
+  };
+}
+
+/** The seedings: `draws` sets of k distinct record indices, drawn uniformly by the CSP from its seed. */
+export function drawSeeds(n: number, k: number, draws: number, seed: number, given?: number[][]): number[][] {
+  const rng = mulberry32(seed);
+  return Array.from({ length: draws }, (_, draw) => {
+    const picks = new Set<number>(given?.[draw]);
+    while (picks.size < k) picks.add(Math.floor(rng() * n));
+    return [...picks];
+  });
+}
 
 export interface BlindResult {
   labels: Int32Array;
@@ -86,121 +183,72 @@ export interface BlindResult {
   /**
    * Everything the key holder decrypts, per step: the mean squared distance (for s) and, per
    * cluster, the p weighted sums, the weight total and sum w d2 (`sums`, k x (p + 2)); aggregates
-   * only. The objective (the sum of the last) and the center shift it computes itself.
+   * only. `centers` are the ones it computed for the step (null for a seeding: it never sees the
+   * seed records); the objective and the shift it computes itself.
    */
-  trace: Array<{ centers: Float64Array; meanD2: number; sums: Float64Array; objective: number; shift: number }>;
-  /** The largest arguments of the series and the smallest inverted sum (the approximations' intervals). */
-  stats: { maxX: number; maxT: number; minR: number };
+  trace: Array<{ centers: Float64Array | null; meanD2: number; sums: Float64Array; objective: number; shift: number }>;
 }
 
-export function blindCluster(Xin: Float64Array, n: number, p: number, options: BlindOptions): BlindResult {
-  const { k } = options;
+/** The blind algorithm on plaintext records (the reference). */
+export function blindCluster(X: Float64Array, n: number, p: number, options: BlindOptions): BlindResult {
+  return runBlind(plaintextBlindBackend(X, n, p, options.k, options.clip ?? 3, options.approx ?? geometricFunctions()), options);
+}
+
+/** The controller: the key holder's side of the algorithm, over any backend. */
+export function runBlind(backend: BlindBackend, options: BlindOptions): BlindResult {
+  const { n, p, k } = backend;
   const clip = options.clip ?? 3;
-  const X = Float64Array.from(Xin, (x) => Math.max(-clip, Math.min(clip, x)));
   const D = 4 * p * clip * clip;
   const a = options.a ?? 1;
   const b = options.b ?? 4;
   const K = options.K ?? 0.5;
   const S = options.S ?? 0.03;
-  const draws = options.draws ?? 3;
   const maxIter = options.maxIter ?? 100;
   const eps = options.eps ?? 1e-4;
-  const f = options.approx ?? geometricFunctions(2);
-  const rng = mulberry32(options.seed ?? 42);
-  const d2 = new Float64Array(k * n);
-  const w = new Float64Array(k * n);
   const trace: BlindResult["trace"] = [];
   let iterations = 0;
-  const stats = { maxX: 0, maxT: 0, minR: Infinity };
 
-  /** One step: distances, weights, new centers from the aggregates; returns the objective and shift. */
-  const step = (v: Float64Array, eta: Float64Array | null) => {
-    const centers = v.slice();
-    distanceStep(X, n, p, v, k, d2);
-    let mean = 0;
-    for (let q = 0; q < k * n; q++) mean += d2[q] / (k * n);
-    const s = S * mean;
-    for (let j = 0; j < n; j++) {
-      const fromT = eta && options.shared;
-      const r = (i: number) => (fromT ? f.inv1p((b * d2[i * n + j]) / eta[i], (b * D) / eta[i]) : f.inv1p(d2[i * n + j] / s, D / s));
-      let R = 0;
-      for (let i = 0; i < k; i++) R += r(i);
-      const invR = f.inv(R, k);
-      for (let i = 0; i < k; i++) {
-        if (!fromT) stats.maxX = Math.max(stats.maxX, d2[i * n + j] / s);
-        const u = r(i) * invR;
-        let weight = a * u * u;
-        if (eta) {
-          const t = f.inv1p((b * d2[i * n + j]) / eta[i], (b * D) / eta[i]);
-          stats.maxT = Math.max(stats.maxT, (b * d2[i * n + j]) / eta[i]);
-          weight += b * t * t;
-        }
-        w[i * n + j] = weight;
-      }
-      stats.minR = Math.min(stats.minR, R);
-    }
-    // aggregates: S_i, W_i, E_i (what the key holder decrypts)
-    const sums = new Float64Array(k * (p + 2));
+  /** One step from `from` (seeds or centers); returns the new centers and what the key holder saw. */
+  const step = (from: { seeds: number[] } | { values: Float64Array }, eta: Float64Array | null) => {
+    const meanD2 = backend.distances(from);
+    const sums = backend.aggregate({ s: S * meanD2, eta, a, b, D });
+    const previous = "values" in from ? from.values : null;
+    const next = new Float64Array(k * p);
     let objective = 0;
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < n; j++) {
-        const wij = w[i * n + j];
-        sums[i * (p + 2) + p] += wij;
-        sums[i * (p + 2) + p + 1] += wij * d2[i * n + j];
-        for (let l = 0; l < p; l++) sums[i * (p + 2) + l] += wij * X[j * p + l];
-      }
-      objective += sums[i * (p + 2) + p + 1];
-    }
-    // the key holder's part: centers from the aggregates
-    let shift = 0;
+    let shift = previous ? 0 : Infinity;
     for (let i = 0; i < k; i++) {
       const W = sums[i * (p + 2) + p];
+      objective += sums[i * (p + 2) + p + 1];
       for (let l = 0; l < p; l++) {
-        const next = W > 0 ? sums[i * (p + 2) + l] / W : v[i * p + l];
-        shift += (next - v[i * p + l]) ** 2;
-        v[i * p + l] = next;
+        // an empty cluster keeps its center (at a seeding it has none to keep: the first record's)
+        next[i * p + l] = W > 0 ? sums[i * (p + 2) + l] / W : (previous?.[i * p + l] ?? 0);
+        if (previous) shift += (next[i * p + l] - previous[i * p + l]) ** 2;
       }
     }
-    return { centers, meanD2: mean, sums, objective, shift };
+    iterations++;
+    trace.push({ centers: previous, meanD2, sums, objective, shift });
+    return { next, sums, objective, shift };
   };
-
   const run = (v: Float64Array, eta: Float64Array | null) => {
-    let last: ReturnType<typeof step> | null = null;
-    for (let it = 0; it < maxIter; it++) {
-      last = step(v, eta);
-      iterations++;
-      trace.push(last);
-      if (last.shift < eps * eps) break;
-    }
-    return last!;
+    let last = step({ values: v }, eta);
+    for (let it = 1; it < maxIter && last.shift >= eps * eps; it++) last = step({ values: last.next }, eta);
+    return last;
   };
 
-  // fuzzy phase from `draws` uniform seedings; the lowest objective wins
+  // fuzzy phase from each seeding; the lowest objective wins
   let best: { v: Float64Array; objective: number } | null = null;
-  for (let draw = 0; draw < draws; draw++) {
-    const picks = new Set<number>(options.seedIndices?.[draw]);
-    while (picks.size < k) picks.add(Math.floor(rng() * n));
-    const v = new Float64Array(k * p);
-    [...picks].forEach((j, i) => v.set(X.subarray(j * p, (j + 1) * p), i * p));
-    const { objective } = run(v, null);
-    if (!best || objective < best.objective) best = { v, objective };
+  for (const seeds of drawSeeds(n, k, options.draws ?? 3, options.seed ?? 42, options.seedIndices)) {
+    const first = step({ seeds }, null);
+    const last = maxIter > 1 && first.shift >= eps * eps ? run(first.next, null) : first;
+    if (!best || last.objective < best.objective) best = { v: last.next, objective: last.objective };
   }
-  const v = best!.v;
   // eta from one more fuzzy step's aggregates: K sum w d2 / sum w
-  const last = step(v, null);
-  iterations++;
-  trace.push(last);
+  const etaStep = step({ values: best!.v }, null);
   const eta = Float64Array.from({ length: k }, (_, i) => {
-    const W = last.sums[i * (p + 2) + p];
-    return W > 0 ? (K * last.sums[i * (p + 2) + p + 1]) / W : 1;
+    const W = etaStep.sums[i * (p + 2) + p];
+    return W > 0 ? (K * etaStep.sums[i * (p + 2) + p + 1]) / W : 1;
   });
-  run(v, eta);
-  distanceStep(X, n, p, v, k, d2);
-  const labels = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    let best = 0;
-    for (let i = 1; i < k; i++) if (d2[i * n + j] < d2[best * n + j]) best = i;
-    labels[j] = best;
-  }
-  return { labels, centers: v, eta, iterations, trace, stats };
+  const last = run(etaStep.next, eta);
+  backend.distances({ values: last.next });
+  return { labels: backend.nearest(), centers: last.next, eta, iterations, trace };
 }

@@ -10,16 +10,25 @@
  * over the dropped prime, and no two ciphertexts of different scales are ever added (a constant
  * is encoded at its ciphertext's scale), so SEAL's tracked scale stays exact.
  *
- * `levels` of the input must be at least q (refresh first: the protocol's masked refresh).
+ * The input needs q levels, or `refresh` (the protocol's masked refresh: ciphertexts and bounds of
+ * their values in, the same values at the top level out), which is called whenever the next step
+ * would leave fewer than two primes (a refresh decrypts under a mask and needs them).
  */
+export type Refresh = (cts: CipherText[], bounds: number[]) => CipherText[];
+
 import type { CipherText } from "../params";
 import type { PolyCost, PolyTools } from "./poly";
 
-export function geometricInverseEncrypted(tools: PolyTools, z: CipherText, q: number): { ct: CipherText; cost: PolyCost } {
+export function geometricInverseEncrypted(
+  tools: PolyTools,
+  z: CipherText,
+  q: number,
+  refresh?: Refresh,
+): { ct: CipherText; cost: PolyCost; refreshes: number } {
   const { seal, encoder, evaluator, relinKeys } = tools;
   if (!Number.isInteger(q) || q < 1) throw new RangeError(`q must be a positive integer, got ${q}`);
   const startLevel = z.coeffModulusSize;
-  if (startLevel - 1 < q)
+  if (!refresh && startLevel - 1 < q)
     throw new RangeError(`a geometric inverse with q = ${q} needs ${q} levels; the ciphertext has ${startLevel - 1} left (refresh it first)`);
   const slots = encoder.slotCount;
   const made: CipherText[] = [];
@@ -60,13 +69,19 @@ export function geometricInverseEncrypted(tools: PolyTools, z: CipherText, q: nu
   evaluator.negate(z, negated);
   let e = plus(negated, 1);
   let product = plus(e, 1); // 1 + e
+  let refreshes = 0;
   for (let i = 1; i < q; i++) {
+    // e^(2^i) lands one level below e, the running product one below that: both must keep two primes
+    if (refresh && Math.min(product.coeffModulusSize, e.coeffModulusSize - 1) - 1 < 2) {
+      [e, product] = refresh([e, product], [1, 2 ** i]); // the caller owns what its refresh returns
+      refreshes++;
+    }
     e = mul(e, e);
     product = mul(product, plus(e, 1));
   }
-  cost.levels = startLevel - product.coeffModulusSize;
+  cost.levels = refreshes ? q : startLevel - product.coeffModulusSize; // (with refreshes: the depth, q)
   const keep = seal.CipherText();
   keep.copy(product);
   for (const ct of made) ct.delete();
-  return { ct: keep, cost };
+  return { ct: keep, cost, refreshes };
 }

@@ -1,0 +1,466 @@
+/**
+ * The blind clustering protocol on CKKS ciphertexts (issue #14; docs/design/blind-clustering.md,
+ * "The algorithm" and "The protocol, as built"): the CSP computes every per-record value of
+ * lib/hopcm/blind.ts under encryption; the key holder decrypts only
+ *   - masked values (a uniform mask 2^30 times wider than the value's bound, drawn by the CSP) to
+ *     re-encrypt them at the top level (refresh) or to sum them (aggregates, seeding),
+ *   - the sums, minus the masks' sums the CSP tells it: the aggregates blind.ts's controller uses,
+ *   - at the end, per record, the k distances to the final centers scaled, shifted and permuted by
+ *     per-record secrets of the CSP (labels: it returns the index of the smallest).
+ *
+ * Parties: `BlindCsp` holds the feature ciphertexts, the evaluation keys and nothing that decrypts;
+ * `BlindKeyHolder` holds the secret key and never sees a ciphertext of a record unmasked. The
+ * controller (blind.ts `runBlind`) runs at the key holder over `encryptedBlindBackend`, which is
+ * the wire between them: in this process here, one message per call.
+ *
+ * Model: semi-honest and non-colluding. Not yet (the design's later steps): the CSP computing the
+ * centers itself, threshold decryption and the refresh check against a malicious key holder; more
+ * than one block of records (n <= N / 2).
+ */
+import type { BlindBackend, StepScales } from "../../blind";
+import { geometricOrder } from "../../blind";
+import type { CipherText, PlainText } from "../params";
+import { geometricInverseEncrypted } from "./geometric";
+import type { PolyTools } from "./poly";
+
+/** Masks are this many bits wider than the value they hide (statistical distance 2^-30 per value). */
+export const MASK_BITS = 30;
+/** Every fresh encryption's scale. */
+const SCALE = 2 ** 40;
+
+/** Fills with the platform's CSPRNG (Web Crypto: at most 64 KiB per call). */
+function randomFill(words: Uint32Array) {
+  for (let at = 0; at < words.length; at += 16384) globalThis.crypto.getRandomValues(words.subarray(at, at + 16384));
+  return words;
+}
+
+/** Uniform reals in [-bound, bound] from the platform's CSPRNG. */
+function uniformMasks(length: number, bound: number): Float64Array {
+  const words = randomFill(new Uint32Array(length));
+  return Float64Array.from(words, (u) => (u / 2 ** 32) * 2 * bound - bound);
+}
+
+/** Bytes of a ciphertext as SEAL serialises it uncompressed: size x N x primes x 8. */
+function bytesOf(ct: CipherText, N: number) {
+  return ct.size * N * ct.coeffModulusSize * 8;
+}
+
+export interface KeyHolderTools {
+  encoder: PolyTools["encoder"];
+  encryptor: { encrypt(pt: PlainText): CipherText | void };
+  decryptor: { decrypt(ct: CipherText): PlainText | void };
+}
+
+/** The key holder: decrypts masked values, sums and re-encrypts them; keeps a record of what it saw. */
+export class BlindKeyHolder {
+  /** Every slot vector it decrypted (records' slots only), when `record` is set: the attack test's input. */
+  readonly seen: Array<{ kind: "refresh" | "sum" | "labels"; values: Float64Array }> = [];
+  ms = 0;
+
+  constructor(
+    private readonly tools: KeyHolderTools,
+    private readonly n: number,
+    private readonly record = false,
+  ) {}
+
+  private open(ct: CipherText, kind: "refresh" | "sum" | "labels"): Float64Array {
+    const values = this.tools.encoder.decode(this.tools.decryptor.decrypt(ct)!) as Float64Array;
+    if (this.record) this.seen.push({ kind, values: values.slice(0, this.n) });
+    return values;
+  }
+  private encrypt(values: Float64Array): CipherText {
+    return this.tools.encryptor.encrypt(this.tools.encoder.encode(values, SCALE)!)!;
+  }
+  private timed<T>(work: () => T): T {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      this.ms += performance.now() - started;
+    }
+  }
+
+  /** Masked values back at the top level, freshly encrypted. */
+  refresh(masked: CipherText[]): CipherText[] {
+    return this.timed(() => masked.map((ct) => this.encrypt(this.open(ct, "refresh"))));
+  }
+  /** Sums over the records' slots of masked ciphertexts, minus the masks' sums: aggregates. */
+  sums(masked: CipherText[], maskSums: Float64Array): Float64Array {
+    return this.timed(() =>
+      Float64Array.from(masked, (ct, q) => {
+        const values = this.open(ct, "sum");
+        let sum = 0;
+        for (let j = 0; j < this.n; j++) sum += values[j];
+        return sum - maskSums[q];
+      }),
+    );
+  }
+  /** The sum of each masked ciphertext's record slots, encrypted in every slot (the mask's sum stays in it). */
+  broadcastSums(masked: CipherText[]): CipherText[] {
+    return this.timed(() =>
+      masked.map((ct) => {
+        const values = this.open(ct, "sum");
+        let sum = 0;
+        for (let j = 0; j < this.n; j++) sum += values[j];
+        return this.encrypt(new Float64Array(this.tools.encoder.slotCount).fill(sum));
+      }),
+    );
+  }
+  /** Values of its own (centers, scales), each encrypted in every slot. */
+  broadcast(values: ArrayLike<number>): CipherText[] {
+    return this.timed(() => Array.from(values, (v) => this.encrypt(new Float64Array(this.tools.encoder.slotCount).fill(v))));
+  }
+  /** Per record, the index of the smallest of k masked values. */
+  smallest(masked: CipherText[]): Int32Array {
+    return this.timed(() => {
+      const opened = masked.map((ct) => this.open(ct, "labels"));
+      return Int32Array.from({ length: this.n }, (_, j) => {
+        let best = 0;
+        for (let c = 1; c < opened.length; c++) if (opened[c][j] < opened[best][j]) best = c;
+        return best;
+      });
+    });
+  }
+}
+
+export interface CspTools extends PolyTools {
+  N: number;
+}
+
+/** Traffic between the parties, uncompressed SEAL serialisation. */
+export interface BlindTraffic {
+  toKeyHolder: number;
+  toCsp: number;
+  ciphertexts: number;
+}
+
+/**
+ * The CSP's side: per-record work on ciphertexts. `features`: one ciphertext per feature, the
+ * records' clipped z-scores in slots 0..n-1 (encrypted by the hospitals at the top level, scale 2^40).
+ */
+export class BlindCsp {
+  private d2: CipherText[] = [];
+  private readonly made: CipherText[] = [];
+  readonly traffic: BlindTraffic = { toKeyHolder: 0, toCsp: 0, ciphertexts: 0 };
+
+  /** The public bound of every squared distance: 4 p clip^2. */
+  private readonly D: number;
+
+  constructor(
+    private readonly tools: CspTools,
+    private readonly features: CipherText[],
+    readonly n: number,
+    readonly k: number,
+    private readonly clip: number,
+    private readonly keyHolder: BlindKeyHolder,
+  ) {
+    this.D = 4 * features.length * clip * clip;
+  }
+
+  // --- the wire: every call to the key holder, counted ----------------------------------------
+  private send<T>(out: CipherText[], call: () => T, back: (t: T) => CipherText[]): T {
+    for (const ct of out) this.traffic.toKeyHolder += bytesOf(ct, this.tools.N);
+    const result = call();
+    for (const ct of back(result)) this.traffic.toCsp += bytesOf(ct, this.tools.N);
+    this.traffic.ciphertexts += out.length + back(result).length;
+    return result;
+  }
+  private keep(ct: CipherText) {
+    this.made.push(ct);
+    return ct;
+  }
+
+  // --- arithmetic helpers (exact scales: nothing of different scales is ever added) -------------
+  private plain(values: Float64Array | number, scale: number, like: CipherText): PlainText {
+    const { encoder, evaluator } = this.tools;
+    const v = typeof values === "number" ? new Float64Array(encoder.slotCount).fill(values) : values;
+    const pt = encoder.encode(v, scale)!;
+    evaluator.plainModSwitchTo(pt, like.parmsId, pt);
+    return pt;
+  }
+  private lastPrime(ct: CipherText) {
+    const primes = this.tools.context.getContextData(ct.parmsId).parms.coeffModulus;
+    return Number(primes[primes.length - 1]);
+  }
+  private down(ct: CipherText, primes: number) {
+    if (ct.coeffModulusSize === primes) return ct;
+    const out = this.keep(this.tools.seal.CipherText());
+    out.copy(ct);
+    while (out.coeffModulusSize > primes) this.tools.evaluator.cipherModSwitchToNext(out, out);
+    return out;
+  }
+  private mul(a: CipherText, b: CipherText, relinearize = true) {
+    const { evaluator, relinKeys, seal } = this.tools;
+    const primes = Math.min(a.coeffModulusSize, b.coeffModulusSize);
+    const out = this.keep(seal.CipherText());
+    evaluator.multiply(this.down(a, primes), this.down(b, primes), out);
+    if (relinearize) evaluator.relinearize(out, relinKeys, out);
+    evaluator.rescaleToNext(out, out);
+    return out;
+  }
+  /** c x ct at scale `target` exactly, at `primes` primes (one level below at least). */
+  private scaled(ct: CipherText, c: number | Float64Array, target: number, primes: number) {
+    const { evaluator, seal } = this.tools;
+    const from = this.down(ct, primes + 1);
+    const out = this.keep(seal.CipherText());
+    evaluator.multiplyPlain(from, this.plain(c, (this.lastPrime(from) * target) / from.scale, from), out);
+    evaluator.rescaleToNext(out, out);
+    return out;
+  }
+  /** ca x a + cb x b, both brought to the top scale one level below the lower of them. */
+  private combine(a: CipherText, ca: number, b: CipherText, cb: number) {
+    const primes = Math.min(a.coeffModulusSize, b.coeffModulusSize) - 1;
+    const out = this.keep(this.tools.seal.CipherText());
+    this.tools.evaluator.add(this.scaled(a, ca, SCALE, primes), this.scaled(b, cb, SCALE, primes), out);
+    return out;
+  }
+  /** Masked refresh: the values back at the top level; `bounds` bound their magnitudes. */
+  private refresh = (cts: CipherText[], bounds: number[]): CipherText[] => {
+    const { evaluator } = this.tools;
+    const masks = cts.map((_, q) => uniformMasks(this.tools.encoder.slotCount, bounds[q] * 2 ** MASK_BITS));
+    const masked = cts.map((ct, q) => {
+      const out = this.keep(this.tools.seal.CipherText());
+      evaluator.addPlain(ct, this.plain(masks[q], ct.scale, ct), out);
+      return out;
+    });
+    const fresh = this.send(
+      masked,
+      () => this.keyHolder.refresh(masked),
+      (r) => r,
+    );
+    return fresh.map((ct, q) => {
+      evaluator.subPlain(ct, this.plain(masks[q], ct.scale, ct), ct);
+      return this.keep(ct);
+    });
+  };
+  /** Levels for `depth` more products with two primes left for a refresh; refreshed if not. */
+  private ready(ct: CipherText, depth: number, bound: number) {
+    return ct.coeffModulusSize - depth >= 2 ? ct : this.refresh([ct], [bound])[0];
+  }
+  /** cts + masks over every slot, and the masks' sums over the records' slots. */
+  private masked(cts: CipherText[], bounds: number[]) {
+    const maskSums = new Float64Array(cts.length);
+    const out = cts.map((ct, q) => {
+      const mask = uniformMasks(this.tools.encoder.slotCount, bounds[q] * 2 ** MASK_BITS);
+      for (let j = 0; j < this.n; j++) maskSums[q] += mask[j];
+      const m = this.keep(this.tools.seal.CipherText());
+      this.tools.evaluator.addPlain(ct, this.plain(mask, ct.scale, ct), m);
+      return m;
+    });
+    return { out, maskSums };
+  }
+  /** ct at the top scale, times c, one level down (refreshed first if that would leave too few primes). */
+  private times(ct: CipherText, c: number, bound: number) {
+    const x = this.ready(ct, 1, bound);
+    return this.scaled(x, c, SCALE, x.coeffModulusSize - 1);
+  }
+  private square(ct: CipherText, bound: number) {
+    const x = this.ready(ct, 1, bound);
+    return this.mul(x, x);
+  }
+
+  // --- the protocol's steps ---------------------------------------------------------------------
+  /** Centers as broadcast ciphertexts (k x p) from seed records: each picked by a one-hot product, masked in its slot, summed and re-encrypted in every slot by the key holder, unmasked. */
+  centersFromSeeds(seeds: number[]): CipherText[] {
+    const { evaluator, seal, encoder } = this.tools;
+    const picked: CipherText[] = [];
+    const masks: number[] = [];
+    for (const index of seeds)
+      for (const x of this.features) {
+        const onehot = new Float64Array(encoder.slotCount);
+        onehot[index] = 1;
+        const sel = this.keep(seal.CipherText());
+        evaluator.multiplyPlain(x, this.plain(onehot, this.lastPrime(x), x), sel);
+        evaluator.rescaleToNext(sel, sel); // x's scale exactly, one level down
+        const mask = uniformMasks(1, this.clip * 2 ** MASK_BITS)[0];
+        const only = new Float64Array(encoder.slotCount);
+        only[index] = mask;
+        evaluator.addPlain(sel, this.plain(only, sel.scale, sel), sel);
+        picked.push(sel);
+        masks.push(mask);
+      }
+    const sums = this.send(
+      picked,
+      () => this.keyHolder.broadcastSums(picked),
+      (r) => r,
+    );
+    return sums.map((ct, q) => {
+      evaluator.subPlain(ct, this.plain(masks[q], ct.scale, ct), ct);
+      return this.keep(ct);
+    });
+  }
+
+  /** d2_i = sum_l (x_l - v_il)^2 for broadcast centers (k x p); returns them masked, for their sums. */
+  distances(centers: CipherText[]) {
+    const p = this.features.length;
+    const { evaluator, relinKeys, seal } = this.tools;
+    this.d2 = Array.from({ length: this.k }, (_, i) => {
+      const acc = this.keep(seal.CipherText());
+      const diff = seal.CipherText();
+      const sq = seal.CipherText();
+      for (let l = 0; l < p; l++) {
+        evaluator.sub(this.features[l], centers[i * p + l], diff);
+        evaluator.square(diff, sq);
+        if (l === 0) acc.copy(sq);
+        else evaluator.add(acc, sq, acc);
+      }
+      evaluator.relinearize(acc, relinKeys, acc);
+      evaluator.rescaleToNext(acc, acc);
+      diff.delete();
+      sq.delete();
+      return acc;
+    });
+    return this.masked(
+      this.d2,
+      this.d2.map(() => this.D),
+    );
+  }
+
+  /**
+   * This step's weights and their masked aggregates per cluster [sum w x_l (p), sum w, sum w d2].
+   * The key holder's scales come encrypted in every slot: for the fuzzy term cr = 1 / (s (1 + Tr)),
+   * ar = 1 / (1 + Tr); in the possibilistic phase per cluster ct_i = b / (eta_i (1 + Tt_i)),
+   * at_i = 1 / (1 + Tt_i). `q`: the series' orders (public: the CSP must know how many steps to take).
+   */
+  aggregate(
+    fuzzy: { cr: CipherText; ar: CipherText },
+    typical: { ct: CipherText[]; at: CipherText[] } | null,
+    q: { r: number; R: number; t: number[] },
+    a: number,
+    b: number,
+  ) {
+    const { evaluator, seal } = this.tools;
+    const k = this.k;
+    /** 1 / (1 + x) for x = d2 c: the geometric inverse of z = d2 c + a0, times a0 (blind.ts inv1p). */
+    const inv1p = (d2: CipherText, c: CipherText, a0: CipherText, order: number) => {
+      const prod = this.mul(this.ready(d2, 1, this.D), c);
+      const z = this.keep(seal.CipherText());
+      evaluator.add(prod, this.scaled(a0, 1, prod.scale, prod.coeffModulusSize), z);
+      const g = this.keep(geometricInverseEncrypted(this.tools, z, order, this.refresh).ct);
+      return this.mul(this.ready(g, 1, 2 ** order), a0);
+    };
+    const r = this.d2.map((d2) => inv1p(d2, fuzzy.cr, fuzzy.ar, q.r));
+    // R = sum_c r_c: the same operations on every cluster, so the same scale and level
+    const R = this.keep(seal.CipherText());
+    R.copy(r[0]);
+    for (let i = 1; i < k; i++) evaluator.add(R, r[i], R);
+    const gR = this.keep(geometricInverseEncrypted(this.tools, this.times(R, 1 / k, k), q.R, this.refresh).ct);
+    const invR = this.times(gR, 1 / k, 2 ** q.R);
+    const weights = r.map((ri, i) => {
+      const u = this.mul(this.ready(ri, 1, 1), this.ready(invR, 1, 2 ** q.R));
+      const u2 = this.square(u, 1);
+      if (!typical) return this.times(u2, a, 1);
+      const t2 = this.square(inv1p(this.d2[i], typical.ct[i], typical.at[i], q.t[i]), 1);
+      return this.combine(this.ready(u2, 1, 1), a, this.ready(t2, 1, 1), b);
+    });
+    // the aggregates: w x_l, w, w d2 (no relinearisation: the key holder decrypts three-part ciphertexts)
+    const products: CipherText[] = [];
+    const bounds: number[] = [];
+    weights.forEach((w0, i) => {
+      const w = this.ready(w0, 1, a + b);
+      for (const x of this.features) {
+        products.push(this.mul(w, x, false));
+        bounds.push((a + b) * this.clip);
+      }
+      products.push(this.scaled(w, 1, SCALE, w.coeffModulusSize - 1));
+      bounds.push(a + b);
+      products.push(this.mul(w, this.ready(this.d2[i], 1, this.D), false));
+      bounds.push((a + b) * this.D);
+    });
+    return this.masked(products, bounds);
+  }
+
+  /** Each record's nearest center among the last distances: k values per record, scaled, shifted and permuted by the CSP's per-record secrets. */
+  nearest(): Int32Array {
+    const k = this.k;
+    const slots = this.tools.encoder.slotCount;
+    const perm = Array.from({ length: this.n }, () => {
+      const order = Array.from({ length: k }, (_, i) => i);
+      const r = randomFill(new Uint32Array(k));
+      for (let i = k - 1; i > 0; i--) {
+        const s = r[i] % (i + 1);
+        [order[i], order[s]] = [order[s], order[i]];
+      }
+      return order;
+    });
+    const rho = uniformMasks(slots, 0.5).map((x) => 1.5 + x); // in [1, 2]
+    const shift = uniformMasks(slots, this.D * 2 ** MASK_BITS);
+    const masked = Array.from({ length: k }, (_, c) => {
+      let acc: CipherText | null = null;
+      for (let i = 0; i < k; i++) {
+        const sel = Float64Array.from({ length: slots }, (_, j) => (j < this.n && perm[j][c] === i ? rho[j] : 0));
+        const term = this.scaled(this.d2[i], sel, SCALE, this.d2[i].coeffModulusSize - 1);
+        if (acc) this.tools.evaluator.add(acc, term, acc);
+        else acc = term;
+      }
+      this.tools.evaluator.addPlain(acc!, this.plain(shift, acc!.scale, acc!), acc!);
+      return acc!;
+    });
+    const smallest = this.send(
+      masked,
+      () => this.keyHolder.smallest(masked),
+      () => [],
+    );
+    return Int32Array.from(smallest, (c, j) => perm[j][c]);
+  }
+
+  /** Sends masked ciphertexts for aggregation and returns what the key holder computes from them. */
+  sumsAtKeyHolder({ out, maskSums }: { out: CipherText[]; maskSums: Float64Array }): Float64Array {
+    return this.send(
+      out,
+      () => this.keyHolder.sums(out, maskSums),
+      () => [],
+    );
+  }
+  broadcastFromKeyHolder(values: ArrayLike<number>): CipherText[] {
+    const cts = this.send(
+      [],
+      () => this.keyHolder.broadcast(values),
+      (r) => r,
+    );
+    for (const ct of cts) this.keep(ct);
+    return cts;
+  }
+
+  /** Frees every ciphertext made since the last call, keeping the distances and `keep`. */
+  sweep(keep: CipherText[] = []) {
+    const live = new Set([...this.d2, ...keep]);
+    for (let i = this.made.length - 1; i >= 0; i--)
+      if (!live.has(this.made[i])) {
+        this.made[i].delete();
+        this.made.splice(i, 1);
+      }
+  }
+}
+
+/**
+ * The wire as the key holder's controller sees it: `runBlind(encryptedBlindBackend(csp), options)`.
+ * It turns the controller's plaintext centers and scales into the key holder's encryptions and
+ * the CSP's masked answers into aggregates; the CSP sees neither.
+ */
+export function encryptedBlindBackend(csp: BlindCsp, p: number): BlindBackend {
+  let centers: CipherText[] = [];
+  return {
+    n: csp.n,
+    p,
+    k: csp.k,
+    distances(from) {
+      csp.sweep();
+      centers = "seeds" in from ? csp.centersFromSeeds(from.seeds) : csp.broadcastFromKeyHolder(from.values);
+      const sums = csp.sumsAtKeyHolder(csp.distances(centers));
+      return sums.reduce((s, x) => s + x, 0) / (csp.k * csp.n);
+    },
+    aggregate({ s, eta, a, b, D }: StepScales) {
+      const Tr = D / s;
+      const fuzzy = csp.broadcastFromKeyHolder([1 / (s * (1 + Tr)), 1 / (1 + Tr)]);
+      const Tt = eta ? Array.from(eta, (e) => (b * D) / e) : [];
+      const poss = eta ? csp.broadcastFromKeyHolder([...Tt.map((T, i) => b / (eta[i] * (1 + T))), ...Tt.map((T) => 1 / (1 + T))]) : null;
+      const orders = { r: geometricOrder(1 + Tr), R: geometricOrder(csp.k * 64), t: Tt.map((T) => geometricOrder(1 + T)) };
+      const masked = csp.aggregate({ cr: fuzzy[0], ar: fuzzy[1] }, poss ? { ct: poss.slice(0, csp.k), at: poss.slice(csp.k) } : null, orders, a, b);
+      return csp.sumsAtKeyHolder(masked);
+    },
+    nearest() {
+      return csp.nearest();
+    },
+  };
+}
