@@ -1,18 +1,49 @@
 // The blind protocol on CKKS ciphertexts (issue #14): the CSP's per-record work under encryption,
 // the key holder seeing masked values and aggregates only. Against the plaintext reference of the
 // same algorithm (lib/hopcm/blind.ts), on a short run (one draw, a few steps per phase).
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { csvRecords, parseCsv } from "../../../csv/csv";
 import { blindCluster, runBlind, type BlindOptions } from "../../blind";
+import { fitFeatures } from "../../features";
+import { reconstructionError, reconstructRecords, type KeyHolderTranscript } from "../leakage";
 import { adjustedRandIndex } from "../../metrics";
 import { makeBlobs } from "../../synthetic";
 import { loadSealNode } from "../seal-node";
-import { blindCkks } from "./context";
+import { BLIND_PROTOCOL, blindCkks } from "./context";
 import { BlindCsp, BlindKeyHolder, encryptedBlindBackend } from "./run";
 
-describe("the blind protocol on ciphertexts (N = 16384)", () => {
+type Seal = Awaited<ReturnType<typeof loadSealNode>>;
+
+/** The hospital's encryption and the two parties, in one process (the parties get only their own tools). */
+function parties(seal: Seal, X: Float64Array, n: number, p: number, k: number, clip = 3) {
+  const ckks = blindCkks(seal, BLIND_PROTOCOL.chain, [], BLIND_PROTOCOL.N);
+  const features = Array.from({ length: p }, (_, l) =>
+    ckks.encryptor.encrypt(
+      ckks.encoder.encode(
+        Float64Array.from({ length: ckks.slots }, (_, j) => (j < n ? Math.max(-clip, Math.min(clip, X[j * p + l])) : 0)),
+        2 ** 40,
+      )!,
+    )!,
+  );
+  const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, n, true);
+  const csp = new BlindCsp(
+    { seal, context: ckks.context, encoder: ckks.encoder, evaluator: ckks.evaluator, relinKeys: ckks.relinKeys, N: ckks.N },
+    features,
+    n,
+    k,
+    clip,
+    keyHolder,
+  );
+  return { ckks, keyHolder, csp };
+}
+
+describe("the blind protocol on ciphertexts (N = 8192)", () => {
   it("computes the reference's aggregates and labels, the key holder seeing only masked values and aggregates", async () => {
     const seal = await loadSealNode();
-    const ckks = blindCkks(seal);
+    const ckks = blindCkks(seal, BLIND_PROTOCOL.chain, [], BLIND_PROTOCOL.N);
     const { X, n, p } = makeBlobs(200, 4, 2, { seed: 3, spread: 4 });
     const options: BlindOptions = { k: 2, seed: 5, draws: 1, maxIter: 3 };
     const clip = 3;
@@ -25,7 +56,7 @@ describe("the blind protocol on ciphertexts (N = 16384)", () => {
         )!,
       )!,
     );
-    const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encryptor: ckks.encryptor, decryptor: ckks.decryptor }, n, true);
+    const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, n, true);
     const csp = new BlindCsp(
       { seal, context: ckks.context, encoder: ckks.encoder, evaluator: ckks.evaluator, relinKeys: ckks.relinKeys, N: ckks.N },
       features,
@@ -66,4 +97,45 @@ describe("the blind protocol on ciphertexts (N = 16384)", () => {
     }
     ckks.dispose();
   }, 600_000);
+
+  it("defeats the key holder's least-squares attack on WDBC: everything it decrypted solves to nothing (>= 0.9 sd per feature)", async () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const WDBC = path.resolve(here, "../../../../../shared/datasets/wdbc.csv");
+    if (!existsSync(WDBC)) throw new Error(`WDBC dataset not found at ${WDBC}`);
+    const wdbc = fitFeatures(csvRecords(parseCsv(readFileSync(WDBC, "utf8"))), { label: "diagnosis", strictNumeric: true });
+    const { X, n, p } = wdbc;
+    const seal = await loadSealNode();
+    const { ckks, keyHolder, csp } = parties(seal, X, n, p, 2);
+    // the controller runs at the key holder: it knows which centers each step used and where its step began
+    const backend = encryptedBlindBackend(csp, p);
+    const starts: number[] = [];
+    const distances = backend.distances.bind(backend);
+    backend.distances = (from) => {
+      starts.push(keyHolder.seen.length);
+      return distances(from);
+    };
+    const options: BlindOptions = { k: 2, seed: 1, draws: 1, maxIter: 2 };
+    const run = runBlind(backend, options);
+    const reference = blindCluster(X, n, p, options);
+    expect(adjustedRandIndex(reference.labels, run.labels)).toBeGreaterThanOrEqual(0.98);
+
+    // the attack of lib/hopcm/encrypted/leakage.ts: every vector it decrypted during a step, k at a
+    // time, taken as the records' squared distances to that step's centers, solved by least squares
+    const rounds: KeyHolderTranscript["rounds"] = [];
+    run.trace.forEach((step, t) => {
+      if (!step.centers) return;
+      const seen = keyHolder.seen.slice(starts[t], starts[t + 1] ?? keyHolder.seen.length);
+      for (let q = 0; q + 2 <= seen.length; q += 2) {
+        const d2 = new Float64Array(2 * n);
+        d2.set(seen[q].values, 0);
+        d2.set(seen[q + 1].values, n);
+        rounds.push({ k: 2, centers: step.centers, d2 });
+      }
+    });
+    expect(rounds.length).toBeGreaterThan(50);
+    const error = reconstructionError(X, reconstructRecords({ n, p, rounds }), n, p);
+    console.log(`key holder's attack on a blind WDBC run: ${rounds.length} rounds, error per feature min ${Math.min(...error).toFixed(2)} sd`);
+    expect(Math.min(...error)).toBeGreaterThanOrEqual(0.9);
+    ckks.dispose();
+  }, 900_000);
 });
