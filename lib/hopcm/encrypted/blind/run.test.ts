@@ -87,14 +87,22 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     );
     expect(worst).toBeLessThan(1e-3);
     expect(adjustedRandIndex(reference.labels, encrypted.labels)).toBeGreaterThanOrEqual(0.98);
-    // what the key holder decrypted per record: masked values only, each far wider than any record value
-    const perRecord = keyHolder.seen.filter((s) => s.kind !== "sum");
-    expect(perRecord.length).toBeGreaterThan(0);
-    for (const { values } of perRecord) {
+    // what the key holder decrypted per record: masked values, each far wider than any record value...
+    const refreshed = keyHolder.seen.filter((s) => s.kind === "refresh");
+    expect(refreshed.length).toBeGreaterThan(0);
+    for (const { values } of refreshed) {
       let big = 0;
       for (const v of values) if (Math.abs(v) > 1e3) big++;
       expect(big / values.length).toBeGreaterThan(0.99);
     }
+    // ...and for the labels, signs of distance differences in an order the CSP permuted per record:
+    // about half of them +1 whatever the clusters' sizes, all within [-1, 1]
+    const signs = keyHolder.seen.filter((s) => s.kind === "labels");
+    expect(signs.length).toBe(1);
+    const plus = signs[0].values.filter((v) => v > 0).length / n;
+    expect(plus).toBeGreaterThan(0.35);
+    expect(plus).toBeLessThan(0.65);
+    expect(Math.max(...signs[0].values.map(Math.abs))).toBeLessThan(1.01);
     ckks.dispose();
   }, 600_000);
 
