@@ -7,12 +7,18 @@
  * rows appear under the reference with "labels = ref" and the largest center difference, and a
  * second table splits each iteration into CSP work on ciphertexts, key-holder cryptography and
  * the coordinator, e.g. `npx tsx scripts/bench-hopcm.ts --sizes 4096 --p 20 --k 3 --ckks`.
+ *
+ * --blind adds the blind protocol (lib/hopcm/encrypted/blind, issue #14) on the sizes that fit one
+ * block (n <= 4096): one draw and --blind-steps steps per phase (default 3), per-step CSP and
+ * key-holder time and traffic; `npm run bench:blind` runs it to the end.
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { benchHopcm, type BenchBackendFactory, type BenchRow } from "../lib/hopcm/bench";
 import { setupEncryptedHopcm, type EncryptedSetup } from "../lib/hopcm/encrypted";
 import { loadSealNode } from "../lib/hopcm/encrypted/seal-node";
+import { benchBlindRun, blindBenchTable } from "../lib/hopcm/encrypted/blind/bench";
+import { makeBlobs } from "../lib/hopcm/synthetic";
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -160,4 +166,17 @@ else {
         `KH crypto = the key holder's encryption and decryption; coordinator = lib/hopcm's membership step etc. (also at the key holder); ` +
         `seeding = one k-means++ point-distance request\n\n${encryptedTable()}\n`,
     );
+}
+
+if (process.argv.includes("--blind") && !process.argv.includes("--json")) {
+  const p = Number(flag("p", "10"));
+  const k = Number(flag("k", "3"));
+  for (const n of sizes.filter((n) => n <= 4096)) {
+    const { X } = makeBlobs(n, p, k, { seed: 1 });
+    const bench = benchBlindRun(await loadSealNode(), X, n, p, { k, seed: 1, draws: 1, maxIter: Number(flag("blind-steps", "3")) });
+    process.stdout.write(
+      `\nBlind protocol, n = ${n}, p = ${p}, k = ${k}: ${bench.iterations} steps (one draw, at most ${flag("blind-steps", "3")} per phase), ` +
+        `labels = ref: ${bench.labels.every((l, j) => l === bench.reference[j]) ? "yes" : "NO"}, load ${os.loadavg()[0].toFixed(2)}\n\n${blindBenchTable(bench)}\n`,
+    );
+  }
 }

@@ -12,59 +12,15 @@ import { reconstructionError, reconstructRecords, type KeyHolderTranscript } fro
 import { adjustedRandIndex } from "../../metrics";
 import { makeBlobs } from "../../synthetic";
 import { loadSealNode } from "../seal-node";
-import { BLIND_PROTOCOL, blindCkks } from "./context";
-import { BlindCsp, BlindKeyHolder, encryptedBlindBackend } from "./run";
-
-type Seal = Awaited<ReturnType<typeof loadSealNode>>;
-
-/** The hospital's encryption and the two parties, in one process (the parties get only their own tools). */
-function parties(seal: Seal, X: Float64Array, n: number, p: number, k: number, clip = 3) {
-  const ckks = blindCkks(seal, BLIND_PROTOCOL.chain, [], BLIND_PROTOCOL.N);
-  const features = Array.from({ length: p }, (_, l) =>
-    ckks.encryptor.encrypt(
-      ckks.encoder.encode(
-        Float64Array.from({ length: ckks.slots }, (_, j) => (j < n ? Math.max(-clip, Math.min(clip, X[j * p + l])) : 0)),
-        2 ** 40,
-      )!,
-    )!,
-  );
-  const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, n, true);
-  const csp = new BlindCsp(
-    { seal, context: ckks.context, encoder: ckks.encoder, evaluator: ckks.evaluator, relinKeys: ckks.relinKeys, N: ckks.N },
-    features,
-    n,
-    k,
-    clip,
-    keyHolder,
-  );
-  return { ckks, keyHolder, csp };
-}
+import { blindInOneProcess } from "./bench";
+import { encryptedBlindBackend } from "./run";
 
 describe("the blind protocol on ciphertexts (N = 8192)", () => {
   it("computes the reference's aggregates and labels, the key holder seeing only masked values and aggregates", async () => {
     const seal = await loadSealNode();
-    const ckks = blindCkks(seal, BLIND_PROTOCOL.chain, [], BLIND_PROTOCOL.N);
     const { X, n, p } = makeBlobs(200, 4, 2, { seed: 3, spread: 4 });
     const options: BlindOptions = { k: 2, seed: 5, draws: 1, maxIter: 3 };
-    const clip = 3;
-    // the hospital: clipped z-scores, one ciphertext per feature, under the public key
-    const features = Array.from({ length: p }, (_, l) =>
-      ckks.encryptor.encrypt(
-        ckks.encoder.encode(
-          Float64Array.from({ length: ckks.slots }, (_, j) => (j < n ? Math.max(-clip, Math.min(clip, X[j * p + l])) : 0)),
-          2 ** 40,
-        )!,
-      )!,
-    );
-    const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, n, true);
-    const csp = new BlindCsp(
-      { seal, context: ckks.context, encoder: ckks.encoder, evaluator: ckks.evaluator, relinKeys: ckks.relinKeys, N: ckks.N },
-      features,
-      n,
-      2,
-      clip,
-      keyHolder,
-    );
+    const { keyHolder, csp, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
     const started = performance.now();
     const encrypted = runBlind(encryptedBlindBackend(csp, p), options);
     const ms = performance.now() - started;
@@ -103,7 +59,7 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     expect(plus).toBeGreaterThan(0.35);
     expect(plus).toBeLessThan(0.65);
     expect(Math.max(...signs[0].values.map(Math.abs))).toBeLessThan(1.01);
-    ckks.dispose();
+    dispose();
   }, 600_000);
 
   it("defeats the key holder's least-squares attack on WDBC: everything it decrypted solves to nothing (>= 0.9 sd per feature)", async () => {
@@ -113,7 +69,7 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     const wdbc = fitFeatures(csvRecords(parseCsv(readFileSync(WDBC, "utf8"))), { label: "diagnosis", strictNumeric: true });
     const { X, n, p } = wdbc;
     const seal = await loadSealNode();
-    const { ckks, keyHolder, csp } = parties(seal, X, n, p, 2);
+    const { keyHolder, csp, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
     // the controller runs at the key holder: it knows which centers each step used and where its step began
     const backend = encryptedBlindBackend(csp, p);
     const starts: number[] = [];
@@ -144,6 +100,6 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     const error = reconstructionError(X, reconstructRecords({ n, p, rounds }), n, p);
     console.log(`key holder's attack on a blind WDBC run: ${rounds.length} rounds, error per feature min ${Math.min(...error).toFixed(2)} sd`);
     expect(Math.min(...error)).toBeGreaterThanOrEqual(0.9);
-    ckks.dispose();
+    dispose();
   }, 900_000);
 });

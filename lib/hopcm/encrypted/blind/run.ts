@@ -67,12 +67,17 @@ export class BlindKeyHolder {
   ) {}
 
   private open(ct: CipherText, kind: "refresh" | "sum" | "labels"): Float64Array {
-    const values = this.tools.encoder.decode(this.tools.decryptor.decrypt(ct)!) as Float64Array;
+    const pt = this.tools.decryptor.decrypt(ct)!;
+    const values = this.tools.encoder.decode(pt) as Float64Array;
+    pt.delete();
     if (this.record) this.seen.push({ kind, values: values.slice(0, this.n) });
     return values;
   }
   private encrypt(values: Float64Array): CipherText {
-    return this.tools.encrypt(this.tools.encoder.encode(values, SCALE)!);
+    const pt = this.tools.encoder.encode(values, SCALE)!;
+    const ct = this.tools.encrypt(pt);
+    pt.delete();
+    return ct;
   }
   private timed<T>(work: () => T): T {
     const started = performance.now();
@@ -155,6 +160,8 @@ export interface BlindTraffic {
 export class BlindCsp {
   private d2: CipherText[] = [];
   private readonly made: CipherText[] = [];
+  /** Plaintexts of the current step (masks, constants, selectors): freed by `sweep`. */
+  private plains: PlainText[] = [];
   readonly traffic: BlindTraffic = { toKeyHolder: 0, toCsp: 0, ciphertexts: 0 };
 
   /** The public bound of every squared distance: 4 p clip^2. */
@@ -190,6 +197,7 @@ export class BlindCsp {
     const v = typeof values === "number" ? new Float64Array(encoder.slotCount).fill(values) : values;
     const pt = encoder.encode(v, scale)!;
     evaluator.plainModSwitchTo(pt, like.parmsId, pt);
+    this.plains.push(pt);
     return pt;
   }
   private lastPrime(ct: CipherText) {
@@ -460,8 +468,18 @@ export class BlindCsp {
     return cts;
   }
 
+  /** Frees everything this party made. */
+  dispose() {
+    this.sweep();
+    for (const ct of this.made) ct.delete(); // the distances are among them
+    this.made.length = 0;
+    this.d2 = [];
+  }
+
   /** Frees every ciphertext made since the last call, keeping the distances and `keep`. */
   sweep(keep: CipherText[] = []) {
+    for (const pt of this.plains) pt.delete();
+    this.plains = [];
     const live = new Set([...this.d2, ...keep]);
     for (let i = this.made.length - 1; i >= 0; i--)
       if (!live.has(this.made[i])) {
