@@ -14,10 +14,11 @@
  * their values in, the same values at the top level out), which is called whenever the next step
  * would leave fewer than two primes (a refresh decrypts under a mask and needs them).
  */
-export type Refresh = (cts: CipherText[], bounds: number[]) => CipherText[];
-
 import type { CipherText } from "../params";
+import { CkksArith } from "./arith";
 import type { PolyCost, PolyTools } from "./poly";
+
+export type Refresh = (cts: CipherText[], bounds: number[]) => CipherText[];
 
 export function geometricInverseEncrypted(
   tools: PolyTools,
@@ -25,47 +26,21 @@ export function geometricInverseEncrypted(
   q: number,
   refresh?: Refresh,
 ): { ct: CipherText; cost: PolyCost; refreshes: number } {
-  const { seal, encoder, evaluator, relinKeys } = tools;
   if (!Number.isInteger(q) || q < 1) throw new RangeError(`q must be a positive integer, got ${q}`);
   const startLevel = z.coeffModulusSize;
   if (!refresh && startLevel - 1 < q)
     throw new RangeError(`a geometric inverse with q = ${q} needs ${q} levels; the ciphertext has ${startLevel - 1} left (refresh it first)`);
-  const slots = encoder.slotCount;
-  const made: CipherText[] = [];
-  const cost: PolyCost = { products: 0, levels: 0 };
-  const fresh = () => {
-    const ct = seal.CipherText();
-    made.push(ct);
-    return ct;
-  };
+  const { evaluator } = tools;
+  const arith = new CkksArith(tools);
   /** ct + c, c encoded at ct's scale and level. */
   const plus = (ct: CipherText, c: number) => {
-    const pt = encoder.encode(new Float64Array(slots).fill(c), ct.scale)!;
-    evaluator.plainModSwitchTo(pt, ct.parmsId, pt);
-    const out = fresh();
-    evaluator.addPlain(ct, pt, out);
-    pt.delete();
-    return out;
-  };
-  const down = (ct: CipherText, level: number) => {
-    if (ct.coeffModulusSize === level) return ct;
-    const out = fresh();
-    out.copy(ct);
-    while (out.coeffModulusSize > level) evaluator.cipherModSwitchToNext(out, out);
-    return out;
-  };
-  const mul = (a: CipherText, b: CipherText) => {
-    const level = Math.min(a.coeffModulusSize, b.coeffModulusSize);
-    const out = fresh();
-    evaluator.multiply(down(a, level), down(b, level), out);
-    evaluator.relinearize(out, relinKeys, out);
-    evaluator.rescaleToNext(out, out);
-    cost.products++;
+    const out = arith.fresh();
+    evaluator.addPlain(ct, arith.plain(c, ct.scale, ct), out);
     return out;
   };
 
   // e = 1 - z (a negation and a constant: no level)
-  const negated = fresh();
+  const negated = arith.fresh();
   evaluator.negate(z, negated);
   let e = plus(negated, 1);
   let product = plus(e, 1); // 1 + e
@@ -76,12 +51,12 @@ export function geometricInverseEncrypted(
       [e, product] = refresh([e, product], [1, 2 ** i]); // the caller owns what its refresh returns
       refreshes++;
     }
-    e = mul(e, e);
-    product = mul(product, plus(e, 1));
+    e = arith.mul(e, e);
+    product = arith.mul(product, plus(e, 1));
   }
-  cost.levels = refreshes ? q : startLevel - product.coeffModulusSize; // (with refreshes: the depth, q)
-  const keep = seal.CipherText();
+  const cost: PolyCost = { products: arith.products, levels: refreshes ? q : startLevel - product.coeffModulusSize }; // (with refreshes: the depth, q)
+  const keep = tools.seal.CipherText();
   keep.copy(product);
-  for (const ct of made) ct.delete();
+  arith.free();
   return { ct: keep, cost, refreshes };
 }

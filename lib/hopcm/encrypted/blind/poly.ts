@@ -19,6 +19,7 @@ import type { CKKSEncoder } from "node-seal/implementation/ckks-encoder";
 import type { Evaluator } from "node-seal/implementation/evaluator";
 import type { RelinKeys } from "node-seal/implementation/relin-keys";
 import type { CipherText, PlainText, Seal } from "../params";
+import { CkksArith } from "./arith";
 import { divideByT, type ChebyshevSeries } from "./chebyshev";
 
 export interface PolyTools {
@@ -38,56 +39,18 @@ export interface PolyCost {
 type Value = CipherText | number; // a number: a constant polynomial (no ciphertext needed)
 
 export function evalSeriesEncrypted(tools: PolyTools, x: CipherText, series: ChebyshevSeries, baby = 8): { ct: CipherText; cost: PolyCost } {
-  const { seal, context, encoder, evaluator, relinKeys } = tools;
-  const slots = encoder.slotCount;
-  const made: CipherText[] = [];
-  const cost: PolyCost = { products: 0, levels: 0 };
+  const { evaluator } = tools;
+  const arith = new CkksArith(tools);
   const startLevel = x.coeffModulusSize;
-
-  const fresh = () => {
-    const ct = seal.CipherText();
-    made.push(ct);
-    return ct;
-  };
-  const lastPrime = (ct: CipherText) => {
-    const primes = context.getContextData(ct.parmsId).parms.coeffModulus;
-    return Number(primes[primes.length - 1]);
-  };
-  const constant = (value: number, scale: number, ct: CipherText): PlainText => {
-    const pt = encoder.encode(new Float64Array(slots).fill(value), scale) as PlainText;
-    evaluator.plainModSwitchTo(pt, ct.parmsId, pt);
-    return pt;
-  };
+  const fresh = () => arith.fresh();
+  const lastPrime = (ct: CipherText) => arith.lastPrime(ct);
+  const constant = (value: number, scale: number, ct: CipherText): PlainText => arith.plain(value, scale, ct);
   /** A copy of `ct` at `level` primes (no copy if already there). */
-  const at = (ct: CipherText, level: number) => {
-    if (ct.coeffModulusSize === level) return ct;
-    const out = fresh();
-    let id = ct.parmsId;
-    let data = context.getContextData(id);
-    while (data.parms.coeffModulus.length > level) {
-      data = data.nextContextData!;
-      id = data.parmsId;
-    }
-    evaluator.cipherModSwitchTo(ct, id, out);
-    return out;
-  };
+  const at = (ct: CipherText, level: number) => arith.down(ct, level);
   /** `ct` at `target` scale exactly, one level lower (a plaintext 1 encoded at the dropped prime times target / scale). */
-  const toScale = (ct: CipherText, target: number) => {
-    const out = fresh();
-    evaluator.multiplyPlain(ct, constant(1, (lastPrime(ct) * target) / ct.scale, ct), out);
-    evaluator.rescaleToNext(out, out);
-    return out;
-  };
+  const toScale = (ct: CipherText, target: number) => arith.scaled(ct, 1, target);
   /** Products a * b (relinearised, rescaled) at the lower of their levels; scale a.scale * b.scale / dropped prime. */
-  const mul = (a: CipherText, b: CipherText) => {
-    const level = Math.min(a.coeffModulusSize, b.coeffModulusSize);
-    const out = fresh();
-    evaluator.multiply(at(a, level), at(b, level), out);
-    evaluator.relinearize(out, relinKeys, out);
-    evaluator.rescaleToNext(out, out);
-    cost.products++;
-    return out;
-  };
+  const mul = (a: CipherText, b: CipherText) => arith.mul(a, b);
   /** a + sign * b for ciphertexts of exactly equal scale (asserted: no relabelling anywhere), at the lower level. */
   const combineExact = (a: CipherText, b: CipherText, sign: 1 | -1) => {
     const level = Math.min(a.coeffModulusSize, b.coeffModulusSize);
@@ -188,10 +151,9 @@ export function evalSeriesEncrypted(tools: PolyTools, x: CipherText, series: Che
 
   const result = evaluate(series.c, x.scale);
   if (typeof result === "number") throw new RangeError("a constant series needs no ciphertext");
-  const out = result;
-  cost.levels = startLevel - out.coeffModulusSize;
-  const keep = seal.CipherText();
-  keep.copy(out);
-  for (const ct of made) ct.delete();
+  const cost: PolyCost = { products: arith.products, levels: startLevel - result.coeffModulusSize };
+  const keep = tools.seal.CipherText();
+  keep.copy(result);
+  arith.free();
   return { ct: keep, cost };
 }

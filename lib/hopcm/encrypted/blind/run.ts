@@ -20,6 +20,7 @@
 import type { BlindBackend, StepScales } from "../../blind";
 import { geometricOrder } from "../../blind";
 import type { CipherText, PlainText } from "../params";
+import { CkksArith } from "./arith";
 import { geometricInverseEncrypted } from "./geometric";
 import type { PolyTools } from "./poly";
 
@@ -159,9 +160,8 @@ export interface BlindTraffic {
  */
 export class BlindCsp {
   private d2: CipherText[] = [];
-  private readonly made: CipherText[] = [];
-  /** Plaintexts of the current step (masks, constants, selectors): freed by `sweep`. */
-  private plains: PlainText[] = [];
+  /** Every ciphertext and plaintext of the current step: freed by `sweep`. */
+  private readonly arith: CkksArith;
   readonly traffic: BlindTraffic = { toKeyHolder: 0, toCsp: 0, ciphertexts: 0 };
 
   /** The public bound of every squared distance: 4 p clip^2. */
@@ -176,6 +176,7 @@ export class BlindCsp {
     private readonly keyHolder: BlindKeyHolder,
   ) {
     this.D = 4 * features.length * clip * clip;
+    this.arith = new CkksArith(tools);
   }
 
   // --- the wire: every call to the key holder, counted ----------------------------------------
@@ -186,53 +187,17 @@ export class BlindCsp {
     this.traffic.ciphertexts += out.length + back(result).length;
     return result;
   }
-  private keep(ct: CipherText) {
-    this.made.push(ct);
-    return ct;
-  }
 
-  // --- arithmetic helpers (exact scales: nothing of different scales is ever added) -------------
-  private plain(values: Float64Array | number, scale: number, like: CipherText): PlainText {
-    const { encoder, evaluator } = this.tools;
-    const v = typeof values === "number" ? new Float64Array(encoder.slotCount).fill(values) : values;
-    const pt = encoder.encode(v, scale)!;
-    evaluator.plainModSwitchTo(pt, like.parmsId, pt);
-    this.plains.push(pt);
-    return pt;
-  }
-  private lastPrime(ct: CipherText) {
-    const primes = this.tools.context.getContextData(ct.parmsId).parms.coeffModulus;
-    return Number(primes[primes.length - 1]);
-  }
-  private down(ct: CipherText, primes: number) {
-    if (ct.coeffModulusSize === primes) return ct;
-    const out = this.keep(this.tools.seal.CipherText());
-    out.copy(ct);
-    while (out.coeffModulusSize > primes) this.tools.evaluator.cipherModSwitchToNext(out, out);
-    return out;
-  }
-  private mul(a: CipherText, b: CipherText, relinearize = true) {
-    const { evaluator, relinKeys, seal } = this.tools;
-    const primes = Math.min(a.coeffModulusSize, b.coeffModulusSize);
-    const out = this.keep(seal.CipherText());
-    evaluator.multiply(this.down(a, primes), this.down(b, primes), out);
-    if (relinearize) evaluator.relinearize(out, relinKeys, out);
-    evaluator.rescaleToNext(out, out);
-    return out;
-  }
-  /** c x ct at scale `target` exactly, at `primes` primes (one level below at least). */
-  private scaled(ct: CipherText, c: number | Float64Array, target: number, primes: number) {
-    const { evaluator, seal } = this.tools;
-    const from = this.down(ct, primes + 1);
-    const out = this.keep(seal.CipherText());
-    evaluator.multiplyPlain(from, this.plain(c, (this.lastPrime(from) * target) / from.scale, from), out);
-    evaluator.rescaleToNext(out, out);
-    return out;
-  }
+  // --- arithmetic (lib/hopcm/encrypted/blind/arith.ts: exact scales, nothing of different scales added)
+  private keep = (ct: CipherText) => this.arith.keep(ct);
+  private plain = (values: Float64Array | number, scale: number, like: CipherText) => this.arith.plain(values, scale, like);
+  private lastPrime = (ct: CipherText) => this.arith.lastPrime(ct);
+  private mul = (a: CipherText, b: CipherText, relinearize = true) => this.arith.mul(a, b, relinearize);
+  private scaled = (ct: CipherText, c: number | Float64Array, target: number, primes: number) => this.arith.scaled(ct, c, target, primes);
   /** ca x a + cb x b, both brought to the top scale one level below the lower of them. */
   private combine(a: CipherText, ca: number, b: CipherText, cb: number) {
     const primes = Math.min(a.coeffModulusSize, b.coeffModulusSize) - 1;
-    const out = this.keep(this.tools.seal.CipherText());
+    const out = this.arith.fresh();
     this.tools.evaluator.add(this.scaled(a, ca, SCALE, primes), this.scaled(b, cb, SCALE, primes), out);
     return out;
   }
@@ -241,7 +206,7 @@ export class BlindCsp {
     const { evaluator } = this.tools;
     const masks = cts.map((_, q) => uniformMasks(this.tools.encoder.slotCount, bounds[q] * 2 ** MASK_BITS));
     const masked = cts.map((ct, q) => {
-      const out = this.keep(this.tools.seal.CipherText());
+      const out = this.arith.fresh();
       evaluator.addPlain(ct, this.plain(masks[q], ct.scale, ct), out);
       return out;
     });
@@ -265,7 +230,7 @@ export class BlindCsp {
     const out = cts.map((ct, q) => {
       const mask = uniformMasks(this.tools.encoder.slotCount, bounds[q] * 2 ** MASK_BITS);
       for (let j = 0; j < this.n; j++) maskSums[q] += mask[j];
-      const m = this.keep(this.tools.seal.CipherText());
+      const m = this.arith.fresh();
       this.tools.evaluator.addPlain(ct, this.plain(mask, ct.scale, ct), m);
       return m;
     });
@@ -284,14 +249,14 @@ export class BlindCsp {
   // --- the protocol's steps ---------------------------------------------------------------------
   /** Centers as broadcast ciphertexts (k x p) from seed records: each picked by a one-hot product, masked in its slot, summed and re-encrypted in every slot by the key holder, unmasked. */
   centersFromSeeds(seeds: number[]): CipherText[] {
-    const { evaluator, seal, encoder } = this.tools;
+    const { evaluator, encoder } = this.tools;
     const picked: CipherText[] = [];
     const masks: number[] = [];
     for (const index of seeds)
       for (const x of this.features) {
         const onehot = new Float64Array(encoder.slotCount);
         onehot[index] = 1;
-        const sel = this.keep(seal.CipherText());
+        const sel = this.arith.fresh();
         evaluator.multiplyPlain(x, this.plain(onehot, this.lastPrime(x), x), sel);
         evaluator.rescaleToNext(sel, sel); // x's scale exactly, one level down
         const mask = uniformMasks(1, this.clip * 2 ** MASK_BITS)[0];
@@ -317,7 +282,7 @@ export class BlindCsp {
     const p = this.features.length;
     const { evaluator, relinKeys, seal } = this.tools;
     this.d2 = Array.from({ length: this.k }, (_, i) => {
-      const acc = this.keep(seal.CipherText());
+      const acc = this.arith.fresh();
       const diff = seal.CipherText();
       const sq = seal.CipherText();
       for (let l = 0; l < p; l++) {
@@ -351,19 +316,19 @@ export class BlindCsp {
     a: number,
     b: number,
   ) {
-    const { evaluator, seal } = this.tools;
+    const { evaluator } = this.tools;
     const k = this.k;
     /** 1 / (1 + x) for x = d2 c: the geometric inverse of z = d2 c + a0, times a0 (blind.ts inv1p). */
     const inv1p = (d2: CipherText, c: CipherText, a0: CipherText, order: number) => {
       const prod = this.mul(this.ready(d2, 1, this.D), c);
-      const z = this.keep(seal.CipherText());
+      const z = this.arith.fresh();
       evaluator.add(prod, this.scaled(a0, 1, prod.scale, prod.coeffModulusSize), z);
       const g = this.keep(geometricInverseEncrypted(this.tools, z, order, this.refresh).ct);
       return this.mul(this.ready(g, 1, 2 ** order), a0);
     };
     const r = this.d2.map((d2) => inv1p(d2, fuzzy.cr, fuzzy.ar, q.r));
     // R = sum_c r_c: the same operations on every cluster, so the same scale and level
-    const R = this.keep(seal.CipherText());
+    const R = this.arith.fresh();
     R.copy(r[0]);
     for (let i = 1; i < k; i++) evaluator.add(R, r[i], R);
     const gR = this.keep(geometricInverseEncrypted(this.tools, this.times(R, 1 / k, k), q.R, this.refresh).ct);
@@ -405,7 +370,7 @@ export class BlindCsp {
   nearest(): Int32Array {
     const k = this.k;
     const slots = this.tools.encoder.slotCount;
-    const { evaluator, seal } = this.tools;
+    const { evaluator } = this.tools;
     const perm = Array.from({ length: this.n }, () => {
       const order = Array.from({ length: k }, (_, i) => i);
       const r = randomFill(new Uint32Array(k));
@@ -429,12 +394,12 @@ export class BlindCsp {
     const signs: CipherText[] = [];
     for (let a = 0; a < k; a++)
       for (let b = a + 1; b < k; b++) {
-        let x = this.keep(seal.CipherText());
+        let x = this.arith.fresh();
         evaluator.sub(P[a], P[b], x);
         for (let round = 0; round < SIGN_ROUNDS; round++) {
           x = this.ready(x, 2, 1);
           const x2 = this.mul(x, x);
-          const three = this.keep(seal.CipherText());
+          const three = this.arith.fresh();
           evaluator.negate(x2, three);
           evaluator.addPlain(three, this.plain(3, three.scale, three), three);
           x = this.mul(x, three);
@@ -470,22 +435,13 @@ export class BlindCsp {
 
   /** Frees everything this party made. */
   dispose() {
-    this.sweep();
-    for (const ct of this.made) ct.delete(); // the distances are among them
-    this.made.length = 0;
     this.d2 = [];
+    this.arith.free();
   }
 
-  /** Frees every ciphertext made since the last call, keeping the distances and `keep`. */
-  sweep(keep: CipherText[] = []) {
-    for (const pt of this.plains) pt.delete();
-    this.plains = [];
-    const live = new Set([...this.d2, ...keep]);
-    for (let i = this.made.length - 1; i >= 0; i--)
-      if (!live.has(this.made[i])) {
-        this.made[i].delete();
-        this.made.splice(i, 1);
-      }
+  /** Frees every ciphertext and plaintext made since the last call but the distances. */
+  sweep() {
+    this.arith.free(this.d2);
   }
 }
 
