@@ -12,9 +12,10 @@
  *     the interval it was made for, and the CSP cannot look at a value to clip it);
  *   - seeding: k records drawn uniformly, `draws` times, the lowest fuzzy objective kept (the
  *     CSP picks indices; k-means++'s D^2 sampling would need the distances in the clear);
- *   - fuzzy memberships with m = 2 on a regularised distance: u_ij = r_ij / R_j, R_j = sum_c r_cj,
- *     r_ij = 1 / (1 + d2_ij / s), s = S x the mean squared distance (an aggregate). Plain PCM, the
- *     first design, collapses to one cluster on WDBC (ARI 0, hopcm.ts), so the fuzzy term stays;
+ *   - fuzzy memberships as FCM's with m = 1.5 on a regularised distance: u_ij = r_ij^2 / R_j,
+ *     R_j = sum_c r_cj^2, r_ij = 1 / (1 + d2_ij / s), s = S x the mean squared distance (an
+ *     aggregate); m = 2 (u = r / R) is an option. Plain PCM, the first design, collapses to one
+ *     cluster on WDBC (ARI 0, hopcm.ts), so the fuzzy term stays;
  *   - typicality t_ij = 1 / (1 + b d2_ij / eta_i), weights w_ij = a u_ij^2 + b t_ij^2 (PFCM, mt = 2);
  *   - every inverse is the truncated geometric series of `geometricInverse` (q levels, 2q
  *     products, exact to (1 - z)^(2^q) and never exploding on its interval), q sized from the
@@ -27,6 +28,8 @@ import { distanceStep } from "./steps";
 export interface BlindOptions {
   k: number;
   seed?: number;
+  /** Centers to start the fuzzy phase from (k x p, the key holder's: aggregates of an earlier run), instead of seeding. */
+  initial?: Float64Array;
   /** The records each draw seeds with (k indices per draw); drawn uniformly from `seed` by default. */
   seedIndices?: number[][];
   /** Fuzzy term's weight a and typicality's b (PFCM). Defaults 1 and 4. */
@@ -34,8 +37,10 @@ export interface BlindOptions {
   b?: number;
   /** eta_i = K sum w d2 / sum w after the fuzzy phase. Default 0.5. */
   K?: number;
-  /** The regularising scale s = S * mean d2. Default 0.03. */
+  /** The regularising scale s = S * mean d2. Default 0.1. */
   S?: number;
+  /** The memberships' fuzzifier: u_ij proportional to r_ij^(1 / (m - 1)): 1.5 (r^2, the default, as HoPCM's m) or 2 (r). The weights' exponent stays 2. */
+  m?: 2 | 1.5;
   /** Seedings tried; the lowest fuzzy objective wins. Default 3. */
   draws?: number;
   maxIter?: number;
@@ -94,6 +99,8 @@ export interface StepScales {
   b: number;
   /** The public bound of every squared distance (4 p clip^2). */
   D: number;
+  /** The memberships' fuzzifier: u_ij proportional to r_ij^(1 / (m - 1)), 2 or 1.5. */
+  m: 2 | 1.5;
 }
 
 /**
@@ -128,13 +135,17 @@ export function plaintextBlindBackend(Xin: Float64Array, n: number, p: number, k
       for (let q = 0; q < k * n; q++) mean += d2[q] / (k * n);
       return mean;
     },
-    aggregate({ s, eta, a, b, D }) {
+    aggregate({ s, eta, a, b, D, m }) {
       for (let j = 0; j < n; j++) {
         let R = 0;
-        for (let i = 0; i < k; i++) R += f.inv1p(d2[i * n + j] / s, D / s);
+        const rr = (i: number) => {
+          const r = f.inv1p(d2[i * n + j] / s, D / s);
+          return m === 1.5 ? r * r : r;
+        };
+        for (let i = 0; i < k; i++) R += rr(i);
         const invR = f.inv(R, k);
         for (let i = 0; i < k; i++) {
-          const u = f.inv1p(d2[i * n + j] / s, D / s) * invR;
+          const u = rr(i) * invR;
           let weight = a * u * u;
           if (eta) {
             const t = f.inv1p((b * d2[i * n + j]) / eta[i], (b * D) / eta[i]);
@@ -202,7 +213,8 @@ export function runBlind(backend: BlindBackend, options: BlindOptions): BlindRes
   const a = options.a ?? 1;
   const b = options.b ?? 4;
   const K = options.K ?? 0.5;
-  const S = options.S ?? 0.03;
+  const S = options.S ?? 0.1;
+  const m = options.m ?? 1.5;
   const maxIter = options.maxIter ?? 100;
   const eps = options.eps ?? 1e-4;
   const trace: BlindResult["trace"] = [];
@@ -211,7 +223,7 @@ export function runBlind(backend: BlindBackend, options: BlindOptions): BlindRes
   /** One step from `from` (seeds or centers); returns the new centers and what the key holder saw. */
   const step = (from: { seeds: number[] } | { values: Float64Array }, eta: Float64Array | null) => {
     const meanD2 = backend.distances(from);
-    const sums = backend.aggregate({ s: S * meanD2, eta, a, b, D });
+    const sums = backend.aggregate({ s: S * meanD2, eta, a, b, D, m });
     const previous = "values" in from ? from.values : null;
     const next = new Float64Array(k * p);
     let objective = 0;
@@ -237,8 +249,11 @@ export function runBlind(backend: BlindBackend, options: BlindOptions): BlindRes
 
   // fuzzy phase from each seeding; the lowest objective wins
   let best: { v: Float64Array; objective: number } | null = null;
-  for (const seeds of drawSeeds(n, k, options.draws ?? 3, options.seed ?? 42, options.seedIndices)) {
-    const first = step({ seeds }, null);
+  const starts: Array<{ seeds: number[] } | { values: Float64Array }> = options.initial
+    ? [{ values: options.initial }]
+    : drawSeeds(n, k, options.draws ?? 3, options.seed ?? 42, options.seedIndices).map((seeds) => ({ seeds }));
+  for (const from of starts) {
+    const first = step(from, null);
     const last = maxIter > 1 && first.shift >= eps * eps ? run(first.next, null) : first;
     if (!best || last.objective < best.objective) best = { v: last.next, objective: last.objective };
   }

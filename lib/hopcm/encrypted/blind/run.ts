@@ -315,6 +315,7 @@ export class BlindCsp {
     q: { r: number; R: number; t: number[] },
     a: number,
     b: number,
+    m: 2 | 1.5,
   ) {
     const { evaluator } = this.tools;
     const k = this.k;
@@ -326,7 +327,10 @@ export class BlindCsp {
       const g = this.keep(geometricInverseEncrypted(this.tools, z, order, this.refresh).ct);
       return this.mul(this.ready(g, 1, 2 ** order), a0);
     };
-    const r = this.d2.map((d2) => inv1p(d2, fuzzy.cr, fuzzy.ar, q.r));
+    const r = this.d2.map((d2) => {
+      const r1 = inv1p(d2, fuzzy.cr, fuzzy.ar, q.r);
+      return m === 1.5 ? this.square(r1, 1) : r1; // FCM's m = 1.5: memberships proportional to r^2
+    });
     // R = sum_c r_c: the same operations on every cluster, so the same scale and level
     const R = this.arith.fresh();
     R.copy(r[0]);
@@ -462,13 +466,13 @@ export function encryptedBlindBackend(csp: BlindCsp, p: number): BlindBackend {
       const sums = csp.sumsAtKeyHolder(csp.distances(centers));
       return sums.reduce((s, x) => s + x, 0) / (csp.k * csp.n);
     },
-    aggregate({ s, eta, a, b, D }: StepScales) {
+    aggregate({ s, eta, a, b, D, m }: StepScales) {
       const Tr = D / s;
       const fuzzy = csp.broadcastFromKeyHolder([1 / (s * (1 + Tr)), 1 / (1 + Tr)]);
       const Tt = eta ? Array.from(eta, (e) => (b * D) / e) : [];
       const poss = eta ? csp.broadcastFromKeyHolder([...Tt.map((T, i) => b / (eta[i] * (1 + T))), ...Tt.map((T) => 1 / (1 + T))]) : null;
       const orders = { r: geometricOrder(1 + Tr), R: geometricOrder(csp.k * 64), t: Tt.map((T) => geometricOrder(1 + T)) };
-      const masked = csp.aggregate({ cr: fuzzy[0], ar: fuzzy[1] }, poss ? { ct: poss.slice(0, csp.k), at: poss.slice(csp.k) } : null, orders, a, b);
+      const masked = csp.aggregate({ cr: fuzzy[0], ar: fuzzy[1] }, poss ? { ct: poss.slice(0, csp.k), at: poss.slice(csp.k) } : null, orders, a, b, m);
       return csp.sumsAtKeyHolder(masked);
     },
     nearest() {
