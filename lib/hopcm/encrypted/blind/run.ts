@@ -331,7 +331,7 @@ export class BlindCsp {
       const r1 = inv1p(d2, fuzzy.cr, fuzzy.ar, q.r);
       return m === 1.5 ? this.square(r1, 1) : r1; // FCM's m = 1.5: memberships proportional to r^2
     });
-    // R = sum_c r_c: the same operations on every cluster, so the same scale and level
+    // R = sum_c r_c (r^2 at m = 1.5): the same operations on every cluster, so the same scale and level
     const R = this.arith.fresh();
     R.copy(r[0]);
     for (let i = 1; i < k; i++) evaluator.add(R, r[i], R);
