@@ -33,23 +33,26 @@ export interface BlindBench {
  */
 export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: number, k: number, clip = 3, record = false) {
   const ckks = blindCkks(seal, BLIND_PROTOCOL.chain, [], BLIND_PROTOCOL.N);
-  if (n > ckks.slots) {
-    ckks.dispose();
-    throw new RangeError(`n = ${n} is more than one block (${ckks.slots} records)`);
-  }
-  const features = Array.from({ length: p }, (_, l) => {
-    const pt = ckks.encoder.encode(
-      Float64Array.from({ length: ckks.slots }, (_, j) => (j < n ? Math.max(-clip, Math.min(clip, X[j * p + l])) : 0)),
-      2 ** 40,
-    )!;
-    const ct = ckks.encryptor.encrypt(pt)!;
-    pt.delete();
-    return ct;
-  });
-  const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, n, record);
+  const slots = ckks.slots;
+  // per block of N/2 records, one ciphertext per feature
+  const blocks = Array.from({ length: Math.ceil(n / slots) }, (_, blk) =>
+    Array.from({ length: p }, (_, l) => {
+      const pt = ckks.encoder.encode(
+        Float64Array.from({ length: slots }, (_, s) => {
+          const j = blk * slots + s;
+          return j < n ? Math.max(-clip, Math.min(clip, X[j * p + l])) : 0;
+        }),
+        2 ** 40,
+      )!;
+      const ct = ckks.encryptor.encrypt(pt)!;
+      pt.delete();
+      return ct;
+    }),
+  );
+  const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, record);
   const csp = new BlindCsp(
     { seal, context: ckks.context, encoder: ckks.encoder, evaluator: ckks.evaluator, relinKeys: ckks.relinKeys, N: ckks.N },
-    features,
+    blocks,
     n,
     k,
     clip,
@@ -60,7 +63,7 @@ export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: num
     csp,
     dispose() {
       csp.dispose();
-      for (const ct of features) ct.delete();
+      for (const ct of blocks.flat()) ct.delete();
       ckks.dispose();
     },
   };

@@ -102,4 +102,24 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     expect(Math.min(...error)).toBeGreaterThanOrEqual(0.9);
     dispose();
   }, 900_000);
+
+  it("runs across blocks: 4,396 records in two blocks of 4,096 slots give the reference's aggregates and labels", async () => {
+    const seal = await loadSealNode();
+    const { X, n, p } = makeBlobs(4396, 3, 2, { seed: 8, spread: 4 });
+    const options: BlindOptions = { k: 2, seed: 2, draws: 1, maxIter: 2 };
+    const { keyHolder, csp, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
+    const encrypted = runBlind(encryptedBlindBackend(csp, p), options);
+    const reference = blindCluster(X, n, p, options);
+    let worst = 0;
+    encrypted.trace.forEach((step, t) => {
+      const ref = reference.trace[t];
+      for (let c = 0; c < ref.sums.length; c++) worst = Math.max(worst, Math.abs(step.sums[c] - ref.sums[c]) / ref.sums[Math.floor(c / (p + 2)) * (p + 2) + p]);
+    });
+    expect(worst).toBeLessThan(1e-3);
+    expect(adjustedRandIndex(reference.labels, encrypted.labels)).toBeGreaterThanOrEqual(0.98);
+    // the second block's records were labelled too, and the key holder's views were per block
+    expect(new Set(encrypted.labels.subarray(4096))).toEqual(new Set([0, 1]));
+    expect(new Set(keyHolder.seen.map((s) => s.values.length))).toEqual(new Set([4096, 300]));
+    dispose();
+  }, 900_000);
 });

@@ -14,8 +14,8 @@
  * the wire between them: in this process here, one message per call.
  *
  * Model: semi-honest and non-colluding. Not yet (the design's later steps): the CSP computing the
- * centers itself, threshold decryption and the refresh check against a malicious key holder; more
- * than one block of records (n <= N / 2).
+ * centers itself, threshold decryption and the refresh check against a malicious key holder. Any
+ * number of records: blocks of N / 2, the key holder adding their sums.
  */
 import type { BlindBackend, StepScales } from "../../blind";
 import { geometricOrder } from "../../blind";
@@ -63,16 +63,22 @@ export class BlindKeyHolder {
 
   constructor(
     private readonly tools: KeyHolderTools,
-    private readonly n: number,
     private readonly record = false,
   ) {}
 
-  private open(ct: CipherText, kind: "refresh" | "sum" | "labels"): Float64Array {
+  /** Decrypts; `records`: how many leading slots hold records (public: the block's size). */
+  private open(ct: CipherText, kind: "refresh" | "sum" | "labels", records: number): Float64Array {
     const pt = this.tools.decryptor.decrypt(ct)!;
     const values = this.tools.encoder.decode(pt) as Float64Array;
     pt.delete();
-    if (this.record) this.seen.push({ kind, values: values.slice(0, this.n) });
+    if (this.record) this.seen.push({ kind, values: values.slice(0, records) });
     return values;
+  }
+  private sumOf(ct: CipherText, records: number) {
+    const values = this.open(ct, "sum", records);
+    let sum = 0;
+    for (let j = 0; j < records; j++) sum += values[j];
+    return sum;
   }
   private encrypt(values: Float64Array): CipherText {
     const pt = this.tools.encoder.encode(values, SCALE)!;
@@ -90,30 +96,16 @@ export class BlindKeyHolder {
   }
 
   /** Masked values back at the top level, freshly encrypted. */
-  refresh(masked: CipherText[]): CipherText[] {
-    return this.timed(() => masked.map((ct) => this.encrypt(this.open(ct, "refresh"))));
+  refresh(masked: CipherText[], records: number): CipherText[] {
+    return this.timed(() => masked.map((ct) => this.encrypt(this.open(ct, "refresh", records))));
   }
-  /** Sums over the records' slots of masked ciphertexts, minus the masks' sums: aggregates. */
-  sums(masked: CipherText[], maskSums: Float64Array): Float64Array {
-    return this.timed(() =>
-      Float64Array.from(masked, (ct, q) => {
-        const values = this.open(ct, "sum");
-        let sum = 0;
-        for (let j = 0; j < this.n; j++) sum += values[j];
-        return sum - maskSums[q];
-      }),
-    );
+  /** Sums over the records' slots of masked ciphertexts (`records[q]` of ciphertext q), minus the masks' sums: aggregates. */
+  sums(masked: CipherText[], maskSums: Float64Array, records: number[]): Float64Array {
+    return this.timed(() => Float64Array.from(masked, (ct, q) => this.sumOf(ct, records[q]) - maskSums[q]));
   }
   /** The sum of each masked ciphertext's record slots, encrypted in every slot (the mask's sum stays in it). */
-  broadcastSums(masked: CipherText[]): CipherText[] {
-    return this.timed(() =>
-      masked.map((ct) => {
-        const values = this.open(ct, "sum");
-        let sum = 0;
-        for (let j = 0; j < this.n; j++) sum += values[j];
-        return this.encrypt(new Float64Array(this.tools.encoder.slotCount).fill(sum));
-      }),
-    );
+  broadcastSums(masked: CipherText[], records: number[]): CipherText[] {
+    return this.timed(() => masked.map((ct, q) => this.encrypt(new Float64Array(this.tools.encoder.slotCount).fill(this.sumOf(ct, records[q])))));
   }
   /** Values of its own (centers, scales), each encrypted in every slot. */
   broadcast(values: ArrayLike<number>): CipherText[] {
@@ -123,10 +115,10 @@ export class BlindKeyHolder {
    * Per record, the smallest of k values from the signs of their pairwise differences (pairs
    * a < b in order): the position whose differences to the others are the most negative.
    */
-  smallestFromSigns(signs: CipherText[], k: number): Int32Array {
+  smallestFromSigns(signs: CipherText[], k: number, records: number): Int32Array {
     return this.timed(() => {
-      const opened = signs.map((ct) => this.open(ct, "labels"));
-      return Int32Array.from({ length: this.n }, (_, j) => {
+      const opened = signs.map((ct) => this.open(ct, "labels", records));
+      return Int32Array.from({ length: records }, (_, j) => {
         const score = new Float64Array(k);
         let q = 0;
         for (let a = 0; a < k; a++)
@@ -155,11 +147,16 @@ export interface BlindTraffic {
 }
 
 /**
- * The CSP's side: per-record work on ciphertexts. `features`: one ciphertext per feature, the
- * records' clipped z-scores in slots 0..n-1 (encrypted by the hospitals at the top level, scale 2^40).
+ * The CSP's side: per-record work on ciphertexts. `blocks`: per block of N/2 records, one
+ * ciphertext per feature, the block's records' clipped z-scores in its first slots (encrypted by
+ * the hospitals at the top level, scale 2^40); record j is slot j mod N/2 of block j div N/2.
  */
 export class BlindCsp {
-  private d2: CipherText[] = [];
+  /** Per block, per cluster: the last distances. */
+  private d2: CipherText[][] = [];
+  /** Records per block, and the block being worked on (its size goes with every message). */
+  private readonly counts: number[];
+  private block = 0;
   /** Every ciphertext and plaintext of the current step: freed by `sweep`. */
   private readonly arith: CkksArith;
   readonly traffic: BlindTraffic = { toKeyHolder: 0, toCsp: 0, ciphertexts: 0 };
@@ -169,13 +166,16 @@ export class BlindCsp {
 
   constructor(
     private readonly tools: CspTools,
-    private readonly features: CipherText[],
+    private readonly blocks: CipherText[][],
     readonly n: number,
     readonly k: number,
     private readonly clip: number,
     private readonly keyHolder: BlindKeyHolder,
   ) {
-    this.D = 4 * features.length * clip * clip;
+    const slots = tools.encoder.slotCount;
+    if (blocks.length !== Math.ceil(n / slots)) throw new RangeError(`${n} records need ${Math.ceil(n / slots)} blocks of ${slots}, got ${blocks.length}`);
+    this.counts = blocks.map((_, b) => Math.min(slots, n - b * slots));
+    this.D = 4 * blocks[0].length * clip * clip;
     this.arith = new CkksArith(tools);
   }
 
@@ -212,7 +212,7 @@ export class BlindCsp {
     });
     const fresh = this.send(
       masked,
-      () => this.keyHolder.refresh(masked),
+      () => this.keyHolder.refresh(masked, this.counts[this.block]),
       (r) => r,
     );
     return fresh.map((ct, q) => {
@@ -224,17 +224,17 @@ export class BlindCsp {
   private ready(ct: CipherText, depth: number, bound: number) {
     return ct.coeffModulusSize - depth >= 2 ? ct : this.refresh([ct], [bound])[0];
   }
-  /** cts + masks over every slot, and the masks' sums over the records' slots. */
-  private masked(cts: CipherText[], bounds: number[]) {
+  /** cts + masks over every slot, and the masks' sums over the records' slots (`records[q]` of ciphertext q). */
+  private masked(cts: CipherText[], bounds: number[], records: number[]) {
     const maskSums = new Float64Array(cts.length);
     const out = cts.map((ct, q) => {
       const mask = uniformMasks(this.tools.encoder.slotCount, bounds[q] * 2 ** MASK_BITS);
-      for (let j = 0; j < this.n; j++) maskSums[q] += mask[j];
+      for (let j = 0; j < records[q]; j++) maskSums[q] += mask[j];
       const m = this.arith.fresh();
       this.tools.evaluator.addPlain(ct, this.plain(mask, ct.scale, ct), m);
       return m;
     });
-    return { out, maskSums };
+    return { out, maskSums, records };
   }
   /** ct at the top scale, times c, one level down (refreshed first if that would leave too few primes). */
   private times(ct: CipherText, c: number, bound: number) {
@@ -250,11 +250,14 @@ export class BlindCsp {
   /** Centers as broadcast ciphertexts (k x p) from seed records: each picked by a one-hot product, masked in its slot, summed and re-encrypted in every slot by the key holder, unmasked. */
   centersFromSeeds(seeds: number[]): CipherText[] {
     const { evaluator, encoder } = this.tools;
+    const slots = encoder.slotCount;
     const picked: CipherText[] = [];
     const masks: number[] = [];
-    for (const index of seeds)
-      for (const x of this.features) {
-        const onehot = new Float64Array(encoder.slotCount);
+    const records: number[] = [];
+    for (const record of seeds)
+      for (const x of this.blocks[Math.floor(record / slots)]) {
+        const index = record % slots;
+        const onehot = new Float64Array(slots);
         onehot[index] = 1;
         const sel = this.arith.fresh();
         evaluator.multiplyPlain(x, this.plain(onehot, this.lastPrime(x), x), sel);
@@ -265,10 +268,11 @@ export class BlindCsp {
         evaluator.addPlain(sel, this.plain(only, sel.scale, sel), sel);
         picked.push(sel);
         masks.push(mask);
+        records.push(this.counts[Math.floor(record / slots)]);
       }
     const sums = this.send(
       picked,
-      () => this.keyHolder.broadcastSums(picked),
+      () => this.keyHolder.broadcastSums(picked, records),
       (r) => r,
     );
     return sums.map((ct, q) => {
@@ -279,37 +283,65 @@ export class BlindCsp {
 
   /** d2_i = sum_l (x_l - v_il)^2 for broadcast centers (k x p); returns them masked, for their sums. */
   distances(centers: CipherText[]) {
-    const p = this.features.length;
     const { evaluator, relinKeys, seal } = this.tools;
-    this.d2 = Array.from({ length: this.k }, (_, i) => {
-      const acc = this.arith.fresh();
-      const diff = seal.CipherText();
-      const sq = seal.CipherText();
-      for (let l = 0; l < p; l++) {
-        evaluator.sub(this.features[l], centers[i * p + l], diff);
-        evaluator.square(diff, sq);
-        if (l === 0) acc.copy(sq);
-        else evaluator.add(acc, sq, acc);
-      }
-      evaluator.relinearize(acc, relinKeys, acc);
-      evaluator.rescaleToNext(acc, acc);
-      diff.delete();
-      sq.delete();
-      return acc;
-    });
+    this.d2 = this.blocks.map((features) =>
+      Array.from({ length: this.k }, (_, i) => {
+        const p = features.length;
+        const acc = this.arith.fresh();
+        const diff = seal.CipherText();
+        const sq = seal.CipherText();
+        for (let l = 0; l < p; l++) {
+          evaluator.sub(features[l], centers[i * p + l], diff);
+          evaluator.square(diff, sq);
+          if (l === 0) acc.copy(sq);
+          else evaluator.add(acc, sq, acc);
+        }
+        evaluator.relinearize(acc, relinKeys, acc);
+        evaluator.rescaleToNext(acc, acc);
+        diff.delete();
+        sq.delete();
+        return acc;
+      }),
+    );
+    const all = this.d2.flat();
     return this.masked(
-      this.d2,
-      this.d2.map(() => this.D),
+      all,
+      all.map(() => this.D),
+      this.d2.flatMap((perCluster, b) => perCluster.map(() => this.counts[b])),
     );
   }
 
   /**
-   * This step's weights and their masked aggregates per cluster [sum w x_l (p), sum w, sum w d2].
+   * This step's weights and their masked aggregates per block and cluster [sum w x_l (p), sum w, sum w d2].
    * The key holder's scales come encrypted in every slot: for the fuzzy term cr = 1 / (s (1 + Tr)),
    * ar = 1 / (1 + Tr); in the possibilistic phase per cluster ct_i = b / (eta_i (1 + Tt_i)),
    * at_i = 1 / (1 + Tt_i). `q`: the series' orders (public: the CSP must know how many steps to take).
    */
   aggregate(
+    fuzzy: { cr: CipherText; ar: CipherText },
+    typical: { ct: CipherText[]; at: CipherText[] } | null,
+    q: { r: number; R: number; t: number[] },
+    a: number,
+    b: number,
+    m: 2 | 1.5,
+  ) {
+    const products: CipherText[] = [];
+    const bounds: number[] = [];
+    const records: number[] = [];
+    for (this.block = 0; this.block < this.blocks.length; this.block++) {
+      const block = this.aggregateBlock(this.blocks[this.block], this.d2[this.block], fuzzy, typical, q, a, b, m);
+      products.push(...block.products);
+      bounds.push(...block.bounds);
+      records.push(...block.products.map(() => this.counts[this.block]));
+    }
+    this.block = 0;
+    return this.masked(products, bounds, records);
+  }
+
+  /** One block's weights and the products to sum, per cluster [w x_l (p), w, w d2]. */
+  private aggregateBlock(
+    features: CipherText[],
+    d2s: CipherText[],
     fuzzy: { cr: CipherText; ar: CipherText },
     typical: { ct: CipherText[]; at: CipherText[] } | null,
     q: { r: number; R: number; t: number[] },
@@ -327,7 +359,7 @@ export class BlindCsp {
       const g = this.keep(geometricInverseEncrypted(this.tools, z, order, this.refresh).ct);
       return this.mul(this.ready(g, 1, 2 ** order), a0);
     };
-    const r = this.d2.map((d2) => {
+    const r = d2s.map((d2) => {
       const r1 = inv1p(d2, fuzzy.cr, fuzzy.ar, q.r);
       return m === 1.5 ? this.square(r1, 1) : r1; // FCM's m = 1.5: memberships proportional to r^2
     });
@@ -341,7 +373,7 @@ export class BlindCsp {
       const u = this.mul(this.ready(ri, 1, 1), this.ready(invR, 1, 2 ** q.R));
       const u2 = this.square(u, 1);
       if (!typical) return this.times(u2, a, 1);
-      const t2 = this.square(inv1p(this.d2[i], typical.ct[i], typical.at[i], q.t[i]), 1);
+      const t2 = this.square(inv1p(d2s[i], typical.ct[i], typical.at[i], q.t[i]), 1);
       return this.combine(this.ready(u2, 1, 1), a, this.ready(t2, 1, 1), b);
     });
     // the aggregates: w x_l, w, w d2 (no relinearisation: the key holder decrypts three-part ciphertexts)
@@ -349,16 +381,16 @@ export class BlindCsp {
     const bounds: number[] = [];
     weights.forEach((w0, i) => {
       const w = this.ready(w0, 1, a + b);
-      for (const x of this.features) {
+      for (const x of features) {
         products.push(this.mul(w, x, false));
         bounds.push((a + b) * this.clip);
       }
       products.push(this.scaled(w, 1, SCALE, w.coeffModulusSize - 1));
       bounds.push(a + b);
-      products.push(this.mul(w, this.ready(this.d2[i], 1, this.D), false));
+      products.push(this.mul(w, this.ready(d2s[i], 1, this.D), false));
       bounds.push((a + b) * this.D);
     });
-    return this.masked(products, bounds);
+    return { products, bounds };
   }
 
   /**
@@ -372,10 +404,19 @@ export class BlindCsp {
    * of equidistant, nothing else of it.
    */
   nearest(): Int32Array {
+    const labels = new Int32Array(this.n);
+    const slots = this.tools.encoder.slotCount;
+    for (this.block = 0; this.block < this.blocks.length; this.block++)
+      labels.set(this.nearestInBlock(this.d2[this.block], this.counts[this.block]), this.block * slots);
+    this.block = 0;
+    return labels;
+  }
+
+  private nearestInBlock(d2s: CipherText[], count: number): Int32Array {
     const k = this.k;
     const slots = this.tools.encoder.slotCount;
     const { evaluator } = this.tools;
-    const perm = Array.from({ length: this.n }, () => {
+    const perm = Array.from({ length: count }, () => {
       const order = Array.from({ length: k }, (_, i) => i);
       const r = randomFill(new Uint32Array(k));
       for (let i = k - 1; i > 0; i--) {
@@ -388,8 +429,8 @@ export class BlindCsp {
     const P = Array.from({ length: k }, (_, c) => {
       let acc: CipherText | null = null;
       for (let i = 0; i < k; i++) {
-        const sel = Float64Array.from({ length: slots }, (_, j) => (j < this.n && perm[j][c] === i ? 1 / this.D : 0));
-        const term = this.scaled(this.d2[i], sel, SCALE, this.d2[i].coeffModulusSize - 1);
+        const sel = Float64Array.from({ length: slots }, (_, j) => (j < count && perm[j][c] === i ? 1 / this.D : 0));
+        const term = this.scaled(d2s[i], sel, SCALE, d2s[i].coeffModulusSize - 1);
         if (acc) evaluator.add(acc, term, acc);
         else acc = term;
       }
@@ -413,17 +454,17 @@ export class BlindCsp {
       }
     const smallest = this.send(
       signs,
-      () => this.keyHolder.smallestFromSigns(signs, k),
+      () => this.keyHolder.smallestFromSigns(signs, k, count),
       () => [],
     );
     return Int32Array.from(smallest, (c, j) => perm[j][c]);
   }
 
   /** Sends masked ciphertexts for aggregation and returns what the key holder computes from them. */
-  sumsAtKeyHolder({ out, maskSums }: { out: CipherText[]; maskSums: Float64Array }): Float64Array {
+  sumsAtKeyHolder({ out, maskSums, records }: { out: CipherText[]; maskSums: Float64Array; records: number[] }): Float64Array {
     return this.send(
       out,
-      () => this.keyHolder.sums(out, maskSums),
+      () => this.keyHolder.sums(out, maskSums, records),
       () => [],
     );
   }
@@ -445,7 +486,7 @@ export class BlindCsp {
 
   /** Frees every ciphertext and plaintext made since the last call but the distances. */
   sweep() {
-    this.arith.free(this.d2);
+    this.arith.free(this.d2.flat());
   }
 }
 
@@ -473,7 +514,11 @@ export function encryptedBlindBackend(csp: BlindCsp, p: number): BlindBackend {
       const poss = eta ? csp.broadcastFromKeyHolder([...Tt.map((T, i) => b / (eta[i] * (1 + T))), ...Tt.map((T) => 1 / (1 + T))]) : null;
       const orders = { r: geometricOrder(1 + Tr), R: geometricOrder(csp.k * 64), t: Tt.map((T) => geometricOrder(1 + T)) };
       const masked = csp.aggregate({ cr: fuzzy[0], ar: fuzzy[1] }, poss ? { ct: poss.slice(0, csp.k), at: poss.slice(csp.k) } : null, orders, a, b, m);
-      return csp.sumsAtKeyHolder(masked);
+      // per block k x (p + 2) sums, added up across blocks
+      const perBlock = csp.sumsAtKeyHolder(masked);
+      const sums = new Float64Array(csp.k * (p + 2));
+      perBlock.forEach((x, q) => (sums[q % sums.length] += x));
+      return sums;
     },
     nearest() {
       return csp.nearest();
