@@ -136,16 +136,17 @@ export function plaintextBlindBackend(Xin: Float64Array, n: number, p: number, k
       return mean;
     },
     aggregate({ s, eta, a, b, D, m }) {
+      const rr = new Float64Array(k); // a record's r (r^2 at m = 1.5) to each center
       for (let j = 0; j < n; j++) {
         let R = 0;
-        const rr = (i: number) => {
+        for (let i = 0; i < k; i++) {
           const r = f.inv1p(d2[i * n + j] / s, D / s);
-          return m === 1.5 ? r * r : r;
-        };
-        for (let i = 0; i < k; i++) R += rr(i);
+          rr[i] = m === 1.5 ? r * r : r;
+          R += rr[i];
+        }
         const invR = f.inv(R, k);
         for (let i = 0; i < k; i++) {
-          const u = rr(i) * invR;
+          const u = rr[i] * invR;
           let weight = a * u * u;
           if (eta) {
             const t = f.inv1p((b * d2[i * n + j]) / eta[i], (b * D) / eta[i]);

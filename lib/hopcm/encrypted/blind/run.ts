@@ -135,6 +135,21 @@ export class BlindKeyHolder {
   }
 }
 
+/**
+ * What one step's weights need from the key holder: its scales encrypted in every slot (fuzzy term
+ * cr = 1 / (s (1 + Tr)), ar = 1 / (1 + Tr); in the possibilistic phase per cluster
+ * ct_i = b / (eta_i (1 + Tt_i)), at_i = 1 / (1 + Tt_i)), the series' orders `q` (public: the CSP must
+ * know how many steps to take), and the algorithm's public constants a, b and m.
+ */
+export interface AggregateStep {
+  fuzzy: { cr: CipherText; ar: CipherText };
+  typical: { ct: CipherText[]; at: CipherText[] } | null;
+  q: { r: number; R: number; t: number[] };
+  a: number;
+  b: number;
+  m: 2 | 1.5;
+}
+
 export interface CspTools extends PolyTools {
   N: number;
 }
@@ -313,23 +328,13 @@ export class BlindCsp {
 
   /**
    * This step's weights and their masked aggregates per block and cluster [sum w x_l (p), sum w, sum w d2].
-   * The key holder's scales come encrypted in every slot: for the fuzzy term cr = 1 / (s (1 + Tr)),
-   * ar = 1 / (1 + Tr); in the possibilistic phase per cluster ct_i = b / (eta_i (1 + Tt_i)),
-   * at_i = 1 / (1 + Tt_i). `q`: the series' orders (public: the CSP must know how many steps to take).
    */
-  aggregate(
-    fuzzy: { cr: CipherText; ar: CipherText },
-    typical: { ct: CipherText[]; at: CipherText[] } | null,
-    q: { r: number; R: number; t: number[] },
-    a: number,
-    b: number,
-    m: 2 | 1.5,
-  ) {
+  aggregate(step: AggregateStep) {
     const products: CipherText[] = [];
     const bounds: number[] = [];
     const records: number[] = [];
     for (this.block = 0; this.block < this.blocks.length; this.block++) {
-      const block = this.aggregateBlock(this.blocks[this.block], this.d2[this.block], fuzzy, typical, q, a, b, m);
+      const block = this.aggregateBlock(this.blocks[this.block], this.d2[this.block], step);
       products.push(...block.products);
       bounds.push(...block.bounds);
       records.push(...block.products.map(() => this.counts[this.block]));
@@ -339,16 +344,7 @@ export class BlindCsp {
   }
 
   /** One block's weights and the products to sum, per cluster [w x_l (p), w, w d2]. */
-  private aggregateBlock(
-    features: CipherText[],
-    d2s: CipherText[],
-    fuzzy: { cr: CipherText; ar: CipherText },
-    typical: { ct: CipherText[]; at: CipherText[] } | null,
-    q: { r: number; R: number; t: number[] },
-    a: number,
-    b: number,
-    m: 2 | 1.5,
-  ) {
+  private aggregateBlock(features: CipherText[], d2s: CipherText[], { fuzzy, typical, q, a, b, m }: AggregateStep) {
     const { evaluator } = this.tools;
     const k = this.k;
     /** 1 / (1 + x) for x = d2 c: the geometric inverse of z = d2 c + a0, times a0 (blind.ts inv1p). */
@@ -513,7 +509,14 @@ export function encryptedBlindBackend(csp: BlindCsp, p: number): BlindBackend {
       const Tt = eta ? Array.from(eta, (e) => (b * D) / e) : [];
       const poss = eta ? csp.broadcastFromKeyHolder([...Tt.map((T, i) => b / (eta[i] * (1 + T))), ...Tt.map((T) => 1 / (1 + T))]) : null;
       const orders = { r: geometricOrder(1 + Tr), R: geometricOrder(csp.k * 64), t: Tt.map((T) => geometricOrder(1 + T)) };
-      const masked = csp.aggregate({ cr: fuzzy[0], ar: fuzzy[1] }, poss ? { ct: poss.slice(0, csp.k), at: poss.slice(csp.k) } : null, orders, a, b, m);
+      const masked = csp.aggregate({
+        fuzzy: { cr: fuzzy[0], ar: fuzzy[1] },
+        typical: poss ? { ct: poss.slice(0, csp.k), at: poss.slice(csp.k) } : null,
+        q: orders,
+        a,
+        b,
+        m,
+      });
       // per block k x (p + 2) sums, added up across blocks
       const perBlock = csp.sumsAtKeyHolder(masked);
       const sums = new Float64Array(csp.k * (p + 2));
