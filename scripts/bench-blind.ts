@@ -39,7 +39,7 @@ async function main() {
     ({ X, n, p } = b);
     truth = b.labels;
   }
-  const bench = benchBlindRun(await loadSealNode(), X, n, p, { k, seed: 1, maxIter: Number(arg("max-iter", "100")), draws: Number(arg("draws", "3")) });
+  const bench = await benchBlindRun(await loadSealNode(), X, n, p, { k, seed: 1, maxIter: Number(arg("max-iter", "100")), draws: Number(arg("draws", "3")) });
   const ari = (a: ArrayLike<unknown>, b: ArrayLike<number>) => adjustedRandIndex(a as ArrayLike<number>, b).toFixed(3);
   console.log(
     `Blind protocol run (${data}): n = ${n}, p = ${p}, k = ${k}, N = ${BLIND_PROTOCOL.N} (${BLIND_PROTOCOL.chain.join(" + ")} bits); ` +

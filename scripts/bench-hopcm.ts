@@ -173,7 +173,7 @@ if (process.argv.includes("--blind") && !process.argv.includes("--json")) {
   const k = Number(flag("k", "3"));
   for (const n of sizes.filter((n) => n <= 4096)) {
     const { X } = makeBlobs(n, p, k, { seed: 1 });
-    const bench = benchBlindRun(await loadSealNode(), X, n, p, { k, seed: 1, draws: 1, maxIter: Number(flag("blind-steps", "3")) });
+    const bench = await benchBlindRun(await loadSealNode(), X, n, p, { k, seed: 1, draws: 1, maxIter: Number(flag("blind-steps", "3")) });
     process.stdout.write(
       `\nBlind protocol, n = ${n}, p = ${p}, k = ${k}: ${bench.iterations} steps (one draw, at most ${flag("blind-steps", "3")} per phase), ` +
         `labels = ref: ${bench.labels.every((l, j) => l === bench.reference[j]) ? "yes" : "NO"}, load ${os.loadavg()[0].toFixed(2)}\n\n${blindBenchTable(bench)}\n`,

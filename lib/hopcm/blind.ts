@@ -206,9 +206,23 @@ export function blindCluster(X: Float64Array, n: number, p: number, options: Bli
   return runBlind(plaintextBlindBackend(X, n, p, options.k, options.clip ?? 3, options.approx ?? geometricFunctions()), options);
 }
 
-/** The controller: the key holder's side of the algorithm, over any backend. */
-export function runBlind(backend: BlindBackend, options: BlindOptions): BlindResult {
-  const { n, p, k } = backend;
+/** What the controller asks of the party holding the records, one request at a time. */
+export type BlindRequest =
+  | { kind: "distances"; from: { seeds: number[] } | { values: Float64Array } }
+  | { kind: "aggregate"; scales: StepScales }
+  | { kind: "nearest" };
+// The answers: the mean squared distance, the k x (p + 2) aggregates, the labels.
+
+/**
+ * The controller as a generator: it yields requests and is resumed with their answers, so it can
+ * run where the answers are decrypted (the key holder's service) while the records' party drives
+ * the steps from elsewhere (lib/hopcm/encrypted/blind/session.ts). `runBlind` drives it over a
+ * backend in one process.
+ */
+type Answer = number | Float64Array | Int32Array;
+type Step = { next: Float64Array; sums: Float64Array; objective: number; shift: number };
+
+export function* blindController(n: number, p: number, k: number, options: BlindOptions): Generator<BlindRequest, BlindResult, Answer> {
   const clip = options.clip ?? 3;
   const D = 4 * p * clip * clip;
   const a = options.a ?? 1;
@@ -222,9 +236,9 @@ export function runBlind(backend: BlindBackend, options: BlindOptions): BlindRes
   let iterations = 0;
 
   /** One step from `from` (seeds or centers); returns the new centers and what the key holder saw. */
-  const step = (from: { seeds: number[] } | { values: Float64Array }, eta: Float64Array | null) => {
-    const meanD2 = backend.distances(from);
-    const sums = backend.aggregate({ s: S * meanD2, eta, a, b, D, m });
+  function* step(from: { seeds: number[] } | { values: Float64Array }, eta: Float64Array | null): Generator<BlindRequest, Step, Answer> {
+    const meanD2 = (yield { kind: "distances", from }) as number;
+    const sums = (yield { kind: "aggregate", scales: { s: S * meanD2, eta, a, b, D, m } }) as Float64Array;
     const previous = "values" in from ? from.values : null;
     const next = new Float64Array(k * p);
     let objective = 0;
@@ -241,12 +255,12 @@ export function runBlind(backend: BlindBackend, options: BlindOptions): BlindRes
     iterations++;
     trace.push({ centers: previous, meanD2, sums, objective, shift });
     return { next, sums, objective, shift };
-  };
-  const run = (v: Float64Array, eta: Float64Array | null) => {
-    let last = step({ values: v }, eta);
-    for (let it = 1; it < maxIter && last.shift >= eps * eps; it++) last = step({ values: last.next }, eta);
+  }
+  function* run(v: Float64Array, eta: Float64Array | null): Generator<BlindRequest, Step, Answer> {
+    let last = yield* step({ values: v }, eta);
+    for (let it = 1; it < maxIter && last.shift >= eps * eps; it++) last = yield* step({ values: last.next }, eta);
     return last;
-  };
+  }
 
   // fuzzy phase from each seeding; the lowest objective wins
   let best: { v: Float64Array; objective: number } | null = null;
@@ -254,17 +268,31 @@ export function runBlind(backend: BlindBackend, options: BlindOptions): BlindRes
     ? [{ values: options.initial }]
     : drawSeeds(n, k, options.draws ?? 3, options.seed ?? 42, options.seedIndices).map((seeds) => ({ seeds }));
   for (const from of starts) {
-    const first = step(from, null);
-    const last = maxIter > 1 && first.shift >= eps * eps ? run(first.next, null) : first;
+    const first = yield* step(from, null);
+    const last = maxIter > 1 && first.shift >= eps * eps ? yield* run(first.next, null) : first;
     if (!best || last.objective < best.objective) best = { v: last.next, objective: last.objective };
   }
   // eta from one more fuzzy step's aggregates: K sum w d2 / sum w
-  const etaStep = step({ values: best!.v }, null);
+  const etaStep = yield* step({ values: best!.v }, null);
   const eta = Float64Array.from({ length: k }, (_, i) => {
     const W = etaStep.sums[i * (p + 2) + p];
     return W > 0 ? (K * etaStep.sums[i * (p + 2) + p + 1]) / W : 1;
   });
-  const last = run(etaStep.next, eta);
-  backend.distances({ values: last.next });
-  return { labels: backend.nearest(), centers: last.next, eta, iterations, trace };
+  const last = yield* run(etaStep.next, eta);
+  yield { kind: "distances", from: { values: last.next } };
+  const labels = (yield { kind: "nearest" }) as Int32Array;
+  return { labels, centers: last.next, eta, iterations, trace };
+}
+
+/** The controller: the key holder's side of the algorithm, over any backend. */
+export function runBlind(backend: BlindBackend, options: BlindOptions): BlindResult {
+  const control = blindController(backend.n, backend.p, backend.k, options);
+  let next = control.next();
+  while (!next.done) {
+    const request = next.value;
+    next = control.next(
+      request.kind === "distances" ? backend.distances(request.from) : request.kind === "aggregate" ? backend.aggregate(request.scales) : backend.nearest(),
+    );
+  }
+  return next.value;
 }

@@ -10,9 +10,10 @@ import { z } from "zod";
  * accepts once. Compact form: `mst1.<claims, base64url JSON>.<signature, base64url>`.
  */
 export const partyTokenClaims = z.strictObject({
-  iss: z.literal("authority"),
-  /** "csp", or "aa:<service>" for an attribute authority's service (lib/aa). */
-  aud: z.string().regex(/^(csp|aa:[A-Za-z][A-Za-z0-9_-]{1,15})$/),
+  /** The authority, or the CSP for its calls on the clustering key holder (signed with its log key). */
+  iss: z.enum(["authority", "csp"]),
+  /** "csp", "kh" (the clustering key holder, the authority's service) or "aa:<service>" for an attribute authority's service (lib/aa). */
+  aud: z.string().regex(/^(csp|kh|aa:[A-Za-z][A-Za-z0-9_-]{1,15})$/),
   /** The operation allowed, e.g. "uploads.putChunk". */
   op: z.string().regex(/^[a-z]+\.[A-Za-z]+$/),
   /** The one resource the operation may touch (upload, request or run id), if it has one. */
@@ -43,7 +44,7 @@ const MAX_TOKEN_LENGTH = 2048;
 
 export class PartyTokenError extends Error {
   constructor(
-    readonly reason: "malformed" | "bad-signature" | "expired" | "not-yet-valid" | "wrong-audience" | "wrong-scope" | "replayed",
+    readonly reason: "malformed" | "bad-signature" | "wrong-issuer" | "expired" | "not-yet-valid" | "wrong-audience" | "wrong-scope" | "replayed",
     message: string,
   ) {
     super(message);
@@ -80,9 +81,15 @@ function keyObject(kind: "private" | "public", key: Uint8Array): KeyObject {
   return made;
 }
 
-export function signPartyToken(grant: PartyGrant, secretKey: Uint8Array, now = Date.now(), ttlSeconds = TOKEN_TTL_S): string {
+export function signPartyToken(
+  grant: PartyGrant,
+  secretKey: Uint8Array,
+  now = Date.now(),
+  ttlSeconds = TOKEN_TTL_S,
+  iss: PartyTokenClaims["iss"] = "authority",
+): string {
   const iat = Math.floor(now / 1000);
-  const claims: PartyTokenClaims = partyTokenClaims.parse({ iss: "authority", ...grant, iat, exp: iat + ttlSeconds, nonce: b64(randomBytes(16)) });
+  const claims: PartyTokenClaims = partyTokenClaims.parse({ iss, ...grant, iat, exp: iat + ttlSeconds, nonce: b64(randomBytes(16)) });
   const body = b64(new TextEncoder().encode(JSON.stringify(claims)));
   return `${PREFIX}.${body}.${b64(sign(null, domain(body), keyObject("private", secretKey)))}`;
 }
@@ -94,7 +101,7 @@ export function signPartyToken(grant: PartyGrant, secretKey: Uint8Array, now = D
 export function verifyPartyToken(
   token: string,
   publicKey: Uint8Array,
-  expect: { aud: PartyTokenClaims["aud"]; op: string; res?: string },
+  expect: { aud: PartyTokenClaims["aud"]; op: string; res?: string; iss?: PartyTokenClaims["iss"] },
   now = Date.now(),
 ): PartyTokenClaims {
   const parts = token.length <= MAX_TOKEN_LENGTH ? token.split(".") : [];
@@ -107,13 +114,16 @@ export function verifyPartyToken(
   } catch {
     valid = false;
   }
-  if (!valid) throw new PartyTokenError("bad-signature", "The party token is not signed by the authority.");
+  const issuer = expect.iss ?? "authority";
+  if (!valid) throw new PartyTokenError("bad-signature", `The party token is not signed by the ${issuer === "csp" ? "CSP" : "authority"}.`);
   let claims: PartyTokenClaims;
   try {
     claims = partyTokenClaims.parse(JSON.parse(Buffer.from(body, "base64url").toString("utf8")));
   } catch {
     throw new PartyTokenError("malformed", "The party token's claims are malformed.");
   }
+  // a key signs for one party only; the claim says which, and must say the expected one
+  if (claims.iss !== issuer) throw new PartyTokenError("wrong-issuer", `The party token is issued by the ${claims.iss}, not the ${issuer}.`);
   const t = Math.floor(now / 1000);
   if (claims.aud !== expect.aud) throw new PartyTokenError("wrong-audience", `The party token is for the ${claims.aud}, not the ${expect.aud}.`);
   if (claims.exp + CLOCK_SKEW_S < t) throw new PartyTokenError("expired", "The party token has expired.");

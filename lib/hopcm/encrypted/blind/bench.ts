@@ -3,10 +3,11 @@
  * `npm run bench:hopcm -- --blind`): the CSP's and the key holder's time, the traffic between them
  * (uncompressed SEAL serialisation), and the labels against the plaintext reference.
  */
-import { blindCluster, runBlind, type BlindBackend, type BlindOptions } from "../../blind";
+import { blindCluster, type BlindOptions, type BlindResult } from "../../blind";
 import type { Seal } from "../params";
 import { BLIND_PROTOCOL, blindCkks } from "./context";
-import { BlindCsp, BlindKeyHolder, encryptedBlindBackend } from "./run";
+import { BlindCsp, BlindKeyHolder, ciphertextBytes, type KeyHolderWire } from "./run";
+import { BlindKeyHolderSession, driveBlindRun, sessionWire, type BlindOrder, type BlindSessionWire } from "./session";
 
 export interface BlindBenchStep {
   /** Wall time of the step, the key holder's part of it, bytes each way. */
@@ -50,17 +51,39 @@ export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: num
     }),
   );
   const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, record);
+  // the CSP's calls go to the session of the run going on (one at a time)
+  let wire: BlindSessionWire | null = null;
+  const current = () => {
+    if (!wire) throw new Error("no run is going on");
+    return wire;
+  };
+  const forward: KeyHolderWire = {
+    refresh: (masked, records) => current().refresh(masked, records),
+    broadcastSums: (masked, records) => current().broadcastSums(masked, records),
+    labels: (signs, kk, records) => current().labels(signs, kk, records),
+  };
   const csp = new BlindCsp(
     { seal, context: ckks.context, encoder: ckks.encoder, evaluator: ckks.evaluator, relinKeys: ckks.relinKeys, N: ckks.N },
     blocks,
     n,
     k,
     clip,
-    keyHolder,
+    forward,
   );
   return {
     keyHolder,
     csp,
+    /** A whole run: the key holder's session (the controller) and the CSP's driver, every message as bytes. */
+    async run(options: BlindOptions, between?: (order: BlindOrder, steps: number) => void | Promise<void>): Promise<BlindResult> {
+      const session = new BlindKeyHolderSession(keyHolder, ciphertextBytes({ seal, context: ckks.context }), slots, options);
+      wire = sessionWire(session);
+      try {
+        const { labels } = await driveBlindRun(csp, wire, between);
+        return { ...session.result!, labels };
+      } finally {
+        wire = null;
+      }
+    },
     dispose() {
       csp.dispose();
       for (const ct of blocks.flat()) ct.delete();
@@ -70,26 +93,21 @@ export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: num
 }
 
 /** A whole run with both parties in this process, timed per step. */
-export function benchBlindRun(seal: Seal, X: Float64Array, n: number, p: number, options: BlindOptions): BlindBench {
-  const { keyHolder, csp, dispose } = blindInOneProcess(seal, X, n, p, options.k, options.clip ?? 3);
+export async function benchBlindRun(seal: Seal, X: Float64Array, n: number, p: number, options: BlindOptions): Promise<BlindBench> {
+  const { keyHolder, csp, run: blindRun, dispose } = blindInOneProcess(seal, X, n, p, options.k, options.clip ?? 3);
   try {
-    const inner = encryptedBlindBackend(csp, p);
     const steps: BlindBenchStep[] = [];
     const started = performance.now();
     let mark = { at: started, kh: 0, toKh: 0, toCsp: 0 };
-    const backend: BlindBackend = {
-      ...inner,
-      distances: (from) => inner.distances(from),
-      aggregate: (scales) => {
-        const out = inner.aggregate(scales);
-        const now = { at: performance.now(), kh: keyHolder.ms, toKh: csp.traffic.toKeyHolder, toCsp: csp.traffic.toCsp };
-        steps.push({ ms: now.at - mark.at, keyHolderMs: now.kh - mark.kh, toKeyHolder: now.toKh - mark.toKh, toCsp: now.toCsp - mark.toCsp });
-        mark = now;
-        return out;
-      },
-      nearest: () => inner.nearest(),
-    };
-    const run = runBlind(backend, options);
+    let done = 0;
+    // a step ends when the CSP's aggregate has been answered (distances, weights, sums)
+    const run = await blindRun(options, (_order, counted) => {
+      if (counted === done) return;
+      done = counted;
+      const now = { at: performance.now(), kh: keyHolder.ms, toKh: csp.traffic.toKeyHolder, toCsp: csp.traffic.toCsp };
+      steps.push({ ms: now.at - mark.at, keyHolderMs: now.kh - mark.kh, toKeyHolder: now.toKh - mark.toKh, toCsp: now.toCsp - mark.toCsp });
+      mark = now;
+    });
     const totalMs = performance.now() - started;
     const reference = blindCluster(X, n, p, options);
     return {

@@ -18,14 +18,14 @@ import type { CipherText } from "../params";
 import { CkksArith } from "./arith";
 import type { PolyCost, PolyTools } from "./poly";
 
-export type Refresh = (cts: CipherText[], bounds: number[]) => CipherText[];
+export type Refresh = (cts: CipherText[], bounds: number[]) => Promise<CipherText[]>;
 
-export function geometricInverseEncrypted(
+export async function geometricInverseEncrypted(
   tools: PolyTools,
   z: CipherText,
   q: number,
   refresh?: Refresh,
-): { ct: CipherText; cost: PolyCost; refreshes: number } {
+): Promise<{ ct: CipherText; cost: PolyCost; refreshes: number }> {
   if (!Number.isInteger(q) || q < 1) throw new RangeError(`q must be a positive integer, got ${q}`);
   const startLevel = z.coeffModulusSize;
   if (!refresh && startLevel - 1 < q)
@@ -48,7 +48,7 @@ export function geometricInverseEncrypted(
   for (let i = 1; i < q; i++) {
     // e^(2^i) lands one level below e, the running product one below that: both must keep two primes
     if (refresh && Math.min(product.coeffModulusSize, e.coeffModulusSize - 1) - 1 < 2) {
-      [e, product] = refresh([e, product], [1, 2 ** i]); // the caller owns what its refresh returns
+      [e, product] = await refresh([e, product], [1, 2 ** i]); // the caller owns what its refresh returns
       refreshes++;
     }
     e = arith.mul(e, e);

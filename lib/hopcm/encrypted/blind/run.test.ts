@@ -6,23 +6,22 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { csvRecords, parseCsv } from "../../../csv/csv";
-import { blindCluster, runBlind, type BlindOptions } from "../../blind";
+import { blindCluster, type BlindOptions } from "../../blind";
 import { fitFeatures } from "../../features";
 import { reconstructionError, reconstructRecords, type KeyHolderTranscript } from "../leakage";
 import { adjustedRandIndex } from "../../metrics";
 import { makeBlobs } from "../../synthetic";
 import { loadSealNode } from "../seal-node";
 import { blindInOneProcess } from "./bench";
-import { encryptedBlindBackend } from "./run";
 
 describe("the blind protocol on ciphertexts (N = 8192)", () => {
   it("computes the reference's aggregates and labels, the key holder seeing only masked values and aggregates", async () => {
     const seal = await loadSealNode();
     const { X, n, p } = makeBlobs(200, 4, 2, { seed: 3, spread: 4 });
     const options: BlindOptions = { k: 2, seed: 5, draws: 1, maxIter: 3 };
-    const { keyHolder, csp, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
+    const { keyHolder, csp, run, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
     const started = performance.now();
-    const encrypted = runBlind(encryptedBlindBackend(csp, p), options);
+    const encrypted = await run(options);
     const ms = performance.now() - started;
     const reference = blindCluster(X, n, p, options);
 
@@ -69,17 +68,13 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     const wdbc = fitFeatures(csvRecords(parseCsv(readFileSync(WDBC, "utf8"))), { label: "diagnosis", strictNumeric: true });
     const { X, n, p } = wdbc;
     const seal = await loadSealNode();
-    const { keyHolder, csp, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
+    const { keyHolder, run: blindRun, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
     // the controller runs at the key holder: it knows which centers each step used and where its step began
-    const backend = encryptedBlindBackend(csp, p);
     const starts: number[] = [];
-    const distances = backend.distances.bind(backend);
-    backend.distances = (from) => {
-      starts.push(keyHolder.seen.length);
-      return distances(from);
-    };
     const options: BlindOptions = { k: 2, seed: 1, draws: 1, maxIter: 2 };
-    const run = runBlind(backend, options);
+    const run = await blindRun(options, (order) => {
+      if (order.kind === "seeds" || order.kind === "centers") starts.push(keyHolder.seen.length);
+    });
     const reference = blindCluster(X, n, p, options);
     expect(adjustedRandIndex(reference.labels, run.labels)).toBeGreaterThanOrEqual(0.98);
 
@@ -107,8 +102,8 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     const seal = await loadSealNode();
     const { X, n, p } = makeBlobs(4396, 3, 2, { seed: 8, spread: 4 });
     const options: BlindOptions = { k: 2, seed: 2, draws: 1, maxIter: 2 };
-    const { keyHolder, csp, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
-    const encrypted = runBlind(encryptedBlindBackend(csp, p), options);
+    const { keyHolder, run, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
+    const encrypted = await run(options);
     const reference = blindCluster(X, n, p, options);
     let worst = 0;
     encrypted.trace.forEach((step, t) => {

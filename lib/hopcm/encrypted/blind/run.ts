@@ -9,16 +9,15 @@
  *     centers, in an order permuted per record by the CSP (labels: it returns the smallest).
  *
  * Parties: `BlindCsp` holds the feature ciphertexts, the evaluation keys and nothing that decrypts;
- * `BlindKeyHolder` holds the secret key and never sees a ciphertext of a record unmasked. The
- * controller (blind.ts `runBlind`) runs at the key holder over `encryptedBlindBackend`, which is
- * the wire between them: in this process here, one message per call.
+ * `BlindKeyHolder` holds the secret key and never sees a ciphertext of a record unmasked. Between
+ * them only bytes travel (SEAL's serialisation), through `KeyHolderWire`: the CSP's calls, awaited,
+ * in one process or over HTTP. The controller (blind.ts `blindController`) runs at the key holder,
+ * in its session (./session.ts), which the CSP's driver asks what to compute next.
  *
  * Model: semi-honest and non-colluding. Not yet (the design's later steps): the CSP computing the
  * centers itself, threshold decryption and the refresh check against a malicious key holder. Any
  * number of records: blocks of N / 2, the key holder adding their sums.
  */
-import type { BlindBackend, StepScales } from "../../blind";
-import { geometricOrder } from "../../blind";
 import type { CipherText, PlainText } from "../params";
 import { CkksArith } from "./arith";
 import { geometricInverseEncrypted } from "./geometric";
@@ -43,9 +42,44 @@ function uniformMasks(length: number, bound: number): Float64Array {
   return Float64Array.from(words, (u) => (u / 2 ** 32) * 2 * bound - bound);
 }
 
-/** Bytes of a ciphertext as SEAL serialises it uncompressed: size x N x primes x 8. */
-function bytesOf(ct: CipherText, N: number) {
-  return ct.size * N * ct.coeffModulusSize * 8;
+/**
+ * The key holder's calls as the CSP makes them, ciphertexts as SEAL's bytes: in this process
+ * (`keyHolderWire`) or over HTTP (lib/clustering/blind). `records`: how many leading slots hold
+ * records (the block's size, public).
+ */
+export interface KeyHolderWire {
+  /** Masked values back at the top level, freshly encrypted. */
+  refresh(masked: Uint8Array[], records: number): Promise<Uint8Array[]>;
+  /** The sum of each masked ciphertext's record slots, encrypted in every slot. */
+  broadcastSums(masked: Uint8Array[], records: number[]): Promise<Uint8Array[]>;
+  /** Per record, the smallest of k permuted positions from the signs of their differences (once per run). */
+  labels(signs: Uint8Array[], k: number, records: number): Promise<Int32Array>;
+}
+
+/** Masked ciphertexts for their sums at the key holder, and what the CSP tells it of the masks. */
+export interface MaskedSums {
+  out: Uint8Array[];
+  /** Per ciphertext, the sum of its mask over the records' slots. */
+  maskSums: number[];
+  /** Per ciphertext, how many leading slots hold records. */
+  records: number[];
+}
+
+/** SEAL's serialisation (uncompressed) and its inverse, for one context. */
+export function ciphertextBytes(tools: Pick<PolyTools, "seal" | "context">) {
+  return {
+    save: (ct: CipherText): Uint8Array => ct.saveArray(tools.seal.ComprModeType.none),
+    load: (bytes: Uint8Array): CipherText => {
+      const ct = tools.seal.CipherText();
+      try {
+        ct.loadArray(tools.context, bytes);
+      } catch (error) {
+        ct.delete();
+        throw new RangeError(`not a ciphertext of these parameters (${(error as Error).message})`);
+      }
+      return ct;
+    },
+  };
 }
 
 export interface KeyHolderTools {
@@ -135,6 +169,31 @@ export class BlindKeyHolder {
   }
 }
 
+/** The key holder's side of the wire in this process: bytes in, its answers as bytes out. */
+export function keyHolderWire(keyHolder: BlindKeyHolder, io: ReturnType<typeof ciphertextBytes>): KeyHolderWire {
+  const call = <T>(bytes: Uint8Array[], work: (cts: CipherText[]) => T): T => {
+    const cts: CipherText[] = [];
+    try {
+      for (const b of bytes) cts.push(io.load(b));
+      return work(cts);
+    } finally {
+      for (const ct of cts) ct.delete();
+    }
+  };
+  const saved = (cts: CipherText[]) => {
+    try {
+      return cts.map(io.save);
+    } finally {
+      for (const ct of cts) ct.delete();
+    }
+  };
+  return {
+    refresh: async (masked, records) => call(masked, (cts) => saved(keyHolder.refresh(cts, records))),
+    broadcastSums: async (masked, records) => call(masked, (cts) => saved(keyHolder.broadcastSums(cts, records))),
+    labels: async (signs, k, records) => call(signs, (cts) => keyHolder.smallestFromSigns(cts, k, records)),
+  };
+}
+
 /**
  * What one step's weights need from the key holder: its scales encrypted in every slot (fuzzy term
  * cr = 1 / (s (1 + Tr)), ar = 1 / (1 + Tr); in the possibilistic phase per cluster
@@ -185,22 +244,34 @@ export class BlindCsp {
     readonly n: number,
     readonly k: number,
     private readonly clip: number,
-    private readonly keyHolder: BlindKeyHolder,
+    private readonly keyHolder: KeyHolderWire,
   ) {
     const slots = tools.encoder.slotCount;
     if (blocks.length !== Math.ceil(n / slots)) throw new RangeError(`${n} records need ${Math.ceil(n / slots)} blocks of ${slots}, got ${blocks.length}`);
     this.counts = blocks.map((_, b) => Math.min(slots, n - b * slots));
     this.D = 4 * blocks[0].length * clip * clip;
     this.arith = new CkksArith(tools);
+    this.io = ciphertextBytes(tools);
   }
+  private readonly io: ReturnType<typeof ciphertextBytes>;
 
-  // --- the wire: every call to the key holder, counted ----------------------------------------
-  private send<T>(out: CipherText[], call: () => T, back: (t: T) => CipherText[]): T {
-    for (const ct of out) this.traffic.toKeyHolder += bytesOf(ct, this.tools.N);
-    const result = call();
-    for (const ct of back(result)) this.traffic.toCsp += bytesOf(ct, this.tools.N);
-    this.traffic.ciphertexts += out.length + back(result).length;
-    return result;
+  // --- the wire: ciphertexts to and from the key holder as bytes, counted ---------------------
+  /** Serialised for the key holder (counted as traffic to it). */
+  out(cts: CipherText[]): Uint8Array[] {
+    return cts.map((ct) => {
+      const bytes = this.io.save(ct);
+      this.traffic.toKeyHolder += bytes.length;
+      this.traffic.ciphertexts++;
+      return bytes;
+    });
+  }
+  /** Loaded from the key holder's bytes (counted), owned by this step. */
+  in(bytes: Uint8Array[]): CipherText[] {
+    return bytes.map((b) => {
+      this.traffic.toCsp += b.length;
+      this.traffic.ciphertexts++;
+      return this.keep(this.io.load(b));
+    });
   }
 
   // --- arithmetic (lib/hopcm/encrypted/blind/arith.ts: exact scales, nothing of different scales added)
@@ -217,7 +288,7 @@ export class BlindCsp {
     return out;
   }
   /** Masked refresh: the values back at the top level; `bounds` bound their magnitudes. */
-  private refresh = (cts: CipherText[], bounds: number[]): CipherText[] => {
+  private refresh = async (cts: CipherText[], bounds: number[]): Promise<CipherText[]> => {
     const { evaluator } = this.tools;
     const masks = cts.map((_, q) => uniformMasks(this.tools.encoder.slotCount, bounds[q] * 2 ** MASK_BITS));
     const masked = cts.map((ct, q) => {
@@ -225,23 +296,19 @@ export class BlindCsp {
       evaluator.addPlain(ct, this.plain(masks[q], ct.scale, ct), out);
       return out;
     });
-    const fresh = this.send(
-      masked,
-      () => this.keyHolder.refresh(masked, this.counts[this.block]),
-      (r) => r,
-    );
+    const fresh = this.in(await this.keyHolder.refresh(this.out(masked), this.counts[this.block]));
     return fresh.map((ct, q) => {
       evaluator.subPlain(ct, this.plain(masks[q], ct.scale, ct), ct);
-      return this.keep(ct);
+      return ct;
     });
   };
   /** Levels for `depth` more products with two primes left for a refresh; refreshed if not. */
-  private ready(ct: CipherText, depth: number, bound: number) {
-    return ct.coeffModulusSize - depth >= 2 ? ct : this.refresh([ct], [bound])[0];
+  private async ready(ct: CipherText, depth: number, bound: number) {
+    return ct.coeffModulusSize - depth >= 2 ? ct : (await this.refresh([ct], [bound]))[0];
   }
   /** cts + masks over every slot, and the masks' sums over the records' slots (`records[q]` of ciphertext q). */
-  private masked(cts: CipherText[], bounds: number[], records: number[]) {
-    const maskSums = new Float64Array(cts.length);
+  private masked(cts: CipherText[], bounds: number[], records: number[]): MaskedSums {
+    const maskSums = new Array<number>(cts.length).fill(0);
     const out = cts.map((ct, q) => {
       const mask = uniformMasks(this.tools.encoder.slotCount, bounds[q] * 2 ** MASK_BITS);
       for (let j = 0; j < records[q]; j++) maskSums[q] += mask[j];
@@ -249,21 +316,21 @@ export class BlindCsp {
       this.tools.evaluator.addPlain(ct, this.plain(mask, ct.scale, ct), m);
       return m;
     });
-    return { out, maskSums, records };
+    return { out: this.out(out), maskSums, records };
   }
   /** ct at the top scale, times c, one level down (refreshed first if that would leave too few primes). */
-  private times(ct: CipherText, c: number, bound: number) {
-    const x = this.ready(ct, 1, bound);
+  private async times(ct: CipherText, c: number, bound: number) {
+    const x = await this.ready(ct, 1, bound);
     return this.scaled(x, c, SCALE, x.coeffModulusSize - 1);
   }
-  private square(ct: CipherText, bound: number) {
-    const x = this.ready(ct, 1, bound);
+  private async square(ct: CipherText, bound: number) {
+    const x = await this.ready(ct, 1, bound);
     return this.mul(x, x);
   }
 
   // --- the protocol's steps ---------------------------------------------------------------------
   /** Centers as broadcast ciphertexts (k x p) from seed records: each picked by a one-hot product, masked in its slot, summed and re-encrypted in every slot by the key holder, unmasked. */
-  centersFromSeeds(seeds: number[]): CipherText[] {
+  async centersFromSeeds(seeds: number[]): Promise<CipherText[]> {
     const { evaluator, encoder } = this.tools;
     const slots = encoder.slotCount;
     const picked: CipherText[] = [];
@@ -285,19 +352,15 @@ export class BlindCsp {
         masks.push(mask);
         records.push(this.counts[Math.floor(record / slots)]);
       }
-    const sums = this.send(
-      picked,
-      () => this.keyHolder.broadcastSums(picked, records),
-      (r) => r,
-    );
+    const sums = this.in(await this.keyHolder.broadcastSums(this.out(picked), records));
     return sums.map((ct, q) => {
       evaluator.subPlain(ct, this.plain(masks[q], ct.scale, ct), ct);
-      return this.keep(ct);
+      return ct;
     });
   }
 
   /** d2_i = sum_l (x_l - v_il)^2 for broadcast centers (k x p); returns them masked, for their sums. */
-  distances(centers: CipherText[]) {
+  distances(centers: CipherText[]): MaskedSums {
     const { evaluator, relinKeys, seal } = this.tools;
     this.d2 = this.blocks.map((features) =>
       Array.from({ length: this.k }, (_, i) => {
@@ -329,12 +392,12 @@ export class BlindCsp {
   /**
    * This step's weights and their masked aggregates per block and cluster [sum w x_l (p), sum w, sum w d2].
    */
-  aggregate(step: AggregateStep) {
+  async aggregate(step: AggregateStep): Promise<MaskedSums> {
     const products: CipherText[] = [];
     const bounds: number[] = [];
     const records: number[] = [];
     for (this.block = 0; this.block < this.blocks.length; this.block++) {
-      const block = this.aggregateBlock(this.blocks[this.block], this.d2[this.block], step);
+      const block = await this.aggregateBlock(this.blocks[this.block], this.d2[this.block], step);
       products.push(...block.products);
       bounds.push(...block.bounds);
       records.push(...block.products.map(() => this.counts[this.block]));
@@ -344,48 +407,52 @@ export class BlindCsp {
   }
 
   /** One block's weights and the products to sum, per cluster [w x_l (p), w, w d2]. */
-  private aggregateBlock(features: CipherText[], d2s: CipherText[], { fuzzy, typical, q, a, b, m }: AggregateStep) {
+  private async aggregateBlock(features: CipherText[], d2s: CipherText[], { fuzzy, typical, q, a, b, m }: AggregateStep) {
     const { evaluator } = this.tools;
     const k = this.k;
     /** 1 / (1 + x) for x = d2 c: the geometric inverse of z = d2 c + a0, times a0 (blind.ts inv1p). */
-    const inv1p = (d2: CipherText, c: CipherText, a0: CipherText, order: number) => {
-      const prod = this.mul(this.ready(d2, 1, this.D), c);
+    const inv1p = async (d2: CipherText, c: CipherText, a0: CipherText, order: number) => {
+      const prod = this.mul(await this.ready(d2, 1, this.D), c);
       const z = this.arith.fresh();
       evaluator.add(prod, this.scaled(a0, 1, prod.scale, prod.coeffModulusSize), z);
-      const g = this.keep(geometricInverseEncrypted(this.tools, z, order, this.refresh).ct);
-      return this.mul(this.ready(g, 1, 2 ** order), a0);
+      const g = this.keep((await geometricInverseEncrypted(this.tools, z, order, this.refresh)).ct);
+      return this.mul(await this.ready(g, 1, 2 ** order), a0);
     };
-    const r = d2s.map((d2) => {
-      const r1 = inv1p(d2, fuzzy.cr, fuzzy.ar, q.r);
-      return m === 1.5 ? this.square(r1, 1) : r1; // FCM's m = 1.5: memberships proportional to r^2
-    });
+    const r: CipherText[] = [];
+    for (const d2 of d2s) {
+      const r1 = await inv1p(d2, fuzzy.cr, fuzzy.ar, q.r);
+      r.push(m === 1.5 ? await this.square(r1, 1) : r1); // FCM's m = 1.5: memberships proportional to r^2
+    }
     // R = sum_c r_c (r^2 at m = 1.5): the same operations on every cluster, so the same scale and level
     const R = this.arith.fresh();
     R.copy(r[0]);
     for (let i = 1; i < k; i++) evaluator.add(R, r[i], R);
-    const gR = this.keep(geometricInverseEncrypted(this.tools, this.times(R, 1 / k, k), q.R, this.refresh).ct);
-    const invR = this.times(gR, 1 / k, 2 ** q.R);
-    const weights = r.map((ri, i) => {
-      const u = this.mul(this.ready(ri, 1, 1), this.ready(invR, 1, 2 ** q.R));
-      const u2 = this.square(u, 1);
-      if (!typical) return this.times(u2, a, 1);
-      const t2 = this.square(inv1p(d2s[i], typical.ct[i], typical.at[i], q.t[i]), 1);
-      return this.combine(this.ready(u2, 1, 1), a, this.ready(t2, 1, 1), b);
-    });
+    const gR = this.keep((await geometricInverseEncrypted(this.tools, await this.times(R, 1 / k, k), q.R, this.refresh)).ct);
+    const invR = await this.times(gR, 1 / k, 2 ** q.R);
+    const weights: CipherText[] = [];
+    for (const [i, ri] of r.entries()) {
+      const u = this.mul(await this.ready(ri, 1, 1), await this.ready(invR, 1, 2 ** q.R));
+      const u2 = await this.square(u, 1);
+      if (!typical) weights.push(await this.times(u2, a, 1));
+      else {
+        const t2 = await this.square(await inv1p(d2s[i], typical.ct[i], typical.at[i], q.t[i]), 1);
+        weights.push(this.combine(await this.ready(u2, 1, 1), a, await this.ready(t2, 1, 1), b));
+      }
+    }
     // the aggregates: w x_l, w, w d2 (no relinearisation: the key holder decrypts three-part ciphertexts)
     const products: CipherText[] = [];
     const bounds: number[] = [];
-    weights.forEach((w0, i) => {
-      const w = this.ready(w0, 1, a + b);
+    for (const [i, w0] of weights.entries()) {
+      const w = await this.ready(w0, 1, a + b);
       for (const x of features) {
         products.push(this.mul(w, x, false));
         bounds.push((a + b) * this.clip);
       }
       products.push(this.scaled(w, 1, SCALE, w.coeffModulusSize - 1));
       bounds.push(a + b);
-      products.push(this.mul(w, this.ready(d2s[i], 1, this.D), false));
+      products.push(this.mul(w, await this.ready(d2s[i], 1, this.D), false));
       bounds.push((a + b) * this.D);
-    });
+    }
     return { products, bounds };
   }
 
@@ -399,16 +466,16 @@ export class BlindCsp {
    * ~1e-5) come out between -1 and 1: the key holder learns that such a record is within ~0.01 D
    * of equidistant, nothing else of it.
    */
-  nearest(): Int32Array {
+  async nearest(): Promise<Int32Array> {
     const labels = new Int32Array(this.n);
     const slots = this.tools.encoder.slotCount;
     for (this.block = 0; this.block < this.blocks.length; this.block++)
-      labels.set(this.nearestInBlock(this.d2[this.block], this.counts[this.block]), this.block * slots);
+      labels.set(await this.nearestInBlock(this.d2[this.block], this.counts[this.block]), this.block * slots);
     this.block = 0;
     return labels;
   }
 
-  private nearestInBlock(d2s: CipherText[], count: number): Int32Array {
+  private async nearestInBlock(d2s: CipherText[], count: number): Promise<Int32Array> {
     const k = this.k;
     const slots = this.tools.encoder.slotCount;
     const { evaluator } = this.tools;
@@ -438,7 +505,7 @@ export class BlindCsp {
         let x = this.arith.fresh();
         evaluator.sub(P[a], P[b], x);
         for (let round = 0; round < SIGN_ROUNDS; round++) {
-          x = this.ready(x, 2, 1);
+          x = await this.ready(x, 2, 1);
           const x2 = this.mul(x, x);
           const three = this.arith.fresh();
           evaluator.negate(x2, three);
@@ -448,30 +515,19 @@ export class BlindCsp {
         }
         signs.push(x);
       }
-    const smallest = this.send(
-      signs,
-      () => this.keyHolder.smallestFromSigns(signs, k, count),
-      () => [],
-    );
+    const smallest = await this.keyHolder.labels(this.out(signs), k, count);
+    if (smallest.length !== count || smallest.some((c) => !(c >= 0 && c < k))) throw new RangeError("the key holder's labels do not fit the block");
     return Int32Array.from(smallest, (c, j) => perm[j][c]);
   }
 
-  /** Sends masked ciphertexts for aggregation and returns what the key holder computes from them. */
-  sumsAtKeyHolder({ out, maskSums, records }: { out: CipherText[]; maskSums: Float64Array; records: number[] }): Float64Array {
-    return this.send(
-      out,
-      () => this.keyHolder.sums(out, maskSums, records),
-      () => [],
-    );
+  /** What the key holder's session is told when the run begins: sizes and records per block. */
+  start() {
+    return { n: this.n, p: this.blocks[0].length, k: this.k, counts: [...this.counts] };
   }
-  broadcastFromKeyHolder(values: ArrayLike<number>): CipherText[] {
-    const cts = this.send(
-      [],
-      () => this.keyHolder.broadcast(values),
-      (r) => r,
-    );
-    for (const ct of cts) this.keep(ct);
-    return cts;
+
+  /** Ciphertexts from the key holder (centers, scales) for this step. */
+  received(bytes: Uint8Array[]): CipherText[] {
+    return this.in(bytes);
   }
 
   /** Frees everything this party made. */
@@ -484,47 +540,4 @@ export class BlindCsp {
   sweep() {
     this.arith.free(this.d2.flat());
   }
-}
-
-/**
- * The wire as the key holder's controller sees it: `runBlind(encryptedBlindBackend(csp), options)`.
- * It turns the controller's plaintext centers and scales into the key holder's encryptions and
- * the CSP's masked answers into aggregates; the CSP sees neither.
- */
-export function encryptedBlindBackend(csp: BlindCsp, p: number): BlindBackend {
-  let centers: CipherText[] = [];
-  return {
-    n: csp.n,
-    p,
-    k: csp.k,
-    distances(from) {
-      csp.sweep();
-      centers = "seeds" in from ? csp.centersFromSeeds(from.seeds) : csp.broadcastFromKeyHolder(from.values);
-      const sums = csp.sumsAtKeyHolder(csp.distances(centers));
-      return sums.reduce((s, x) => s + x, 0) / (csp.k * csp.n);
-    },
-    aggregate({ s, eta, a, b, D, m }: StepScales) {
-      const Tr = D / s;
-      const fuzzy = csp.broadcastFromKeyHolder([1 / (s * (1 + Tr)), 1 / (1 + Tr)]);
-      const Tt = eta ? Array.from(eta, (e) => (b * D) / e) : [];
-      const poss = eta ? csp.broadcastFromKeyHolder([...Tt.map((T, i) => b / (eta[i] * (1 + T))), ...Tt.map((T) => 1 / (1 + T))]) : null;
-      const orders = { r: geometricOrder(1 + Tr), R: geometricOrder(csp.k * 64), t: Tt.map((T) => geometricOrder(1 + T)) };
-      const masked = csp.aggregate({
-        fuzzy: { cr: fuzzy[0], ar: fuzzy[1] },
-        typical: poss ? { ct: poss.slice(0, csp.k), at: poss.slice(csp.k) } : null,
-        q: orders,
-        a,
-        b,
-        m,
-      });
-      // per block k x (p + 2) sums, added up across blocks
-      const perBlock = csp.sumsAtKeyHolder(masked);
-      const sums = new Float64Array(csp.k * (p + 2));
-      perBlock.forEach((x, q) => (sums[q % sums.length] += x));
-      return sums;
-    },
-    nearest() {
-      return csp.nearest();
-    },
-  };
 }
