@@ -10,7 +10,7 @@ import { NumberList, fromJson } from "@/lib/db/json";
 
 /**
  * The key holder of the clustering protocol (DESIGN.md "Clustering"): one active CKKS key pair,
- * made on first need. Public material is stored in the clear (the public key goes to hospitals'
+ * made on first need (rows of other parameters are the blind protocol's: ./blind-key-holder.ts). Public material is stored in the clear (the public key goes to hospitals'
  * browsers, the evaluation keys to the CSP); the secret key is sealed under the KEK, bound to
  * its row id.
  */
@@ -77,7 +77,7 @@ export async function ckksPublicKeys(): Promise<CkksKeyInfo> {
   const info = await db().$transaction(async (tx) => {
     // Two first callers at once: the second waits here and finds the first one's row.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CKKS_KEY_LOCK})`;
-    const row = await tx.ckksKey.findFirst({ where: { active: true }, orderBy: { createdAt: "desc" } });
+    const row = await tx.ckksKey.findFirst({ where: { active: true, paramsId: (await nodeCkks()).id }, orderBy: { createdAt: "desc" } });
     return row ? infoOf(row) : createActive(tx);
   }, KEYGEN_TX);
   const ckks = await nodeCkks();
@@ -91,7 +91,7 @@ export async function ckksPublicKeys(): Promise<CkksKeyInfo> {
 export async function activeCkksKeyId(): Promise<string | null> {
   const active = cache().active;
   if (active) return active.keyId;
-  const row = await db().ckksKey.findFirst({ where: { active: true }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  const row = await db().ckksKey.findFirst({ where: { active: true, paramsId: (await nodeCkks()).id }, orderBy: { createdAt: "desc" }, select: { id: true } });
   return row?.id ?? null;
 }
 

@@ -23,6 +23,8 @@ export const BODY_LIMITS = {
   cspCall: 2 * MiB,
   /** POST /api/csp/features.putBlock: a feature run (featureRun) plus the wire header. */
   cspFeatureRun: 8 * MiB + 64 * KiB,
+  /** POST /api/key-holder/:call, the CSP's call on the blind protocol's key holder: ciphertexts as raw bytes, split by the CSP below Next's 10 MiB proxy cap. */
+  keyHolderCall: 8 * MiB + 64 * KiB,
   /** Small JSON bodies of the other API routes (e.g. the feature declaration: 256 column names). */
   api: 128 * KiB,
   /** Pages take no body except server actions posted by forms (handled as serverAction). */
@@ -43,6 +45,7 @@ export function bodyLimit(method: string, pathname: string, isAction: boolean): 
   if (method === "POST" && (pathname === "/api/uploads" || pathname === "/api/uploads/")) return BODY_LIMITS.uploadStart;
   if (method === "POST" && (pathname === "/api/csp/features.putBlock" || pathname === "/api/csp/features.putBlock/")) return BODY_LIMITS.cspFeatureRun;
   if (method === "POST" && pathname.startsWith("/api/csp/")) return BODY_LIMITS.cspCall;
+  if (method === "POST" && pathname.startsWith("/api/key-holder/")) return BODY_LIMITS.keyHolderCall;
   if (pathname.startsWith("/api/")) return BODY_LIMITS.api;
   if (isAction) return BODY_LIMITS.serverAction;
   return BODY_LIMITS.other;

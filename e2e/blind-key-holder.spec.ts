@@ -1,0 +1,137 @@
+/**
+ * Issue #14 on issue #12's boundary: the blind clustering protocol's key holder as the authority's
+ * service (POST /api/key-holder/<call>, lib/authority/blind-key-holder.ts), called across a real
+ * process boundary. This test process plays the CSP's end (lib/parties/blind-client.ts): it
+ * fetches the deployment's public keys, encrypts records under the public key as a hospital
+ * would, evaluates with the relinearisation keys only, and signs every call with the CSP's own
+ * key, read from the running CSP process's environment. Then the attacks on those calls.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { blindCluster } from "@/lib/hopcm/blind";
+import { adjustedRandIndex } from "@/lib/hopcm/metrics";
+import { makeBlobs } from "@/lib/hopcm/synthetic";
+import type { Seal } from "@/lib/hopcm/encrypted/params";
+import { blindCspTools, encryptBlindFeatures } from "@/lib/hopcm/encrypted/blind/keys";
+import { BlindCsp } from "@/lib/hopcm/encrypted/blind/run";
+import { driveBlindRun, type BlindOrder } from "@/lib/hopcm/encrypted/blind/session";
+import { keyHolderClient } from "@/lib/parties/blind-client";
+import { hexKey, signPartyToken, type PartyGrant } from "@/lib/parties/token";
+import { fromWireBody, toWireBody } from "@/lib/parties/wire";
+import { expect, test } from "./fixtures/test";
+import { environ } from "./fixtures/attacks";
+import { e2ePartySigningKey, e2ePids } from "./fixtures/parties";
+
+test.describe.configure({ mode: "serial", timeout: 300_000 });
+
+const authority = () => `http://localhost:${Number(process.env.E2E_PORT ?? 3100)}`;
+/** The CSP's signing key, as its running process holds it. */
+const cspKey = () => hexKey(environ(e2ePids().csp!).MEDSHARE_CSP_LOG_SIGNING_KEY, "MEDSHARE_CSP_LOG_SIGNING_KEY");
+
+async function publicKeys() {
+  const res = await fetch(`${authority()}/api/key-holder/keys`);
+  expect(res.status).toBe(200);
+  return fromWireBody<{ keyId: string; publicKey: Uint8Array; relinKeys: Uint8Array }>(new Uint8Array(await res.arrayBuffer()), res.headers.get("content-type"));
+}
+
+/** One raw call on the key holder: the answer's status and error. */
+async function raw(call: string, input: unknown, token: string | null) {
+  const { body, contentType } = toWireBody(input);
+  const res = await fetch(`${authority()}/api/key-holder/${call}`, {
+    method: "POST",
+    headers: { "Content-Type": contentType, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
+  const text = await res.text();
+  let error: { message?: string; reason?: string } = {};
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+  } catch {
+    // a wire body: a success
+  }
+  return { status: res.status, ...error };
+}
+/** node-seal's Node build (Playwright's loader wants the file's own name; lib/hopcm/encrypted/seal-node.ts is for the app and vitest). */
+const loadSeal = async (): Promise<Seal> => ((await import("node-seal/throws_wasm_node_umd.js")) as unknown as { default: () => Promise<Seal> }).default();
+const cspToken = (grant: PartyGrant, key = cspKey(), now = Date.now()) => signPartyToken(grant, key, now, undefined, "csp");
+
+test("a blind run across the boundary: the key holder's session at the authority, the CSP's end here; labels as the reference's", async () => {
+  const keys = await publicKeys();
+  expect(keys.publicKey.length).toBeGreaterThan(100_000);
+  const again = await publicKeys();
+  expect(again.keyId).toBe(keys.keyId); // one key pair per deployment
+
+  const seal = await loadSeal();
+  const { X, n, p } = makeBlobs(300, 3, 2, { seed: 5, spread: 6 });
+  const tensors = encryptBlindFeatures(seal, keys.publicKey, X, n, p);
+  const cspSide = blindCspTools(seal, keys.relinKeys);
+  const blocks = tensors.map((row) => row.map((b) => cspSide.io.load(b)));
+  const wire = keyHolderClient({ url: authority(), signingKey: cspKey(), runId: randomUUID() });
+  const csp = new BlindCsp(cspSide.tools, blocks, n, 2, 3, wire);
+  const seeds: number[][] = [];
+  const orders = new Set<string>();
+  const started = Date.now();
+  const { labels, iterations } = await driveBlindRun(csp, wire, (order: BlindOrder) => {
+    orders.add(order.kind);
+    if (order.kind === "seeds") seeds.push(order.seeds);
+  });
+  console.log(
+    `blind run across the boundary: ${n} x ${p}, k = 2, ${iterations} steps in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `${(csp.traffic.toKeyHolder / 2 ** 20).toFixed(0)} MB to the key holder, ${(csp.traffic.toCsp / 2 ** 20).toFixed(0)} MB back`,
+  );
+  // the CSP saw orders (seed indices, encrypted centers and scales) and never an aggregate
+  expect([...orders].sort()).toEqual(["aggregate", "centers", "done", "nearest", "seeds"]);
+  // the key holder's seeds: three draws, the best one kept; the reference with the same draws
+  expect(seeds.length).toBe(3);
+  const reference = blindCluster(X, n, p, { k: 2, seedIndices: seeds });
+  expect(iterations).toBe(reference.iterations);
+  expect(adjustedRandIndex(reference.labels, labels)).toBeGreaterThanOrEqual(0.98);
+  csp.dispose();
+  for (const ct of blocks.flat()) ct.delete();
+  cspSide.dispose();
+});
+
+test("attacks on the key holder's calls: no token, forged, the authority's, expired, replayed, another call's or run's, malformed, out of turn", async () => {
+  const runId = randomUUID();
+  const grant = (op: string, res = runId): PartyGrant => ({ aud: "kh", op, res });
+  const start = { n: 100, p: 3, k: 2, counts: [100] };
+  // the run begins with a good token
+  const good = cspToken(grant("blind.begin"));
+  expect((await raw("begin", start, good)).status).toBe(200);
+  // replayed: the same token again
+  expect(await raw("begin", start, good)).toMatchObject({ status: 401, reason: "replayed" });
+
+  const sums = { out: [new Uint8Array(16), new Uint8Array(16)], maskSums: [0, 0], records: [100, 100], first: 0 };
+  expect(await raw("answer", sums, null)).toMatchObject({ status: 401, reason: "malformed" });
+  expect(await raw("answer", sums, cspToken(grant("blind.answer"), randomBytes(32)))).toMatchObject({ status: 401, reason: "bad-signature" });
+  // the authority's own token key does not speak for the CSP
+  expect(await raw("answer", sums, signPartyToken(grant("blind.answer"), e2ePartySigningKey()))).toMatchObject({ status: 401, reason: "bad-signature" });
+  expect(await raw("answer", sums, cspToken(grant("blind.answer"), cspKey(), Date.now() - 10 * 60_000))).toMatchObject({ status: 401, reason: "expired" });
+  expect(await raw("answer", sums, cspToken(grant("blind.refresh")))).toMatchObject({ status: 401, reason: "wrong-scope" });
+  expect(await raw("answer", sums, cspToken({ aud: "csp", op: "blind.answer", res: runId }))).toMatchObject({ status: 401, reason: "wrong-audience" });
+  // a token for another run reaches no session
+  expect((await raw("answer", sums, cspToken(grant("blind.answer", randomUUID())))).status).toBe(409);
+  expect((await raw("nonsense", sums, cspToken(grant("blind.answer")))).status).toBe(404);
+  // malformed bodies: not the call's shape, not a wire body
+  expect((await raw("answer", { out: "x" }, cspToken(grant("blind.answer")))).status).toBe(422);
+  const bad = await fetch(`${authority()}/api/key-holder/answer`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${cspToken(grant("blind.answer"))}`, "Content-Type": "application/vnd.medshare.wire" },
+    body: new Uint8Array([1, 2, 3]),
+  });
+  expect(bad.status).toBe(422);
+  // the protocol's refusals: a sum over one slot would be a record; labels before the last step; sizes out of range
+  const oneSlot = await raw("answer", { ...sums, records: [1, 1] }, cspToken(grant("blind.answer")));
+  expect(oneSlot).toMatchObject({ status: 409 });
+  expect(oneSlot.message).toMatch(/whole block/);
+  expect((await raw("labels", { signs: [new Uint8Array(16)], k: 2, records: 100 }, cspToken(grant("blind.labels")))).status).toBe(409);
+  expect((await raw("begin", { ...start, k: 500 }, cspToken(grant("blind.begin", randomUUID())))).status).toBe(409);
+  // bytes that are not ciphertexts of the parameters are refused, not a 500
+  expect((await raw("answer", sums, cspToken(grant("blind.answer")))).status).toBe(409);
+  // an oversized body is refused before it is read
+  const huge = await fetch(`${authority()}/api/key-holder/answer`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${cspToken(grant("blind.answer"))}`, "Content-Type": "application/vnd.medshare.wire" },
+    body: new Uint8Array(9 * 2 ** 20),
+  });
+  expect(huge.status).toBe(413);
+});
