@@ -6,6 +6,7 @@
 import { blindCluster, type BlindOptions, type BlindResult } from "../../blind";
 import type { Seal } from "../params";
 import { BLIND_PROTOCOL, blindCkks } from "./context";
+import { seededEncryption } from "./keys";
 import { BlindCsp, BlindKeyHolder, ciphertextBytes, type KeyHolderWire } from "./run";
 import { BlindKeyHolderSession, driveBlindRun, sessionWire, type BlindOrder, type BlindSessionWire } from "./session";
 
@@ -50,7 +51,7 @@ export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: num
       return ct;
     }),
   );
-  const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: (pt) => ckks.symmetric.encryptSymmetric(pt)!, decryptor: ckks.decryptor }, record);
+  const keyHolder = new BlindKeyHolder({ encoder: ckks.encoder, encrypt: seededEncryption(seal, ckks.symmetric), decryptor: ckks.decryptor }, record);
   // the CSP's calls go to the session of the run going on (one at a time)
   let wire: BlindSessionWire | null = null;
   const current = () => {

@@ -4,7 +4,7 @@
  * authority's database); the hospitals' browsers get the public key; the CSP gets the
  * relinearisation keys and nothing that decrypts. Each party builds its tools from its own bytes.
  */
-import type { CipherText, Seal } from "../params";
+import type { CipherText, PlainText, Seal } from "../params";
 import { BLIND_PROTOCOL } from "./context";
 import { BlindKeyHolder, ciphertextBytes, type CspTools } from "./run";
 
@@ -66,7 +66,7 @@ export function blindKeyHolder(seal: Seal, secretKey: Uint8Array, publicKey: Uin
   }
   const symmetric = seal.Encryptor(ctx.context, pk, sk);
   const decryptor = seal.Decryptor(ctx.context, sk);
-  const keyHolder = new BlindKeyHolder({ encoder: ctx.encoder, encrypt: (pt) => symmetric.encryptSymmetric(pt)!, decryptor }, record);
+  const keyHolder = new BlindKeyHolder({ encoder: ctx.encoder, encrypt: seededEncryption(seal, symmetric), decryptor }, record);
   return {
     keyHolder,
     io: ciphertextBytes(ctx),
@@ -75,6 +75,18 @@ export function blindKeyHolder(seal: Seal, secretKey: Uint8Array, publicKey: Uin
       for (const o of [symmetric, decryptor, sk, pk]) o.delete();
       ctx.dispose();
     },
+  };
+}
+
+/** The key holder's encryptions, serialised seeded (half the bytes of a public-key encryption). */
+export function seededEncryption(seal: Seal, symmetric: { encryptSymmetricSerializable(pt: PlainText): { saveArray(mode: unknown): Uint8Array; delete(): void } }) {
+  return (pt: PlainText): Uint8Array => {
+    const seeded = symmetric.encryptSymmetricSerializable(pt);
+    try {
+      return seeded.saveArray(seal.ComprModeType.none);
+    } finally {
+      seeded.delete();
+    }
   };
 }
 

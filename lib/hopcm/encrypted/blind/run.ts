@@ -84,8 +84,11 @@ export function ciphertextBytes(tools: Pick<PolyTools, "seal" | "context">) {
 
 export interface KeyHolderTools {
   encoder: PolyTools["encoder"];
-  /** Encryption at the top level; the key holder's is under its secret key (SEAL encryptSymmetric). */
-  encrypt(pt: PlainText): CipherText;
+  /**
+   * Encryption at the top level, serialised: the key holder's is under its secret key and seeded
+   * (SEAL encryptSymmetricSerializable: the second polynomial is sent as its seed, half the bytes).
+   */
+  encrypt(pt: PlainText): Uint8Array;
   decryptor: { decrypt(ct: CipherText): PlainText | void };
 }
 
@@ -114,11 +117,13 @@ export class BlindKeyHolder {
     for (let j = 0; j < records; j++) sum += values[j];
     return sum;
   }
-  private encrypt(values: Float64Array): CipherText {
+  private encrypt(values: Float64Array): Uint8Array {
     const pt = this.tools.encoder.encode(values, SCALE)!;
-    const ct = this.tools.encrypt(pt);
-    pt.delete();
-    return ct;
+    try {
+      return this.tools.encrypt(pt);
+    } finally {
+      pt.delete();
+    }
   }
   private timed<T>(work: () => T): T {
     const started = performance.now();
@@ -130,7 +135,7 @@ export class BlindKeyHolder {
   }
 
   /** Masked values back at the top level, freshly encrypted. */
-  refresh(masked: CipherText[], records: number): CipherText[] {
+  refresh(masked: CipherText[], records: number): Uint8Array[] {
     return this.timed(() => masked.map((ct) => this.encrypt(this.open(ct, "refresh", records))));
   }
   /** Sums over the records' slots of masked ciphertexts (`records[q]` of ciphertext q), minus the masks' sums: aggregates. */
@@ -138,11 +143,11 @@ export class BlindKeyHolder {
     return this.timed(() => Float64Array.from(masked, (ct, q) => this.sumOf(ct, records[q]) - maskSums[q]));
   }
   /** The sum of each masked ciphertext's record slots, encrypted in every slot (the mask's sum stays in it). */
-  broadcastSums(masked: CipherText[], records: number[]): CipherText[] {
+  broadcastSums(masked: CipherText[], records: number[]): Uint8Array[] {
     return this.timed(() => masked.map((ct, q) => this.encrypt(new Float64Array(this.tools.encoder.slotCount).fill(this.sumOf(ct, records[q])))));
   }
   /** Values of its own (centers, scales), each encrypted in every slot. */
-  broadcast(values: ArrayLike<number>): CipherText[] {
+  broadcast(values: ArrayLike<number>): Uint8Array[] {
     return this.timed(() => Array.from(values, (v) => this.encrypt(new Float64Array(this.tools.encoder.slotCount).fill(v))));
   }
   /**
@@ -180,16 +185,9 @@ export function keyHolderWire(keyHolder: BlindKeyHolder, io: ReturnType<typeof c
       for (const ct of cts) ct.delete();
     }
   };
-  const saved = (cts: CipherText[]) => {
-    try {
-      return cts.map(io.save);
-    } finally {
-      for (const ct of cts) ct.delete();
-    }
-  };
   return {
-    refresh: async (masked, records) => call(masked, (cts) => saved(keyHolder.refresh(cts, records))),
-    broadcastSums: async (masked, records) => call(masked, (cts) => saved(keyHolder.broadcastSums(cts, records))),
+    refresh: async (masked, records) => call(masked, (cts) => keyHolder.refresh(cts, records)),
+    broadcastSums: async (masked, records) => call(masked, (cts) => keyHolder.broadcastSums(cts, records)),
     labels: async (signs, k, records) => call(signs, (cts) => keyHolder.smallestFromSigns(cts, k, records)),
   };
 }

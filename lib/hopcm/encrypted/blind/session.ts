@@ -126,13 +126,13 @@ export class BlindKeyHolderSession {
 
   refresh(masked: Uint8Array[], records: number): Uint8Array[] {
     this.mustRun(records);
-    return this.within(masked, (cts) => this.saved(this.keyHolder.refresh(cts, records)));
+    return this.within(masked, (cts) => this.keyHolder.refresh(cts, records));
   }
 
   broadcastSums(masked: Uint8Array[], records: number[]): Uint8Array[] {
     records.forEach((r) => this.mustRun(r));
     if (records.length !== masked.length) throw new BlindProtocolError("one record count per ciphertext");
-    return this.within(masked, (cts) => this.saved(this.keyHolder.broadcastSums(cts, records)));
+    return this.within(masked, (cts) => this.keyHolder.broadcastSums(cts, records));
   }
 
   labels(signs: Uint8Array[], k: number, records: number): Int32Array {
@@ -162,13 +162,6 @@ export class BlindKeyHolderSession {
       for (const ct of cts) ct.delete();
     }
   }
-  private saved(cts: CipherText[]): Uint8Array[] {
-    try {
-      return cts.map(this.io.save);
-    } finally {
-      for (const ct of cts) ct.delete();
-    }
-  }
 
   /** The controller's next request as an order to the CSP: its plaintext values encrypted here. */
   private order(next: IteratorResult<BlindRequest, BlindResult>): BlindOrder {
@@ -181,7 +174,7 @@ export class BlindKeyHolderSession {
     const { k } = this.start!;
     if (request.kind === "nearest") return { kind: "nearest" };
     if (request.kind === "distances")
-      return "seeds" in request.from ? { kind: "seeds", seeds: request.from.seeds } : { kind: "centers", centers: this.saved(this.keyHolder.broadcast(request.from.values)) };
+      return "seeds" in request.from ? { kind: "seeds", seeds: request.from.seeds } : { kind: "centers", centers: this.keyHolder.broadcast(request.from.values) };
     // the weights' scales (encryptedBlindBackend's, before the split): fuzzy cr = 1 / (s (1 + Tr)), ar = 1 / (1 + Tr);
     // per cluster in the possibilistic phase ct_i = b / (eta_i (1 + Tt_i)), at_i = 1 / (1 + Tt_i)
     const { s, eta, a, b, D, m } = request.scales;
@@ -189,8 +182,8 @@ export class BlindKeyHolderSession {
     const Tt = eta ? Array.from(eta, (e) => (b * D) / e) : [];
     return {
       kind: "aggregate",
-      fuzzy: this.saved(this.keyHolder.broadcast([1 / (s * (1 + Tr)), 1 / (1 + Tr)])),
-      typical: eta ? this.saved(this.keyHolder.broadcast([...Tt.map((T, i) => b / (eta[i] * (1 + T))), ...Tt.map((T) => 1 / (1 + T))])) : null,
+      fuzzy: this.keyHolder.broadcast([1 / (s * (1 + Tr)), 1 / (1 + Tr)]),
+      typical: eta ? this.keyHolder.broadcast([...Tt.map((T, i) => b / (eta[i] * (1 + T))), ...Tt.map((T) => 1 / (1 + T))]) : null,
       q: { r: geometricOrder(1 + Tr), R: geometricOrder(k * 64), t: Tt.map((T) => geometricOrder(1 + T)) },
       a,
       b,
