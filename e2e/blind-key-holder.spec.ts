@@ -30,7 +30,10 @@ const cspKey = () => hexKey(environ(e2ePids().csp!).MEDSHARE_CSP_LOG_SIGNING_KEY
 async function publicKeys() {
   const res = await fetch(`${authority()}/api/key-holder/keys`);
   expect(res.status).toBe(200);
-  return fromWireBody<{ keyId: string; publicKey: Uint8Array; relinKeys: Uint8Array }>(new Uint8Array(await res.arrayBuffer()), res.headers.get("content-type"));
+  return fromWireBody<{ keyId: string; publicKey: Uint8Array; relinKeys: Uint8Array }>(
+    new Uint8Array(await res.arrayBuffer()),
+    res.headers.get("content-type"),
+  );
 }
 
 /** One raw call on the key holder: the answer's status and error. */

@@ -189,7 +189,10 @@ export async function serveKeyHolderCall(req: Request, op: string): Promise<Resp
     return new Response(body, { headers: { "Content-Type": contentType, "Cache-Control": "no-store, no-transform" } });
   } catch (error) {
     if (error instanceof PartyTokenError)
-      return Response.json({ error: { code: "UNAUTHENTICATED", message: `The key holder refused the call: ${error.message}`, reason: error.reason } }, { status: 401 });
+      return Response.json(
+        { error: { code: "UNAUTHENTICATED", message: `The key holder refused the call: ${error.message}`, reason: error.reason } },
+        { status: 401 },
+      );
     if (error instanceof ZodError)
       return Response.json(
         { error: { code: "VALIDATION", message: error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") } },

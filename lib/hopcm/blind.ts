@@ -208,9 +208,7 @@ export function blindCluster(X: Float64Array, n: number, p: number, options: Bli
 
 /** What the controller asks of the party holding the records, one request at a time. */
 export type BlindRequest =
-  | { kind: "distances"; from: { seeds: number[] } | { values: Float64Array } }
-  | { kind: "aggregate"; scales: StepScales }
-  | { kind: "nearest" };
+  { kind: "distances"; from: { seeds: number[] } | { values: Float64Array } } | { kind: "aggregate"; scales: StepScales } | { kind: "nearest" };
 // The answers: the mean squared distance, the k x (p + 2) aggregates, the labels.
 
 /**

@@ -66,13 +66,16 @@ export function keyHolderClient(options: { url: string; signingKey: Uint8Array; 
     async answer({ out, maskSums, records }) {
       let last: unknown = null;
       for (const [a, b] of parts(out))
-        last = blindCalls.answer.response.parse(await call("answer", { out: out.slice(a, b), maskSums: maskSums.slice(a, b), records: records.slice(a, b), first: a }));
+        last = blindCalls.answer.response.parse(
+          await call("answer", { out: out.slice(a, b), maskSums: maskSums.slice(a, b), records: records.slice(a, b), first: a }),
+        );
       return order(last);
     },
     finish: async () => order(await call("finish", {})),
     async refresh(masked, records) {
       const fresh: Uint8Array[] = [];
-      for (const [a, b] of parts(masked)) fresh.push(...blindCalls.refresh.response.parse(await call("refresh", { masked: masked.slice(a, b), records })).fresh);
+      for (const [a, b] of parts(masked))
+        fresh.push(...blindCalls.refresh.response.parse(await call("refresh", { masked: masked.slice(a, b), records })).fresh);
       return fresh;
     },
     async broadcastSums(masked, records) {

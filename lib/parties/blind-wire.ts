@@ -8,7 +8,11 @@ import { z } from "zod";
  * key-holder.ts calls them. Every call carries a token the CSP signs for this run and this op.
  */
 const bytes = z.instanceof(Uint8Array);
-const count = z.number().int().min(0).max(1 << 24);
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .max(1 << 24);
 const cts = z.array(bytes).max(8192);
 
 export const blindOrder = z.discriminatedUnion("kind", [

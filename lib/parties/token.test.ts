@@ -27,14 +27,21 @@ describe("party tokens (Ed25519, one call, one minute)", () => {
 
   it("the CSP's tokens for the key holder say so, and neither party's token passes for the other's", () => {
     const kh = { aud: "kh" as const, op: "blind.answer", res: grant.res };
-    const claims = verifyPartyToken(signPartyToken(kh, secret, Date.now(), TOKEN_TTL_S, "csp"), pub, { aud: "kh", op: "blind.answer", res: grant.res, iss: "csp" });
+    const claims = verifyPartyToken(signPartyToken(kh, secret, Date.now(), TOKEN_TTL_S, "csp"), pub, {
+      aud: "kh",
+      op: "blind.answer",
+      res: grant.res,
+      iss: "csp",
+    });
     expect(claims.iss).toBe("csp");
     // the same key, the issuer claimed otherwise: a verifier expecting one party refuses the other
     expect(reason(() => verifyPartyToken(signPartyToken(kh, secret), pub, { aud: "kh", op: "blind.answer", iss: "csp" }))).toBe("wrong-issuer");
-    expect(reason(() => verifyPartyToken(signPartyToken(grant, secret, Date.now(), TOKEN_TTL_S, "csp"), pub, { aud: "csp", op: grant.op }))).toBe("wrong-issuer");
-    expect(reason(() => verifyPartyToken(signPartyToken(kh, randomBytes(32), Date.now(), TOKEN_TTL_S, "csp"), pub, { aud: "kh", op: "blind.answer", iss: "csp" }))).toBe(
-      "bad-signature",
+    expect(reason(() => verifyPartyToken(signPartyToken(grant, secret, Date.now(), TOKEN_TTL_S, "csp"), pub, { aud: "csp", op: grant.op }))).toBe(
+      "wrong-issuer",
     );
+    expect(
+      reason(() => verifyPartyToken(signPartyToken(kh, randomBytes(32), Date.now(), TOKEN_TTL_S, "csp"), pub, { aud: "kh", op: "blind.answer", iss: "csp" })),
+    ).toBe("bad-signature");
   });
 
   it("every token has its own nonce", () => {

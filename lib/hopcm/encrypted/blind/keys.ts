@@ -79,7 +79,10 @@ export function blindKeyHolder(seal: Seal, secretKey: Uint8Array, publicKey: Uin
 }
 
 /** The key holder's encryptions, serialised seeded (half the bytes of a public-key encryption). */
-export function seededEncryption(seal: Seal, symmetric: { encryptSymmetricSerializable(pt: PlainText): { saveArray(mode: unknown): Uint8Array; delete(): void } }) {
+export function seededEncryption(
+  seal: Seal,
+  symmetric: { encryptSymmetricSerializable(pt: PlainText): { saveArray(mode: unknown): Uint8Array; delete(): void } },
+) {
   return (pt: PlainText): Uint8Array => {
     const seeded = symmetric.encryptSymmetricSerializable(pt);
     try {

@@ -174,7 +174,9 @@ export class BlindKeyHolderSession {
     const { k } = this.start!;
     if (request.kind === "nearest") return { kind: "nearest" };
     if (request.kind === "distances")
-      return "seeds" in request.from ? { kind: "seeds", seeds: request.from.seeds } : { kind: "centers", centers: this.keyHolder.broadcast(request.from.values) };
+      return "seeds" in request.from
+        ? { kind: "seeds", seeds: request.from.seeds }
+        : { kind: "centers", centers: this.keyHolder.broadcast(request.from.values) };
     // the weights' scales (encryptedBlindBackend's, before the split): fuzzy cr = 1 / (s (1 + Tr)), ar = 1 / (1 + Tr);
     // per cluster in the possibilistic phase ct_i = b / (eta_i (1 + Tt_i)), at_i = 1 / (1 + Tt_i)
     const { s, eta, a, b, D, m } = request.scales;
@@ -238,9 +240,14 @@ export async function driveBlindRun(
       case "aggregate": {
         const { fuzzy, typical, q, a, b, m } = order;
         const orders = [q.r, q.R, ...q.t];
-        if (fuzzy.length !== 2 || (typical && (typical.length !== 2 * k || q.t.length !== k)) || orders.some((x) => !Number.isInteger(x) || x < 1 || x > MAX_ORDER))
+        if (
+          fuzzy.length !== 2 ||
+          (typical && (typical.length !== 2 * k || q.t.length !== k)) ||
+          orders.some((x) => !Number.isInteger(x) || x < 1 || x > MAX_ORDER)
+        )
           throw new BlindProtocolError("the step's scales do not fit the run");
-        if (![a, b].every((x) => Number.isFinite(x) && x > 0) || (m !== 2 && m !== 1.5)) throw new BlindProtocolError("the step's constants do not fit the protocol");
+        if (![a, b].every((x) => Number.isFinite(x) && x > 0) || (m !== 2 && m !== 1.5))
+          throw new BlindProtocolError("the step's constants do not fit the protocol");
         const [cr, ar] = csp.received(fuzzy);
         const both = typical ? csp.received(typical) : null;
         order = await wire.answer(await csp.aggregate({ fuzzy: { cr, ar }, typical: both ? { ct: both.slice(0, k), at: both.slice(k) } : null, q, a, b, m }));
