@@ -294,12 +294,29 @@ export class BlindCsp {
       evaluator.addPlain(ct, this.plain(masks[q], ct.scale, ct), out);
       return out;
     });
-    const fresh = this.in(await this.keyHolder.refresh(this.out(masked), this.counts[this.block]));
+    const fresh = await new Promise<CipherText[]>((resolve, reject) => {
+      // refreshes asked for while the others of this step's clusters reach theirs go in one call
+      if (this.pending.length === 0) setTimeout(() => void this.flush(), 0);
+      this.pending.push({ masked, resolve, reject });
+    });
     return fresh.map((ct, q) => {
       evaluator.subPlain(ct, this.plain(masks[q], ct.scale, ct), ct);
       return ct;
     });
   };
+  /** Refreshes waiting for the next call to the key holder (one per cluster when the clusters' work runs side by side). */
+  private pending: Array<{ masked: CipherText[]; resolve(fresh: CipherText[]): void; reject(error: unknown): void }> = [];
+  private async flush() {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const fresh = this.in(await this.keyHolder.refresh(this.out(batch.flatMap((b) => b.masked)), this.counts[this.block]));
+      let at = 0;
+      for (const b of batch) b.resolve(fresh.slice(at, (at += b.masked.length)));
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  }
   /** Levels for `depth` more products with two primes left for a refresh; refreshed if not. */
   private async ready(ct: CipherText, depth: number, bound: number) {
     return ct.coeffModulusSize - depth >= 2 ? ct : (await this.refresh([ct], [bound]))[0];
@@ -416,42 +433,41 @@ export class BlindCsp {
       const g = this.keep((await geometricInverseEncrypted(this.tools, z, order, this.refresh)).ct);
       return this.mul(await this.ready(g, 1, 2 ** order), a0);
     };
-    const r: CipherText[] = [];
-    for (const d2 of d2s) {
-      const r1 = await inv1p(d2, fuzzy.cr, fuzzy.ar, q.r);
-      r.push(m === 1.5 ? await this.square(r1, 1) : r1); // FCM's m = 1.5: memberships proportional to r^2
-    }
+    // the clusters' work side by side: their refreshes reach the key holder together (see `refresh`)
+    const r = await Promise.all(
+      d2s.map(async (d2) => {
+        const r1 = await inv1p(d2, fuzzy.cr, fuzzy.ar, q.r);
+        return m === 1.5 ? await this.square(r1, 1) : r1; // FCM's m = 1.5: memberships proportional to r^2
+      }),
+    );
     // R = sum_c r_c (r^2 at m = 1.5): the same operations on every cluster, so the same scale and level
     const R = this.arith.fresh();
     R.copy(r[0]);
     for (let i = 1; i < k; i++) evaluator.add(R, r[i], R);
     const gR = this.keep((await geometricInverseEncrypted(this.tools, await this.times(R, 1 / k, k), q.R, this.refresh)).ct);
-    const invR = await this.times(gR, 1 / k, 2 ** q.R);
-    const weights: CipherText[] = [];
-    for (const [i, ri] of r.entries()) {
-      const u = this.mul(await this.ready(ri, 1, 1), await this.ready(invR, 1, 2 ** q.R));
-      const u2 = await this.square(u, 1);
-      if (!typical) weights.push(await this.times(u2, a, 1));
-      else {
+    const invR = await this.ready(await this.times(gR, 1 / k, 2 ** q.R), 1, 2 ** q.R); // refreshed once, if at all, for every cluster
+    const weights = await Promise.all(
+      r.map(async (ri, i) => {
+        const u = this.mul(await this.ready(ri, 1, 1), invR);
+        const u2 = await this.square(u, 1);
+        if (!typical) return this.times(u2, a, 1);
         const t2 = await this.square(await inv1p(d2s[i], typical.ct[i], typical.at[i], q.t[i]), 1);
-        weights.push(this.combine(await this.ready(u2, 1, 1), a, await this.ready(t2, 1, 1), b));
-      }
-    }
+        return this.combine(await this.ready(u2, 1, 1), a, await this.ready(t2, 1, 1), b);
+      }),
+    );
     // the aggregates: w x_l, w, w d2 (no relinearisation: the key holder decrypts three-part ciphertexts)
-    const products: CipherText[] = [];
-    const bounds: number[] = [];
-    for (const [i, w0] of weights.entries()) {
-      const w = await this.ready(w0, 1, a + b);
-      for (const x of features) {
-        products.push(this.mul(w, x, false));
-        bounds.push((a + b) * this.clip);
-      }
-      products.push(this.scaled(w, 1, SCALE, w.coeffModulusSize - 1));
-      bounds.push(a + b);
-      products.push(this.mul(w, await this.ready(d2s[i], 1, this.D), false));
-      bounds.push((a + b) * this.D);
-    }
-    return { products, bounds };
+    const perCluster = await Promise.all(
+      weights.map(async (w0, i) => {
+        const w = await this.ready(w0, 1, a + b);
+        const d2 = await this.ready(d2s[i], 1, this.D);
+        const products = features.map((x) => this.mul(w, x, false));
+        const bounds = features.map(() => (a + b) * this.clip);
+        products.push(this.scaled(w, 1, SCALE, w.coeffModulusSize - 1), this.mul(w, d2, false));
+        bounds.push(a + b, (a + b) * this.D);
+        return { products, bounds };
+      }),
+    );
+    return { products: perCluster.flatMap((c) => c.products), bounds: perCluster.flatMap((c) => c.bounds) };
   }
 
   /**
@@ -497,9 +513,11 @@ export class BlindCsp {
       }
       return acc!;
     });
-    const signs: CipherText[] = [];
-    for (let a = 0; a < k; a++)
-      for (let b = a + 1; b < k; b++) {
+    const pairs: Array<[number, number]> = [];
+    for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) pairs.push([a, b]);
+    // the pairs side by side: their refreshes reach the key holder together
+    const signs = await Promise.all(
+      pairs.map(async ([a, b]) => {
         let x = this.arith.fresh();
         evaluator.sub(P[a], P[b], x);
         for (let round = 0; round < SIGN_ROUNDS; round++) {
@@ -511,8 +529,9 @@ export class BlindCsp {
           x = this.mul(x, three);
           x.setScale(x.scale * 2); // the division by 2, exactly: the same coefficients read at twice the scale
         }
-        signs.push(x);
-      }
+        return x;
+      }),
+    );
     const smallest = await this.keyHolder.labels(this.out(signs), k, count);
     if (smallest.length !== count || smallest.some((c) => !(c >= 0 && c < k))) throw new RangeError("the key holder's labels do not fit the block");
     return Int32Array.from(smallest, (c, j) => perm[j][c]);
