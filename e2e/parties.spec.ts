@@ -14,6 +14,7 @@ import path from "node:path";
 import pg from "pg";
 import { decodeAttributeSecret, decodeTransformSecret, decodeUserKeys } from "@/lib/abe/serialize";
 import { encodeFr, encodeG2 } from "@/lib/abe/group";
+import { BLIND_PARAMS_ID } from "@/lib/hopcm/encrypted/blind/keys";
 import { openKeystore } from "@/lib/keystore/sealed";
 import { partyTokenClaims, signPartyToken, type PartyGrant } from "@/lib/parties/token";
 import { toWireJson } from "@/lib/parties/wire";
@@ -360,11 +361,14 @@ async function scanCspDatabase() {
   for (const v of versions) needles.push(...v.needles);
   // the CKKS secret key, sealed and unsealed (three 48-byte windows of its serialisation: its
   // header is shared with public SEAL objects, so the windows are taken from the key material)
-  const ckksKeys = await e2eSql<{ id: string; sealed: Buffer }>(`SELECT id, sealed_secret_key AS sealed FROM authority.ckks_keys`);
+  // (and the blind protocol's key holder's, when e2e/blind-key-holder.spec.ts made one: sealed under its own associated data)
+  const ckksKeys = await e2eSql<{ id: string; params: string; sealed: Buffer }>(
+    `SELECT id, params_id AS params, sealed_secret_key AS sealed FROM authority.ckks_keys`,
+  );
   expect(ckksKeys.length, "the upload's clustering data made a CKKS key").toBeGreaterThan(0);
   for (const k of ckksKeys) {
     needles.push(...needlesOf("a sealed CKKS secret key", k.sealed));
-    const plain = unsealWithKek(kek, k.sealed, `medshare-ckks-secret:${k.id}`);
+    const plain = unsealWithKek(kek, k.sealed, `${k.params === BLIND_PARAMS_ID ? "medshare-blind-ckks-secret" : "medshare-ckks-secret"}:${k.id}`);
     expect(plain.length).toBeGreaterThan(1024);
     for (const at of [0.3, 0.5, 0.8]) {
       const from = Math.floor(plain.length * at);
