@@ -4,8 +4,8 @@ import { z } from "zod";
  * The blind clustering protocol between the CSP (the caller) and the key holder (the authority's
  * service): one POST per call to /api/key-holder/<op>, the body and the answer in the parties'
  * wire format (lib/parties/wire.ts `toWireBody`: JSON with the ciphertexts as raw bytes). Defined
- * once, for both sides: lib/authority/blind-key-holder.ts serves them, lib/clustering/csp/
- * key-holder.ts calls them. Every call carries a token the CSP signs for this run and this op.
+ * once, for both sides: lib/authority/blind-key-holder.ts serves them, lib/parties/blind-client.ts
+ * calls them. Every call carries a token the CSP signs for this run and this op.
  */
 const bytes = z.instanceof(Uint8Array);
 const count = z

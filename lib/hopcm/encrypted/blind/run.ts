@@ -43,9 +43,9 @@ function uniformMasks(length: number, bound: number): Float64Array {
 }
 
 /**
- * The key holder's calls as the CSP makes them, ciphertexts as SEAL's bytes: in this process
- * (`keyHolderWire`) or over HTTP (lib/clustering/blind). `records`: how many leading slots hold
- * records (the block's size, public).
+ * The key holder's calls as the CSP makes them, ciphertexts as SEAL's bytes: to its session in
+ * this process (./session.ts `sessionWire`) or over HTTP (lib/parties/blind-client.ts). `records`:
+ * how many leading slots hold records (the block's size, public).
  */
 export interface KeyHolderWire {
   /** Masked values back at the top level, freshly encrypted. */
@@ -172,24 +172,6 @@ export class BlindKeyHolder {
       });
     });
   }
-}
-
-/** The key holder's side of the wire in this process: bytes in, its answers as bytes out. */
-export function keyHolderWire(keyHolder: BlindKeyHolder, io: ReturnType<typeof ciphertextBytes>): KeyHolderWire {
-  const call = <T>(bytes: Uint8Array[], work: (cts: CipherText[]) => T): T => {
-    const cts: CipherText[] = [];
-    try {
-      for (const b of bytes) cts.push(io.load(b));
-      return work(cts);
-    } finally {
-      for (const ct of cts) ct.delete();
-    }
-  };
-  return {
-    refresh: async (masked, records) => call(masked, (cts) => keyHolder.refresh(cts, records)),
-    broadcastSums: async (masked, records) => call(masked, (cts) => keyHolder.broadcastSums(cts, records)),
-    labels: async (signs, k, records) => call(signs, (cts) => keyHolder.smallestFromSigns(cts, k, records)),
-  };
 }
 
 /**
