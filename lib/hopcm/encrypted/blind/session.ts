@@ -177,7 +177,7 @@ export class BlindKeyHolderSession {
       return "seeds" in request.from
         ? { kind: "seeds", seeds: request.from.seeds }
         : { kind: "centers", centers: this.keyHolder.broadcast(request.from.values) };
-    // the weights' scales (encryptedBlindBackend's, before the split): fuzzy cr = 1 / (s (1 + Tr)), ar = 1 / (1 + Tr);
+    // the weights' scales: fuzzy cr = 1 / (s (1 + Tr)), ar = 1 / (1 + Tr);
     // per cluster in the possibilistic phase ct_i = b / (eta_i (1 + Tt_i)), at_i = 1 / (1 + Tt_i)
     const { s, eta, a, b, D, m } = request.scales;
     const Tr = D / s;
