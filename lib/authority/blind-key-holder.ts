@@ -34,14 +34,19 @@ const MAX_K = 20;
 const MAX_SESSIONS = 8;
 
 type Live = { session: BlindKeyHolderSession; dispose(): void; touched: number };
-type State = { sessions: Map<string, Live>; nonces: Map<string, number> };
+type State = { sessions: Map<string, Live>; nonces: Map<string, number>; keys?: BlindPublicKeys };
 const globalForKh = globalThis as unknown as { medshareBlindKh?: State };
 const state = (): State => (globalForKh.medshareBlindKh ??= { sessions: new Map(), nonces: new Map() });
 
 export type BlindPublicKeys = { keyId: string; publicKey: Uint8Array; relinKeys: Uint8Array };
 
-/** The deployment's blind key pair's public material (public key for hospitals, relinearisation keys for the CSP); made on first call. */
+/**
+ * The deployment's blind key pair's public material (public key for hospitals, relinearisation keys
+ * for the CSP); made on first call, then kept in this process (every run's `begin` and every GET ask for it).
+ */
 export async function blindPublicKeys(): Promise<BlindPublicKeys> {
+  const kept = state().keys;
+  if (kept) return kept;
   const row = await db().$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BLIND_KEY_LOCK})`;
@@ -69,7 +74,7 @@ export async function blindPublicKeys(): Promise<BlindPublicKeys> {
     },
     { timeout: 60_000, maxWait: 30_000 },
   );
-  return { keyId: row.id, publicKey: new Uint8Array(row.publicKey), relinKeys: new Uint8Array(row.relinKeys) };
+  return (state().keys = { keyId: row.id, publicKey: new Uint8Array(row.publicKey), relinKeys: new Uint8Array(row.relinKeys) });
 }
 
 const blindSecretAad = (keyId: string) => `medshare-blind-ckks-secret:${keyId}`;
