@@ -43,6 +43,8 @@ export type RunChartsData = {
   iterations: number;
   /** An extension starts from its base run's centers, not from k-means++ draws. */
   extension: boolean;
+  /** A run of the blind protocol: labels only (no trace, typicality or centers exist outside its key holder's session). */
+  blind?: boolean;
   typicalityHistogram: Array<{ cluster: number; bins: Array<{ from: number; to: number; count: number }> }>;
   projection: Array<{ cluster: number; x: number; y: number; size: number }>;
 };
@@ -78,6 +80,37 @@ export function RunCharts({ data }: { data: RunChartsData }) {
           </ResponsiveContainer>
         </div>
       </Card>
+      {data.blind ? (
+        <Card>
+          <h3 className="mb-2 font-semibold">A blind run keeps labels only</h3>
+          <p className="text-sm text-slate-600" data-testid="blind-note">
+            This run used the blind protocol: the cloud computed every record&apos;s distances, typicalities and memberships under encryption, and the key
+            holder decrypted only per-cluster totals. Neither party kept a convergence trace, the centers or a typicality, so there are no such charts: only
+            each record&apos;s cluster and the {data.iterations} steps it took.
+          </p>
+        </Card>
+      ) : (
+        <RunDetailCharts data={data} convergence={convergence} yAxis={yAxis} hist={hist} initIterations={initIterations} />
+      )}
+    </div>
+  );
+}
+
+function RunDetailCharts({
+  data,
+  convergence,
+  yAxis,
+  hist,
+  initIterations,
+}: {
+  data: RunChartsData;
+  convergence: Array<{ iteration: number; objective: number }>;
+  yAxis: ReturnType<typeof niceAxis>;
+  hist: Array<Record<string, number | string>>;
+  initIterations: number;
+}) {
+  return (
+    <>
       <Card>
         <h3 className="mb-2 font-semibold">Convergence (objective per iteration)</h3>
         <p className="mb-2 text-xs text-slate-600" data-testid="convergence-note">
@@ -142,6 +175,6 @@ export function RunCharts({ data }: { data: RunChartsData }) {
           </ResponsiveContainer>
         </div>
       </Card>
-    </div>
+    </>
   );
 }

@@ -8,7 +8,7 @@ import { startRunAction } from "@/lib/actions/clustering/start-run";
 import { columnMismatch, compatibleDefault, RUN_TEXT_LIMITS } from "@/lib/validation/clustering";
 import { reach } from "@/lib/actions/reach";
 
-export type ClusterableUpload = { id: string; label: string; organisation: string; records: number; features: number; columns: string[] };
+export type ClusterableUpload = { id: string; label: string; organisation: string; records: number; features: number; columns: string[]; blind: boolean };
 /** A finished run whose centers' mass is stored: it can be extended with new uploads. */
 export type ExtendableRun = { id: string; label: string; k: number; n: number; uploadIds: string[]; columns: string[] };
 
@@ -25,11 +25,17 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
   const [mode, setMode] = useState<"new" | "extend">(initialBase ? "extend" : "new");
   const [baseId, setBaseId] = useState<string>(initialBase?.id ?? runs[0]?.id ?? "");
   const base = mode === "extend" ? (runs.find((r) => r.id === baseId) ?? null) : null;
-  const candidates = base ? uploads.filter((u) => !base.uploadIds.includes(u.id) && sameColumns(u.columns, base.columns)) : uploads;
-  // Pre-checked: only uploads that can be clustered together (the largest group with the same columns).
-  const [chosen, setChosen] = useState<string[]>(initialBase ? [] : compatibleDefault(uploads));
+  const candidates = base ? uploads.filter((u) => !u.blind && !base.uploadIds.includes(u.id) && sameColumns(u.columns, base.columns)) : uploads;
+  // Pre-checked: only uploads that can be clustered together (the largest group with the same columns; a blind upload goes alone).
+  const [chosen, setChosen] = useState<string[]>(initialBase ? [] : compatibleDefault(uploads.filter((u) => !u.blind)));
   const picked = chosen.filter((id) => candidates.some((u) => u.id === id));
-  const mismatch = base ? null : columnMismatch(uploads.filter((u) => picked.includes(u.id)));
+  const pickedBlind = uploads.filter((u) => u.blind && picked.includes(u.id));
+  const mismatch =
+    pickedBlind.length > 0 && picked.length > 1
+      ? `${pickedBlind.map((u) => u.label).join(", ")} ${pickedBlind.length > 1 ? "are" : "is"} prepared for blind clustering: choose ${pickedBlind.length > 1 ? "each" : "it"} alone.`
+      : base
+        ? null
+        : columnMismatch(uploads.filter((u) => picked.includes(u.id)));
   const [k, setK] = useState(2);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -100,6 +106,14 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
                   <span className="text-xs text-slate-500">
                     ({u.records.toLocaleString()} records × {u.features} features, {u.organisation})
                   </span>
+                  {u.blind && (
+                    <span
+                      className="rounded bg-indigo-50 px-1.5 text-xs text-indigo-800"
+                      title="The key holder sees per-cluster totals only; clustered on its own, labels only"
+                    >
+                      blind
+                    </span>
+                  )}
                 </label>
               </li>
             ))}
@@ -138,8 +152,8 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
         </p>
       )}
       <p className="text-xs text-slate-500">
-        All chosen uploads must have the same feature columns. The cloud computes on ciphertexts; the authority, as key holder, sees only distances and
-        aggregate sums.
+        All chosen uploads must have the same feature columns. The cloud computes on ciphertexts; the authority, as key holder, sees distances and aggregate
+        sums, or, for an upload marked blind, per-cluster totals only.
       </p>
       {error && <Alert tone="error">{error}</Alert>}
       <Button type="submit" disabled={busy || picked.length === 0}>

@@ -6,6 +6,7 @@
  * feature value.
  */
 import { createCkks, encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
+import { BLIND_PARAMS_ID, encryptBlindFeatures } from "@/lib/hopcm/encrypted/blind/keys";
 import { fitFeatures } from "@/lib/hopcm/features";
 import { statsOfSchema } from "@/lib/hopcm/units";
 
@@ -23,9 +24,18 @@ self.onmessage = async (event: MessageEvent<FeaturesJob>) => {
     post({ type: "progress", note: "Loading the homomorphic-encryption engine…" });
     const { default: SEAL } = await import("node-seal/throws_wasm_worker_es");
     const ckks = createCkks(await SEAL());
-    if (ckks.id !== job.paramsId) throw new Error("The authority's clustering parameters changed; reload the page.");
+    const blind = job.paramsId === BLIND_PARAMS_ID;
+    if (!blind && ckks.id !== job.paramsId) throw new Error("The authority's clustering parameters changed; reload the page.");
     post({ type: "progress", note: `Encrypting ${job.columns.length} features of ${job.records.length.toLocaleString()} records for clustering…` });
     const features = fitFeatures(job.records, {});
+    if (blind) {
+      // The blind protocol: the upload's own z-scores, clipped, under the blind key; no statistics (its key holder reads none).
+      const blocks = encryptBlindFeatures(ckks.seal, job.publicKey, features.X, features.n, features.p);
+      post({ type: "done", paramsId: BLIND_PARAMS_ID, n: features.n, p: features.p, columns: job.columns, blocks, stats: new Uint8Array(0) }, [
+        ...blocks.flat().map((b) => b.buffer as ArrayBuffer),
+      ]);
+      return;
+    }
     const encrypted = encryptFeatureBlocks(ckks, job.publicKey, features.X, features.n, features.p);
     // The z-scoring's means and standard deviations, for the key holder only: runs over several
     // uploads put them in one run-wide normalisation (lib/hopcm units.ts).

@@ -41,6 +41,8 @@ export type UploadPlan = {
   decision: Pick<UploadBody, "decisionMode" | "approverId" | "reviewerId">;
   /** When the file was picked (performance.now()), for the "total" timing; null if unknown. */
   pickedAt: number | null;
+  /** Tensors for the blind clustering protocol (the key holder sees per-cluster totals only) instead of the standard one. */
+  blind?: boolean;
 };
 
 export type UploadProgress = {
@@ -59,10 +61,10 @@ export type UploadOutcome =
  * Encrypts the numeric fields under the authority's CKKS key in a worker, so the cloud can
  * cluster the records without seeing a value. Null (with a note) when there is nothing to send.
  */
-async function encryptFeatures(dataset: Dataset, onNote: (note: string) => void): Promise<{ features: PendingFeatures | null; note: string }> {
+async function encryptFeatures(dataset: Dataset, blind: boolean, onNote: (note: string) => void): Promise<{ features: PendingFeatures | null; note: string }> {
   const columns = numericFeatureColumns(dataset);
   if (columns.length < 2) return { features: null, note: "Not enough numeric fields for clustering; records are stored without feature tensors." };
-  const keyRes = await fetch("/api/ckks/public-key");
+  const keyRes = await fetch(`/api/ckks/public-key?protocol=${blind ? "blind" : "standard"}`);
   const key = await keyRes.json();
   if (!keyRes.ok) throw new UploadError(key?.error?.message ?? "Could not load the clustering key.");
   const job: FeaturesJob = {
@@ -82,7 +84,7 @@ async function encryptFeatures(dataset: Dataset, onNote: (note: string) => void)
   const { paramsId, n, p, columns: names, blocks, stats } = done;
   return {
     features: { paramsId, keyId: key.keyId, n, p, columns: names, blocks, stats },
-    note: `${p} numeric fields were encrypted for clustering (CKKS) and stored.`,
+    note: `${p} numeric fields were encrypted for ${blind ? "blind " : ""}clustering (CKKS) and stored.`,
   };
 }
 
@@ -123,10 +125,12 @@ export async function encryptAndUploadDataset(plan: UploadPlan, onProgress: (sho
   show({});
 
   // The clustering tensors (CKKS) in their own worker, alongside the records' encryption.
-  const tensors = timed("ckks", () => encryptFeatures(dataset, () => undefined)).catch((error): { features: PendingFeatures | null; note: string } => ({
-    features: null,
-    note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).`,
-  }));
+  const tensors = timed("ckks", () => encryptFeatures(dataset, plan.blind === true, () => undefined)).catch(
+    (error): { features: PendingFeatures | null; note: string } => ({
+      features: null,
+      note: `The records are stored, but their clustering tensors could not be encrypted (${(error as Error).message}).`,
+    }),
+  );
   // The records: slices sealed in parallel workers, then the envelope and signature over all of them.
   const zeta = crypto.getRandomValues(new Uint8Array(32));
   let result: Awaited<ReturnType<typeof sealEnvelopeAndSign>>;

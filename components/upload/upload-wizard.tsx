@@ -141,6 +141,7 @@ function UploadFlow({
   const held = Object.keys(latestVersions(contents));
   const [signer, setSigner] = useState(held.find((a) => a.endsWith(".hospital")) ?? held[0] ?? "");
   const [acceptPhi, setAcceptPhi] = useState(false);
+  const [blind, setBlind] = useState(false);
   const [phase, setPhase] = useState<Phase>({ name: "edit" });
   const [dragging, setDragging] = useState(false);
   const [duplicates, setDuplicates] = useState<Duplicate[] | null>(null);
@@ -247,6 +248,7 @@ function UploadFlow({
         sourceDigest: parsed?.digest ?? undefined,
         decision: decisionInput(decider),
         pickedAt: pickedAt.current,
+        blind,
       },
       (shown) => setPhase({ name: "working", ...shown }),
     );
@@ -406,6 +408,16 @@ function UploadFlow({
           <div className="mt-4">
             <DecisionFields value={decider} onChange={setDecider} staff={staff} idPrefix="upload" />
           </div>
+          <label className="mt-4 flex items-start gap-2 text-sm">
+            <input type="checkbox" className="mt-1" checked={blind} onChange={(e) => setBlind(e.target.checked)} />
+            <span>
+              Prepare for blind clustering (preview)
+              <span className="block text-xs text-slate-500">
+                The clustering key holder then sees only per-cluster totals, never a value of one record. Blind runs cluster this upload on its own and keep
+                each record&apos;s cluster, nothing more.
+              </span>
+            </span>
+          </label>
         </Card>
       )}
 

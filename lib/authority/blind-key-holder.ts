@@ -77,6 +77,14 @@ export async function blindPublicKeys(): Promise<BlindPublicKeys> {
   return (state().keys = { keyId: row.id, publicKey: new Uint8Array(row.publicKey), relinKeys: new Uint8Array(row.relinKeys) });
 }
 
+/** The blind key pair's id, if the deployment has made one (never makes one: uploads under it exist only once it does). */
+export async function activeBlindKeyId(): Promise<string | null> {
+  const kept = state().keys;
+  if (kept) return kept.keyId;
+  const row = await db().ckksKey.findFirst({ where: { active: true, paramsId: BLIND_PARAMS_ID }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  return row?.id ?? null;
+}
+
 const blindSecretAad = (keyId: string) => `medshare-blind-ckks-secret:${keyId}`;
 
 /** A new session for a run: the active key's secret unsealed into the session's tools only. */

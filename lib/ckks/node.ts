@@ -1,5 +1,6 @@
 import "server-only";
 import { createCkks, type Ckks } from "@/lib/hopcm/encrypted";
+import { blindContext, type BlindContext } from "@/lib/hopcm/encrypted/blind/keys";
 import { loadSealNode } from "@/lib/hopcm/encrypted/seal-node";
 
 /**
@@ -17,4 +18,17 @@ export function nodeCkks(): Promise<Ckks> {
       throw error;
     });
   return globalForCkks.medshareCkks;
+}
+
+const globalForBlind = globalThis as unknown as { medshareBlindContext?: Promise<BlindContext> };
+
+/** The blind protocol's public context (lib/hopcm/encrypted/blind/keys.ts, no keys), made once per process. */
+export function nodeBlindContext(): Promise<BlindContext> {
+  globalForBlind.medshareBlindContext ??= nodeCkks()
+    .then((ckks) => blindContext(ckks.seal))
+    .catch((error) => {
+      globalForBlind.medshareBlindContext = undefined;
+      throw error;
+    });
+  return globalForBlind.medshareBlindContext;
 }

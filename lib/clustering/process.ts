@@ -33,6 +33,8 @@ import {
   type KeyHolder,
 } from "@/lib/hopcm/encrypted";
 import { appendCspAudit } from "@/lib/ledger/append";
+import { BLIND_PARAMS_ID } from "@/lib/hopcm/encrypted/blind/keys";
+import { runBlindProtocol } from "./blind";
 import { fcmObjective, multiUploadBackend, observed, type RunTimes } from "./backend";
 import { runProgress } from "./progress";
 import { beat, RunCancelled, RunSuperseded } from "./heartbeat";
@@ -62,7 +64,9 @@ import { storeResult, type Reference } from "./result";
 export const runOptions = (k: number, seed: number): HopcmOptions => ({ k, seed });
 
 export type ProcessOutcome =
-  { status: "SUCCEEDED"; result: HopcmResult; times: RunTimes } | { status: "CANCELLED" | "FAILED"; error?: string } | { status: "SKIPPED"; reason: string };
+  | { status: "SUCCEEDED"; result: HopcmResult | null; labels: Int32Array; times: RunTimes }
+  | { status: "CANCELLED" | "FAILED"; error?: string }
+  | { status: "SKIPPED"; reason: string };
 
 /**
  * Runs one clustering run to its end, synchronously (the pg-boss handler calls this; tests call
@@ -91,6 +95,23 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     if (features.some((f) => f.keyId !== keyId)) throw new Error("the uploads were encrypted under different clustering keys");
     if (features.some((f) => JSON.stringify(f.columns) !== JSON.stringify(run.columns)))
       throw new Error("an upload's feature columns changed since the run was started");
+    if (features[0].paramsId === BLIND_PARAMS_ID) {
+      // The blind protocol (./blind.ts): the key holder is the authority's service; this process holds no secret key.
+      if (features.length !== 1 || run.baseRunId) throw new Error("a blind run clusters one upload on its own");
+      const blind = await runBlindProtocol(mine, run, features[0]);
+      await storeResult(mine, run, {
+        offsets: [0],
+        uploadIds: [features[0].uploadId],
+        result: null,
+        iterations: blind.iterations,
+        converged: true,
+        labels: blind.labels,
+        typicality: null,
+        times: blind.times,
+        reference: null,
+      });
+      return { status: "SUCCEEDED", result: null, labels: blind.labels, times: blind.times };
+    }
     const ckks = await nodeCkks();
     // Authority side: the key holder (secret key unsealed for this run only) and, for an
     // extension, the base run's centers and their mass (sealed in the authority's tables).
@@ -141,12 +162,14 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
       offsets: records.offsets,
       uploadIds: features.map((f) => f.uploadId),
       result,
+      iterations: result.iterations,
+      converged: result.converged,
       labels: own.labels,
       typicality: own.typicality,
       times: records.times,
       reference,
     });
-    return { status: "SUCCEEDED", result, times: { ...records.times } };
+    return { status: "SUCCEEDED", result, labels: result.labels, times: { ...records.times } };
   } catch (error) {
     if (error instanceof RunSuperseded) return { status: "SKIPPED", reason: "taken over by another worker" };
     const cancelled = error instanceof RunCancelled;

@@ -7,6 +7,7 @@ import type { RunTimes } from "./backend";
 import { RunSuperseded, type Mine } from "./heartbeat";
 import { TypicalitySummary, mergeTypicality, summarizeTypicality } from "./typicality";
 import { fromJsonOrNull } from "@/lib/db/json";
+import { Prisma } from "@/lib/generated/prisma/client";
 
 /**
  * A finished run's result, stored in one transaction: the CSP's share (labels, cluster sizes,
@@ -33,18 +34,21 @@ export async function storeResult(
   out: {
     offsets: number[];
     uploadIds: string[];
-    result: HopcmResult;
+    /** The run's end; `result` null: a blind run (its centers stay with the key holder's session, nobody knows a record's typicality). */
+    result: HopcmResult | null;
+    iterations: number;
+    converged: boolean;
     labels: Int32Array;
-    typicality: Float64Array;
+    typicality: Float64Array | null;
     times: RunTimes;
     reference: Reference | null;
   },
 ) {
-  const { result, labels, offsets, uploadIds, times } = out;
+  const { result, labels, offsets, uploadIds, times, iterations, converged } = out;
   const { k, p } = run;
   const n = labels.length;
   const sizes = clusterSizes(labels, k);
-  let typicality = summarizeTypicality(labels, out.typicality, k);
+  let typicality = out.typicality ? summarizeTypicality(labels, out.typicality, k) : null;
   const rows: Array<{ runId: string; uploadId: string; recordIndex: number; label: number }> = [];
   for (let u = 0; u < uploadIds.length; u++) {
     const end = u + 1 < offsets.length ? offsets[u + 1] : n;
@@ -67,7 +71,7 @@ export async function storeResult(
       const baseRun = await tx.clusteringRun.findUniqueOrThrow({ where: { id: run.baseRunId }, select: { typicality: true } });
       const baseSummary = fromJsonOrNull(TypicalitySummary, baseRun.typicality, "clustering_runs.typicality");
       // A base run from before the aggregates (none stored) leaves the extension's to its added records.
-      if (baseSummary) typicality = mergeTypicality(baseSummary, typicality);
+      if (baseSummary && typicality) typicality = mergeTypicality(baseSummary, typicality);
     }
     const changed = await tx.clusteringRun.updateMany({
       where: mine,
@@ -75,16 +79,16 @@ export async function storeResult(
         status: "SUCCEEDED",
         finishedAt: new Date(),
         progress: 1,
-        iteration: result.iterations,
+        iteration: iterations,
         clusterSizes: sizes,
-        typicality,
+        typicality: typicality ?? Prisma.DbNull,
         cspMs: times.csp,
         keyHolderMs: times.keyHolder,
       },
     });
     if (changed.count !== 1) throw new RunSuperseded();
     for (let i = 0; i < rows.length; i += 5000) await tx.runLabel.createMany({ data: rows.slice(i, i + 5000) });
-    await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, reference: out.reference });
+    if (result) await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, reference: out.reference });
     await appendCspAudit(tx, {
       actorId: null,
       action: "CLUSTERING_RUN_COMPLETED",
@@ -94,9 +98,10 @@ export async function storeResult(
         k,
         n: run.n,
         ...(run.baseRunId ? { base: run.baseRunId, added: n } : {}),
-        iterations: result.iterations,
+        iterations,
         sizes,
-        converged: result.converged,
+        converged,
+        ...(result ? {} : { protocol: "blind" }),
         cspMs: Math.round(times.csp),
         keyHolderMs: Math.round(times.keyHolder),
       },

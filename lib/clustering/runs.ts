@@ -42,7 +42,7 @@ async function withOrganisations<U extends { id: string; organisationId: string 
 }
 
 export async function runDetail(runId: string) {
-  const { run, sizes, typicalityHistogram, base, extensions, uploads } = await cspCall("runs.detail", { runId });
+  const { run, blind, sizes, typicalityHistogram, base, extensions, uploads } = await cspCall("runs.detail", { runId });
   const info = await withOrganisations(uploads);
   const secrets = run.status === "SUCCEEDED" ? await openRunSecrets(runId) : null;
   const added = new Set(run.addedUploadIds);
@@ -64,6 +64,7 @@ export async function runDetail(runId: string) {
     error: run.error,
     cancelRequested: run.cancelRequested,
     times: { cspMs: run.cspMs, keyHolderMs: run.keyHolderMs },
+    blind,
     columns: run.columns,
     /** The run this one extends (its records' labels carried over), and the runs extending this one. */
     base,

@@ -1,5 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { activeBlindKeyId } from "@/lib/authority/blind-key-holder";
 import { activeCkksKeyId } from "@/lib/authority/ckks";
 import { createRunSeed } from "@/lib/authority/run-seed";
 import { db } from "@/lib/db/client";
@@ -35,6 +36,7 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
   const hasMass = base ? Boolean((await db().runSecret.findUnique({ where: { runId: base.id }, select: { sealedMass: true } }))?.sealedMass) : undefined;
   const { added, k } = checkRunStart(input, base, hasMass);
   const keyId = await activeCkksKeyId();
+  const blindKeyId = await activeBlindKeyId();
   const runId = randomUUID();
   await db().$transaction(async (tx) => {
     await createRunSeed(tx, runId);
@@ -49,7 +51,17 @@ export async function startClusteringRun(adminId: string, input: StartRunInput, 
   try {
     return await cspCall(
       "runs.start",
-      { runId, uploadIds: added, k, baseRunId: base?.id ?? null, keyId, enqueue: options.enqueue !== false, name: input.name ?? "", note: input.note ?? "" },
+      {
+        runId,
+        uploadIds: added,
+        k,
+        baseRunId: base?.id ?? null,
+        keyId,
+        blindKeyId,
+        enqueue: options.enqueue !== false,
+        name: input.name ?? "",
+        note: input.note ?? "",
+      },
       { sub: adminId },
     );
   } catch (error) {

@@ -1,7 +1,10 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { blocksOf, expectCiphertext, LEVEL, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
-import { nodeCkks } from "@/lib/ckks/node";
+import { nodeBlindContext, nodeCkks } from "@/lib/ckks/node";
+import { BLIND_PARAMS_ID, BLIND_SCALE } from "@/lib/hopcm/encrypted/blind/keys";
+import { BLIND_PROTOCOL } from "@/lib/hopcm/encrypted/blind/context";
+import { ciphertextBytes as blindBytes } from "@/lib/hopcm/encrypted/blind/run";
 import { db } from "@/lib/db/client";
 import { rawTransaction } from "@/lib/db/raw";
 import { AppError } from "@/lib/errors";
@@ -12,7 +15,9 @@ import { decodeFeatureBatch, FeatureBatchError, type FeatureRun } from "@/lib/up
 /**
  * The CSP's store of feature tensors: per upload, column-major blocks of CKKS ciphertexts the
  * hospital's browser encrypted under the key holder's public key (lib/hopcm/encrypted
- * `encryptFeatureBlocks`). The CSP keeps column names (public schema) and sizes, never values.
+ * `encryptFeatureBlocks`, or, for the blind protocol, blind/keys.ts `encryptBlindFeatures`,
+ * tagged BLIND_PARAMS_ID, without column statistics). The CSP keeps column names (public
+ * schema) and sizes, never values.
  * Flow: beginFeatures -> putFeatureRun per block (or run of a block), resumable -> completeFeatures.
  */
 export const FEATURE_LIMITS = {
@@ -66,7 +71,7 @@ export async function beginFeatures({ uploadId, organisationId, input }: { uploa
   const upload = await ownedUpload(uploadId, organisationId);
   const ckks = await nodeCkks();
   const { n, p, columns, blocks } = input;
-  if (input.paramsId !== ckks.id) reject("they were encrypted under other CKKS parameters");
+  if (input.paramsId !== ckks.id && input.paramsId !== BLIND_PARAMS_ID) reject("they were encrypted under other CKKS parameters");
   if (n !== upload.recordCount) reject(`n = ${n} does not match the upload's ${upload.recordCount} records`);
   if (!Number.isInteger(p) || p < 1 || p > FEATURE_LIMITS.maxFeatures) reject(`p must be 1..${FEATURE_LIMITS.maxFeatures}`);
   if (columns.length !== p) reject(`${columns.length} column names for p = ${p}`);
@@ -131,7 +136,7 @@ export async function putFeatureRun({
   const { first, cts } = run;
   if (first + cts.length > features.p)
     throw new AppError("VALIDATION", `Features ${first}..${first + cts.length - 1} are out of range: this upload has ${features.p}.`);
-  for (const [i, ct] of cts.entries()) await checkFreshCiphertext(ct, `feature ciphertext (${block}, ${first + i})`);
+  for (const [i, ct] of cts.entries()) await checkFreshCiphertext(ct, `feature ciphertext (${block}, ${first + i})`, features.paramsId);
   const rows = cts.map((ct, i) => ({
     feature: first + i,
     ct: Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength),
@@ -182,17 +187,24 @@ function sealHeaderProblem(bytes: Uint8Array): string | null {
   return null;
 }
 
-/** Loads SEAL bytes as a fresh top-level ciphertext at scale Delta (what a browser's public-key encryption gives), or throws VALIDATION. */
-async function checkFreshCiphertext(ct: Uint8Array, what: string) {
+/**
+ * Loads SEAL bytes as a fresh top-level ciphertext at the fresh scale (what a browser's public-key
+ * encryption gives) under the parameters `paramsId` names, or throws VALIDATION.
+ */
+async function checkFreshCiphertext(ct: Uint8Array, what: string, paramsId: string) {
   if (ct.length === 0 || ct.length > FEATURE_LIMITS.maxCiphertextBytes) throw new AppError("VALIDATION", "Ciphertext size is out of range.");
-  const ckks = await nodeCkks();
   // SEAL aborts its WebAssembly instance on some malformed inputs: check the header first.
   const header = sealHeaderProblem(ct);
   if (header) throw new AppError("VALIDATION", `Ciphertext rejected: ${header}.`);
+  const blind = paramsId === BLIND_PARAMS_ID;
+  const ckks = await nodeCkks();
+  const load = blind ? blindBytes(await nodeBlindContext()).load : (bytes: Uint8Array) => ckks.loadCiphertext(bytes);
   try {
-    const loaded = ckks.loadCiphertext(ct);
+    const loaded = load(ct);
     try {
-      expectCiphertext(loaded, LEVEL.top, ckks.featureScale, what);
+      // the blind protocol's top level: every prime of the chain but the special one
+      if (blind) expectCiphertext(loaded, BLIND_PROTOCOL.chain.length - 1, BLIND_SCALE, what);
+      else expectCiphertext(loaded, LEVEL.top, ckks.featureScale, what);
       if (loaded.size !== 2) throw new RangeError("not a fresh ciphertext");
     } finally {
       loaded.delete();
@@ -208,7 +220,8 @@ async function checkFreshCiphertext(ct: Uint8Array, what: string) {
  */
 export async function putFeatureStats({ uploadId, organisationId, ct }: { uploadId: string; organisationId: string; ct: Uint8Array }) {
   const features = await receivingFeatures(uploadId, organisationId);
-  await checkFreshCiphertext(ct, "column statistics");
+  if (features.paramsId === BLIND_PARAMS_ID) reject("the blind protocol's features carry no column statistics");
+  await checkFreshCiphertext(ct, "column statistics", features.paramsId);
   if (features.statsCt) {
     if (Buffer.compare(Buffer.from(features.statsCt), Buffer.from(ct)) !== 0)
       throw new AppError("CONFLICT", "The column statistics were already received with different content.");
@@ -225,7 +238,7 @@ export async function completeFeatures({ uploadId, organisationId, actorId }: { 
   const got = new Set(have.map((c) => c.block * features.p + c.feature));
   const missing: Array<{ block: number; feature: number } | "stats"> = [];
   for (let b = 0; b < features.blockCount; b++) for (let l = 0; l < features.p; l++) if (!got.has(b * features.p + l)) missing.push({ block: b, feature: l });
-  if (!features.statsCt) missing.push("stats");
+  if (!features.statsCt && features.paramsId !== BLIND_PARAMS_ID) missing.push("stats");
   if (missing.length) return { missing };
   return db().$transaction(async (tx) => {
     const changed = await tx.uploadFeatures.updateMany({ where: { uploadId, status: "RECEIVING" }, data: { status: "STORED", storedAt: new Date() } });

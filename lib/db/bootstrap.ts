@@ -314,6 +314,14 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
       MEDSHARE_AUTHORITY_URL: process.env.MEDSHARE_AUTHORITY_URL ?? opts.portalUrl,
       ...(authorityLogPublicKey ? { MEDSHARE_AUTHORITY_LOG_PUBLIC_KEY: authorityLogPublicKey } : {}),
     };
-  if (clustering) out.clustering = { ...base, DATABASE_URL: clustering, MEDSHARE_KEK: kek };
+  if (clustering)
+    out.clustering = {
+      ...base,
+      DATABASE_URL: clustering,
+      MEDSHARE_KEK: kek,
+      // Blind runs (lib/clustering/blind.ts): the CSP's end calls the key holder at the authority, signing with the CSP's key.
+      ...(csp || process.env.MEDSHARE_CSP_LOG_SIGNING_KEY ? { MEDSHARE_CSP_LOG_SIGNING_KEY: cspLogKey } : {}),
+      MEDSHARE_AUTHORITY_URL: process.env.MEDSHARE_AUTHORITY_URL ?? opts.portalUrl,
+    };
   return out;
 }

@@ -1,6 +1,7 @@
+import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { BlindOrder, BlindSessionWire } from "@/lib/hopcm/encrypted/blind/session";
-import { blindCalls, blindTokenOp, type BlindCall } from "./blind-wire";
+import { blindCalls, blindPublicKeysWire, blindTokenOp, type BlindCall } from "./blind-wire";
 import { signPartyToken } from "./token";
 import { fromWireBody, toWireBody } from "./wire";
 
@@ -86,4 +87,16 @@ export function keyHolderClient(options: { url: string; signingKey: Uint8Array; 
     },
     labels: async (signs, k, records) => Int32Array.from(blindCalls.labels.response.parse(await call("labels", { signs, k, records })).smallest),
   };
+}
+
+/** The deployment's blind public material from the key holder (GET /api/key-holder/keys): the CSP's relinearisation keys and the key's id. */
+export async function fetchBlindPublicKeys(url: string): Promise<z.infer<typeof blindPublicKeysWire>> {
+  let response: Response;
+  try {
+    response = await fetch(`${url.replace(/\/$/, "")}/api/key-holder/keys`, { cache: "no-store", signal: AbortSignal.timeout(60_000) });
+  } catch {
+    throw new AppError("UNAVAILABLE", UNREACHABLE);
+  }
+  if (!response.ok) throw new AppError("UNAVAILABLE", `The clustering key holder did not give its public keys (${response.status}).`);
+  return blindPublicKeysWire.parse(fromWireBody(new Uint8Array(await response.arrayBuffer()), response.headers.get("content-type")));
 }

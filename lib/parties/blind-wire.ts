@@ -47,6 +47,8 @@ export const blindCalls = {
   labels: { request: z.strictObject({ signs: cts, k: count, records: count }), response: z.strictObject({ smallest: z.array(count).max(1 << 16) }) },
 } as const;
 export type BlindCall = keyof typeof blindCalls;
+/** GET /api/key-holder/keys: the deployment's blind key pair's public material (public key, relinearisation keys). */
+export const blindPublicKeysWire = z.object({ keyId: z.string(), publicKey: bytes, relinKeys: bytes });
 export const isBlindCall = (op: string): op is BlindCall => Object.hasOwn(blindCalls, op);
 
 /** A token's op for a call: "blind.<call>". */

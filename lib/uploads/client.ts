@@ -171,11 +171,13 @@ export async function uploadFeatures(
       onProgress((sent += count), total);
     },
   );
-  await withRetry(() =>
-    fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(
-      json,
-    ),
-  );
+  // the blind protocol's tensors carry no statistics (empty)
+  if (stats.length > 0)
+    await withRetry(() =>
+      fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(
+        json,
+      ),
+    );
   await beforeComplete;
   const res = await withRetry(() => fetch(`/api/uploads/${uploadId}/features/complete`, { method: "POST" }));
   await json(res);

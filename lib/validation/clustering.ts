@@ -6,7 +6,8 @@ export const RUN_LIMITS = { minK: 2, maxK: 12, maxUploads: 100, minRecordsPerUpl
 
 /** Begin an upload's encrypted features (POST /api/uploads/[id]/features). */
 export const beginFeaturesSchema = z.object({
-  paramsId: z.string().regex(/^[0-9a-f]{1,128}$/, "paramsId must be hex."),
+  // SEAL's parms id (hex) for the standard protocol; "blind-ckks-<N>-<chain>" for the blind one
+  paramsId: z.string().regex(/^(?:[0-9a-f]{1,128}|blind-ckks-\d{4,5}-\d{2}(?:\.\d{2}){1,20})$/, "paramsId must be a CKKS parameters id."),
   keyId: z.uuid(),
   n: z.number().int().min(1),
   p: z.number().int().min(1).max(256),

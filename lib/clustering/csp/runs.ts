@@ -1,4 +1,5 @@
 import "server-only";
+import { BLIND_PARAMS_ID } from "@/lib/hopcm/encrypted/blind/keys";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { NumberList, StringList, fromJson, fromJsonOrNull } from "@/lib/db/json";
@@ -90,8 +91,11 @@ export async function runDetailAtCsp(runId: string) {
     }),
     uploadFacts(run.uploadIds),
   ]);
+  const blind = (await db().uploadFeatures.count({ where: { uploadId: { in: run.addedUploadIds }, paramsId: BLIND_PARAMS_ID } })) > 0;
   return {
     run,
+    /** A run of the blind protocol (its uploads' tensors): labels only, no trace, no centers anywhere. */
+    blind,
     sizes,
     typicalityHistogram: typicalityView(typicality, run.k).map(({ cluster, bins }) => ({ cluster, bins })),
     base,
@@ -160,7 +164,7 @@ export async function finishedRuns() {
 export async function clusterableUploads() {
   const features = await db().uploadFeatures.findMany({
     where: { status: "STORED", upload: { status: "STORED" } },
-    select: { uploadId: true, p: true, columns: true },
+    select: { uploadId: true, p: true, columns: true, paramsId: true },
   });
   const uploads = await db().upload.findMany({
     where: { id: { in: features.map((f) => f.uploadId) }, status: "STORED" },
@@ -176,6 +180,8 @@ export async function clusterableUploads() {
       organisationId: u.organisationId,
       features: f.p,
       columns: fromJson(StringList, f.columns, "upload_features.columns"),
+      /** Tensors of the blind protocol: the upload is clustered on its own (lib/clustering/blind.ts). */
+      blind: f.paramsId === BLIND_PARAMS_ID,
     };
   });
 }

@@ -5,6 +5,7 @@ import { StringList, fromJson } from "@/lib/db/json";
 import { AppError } from "@/lib/errors";
 import { appendCspAudit } from "@/lib/ledger/append";
 import { checkRunStart, columnMismatch, RUN_LIMITS, type BaseRun } from "@/lib/validation/clustering";
+import { BLIND_PARAMS_ID } from "@/lib/hopcm/encrypted/blind/keys";
 import { enqueueRun } from "../queue";
 
 export type CreateRunInput = {
@@ -16,6 +17,8 @@ export type CreateRunInput = {
   baseRunId: string | null;
   /** The authority's active CKKS key (null: none yet): the uploads' features must be under it. */
   keyId: string | null;
+  /** The key holder's blind-protocol key (null: none yet): an upload's blind tensors must be under it. */
+  blindKeyId?: string | null;
   /** false: leave the job to recoverRuns (tests process runs themselves). */
   enqueue: boolean;
   /** The admin's name and note for the run (empty: none). */
@@ -47,7 +50,18 @@ export async function createRun(actorId: string, input: CreateRunInput) {
       )!,
     );
   }
-  if (ordered.some((s) => s.ckksKeyId !== input.keyId)) throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
+  const blind = ordered.some((s) => s.paramsId === BLIND_PARAMS_ID);
+  if (blind) {
+    // The blind protocol's blocks are one upload's own (lib/clustering/blind.ts).
+    if (base || ordered.length > 1)
+      throw new AppError(
+        "VALIDATION",
+        "An upload prepared for blind clustering is clustered on its own: choose it alone, with no other upload and no base run.",
+      );
+    if (ordered[0].ckksKeyId !== input.blindKeyId)
+      throw new AppError("VALIDATION", "The upload's blind tensors were encrypted under another key than the key holder's.");
+  } else if (ordered.some((s) => s.ckksKeyId !== input.keyId))
+    throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
   // The key holder sees one aggregate per upload read (and, in an extension, can subtract the
   // prototypes it holds): every upload read next to something else needs a minimum size.
   if ((base || ordered.length > 1) && ordered.some((s) => s.n < RUN_LIMITS.minRecordsPerUpload))

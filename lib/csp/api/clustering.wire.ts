@@ -26,6 +26,8 @@ export const clusteringApi = {
       k: z.number().int(),
       baseRunId: id.nullable(),
       keyId: id.nullable(),
+      /** The key holder's blind-protocol key (null or absent: none yet). */
+      blindKeyId: id.nullable().optional(),
       enqueue: z.boolean(),
       name: runNameSchema.optional(),
       note: runNoteSchema.optional(),

@@ -140,6 +140,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
             objective: run.objective,
             iterations: run.iteration,
             extension: Boolean(run.base),
+            blind: run.blind,
             typicalityHistogram: run.typicalityHistogram,
             projection: run.projection,
           }}

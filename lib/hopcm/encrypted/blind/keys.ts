@@ -11,7 +11,7 @@ import { BlindKeyHolder, ciphertextBytes, type CspTools } from "./run";
 /** Tags the blind protocol's key rows and tensors (the leaky protocol's rows carry SEAL's parms id). */
 export const BLIND_PARAMS_ID = `blind-ckks-${BLIND_PROTOCOL.N}-${BLIND_PROTOCOL.chain.join(".")}`;
 /** Every fresh encryption's scale. */
-const SCALE = 2 ** 40;
+export const BLIND_SCALE = 2 ** 40;
 
 /** The parameters' SEAL context and the public tools (no keys). */
 export function blindContext(seal: Seal) {
@@ -129,7 +129,7 @@ export function encryptBlindFeatures(seal: Seal, publicKey: Uint8Array, X: Float
       Array.from({ length: p }, (_, l) => {
         const values = new Float64Array(ctx.slots);
         for (let s = 0; s < ctx.slots && blk * ctx.slots + s < n; s++) values[s] = Math.max(-clip, Math.min(clip, X[(blk * ctx.slots + s) * p + l]));
-        const pt = ctx.encoder.encode(values, SCALE)!;
+        const pt = ctx.encoder.encode(values, BLIND_SCALE)!;
         const ct: CipherText = encryptor.encrypt(pt)!;
         pt.delete();
         try {
