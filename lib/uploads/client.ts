@@ -174,9 +174,11 @@ export async function uploadFeatures(
   // the blind protocol's tensors carry no statistics (empty)
   if (stats.length > 0)
     await withRetry(() =>
-      fetch(`/api/uploads/${uploadId}/features/stats`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: stats as BodyInit }).then(
-        json,
-      ),
+      fetch(`/api/uploads/${uploadId}/features/stats`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/octet-stream" },
+        body: stats as BodyInit,
+      }).then(json),
     );
   await beforeComplete;
   const res = await withRetry(() => fetch(`/api/uploads/${uploadId}/features/complete`, { method: "POST" }));
