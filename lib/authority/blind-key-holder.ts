@@ -1,5 +1,5 @@
 import "server-only";
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { ZodError } from "zod";
 import { nodeCkks } from "@/lib/ckks/node";
 import { db } from "@/lib/db/client";
@@ -14,6 +14,7 @@ import { appendAudit } from "@/lib/ledger/append";
 import { blindCalls, blindTokenOp, isBlindCall, type BlindCall } from "@/lib/parties/blind-wire";
 import { hexKey, PartyTokenError, verifyPartyToken } from "@/lib/parties/token";
 import { fromWireBody, toWireBody } from "@/lib/parties/wire";
+import { openRunSeed } from "./run-seed";
 import { seal, unseal } from "./seal";
 
 /**
@@ -87,8 +88,15 @@ export async function activeBlindKeyId(): Promise<string | null> {
 
 const blindSecretAad = (keyId: string) => `medshare-blind-ckks-secret:${keyId}`;
 
-/** A new session for a run: the active key's secret unsealed into the session's tools only. */
+/**
+ * A new session for a run the authority started (its seed sealed in authority.run_seeds by
+ * lib/clustering/start.ts): the active key's secret unsealed into the session's tools only. The
+ * CSP cannot begin a run of its own over an upload nobody asked to cluster.
+ */
 async function openSession(runId: string, k: number): Promise<Live> {
+  // the seeding draws are the key holder's: the run's sealed seed (the CSP learns the drawn indices, not the seed; a restarted run draws the same)
+  const seed = await openRunSeed(runId);
+  if (seed === null) throw new BlindProtocolError("the authority started no clustering run with this id");
   const { keyId, publicKey } = await blindPublicKeys();
   const row = await db().ckksKey.findUniqueOrThrow({ where: { id: keyId }, select: { sealedSecretKey: true } });
   const secret = unseal(new Uint8Array(row.sealedSecretKey), blindSecretAad(keyId));
@@ -98,8 +106,7 @@ async function openSession(runId: string, k: number): Promise<Live> {
   } finally {
     secret.fill(0);
   }
-  // the seeding draws are the key holder's: a CSPRNG seed per session (the CSP learns the drawn indices, not the seed)
-  const session = new BlindKeyHolderSession(tools.keyHolder, tools.io, tools.slots, { k, seed: randomInt(2 ** 31) });
+  const session = new BlindKeyHolderSession(tools.keyHolder, tools.io, tools.slots, { k, seed });
   const live = { session, dispose: tools.dispose, touched: Date.now() };
   const sessions = state().sessions;
   if (!sessions.has(runId) && sessions.size >= MAX_SESSIONS) {
