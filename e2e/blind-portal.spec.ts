@@ -7,8 +7,8 @@ import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { e2eSql } from "./fixtures/database";
 import { unlockGate } from "./fixtures/helpers";
 
-// Issue #14 wired into the portal: an upload prepared for the blind protocol in the hospital's
-// browser, clustered by the CSP's worker with the key holder's session at the authority.
+// Issue #14 wired into the portal: uploads prepared for the blind protocol in the hospital's
+// browser, clustered together by the CSP's worker with the key holder's session at the authority.
 test.describe.configure({ timeout: 900_000 });
 
 const SHOTS = path.resolve(".data", "screenshots");
@@ -23,13 +23,13 @@ async function shoot(page: Page, name: string) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-/** Three groups of records, well apart in four numeric columns (a text column says which). */
-function cohort(file: string, n: number): string[] {
+/** Three groups of records, well apart in four numeric columns (a text column says which); `offset` varies the jitter between files. */
+function cohort(file: string, n: number, offset = 0): string[] {
   const lines = ["marker_a,marker_b,marker_c,marker_d,group"];
   const groups: string[] = [];
   for (let i = 0; i < n; i++) {
     const g = i % 3;
-    const jitter = (c: number) => (((i * 37 + c * 11) % 17) - 8) / 4;
+    const jitter = (c: number) => ((((i + offset) * 37 + c * 11) % 17) - 8) / 4;
     const values = [0, 1, 2, 3].map((c) => (50 + (g === 0 ? 0 : g === 1 ? 30 : -30) * (c % 2 === 0 ? 1 : -1) + jitter(c)).toFixed(1));
     groups.push(["north", "east", "south"][g]);
     lines.push([...values, groups[i]].join(","));
@@ -38,48 +38,58 @@ function cohort(file: string, n: number): string[] {
   return groups;
 }
 
-test("an upload prepared for blind clustering is clustered without the key holder or the CSP seeing a record's value", async ({ browser }) => {
+async function uploadBlind(page: Page, passphrase: string, file: string, policy: string, label: string, shot?: string) {
+  await page.goto("/hospital/upload");
+  await unlockGate(page, passphrase);
+  await page.getByLabel(/Drop a CSV/).setInputFiles(file);
+  await page.getByLabel("Policy", { exact: true }).fill(policy);
+  await page.getByLabel("Label").fill(label);
+  await page.getByRole("checkbox", { name: /Prepare for blind clustering/ }).check();
+  if (shot) await shoot(page, shot);
+  await page.getByRole("button", { name: "Encrypt and upload" }).click();
+  await expect(page.getByText("4 numeric fields were encrypted for blind clustering (CKKS) and stored.")).toBeVisible({ timeout: 180_000 });
+}
+
+test("uploads prepared for blind clustering are clustered together without the key holder or the CSP seeing a record's value", async ({ browser }) => {
   const admin = await adminPage(browser);
   const code = await createCatalogue(admin, ["hospital", "researcher"]);
   const { a: staff, page } = await approvedPerson(browser, admin, "Hospital staff", [`${code}.hospital`], "Blind");
-  const file = test.info().outputPath("blind-cohort.csv");
-  const groups = cohort(file, 240);
-  const label = `Blind cohort ${code}`;
-
-  await page.goto("/hospital/upload");
-  await unlockGate(page, staff.passphrase);
-  await page.getByLabel(/Drop a CSV/).setInputFiles(file);
-  await page.getByLabel("Policy", { exact: true }).fill(`${code}.researcher`);
-  await page.getByLabel("Label").fill(label);
-  await page.getByRole("checkbox", { name: /Prepare for blind clustering/ }).check();
-  await shoot(page, "upload");
-  await page.getByRole("button", { name: "Encrypt and upload" }).click();
-  await expect(page.getByText("4 numeric fields were encrypted for blind clustering (CKKS) and stored.")).toBeVisible({ timeout: 180_000 });
+  // two uploads, each z-scored and encrypted in its own browser session: 150 and 90 records, one block each
+  const files = [test.info().outputPath("blind-cohort-1.csv"), test.info().outputPath("blind-cohort-2.csv")];
+  const groups = [...cohort(files[0], 150), ...cohort(files[1], 90, 5)];
+  const labels = [`Blind cohort ${code}`, `Blind follow-up ${code}`];
+  await uploadBlind(page, staff.passphrase, files[0], `${code}.researcher`, labels[0], "upload");
+  await uploadBlind(page, staff.passphrase, files[1], `${code}.researcher`, labels[1]);
 
   // The CSP stored the blind protocol's tensors (its own parameters' tag), and no column statistics.
-  const [{ id: uploadId }] = await e2eSql<{ id: string }>(`SELECT id FROM csp.uploads WHERE label = $1`, [label]);
-  const [features] = await e2eSql<{ params_id: string; has_stats: boolean; ciphertext_count: number }>(
-    `SELECT params_id, stats_ct IS NOT NULL AS has_stats, ciphertext_count FROM csp.upload_features WHERE upload_id = $1::uuid`,
-    [uploadId],
+  const features = await e2eSql<{ params_id: string; has_stats: boolean; ciphertext_count: number }>(
+    `SELECT f.params_id, f.stats_ct IS NOT NULL AS has_stats, f.ciphertext_count
+       FROM csp.upload_features f JOIN csp.uploads u ON u.id = f.upload_id WHERE u.label = ANY($1)`,
+    [labels],
   );
-  expect(features).toMatchObject({ params_id: expect.stringMatching(/^blind-ckks-8192-/), has_stats: false, ciphertext_count: 4 });
+  expect(features).toHaveLength(2);
+  for (const f of features) expect(f).toMatchObject({ params_id: expect.stringMatching(/^blind-ckks-8192-/), has_stats: false, ciphertext_count: 4 });
 
   await admin.goto("/admin/clustering");
   const start = admin.getByRole("form", { name: "Start a clustering run" });
-  const box = start.getByRole("checkbox", { name: new RegExp(label) });
-  await expect(box).toBeVisible({ timeout: 120_000 });
-  // not pre-checked beside other uploads: a blind upload is clustered on its own
-  await expect(box).not.toBeChecked();
-  await expect(start.getByRole("listitem").filter({ hasText: label })).toContainText("blind");
-  const others = start.getByRole("listitem").filter({ hasNotText: label }).getByRole("checkbox");
-  for (const other of await start.getByRole("checkbox").all()) await other.uncheck();
-  if ((await others.count()) > 0) {
-    await box.check();
-    await others.first().check();
-    await expect(start.getByTestId("columns-mismatch")).toContainText(`${label} is prepared for blind clustering: choose it alone.`);
-    await others.first().uncheck();
+  const [first, second] = labels.map((l) => start.getByRole("checkbox", { name: new RegExp(l) }));
+  await expect(first).toBeVisible({ timeout: 120_000 });
+  // not pre-checked beside other uploads: blind uploads are clustered with each other only
+  await expect(first).not.toBeChecked();
+  await expect(start.getByRole("listitem").filter({ hasText: labels[0] })).toContainText("blind");
+  for (const box of await start.getByRole("checkbox").all()) await box.uncheck();
+  const standard = start.getByRole("listitem").filter({ hasNotText: "blind" }).getByRole("checkbox");
+  if ((await standard.count()) > 0) {
+    await first.check();
+    await standard.first().check();
+    await expect(start.getByTestId("columns-mismatch")).toContainText(
+      `${labels[0]} is prepared for blind clustering: cluster blind uploads with each other only.`,
+    );
+    await standard.first().uncheck();
   }
-  await box.check();
+  await first.check();
+  await second.check();
+  await expect(start.getByTestId("columns-mismatch")).toHaveCount(0);
   await start.getByLabel("Number of clusters (k)").fill("3");
   await start.getByLabel("Name of the run").fill(`Blind ${code}`);
   await start.getByRole("button", { name: "Start clustering run" }).click();
@@ -93,19 +103,16 @@ test("an upload prepared for blind clustering is clustered without the key holde
   await expect(admin.getByRole("link", { name: "Add new uploads to this run" })).toHaveCount(0);
   await shoot(admin, "run");
 
-  // The labels the CSP stored recover the three groups (no reference needed: they are far apart).
-  const labels = await e2eSql<{ record_index: number; label: number }>(
-    `SELECT record_index, label FROM csp.run_labels WHERE run_id = $1::uuid ORDER BY record_index`,
-    [runId],
+  // The labels the CSP stored recover the three groups across both uploads (far apart: no reference needed).
+  const stored = await e2eSql<{ label: number }>(
+    `SELECT l.label FROM csp.run_labels l JOIN csp.uploads u ON u.id = l.upload_id
+      WHERE l.run_id = $1::uuid ORDER BY (u.label = $2) DESC, l.record_index`,
+    [runId, labels[0]],
   );
-  expect(labels).toHaveLength(240);
+  expect(stored).toHaveLength(240);
   const truth = Int32Array.from(groups, (g) => ["north", "east", "south"].indexOf(g));
-  expect(
-    adjustedRandIndex(
-      truth,
-      Int32Array.from(labels, (l) => l.label),
-    ),
-  ).toBeGreaterThanOrEqual(0.98);
+  const found = Int32Array.from(stored, (l) => l.label);
+  expect(adjustedRandIndex(truth, found)).toBeGreaterThanOrEqual(0.98);
 
   // Labels only: no typicality aggregate, no centers, no trace kept by either party.
   const [run] = await e2eSql<{ typicality: unknown; status: string }>(`SELECT typicality, status FROM csp.clustering_runs WHERE id = $1::uuid`, [runId]);

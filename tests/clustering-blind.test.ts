@@ -1,6 +1,6 @@
 // The blind protocol's tensors at the CSP (issue #14 in the portal): stored under their own
 // parameters' tag, checked as fresh ciphertexts of those parameters, without column statistics;
-// a run over them clusters one upload on its own. The run itself (the worker calling the key
+// runs put them with each other only. The run itself (the worker calling the key
 // holder's service) is e2e/blind-portal.spec.ts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -12,8 +12,8 @@ import { startClusteringRun } from "@/lib/clustering/portal";
 import { stopQueue } from "@/lib/clustering/queue";
 import { beginFeatures, completeFeatures, putFeatureRun, putFeatureStats } from "@/lib/csp/features";
 import { db } from "@/lib/db/client";
-import { featureNames, fitFeatures, type RawRecord } from "@/lib/hopcm";
-import { encryptFeatureBlocks } from "@/lib/hopcm/encrypted";
+import { featureNames, fitFeatures, statsOfSchema, type RawRecord } from "@/lib/hopcm";
+import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
 import { BLIND_PARAMS_ID, encryptBlindFeatures } from "@/lib/hopcm/encrypted/blind/keys";
 import { ciphertextBytes } from "@/lib/hopcm/encrypted/blind/run";
 import { parseCsvDataset } from "@/lib/records";
@@ -78,7 +78,7 @@ describe("the blind protocol's tensors at the CSP", () => {
     expect(await db().uploadFeatures.findUniqueOrThrow({ where: { uploadId } })).toMatchObject({ paramsId: BLIND_PARAMS_ID, statsCt: null, status: "STORED" });
   });
 
-  it("a blind upload is clustered on its own, not with another upload", async () => {
+  it("blind uploads are clustered with each other only: not beside an upload of the standard protocol", async () => {
     const stored = async () => {
       const { uploadId, org, row } = await blindUpload();
       for (const { first, count } of planFeatureRuns(row.map((ct) => ct.length)))
@@ -87,10 +87,28 @@ describe("the blind protocol's tensors at the CSP", () => {
       return uploadId;
     };
     const [a, b] = [await stored(), await stored()];
-    await expect(startClusteringRun(admin.id, { uploadIds: [a, b], k: 2 }, { enqueue: false })).rejects.toThrow(/clustered on its own/);
-    const { runId } = await startClusteringRun(admin.id, { uploadIds: [a], k: 2 }, { enqueue: false });
-    expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "QUEUED", n: 60, p: fm.p });
+    // an upload with the standard protocol's tensors and statistics
+    const org = staff.user.organisation.id;
+    const standard = await uploadRows(staff, "HA1.researcher", rows, "SRC.hospital");
+    const { keyId, publicKeys } = await ckksPublicKeys();
+    const ckks = await nodeCkks();
+    const tensors = encryptFeatureBlocks(ckks, publicKeys.publicKey, fm.X, fm.n, fm.p);
+    await beginFeatures({ uploadId: standard, organisationId: org, input: { paramsId: publicKeys.paramsId, keyId, n: fm.n, p: fm.p, columns, blocks: 1 } });
+    const row = tensors.blocks[0];
+    for (const { first, count } of planFeatureRuns(row.map((ct) => ct.length)))
+      await putFeatureRun({ uploadId: standard, organisationId: org, block: 0, batch: encodeFeatureBatch({ first, cts: row.slice(first, first + count) }) });
+    const stats = encryptColumnStats(ckks, publicKeys.publicKey, {
+      ...statsOfSchema(fm.schema, fm.n, fm.report.constant),
+      maxNorm: maxRecordNorm(fm.X, fm.n, fm.p),
+    });
+    await putFeatureStats({ uploadId: standard, organisationId: org, ct: stats });
+    expect(await completeFeatures({ uploadId: standard, organisationId: org, actorId: staff.user.id })).toEqual({ stored: fm.p });
+
+    await expect(startClusteringRun(admin.id, { uploadIds: [a, standard], k: 2 }, { enqueue: false })).rejects.toThrow(/clustered with each other only/);
+    await expect(startClusteringRun(admin.id, { uploadIds: [standard, b], k: 2 }, { enqueue: false })).rejects.toThrow(/clustered with each other only/);
     // refused by the CSP after the authority sealed a seed: the seed is removed again and the refusal logged
-    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_REFUSED" } })).toBe(1);
+    expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_REFUSED" } })).toBe(2);
+    const { runId } = await startClusteringRun(admin.id, { uploadIds: [a, b], k: 2 }, { enqueue: false });
+    expect(await db().clusteringRun.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "QUEUED", n: 120, p: fm.p });
   });
 });

@@ -31,8 +31,8 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
   const picked = chosen.filter((id) => candidates.some((u) => u.id === id));
   const pickedBlind = uploads.filter((u) => u.blind && picked.includes(u.id));
   const mismatch =
-    pickedBlind.length > 0 && picked.length > 1
-      ? `${pickedBlind.map((u) => u.label).join(", ")} ${pickedBlind.length > 1 ? "are" : "is"} prepared for blind clustering: choose ${pickedBlind.length > 1 ? "each" : "it"} alone.`
+    pickedBlind.length > 0 && pickedBlind.length < picked.length
+      ? `${pickedBlind.map((u) => u.label).join(", ")} ${pickedBlind.length > 1 ? "are" : "is"} prepared for blind clustering: cluster blind uploads with each other only.`
       : base
         ? null
         : columnMismatch(uploads.filter((u) => picked.includes(u.id)));

@@ -413,8 +413,8 @@ function UploadFlow({
             <span>
               Prepare for blind clustering (preview)
               <span className="block text-xs text-slate-500">
-                The clustering key holder then sees only per-cluster totals, never a value of one record. Blind runs cluster this upload on its own and keep
-                each record&apos;s cluster, nothing more.
+                The clustering key holder then sees only per-cluster totals, never a value of one record. Blind runs cluster it with other blind uploads only
+                and keep each record&apos;s cluster, nothing more.
               </span>
             </span>
           </label>

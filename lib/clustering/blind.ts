@@ -2,7 +2,7 @@ import "server-only";
 import { settings } from "@/lib/config/env";
 import { nodeCkks } from "@/lib/ckks/node";
 import { blindCspTools } from "@/lib/hopcm/encrypted/blind/keys";
-import { BlindCsp } from "@/lib/hopcm/encrypted/blind/run";
+import { BlindCsp, blockCounts } from "@/lib/hopcm/encrypted/blind/run";
 import { driveBlindRun, type BlindOrder, type BlindSessionWire } from "@/lib/hopcm/encrypted/blind/session";
 import { fetchBlindPublicKeys, keyHolderClient } from "@/lib/parties/blind-client";
 import { hexKey } from "@/lib/parties/token";
@@ -14,8 +14,8 @@ import { beat, RunCancelled, type Mine } from "./heartbeat";
  * relinearisation keys the key holder publishes, and the key holder's session at the authority
  * (POST /api/key-holder/<call>, each call signed with the CSP's log key for this run). This
  * process holds no key that decrypts: the key holder's seeding, centers and scales reach it
- * encrypted, and it learns the labels and the number of steps. One upload per run (the blind
- * protocol's blocks are the upload's own), no extension.
+ * encrypted, and it learns the labels and the number of steps. No extension yet (the centers
+ * stay in the key holder's session and are gone with it).
  */
 
 /** The hospitals' clip of z-scores (lib/hopcm/encrypted/blind/keys.ts `encryptBlindFeatures`'s default). */
@@ -58,17 +58,24 @@ export function blindProgress(order: BlindOrder["kind"], draw: number, stepInPha
   return Math.min(0.95, share * Math.min(draw, DRAWS) + share * (1 - 0.5 ** (stepInPhase / 8)));
 }
 
-export async function runBlindProtocol(mine: Mine, run: { id: string; k: number }, features: BlindFeatures) {
+/**
+ * Runs the blind protocol over one or more uploads' tensors (each upload's blocks as its browser
+ * packed them, `blockCounts`; the run's records are the uploads' in order, each in its own z-scores).
+ */
+export async function runBlindProtocol(mine: Mine, run: { id: string; k: number }, uploads: BlindFeatures[]) {
   const { MEDSHARE_AUTHORITY_URL: url, MEDSHARE_CSP_LOG_SIGNING_KEY: signing } = settings();
   if (!url || !signing)
     throw new Error("the clustering worker needs MEDSHARE_AUTHORITY_URL and MEDSHARE_CSP_LOG_SIGNING_KEY to run the blind protocol (docs/DEPLOY.md)");
   const keys = await fetchBlindPublicKeys(url);
-  if (keys.keyId !== features.keyId) throw new Error("the upload's blind tensors were encrypted under another key than the key holder's");
+  if (uploads.some((u) => u.keyId !== keys.keyId)) throw new Error("an upload's blind tensors were encrypted under another key than the key holder's");
   const side = blindCspTools((await nodeCkks()).seal, keys.relinKeys);
-  const blocks = features.blocks.map((row) => row.map((bytes) => side.io.load(bytes)));
+  const slots = side.tools.encoder.slotCount;
+  const n = uploads.reduce((t, u) => t + u.n, 0);
+  const counts = uploads.flatMap((u) => blockCounts(u.n, slots));
+  const blocks = uploads.flatMap((u) => u.blocks.map((row) => row.map((bytes) => side.io.load(bytes))));
   const times: RunTimes = { csp: 0, keyHolder: 0 };
   const wire = timedWire(keyHolderClient({ url, signingKey: hexKey(signing, "MEDSHARE_CSP_LOG_SIGNING_KEY"), runId: run.id }), times);
-  const csp = new BlindCsp(side.tools, blocks, features.n, run.k, CLIP, wire);
+  const csp = new BlindCsp(side.tools, blocks, n, run.k, CLIP, wire, counts);
   const started = performance.now();
   let draw = -1;
   let phaseStart = 0;

@@ -95,13 +95,13 @@ export async function processRun(runId: string): Promise<ProcessOutcome> {
     if (features.some((f) => f.keyId !== keyId)) throw new Error("the uploads were encrypted under different clustering keys");
     if (features.some((f) => JSON.stringify(f.columns) !== JSON.stringify(run.columns)))
       throw new Error("an upload's feature columns changed since the run was started");
-    if (features[0].paramsId === BLIND_PARAMS_ID) {
+    if (features.some((f) => f.paramsId === BLIND_PARAMS_ID)) {
       // The blind protocol (./blind.ts): the key holder is the authority's service; this process holds no secret key.
-      if (features.length !== 1 || run.baseRunId) throw new Error("a blind run clusters one upload on its own");
-      const blind = await runBlindProtocol(mine, run, features[0]);
+      if (features.some((f) => f.paramsId !== BLIND_PARAMS_ID) || run.baseRunId) throw new Error("a blind run clusters blind uploads only, from scratch");
+      const blind = await runBlindProtocol(mine, run, features);
       await storeResult(mine, run, {
-        offsets: [0],
-        uploadIds: [features[0].uploadId],
+        offsets: features.map((_, u) => features.slice(0, u).reduce((t, f) => t + f.n, 0)),
+        uploadIds: features.map((f) => f.uploadId),
         result: null,
         iterations: blind.iterations,
         converged: true,

@@ -52,14 +52,14 @@ export async function createRun(actorId: string, input: CreateRunInput) {
   }
   const blind = ordered.some((s) => s.paramsId === BLIND_PARAMS_ID);
   if (blind) {
-    // The blind protocol's blocks are one upload's own (lib/clustering/blind.ts).
-    if (base || ordered.length > 1)
+    // The blind protocol (lib/clustering/blind.ts) over blind uploads only, from scratch.
+    if (base || ordered.some((s) => s.paramsId !== BLIND_PARAMS_ID))
       throw new AppError(
         "VALIDATION",
-        "An upload prepared for blind clustering is clustered on its own: choose it alone, with no other upload and no base run.",
+        "Uploads prepared for blind clustering are clustered with each other only: choose no upload of the standard protocol beside them, and no run to extend.",
       );
-    if (ordered[0].ckksKeyId !== input.blindKeyId)
-      throw new AppError("VALIDATION", "The upload's blind tensors were encrypted under another key than the key holder's.");
+    if (ordered.some((s) => s.ckksKeyId !== input.blindKeyId))
+      throw new AppError("VALIDATION", "An upload's blind tensors were encrypted under another key than the key holder's.");
   } else if (ordered.some((s) => s.ckksKeyId !== input.keyId))
     throw new AppError("VALIDATION", "An upload's features were encrypted under an older clustering key.");
   // The key holder sees one aggregate per upload read (and, in an extension, can subtract the

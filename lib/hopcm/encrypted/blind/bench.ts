@@ -7,7 +7,7 @@ import { blindCluster, type BlindOptions, type BlindResult } from "../../blind";
 import type { Seal } from "../params";
 import { BLIND_PROTOCOL, blindCkks } from "./context";
 import { seededEncryption } from "./keys";
-import { BlindCsp, BlindKeyHolder, ciphertextBytes, type KeyHolderWire } from "./run";
+import { blockCounts, BlindCsp, BlindKeyHolder, ciphertextBytes, type KeyHolderWire } from "./run";
 import { BlindKeyHolderSession, driveBlindRun, sessionWire, type BlindOrder, type BlindSessionWire } from "./session";
 
 export interface BlindBenchStep {
@@ -33,17 +33,16 @@ export interface BlindBench {
  * parties in one process, each given only its own tools (tests and benches). `record`: the key
  * holder keeps everything it decrypts (`keyHolder.seen`).
  */
-export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: number, k: number, clip = 3, record = false) {
+export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: number, k: number, clip = 3, record = false, counts?: number[]) {
   const ckks = blindCkks(seal, BLIND_PROTOCOL.chain, [], BLIND_PROTOCOL.N);
   const slots = ckks.slots;
-  // per block of N/2 records, one ciphertext per feature
-  const blocks = Array.from({ length: Math.ceil(n / slots) }, (_, blk) =>
+  // per block (`counts` records each: several uploads' blocks; by default one upload's, blockCounts), one ciphertext per feature
+  const sizes = counts ?? blockCounts(n, slots);
+  const starts = sizes.map((_, b) => sizes.slice(0, b).reduce((a, c) => a + c, 0));
+  const blocks = sizes.map((size, blk) =>
     Array.from({ length: p }, (_, l) => {
       const pt = ckks.encoder.encode(
-        Float64Array.from({ length: slots }, (_, s) => {
-          const j = blk * slots + s;
-          return j < n ? Math.max(-clip, Math.min(clip, X[j * p + l])) : 0;
-        }),
+        Float64Array.from({ length: slots }, (_, s) => (s < size ? Math.max(-clip, Math.min(clip, X[(starts[blk] + s) * p + l])) : 0)),
         2 ** 40,
       )!;
       const ct = ckks.encryptor.encrypt(pt)!;
@@ -70,6 +69,7 @@ export function blindInOneProcess(seal: Seal, X: Float64Array, n: number, p: num
     k,
     clip,
     forward,
+    counts,
   );
   return {
     keyHolder,

@@ -6,7 +6,7 @@
  */
 import type { CipherText, PlainText, Seal } from "../params";
 import { BLIND_PROTOCOL } from "./context";
-import { BlindKeyHolder, ciphertextBytes, type CspTools } from "./run";
+import { BlindKeyHolder, blockCounts, ciphertextBytes, type CspTools } from "./run";
 
 /** Tags the blind protocol's key rows and tensors (the leaky protocol's rows carry SEAL's parms id). */
 export const BLIND_PARAMS_ID = `blind-ckks-${BLIND_PROTOCOL.N}-${BLIND_PROTOCOL.chain.join(".")}`;
@@ -115,9 +115,9 @@ export function blindCspTools(seal: Seal, relinKeys: Uint8Array): { tools: CspTo
 }
 
 /**
- * The hospital's encryption under the public key: z-scores clipped to +-clip, per block of N/2
- * records one ciphertext per feature (records in the first slots, zeros after), at the top level
- * and scale 2^40, serialised.
+ * The hospital's encryption under the public key: z-scores clipped to +-clip, per block (records
+ * split evenly over ceil(n / (N/2)) blocks, `blockCounts`) one ciphertext per feature (the
+ * block's records in the first slots, zeros after), at the top level and scale 2^40, serialised.
  */
 export function encryptBlindFeatures(seal: Seal, publicKey: Uint8Array, X: Float64Array, n: number, p: number, clip = 3): Uint8Array[][] {
   const ctx = blindContext(seal);
@@ -125,10 +125,14 @@ export function encryptBlindFeatures(seal: Seal, publicKey: Uint8Array, X: Float
   pk.loadArray(ctx.context, publicKey);
   const encryptor = seal.Encryptor(ctx.context, pk);
   try {
-    return Array.from({ length: Math.ceil(n / ctx.slots) }, (_, blk) =>
-      Array.from({ length: p }, (_, l) => {
+    const counts = blockCounts(n, ctx.slots);
+    let start = 0;
+    return counts.map((count) => {
+      const first = start;
+      start += count;
+      return Array.from({ length: p }, (_, l) => {
         const values = new Float64Array(ctx.slots);
-        for (let s = 0; s < ctx.slots && blk * ctx.slots + s < n; s++) values[s] = Math.max(-clip, Math.min(clip, X[(blk * ctx.slots + s) * p + l]));
+        for (let s = 0; s < count; s++) values[s] = Math.max(-clip, Math.min(clip, X[(first + s) * p + l]));
         const pt = ctx.encoder.encode(values, BLIND_SCALE)!;
         const ct: CipherText = encryptor.encrypt(pt)!;
         pt.delete();
@@ -137,8 +141,8 @@ export function encryptBlindFeatures(seal: Seal, publicKey: Uint8Array, X: Float
         } finally {
           ct.delete();
         }
-      }),
-    );
+      });
+    });
   } finally {
     encryptor.delete();
     pk.delete();

@@ -98,11 +98,11 @@ describe("the blind protocol on ciphertexts (N = 8192)", () => {
     dispose();
   }, 900_000);
 
-  it("runs across blocks: 4,396 records in two blocks of 4,096 slots give the reference's aggregates and labels", async () => {
+  it("runs across blocks: 4,396 records in two uploads' blocks (4,096 and 300 records) give the reference's aggregates and labels", async () => {
     const seal = await loadSealNode();
     const { X, n, p } = makeBlobs(4396, 3, 2, { seed: 8, spread: 4 });
     const options: BlindOptions = { k: 2, seed: 2, draws: 1, maxIter: 2 };
-    const { keyHolder, run, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true);
+    const { keyHolder, run, dispose } = blindInOneProcess(seal, X, n, p, 2, 3, true, [4096, 300]);
     const encrypted = await run(options);
     const reference = blindCluster(X, n, p, options);
     let worst = 0;

@@ -65,6 +65,19 @@ export interface MaskedSums {
   records: number[];
 }
 
+/**
+ * Records per block of an upload of n records: ceil(n / slots) blocks, as even as possible (4,097
+ * records are 2,049 + 2,048, never 4,096 + 1: the key holder decrypts sums per block, and a block
+ * of one record would be that record). The hospital packs by it; the CSP and the key holder count by it.
+ */
+export function blockCounts(n: number, slots: number): number[] {
+  const blocks = Math.ceil(n / slots);
+  return Array.from({ length: blocks }, (_, b) => Math.floor(n / blocks) + (b < n % blocks ? 1 : 0));
+}
+
+/** The fewest records a block may hold (a run's blocks are its uploads'; each upload has at least this many records). */
+export const MIN_BLOCK_RECORDS = 10;
+
 /** SEAL's serialisation (uncompressed) and its inverse, for one context. */
 export function ciphertextBytes(tools: Pick<PolyTools, "seal" | "context">) {
   return {
@@ -210,6 +223,8 @@ export class BlindCsp {
   private d2: CipherText[][] = [];
   /** Records per block, and the block being worked on (its size goes with every message). */
   private readonly counts: number[];
+  /** The run's index of each block's first record. */
+  private readonly starts: number[];
   private block = 0;
   /** Every ciphertext and plaintext of the current step: freed by `sweep`. */
   private readonly arith: CkksArith;
@@ -225,13 +240,32 @@ export class BlindCsp {
     readonly k: number,
     private readonly clip: number,
     private readonly keyHolder: KeyHolderWire,
+    /**
+     * Records per block, when the blocks are several uploads' own: record j of the run is slot
+     * j - start_b of the block b it falls in. Default: one upload's, `blockCounts(n, slots)`.
+     */
+    counts?: number[],
   ) {
     const slots = tools.encoder.slotCount;
-    if (blocks.length !== Math.ceil(n / slots)) throw new RangeError(`${n} records need ${Math.ceil(n / slots)} blocks of ${slots}, got ${blocks.length}`);
-    this.counts = blocks.map((_, b) => Math.min(slots, n - b * slots));
+    if (counts) {
+      if (counts.length !== blocks.length || counts.some((c) => !Number.isInteger(c) || c < 1 || c > slots) || counts.reduce((a, c) => a + c, 0) !== n)
+        throw new RangeError(`the blocks' record counts must be 1..${slots} each and add up to ${n}`);
+      this.counts = [...counts];
+    } else {
+      if (blocks.length !== Math.ceil(n / slots)) throw new RangeError(`${n} records need ${Math.ceil(n / slots)} blocks of ${slots}, got ${blocks.length}`);
+      this.counts = blockCounts(n, slots);
+    }
+    this.starts = this.counts.map((_, b) => this.counts.slice(0, b).reduce((a, c) => a + c, 0));
     this.D = 4 * blocks[0].length * clip * clip;
     this.arith = new CkksArith(tools);
     this.io = ciphertextBytes(tools);
+  }
+
+  /** The block and slot of the run's record j. */
+  private locate(record: number): { block: number; index: number } {
+    let block = this.starts.length - 1;
+    while (this.starts[block] > record) block--;
+    return { block, index: record - this.starts[block] };
   }
   private readonly io: ReturnType<typeof ciphertextBytes>;
 
@@ -333,9 +367,9 @@ export class BlindCsp {
     const picked: CipherText[] = [];
     const masks: number[] = [];
     const records: number[] = [];
-    for (const record of seeds)
-      for (const x of this.blocks[Math.floor(record / slots)]) {
-        const index = record % slots;
+    for (const record of seeds) {
+      const { block, index } = this.locate(record);
+      for (const x of this.blocks[block]) {
         const onehot = new Float64Array(slots);
         onehot[index] = 1;
         const sel = this.arith.fresh();
@@ -347,8 +381,9 @@ export class BlindCsp {
         evaluator.addPlain(sel, this.plain(only, sel.scale, sel), sel);
         picked.push(sel);
         masks.push(mask);
-        records.push(this.counts[Math.floor(record / slots)]);
+        records.push(this.counts[block]);
       }
+    }
     const sums = this.in(await this.keyHolder.broadcastSums(this.out(picked), records));
     return sums.map((ct, q) => {
       evaluator.subPlain(ct, this.plain(masks[q], ct.scale, ct), ct);
@@ -464,9 +499,8 @@ export class BlindCsp {
    */
   async nearest(): Promise<Int32Array> {
     const labels = new Int32Array(this.n);
-    const slots = this.tools.encoder.slotCount;
     for (this.block = 0; this.block < this.blocks.length; this.block++)
-      labels.set(await this.nearestInBlock(this.d2[this.block], this.counts[this.block]), this.block * slots);
+      labels.set(await this.nearestInBlock(this.d2[this.block], this.counts[this.block]), this.starts[this.block]);
     this.block = 0;
     return labels;
   }

@@ -55,7 +55,10 @@ describe("the blind protocol's session between two parties", () => {
       return "accepted";
     };
     expect(refused(() => session.answer({ out: [], maskSums: [], records: [] }))).toMatch(/no sums are due/);
-    expect(refused(() => session.begin({ n: 5000, p: 3, k: 2, counts: [5000] }))).toMatch(/blocks of 4096/);
+    expect(refused(() => session.begin({ n: 5000, p: 3, k: 2, counts: [5000] }))).toMatch(/blocks of 10 to 4096 records/);
+    // a block of a few records: its sums would be those records' values
+    expect(refused(() => session.begin({ n: 5000, p: 3, k: 2, counts: [2500, 2491, 9] }))).toMatch(/blocks of 10 to 4096 records/);
+    expect(refused(() => session.begin({ n: 5000, p: 3, k: 2, counts: [2500, 2499] }))).toMatch(/blocks of 10 to 4096 records/);
     expect(refused(() => session.begin({ n: 100, p: 3, k: 3, counts: [100] }))).toMatch(/do not fit/);
     const first = session.begin({ n: 100, p: 3, k: 2, counts: [100] });
     expect(first.kind).toBe("seeds");

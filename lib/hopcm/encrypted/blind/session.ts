@@ -15,7 +15,7 @@
  */
 import { blindController, geometricOrder, type BlindOptions, type BlindRequest, type BlindResult } from "../../blind";
 import type { CipherText } from "../params";
-import { type BlindCsp, type BlindKeyHolder, type ciphertextBytes, type KeyHolderWire, type MaskedSums } from "./run";
+import { MIN_BLOCK_RECORDS, type BlindCsp, type BlindKeyHolder, type ciphertextBytes, type KeyHolderWire, type MaskedSums } from "./run";
 
 /** What the CSP tells the key holder when a run begins: its sizes and records per block. */
 export interface BlindStart {
@@ -82,9 +82,15 @@ export class BlindKeyHolderSession {
     const { n, p, k, counts } = start;
     const whole = (x: unknown, min: number) => Number.isSafeInteger(x) && (x as number) >= min;
     if (!whole(n, 1) || !whole(p, 1) || k !== this.options.k || !whole(k, 2) || n < k) throw new BlindProtocolError("the run's sizes do not fit its options");
-    const blocks = Math.ceil(n / this.slots);
-    if (!Array.isArray(counts) || counts.length !== blocks || counts.some((c, b) => c !== Math.min(this.slots, n - b * this.slots)))
-      throw new BlindProtocolError(`${n} records are ${blocks} blocks of ${this.slots} slots`);
+    // blocks of one or several uploads (blockCounts each): none smaller than MIN_BLOCK_RECORDS, as the sums are decrypted per block
+    const least = Math.min(n, MIN_BLOCK_RECORDS);
+    if (
+      !Array.isArray(counts) ||
+      counts.length < 1 ||
+      counts.some((c) => !Number.isSafeInteger(c) || c < least || c > this.slots) ||
+      counts.reduce((a, c) => a + c, 0) !== n
+    )
+      throw new BlindProtocolError(`${n} records must be blocks of ${least} to ${this.slots} records each`);
     this.start = { n, p, k, counts: [...counts] };
     this.control = blindController(n, p, k, this.options);
     return this.order(this.control.next());
