@@ -123,4 +123,28 @@ test("uploads prepared for blind clustering are clustered together without the k
     [runId],
   );
   expect(completed.data.protocol).toBe("blind");
+
+  // A researcher requests one of the run's clusters and decrypts it: the labels drive the research flow as any run's do.
+  const { a: researcher, page: rp } = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "BlindRes");
+  await rp.getByRole("button", { name: "Create transform key" }).click();
+  await expect(rp.getByTestId("tk-status")).toContainText("Stored with the authority");
+  await rp.goto("/research");
+  const run_ = rp.getByTestId("clusters").getByTestId(`run-${runId}`);
+  await expect(run_.getByTestId("run-heading")).toContainText(`Blind ${code}`);
+  // no typicality exists for a blind run's clusters: shown as unknown, not as a number
+  await expect(run_.getByRole("row").filter({ hasText: "80" }).first()).toContainText("—");
+  await rp.getByRole("radio", { name: `Choose cluster 0 of Blind ${code}` }).check();
+  await rp.getByLabel("Purpose of use").fill("Markers by group");
+  await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
+  await rp.getByRole("button", { name: "Request, sign and decrypt" }).click();
+  await unlockGate(rp, researcher.passphrase);
+  const outcome = rp.getByTestId("request-outcome");
+  await expect(outcome).toContainText("records decrypted in your browser", { timeout: 120_000 });
+  // the cluster's records from both uploads, every one of them
+  const decrypted = [...(await outcome.innerText()).matchAll(/([\d,]+) records decrypted in your browser/g)].reduce(
+    (t, m) => t + Number(m[1].replace(/,/g, "")),
+    0,
+  );
+  expect(decrypted).toBe(80);
+  await shoot(rp, "research");
 });
