@@ -23,15 +23,15 @@ async function shoot(page: Page, name: string) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-/** Three groups of records, well apart in four numeric columns (a text column says which); `offset` varies the jitter between files. */
+/** Two groups of records, well apart in four numeric columns (a text column says which); `offset` varies the jitter between files. */
 function cohort(file: string, n: number, offset = 0): string[] {
   const lines = ["marker_a,marker_b,marker_c,marker_d,group"];
   const groups: string[] = [];
   for (let i = 0; i < n; i++) {
-    const g = i % 3;
+    const g = i % 2;
     const jitter = (c: number) => ((((i + offset) * 37 + c * 11) % 17) - 8) / 4;
-    const values = [0, 1, 2, 3].map((c) => (50 + (g === 0 ? 0 : g === 1 ? 30 : -30) * (c % 2 === 0 ? 1 : -1) + jitter(c)).toFixed(1));
-    groups.push(["north", "east", "south"][g]);
+    const values = [0, 1, 2, 3].map((c) => (50 + (g === 0 ? 25 : -25) * (c % 2 === 0 ? 1 : -1) + jitter(c)).toFixed(1));
+    groups.push(["north", "south"][g]);
     lines.push([...values, groups[i]].join(","));
   }
   writeFileSync(file, lines.join("\n") + "\n");
@@ -90,7 +90,7 @@ test("uploads prepared for blind clustering are clustered together without the k
   await first.check();
   await second.check();
   await expect(start.getByTestId("columns-mismatch")).toHaveCount(0);
-  await start.getByLabel("Number of clusters (k)").fill("3");
+  await start.getByLabel("Number of clusters (k)").fill("2");
   await start.getByLabel("Name of the run").fill(`Blind ${code}`);
   await start.getByRole("button", { name: "Start clustering run" }).click();
   await expect(admin).toHaveURL(/\/admin\/clustering\/[0-9a-f-]{36}$/);
@@ -103,14 +103,14 @@ test("uploads prepared for blind clustering are clustered together without the k
   await expect(admin.getByRole("link", { name: "Add new uploads to this run" })).toHaveCount(0);
   await shoot(admin, "run");
 
-  // The labels the CSP stored recover the three groups across both uploads (far apart: no reference needed).
+  // The labels the CSP stored recover the two groups across both uploads (far apart: no reference needed).
   const stored = await e2eSql<{ label: number }>(
     `SELECT l.label FROM csp.run_labels l JOIN csp.uploads u ON u.id = l.upload_id
       WHERE l.run_id = $1::uuid ORDER BY (u.label = $2) DESC, l.record_index`,
     [runId, labels[0]],
   );
   expect(stored).toHaveLength(240);
-  const truth = Int32Array.from(groups, (g) => ["north", "east", "south"].indexOf(g));
+  const truth = Int32Array.from(groups, (g) => ["north", "south"].indexOf(g));
   const found = Int32Array.from(stored, (l) => l.label);
   expect(adjustedRandIndex(truth, found)).toBeGreaterThanOrEqual(0.98);
 
@@ -132,7 +132,7 @@ test("uploads prepared for blind clustering are clustered together without the k
   const run_ = rp.getByTestId("clusters").getByTestId(`run-${runId}`);
   await expect(run_.getByTestId("run-heading")).toContainText(`Blind ${code}`);
   // no typicality exists for a blind run's clusters: shown as unknown, not as a number
-  await expect(run_.getByRole("row").filter({ hasText: "80" }).first()).toContainText("—");
+  await expect(run_.getByRole("row").filter({ hasText: "120" }).first()).toContainText("—");
   await rp.getByRole("radio", { name: `Choose cluster 0 of Blind ${code}` }).check();
   await rp.getByLabel("Purpose of use").fill("Markers by group");
   await rp.getByLabel("I accept the terms of use of the hospitals whose records I request").check();
@@ -145,6 +145,6 @@ test("uploads prepared for blind clustering are clustered together without the k
     (t, m) => t + Number(m[1].replace(/,/g, "")),
     0,
   );
-  expect(decrypted).toBe(80);
+  expect(decrypted).toBe(120);
   await shoot(rp, "research");
 });
