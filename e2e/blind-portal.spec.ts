@@ -1,27 +1,16 @@
 import { expect, test } from "./fixtures/test";
 import type { Page } from "@playwright/test";
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { adjustedRandIndex } from "@/lib/hopcm";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { e2eSql } from "./fixtures/database";
-import { unlockGate } from "./fixtures/helpers";
+import { shootWidths, unlockGate } from "./fixtures/helpers";
 
 // Issue #14 wired into the portal: uploads prepared for the blind protocol in the hospital's
 // browser, clustered together by the CSP's worker with the key holder's session at the authority.
 test.describe.configure({ timeout: 900_000 });
 
-const SHOTS = path.resolve(".data", "screenshots");
-
-async function shoot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const width of [390, 1280]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(SHOTS, `blind-portal-${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+const shoot = (page: Page, name: string) => shootWidths(page, "blind-portal", name);
 
 /** Two groups of records, well apart in four numeric columns (a text column says which); `offset` varies the jitter between files. */
 function cohort(file: string, n: number, offset = 0): string[] {

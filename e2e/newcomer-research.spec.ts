@@ -1,27 +1,15 @@
 import { expect, test } from "./fixtures/test";
 import type { Locator, Page } from "@playwright/test";
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { CHART_COLORS } from "@/components/charts/palette";
 import { adminPage, approvedPerson, createCatalogue } from "./fixtures/admin";
 import { e2eSql } from "./fixtures/database";
-import { failActionsAt, unlockGate } from "./fixtures/helpers";
+import { failActionsAt, shootWidths, unlockGate } from "./fixtures/helpers";
 
 // Issue #17, items 7-10: what a new user tripped over in clustering and research.
 test.describe.configure({ timeout: 900_000 });
 
-const SHOTS = path.resolve(".data", "screenshots");
-
-/** The page at a phone's and a desktop's width, full length, for a person to look at. */
-async function shoot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const width of [390, 1280]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.waitForTimeout(300); // recharts re-measures its container
-    await page.screenshot({ path: path.join(SHOTS, `newcomer-research-${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+const shoot = (page: Page, name: string) => shootWidths(page, "newcomer-research", name);
 
 /** A CSV of `n` records in two well-separated groups over the given numeric columns, plus a text class. */
 function cohort(file: string, columns: string[], n: number, seed: number) {
