@@ -88,7 +88,8 @@ test("a blind run across the boundary: the key holder's session at the authority
   const tensors = encryptBlindFeatures(seal, keys.publicKey, X, n, p);
   const cspSide = blindCspTools(seal, keys.relinKeys);
   const blocks = tensors.map((row) => row.map((b) => cspSide.io.load(b)));
-  const wire = keyHolderClient({ url: authority(), signingKey: cspKey(), runId: await authorityStartedRun() });
+  const runId = await authorityStartedRun();
+  const wire = keyHolderClient({ url: authority(), signingKey: cspKey(), runId });
   const csp = new BlindCsp(cspSide.tools, blocks, n, 2, 3, wire);
   const seeds: number[][] = [];
   const orders = new Set<string>();
@@ -109,6 +110,11 @@ test("a blind run across the boundary: the key holder's session at the authority
   // CKKS's noise may move the convergence test by a step near its threshold (seen: 19 against 20)
   expect(Math.abs(iterations - reference.iterations)).toBeLessThanOrEqual(2);
   expect(adjustedRandIndex(reference.labels, labels)).toBeGreaterThanOrEqual(0.98);
+  // the authority's log says the run is over, and the CSP cannot begin it again for a second view
+  expect(await e2eSql(`SELECT 1 FROM ledger.audit_entries WHERE action = 'CLUSTERING_KEY_HOLDER_FINISHED' AND subject_id = $1`, [runId])).toHaveLength(1);
+  const beganAgain = await raw("begin", csp.start(), cspToken({ aud: "kh", op: "blind.begin", res: runId }));
+  expect(beganAgain).toMatchObject({ status: 409 });
+  expect(beganAgain.message).toMatch(/this run is over/);
   csp.dispose();
   for (const ct of blocks.flat()) ct.delete();
   cspSide.dispose();

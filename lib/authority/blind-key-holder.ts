@@ -97,6 +97,9 @@ async function openSession(runId: string, k: number): Promise<Live> {
   // the seeding draws are the key holder's: the run's sealed seed (the CSP learns the drawn indices, not the seed; a restarted run draws the same)
   const seed = await openRunSeed(runId);
   if (seed === null) throw new BlindProtocolError("the authority started no clustering run with this id");
+  // once answered, a run's labels are not computed again: a CSP beginning it anew would get a second view
+  if (await db().auditEntry.findFirst({ where: { action: "CLUSTERING_KEY_HOLDER_FINISHED", subjectId: runId }, select: { seq: true } }))
+    throw new BlindProtocolError("this run is over: the key holder answered its labels already");
   const { keyId, publicKey } = await blindPublicKeys();
   const row = await db().ckksKey.findUniqueOrThrow({ where: { id: keyId }, select: { sealedSecretKey: true } });
   const secret = unseal(new Uint8Array(row.sealedSecretKey), blindSecretAad(keyId));
@@ -175,9 +178,20 @@ async function call(op: BlindCall, runId: string, input: unknown): Promise<unkno
     }
   }
   if (session.result) {
-    // the run is over: its session and secret key's tools go
+    // the run is over: its session and secret key's tools go, and the authority's log says so (it cannot be begun again)
+    const steps = session.result.iterations;
+    const sizes = session.sizes;
     live.dispose();
     sessions.delete(runId);
+    await db().$transaction((tx) =>
+      appendAudit(tx, {
+        actorId: null,
+        action: "CLUSTERING_KEY_HOLDER_FINISHED",
+        subjectType: "clustering_run",
+        subjectId: runId,
+        data: { steps, n: sizes?.n ?? 0, k: sizes?.k ?? 0 },
+      }),
+    );
   }
   return result;
 }

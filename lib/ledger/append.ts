@@ -50,6 +50,8 @@ export type AuditAction =
   | "CLUSTERING_RUN_COMPLETED"
   | "CLUSTERING_RUN_FAILED"
   | "CLUSTERING_RUN_CANCELLED"
+  // the blind protocol's key holder answered a run's labels: its session is over, and the run cannot be begun again
+  | "CLUSTERING_KEY_HOLDER_FINISHED"
   | "LOG_HEAD_ACCEPTED"
   | "LOG_FORK_DETECTED"
   | "LOG_ROLLBACK_DETECTED"
