@@ -26,7 +26,7 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
   const [baseId, setBaseId] = useState<string>(initialBase?.id ?? runs[0]?.id ?? "");
   const base = mode === "extend" ? (runs.find((r) => r.id === baseId) ?? null) : null;
   const candidates = base ? uploads.filter((u) => !u.blind && !base.uploadIds.includes(u.id) && sameColumns(u.columns, base.columns)) : uploads;
-  // Pre-checked: only uploads that can be clustered together (the largest group with the same columns; a blind upload goes alone).
+  // Pre-checked: only uploads that can be clustered together (the largest group with the same columns; blind uploads are never pre-checked).
   const [chosen, setChosen] = useState<string[]>(initialBase ? [] : compatibleDefault(uploads.filter((u) => !u.blind)));
   const picked = chosen.filter((id) => candidates.some((u) => u.id === id));
   const pickedBlind = uploads.filter((u) => u.blind && picked.includes(u.id));
@@ -109,7 +109,7 @@ export function StartRunForm({ uploads, runs, extend }: { uploads: ClusterableUp
                   {u.blind && (
                     <span
                       className="rounded bg-indigo-50 px-1.5 text-xs text-indigo-800"
-                      title="The key holder sees per-cluster totals only; clustered on its own, labels only"
+                      title="The key holder sees per-cluster totals only; clustered with other blind uploads only, labels only"
                     >
                       blind
                     </span>

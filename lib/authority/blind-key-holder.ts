@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { ZodError } from "zod";
 import { nodeCkks } from "@/lib/ckks/node";
-import { db } from "@/lib/db/client";
+import { db, type Db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/error-response";
 import { readBodyBytes } from "@/lib/http/read-body";
@@ -51,7 +51,7 @@ export async function blindPublicKeys(): Promise<BlindPublicKeys> {
   const row = await db().$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BLIND_KEY_LOCK})`;
-      const found = await tx.ckksKey.findFirst({ where: { active: true, paramsId: BLIND_PARAMS_ID }, orderBy: { createdAt: "desc" } });
+      const found = await activeBlindKey(tx);
       if (found) return found;
       const keys = createBlindKeys((await nodeCkks()).seal);
       const id = randomUUID();
@@ -82,9 +82,11 @@ export async function blindPublicKeys(): Promise<BlindPublicKeys> {
 export async function activeBlindKeyId(): Promise<string | null> {
   const kept = state().keys;
   if (kept) return kept.keyId;
-  const row = await db().ckksKey.findFirst({ where: { active: true, paramsId: BLIND_PARAMS_ID }, orderBy: { createdAt: "desc" }, select: { id: true } });
-  return row?.id ?? null;
+  return (await activeBlindKey(db()))?.id ?? null;
 }
+
+/** The deployment's active blind key pair's row (null: none made yet). */
+const activeBlindKey = (q: Pick<Db, "ckksKey">) => q.ckksKey.findFirst({ where: { active: true, paramsId: BLIND_PARAMS_ID }, orderBy: { createdAt: "desc" } });
 
 const blindSecretAad = (keyId: string) => `medshare-blind-ckks-secret:${keyId}`;
 
