@@ -74,6 +74,18 @@ describe("clustering entry points", () => {
     expect(Object.keys(body).sort()).toEqual(["keyId", "paramsId", "publicKey"]);
     expect(Buffer.from(body.publicKey, "base64").length).toBeGreaterThan(100_000);
     expect(await db().auditEntry.count({ where: { action: "CKKS_KEYS_CREATED" } })).toBe(1);
+    // the blind protocol's key (a key pair of its own, made on first need); an unknown protocol is a clear 422 that makes nothing
+    as(null);
+    expect((await publicKeyRoute.GET(new Request("http://x/api/ckks/public-key?protocol=blind"), ctx({}))).status).toBe(401);
+    as(await makeUser("RESEARCHER"));
+    const unknown = await publicKeyRoute.GET(new Request("http://x/api/ckks/public-key?protocol=leaky"), ctx({}));
+    expect(unknown.status).toBe(422);
+    expect((await unknown.json()).error.message).toMatch(/protocol must be "standard" or "blind"/);
+    expect(await db().auditEntry.count({ where: { action: "CKKS_KEYS_CREATED" } })).toBe(1);
+    const blind = await (await publicKeyRoute.GET(new Request("http://x/api/ckks/public-key?protocol=blind"), ctx({}))).json();
+    expect(blind.paramsId).toMatch(/^blind-ckks-8192-/);
+    expect(blind.keyId).not.toBe(body.keyId);
+    expect(await db().auditEntry.count({ where: { action: "CKKS_KEYS_CREATED" } })).toBe(2);
     // researchers cannot upload features
     const put = new Request("http://x", { method: "PUT", headers: sameOrigin, body: new Uint8Array(10) });
     expect((await putRoute.PUT(put, ctx({ id: someId, block: "0" }))).status).toBe(403);
