@@ -169,3 +169,33 @@ test("attacks on the key holder's calls: no token, forged, the authority's, expi
   });
   expect(huge.status).toBe(413);
 });
+
+test("issue #12, attacks on the standard protocol's key holder calls: only the CSP's token for this run and call; a run nobody started; no session; nothing written", async () => {
+  const runId = await authorityStartedRun();
+  const grant = (op: string, res = runId): PartyGrant => ({ aud: "kh", op, res });
+  const start = { k: 2, p: 3, keyId: randomUUID(), baseRunId: null, uploads: [{ n: 100, stats: null }] };
+  expect(await raw("run-begin", start, null)).toMatchObject({ status: 401, reason: "malformed" });
+  expect(await raw("run-begin", start, cspToken(grant("run.begin"), randomBytes(32)))).toMatchObject({ status: 401, reason: "bad-signature" });
+  // the authority's own token key does not speak for the CSP; a blind call's token is not a standard call's
+  expect(await raw("run-begin", start, signPartyToken(grant("run.begin"), e2ePartySigningKey()))).toMatchObject({ status: 401, reason: "bad-signature" });
+  expect(await raw("run-begin", start, cspToken(grant("blind.begin")))).toMatchObject({ status: 401, reason: "wrong-scope" });
+  expect(await raw("run-begin", start, cspToken(grant("run.begin"), cspKey(), Date.now() - 10 * 60_000))).toMatchObject({ status: 401, reason: "expired" });
+  const once = cspToken(grant("run.answer"));
+  expect((await raw("run-answer", { cts: [], first: 0 }, once)).status).toBe(409); // no session for the run
+  expect(await raw("run-answer", { cts: [], first: 0 }, once)).toMatchObject({ status: 401, reason: "replayed" });
+  // a run the authority never started: no session, no key unsealed
+  const unasked = await raw("run-begin", start, cspToken(grant("run.begin", randomUUID())));
+  expect(unasked).toMatchObject({ status: 409 });
+  expect(unasked.message).toMatch(/started no clustering run with this id/);
+  // a started run under a key the key holder does not have; sizes out of the protocol; bodies not the call's shape
+  const unknownKey = await raw("run-begin", start, cspToken(grant("run.begin")));
+  expect(unknownKey).toMatchObject({ status: 409 });
+  expect(unknownKey.message).toMatch(/key the key holder does not have/);
+  expect((await raw("run-begin", { ...start, k: 500 }, cspToken(grant("run.begin")))).status).toBe(409);
+  expect((await raw("run-begin", { ...start, uploads: "x" }, cspToken(grant("run.begin")))).status).toBe(422);
+  expect((await raw("run-abort", { reason: 7 }, cspToken(grant("run.abort")))).status).toBe(422);
+  // nothing of the run was written at the authority
+  expect(
+    await e2eSql(`SELECT 1 FROM authority.run_secrets WHERE run_id = $1::uuid UNION ALL SELECT 1 FROM authority.run_traces WHERE run_id = $1::uuid`, [runId]),
+  ).toHaveLength(0);
+});

@@ -190,19 +190,34 @@ test("the CSP's process environment holds none of the authority's secrets and no
   for (const pid of new Set([pids.csp!, ...(pids.csps ?? [])])) checkCspEnvironment(environ(pid), authority);
 });
 
-function checkCspEnvironment(csp: Record<string, string>, authority: Record<string, string>) {
-  expect(csp.MEDSHARE_ROLE).toBe("csp");
+test("issue #12: the clustering workers' environments hold no KEK and none of the authority's secrets: the key holder is the authority's service", async () => {
+  const pids = e2ePids();
+  const authority = environ(pids.web);
+  const workers = [...new Set([pids.worker, ...(pids.workers ?? [])].filter((pid): pid is number => Boolean(pid)))];
+  expect(workers.length, "the e2e server runs clustering workers").toBeGreaterThan(0);
+  for (const pid of workers) {
+    const env = environ(pid);
+    checkCspEnvironment(env, authority, "medshare_clustering");
+    // what it holds instead: where the key holder is, and the CSP's key to sign its calls there
+    expect(env.MEDSHARE_AUTHORITY_URL).toBeTruthy();
+    expect(env.MEDSHARE_CSP_LOG_SIGNING_KEY).toMatch(/^[0-9a-f]{64}$/);
+  }
+});
+
+/** A CSP process's environment (its web processes', or with `dbRole` its clustering workers'). */
+function checkCspEnvironment(csp: Record<string, string>, authority: Record<string, string>, dbRole = "medshare_csp") {
+  if (dbRole === "medshare_csp") expect(csp.MEDSHARE_ROLE).toBe("csp");
   expect(authority.MEDSHARE_ROLE).toBe("authority");
   for (const name of AUTHORITY_SECRETS) {
     expect(authority[name], `the authority has ${name}`).toBeTruthy();
     expect(csp[name], `the CSP has ${name}`).toBeUndefined();
   }
   // its database is its own role's, and no variable names another
-  expect(csp.DATABASE_URL).toBe(e2eCspDatabaseUrl());
-  expect(decodeURIComponent(new URL(csp.DATABASE_URL).username)).toBe("medshare_csp");
+  if (dbRole === "medshare_csp") expect(csp.DATABASE_URL).toBe(e2eCspDatabaseUrl());
+  expect(decodeURIComponent(new URL(csp.DATABASE_URL).username)).toBe(dbRole);
   for (const [name, value] of Object.entries(csp))
     for (const url of value.match(/postgres(?:ql)?:\/\/[^\s"']+/g) ?? [])
-      expect(decodeURIComponent(new URL(url).username), `${name} names another role`).toBe("medshare_csp");
+      expect(decodeURIComponent(new URL(url).username), `${name} names another role`).toBe(dbRole);
   // none of the authority's secret values under any name, nor its database URL or password
   const authorityUrl = new URL(authority.DATABASE_URL);
   const secrets = [
@@ -219,7 +234,7 @@ function checkCspEnvironment(csp: Record<string, string>, authority: Record<stri
     expect(all.includes(value), `${name} is in the CSP's environment`).toBe(false);
   }
   // what it does hold: the authority's PUBLIC key only
-  expect(csp.MEDSHARE_AUTHORITY_PUBLIC_KEY).toBe(Buffer.from(ed25519.getPublicKey(e2ePartySigningKey())).toString("hex"));
+  if (dbRole === "medshare_csp") expect(csp.MEDSHARE_AUTHORITY_PUBLIC_KEY).toBe(Buffer.from(ed25519.getPublicKey(e2ePartySigningKey())).toString("hex"));
 }
 
 /** AES-256-GCM under the KEK, as lib/authority/seal.ts seals: version byte, 12-byte nonce, ciphertext, tag. */
@@ -433,6 +448,17 @@ test("each party's database role is refused the other's tables", async () => {
   ]);
   expect(asCsp["SELECT count(*) FROM csp.uploads"]).toBe("allowed");
   for (const [s, outcome] of Object.entries(asCsp)) if (!s.includes("csp.")) expect(outcome, s).toMatch(/permission denied/);
+  // the clustering worker's role (issue #12: the CSP's evaluator): the CSP's tables, not one of the key holder's
+  const asWorker = await tryAs(environ(e2ePids().worker!).DATABASE_URL, [
+    "SELECT count(*) FROM csp.feature_ciphertexts",
+    "SELECT sealed_secret_key FROM authority.ckks_keys",
+    "SELECT sealed_seed FROM authority.run_seeds",
+    "SELECT sealed_centers FROM authority.run_secrets",
+    "SELECT * FROM authority.run_traces",
+    "INSERT INTO authority.run_traces (run_id, objective) VALUES (gen_random_uuid(), '[]')",
+  ]);
+  expect(asWorker["SELECT count(*) FROM csp.feature_ciphertexts"]).toBe("allowed");
+  for (const [s, outcome] of Object.entries(asWorker)) if (!s.includes("csp.")) expect(outcome, s).toMatch(/permission denied/);
   // the authority's role: the CSP's ciphertexts, nonces and log are not its
   const asAuthority = await tryAs(e2eAppDatabaseUrl(), [
     "SELECT count(*) FROM portal.users",

@@ -1,8 +1,9 @@
 /**
  * The CSP's clustering scales out on its pg-boss queue (issue #12): two runs over the WDBC data,
  * processed by one worker process, then two more by two worker processes, on a fresh embedded
- * PostgreSQL. Each worker is the real scripts/worker.ts, connected as the clustering role. A
- * benchmark, not a test.
+ * PostgreSQL. Each worker is the real scripts/worker.ts, connected as the clustering role, with
+ * no KEK: it reaches the key holder (served over HTTP from this process, as the authority's
+ * process serves it) for every run. A benchmark, not a test.
  *   npm run bench:workers                  table
  *   options: --rows N (first N WDBC rows, default all 569), --runs N (runs per phase, default 2)
  */
@@ -26,6 +27,8 @@ import { startClusteringRun } from "@/lib/clustering/portal";
 import { parseCsvDataset } from "@/lib/records";
 import { makeCatalogue, personWithKeys } from "@/tests/helpers/authority";
 import { startCspService } from "@/tests/helpers/csp-service";
+import { startKeyHolderService } from "@/tests/helpers/key-holder";
+import { startAaServices } from "@/tests/helpers/aa-service";
 import { uploadRows } from "@/tests/helpers/upload";
 import { makeUser } from "@/tests/helpers/users";
 
@@ -37,11 +40,15 @@ const dir = path.resolve(".data", `bench-workers-${process.pid}`);
 const pg = await startEmbeddedPostgres({ dir, password: randomBytes(18).toString("base64url") });
 const workers: ChildProcess[] = [];
 const csp = { close: async () => {} };
+const keyHolder = { close: async () => {} };
+const aaServices = { close: async () => {} };
 try {
   const { ownerUrl, urls } = await provisionFreshDatabase(pg.url);
   // The seed runs both parties' code here (the CSP's API over loopback), as the owner.
   Object.assign(process.env, { DATABASE_URL: ownerUrl, MEDSHARE_KEK: randomBytes(32).toString("base64"), MEDSHARE_LEDGER_DIR: path.join(dir, "ledger") });
   csp.close = (await startCspService()).close;
+  keyHolder.close = (await startKeyHolderService()).close;
+  aaServices.close = (await startAaServices(["HA1", "SRC"], pg.url)).close; // the attribute authorities the uploader's and researcher's attributes come from
   const admin = await makeUser("AUTHORITY_ADMIN");
   const ids = { ...(await makeCatalogue(admin.id, "SRC", ["hospital"])), ...(await makeCatalogue(admin.id, "HA1", ["researcher"])) };
   const staff = await personWithKeys(admin.id, "HOSPITAL_STAFF", [ids["SRC.hospital"]]);
@@ -67,7 +74,8 @@ try {
   });
   await completeFeatures({ uploadId, organisationId: org, actorId: staff.user.id });
 
-  const workerEnv = { ...process.env, DATABASE_URL: urls.clustering, MEDSHARE_WORKER: "on", NEXT_TELEMETRY_DISABLED: "1" };
+  const { MEDSHARE_KEK: _kek, ...withoutKek } = process.env;
+  const workerEnv = { ...withoutKek, DATABASE_URL: urls.clustering, MEDSHARE_WORKER: "on", NEXT_TELEMETRY_DISABLED: "1" };
   const startWorker = () => {
     const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/worker.ts"], {
       stdio: ["ignore", "ignore", "inherit"],
@@ -105,6 +113,8 @@ try {
 } finally {
   for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
   await csp.close();
+  await keyHolder.close();
+  await aaServices.close();
   await stopQueue().catch(() => {});
   await db()
     .$disconnect()

@@ -1,6 +1,7 @@
 // The split deployment on two "hosts" for Playwright (playwright.netns.config.ts, issue #12):
-// the authority's tier (gateway, `next start`, the clustering worker beside it as the key
-// holder) in network namespace ms-auth-ID, the CSP's tier in ms-csp-ID, linked by a veth
+// the authority's tier (gateway, `next start`, and here the clustering worker: the CSP's evaluator,
+// with the CSP's database role and no KEK, calling the key holder at the portal's address) in
+// network namespace ms-auth-ID, the CSP's tier in ms-csp-ID, linked by a veth
 // pair (scripts/netns.ts). The authority calls the CSP at http://<the CSP's link address>:
 // E2E_CSP_PORT, where alone the CSP listens; the browser in the root namespace reaches the
 // portal on the authority's root-link address; PostgreSQL (one embedded cluster, a role per

@@ -1,6 +1,7 @@
 // The clustering job worker as its own process (lib/clustering/worker.ts): `npm start`, `npm run dev`
-// and the e2e server run it beside the Next server through scripts/worker-process.ts. Needs the
-// server's environment (DATABASE_URL, MEDSHARE_KEK to unseal the key holder's CKKS key).
+// and the e2e server run it beside the Next server through scripts/worker-process.ts. It is the
+// CSP's evaluator: DATABASE_URL (the clustering role), MEDSHARE_AUTHORITY_URL (the key holder) and
+// MEDSHARE_CSP_LOG_SIGNING_KEY (its calls there); no KEK, no secret key (lib/db/bootstrap.ts partyEnvs).
 import { stopQueue } from "@/lib/clustering/queue";
 import { flushCheckpoint } from "@/lib/ledger/checkpoint";
 import { startWorker } from "@/lib/clustering/worker";

@@ -82,6 +82,16 @@ describe("module boundaries", () => {
     expect(side.csp.length).toBeGreaterThan(0);
   });
 
+  it("issue #12: the clustering worker's files (the CSP's evaluator) import nothing of the authority and touch none of its tables", () => {
+    const authority = new Set(clusteringSides().authority);
+    const worker = sourceFiles("lib/clustering").filter((f) => !f.includes(`${path.sep}csp${path.sep}`) && !f.endsWith(".test.ts") && !authority.has(f));
+    for (const name of ["process", "standard", "blind", "result", "worker", "recover"]) expect(worker).toContain(`lib/clustering/${name}.ts`);
+    for (const file of worker) {
+      for (const spec of importsOf(file)) expect(spec, `${file} imports ${spec}`).not.toMatch(/(^@\/lib\/(authority|portal)(\/|$)|\/authority(\/|$))/);
+      for (const t of tablesUsed(file)) expect(CSP_SCHEMAS.has(t.schema), `${file} uses ${t.schema}.${t.table}`).toBe(true);
+    }
+  });
+
   it("lib/abe and lib/hopcm are pure: no app, framework or Node-only imports", () => {
     const allowed = /^(\.\.?\/|@noble\/(curves|hashes|ciphers)(\/|$)|node-seal(\/|$))/;
     for (const file of [...sourceFiles("lib/abe"), ...sourceFiles("lib/hopcm")]) {

@@ -14,6 +14,7 @@ import { db } from "@/lib/db/client";
 import { adjustedRandIndex, applyUnits, featureNames, fitFeatures, hopcm, hopcmIncremental, runUnits, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm } from "@/lib/hopcm/encrypted";
 import { processRun, runOptions } from "@/lib/clustering/process";
+import { inProcessKeyHolder } from "./helpers/key-holder";
 import { TypicalitySummary, summarizeTypicality } from "@/lib/clustering/typicality";
 import { stopQueue } from "@/lib/clustering/queue";
 import { verifyChain } from "@/lib/ledger/verify";
@@ -78,7 +79,7 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     second = await uploadWithFeatures(hospitalB, rows.slice(CUT));
     const { runId } = await startClusteringRun(admin.id, { uploadIds: [first.uploadId], k: K }, { enqueue: false });
     baseRunId = runId;
-    expect(await processRun(baseRunId)).toMatchObject({ status: "SUCCEEDED" });
+    expect(await processRun(baseRunId, { keyHolder: inProcessKeyHolder })).toMatchObject({ status: "SUCCEEDED" });
   });
 
   afterAll(async () => {
@@ -143,7 +144,7 @@ describe("incremental clustering: extending a finished run with new uploads", ()
     const removed = await rawSql(database.url(), `DELETE FROM csp.feature_ciphertexts WHERE upload_id = $1`, [first.uploadId]);
     expect(removed.rowCount).toBe(first.p);
     const t0 = Date.now();
-    const outcome = await processRun(extensionId);
+    const outcome = await processRun(extensionId, { keyHolder: inProcessKeyHolder });
     expect(outcome).toMatchObject({ status: "SUCCEEDED" });
 
     const run = await db().clusteringRun.findUniqueOrThrow({ where: { id: extensionId } });

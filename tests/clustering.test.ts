@@ -15,6 +15,11 @@ import { db } from "@/lib/db/client";
 import { adjustedRandIndex, featureNames, fitFeatures, hopcm, statsOfSchema, type RawRecord } from "@/lib/hopcm";
 import { encryptColumnStats, encryptFeatureBlocks, maxRecordNorm, type EncryptedFeatures } from "@/lib/hopcm/encrypted";
 import { processRun, runOptions } from "@/lib/clustering/process";
+import { inProcessKeyHolder } from "./helpers/key-holder";
+import { randomBytes, randomUUID } from "node:crypto";
+import { ZodError } from "zod";
+import { runKeyHolderCall } from "@/lib/authority/run-key-holder";
+import type { RunOrder } from "@/lib/parties/run-kh-wire";
 import { TypicalitySummary, summarizeTypicality } from "@/lib/clustering/typicality";
 import { recoverRuns } from "@/lib/clustering/recover";
 import { hasLiveJob, stopQueue } from "@/lib/clustering/queue";
@@ -115,7 +120,7 @@ describe("clustering on encrypted features", () => {
     ({ runId } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }));
     expect(await hasLiveJob(runId)).toBe(true);
     expect(await db().auditEntry.count({ where: { action: "CLUSTERING_RUN_STARTED", subjectId: runId } })).toBe(1);
-    const outcome = await processRun(runId);
+    const outcome = await processRun(runId, { keyHolder: inProcessKeyHolder });
     const seconds = (Date.now() - started) / 1000;
     expect(outcome.status).toBe("SUCCEEDED");
     if (outcome.status !== "SUCCEEDED") return;
@@ -287,10 +292,10 @@ describe("clustering on encrypted features", () => {
   it("cancels a queued run at once and a running run at its next iteration", async () => {
     const queued = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
     expect(await cancelRun({ adminId: admin.id, runId: queued.runId })).toEqual({ status: "CANCELLED" });
-    expect(await processRun(queued.runId)).toMatchObject({ status: "SKIPPED" });
+    expect(await processRun(queued.runId, { keyHolder: inProcessKeyHolder })).toMatchObject({ status: "SKIPPED" });
 
     const running = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
-    const outcome = processRun(running.runId);
+    const outcome = processRun(running.runId, { keyHolder: inProcessKeyHolder });
     for (let i = 0; i < 600; i++) {
       const r = await db().clusteringRun.findUniqueOrThrow({ where: { id: running.runId }, select: { iteration: true } });
       if (r.iteration >= 1) break;
@@ -304,13 +309,45 @@ describe("clustering on encrypted features", () => {
     expect(await db().runLabel.count({ where: { runId: running.runId } })).toBe(0);
     expect(await db().runSecret.count({ where: { runId: running.runId } })).toBe(0);
     await expect(cancelRun({ adminId: admin.id, runId: running.runId })).rejects.toThrow(/queued or running/);
+    // the worker told the key holder: its session (and the unsealed secret key's tools) went at once
+    await expect(runKeyHolderCall("run-answer", running.runId, { cts: [], first: 0 })).rejects.toThrow(/no session for this run/);
+  });
+
+  it("attacks on the key holder's session (issue #12): a run nobody started, answers out of turn, too many or not ciphertexts", async () => {
+    const { keyId } = await ckksPublicKeys();
+    const start = { k: K, p, keyId, baseRunId: null, uploads: [{ n, stats: null }] };
+    // a run the authority never started: no session, no key unsealed
+    await expect(runKeyHolderCall("run-begin", randomUUID(), start)).rejects.toThrow(/started no clustering run with this id/);
+    const { runId: started } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
+    // sizes outside the protocol
+    await expect(runKeyHolderCall("run-begin", started, { ...start, k: 1 })).rejects.toThrow(/2 to 20 clusters/);
+    await expect(runKeyHolderCall("run-begin", started, { ...start, keyId: randomUUID() })).rejects.toThrow(/key the key holder does not have/);
+    // a real first order: the seeding's record selector (ciphertexts only, nothing in the clear)
+    const first = (await runKeyHolderCall("run-begin", started, start)) as RunOrder;
+    expect(first).toMatchObject({ kind: "select", upload: 0 });
+    // the selection makes no ciphertexts: an answer with one is refused, and the session is not moved by it
+    await expect(runKeyHolderCall("run-answer", started, { cts: [new Uint8Array(8)], first: 0 })).rejects.toThrow(/the answer has more/);
+    const next = (await runKeyHolderCall("run-begin", started, start)) as RunOrder; // begun again: starts over
+    expect(next.kind).toBe("select");
+    const distances = (await runKeyHolderCall("run-answer", started, { cts: [], first: 0 })) as RunOrder;
+    expect(distances).toMatchObject({ kind: "pointDistances", upload: 0, offset: null });
+    // a part out of order, then bytes that are not ciphertexts: refused, and the session ends
+    await expect(runKeyHolderCall("run-answer", started, { cts: [], first: 3 })).rejects.toThrow(/out of order/);
+    await expect(runKeyHolderCall("run-answer", started, { cts: [randomBytes(64)], first: 0 })).rejects.toThrow(/not ciphertexts/);
+    await expect(runKeyHolderCall("run-answer", started, { cts: [], first: 0 })).rejects.toThrow(/no session for this run/);
+    // malformed calls are the wire schema's 422s
+    await expect(runKeyHolderCall("run-begin", started, { ...start, uploads: [] })).rejects.toThrow(ZodError);
+    await cancelRun({ adminId: admin.id, runId: started });
   });
 
   it("a run whose data went missing fails with a reason", async () => {
     const { runId: bad } = await startClusteringRun(admin.id, { uploadIds: [uploadId], k: K }, { enqueue: false });
     await rawSql(database.url(), `UPDATE csp.upload_features SET ciphertext_count = ciphertext_count + 1 WHERE upload_id = $1`, [uploadId]);
     try {
-      expect(await processRun(bad)).toMatchObject({ status: "FAILED", error: expect.stringMatching(/30 of 31 feature ciphertexts/) });
+      expect(await processRun(bad, { keyHolder: inProcessKeyHolder })).toMatchObject({
+        status: "FAILED",
+        error: expect.stringMatching(/30 of 31 feature ciphertexts/),
+      });
     } finally {
       await rawSql(database.url(), `UPDATE csp.upload_features SET ciphertext_count = ciphertext_count - 1 WHERE upload_id = $1`, [uploadId]);
     }

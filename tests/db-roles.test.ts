@@ -166,10 +166,19 @@ describe("database roles", () => {
     // The authority's role: not one row of the CSP's.
     for (const table of ["csp.uploads", "csp.record_ciphertexts", "csp.access_requests", "csp_ledger.audit_entries"])
       await expect(asApp(`SELECT * FROM ${table} LIMIT 1`), table).rejects.toThrow(/permission denied/);
-    // The clustering worker's interim role: the CSP's tables and the key holder's three tables, nothing else.
+    // The clustering worker's role: the CSP's tables and queue, not one row of the authority's (the key holder is the authority's service).
     const asClustering = (sql: string) => rawSql(clusteringUrl, sql);
-    await expect(asClustering(`SELECT count(*) FROM authority.ckks_keys`)).resolves.toBeTruthy();
-    for (const table of ["authority.attribute_key_versions", "authority.transform_keys", "portal.users", "ledger.audit_entries"])
+    await expect(asClustering(`SELECT count(*) FROM csp.feature_ciphertexts`)).resolves.toBeTruthy();
+    for (const table of [
+      "authority.ckks_keys",
+      "authority.run_seeds",
+      "authority.run_secrets",
+      "authority.run_traces",
+      "authority.attribute_key_versions",
+      "authority.transform_keys",
+      "portal.users",
+      "ledger.audit_entries",
+    ])
       await expect(asClustering(`SELECT * FROM ${table} LIMIT 1`), table).rejects.toThrow(/permission denied/);
   });
 });

@@ -13,7 +13,9 @@ import { logPublicKey } from "@/lib/ledger/log-keys";
 import { appendAudit } from "@/lib/ledger/append";
 import { blindCalls, blindTokenOp, isBlindCall, type BlindCall } from "@/lib/parties/blind-wire";
 import { hexKey, PartyTokenError, verifyPartyToken } from "@/lib/parties/token";
+import { isRunCall, runTokenOp, type RunCall } from "@/lib/parties/run-kh-wire";
 import { fromWireBody, toWireBody } from "@/lib/parties/wire";
+import { RunProtocolError, runKeyHolderCall, sweepRunSessions } from "./run-key-holder";
 import { openRunSeed } from "./run-seed";
 import { seal, unseal } from "./seal";
 
@@ -199,19 +201,26 @@ async function call(op: BlindCall, runId: string, input: unknown): Promise<unkno
 }
 
 /**
- * One call of the CSP on the key holder: `Authorization: Bearer <party token>` issued by the CSP
+ * One call of the CSP on the key holder (the blind protocol's calls, or the standard protocol's
+ * `run-*` calls of ./run-key-holder.ts): `Authorization: Bearer <party token>` issued by the CSP
  * (its log key, which the authority knows as MEDSHARE_CSP_LOG_PUBLIC_KEY), for the key holder,
  * this call and this run, unexpired and unused; the body in the parties' wire format.
  */
 export async function serveKeyHolderCall(req: Request, op: string): Promise<Response> {
   try {
-    if (!isBlindCall(op)) throw new AppError("NOT_FOUND", `The key holder has no call "${op}".`);
+    const blind = isBlindCall(op);
+    if (!blind && !isRunCall(op)) throw new AppError("NOT_FOUND", `The key holder has no call "${op}".`);
     sweep(Date.now());
+    sweepRunSessions(Date.now());
     const bearer = /^Bearer (\S+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
     if (!bearer) throw new PartyTokenError("malformed", "A call on the key holder needs the CSP's token (Authorization: Bearer …).");
     const cspKey = logPublicKey("csp");
     if (!cspKey) throw new AppError("UNAVAILABLE", "The key holder does not know the CSP's public key (MEDSHARE_CSP_LOG_PUBLIC_KEY).");
-    const claims = verifyPartyToken(bearer, hexKey(cspKey, "MEDSHARE_CSP_LOG_PUBLIC_KEY"), { aud: "kh", op: blindTokenOp(op), iss: "csp" });
+    const claims = verifyPartyToken(bearer, hexKey(cspKey, "MEDSHARE_CSP_LOG_PUBLIC_KEY"), {
+      aud: "kh",
+      op: blind ? blindTokenOp(op) : runTokenOp(op as RunCall),
+      iss: "csp",
+    });
     if (!claims.res || !/^[0-9a-f-]{36}$/.test(claims.res)) throw new PartyTokenError("wrong-scope", "The party token names no run.");
     let input: unknown;
     try {
@@ -221,7 +230,7 @@ export async function serveKeyHolderCall(req: Request, op: string): Promise<Resp
       throw new AppError("VALIDATION", "The call's body is not a valid wire body.");
     }
     spendNonce(claims.nonce, claims.exp);
-    const { body, contentType } = toWireBody(await call(op, claims.res, input));
+    const { body, contentType } = toWireBody(blind ? await call(op, claims.res, input) : await runKeyHolderCall(op as RunCall, claims.res, input));
     return new Response(body, { headers: { "Content-Type": contentType, "Cache-Control": "no-store, no-transform" } });
   } catch (error) {
     if (error instanceof PartyTokenError)
@@ -234,7 +243,8 @@ export async function serveKeyHolderCall(req: Request, op: string): Promise<Resp
         { error: { code: "VALIDATION", message: error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") } },
         { status: 422 },
       );
-    if (error instanceof BlindProtocolError) return Response.json({ error: { code: "CONFLICT", message: error.message } }, { status: 409 });
+    if (error instanceof BlindProtocolError || error instanceof RunProtocolError)
+      return Response.json({ error: { code: "CONFLICT", message: error.message } }, { status: 409 });
     return errorResponse(error);
   }
 }

@@ -28,7 +28,7 @@ import {
   type KeyHolder,
 } from "@/lib/hopcm/encrypted";
 import { loadSealNode } from "@/lib/hopcm/encrypted/seal-node";
-import { fcmObjective, multiUploadBackend, observed } from "./backend";
+import { fcmObjective, localCspPort, multiUploadBackend, observed } from "./backend";
 
 let ckks: Ckks;
 let keyHolder: KeyHolder;
@@ -56,7 +56,7 @@ describe("multiUploadBackend", () => {
   it("two uploads give the reference's labels and centers (within 1e-6) over the concatenation", async () => {
     const reference = hopcm(X, n, p, { k: 2 });
     const seen: number[] = [];
-    const backend = multiUploadBackend({ ckks, keyHolder, csp, datasets });
+    const backend = multiUploadBackend({ ckks, keyHolder, port: localCspPort(csp, datasets) });
     expect(backend.n).toBe(n);
     expect(backend.offsets).toEqual([0, 120]);
     const result = await runHopcmAsync(
@@ -77,7 +77,7 @@ describe("multiUploadBackend", () => {
     const prev = modelOf(hopcm(X.subarray(0, 120 * p), 120, p, { k: 2 }));
     const chunk = { X: X.subarray(120 * p), n: 80, p };
     const reference = hopcmIncremental(prev, chunk, { k: 2 });
-    const inner = multiUploadBackend({ ckks, keyHolder, csp, datasets: [datasets[1]] });
+    const inner = multiUploadBackend({ ckks, keyHolder, port: localCspPort(csp, [datasets[1]]) });
     const iterations: number[] = [];
     const backend = observed(withPrototypes(inner, prev), ({ d2, k, weightedSums }) => {
       expect(d2.length).toBe(k * (2 + 80)); // the coordinator's view: prototypes + records
@@ -121,7 +121,8 @@ describe("multiUploadBackend", () => {
 
     const sets = uploads.map((u) => cspPrepare(csp, encryptFeatureBlocks(ckks, keyHolder.publicKeys.publicKey, u.Z, u.n, q)));
     try {
-      const backend = multiUploadBackend({ ckks, keyHolder, csp, datasets: sets }, { units });
+      const backend = multiUploadBackend({ ckks, keyHolder, port: localCspPort(csp, sets) }, { units });
+      await backend.prepare();
       const result = await runHopcmAsync(backend, { k: 2 });
       expect(Array.from(result.labels)).toEqual(Array.from(reference.labels));
       let diff = 0;

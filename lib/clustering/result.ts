@@ -1,32 +1,29 @@
 import "server-only";
-import { storeRunSecrets } from "@/lib/authority/clustering";
 import { db } from "@/lib/db/client";
-import { clusterSizes, type HopcmResult } from "@/lib/hopcm";
+import { clusterSizes } from "@/lib/hopcm";
 import { appendCspAudit } from "@/lib/ledger/append";
 import type { RunTimes } from "./backend";
 import { RunSuperseded, type Mine } from "./heartbeat";
-import { TypicalitySummary, mergeTypicality, summarizeTypicality } from "./typicality";
+import { TypicalitySummary, mergeTypicality } from "./typicality";
 import { fromJsonOrNull } from "@/lib/db/json";
 import { Prisma } from "@/lib/generated/prisma/client";
 
 /**
- * A finished run's result, stored in one transaction: the CSP's share (labels, cluster sizes,
- * per-cluster typicality aggregates, SUCCEEDED, its log entry) and the key holder's (centers,
- * mass and the run's units, sealed in authority.run_secrets). No per-record value but the label
- * is stored by either party (issue #14). Nothing is written before the end, so an interrupted
- * run leaves nothing half-done.
+ * A finished run's result at the CSP, stored in one transaction: labels, cluster sizes,
+ * per-cluster typicality aggregates (the key holder's, sent with the labels), SUCCEEDED, its log
+ * entry. The key holder keeps its share (centers, mass and the run's units, sealed in
+ * authority.run_secrets) itself (lib/authority/run-key-holder.ts). No per-record value but the
+ * label is stored by either party (issue #14). Nothing is written before the end, so an
+ * interrupted run leaves nothing half-done.
  */
 const RESULT_TX = { timeout: 120_000, maxWait: 10_000 } as const;
-
-/** A run's units (lib/hopcm runUnits), sealed with its result so an extension maps its uploads to them. */
-export type Reference = { mean: Float64Array; sd: Float64Array };
 
 type RunRow = { id: string; k: number; n: number; p: number; baseRunId: string | null };
 
 /**
  * One transaction: labels of the records this run read (plus, for an extension, the base run's
  * labels copied as they are), the typicality aggregates (an extension's merged with its base's),
- * sealed centers and mass, SUCCEEDED, audit entry.
+ * SUCCEEDED, audit entry.
  */
 export async function storeResult(
   mine: Mine,
@@ -34,21 +31,20 @@ export async function storeResult(
   out: {
     offsets: number[];
     uploadIds: string[];
-    /** The run's end; `result` null: a blind run (its centers stay with the key holder's session, nobody knows a record's typicality). */
-    result: HopcmResult | null;
     iterations: number;
     converged: boolean;
     labels: Int32Array;
-    typicality: Float64Array | null;
+    /** The key holder's per-cluster aggregates; null: a blind run (nobody knows a record's typicality). */
+    typicality: TypicalitySummary | null;
     times: RunTimes;
-    reference: Reference | null;
+    protocol: "standard" | "blind";
   },
 ) {
-  const { result, labels, offsets, uploadIds, times, iterations, converged } = out;
-  const { k, p } = run;
+  const { labels, offsets, uploadIds, times, iterations, converged } = out;
+  const { k } = run;
   const n = labels.length;
   const sizes = clusterSizes(labels, k);
-  let typicality = out.typicality ? summarizeTypicality(labels, out.typicality, k) : null;
+  let typicality = out.typicality;
   const rows: Array<{ runId: string; uploadId: string; recordIndex: number; label: number }> = [];
   for (let u = 0; u < uploadIds.length; u++) {
     const end = u + 1 < offsets.length ? offsets[u + 1] : n;
@@ -88,7 +84,6 @@ export async function storeResult(
     });
     if (changed.count !== 1) throw new RunSuperseded();
     for (let i = 0; i < rows.length; i += 5000) await tx.runLabel.createMany({ data: rows.slice(i, i + 5000) });
-    if (result) await storeRunSecrets(tx, run.id, { k, n, p, centers: result.centers, mass: result.mass, reference: out.reference });
     await appendCspAudit(tx, {
       actorId: null,
       action: "CLUSTERING_RUN_COMPLETED",
@@ -101,7 +96,7 @@ export async function storeResult(
         iterations,
         sizes,
         converged,
-        ...(result ? {} : { protocol: "blind" }),
+        ...(out.protocol === "blind" ? { protocol: "blind" } : {}),
         cspMs: Math.round(times.csp),
         keyHolderMs: Math.round(times.keyHolder),
       },

@@ -259,9 +259,9 @@ export function aaEnvs(database: Database, ports: Record<string, number>, host =
 /**
  * Each service's environment, filled from the local secrets where not set: the authority gets
  * its database, its KEK, its session and signing keys; the CSP gets its database and the
- * authority's PUBLIC key, nothing else; the clustering worker (key holder and evaluator in
- * one process until the clustering protocol is split) its own role and the KEK that unseals
- * the key holder's CKKS key.
+ * authority's PUBLIC key, nothing else; the clustering worker (the CSP's evaluator: the key
+ * holder is the authority's service, issue #12) its own role, the CSP's log key that signs its
+ * calls on the key holder, and the authority's URL. No KEK leaves the authority.
  */
 export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Record<Party, NodeJS.ProcessEnv>> {
   const base = withoutSecrets(process.env);
@@ -273,8 +273,10 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
     throw new Error(
       "this host runs the CSP without the authority: set MEDSHARE_AUTHORITY_PUBLIC_KEY (`npm run party:public-key` on the authority's host prints it; docs/DEPLOY.md).",
     );
-  if (clustering && !authority && !process.env.MEDSHARE_KEK)
-    throw new Error("this host runs the clustering worker without the authority: set MEDSHARE_KEK to the authority's key-encryption key (docs/DEPLOY.md).");
+  if (clustering && !csp && !process.env.MEDSHARE_CSP_LOG_SIGNING_KEY)
+    throw new Error("this host runs the clustering worker without the CSP: set MEDSHARE_CSP_LOG_SIGNING_KEY to the CSP's log signing key (docs/DEPLOY.md).");
+  if (clustering && !authority && !process.env.MEDSHARE_AUTHORITY_URL)
+    throw new Error("this host runs the clustering worker without the authority: set MEDSHARE_AUTHORITY_URL to the authority's URL (docs/DEPLOY.md).");
   const signing = process.env.MEDSHARE_PARTY_SIGNING_KEY ?? s.partySigningKey;
   const authorityPublicKey = authorityPublicKeyOf(database);
   const kek = process.env.MEDSHARE_KEK ?? s.kek;
@@ -318,9 +320,8 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
     out.clustering = {
       ...base,
       DATABASE_URL: clustering,
-      MEDSHARE_KEK: kek,
-      // Blind runs (lib/clustering/blind.ts): the CSP's end calls the key holder at the authority, signing with the CSP's key.
-      ...(csp || process.env.MEDSHARE_CSP_LOG_SIGNING_KEY ? { MEDSHARE_CSP_LOG_SIGNING_KEY: cspLogKey } : {}),
+      // Every run (lib/clustering/standard.ts, blind.ts): the CSP's end calls the key holder at the authority, signing with the CSP's key.
+      MEDSHARE_CSP_LOG_SIGNING_KEY: cspLogKey,
       MEDSHARE_AUTHORITY_URL: process.env.MEDSHARE_AUTHORITY_URL ?? opts.portalUrl,
     };
   return out;

@@ -12,31 +12,20 @@ import { runMigrations } from "./migrate";
  *   queue `pgboss`). On its log a party may only SELECT and INSERT, and since it owns nothing it
  *   cannot ALTER a table (so it cannot switch the append-only trigger off). Anything else is
  *   "permission denied": the CSP's role cannot read a single row of the authority's tables.
- * - `clustering`, for now, the clustering worker: the CSP's evaluator and the key holder still
- *   run in one process (lib/clustering/process.ts), so it reads the CSP's clustering tables and the
- *   key holder's few authority tables, named one by one below. Splitting it over the two
- *   services' APIs is what the clustering protocol issue does.
+ * - `clustering`, the clustering worker: the CSP's evaluator (lib/clustering/process.ts), with the
+ *   CSP's grants. The key holder is the authority's service (issue #12): the worker reaches it
+ *   over HTTP and reads no authority table.
  */
 export const OWNER_ROLE = "medshare_owner";
 export const PARTY_ROLES = { authority: "medshare_authority", csp: "medshare_csp", clustering: "medshare_clustering" } as const;
 export type Party = keyof typeof PARTY_ROLES;
 
 const QUEUE_SCHEMA = "pgboss";
-/** What each party may touch: schemas whose rows it reads and writes, its append-only log, the queue, single tables. */
-const PARTY_GRANTS: Record<Party, { rows: string[]; log: string | null; queue: boolean; tables?: Record<string, string> }> = {
+/** What each party may touch: schemas whose rows it reads and writes, its append-only log, the queue. */
+const PARTY_GRANTS: Record<Party, { rows: string[]; log: string | null; queue: boolean }> = {
   authority: { rows: ["portal", "authority"], log: "ledger", queue: false },
   csp: { rows: ["csp"], log: "csp_ledger", queue: true },
-  clustering: {
-    rows: ["csp"],
-    log: "csp_ledger",
-    queue: true,
-    tables: {
-      "authority.ckks_keys": "SELECT",
-      "authority.run_seeds": "SELECT",
-      "authority.run_secrets": "SELECT, INSERT, UPDATE",
-      "authority.run_traces": "SELECT, INSERT, UPDATE, DELETE",
-    },
-  },
+  clustering: { rows: ["csp"], log: "csp_ledger", queue: true },
 };
 
 export type RoleCredentials = { name: string; password: string };
@@ -203,11 +192,6 @@ export async function grantPartyRoles(ownerUrl: string, roles: Partial<Record<Pa
         await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${role}`);
         await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`);
         await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${s} TO ${role}`);
-      }
-      for (const [table, privileges] of Object.entries(grants.tables ?? {})) {
-        const [nspname, relname] = table.split(".");
-        await client.query(`GRANT USAGE ON SCHEMA ${ident(nspname)} TO ${role}`);
-        await client.query(`GRANT ${privileges} ON ${ident(nspname)}.${ident(relname)} TO ${role}`);
       }
     }
     await client.query("COMMIT");

@@ -27,8 +27,11 @@ export type TestAa = {
  * only the registration authority's tokens (MEDSHARE_PARTY_SIGNING_KEY, set by ./csp-service.ts).
  * Sets MEDSHARE_AA_URLS for the portal code.
  */
-export async function startAaServices(names: readonly string[] = ["HA1", "NRI"]): Promise<{ aas: TestAa[]; close(): Promise<void> }> {
-  const admin = inject("adminDatabaseUrl");
+export async function startAaServices(
+  names: readonly string[] = ["HA1", "NRI"],
+  /** A superuser's URL (default: the test run's PostgreSQL; a benchmark script passes its own). */
+  admin: string = inject("adminDatabaseUrl"),
+): Promise<{ aas: TestAa[]; close(): Promise<void> }> {
   const suffix = randomBytes(4).toString("hex");
   const owner = { name: `t_aa_owner_${suffix}`, password: randomBytes(18).toString("base64url") };
   await rawSql(admin, `CREATE ROLE ${owner.name} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${owner.password}'`);
