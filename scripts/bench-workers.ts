@@ -97,6 +97,15 @@ try {
       await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const done = await db().clusteringRun.findMany({
+      where: { id: { in: runIds } },
+      select: { createdAt: true, startedAt: true, finishedAt: true, iteration: true, cspMs: true, keyHolderMs: true },
+    });
+    for (const r of done)
+      console.log(
+        `  ${workerCount} worker(s): run started ${((r.startedAt!.getTime() - r.createdAt.getTime()) / 1000).toFixed(1)} s after it was queued, ` +
+          `took ${((r.finishedAt!.getTime() - r.startedAt!.getTime()) / 1000).toFixed(1)} s (${r.iteration} iterations; CSP ${(r.cspMs / 1000).toFixed(1)} s, key holder ${(r.keyHolderMs / 1000).toFixed(1)} s)`,
+      );
     for (const w of started) w.kill("SIGTERM");
     await Promise.all(started.map((w) => new Promise((r) => (w.exitCode === null ? w.once("exit", r) : r(null)))));
     return seconds;
