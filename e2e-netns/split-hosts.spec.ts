@@ -78,6 +78,17 @@ test("upload, clustering run, cluster request and decryption with the authority 
   await expect(admin).toHaveURL(/\/admin\/clustering\/[0-9a-f-]{36}$/);
   await expect(admin.getByTestId("run-status")).toContainText("succeeded", { timeout: 300_000 });
   const runId = admin.url().split("/").pop()!;
+  // the run was computed on the CSP's host, by a worker holding no KEK, and its key holder's orders
+  // (encrypted centers and weights) came from the authority's host over the link between them
+  const worker = state().pids.worker!;
+  expect(spawnSync("ip", ["netns", "identify", String(worker)], { encoding: "utf8" }).stdout.trim()).toBe(net.csp.ns);
+  expect(
+    readFileSync(`/proc/${worker}/environ`, "utf8")
+      .split("\0")
+      .filter((v) => v.startsWith("MEDSHARE_KEK=")),
+  ).toEqual([]);
+  const afterRun = linkBytes(net.csp.ns, net.csp.link.toAuth);
+  expect(afterRun.rx - afterUpload.rx).toBeGreaterThan(1_000_000);
 
   const { a: res, page: rp } = await approvedPerson(browser, admin, "Institute researcher", [`${code}.researcher`], "NetRes");
   await rp.getByRole("button", { name: "Create transform key" }).click();

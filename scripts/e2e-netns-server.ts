@@ -1,7 +1,8 @@
 // The split deployment on two "hosts" for Playwright (playwright.netns.config.ts, issue #12):
-// the authority's tier (gateway, `next start`, and here the clustering worker: the CSP's evaluator,
-// with the CSP's database role and no KEK, calling the key holder at the portal's address) in
-// network namespace ms-auth-ID, the CSP's tier in ms-csp-ID, linked by a veth
+// the authority's tier (gateway, `next start`, the attribute authorities; the key holder is the
+// portal's, reached by the CSP's host through a forward on the link between them) in network
+// namespace ms-auth-ID, the CSP's tier (its gateway, `next start`, the clustering worker with the
+// CSP's database role and no KEK) in ms-csp-ID, linked by a veth
 // pair (scripts/netns.ts). The authority calls the CSP at http://<the CSP's link address>:
 // E2E_CSP_PORT, where alone the CSP listens; the browser in the root namespace reaches the
 // portal on the authority's root-link address; PostgreSQL (one embedded cluster, a role per
@@ -117,14 +118,28 @@ try {
   const envs = db.envs({ portalUrl, cspUrl, aaUrls: aas.map((aa) => `${aa.name}=${aa.url}`).join(",") });
   // Each host reaches PostgreSQL over its own link to the root namespace.
   const authority = via(envs.authority, net.root.toAuth);
-  const clustering = via(envs.clustering, net.root.toAuth);
+  // The clustering worker is the CSP's: on its host, reaching the key holder over the link to the authority.
+  const clustering = { ...via(envs.clustering, net.root.toCsp), MEDSHARE_AUTHORITY_URL: `http://${net.auth.toCsp}:${port}` };
   const csp = via(envs.csp, net.root.toCsp);
 
   // The CSP first: the portal's first pages already call it. It listens on its link to the authority only.
-  const cspPids = await startHost("the CSP's host", net.csp.ns, { envs: { csp }, port, cspPort, cspHost: net.csp.toAuth });
+  const cspPids = await startHost("the CSP's host", net.csp.ns, { envs: { csp, clustering }, port, cspPort, cspHost: net.csp.toAuth });
   // The portal listens on its link to the root namespace, where the browser is.
-  const authPids = await startHost("the authority's host", net.auth.ns, { envs: { authority, clustering }, aas, port, cspPort, host: net.auth.toRoot });
-  writeFileSync(stateFile(port), JSON.stringify({ topology: net, port, cspPort, portalUrl, cspUrl, pids: { ...authPids, csp: cspPids.csp } }), { mode: 0o600 });
+  const authPids = await startHost("the authority's host", net.auth.ns, {
+    envs: { authority },
+    aas,
+    port,
+    cspPort,
+    host: net.auth.toRoot,
+    forward: { listen: net.auth.toCsp, to: net.auth.toRoot, port },
+  });
+  writeFileSync(
+    stateFile(port),
+    JSON.stringify({ topology: net, port, cspPort, portalUrl, cspUrl, pids: { ...authPids, csp: cspPids.csp, worker: cspPids.worker } }),
+    {
+      mode: 0o600,
+    },
+  );
   // Ready when the portal answers on the browser's side of its link.
   for (let started = Date.now(); ;) {
     const status = await fetch(`${portalUrl}/login`, { signal: AbortSignal.timeout(5_000) }).then(

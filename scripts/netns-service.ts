@@ -6,6 +6,7 @@
 // Its configuration (each service's environment, ports, listen addresses) arrives as one JSON
 // line on stdin, never in its own environment; it stops when stdin closes (the launcher died),
 // on SIGTERM or when a service gives up. It says `[netns-service] ready {pids}` once listening.
+import { connect, createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { READY, type NetnsServiceConfig } from "./netns";
 import { startServices, type Services } from "./services";
@@ -35,5 +36,16 @@ services = await startServices({
   log: (m) => console.error(`[medshare] ${m}`),
   onGiveUp: () => void stop(1),
 });
+if (config.forward) {
+  const { listen, to, port } = config.forward;
+  const proxy = createServer((inbound) => {
+    const outbound = connect(port, to);
+    inbound.pipe(outbound).pipe(inbound);
+    const close = () => (inbound.destroy(), outbound.destroy());
+    inbound.on("error", close);
+    outbound.on("error", close);
+  });
+  await new Promise<void>((resolve, reject) => proxy.once("error", reject).listen(port, listen, resolve));
+}
 const pids = { authority: services.authority?.next.pid() ?? null, csp: services.csp?.next.pid() ?? null, worker: services.worker?.pid() ?? null };
 process.stdout.write(`${READY}${JSON.stringify(pids)}\n`);

@@ -109,7 +109,14 @@ export function destroyTopology(t: { id: string; auth: { ns: string }; csp: { ns
 export const inNetns = (ns: string, argv: string[]): [string, string[]] => ["ip", ["netns", "exec", ns, ...argv]];
 
 /** What scripts/netns-service.ts reads on stdin: the services to run in its namespace and where they listen. */
-export type NetnsServiceConfig = Pick<ServiceOptions, "envs" | "aas" | "port" | "cspPort" | "host" | "cspHost">;
+export type NetnsServiceConfig = Pick<ServiceOptions, "envs" | "aas" | "port" | "cspPort" | "host" | "cspHost"> & {
+  /**
+   * A TCP forward on this host (what a deployment's TLS proxy does): connections to `listen`:`port`
+   * go to `to`:`port`. The authority's host uses one so that the CSP's host reaches the key holder
+   * over the link between them while the portal listens on its link to the browser.
+   */
+  forward?: { listen: string; to: string; port: number };
+};
 /** The line it prints once they listen, followed by their pids as JSON. */
 export const READY = "[netns-service] ready ";
 
