@@ -7,6 +7,7 @@
  * key, read from the running CSP process's environment. Then the attacks on those calls.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { blindCluster } from "@/lib/hopcm/blind";
 import { adjustedRandIndex } from "@/lib/hopcm/metrics";
 import { makeBlobs } from "@/lib/hopcm/synthetic";
@@ -56,22 +57,34 @@ async function publicKeys() {
   );
 }
 
-/** One raw call on the key holder: the answer's status and error. */
+/**
+ * One raw call on the key holder: the answer's status and error. Each on a connection of its own:
+ * the 9 MiB body below is refused (413) while the gateway drains it, and fetch's pool would hand
+ * that socket to the next call.
+ */
 async function raw(call: string, input: unknown, token: string | null) {
   const { body, contentType } = toWireBody(input);
-  const res = await fetch(`${authority()}/api/key-holder/${call}`, {
-    method: "POST",
-    headers: { "Content-Type": contentType, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body,
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = httpRequest(
+      `${authority()}/api/key-holder/${call}`,
+      { method: "POST", agent: false, headers: { "Content-Type": contentType, ...(token ? { Authorization: `Bearer ${token}` } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(typeof body === "string" ? body : Buffer.from(body));
   });
-  const text = await res.text();
   let error: { message?: string; reason?: string } = {};
   try {
     error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
   } catch {
     // a wire body: a success
   }
-  return { status: res.status, ...error };
+  return { status, ...error };
 }
 /** node-seal's Node build (Playwright's loader wants the file's own name; lib/hopcm/encrypted/seal-node.ts is for the app and vitest). */
 const loadSeal = async (): Promise<Seal> => ((await import("node-seal/throws_wasm_node_umd.js")) as unknown as { default: () => Promise<Seal> }).default();
@@ -181,8 +194,9 @@ test("issue #12, attacks on the standard protocol's key holder calls: only the C
   expect(await raw("run-begin", start, cspToken(grant("blind.begin")))).toMatchObject({ status: 401, reason: "wrong-scope" });
   expect(await raw("run-begin", start, cspToken(grant("run.begin"), cspKey(), Date.now() - 10 * 60_000))).toMatchObject({ status: 401, reason: "expired" });
   const once = cspToken(grant("run.answer"));
-  expect((await raw("run-answer", { cts: [], first: 0 }, once)).status).toBe(409); // no session for the run
-  expect(await raw("run-answer", { cts: [], first: 0 }, once)).toMatchObject({ status: 401, reason: "replayed" });
+  const noSession = { session: "0".repeat(32), cts: [], first: 0 };
+  expect((await raw("run-answer", noSession, once)).status).toBe(409); // no session for the run
+  expect(await raw("run-answer", noSession, once)).toMatchObject({ status: 401, reason: "replayed" });
   // a run the authority never started: no session, no key unsealed
   const unasked = await raw("run-begin", start, cspToken(grant("run.begin", randomUUID())));
   expect(unasked).toMatchObject({ status: 409 });
@@ -193,7 +207,8 @@ test("issue #12, attacks on the standard protocol's key holder calls: only the C
   expect(unknownKey.message).toMatch(/key the key holder does not have/);
   expect((await raw("run-begin", { ...start, k: 500 }, cspToken(grant("run.begin")))).status).toBe(409);
   expect((await raw("run-begin", { ...start, uploads: "x" }, cspToken(grant("run.begin")))).status).toBe(422);
-  expect((await raw("run-abort", { reason: 7 }, cspToken(grant("run.abort")))).status).toBe(422);
+  expect((await raw("run-abort", { session: "0".repeat(32), reason: 7 }, cspToken(grant("run.abort")))).status).toBe(422);
+  expect((await raw("run-answer", { cts: [], first: 0 }, cspToken(grant("run.answer")))).status).toBe(422); // no session named
   // nothing of the run was written at the authority
   expect(
     await e2eSql(`SELECT 1 FROM authority.run_secrets WHERE run_id = $1::uuid UNION ALL SELECT 1 FROM authority.run_traces WHERE run_id = $1::uuid`, [runId]),

@@ -310,7 +310,7 @@ describe("clustering on encrypted features", () => {
     expect(await db().runSecret.count({ where: { runId: running.runId } })).toBe(0);
     await expect(cancelRun({ adminId: admin.id, runId: running.runId })).rejects.toThrow(/queued or running/);
     // the worker told the key holder: its session (and the unsealed secret key's tools) went at once
-    await expect(runKeyHolderCall("run-answer", running.runId, { cts: [], first: 0 })).rejects.toThrow(/no session for this run/);
+    await expect(runKeyHolderCall("run-answer", running.runId, { session: "0".repeat(32), cts: [], first: 0 })).rejects.toThrow(/no session for this run/);
   });
 
   it("attacks on the key holder's session (issue #12): a run nobody started, answers out of turn, too many or not ciphertexts", async () => {
@@ -323,18 +323,25 @@ describe("clustering on encrypted features", () => {
     await expect(runKeyHolderCall("run-begin", started, { ...start, k: 1 })).rejects.toThrow(/2 to 20 clusters/);
     await expect(runKeyHolderCall("run-begin", started, { ...start, keyId: randomUUID() })).rejects.toThrow(/key the key holder does not have/);
     // a real first order: the seeding's record selector (ciphertexts only, nothing in the clear)
-    const first = (await runKeyHolderCall("run-begin", started, start)) as RunOrder;
-    expect(first).toMatchObject({ kind: "select", upload: 0 });
+    type Begun = { session: string; order: RunOrder };
+    const first = (await runKeyHolderCall("run-begin", started, start)) as Begun;
+    expect(first.order).toMatchObject({ kind: "select", upload: 0 });
+    expect(first.session).toMatch(/^[0-9a-f]{32}$/);
+    const answer = (session: string, cts: Uint8Array[], from = 0) => runKeyHolderCall("run-answer", started, { session, cts, first: from });
     // the selection makes no ciphertexts: an answer with one is refused, and the session is not moved by it
-    await expect(runKeyHolderCall("run-answer", started, { cts: [new Uint8Array(8)], first: 0 })).rejects.toThrow(/the answer has more/);
-    const next = (await runKeyHolderCall("run-begin", started, start)) as RunOrder; // begun again: starts over
-    expect(next.kind).toBe("select");
-    const distances = (await runKeyHolderCall("run-answer", started, { cts: [], first: 0 })) as RunOrder;
+    await expect(answer(first.session, [new Uint8Array(8)])).rejects.toThrow(/the answer has more/);
+    // begun again (the run taken over by another worker): a new session; the earlier attempt's calls neither feed nor stop it
+    const again = (await runKeyHolderCall("run-begin", started, start)) as Begun;
+    expect(again.order.kind).toBe("select");
+    expect(again.session).not.toBe(first.session);
+    await expect(answer(first.session, [])).rejects.toThrow(/another attempt of this run began since/);
+    await expect(runKeyHolderCall("run-abort", started, { session: first.session, reason: "stale" })).rejects.toThrow(/another attempt/);
+    const distances = (await answer(again.session, [])) as RunOrder;
     expect(distances).toMatchObject({ kind: "pointDistances", upload: 0, offset: null });
     // a part out of order, then bytes that are not ciphertexts: refused, and the session ends
-    await expect(runKeyHolderCall("run-answer", started, { cts: [], first: 3 })).rejects.toThrow(/out of order/);
-    await expect(runKeyHolderCall("run-answer", started, { cts: [randomBytes(64)], first: 0 })).rejects.toThrow(/not ciphertexts/);
-    await expect(runKeyHolderCall("run-answer", started, { cts: [], first: 0 })).rejects.toThrow(/no session for this run/);
+    await expect(answer(again.session, [], 3)).rejects.toThrow(/out of order/);
+    await expect(answer(again.session, [randomBytes(64)])).rejects.toThrow(/not ciphertexts/);
+    await expect(answer(again.session, [])).rejects.toThrow(/no session for this run/);
     // malformed calls are the wire schema's 422s
     await expect(runKeyHolderCall("run-begin", started, { ...start, uploads: [] })).rejects.toThrow(ZodError);
     await cancelRun({ adminId: admin.id, runId: started });

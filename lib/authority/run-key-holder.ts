@@ -1,4 +1,5 @@
 import "server-only";
+import { randomBytes } from "node:crypto";
 import { fcmObjective, multiUploadBackend, observed, runOptions, type CspPort } from "@/lib/clustering/backend";
 import { runProgress } from "@/lib/clustering/progress";
 import { summarizeTypicality } from "@/lib/clustering/typicality";
@@ -61,6 +62,8 @@ type Order = Exclude<RunOrder, { kind: "done" }>;
  * an order the CSP fetches (`next`) and answers (`answer`), in turn. Nothing else is shared.
  */
 export class RunKeyHolderSession {
+  /** This attempt's name (run-kh-wire `session`): calls of an earlier attempt of the run are refused. */
+  readonly id = randomBytes(16).toString("hex");
   private next = deferred<RunOrder>();
   private pending: { expect: number; reply: Deferred<Uint8Array[]> } | null = null;
   private received: Uint8Array[] = [];
@@ -310,13 +313,15 @@ export async function runKeyHolderCall(op: RunCall, runId: string, input: unknow
     const session = new RunKeyHolderSession();
     all.set(runId, session);
     session.start((s) => keyHolderRun(runId, start, s));
-    return settle(runId, session, session.order());
+    return { session: session.id, order: await settle(runId, session, session.order()) };
   }
   // the body's shape first (a 422 whatever the session's state), then the session
   const answer = op === "run-answer" ? runCalls["run-answer"].request.parse(input) : null;
-  if (op === "run-abort") runCalls["run-abort"].request.parse(input);
+  const named = answer?.session ?? runCalls["run-abort"].request.parse(input).session;
   const session = all.get(runId);
   if (!session) throw new RunProtocolError("the key holder has no session for this run (it may have restarted): begin the run again");
+  // an attempt the run has left (taken over by another worker) neither feeds nor stops the current one
+  if (session.id !== named) throw new RunProtocolError("another attempt of this run began since: this one is over");
   session.touched = Date.now();
   if (!answer) {
     session.stop("the CSP stopped the run");

@@ -17,16 +17,21 @@ export interface RunKeyHolderLink {
  */
 export function runKeyHolderClient(target: KeyHolderTarget): RunKeyHolderLink {
   const call = (op: RunCall, input: unknown) => keyHolderPost(target, op, runTokenOp(op), input);
+  let session = "";
   return {
-    begin: async (start) => runCalls["run-begin"].response.parse(await call("run-begin", start)),
+    async begin(start) {
+      const begun = runCalls["run-begin"].response.parse(await call("run-begin", start));
+      session = begun.session;
+      return begun.order;
+    },
     async answer(cts) {
       let last: z.infer<(typeof runCalls)["run-answer"]["response"]> = { kind: "more" };
-      for (const [a, b] of partsOf(cts)) last = runCalls["run-answer"].response.parse(await call("run-answer", { cts: cts.slice(a, b), first: a }));
+      for (const [a, b] of partsOf(cts)) last = runCalls["run-answer"].response.parse(await call("run-answer", { session, cts: cts.slice(a, b), first: a }));
       if (last.kind === "more") throw new AppError("CONFLICT", "The clustering key holder wanted more of the answer than the CSP made.");
       return last;
     },
     async abort(reason) {
-      await call("run-abort", { reason: reason.slice(0, 500) });
+      await call("run-abort", { session, reason: reason.slice(0, 500) });
     },
   };
 }

@@ -45,6 +45,9 @@ export const runOrder = z.discriminatedUnion("kind", [
 export type RunOrder = z.infer<typeof runOrder>;
 export type RunOrderKind = RunOrder["kind"];
 
+/** Names one attempt's session: a run begun again (its worker restarted, another took it over) gets a new one, and the old attempt's calls are refused. */
+const session = z.string().regex(/^[0-9a-f]{32}$/);
+
 export const runCalls = {
   /** A run the authority started: its sizes (records per upload, their column statistics as the browsers encrypted them). */
   "run-begin": {
@@ -58,15 +61,15 @@ export const runCalls = {
         .min(1)
         .max(64),
     }),
-    response: runOrder,
+    response: z.strictObject({ session, order: runOrder }),
   },
   /** The last order's ciphertexts, in parts of a few MiB from ciphertext `first` on: "more" until the last part, then the next order. */
   "run-answer": {
-    request: z.strictObject({ cts, first: count }),
+    request: z.strictObject({ session, cts, first: count }),
     response: z.union([runOrder, z.strictObject({ kind: z.literal("more") })]),
   },
   /** The CSP stops the run (cancelled, or failed on its side): the session and its secret key's tools go. */
-  "run-abort": { request: z.strictObject({ reason: z.string().max(500) }), response: z.strictObject({}) },
+  "run-abort": { request: z.strictObject({ session, reason: z.string().max(500) }), response: z.strictObject({}) },
 } as const;
 export type RunCall = keyof typeof runCalls;
 export const isRunCall = (op: string): op is RunCall => Object.hasOwn(runCalls, op);

@@ -19,15 +19,20 @@ export function inProcessKeyHolder(runId: string): KeyHolderSide {
     const answer = toWireBody(await runKeyHolderCall(op, runId, fromWireBody(body, sent.contentType)));
     return fromWireBody(typeof answer.body === "string" ? new TextEncoder().encode(answer.body) : answer.body, answer.contentType);
   };
+  let session = "";
   const link: RunKeyHolderLink = {
-    begin: async (start) => runCalls["run-begin"].response.parse(await through("run-begin", start)),
+    async begin(start) {
+      const begun = runCalls["run-begin"].response.parse(await through("run-begin", start));
+      session = begun.session;
+      return begun.order;
+    },
     async answer(cts) {
-      const next = runCalls["run-answer"].response.parse(await through("run-answer", { cts, first: 0 }));
+      const next = runCalls["run-answer"].response.parse(await through("run-answer", { session, cts, first: 0 }));
       if (next.kind === "more") throw new Error("the key holder wanted more");
       return next as RunOrder;
     },
     async abort(reason) {
-      await through("run-abort", { reason });
+      await through("run-abort", { session, reason });
     },
   };
   return { link, evalKeys: async (keyId) => cspEvalKeys((await ckksPublicKeysById(keyId)).publicKeys) };
