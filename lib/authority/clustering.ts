@@ -63,7 +63,7 @@ export async function openRunSecrets(runId: string) {
 
 const referenceOf = (v: Float64Array, p: number) => ({ mean: v.slice(0, p), sd: v.slice(p, 2 * p) });
 
-/** The key holder's trace: the objective it decrypted at each iteration so far (written each iteration by the worker's key holder). */
+/** The key holder's trace: the objective it decrypted at each iteration so far (written each iteration by the key holder, lib/authority/run-key-holder.ts). */
 export async function recordRunTrace(runId: string, objective: number[]) {
   const value = objective.map((J) => Number(J.toPrecision(8)));
   await db().runTrace.upsert({ where: { runId }, create: { runId, objective: value }, update: { objective: value } });

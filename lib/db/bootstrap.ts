@@ -268,7 +268,7 @@ export function partyEnvs(database: Database, opts: PartyEnvOptions): Partial<Re
   const s = database.secrets;
   const { authority, csp, clustering } = database.urls;
   // Without the authority on this host, its keys are not in the local secrets: a key made up
-  // here would make the CSP refuse every call, and the worker unable to unseal anything.
+  // here would make the CSP refuse every call.
   if (csp && !authority && !process.env.MEDSHARE_AUTHORITY_PUBLIC_KEY)
     throw new Error(
       "this host runs the CSP without the authority: set MEDSHARE_AUTHORITY_PUBLIC_KEY (`npm run party:public-key` on the authority's host prints it; docs/DEPLOY.md).",
