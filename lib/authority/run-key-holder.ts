@@ -16,7 +16,7 @@ import {
   type AsyncHopcmBackend,
   type HopcmModel,
 } from "@/lib/hopcm";
-import { blocksOf, classLayout, MAX_FEATURE_SCALE, type Ckks, type CipherText, type KeyHolder } from "@/lib/hopcm/encrypted";
+import { blocksOf, classLayout, MAX_FEATURE_SCALE, savedCiphertexts, type Ckks, type CipherText, type KeyHolder } from "@/lib/hopcm/encrypted";
 import { runCalls, type RunCall, type RunOrder } from "@/lib/parties/run-kh-wire";
 import { ckksPublicKeysById, keyHolderFor } from "./ckks";
 import { clearRunTrace, openRunSecrets, recordRunTrace, storeRunSecrets } from "./clustering";
@@ -136,7 +136,7 @@ const MAX_P = 512;
  */
 function remotePort(session: RunKeyHolderSession, ckks: Ckks, sizes: number[], p: number): CspPort {
   const blocks = (u: number) => blocksOf(sizes[u], ckks.slots).length;
-  const bytes = (cts: CipherText[]) => cts.map((ct) => ct.saveArray(ckks.seal.ComprModeType.none));
+  const bytes = (cts: CipherText[]) => savedCiphertexts(ckks, cts);
   const load = (got: Uint8Array[]) =>
     got.map((b) => {
       try {

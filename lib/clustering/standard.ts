@@ -8,6 +8,7 @@ import {
   dispose,
   disposeCspEvaluator,
   disposeDataset,
+  savedCiphertexts,
   type CipherText,
   type CspDataset,
   type CspEvalKeys,
@@ -81,7 +82,7 @@ export async function runStandardProtocol(
     times.csp += performance.now() - t0;
     await beat(mine, {});
     const load = (cts: Uint8Array[]): CipherText[] => cts.map((b) => ckks.loadCiphertext(b));
-    const bytes = (cts: CipherText[]) => cts.map((ct) => ct.saveArray(ckks.seal.ComprModeType.none));
+    const bytes = (cts: CipherText[]) => savedCiphertexts(ckks, cts);
     const centers = (cts: Uint8Array[], k: number): EncCenters => ({ kind: "centers", k, p: run.p, cts: load(cts) });
 
     /** One order on this process's ciphertexts: the reply's ciphertexts, as bytes. */

@@ -112,8 +112,13 @@ export interface EncSums {
 export type Message = EncCenters | EncWeights | EncSelector | EncDistances | EncSums | EncScales;
 export type Wire<M extends Message> = Omit<M, "cts"> & { cts: Uint8Array[] };
 
+/** Ciphertexts as the bytes that cross a boundary (SEAL `saveArray`, uncompressed). */
+export function savedCiphertexts(ckks: Ckks, cts: CipherText[]): Uint8Array[] {
+  return cts.map((ct) => ct.saveArray(ckks.seal.ComprModeType.none));
+}
+
 export function toWire<M extends Message>(ckks: Ckks, msg: M): Wire<M> {
-  return { ...msg, cts: msg.cts.map((ct) => ct.saveArray(ckks.seal.ComprModeType.none)) };
+  return { ...msg, cts: savedCiphertexts(ckks, msg.cts) };
 }
 
 export function fromWire<M extends Message>(ckks: Ckks, wire: Wire<M>): M {
